@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AppetiteConfig(AppConfig):
+    name = "appetite"
+    verbose_name = "Risk appetite"

@@ -1,0 +1,51 @@
+from .organisations import Category, Membership, Objective, Organisation, Role
+from .registers import (
+    Register,
+    RegisterGroupObjectPermission,
+    RegisterLevel,
+    RegisterUserObjectPermission,
+)
+from .risks import (
+    Action,
+    ActionStatus,
+    Control,
+    Effectiveness,
+    Horizon,
+    Marking,
+    Progress,
+    Proximity,
+    Review,
+    Risk,
+    RiskKind,
+    RiskLink,
+    RiskStatus,
+    Scale3,
+)
+from .users import User
+
+__all__ = [
+    "Action",
+    "ActionStatus",
+    "Category",
+    "Control",
+    "Effectiveness",
+    "Horizon",
+    "Marking",
+    "Membership",
+    "Objective",
+    "Organisation",
+    "Progress",
+    "Proximity",
+    "Register",
+    "RegisterGroupObjectPermission",
+    "RegisterLevel",
+    "RegisterUserObjectPermission",
+    "Review",
+    "Risk",
+    "RiskKind",
+    "RiskLink",
+    "RiskStatus",
+    "Role",
+    "Scale3",
+    "User",
+]

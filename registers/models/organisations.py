@@ -1,0 +1,134 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+FOUR_TS = ["Treat", "Tolerate", "Transfer", "Terminate"]
+
+
+def default_response_options() -> list[str]:
+    return list(FOUR_TS)
+
+
+def default_quarter_end_months() -> list[int]:
+    return [3, 6, 9, 12]
+
+
+def default_committee_months() -> list[int]:
+    return [3, 9]
+
+
+class Organisation(models.Model):
+    """A tenant: a police force, an oversight office, a university, a consortium."""
+
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=50, blank=True)
+    slug = models.SlugField(max_length=50, unique=True)
+    timezone = models.CharField(max_length=64, default="Europe/London")
+    panel_name = models.CharField(
+        max_length=200, blank=True, help_text="The committee that receives report packs."
+    )
+    response_options = models.JSONField(default=default_response_options)
+    quarter_end_months = models.JSONField(default=default_quarter_end_months)
+    committee_months = models.JSONField(default=default_committee_months)
+    default_review_months = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    reminder_notice_days = models.PositiveSmallIntegerField(default=14)
+    source = models.CharField(
+        max_length=300, blank=True, help_text="Where the seed data came from, for demo organisations."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(default_review_months__gte=1, default_review_months__lte=60),
+                name="organisation_review_months_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Organisation admin"
+    COORDINATOR = "coordinator", "Risk coordinator"
+    OWNER = "owner", "Risk owner or manager"
+    VIEWER = "viewer", "Viewer"
+    PANEL = "panel", "Audit panel member"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.organisation}"
+
+
+class Category(models.Model):
+    """A risk category (Aberdeen's strategic risk areas; MOPAC's themes)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="categories"
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["organisation", "position", "name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="category_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Objective(models.Model):
+    """A strategic objective or pillar that risks align to (the Met Direction pillars)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="objectives"
+    )
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=250)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["organisation", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="objective_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

@@ -1,0 +1,84 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from .organisations import Organisation
+
+
+class RegisterLevel(models.TextChoices):
+    CORPORATE = "corporate", "Corporate / strategic"
+    DIRECTORATE = "directorate", "Directorate"
+    SCHOOL = "school", "School / department"
+    SERVICE = "service", "Professional service"
+    PROJECT = "project", "Project / programme"
+
+
+class Register(models.Model):
+    """A risk register. Registers form a tree per organisation that risks escalate up."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="registers"
+    )
+    slug = models.SlugField(max_length=50)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    level = models.CharField(
+        max_length=20, choices=RegisterLevel.choices, default=RegisterLevel.CORPORATE
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    scheme = models.ForeignKey(
+        "scoring.Scheme",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registers",
+        help_text="Overrides the organisation's default scheme (Aberdeen recalibrates projects).",
+    )
+    review_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Overrides the review period of the rating's band for every risk here.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation", "parent_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="register_unique_slug"),
+            models.CheckConstraint(
+                condition=models.Q(level__in=RegisterLevel.values), name="register_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review_months__isnull=True)
+                | models.Q(review_months__gte=1, review_months__lte=60),
+                name="register_review_months_range",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")), name="register_not_own_parent"
+            ),
+        ]
+        permissions = [
+            ("edit_register", "Edit the risks of this register"),
+            ("review_register", "Review the risks of this register"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RegisterUserObjectPermission(UserObjectPermissionBase):
+    """Direct-foreign-key guardian permission on a register, granted to a user."""
+
+    content_object = models.ForeignKey(Register, on_delete=models.CASCADE)
+
+
+class RegisterGroupObjectPermission(GroupObjectPermissionBase):
+    """Direct-foreign-key guardian permission on a register, granted to a role group."""
+
+    content_object = models.ForeignKey(Register, on_delete=models.CASCADE)

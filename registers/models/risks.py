@@ -1,0 +1,345 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from .organisations import Category, Objective, Organisation
+from .registers import Register
+
+# Likelihood and impact are stored as level values. The scheme decides the upper bound (checked by
+# the scoring engine in services); the database guards the widest range the format allows.
+LEVEL_MAX = 10
+
+
+class Horizon(models.TextChoices):
+    NONE = "", "Not used"
+    SHORT = "short", "Short-term"
+    LONG = "long", "Long-term"
+
+
+class RiskKind(models.TextChoices):
+    THREAT = "threat", "Threat"
+    OPPORTUNITY = "opportunity", "Opportunity"
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ESCALATED = "escalated", "Escalated"
+    CLOSED = "closed", "Closed"
+
+
+class Progress(models.TextChoices):
+    NONE = "", "Not assessed"
+    ON_TRACK = "on_track", "On track"
+    LIMITED = "limited", "Limited"
+    SLIPPED = "slipped", "Slipped"
+    NO_PROGRESS = "no_progress", "No progress"
+
+
+class Marking(models.TextChoices):
+    OFFICIAL = "OFFICIAL", "OFFICIAL"
+    OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE"
+
+
+class Proximity(models.TextChoices):
+    NONE = "", "Not assessed"
+    IMMINENT = "imminent", "Within 3 months"
+    NEAR = "near", "3 to 12 months"
+    MEDIUM = "medium", "1 to 2 years"
+    FAR = "far", "More than 2 years"
+
+
+class Scale3(models.TextChoices):
+    NONE = "", "Not set"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+def _pair_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """Likelihood and impact of one position are both set or both empty, and in range."""
+    likelihood, impact = f"{prefix}_likelihood", f"{prefix}_impact"
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{likelihood}__isnull": True, f"{impact}__isnull": True})
+            | Q(**{f"{likelihood}__isnull": False, f"{impact}__isnull": False}),
+            name=f"risk_{prefix}_pair_complete",
+        ),
+        models.CheckConstraint(
+            condition=Q(**{f"{likelihood}__isnull": True})
+            | Q(**{f"{likelihood}__gte": 1, f"{likelihood}__lte": LEVEL_MAX}),
+            name=f"risk_{prefix}_likelihood_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(**{f"{impact}__isnull": True})
+            | Q(**{f"{impact}__gte": 1, f"{impact}__lte": LEVEL_MAX}),
+            name=f"risk_{prefix}_impact_range",
+        ),
+    ]
+
+
+class Risk(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="risks")
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="risks")
+    ref = models.CharField("reference", max_length=30)
+    title = models.CharField(max_length=250)
+    description = models.TextField(blank=True, help_text="Cause and event.")
+    consequence = models.TextField(blank=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="risks"
+    )
+    objectives = models.ManyToManyField(Objective, blank=True, related_name="risks")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_risks",
+        help_text="Accountable for the risk.",
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managed_risks",
+        help_text="Responsible for managing the risk day to day.",
+    )
+    leads = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="led_risks", verbose_name="working leads"
+    )
+    horizon = models.CharField(max_length=10, choices=Horizon.choices, blank=True, default="")
+    kind = models.CharField(max_length=12, choices=RiskKind.choices, default=RiskKind.THREAT)
+
+    scheme_version = models.ForeignKey(
+        "scoring.SchemeVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="risks",
+        help_text="The scheme version the stored ratings were made under.",
+    )
+    inherent_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    inherent_impact = models.PositiveSmallIntegerField(null=True, blank=True)
+    current_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    current_impact = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_impact = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Written by the scoring service from the engine, never by hand: they let registers of 10,000
+    # risks sort and filter by score and band in the database.
+    inherent_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    current_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    current_band = models.CharField(max_length=50, blank=True, default="", editable=False)
+    target_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+
+    response = models.CharField(max_length=50, blank=True, default="")
+    proximity = models.CharField(max_length=10, choices=Proximity.choices, blank=True, default="")
+    status = models.CharField(max_length=10, choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    closed_reason = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    progress = models.CharField(
+        "progress to target", max_length=12, choices=Progress.choices, blank=True, default=""
+    )
+    marking = models.CharField(
+        "handling marking", max_length=20, choices=Marking.choices, default=Marking.OFFICIAL
+    )
+    last_reviewed = models.DateField(null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True)
+    review_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Overrides the register's and the band's review period."
+    )
+    source_note = models.TextField(
+        blank=True, help_text="Where the content came from (seeded and imported risks)."
+    )
+    illustrative = models.BooleanField(
+        default=False, help_text="Demo content written for a source that publishes no risks."
+    )
+    version = models.PositiveIntegerField(default=1, help_text="For optimistic locking.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[objectives, leads])
+
+    class Meta:
+        ordering = ["organisation", "register", "ref"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "ref"], name="risk_unique_ref"),
+            models.CheckConstraint(
+                condition=Q(status__in=RiskStatus.values), name="risk_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=RiskKind.values), name="risk_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(horizon__in=Horizon.values), name="risk_horizon_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__in=Progress.values), name="risk_progress_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(marking__in=Marking.values), name="risk_marking_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(proximity__in=Proximity.values), name="risk_proximity_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RiskStatus.CLOSED) | ~Q(closed_reason=""),
+                name="risk_closed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_months__isnull=True)
+                | Q(review_months__gte=1, review_months__lte=60),
+                name="risk_review_months_range",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="risk_version_positive"),
+            *_pair_constraints("inherent"),
+            *_pair_constraints("current"),
+            *_pair_constraints("target"),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status", "current_score"]),
+            models.Index(fields=["register", "status"]),
+            models.Index(fields=["organisation", "next_review_due"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.title}"
+
+
+class Effectiveness(models.TextChoices):
+    EFFECTIVE = "effective", "Effective"
+    PARTIAL = "partially_effective", "Partially effective"
+    INEFFECTIVE = "ineffective", "Ineffective"
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+
+
+class Control(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="controls"
+    )
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="controls")
+    description = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_controls",
+    )
+    effectiveness = models.CharField(
+        max_length=20, choices=Effectiveness.choices, default=Effectiveness.NOT_ASSESSED
+    )
+    assurance = models.TextField("source of assurance", blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["risk", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effectiveness__in=Effectiveness.values),
+                name="control_effectiveness_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+
+class ActionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Action(models.Model):
+    """A mitigating action; once completed it can become a control."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="actions"
+    )
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_actions",
+    )
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED
+    )
+    priority = models.CharField(max_length=6, choices=Scale3.choices, blank=True, default="")
+    difficulty = models.CharField(max_length=6, choices=Scale3.choices, blank=True, default="")
+    progress_note = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["risk", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ActionStatus.values), name="action_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__in=Scale3.values), name="action_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(difficulty__in=Scale3.values), name="action_difficulty_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+
+class Review(models.Model):
+    """A dated record that the owner looked at the risk, even when nothing changed."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="reviews"
+    )
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
+    reviewed_on = models.DateField()
+    rescored = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["risk", "-reviewed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Review of {self.risk.ref} on {self.reviewed_on}"
+
+
+class RiskLink(models.Model):
+    """An interdependency between two risks of the same organisation."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="risk_links"
+    )
+    from_risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="links_out")
+    to_risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="links_in")
+    note = models.CharField(max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_risk", "to_risk"], name="risk_link_unique"),
+            models.CheckConstraint(
+                condition=~Q(from_risk=models.F("to_risk")), name="risk_link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_risk.ref} ↔ {self.to_risk.ref}"

@@ -1,0 +1,144 @@
+"""Writes to organisations, registers and memberships: the services behind ``create_org``,
+``create_register`` and ``add_member`` and behind the seeding of demo organisations."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from appetite.services import appetite_levels_install
+from scoring.definition import SchemeDefinition
+from scoring.presets import preset
+from scoring.services import scheme_save
+
+from ..models import Membership, Organisation, Register, RegisterLevel, Role
+
+TOP_REGISTER_SLUG = "corporate"
+DEFAULT_SCHEME_PRESET = "espo-5x5"
+DEFAULT_SCHEME_NAME = "5x5 likelihood x impact"
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    slug: str,
+    name: str,
+    scheme: SchemeDefinition | None = None,
+    scheme_name: str | None = None,
+    appetite_preset: str = "orange_book",
+    top_register_name: str | None = None,
+    **fields,
+) -> Organisation:
+    """Create an organisation with its default scheme, appetite levels and top register.
+
+    Without a scheme, the organisation starts on a plain 5x5 product scheme (the ESPO preset's
+    scales) that its admin can replace with ``load_scheme --default``.
+    """
+    if Organisation.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"an organisation with slug {slug!r} already exists"})
+    organisation = Organisation(slug=slug, name=name, **fields)
+    organisation.full_clean()
+    organisation.save()
+    if scheme is None:
+        scheme, scheme_name = preset(DEFAULT_SCHEME_PRESET), scheme_name or DEFAULT_SCHEME_NAME
+    scheme_save(organisation=organisation, definition=scheme, name=scheme_name, make_default=True)
+    appetite_levels_install(organisation=organisation, preset=appetite_preset)
+    register_create(
+        organisation=organisation,
+        slug=TOP_REGISTER_SLUG,
+        name=top_register_name or f"{organisation.display_name} corporate risk register",
+        level=RegisterLevel.CORPORATE,
+    )
+    return organisation
+
+
+@transaction.atomic
+def register_create(
+    *,
+    organisation: Organisation,
+    slug: str,
+    name: str,
+    level: str = RegisterLevel.CORPORATE,
+    parent: Register | None = None,
+    review_months: int | None = None,
+    scheme=None,
+    description: str = "",
+) -> Register:
+    if parent is not None and parent.organisation_id != organisation.id:
+        raise ValidationError({"parent": "the parent register belongs to another organisation"})
+    if scheme is not None and scheme.organisation_id != organisation.id:
+        raise ValidationError({"scheme": "the scheme belongs to another organisation"})
+    if Register.objects.filter(organisation=organisation, slug=slug).exists():
+        raise ValidationError(
+            {"slug": f"{organisation.slug} already has a register with slug {slug!r}"}
+        )
+    register = Register(
+        organisation=organisation,
+        slug=slug,
+        name=name,
+        level=level,
+        parent=parent,
+        review_months=review_months,
+        scheme=scheme,
+        description=description,
+    )
+    register.full_clean()
+    register.save()
+    return register
+
+
+@transaction.atomic
+def member_add(
+    *,
+    organisation: Organisation,
+    email: str,
+    role: str,
+    password: str | None = None,
+    full_name: str = "",
+    job_title: str = "",
+    password_hash: str | None = None,
+) -> Membership:
+    """Add a person to an organisation with a role, creating their account if it is new.
+
+    An existing member's role is changed; an existing account's password is only changed when a
+    password is given. Organisation admins get staff status so they can use the scoped admin.
+    """
+    if role not in Role.values:
+        raise ValidationError({"role": f"unknown role {role!r}; roles: {', '.join(Role.values)}"})
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": f"{email!r} is not a valid e-mail address"}) from None
+    user_model = get_user_model()
+    user = user_model.objects.filter(email__iexact=email).first()
+    if password:
+        password_validation.validate_password(
+            password, user or user_model(email=email, full_name=full_name)
+        )
+    if user is None:
+        user = user_model(email=email, full_name=full_name, job_title=job_title)
+        if password_hash:
+            user.password = password_hash
+        elif password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+    elif password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    if role == Role.ADMIN and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    membership, created = Membership.objects.get_or_create(
+        user=user, organisation=organisation, defaults={"role": role}
+    )
+    if not created and membership.role != role:
+        membership.role = role
+        membership._change_reason = f"role changed to {role}"
+        membership.save(update_fields=["role"])
+    return membership

@@ -1,0 +1,188 @@
+"""Writes to risks: rating through the scheme engine, review dates, controls and actions.
+
+Every writer (browser, importer, seeding, commands) goes through these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from scoring.definition import SchemeDefinition
+from scoring.engine import RatingError, rate, review_months_for
+from scoring.models import SchemeVersion
+from scoring.selectors import default_scheme
+
+from ..models import Action, Control, Register, Risk, RiskStatus
+
+POSITIONS = ("inherent", "current", "target")
+Position = Sequence[object] | None  # (likelihood, impact) as values, codes or labels; None = not rated
+
+
+def scheme_version_for_register(register: Register) -> SchemeVersion:
+    """The scheme version new ratings on this register are made under."""
+    scheme = register.scheme or default_scheme(organisation=register.organisation)
+    if scheme is None or scheme.current_version is None:
+        raise ValidationError(
+            f"{register.organisation.slug} has no scoring scheme; load one with load_scheme"
+        )
+    return scheme.current_version
+
+
+def apply_ratings(
+    risk: Risk, *, scheme_version: SchemeVersion, positions: dict[str, Position]
+) -> None:
+    """Rate each given position through the engine and store levels, scores and band.
+
+    Raises ValidationError naming the field of every position that is off the scheme.
+    Positions not given keep their stored values, re-rated under the new version.
+    """
+    scheme = scheme_version.parsed
+    errors: dict[str, str] = {}
+    for name in POSITIONS:
+        if name in positions:
+            position = positions[name]
+        else:
+            stored = (getattr(risk, f"{name}_likelihood"), getattr(risk, f"{name}_impact"))
+            position = None if stored == (None, None) else stored
+        if position is None or all(part in (None, "") for part in position):
+            setattr(risk, f"{name}_likelihood", None)
+            setattr(risk, f"{name}_impact", None)
+            setattr(risk, f"{name}_score", None)
+            if name == "current":
+                risk.current_band = ""
+            continue
+        try:
+            likelihood, impact = position
+            rating = rate(scheme, likelihood, impact)
+        except (RatingError, ValueError, TypeError) as exc:
+            errors[f"{name}_likelihood"] = f"{name} position: {exc}"
+            continue
+        setattr(risk, f"{name}_likelihood", rating.likelihood.value)
+        setattr(risk, f"{name}_impact", rating.impact.value)
+        setattr(risk, f"{name}_score", rating.score)
+        if name == "current":
+            risk.current_band = rating.band.name
+    if errors:
+        raise ValidationError(errors)
+    risk.scheme_version = scheme_version
+
+
+def risk_warnings(risk: Risk) -> list[str]:
+    """Advice that does not block saving (Aberdeen 4.4: current should be lower than initial)."""
+    warnings = []
+    if (
+        risk.inherent_score is not None
+        and risk.current_score is not None
+        and risk.current_score >= risk.inherent_score
+    ):
+        warnings.append(
+            "The current score is not lower than the initial (inherent) score: controls and "
+            "actions should bring it down."
+        )
+    return warnings
+
+
+def review_period_months(*, risk: Risk, scheme: SchemeDefinition) -> int:
+    """The risk's own period, else its register's, else its band's, else the organisation's."""
+    return (
+        risk.review_months
+        or risk.register.review_months
+        or review_months_for(scheme, risk.current_score)
+        or risk.organisation.default_review_months
+    )
+
+
+def next_review_due(*, risk: Risk, scheme: SchemeDefinition, reviewed_on: dt.date) -> dt.date:
+    return reviewed_on + relativedelta(months=review_period_months(risk=risk, scheme=scheme))
+
+
+@transaction.atomic
+def risk_create(
+    *,
+    register: Register,
+    ref: str,
+    title: str,
+    positions: dict[str, Position] | None = None,
+    objectives: Iterable = (),
+    leads: Iterable = (),
+    reviewed_on: dt.date | None = None,
+    reason: str = "",
+    **fields,
+) -> Risk:
+    """Create a risk on a register, rated under the register's scheme."""
+    organisation = register.organisation
+    for name in ("category", "owner", "manager"):
+        _check_same_organisation(organisation, name, fields.get(name))
+    ref = ref.strip()
+    if Risk.objects.filter(organisation=organisation, ref__iexact=ref).exists():
+        raise ValidationError({"ref": f"{organisation.display_name} already has a risk {ref!r}"})
+    response = fields.get("response", "")
+    if response and response not in organisation.response_options:
+        raise ValidationError(
+            {"response": f"{response!r} is not one of {', '.join(organisation.response_options)}"}
+        )
+    risk = Risk(organisation=organisation, register=register, ref=ref, title=title.strip(), **fields)
+    version = scheme_version_for_register(register)
+    apply_ratings(risk, scheme_version=version, positions=positions or {})
+    if risk.status == RiskStatus.CLOSED and risk.closed_at is None:
+        risk.closed_at = timezone.now()
+    if reviewed_on is not None:
+        risk.last_reviewed = reviewed_on
+        risk.next_review_due = next_review_due(
+            risk=risk, scheme=version.parsed, reviewed_on=reviewed_on
+        )
+    risk.full_clean(exclude=["objectives", "leads"], validate_constraints=False)
+    risk._change_reason = reason or "created"
+    risk.save()
+    if objectives:
+        objectives = list(objectives)
+        for objective in objectives:
+            _check_same_organisation(organisation, "objectives", objective)
+        risk.objectives.set(objectives)
+    if leads:
+        leads = list(leads)
+        for lead in leads:
+            _check_same_organisation(organisation, "leads", lead)
+        risk.leads.set(leads)
+    return risk
+
+
+@transaction.atomic
+def control_add(*, risk: Risk, description: str, position: int = 0, **fields) -> Control:
+    _check_same_organisation(risk.organisation, "owner", fields.get("owner"))
+    control = Control(
+        organisation_id=risk.organisation_id, risk=risk, description=description.strip(),
+        position=position, **fields,
+    )
+    control.full_clean()
+    control.save()
+    return control
+
+
+@transaction.atomic
+def action_add(*, risk: Risk, description: str, position: int = 0, **fields) -> Action:
+    _check_same_organisation(risk.organisation, "owner", fields.get("owner"))
+    action = Action(
+        organisation_id=risk.organisation_id, risk=risk, description=description.strip(),
+        position=position, **fields,
+    )
+    action.full_clean()
+    action.save()
+    return action
+
+
+def _check_same_organisation(organisation, field: str, obj) -> None:
+    """Nothing crosses organisations: a user must be a member, a row must belong."""
+    if obj is None:
+        return
+    if hasattr(obj, "organisation_id"):
+        if obj.organisation_id != organisation.id:
+            raise ValidationError({field: f"{obj} belongs to another organisation"})
+    elif not obj.memberships.filter(organisation=organisation).exists():
+        raise ValidationError({field: f"{obj} is not a member of {organisation.display_name}"})

@@ -1,0 +1,84 @@
+"""Thin views: fetch through registers.permissions, read through selectors, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from . import permissions, selectors
+from .services.risks import risk_warnings
+
+RISKS_PER_PAGE = 50
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = permissions.memberships_for_user(request.user)
+    return render(request, "registers/home.html", {"memberships": memberships})
+
+
+@login_required
+def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    registers = selectors.registers_with_counts(organisation=access.organisation)
+    return render(
+        request,
+        "registers/organisation_detail.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "tree": selectors.register_tree(registers),
+        },
+    )
+
+
+@login_required
+def register_detail(request: HttpRequest, org: str, register: str) -> HttpResponse:
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    register_obj = permissions.register_for_user(
+        user=request.user, organisation=access.organisation, slug=register
+    )
+    page = Paginator(selectors.register_risks(register=register_obj), RISKS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "registers/register_detail.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "register": register_obj,
+            "page": page,
+            "rows": selectors.risk_rows(page.object_list, organisation=access.organisation),
+            "children": register_obj.children.order_by("name"),
+        },
+    )
+
+
+@login_required
+def risk_detail(request: HttpRequest, org: str, ref: str) -> HttpResponse:
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    risk = permissions.risk_for_user(user=request.user, organisation=access.organisation, ref=ref)
+    row = selectors.risk_rows([risk], organisation=access.organisation)[0]
+    return render(
+        request,
+        "registers/risk_detail.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "risk": risk,
+            "row": row,
+            "positions": [
+                ("Inherent (initial)", row.inherent),
+                ("Current", row.current),
+                ("Target", row.target),
+            ],
+            "warnings": risk_warnings(risk),
+            "controls": risk.controls.select_related("owner"),
+            "actions": risk.actions.select_related("owner"),
+            "objectives": risk.objectives.all(),
+            "leads": risk.leads.all(),
+        },
+    )

@@ -1,0 +1,273 @@
+"""Django admin for every model, scoped by organisation.
+
+A superuser sees everything. Anyone else sees only the organisations where they are an admin
+member, and only those organisations' rows; foreign-key choices are narrowed the same way, so an
+organisation admin can neither see nor link to another organisation's data. Registered here, in the
+project package, so the apps keep their one-way dependencies.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Model, QuerySet
+from simple_history.admin import SimpleHistoryAdmin
+
+from appetite.models import AppetiteLevel, AppetiteStatement
+from registers.models import (
+    Action,
+    Category,
+    Control,
+    Membership,
+    Objective,
+    Organisation,
+    Register,
+    RegisterGroupObjectPermission,
+    RegisterUserObjectPermission,
+    Review,
+    Risk,
+    RiskLink,
+    Role,
+    User,
+)
+from scoring.models import Scheme, SchemeVersion
+
+
+def admin_organisation_ids(request) -> set[int] | None:
+    """None means unrestricted (superuser)."""
+    user = request.user
+    if not user.is_active or not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return None
+    cached = getattr(request, "_riskreg_admin_orgs", None)
+    if cached is None:
+        cached = set(
+            Membership.objects.filter(user=user, role=Role.ADMIN).values_list(
+                "organisation_id", flat=True
+            )
+        )
+        request._riskreg_admin_orgs = cached
+    return cached
+
+
+def _organisation_path(model: type[Model]) -> str | None:
+    return ORGANISATION_PATHS.get(model)
+
+
+class OrganisationScopedAdmin(SimpleHistoryAdmin):
+    organisation_path = "organisation"
+
+    def _allowed(self, request) -> bool:
+        ids = admin_organisation_ids(request)
+        return ids is None or bool(ids)
+
+    def get_queryset(self, request) -> QuerySet:
+        queryset = super().get_queryset(request)
+        ids = admin_organisation_ids(request)
+        if ids is None:
+            return queryset
+        return queryset.filter(**{f"{self.organisation_path}__in": ids}).distinct()
+
+    def _owns(self, request, obj) -> bool:
+        if obj is None:
+            return self._allowed(request)
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_staff and self._allowed(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_staff and self._owns(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_staff and self._owns(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_staff and self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_staff and self._owns(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        ids = admin_organisation_ids(request)
+        path = _organisation_path(db_field.related_model)
+        if ids is not None and path is not None:
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(
+                **{f"{path}__in": ids}
+            ).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        ids = admin_organisation_ids(request)
+        path = _organisation_path(db_field.related_model)
+        if ids is not None and path is not None:
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(
+                **{f"{path}__in": ids}
+            ).distinct()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(OrganisationScopedAdmin):
+    organisation_path = "id"
+    list_display = ("name", "slug", "panel_name")
+    search_fields = ("name", "slug")
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser  # new tenants come from create_org or a superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(User)
+class RiskregUserAdmin(OrganisationScopedAdmin, UserAdmin):
+    organisation_path = "memberships__organisation"
+    ordering = ("email",)
+    list_display = ("email", "full_name", "job_title", "is_staff", "is_active")
+    search_fields = ("email", "full_name", "job_title")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Person", {"fields": ("full_name", "job_title")}),
+        ("Status", {"fields": ("is_active", "is_staff", "is_superuser", "last_login")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    readonly_fields = ("last_login",)
+    filter_horizontal = ()
+    list_filter = ("is_staff", "is_active")
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return (*self.readonly_fields, "is_staff", "is_superuser")
+
+
+@admin.register(Membership)
+class MembershipAdmin(OrganisationScopedAdmin):
+    list_display = ("user", "organisation", "role")
+    list_filter = ("role", "organisation")
+    list_select_related = ("user", "organisation")
+
+
+@admin.register(Category)
+class CategoryAdmin(OrganisationScopedAdmin):
+    list_display = ("name", "organisation", "position")
+    list_filter = ("organisation",)
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(OrganisationScopedAdmin):
+    list_display = ("code", "name", "organisation")
+    list_filter = ("organisation",)
+
+
+@admin.register(Register)
+class RegisterAdmin(OrganisationScopedAdmin):
+    list_display = ("name", "slug", "organisation", "level", "parent")
+    list_filter = ("organisation", "level")
+    list_select_related = ("organisation", "parent")
+
+
+class ControlInline(admin.TabularInline):
+    model = Control
+    extra = 0
+    fields = ("description", "owner", "effectiveness", "assurance", "position")
+
+
+class ActionInline(admin.TabularInline):
+    model = Action
+    extra = 0
+    fields = ("description", "owner", "due_date", "status", "priority", "difficulty")
+
+
+@admin.register(Risk)
+class RiskAdmin(OrganisationScopedAdmin):
+    list_display = ("ref", "title", "organisation", "register", "current_score", "current_band", "status")
+    list_filter = ("organisation", "status", "marking")
+    search_fields = ("ref", "title", "description")
+    list_select_related = ("organisation", "register")
+    readonly_fields = ("inherent_score", "current_score", "current_band", "target_score", "version")
+    raw_id_fields = ()
+
+
+@admin.register(Control)
+class ControlAdmin(OrganisationScopedAdmin):
+    list_display = ("__str__", "risk", "effectiveness")
+    list_select_related = ("risk",)
+
+
+@admin.register(Action)
+class ActionAdmin(OrganisationScopedAdmin):
+    list_display = ("__str__", "risk", "owner", "due_date", "status")
+    list_select_related = ("risk", "owner")
+
+
+@admin.register(Review)
+class ReviewAdmin(OrganisationScopedAdmin):
+    list_display = ("risk", "reviewed_on", "reviewed_by", "rescored")
+    list_select_related = ("risk", "reviewed_by")
+
+
+@admin.register(RiskLink)
+class RiskLinkAdmin(OrganisationScopedAdmin):
+    list_display = ("from_risk", "to_risk", "note")
+
+
+@admin.register(Scheme)
+class SchemeAdmin(OrganisationScopedAdmin):
+    list_display = ("name", "organisation", "is_default", "current_version")
+    list_select_related = ("organisation", "current_version")
+
+
+@admin.register(SchemeVersion)
+class SchemeVersionAdmin(OrganisationScopedAdmin):
+    """Versions are immutable: viewable, never changed (load a new one with load_scheme)."""
+
+    organisation_path = "scheme__organisation"
+    list_display = ("scheme", "number", "created_at")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(AppetiteLevel)
+class AppetiteLevelAdmin(OrganisationScopedAdmin):
+    list_display = ("name", "organisation", "position", "min_score", "max_score")
+
+
+@admin.register(AppetiteStatement)
+class AppetiteStatementAdmin(OrganisationScopedAdmin):
+    list_display = ("__str__", "organisation", "level", "tolerance", "warning")
+
+
+@admin.register(RegisterUserObjectPermission)
+class RegisterUserPermissionAdmin(OrganisationScopedAdmin):
+    organisation_path = "content_object__organisation"
+
+
+@admin.register(RegisterGroupObjectPermission)
+class RegisterGroupPermissionAdmin(OrganisationScopedAdmin):
+    organisation_path = "content_object__organisation"
+
+
+ORGANISATION_PATHS: dict[type[Model], str] = {
+    Organisation: "id",
+    User: "memberships__organisation",
+    Membership: "organisation",
+    Category: "organisation",
+    Objective: "organisation",
+    Register: "organisation",
+    Risk: "organisation",
+    Control: "organisation",
+    Action: "organisation",
+    Review: "organisation",
+    RiskLink: "organisation",
+    Scheme: "organisation",
+    SchemeVersion: "scheme__organisation",
+    AppetiteLevel: "organisation",
+    AppetiteStatement: "organisation",
+}

@@ -1,0 +1,38 @@
+"""The test suite: PostgreSQL at 127.0.0.1:5432 when it answers (always in CI), else SQLite.
+
+``DATABASE_URL`` still wins when set. The choice is printed in pytest's header (tests/conftest.py).
+"""
+
+import socket
+
+import dj_database_url
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env
+
+
+def _postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+if env("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.config()}
+elif _postgres_answers():
+    DATABASES = {"default": dj_database_url.parse("postgres://postgres@127.0.0.1:5432/riskreg")}
+else:
+    DATABASES = {"default": dj_database_url.parse(f"sqlite:///{BASE_DIR / 'var' / 'test.sqlite3'}")}
+
+SECRET_KEY = "test-key-not-for-production"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests only
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,29 @@
+// GOV.UK Frontend start-up for riskreg, loaded by templates/base.html as
+//   <script type="module" src="{% static 'js/govuk-init.js' %}"></script>
+// It lives in a static file (not inline) so the Content-Security-Policy can
+// forbid inline script.
+//
+// The import is relative to this file, so it works under any STATIC_URL.
+import { initAll } from '../vendor/govuk-frontend/govuk-frontend.min.js'
+
+// GOV.UK Frontend's body-class snippet (normally an inline <script> at the top
+// of <body>): `js-enabled` turns on JS-only styles; `govuk-frontend-supported`
+// tells GOV.UK Frontend's CSS and initAll() that the browser can run it.
+document.body.classList.add('js-enabled')
+if ('noModule' in HTMLScriptElement.prototype) {
+  document.body.classList.add('govuk-frontend-supported')
+}
+
+initAll()
+
+// Content swapped in by htmx gets the same treatment. Components that are
+// already initialised throw InitError, which is expected here and ignored.
+const ignoreAlreadyInitialised = (error) => {
+  if (error && error.name !== 'InitError') console.error(error)
+}
+document.addEventListener('htmx:load', (event) => {
+  const elt = event.detail && event.detail.elt
+  // htmx fires htmx:load on <body> once at start-up: initAll() above did that.
+  if (!(elt instanceof Element) || elt === document.body) return
+  initAll({ scope: elt.parentElement || elt, onError: ignoreAlreadyInitialised })
+})
