@@ -238,6 +238,15 @@ def _parse_matrix(
     return tuple(rows)
 
 
+def _sequential(levels: tuple[Level, ...]) -> bool:
+    return bool(levels) and [level.value for level in levels] == list(range(1, len(levels) + 1))
+
+
+def _complete(bands: tuple[Band, ...], raw: Any) -> bool:
+    """Every band in the file parsed, so checks across bands will not mislead."""
+    return bool(bands) and isinstance(raw, list) and len(bands) == len(raw)
+
+
 def parse_scheme(data: Any) -> SchemeDefinition:
     """Validate a scheme in the DESIGN.md format and return its definition, or raise SchemeError."""
     if not isinstance(data, dict):
@@ -263,11 +272,12 @@ def parse_scheme(data: Any) -> SchemeDefinition:
     if method == "product":
         if data.get("matrix") is not None:
             problems.append("matrix: must be null for method product")
-        if bands and likelihood and impact and not problems:
+        if _complete(bands, data.get("bands")) and _sequential(likelihood) and _sequential(impact):
             _check_product_bands(bands, likelihood, impact, problems)
     elif method == "matrix" and bands and likelihood and impact:
+        before = len(problems)
         matrix = _parse_matrix(data.get("matrix"), bands, likelihood, impact, problems)
-        if matrix is not None and not problems:
+        if matrix is not None and len(problems) == before and _complete(bands, data.get("bands")):
             used = {cell for row in matrix for cell in row}
             unused = [band.name for band in bands if band.name not in used]
             if unused:

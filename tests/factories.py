@@ -1,0 +1,116 @@
+"""factory-boy factories that keep organisations consistent: a risk's register, category and
+owner belong to the risk's organisation; a control's risk and organisation agree."""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from registers.models import (
+    Action,
+    Category,
+    Control,
+    Membership,
+    Organisation,
+    Register,
+    Risk,
+    Role,
+    User,
+)
+from registers.services.organisations import organisation_create
+from registers.services.risks import risk_create
+
+PASSWORD = "a-test-password-123"  # noqa: S105
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class OrganisationFactory(factory.Factory):
+    """Through the service, so every organisation has its scheme, appetite levels and register."""
+
+    class Meta:
+        model = Organisation
+
+    slug = factory.Sequence(lambda n: f"org{n}")
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return organisation_create(**kwargs)
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.COORDINATOR
+
+
+class RegisterFactory(DjangoModelFactory):
+    class Meta:
+        model = Register
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    slug = factory.Sequence(lambda n: f"register-{n}")
+    name = factory.Sequence(lambda n: f"Register {n}")
+    level = "school"
+    parent = factory.LazyAttribute(
+        lambda o: Register.objects.filter(organisation=o.organisation, slug="corporate").first()
+    )
+
+
+class CategoryFactory(DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class RiskFactory(factory.Factory):
+    """Through risk_create, so ratings are made by the engine as in the product."""
+
+    class Meta:
+        model = Risk
+
+    register = factory.LazyFunction(
+        lambda: Register.objects.get(organisation=OrganisationFactory(), slug="corporate")
+    )
+    ref = factory.Sequence(lambda n: f"R{n}")
+    title = factory.Sequence(lambda n: f"Risk {n}")
+    positions = factory.LazyFunction(lambda: {"current": (3, 4), "target": (2, 2)})
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return risk_create(**kwargs)
+
+
+class ControlFactory(DjangoModelFactory):
+    class Meta:
+        model = Control
+
+    risk = factory.SubFactory(RiskFactory)
+    organisation = factory.SelfAttribute("risk.organisation")
+    description = factory.Sequence(lambda n: f"Control {n}")
+
+
+class ActionFactory(DjangoModelFactory):
+    class Meta:
+        model = Action
+
+    risk = factory.SubFactory(RiskFactory)
+    organisation = factory.SelfAttribute("risk.organisation")
+    description = factory.Sequence(lambda n: f"Action {n}")

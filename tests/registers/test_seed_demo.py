@@ -1,0 +1,144 @@
+"""seed_demo loads the five source organisations faithfully, and a second run changes nothing."""
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import transaction
+
+from appetite.selectors import appetite_lookup
+from registers.models import Membership, Organisation, Register, Risk, Role
+from registers.services.seeding import JOINT_PANEL_EMAIL
+
+pytestmark = pytest.mark.django_db
+
+SOURCE_COUNTS = {"mopac": 16, "met": 11, "wmp": 19, "aberdeen": 14, "espo": 8}
+
+
+def table_counts():
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in {"registers", "scoring", "appetite", "auth", "guardian"}
+    }
+
+
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker):
+    """Seed once for the module, inside a transaction rolled back at its end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--quiet-logins")
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def seeded(seeded_once, db):
+    return None
+
+
+def test_seed_twice_is_idempotent(seeded):
+    before = table_counts()
+    snapshot = list(Risk.objects.order_by("id").values())
+    call_command("seed_demo", "--quiet-logins")
+    assert table_counts() == before
+    assert list(Risk.objects.order_by("id").values()) == snapshot
+
+
+def test_risk_counts_match_the_sources(seeded):
+    counts = {
+        organisation.slug: organisation.risks.count() for organisation in Organisation.objects.all()
+    }
+    assert counts == SOURCE_COUNTS
+
+
+def test_mopac(seeded):
+    risks = Risk.objects.filter(organisation__slug="mopac")
+    assert sorted(int(ref) for ref in risks.values_list("ref", flat=True)) == [
+        1, 2, 3, 4, *range(6, 18)
+    ]
+    closed = risks.get(ref="1")
+    assert closed.status == "closed" and "fully mitigated" in closed.closed_reason
+    risk3 = risks.get(ref="3")
+    assert (risk3.current_likelihood, risk3.current_impact) == (2, 2)
+    assert (risk3.target_likelihood, risk3.target_impact) == (2, 2)
+    assert risks.get(ref="2").owner.job_title == "CEO"
+    assert set(risks.values_list("category__name", flat=True)) == {"Strategic", "Operational"}
+
+
+def test_met(seeded):
+    risks = Risk.objects.filter(organisation__slug="met")
+    violent = risks.get(ref="1")
+    assert violent.horizon == "short" and violent.owner.job_title == "AC Frontline Policing"
+    assert (violent.current_likelihood, violent.current_impact) == (2, 3)  # M v H
+    assert (violent.target_likelihood, violent.target_impact) == (1, 2)  # L v M
+    assert violent.progress == "on_track"
+    assert violent.leads.count() == 2
+    assert risks.get(ref="7").leads.count() == 5
+    assert risks.filter(horizon="long").count() == 8
+    assert risks.get(ref="10").current_score is None  # Legitimacy: not yet scored
+    assert list(risks.get(ref="8").objectives.values_list("code", flat=True)) == ["P1"]
+    assert sorted(
+        risks.filter(objectives__code="P7").values_list("ref", flat=True), key=int
+    ) == ["3", "4", "6", "9"]
+
+
+def test_wmp(seeded):
+    risks = Risk.objects.filter(organisation__slug="wmp")
+    bands = {band: risks.filter(current_band=band).count() for band in ("Critical", "High", "Medium")}
+    assert bands == {"Critical": 2, "High": 12, "Medium": 5}
+    crr18 = risks.get(ref="CRR18")
+    assert crr18.current_band == "Critical" and crr18.controls.count() >= 3
+    assert "Published trend" in crr18.source_note
+
+
+def test_aberdeen(seeded):
+    organisation = Organisation.objects.get(slug="aberdeen")
+    assert organisation.categories.count() == 10
+    lookup = appetite_lookup(organisation=organisation)
+    financial = organisation.categories.get(name="Financial Sustainability")
+    experience = organisation.categories.get(name="Student Experience")
+    assert lookup.threshold(financial.id).tolerance == 17
+    assert lookup.threshold(experience.id).tolerance == 20
+    assert [level.name for level in organisation.appetite_levels.all()] == [
+        "Avoid", "Averse", "Moderate", "Open", "High"
+    ]
+    registers = {r.slug: r for r in Register.objects.filter(organisation=organisation)}
+    assert registers["corporate"].name == "Strategic Risk Register"
+    school = next(r for r in registers.values() if r.level == "school")
+    project = next(r for r in registers.values() if r.level == "project")
+    assert school.parent == project.parent == registers["corporate"]
+    strategic = Risk.objects.filter(register=registers["corporate"])
+    assert strategic.count() == 10 and all(risk.illustrative for risk in strategic)
+    assert all(risk.title.startswith("Illustrative") for risk in strategic)
+    breaches = [
+        risk for risk in strategic
+        if lookup.state(category_id=risk.category_id, score=risk.current_score) == "breach"
+    ]
+    assert breaches
+
+
+def test_espo(seeded):
+    organisation = Organisation.objects.get(slug="espo")
+    lookup = appetite_lookup(organisation=organisation)
+    assert lookup.threshold(None).tolerance == 10
+    assert organisation.response_options == [
+        "Reduce", "Accept", "Transfer", "Terminate", "Contingency", "Prevent"
+    ]
+    risks = Risk.objects.filter(organisation=organisation)
+    assert {risk.current_band for risk in risks} == {"Low", "Medium", "High", "Very high"}
+    assert any(risk.current_score > 10 for risk in risks)
+
+
+def test_demo_users_for_every_role_and_the_joint_panel(seeded):
+    for slug in SOURCE_COUNTS:
+        roles = set(Membership.objects.filter(organisation__slug=slug).values_list("role", flat=True))
+        assert roles == set(Role.values), slug
+    joint = Membership.objects.filter(user__email=JOINT_PANEL_EMAIL)
+    assert sorted(joint.values_list("organisation__slug", flat=True)) == ["met", "mopac"]
+    assert set(joint.values_list("role", flat=True)) == {"panel"}
+
+
+def test_seed_prints_logins(seeded, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "coordinator@espo.demo" in out and JOINT_PANEL_EMAIL in out and "password" in out
