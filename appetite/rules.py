@@ -21,7 +21,9 @@ class AppetiteState(StrEnum):
         }[self.value]
 
 
-def appetite_state(*, score: int | None, tolerance: int | None, warning: int | None = None) -> AppetiteState:
+def appetite_state(
+    *, score: int | None, tolerance: int | None, warning: int | None = None
+) -> AppetiteState:
     """Breach when the current score is above the tolerance threshold; warning when above the
     (lower) warning threshold; otherwise within. Thresholds are the highest acceptable score, as
     ESPO's "10 or less" and Aberdeen's Table 5 read."""

@@ -16,7 +16,9 @@ def appetite_levels_install(*, organisation, preset: str = "orange_book") -> lis
         raise ValidationError(
             f"unknown appetite preset {preset!r}; presets: {', '.join(APPETITE_PRESETS)}"
         ) from None
-    existing = {level.name: level for level in AppetiteLevel.objects.filter(organisation=organisation)}
+    existing = {
+        level.name: level for level in AppetiteLevel.objects.filter(organisation=organisation)
+    }
     result = []
     for position, spec in enumerate(levels, start=1):
         level = existing.get(spec["name"])
@@ -51,7 +53,9 @@ def appetite_statement_set(
     statement.warning, statement.rationale = warning, rationale
     if warning is not None and warning >= tolerance:
         raise ValidationError(
-            {"warning": f"the warning threshold ({warning}) must be below the tolerance ({tolerance})"}
+            {
+                "warning": f"the warning threshold ({warning}) must be below the tolerance ({tolerance})"
+            }
         )
     statement.full_clean(validate_constraints=False)
     statement._change_reason = reason or "appetite set"

@@ -183,7 +183,15 @@ class ActionInline(admin.TabularInline):
 
 @admin.register(Risk)
 class RiskAdmin(OrganisationScopedAdmin):
-    list_display = ("ref", "title", "organisation", "register", "current_score", "current_band", "status")
+    list_display = (
+        "ref",
+        "title",
+        "organisation",
+        "register",
+        "current_score",
+        "current_band",
+        "status",
+    )
     list_filter = ("organisation", "status", "marking")
     search_fields = ("ref", "title", "description")
     list_select_related = ("organisation", "register")

@@ -92,9 +92,7 @@ def _parse_levels(data: Any, axis: str, problems: list[str]) -> tuple[Level, ...
         problems.append(f"{axis}: must be a list of levels")
         return ()
     if not MIN_LEVELS <= len(data) <= MAX_LEVELS:
-        problems.append(
-            f"{axis}: must have {MIN_LEVELS} to {MAX_LEVELS} levels, not {len(data)}"
-        )
+        problems.append(f"{axis}: must have {MIN_LEVELS} to {MAX_LEVELS} levels, not {len(data)}")
     levels: list[Level] = []
     for index, item in enumerate(data, start=1):
         where = f"{axis} level {index}"
@@ -186,7 +184,9 @@ def _parse_bands(data: Any, method: str, problems: list[str]) -> tuple[Band, ...
 
 
 def _check_product_bands(
-    bands: tuple[Band, ...], likelihood: tuple[Level, ...], impact: tuple[Level, ...],
+    bands: tuple[Band, ...],
+    likelihood: tuple[Level, ...],
+    impact: tuple[Level, ...],
     problems: list[str],
 ) -> None:
     ordered = sorted(bands, key=lambda band: band.min)
@@ -200,15 +200,17 @@ def _check_product_bands(
             )
     reachable = sorted({l.value * i.value for l in likelihood for i in impact})  # noqa: E741
     uncovered = [
-        score for score in reachable
-        if not any(band.min <= score <= band.max for band in bands)
+        score for score in reachable if not any(band.min <= score <= band.max for band in bands)
     ]
     if uncovered:
         problems.append(f"bands: no band covers the reachable score(s) {uncovered}")
 
 
 def _parse_matrix(
-    data: Any, bands: tuple[Band, ...], likelihood: tuple[Level, ...], impact: tuple[Level, ...],
+    data: Any,
+    bands: tuple[Band, ...],
+    likelihood: tuple[Level, ...],
+    impact: tuple[Level, ...],
     problems: list[str],
 ) -> tuple[tuple[str, ...], ...] | None:
     if not isinstance(data, list):
@@ -230,9 +232,7 @@ def _parse_matrix(
         for column, cell in enumerate(row, start=1):
             name = by_name.get(cell.strip().casefold()) if isinstance(cell, str) else None
             if name is None:
-                problems.append(
-                    f"matrix: row {number} column {column}: unknown band name {cell!r}"
-                )
+                problems.append(f"matrix: row {number} column {column}: unknown band name {cell!r}")
             cells.append(name or "")
         rows.append(tuple(cells))
     return tuple(rows)

@@ -61,7 +61,9 @@ def level_for(scheme: SchemeDefinition, axis: str, token: object) -> Level:
             if level.label.casefold() == folded:
                 return level
     choices = ", ".join(f"{level.value} {level.label} ({level.code})" for level in levels)
-    raise RatingError(f"{axis} {token!r} is not on the scheme {scheme.name!r}; use one of: {choices}")
+    raise RatingError(
+        f"{axis} {token!r} is not on the scheme {scheme.name!r}; use one of: {choices}"
+    )
 
 
 def _levels(scheme: SchemeDefinition, axis: str) -> tuple[Level, ...]:
@@ -105,7 +107,11 @@ def grid(scheme: SchemeDefinition) -> list[list[GridCell]]:
     columns from the lowest impact up."""
     return [
         [
-            GridCell(likelihood=l_level, impact=i_level, rating=rate(scheme, l_level.value, i_level.value))
+            GridCell(
+                likelihood=l_level,
+                impact=i_level,
+                rating=rate(scheme, l_level.value, i_level.value),
+            )
             for i_level in scheme.impact
         ]
         for l_level in reversed(scheme.likelihood)

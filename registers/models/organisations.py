@@ -36,7 +36,9 @@ class Organisation(models.Model):
     )
     reminder_notice_days = models.PositiveSmallIntegerField(default=14)
     source = models.CharField(
-        max_length=300, blank=True, help_text="Where the seed data came from, for demo organisations."
+        max_length=300,
+        blank=True,
+        help_text="Where the seed data came from, for demo organisations.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -256,9 +256,7 @@ class ActionStatus(models.TextChoices):
 class Action(models.Model):
     """A mitigating action; once completed it can become a control."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="actions"
-    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="actions")
     risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="actions")
     description = models.TextField()
     owner = models.ForeignKey(
@@ -303,9 +301,7 @@ class Action(models.Model):
 class Review(models.Model):
     """A dated record that the owner looked at the risk, even when nothing changed."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="reviews"
-    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="reviews")
     risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="reviews")
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="reviews"

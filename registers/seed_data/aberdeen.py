@@ -139,38 +139,70 @@ ORGANISATION = {
     "default_review_months": 6,
     "appetite_levels": "aberdeen",
     "categories": [
-        {"name": "Equality and Diversity",
-         "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 13."},
-        {"name": "Financial Sustainability",
-         "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 17."},
-        {"name": "Governance and Core Business",
-         "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 13."},
-        {"name": "Health and Safety",
-         "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 13."},
-        {"name": "Infrastructure Sustainability",
-         "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 17."},
-        {"name": "Internationalisation",
-         "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 18."},
-        {"name": "Research Performance and Impact",
-         "description": "Strategic risk area (Tables 2 and 5; Table 2 writes "
-                        "\"Research Performance & Impact\"); tolerance threshold 18."},
-        {"name": "Staff Recruitment and Retention",
-         "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 18."},
-        {"name": "Student Experience",
-         "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 20."},
-        {"name": "Student Recruitment",
-         "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 18."},
+        {
+            "name": "Equality and Diversity",
+            "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 13.",
+        },
+        {
+            "name": "Financial Sustainability",
+            "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 17.",
+        },
+        {
+            "name": "Governance and Core Business",
+            "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 13.",
+        },
+        {
+            "name": "Health and Safety",
+            "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 13.",
+        },
+        {
+            "name": "Infrastructure Sustainability",
+            "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 17.",
+        },
+        {
+            "name": "Internationalisation",
+            "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 18.",
+        },
+        {
+            "name": "Research Performance and Impact",
+            "description": "Strategic risk area (Tables 2 and 5; Table 2 writes "
+            '"Research Performance & Impact"); tolerance threshold 18.',
+        },
+        {
+            "name": "Staff Recruitment and Retention",
+            "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 18.",
+        },
+        {
+            "name": "Student Experience",
+            "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 20.",
+        },
+        {
+            "name": "Student Recruitment",
+            "description": "Strategic risk area (Tables 2 and 5); tolerance threshold 18.",
+        },
     ],
     # SORF (Table 3); section 4.2: "SORF is also used to categorise objectives".
     "objectives": [
-        {"code": "S", "name": "Strategic",
-         "description": "Risk to key institutional aspiration/s (Table 3)."},
-        {"code": "O", "name": "Operational",
-         "description": "Risk affecting service/s to staff / students (Table 3)."},
-        {"code": "R", "name": "Regulatory",
-         "description": "Risk to meeting legal / statutory responsibilities (Table 3)."},
-        {"code": "F", "name": "Financial",
-         "description": "Risk affecting funding or income streams (Table 3)."},
+        {
+            "code": "S",
+            "name": "Strategic",
+            "description": "Risk to key institutional aspiration/s (Table 3).",
+        },
+        {
+            "code": "O",
+            "name": "Operational",
+            "description": "Risk affecting service/s to staff / students (Table 3).",
+        },
+        {
+            "code": "R",
+            "name": "Regulatory",
+            "description": "Risk to meeting legal / statutory responsibilities (Table 3).",
+        },
+        {
+            "code": "F",
+            "name": "Financial",
+            "description": "Risk affecting funding or income streams (Table 3).",
+        },
     ],
     "appetite_statements": [
         _appetite("Equality and Diversity", 13, "Moderate", "13-19"),
@@ -215,36 +247,54 @@ ORGANISATION = {
         _person("cost-consultant", "Cost Consultant (New Teaching Hub)"),
     ],
     "registers": [
-        {"slug": "corporate", "name": "Strategic Risk Register", "level": "corporate",
-         "parent": None, "review_months": None, "scheme": None,
-         "description": (
-             "The University's Strategic Risk Register: one risk per strategic risk area "
-             "(Tables 2 and 5), reported bi-annually to Court and Audit Committee via Operating "
-             "Board and the University Management Group. Risks here are illustrative."
-         )},
-        {"slug": "business-school", "name": "Business School risk register", "level": "school",
-         "parent": "corporate", "review_months": 6, "scheme": None,
-         "description": (
-             "School register (the framework's own example name). Reviewed regularly by the School "
-             "Executive and formally twice a year through the School Planning Process; uses the "
-             "strategic areas' appetite as its baseline (section 4.3.1). Risks here are "
-             "illustrative."
-         )},
-        {"slug": "new-teaching-hub-project", "name": "New Teaching Hub project risk register",
-         "level": "project", "parent": "corporate", "review_months": 1, "scheme": None,
-         "description": (
-             "Illustrative capital project. The Project Board reviews risk every time it meets and "
-             "reports to the Capital Programme Management Committee. Scoring is re-calibrated to "
-             "the project budget: a projected cost overrun of 5% is Highly Significant (4), 6-10% "
-             "Major (5) and above 10% Severe (6)."
-         )},
+        {
+            "slug": "corporate",
+            "name": "Strategic Risk Register",
+            "level": "corporate",
+            "parent": None,
+            "review_months": None,
+            "scheme": None,
+            "description": (
+                "The University's Strategic Risk Register: one risk per strategic risk area "
+                "(Tables 2 and 5), reported bi-annually to Court and Audit Committee via Operating "
+                "Board and the University Management Group. Risks here are illustrative."
+            ),
+        },
+        {
+            "slug": "business-school",
+            "name": "Business School risk register",
+            "level": "school",
+            "parent": "corporate",
+            "review_months": 6,
+            "scheme": None,
+            "description": (
+                "School register (the framework's own example name). Reviewed regularly by the School "
+                "Executive and formally twice a year through the School Planning Process; uses the "
+                "strategic areas' appetite as its baseline (section 4.3.1). Risks here are "
+                "illustrative."
+            ),
+        },
+        {
+            "slug": "new-teaching-hub-project",
+            "name": "New Teaching Hub project risk register",
+            "level": "project",
+            "parent": "corporate",
+            "review_months": 1,
+            "scheme": None,
+            "description": (
+                "Illustrative capital project. The Project Board reviews risk every time it meets and "
+                "reports to the Capital Programme Management Committee. Scoring is re-calibrated to "
+                "the project budget: a projected cost overrun of 5% is Highly Significant (4), 6-10% "
+                "Major (5) and above 10% Severe (6)."
+            ),
+        },
     ],
     "risks": [
         # ---------------------------------------------------------------- Strategic Risk Register
         _risk(
             ref="SRR01",
             title="Illustrative: Insufficient progress on equality, diversity and inclusion "
-                  "commitments",
+            "commitments",
             description=(
                 "The University does not make the progress it has committed to on its gender and "
                 "ethnicity pay gaps, Athena SWAN and Race Equality Charter actions and its Public "
@@ -261,25 +311,49 @@ ORGANISATION = {
             owner="vp-people",
             manager="head-edi",
             leads=["director-people"],
-            inherent=[4, 4],   # 16
-            current=[3, 4],    # 12, within threshold 13
+            inherent=[4, 4],  # 16
+            current=[3, 4],  # 12, within threshold 13
             response="Treat",
             controls=[
-                _control("EDI Committee oversight of institutional action plans, reporting to "
-                         "University Management Group.", "head-edi", "partially_effective",
-                         "Annual EDI report to Court."),
-                _control("Mandatory equality, diversity and unconscious-bias training for all "
-                         "staff and recruitment panels.", "director-people", "partially_effective",
-                         "Completion rates reported quarterly; below 80% in two Schools."),
-                _control("Dignity at Work and Study policy with report-and-support reporting "
-                         "route.", "head-edi", "effective"),
+                _control(
+                    "EDI Committee oversight of institutional action plans, reporting to "
+                    "University Management Group.",
+                    "head-edi",
+                    "partially_effective",
+                    "Annual EDI report to Court.",
+                ),
+                _control(
+                    "Mandatory equality, diversity and unconscious-bias training for all "
+                    "staff and recruitment panels.",
+                    "director-people",
+                    "partially_effective",
+                    "Completion rates reported quarterly; below 80% in two Schools.",
+                ),
+                _control(
+                    "Dignity at Work and Study policy with report-and-support reporting route.",
+                    "head-edi",
+                    "effective",
+                ),
             ],
             actions=[
-                _action("Publish an ethnicity pay gap analysis alongside the statutory gender pay "
-                        "gap report.", "director-people", "2026-04-30", "completed", "high",
-                        "medium", "Published with the 2026 equal pay statement."),
-                _action("Submit the institutional Athena SWAN renewal with an updated action "
-                        "plan.", "head-edi", "2027-04-30", "in_progress", "high", "high"),
+                _action(
+                    "Publish an ethnicity pay gap analysis alongside the statutory gender pay "
+                    "gap report.",
+                    "director-people",
+                    "2026-04-30",
+                    "completed",
+                    "high",
+                    "medium",
+                    "Published with the 2026 equal pay statement.",
+                ),
+                _action(
+                    "Submit the institutional Athena SWAN renewal with an updated action plan.",
+                    "head-edi",
+                    "2027-04-30",
+                    "in_progress",
+                    "high",
+                    "high",
+                ),
             ],
         ),
         _risk(
@@ -300,35 +374,63 @@ ORGANISATION = {
             owner="senior-vp",
             manager="director-finance",
             leads=["director-planning"],
-            inherent=[5, 6],   # 30
-            current=[4, 5],    # 20, above threshold 17: breach
+            inherent=[5, 6],  # 30
+            current=[4, 5],  # 20, above threshold 17: breach
             response="Treat",
             controls=[
-                _control("Five-year financial forecast approved by Court, with monthly management "
-                         "accounts to the Operating Board.", "director-finance", "effective",
-                         "Internal audit of budget setting, 2025/26: substantial assurance."),
-                _control("Budget holders' cost-control and vacancy-management process.",
-                         "director-finance", "partially_effective",
-                         "Savings achieved but behind plan in the first half-year."),
-                _control("Treasury management policy and covenant monitoring.",
-                         "director-finance", "effective"),
+                _control(
+                    "Five-year financial forecast approved by Court, with monthly management "
+                    "accounts to the Operating Board.",
+                    "director-finance",
+                    "effective",
+                    "Internal audit of budget setting, 2025/26: substantial assurance.",
+                ),
+                _control(
+                    "Budget holders' cost-control and vacancy-management process.",
+                    "director-finance",
+                    "partially_effective",
+                    "Savings achieved but behind plan in the first half-year.",
+                ),
+                _control(
+                    "Treasury management policy and covenant monitoring.",
+                    "director-finance",
+                    "effective",
+                ),
             ],
             actions=[
-                _action("Deliver the recurrent savings programme agreed by Court.",
-                        "director-finance", "2026-07-31", "in_progress", "high", "high",
-                        "Two thirds of the target secured; remainder slipped into 2026/27."),
-                _action("Model income scenarios for a further fall in international recruitment "
-                        "and present contingency options to Operating Board.", "director-planning",
-                        "2027-01-31", "in_progress", "high", "medium"),
-                _action("Review the business case for every capital project above GBP 1m against "
-                        "the revised forecast.", "director-finance", "2027-03-31", "not_started",
-                        "medium", "medium"),
+                _action(
+                    "Deliver the recurrent savings programme agreed by Court.",
+                    "director-finance",
+                    "2026-07-31",
+                    "in_progress",
+                    "high",
+                    "high",
+                    "Two thirds of the target secured; remainder slipped into 2026/27.",
+                ),
+                _action(
+                    "Model income scenarios for a further fall in international recruitment "
+                    "and present contingency options to Operating Board.",
+                    "director-planning",
+                    "2027-01-31",
+                    "in_progress",
+                    "high",
+                    "medium",
+                ),
+                _action(
+                    "Review the business case for every capital project above GBP 1m against "
+                    "the revised forecast.",
+                    "director-finance",
+                    "2027-03-31",
+                    "not_started",
+                    "medium",
+                    "medium",
+                ),
             ],
         ),
         _risk(
             ref="SRR03",
             title="Illustrative: Non-compliance with governance requirements and the Scottish "
-                  "Code of Good HE Governance",
+            "Code of Good HE Governance",
             description=(
                 "Governance arrangements, delegated authorities or committee assurance fail to "
                 "meet the Higher Education Governance (Scotland) Act, the Scottish Code of Good "
@@ -343,26 +445,38 @@ ORGANISATION = {
             objectives=["R"],
             owner="senior-vp",
             manager="university-secretary",
-            inherent=[3, 5],   # 15
-            current=[2, 5],    # 10, within threshold 13
+            inherent=[3, 5],  # 15
+            current=[2, 5],  # 10, within threshold 13
             response="Treat",
             controls=[
-                _control("Annual statement of compliance with the Scottish Code of Good HE "
-                         "Governance, reviewed by Court.", "university-secretary", "effective"),
-                _control("Scheme of delegation and committee terms of reference reviewed each "
-                         "year.", "university-secretary", "effective",
-                         "Internal audit of governance, 2025/26: reasonable assurance."),
+                _control(
+                    "Annual statement of compliance with the Scottish Code of Good HE "
+                    "Governance, reviewed by Court.",
+                    "university-secretary",
+                    "effective",
+                ),
+                _control(
+                    "Scheme of delegation and committee terms of reference reviewed each year.",
+                    "university-secretary",
+                    "effective",
+                    "Internal audit of governance, 2025/26: reasonable assurance.",
+                ),
             ],
             actions=[
-                _action("Commission the periodic externally facilitated review of Court "
-                        "effectiveness.", "university-secretary", "2027-06-30", "not_started",
-                        "medium", "medium"),
+                _action(
+                    "Commission the periodic externally facilitated review of Court effectiveness.",
+                    "university-secretary",
+                    "2027-06-30",
+                    "not_started",
+                    "medium",
+                    "medium",
+                ),
             ],
         ),
         _risk(
             ref="SRR04",
             title="Illustrative: Serious health and safety incident in laboratories, workshops or "
-                  "fieldwork",
+            "fieldwork",
             description=(
                 "A serious injury, dangerous occurrence or exposure to hazardous substances occurs "
                 "in teaching or research laboratories, workshops or during fieldwork and offshore "
@@ -377,32 +491,52 @@ ORGANISATION = {
             objectives=["R", "O"],
             owner="vp-people",
             manager="head-hsw",
-            inherent=[4, 6],   # 24
-            current=[2, 6],    # 12, within threshold 13
+            inherent=[4, 6],  # 24
+            current=[2, 6],  # 12, within threshold 13
             response="Treat",
             controls=[
-                _control("Health and safety management system with School safety coordinators "
-                         "and annual School safety audits.", "head-hsw", "effective",
-                         "Annual health and safety report to Court."),
-                _control("Fieldwork and travel risk assessment and approval procedure.",
-                         "head-hsw", "partially_effective",
-                         "Audit sample found incomplete assessments for postgraduate fieldwork."),
-                _control("Employer's and public liability insurance.", "director-finance",
-                         "effective"),
+                _control(
+                    "Health and safety management system with School safety coordinators "
+                    "and annual School safety audits.",
+                    "head-hsw",
+                    "effective",
+                    "Annual health and safety report to Court.",
+                ),
+                _control(
+                    "Fieldwork and travel risk assessment and approval procedure.",
+                    "head-hsw",
+                    "partially_effective",
+                    "Audit sample found incomplete assessments for postgraduate fieldwork.",
+                ),
+                _control(
+                    "Employer's and public liability insurance.", "director-finance", "effective"
+                ),
             ],
             actions=[
-                _action("Introduce an online fieldwork risk-assessment and approval workflow.",
-                        "head-hsw", "2026-09-30", "in_progress", "high", "medium",
-                        "Pilot in two Schools; roll-out delayed by system procurement."),
-                _action("Deliver refresher training for laboratory supervisors on hazardous "
-                        "substances (COSHH).", "head-hsw", "2027-02-28", "not_started", "medium",
-                        "low"),
+                _action(
+                    "Introduce an online fieldwork risk-assessment and approval workflow.",
+                    "head-hsw",
+                    "2026-09-30",
+                    "in_progress",
+                    "high",
+                    "medium",
+                    "Pilot in two Schools; roll-out delayed by system procurement.",
+                ),
+                _action(
+                    "Deliver refresher training for laboratory supervisors on hazardous "
+                    "substances (COSHH).",
+                    "head-hsw",
+                    "2027-02-28",
+                    "not_started",
+                    "medium",
+                    "low",
+                ),
             ],
         ),
         _risk(
             ref="SRR05",
             title="Illustrative: Estate and digital infrastructure unable to support University "
-                  "activity",
+            "activity",
             description=(
                 "A growing backlog of estate maintenance, ageing plant and legacy IT systems, "
                 "together with the cost of meeting net-zero targets, means buildings or core "
@@ -418,30 +552,58 @@ ORGANISATION = {
             owner="senior-vp",
             manager="director-estates",
             leads=["director-dis"],
-            inherent=[5, 5],   # 25
-            current=[3, 6],    # 18, above threshold 17: breach
+            inherent=[5, 5],  # 25
+            current=[3, 6],  # 18, above threshold 17: breach
             response="Treat",
             controls=[
-                _control("Planned preventive maintenance programme prioritised by building "
-                         "condition survey.", "director-estates", "partially_effective",
-                         "Backlog rising faster than the maintenance budget."),
-                _control("Cyber security controls: multi-factor authentication, patching, "
-                         "offline backups and a Cyber Essentials Plus certified environment.",
-                         "director-dis", "partially_effective",
-                         "Penetration test identified legacy systems outwith the certified scope."),
-                _control("Business continuity and IT disaster recovery plans, tested annually.",
-                         "director-dis", "partially_effective"),
+                _control(
+                    "Planned preventive maintenance programme prioritised by building "
+                    "condition survey.",
+                    "director-estates",
+                    "partially_effective",
+                    "Backlog rising faster than the maintenance budget.",
+                ),
+                _control(
+                    "Cyber security controls: multi-factor authentication, patching, "
+                    "offline backups and a Cyber Essentials Plus certified environment.",
+                    "director-dis",
+                    "partially_effective",
+                    "Penetration test identified legacy systems outwith the certified scope.",
+                ),
+                _control(
+                    "Business continuity and IT disaster recovery plans, tested annually.",
+                    "director-dis",
+                    "partially_effective",
+                ),
             ],
             actions=[
-                _action("Approve a ten-year estate strategy with a funded backlog-reduction "
-                        "plan.", "director-estates", "2026-06-30", "in_progress", "high", "high",
-                        "Draft strategy awaiting Operating Board; date missed."),
-                _action("Decommission or isolate the remaining legacy systems identified by the "
-                        "penetration test.", "director-dis", "2027-03-31", "in_progress", "high",
-                        "high"),
-                _action("Run a cyber incident exercise with the University Management Group.",
-                        "director-dis", "2026-03-31", "completed", "medium", "low",
-                        "Exercise held; lessons fed into the recovery plan."),
+                _action(
+                    "Approve a ten-year estate strategy with a funded backlog-reduction plan.",
+                    "director-estates",
+                    "2026-06-30",
+                    "in_progress",
+                    "high",
+                    "high",
+                    "Draft strategy awaiting Operating Board; date missed.",
+                ),
+                _action(
+                    "Decommission or isolate the remaining legacy systems identified by the "
+                    "penetration test.",
+                    "director-dis",
+                    "2027-03-31",
+                    "in_progress",
+                    "high",
+                    "high",
+                ),
+                _action(
+                    "Run a cyber incident exercise with the University Management Group.",
+                    "director-dis",
+                    "2026-03-31",
+                    "completed",
+                    "medium",
+                    "low",
+                    "Exercise held; lessons fed into the recovery plan.",
+                ),
             ],
         ),
         # Demo case: Current equals Initial, against section 4.4's rule that the Current score
@@ -462,28 +624,39 @@ ORGANISATION = {
             objectives=["S", "F"],
             owner="vp-international",
             manager="director-international",
-            inherent=[3, 5],   # 15
-            current=[3, 5],    # 15: equal to the Initial score (demo of the warning)
+            inherent=[3, 5],  # 15
+            current=[3, 5],  # 15: equal to the Initial score (demo of the warning)
             response="Tolerate",
             controls=[
-                _control("Partnership agreements with break clauses and teach-out provisions.",
-                         "director-international", "effective"),
-                _control("Joint academic quality board with the partner, reporting to the "
-                         "University Education Committee.", "director-international",
-                         "not_assessed",
-                         "Scoring not yet revised to reflect the controls: re-assess at next "
-                         "review."),
+                _control(
+                    "Partnership agreements with break clauses and teach-out provisions.",
+                    "director-international",
+                    "effective",
+                ),
+                _control(
+                    "Joint academic quality board with the partner, reporting to the "
+                    "University Education Committee.",
+                    "director-international",
+                    "not_assessed",
+                    "Scoring not yet revised to reflect the controls: re-assess at next review.",
+                ),
             ],
             actions=[
-                _action("Re-assess the Current Risk Score taking account of the controls in place "
-                        "and record the evidence.", "director-international", "2026-12-31",
-                        "not_started", "medium", "low"),
+                _action(
+                    "Re-assess the Current Risk Score taking account of the controls in place "
+                    "and record the evidence.",
+                    "director-international",
+                    "2026-12-31",
+                    "not_started",
+                    "medium",
+                    "low",
+                ),
             ],
         ),
         _risk(
             ref="SRR07",
             title="Illustrative: Research performance falls short in the next Research Excellence "
-                  "Framework",
+            "Framework",
             description=(
                 "The University's submission to REF 2029 achieves a lower share of world-leading "
                 "outputs and impact than planned, and competitive research grant income falls."
@@ -496,28 +669,45 @@ ORGANISATION = {
             objectives=["S", "F"],
             owner="vp-research",
             manager="director-research",
-            inherent=[4, 5],   # 20
-            current=[3, 5],    # 15, within threshold 18
+            inherent=[4, 5],  # 20
+            current=[3, 5],  # 15, within threshold 18
             response="Treat",
             controls=[
-                _control("Annual internal review of outputs and impact case studies by School "
-                         "REF panels with external readers.", "director-research", "effective"),
-                _control("Research Policy Committee oversight of the Research Risk Register.",
-                         "vp-research", "effective"),
+                _control(
+                    "Annual internal review of outputs and impact case studies by School "
+                    "REF panels with external readers.",
+                    "director-research",
+                    "effective",
+                ),
+                _control(
+                    "Research Policy Committee oversight of the Research Risk Register.",
+                    "vp-research",
+                    "effective",
+                ),
             ],
             actions=[
-                _action("Complete the mock REF exercise and feed results into staff research "
-                        "plans.", "director-research", "2026-11-30", "in_progress", "high",
-                        "medium"),
-                _action("Fund impact officers in the three Schools with the weakest impact "
-                        "pipeline.", "director-research", "2027-01-31", "not_started", "medium",
-                        "medium"),
+                _action(
+                    "Complete the mock REF exercise and feed results into staff research plans.",
+                    "director-research",
+                    "2026-11-30",
+                    "in_progress",
+                    "high",
+                    "medium",
+                ),
+                _action(
+                    "Fund impact officers in the three Schools with the weakest impact pipeline.",
+                    "director-research",
+                    "2027-01-31",
+                    "not_started",
+                    "medium",
+                    "medium",
+                ),
             ],
         ),
         _risk(
             ref="SRR08",
             title="Illustrative: Inability to recruit and retain high-quality staff in key "
-                  "disciplines",
+            "disciplines",
             description=(
                 "Salary competition from industry and other universities, the cost of living in "
                 "Aberdeen and uncertainty over pensions and immigration rules make it hard to "
@@ -531,25 +721,46 @@ ORGANISATION = {
             objectives=["O", "S"],
             owner="vp-people",
             manager="director-people",
-            inherent=[5, 5],   # 25
-            current=[4, 5],    # 20, above threshold 18: breach
+            inherent=[5, 5],  # 25
+            current=[4, 5],  # 20, above threshold 18: breach
             response="Treat",
             controls=[
-                _control("Market supplements and a recruitment and retention payments policy.",
-                         "director-people", "partially_effective"),
-                _control("Workforce planning in School and Professional Services plans.",
-                         "director-planning", "partially_effective",
-                         "Plans do not yet identify hard-to-fill roles consistently."),
-                _control("Exit interviews and staff survey analysed by People committee.",
-                         "director-people", "effective"),
+                _control(
+                    "Market supplements and a recruitment and retention payments policy.",
+                    "director-people",
+                    "partially_effective",
+                ),
+                _control(
+                    "Workforce planning in School and Professional Services plans.",
+                    "director-planning",
+                    "partially_effective",
+                    "Plans do not yet identify hard-to-fill roles consistently.",
+                ),
+                _control(
+                    "Exit interviews and staff survey analysed by People committee.",
+                    "director-people",
+                    "effective",
+                ),
             ],
             actions=[
-                _action("Launch a targeted international recruitment campaign for "
-                        "hard-to-fill academic posts.", "director-people", "2026-05-31",
-                        "in_progress", "high", "medium",
-                        "Campaign delayed by visa policy changes; now due to close late."),
-                _action("Introduce a workload allocation model across all Schools.",
-                        "director-people", "2027-08-31", "in_progress", "medium", "high"),
+                _action(
+                    "Launch a targeted international recruitment campaign for "
+                    "hard-to-fill academic posts.",
+                    "director-people",
+                    "2026-05-31",
+                    "in_progress",
+                    "high",
+                    "medium",
+                    "Campaign delayed by visa policy changes; now due to close late.",
+                ),
+                _action(
+                    "Introduce a workload allocation model across all Schools.",
+                    "director-people",
+                    "2027-08-31",
+                    "in_progress",
+                    "medium",
+                    "high",
+                ),
             ],
         ),
         _risk(
@@ -568,22 +779,41 @@ ORGANISATION = {
             objectives=["O", "S"],
             owner="vp-education",
             manager="director-student-life",
-            inherent=[4, 5],   # 20
-            current=[3, 4],    # 12, within threshold 20
+            inherent=[4, 5],  # 20
+            current=[3, 4],  # 12, within threshold 20
             response="Treat",
             controls=[
-                _control("Annual course monitoring with student-staff liaison committees.",
-                         "vp-education", "effective"),
-                _control("Student Support and counselling service with triage and external "
-                         "out-of-hours provision.", "director-student-life",
-                         "partially_effective", "Waiting times above target in peak weeks."),
+                _control(
+                    "Annual course monitoring with student-staff liaison committees.",
+                    "vp-education",
+                    "effective",
+                ),
+                _control(
+                    "Student Support and counselling service with triage and external "
+                    "out-of-hours provision.",
+                    "director-student-life",
+                    "partially_effective",
+                    "Waiting times above target in peak weeks.",
+                ),
             ],
             actions=[
-                _action("Implement the assessment and feedback enhancement plan agreed with the "
-                        "Students' Association.", "vp-education", "2027-06-30", "in_progress",
-                        "high", "medium"),
-                _action("Adopt a whole-institution student mental health strategy.",
-                        "director-student-life", "2026-10-31", "completed", "high", "medium"),
+                _action(
+                    "Implement the assessment and feedback enhancement plan agreed with the "
+                    "Students' Association.",
+                    "vp-education",
+                    "2027-06-30",
+                    "in_progress",
+                    "high",
+                    "medium",
+                ),
+                _action(
+                    "Adopt a whole-institution student mental health strategy.",
+                    "director-student-life",
+                    "2026-10-31",
+                    "completed",
+                    "high",
+                    "medium",
+                ),
             ],
         ),
         _risk(
@@ -603,21 +833,40 @@ ORGANISATION = {
             owner="vp-education",
             manager="head-admissions",
             leads=["director-international"],
-            inherent=[5, 5],   # 25
-            current=[3, 5],    # 15, within threshold 18
+            inherent=[5, 5],  # 25
+            current=[3, 5],  # 15, within threshold 18
             response="Treat",
             controls=[
-                _control("Recruitment targets set in the planning round and monitored weekly "
-                         "during the admissions cycle.", "head-admissions", "effective"),
-                _control("Diversified international agent network and country plans.",
-                         "director-international", "partially_effective"),
+                _control(
+                    "Recruitment targets set in the planning round and monitored weekly "
+                    "during the admissions cycle.",
+                    "head-admissions",
+                    "effective",
+                ),
+                _control(
+                    "Diversified international agent network and country plans.",
+                    "director-international",
+                    "partially_effective",
+                ),
             ],
             actions=[
-                _action("Review the postgraduate taught portfolio and close programmes below "
-                        "viable intake.", "head-admissions", "2027-03-31", "not_started", "medium",
-                        "high"),
-                _action("Expand widening-access articulation agreements with colleges.",
-                        "head-admissions", "2026-08-31", "completed", "medium", "low"),
+                _action(
+                    "Review the postgraduate taught portfolio and close programmes below "
+                    "viable intake.",
+                    "head-admissions",
+                    "2027-03-31",
+                    "not_started",
+                    "medium",
+                    "high",
+                ),
+                _action(
+                    "Expand widening-access articulation agreements with colleges.",
+                    "head-admissions",
+                    "2026-08-31",
+                    "completed",
+                    "medium",
+                    "low",
+                ),
             ],
         ),
         # ---------------------------------------------------------------- Business School
@@ -634,25 +883,37 @@ ORGANISATION = {
             objectives=["F"],
             owner="bs-head",
             manager="bs-pgt-director",
-            inherent=[5, 5],   # 25
-            current=[3, 5],    # 15, within the Student Recruitment baseline 18
+            inherent=[5, 5],  # 25
+            current=[3, 5],  # 15, within the Student Recruitment baseline 18
             response="Treat",
             controls=[
-                _control("Weekly application and deposit monitoring against target.",
-                         "bs-school-admin", "effective"),
-                _control("Country recruitment plans agreed with the International Recruitment "
-                         "team.", "bs-pgt-director", "partially_effective"),
+                _control(
+                    "Weekly application and deposit monitoring against target.",
+                    "bs-school-admin",
+                    "effective",
+                ),
+                _control(
+                    "Country recruitment plans agreed with the International Recruitment team.",
+                    "bs-pgt-director",
+                    "partially_effective",
+                ),
             ],
             actions=[
-                _action("Launch a January-start intake for two MSc programmes.",
-                        "bs-pgt-director", "2027-01-31", "in_progress", "high", "medium"),
+                _action(
+                    "Launch a January-start intake for two MSc programmes.",
+                    "bs-pgt-director",
+                    "2027-01-31",
+                    "in_progress",
+                    "high",
+                    "medium",
+                ),
             ],
         ),
         _risk(
             register="business-school",
             ref="BS02",
             title="Illustrative: Quality failure at an overseas partner delivering a franchised "
-                  "programme",
+            "programme",
             description=(
                 "An overseas partner delivering a franchised Business School degree does not meet "
                 "the University's quality assurance requirements."
@@ -665,18 +926,28 @@ ORGANISATION = {
             objectives=["R"],
             owner="bs-head",
             manager="bs-quality-lead",
-            inherent=[4, 5],   # 20
-            current=[2, 5],    # 10, within the Governance baseline 13
+            inherent=[4, 5],  # 20
+            current=[2, 5],  # 10, within the Governance baseline 13
             response="Terminate",
             controls=[
-                _control("Annual programme monitoring and external examiner reports for the "
-                         "partner.", "bs-quality-lead", "effective"),
-                _control("Recruitment to the franchised programme suspended.", "bs-head",
-                         "effective"),
+                _control(
+                    "Annual programme monitoring and external examiner reports for the partner.",
+                    "bs-quality-lead",
+                    "effective",
+                ),
+                _control(
+                    "Recruitment to the franchised programme suspended.", "bs-head", "effective"
+                ),
             ],
             actions=[
-                _action("Withdraw from the partnership after teaching out the current cohort.",
-                        "bs-head", "2027-07-31", "in_progress", "high", "medium"),
+                _action(
+                    "Withdraw from the partnership after teaching out the current cohort.",
+                    "bs-head",
+                    "2027-07-31",
+                    "in_progress",
+                    "high",
+                    "medium",
+                ),
             ],
         ),
         # ---------------------------------------------------------------- Capital project
@@ -690,29 +961,45 @@ ORGANISATION = {
                 "a projected overrun above 10% is Severe (6), 6-10% Major (5), 5% Highly "
                 "Significant (4)."
             ),
-            consequence=(
-                "Additional capital required from University reserves, or scope reduced."
-            ),
+            consequence=("Additional capital required from University reserves, or scope reduced."),
             category="Financial Sustainability",
             objectives=["F"],
             owner="project-sponsor",
             manager="project-manager",
             leads=["cost-consultant"],
-            inherent=[4, 6],   # 24: overrun above 10% possible without controls
-            current=[3, 5],    # 15: projected overrun now 6-10%; within baseline 17
+            inherent=[4, 6],  # 24: overrun above 10% possible without controls
+            current=[3, 5],  # 15: projected overrun now 6-10%; within baseline 17
             response="Transfer",
             controls=[
-                _control("Two-stage design-and-build contract with a guaranteed maximum price "
-                         "transferring construction cost risk to the contractor.",
-                         "project-manager", "effective"),
-                _control("Monthly cost report to the Project Board with a managed contingency.",
-                         "cost-consultant", "effective"),
+                _control(
+                    "Two-stage design-and-build contract with a guaranteed maximum price "
+                    "transferring construction cost risk to the contractor.",
+                    "project-manager",
+                    "effective",
+                ),
+                _control(
+                    "Monthly cost report to the Project Board with a managed contingency.",
+                    "cost-consultant",
+                    "effective",
+                ),
             ],
             actions=[
-                _action("Agree the guaranteed maximum price before the main works start.",
-                        "project-manager", "2026-06-30", "completed", "high", "high"),
-                _action("Value-engineering review of fit-out packages.", "cost-consultant",
-                        "2026-12-31", "in_progress", "medium", "medium"),
+                _action(
+                    "Agree the guaranteed maximum price before the main works start.",
+                    "project-manager",
+                    "2026-06-30",
+                    "completed",
+                    "high",
+                    "high",
+                ),
+                _action(
+                    "Value-engineering review of fit-out packages.",
+                    "cost-consultant",
+                    "2026-12-31",
+                    "in_progress",
+                    "medium",
+                    "medium",
+                ),
             ],
         ),
         _risk(
@@ -731,18 +1018,30 @@ ORGANISATION = {
             objectives=["O"],
             owner="project-sponsor",
             manager="project-manager",
-            inherent=[4, 5],   # 20
-            current=[3, 4],    # 12, within baseline 20
+            inherent=[4, 5],  # 20
+            current=[3, 4],  # 12, within baseline 20
             response="Treat",
             controls=[
-                _control("Programme with float to the handover date, reviewed at each Project "
-                         "Board.", "project-manager", "partially_effective"),
-                _control("Contingency timetable using existing teaching space.",
-                         "project-sponsor", "effective"),
+                _control(
+                    "Programme with float to the handover date, reviewed at each Project Board.",
+                    "project-manager",
+                    "partially_effective",
+                ),
+                _control(
+                    "Contingency timetable using existing teaching space.",
+                    "project-sponsor",
+                    "effective",
+                ),
             ],
             actions=[
-                _action("Agree early access for IT and audio-visual fit-out with the contractor.",
-                        "project-manager", "2027-02-28", "not_started", "high", "medium"),
+                _action(
+                    "Agree early access for IT and audio-visual fit-out with the contractor.",
+                    "project-manager",
+                    "2027-02-28",
+                    "not_started",
+                    "high",
+                    "medium",
+                ),
             ],
         ),
     ],

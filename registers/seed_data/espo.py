@@ -89,8 +89,12 @@ def _control(description, owner=None, effectiveness="not_assessed", assurance=""
 
 
 def _indicator(description, owner=None):
-    return _control(f"Indicator: {description}", owner, "not_assessed",
-                    "Monitored by SMT at its quarterly review of the Corporate Risk Register.")
+    return _control(
+        f"Indicator: {description}",
+        owner,
+        "not_assessed",
+        "Monitored by SMT at its quarterly review of the Corporate Risk Register.",
+    )
 
 
 def _action(description, owner, due, status, progress_note=""):
@@ -119,35 +123,50 @@ ORGANISATION = {
     "default_review_months": 12,
     "appetite_levels": "orange_book",
     "categories": [
-        {"name": "Financial",
-         "description": "Impact guide: financial impact as a share of total turnover (under "
-                        "0.5% Minor; up to 2% Moderate; over 2% in a year Serious; over 2% for "
-                        "consecutive years Very serious)."},
-        {"name": "Regulatory",
-         "description": "Impact guide: regulatory consequence (none, limited, significant, "
-                        "substantial); includes compliance with procurement legislation."},
-        {"name": "Reputational",
-         "description": "Impact guide: adverse publicity (minor; local or limited; negative "
-                        "national headlines; sustained negative regional or national headlines)."},
-        {"name": "People and Health and Safety",
-         "description": "Impact guide: injury (minor reversible to multiple irreversible injury or "
-                        "death) and staff examples (staff shortages, failure to recruit, "
-                        "employment claims)."},
-        {"name": "Service Delivery",
-         "description": "Impact guide examples: IT systems failure, the warehouse unable to "
-                        "function, closure of a major part of the business."},
+        {
+            "name": "Financial",
+            "description": "Impact guide: financial impact as a share of total turnover (under "
+            "0.5% Minor; up to 2% Moderate; over 2% in a year Serious; over 2% for "
+            "consecutive years Very serious).",
+        },
+        {
+            "name": "Regulatory",
+            "description": "Impact guide: regulatory consequence (none, limited, significant, "
+            "substantial); includes compliance with procurement legislation.",
+        },
+        {
+            "name": "Reputational",
+            "description": "Impact guide: adverse publicity (minor; local or limited; negative "
+            "national headlines; sustained negative regional or national headlines).",
+        },
+        {
+            "name": "People and Health and Safety",
+            "description": "Impact guide: injury (minor reversible to multiple irreversible injury or "
+            "death) and staff examples (staff shortages, failure to recruit, "
+            "employment claims).",
+        },
+        {
+            "name": "Service Delivery",
+            "description": "Impact guide examples: IT systems failure, the warehouse unable to "
+            "function, closure of a major part of the business.",
+        },
     ],
     "objectives": [],
     "appetite_statements": [
-        {"category": None, "level": "Cautious", "tolerance": 10, "warning": None,
-         "rationale": (
-             "\"The risk tolerance threshold score has been set at 10 or less. The exact meaning "
-             "of this value is somewhat subjective and this is to be reviewed annually to assess "
-             "whether it is appropriate as a methodology to highlight the key risk areas.\" "
-             "(Risk Management Guide, Implement responses.) The level Cautious is our reading of "
-             "the statement's \"conservative and prudent\" approach; the statement names no "
-             "appetite level."
-         )},
+        {
+            "category": None,
+            "level": "Cautious",
+            "tolerance": 10,
+            "warning": None,
+            "rationale": (
+                '"The risk tolerance threshold score has been set at 10 or less. The exact meaning '
+                "of this value is somewhat subjective and this is to be reviewed annually to assess "
+                'whether it is appropriate as a methodology to highlight the key risk areas." '
+                "(Risk Management Guide, Implement responses.) The level Cautious is our reading of "
+                'the statement\'s "conservative and prudent" approach; the statement names no '
+                "appetite level."
+            ),
+        },
     ],
     "people": [
         # Senior Management Team (risk owners).
@@ -164,12 +183,18 @@ ORGANISATION = {
         _person("risk-coordinator", "Risk Co-ordinator"),
     ],
     "registers": [
-        {"slug": "corporate", "name": "ESPO corporate risk register", "level": "corporate",
-         "parent": None, "review_months": None, "scheme": None,
-         "description": (
-             "Corporate Risk Register: appraised each December/January and presented to the March "
-             "Management Committee; reviewed quarterly by SMT. Risks here are illustrative."
-         )},
+        {
+            "slug": "corporate",
+            "name": "ESPO corporate risk register",
+            "level": "corporate",
+            "parent": None,
+            "review_months": None,
+            "scheme": None,
+            "description": (
+                "Corporate Risk Register: appraised each December/January and presented to the March "
+                "Management Committee; reviewed quarterly by SMT. Risks here are illustrative."
+            ),
+        },
     ],
     "risks": [
         _risk(
@@ -185,25 +210,36 @@ ORGANISATION = {
             category="Financial",
             owner="ad-procurement",
             manager="group-buyer",
-            inherent=["H", "MO"],   # 4 x 3 = 12 Medium
-            current=["M", "MO"],    # 3 x 3 = 9 Medium
+            inherent=["H", "MO"],  # 4 x 3 = 12 Medium
+            current=["M", "MO"],  # 3 x 3 = 9 Medium
             response="Reduce",
             controls=[
-                _control("Account management and quarterly reviews with major customers.",
-                         "group-buyer", "effective"),
-                _control("Business case process weighing reward and risk before contract award "
-                         "(Pre-Procurement Panel and Panel).", "ad-procurement", "effective"),
+                _control(
+                    "Account management and quarterly reviews with major customers.",
+                    "group-buyer",
+                    "effective",
+                ),
+                _control(
+                    "Business case process weighing reward and risk before contract award "
+                    "(Pre-Procurement Panel and Panel).",
+                    "ad-procurement",
+                    "effective",
+                ),
                 _indicator("contract spend against forecast, reported monthly.", "finance-manager"),
             ],
             actions=[
-                _action("Start re-tender planning 18 months before expiry of each major "
-                        "contract.", "group-buyer", "2026-09-30", "completed"),
+                _action(
+                    "Start re-tender planning 18 months before expiry of each major contract.",
+                    "group-buyer",
+                    "2026-09-30",
+                    "completed",
+                ),
             ],
         ),
         _risk(
             ref="ESPO-02",
             title="Illustrative: Loss of member confidence leads a member authority to leave the "
-                  "consortium",
+            "consortium",
             description=(
                 "Dissatisfaction with service or governance, or adverse publicity, leads a member "
                 "authority to leave the consortium (impact guide example at Serious). Indicators: "
@@ -216,20 +252,31 @@ ORGANISATION = {
             category="Reputational",
             owner="director",
             manager="risk-coordinator",
-            inherent=["M", "S"],    # 3 x 4 = 12 Medium
-            current=["L", "S"],     # 2 x 4 = 8 Medium
+            inherent=["M", "S"],  # 3 x 4 = 12 Medium
+            current=["L", "S"],  # 2 x 4 = 8 Medium
             response="Prevent",
             controls=[
-                _control("Regular meetings of the Chief Officer Group with senior management.",
-                         "director", "effective"),
-                _control("Annual report to the Management Committee on performance and risk.",
-                         "director", "effective"),
-                _indicator("share of each member authority's spend placed through ESPO.",
-                           "finance-manager"),
+                _control(
+                    "Regular meetings of the Chief Officer Group with senior management.",
+                    "director",
+                    "effective",
+                ),
+                _control(
+                    "Annual report to the Management Committee on performance and risk.",
+                    "director",
+                    "effective",
+                ),
+                _indicator(
+                    "share of each member authority's spend placed through ESPO.", "finance-manager"
+                ),
             ],
             actions=[
-                _action("Agree a member engagement plan with each member authority.",
-                        "director", "2027-03-31", "in_progress"),
+                _action(
+                    "Agree a member engagement plan with each member authority.",
+                    "director",
+                    "2027-03-31",
+                    "in_progress",
+                ),
             ],
         ),
         _risk(
@@ -246,24 +293,36 @@ ORGANISATION = {
             category="Service Delivery",
             owner="ad-operations",
             manager="it-manager",
-            inherent=["H", "S"],    # 4 x 4 = 16 High
-            current=["M", "S"],     # 3 x 4 = 12 Medium, above tolerance 10
-            target=["L", "S"],      # 2 x 4 = 8
+            inherent=["H", "S"],  # 4 x 4 = 16 High
+            current=["M", "S"],  # 3 x 4 = 12 Medium, above tolerance 10
+            target=["L", "S"],  # 2 x 4 = 8
             response="Contingency",
             controls=[
                 _control("Nightly backups held off site.", "it-manager", "effective"),
-                _control("Business continuity plan including manual ordering procedures.",
-                         "ad-operations", "partially_effective",
-                         "Not tested against a full loss of the warehouse management system."),
-                _indicator("unplanned system downtime hours per month; failed restore tests.",
-                           "it-manager"),
+                _control(
+                    "Business continuity plan including manual ordering procedures.",
+                    "ad-operations",
+                    "partially_effective",
+                    "Not tested against a full loss of the warehouse management system.",
+                ),
+                _indicator(
+                    "unplanned system downtime hours per month; failed restore tests.", "it-manager"
+                ),
             ],
             actions=[
-                _action("Test full recovery of the warehouse management system at the standby "
-                        "site.", "it-manager", "2026-06-30", "in_progress",
-                        "Test slipped; supplier availability."),
-                _action("Procure a replacement for the unsupported order-processing server.",
-                        "it-manager", "2027-03-31", "not_started"),
+                _action(
+                    "Test full recovery of the warehouse management system at the standby site.",
+                    "it-manager",
+                    "2026-06-30",
+                    "in_progress",
+                    "Test slipped; supplier availability.",
+                ),
+                _action(
+                    "Procure a replacement for the unsupported order-processing server.",
+                    "it-manager",
+                    "2027-03-31",
+                    "not_started",
+                ),
             ],
         ),
         _risk(
@@ -278,26 +337,38 @@ ORGANISATION = {
             category="Service Delivery",
             owner="ad-operations",
             manager="warehouse-manager",
-            inherent=["L", "VS"],   # 2 x 5 = 10 Medium
-            current=["VL", "VS"],   # 1 x 5 = 5 Low
+            inherent=["L", "VS"],  # 2 x 5 = 10 Medium
+            current=["VL", "VS"],  # 1 x 5 = 5 Low
             response="Transfer",
             controls=[
-                _control("Buildings, stock and business-interruption insurance.",
-                         "finance-manager", "effective"),
-                _control("Fire risk assessment, sprinklers, alarms and evacuation drills.",
-                         "warehouse-manager", "effective"),
-                _indicator("fire-alarm and sprinkler inspection results; housekeeping audit "
-                           "findings.", "warehouse-manager"),
+                _control(
+                    "Buildings, stock and business-interruption insurance.",
+                    "finance-manager",
+                    "effective",
+                ),
+                _control(
+                    "Fire risk assessment, sprinklers, alarms and evacuation drills.",
+                    "warehouse-manager",
+                    "effective",
+                ),
+                _indicator(
+                    "fire-alarm and sprinkler inspection results; housekeeping audit findings.",
+                    "warehouse-manager",
+                ),
             ],
             actions=[
-                _action("Review insurance cover against current stock values.",
-                        "finance-manager", "2027-01-31", "not_started"),
+                _action(
+                    "Review insurance cover against current stock values.",
+                    "finance-manager",
+                    "2027-01-31",
+                    "not_started",
+                ),
             ],
         ),
         _risk(
             ref="ESPO-05",
             title="Illustrative: Breach of procurement legislation leads to a successful legal "
-                  "challenge",
+            "challenge",
             description=(
                 "A tender does not comply with procurement legislation (the statement's Legal "
                 "category) and an unsuccessful bidder challenges the award. Indicators: number of "
@@ -311,25 +382,42 @@ ORGANISATION = {
             category="Regulatory",
             owner="ad-procurement",
             manager="group-buyer",
-            inherent=["VH", "S"],   # 5 x 4 = 20 High
-            current=["H", "S"],     # 4 x 4 = 16 High, above tolerance 10
-            target=["L", "S"],      # 2 x 4 = 8
+            inherent=["VH", "S"],  # 5 x 4 = 20 High
+            current=["H", "S"],  # 4 x 4 = 16 High, above tolerance 10
+            target=["L", "S"],  # 2 x 4 = 8
             response="Prevent",
             controls=[
-                _control("Standard Operating Procedures and a library of standard tender "
-                         "documentation.", "ad-procurement", "partially_effective",
-                         "Procedures not yet updated for the current procurement regulations."),
-                _control("Pre-Procurement Panel and contract-award Panel review.",
-                         "ad-procurement", "effective"),
-                _indicator("challenges and standstill-period complaints received per quarter.",
-                           "group-buyer"),
+                _control(
+                    "Standard Operating Procedures and a library of standard tender documentation.",
+                    "ad-procurement",
+                    "partially_effective",
+                    "Procedures not yet updated for the current procurement regulations.",
+                ),
+                _control(
+                    "Pre-Procurement Panel and contract-award Panel review.",
+                    "ad-procurement",
+                    "effective",
+                ),
+                _indicator(
+                    "challenges and standstill-period complaints received per quarter.",
+                    "group-buyer",
+                ),
             ],
             actions=[
-                _action("Update Standard Operating Procedures and templates for the current "
-                        "procurement regulations.", "ad-procurement", "2026-05-31", "in_progress",
-                        "Drafts complete; legal review outstanding."),
-                _action("Procurement law refresher training for all Group and Senior Buyers.",
-                        "hr-manager", "2027-02-28", "not_started"),
+                _action(
+                    "Update Standard Operating Procedures and templates for the current "
+                    "procurement regulations.",
+                    "ad-procurement",
+                    "2026-05-31",
+                    "in_progress",
+                    "Drafts complete; legal review outstanding.",
+                ),
+                _action(
+                    "Procurement law refresher training for all Group and Senior Buyers.",
+                    "hr-manager",
+                    "2027-02-28",
+                    "not_started",
+                ),
             ],
         ),
         _risk(
@@ -346,20 +434,31 @@ ORGANISATION = {
             owner="ad-operations",
             manager="warehouse-manager",
             leads=["transport-manager"],
-            inherent=["M", "VS"],   # 3 x 5 = 15 High
-            current=["L", "MO"],    # 2 x 3 = 6 Low
+            inherent=["M", "VS"],  # 3 x 5 = 15 High
+            current=["L", "MO"],  # 2 x 3 = 6 Low
             response="Prevent",
             controls=[
-                _control("Quarterly Health and Safety Committee chaired by the Assistant "
-                         "Director – Operations or the Warehouse Manager.", "ad-operations",
-                         "effective"),
-                _control("Safe systems of work, segregated pedestrian routes and certified "
-                         "lift-truck training.", "warehouse-manager", "effective"),
+                _control(
+                    "Quarterly Health and Safety Committee chaired by the Assistant "
+                    "Director – Operations or the Warehouse Manager.",
+                    "ad-operations",
+                    "effective",
+                ),
+                _control(
+                    "Safe systems of work, segregated pedestrian routes and certified "
+                    "lift-truck training.",
+                    "warehouse-manager",
+                    "effective",
+                ),
                 _indicator("accident and near-miss rates and trends.", "warehouse-manager"),
             ],
             actions=[
-                _action("Audit vehicle loading and delivery procedures.", "transport-manager",
-                        "2026-10-31", "completed"),
+                _action(
+                    "Audit vehicle loading and delivery procedures.",
+                    "transport-manager",
+                    "2026-10-31",
+                    "completed",
+                ),
             ],
         ),
         _risk(
@@ -376,29 +475,37 @@ ORGANISATION = {
             owner="director",
             manager="hr-manager",
             inherent=["VH", "VS"],  # 5 x 5 = 25 Very high
-            current=["M", "VS"],    # 3 x 5 = 15 High, above tolerance 10
-            target=["L", "VS"],     # 2 x 5 = 10
+            current=["M", "VS"],  # 3 x 5 = 15 High, above tolerance 10
+            target=["L", "VS"],  # 2 x 5 = 10
             response="Reduce",
             controls=[
-                _control("Succession planning for key posts.", "hr-manager",
-                         "partially_effective"),
-                _control("Pandemic and staff-shortage section of the business continuity plan.",
-                         "ad-operations", "partially_effective"),
-                _indicator("vacancy, turnover and sickness-absence rates, reported monthly.",
-                           "hr-manager"),
+                _control("Succession planning for key posts.", "hr-manager", "partially_effective"),
+                _control(
+                    "Pandemic and staff-shortage section of the business continuity plan.",
+                    "ad-operations",
+                    "partially_effective",
+                ),
+                _indicator(
+                    "vacancy, turnover and sickness-absence rates, reported monthly.", "hr-manager"
+                ),
             ],
             actions=[
-                _action("Introduce a buyer trainee scheme.", "hr-manager", "2027-09-30",
-                        "not_started"),
-                _action("Benchmark buyer pay against other purchasing consortia.",
-                        "hr-manager", "2026-04-30", "in_progress",
-                        "Survey data received late; report overdue."),
+                _action(
+                    "Introduce a buyer trainee scheme.", "hr-manager", "2027-09-30", "not_started"
+                ),
+                _action(
+                    "Benchmark buyer pay against other purchasing consortia.",
+                    "hr-manager",
+                    "2026-04-30",
+                    "in_progress",
+                    "Survey data received late; report overdue.",
+                ),
             ],
         ),
         _risk(
             ref="ESPO-08",
             title="Illustrative: Sustained fall in customer spending through public-sector "
-                  "budget reductions",
+            "budget reductions",
             description=(
                 "Reductions in member authorities', schools' and other public bodies' budgets cut "
                 "purchases through ESPO year after year (impact guide: financial loss, or loss of "
@@ -414,23 +521,40 @@ ORGANISATION = {
             owner="finance-manager",
             manager="risk-coordinator",
             inherent=["VH", "VS"],  # 5 x 5 = 25 Very high
-            current=["VH", "VS"],   # 5 x 5 = 25 Very high, above tolerance 10
-            target=["VH", "MI"],    # 5 x 2 = 10
+            current=["VH", "VS"],  # 5 x 5 = 25 Very high, above tolerance 10
+            target=["VH", "MI"],  # 5 x 2 = 10
             response="Contingency",
             controls=[
-                _control("Business planning and budgeting with weekly/monthly monitoring of "
-                         "sales targets.", "finance-manager", "effective"),
-                _control("Market intelligence on the external environment reported to SMT.",
-                         "director", "partially_effective"),
-                _indicator("sales against budget, weekly; government spending announcements.",
-                           "finance-manager"),
+                _control(
+                    "Business planning and budgeting with weekly/monthly monitoring of "
+                    "sales targets.",
+                    "finance-manager",
+                    "effective",
+                ),
+                _control(
+                    "Market intelligence on the external environment reported to SMT.",
+                    "director",
+                    "partially_effective",
+                ),
+                _indicator(
+                    "sales against budget, weekly; government spending announcements.",
+                    "finance-manager",
+                ),
             ],
             actions=[
-                _action("Prepare a contingency savings plan to be triggered if sales fall more "
-                        "than 5% below budget for two consecutive quarters.", "finance-manager",
-                        "2026-12-31", "in_progress"),
-                _action("Develop new customer sectors to diversify income.", "director",
-                        "2027-06-30", "in_progress"),
+                _action(
+                    "Prepare a contingency savings plan to be triggered if sales fall more "
+                    "than 5% below budget for two consecutive quarters.",
+                    "finance-manager",
+                    "2026-12-31",
+                    "in_progress",
+                ),
+                _action(
+                    "Develop new customer sectors to diversify income.",
+                    "director",
+                    "2027-06-30",
+                    "in_progress",
+                ),
             ],
         ),
     ],

@@ -79,64 +79,115 @@ ORGANISATION = {
     "default_review_months": 1,
     "appetite_levels": "orange_book",
     "categories": [
-        {"name": "Strategic", "description": "Risk theme 'Strategic' in Appendix A (risks 1 to 8)."},
-        {"name": "Operational",
-         "description": "Risk theme 'Operational' in Appendix A (risks 9 to 17)."},
+        {
+            "name": "Strategic",
+            "description": "Risk theme 'Strategic' in Appendix A (risks 1 to 8).",
+        },
+        {
+            "name": "Operational",
+            "description": "Risk theme 'Operational' in Appendix A (risks 9 to 17).",
+        },
     ],
     "objectives": [
-        {"code": "T1", "name": "Resources",
-         "description": "not having the right capacity/skills to meet the level and type of "
-                        "demand placed on the organisation"},
-        {"code": "T2", "name": "Relationships",
-         "description": "not having an effective partnership response – whether that is our "
-                        "relationship with the MPS, GLA or external stakeholders."},
-        {"code": "T3", "name": "Culture",
-         "description": "there is a risk that we lose the MOPAC corporate identity - what we "
-                        "stand for as an organisation, lose the morale of the staff."},
-        {"code": "T4", "name": "Impact",
-         "description": "there is a risk that we are unable to demonstrate our impact as the "
-                        "nature of our work makes everything a priority and we become unclear on "
-                        "what 'good' looks like."},
-        {"code": "T5", "name": "Technology oversight",
-         "description": "MOPAC authorises significant amounts of budget to Met Tech but does not "
-                        "have the capability to sufficiently oversee this area of business."},
-        {"code": "T6", "name": "Finance",
-         "description": "there is a risk that the Home Office funding formula review will result "
-                        "in negative outcome for London with a necessary reduction in frontline "
-                        "resource."},
+        {
+            "code": "T1",
+            "name": "Resources",
+            "description": "not having the right capacity/skills to meet the level and type of "
+            "demand placed on the organisation",
+        },
+        {
+            "code": "T2",
+            "name": "Relationships",
+            "description": "not having an effective partnership response – whether that is our "
+            "relationship with the MPS, GLA or external stakeholders.",
+        },
+        {
+            "code": "T3",
+            "name": "Culture",
+            "description": "there is a risk that we lose the MOPAC corporate identity - what we "
+            "stand for as an organisation, lose the morale of the staff.",
+        },
+        {
+            "code": "T4",
+            "name": "Impact",
+            "description": "there is a risk that we are unable to demonstrate our impact as the "
+            "nature of our work makes everything a priority and we become unclear on "
+            "what 'good' looks like.",
+        },
+        {
+            "code": "T5",
+            "name": "Technology oversight",
+            "description": "MOPAC authorises significant amounts of budget to Met Tech but does not "
+            "have the capability to sufficiently oversee this area of business.",
+        },
+        {
+            "code": "T6",
+            "name": "Finance",
+            "description": "there is a risk that the Home Office funding formula review will result "
+            "in negative outcome for London with a necessary reduction in frontline "
+            "resource.",
+        },
     ],
     "appetite_statements": [],
     "people": [
-        {"key": "cfo", "name": "Chief Finance Officer (demo)", "job_title": "CFO",
-         "email": "cfo@mopac.demo"},
-        {"key": "ceo", "name": "Chief Executive Officer (demo)", "job_title": "CEO",
-         "email": "ceo@mopac.demo"},
-        {"key": "dir-strategy", "name": "Director of Strategy (demo)",
-         "job_title": "Director of Strategy", "email": "dir-strategy@mopac.demo"},
-        {"key": "head-pc-victims", "name": "Head of Policy & Commissioning - victims (demo)",
-         "job_title": "Head of Policy & Commissioning - victims",
-         "email": "head-pc-victims@mopac.demo"},
-        {"key": "dir-commissioning",
-         "name": "Director of Commissioning and Partnership (demo)",
-         "job_title": "Director of Commissioning and Partnership",
-         "email": "dir-commissioning@mopac.demo"},
-        {"key": "head-pc-offenders", "name": "Head of Policy & Commissioning - offenders (demo)",
-         "job_title": "Head of Policy & Commissioning - offenders",
-         "email": "head-pc-offenders@mopac.demo"},
+        {
+            "key": "cfo",
+            "name": "Chief Finance Officer (demo)",
+            "job_title": "CFO",
+            "email": "cfo@mopac.demo",
+        },
+        {
+            "key": "ceo",
+            "name": "Chief Executive Officer (demo)",
+            "job_title": "CEO",
+            "email": "ceo@mopac.demo",
+        },
+        {
+            "key": "dir-strategy",
+            "name": "Director of Strategy (demo)",
+            "job_title": "Director of Strategy",
+            "email": "dir-strategy@mopac.demo",
+        },
+        {
+            "key": "head-pc-victims",
+            "name": "Head of Policy & Commissioning - victims (demo)",
+            "job_title": "Head of Policy & Commissioning - victims",
+            "email": "head-pc-victims@mopac.demo",
+        },
+        {
+            "key": "dir-commissioning",
+            "name": "Director of Commissioning and Partnership (demo)",
+            "job_title": "Director of Commissioning and Partnership",
+            "email": "dir-commissioning@mopac.demo",
+        },
+        {
+            "key": "head-pc-offenders",
+            "name": "Head of Policy & Commissioning - offenders (demo)",
+            "job_title": "Head of Policy & Commissioning - offenders",
+            "email": "head-pc-offenders@mopac.demo",
+        },
     ],
     "registers": [
-        {"slug": "corporate", "name": "MOPAC corporate risk register", "level": "corporate",
-         "parent": None, "review_months": None, "scheme": None,
-         "description": "Reviewed monthly at the Governance and Risk working group meeting, "
-                        "chaired by the Director of Strategy and MPS Oversight (paras 1.1, 1.4)."},
+        {
+            "slug": "corporate",
+            "name": "MOPAC corporate risk register",
+            "level": "corporate",
+            "parent": None,
+            "review_months": None,
+            "scheme": None,
+            "description": "Reviewed monthly at the Governance and Risk working group meeting, "
+            "chaired by the Director of Strategy and MPS Oversight (paras 1.1, 1.4).",
+        },
     ],
     "risks": [
         # --- Strategic -------------------------------------------------------------------
         _risk(
-            "1", "Resources and balanced budget",
+            "1",
+            "Resources and balanced budget",
             "MOPAC fails to secure adequate resources and set a balanced budget for policing in "
             "London",
-            "Strategic", "cfo",
+            "Strategic",
+            "cfo",
             status="closed",
             closed_reason=(
                 "MOPAC has secured money for MPS to set a balanced budget and as such this risk "
@@ -151,25 +202,32 @@ ORGANISATION = {
             ),
         ),
         _risk(
-            "2", "Effectiveness and efficiency of the MPS",
+            "2",
+            "Effectiveness and efficiency of the MPS",
             "MOPAC fails to secure the effectiveness and efficiency of the MPS, through "
             "ineffective use of its oversight",
-            "Strategic", "ceo",
+            "Strategic",
+            "ceo",
         ),
         _risk(
-            "3", "Holding the Commissioner to account for legitimacy",
+            "3",
+            "Holding the Commissioner to account for legitimacy",
             "MOPAC fails to hold the Commissioner to account for the legitimacy of the MPS, in "
             "relation to equalities, community engagement, custody and other areas defined in "
             "statute",
-            "Strategic", "dir-strategy",
+            "Strategic",
+            "dir-strategy",
             current=["M", "M"],
             target=["M", "M"],
             controls=[
-                {"description": "Structures in place to ensure effective oversight around "
-                                "legitimacy",
-                 "owner": None, "effectiveness": "not_assessed",
-                 "assurance": "Para 2.3: it is too early to make an assessment to the difference "
-                              "to public/community trust."},
+                {
+                    "description": "Structures in place to ensure effective oversight around "
+                    "legitimacy",
+                    "owner": None,
+                    "effectiveness": "not_assessed",
+                    "assurance": "Para 2.3: it is too early to make an assessment to the difference "
+                    "to public/community trust.",
+                },
             ],
             source_note=(
                 f"{_SOURCE_APPX_A}; para 2.3: 'reduced to medium impact and likelihood and sits "
@@ -179,40 +237,50 @@ ORGANISATION = {
             ),
         ),
         _risk(
-            "4", "Services for victims and witnesses",
+            "4",
+            "Services for victims and witnesses",
             "MOPAC fails to effectively discharge its statutory responsibilities to provide, or "
             "arrange the provision of, services to help victims and witnesses of crime.",
-            "Strategic", "head-pc-victims",
+            "Strategic",
+            "head-pc-victims",
         ),
         _risk(
-            "6", "Partnership response for community safety",
+            "6",
+            "Partnership response for community safety",
             "MOPAC fails to secure an effective partnership response for community safety and "
             "crime in London",
-            "Strategic", "dir-commissioning",
+            "Strategic",
+            "dir-commissioning",
         ),
         _risk(
-            "7", "Criminal justice improvements",
+            "7",
+            "Criminal justice improvements",
             "MOPAC fails to secure improvements in the criminal justice service for London owing "
             "to insufficient levers or not being able to secure necessary cooperation from "
             "central",
-            "Strategic", "head-pc-offenders",
+            "Strategic",
+            "head-pc-offenders",
             source_note=(
                 f"{_SOURCE_APPX_A}. The published description is cut off after 'from central' "
                 "(probably 'central government'); kept as published. " + _NO_SCORE
             ),
         ),
         _risk(
-            "8", "Influence through pilots and research",
+            "8",
+            "Influence through pilots and research",
             "MOPAC fails to influence London-wide and national delivery within policing and "
             "crime through its pilot programmes and published research",
-            "Strategic", "dir-strategy",
+            "Strategic",
+            "dir-strategy",
         ),
         # --- Operational -----------------------------------------------------------------
         _risk(
-            "9", "Equality, diversity and inclusion commitments",
+            "9",
+            "Equality, diversity and inclusion commitments",
             "MOPAC fails to deliver its commitments to the Mayor's Equality, Diversity and "
             "Inclusion strategy, in its delivery of services or as an employer",
-            "Operational", None,
+            "Operational",
+            None,
             source_note=(
                 f"{_SOURCE_APPX_A}. No risk owner appears for this risk in the extracted table "
                 "(the cell is empty or was lost in PDF extraction); owner left unset rather than "
@@ -220,51 +288,67 @@ ORGANISATION = {
             ),
         ),
         _risk(
-            "10", "Commissioned service failure",
+            "10",
+            "Commissioned service failure",
             "MOPAC's reputation is negatively impacted by the failure of a commissioned service",
-            "Operational", "dir-commissioning",
+            "Operational",
+            "dir-commissioning",
         ),
         _risk(
-            "11", "Information governance",
+            "11",
+            "Information governance",
             "MOPAC fails to implement effective strategy, policy and practice for Information "
             "Governance in relation to its own delivery",
-            "Operational", "dir-strategy",
+            "Operational",
+            "dir-strategy",
         ),
         _risk(
-            "12", "Safeguarding",
+            "12",
+            "Safeguarding",
             "MOPAC fails to implement effective policy and practice in relation to safeguarding "
             "vulnerable individuals as an employer or in the delivery of its events and "
             "commissioned services",
-            "Operational", "ceo",
+            "Operational",
+            "ceo",
         ),
         _risk(
-            "13", "Capacity and capability",
+            "13",
+            "Capacity and capability",
             "MOPAC lacks the capacity and capability to deliver its responsibilities",
-            "Operational", "ceo",
+            "Operational",
+            "ceo",
         ),
         _risk(
-            "14", "Programme and project management",
+            "14",
+            "Programme and project management",
             "MOPAC lacks a programme and project management approach able to shape and track the "
             "delivery of outcomes and outputs and escalate programme risk",
-            "Operational", "dir-strategy",
+            "Operational",
+            "dir-strategy",
         ),
         _risk(
-            "15", "Infrastructure, technology and shared services",
+            "15",
+            "Infrastructure, technology and shared services",
             "MOPAC lacks adequate physical infrastructure, technology support or access to shared "
             "services to provide an effective platform for delivery",
-            "Operational", "dir-strategy",
+            "Operational",
+            "dir-strategy",
         ),
         _risk(
-            "16", "Staff health, safety and wellbeing",
+            "16",
+            "Staff health, safety and wellbeing",
             "MOPAC fails to deliver a safe and healthy working environment for its staff and/or "
             "fails to provide adequate support for wellbeing",
-            "Operational", "ceo",
+            "Operational",
+            "ceo",
         ),
         _risk(
-            "17", "Business continuity",
+            "17",
+            "Business continuity",
             "MOPAC fails to plan for resilient performance in the face of disruption to business "
             "continuity",
-            "Operational", "dir-strategy",
+            "Operational",
+            "dir-strategy",
         ),
     ],
 }

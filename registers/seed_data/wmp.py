@@ -53,32 +53,45 @@ ORGANISATION = {
     "appetite_levels": "orange_book",
     # Categories are our reading: WMP's register does not categorise its risks.
     "categories": [
-        {"name": "Operational",
-         "description": "Delivery of policing services: demand, response, operations, justice."},
-        {"name": "People",
-         "description": "Workforce: recruitment, retention, skills, representation, wellbeing."},
-        {"name": "Finance",
-         "description": "Funding, budgets and financial sustainability."},
-        {"name": "Technology",
-         "description": "IT systems, data and equipment."},
-        {"name": "Governance",
-         "description": "Oversight, information governance, compliance and organisational "
-                        "learning."},
-        {"name": "Safeguarding",
-         "description": "Protection of vulnerable people, children and young people."},
+        {
+            "name": "Operational",
+            "description": "Delivery of policing services: demand, response, operations, justice.",
+        },
+        {
+            "name": "People",
+            "description": "Workforce: recruitment, retention, skills, representation, wellbeing.",
+        },
+        {"name": "Finance", "description": "Funding, budgets and financial sustainability."},
+        {"name": "Technology", "description": "IT systems, data and equipment."},
+        {
+            "name": "Governance",
+            "description": "Oversight, information governance, compliance and organisational "
+            "learning.",
+        },
+        {
+            "name": "Safeguarding",
+            "description": "Protection of vulnerable people, children and young people.",
+        },
     ],
     "objectives": [],
     "appetite_statements": [],
     "people": [],  # demo users for roles are created elsewhere; WMP publishes no owners
     "registers": [
-        {"slug": "corporate", "name": "WMP corporate risk register", "level": "corporate",
-         "parent": None, "review_months": None, "scheme": None,
-         "description": "West Midlands Police corporate risks (CRR references), rated by residual "
-                        "risk and reported with a trend for each quarter."},
+        {
+            "slug": "corporate",
+            "name": "WMP corporate risk register",
+            "level": "corporate",
+            "parent": None,
+            "review_months": None,
+            "scheme": None,
+            "description": "West Midlands Police corporate risks (CRR references), rated by residual "
+            "risk and reported with a trend for each quarter.",
+        },
     ],
     "risks": [
         {
-            "register": "corporate", "ref": "CRR18",
+            "register": "corporate",
+            "ref": "CRR18",
             "title": "Core Skills Resilience & Training Risk",
             "description": (
                 "There has been a drop in Police Officers trained in core skill areas, this has "
@@ -93,11 +106,20 @@ ORGANISATION = {
                 "In addition to this is the length of time it will take to meet the backlog and "
                 "bring us back in line with demand on courses and meet resilience targets."
             ),
-            "category": "People", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["VH", "VH"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "People",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["VH", "VH"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "n/a"], ["Q2", "new"], ["Q3", "level"]],
             "source_note": (
@@ -127,7 +149,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR20",
+            "register": "corporate",
+            "ref": "CRR20",
             "title": "Probation Data Sharing & Disclosure",
             "description": (
                 "There is a risk that the Force does not have the appropriate oversight and a "
@@ -138,11 +161,20 @@ ORGANISATION = {
                 "This could lead to legal costs and/or ICO fines due to a lack of accurate "
                 "information. Possible lack of compliance with GDPR rules."
             ),
-            "category": "Governance", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["VH", "VH"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Governance",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["VH", "VH"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "n/a"], ["Q2", "n/a"], ["Q3", "new"]],
             "source_note": (
@@ -162,7 +194,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR03",
+            "register": "corporate",
+            "ref": "CRR03",
             "title": "Operational Training and Embedded Learning",
             "description": (
                 "Op Plato Embedding\n"
@@ -183,11 +216,20 @@ ORGANISATION = {
                 "has changed quicker than the ability and competency of officers in adopting these "
                 "changes."
             ),
-            "category": "Operational", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Operational",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "new"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (
@@ -228,7 +270,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR15",
+            "register": "corporate",
+            "ref": "CRR15",
             "title": "S22 Governance",
             "description": (
                 "ROCU - If the current model - ARIS (Asset Recovery Incentivisation Scheme) is "
@@ -256,11 +299,20 @@ ORGANISATION = {
                 "Option 2 would be a one-time adjustment meaning that forces’ individual funding "
                 "only decreases by their expenditure on Special Branch."
             ),
-            "category": "Finance", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Finance",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "n/a"], ["Q2", "new"], ["Q3", "level"]],
             "source_note": (
@@ -295,7 +347,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR09",
+            "register": "corporate",
+            "ref": "CRR09",
             "title": "Recruitment & Retention/Uplift",
             "description": (
                 "There is a risk of being unable to recruit staff across the Force in a timely "
@@ -324,11 +377,20 @@ ORGANISATION = {
                 "the student being dismissed from their university course, WMP currently has no "
                 "other training programme available to see them though their probationary period."
             ),
-            "category": "People", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "People",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "level"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (
@@ -362,7 +424,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR13",
+            "register": "corporate",
+            "ref": "CRR13",
             "title": "Cybersecurity",
             "description": (
                 "Failure of the Force's IT&D systems (due to cyber-attack, hardware failure, loss "
@@ -376,11 +439,20 @@ ORGANISATION = {
                 "This could also lead to potential data breaches, an inability to access key "
                 "systems and reputational damage."
             ),
-            "category": "Technology", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Technology",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "n/a"], ["Q2", "new"], ["Q3", "level"]],
             "source_note": (
@@ -412,7 +484,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR06",
+            "register": "corporate",
+            "ref": "CRR06",
             "title": "Corporate Health, Safety and Wellbeing",
             "description": (
                 "- There may be an increase in employee related mental health and wellbeing issues "
@@ -429,11 +502,20 @@ ORGANISATION = {
                 "period of time are likely to be at increased risk of experiencing detrimental "
                 "impacts on their physiological wellbeing."
             ),
-            "category": "People", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "People",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "level"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (
@@ -459,7 +541,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR01",
+            "register": "corporate",
+            "ref": "CRR01",
             "title": "Vulnerability and Hidden Crimes",
             "description": (
                 "There is a risk that the increased identification of vulnerability in demand, and "
@@ -474,11 +557,20 @@ ORGANISATION = {
                 "overall requirement to prevent the unnecessary criminalisation of children and "
                 "improve the overall quality of investigations involving vulnerable people."
             ),
-            "category": "Safeguarding", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Safeguarding",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "level"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (
@@ -517,7 +609,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR02",
+            "register": "corporate",
+            "ref": "CRR02",
             "title": "Serious Violence in Under 25s",
             "description": (
                 "There is a risk that interventions to address multiple risk factors/indicators "
@@ -535,11 +628,20 @@ ORGANISATION = {
                 "- Demand pressures could have an impact on crime prevention initiatives. Force "
                 "response becomes more reactive than preventative."
             ),
-            "category": "Operational", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Operational",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "level"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (
@@ -576,7 +678,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR05",
+            "register": "corporate",
+            "ref": "CRR05",
             "title": "Demand Management",
             "description": (
                 "There is a risk that the Force fails to respond to and manage the effective and "
@@ -594,11 +697,20 @@ ORGANISATION = {
                 "stress to WMP staff seeking to manage this risk when unresourced. Return to 'new "
                 "normal' at the tail-end of the pandemic creates additional complexity/uncertainty."
             ),
-            "category": "Operational", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Operational",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "level"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (
@@ -636,7 +748,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR17",
+            "register": "corporate",
+            "ref": "CRR17",
             "title": "Organisational Learning",
             "description": (
                 "Organisational learning is obtained across the force via its various learning "
@@ -659,11 +772,20 @@ ORGANISATION = {
                 "damage should major incident occur across the region and learning available.\n"
                 "- Increased scrutiny from external regulators – such as HMICFRS"
             ),
-            "category": "Governance", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Governance",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "n/a"], ["Q2", "new"], ["Q3", "level"]],
             "source_note": (
@@ -694,7 +816,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR04",
+            "register": "corporate",
+            "ref": "CRR04",
             "title": "CONNECT Legacy/BRC Data",
             "description": (
                 "Data migration into CONNECT could lead to loss of relevant information "
@@ -714,11 +837,20 @@ ORGANISATION = {
                 "post 2018 DA records are no longer identified correctly, and there is currently "
                 "no solution for accessing audit data."
             ),
-            "category": "Technology", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Technology",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "new"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (
@@ -751,7 +883,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR08",
+            "register": "corporate",
+            "ref": "CRR08",
             "title": "Investigative and Criminal Justice Process and Outcome",
             "description": (
                 "- There is a risk that the case backlog that exists due to COVID may result in "
@@ -778,11 +911,20 @@ ORGANISATION = {
                 "changes could result in an increase in the number of bail cases and CPS "
                 "rejections, creating further demands on the force."
             ),
-            "category": "Operational", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Operational",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "level"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (
@@ -827,7 +969,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR14",
+            "register": "corporate",
+            "ref": "CRR14",
             "title": "Alarms Management",
             "description": (
                 "There is a risk that alarm notifications may fail at Force Control C3 due to the "
@@ -839,11 +982,20 @@ ORGANISATION = {
                 "upgraded the force runs the risk of the loss of alarm messages and the "
                 "consequential failure to act on them."
             ),
-            "category": "Technology", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["H", "H"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Technology",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["H", "H"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "n/a"], ["Q2", "new"], ["Q3", "level"]],
             "source_note": (
@@ -869,7 +1021,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR16",
+            "register": "corporate",
+            "ref": "CRR16",
             "title": "Police Cadet Leaders - Safeguarding",
             "description": (
                 "There is a risk that WMP Police Cadets policies, procedures and process fail to "
@@ -886,11 +1039,20 @@ ORGANISATION = {
                 "a negative impact on public confidence and legitimacy in safeguarding Police "
                 "Cadets."
             ),
-            "category": "Safeguarding", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["M", "M"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Safeguarding",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["M", "M"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "n/a"], ["Q2", "new"], ["Q3", "level"]],
             "source_note": (
@@ -914,7 +1076,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR21",
+            "register": "corporate",
+            "ref": "CRR21",
             "title": "Mutual Aid & Resourcing",
             "description": (
                 "There is a risk that significant resources abstractions (police officers and "
@@ -930,11 +1093,20 @@ ORGANISATION = {
                 "alternative transport may need to be found at short notice and with additional "
                 "cost."
             ),
-            "category": "Operational", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["M", "M"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Operational",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["M", "M"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "new"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (
@@ -968,7 +1140,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR07",
+            "register": "corporate",
+            "ref": "CRR07",
             "title": "WMP Demographics and Representation",
             "description": (
                 "There is a risk that a failure to attract, recruit and retain a diverse and "
@@ -985,11 +1158,20 @@ ORGANISATION = {
                 "of not meeting the PCC's target of recruiting 1000 BAME officers may lead to "
                 "reputational damage."
             ),
-            "category": "People", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["M", "M"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "People",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["M", "M"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "level"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (
@@ -1020,7 +1202,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR10",
+            "register": "corporate",
+            "ref": "CRR10",
             "title": "Financial Management",
             "description": (
                 "i. There is a risk that WMP’s finances are not sustainable over the medium term "
@@ -1037,11 +1220,20 @@ ORGANISATION = {
                 "ii - The inability to finance all component projects, or needing to de-prioritise "
                 "other projects within the portfolio if the national changes are mandated."
             ),
-            "category": "Finance", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["M", "M"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Finance",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["M", "M"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "level"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (
@@ -1076,7 +1268,8 @@ ORGANISATION = {
             "actions": [],
         },
         {
-            "register": "corporate", "ref": "CRR11",
+            "register": "corporate",
+            "ref": "CRR11",
             "title": "Safeguarding - Local Policing",
             "description": (
                 "There is a risk that the Force fails follow safeguarding processes to protect the "
@@ -1092,11 +1285,20 @@ ORGANISATION = {
                 "- Risk to vulnerable members of the community.\n"
                 "- Potential reputational damage if risk not adequately mitigated."
             ),
-            "category": "Safeguarding", "objectives": [],
-            "owner": None, "manager": None, "leads": [],
-            "horizon": "", "kind": "threat",
-            "inherent": None, "current": ["M", "M"], "target": None,
-            "response": "", "status": "open", "closed_reason": "", "progress": "",
+            "category": "Safeguarding",
+            "objectives": [],
+            "owner": None,
+            "manager": None,
+            "leads": [],
+            "horizon": "",
+            "kind": "threat",
+            "inherent": None,
+            "current": ["M", "M"],
+            "target": None,
+            "response": "",
+            "status": "open",
+            "closed_reason": "",
+            "progress": "",
             "marking": "OFFICIAL",
             "reported_trend": [["Q1", "level"], ["Q2", "level"], ["Q3", "level"]],
             "source_note": (

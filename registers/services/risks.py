@@ -21,7 +21,9 @@ from scoring.selectors import default_scheme
 from ..models import Action, Control, Register, Risk, RiskStatus
 
 POSITIONS = ("inherent", "current", "target")
-Position = Sequence[object] | None  # (likelihood, impact) as values, codes or labels; None = not rated
+Position = (
+    Sequence[object] | None
+)  # (likelihood, impact) as values, codes or labels; None = not rated
 
 
 def scheme_version_for_register(register: Register) -> SchemeVersion:
@@ -127,7 +129,9 @@ def risk_create(
         raise ValidationError(
             {"response": f"{response!r} is not one of {', '.join(organisation.response_options)}"}
         )
-    risk = Risk(organisation=organisation, register=register, ref=ref, title=title.strip(), **fields)
+    risk = Risk(
+        organisation=organisation, register=register, ref=ref, title=title.strip(), **fields
+    )
     version = scheme_version_for_register(register)
     apply_ratings(risk, scheme_version=version, positions=positions or {})
     if risk.status == RiskStatus.CLOSED and risk.closed_at is None:
@@ -157,8 +161,11 @@ def risk_create(
 def control_add(*, risk: Risk, description: str, position: int = 0, **fields) -> Control:
     _check_same_organisation(risk.organisation, "owner", fields.get("owner"))
     control = Control(
-        organisation_id=risk.organisation_id, risk=risk, description=description.strip(),
-        position=position, **fields,
+        organisation_id=risk.organisation_id,
+        risk=risk,
+        description=description.strip(),
+        position=position,
+        **fields,
     )
     control.full_clean()
     control.save()
@@ -169,8 +176,11 @@ def control_add(*, risk: Risk, description: str, position: int = 0, **fields) ->
 def action_add(*, risk: Risk, description: str, position: int = 0, **fields) -> Action:
     _check_same_organisation(risk.organisation, "owner", fields.get("owner"))
     action = Action(
-        organisation_id=risk.organisation_id, risk=risk, description=description.strip(),
-        position=position, **fields,
+        organisation_id=risk.organisation_id,
+        risk=risk,
+        description=description.strip(),
+        position=position,
+        **fields,
     )
     action.full_clean()
     action.save()

@@ -30,8 +30,14 @@ DEMO_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.VIEWER, Role.PANEL)
 JOINT_PANEL_EMAIL = "joint.panel@audit.demo"
 JOINT_PANEL_ORGANISATIONS = ("mopac", "met")
 ORG_FIELDS = (
-    "name", "short_name", "source", "panel_name", "response_options", "quarter_end_months",
-    "committee_months", "default_review_months",
+    "name",
+    "short_name",
+    "source",
+    "panel_name",
+    "response_options",
+    "quarter_end_months",
+    "committee_months",
+    "default_review_months",
 )
 
 
@@ -51,15 +57,21 @@ def seed_data(slug: str) -> dict:
     return importlib.import_module(f"registers.seed_data.{slug}").ORGANISATION
 
 
-def seed_demo(*, slugs: tuple[str, ...] = SEED_ORGANISATIONS, today: dt.date | None = None) -> SeedReport:
+def seed_demo(
+    *, slugs: tuple[str, ...] = SEED_ORGANISATIONS, today: dt.date | None = None
+) -> SeedReport:
     report = SeedReport()
     password_hash = make_password(demo_password())  # hashed once: dozens of demo users
     today = today or timezone.localdate()
     for slug in slugs:
         _seed_organisation(seed_data(slug), report=report, password_hash=password_hash, today=today)
     with transaction.atomic():
-        user = _demo_user(JOINT_PANEL_EMAIL, "Joint Audit Panel member (demo)",
-                          "Independent member, MPS-MOPAC Joint Audit Panel", password_hash)
+        user = _demo_user(
+            JOINT_PANEL_EMAIL,
+            "Joint Audit Panel member (demo)",
+            "Independent member, MPS-MOPAC Joint Audit Panel",
+            password_hash,
+        )
         for slug in JOINT_PANEL_ORGANISATIONS:
             organisation = Organisation.objects.filter(slug=slug).first()
             if organisation is not None:
@@ -71,11 +83,15 @@ def seed_demo(*, slugs: tuple[str, ...] = SEED_ORGANISATIONS, today: dt.date | N
 
 
 @transaction.atomic
-def _seed_organisation(data: dict, *, report: SeedReport, password_hash: str, today: dt.date) -> None:
+def _seed_organisation(
+    data: dict, *, report: SeedReport, password_hash: str, today: dt.date
+) -> None:
     slug = data["slug"]
     organisation = Organisation.objects.filter(slug=slug).first()
     if organisation is None:
-        organisation = Organisation(slug=slug, **{key: data[key] for key in ORG_FIELDS if key in data})
+        organisation = Organisation(
+            slug=slug, **{key: data[key] for key in ORG_FIELDS if key in data}
+        )
         organisation.full_clean()
         organisation.save()
         report.organisations_created.append(slug)
@@ -83,29 +99,44 @@ def _seed_organisation(data: dict, *, report: SeedReport, password_hash: str, to
     scheme = scheme_save(
         organisation=organisation, definition=definition, name=definition.name, make_default=True
     ).scheme
-    appetite_levels_install(organisation=organisation, preset=data.get("appetite_levels", "orange_book"))
+    appetite_levels_install(
+        organisation=organisation, preset=data.get("appetite_levels", "orange_book")
+    )
 
     categories = {}
     for position, spec in enumerate(data.get("categories", []), start=1):
         categories[spec["name"]], _ = Category.objects.get_or_create(
-            organisation=organisation, name=spec["name"],
+            organisation=organisation,
+            name=spec["name"],
             defaults={"description": spec.get("description", ""), "position": position},
         )
     objectives = {}
     for position, spec in enumerate(data.get("objectives", []), start=1):
         objectives[spec["code"]], _ = Objective.objects.get_or_create(
-            organisation=organisation, code=spec["code"],
-            defaults={"name": spec["name"], "description": spec.get("description", ""),
-                      "position": position},
+            organisation=organisation,
+            code=spec["code"],
+            defaults={
+                "name": spec["name"],
+                "description": spec.get("description", ""),
+                "position": position,
+            },
         )
-    levels = {level.name: level for level in AppetiteLevel.objects.filter(organisation=organisation)}
+    levels = {
+        level.name: level for level in AppetiteLevel.objects.filter(organisation=organisation)
+    }
     for spec in data.get("appetite_statements", []):
         category = categories[spec["category"]] if spec.get("category") else None
-        if not AppetiteStatement.objects.filter(organisation=organisation, category=category).exists():
+        if not AppetiteStatement.objects.filter(
+            organisation=organisation, category=category
+        ).exists():
             appetite_statement_set(
-                organisation=organisation, category=category, level=levels.get(spec.get("level")),
-                tolerance=spec["tolerance"], warning=spec.get("warning"),
-                rationale=spec.get("rationale", ""), reason="seeded from source",
+                organisation=organisation,
+                category=category,
+                level=levels.get(spec.get("level")),
+                tolerance=spec["tolerance"],
+                warning=spec.get("warning"),
+                rationale=spec.get("rationale", ""),
+                reason="seeded from source",
             )
 
     people = {}
@@ -118,16 +149,25 @@ def _seed_organisation(data: dict, *, report: SeedReport, password_hash: str, to
     for role in DEMO_ROLES:
         email = f"{role}@{slug}.demo"
         title = f"{dict(Role.choices)[role]} (demo)"
-        user = _demo_user(email, f"{data.get('short_name') or data['name']} {title}", title, password_hash)
-        Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": role})
+        user = _demo_user(
+            email, f"{data.get('short_name') or data['name']} {title}", title, password_hash
+        )
+        Membership.objects.get_or_create(
+            user=user, organisation=organisation, defaults={"role": role}
+        )
         report.logins.append((slug, role, email))
     owner_login = _owner_login(data, people)
     if owner_login is None:  # the source names no owners (WMP): a demo owner with no risks yet
         owner_login = f"{Role.OWNER}@{slug}.demo"
-        user = _demo_user(owner_login, f"{data.get('short_name') or data['name']} risk owner (demo)",
-                          "Risk owner (demo)", password_hash)
-        Membership.objects.get_or_create(user=user, organisation=organisation,
-                                         defaults={"role": Role.OWNER})
+        user = _demo_user(
+            owner_login,
+            f"{data.get('short_name') or data['name']} risk owner (demo)",
+            "Risk owner (demo)",
+            password_hash,
+        )
+        Membership.objects.get_or_create(
+            user=user, organisation=organisation, defaults={"role": Role.OWNER}
+        )
     report.logins.append((slug, "owner", owner_login))
 
     registers = {}
@@ -135,7 +175,9 @@ def _seed_organisation(data: dict, *, report: SeedReport, password_hash: str, to
         register = Register.objects.filter(organisation=organisation, slug=spec["slug"]).first()
         if register is None:
             register = Register(
-                organisation=organisation, slug=spec["slug"], name=spec["name"],
+                organisation=organisation,
+                slug=spec["slug"],
+                name=spec["name"],
                 level=spec.get("level", "corporate"),
                 parent=registers.get(spec.get("parent")) if spec.get("parent") else None,
                 review_months=spec.get("review_months"),
@@ -150,8 +192,14 @@ def _seed_organisation(data: dict, *, report: SeedReport, password_hash: str, to
     for spec in data.get("risks", []):
         if spec["ref"] in existing:
             continue
-        _seed_risk(spec, registers=registers, categories=categories, objectives=objectives,
-                   people=people, today=today)
+        _seed_risk(
+            spec,
+            registers=registers,
+            categories=categories,
+            objectives=objectives,
+            people=people,
+            today=today,
+        )
         report.risks_created += 1
 
 
@@ -188,18 +236,23 @@ def _seed_risk(spec, *, registers, categories, objectives, people, today: dt.dat
     )
     for position, control in enumerate(spec.get("controls", []), start=1):
         control_add(
-            risk=risk, description=control["description"], position=position,
+            risk=risk,
+            description=control["description"],
+            position=position,
             owner=people.get(control.get("owner")),
             effectiveness=control.get("effectiveness") or "not_assessed",
             assurance=control.get("assurance", ""),
         )
     for position, action in enumerate(spec.get("actions", []), start=1):
         action_add(
-            risk=risk, description=action["description"], position=position,
+            risk=risk,
+            description=action["description"],
+            position=position,
             owner=people.get(action.get("owner")),
             due_date=dt.date.fromisoformat(action["due"]) if action.get("due") else None,
             status=action.get("status") or "not_started",
-            priority=action.get("priority", ""), difficulty=action.get("difficulty", ""),
+            priority=action.get("priority", ""),
+            difficulty=action.get("difficulty", ""),
             progress_note=action.get("progress_note", ""),
         )
     return risk

@@ -54,7 +54,10 @@ def test_show_scheme_table_shows_every_cell():
 def test_show_scheme_bad_file_exits_non_zero_naming_the_rules(bad_scheme):
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "show_scheme", str(bad_scheme), "--format", "csv"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 1
     assert "likelihood: duplicate code 'VL'" in result.stderr
@@ -102,8 +105,18 @@ def test_create_org_bad_input(bad_scheme):
 
 @pytest.mark.django_db
 def test_create_register(organisation):
-    out = run("create_register", "--org", organisation.slug, "projects", "--name", "Projects",
-              "--parent", "corporate", "--level", "project")
+    out = run(
+        "create_register",
+        "--org",
+        organisation.slug,
+        "projects",
+        "--name",
+        "Projects",
+        "--parent",
+        "corporate",
+        "--level",
+        "project",
+    )
     assert "created register projects" in out
     register = Register.objects.get(organisation=organisation, slug="projects")
     assert register.parent.slug == "corporate" and register.level == "project"
@@ -125,11 +138,22 @@ def test_create_register_bad_input(organisation):
 
 @pytest.mark.django_db
 def test_add_member_creates_account_and_changes_role(organisation, client):
-    out = run("add_member", "--org", organisation.slug, "--email", "Coord@Example.test",
-              "--role", "coordinator", "--password", "Ex-long-pass-123")
+    out = run(
+        "add_member",
+        "--org",
+        organisation.slug,
+        "--email",
+        "Coord@Example.test",
+        "--role",
+        "coordinator",
+        "--password",
+        "Ex-long-pass-123",
+    )
     assert "coord@example.test is risk coordinator (coordinator)" in out
     assert client.login(username="coord@example.test", password="Ex-long-pass-123")
-    run("add_member", "--org", organisation.slug, "--email", "coord@example.test", "--role", "admin")
+    run(
+        "add_member", "--org", organisation.slug, "--email", "coord@example.test", "--role", "admin"
+    )
     membership = Membership.objects.get(user__email="coord@example.test")
     assert membership.role == "admin" and membership.user.is_staff
     assert User.objects.filter(email__iexact="coord@example.test").count() == 1
@@ -145,8 +169,17 @@ def test_add_member_bad_input(organisation):
     with pytest.raises(CommandError, match="not a valid e-mail address"):
         run("add_member", "--org", slug, "--email", "not-an-email", "--role", "viewer")
     with pytest.raises(CommandError, match="too short"):
-        run("add_member", "--org", slug, "--email", "a@example.test", "--role", "viewer",
-            "--password", "abc")
+        run(
+            "add_member",
+            "--org",
+            slug,
+            "--email",
+            "a@example.test",
+            "--role",
+            "viewer",
+            "--password",
+            "abc",
+        )
     assert not User.objects.filter(email="a@example.test").exists()
 
 
@@ -156,8 +189,15 @@ def test_load_scheme_creates_then_versions(organisation):
     assert "created" in out
     out = run("load_scheme", str(preset_path("met-4x4")), "--org", organisation.slug)
     assert "unchanged (version 1)" in out
-    out = run("load_scheme", str(preset_path("aberdeen-6x6")), "--org", organisation.slug,
-              "--name", "Met L/M/H/VH", "--default")
+    out = run(
+        "load_scheme",
+        str(preset_path("aberdeen-6x6")),
+        "--org",
+        organisation.slug,
+        "--name",
+        "Met L/M/H/VH",
+        "--default",
+    )
     assert "(default)" in out and "updated to version 2" in out
 
 

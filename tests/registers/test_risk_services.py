@@ -20,7 +20,9 @@ def corporate(organisation):
 
 def test_rating_is_made_by_the_engine_and_names_the_scheme_version(organisation):
     risk = risk_create(
-        register=corporate(organisation), ref="R1", title="Fire",
+        register=corporate(organisation),
+        ref="R1",
+        title="Fire",
         positions={"inherent": ("H", "VS"), "current": (3, "Serious"), "target": ("L", 2)},
     )
     assert (risk.inherent_score, risk.current_score, risk.target_score) == (20, 12, 4)
@@ -32,7 +34,9 @@ def test_rating_is_made_by_the_engine_and_names_the_scheme_version(organisation)
 def test_off_scale_position_is_rejected_and_nothing_is_saved(organisation):
     with pytest.raises(ValidationError) as excinfo:
         risk_create(
-            register=corporate(organisation), ref="R1", title="Fire",
+            register=corporate(organisation),
+            ref="R1",
+            title="Fire",
             positions={"current": (9, 2)},
         )
     assert "likelihood 9 is not on the scheme" in str(excinfo.value.message_dict)
@@ -50,29 +54,45 @@ def test_duplicate_ref_in_organisation_is_refused_but_other_organisation_may_reu
 def test_database_enforces_unique_ref_per_organisation():
     risk = RiskFactory(ref="X1")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Risk.objects.create(organisation=risk.organisation, register=risk.register, ref="X1", title="Dup")
+        Risk.objects.create(
+            organisation=risk.organisation, register=risk.register, ref="X1", title="Dup"
+        )
 
 
 def test_database_rejects_half_a_position_and_out_of_range_levels(organisation):
     register = corporate(organisation)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Risk.objects.create(organisation=organisation, register=register, ref="A", title="t",
-                            current_likelihood=3)
+        Risk.objects.create(
+            organisation=organisation, register=register, ref="A", title="t", current_likelihood=3
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Risk.objects.create(organisation=organisation, register=register, ref="B", title="t",
-                            current_likelihood=11, current_impact=1)
+        Risk.objects.create(
+            organisation=organisation,
+            register=register,
+            ref="B",
+            title="t",
+            current_likelihood=11,
+            current_impact=1,
+        )
 
 
 def test_database_requires_a_reason_to_close(organisation):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Risk.objects.create(organisation=organisation, register=corporate(organisation),
-                            ref="C", title="t", status="closed")
+        Risk.objects.create(
+            organisation=organisation,
+            register=corporate(organisation),
+            ref="C",
+            title="t",
+            status="closed",
+        )
 
 
 def test_category_and_owner_must_belong_to_the_organisation(organisation, other_organisation):
     foreign_category = CategoryFactory(organisation=other_organisation)
     with pytest.raises(ValidationError, match="belongs to another organisation"):
-        risk_create(register=corporate(organisation), ref="R1", title="t", category=foreign_category)
+        risk_create(
+            register=corporate(organisation), ref="R1", title="t", category=foreign_category
+        )
     outsider = MembershipFactory(organisation=other_organisation).user
     with pytest.raises(ValidationError, match="is not a member"):
         risk_create(register=corporate(organisation), ref="R1", title="t", owner=outsider)
@@ -85,7 +105,9 @@ def test_response_must_be_one_of_the_organisations_options(organisation):
 
 def test_aberdeen_rule_current_not_lower_than_initial_warns_but_saves(organisation):
     risk = risk_create(
-        register=corporate(organisation), ref="R1", title="t",
+        register=corporate(organisation),
+        ref="R1",
+        title="t",
         positions={"inherent": (3, 3), "current": (3, 3)},
     )
     assert Risk.objects.filter(pk=risk.pk).exists()
@@ -94,7 +116,9 @@ def test_aberdeen_rule_current_not_lower_than_initial_warns_but_saves(organisati
         "should bring it down."
     ]
     lower = risk_create(
-        register=corporate(organisation), ref="R2", title="t",
+        register=corporate(organisation),
+        ref="R2",
+        title="t",
         positions={"inherent": (3, 3), "current": (2, 3)},
     )
     assert risk_warnings(lower) == []
@@ -108,7 +132,10 @@ def test_espo_next_review_follows_the_band_of_the_current_score(position, months
     organisation = OrganisationFactory()
     scheme_save(organisation=organisation, definition=preset("espo-5x5"), make_default=True)
     risk = risk_create(
-        register=corporate(organisation), ref="R1", title="t", positions={"current": position},
+        register=corporate(organisation),
+        ref="R1",
+        title="t",
+        positions={"current": position},
         reviewed_on=dt.date(2026, 1, 31),
     )
     assert risk.next_review_due == dt.date(2026, 1, 31) + relativedelta(months=months)
@@ -120,9 +147,13 @@ def test_register_and_risk_override_the_band_period(organisation):
     register.save()
     risk = risk_create(register=register, ref="R1", title="t", positions={"current": (1, 1)})
     scheme = risk.scheme_version.parsed
-    assert next_review_due(risk=risk, scheme=scheme, reviewed_on=dt.date(2026, 3, 1)) == dt.date(2026, 9, 1)
+    assert next_review_due(risk=risk, scheme=scheme, reviewed_on=dt.date(2026, 3, 1)) == dt.date(
+        2026, 9, 1
+    )
     risk.review_months = 1
-    assert next_review_due(risk=risk, scheme=scheme, reviewed_on=dt.date(2026, 3, 1)) == dt.date(2026, 4, 1)
+    assert next_review_due(risk=risk, scheme=scheme, reviewed_on=dt.date(2026, 3, 1)) == dt.date(
+        2026, 4, 1
+    )
 
 
 def test_history_records_creation_with_reason(organisation):

@@ -19,8 +19,9 @@ def test_same_definition_again_adds_no_version(organisation):
 
 
 def test_edit_makes_a_new_version_and_old_ratings_keep_their_meaning(organisation):
-    saved = scheme_save(organisation=organisation, definition=preset("espo-5x5"), name="Ours",
-                        make_default=True)
+    saved = scheme_save(
+        organisation=organisation, definition=preset("espo-5x5"), name="Ours", make_default=True
+    )
     register = Register.objects.get(organisation=organisation, slug="corporate")
     risk = risk_create(register=register, ref="R1", title="t", positions={"current": (2, 4)})
     assert risk.scheme_version == saved.version and risk.current_band == "Medium"

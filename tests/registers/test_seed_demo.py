@@ -54,7 +54,11 @@ def test_risk_counts_match_the_sources(seeded):
 def test_mopac(seeded):
     risks = Risk.objects.filter(organisation__slug="mopac")
     assert sorted(int(ref) for ref in risks.values_list("ref", flat=True)) == [
-        1, 2, 3, 4, *range(6, 18)
+        1,
+        2,
+        3,
+        4,
+        *range(6, 18),
     ]
     closed = risks.get(ref="1")
     assert closed.status == "closed" and "fully mitigated" in closed.closed_reason
@@ -77,14 +81,19 @@ def test_met(seeded):
     assert risks.filter(horizon="long").count() == 8
     assert risks.get(ref="10").current_score is None  # Legitimacy: not yet scored
     assert list(risks.get(ref="8").objectives.values_list("code", flat=True)) == ["P1"]
-    assert sorted(
-        risks.filter(objectives__code="P7").values_list("ref", flat=True), key=int
-    ) == ["3", "4", "6", "9"]
+    assert sorted(risks.filter(objectives__code="P7").values_list("ref", flat=True), key=int) == [
+        "3",
+        "4",
+        "6",
+        "9",
+    ]
 
 
 def test_wmp(seeded):
     risks = Risk.objects.filter(organisation__slug="wmp")
-    bands = {band: risks.filter(current_band=band).count() for band in ("Critical", "High", "Medium")}
+    bands = {
+        band: risks.filter(current_band=band).count() for band in ("Critical", "High", "Medium")
+    }
     assert bands == {"Critical": 2, "High": 12, "Medium": 5}
     crr18 = risks.get(ref="CRR18")
     assert crr18.current_band == "Critical" and crr18.controls.count() >= 3
@@ -100,7 +109,11 @@ def test_aberdeen(seeded):
     assert lookup.threshold(financial.id).tolerance == 17
     assert lookup.threshold(experience.id).tolerance == 20
     assert [level.name for level in organisation.appetite_levels.all()] == [
-        "Avoid", "Averse", "Moderate", "Open", "High"
+        "Avoid",
+        "Averse",
+        "Moderate",
+        "Open",
+        "High",
     ]
     registers = {r.slug: r for r in Register.objects.filter(organisation=organisation)}
     assert registers["corporate"].name == "Strategic Risk Register"
@@ -111,7 +124,8 @@ def test_aberdeen(seeded):
     assert strategic.count() == 10 and all(risk.illustrative for risk in strategic)
     assert all(risk.title.startswith("Illustrative") for risk in strategic)
     breaches = [
-        risk for risk in strategic
+        risk
+        for risk in strategic
         if lookup.state(category_id=risk.category_id, score=risk.current_score) == "breach"
     ]
     assert breaches
@@ -122,7 +136,12 @@ def test_espo(seeded):
     lookup = appetite_lookup(organisation=organisation)
     assert lookup.threshold(None).tolerance == 10
     assert organisation.response_options == [
-        "Reduce", "Accept", "Transfer", "Terminate", "Contingency", "Prevent"
+        "Reduce",
+        "Accept",
+        "Transfer",
+        "Terminate",
+        "Contingency",
+        "Prevent",
     ]
     risks = Risk.objects.filter(organisation=organisation)
     assert {risk.current_band for risk in risks} == {"Low", "Medium", "High", "Very high"}
@@ -131,7 +150,9 @@ def test_espo(seeded):
 
 def test_demo_users_for_every_role_and_the_joint_panel(seeded):
     for slug in SOURCE_COUNTS:
-        roles = set(Membership.objects.filter(organisation__slug=slug).values_list("role", flat=True))
+        roles = set(
+            Membership.objects.filter(organisation__slug=slug).values_list("role", flat=True)
+        )
         assert roles == set(Role.values), slug
     joint = Membership.objects.filter(user__email=JOINT_PANEL_EMAIL)
     assert sorted(joint.values_list("organisation__slug", flat=True)) == ["met", "mopac"]

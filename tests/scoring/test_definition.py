@@ -43,7 +43,9 @@ def test_levels_not_one_to_n(espo):
 
 def test_levels_out_of_order(espo):
     espo["impact"][0]["value"], espo["impact"][1]["value"] = 2, 1
-    assert any("impact: level values must be 1..5 in ascending order" in p for p in problems_of(espo))
+    assert any(
+        "impact: level values must be 1..5 in ascending order" in p for p in problems_of(espo)
+    )
 
 
 def test_too_few_and_too_many_levels(espo):
@@ -51,9 +53,7 @@ def test_too_few_and_too_many_levels(espo):
     too_few["likelihood"] = too_few["likelihood"][:1]
     assert any("must have 2 to 10 levels, not 1" in p for p in problems_of(too_few))
     too_many = copy.deepcopy(espo)
-    too_many["impact"] = [
-        {"value": n, "label": f"L{n}", "code": f"C{n}"} for n in range(1, 12)
-    ]
+    too_many["impact"] = [{"value": n, "label": f"L{n}", "code": f"C{n}"} for n in range(1, 12)]
     assert any("must have 2 to 10 levels, not 11" in p for p in problems_of(too_many))
 
 

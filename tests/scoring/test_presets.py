@@ -9,7 +9,9 @@ from scoring.presets import PRESET_KEYS, preset
 
 def all_cells(key):
     return {
-        (cell.likelihood.value, cell.impact.value): cell.rating for row in grid(preset(key)) for cell in row
+        (cell.likelihood.value, cell.impact.value): cell.rating
+        for row in grid(preset(key))
+        for cell in row
     }
 
 
@@ -50,11 +52,18 @@ def test_espo_grid_is_complete_and_review_months_follow_the_band():
     assert rate(scheme, 4, 5).display == "20 (High)"  # "14 - 20 High" read over "20 or above"
     assert rate(scheme, "VH", "VS").display == "25 (Very high)"
     assert [level.description for level in scheme.likelihood] == [
-        "2% likely to happen", "5% likely to happen", "10% likely to happen",
-        "20% likely to happen", "50% likely to happen",
+        "2% likely to happen",
+        "5% likely to happen",
+        "10% likely to happen",
+        "20% likely to happen",
+        "50% likely to happen",
     ]
     assert [level.label for level in scheme.impact] == [
-        "Insignificant", "Minor", "Moderate", "Serious", "Very serious",
+        "Insignificant",
+        "Minor",
+        "Moderate",
+        "Serious",
+        "Very serious",
     ]
 
 
@@ -71,7 +80,12 @@ def test_aberdeen_every_cell(likelihood, impact):
 def test_aberdeen_labels_come_from_tables_6_and_7():
     scheme = preset("aberdeen-6x6")
     assert [level.label for level in scheme.impact] == [
-        "Negligible", "Measurable", "Significant", "Highly Significant", "Major", "Severe",
+        "Negligible",
+        "Measurable",
+        "Significant",
+        "Highly Significant",
+        "Major",
+        "Severe",
     ]
     assert scheme.likelihood[5].description.startswith("Probable in the near future")
     assert scheme.likelihood[0].description.startswith("Unlikely in the foreseeable future")

@@ -26,8 +26,11 @@ class Command(BaseCommand):
             raise CommandError(f"unknown role {options['role']!r}; roles: {', '.join(Role.values)}")
         try:
             membership = member_add(
-                organisation=organisation, email=options["email"], role=options["role"],
-                password=options["password"], full_name=options["name"],
+                organisation=organisation,
+                email=options["email"],
+                role=options["role"],
+                password=options["password"],
+                full_name=options["name"],
                 job_title=options["job_title"],
             )
         except ValidationError as exc:

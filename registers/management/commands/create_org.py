@@ -17,7 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="full name of the organisation")
         parser.add_argument("--scheme", help="scoring scheme file (JSON) to make the default")
         parser.add_argument(
-            "--appetite", choices=["orange_book", "aberdeen"], default="orange_book",
+            "--appetite",
+            choices=["orange_book", "aberdeen"],
+            default="orange_book",
             help="preset appetite levels",
         )
 
@@ -32,7 +34,9 @@ class Command(BaseCommand):
                 ) from None
         try:
             organisation = organisation_create(
-                slug=options["slug"], name=options["name"], scheme=definition,
+                slug=options["slug"],
+                name=options["name"],
+                scheme=definition,
                 appetite_preset=options["appetite"],
             )
         except ValidationError as exc:

@@ -15,7 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="register name")
         parser.add_argument("--parent", help="slug of the parent register, e.g. corporate")
         parser.add_argument(
-            "--level", default=RegisterLevel.CORPORATE,
+            "--level",
+            default=RegisterLevel.CORPORATE,
             help=f"one of: {', '.join(RegisterLevel.values)}",
         )
         parser.add_argument("--review-months", type=int, help="review period for its risks")
@@ -28,13 +29,19 @@ class Command(BaseCommand):
             )
         parent = None
         if options["parent"]:
-            parent = Register.objects.filter(organisation=organisation, slug=options["parent"]).first()
+            parent = Register.objects.filter(
+                organisation=organisation, slug=options["parent"]
+            ).first()
             if parent is None:
                 raise CommandError(f"{organisation.slug} has no register {options['parent']!r}")
         try:
             register = register_create(
-                organisation=organisation, slug=options["slug"], name=options["name"],
-                level=options["level"], parent=parent, review_months=options["review_months"],
+                organisation=organisation,
+                slug=options["slug"],
+                name=options["name"],
+                level=options["level"],
+                parent=parent,
+                review_months=options["review_months"],
             )
         except ValidationError as exc:
             raise CommandError(validation_message(exc)) from None

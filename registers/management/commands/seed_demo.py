@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = seed_demo()
         created = ", ".join(report.organisations_created) or "none (already loaded)"
-        self.stdout.write(f"organisations created: {created}; risks created: {report.risks_created}")
+        self.stdout.write(
+            f"organisations created: {created}; risks created: {report.risks_created}"
+        )
         self.stdout.write(f"organisations available: {', '.join(SEED_ORGANISATIONS)}")
         if options["quiet_logins"]:
             return

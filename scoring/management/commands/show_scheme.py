@@ -33,7 +33,9 @@ class Command(BaseCommand):
             if options["name"]:
                 scheme = scheme_by_name(organisation=organisation, name=options["name"])
                 if scheme is None:
-                    raise CommandError(f"{organisation.slug} has no scheme named {options['name']!r}")
+                    raise CommandError(
+                        f"{organisation.slug} has no scheme named {options['name']!r}"
+                    )
             else:
                 scheme = default_scheme(organisation=organisation)
                 if scheme is None:
@@ -48,10 +50,15 @@ class Command(BaseCommand):
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerow(["likelihood", "impact", "score", "band", "display"])
             for cell in cells:
-                writer.writerow([
-                    cell.likelihood.value, cell.impact.value, cell.rating.score,
-                    cell.rating.band.name, cell.rating.display,
-                ])
+                writer.writerow(
+                    [
+                        cell.likelihood.value,
+                        cell.impact.value,
+                        cell.rating.score,
+                        cell.rating.band.name,
+                        cell.rating.display,
+                    ]
+                )
             return
         self._table(definition)
 
@@ -60,15 +67,21 @@ class Command(BaseCommand):
 
         def text(cell):
             rating = cell.rating
-            return rating.display if rating.band.name in rating.display else (
-                f"{rating.display} ({rating.band.name})"
+            return (
+                rating.display
+                if rating.band.name in rating.display
+                else (f"{rating.display} ({rating.band.name})")
             )
 
         width = max(len(text(cell)) for row in rows for cell in row)
         label_width = max(len(f"{level.value} {level.label}") for level in definition.likelihood)
-        self.stdout.write(f"{definition.name} ({definition.method}, notation {definition.notation})")
-        header = " " * label_width + " | " + " | ".join(
-            f"{level.value} {level.code}".ljust(width) for level in definition.impact
+        self.stdout.write(
+            f"{definition.name} ({definition.method}, notation {definition.notation})"
+        )
+        header = (
+            " " * label_width
+            + " | "
+            + " | ".join(f"{level.value} {level.code}".ljust(width) for level in definition.impact)
         )
         self.stdout.write("likelihood \\ impact")
         self.stdout.write(header)
@@ -76,8 +89,12 @@ class Command(BaseCommand):
             level = row[0].likelihood
             cells = " | ".join(text(cell).ljust(width) for cell in row)
             self.stdout.write(f"{level.value} {level.label}".ljust(label_width) + " | " + cells)
-        self.stdout.write("bands: " + ", ".join(
-            f"{band.name}" + (f" {band.min}-{band.max}" if band.min is not None else "")
-            + (f" review {band.review_months}m" if band.review_months else "")
-            for band in definition.bands
-        ))
+        self.stdout.write(
+            "bands: "
+            + ", ".join(
+                f"{band.name}"
+                + (f" {band.min}-{band.max}" if band.min is not None else "")
+                + (f" review {band.review_months}m" if band.review_months else "")
+                for band in definition.bands
+            )
+        )
