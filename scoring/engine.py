@@ -27,6 +27,14 @@ class Rating:
     def colour(self) -> str:
         return self.band.colour
 
+    @property
+    def label(self) -> str:
+        """The display with the band named, so a rating is never told by colour alone:
+        "12 (Medium)", "M v H (Medium)", "Critical"."""
+        if self.band.name in self.display:
+            return self.display
+        return f"{self.display} ({self.band.name})"
+
 
 @dataclass(frozen=True)
 class GridCell:

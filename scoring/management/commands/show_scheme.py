@@ -66,12 +66,7 @@ class Command(BaseCommand):
         rows = grid(definition)
 
         def text(cell):
-            rating = cell.rating
-            return (
-                rating.display
-                if rating.band.name in rating.display
-                else (f"{rating.display} ({rating.band.name})")
-            )
+            return cell.rating.label
 
         width = max(len(text(cell)) for row in rows for cell in row)
         label_width = max(len(f"{level.value} {level.label}") for level in definition.likelihood)
