@@ -27,6 +27,8 @@ demo: migrate
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check --quiet .
+	$(PY) manage.py makemigrations --check --dry-run
 
 test: install lint
 	$(VENV)/bin/pytest

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Length
 
 from appetite.rules import AppetiteState
 from appetite.selectors import AppetiteLookup, appetite_lookup
 from scoring.engine import Rating, rate
 
 from .models import Organisation, Register, Risk, RiskStatus
+
+CLOSED_LAST = Case(
+    When(status=RiskStatus.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField()
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,8 @@ def register_risks(*, register: Register) -> QuerySet[Risk]:
     return (
         Risk.objects.filter(register=register)
         .select_related("owner", "category", "scheme_version")
-        .order_by("status", "-current_score", "ref")
+        # Closed last, highest current score first, then refs in natural order (2 before 10).
+        .order_by(CLOSED_LAST, F("current_score").desc(nulls_last=True), Length("ref"), "ref")
     )
 
 

@@ -107,3 +107,22 @@ def test_organisation_page_lists_registers_as_a_tree(client, member, organisatio
     client.force_login(member)
     page = client.get(reverse("organisation", args=[organisation.slug])).content.decode()
     assert "School of Law" in page and "↳" in page
+
+
+def test_register_lists_open_risks_by_score_then_natural_ref_and_closed_last(
+    client, member, organisation
+):
+    register = corporate(organisation)
+    for ref, position in (("10", (2, 2)), ("2", (2, 2)), ("3", (5, 5)), ("4", None)):
+        RiskFactory(register=register, ref=ref, positions={"current": position})
+    RiskFactory(
+        register=register,
+        ref="1",
+        positions={"current": (5, 5)},
+        status="closed",
+        closed_reason="Fully mitigated",
+    )
+    client.force_login(member)
+    response = client.get(reverse("register", args=[organisation.slug, "corporate"]))
+    refs = [row.risk.ref for row in response.context["rows"]]
+    assert refs == ["3", "2", "10", "4", "1"]
