@@ -67,14 +67,18 @@ class SchemeVersion(models.Model):
         return _parse_cached(self.pk, self.definition)
 
 
-_CACHE: dict[int, SchemeDefinition] = {}
+_CACHE: dict[int, tuple[dict, SchemeDefinition]] = {}
 
 
 def _parse_cached(pk: int | None, definition: dict) -> SchemeDefinition:
-    """Versions never change, so a parsed definition is cached per version id for the process."""
+    """Versions never change, so a parsed definition is cached per version for the process.
+
+    The stored definition is compared on every hit: a rolled-back transaction (tests, SQLite) can
+    hand the same id to a different version, and a stale rating would be worse than a parse.
+    """
     if pk is None:
         return parse_scheme(definition)
-    parsed = _CACHE.get(pk)
-    if parsed is None:
-        parsed = _CACHE[pk] = parse_scheme(definition)
-    return parsed
+    cached = _CACHE.get(pk)
+    if cached is None or cached[0] != definition:
+        cached = _CACHE[pk] = (definition, parse_scheme(definition))
+    return cached[1]

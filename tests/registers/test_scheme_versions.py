@@ -39,3 +39,11 @@ def test_one_default_scheme_per_organisation(organisation):
     scheme_save(organisation=organisation, definition=preset("met-4x4"), make_default=True)
     assert Scheme.objects.filter(organisation=organisation, is_default=True).count() == 1
     assert Scheme.objects.get(organisation=organisation, is_default=True).name == "Met L/M/H/VH"
+
+
+def test_parsed_cache_never_serves_another_definition_under_a_reused_id():
+    from scoring.models import _parse_cached
+
+    espo, met = preset("espo-5x5").as_dict(), preset("met-4x4").as_dict()
+    assert _parse_cached(987654, espo).name == "ESPO 5x5"
+    assert _parse_cached(987654, met).name == "Met L/M/H/VH"
