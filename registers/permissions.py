@@ -1,35 +1,119 @@
-"""The one place that decides what a user can reach. Views, exports and downloads fetch tenant
-objects only through these functions; anything outside the user's memberships is a 404, so
-nobody can learn that another organisation's register or risk exists by guessing a slug or ref.
+"""The one place that decides what a user can reach and do, and the only module that calls
+django-guardian.
 
-django-guardian (per-register grants to role groups, ``accept_global_perms=False``) plugs in here
-when coordinators are limited to some registers; reads are by membership.
+Reads: every tenant object is fetched through the ``*_for_user`` functions; anything outside the
+user's memberships is a 404, so nobody learns that another organisation's register or risk exists
+by guessing a slug or ref. Writes: views ask an ``OrganisationAccess`` (``can_edit_risk`` ...) and
+answer 403 when a member tries what their role does not allow.
+
+Who may do what:
+
+- admin: everything in the organisation, including members and per-register grants;
+- coordinator: edits every register, or, with ``registers_limited``, only registers granted to
+  them (guardian ``edit_register`` on the register, to the user); unlimited coordinators get the
+  grant through the organisation's coordinator group, which holds it on every register;
+- owner (risk owner or manager): edits and reviews the risks they own or manage;
+- anyone but viewers and panel members: updates the actions they own;
+- viewer, panel: read only (panel members also download report packs).
+
+Guardian is always asked with ``accept_global_perms=False`` and ``with_superuser=False``, so a
+global grant or a superuser flag never crosses organisations.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
+from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
-from .models import Membership, Organisation, Register, Risk, Role
+from .models import Action, Control, Membership, Organisation, Register, Risk, Role
 
-EDIT_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
+EDIT_REGISTER = "registers.edit_register"
+READ_ONLY_ROLES = frozenset({Role.VIEWER, Role.PANEL})
+RISK_OWNER_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.OWNER})
 
 
-@dataclass(frozen=True)
 class OrganisationAccess:
-    organisation: Organisation
-    membership: Membership
+    """A member's standing in one organisation, with the checks every view uses."""
+
+    def __init__(self, organisation: Organisation, membership: Membership):
+        self.organisation = organisation
+        self.membership = membership
+        self.user = membership.user
 
     @property
     def role(self) -> str:
         return self.membership.role
 
     @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.role in READ_ONLY_ROLES
+
+    @property
+    def can_manage_members(self) -> bool:
+        return self.is_admin
+
+    @property
     def can_edit_registers(self) -> bool:
-        return self.membership.role in EDIT_ROLES
+        """Edits at least one register (shows the coordinator tools)."""
+        return bool(self.editable_register_ids)
+
+    @property
+    def can_download_packs(self) -> bool:
+        return self.role in {Role.ADMIN, Role.COORDINATOR, Role.PANEL}
+
+    @cached_property
+    def editable_register_ids(self) -> frozenset[int]:
+        registers = Register.objects.filter(organisation=self.organisation)
+        if self.is_admin:
+            return frozenset(registers.values_list("id", flat=True))
+        if self.role != Role.COORDINATOR:
+            return frozenset()
+        granted = get_objects_for_user(
+            self.user,
+            EDIT_REGISTER,
+            klass=registers,
+            accept_global_perms=False,
+            with_superuser=False,
+        )
+        return frozenset(granted.values_list("id", flat=True))
+
+    def can_edit_register(self, register: Register) -> bool:
+        return register.organisation_id == self.organisation.id and (
+            register.id in self.editable_register_ids
+        )
+
+    def can_edit_risk(self, risk: Risk) -> bool:
+        """Edit fields, re-score, manage controls and actions, close and reopen."""
+        if risk.organisation_id != self.organisation.id:
+            return False
+        if risk.register_id in self.editable_register_ids:
+            return True
+        return self.role in RISK_OWNER_ROLES and self.user.id in (risk.owner_id, risk.manager_id)
+
+    def can_review_risk(self, risk: Risk) -> bool:
+        return self.can_edit_risk(risk)
+
+    def can_update_action(self, action: Action) -> bool:
+        if action.organisation_id != self.organisation.id:
+            return False
+        if self.can_edit_risk(action.risk):
+            return True
+        return not self.is_read_only and action.owner_id == self.user.id
+
+    def can_update_control(self, control: Control) -> bool:
+        return self.can_edit_risk(control.risk)
+
+
+# --- reads -------------------------------------------------------------------------------------
 
 
 def memberships_for_user(user) -> QuerySet[Membership]:
@@ -37,7 +121,7 @@ def memberships_for_user(user) -> QuerySet[Membership]:
         return Membership.objects.none()
     return (
         Membership.objects.filter(user=user)
-        .select_related("organisation")
+        .select_related("organisation", "user")
         .order_by("organisation__name")
     )
 
@@ -69,7 +153,15 @@ def risks_for_user(*, user, organisation: Organisation) -> QuerySet[Risk]:
 def risk_for_user(*, user, organisation: Organisation, ref: str) -> Risk:
     risk = (
         risks_for_user(user=user, organisation=organisation)
-        .select_related("register", "category", "owner", "manager", "scheme_version")
+        .select_related(
+            "register",
+            "register__parent",
+            "category",
+            "owner",
+            "manager",
+            "scheme_version",
+            "scheme_version__scheme",
+        )
         .filter(ref=ref)
         .first()
     )
@@ -78,6 +170,67 @@ def risk_for_user(*, user, organisation: Organisation, ref: str) -> Risk:
     return risk
 
 
+def control_for_user(*, user, risk: Risk, pk: int) -> Control:
+    control = Control.objects.filter(risk=risk, pk=pk).select_related("risk", "owner").first()
+    if control is None or not risk.organisation.memberships.filter(user=user).exists():
+        raise Http404("No such control")
+    return control
+
+
+def action_for_user(*, user, risk: Risk, pk: int) -> Action:
+    action = Action.objects.filter(risk=risk, pk=pk).select_related("risk", "owner").first()
+    if action is None or not risk.organisation.memberships.filter(user=user).exists():
+        raise Http404("No such action")
+    return action
+
+
 def _require_member(user, organisation: Organisation) -> None:
     if not memberships_for_user(user).filter(organisation=organisation).exists():
         raise Http404("No such organisation")
+
+
+# --- grants (guardian) -------------------------------------------------------------------------
+
+
+def coordinator_group(organisation: Organisation) -> Group:
+    group, _ = Group.objects.get_or_create(name=f"org-{organisation.id}-coordinators")
+    return group
+
+
+@transaction.atomic
+def register_grant_defaults(register: Register) -> None:
+    """A new register is editable by the organisation's (unlimited) coordinators."""
+    assign_perm(EDIT_REGISTER, coordinator_group(register.organisation), register)
+
+
+@transaction.atomic
+def membership_sync(membership: Membership) -> None:
+    """Put the member in or out of the coordinator group to match their role and limit."""
+    group = coordinator_group(membership.organisation)
+    if membership.role == Role.COORDINATOR and not membership.registers_limited:
+        membership.user.groups.add(group)
+    else:
+        membership.user.groups.remove(group)
+
+
+@transaction.atomic
+def register_grant(*, user, register: Register) -> None:
+    """Let a (limited) coordinator edit one register."""
+    assign_perm(EDIT_REGISTER, user, register)
+
+
+@transaction.atomic
+def register_revoke(*, user, register: Register) -> None:
+    remove_perm(EDIT_REGISTER, user, register)
+
+
+def registers_granted(*, user, organisation: Organisation) -> QuerySet[Register]:
+    """Registers granted to the user directly (not through the coordinator group)."""
+    return get_objects_for_user(
+        user,
+        EDIT_REGISTER,
+        klass=Register.objects.filter(organisation=organisation),
+        use_groups=False,
+        accept_global_perms=False,
+        with_superuser=False,
+    )

@@ -77,6 +77,10 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=20, choices=Role.choices)
+    registers_limited = models.BooleanField(
+        default=False,
+        help_text="A coordinator who edits only the registers granted to them, not every register.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()

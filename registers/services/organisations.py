@@ -13,6 +13,7 @@ from scoring.definition import SchemeDefinition
 from scoring.presets import preset
 from scoring.services import scheme_save
 
+from .. import permissions
 from ..models import Membership, Organisation, Register, RegisterLevel, Role
 
 TOP_REGISTER_SLUG = "corporate"
@@ -86,6 +87,7 @@ def register_create(
     )
     register.full_clean()
     register.save()
+    permissions.register_grant_defaults(register)
     return register
 
 
@@ -138,7 +140,50 @@ def member_add(
         user=user, organisation=organisation, defaults={"role": role}
     )
     if not created and membership.role != role:
-        membership.role = role
-        membership._change_reason = f"role changed to {role}"
-        membership.save(update_fields=["role"])
+        return membership_change(membership=membership, role=role)
+    permissions.membership_sync(membership)
     return membership
+
+
+@transaction.atomic
+def membership_change(
+    *, membership: Membership, role: str, registers_limited: bool | None = None
+) -> Membership:
+    """Change a member's role (and whether a coordinator is limited to granted registers)."""
+    if role not in Role.values:
+        raise ValidationError({"role": f"unknown role {role!r}; roles: {', '.join(Role.values)}"})
+    _keep_an_admin(membership, new_role=role)
+    membership.role = role
+    if registers_limited is not None:
+        membership.registers_limited = registers_limited
+    membership._change_reason = f"role changed to {role}"
+    membership.save(update_fields=["role", "registers_limited"])
+    if role == Role.ADMIN and not membership.user.is_staff:
+        membership.user.is_staff = True
+        membership.user.save(update_fields=["is_staff"])
+    permissions.membership_sync(membership)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    """Remove a member: their role, group and per-register grants in this organisation go."""
+    _keep_an_admin(membership, new_role=None)
+    organisation, user = membership.organisation, membership.user
+    for register in permissions.registers_granted(user=user, organisation=organisation):
+        permissions.register_revoke(user=user, register=register)
+    membership.role = Role.VIEWER  # so the sync takes them out of the coordinator group
+    permissions.membership_sync(membership)
+    membership.delete()
+
+
+def _keep_an_admin(membership: Membership, *, new_role: str | None) -> None:
+    """An organisation always keeps at least one admin."""
+    if membership.role != Role.ADMIN or new_role == Role.ADMIN:
+        return
+    others = Membership.objects.filter(organisation=membership.organisation, role=Role.ADMIN)
+    if not others.exclude(pk=membership.pk).exists():
+        raise ValidationError(
+            f"{membership.user.email} is the last admin of "
+            f"{membership.organisation.display_name}; make someone else admin first"
+        )

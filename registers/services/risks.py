@@ -196,3 +196,141 @@ def _check_same_organisation(organisation, field: str, obj) -> None:
             raise ValidationError({field: f"{obj} belongs to another organisation"})
     elif not obj.memberships.filter(organisation=organisation).exists():
         raise ValidationError({field: f"{obj} is not a member of {organisation.display_name}"})
+
+
+# --- changes to an existing risk ---------------------------------------------------------------
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "consequence",
+        "category",
+        "owner",
+        "manager",
+        "horizon",
+        "kind",
+        "response",
+        "proximity",
+        "progress",
+        "marking",
+        "review_months",
+        "next_review_due",
+        "source_note",
+    }
+)
+
+
+class RiskConflict(Exception):
+    """Someone else saved the risk after the editor loaded it. ``changes`` lists what they changed
+    as (field label, their value) so the page can show it beside what the editor typed."""
+
+    def __init__(self, risk: Risk, changes: list[tuple[str, str, str]]):
+        self.risk = risk
+        self.changes = changes
+        super().__init__(f"{risk.ref} was changed by someone else while you were editing it")
+
+
+def changes_since(risk: Risk, version: int) -> list[tuple[str, str, str]]:
+    """(field label, value then, value now) for every field changed since ``version``."""
+    then = risk.history.filter(version=version).order_by("-history_date").first()
+    now = risk.history.order_by("-history_date").first()
+    if then is None or now is None:
+        return []
+    delta = now.diff_against(then, excluded_fields=["updated_at", "version"])
+    return [
+        (Risk._meta.get_field(change.field).verbose_name, str(change.old), str(change.new))
+        for change in delta.changes
+    ]
+
+
+@transaction.atomic
+def risk_update(
+    *,
+    risk: Risk,
+    expected_version: int,
+    fields: dict | None = None,
+    positions: dict[str, Position] | None = None,
+    objectives: Iterable | None = None,
+    leads: Iterable | None = None,
+    reason: str = "",
+    rescore_scheme: bool = True,
+) -> Risk:
+    """Change a risk. ``expected_version`` is the version the editor loaded: if someone saved in
+    between, nothing is written and RiskConflict says what they changed (optimistic locking).
+
+    Positions are re-rated under the register's current scheme version. Unknown fields are refused.
+    """
+    fields = dict(fields or {})
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"these fields cannot be changed here: {', '.join(sorted(unknown))}")
+    locked = (
+        Risk.objects.select_for_update().select_related("register", "organisation").get(pk=risk.pk)
+    )
+    if locked.version != expected_version:
+        raise RiskConflict(locked, changes_since(locked, expected_version))
+    organisation = locked.organisation
+    for name in ("category", "owner", "manager"):
+        if name in fields:
+            _check_same_organisation(organisation, name, fields[name])
+    response = fields.get("response")
+    if response and response not in organisation.response_options:
+        raise ValidationError(
+            {"response": f"{response!r} is not one of {', '.join(organisation.response_options)}"}
+        )
+    for name, value in fields.items():
+        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    if positions is not None or rescore_scheme:
+        apply_ratings(
+            locked,
+            scheme_version=scheme_version_for_register(locked.register),
+            positions=positions or {},
+        )
+    locked.version = expected_version + 1
+    locked.full_clean(exclude=["objectives", "leads"], validate_constraints=False)
+    locked._change_reason = reason or "edited"
+    locked.save()
+    if objectives is not None:
+        objectives = list(objectives)
+        for objective in objectives:
+            _check_same_organisation(organisation, "objectives", objective)
+        locked.objectives.set(objectives)
+    if leads is not None:
+        leads = list(leads)
+        for lead in leads:
+            _check_same_organisation(organisation, "leads", lead)
+        locked.leads.set(leads)
+    return locked
+
+
+@transaction.atomic
+def risk_close(*, risk: Risk, expected_version: int, reason: str) -> Risk:
+    """Close a risk with a reason (MOPAC closed risk 1 as fully mitigated)."""
+    if not reason.strip():
+        raise ValidationError({"closed_reason": "say why the risk is closed"})
+    locked = Risk.objects.select_for_update().get(pk=risk.pk)
+    if locked.version != expected_version:
+        raise RiskConflict(locked, changes_since(locked, expected_version))
+    if locked.status == RiskStatus.CLOSED:
+        raise ValidationError(f"{locked.ref} is already closed")
+    locked.status, locked.closed_reason = RiskStatus.CLOSED, reason.strip()
+    locked.closed_at = timezone.now()
+    locked.version += 1
+    locked._change_reason = f"closed: {reason.strip()}"
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def risk_reopen(*, risk: Risk, expected_version: int, reason: str = "") -> Risk:
+    locked = Risk.objects.select_for_update().get(pk=risk.pk)
+    if locked.version != expected_version:
+        raise RiskConflict(locked, changes_since(locked, expected_version))
+    if locked.status != RiskStatus.CLOSED:
+        raise ValidationError(f"{locked.ref} is not closed")
+    locked.status, locked.closed_reason, locked.closed_at = RiskStatus.OPEN, "", None
+    locked.version += 1
+    locked._change_reason = f"reopened: {reason.strip()}" if reason.strip() else "reopened"
+    locked.save()
+    return locked

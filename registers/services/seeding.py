@@ -22,6 +22,7 @@ from appetite.services import appetite_levels_install, appetite_statement_set
 from scoring.presets import preset
 from scoring.services import scheme_save
 
+from .. import permissions
 from ..models import Category, Membership, Objective, Organisation, Register, Risk, Role
 from .risks import action_add, control_add, risk_create
 
@@ -155,6 +156,9 @@ def _seed_organisation(
         Membership.objects.get_or_create(
             user=user, organisation=organisation, defaults={"role": role}
         )
+        if role == Role.ADMIN and not user.is_staff:  # organisation admins use the scoped admin
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
         report.logins.append((slug, role, email))
     owner_login = _owner_login(data, people)
     if owner_login is None:  # the source names no owners (WMP): a demo owner with no risks yet
@@ -186,7 +190,11 @@ def _seed_organisation(
             )
             register.full_clean()
             register.save()
+        permissions.register_grant_defaults(register)  # idempotent
         registers[spec["slug"]] = register
+
+    for membership in Membership.objects.filter(organisation=organisation).select_related("user"):
+        permissions.membership_sync(membership)  # idempotent
 
     existing = set(Risk.objects.filter(organisation=organisation).values_list("ref", flat=True))
     for spec in data.get("risks", []):

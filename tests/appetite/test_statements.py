@@ -47,7 +47,9 @@ def test_category_of_another_organisation_is_refused(organisation, other_organis
 
 
 def test_level_presets(organisation):
-    names = list(AppetiteLevel.objects.filter(organisation=organisation).values_list("name", flat=True))
+    names = list(
+        AppetiteLevel.objects.filter(organisation=organisation).values_list("name", flat=True)
+    )
     assert names == ["Averse", "Minimal", "Cautious", "Open", "Eager"]
     with pytest.raises(ValidationError, match="unknown appetite preset 'bold'"):
         appetite_levels_install(organisation=organisation, preset="bold")

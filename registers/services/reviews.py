@@ -1,0 +1,66 @@
+"""Recording that a risk was reviewed: confirmed unchanged with a note, or re-scored."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Review, Risk, RiskStatus
+from .risks import (
+    Position,
+    RiskConflict,
+    apply_ratings,
+    changes_since,
+    next_review_due,
+    scheme_version_for_register,
+)
+
+
+@transaction.atomic
+def review_record(
+    *,
+    risk: Risk,
+    user,
+    expected_version: int,
+    note: str = "",
+    positions: dict[str, Position] | None = None,
+    reviewed_on: dt.date | None = None,
+) -> Review:
+    """Record a review. With ``positions`` it is a re-score; either way last reviewed moves to
+    the review date and next review due follows the (new) band, register or risk period."""
+    locked = (
+        Risk.objects.select_for_update().select_related("register", "organisation").get(pk=risk.pk)
+    )
+    if locked.version != expected_version:
+        raise RiskConflict(locked, changes_since(locked, expected_version))
+    if locked.status == RiskStatus.CLOSED:
+        raise ValidationError(f"{locked.ref} is closed; reopen it before reviewing")
+    reviewed_on = reviewed_on or timezone.localdate()
+    if reviewed_on > timezone.localdate():
+        raise ValidationError({"reviewed_on": "a review cannot be dated in the future"})
+    rescored = bool(positions)
+    version = scheme_version_for_register(locked.register)
+    apply_ratings(locked, scheme_version=version, positions=positions or {})
+    locked.last_reviewed = reviewed_on
+    locked.next_review_due = next_review_due(
+        risk=locked, scheme=version.parsed, reviewed_on=reviewed_on
+    )
+    locked.version += 1
+    summary = "re-scored" if rescored else "reviewed, no change"
+    locked._change_reason = f"{summary}: {note.strip()}" if note.strip() else summary
+    locked.full_clean(exclude=["objectives", "leads"], validate_constraints=False)
+    locked.save()
+    review = Review(
+        organisation_id=locked.organisation_id,
+        risk=locked,
+        reviewed_by=user,
+        reviewed_on=reviewed_on,
+        rescored=rescored,
+        note=note.strip(),
+    )
+    review.full_clean()
+    review.save()
+    return review
