@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint migrate clean
+.PHONY: install demo test lint migrate clean browser-deps
 
 install: $(VENV)/.installed
 
@@ -30,7 +30,15 @@ lint: install
 	$(VENV)/bin/ruff format --check --quiet .
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: install lint
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+test: install lint browser-deps
 	$(VENV)/bin/pytest
 
 clean:

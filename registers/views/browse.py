@@ -6,9 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import path
 
-from . import permissions, selectors
-from .services.risks import risk_warnings
+from .. import permissions, selectors
+from ..services.risks import risk_warnings
 
 RISKS_PER_PAGE = 50
 
@@ -82,3 +83,11 @@ def risk_detail(request: HttpRequest, org: str, ref: str) -> HttpResponse:
             "leads": risk.leads.all(),
         },
     )
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("o/<slug:org>/", organisation_detail, name="organisation"),
+    path("o/<slug:org>/registers/<slug:register>/", register_detail, name="register"),
+    path("o/<slug:org>/risks/<str:ref>/", risk_detail, name="risk"),
+]

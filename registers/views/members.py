@@ -1,0 +1,3 @@
+"""Membership management for organisation admins, and per-register grants."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The "my work" page for owners, managers and action owners."""
+
+urlpatterns: list = []
