@@ -12,8 +12,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_panel_member_reads_register_and_risk(page):
     organisation = OrganisationFactory(name="Example Police")
     register = Register.objects.get(organisation=organisation, slug="corporate")
-    RiskFactory(register=register, ref="CRR01", title="Cyber attack",
-                positions={"current": (4, 5), "target": (2, 3)})
+    RiskFactory(
+        register=register,
+        ref="CRR01",
+        title="Cyber attack",
+        positions={"current": (4, 5), "target": (2, 3)},
+    )
     panel = MembershipFactory(organisation=organisation, role=Role.PANEL).user
     sign_in(page, panel.email)
     page.get_by_role("link", name="Example Police").click()
