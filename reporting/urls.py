@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path(
+        "o/<slug:org>/registers/<slug:register>/import/",
+        views.register_import,
+        name="register_import",
+    ),
+    path(
+        "o/<slug:org>/registers/<slug:register>/import/<int:upload>/",
+        views.register_import_preview,
+        name="register_import_preview",
+    ),
+    path(
+        "o/<slug:org>/registers/<slug:register>/export/",
+        views.register_export,
+        name="register_export",
+    ),
+]

@@ -10,6 +10,20 @@ def pytest_report_header(config):
     return f"riskreg test database: {engine} ({where})"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_content_type_caches():
+    """Transactional tests (browser tests, live server) flush the database and content types come
+    back with new ids; Django's and guardian's caches of them must not outlive a test."""
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.shortcuts import _get_ct_cached
+
+    ContentType.objects.clear_cache()
+    _get_ct_cached.cache_clear()
+    yield
+    ContentType.objects.clear_cache()
+    _get_ct_cached.cache_clear()
+
+
 @pytest.fixture
 def organisation(db):
     return factories.OrganisationFactory()

@@ -4,6 +4,7 @@ owner belong to the risk's organisation; a control's risk and organisation agree
 import factory
 from factory.django import DjangoModelFactory
 
+from registers import permissions
 from registers.models import (
     Action,
     Category,
@@ -51,12 +52,20 @@ class OrganisationFactory(factory.Factory):
 
 
 class MembershipFactory(DjangoModelFactory):
+    """Grants follow the role, as member_add does (a coordinator edits every register)."""
+
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = Role.COORDINATOR
+
+    @factory.post_generation
+    def grants(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            permissions.membership_sync(obj)
 
 
 class RegisterFactory(DjangoModelFactory):

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.http import urlencode
+
+from scoring.selectors import default_scheme
 
 from .. import permissions, selectors
+from ..filters import RiskFilterForm
 
 RISKS_PER_PAGE = 50
+DASHBOARD_LIST = selectors.LIST_LIMIT
+MY_LIST = 5
 
 
 @login_required
@@ -19,42 +25,211 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "registers/home.html", {"memberships": memberships})
 
 
+def _register_url(organisation, register, **params) -> str:
+    url = reverse("register", args=[organisation.slug, register.slug])
+    return f"{url}?{urlencode({'rollup': 1, **params})}"
+
+
 @login_required
 def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
+    """The dashboard: heat maps, appetite exceptions, what is overdue, and the user's own work."""
     access = permissions.organisation_for_user(user=request.user, slug=org)
-    registers = selectors.registers_with_counts(organisation=access.organisation)
+    organisation, user = access.organisation, request.user
+    today = selectors.organisation_today(organisation)
+    registers = list(selectors.registers_with_counts(organisation=organisation))
+    top = selectors.top_register(registers)
+    scheme = default_scheme(organisation=organisation)
+    definition = scheme.current_version.parsed if scheme and scheme.current_version else None
+
+    heat_maps, horizon_maps, bands = [], [], []
+    if definition is not None:
+        maps, by_horizon = selectors.organisation_heat_maps(
+            organisation=organisation, scheme=definition
+        )
+        bands = [
+            (band, top and _register_url(organisation, top, band=band.name))
+            for band in selectors.band_counts(organisation=organisation, scheme=definition)
+        ]
+
+        def panel(heat_map):
+            params = {"position": heat_map.position}
+            if heat_map.horizon:
+                params["horizon"] = heat_map.horizon
+            return {
+                "heatmap": heat_map,
+                "link_base": top and _register_url(organisation, top, **params),
+            }
+
+        heat_maps = [panel(m) for m in maps]
+        horizon_maps = [panel(m) for m in by_horizon]
+
+    risks = selectors.risk_summary(organisation=organisation, user=user, today=today)
+    risks["outside"] = risks["breach"] + risks["warning"]
+    actions = selectors.action_summary(organisation=organisation, user=user, today=today)
+    links = {}
+    if top is not None:
+        links = {
+            "open": _register_url(organisation, top),
+            "outside": _register_url(organisation, top, appetite="outside", sort="-appetite"),
+            "breach": _register_url(organisation, top, appetite="breach", sort="-current"),
+            "warning": _register_url(organisation, top, appetite="warning", sort="-current"),
+            "overdue": _register_url(organisation, top, review="overdue", sort="next_review"),
+            "due_soon": _register_url(organisation, top, review="due30", sort="next_review"),
+        }
     return render(
         request,
         "registers/organisation_detail.html",
         {
             "access": access,
-            "organisation": access.organisation,
+            "organisation": organisation,
+            "today": today,
+            "scheme": scheme,
             "tree": selectors.register_tree(registers),
+            "top_register": top,
+            "heat_maps": heat_maps,
+            "horizon_maps": horizon_maps,
+            "heat_panels": heat_maps + horizon_maps,
+            "bands": bands,
+            "risks": risks,
+            "actions": actions,
+            "links": links,
+            "outside": selectors.annotated_rows(
+                selectors.outside_appetite(organisation=organisation)[:DASHBOARD_LIST]
+            ),
+            "overdue": selectors.annotated_rows(
+                selectors.reviews_overdue(organisation=organisation, today=today)[:DASHBOARD_LIST]
+            ),
+            "due_soon": selectors.annotated_rows(
+                selectors.reviews_due_soon(organisation=organisation, today=today)[:DASHBOARD_LIST]
+            ),
+            "actions_overdue": selectors.actions_overdue(organisation=organisation, today=today)[
+                :DASHBOARD_LIST
+            ],
+            "my_risks": selectors.annotated_rows(
+                selectors.my_risks(organisation=organisation, user=user)[:MY_LIST]
+            ),
+            "my_actions": selectors.my_actions(organisation=organisation, user=user)[:MY_LIST],
+            "list_limit": DASHBOARD_LIST,
         },
     )
+
+
+COLUMNS = (
+    ("ref", "Ref"),
+    ("title", "Risk"),
+    ("register", "Register"),
+    ("owner", "Owner"),
+    ("current", "Current"),
+    ("target", "Target"),
+    ("appetite", "Appetite"),
+    ("next_review", "Next review"),
+    ("status", "Status"),
+)
+
+
+def _columns(request: HttpRequest, sort: str, *, rollup: bool) -> list[dict]:
+    """The register table's headings: each links to its sort (keeping the filters, back to page
+    one), says how it is sorted now (aria-sort) and which way the next click goes."""
+    columns = []
+    for key, label in COLUMNS:
+        if key == "register" and not rollup:
+            continue
+        if sort == key:
+            aria, next_sort = "ascending", f"-{key}"
+        elif sort == f"-{key}":
+            aria, next_sort = "descending", key
+        else:
+            aria = "none"
+            next_sort = f"-{key}" if key in selectors.DESCENDING_FIRST else key
+        params = request.GET.copy()
+        params["sort"] = next_sort
+        params.pop("page", None)
+        columns.append({"key": key, "label": label, "aria": aria, "url": f"?{params.urlencode()}"})
+    return columns
 
 
 @login_required
 def register_detail(request: HttpRequest, org: str, register: str) -> HttpResponse:
     access = permissions.organisation_for_user(user=request.user, slug=org)
-    register_obj = permissions.register_for_user(
-        user=request.user, organisation=access.organisation, slug=register
+    organisation = access.organisation
+    # Every register the user may read, in one query: the page needs them all anyway (parent,
+    # children, rollup), so the one asked for is picked from them.
+    registers = list(
+        permissions.registers_for_user(user=request.user, organisation=organisation).order_by(
+            "name"
+        )
     )
-    page = Paginator(selectors.register_risks(register=register_obj), RISKS_PER_PAGE).get_page(
-        request.GET.get("page")
+    register_obj = next((r for r in registers if r.slug == register), None)
+    if register_obj is None:
+        raise Http404("No such register")
+    by_id = {r.id: r for r in registers}
+    children = [r for r in registers if r.parent_id == register_obj.id]
+    parent = by_id.get(register_obj.parent_id)
+    has_descendants = bool(children)
+
+    bands = selectors.band_names(organisation=organisation)
+    form = RiskFilterForm(
+        request.GET,
+        categories=selectors.categories(organisation=organisation),
+        owners=selectors.risk_owners(organisation=organisation),
+        bands=bands,
     )
+    form.is_valid()
+    risk_filter = form.risk_filter()
+    rollup = form.wants_rollup and has_descendants
+    register_ids = (
+        selectors.descendant_ids(registers, register_obj.id) if rollup else [register_obj.id]
+    )
+    today = selectors.organisation_today(organisation)
+    risks = selectors.risk_list(
+        organisation=organisation,
+        register_ids=register_ids,
+        risk_filter=risk_filter,
+        sort=form.sort_key,
+        today=today,
+    )
+    page = Paginator(risks, RISKS_PER_PAGE).get_page(request.GET.get("page"))
+    cell = None
+    if risk_filter.likelihood is not None or risk_filter.impact is not None:
+        scheme = default_scheme(organisation=organisation)
+        levels = scheme.current_version.parsed if scheme and scheme.current_version else None
+        cell = {
+            "position": selectors.POSITION_LABELS[risk_filter.position].lower(),
+            "likelihood": risk_filter.likelihood,
+            "impact": risk_filter.impact,
+            "likelihood_label": _level_label(levels, "likelihood", risk_filter.likelihood),
+            "impact_label": _level_label(levels, "impact", risk_filter.impact),
+        }
     return render(
         request,
         "registers/register_detail.html",
         {
             "access": access,
-            "organisation": access.organisation,
+            "organisation": organisation,
             "register": register_obj,
+            "parent": parent,
+            "children": children,
+            "has_descendants": has_descendants,
+            "rollup": rollup,
             "page": page,
-            "rows": selectors.risk_rows(page.object_list, organisation=access.organisation),
-            "children": register_obj.children.order_by("name"),
+            "rows": selectors.annotated_rows(page.object_list),
+            "form": form,
+            "risk_filter": risk_filter,
+            "cell": cell,
+            "sort": form.sort_key,
+            "columns": _columns(request, form.sort_key, rollup=rollup),
+            "status_label": dict(form.fields["status"].choices).get(risk_filter.status, ""),
+            "uses_horizons": bool(risk_filter.horizon)
+            or selectors.uses_horizons(organisation=organisation),
+            "today": today,
+            "can_edit": access.can_edit_register(register_obj),
         },
     )
+
+
+def _level_label(scheme, axis: str, value: int | None) -> str:
+    levels = getattr(scheme, axis, ()) if scheme else ()
+    return next((level.label for level in levels if level.value == value), "")
 
 
 urlpatterns = [

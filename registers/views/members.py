@@ -1,3 +1,264 @@
-"""Membership management for organisation admins, and per-register grants."""
+"""Membership management for organisation admins, and per-register grants.
 
-urlpatterns: list = []
+Every view first fetches the organisation through ``permissions.organisation_for_user`` (404 for
+anyone who is not a member), then refuses members who may not manage members (403) before it
+looks at any membership id, so a 403 never depends on whether an id exists."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods
+
+from .. import permissions
+from ..forms_members import (
+    ROLE_CHOICES,
+    ROLE_HINTS,
+    MemberAddForm,
+    MembershipChangeForm,
+    RegisterGrantsForm,
+)
+from ..models import Membership, Role
+from ..services.organisations import membership_remove
+
+NEEDS_RESET_MESSAGE = (
+    "{name} cannot sign in yet: their account has no password, so they need a password "
+    "reset. riskreg does not send e-mail invitations yet, so nobody has told them: ask your "
+    "system administrator to set a password for {email}, then let them know yourself."
+)
+
+
+def _admin_access(request: HttpRequest, org: str) -> permissions.OrganisationAccess:
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    if not access.can_manage_members:
+        raise PermissionDenied("Only an organisation admin manages members.")
+    return access
+
+
+def _members(access: permissions.OrganisationAccess) -> QuerySet[Membership]:
+    # Scoped by the organisation the access check returned, never by an id from the URL alone.
+    return (
+        Membership.objects.filter(organisation=access.organisation)
+        .select_related("user", "organisation")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def _membership(access: permissions.OrganisationAccess, pk: int) -> Membership:
+    membership = _members(access).filter(pk=pk).first()
+    if membership is None:
+        raise Http404("No such member")
+    return membership
+
+
+def _is_limited_coordinator(membership: Membership) -> bool:
+    return membership.role == Role.COORDINATOR and membership.registers_limited
+
+
+@login_required
+def members(request: HttpRequest, org: str) -> HttpResponse:
+    access = _admin_access(request, org)
+    if request.method not in ("GET", "HEAD"):
+        # Checked after the access check, so a non-member still gets 404, not 405.
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    rows = []
+    for membership in _members(access):
+        granted = None
+        if _is_limited_coordinator(membership):
+            # One query per limited coordinator (there are few); ordinary members cost none.
+            granted = list(
+                permissions.registers_granted(
+                    user=membership.user, organisation=access.organisation
+                ).order_by("name")
+            )
+        rows.append((membership, granted))
+    return render(
+        request,
+        "registers/members.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "rows": rows,
+            "role_guide": [(label, ROLE_HINTS[value]) for value, label in ROLE_CHOICES],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_add(request: HttpRequest, org: str) -> HttpResponse:
+    access = _admin_access(request, org)
+    form = MemberAddForm(request.POST or None, organisation=access.organisation)
+    if request.method == "POST" and form.is_valid():
+        membership = form.save()
+        if membership is not None:
+            user = membership.user
+            limited = _is_limited_coordinator(membership)
+            messages.success(
+                request,
+                f"{_name(user)} is now a member of {access.organisation.display_name} as "
+                f"{_role_text(membership, article=True)}."
+                + (" Now choose the registers they edit." if limited else ""),
+            )
+            if limited:
+                # The member page says they have no password yet, beside the registers to tick.
+                return redirect("member", org=org, member=membership.pk)
+            if not user.has_usable_password():
+                messages.warning(
+                    request,
+                    NEEDS_RESET_MESSAGE.format(name=_name(user), email=user.email),
+                    extra_tags="rr-detail",
+                )
+            return redirect("members", org=org)
+    return render(
+        request,
+        "registers/members_add.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "form": form,
+            "error_forms": [form] if form.errors else [],
+        },
+    )
+
+
+def _member_page(
+    request: HttpRequest,
+    access: permissions.OrganisationAccess,
+    membership: Membership,
+    *,
+    role_form: MembershipChangeForm | None = None,
+    grants_form: RegisterGrantsForm | None = None,
+) -> HttpResponse:
+    role_form = role_form or MembershipChangeForm(membership=membership)
+    grants_form = grants_form or RegisterGrantsForm(membership=membership)
+    return render(
+        request,
+        "registers/members_detail.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "membership": membership,
+            "member": membership.user,
+            "is_me": membership.user_id == request.user.id,
+            "limited": _is_limited_coordinator(membership),
+            "role_form": role_form,
+            "grants_form": grants_form,
+            "error_forms": [form for form in (role_form, grants_form) if form.errors],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_detail(request: HttpRequest, org: str, member: int) -> HttpResponse:
+    """The member's page; a POST changes their role."""
+    access = _admin_access(request, org)
+    membership = _membership(access, member)
+    if request.method == "GET":
+        return _member_page(request, access, membership)
+    form = MembershipChangeForm(request.POST, membership=membership)
+    if form.is_valid() and form.save() is not None:
+        messages.success(
+            request,
+            f"{_name(membership.user)} is now {_role_text(membership, article=True)}.",
+        )
+        if membership.user_id == request.user.id and membership.role != Role.ADMIN:
+            # They have just given up managing members.
+            return redirect("organisation", org=org)
+        if _is_limited_coordinator(membership):
+            return redirect("member", org=org, member=membership.pk)
+        return redirect("members", org=org)
+    membership.refresh_from_db()
+    return _member_page(request, access, membership, role_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_registers(request: HttpRequest, org: str, member: int) -> HttpResponse:
+    """Set the registers a limited coordinator edits."""
+    access = _admin_access(request, org)
+    membership = _membership(access, member)
+    if request.method == "GET":
+        return redirect(reverse("member", args=[org, membership.pk]) + "#registers-heading")
+    form = RegisterGrantsForm(request.POST, membership=membership)
+    if form.is_valid():
+        granted, revoked = form.save()
+        name = _name(membership.user)
+        if granted or revoked:
+            changes = []
+            if granted:
+                changes.append("now edits " + ", ".join(r.name for r in granted))
+            if revoked:
+                changes.append("no longer edits " + ", ".join(r.name for r in revoked))
+            messages.success(request, f"{name} {' and '.join(changes)}.")
+        else:
+            messages.info(request, f"No change to the registers {name} edits.")
+        return redirect("members", org=org)
+    return _member_page(request, access, membership, grants_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HttpRequest, org: str, member: int) -> HttpResponse:
+    """Confirm, then remove a member from the organisation (their account stays)."""
+    access = _admin_access(request, org)
+    membership = _membership(access, member)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            membership_remove(membership=membership)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(
+                request,
+                f"{_name(membership.user)} is no longer a member of "
+                f"{access.organisation.display_name}.",
+            )
+            if membership.user_id == request.user.id:
+                return redirect("home")
+            return redirect("members", org=org)
+    user = membership.user
+    risks = permissions.risks_for_user(user=request.user, organisation=access.organisation)
+    return render(
+        request,
+        "registers/members_remove.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "membership": membership,
+            "member": user,
+            "is_me": user.id == request.user.id,
+            "errors": errors,
+            "risks_held": risks.filter(Q(owner=user) | Q(manager=user)).count(),
+        },
+    )
+
+
+def _name(user) -> str:
+    return user.full_name or user.email
+
+
+def _role_text(membership: Membership, *, article: bool = False) -> str:
+    if _is_limited_coordinator(membership):
+        text = "risk coordinator for some registers"
+    else:
+        text = membership.get_role_display().lower()
+    if article:
+        return ("an " if text[0].lower() in "aeiou" else "a ") + text
+    return text
+
+
+urlpatterns = [
+    path("o/<slug:org>/members/", members, name="members"),
+    path("o/<slug:org>/members/add/", member_add, name="member_add"),
+    path("o/<slug:org>/members/<int:member>/", member_detail, name="member"),
+    path("o/<slug:org>/members/<int:member>/registers/", member_registers, name="member_registers"),
+    path("o/<slug:org>/members/<int:member>/remove/", member_remove, name="member_remove"),
+]

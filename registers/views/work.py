@@ -1,3 +1,65 @@
-"""The "my work" page for owners, managers and action owners."""
+"""The "my work" page for owners, managers and action owners: what is theirs, what is due and
+what is overdue, in one organisation."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+from .. import permissions, selectors
+
+# A coordinator who owns every imported risk can have thousands; a page that long helps nobody.
+MY_WORK_LIMIT = 200
+
+
+@login_required
+def my_work(request: HttpRequest, org: str) -> HttpResponse:
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    organisation = access.organisation
+    today = selectors.organisation_today(organisation)
+    soon = today + dt.timedelta(days=selectors.DUE_SOON_DAYS)
+    rows = selectors.annotated_rows(
+        selectors.my_risks(organisation=organisation, user=request.user)[: MY_WORK_LIMIT + 1]
+    )
+    actions = list(
+        selectors.my_actions(organisation=organisation, user=request.user)[: MY_WORK_LIMIT + 1]
+    )
+    more_risks, more_actions = len(rows) > MY_WORK_LIMIT, len(actions) > MY_WORK_LIMIT
+    rows, actions = rows[:MY_WORK_LIMIT], actions[:MY_WORK_LIMIT]
+    due_reviews = [r for r in rows if r.risk.next_review_due and r.risk.next_review_due <= soon]
+    due_actions = [a for a in actions if a.due_date and a.due_date <= soon]
+    return render(
+        request,
+        "registers/work.html",
+        {
+            "access": access,
+            "organisation": organisation,
+            "today": today,
+            "rows": rows,
+            "actions": actions,
+            "reviews_overdue": sum(1 for r in due_reviews if r.risk.next_review_due < today),
+            "actions_overdue": sum(1 for a in due_actions if a.due_date < today),
+            "due_soon": sorted(
+                [
+                    ("review", r.risk.next_review_due, r.risk, r)
+                    for r in due_reviews
+                    if r.risk.next_review_due >= today
+                ]
+                + [("action", a.due_date, a.risk, a) for a in due_actions if a.due_date >= today],
+                key=lambda item: (item[1], item[0] == "action", item[2].ref),
+            ),
+            "due_days": selectors.DUE_SOON_DAYS,
+            "more_risks": more_risks,
+            "more_actions": more_actions,
+            "limit": MY_WORK_LIMIT,
+        },
+    )
+
+
+urlpatterns = [
+    path("o/<slug:org>/my-work/", my_work, name="my_work"),
+]

@@ -1,0 +1,143 @@
+"""The register page's filters: a GET form, so the filter state lives in the URL and a filtered
+register can be bookmarked and shared. Bad values in a URL are reported and ignored, never a 500."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import Horizon, RegisterLevel, RiskStatus
+from .models.risks import LEVEL_MAX
+from .selectors import (
+    HORIZON_NONE,
+    POSITION_LABELS,
+    SORTS,
+    STATUS_ALL,
+    AppetiteFilter,
+    ReviewFilter,
+    RiskFilter,
+)
+
+ANY = ("", "Any")
+STATUS_CHOICES = [
+    ("", "Open and escalated"),
+    (RiskStatus.OPEN, "Open"),
+    (RiskStatus.ESCALATED, "Escalated"),
+    (RiskStatus.CLOSED, "Closed"),
+    (STATUS_ALL, "All, including closed"),
+]
+APPETITE_CHOICES = [
+    ANY,
+    (AppetiteFilter.OUTSIDE, "Breach or at warning"),
+    (AppetiteFilter.BREACH, "Breach"),
+    (AppetiteFilter.WARNING, "At warning"),
+    (AppetiteFilter.WITHIN, "Within appetite"),
+    (AppetiteFilter.NOT_SET, "No threshold or not rated"),
+]
+REVIEW_CHOICES = [
+    ANY,
+    (ReviewFilter.OVERDUE, "Overdue"),
+    (ReviewFilter.DUE_SOON, "Due within 30 days"),
+]
+SORT_CHOICES = [("", "Default")] + [
+    (f"{prefix}{column}", f"{prefix}{column}") for column in SORTS for prefix in ("", "-")
+]
+
+
+class RiskFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        help_text="Words in the reference, title or description",
+    )
+    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+    category = forms.TypedChoiceField(
+        label="Category", coerce=int, empty_value=None, required=False
+    )
+    owner = forms.TypedChoiceField(label="Owner", coerce=int, empty_value=None, required=False)
+    band = forms.ChoiceField(label="Current band", required=False)
+    appetite = forms.ChoiceField(label="Appetite", choices=APPETITE_CHOICES, required=False)
+    review = forms.ChoiceField(label="Review", choices=REVIEW_CHOICES, required=False)
+    level = forms.ChoiceField(
+        label="Register level", choices=[ANY, *RegisterLevel.choices], required=False
+    )
+    horizon = forms.ChoiceField(
+        label="Horizon",
+        choices=[
+            ANY,
+            *((value, label) for value, label in Horizon.choices if value),
+            (HORIZON_NONE, "Not set"),
+        ],
+        required=False,
+    )
+    rollup = forms.BooleanField(label="Include child registers", required=False)
+    # Set by heat-map links and column headings; carried as hidden fields.
+    position = forms.ChoiceField(
+        choices=[("", "Current"), *POSITION_LABELS.items()], required=False
+    )
+    likelihood = forms.IntegerField(
+        label="Likelihood", min_value=1, max_value=LEVEL_MAX, required=False
+    )
+    impact = forms.IntegerField(label="Impact", min_value=1, max_value=LEVEL_MAX, required=False)
+    sort = forms.ChoiceField(label="Sort", choices=SORT_CHOICES, required=False)
+
+    HIDDEN = ("position", "likelihood", "impact", "sort")
+
+    def __init__(self, data=None, *, categories=(), owners=(), bands=(), **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["category"].choices = [ANY, *((c.id, c.name) for c in categories)]
+        self.fields["owner"].choices = [ANY, *((u.id, u.display_name) for u in owners)]
+        self.fields["band"].choices = [ANY, *((name, name) for name, _ in bands)]
+        for name in self.HIDDEN:
+            self.fields[name].widget = forms.HiddenInput()
+        for name, field in self.fields.items():
+            if name in self.HIDDEN:
+                continue
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.update({"class": "govuk-checkboxes__input", "value": "1"})
+            elif isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "govuk-select"
+            else:
+                field.widget.attrs["class"] = "govuk-input"
+        self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs["class"] = "govuk-input govuk-!-width-two-thirds"
+        self.fields["q"].widget.attrs["aria-describedby"] = "id_q-hint"
+
+    def value(self, name: str):
+        """The cleaned value of a field, or its empty value when it was missing or bad."""
+        data = getattr(self, "cleaned_data", {})
+        if name in data and data[name] not in (None, ""):
+            return data[name]
+        return None
+
+    def risk_filter(self) -> RiskFilter:
+        """Only the values that validated: a bad value in the URL is ignored, and reported."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return RiskFilter(
+            q=(self.value("q") or "").strip(),
+            category=self.value("category"),
+            owner=self.value("owner"),
+            band=self.value("band") or "",
+            appetite=self.value("appetite") or "",
+            review=self.value("review") or "",
+            status=self.value("status") or "",
+            level=self.value("level") or "",
+            horizon=self.value("horizon") or "",
+            position=self.value("position") or "current",
+            likelihood=self.value("likelihood"),
+            impact=self.value("impact"),
+        )
+
+    @property
+    def wants_rollup(self) -> bool:
+        return bool(self.value("rollup"))
+
+    @property
+    def sort_key(self) -> str:
+        return self.value("sort") or ""
+
+    @property
+    def narrowed(self) -> bool:
+        """Anything beyond the default view is applied (shows "Clear filters")."""
+        return self.risk_filter() != RiskFilter()

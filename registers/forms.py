@@ -1,0 +1,584 @@
+"""Forms for the risk pages. They check and convert what a person typed; the services decide
+and write. Choices come from the organisation (members, categories, objectives, responses) and
+from the register's scoring scheme (likelihood and impact levels)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from scoring.definition import SchemeDefinition
+from scoring.engine import Rating, rate
+
+from .models import (
+    ActionStatus,
+    Effectiveness,
+    Horizon,
+    Marking,
+    Organisation,
+    Progress,
+    Proximity,
+    RiskKind,
+    Role,
+    Scale3,
+)
+from .services.risks import POSITIONS
+
+POSITION_LABELS = {
+    "inherent": "Initial (inherent)",
+    "current": "Current",
+    "target": "Target",
+}
+POSITION_HINTS = {
+    "inherent": "Before any controls or mitigating actions.",
+    "current": "Now, taking the controls and actions in place into account.",
+    "target": "Where the risk should be once the actions are complete.",
+}
+# <input type="date"> takes and gives ISO dates whatever the language, so render ISO: a localised
+# value ("10/02/2027") would be dropped by the browser and the date lost on the next save.
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+# Everyone but viewers and panel members can own a risk, control or action.
+OWNER_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.OWNER)
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
+
+
+class MembersChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
+
+
+def members(organisation: Organisation, keep=()):
+    """Members who can be named as owners, plus anyone already named (``keep``)."""
+    keep = [pk for pk in keep if pk]
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(memberships__organisation=organisation, memberships__role__in=OWNER_ROLES)
+            | Q(pk__in=keep, memberships__organisation=organisation)
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+WIDGET_CLASSES = {
+    "text": "govuk-input",
+    "email": "govuk-input",
+    "number": "govuk-input govuk-input--width-4",
+    "date": "govuk-input govuk-input--width-10",
+    "textarea": "govuk-textarea",
+    "select": "govuk-select",
+    "selectmultiple": "govuk-select rr-select-multiple",
+}
+ERROR_CLASSES = {
+    "govuk-input": "govuk-input--error",
+    "govuk-textarea": "govuk-textarea--error",
+    "govuk-select": "govuk-select--error",
+}
+
+
+class GovukBoundField(forms.BoundField):
+    """Widgets carry GOV.UK classes, and the error modifier when the field has errors
+    (Django already adds aria-describedby for the hint and error and aria-invalid)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        classes = WIDGET_CLASSES.get(self.widget_type)
+        if classes:
+            base = classes.split()[0]
+            if self.errors:
+                classes = f"{classes} {ERROR_CLASSES[base]}"
+            attrs["class"] = f"{classes} {attrs.get('class', '')}".strip()
+        return attrs
+
+
+class GovukForm(forms.Form):
+    """Errors as GOV.UK error summaries want them: each linked to the field it belongs to."""
+
+    bound_field_class = GovukBoundField
+
+    # Widgets whose first option carries the field's id (radios, checkboxes).
+    GROUPED = ("radioselect", "checkboxselectmultiple")
+
+    def anchor(self, name: str) -> str:
+        if name not in self.fields:
+            return ""
+        bound = self[name]
+        if bound.widget_type in self.GROUPED:
+            return f"{bound.auto_id}_0"
+        return bound.auto_id
+
+    @property
+    def error_links(self) -> list[tuple[str, str]]:
+        links = []
+        for name, errors in self.errors.items():
+            anchor = "" if name == "__all__" else self.anchor(name)
+            links += [(anchor, message) for message in errors]
+        return links
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.message_dict.items():
+                target = name if name in self.fields else None
+                for message in errors:
+                    self.add_error(target, _sentence(message))
+        else:
+            for message in exc.messages:
+                self.add_error(None, _sentence(message))
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:] if message else message
+
+
+def level_choices(levels) -> list[tuple[str, str]]:
+    return [("", "Not rated")] + [
+        (str(level.value), f"{level.value} {level.label}") for level in levels
+    ]
+
+
+class PositionsMixin:
+    """Likelihood and impact per position, chosen from the scheme's levels; ``ratings`` holds
+    the engine's rating of every complete position once the form is valid."""
+
+    positions: tuple[str, ...] = POSITIONS
+
+    def add_position_fields(self, scheme: SchemeDefinition) -> None:
+        self.scheme = scheme
+        self.ratings: dict[str, Rating | None] = {}
+        for position in self.positions:
+            for axis, levels in (("likelihood", scheme.likelihood), ("impact", scheme.impact)):
+                label = f"{POSITION_LABELS[position]} {axis}"
+                values = ", ".join(f"{level.value} {level.label}" for level in levels)
+                self.fields[f"{position}_{axis}"] = forms.TypedChoiceField(
+                    label=label,
+                    choices=level_choices(levels),
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    widget=forms.RadioSelect,
+                    error_messages={
+                        "invalid_choice": (
+                            f"{label.capitalize()} must be one of the scheme's levels: {values}"
+                        )
+                    },
+                )
+
+    def clean_positions(self, cleaned: dict) -> None:
+        for position in self.positions:
+            likelihood = cleaned.get(f"{position}_likelihood")
+            impact = cleaned.get(f"{position}_impact")
+            if f"{position}_likelihood" in self.errors or f"{position}_impact" in self.errors:
+                continue
+            name = POSITION_LABELS[position].lower()
+            if likelihood is None and impact is not None:
+                self.add_error(
+                    f"{position}_likelihood",
+                    f"Choose the {name} likelihood as well as the impact, or neither",
+                )
+            elif impact is None and likelihood is not None:
+                self.add_error(
+                    f"{position}_impact",
+                    f"Choose the {name} impact as well as the likelihood, or neither",
+                )
+            elif likelihood is not None:
+                self.ratings[position] = rate(self.scheme, likelihood, impact)
+            else:
+                self.ratings[position] = None
+
+    def position_values(self) -> dict[str, tuple[int, int] | None]:
+        data = self.cleaned_data
+        return {
+            position: (data[f"{position}_likelihood"], data[f"{position}_impact"])
+            if data.get(f"{position}_likelihood") is not None
+            else None
+            for position in self.positions
+        }
+
+    @property
+    def position_groups(self) -> list[dict]:
+        """What the template needs to draw each position: its fields, each level's value, label
+        and description, and the rating of what is chosen (or was saved)."""
+        groups = []
+        for position in self.positions:
+            axes = []
+            for axis, levels in (
+                ("likelihood", self.scheme.likelihood),
+                ("impact", self.scheme.impact),
+            ):
+                bound = self[f"{position}_{axis}"]
+                chosen = str(bound.value() if bound.value() is not None else "")
+                options = [
+                    {
+                        "value": "",
+                        "label": "Not rated",
+                        "description": "",
+                        "id": bound.auto_id + "_0",
+                        "checked": chosen == "",
+                    }
+                ]
+                options += [
+                    {
+                        "value": str(level.value),
+                        # Schemes written in letters ("M v H") show the codes people know.
+                        "label": f"{level.value} {level.label}"
+                        + (f" ({level.code})" if self.scheme.notation == "letters" else ""),
+                        "code": level.code,
+                        "description": level.description,
+                        "id": f"{bound.auto_id}_{index}",
+                        "checked": chosen == str(level.value),
+                    }
+                    for index, level in enumerate(levels, start=1)
+                ]
+                axes.append({"axis": axis, "field": bound, "options": options})
+            groups.append(
+                {
+                    "position": position,
+                    "label": POSITION_LABELS[position],
+                    "hint": POSITION_HINTS[position],
+                    "axes": axes,
+                    "rating": self.shown_rating(position),
+                }
+            )
+        return groups
+
+    def shown_rating(self, position: str) -> Rating | None:
+        """The rating of what the form holds now (typed, or loaded), rated by the engine."""
+        if position in self.ratings:
+            return self.ratings[position]
+        likelihood = self[f"{position}_likelihood"].value()
+        impact = self[f"{position}_impact"].value()
+        if likelihood in (None, "") or impact in (None, ""):
+            return None
+        try:
+            return rate(self.scheme, likelihood, impact)
+        except ValueError:
+            return None
+
+
+def _textarea(rows: int = 4) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class RiskForm(PositionsMixin, GovukForm):
+    """Create or edit a risk. ``version`` is the version the editor loaded (optimistic locking)."""
+
+    ref = forms.CharField(
+        label="Reference",
+        max_length=30,
+        help_text="Unique in the organisation, for example CRR18 or SRR11.",
+        error_messages={"required": "Enter a reference for the risk"},
+    )
+    title = forms.CharField(
+        max_length=250, error_messages={"required": "Enter a title for the risk"}
+    )
+    description = forms.CharField(
+        required=False, widget=_textarea(), help_text="The cause and the event."
+    )
+    consequence = forms.CharField(required=False, widget=_textarea(3))
+    category = forms.ModelChoiceField(queryset=None, required=False, empty_label="No category")
+    objectives = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    owner = MemberChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="Nobody yet",
+        help_text="Accountable for the risk.",
+    )
+    manager = MemberChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="Nobody yet",
+        help_text="Responsible for managing the risk day to day.",
+    )
+    leads = MembersChoiceField(
+        label="Working leads",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="People who work on the risk with the owner and manager.",
+    )
+    kind = forms.ChoiceField(
+        label="Threat or opportunity", choices=RiskKind.choices, widget=forms.RadioSelect
+    )
+    horizon = forms.ChoiceField(required=False, choices=Horizon.choices)
+    response = forms.ChoiceField(required=False)
+    proximity = forms.ChoiceField(required=False, choices=Proximity.choices)
+    progress = forms.ChoiceField(
+        label="Progress to target",
+        required=False,
+        choices=[("", "Not assessed")] + [choice for choice in Progress.choices if choice[0]],
+    )
+    marking = forms.ChoiceField(
+        label="Handling marking",
+        choices=Marking.choices,
+        widget=forms.RadioSelect,
+        help_text="OFFICIAL-SENSITIVE risks are left out of public report packs.",
+    )
+    review_months = forms.IntegerField(
+        label="Review period override (months)",
+        required=False,
+        min_value=1,
+        max_value=60,
+        help_text="Leave blank to follow the register's period or the rating's band.",
+        error_messages={
+            "min_value": "The review period must be between 1 and 60 months",
+            "max_value": "The review period must be between 1 and 60 months",
+            "invalid": "The review period must be a whole number of months, like 6",
+        },
+    )
+    next_review_due = forms.DateField(
+        label="Next review due",
+        required=False,
+        widget=DATE_INPUT,
+        help_text="Recording a review sets this from the review period.",
+        error_messages={"invalid": "Enter the next review date as a real date, like 2026-06-30"},
+    )
+    reason = forms.CharField(
+        label="Reason for the change (optional)",
+        required=False,
+        max_length=200,
+        help_text="Recorded in the risk's history.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    DETAIL_FIELDS = ("ref", "title", "description", "consequence", "category", "objectives")
+    PEOPLE_FIELDS = ("owner", "manager", "leads")
+    HANDLING_FIELDS = (
+        "kind",
+        "horizon",
+        "response",
+        "proximity",
+        "progress",
+        "marking",
+        "review_months",
+        "next_review_due",
+    )
+    SERVICE_FIELDS = (
+        "title",
+        "description",
+        "consequence",
+        "category",
+        "owner",
+        "manager",
+        "horizon",
+        "kind",
+        "response",
+        "proximity",
+        "progress",
+        "marking",
+        "review_months",
+        "next_review_due",
+    )
+
+    def __init__(
+        self,
+        *args,
+        organisation: Organisation,
+        scheme: SchemeDefinition,
+        risk=None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.risk = risk
+        self.creating = risk is None
+        if not self.creating:
+            del self.fields["ref"]
+        else:
+            # A new risk counts as reviewed today; its next review follows from its rating.
+            del self.fields["reason"], self.fields["next_review_due"]
+        self.fields["category"].queryset = organisation.categories.all()
+        self.fields["objectives"].queryset = organisation.objectives.all()
+        keep = (risk.owner_id, risk.manager_id) if risk else ()
+        self.fields["owner"].queryset = members(organisation, keep)
+        self.fields["manager"].queryset = members(organisation, keep)
+        self.fields["leads"].queryset = members(
+            organisation, [lead.pk for lead in risk.leads.all()] if risk else ()
+        )
+        options = list(organisation.response_options)
+        if risk is not None and risk.response and risk.response not in options:
+            options.append(risk.response)
+        self.fields["response"].choices = [("", "Not decided")] + [(o, o) for o in options]
+        self.add_position_fields(scheme)
+
+    @classmethod
+    def initial_for(cls, risk) -> dict:
+        initial = {name: getattr(risk, name) for name in cls.SERVICE_FIELDS}
+        initial["category"] = risk.category_id
+        initial["owner"] = risk.owner_id
+        initial["manager"] = risk.manager_id
+        initial["objectives"] = [objective.pk for objective in risk.objectives.all()]
+        initial["leads"] = [lead.pk for lead in risk.leads.all()]
+        initial["version"] = risk.version
+        for position in POSITIONS:
+            for axis in ("likelihood", "impact"):
+                value = getattr(risk, f"{position}_{axis}")
+                initial[f"{position}_{axis}"] = str(value) if value is not None else ""
+        return initial
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_positions(cleaned)
+        return cleaned
+
+    def service_fields(self) -> dict:
+        return {
+            name: self.cleaned_data[name] for name in self.SERVICE_FIELDS if name in self.fields
+        }
+
+    def sections(self) -> list[tuple[str, list]]:
+        return [
+            ("The risk", [self[name] for name in self.DETAIL_FIELDS if name in self.fields]),
+            ("People", [self[name] for name in self.PEOPLE_FIELDS]),
+            (
+                "Response and handling",
+                [self[name] for name in self.HANDLING_FIELDS if name in self.fields],
+            ),
+        ]
+
+
+class ControlForm(GovukForm):
+    description = forms.CharField(
+        label="Control",
+        widget=_textarea(3),
+        error_messages={"required": "Describe the control"},
+    )
+    owner = MemberChoiceField(queryset=None, required=False, empty_label="Nobody yet")
+    effectiveness = forms.ChoiceField(
+        choices=Effectiveness.choices, initial=Effectiveness.NOT_ASSESSED
+    )
+    assurance = forms.CharField(
+        label="Source of assurance",
+        required=False,
+        widget=_textarea(2),
+        help_text="How you know the control works: an audit, a report, a test.",
+    )
+
+    def __init__(self, *args, organisation: Organisation, keep=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members(organisation, keep)
+
+
+class ActionForm(GovukForm):
+    description = forms.CharField(
+        label="Action",
+        widget=_textarea(3),
+        error_messages={"required": "Describe the action"},
+    )
+    owner = MemberChoiceField(queryset=None, required=False, empty_label="Nobody yet")
+    due_date = forms.DateField(
+        label="Due date",
+        required=False,
+        widget=DATE_INPUT,
+        error_messages={"invalid": "Enter the due date as a real date, like 2026-06-30"},
+    )
+    status = forms.ChoiceField(choices=ActionStatus.choices, initial=ActionStatus.NOT_STARTED)
+    priority = forms.ChoiceField(required=False, choices=Scale3.choices)
+    difficulty = forms.ChoiceField(required=False, choices=Scale3.choices)
+    progress_note = forms.CharField(label="Progress", required=False, widget=_textarea(2))
+
+    def __init__(self, *args, organisation: Organisation, keep=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members(organisation, keep)
+
+
+class ActionProgressForm(GovukForm):
+    """What an action's owner (who does not edit the risk) may change."""
+
+    status = forms.ChoiceField(choices=ActionStatus.choices)
+    progress_note = forms.CharField(label="Progress", required=False, widget=_textarea(3))
+
+    def __init__(self, *args, organisation: Organisation | None = None, keep=(), **kwargs):
+        # Same signature as ActionForm so the view builds either; there is no owner to choose.
+        super().__init__(*args, **kwargs)
+
+
+class ReviewForm(PositionsMixin, GovukForm):
+    """Confirm the risk unchanged (with a note) or re-score its current position."""
+
+    UNCHANGED, RESCORE = "unchanged", "rescore"
+    positions = ("current",)
+
+    outcome = forms.ChoiceField(
+        label="What did the review find?",
+        choices=[
+            ("unchanged", "No change: the current rating still stands"),
+            ("rescore", "The current rating has changed: re-score it"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the current rating still stands"},
+    )
+    note = forms.CharField(
+        label="Review note",
+        required=False,
+        widget=_textarea(4),
+        help_text="What you looked at and what you found: recorded in the risk's history.",
+    )
+    reviewed_on = forms.DateField(
+        label="Date of the review",
+        required=False,
+        widget=DATE_INPUT,
+        help_text="Leave blank for today.",
+        error_messages={"invalid": "Enter the date of the review as a real date"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, scheme: SchemeDefinition, current=(None, None), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = tuple(current)
+        self.add_position_fields(scheme)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_positions(cleaned)
+        outcome = cleaned.get("outcome")
+        chosen = (cleaned.get("current_likelihood"), cleaned.get("current_impact"))
+        submitted = "current_likelihood" in self.data or "current_impact" in self.data
+        if outcome == self.UNCHANGED and submitted and chosen != self.current:
+            self.add_error(
+                "outcome",
+                "You chose a new current rating but said it still stands: choose “re-score” "
+                "to save the new rating, or put the rating back",
+            )
+        if outcome == self.UNCHANGED and not (cleaned.get("note") or "").strip():
+            self.add_error("note", "Write a note saying what you reviewed")
+        if (
+            outcome == self.RESCORE
+            and self.ratings.get("current") is None
+            and "current_likelihood" not in self.errors
+            and "current_impact" not in self.errors
+        ):
+            self.add_error(
+                "current_likelihood", "Choose the current likelihood and impact to re-score"
+            )
+        return cleaned
+
+
+class CloseForm(GovukForm):
+    reason = forms.CharField(
+        label="Why is the risk being closed?",
+        widget=_textarea(3),
+        max_length=2000,
+        help_text="For example: fully mitigated, the activity has ended, merged into another risk.",
+        error_messages={"required": "Say why the risk is being closed"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReopenForm(GovukForm):
+    reason = forms.CharField(
+        label="Why is the risk being reopened? (optional)",
+        required=False,
+        max_length=2000,
+        widget=_textarea(3),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,256 @@
+"""Forms for membership management. Each form validates input, then hands the write to the
+services (``member_add``, ``membership_change``, ``membership_remove``) and to the grant functions
+of ``registers.permissions``; a service's ValidationError lands on the form as a field or
+summary error, so the page shows it as a GOV.UK error summary."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from . import permissions
+from .models import Membership, Organisation, Register, Role
+from .selectors import register_tree
+from .services.organisations import member_add, membership_change
+
+# A coordinator limited to the registers granted to them is offered as a role of its own: an
+# admin picks "coordinator for some registers" in one step, instead of a role plus a checkbox.
+COORDINATOR_LIMITED = "coordinator-limited"
+
+ROLE_CHOICES = [
+    (Role.ADMIN.value, Role.ADMIN.label),
+    (Role.COORDINATOR.value, "Risk coordinator for every register"),
+    (COORDINATOR_LIMITED, "Risk coordinator for some registers"),
+    (Role.OWNER.value, Role.OWNER.label),
+    (Role.VIEWER.value, Role.VIEWER.label),
+    (Role.PANEL.value, Role.PANEL.label),
+]
+
+ROLE_HINTS = {
+    Role.ADMIN.value: "Everything in the organisation, including members and their roles.",
+    Role.COORDINATOR.value: "Adds, edits, closes and escalates risks on every register.",
+    COORDINATOR_LIMITED: (
+        "Edits only the registers you choose next, such as a school or project register."
+    ),
+    Role.OWNER.value: "Edits and reviews the risks they own or manage, and updates their actions.",
+    Role.VIEWER.value: "Reads registers and risks; changes nothing.",
+    Role.PANEL.value: "Reads registers and downloads report packs; changes nothing.",
+}
+
+
+def role_choice(membership: Membership) -> str:
+    """The form's role value for a membership (limited coordinators have their own)."""
+    if membership.role == Role.COORDINATOR and membership.registers_limited:
+        return COORDINATOR_LIMITED
+    return membership.role
+
+
+def role_and_limit(choice: str) -> tuple[str, bool]:
+    if choice == COORDINATOR_LIMITED:
+        return Role.COORDINATOR.value, True
+    return choice, False
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: per field where it names one of the form's
+    fields, otherwise as a summary (non-field) error."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def role_options(bound_field) -> list[dict]:
+    """The role radios for the template: id, value, label, hint, checked; the first radio takes
+    the field's id so an error summary can link to it."""
+    current = str(bound_field.value() or "")
+    return [
+        {
+            "id": bound_field.auto_id if index == 0 else f"{bound_field.auto_id}-{index}",
+            "value": value,
+            "label": label,
+            "hint": ROLE_HINTS[value],
+            "checked": value == current,
+        }
+        for index, (value, label) in enumerate(ROLE_CHOICES)
+    ]
+
+
+class RoleField(forms.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=ROLE_CHOICES,
+            widget=forms.RadioSelect,
+            error_messages={"required": "Choose a role"},
+            **kwargs,
+        )
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        error_messages={
+            "required": "Enter their e-mail address",
+            "invalid": "Enter an e-mail address in the right format, like name@example.org",
+        },
+    )
+    full_name = forms.CharField(
+        label="Full name (optional)",
+        max_length=150,
+        required=False,
+        help_text="Used for a new account; an existing account keeps its name.",
+    )
+    job_title = forms.CharField(
+        label="Job title (optional)",
+        max_length=150,
+        required=False,
+        help_text="The post, as the registers name owners, for example Chief Finance Officer.",
+    )
+    role = RoleField(label="Role")
+    error_anchor = "id_email"
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def role_options(self) -> list[dict]:
+        return role_options(self["role"])
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        existing = self.organisation.memberships.filter(user__email__iexact=email).first()
+        if existing is not None:
+            raise ValidationError(
+                f"{email} is already a member of {self.organisation.display_name} "
+                f"({existing.get_role_display()}): change their role from the member list"
+            )
+        return email
+
+    def save(self) -> Membership | None:
+        """Add the member; None (with the service's errors on the form) if it refused."""
+        role, limited = role_and_limit(self.cleaned_data["role"])
+        email = self.cleaned_data["email"]
+        try:
+            with transaction.atomic():
+                membership = member_add(
+                    organisation=self.organisation,
+                    email=email,
+                    role=role,
+                    full_name=self.cleaned_data["full_name"].strip(),
+                    job_title=self.cleaned_data["job_title"].strip(),
+                )
+                if limited:
+                    membership = membership_change(
+                        membership=membership, role=role, registers_limited=True
+                    )
+        except ValidationError as error:
+            add_service_errors(self, error)
+            return None
+        return membership
+
+
+class MembershipChangeForm(forms.Form):
+    role = RoleField(label="Role")
+    error_anchor = "id_role"
+
+    def __init__(self, *args, membership: Membership, **kwargs):
+        kwargs.setdefault("initial", {"role": role_choice(membership)})
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+
+    def role_options(self) -> list[dict]:
+        return role_options(self["role"])
+
+    def save(self) -> Membership | None:
+        role, limited = role_and_limit(self.cleaned_data["role"])
+        try:
+            with transaction.atomic():
+                membership = membership_change(
+                    membership=self.membership, role=role, registers_limited=limited
+                )
+                if not limited:
+                    # Per-register grants mean something only for a limited coordinator; drop
+                    # them so that limiting this person again later starts from nothing.
+                    _revoke_all(membership)
+        except ValidationError as error:
+            add_service_errors(self, error)
+            return None
+        return membership
+
+
+class RegisterGrantsForm(forms.Form):
+    """The registers a limited coordinator edits (guardian grants on each register)."""
+
+    registers = forms.ModelMultipleChoiceField(
+        label="Registers they edit",
+        queryset=Register.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={
+            "invalid_choice": "Choose registers of this organisation",
+            "invalid_pk_value": "Choose registers of this organisation",
+        },
+    )
+    error_anchor = "registers-heading"
+
+    def __init__(self, *args, membership: Membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        organisation = membership.organisation
+        tree = register_tree(
+            Register.objects.filter(organisation=organisation).select_related("parent")
+        )
+        field = self.fields["registers"]
+        field.queryset = Register.objects.filter(organisation=organisation)
+        field.choices = [(register.id, register.name) for register, _ in tree]
+        self.registers_by_id = {register.id: register for register, _ in tree}
+        granted = permissions.registers_granted(user=membership.user, organisation=organisation)
+        self.granted_ids = set(granted.values_list("id", flat=True))
+        if not self.is_bound:
+            self.initial["registers"] = sorted(self.granted_ids)
+
+    def options(self):
+        """(register, checked) for the template, in hierarchy order (parents first)."""
+        if self.is_bound:
+            checked = {str(value) for value in self.data.getlist("registers")}
+        else:
+            checked = {str(value) for value in self.granted_ids}
+        return [
+            (register, str(register_id) in checked)
+            for register_id, register in self.registers_by_id.items()
+        ]
+
+    def clean(self):
+        membership = self.membership
+        if not (membership.role == Role.COORDINATOR and membership.registers_limited):
+            raise ValidationError(
+                "Only a risk coordinator for some registers has registers chosen for them: "
+                "change their role to that first"
+            )
+        return super().clean()
+
+    @transaction.atomic
+    def save(self) -> tuple[list[Register], list[Register]]:
+        """Grant the ticked registers and revoke the rest; returns (granted, revoked)."""
+        user = self.membership.user
+        wanted = {register.id: register for register in self.cleaned_data["registers"]}
+        granted = [wanted[i] for i in wanted if i not in self.granted_ids]
+        revoked = [self.registers_by_id[i] for i in self.granted_ids if i not in wanted]
+        for register in granted:
+            permissions.register_grant(user=user, register=register)
+        for register in revoked:
+            permissions.register_revoke(user=user, register=register)
+        return granted, revoked
+
+
+def _revoke_all(membership: Membership) -> None:
+    for register in permissions.registers_granted(
+        user=membership.user, organisation=membership.organisation
+    ):
+        permissions.register_revoke(user=membership.user, register=register)

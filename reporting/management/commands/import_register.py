@@ -1,0 +1,87 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from registers.models import Register
+from reporting.spreadsheets.importing import ImportRefused, import_apply, import_plan, plan_lines
+from reporting.spreadsheets.reading import (
+    SpreadsheetError,
+    check_filename,
+    describe_size,
+    max_upload_bytes,
+)
+from riskreg.commands import organisation_or_error
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a register from an .xlsx or .csv file: every row is checked first, then all rows "
+        "are written or none. Problems are printed as 'row N: column: problem'."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the spreadsheet, FILE.xlsx or FILE.csv")
+        parser.add_argument("--org", required=True, help="organisation slug")
+        parser.add_argument("--register", required=True, help="register slug, e.g. corporate")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check the file and print what would change, without writing anything",
+        )
+
+    def handle(self, *args, **options):
+        organisation = organisation_or_error(options["org"])
+        register = Register.objects.filter(
+            organisation=organisation, slug=options["register"]
+        ).first()
+        if register is None:
+            known = ", ".join(
+                organisation.registers.order_by("slug").values_list("slug", flat=True)
+            )
+            raise CommandError(
+                f"{organisation.slug} has no register {options['register']!r}; registers: {known}"
+            )
+        path = Path(options["file"])
+        try:
+            check_filename(path.name)
+        except SpreadsheetError as exc:
+            raise CommandError(str(exc)) from None
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        size, limit = path.stat().st_size, max_upload_bytes()
+        if size > limit:
+            raise CommandError(
+                f"{path.name}: the file is {describe_size(size)}; the largest file accepted is "
+                f"{describe_size(limit)}; nothing was imported"
+            )
+        try:
+            plan = import_plan(register=register, data=path.read_bytes(), filename=path.name)
+        except SpreadsheetError as exc:
+            raise CommandError(f"{path.name}: {exc}; nothing was imported") from None
+        for note in plan.notes:
+            self.stdout.write(f"note: {note}")
+        if plan.problems:
+            for problem in plan.problems:
+                self.stderr.write(str(problem))
+            count = len(plan.problems)
+            raise CommandError(
+                f"{path.name}: {count} problem{'s' if count != 1 else ''} in "
+                f"{len(plan.problems_by_row())} row{'s' if len(plan.problems_by_row()) != 1 else ''}; "
+                "nothing was imported"
+            )
+        if options["dry_run"]:
+            for line in plan_lines(plan, dry_run=True):
+                self.stdout.write(line)
+            self.stdout.write(f"dry run, nothing written: would have {plan.summary}")
+            return
+        try:
+            import_apply(plan=plan)
+        except ImportRefused as exc:
+            for problem in exc.problems:
+                self.stderr.write(problem)
+            raise CommandError(f"{path.name}: nothing was imported; run the import again") from None
+        for line in plan_lines(plan):
+            self.stdout.write(line)
+        self.stdout.write(
+            f"imported {path.name} into {organisation.slug}/{register.slug}: {plan.summary}"
+        )

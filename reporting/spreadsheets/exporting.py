@@ -1,0 +1,282 @@
+"""Export a register as rows in the import columns plus what the product works out (score, band,
+tolerance, breach, trend), now or as it stood at a past moment (from django-simple-history).
+
+Query count does not grow with the register: risks come with owner, manager and category joined,
+controls and actions prefetched, appetite and trend read in one query each.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.db.models.functions import Length
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from appetite.models import AppetiteStatement
+from appetite.rules import AppetiteState
+from appetite.selectors import AppetiteLookup, appetite_lookup
+from registers.models import Action, Control, Register, Risk, RiskStatus
+
+from ..trends import organisation_timezone, trends_for
+from .columns import EXPORT_COLUMNS
+from .values import FORMULA_STARTS
+
+FORMATS = ("xlsx", "csv")
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+WIDE_COLUMNS = {"title": 40, "description": 60, "consequence": 50, "controls": 60, "actions": 60}
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class RegisterExport:
+    register: Register
+    as_of: dt.datetime | None
+    generated_at: dt.datetime
+    header: tuple[str, ...] = EXPORT_COLUMNS
+    rows: list[list[object]] = field(default_factory=list)
+
+    @property
+    def organisation(self):
+        return self.register.organisation
+
+    def filename(self, fmt: str) -> str:
+        tz = organisation_timezone(self.organisation)
+        if self.as_of is not None:
+            stamp = "as-at-" + self.as_of.astimezone(tz).strftime("%Y-%m-%d-%H%M")
+        else:
+            stamp = self.generated_at.astimezone(tz).strftime("%Y-%m-%d")
+        # Slugs are [-a-zA-Z0-9_]: the name is safe in a header and on any file system.
+        return f"{self.organisation.slug}-{self.register.slug}-{stamp}.{fmt}"
+
+
+def parse_as_of(text: str, *, organisation) -> dt.datetime:
+    """An ISO date or date-time, or a UK date; a date means the end of that day in the
+    organisation's timezone (Europe/London unless set). Raises ValueError with a clear message."""
+    tz = organisation_timezone(organisation)
+    value = text.strip()
+    uk = _UK_DATE.match(value)
+    try:
+        if uk:
+            day = dt.date(int(uk[3]), int(uk[2]), int(uk[1]))
+            moment = dt.datetime.combine(day, dt.time.max, tzinfo=tz)
+        elif _ISO_DATE.match(value):
+            moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time.max, tzinfo=tz)
+        else:
+            moment = dt.datetime.fromisoformat(value)
+            if timezone.is_naive(moment):
+                moment = moment.replace(tzinfo=tz)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a date or a date and time: use 2026-03-31, 31/03/2026 or "
+            "2026-03-31T17:00"
+        ) from None
+    if moment > timezone.now() + dt.timedelta(days=1):
+        raise ValueError(f"{text!r} is in the future: the register can only be shown as it was")
+    return moment
+
+
+def register_export(*, register: Register, as_of: dt.datetime | None = None) -> RegisterExport:
+    """The register's rows now, or as it stood at ``as_of`` (an aware datetime)."""
+    organisation = register.organisation
+    export = RegisterExport(register=register, as_of=as_of, generated_at=timezone.now())
+    if as_of is None:
+        risks = list(_current_risks(register))
+        controls = {risk.id: list(risk.controls.all()) for risk in risks}
+        actions = {risk.id: list(risk.actions.all()) for risk in risks}
+        lookup = appetite_lookup(organisation=organisation)
+    else:
+        risks = list(_risks_as_of(register, as_of))
+        ids = [risk.id for risk in risks]
+        controls = _as_of_by_risk(Control, ids, as_of)
+        actions = _as_of_by_risk(Action, ids, as_of)
+        lookup = AppetiteLookup(
+            AppetiteStatement.history.as_of(as_of).filter(organisation_id=organisation.id)
+        )
+    trends = trends_for(risks, organisation=organisation, moment=as_of or export.generated_at)
+    for risk in risks:
+        export.rows.append(
+            _row(
+                risk,
+                controls=controls.get(risk.id, []),
+                actions=actions.get(risk.id, []),
+                lookup=lookup,
+                trend=trends[risk.id],
+            )
+        )
+    return export
+
+
+def _current_risks(register: Register):
+    return (
+        Risk.objects.filter(register=register)
+        .select_related("owner", "manager", "category")
+        .prefetch_related(
+            Prefetch("controls", queryset=Control.objects.order_by("position", "id")),
+            Prefetch("actions", queryset=Action.objects.order_by("position", "id")),
+        )
+        .order_by(Length("ref"), "ref")
+    )
+
+
+def _risks_as_of(register: Register, as_of: dt.datetime):
+    """Historical records: each risk's latest state at ``as_of``, if it was on this register."""
+    return (
+        Risk.history.filter(history_date__lte=as_of)
+        .latest_of_each()
+        .exclude(history_type="-")
+        .filter(register_id=register.id, organisation_id=register.organisation_id)
+        .select_related("owner", "manager", "category")
+        .order_by(Length("ref"), "ref")
+    )
+
+
+def _as_of_by_risk(model, risk_ids: list[int], as_of: dt.datetime) -> dict[int, list]:
+    if not risk_ids:
+        return {}
+    records = (
+        model.history.filter(history_date__lte=as_of, risk_id__in=risk_ids)
+        .latest_of_each()
+        .exclude(history_type="-")
+        .order_by("position", "id")
+    )
+    grouped: dict[int, list] = defaultdict(list)
+    for record in records:
+        grouped[record.risk_id].append(record)
+    return grouped
+
+
+def _row(risk, *, controls, actions, lookup: AppetiteLookup, trend: str) -> list[object]:
+    closed = risk.status == RiskStatus.CLOSED
+    threshold = lookup.threshold(risk.category_id)
+    state = lookup.state(category_id=risk.category_id, score=risk.current_score)
+    values = {
+        "ref": risk.ref,
+        "title": risk.title,
+        "description": risk.description,
+        "consequence": risk.consequence,
+        "category": risk.category.name if risk.category_id else "",
+        "owner": risk.owner.email if risk.owner_id else "",
+        "manager": risk.manager.email if risk.manager_id else "",
+        "inherent_likelihood": risk.inherent_likelihood,
+        "inherent_impact": risk.inherent_impact,
+        "current_likelihood": risk.current_likelihood,
+        "current_impact": risk.current_impact,
+        "target_likelihood": risk.target_likelihood,
+        "target_impact": risk.target_impact,
+        "response": risk.response,
+        "next_review": risk.next_review_due,
+        "controls": "\n".join(control.description for control in controls),
+        "actions": "\n".join(action.description for action in actions),
+        "status": RiskStatus(risk.status).label,
+        "current_score": risk.current_score,
+        "current_band": risk.current_band,
+        "tolerance": threshold.tolerance if threshold else None,
+        "breach": "yes" if state == AppetiteState.BREACH and not closed else "no",
+        "trend": trend,
+    }
+    return [values[name] for name in EXPORT_COLUMNS]
+
+
+# --- writers -----------------------------------------------------------------------------------
+
+
+def safe_text(text: str) -> str:
+    """Neutralise spreadsheet formula injection: a cell starting = + - @ (or a tab or carriage
+    return) is shown as text, prefixed with an apostrophe, and never run."""
+    if text and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str):
+        return safe_text(value)
+    return value
+
+
+def to_csv(export: RegisterExport, *, bom: bool = True) -> bytes:
+    """UTF-8 CSV; with a byte-order mark by default so Excel reads the accents right."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(export.header)
+    for row in export.rows:
+        writer.writerow(["" if value is None else _csv_value(value) for value in row])
+    text = buffer.getvalue()
+    return text.encode("utf-8-sig" if bom else "utf-8")
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return _cell(value)
+
+
+def to_xlsx(export: RegisterExport) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Register"
+    sheet.append(list(export.header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    for row in export.rows:
+        sheet.append([_xlsx_value(value) for value in row])
+    for index, name in enumerate(export.header, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = WIDE_COLUMNS.get(name, max(12, len(name) + 2))
+        wide = name in WIDE_COLUMNS
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            if cell.data_type == "f":  # never: safe_text guards it; belt and braces
+                cell.data_type = "s"
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "dd/mm/yyyy"
+            cell.alignment = wrap if wide else top
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = sheet.dimensions
+    _about_sheet(workbook, export)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_value(value: object) -> object:
+    if isinstance(value, str):
+        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def _about_sheet(workbook: Workbook, export: RegisterExport) -> None:
+    tz = organisation_timezone(export.organisation)
+    about = workbook.create_sheet("About")
+    when = export.as_of or export.generated_at
+    rows = [
+        ("Organisation", export.organisation.name),
+        ("Register", export.register.name),
+        ("As at" if export.as_of else "Exported", when.astimezone(tz).strftime("%d/%m/%Y %H:%M")),
+        (
+            "Likelihood and impact",
+            "level values of the register's scoring scheme; import accepts values, labels or codes",
+        ),
+        ("Trend", "current score against the end of the previous quarter: up, down, level, new"),
+        ("Import", "edit the Register sheet and import it again: computed columns are ignored"),
+    ]
+    for label, text in rows:
+        about.append([label, _xlsx_value(text)])
+        about.cell(row=about.max_row, column=1).font = Font(bold=True)
+    about.column_dimensions["A"].width = 24
+    about.column_dimensions["B"].width = 90

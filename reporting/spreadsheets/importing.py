@@ -1,0 +1,518 @@
+"""Import a register from a spreadsheet: every row validated into a plan, then applied whole.
+
+``import_plan`` reads the file and judges every row against the organisation (its categories,
+members, responses) and the register's scoring scheme, without writing anything. Each row becomes
+a create, an update (with the fields that change, old and new) or unchanged; every problem is
+collected as ``row N: column: problem``. ``import_apply`` writes a plan with no problems in one
+transaction through ``registers.services.risks``: all rows or none. Nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.db.models.functions import Upper
+
+from registers.models import Action, Control, Organisation, Register, Risk, User
+from registers.services.risks import (
+    RiskConflict,
+    action_add,
+    control_add,
+    risk_create,
+    risk_update,
+    scheme_version_for_register,
+)
+from scoring.definition import SchemeDefinition
+from scoring.engine import RatingError, level_for, rate
+
+from .columns import POSITIONS
+from .reading import Problem, Sheet, SheetRow, read_spreadsheet
+from .values import Members, blank, cell_lines, cell_text, fold, level_token, parse_date
+
+REF_MAX = Risk._meta.get_field("ref").max_length
+TITLE_MAX = Risk._meta.get_field("title").max_length
+TEXT_FIELDS = ("title", "description", "consequence")
+
+
+class ImportRefused(Exception):
+    """The plan has problems, or the register changed while it was applied; nothing was written."""
+
+    def __init__(self, problems: list[str], *, stale: bool = False):
+        self.problems = problems
+        self.stale = stale
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Change:
+    column: str
+    old: str
+    new: str
+
+
+@dataclass
+class RowPlan:
+    row: int
+    ref: str
+    title: str
+    action: str  # "create" | "update" | "unchanged"
+    risk: Risk | None = None
+    expected_version: int | None = None
+    fields: dict = field(default_factory=dict)
+    positions: dict = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    controls: list[str] = field(default_factory=list)  # to add
+    actions: list[str] = field(default_factory=list)  # to add
+    control_position: int = 0
+    action_position: int = 0
+    current: str = ""  # the current rating as it will be, for the preview
+
+    @property
+    def adds(self) -> bool:
+        return bool(self.controls or self.actions)
+
+
+@dataclass
+class ImportPlan:
+    organisation: Organisation
+    register: Register
+    filename: str
+    file_sha256: str
+    rows: list[RowPlan] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def of(self, action: str) -> list[RowPlan]:
+        return [row for row in self.rows if row.action == action]
+
+    @property
+    def created(self) -> list[RowPlan]:
+        return self.of("create")
+
+    @property
+    def updated(self) -> list[RowPlan]:
+        return self.of("update")
+
+    @property
+    def unchanged(self) -> list[RowPlan]:
+        return self.of("unchanged")
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"created {len(self.created)}, updated {len(self.updated)}, "
+            f"unchanged {len(self.unchanged)}"
+        )
+
+    def problems_by_row(self) -> list[tuple[int, list[Problem]]]:
+        grouped: dict[int, list[Problem]] = defaultdict(list)
+        for problem in self.problems:
+            grouped[problem.row].append(problem)
+        return sorted(grouped.items())
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever what the preview shows, or any risk it touches, has changed since."""
+        content = {
+            "file": self.file_sha256,
+            "rows": [
+                [
+                    row.row,
+                    row.ref,
+                    row.action,
+                    row.expected_version,
+                    [[c.column, c.old, c.new] for c in row.changes],
+                    row.controls,
+                    row.actions,
+                ]
+                for row in self.rows
+            ],
+            "problems": [str(problem) for problem in self.problems],
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+# --- planning ----------------------------------------------------------------------------------
+
+
+def import_plan(*, register: Register, data: bytes, filename: str) -> ImportPlan:
+    """Read and validate the whole file; write nothing. Raises SpreadsheetError for a file that
+    cannot be read at all; every row-level problem is in ``plan.problems``."""
+    sheet = read_spreadsheet(data=data, filename=filename)
+    return plan_from_sheet(
+        register=register, sheet=sheet, file_sha256=hashlib.sha256(data).hexdigest()
+    )
+
+
+def plan_from_sheet(*, register: Register, sheet: Sheet, file_sha256: str = "") -> ImportPlan:
+    organisation = register.organisation
+    plan = ImportPlan(
+        organisation=organisation,
+        register=register,
+        filename=sheet.filename,
+        file_sha256=file_sha256,
+        problems=list(sheet.problems),
+    )
+    if sheet.unknown_columns:
+        plan.notes.append(
+            "These columns are not ones we import and were left out: "
+            + ", ".join(repr(name) for name in sheet.unknown_columns)
+        )
+    if not sheet.rows:
+        plan.notes.append("The file has a header row but no risks below it.")
+    try:
+        scheme = scheme_version_for_register(register).parsed
+    except ValidationError as exc:
+        plan.problems.append(Problem(sheet.header_row, "register", "; ".join(exc.messages)))
+        return plan
+    context = _Context(organisation=organisation, register=register, scheme=scheme, sheet=sheet)
+    seen: dict[str, int] = {}
+    for sheet_row in sheet.rows:
+        row_plan = _plan_row(sheet_row, context, seen, plan.problems)
+        if row_plan is not None:
+            plan.rows.append(row_plan)
+    if plan.problems:
+        plan.problems.sort(key=lambda problem: problem.row)
+    return plan
+
+
+class _Context:
+    """What every row is judged against, fetched once for the whole file."""
+
+    def __init__(
+        self,
+        *,
+        organisation: Organisation,
+        register: Register,
+        scheme: SchemeDefinition,
+        sheet: Sheet,
+    ):
+        self.organisation = organisation
+        self.register = register
+        self.scheme = scheme
+        self.categories = {
+            fold(category.name): category for category in organisation.categories.all()
+        }
+        self.responses = {option.casefold(): option for option in organisation.response_options}
+        self.risks = self._existing_risks(sheet)
+        self._members: Members | None = None
+
+    def _existing_risks(self, sheet: Sheet) -> dict[str, Risk]:
+        refs = {cell_text(row.values.get("ref")).upper() for row in sheet.rows} - {""}
+        found: dict[str, Risk] = {}
+        ordered = sorted(refs)
+        for start in range(0, len(ordered), 1000):
+            chunk = ordered[start : start + 1000]
+            risks = (
+                Risk.objects.filter(organisation=self.organisation)
+                .annotate(ref_upper=Upper("ref"))
+                .filter(ref_upper__in=chunk)
+                .select_related("register", "category", "owner", "manager", "scheme_version")
+                .prefetch_related(
+                    Prefetch("controls", queryset=Control.objects.order_by("position", "id")),
+                    Prefetch("actions", queryset=Action.objects.order_by("position", "id")),
+                )
+            )
+            found.update({risk.ref.upper(): risk for risk in risks})
+        return found
+
+    @property
+    def members(self) -> Members:
+        if self._members is None:
+            self._members = Members(self.organisation)
+        return self._members
+
+
+def _plan_row(
+    sheet_row: SheetRow, context: _Context, seen: dict[str, int], problems: list[Problem]
+) -> RowPlan | None:
+    number, values = sheet_row.number, sheet_row.values
+    errors: list[Problem] = []
+
+    def problem(column: str, message: str) -> None:
+        # A cell already refused (a formula, an error value) is reported once, by the reader.
+        if column not in sheet_row.refused:
+            errors.append(Problem(number, column, message))
+
+    ref = cell_text(values.get("ref"))
+    if not ref:
+        problem("ref", "required: every row needs the risk's reference")
+    elif len(ref) > REF_MAX:
+        problem("ref", f"at most {REF_MAX} characters ({len(ref)} given)")
+    elif ref.upper() in seen:
+        problem("ref", f"{ref!r} is also on row {seen[ref.upper()]}; give each risk one row")
+    else:
+        seen[ref.upper()] = number
+    risk = context.risks.get(ref.upper()) if ref else None
+    if risk is not None and risk.register_id != context.register.id:
+        problem(
+            "ref",
+            f"{risk.ref} is on the register {risk.register.name!r} ({risk.register.slug}); "
+            "import it there, or move the risk first",
+        )
+        risk = None
+
+    wanted: dict[str, object] = {}
+    for name in TEXT_FIELDS:
+        if name in values and cell_text(values[name]):
+            wanted[name] = cell_text(values[name])
+    title = wanted.get("title", "")
+    if not title and risk is None:
+        problem("title", "required for a new risk")
+    elif len(title) > TITLE_MAX:
+        problem("title", f"at most {TITLE_MAX} characters ({len(title)} given)")
+
+    category_text = cell_text(values.get("category"))
+    if category_text:
+        category = context.categories.get(fold(category_text))
+        if category is None:
+            known = ", ".join(sorted(c.name for c in context.categories.values())) or "none yet"
+            problem("category", f"{category_text!r} is not a category here (categories: {known})")
+        else:
+            wanted["category"] = category
+
+    for name in ("owner", "manager"):
+        person = cell_text(values.get(name))
+        if person:
+            try:
+                wanted[name] = context.members.find(person)
+            except ValueError as exc:
+                problem(name, str(exc))
+
+    response = cell_text(values.get("response"))
+    if response:
+        option = context.responses.get(response.casefold())
+        if option is None:
+            problem(
+                "response",
+                f"{response!r} is not a response here; use one of: "
+                + ", ".join(context.organisation.response_options),
+            )
+        else:
+            wanted["response"] = option
+
+    if not blank(values.get("next_review")):
+        try:
+            wanted["next_review_due"] = parse_date(values["next_review"])
+        except ValueError as exc:
+            problem("next_review", str(exc))
+
+    positions: dict[str, tuple[int, int]] = {}
+    for name in POSITIONS:
+        position = _position(name, values, context.scheme, problem, sheet_row.refused)
+        if position is not None:
+            positions[name] = position
+
+    controls, actions = cell_lines(values.get("controls")), cell_lines(values.get("actions"))
+    problems.extend(errors)
+    if errors or sheet_row.refused:  # a refused cell is already a problem of this row
+        return None
+    if risk is None:
+        return _create_plan(number, ref, wanted, positions, controls, actions, context.scheme)
+    return _update_plan(number, risk, wanted, positions, controls, actions, context.scheme)
+
+
+def _position(name, values, scheme, problem, refused) -> tuple[int, int] | None:
+    likelihood_column, impact_column = f"{name}_likelihood", f"{name}_impact"
+    if {likelihood_column, impact_column} & refused:
+        return None
+    likelihood, impact = values.get(likelihood_column), values.get(impact_column)
+    if blank(likelihood) and blank(impact):
+        return None
+    if blank(impact):
+        problem(impact_column, f"required when {likelihood_column} is given")
+        return None
+    if blank(likelihood):
+        problem(likelihood_column, f"required when {impact_column} is given")
+        return None
+    levels = []
+    for axis, column, token in (
+        ("likelihood", likelihood_column, likelihood),
+        ("impact", impact_column, impact),
+    ):
+        try:
+            levels.append(level_for(scheme, axis, level_token(token)).value)
+        except RatingError as exc:
+            problem(column, str(exc))
+    return (levels[0], levels[1]) if len(levels) == 2 else None
+
+
+def _position_text(scheme: SchemeDefinition | None, likelihood, impact) -> str:
+    if likelihood is None or impact is None:
+        return "not rated"
+    if scheme is None:
+        return f"likelihood {likelihood}, impact {impact}"
+    try:
+        rating = rate(scheme, likelihood, impact)
+    except RatingError:
+        return f"likelihood {likelihood}, impact {impact}"
+    return f"{rating.label}: likelihood {rating.likelihood.label}, impact {rating.impact.label}"
+
+
+def _display(name: str, value: object) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, User):
+        return value.display_name
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _create_plan(number, ref, wanted, positions, controls, actions, scheme) -> RowPlan:
+    current = positions.get("current")
+    return RowPlan(
+        row=number,
+        ref=ref,
+        title=str(wanted.pop("title")),
+        action="create",
+        fields=wanted,
+        positions=positions,
+        controls=controls,
+        actions=actions,
+        current=_position_text(scheme, *current) if current else "not rated",
+    )
+
+
+def _update_plan(number, risk, wanted, positions, controls, actions, scheme) -> RowPlan:
+    changes: list[Change] = []
+    fields: dict[str, object] = {}
+    column_of = {"next_review_due": "next_review"}
+    for name, value in wanted.items():
+        stored = getattr(risk, name)
+        same = (
+            stored.replace("\r\n", "\n").strip() == value
+            if isinstance(stored, str)
+            else stored == value
+        )
+        if not same:
+            fields[name] = value
+            changes.append(
+                Change(column_of.get(name, name), _display(name, stored), _display(name, value))
+            )
+    changed_positions: dict[str, tuple[int, int]] = {}
+    old_scheme = risk.scheme_version.parsed if risk.scheme_version_id else scheme
+    for name, (likelihood, impact) in positions.items():
+        stored = (getattr(risk, f"{name}_likelihood"), getattr(risk, f"{name}_impact"))
+        if stored != (likelihood, impact):
+            changed_positions[name] = (likelihood, impact)
+            changes.append(
+                Change(
+                    f"{name} position",
+                    _position_text(old_scheme, *stored),
+                    _position_text(scheme, likelihood, impact),
+                )
+            )
+    have_controls = {fold(control.description) for control in risk.controls.all()}
+    have_actions = {fold(action.description) for action in risk.actions.all()}
+    new_controls = [line for line in controls if fold(line) not in have_controls]
+    new_actions = [line for line in actions if fold(line) not in have_actions]
+    current = changed_positions.get("current") or (risk.current_likelihood, risk.current_impact)
+    return RowPlan(
+        row=number,
+        ref=risk.ref,
+        title=str(fields.get("title", risk.title)),
+        action="update"
+        if (fields or changed_positions or new_controls or new_actions)
+        else "unchanged",
+        risk=risk,
+        expected_version=risk.version,
+        fields=fields,
+        positions=changed_positions,
+        changes=changes,
+        controls=new_controls,
+        actions=new_actions,
+        control_position=max((c.position for c in risk.controls.all()), default=-1) + 1,
+        action_position=max((a.position for a in risk.actions.all()), default=-1) + 1,
+        current=_position_text(scheme, *current),
+    )
+
+
+# --- applying ----------------------------------------------------------------------------------
+
+
+def import_apply(*, plan: ImportPlan) -> ImportPlan:
+    """Write the whole plan in one transaction, or nothing.
+
+    Raises ImportRefused when the plan has problems, or (``stale=True``) when a risk it updates was
+    changed after the plan was made: then nothing is written and a fresh plan is needed.
+    """
+    if plan.problems:
+        raise ImportRefused([str(problem) for problem in plan.problems])
+    reason = f"imported from {plan.filename}"
+    try:
+        with transaction.atomic():
+            for row in plan.rows:
+                _apply_row(row, plan.register, reason)
+    except RiskConflict as exc:
+        raise ImportRefused(
+            [f"{exc.risk.ref} was changed by someone else after the file was checked"],
+            stale=True,
+        ) from None
+    except ValidationError as exc:
+        # Something changed between planning and writing (a ref created meanwhile, a member
+        # removed): nothing was written; say what, and ask for a fresh check.
+        raise ImportRefused(exc.messages, stale=True) from None
+    return plan
+
+
+def _apply_row(row: RowPlan, register: Register, reason: str) -> None:
+    if row.action == "unchanged":
+        return
+    if row.action == "create":
+        risk = risk_create(
+            register=register,
+            ref=row.ref,
+            title=row.title,
+            positions=dict(row.positions),
+            reason=reason,
+            **row.fields,
+        )
+    else:
+        risk = row.risk
+        if row.fields or row.positions:
+            risk = risk_update(
+                risk=risk,
+                expected_version=row.expected_version,
+                fields=dict(row.fields),
+                positions=dict(row.positions) if row.positions else None,
+                reason=reason,
+                rescore_scheme=bool(row.positions),
+            )
+        else:
+            # Only controls or actions to add: still refuse if the risk moved on since the check.
+            locked = Risk.objects.select_for_update().get(pk=risk.pk)
+            if locked.version != row.expected_version:
+                raise RiskConflict(locked, [])
+    for offset, description in enumerate(row.controls):
+        control_add(risk=risk, description=description, position=row.control_position + offset)
+    for offset, description in enumerate(row.actions):
+        action_add(risk=risk, description=description, position=row.action_position + offset)
+
+
+def plan_lines(plan: ImportPlan, *, dry_run: bool = False) -> list[str]:
+    """What the plan does, one line per risk, for the command's output."""
+    created, updated = ("would create", "would update") if dry_run else ("created", "updated")
+    lines = []
+    for row in plan.rows:
+        if row.action == "unchanged":
+            continue
+        if row.action == "create":
+            lines.append(f"row {row.row}: {created} {row.ref} {row.title} ({row.current})")
+        else:
+            parts = [f"{change.column}: {change.old} -> {change.new}" for change in row.changes]
+            parts += [f"control added: {text}" for text in row.controls]
+            parts += [f"action added: {text}" for text in row.actions]
+            lines.append(f"row {row.row}: {updated} {row.ref}: " + "; ".join(parts))
+    return lines

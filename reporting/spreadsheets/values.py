@@ -1,0 +1,111 @@
+"""Reading the value of a cell as the importer means it: text, lines, dates, members."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+
+from registers.models import Membership, Organisation, User
+
+# Leading characters that make a spreadsheet cell a formula; export prefixes them with an
+# apostrophe, and import takes it off again so a round trip keeps the text as it was.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: numbers without a spurious '.0', dates as ISO, spaces trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).replace("\r\n", "\n").strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
+        text = text[1:]
+    return text
+
+
+def cell_lines(value: object) -> list[str]:
+    """One control or action per line; blank lines and repeats dropped, order kept."""
+    seen: set[str] = set()
+    lines = []
+    for line in cell_text(value).splitlines():
+        line = line.strip().lstrip("•").strip()
+        if line and fold(line) not in seen:
+            seen.add(fold(line))
+            lines.append(line)
+    return lines
+
+
+def parse_date(value: object) -> dt.date:
+    """ISO (2027-03-31), UK (31/03/2027) or a spreadsheet date cell."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = cell_text(value)
+    iso, uk = _ISO_DATE.match(text), _UK_DATE.match(text)
+    try:
+        if iso:
+            return dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if uk:
+            return dt.date(int(uk[3]), int(uk[2]), int(uk[1]))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real date") from None
+    raise ValueError(f"{text!r} is not a date: use yyyy-mm-dd or dd/mm/yyyy (31/03/2027)")
+
+
+def blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def level_token(value: object) -> object:
+    if isinstance(value, dt.date):
+        return cell_text(value)  # a level typed as "4/5" that Excel turned into a date: refused
+    return value.strip() if isinstance(value, str) else value
+
+
+class Members:
+    """Find a member by e-mail address, full name or (failing both) job title."""
+
+    def __init__(self, organisation: Organisation):
+        users = User.objects.filter(
+            id__in=Membership.objects.filter(organisation=organisation).values("user_id")
+        )
+        self.by_email: dict[str, User] = {}
+        self.by_name: dict[str, list[User]] = defaultdict(list)
+        self.by_title: dict[str, list[User]] = defaultdict(list)
+        for user in users:
+            self.by_email[user.email.casefold()] = user
+            if user.full_name.strip():
+                self.by_name[fold(user.full_name)].append(user)
+            if user.job_title.strip():
+                self.by_title[fold(user.job_title)].append(user)
+
+    def find(self, text: str) -> User:
+        key = fold(text)
+        if key in self.by_email:
+            return self.by_email[key]
+        for index, kind in ((self.by_name, "name"), (self.by_title, "job title")):
+            users = index.get(key, [])
+            if len(users) == 1:
+                return users[0]
+            if len(users) > 1:
+                emails = ", ".join(sorted(user.email for user in users))
+                raise ValueError(
+                    f"{text!r} is ambiguous: {len(users)} members have that {kind} ({emails}); "
+                    "use the e-mail address"
+                )
+        raise ValueError(f"{text!r} is not a member of the organisation (use their e-mail address)")

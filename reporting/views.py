@@ -1,0 +1,189 @@
+"""Spreadsheet import (upload, preview, confirm) and export of a register.
+
+Thin views: tenant objects come only through ``registers.permissions`` (404 outside the user's
+organisations; 403 for a member whose role may not import); reading, checking and writing are in
+``reporting.spreadsheets``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods
+
+from registers import permissions
+from registers.models import Register
+from registers.services.risks import scheme_version_for_register
+
+from .forms import ExportForm, ImportUploadForm
+from .spreadsheets import exporting
+from .spreadsheets.columns import COLUMN_HELP, IMPORT_COLUMNS
+from .spreadsheets.importing import ImportPlan, ImportRefused, import_apply, import_plan
+from .spreadsheets.reading import SpreadsheetError, describe_size, max_upload_bytes
+from .spreadsheets.uploads import (
+    SizeLimitedUploadHandler,
+    import_upload_discard,
+    import_upload_for_user,
+    import_upload_save,
+)
+
+
+def _register(request: HttpRequest, org: str, register: str):
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    register_obj = permissions.register_for_user(
+        user=request.user, organisation=access.organisation, slug=register
+    )
+    return access, register_obj
+
+
+def _editable_register(request: HttpRequest, org: str, register: str):
+    access, register_obj = _register(request, org, register)
+    if not access.can_edit_register(register_obj):
+        raise PermissionDenied("You cannot import into this register")
+    return access, register_obj
+
+
+def _guide(register: Register) -> dict:
+    """What the upload page explains: columns, the scheme's levels, responses, categories."""
+    try:
+        scheme = scheme_version_for_register(register).parsed
+    except ValidationError:  # an organisation without a scheme still sees the page
+        scheme = None
+    return {
+        "columns": [(name, COLUMN_HELP[name]) for name in IMPORT_COLUMNS],
+        "scheme": scheme,
+        "categories": register.organisation.categories.all(),
+        "max_size": describe_size(max_upload_bytes()),
+    }
+
+
+@csrf_exempt  # checked by csrf_protect below, once the size limit is in place
+@login_required
+@require_http_methods(["GET", "POST"])
+def register_import(request: HttpRequest, org: str, register: str) -> HttpResponse:
+    limiter = SizeLimitedUploadHandler(request, limit=max_upload_bytes())
+    request.upload_handlers.insert(0, limiter)
+    return _register_import(request, org, register, limiter)
+
+
+@csrf_protect
+def _register_import(request, org: str, register: str, limiter) -> HttpResponse:
+    access, register_obj = _editable_register(request, org, register)
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES, too_large=limiter.too_large)
+    else:
+        form = ImportUploadForm()
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            import_plan(register=register_obj, data=data, filename=upload.name)
+        except SpreadsheetError as exc:
+            form.add_error("file", f"{upload.name}: {exc}. Nothing was imported.")
+        else:
+            stored = import_upload_save(
+                register=register_obj, user=request.user, filename=upload.name, data=data
+            )
+            return redirect(
+                "register_import_preview", access.organisation.slug, register_obj.slug, stored.pk
+            )
+    context = {
+        "access": access,
+        "organisation": access.organisation,
+        "register": register_obj,
+        "form": form,
+        **_guide(register_obj),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "reporting/import_upload.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register_import_preview(
+    request: HttpRequest, org: str, register: str, upload: int
+) -> HttpResponse:
+    access, register_obj = _editable_register(request, org, register)
+    upload_obj = import_upload_for_user(user=request.user, register=register_obj, pk=upload)
+    register_url = reverse("register", args=[access.organisation.slug, register_obj.slug])
+    if request.method == "POST" and "cancel" in request.POST:
+        import_upload_discard(upload=upload_obj)
+        messages.info(request, f"Import of {upload_obj.filename} cancelled: nothing was changed.")
+        return redirect(register_url)
+    try:
+        plan = import_plan(
+            register=register_obj, data=bytes(upload_obj.data), filename=upload_obj.filename
+        )
+    except SpreadsheetError as exc:  # the rules tightened since the upload: refuse as at upload
+        import_upload_discard(upload=upload_obj)
+        messages.error(request, f"{upload_obj.filename}: {exc}. Nothing was imported.")
+        return redirect("register_import", access.organisation.slug, register_obj.slug)
+    stale, status = False, 200
+    if request.method == "POST":
+        if request.POST.get("fingerprint") != plan.fingerprint:
+            stale, status = True, 409
+        elif not plan.ok:
+            status = 400
+        else:
+            try:
+                import_apply(plan=plan)
+            except ImportRefused:
+                # Someone saved a risk in between: nothing was written; check afresh.
+                plan = import_plan(
+                    register=register_obj,
+                    data=bytes(upload_obj.data),
+                    filename=upload_obj.filename,
+                )
+                stale, status = True, 409
+            else:
+                import_upload_discard(upload=upload_obj)
+                messages.success(request, f"Imported {upload_obj.filename}: {plan.summary}.")
+                return redirect(register_url)
+    return render(
+        request,
+        "reporting/import_preview.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "register": register_obj,
+            "upload": upload_obj,
+            "plan": plan,
+            "stale": stale,
+            "changes_count": _changes_count(plan),
+            "problem_rows": plan.problems_by_row(),
+        },
+        status=status,
+    )
+
+
+def _changes_count(plan: ImportPlan) -> int:
+    return len(plan.created) + len(plan.updated)
+
+
+@login_required
+@require_http_methods(["GET"])
+def register_export(request: HttpRequest, org: str, register: str) -> HttpResponse:
+    access, register_obj = _register(request, org, register)
+    context = {"access": access, "organisation": access.organisation, "register": register_obj}
+    if "format" not in request.GET:
+        form = ExportForm(initial={"format": "xlsx"}, organisation=access.organisation)
+        return render(request, "reporting/export.html", {**context, "form": form})
+    form = ExportForm(request.GET, organisation=access.organisation)
+    if not form.is_valid():
+        return render(request, "reporting/export.html", {**context, "form": form}, status=400)
+    fmt, as_of = form.cleaned_data["format"], form.cleaned_data["as_of"]
+    export = exporting.register_export(register=register_obj, as_of=as_of)
+    data = exporting.to_xlsx(export) if fmt == "xlsx" else exporting.to_csv(export)
+    response = HttpResponse(data, content_type=exporting.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=export.filename(fmt)
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
