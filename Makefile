@@ -10,6 +10,7 @@ PORT ?= 8000
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
+	mkdir -p var
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[test]'

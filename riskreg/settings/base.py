@@ -161,6 +161,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Domain defaults
 RISKREG_DEFAULT_TIMEZONE = "Europe/London"
+# Spreadsheet imports: the largest file accepted, and the most data rows read from it.
+RISKREG_MAX_UPLOAD_BYTES = int(env("RISKREG_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+RISKREG_IMPORT_MAX_ROWS = int(env("RISKREG_IMPORT_MAX_ROWS", "20000"))
+
 
 LOGGING = {
     "version": 1,
