@@ -30,7 +30,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
-from .models import Action, Control, Membership, Organisation, Register, Risk, Role
+from .models import Action, Control, Marking, Membership, Organisation, Register, Risk, Role
 
 EDIT_REGISTER = "registers.edit_register"
 READ_ONLY_ROLES = frozenset({Role.VIEWER, Role.PANEL})
@@ -111,6 +111,35 @@ class OrganisationAccess:
 
     def can_update_control(self, control: Control) -> bool:
         return self.can_edit_risk(control.risk)
+
+    @property
+    def can_manage_appetite(self) -> bool:
+        return self.is_admin
+
+    def can_see_sensitive(self, risk: Risk) -> bool:
+        """OFFICIAL-SENSITIVE detail: admins, coordinators, the risk's owner and manager, and
+        viewers or panel members whose membership is cleared for it."""
+        if risk.marking != Marking.OFFICIAL_SENSITIVE:
+            return True
+        if self.role in {Role.ADMIN, Role.COORDINATOR}:
+            return True
+        if self.user.id in (risk.owner_id, risk.manager_id):
+            return True
+        return self.membership.sensitive_access
+
+    def can_escalate(self, risk: Risk) -> bool:
+        """Ask to move a risk up to its register's parent (coordinator or owner of the risk)."""
+        return risk.register.parent_id is not None and self.can_edit_risk(risk)
+
+    def can_deescalate(self, risk: Risk) -> bool:
+        """Ask to move a risk down to a child register (editors of the risk's register)."""
+        return self.can_edit_register(risk.register)
+
+    def can_decide_escalation(self, escalation) -> bool:
+        """The receiving register's coordinators (and admins) accept or decline."""
+        return escalation.organisation_id == self.organisation.id and self.can_edit_register(
+            escalation.to_register
+        )
 
 
 # --- reads -------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from registers.models import (
     Action,
     Category,
     Control,
+    Escalation,
     Membership,
     Objective,
     Organisation,
@@ -222,6 +223,12 @@ class RiskLinkAdmin(OrganisationScopedAdmin):
     list_display = ("from_risk", "to_risk", "note")
 
 
+@admin.register(Escalation)
+class EscalationAdmin(OrganisationScopedAdmin):
+    list_display = ("risk", "direction", "from_register", "to_register", "status", "requested_at")
+    list_select_related = ("risk", "from_register", "to_register")
+
+
 @admin.register(Scheme)
 class SchemeAdmin(OrganisationScopedAdmin):
     list_display = ("name", "organisation", "is_default", "current_version")
@@ -274,6 +281,7 @@ ORGANISATION_PATHS: dict[type[Model], str] = {
     Action: "organisation",
     Review: "organisation",
     RiskLink: "organisation",
+    Escalation: "organisation",
     Scheme: "organisation",
     SchemeVersion: "scheme__organisation",
     AppetiteLevel: "organisation",

@@ -81,6 +81,12 @@ class Membership(models.Model):
         default=False,
         help_text="A coordinator who edits only the registers granted to them, not every register.",
     )
+    sensitive_access = models.BooleanField(
+        "cleared for OFFICIAL-SENSITIVE",
+        default=False,
+        help_text="Viewers and panel members see OFFICIAL-SENSITIVE detail only when cleared; "
+        "admins, coordinators and a risk's owner and manager always do.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()

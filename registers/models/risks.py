@@ -154,6 +154,14 @@ class Risk(models.Model):
     illustrative = models.BooleanField(
         default=False, help_text="Demo content written for a source that publishes no risks."
     )
+    origin_register = models.ForeignKey(
+        Register,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalated_risks",
+        help_text="The register the risk was escalated or de-escalated from, when it moved.",
+    )
     version = models.PositiveIntegerField(default=1, help_text="For optimistic locking.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -339,3 +347,84 @@ class RiskLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_risk.ref} ↔ {self.to_risk.ref}"
+
+
+class EscalationDirection(models.TextChoices):
+    UP = "up", "Escalation"
+    DOWN = "down", "De-escalation"
+
+
+class EscalationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Escalation(models.Model):
+    """A request to move a risk up to the parent register (or down to a child register), and
+    the receiving register's decision. The risk stays where it is until the request is accepted."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="escalations"
+    )
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="escalations")
+    direction = models.CharField(max_length=4, choices=EscalationDirection.choices)
+    from_register = models.ForeignKey(
+        Register, on_delete=models.PROTECT, related_name="escalations_out"
+    )
+    to_register = models.ForeignKey(
+        Register, on_delete=models.PROTECT, related_name="escalations_in"
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=EscalationStatus.choices, default=EscalationStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    new_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Owner chosen by the receiving register on acceptance.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(direction__in=EscalationDirection.values),
+                name="escalation_direction_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EscalationStatus.values), name="escalation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_register=models.F("to_register")),
+                name="escalation_moves_somewhere",
+            ),
+            models.UniqueConstraint(
+                fields=["risk"],
+                condition=Q(status="pending"),
+                name="escalation_one_pending_per_risk",
+            ),
+        ]
+        indexes = [models.Index(fields=["to_register", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} of {self.risk.ref} to {self.to_register}"
