@@ -1,0 +1,192 @@
+"""Heat maps and band counts: one aggregate query per position, rendered by one shared partial."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    QuerySet,
+)
+
+from scoring.definition import Level, SchemeDefinition
+from scoring.engine import Rating, grid
+
+from ..models import (
+    Horizon,
+    Organisation,
+    Risk,
+)
+from .register_list import HORIZON_NONE, POSITION_LABELS
+from .rows import OPEN_STATUSES
+
+# --- heat maps ---------------------------------------------------------------------------------
+
+
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+_INK = _luminance("#0b0c0c")
+
+
+def text_on(colour: str) -> str:
+    """rr-on-dark (white text) or rr-on-light (near-black), whichever contrasts more."""
+    background = _luminance(colour)
+    on_white = 1.05 / (background + 0.05)
+    on_ink = (background + 0.05) / (_INK + 0.05)
+    return "rr-on-dark" if on_white > on_ink else "rr-on-light"
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    likelihood: Level
+    impact: Level
+    rating: Rating
+    count: int
+
+    @property
+    def text_class(self) -> str:
+        return text_on(self.rating.colour)
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    likelihood: Level
+    cells: list[HeatCell]
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    """A scheme's grid with a count of risks per cell, ready for the heat-map partial (pages and
+    PDFs). ``left_out`` counts risks rated on levels this grid does not have (another scheme or
+    version); ``not_rated`` those with no rating for the position."""
+
+    key: str  # unique on a page: table ids and header ids derive from it
+    title: str
+    position: str
+    horizon: str
+    rows: list[HeatRow]
+    impacts: tuple[Level, ...]
+    counted: int
+    left_out: int
+    not_rated: int
+
+
+def heat_map(
+    scheme: SchemeDefinition,
+    counts: dict[tuple[int | None, int | None], int],
+    *,
+    position: str = "current",
+    title: str = "",
+    key: str = "",
+    horizon: str = "",
+) -> HeatMap:
+    """Pure: place counts keyed by (likelihood value, impact value) on the scheme's grid."""
+    cells = grid(scheme)
+    fits = {(cell.likelihood.value, cell.impact.value) for row in cells for cell in row}
+    rows = [
+        HeatRow(
+            likelihood=row[0].likelihood,
+            cells=[
+                HeatCell(
+                    likelihood=cell.likelihood,
+                    impact=cell.impact,
+                    rating=cell.rating,
+                    count=counts.get((cell.likelihood.value, cell.impact.value), 0),
+                )
+                for cell in row
+            ],
+        )
+        for row in cells
+    ]
+    not_rated = sum(n for (likelihood, _), n in counts.items() if likelihood is None)
+    counted = sum(n for pair, n in counts.items() if pair in fits)
+    return HeatMap(
+        key=key or f"heatmap-{position}{'-' + horizon if horizon else ''}",
+        title=title or f"{POSITION_LABELS.get(position, position)} position",
+        position=position,
+        horizon=horizon,
+        rows=rows,
+        impacts=scheme.impact,
+        counted=counted,
+        left_out=sum(counts.values()) - counted - not_rated,
+        not_rated=not_rated,
+    )
+
+
+def _open_risks(organisation: Organisation) -> QuerySet[Risk]:
+    return Risk.objects.filter(organisation=organisation, status__in=OPEN_STATUSES)
+
+
+def organisation_heat_maps(
+    *, organisation: Organisation, scheme: SchemeDefinition
+) -> tuple[list[HeatMap], list[HeatMap]]:
+    """Heat maps of the open risks of every register: (current, inherent, target), and the
+    current position per horizon where the organisation uses horizons (the Met). One aggregate
+    query per position."""
+    maps, by_horizon = [], []
+    for position in POSITION_LABELS:
+        likelihood, impact = f"{position}_likelihood", f"{position}_impact"
+        fields = [likelihood, impact] + (["horizon"] if position == "current" else [])
+        totals: dict = {}
+        horizons: dict[str, dict] = {}
+        for row in _open_risks(organisation).values(*fields).annotate(n=Count("id")).order_by():
+            pair = (row[likelihood], row[impact])
+            totals[pair] = totals.get(pair, 0) + row["n"]
+            if position == "current":
+                cells = horizons.setdefault(row["horizon"], {})
+                cells[pair] = cells.get(pair, 0) + row["n"]
+        maps.append(heat_map(scheme, totals, position=position))
+        if position == "current" and any(horizons):
+            labels = dict(Horizon.choices)
+            for horizon in (Horizon.SHORT, Horizon.LONG, Horizon.NONE):
+                if horizon in horizons:
+                    by_horizon.append(
+                        heat_map(
+                            scheme,
+                            horizons[horizon],
+                            position="current",
+                            horizon=horizon or HORIZON_NONE,
+                            title=f"Current position, {labels[horizon].lower()} risks"
+                            if horizon
+                            else "Current position, risks with no horizon",
+                        )
+                    )
+    return maps, by_horizon
+
+
+@dataclass(frozen=True)
+class BandCount:
+    name: str
+    colour: str | None
+    count: int
+
+
+def band_counts(*, organisation: Organisation, scheme: SchemeDefinition) -> list[BandCount]:
+    """Open risks per band of the current rating, highest band first; bands of other schemes
+    follow, then the risks not rated."""
+    counts = dict(
+        _open_risks(organisation)
+        .values_list("current_band")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("current_band", "n")
+    )
+    result = [
+        BandCount(band.name, band.colour, counts.pop(band.name, 0))
+        for band in reversed(scheme.bands)
+    ]
+    not_rated = counts.pop("", 0)
+    result += [BandCount(name, None, n) for name, n in sorted(counts.items())]
+    if not_rated:
+        result.append(BandCount("", None, not_rated))
+    return result
+
+
+# --- the dashboard -----------------------------------------------------------------------------

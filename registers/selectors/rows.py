@@ -1,0 +1,176 @@
+"""Risk rows for lists: the rating of each position and the appetite state, with no query per row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Length
+
+from appetite.models import AppetiteStatement
+from appetite.rules import AppetiteState
+from appetite.selectors import AppetiteLookup, appetite_lookup
+from scoring.engine import Rating, rate
+
+from ..models import (
+    Organisation,
+    Register,
+    Risk,
+    RiskStatus,
+)
+
+CLOSED_LAST = Case(
+    When(status=RiskStatus.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField()
+)
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    risk: Risk
+    current: Rating | None
+    target: Rating | None
+    inherent: Rating | None
+    appetite: AppetiteState
+
+
+def _rating(risk: Risk, position: str) -> Rating | None:
+    likelihood = getattr(risk, f"{position}_likelihood")
+    if likelihood is None or risk.scheme_version is None:
+        return None
+    return rate(risk.scheme_version.parsed, likelihood, getattr(risk, f"{position}_impact"))
+
+
+def risk_row(risk: Risk, lookup: AppetiteLookup) -> RiskRow:
+    return RiskRow(
+        risk=risk,
+        current=_rating(risk, "current"),
+        target=_rating(risk, "target"),
+        inherent=_rating(risk, "inherent"),
+        appetite=lookup.state(category_id=risk.category_id, score=risk.current_score)
+        if risk.status != RiskStatus.CLOSED
+        else AppetiteState.NOT_SET,
+    )
+
+
+def risk_rows(risks, *, organisation: Organisation) -> list[RiskRow]:
+    lookup = appetite_lookup(organisation=organisation)
+    return [risk_row(risk, lookup) for risk in risks]
+
+
+def register_risks(*, register: Register) -> QuerySet[Risk]:
+    return (
+        Risk.objects.filter(register=register)
+        .select_related("owner", "category", "scheme_version")
+        # Closed last, highest current score first, then refs in natural order (2 before 10).
+        .order_by(CLOSED_LAST, F("current_score").desc(nulls_last=True), Length("ref"), "ref")
+    )
+
+
+def registers_with_counts(*, organisation: Organisation) -> QuerySet[Register]:
+    return (
+        Register.objects.filter(organisation=organisation)
+        .select_related("parent")
+        .annotate(
+            open_risks=Count("risks", filter=~Q(risks__status=RiskStatus.CLOSED)),
+            closed_risks=Count("risks", filter=Q(risks__status=RiskStatus.CLOSED)),
+        )
+        .order_by("parent_id", "name")
+    )
+
+
+def register_tree(registers) -> list[tuple[Register, int]]:
+    """Registers in hierarchy order with their depth (corporate first, children indented)."""
+    by_parent: dict[int | None, list[Register]] = {}
+    for register in registers:
+        by_parent.setdefault(register.parent_id, []).append(register)
+    ordered: list[tuple[Register, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for register in sorted(by_parent.get(parent_id, []), key=lambda r: r.name):
+            ordered.append((register, depth))
+            walk(register.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+# --- appetite in the database ------------------------------------------------------------------
+
+OPEN_STATUSES = (RiskStatus.OPEN, RiskStatus.ESCALATED)
+APPETITE_RANKS = {
+    0: AppetiteState.NOT_SET,
+    1: AppetiteState.WITHIN,
+    2: AppetiteState.WARNING,
+    3: AppetiteState.BREACH,
+}
+_RANK_OF = {state: rank for rank, state in APPETITE_RANKS.items()}
+
+
+def with_appetite(risks: QuerySet[Risk], *, organisation: Organisation) -> QuerySet[Risk]:
+    """Annotate ``appetite_tolerance``, ``appetite_warning`` and ``appetite_rank`` (0 no threshold,
+    1 within, 2 at warning, 3 breach: the same rule as appetite.rules, so lists can filter and sort
+    by appetite in the database).
+
+    The thresholds are CASE expressions over the category, built from the organisation's few
+    statements (one small query): a category's statement, else the organisation's default. That is
+    what a per-row Subquery on AppetiteStatement would give, without running correlated subqueries
+    on every row of a 10,000-risk register (the rank refers to each threshold more than once).
+    """
+    statements = list(
+        AppetiteStatement.objects.filter(organisation=organisation).values_list(
+            "category_id", "tolerance", "warning"
+        )
+    )
+    default = next((s for s in statements if s[0] is None), (None, None, None))
+
+    def threshold(index: int):
+        fallback = Value(default[index], output_field=IntegerField())
+        whens = [
+            When(
+                category_id=statement[0], then=Value(statement[index], output_field=IntegerField())
+            )
+            for statement in statements
+            if statement[0] is not None
+        ]
+        return Case(*whens, default=fallback, output_field=IntegerField()) if whens else fallback
+
+    return risks.annotate(appetite_tolerance=threshold(1), appetite_warning=threshold(2)).annotate(
+        appetite_rank=Case(
+            When(status=RiskStatus.CLOSED, then=Value(0)),
+            When(Q(current_score__isnull=True) | Q(appetite_tolerance__isnull=True), then=Value(0)),
+            When(current_score__gt=F("appetite_tolerance"), then=Value(3)),
+            When(
+                appetite_warning__isnull=False,
+                current_score__gt=F("appetite_warning"),
+                then=Value(2),
+            ),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def annotated_rows(risks) -> list[RiskRow]:
+    """Rows for risks annotated by ``with_appetite``: no appetite query of their own."""
+    return [
+        RiskRow(
+            risk=risk,
+            current=_rating(risk, "current"),
+            target=_rating(risk, "target"),
+            inherent=_rating(risk, "inherent"),
+            appetite=APPETITE_RANKS[risk.appetite_rank],
+        )
+        for risk in risks
+    ]
+
+
+# --- the register page: filter, search, sort ---------------------------------------------------
