@@ -1,8 +1,9 @@
-from .views import browse, editing, members, work
+from .views import browse, editing, members, treatments, work
 
 urlpatterns = [
     *browse.urlpatterns,
     *editing.urlpatterns,
+    *treatments.urlpatterns,
     *members.urlpatterns,
     *work.urlpatterns,
 ]

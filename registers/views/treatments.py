@@ -1,0 +1,347 @@
+"""Controls and mitigating actions on the risk page, added and edited in place (htmx) or by plain
+forms that redirect back (JavaScript off)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import permissions
+from ..forms import (
+    ActionForm,
+    ActionProgressForm,
+    ControlForm,
+)
+from ..models import ActionStatus
+from ..services.risks import (
+    action_add,
+    control_add,
+)
+from ..services.treatments import (
+    ACTION_OWNER_FIELDS,
+    action_remove,
+    action_to_control,
+    action_update,
+    control_remove,
+    control_update,
+)
+from .risk_common import (
+    GET_POST,
+    RISK,
+    action_flags,
+    actions_context,
+    allow,
+    controls_context,
+    fetch_risk,
+    is_htmx,
+    render_risk_page,
+    risk_url,
+)
+
+# --- controls ---------------------------------------------------------------------------------
+
+
+def _control(request, org: str, ref: str, pk: int):
+    access, risk = fetch_risk(request, org, ref)
+    control = permissions.control_for_user(user=request.user, risk=risk, pk=pk)
+    control.risk = risk
+    return access, risk, control
+
+
+def _control_row(request, access, risk, control) -> HttpResponse:
+    return render(
+        request,
+        "registers/partials/control_row.html",
+        {
+            "organisation": access.organisation,
+            "risk": risk,
+            "control": control,
+            "can_edit": access.can_edit_risk(risk),
+        },
+    )
+
+
+def _controls_section(request, access, risk, **state) -> HttpResponse:
+    return render(
+        request,
+        "registers/partials/control_section.html",
+        controls_context(access, risk, **state),
+    )
+
+
+@login_required
+@GET_POST
+def control_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
+    access, risk = fetch_risk(request, org, ref)
+    allow(access.can_edit_risk(risk), "add controls to this risk")
+    if request.method == "GET":
+        return redirect(risk_url(risk, "add-control"))
+    form = ControlForm(request.POST, organisation=access.organisation, auto_id="new-control-%s")
+    if form.is_valid():
+        try:
+            control = control_add(risk=risk, position=risk.controls.count(), **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            if is_htmx(request):
+                return _controls_section(request, access, risk, controls_message="Control added.")
+            messages.success(request, "Control added.")
+            return redirect(risk_url(risk, f"control-{control.pk}"))
+    if is_htmx(request):
+        return _controls_section(request, access, risk, control_form=form)
+    return render_risk_page(request, access, risk, control_form=form)
+
+
+@login_required
+@require_GET
+def control_detail(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    access, risk, control = _control(request, org, ref, pk)
+    if is_htmx(request):
+        return _control_row(request, access, risk, control)
+    return redirect(risk_url(risk, f"control-{control.pk}"))
+
+
+def _control_page(request, access, risk, control) -> HttpResponse:
+    controls = [control if c.pk == control.pk else c for c in risk.controls.select_related("owner")]
+    return render_risk_page(request, access, risk, controls=controls)
+
+
+@login_required
+@GET_POST
+def control_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    access, risk, control = _control(request, org, ref, pk)
+    allow(access.can_update_control(control), "change this control")
+    kwargs = {
+        "organisation": access.organisation,
+        "keep": [control.owner_id],
+        "auto_id": f"control-{control.pk}-%s",
+    }
+    if request.method == "GET":
+        control.edit_form = ControlForm(
+            initial={
+                "description": control.description,
+                "owner": control.owner_id,
+                "effectiveness": control.effectiveness,
+                "assurance": control.assurance,
+            },
+            **kwargs,
+        )
+    else:
+        form = ControlForm(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                control = control_update(control=control, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                if is_htmx(request):
+                    return _control_row(request, access, risk, control)
+                messages.success(request, "Control saved.")
+                return redirect(risk_url(risk, f"control-{control.pk}"))
+        control.edit_form = form
+    if is_htmx(request):
+        return _control_row(request, access, risk, control)
+    return _control_page(request, access, risk, control)
+
+
+@login_required
+@GET_POST
+def control_remove_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    access, risk, control = _control(request, org, ref, pk)
+    allow(access.can_update_control(control), "remove this control")
+    if request.method == "POST":
+        control_remove(control=control, reason="removed")
+        if is_htmx(request):
+            return _controls_section(request, access, risk, controls_message="Control removed.")
+        messages.success(request, "Control removed.")
+        return redirect(risk_url(risk, "controls"))
+    control.removing = True
+    if is_htmx(request):
+        return _control_row(request, access, risk, control)
+    return _control_page(request, access, risk, control)
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+def _action(request, org: str, ref: str, pk: int):
+    access, risk = fetch_risk(request, org, ref)
+    action = permissions.action_for_user(user=request.user, risk=risk, pk=pk)
+    action.risk = risk
+    return access, risk, action
+
+
+def _action_row(request, access, risk, action) -> HttpResponse:
+    can_edit = access.can_edit_risk(risk)
+    action_flags(access, [action], can_edit)
+    return render(
+        request,
+        "registers/partials/action_row.html",
+        {
+            "organisation": access.organisation,
+            "risk": risk,
+            "action": action,
+            "can_edit": can_edit,
+            "any_action_updatable": True,
+        },
+    )
+
+
+def _actions_section(request, access, risk, **state) -> HttpResponse:
+    return render(
+        request,
+        "registers/partials/action_section.html",
+        actions_context(access, risk, **state),
+    )
+
+
+def _action_page(request, access, risk, action) -> HttpResponse:
+    actions = [action if a.pk == action.pk else a for a in risk.actions.select_related("owner")]
+    return render_risk_page(request, access, risk, actions=actions)
+
+
+@login_required
+@GET_POST
+def action_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
+    access, risk = fetch_risk(request, org, ref)
+    allow(access.can_edit_risk(risk), "add actions to this risk")
+    if request.method == "GET":
+        return redirect(risk_url(risk, "add-action"))
+    form = ActionForm(request.POST, organisation=access.organisation, auto_id="new-action-%s")
+    if form.is_valid():
+        try:
+            action = action_add(risk=risk, position=risk.actions.count(), **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            if is_htmx(request):
+                return _actions_section(request, access, risk, actions_message="Action added.")
+            messages.success(request, "Action added.")
+            return redirect(risk_url(risk, f"action-{action.pk}"))
+    if is_htmx(request):
+        return _actions_section(request, access, risk, action_form=form)
+    return render_risk_page(request, access, risk, action_form=form)
+
+
+@login_required
+@require_GET
+def action_detail(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    access, risk, action = _action(request, org, ref, pk)
+    if is_htmx(request):
+        return _action_row(request, access, risk, action)
+    return redirect(risk_url(risk, f"action-{action.pk}"))
+
+
+@login_required
+@GET_POST
+def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    """Risk editors change every field; an action's owner only its status and progress."""
+    access, risk, action = _action(request, org, ref, pk)
+    allow(access.can_update_action(action), "update this action")
+    full = access.can_edit_risk(risk)
+    form_class = ActionForm if full else ActionProgressForm
+    kwargs = {
+        "organisation": access.organisation,
+        "keep": [action.owner_id],
+        "auto_id": f"action-{action.pk}-%s",
+    }
+    if request.method == "GET":
+        initial = {
+            name: getattr(action, name)
+            for name in ("description", "due_date", "status", "priority", "difficulty")
+        }
+        initial |= {"owner": action.owner_id, "progress_note": action.progress_note}
+        action.edit_form = form_class(initial=initial, **kwargs)
+    else:
+        form = form_class(request.POST, **kwargs)
+        if form.is_valid():
+            fields = form.cleaned_data
+            if not full:
+                fields = {k: v for k, v in fields.items() if k in ACTION_OWNER_FIELDS}
+            try:
+                reason = "edited" if full else "progress updated"
+                action = action_update(action=action, reason=reason, **fields)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                if is_htmx(request):
+                    return _action_row(request, access, risk, action)
+                messages.success(request, "Action saved.")
+                return redirect(risk_url(risk, f"action-{action.pk}"))
+        action.edit_form = form
+    if is_htmx(request):
+        return _action_row(request, access, risk, action)
+    return _action_page(request, access, risk, action)
+
+
+@login_required
+@require_POST
+def action_complete(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    access, risk, action = _action(request, org, ref, pk)
+    allow(access.can_update_action(action), "update this action")
+    if action.status != ActionStatus.COMPLETED:
+        action = action_update(action=action, status=ActionStatus.COMPLETED, reason="completed")
+    if is_htmx(request):
+        return _action_row(request, access, risk, action)
+    messages.success(request, "Action marked completed.")
+    return redirect(risk_url(risk, f"action-{action.pk}"))
+
+
+@login_required
+@require_POST
+def action_make_control(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    access, risk, action = _action(request, org, ref, pk)
+    allow(access.can_edit_risk(risk), "turn actions into controls on this risk")
+    try:
+        control = action_to_control(action=action)
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        if is_htmx(request):
+            return _actions_section(request, access, risk, actions_message=message)
+        messages.error(request, message[:1].upper() + message[1:] + ".")
+        return redirect(risk_url(risk, f"action-{action.pk}"))
+    if is_htmx(request):
+        return render(
+            request,
+            "registers/partials/risk_treatments.html",
+            controls_context(access, risk, controls_message="Action moved to the controls.")
+            | actions_context(access, risk),
+        )
+    messages.success(request, "The completed action is now a control.")
+    return redirect(risk_url(risk, f"control-{control.pk}"))
+
+
+@login_required
+@GET_POST
+def action_remove_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    access, risk, action = _action(request, org, ref, pk)
+    allow(access.can_edit_risk(risk), "remove actions from this risk")
+    if request.method == "POST":
+        action_remove(action=action, reason="removed")
+        if is_htmx(request):
+            return _actions_section(request, access, risk, actions_message="Action removed.")
+        messages.success(request, "Action removed.")
+        return redirect(risk_url(risk, "actions"))
+    action.removing = True
+    if is_htmx(request):
+        return _action_row(request, access, risk, action)
+    return _action_page(request, access, risk, action)
+
+
+urlpatterns = [
+    path(f"{RISK}controls/add/", control_add_view, name="control_add"),
+    path(f"{RISK}controls/<int:pk>/", control_detail, name="control"),
+    path(f"{RISK}controls/<int:pk>/edit/", control_edit, name="control_edit"),
+    path(f"{RISK}controls/<int:pk>/remove/", control_remove_view, name="control_remove"),
+    path(f"{RISK}actions/add/", action_add_view, name="action_add"),
+    path(f"{RISK}actions/<int:pk>/", action_detail, name="action"),
+    path(f"{RISK}actions/<int:pk>/edit/", action_edit, name="action_edit"),
+    path(f"{RISK}actions/<int:pk>/complete/", action_complete, name="action_complete"),
+    path(f"{RISK}actions/<int:pk>/make-control/", action_make_control, name="action_to_control"),
+    path(f"{RISK}actions/<int:pk>/remove/", action_remove_view, name="action_remove"),
+]
