@@ -1,10 +1,28 @@
+"""Writes to an organisation's appetite: levels and statements. Every change is kept by
+django-simple-history with who made it and the reason given (``history_change_reason``).
+
+Thresholds are scores on the organisation's default scoring scheme, so a tolerance above the
+highest score that scheme can give (nothing could ever breach it) is refused, as is a statement
+whose tolerance falls outside the score range of the appetite level it names (Aberdeen's Table 4:
+a Moderate appetite tolerates 13 to 19)."""
+
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast, Concat
+
+from scoring.engine import max_score
+from scoring.selectors import default_scheme
 
 from .models import AppetiteLevel, AppetiteStatement
 from .presets import APPETITE_PRESETS
+
+# simple-history keeps the reason in a CharField(max_length=100).
+REASON_MAX_LENGTH = 100
 
 
 @transaction.atomic
@@ -30,6 +48,84 @@ def appetite_levels_install(*, organisation, preset: str = "orange_book") -> lis
     return result
 
 
+@dataclass(frozen=True)
+class ScoreScale:
+    """The scores thresholds are written in: 1 to ``maximum`` on the default scheme."""
+
+    scheme_name: str
+    maximum: int
+    bands: tuple  # scoring.definition.Band, lowest first
+    method: str
+
+    @property
+    def band_ranges(self) -> list[tuple[str, int, int]]:
+        """(band, lowest score, highest score): a matrix scheme's score is its band's position."""
+        if self.method == "product":
+            return [(band.name, band.min, band.max) for band in self.bands]
+        return [(band.name, band.position, band.position) for band in self.bands]
+
+
+def score_scale(*, organisation) -> ScoreScale | None:
+    scheme = default_scheme(organisation=organisation)
+    if scheme is None or scheme.current_version is None:
+        return None
+    definition = scheme.current_version.parsed
+    return ScoreScale(
+        scheme_name=scheme.name,
+        maximum=max_score(definition),
+        bands=tuple(definition.bands),
+        method=definition.method,
+    )
+
+
+def _reason(reason: str, default: str) -> str:
+    reason = " ".join((reason or "").split()) or default
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": f"keep the reason to {REASON_MAX_LENGTH} characters (it has {len(reason)})"}
+        )
+    return reason
+
+
+def _range_text(level: AppetiteLevel) -> str:
+    return f"{level.min_score} to {level.max_score}"
+
+
+def threshold_problems(
+    *, organisation, level: AppetiteLevel | None, tolerance: int, warning: int | None
+) -> dict[str, list[str]]:
+    """What is wrong with these thresholds, by field ({} when nothing): forms ask before they
+    call ``appetite_statement_set``, which refuses the same things."""
+    errors: dict[str, list[str]] = {}
+    if tolerance < 1:
+        errors.setdefault("tolerance", []).append("the tolerance threshold must be 1 or more")
+    scale = score_scale(organisation=organisation)
+    if scale is not None and tolerance > scale.maximum:
+        errors.setdefault("tolerance", []).append(
+            f"the tolerance threshold ({tolerance}) is above the highest score on "
+            f"{scale.scheme_name} ({scale.maximum}): no risk could ever breach it"
+        )
+    if warning is not None:
+        if warning < 1:
+            errors.setdefault("warning", []).append("the warning threshold must be 1 or more")
+        elif warning >= tolerance:
+            errors.setdefault("warning", []).append(
+                f"the warning threshold ({warning}) must be below the tolerance ({tolerance})"
+            )
+    if (
+        level is not None
+        and level.min_score is not None
+        and level.max_score is not None
+        and not level.min_score <= tolerance <= level.max_score
+    ):
+        errors.setdefault("tolerance", []).append(
+            f"the tolerance threshold ({tolerance}) is outside the {level.name} appetite level's "
+            f"range ({_range_text(level)}): choose a level whose range includes it, or change "
+            "the tolerance"
+        )
+    return errors
+
+
 @transaction.atomic
 def appetite_statement_set(
     *,
@@ -41,23 +137,209 @@ def appetite_statement_set(
     rationale: str = "",
     reason: str = "",
 ) -> AppetiteStatement:
-    """Set the appetite for a category (None: the organisation-wide default)."""
+    """Set the appetite for a category (None: the organisation-wide default), adding the
+    statement or changing it."""
     if category is not None and category.organisation_id != organisation.id:
         raise ValidationError("the category belongs to another organisation")
     if level is not None and level.organisation_id != organisation.id:
         raise ValidationError("the appetite level belongs to another organisation")
-    statement = AppetiteStatement.objects.filter(
-        organisation=organisation, category=category
-    ).first() or AppetiteStatement(organisation=organisation, category=category)
+    errors = threshold_problems(
+        organisation=organisation, level=level, tolerance=tolerance, warning=warning
+    )
+    if errors:
+        raise ValidationError(errors)
+    statement = (
+        AppetiteStatement.objects.select_for_update()
+        .filter(organisation=organisation, category=category)
+        .order_by()  # the default ordering joins the category, which FOR UPDATE refuses
+        .first()
+    )
+    if statement is None:
+        statement = AppetiteStatement(organisation=organisation, category=category)
+    elif (statement.level_id, statement.tolerance, statement.warning, statement.rationale) == (
+        level.id if level is not None else None,
+        tolerance,
+        warning,
+        rationale,
+    ):
+        return statement  # nothing to change: no history record saying nothing changed
     statement.level, statement.tolerance = level, tolerance
     statement.warning, statement.rationale = warning, rationale
-    if warning is not None and warning >= tolerance:
-        raise ValidationError(
-            {
-                "warning": f"the warning threshold ({warning}) must be below the tolerance ({tolerance})"
-            }
-        )
     statement.full_clean(validate_constraints=False)
-    statement._change_reason = reason or "appetite set"
+    statement._change_reason = _reason(reason, "appetite set")
     statement.save()
     return statement
+
+
+@transaction.atomic
+def appetite_statement_remove(*, statement: AppetiteStatement, reason: str) -> None:
+    """Remove a statement: its category falls back to the organisation-wide default (or, for the
+    default itself, categories without a statement of their own have no threshold)."""
+    statement._change_reason = _reason(reason, "removed")
+    statement.delete()
+
+
+@dataclass
+class LevelSpec:
+    """One row of the levels form: an existing level (``id``) or a new one (``id`` None)."""
+
+    name: str
+    description: str = ""
+    min_score: int | None = None
+    max_score: int | None = None
+    id: int | None = None
+    remove: bool = False
+
+
+def _level_problems(specs: list[LevelSpec], scale: ScoreScale | None) -> dict[str, list[str]]:
+    """Problems keyed "<row index>.<field>" (or "__all__"), so a form can put each beside the
+    row and field it belongs to."""
+    errors: dict[str, list[str]] = {}
+
+    def add(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    kept = [(index, spec) for index, spec in enumerate(specs) if not spec.remove]
+    if not kept:
+        add("__all__", "keep at least one appetite level")
+    seen: dict[str, int] = {}
+    for index, spec in kept:
+        name = spec.name.strip()
+        if not name:
+            add(f"{index}.name", "enter the level's name")
+        elif name.lower() in seen:
+            add(f"{index}.name", f"another level is already called {name}")
+        else:
+            seen[name.lower()] = index
+        low, high = spec.min_score, spec.max_score
+        if (low is None) != (high is None):
+            field = "max_score" if high is None else "min_score"
+            add(f"{index}.{field}", "give both the lowest and the highest score, or neither")
+            continue
+        if low is None:
+            continue
+        if low < 1:
+            add(f"{index}.min_score", "the lowest score must be 1 or more")
+        if low > high:
+            add(f"{index}.max_score", f"the highest score ({high}) is below the lowest ({low})")
+        if scale is not None and high > scale.maximum:
+            add(
+                f"{index}.max_score",
+                f"the highest score ({high}) is above the highest score on {scale.scheme_name} "
+                f"({scale.maximum})",
+            )
+    ranged = [
+        (index, spec)
+        for index, spec in kept
+        if spec.min_score is not None
+        and spec.max_score is not None
+        and spec.min_score <= spec.max_score
+    ]
+    for (i, first), (j, second) in zip(ranged, ranged[1:], strict=False):
+        # Levels are in order of rising appetite, so their ranges must rise too, without overlap.
+        name_a, name_b = first.name.strip() or f"level {i + 1}", second.name.strip()
+        if second.min_score <= first.max_score:
+            if second.max_score < first.min_score:
+                add(
+                    f"{j}.min_score",
+                    f"{name_b or f'level {j + 1}'} ({second.min_score} to {second.max_score}) "
+                    f"comes after {name_a} ({first.min_score} to {first.max_score}) but has lower "
+                    "scores: levels go from least to most appetite, so put them in that order",
+                )
+            else:
+                add(
+                    f"{j}.min_score",
+                    f"the range {second.min_score} to {second.max_score} overlaps {name_a}'s "
+                    f"({first.min_score} to {first.max_score}): start it above "
+                    f"{first.max_score}",
+                )
+    return errors
+
+
+@transaction.atomic
+def appetite_levels_save(
+    *, organisation, levels: list[LevelSpec], reason: str
+) -> list[AppetiteLevel]:
+    """Save the organisation's appetite levels in the order given (first = least appetite):
+    change, add and remove levels in one go. Score ranges must be ordered (lowest <= highest),
+    must not overlap, and must rise with the order; a level that a statement names cannot be
+    removed, and a statement's tolerance must stay inside its level's range."""
+    reason = _reason(reason, "appetite levels changed")
+    existing = {
+        level.id: level
+        for level in AppetiteLevel.objects.select_for_update()
+        .filter(organisation=organisation)
+        .order_by("position")
+    }
+    errors = _level_problems(levels, score_scale(organisation=organisation))
+    if any(spec.id is not None and spec.id not in existing for spec in levels):
+        errors.setdefault("__all__", []).append(
+            "a level was removed by someone else meanwhile: reload the page"
+        )
+    if set(existing) - {spec.id for spec in levels if spec.id is not None}:
+        errors.setdefault("__all__", []).append(
+            "a level was added by someone else meanwhile: reload the page"
+        )
+    statements = list(
+        AppetiteStatement.objects.filter(organisation=organisation).select_related("category")
+    )
+    for index, spec in enumerate(levels):
+        if spec.id is None:
+            continue
+        using = [s for s in statements if s.level_id == spec.id]
+        if spec.remove and using:
+            errors.setdefault(f"{index}.remove", []).append(
+                f"{existing[spec.id].name} is the level of the appetite statement for "
+                f"{_statement_subject(using[0])}: choose another level there first"
+            )
+        elif spec.min_score is not None and spec.max_score is not None:
+            for statement in using:
+                if not spec.min_score <= statement.tolerance <= spec.max_score:
+                    errors.setdefault(f"{index}.min_score", []).append(
+                        f"the appetite statement for {_statement_subject(statement)} has this "
+                        f"level with tolerance {statement.tolerance}, outside "
+                        f"{spec.min_score} to {spec.max_score}: change that statement first"
+                    )
+    if errors:
+        raise ValidationError(errors)
+
+    kept = [spec for spec in levels if not spec.remove]
+    removed = [existing[spec.id] for spec in levels if spec.remove and spec.id is not None]
+    for level in removed:
+        level._change_reason = reason
+        level.delete()
+    # Positions and names are unique per organisation and levels may swap them: move the kept
+    # ones out of the way first, without history (the saves below record each real change).
+    kept_ids = [spec.id for spec in kept if spec.id is not None]
+    AppetiteLevel.objects.filter(pk__in=kept_ids).update(
+        position=F("position") + 10_000, name=Concat(Value("~"), Cast("id", CharField()))
+    )
+    saved = []
+    for position, spec in enumerate(kept, start=1):
+        level = existing.get(spec.id) if spec.id is not None else None
+        if level is None:
+            level, before = AppetiteLevel(organisation=organisation), None
+        else:
+            before = (
+                level.position,
+                level.name,
+                level.description,
+                level.min_score,
+                level.max_score,
+            )
+        level.position = position
+        level.name, level.description = spec.name.strip(), spec.description.strip()
+        level.min_score, level.max_score = spec.min_score, spec.max_score
+        level.full_clean(validate_unique=False, validate_constraints=False)
+        after = (level.position, level.name, level.description, level.min_score, level.max_score)
+        if before == after:
+            level.save_without_historical_record()
+        else:
+            level._change_reason = reason
+            level.save()
+        saved.append(level)
+    return saved
+
+
+def _statement_subject(statement: AppetiteStatement) -> str:
+    return statement.category.name if statement.category_id else "all categories (the default)"

@@ -249,6 +249,52 @@ class RegisterGrantsForm(forms.Form):
         return granted, revoked
 
 
+class SensitiveAccessForm(forms.Form):
+    """Whether a viewer, panel member or risk owner is cleared for OFFICIAL-SENSITIVE detail
+    (admins, coordinators and a risk's own owner and manager always see it)."""
+
+    sensitive_access = forms.BooleanField(
+        label="Cleared for OFFICIAL-SENSITIVE",
+        required=False,
+        help_text="They see the description, consequence, controls, actions and history of "
+        "risks marked OFFICIAL-SENSITIVE, and get them in exports. Without it they see only "
+        "the reference, title, register, owner and rating (a risk owner still sees everything "
+        "about the risks they own or manage).",
+    )
+    error_anchor = "id_sensitive_access"
+    # Admins and coordinators always see OFFICIAL-SENSITIVE detail; everyone else is cleared.
+    ROLES = (Role.VIEWER, Role.PANEL, Role.OWNER)
+
+    def __init__(self, *args, membership: Membership, **kwargs):
+        kwargs.setdefault("initial", {"sensitive_access": membership.sensitive_access})
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+
+    def clean(self):
+        if self.membership.role not in self.ROLES:
+            raise ValidationError(
+                "Admins and risk coordinators always see OFFICIAL-SENSITIVE detail: only "
+                "viewers, audit panel members and risk owners are cleared one by one"
+            )
+        return super().clean()
+
+    @transaction.atomic
+    def save(self) -> bool:
+        """Store the clearance; True if it changed. (A write of one flag, kept in the
+        membership's history; it belongs with the membership services.)"""
+        membership = Membership.objects.select_for_update().get(pk=self.membership.pk)
+        cleared = self.cleaned_data["sensitive_access"]
+        if membership.sensitive_access == cleared:
+            return False
+        membership.sensitive_access = cleared
+        membership._change_reason = (
+            "cleared for OFFICIAL-SENSITIVE" if cleared else "OFFICIAL-SENSITIVE clearance removed"
+        )
+        membership.save(update_fields=["sensitive_access"])
+        self.membership.sensitive_access = cleared
+        return True
+
+
 def _revoke_all(membership: Membership) -> None:
     for register in permissions.registers_granted(
         user=membership.user, organisation=membership.organisation

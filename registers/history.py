@@ -3,13 +3,16 @@
 Built from django-simple-history records of the risk (with its objectives and working leads), of
 its controls and actions (removed ones included) and from its reviews. Every value is shown in the
 users' words: ratings through the scoring engine ("Current rating: 12 (Medium) → 8 (Medium)"),
-choices by their labels, people, categories and registers by name. Names are fetched in bulk, so
-the cost is a fixed number of queries however long the history is.
+choices by their labels, people, categories and registers by name. Escalation steps (requested,
+accepted, declined, withdrawn) and link changes are entries of their own, read from the reasons
+their services write. Names are fetched in bulk, so the cost is a fixed number of queries however
+long the history is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +30,7 @@ from .models import (
     Category,
     Control,
     Effectiveness,
+    Escalation,
     Horizon,
     Marking,
     Objective,
@@ -46,6 +50,13 @@ TEXT_LIMIT = 160
 SAME_EVENT = dt.timedelta(seconds=5)
 # Reasons the services write when the editor gave none: they add nothing for a reader.
 GENERIC_REASONS = frozenset({"", "edited", "created", "removed"})
+# Change reasons written by the escalation and link services (registers/services/escalation.py
+# and links.py). An escalation step names its Escalation row, which holds the full reason.
+ESCALATION_STEP = re.compile(
+    r"^(?P<down>de-)?(?P<step>escalation requested|escalated|escalation declined"
+    r"|escalation withdrawn) \(#(?P<pk>\d+)\)"
+)
+LINK_STEP = re.compile(r"^(?P<step>linked to|unlinked from) (?P<ref>[^\s:]+)(?::\s*(?P<note>.*))?$")
 
 
 @dataclass(frozen=True)
@@ -284,6 +295,51 @@ def _m2m_snapshots(record_ids: list[int]) -> dict[str, dict[int, frozenset[int]]
     return snapshots
 
 
+def _is_step(reason: str | None) -> bool:
+    reason = (reason or "").strip()
+    return bool(ESCALATION_STEP.match(reason) or LINK_STEP.match(reason))
+
+
+def _escalation_step(match: re.Match, escalations: dict[int, Escalation]) -> tuple[str, str]:
+    """(summary, why) of an escalation step, in full from its Escalation row."""
+    down, step = bool(match["down"]), match["step"]
+    noun = "De-escalation" if down else "Escalation"
+    escalation = escalations.get(int(match["pk"]))
+    if escalation is None:  # not this risk's: show the step in words only
+        return (f"{'De-' if down else ''}{step}").capitalize(), ""
+    source, target = escalation.from_register.name, escalation.to_register.name
+    if step == "escalation requested":
+        return f"{noun} requested to {target}", escalation.reason
+    if step == "escalated":
+        why = escalation.reason
+        if escalation.decision_note:
+            why += f" (note on acceptance: {escalation.decision_note})"
+        return f"{'De-escalated' if down else 'Escalated'} from {source} to {target}", why
+    outcome = "declined" if step == "escalation declined" else "withdrawn"
+    return f"{noun} to {target} {outcome}", escalation.decision_note
+
+
+def _step(reason: str | None, escalations: dict[int, Escalation]) -> tuple[str, str, str] | None:
+    """(subject, summary, why) of an escalation or link step; None for any other change."""
+    reason = (reason or "").strip()
+    match = ESCALATION_STEP.match(reason)
+    if match:
+        return ("Escalation", *_escalation_step(match, escalations))
+    match = LINK_STEP.match(reason)
+    if match:
+        if match["step"] == "unlinked from":
+            return "Link", f"Link to {match['ref']} removed", ""
+        return "Link", f"Linked to {match['ref']}", (match["note"] or "").strip()
+    return None
+
+
+def _event_key(record) -> tuple:
+    """Records of one save share a version and a person; an escalation or link step is its own
+    event even when it follows another change by the same person moments later."""
+    reason = record.history_change_reason or ""
+    return (record.version, record.history_user_id, reason if _is_step(reason) else "")
+
+
 def _group_events(records: list, key: Callable) -> list[list]:
     """Consecutive records of one save (same key, moments apart) become one event."""
     events: list[list] = []
@@ -335,12 +391,17 @@ def _m2m_changes(names: _Names, snapshots, old, new) -> list[Change]:
 
 
 def _risk_entries(
-    records: list, snapshots, names: _Names, reviews: list[Review]
+    records: list,
+    snapshots,
+    names: _Names,
+    reviews: list[Review],
+    escalations: dict[int, Escalation] | None = None,
 ) -> list[HistoryEntry]:
+    escalations = escalations or {}
     unmatched_reviews = list(reviews)
     entries: list[HistoryEntry] = []
     previous = None
-    for event in _group_events(records, key=lambda r: (r.version, r.history_user_id)):
+    for event in _group_events(records, key=_event_key):
         first, last = event[0], event[-1]
         reason = next((_reason(r) for r in event if _reason(r)), "")
         if previous is None or first.history_type == "+":
@@ -373,6 +434,11 @@ def _risk_entries(
             changes=changes,
             reason=reason,
         )
+        step = (
+            None if first.history_type == "+" else _step(first.history_change_reason, escalations)
+        )
+        if step is not None:
+            entry.subject, entry.summary, entry.reason = step
         if entry.subject == "Review":
             review = _matching_review(unmatched_reviews, first.history_date)
             if review is not None:
@@ -384,7 +450,7 @@ def _risk_entries(
             else:
                 entry.reason = reason.split(":", 1)[1].strip() if ":" in reason else ""
         previous = last
-        if changes or entry.reason or entry.subject == "Review":
+        if changes or entry.reason or entry.subject != "Risk":
             entries.append(entry)
     entries += [_review_entry(review) for review in unmatched_reviews]
     return entries
@@ -481,7 +547,7 @@ def risk_history(risk: Risk) -> list[HistoryEntry]:
     """Every change to the risk, its controls, actions and reviews, newest first.
 
     A fixed number of queries: the risk's records and their many-to-many snapshots, the control
-    and action records, the reviews, then one query per kind of name shown."""
+    and action records, the reviews, the escalations, then one query per kind of name shown."""
     names = _Names()
     reviews = list(
         Review.objects.filter(risk=risk).select_related("reviewed_by").order_by("created_at")
@@ -490,7 +556,10 @@ def risk_history(risk: Risk) -> list[HistoryEntry]:
     control_records = _treatment_records(Control, risk, names, CONTROL_FIELDS)
     action_records = _treatment_records(Action, risk, names, ACTION_FIELDS)
     names.fetch()
-    entries = _risk_entries(risk_records, snapshots, names, reviews)
+    escalations = Escalation.objects.filter(risk_id=risk.id).select_related(
+        "from_register", "to_register"
+    )
+    entries = _risk_entries(risk_records, snapshots, names, reviews, {e.pk: e for e in escalations})
     entries += _treatment_entries(control_records, names, CONTROL_FIELDS, "Control")
     entries += _treatment_entries(action_records, names, ACTION_FIELDS, "Action")
     entries.sort(key=lambda entry: entry.when, reverse=True)

@@ -1,4 +1,4 @@
-from .views import browse, editing, members, treatments, work
+from .views import browse, editing, escalation, links, members, treatments, work
 
 urlpatterns = [
     *browse.urlpatterns,
@@ -6,4 +6,6 @@ urlpatterns = [
     *treatments.urlpatterns,
     *members.urlpatterns,
     *work.urlpatterns,
+    *escalation.urlpatterns,
+    *links.urlpatterns,
 ]

@@ -1,11 +1,16 @@
-"""Trend of a risk's current score between two report dates, derived from history, never typed in.
+"""Trend of a risk's current rating between two report dates, derived from history, never typed in.
 
-The trend of a risk at a moment compares its current score then with its score at the end of the
+The trend of a risk at a moment compares its current rating then with its rating at the end of the
 organisation's previous quarter (its own quarter-end months, in its own timezone):
 
-- ``up`` / ``down`` / ``level``: the score rose, fell or held;
-- ``new``: the risk did not exist (or had no current score) at the quarter end;
+- ``up`` / ``down`` / ``level``: the rating rose, fell or held (score first; within a matrix
+  scheme's band, likelihood x impact);
+- ``new``: the risk did not exist (or had no current rating) at the quarter end;
 - ``closed``: the risk is closed.
+
+The rule itself (``trend_between``) and the history reads (``risk_snapshots``, one query per
+moment) live in ``registers.selectors`` so the register page can use them; this module is the
+reporting side's entry point (exports, packs, movement).
 """
 
 from __future__ import annotations
@@ -14,36 +19,53 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-
 from registers.models import Organisation, Risk, RiskStatus
+from registers.selectors import (
+    RegisterTrends,
+    Trend,
+    month_end,
+    organisation_zone,
+    register_trends,
+    risk_snapshots,
+    trend_between,
+)
+
+from . import periods
+
+__all__ = [
+    "CLOSED",
+    "DOWN",
+    "LEVEL",
+    "NEW",
+    "UP",
+    "RegisterTrends",
+    "Trend",
+    "organisation_timezone",
+    "previous_quarter_end",
+    "register_trends",
+    "risk_snapshots",
+    "scores_at",
+    "trend",
+    "trend_between",
+    "trends_for",
+]
 
 UP, DOWN, LEVEL, NEW, CLOSED = "up", "down", "level", "new", "closed"
 DEFAULT_QUARTER_END_MONTHS = (3, 6, 9, 12)
 
 
 def organisation_timezone(organisation: Organisation) -> ZoneInfo:
-    name = organisation.timezone or getattr(settings, "RISKREG_DEFAULT_TIMEZONE", "Europe/London")
-    return ZoneInfo(name)
+    return organisation_zone(organisation)
 
 
 def _month_end(year: int, month: int, tz: ZoneInfo) -> dt.datetime:
     """The last instant of a month, local time."""
-    first_of_next = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
-    return first_of_next - dt.timedelta(microseconds=1)
+    return month_end(year, month, tz)
 
 
 def previous_quarter_end(*, organisation: Organisation, moment: dt.datetime) -> dt.datetime:
     """The end of the latest quarter of the organisation's calendar that ended before ``moment``."""
-    tz = organisation_timezone(organisation)
-    local = moment.astimezone(tz)
-    months = sorted(
-        {int(m) for m in (organisation.quarter_end_months or ()) if 1 <= int(m) <= 12}
-    ) or list(DEFAULT_QUARTER_END_MONTHS)
-    ends = [
-        _month_end(year, month, tz) for year in (local.year, local.year - 1) for month in months
-    ]
-    return max(end for end in ends if end < moment)
+    return periods.previous_quarter_end(organisation=organisation, moment=moment)
 
 
 def scores_at(*, risk_ids: Iterable[int], moment: dt.datetime) -> dict[int, int | None]:
@@ -81,11 +103,9 @@ def trend(*, status: str, score: int | None, then: dict[int, int | None], risk_i
 def trends_for(
     risks: Iterable, *, organisation: Organisation, moment: dt.datetime
 ) -> dict[int, str]:
-    """Trend of each risk (objects with ``id``, ``status``, ``current_score`` as at ``moment``)."""
+    """Trend of each risk (current or historical objects, as they stood at ``moment``) since the
+    previous quarter end: one history query, whatever the number of risks."""
     risks = list(risks)
     cutoff = previous_quarter_end(organisation=organisation, moment=moment)
-    then = scores_at(risk_ids=[risk.id for risk in risks], moment=cutoff)
-    return {
-        risk.id: trend(status=risk.status, score=risk.current_score, then=then, risk_id=risk.id)
-        for risk in risks
-    }
+    then = risk_snapshots(moment=cutoff, risk_ids=[risk.id for risk in risks])
+    return {risk.id: trend_between(then.get(risk.id), risk).value for risk in risks}

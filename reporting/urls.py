@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_lifecycle
 
 urlpatterns = [
     path(
@@ -18,4 +18,6 @@ urlpatterns = [
         views.register_export,
         name="register_export",
     ),
+    path("o/<slug:org>/movement/", views_lifecycle.movement, name="movement"),
+    path("o/<slug:org>/reviews/", views_lifecycle.review_health, name="review_health"),
 ]

@@ -179,7 +179,8 @@ def register_export(request: HttpRequest, org: str, register: str) -> HttpRespon
     if not form.is_valid():
         return render(request, "reporting/export.html", {**context, "form": form}, status=400)
     fmt, as_of = form.cleaned_data["format"], form.cleaned_data["as_of"]
-    export = exporting.register_export(register=register_obj, as_of=as_of)
+    # The member's clearance decides whether OFFICIAL-SENSITIVE detail is in the file.
+    export = exporting.register_export(register=register_obj, as_of=as_of, access=access)
     data = exporting.to_xlsx(export) if fmt == "xlsx" else exporting.to_csv(export)
     response = HttpResponse(data, content_type=exporting.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(

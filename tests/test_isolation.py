@@ -79,6 +79,7 @@ KWARG_OBJECTS = {
     "appetite": "appetite_statement",
     "history": "risk_history",
     "upload": "upload",
+    "escalation": "escalation",
 }
 GENERIC_KINDS = (
     "register",
@@ -193,6 +194,7 @@ class World:
     appetite_statement: object
     risk_history: object
     upload: object  # a spreadsheet waiting for its import to be confirmed
+    escalation: object = None  # a request to move the risk up to the parent register
 
 
 def build_world(tag: str, *, user=None, role: str | None = None) -> World:
@@ -260,6 +262,15 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
         size=40,
         sha256="0" * 64,
     )
+    escalation = apps.get_model("registers", "Escalation").objects.create(
+        organisation=organisation,
+        risk=risk,
+        direction="up",
+        from_register=register,
+        to_register=register.parent,
+        reason=f"{tag} escalation reason",
+        requested_by=owner,
+    )
     return World(
         tag=tag,
         organisation=organisation,
@@ -279,6 +290,7 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
         appetite_statement=statement,
         risk_history=risk.history.first(),
         upload=upload,
+        escalation=escalation,
     )
 
 

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import (
     Case,
     CharField,
     Count,
+    DateTimeField,
     F,
+    IntegerField,
+    Max,
     Q,
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Length
 from django.utils import timezone
+
+from appetite.rules import AppetiteState
+from scoring.engine import Rating
 
 from ..models import (
     Action,
@@ -26,7 +34,7 @@ from ..models import (
 )
 from .heatmaps import _open_risks
 from .register_list import DUE_SOON_DAYS
-from .rows import with_appetite
+from .rows import annotated_rows, with_appetite
 
 LIST_LIMIT = 10
 
@@ -53,6 +61,141 @@ def outside_appetite(*, organisation: Organisation) -> QuerySet[Risk]:
         .select_related("register", "owner", "scheme_version")
         .order_by("-appetite_rank", F("current_score").desc(), Length("ref"), "ref")
     )
+
+
+@dataclass(frozen=True)
+class OutsideRow:
+    """A risk outside appetite on the dashboard, with since when it has been in that state."""
+
+    risk: Risk
+    current: Rating | None
+    target: Rating | None
+    inherent: Rating | None
+    appetite: AppetiteState
+    since: dt.date | None  # None: its history does not say (e.g. loaded without history)
+    today: dt.date | None = None
+
+    @property
+    def since_text(self) -> str:
+        """ "since 3 March 2026 (4 months)"."""
+        return since_text(self.since, self.today) if self.since else ""
+
+    @property
+    def duration(self) -> str:
+        """ "4 months", "12 days", "today"."""
+        return duration_text(self.since, self.today) if self.since and self.today else ""
+
+
+def outside_appetite_rows(
+    *, organisation: Organisation, today: dt.date, limit: int = LIST_LIMIT
+) -> list[OutsideRow]:
+    """The first ``limit`` risks outside appetite (breaches first), each with the date since
+    when it has been continuously in its present state: three queries for any number of risks
+    and any length of history."""
+    risks = list(outside_appetite(organisation=organisation)[:limit])
+    since = appetite_since(risks, organisation=organisation)
+    return [
+        OutsideRow(
+            risk=row.risk,
+            current=row.current,
+            target=row.target,
+            inherent=row.inherent,
+            appetite=row.appetite,
+            since=since.get(row.risk.id),
+            today=today,
+        )
+        for row in annotated_rows(risks)
+    ]
+
+
+def appetite_since(risks, *, organisation: Organisation) -> dict[int, dt.date]:
+    """For risks annotated by ``with_appetite`` and outside appetite now, the day (in the
+    organisation's timezone) since when each has been continuously in its present state (in
+    breach, or at warning), judged from its history against TODAY's thresholds: the first record
+    of the latest unbroken run of records in that state. A risk that came back within appetite
+    and went out again counts from its latest breach; a closed spell breaks the run.
+
+    One query for all the risks, whatever the length of their histories: a window over each
+    risk's records finds the last record in another state, and only the records after it come
+    back."""
+    ranks = {risk.id: risk.appetite_rank for risk in risks if risk.appetite_rank >= 2}
+    return _since(ranks, organisation=organisation)
+
+
+OUTSIDE_RANKS = {AppetiteState.WARNING: 2, AppetiteState.BREACH: 3}  # as with_appetite ranks
+
+
+def risk_outside_since(
+    *, risk: Risk, state: AppetiteState, organisation: Organisation
+) -> dt.date | None:
+    """The same for one risk (the risk page): since when it has been in ``state`` (breach or
+    warning, as judged now), or None when it is within appetite or its history does not say."""
+    rank = OUTSIDE_RANKS.get(state)
+    if rank is None:
+        return None
+    return _since({risk.id: rank}, organisation=organisation).get(risk.id)
+
+
+def _since(ranks: dict[int, int], *, organisation: Organisation) -> dict[int, dt.date]:
+    if not ranks:
+        return {}
+    records = with_appetite(
+        Risk.history.model.objects.filter(id__in=ranks), organisation=organisation
+    ).annotate(
+        state_now=Case(
+            *(When(id=pk, then=Value(rank)) for pk, rank in ranks.items()),
+            output_field=IntegerField(),
+        )
+    )
+    records = (
+        records.annotate(
+            left_state=Window(
+                Max(
+                    Case(
+                        When(~Q(appetite_rank=F("state_now")), then=F("history_date")),
+                        output_field=DateTimeField(),
+                    )
+                ),
+                partition_by=[F("id")],
+            )
+        )
+        # Every record after the last one in another state is in the present state. (No filter
+        # on the state itself: it would run before the window and hide those other records.)
+        .filter(Q(left_state__isnull=True) | Q(history_date__gt=F("left_state")))
+        .order_by()
+        .values_list("id", "history_date")
+    )
+    zone = organisation_zone(organisation)
+    first: dict[int, dt.datetime] = {}
+    for pk, when in records:
+        if pk not in first or when < first[pk]:
+            first[pk] = when
+    return {pk: timezone.localtime(when, zone).date() for pk, when in first.items()}
+
+
+def since_text(since: dt.date, today: dt.date | None) -> str:
+    """ "since 3 March 2026 (4 months)": the date, and the time since in whole days, months or
+    years and months."""
+    text = f"since {since.day} {since:%B %Y}"
+    if today is None:
+        return text
+    return f"{text} ({duration_text(since, today)})"
+
+
+def duration_text(since: dt.date, today: dt.date) -> str:
+    months = (today.year - since.year) * 12 + today.month - since.month
+    if today.day < since.day:
+        months -= 1
+    if months < 1:
+        days = max((today - since).days, 0)
+        return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
+    years, months = divmod(months, 12)
+    parts = []
+    if years:
+        parts.append(f"{years} year{'s' if years != 1 else ''}")
+    if months:
+        parts.append(f"{months} month{'s' if months != 1 else ''}")
+    return " ".join(parts)
 
 
 def reviews_overdue(*, organisation: Organisation, today: dt.date) -> QuerySet[Risk]:
@@ -144,10 +287,13 @@ def my_actions(*, organisation: Organisation, user) -> QuerySet[Action]:
     )
 
 
+def organisation_zone(organisation: Organisation) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(organisation.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def organisation_today(organisation: Organisation) -> dt.date:
     """Today where the organisation is: review and due dates are read in its timezone."""
-    try:
-        zone = ZoneInfo(organisation.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = None
-    return timezone.localdate(timezone=zone)
+    return timezone.localdate(timezone=organisation_zone(organisation))

@@ -1,11 +1,20 @@
-"""The register page's list: filters, search, sort and roll-up, all in the database."""
+"""The register page's list: filters, search, sort and roll-up, all in the database; the
+register as it stood at a past moment, and trends, both read from history.
+
+The organisation's quarter calendar lives here too (``quarter_ends``): the register page's trend
+columns need it, and ``reporting.periods`` builds its report periods on it, since ``registers``
+never imports ``reporting``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db.models import (
     Case,
     F,
@@ -15,9 +24,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Length, Lower, NullIf
+from django.db.models.functions import Cast, Coalesce, Length, Lower, NullIf
 
+from appetite.models import AppetiteStatement
 from appetite.rules import AppetiteState
+from scoring.engine import Rating, RatingError, rate
 from scoring.selectors import schemes_for_organisation
 
 from ..models import (
@@ -102,13 +113,36 @@ def risk_list(
     risk_filter: RiskFilter = RiskFilter(),  # noqa: B008  frozen, so sharing the default is safe
     sort: str = "",
     today: dt.date,
+    as_of: dt.datetime | None = None,
+    escalated_in: bool = False,
 ) -> QuerySet[Risk]:
     """The risks of some registers of one organisation, filtered and sorted in the database,
-    with appetite annotated and what a row shows already joined."""
-    risks = with_appetite(
-        Risk.objects.filter(organisation=organisation, register_id__in=register_ids),
-        organisation=organisation,
-    ).select_related("owner", "category", "scheme_version", "register")
+    with appetite annotated and what a row shows already joined.
+
+    With ``as_of`` (an aware moment) the rows are historical records: each risk as it stood then,
+    on the registers it was on then, with the appetite statements of then (pass ``today`` as the
+    day of ``as_of`` so "overdue" means overdue then). With ``escalated_in`` only risks that were
+    escalated into their register are listed (their origin is a register below it, not above)."""
+    if as_of is None:
+        risks = with_appetite(
+            Risk.objects.filter(organisation=organisation, register_id__in=register_ids),
+            organisation=organisation,
+        )
+    else:
+        risks = with_appetite_as_of(
+            risks_as_of(organisation=organisation, moment=as_of).filter(
+                register_id__in=register_ids
+            ),
+            organisation=organisation,
+            moment=as_of,
+        )
+    risks = risks.select_related(
+        "owner", "category", "scheme_version", "register", "origin_register"
+    )
+    if escalated_in:
+        risks = risks.filter(origin_register__isnull=False).exclude(
+            origin_register_id=F("register__parent_id")
+        )
     f = risk_filter
     if f.status == STATUS_ALL:
         pass
@@ -214,3 +248,326 @@ def band_names(*, organisation: Organisation) -> list[tuple[str, str]]:
         for band in reversed(scheme.current_version.parsed.bands):
             seen.setdefault(band.name, band.colour)
     return list(seen.items())
+
+
+# --- the register as it stood: history -----------------------------------------------------------
+
+
+def risks_as_of(*, organisation: Organisation, moment: dt.datetime) -> QuerySet:
+    """Historical records of the organisation's risks, each as it stood at ``moment`` (risks
+    created later are absent). One query, whatever is chained on it."""
+    return (
+        Risk.history.filter(organisation_id=organisation.id, history_date__lte=moment)
+        .latest_of_each()
+        .exclude(history_type="-")
+    )
+
+
+def with_appetite_as_of(risks: QuerySet, *, organisation: Organisation, moment: dt.datetime):
+    """``with_appetite`` for historical records, with the appetite statements as they stood at
+    ``moment`` (the same rule and ranks; the thresholds of then, as the as-of export uses)."""
+    statements = list(
+        AppetiteStatement.history.filter(organisation_id=organisation.id, history_date__lte=moment)
+        .latest_of_each()
+        .exclude(history_type="-")
+        .values_list("category_id", "tolerance", "warning")
+    )
+    default = next((s for s in statements if s[0] is None), (None, None, None))
+
+    def number(value):
+        # A bare NULL would leave PostgreSQL to type the CASE as text ("score > text" fails).
+        if value is None:
+            return Cast(Value(None), IntegerField())
+        return Value(value, output_field=IntegerField())
+
+    def threshold(index: int):
+        fallback = number(default[index])
+        whens = [
+            When(category_id=s[0], then=number(s[index])) for s in statements if s[0] is not None
+        ]
+        return Case(*whens, default=fallback, output_field=IntegerField()) if whens else fallback
+
+    return risks.annotate(appetite_tolerance=threshold(1), appetite_warning=threshold(2)).annotate(
+        appetite_rank=Case(
+            When(status=RiskStatus.CLOSED, then=Value(0)),
+            When(Q(current_score__isnull=True) | Q(appetite_tolerance__isnull=True), then=Value(0)),
+            When(current_score__gt=F("appetite_tolerance"), then=Value(3)),
+            When(
+                appetite_warning__isnull=False,
+                current_score__gt=F("appetite_warning"),
+                then=Value(2),
+            ),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    )
+
+
+# --- the organisation's quarter calendar -------------------------------------------------------
+
+DEFAULT_QUARTER_END_MONTHS = (3, 6, 9, 12)
+
+
+def organisation_zone(organisation: Organisation) -> ZoneInfo:
+    """The organisation's timezone (report periods and "end of the day" are read in it)."""
+    fallback = getattr(settings, "RISKREG_DEFAULT_TIMEZONE", "Europe/London")
+    try:
+        return ZoneInfo(organisation.timezone or fallback)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(fallback)
+
+
+def month_end(year: int, month: int, zone: ZoneInfo) -> dt.datetime:
+    """The last instant of a month, local time (the same instant as the end of its last day)."""
+    first_of_next = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    return first_of_next - dt.timedelta(microseconds=1)
+
+
+def end_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.max, tzinfo=zone)
+
+
+def calendar_months(months, default=DEFAULT_QUARTER_END_MONTHS) -> list[int]:
+    """Month numbers as stored on the organisation (JSON), cleaned; ``default`` when none."""
+    cleaned = set()
+    for month in months or ():
+        try:
+            number = int(month)
+        except (TypeError, ValueError):
+            continue
+        if 1 <= number <= 12:
+            cleaned.add(number)
+    return sorted(cleaned) or list(default)
+
+
+def month_ends(
+    *, months: Iterable[int], zone: ZoneInfo, moment: dt.datetime, count: int, inclusive: bool
+) -> list[dt.datetime]:
+    """The last ``count`` ends of the given months before ``moment`` (at or before it when
+    ``inclusive``), oldest first."""
+    wanted = set(months)
+    local = moment.astimezone(zone)
+    year, month = local.year, local.month
+    found: list[dt.datetime] = []
+    for _ in range(12 * (count + 2)):
+        if month in wanted:
+            end = month_end(year, month, zone)
+            if end < moment or (inclusive and end == moment):
+                found.append(end)
+                if len(found) == count:
+                    break
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(reversed(found))
+
+
+def quarter_ends(
+    *, organisation: Organisation, moment: dt.datetime, count: int = 1, inclusive: bool = False
+) -> list[dt.datetime]:
+    """The last ``count`` quarter ends of the organisation's calendar (its quarter-end months,
+    in its timezone) before ``moment``, or at it when ``inclusive``; oldest first."""
+    return month_ends(
+        months=calendar_months(organisation.quarter_end_months),
+        zone=organisation_zone(organisation),
+        moment=moment,
+        count=count,
+        inclusive=inclusive,
+    )
+
+
+STANDARD_QUARTERS = [3, 6, 9, 12]
+FINANCIAL_YEAR_START = 4  # UK public bodies: 1 April
+
+
+def quarter_label(*, organisation: Organisation, end: dt.datetime) -> str:
+    """A quarter as a UK public body names it: "Q1 2021/22" for the quarter to 30 June 2021 (the
+    financial year starts on 1 April) when the organisation reports on the standard quarter ends;
+    otherwise "Quarter to 31 Jan 2026"."""
+    local = end.astimezone(organisation_zone(organisation))
+    if calendar_months(organisation.quarter_end_months) != STANDARD_QUARTERS:
+        return f"Quarter to {local.day} {local:%b %Y}"
+    number = (local.month - FINANCIAL_YEAR_START) % 12 // 3 + 1
+    start_year = local.year if local.month >= FINANCIAL_YEAR_START else local.year - 1
+    return f"Q{number} {start_year}/{(start_year + 1) % 100:02d}"
+
+
+# --- trends from history -----------------------------------------------------------------------
+
+SNAPSHOT_FIELDS = (
+    "id",
+    "register_id",
+    "status",
+    "current_score",
+    "current_likelihood",
+    "current_impact",
+    "scheme_version_id",
+)
+
+
+def risk_snapshots(
+    *,
+    moment: dt.datetime,
+    risk_ids: Iterable[int] | None = None,
+    organisation: Organisation | None = None,
+    fields: Iterable[str] = SNAPSHOT_FIELDS,
+) -> dict[int, dict]:
+    """Each risk as it stood at ``moment`` (a dict of ``fields``), for the given risks or every
+    risk of the organisation; risks that did not exist then are absent. One query."""
+    records = Risk.history.filter(history_date__lte=moment)
+    if risk_ids is not None:
+        ids = list(risk_ids)
+        if not ids:
+            return {}
+        records = records.filter(id__in=ids)
+    if organisation is not None:
+        records = records.filter(organisation_id=organisation.id)
+    fields = tuple(dict.fromkeys(("id", *fields)))
+    rows = (
+        records.latest_of_each()
+        .exclude(history_type="-")
+        .order_by("history_date", "history_id")  # two records at one instant: the later wins
+        .values(*fields)
+    )
+    return {row["id"]: row for row in rows}
+
+
+class Trend(StrEnum):
+    UP = "up"
+    DOWN = "down"
+    LEVEL = "level"
+    NEW = "new"
+    CLOSED = "closed"
+    NOT_ON_REGISTER = "n/a"
+
+    @property
+    def arrow(self) -> str:
+        return {"up": "↑", "down": "↓", "level": "→"}.get(self.value, "")
+
+    @property
+    def word(self) -> str:
+        """As the register shows it: "up", "down", "level", "New", "Closed", "N/A"."""
+        return {"new": "New", "closed": "Closed", "n/a": "N/A"}.get(self.value, self.value)
+
+
+def _position(state) -> tuple[int, int] | None:
+    """Score first, then likelihood x impact: a matrix scheme's score is the band's position, so
+    a move within a band (M v H to H v H) still shows."""
+    score = _get(state, "current_score")
+    if score is None:
+        return None
+    likelihood, impact = _get(state, "current_likelihood"), _get(state, "current_impact")
+    return score, (likelihood or 0) * (impact or 0)
+
+
+def _get(state, name: str):
+    return state[name] if isinstance(state, Mapping) else getattr(state, name)
+
+
+def trend_between(before, after, *, register_ids: Iterable[int] | None = None) -> Trend:
+    """The trend of a risk from ``before`` to ``after`` (each its state then: a snapshot dict or
+    an object with ``status``, ``current_score``, ``current_likelihood``, ``current_impact`` and
+    ``register_id``; None when the risk did not exist). With ``register_ids``, a risk on another
+    register counts as absent (WMP: "N/A" = not on the register that quarter).
+
+    up / down / level: the current rating rose, fell or held; new: not on the register (or not
+    rated) before; closed: closed now; n/a: not on the register now."""
+    ids = set(register_ids) if register_ids is not None else None
+    if after is None or (ids is not None and _get(after, "register_id") not in ids):
+        return Trend.NOT_ON_REGISTER
+    if _get(after, "status") == RiskStatus.CLOSED:
+        return Trend.CLOSED
+    if before is None or (ids is not None and _get(before, "register_id") not in ids):
+        return Trend.NEW
+    then, now = _position(before), _position(after)
+    if then is None:
+        return Trend.NEW if now is not None else Trend.LEVEL
+    if now is None or now == then:
+        return Trend.LEVEL
+    return Trend.UP if now > then else Trend.DOWN
+
+
+@dataclass(frozen=True)
+class TrendCell:
+    """A trend over one period, with the rating at its start where the scheme allows it."""
+
+    trend: Trend
+    start: dt.datetime
+    end: dt.datetime
+    before: Rating | None = None
+
+
+@dataclass(frozen=True)
+class RowTrends:
+    arrow: TrendCell  # since the last quarter end (the Met's arrow)
+    quarters: tuple[TrendCell, ...] = ()  # one per quarter column (WMP's Q1, Q2, Q3)
+
+
+@dataclass(frozen=True)
+class RegisterTrends:
+    since: dt.datetime  # the quarter end the arrows compare with
+    quarter_ends: tuple[dt.datetime, ...]  # the columns' quarter ends, oldest first
+    rows: dict[int, RowTrends]
+
+    def __getitem__(self, risk_id: int) -> RowTrends:
+        return self.rows[risk_id]
+
+
+def register_trends(
+    risks,
+    *,
+    organisation: Organisation,
+    moment: dt.datetime,
+    register_ids: Iterable[int] | None = None,
+    quarters: int = 0,
+) -> RegisterTrends:
+    """Trends of the risks shown (objects as they stand at ``moment``, current or historical):
+    the arrow since the last quarter end before ``moment``, and with ``quarters`` one trend per
+    quarter for the last ``quarters`` quarter ends at or before ``moment``.
+
+    One history query per quarter end, whatever the number of risks or of history records."""
+    risks = list(risks)
+    ids = [risk.id for risk in risks]
+    register_ids = list(register_ids) if register_ids is not None else None
+    ends = quarter_ends(
+        organisation=organisation, moment=moment, count=quarters + 1, inclusive=True
+    )
+    since = quarter_ends(organisation=organisation, moment=moment)[0]
+    wanted = set(ends[-(quarters + 1) :] if quarters else ()) | {since}
+    snapshots = {end: risk_snapshots(moment=end, risk_ids=ids) for end in sorted(wanted)}
+    columns = tuple(ends[-quarters:]) if quarters else ()
+    rows: dict[int, RowTrends] = {}
+    for risk in risks:
+        before = snapshots[since].get(risk.id)
+        arrow = TrendCell(
+            trend=trend_between(before, risk, register_ids=register_ids),
+            start=since,
+            end=moment,
+            before=_rating_then(risk, before),
+        )
+        cells = []
+        for start, end in zip(ends[-(quarters + 1) :], columns, strict=False):
+            then, now = snapshots[start].get(risk.id), snapshots[end].get(risk.id)
+            cells.append(
+                TrendCell(
+                    trend=trend_between(then, now, register_ids=register_ids),
+                    start=start,
+                    end=end,
+                    before=_rating_then(risk, then),
+                )
+            )
+        rows[risk.id] = RowTrends(arrow=arrow, quarters=tuple(cells))
+    return RegisterTrends(since=since, quarter_ends=columns, rows=rows)
+
+
+def _rating_then(risk, snapshot: dict | None) -> Rating | None:
+    """The rating a snapshot held, when it was made under the risk's present scheme version (the
+    version is already loaded with the row: no query)."""
+    if not snapshot or snapshot.get("current_likelihood") is None:
+        return None
+    if risk.scheme_version_id is None or snapshot["scheme_version_id"] != risk.scheme_version_id:
+        return None
+    try:
+        return rate(
+            risk.scheme_version.parsed, snapshot["current_likelihood"], snapshot["current_impact"]
+        )
+    except RatingError:
+        return None

@@ -14,7 +14,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Length
+from django.db.models.functions import Cast, Length
 
 from appetite.models import AppetiteStatement
 from appetite.rules import AppetiteState
@@ -132,12 +132,15 @@ def with_appetite(risks: QuerySet[Risk], *, organisation: Organisation) -> Query
     )
     default = next((s for s in statements if s[0] is None), (None, None, None))
 
+    def number(value):
+        # A typed value even when NULL: PostgreSQL would otherwise type an all-NULL CASE as text
+        # and refuse to compare it with the smallint score.
+        return Cast(Value(value), IntegerField())
+
     def threshold(index: int):
-        fallback = Value(default[index], output_field=IntegerField())
+        fallback = number(default[index])
         whens = [
-            When(
-                category_id=statement[0], then=Value(statement[index], output_field=IntegerField())
-            )
+            When(category_id=statement[0], then=number(statement[index]))
             for statement in statements
             if statement[0] is not None
         ]

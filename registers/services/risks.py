@@ -104,6 +104,30 @@ def next_review_due(*, risk: Risk, scheme: SchemeDefinition, reviewed_on: dt.dat
     return reviewed_on + relativedelta(months=review_period_months(risk=risk, scheme=scheme))
 
 
+def band_rank(risk: Risk) -> int | None:
+    """Where the risk's current band sits in its scheme (1 = the lowest band); None when the
+    risk is not rated."""
+    if not risk.current_band or risk.scheme_version_id is None:
+        return None
+    names = [band.name for band in risk.scheme_version.parsed.bands]
+    return names.index(risk.current_band) + 1 if risk.current_band in names else None
+
+
+def bring_review_forward(
+    *, risk: Risk, scheme: SchemeDefinition, rank_before: int | None, today: dt.date
+) -> None:
+    """A re-score into a higher band brings the next review forward to today plus the review
+    period that now applies, when that is earlier than the date already set (ESPO: a risk that
+    becomes Very high is reviewed within three months). It never moves the date later: only
+    recording a review does that."""
+    rank = band_rank(risk)
+    if rank is None or (rank_before is not None and rank <= rank_before):
+        return
+    sooner = today + relativedelta(months=review_period_months(risk=risk, scheme=scheme))
+    if risk.next_review_due is None or sooner < risk.next_review_due:
+        risk.next_review_due = sooner
+
+
 @transaction.atomic
 def risk_create(
     *,
@@ -282,10 +306,14 @@ def risk_update(
     for name, value in fields.items():
         setattr(locked, name, value.strip() if isinstance(value, str) else value)
     if positions is not None or rescore_scheme:
-        apply_ratings(
-            locked,
-            scheme_version=scheme_version_for_register(locked.register),
-            positions=positions or {},
+        rank_before = band_rank(locked)
+        version = scheme_version_for_register(locked.register)
+        apply_ratings(locked, scheme_version=version, positions=positions or {})
+        bring_review_forward(
+            risk=locked,
+            scheme=version.parsed,
+            rank_before=rank_before,
+            today=timezone.localdate(),
         )
     locked.version = expected_version + 1
     locked.full_clean(exclude=["objectives", "leads"], validate_constraints=False)

@@ -2,6 +2,24 @@
 
 Idempotent and non-destructive: what exists (matched by slug, name, code, e-mail or ref) is left as
 it is, so a second run changes nothing and never overwrites what a demo user has edited.
+
+History is written as the sources date it, so trends derived from history mean something:
+
+- WMP publishes a trend per quarter of 2021/22 ("N/A", "New", arrows). Each risk is created inside
+  the quarter its trend first says "New" (or before Q1 when its first trend is an arrow), with its
+  published rating, and no later change is recorded: "N/A New →" becomes "not on the register at
+  the end of Q1, created before the end of Q2, unchanged at the end of Q3". An arrow that says the
+  rating rose or fell cannot be reproduced without an earlier rating the source does not give: it is
+  left out and the risk's source note says so.
+- The Met (4 October 2021) and MOPAC (28 March 2022) registers are created on the date of the paper
+  that publishes them. The Met's arrows give a direction only, never the earlier rating, so no
+  earlier rating is invented: the note says so.
+- Aberdeen and ESPO publish no risks; their illustrative risks are created when the demo is seeded,
+  except Aberdeen's strategic risks, which were on the register at its last report to the Audit
+  Committee. Three of them carry an illustrative re-score since that report (``ILLUSTRATIVE_MOVES``)
+  so the "more than one tolerance level" flag has something to show, each said in its note.
+- The sources publish no review dates: the demo's last reviews are spread over the past eight
+  months, recorded in history on that date.
 """
 
 from __future__ import annotations
@@ -11,20 +29,34 @@ import importlib
 import os
 import zlib
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from appetite.models import AppetiteLevel, AppetiteStatement
 from appetite.services import appetite_levels_install, appetite_statement_set
 from scoring.presets import preset
 from scoring.services import scheme_save
 
-from .. import permissions
-from ..models import Category, Membership, Objective, Organisation, Register, Risk, Role
-from .risks import action_add, control_add, risk_create
+from .. import permissions, selectors
+from ..models import (
+    Action,
+    Category,
+    Control,
+    Membership,
+    Objective,
+    Organisation,
+    Register,
+    Review,
+    Risk,
+    Role,
+)
+from .reviews import review_record
+from .risks import action_add, control_add, next_review_due, risk_create
 
 SEED_ORGANISATIONS = ("mopac", "met", "wmp", "aberdeen", "espo")
 DEMO_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.VIEWER, Role.PANEL)
@@ -40,6 +72,26 @@ ORG_FIELDS = (
     "committee_months",
     "default_review_months",
 )
+
+
+# When the published registers stood as transcribed (local dates; London).
+PAPER_DATES = {"met": dt.date(2021, 10, 4), "mopac": dt.date(2022, 3, 28)}
+# WMP's Q1, Q2, Q3 trending: the quarters of 2021/22 (see registers/seed_data/wmp.py).
+PUBLISHED_QUARTERS = {
+    "wmp": (
+        ("Q1", "Q1 2021/22", dt.date(2021, 6, 30)),
+        ("Q2", "Q2 2021/22", dt.date(2021, 9, 30)),
+        ("Q3", "Q3 2021/22", dt.date(2021, 12, 31)),
+    )
+}
+# Illustrative current positions at Aberdeen's last report to the Audit Committee: the risk has
+# been re-scored since, to the position in registers/seed_data/aberdeen.py. Tolerance levels
+# (Table 4): SRR02 12 Averse -> 20 Open and SRR04 20 Open -> 12 Averse move two levels (flagged);
+# SRR05 12 Averse -> 18 Moderate moves one (not flagged).
+ILLUSTRATIVE_MOVES = {"aberdeen": {"SRR02": (3, 4), "SRR04": (4, 5), "SRR05": (3, 4)}}
+ILLUSTRATIVE_HISTORY_REGISTERS = {"aberdeen": ("corporate",)}
+SEED_HOUR = 9  # backdated records are written at 09:00 local time
+LONDON = ZoneInfo("Europe/London")
 
 
 def demo_password() -> str:
@@ -197,6 +249,7 @@ def _seed_organisation(
         permissions.membership_sync(membership)  # idempotent
 
     existing = set(Risk.objects.filter(organisation=organisation).values_list("ref", flat=True))
+    timeline = _Timeline(organisation, today=today)
     for spec in data.get("risks", []):
         if spec["ref"] in existing:
             continue
@@ -207,17 +260,27 @@ def _seed_organisation(
             objectives=objectives,
             people=people,
             today=today,
+            timeline=timeline,
         )
         report.risks_created += 1
 
 
-def _seed_risk(spec, *, registers, categories, objectives, people, today: dt.date) -> Risk:
+def _seed_risk(
+    spec, *, registers, categories, objectives, people, today: dt.date, timeline: _Timeline
+) -> Risk:
     note = spec.get("source_note", "")
     trend = spec.get("reported_trend") or []
     if trend:
         published = ", ".join(f"{period} {direction}" for period, direction in trend)
         note = f"{note}\nPublished trend: {published}.".strip()
+    plan = timeline.plan(spec)
+    if plan.note:
+        note = f"{note}\n{plan.note}".strip()
     closed = spec.get("status") == "closed"
+    positions = {name: spec.get(name) for name in ("inherent", "current", "target")}
+    if plan.rescore_from is not None:
+        positions["current"] = plan.rescore_from
+    backdated = plan.created is not None
     risk = risk_create(
         register=registers[spec["register"]],
         ref=spec["ref"],
@@ -236,10 +299,10 @@ def _seed_risk(spec, *, registers, categories, objectives, people, today: dt.dat
         marking=spec.get("marking", "OFFICIAL"),
         source_note=note,
         illustrative=spec.get("illustrative", False),
-        positions={name: spec.get(name) for name in ("inherent", "current", "target")},
+        positions=positions,
         objectives=[objectives[code] for code in spec.get("objectives", [])],
         leads=[people[key] for key in spec.get("leads", [])],
-        reviewed_on=None if closed else _demo_review_date(spec["ref"], today),
+        reviewed_on=None if closed or backdated else _demo_review_date(spec["ref"], today),
         reason="seeded from source document",
     )
     for position, control in enumerate(spec.get("controls", []), start=1):
@@ -263,7 +326,177 @@ def _seed_risk(spec, *, registers, categories, objectives, people, today: dt.dat
             difficulty=action.get("difficulty", ""),
             progress_note=action.get("progress_note", ""),
         )
+    if backdated:
+        _backdate(risk, plan.created)
+        if plan.rescore_from is not None:
+            _illustrative_rescore(risk, spec["current"], plan.rescored)
+        elif not closed:
+            _demo_review(risk, _demo_review_date(spec["ref"], today))
     return risk
+
+
+@dataclass(frozen=True)
+class _Plan:
+    created: dt.datetime | None = None  # None: created now, as the seeding runs
+    note: str = ""
+    rescore_from: tuple | None = None  # the illustrative current position at the last report
+    rescored: dt.datetime | None = None
+
+
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(SEED_HOUR), tzinfo=LONDON)
+
+
+def _day(day: dt.date) -> str:
+    return date_format(day, "j F Y")
+
+
+class _Timeline:
+    """When each seeded risk came onto its register, as far as the organisation's source dates it."""
+
+    def __init__(self, organisation: Organisation, *, today: dt.date):
+        self.slug = organisation.slug
+        self.now = timezone.now()
+        self.last_report: dt.datetime | None = None
+        if self.slug in ILLUSTRATIVE_MOVES:
+            zone = selectors.organisation_zone(organisation)
+            months = selectors.calendar_months(organisation.committee_months)
+            (self.last_report,) = selectors.month_ends(
+                months=months, zone=zone, moment=self.now, count=1, inclusive=False
+            )
+            # Before the last report, and before the earliest demo review date.
+            earliest = min(self.last_report.date(), today - dt.timedelta(days=240))
+            self.illustrative_created = _at(earliest - dt.timedelta(days=30))
+            halfway = self.last_report + (self.now - self.last_report) / 2
+            self.rescored = min(_at(halfway.astimezone(LONDON).date()), self.now)
+
+    def plan(self, spec: dict) -> _Plan:
+        if self.slug in PUBLISHED_QUARTERS:
+            return self._quarters(spec, PUBLISHED_QUARTERS[self.slug])
+        if self.slug in PAPER_DATES:
+            return self._paper(spec, PAPER_DATES[self.slug])
+        if spec["register"] in ILLUSTRATIVE_HISTORY_REGISTERS.get(self.slug, ()):
+            return self._illustrative(spec)
+        return _Plan()
+
+    def _paper(self, spec: dict, day: dt.date) -> _Plan:
+        note = f"History: on the register as published on {_day(day)}."
+        if any(direction in ("up", "down") for _, direction in spec.get("reported_trend") or []):
+            note += (
+                " The published arrow gives a direction only, not the earlier rating, so no "
+                "earlier rating is recorded: the trend the product shows starts from this paper."
+            )
+        return _Plan(created=_at(day), note=note)
+
+    def _quarters(self, spec: dict, quarters) -> _Plan:
+        """WMP: created in the quarter whose trend first says "New", or before Q1 when its first
+        trend is an arrow; arrows after that can only be "level" with no earlier rating."""
+        trend = dict(spec.get("reported_trend") or [])
+        published = [(name, end, trend.get(key, "")) for key, name, end in quarters]
+        first = next(
+            ((i, value) for i, (_, _, value) in enumerate(published) if value not in ("", "n/a")),
+            None,
+        )
+        if first is None:
+            return _Plan()
+        index, value = first
+        name, end, _ = published[index]
+        if value == "new":
+            # The first day of the quarter's last month: inside the quarter, after the one before.
+            created = _at(end.replace(day=1))
+            when = f"created on {_day(created.date())}, in {name} (published 'New')"
+        else:
+            start = end - dt.timedelta(days=92)  # the end of the quarter before
+            created = _at(start.replace(day=1))
+            when = f"created on {_day(created.date())}, before {name} (published '{value}')"
+        later = [(n, v) for n, _, v in published[index + 1 :]]
+        kept = [n for n, v in later if v == "level"]
+        unreproduced = [f"{n} {v}" for n, v in later if v not in ("level", "")]
+        note = f"History reconstructed from the published quarterly trend: {when}"
+        if kept:
+            note += f"; rating unchanged since, as published ('level' in {', '.join(kept)})"
+        note += "."
+        if unreproduced:
+            note += (
+                f" Not reproduced ({', '.join(unreproduced)}): the register gives no earlier "
+                "rating to move from."
+            )
+        return _Plan(created=created, note=note)
+
+    def _illustrative(self, spec: dict) -> _Plan:
+        created = self.illustrative_created
+        before = ILLUSTRATIVE_MOVES.get(self.slug, {}).get(spec["ref"])
+        note = (
+            f"Illustrative history: on the register since {_day(created.date())}, before the "
+            f"last report to the Audit Committee ({_day(self.last_report.date())})."
+        )
+        if before is None or spec.get("current") is None:
+            return _Plan(created=created, note=note)
+        rescored = self.rescored
+        note += (
+            f" Illustrative re-score on {_day(rescored.date())}: current position "
+            f"{before[0]} x {before[1]} = {before[0] * before[1]} at the last report, "
+            f"{spec['current'][0]} x {spec['current'][1]} now, to show movement between "
+            "tolerance levels."
+        )
+        return _Plan(created=created, note=note, rescore_from=tuple(before), rescored=rescored)
+
+
+def _backdate(risk: Risk, created: dt.datetime) -> None:
+    """Move what seeding just wrote for ``risk`` (its history, controls and actions) to
+    ``created``: the records keep their order, a second apart, so each has its own instant. The
+    sources publish no review dates, so the backdated records carry none."""
+    records = list(
+        Risk.history.filter(id=risk.id)
+        .order_by("history_date", "history_id")
+        .values_list("history_id", flat=True)
+    )
+    values = {"created_at": created, "updated_at": created, "last_reviewed": None}
+    values["next_review_due"] = None
+    if risk.closed_at is not None:
+        values["closed_at"] = created
+    for offset, history_id in enumerate(records):
+        Risk.history.filter(history_id=history_id).update(
+            history_date=created + dt.timedelta(seconds=offset), **values
+        )
+    Risk.objects.filter(pk=risk.pk).update(**values)
+    later = created + dt.timedelta(seconds=len(records))
+    for model in (Control, Action):
+        model.objects.filter(risk_id=risk.id).update(created_at=created)
+        model.history.filter(risk_id=risk.id).update(history_date=later, created_at=created)
+    risk.refresh_from_db()
+
+
+def _demo_review(risk: Risk, reviewed_on: dt.date) -> None:
+    """The demo's last review, recorded in history on its own date."""
+    moment = _at(reviewed_on)
+    scheme = risk.scheme_version.parsed if risk.scheme_version_id else None
+    risk.last_reviewed = reviewed_on
+    if scheme is not None:
+        risk.next_review_due = next_review_due(risk=risk, scheme=scheme, reviewed_on=reviewed_on)
+    risk._history_date = moment
+    risk._change_reason = "reviewed (demo date: the source publishes no review dates)"
+    risk.save()
+    Risk.objects.filter(pk=risk.pk).update(updated_at=moment)
+    Risk.history.filter(id=risk.id, history_date=moment).update(updated_at=moment)
+
+
+def _illustrative_rescore(risk: Risk, current, moment: dt.datetime) -> None:
+    """Re-score through a review by the risk's owner, as in the product, dated ``moment``."""
+    review = review_record(
+        risk=risk,
+        user=risk.owner or risk.manager,
+        expected_version=risk.version,
+        positions={"current": current},
+        reviewed_on=moment.astimezone(LONDON).date(),
+        note="illustrative re-score since the last report (demo)",
+    )
+    Review.objects.filter(pk=review.pk).update(created_at=moment)
+    latest = Risk.history.filter(id=risk.id).order_by("-history_date", "-history_id").first()
+    Risk.history.filter(history_id=latest.history_id).update(
+        history_date=moment, updated_at=moment, history_user_id=review.reviewed_by_id
+    )
+    Risk.objects.filter(pk=risk.pk).update(updated_at=moment)
 
 
 def _demo_review_date(ref: str, today: dt.date) -> dt.date:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from scoring.selectors import default_scheme
@@ -93,8 +95,8 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
             "risks": risks,
             "actions": actions,
             "links": links,
-            "outside": selectors.annotated_rows(
-                selectors.outside_appetite(organisation=organisation)[:DASHBOARD_LIST]
+            "outside": selectors.outside_appetite_rows(
+                organisation=organisation, today=today, limit=DASHBOARD_LIST
             ),
             "overdue": selectors.annotated_rows(
                 selectors.reviews_overdue(organisation=organisation, today=today)[:DASHBOARD_LIST]
@@ -168,11 +170,13 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
     has_descendants = bool(children)
 
     bands = selectors.band_names(organisation=organisation)
-    form = RiskFilterForm(
+    today = selectors.organisation_today(organisation)
+    form = RegisterViewForm(
         request.GET,
         categories=selectors.categories(organisation=organisation),
         owners=selectors.risk_owners(organisation=organisation),
         bands=bands,
+        today=today,
     )
     form.is_valid()
     risk_filter = form.risk_filter()
@@ -180,15 +184,42 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
     register_ids = (
         selectors.descendant_ids(registers, register_obj.id) if rollup else [register_obj.id]
     )
-    today = selectors.organisation_today(organisation)
+    # How the register is shown: as it stood at the end of a past day (from history, read
+    # only), with the quarter trend columns, or only the risks escalated into it.
+    now, real_today = timezone.now(), today
+    as_of_day = form.value("as_of")
+    as_of = None
+    if as_of_day is not None:
+        zone = selectors.organisation_zone(organisation)
+        as_of = min(selectors.end_of_day(as_of_day, zone), now)
+        today = as_of_day  # "overdue" as it was then
+    show_quarters = form.value("trend") == TREND_QUARTERS
+    escalated_in = form.value("escalated") == ESCALATED_IN
     risks = selectors.risk_list(
         organisation=organisation,
         register_ids=register_ids,
         risk_filter=risk_filter,
         sort=form.sort_key,
         today=today,
+        as_of=as_of,
+        escalated_in=escalated_in,
     )
     page = Paginator(risks, RISKS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.annotated_rows(page.object_list)
+    trends = selectors.register_trends(
+        [row.risk for row in rows],
+        organisation=organisation,
+        moment=as_of or now,
+        register_ids=register_ids,
+        quarters=TREND_QUARTER_COUNT if show_quarters else 0,
+    )
+    quarter_columns = [
+        _quarter_heading(selectors.quarter_label(organisation=organisation, end=end), end)
+        for end in trends.quarter_ends
+    ]
+    columns = _columns(request, form.sort_key, rollup=rollup)
+    if show_quarters:  # room for the quarter columns, as WMP lays its register out
+        columns = [column for column in columns if column["key"] not in TREND_VIEW_OMITS]
     cell = None
     if risk_filter.likelihood is not None or risk_filter.impact is not None:
         scheme = default_scheme(organisation=organisation)
@@ -212,19 +243,85 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
             "has_descendants": has_descendants,
             "rollup": rollup,
             "page": page,
-            "rows": selectors.annotated_rows(page.object_list),
+            "rows": rows,
+            "table": [(row, trends[row.risk.id]) for row in rows],
+            "trends": trends,
+            "quarter_columns": quarter_columns,
+            "show_quarters": show_quarters,
+            "escalated_in": escalated_in,
+            "as_of": as_of,
+            "as_of_day": as_of_day,
+            "carry": [
+                (name, value)
+                for name, values in request.GET.lists()
+                if name not in ("as_of", "page")
+                for value in values
+            ],
             "form": form,
             "risk_filter": risk_filter,
             "cell": cell,
             "sort": form.sort_key,
-            "columns": _columns(request, form.sort_key, rollup=rollup),
+            "columns": columns,
+            "column_count": len(columns) + len(quarter_columns) + int(escalated_in),
             "status_label": dict(form.fields["status"].choices).get(risk_filter.status, ""),
             "uses_horizons": bool(risk_filter.horizon)
             or selectors.uses_horizons(organisation=organisation),
             "today": today,
-            "can_edit": access.can_edit_register(register_obj),
+            "real_today": real_today,
+            "can_edit": as_of is None and access.can_edit_register(register_obj),
         },
     )
+
+
+TREND_QUARTERS = "quarters"
+TREND_QUARTER_COUNT = 3  # WMP's Q1, Q2, Q3 trending
+TREND_VIEW_OMITS = frozenset({"owner", "target"})  # shown again when the columns are hidden
+ESCALATED_IN = "in"
+
+
+class RegisterViewForm(RiskFilterForm):
+    """The register's filters, plus how the register is shown: with the trend of the last three
+    quarters (WMP), only the risks escalated into it, or as it stood at the end of a past day.
+    Hidden fields, so applying filters keeps them; bad values are reported and ignored."""
+
+    trend = forms.ChoiceField(
+        label="Trend columns",
+        choices=[("", "None"), (TREND_QUARTERS, "The last three quarters")],
+        required=False,
+    )
+    escalated = forms.ChoiceField(
+        label="Escalated risks",
+        choices=[("", "All risks"), (ESCALATED_IN, "Escalated into this register")],
+        required=False,
+    )
+    as_of = forms.DateField(
+        label="As it stood on",
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": "enter a real date, like 2026-03-31"},
+    )
+
+    HIDDEN = (*RiskFilterForm.HIDDEN, "trend", "escalated", "as_of")
+
+    def __init__(self, *args, today, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def clean_as_of(self):
+        day = self.cleaned_data.get("as_of")
+        if day is not None and day > self.today:
+            raise forms.ValidationError(
+                "the date is in the future: the register can only be shown as it was"
+            )
+        return day
+
+
+def _quarter_heading(label: str, end) -> dict:
+    """ "Q1 2021/22" as a short heading, "Q1", over its year and end date (narrow columns)."""
+    short, _, year = label.partition(" ")
+    if not (short.startswith("Q") and short[1:].isdigit()):
+        short, year = "Quarter", ""
+    return {"label": label, "short": short, "year": year, "end": end}
 
 
 def _level_label(scheme, axis: str, value: int | None) -> str:

@@ -42,6 +42,7 @@ from ..services.risks import (
 from .risk_common import (
     GET_POST,
     RISK,
+    WITHHELD,
     allow,
     conflict_context,
     date_value,
@@ -64,6 +65,7 @@ def risk_detail(request: HttpRequest, org: str, ref: str) -> HttpResponse:
 @require_GET
 def risk_history(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
+    can_see_detail = access.can_see_sensitive(risk)
     return render(
         request,
         "registers/risk_history.html",
@@ -71,7 +73,10 @@ def risk_history(request: HttpRequest, org: str, ref: str) -> HttpResponse:
             "access": access,
             "organisation": access.organisation,
             "risk": risk,
-            "entries": history.risk_history(risk),
+            # OFFICIAL-SENSITIVE and the member is not cleared: the history is withheld.
+            "entries": history.risk_history(risk) if can_see_detail else [],
+            "detail_withheld": not can_see_detail,
+            "withheld_message": WITHHELD,
         },
     )
 

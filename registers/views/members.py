@@ -22,6 +22,7 @@ from ..forms_members import (
     MemberAddForm,
     MembershipChangeForm,
     RegisterGrantsForm,
+    SensitiveAccessForm,
 )
 from ..models import Membership, Role
 from ..services.organisations import membership_remove
@@ -134,9 +135,11 @@ def _member_page(
     *,
     role_form: MembershipChangeForm | None = None,
     grants_form: RegisterGrantsForm | None = None,
+    clearance_form: SensitiveAccessForm | None = None,
 ) -> HttpResponse:
     role_form = role_form or MembershipChangeForm(membership=membership)
     grants_form = grants_form or RegisterGrantsForm(membership=membership)
+    clearance_form = clearance_form or SensitiveAccessForm(membership=membership)
     return render(
         request,
         "registers/members_detail.html",
@@ -149,7 +152,11 @@ def _member_page(
             "limited": _is_limited_coordinator(membership),
             "role_form": role_form,
             "grants_form": grants_form,
-            "error_forms": [form for form in (role_form, grants_form) if form.errors],
+            "clearance_form": clearance_form,
+            "clearable": membership.role in SensitiveAccessForm.ROLES,
+            "error_forms": [
+                form for form in (role_form, grants_form, clearance_form) if form.errors
+            ],
         },
     )
 
@@ -201,6 +208,27 @@ def member_registers(request: HttpRequest, org: str, member: int) -> HttpRespons
             messages.info(request, f"No change to the registers {name} edits.")
         return redirect("members", org=org)
     return _member_page(request, access, membership, grants_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_clearance(request: HttpRequest, org: str, member: int) -> HttpResponse:
+    """Clear a viewer or panel member for OFFICIAL-SENSITIVE detail, or take it away."""
+    access = _admin_access(request, org)
+    membership = _membership(access, member)
+    if request.method == "GET":
+        return redirect(reverse("member", args=[org, membership.pk]) + "#clearance-heading")
+    form = SensitiveAccessForm(request.POST, membership=membership)
+    if form.is_valid():
+        name = _name(membership.user)
+        if not form.save():
+            messages.info(request, f"No change to {name}'s clearance.")
+        elif membership.sensitive_access:
+            messages.success(request, f"{name} is now cleared for OFFICIAL-SENSITIVE detail.")
+        else:
+            messages.success(request, f"{name} no longer sees OFFICIAL-SENSITIVE detail.")
+        return redirect("member", org=org, member=membership.pk)
+    return _member_page(request, access, membership, clearance_form=form)
 
 
 @login_required
@@ -261,4 +289,5 @@ urlpatterns = [
     path("o/<slug:org>/members/<int:member>/", member_detail, name="member"),
     path("o/<slug:org>/members/<int:member>/registers/", member_registers, name="member_registers"),
     path("o/<slug:org>/members/<int:member>/remove/", member_remove, name="member_remove"),
+    path("o/<slug:org>/members/<int:member>/clearance/", member_clearance, name="member_clearance"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import render
@@ -15,8 +16,12 @@ from .. import history, permissions, selectors
 from ..forms import (
     ActionForm,
     ControlForm,
+    GovukBoundField,
+    GovukForm,
 )
-from ..models import ActionStatus, Risk, RiskStatus
+from ..models import ActionStatus, Register, Risk, RiskStatus
+from ..services.escalation import pending_escalation
+from ..services.links import links_for_risk
 from ..services.risks import (
     risk_warnings,
     scheme_version_for_register,
@@ -28,6 +33,39 @@ GET_POST = require_http_methods(["GET", "POST"])
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+class _SizedBoundField(GovukBoundField):
+    """Keeps a widget's own classes (a GOV.UK width) beside the ones GovukBoundField adds."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        own = (widget or self.field.widget).attrs.get("class", "")
+        if own and own not in attrs.get("class", ""):
+            attrs["class"] = f"{attrs.get('class', '')} {own}".strip()
+        return attrs
+
+
+class LinkForm(GovukForm):
+    """Link the risk to a related one, named by its reference (any register of the
+    organisation), with a short note on how the two relate."""
+
+    bound_field_class = _SizedBoundField
+
+    other = forms.CharField(
+        label="Reference of the related risk",
+        max_length=30,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
+        help_text="For example CRR18. It can be on any register of the organisation.",
+        error_messages={"required": "Enter the reference of the related risk"},
+    )
+    note = forms.CharField(
+        label="How are they related? (optional)",
+        max_length=250,
+        required=False,
+        help_text="For example: a cyber attack would also stop the control room.",
+        error_messages={"max_length": "Keep the note under 250 characters"},
+    )
 
 
 def fetch_risk(request: HttpRequest, org: str, ref: str):
@@ -129,11 +167,70 @@ def actions_context(access, risk: Risk, *, actions=None, **state) -> dict:
     return context
 
 
+WITHHELD = "This detail is OFFICIAL-SENSITIVE: ask the risk coordinator if you need it."
+
+
+def escalation_context(access, risk: Risk) -> dict:
+    """The risk's pending escalation (if any) and the moves this member may ask for."""
+    pending = pending_escalation(risk)
+    open_ = risk.status != RiskStatus.CLOSED and pending is None
+    can_escalate = open_ and access.can_escalate(risk)
+    can_deescalate = (
+        open_
+        and access.can_deescalate(risk)
+        and Register.objects.filter(organisation=access.organisation, parent=risk.register).exists()
+    )
+    return {
+        "pending_escalation": pending,
+        "can_escalate": can_escalate,
+        "can_deescalate": can_deescalate,
+        "can_decide_pending": pending is not None and access.can_decide_escalation(pending),
+        "can_withdraw_pending": pending is not None and can_withdraw(access, pending),
+    }
+
+
+def can_withdraw(access, escalation) -> bool:
+    """The requester, or an editor of the sending register, may withdraw a pending request."""
+    return escalation.organisation_id == access.organisation.id and (
+        escalation.requested_by_id == access.user.id
+        or access.can_edit_register(escalation.from_register)
+    )
+
+
+def links_context(access, risk: Risk, lookup, *, can_see_detail: bool, **state) -> dict:
+    """Links to related risks, from either end, with the other risk's current rating."""
+    rows = []
+    for link in links_for_risk(risk):
+        other = link.to_risk if link.from_risk_id == risk.pk else link.from_risk
+        other.organisation = access.organisation
+        rows.append(
+            {
+                "link": link,
+                "other": other,
+                "row": selectors.risk_row(other, lookup),
+                # A link's note may say what a sensitive risk is about.
+                "note_shown": can_see_detail and access.can_see_sensitive(other),
+            }
+        )
+    can_link = access.can_edit_risk(risk)
+    context = {"links": rows, "can_link": can_link}
+    if can_link:
+        context["link_form"] = state.get("link_form") or LinkForm(auto_id="link-%s")
+        context["link_form_open"] = bool(state.get("link_form"))
+    return context
+
+
 def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 200, **state):
     lookup = appetite_lookup(organisation=access.organisation)
     row = selectors.risk_row(risk, lookup)
     threshold = lookup.threshold(risk.category_id)
-    entries = history.risk_history(risk)
+    can_see_detail = access.can_see_sensitive(risk)
+    if can_see_detail:
+        entries = history.risk_history(risk)
+    else:
+        # OFFICIAL-SENSITIVE and the member is not cleared: no detail reaches the template.
+        entries = []
+        state.update(controls=[], actions=[])
     can_edit = access.can_edit_risk(risk)
     context = {
         "access": access,
@@ -155,6 +252,12 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         "history_entries": entries[:HISTORY_ON_PAGE],
         "history_more": len(entries) > HISTORY_ON_PAGE,
         "history_count": len(entries),
+        "can_see_detail": can_see_detail,
+        "detail_withheld": not can_see_detail,
+        "withheld_message": WITHHELD,
+        "origin_register": risk.origin_register,
+        **escalation_context(access, risk),
+        **links_context(access, risk, lookup, can_see_detail=can_see_detail, **state),
         **controls_context(access, risk, **state),
         **actions_context(access, risk, **state),
     }

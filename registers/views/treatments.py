@@ -101,6 +101,7 @@ def control_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
 @require_GET
 def control_detail(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, control = _control(request, org, ref, pk)
+    allow(access.can_see_sensitive(risk), "see this OFFICIAL-SENSITIVE detail")
     if is_htmx(request):
         return _control_row(request, access, risk, control)
     return redirect(risk_url(risk, f"control-{control.pk}"))
@@ -232,6 +233,7 @@ def action_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
 @require_GET
 def action_detail(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, action = _action(request, org, ref, pk)
+    allow(access.can_see_sensitive(risk), "see this OFFICIAL-SENSITIVE detail")
     if is_htmx(request):
         return _action_row(request, access, risk, action)
     return redirect(risk_url(risk, f"action-{action.pk}"))

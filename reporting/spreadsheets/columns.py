@@ -28,7 +28,15 @@ IMPORT_COLUMNS = (
 )
 # Written by export, worked out by the product: an import reads past them without a note, so an
 # exported file can be edited and imported again as it is.
-COMPUTED_COLUMNS = ("status", "current_score", "current_band", "tolerance", "breach", "trend")
+COMPUTED_COLUMNS = (
+    "marking",
+    "status",
+    "current_score",
+    "current_band",
+    "tolerance",
+    "breach",
+    "trend",
+)
 EXPORT_COLUMNS = IMPORT_COLUMNS + COMPUTED_COLUMNS
 
 # What each column holds, in the users' words (shown on the import page).

@@ -3,6 +3,11 @@ tolerance, breach, trend), now or as it stood at a past moment (from django-simp
 
 Query count does not grow with the register: risks come with owner, manager and category joined,
 controls and actions prefetched, appetite and trend read in one query each.
+
+Each row carries the risk's handling marking. Given the member's ``access``, an OFFICIAL-SENSITIVE
+risk whose detail they may not see (``access.can_see_sensitive(risk)`` false) keeps its ref, title,
+register, people and ratings, but its description, consequence, controls and actions are withheld.
+Without ``access`` (the command line, run by an operator) the export is full.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from appetite.models import AppetiteStatement
 from appetite.rules import AppetiteState
 from appetite.selectors import AppetiteLookup, appetite_lookup
-from registers.models import Action, Control, Register, Risk, RiskStatus
+from registers.models import Action, Control, Marking, Register, Risk, RiskStatus
 
 from ..trends import organisation_timezone, trends_for
 from .columns import EXPORT_COLUMNS
@@ -36,6 +41,10 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
+# The handling marking follows the other columns (an import reads past it, like the computed ones).
+EXPORT_HEADER = EXPORT_COLUMNS if "marking" in EXPORT_COLUMNS else (*EXPORT_COLUMNS, "marking")
+WITHHELD = "[OFFICIAL-SENSITIVE: withheld]"
+WITHHELD_COLUMNS = ("description", "consequence", "controls", "actions")
 WIDE_COLUMNS = {"title": 40, "description": 60, "consequence": 50, "controls": 60, "actions": 60}
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -46,8 +55,10 @@ class RegisterExport:
     register: Register
     as_of: dt.datetime | None
     generated_at: dt.datetime
-    header: tuple[str, ...] = EXPORT_COLUMNS
+    header: tuple[str, ...] = EXPORT_HEADER
     rows: list[list[object]] = field(default_factory=list)
+    withheld: int = 0  # rows whose OFFICIAL-SENSITIVE detail was left out
+    sensitive: int = 0  # rows marked OFFICIAL-SENSITIVE
 
     @property
     def organisation(self):
@@ -89,8 +100,13 @@ def parse_as_of(text: str, *, organisation) -> dt.datetime:
     return moment
 
 
-def register_export(*, register: Register, as_of: dt.datetime | None = None) -> RegisterExport:
-    """The register's rows now, or as it stood at ``as_of`` (an aware datetime)."""
+def register_export(
+    *, register: Register, as_of: dt.datetime | None = None, access=None
+) -> RegisterExport:
+    """The register's rows now, or as it stood at ``as_of`` (an aware datetime).
+
+    ``access`` (an ``OrganisationAccess``) withholds the OFFICIAL-SENSITIVE detail the member may
+    not see; None exports everything."""
     organisation = register.organisation
     export = RegisterExport(register=register, as_of=as_of, generated_at=timezone.now())
     if as_of is None:
@@ -108,6 +124,9 @@ def register_export(*, register: Register, as_of: dt.datetime | None = None) -> 
         )
     trends = trends_for(risks, organisation=organisation, moment=as_of or export.generated_at)
     for risk in risks:
+        shown = access is None or access.can_see_sensitive(risk)
+        export.sensitive += risk.marking == Marking.OFFICIAL_SENSITIVE
+        export.withheld += not shown
         export.rows.append(
             _row(
                 risk,
@@ -115,6 +134,7 @@ def register_export(*, register: Register, as_of: dt.datetime | None = None) -> 
                 actions=actions.get(risk.id, []),
                 lookup=lookup,
                 trend=trends[risk.id],
+                shown=shown,
             )
         )
     return export
@@ -159,7 +179,9 @@ def _as_of_by_risk(model, risk_ids: list[int], as_of: dt.datetime) -> dict[int, 
     return grouped
 
 
-def _row(risk, *, controls, actions, lookup: AppetiteLookup, trend: str) -> list[object]:
+def _row(
+    risk, *, controls, actions, lookup: AppetiteLookup, trend: str, shown: bool = True
+) -> list[object]:
     closed = risk.status == RiskStatus.CLOSED
     threshold = lookup.threshold(risk.category_id)
     state = lookup.state(category_id=risk.category_id, score=risk.current_score)
@@ -187,8 +209,12 @@ def _row(risk, *, controls, actions, lookup: AppetiteLookup, trend: str) -> list
         "tolerance": threshold.tolerance if threshold else None,
         "breach": "yes" if state == AppetiteState.BREACH and not closed else "no",
         "trend": trend,
+        "marking": risk.marking,
     }
-    return [values[name] for name in EXPORT_COLUMNS]
+    if not shown:
+        values.update(dict.fromkeys(WITHHELD_COLUMNS, ""))
+        values["description"] = WITHHELD
+    return [values[name] for name in EXPORT_HEADER]
 
 
 # --- writers -----------------------------------------------------------------------------------
@@ -260,6 +286,18 @@ def _xlsx_value(value: object) -> object:
     return value
 
 
+def _marking_note(export: RegisterExport) -> str:
+    note = "each risk's handling marking is in the marking column"
+    if export.sensitive:
+        note += f"; {export.sensitive} risk(s) marked OFFICIAL-SENSITIVE: handle this file as such"
+    if export.withheld:
+        note += (
+            f"; the description, consequence, controls and actions of {export.withheld} of them "
+            f"are withheld ({WITHHELD}): your membership is not cleared for them"
+        )
+    return note
+
+
 def _about_sheet(workbook: Workbook, export: RegisterExport) -> None:
     tz = organisation_timezone(export.organisation)
     about = workbook.create_sheet("About")
@@ -274,6 +312,7 @@ def _about_sheet(workbook: Workbook, export: RegisterExport) -> None:
         ),
         ("Trend", "current score against the end of the previous quarter: up, down, level, new"),
         ("Import", "edit the Register sheet and import it again: computed columns are ignored"),
+        ("Marking", _marking_note(export)),
     ]
     for label, text in rows:
         about.append([label, _xlsx_value(text)])

@@ -159,6 +159,10 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
+# django-simple-history: reasons are people's words (a close reason, a review note), not labels,
+# so they are stored whole. https://django-simple-history.readthedocs.io/en/latest/historical_model.html
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # Domain defaults
 RISKREG_DEFAULT_TIMEZONE = "Europe/London"
 # Spreadsheet imports: the largest file accepted, and the most data rows read from it.

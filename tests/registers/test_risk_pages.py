@@ -17,6 +17,7 @@ from registers.models import (
     ActionStatus,
     Control,
     Marking,
+    Membership,
     Register,
     Review,
     Risk,
@@ -120,6 +121,9 @@ def test_risk_page_shows_the_action_plan(client, risk, control, action, people):
     risk_update(
         risk=risk, expected_version=1, fields={"marking": Marking.OFFICIAL_SENSITIVE}, reason="x"
     )
+    # A viewer cleared for OFFICIAL-SENSITIVE reads the whole action plan (tests/registers/
+    # test_marking.py covers the uncleared case).
+    Membership.objects.filter(user=people["viewer"]).update(sensitive_access=True)
     client.force_login(people["viewer"])
     page = client.get(url("risk", risk)).content.decode()
     for text in (

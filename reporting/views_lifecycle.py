@@ -1,0 +1,156 @@
+"""The risk lifecycle pages of an organisation: movement since the last report, and review health.
+
+Thin views: the organisation comes only through ``registers.permissions`` (404 for anyone who is
+not a member); every member may read both pages (they show what the register pages show). The
+work is in ``reporting.movement``, ``reporting.health`` and ``reporting.periods``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from registers import permissions, selectors
+
+from . import health, periods
+from .movement import movement_between
+
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "govuk-input"})
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class PeriodForm(forms.Form):
+    """The window of "movement since": two dates, each meaning the end of that day in the
+    organisation's timezone. Missing dates take the defaults (the last report, and now)."""
+
+    since = forms.DateField(
+        label="Since the end of",
+        required=False,
+        input_formats=DATE_FORMATS,
+        widget=DATE_INPUT,
+        error_messages={"invalid": "Enter the start as a real date, like 2026-03-31"},
+    )
+    until = forms.DateField(
+        label="Up to the end of",
+        required=False,
+        input_formats=DATE_FORMATS,
+        widget=DATE_INPUT,
+        error_messages={"invalid": "Enter the end as a real date, like 2026-06-30"},
+    )
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def clean_until(self):
+        until = self.cleaned_data.get("until")
+        if until is not None and until > self.today:
+            raise forms.ValidationError(
+                "The end cannot be in the future: movement is read from what has happened"
+            )
+        return until
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until") or self.today
+        if since is not None and since >= until:
+            self.add_error("since", "The start must be before the end")
+        return cleaned
+
+
+@login_required
+@require_GET
+def movement(request: HttpRequest, org: str) -> HttpResponse:
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    organisation = access.organisation
+    now = timezone.now()
+    today = periods.local_date(organisation=organisation, moment=now)
+    report = periods.last_report_date(organisation=organisation, moment=now)
+    quarter = periods.last_quarter_report(organisation=organisation, moment=now)
+    data = request.GET.copy()  # the form shows the period in use, defaults included
+    if not data.get("since"):
+        data["since"] = report.local_date.isoformat()
+    if not data.get("until"):
+        data["until"] = today.isoformat()
+    form = PeriodForm(data, today=today)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    since_day = data.get("since") if "since" not in form.errors else None
+    until_day = data.get("until") if "until" not in form.errors else None
+    since = (
+        periods.day_end(organisation=organisation, day=since_day) if since_day else report.moment
+    )
+    until = now
+    if until_day is not None and until_day < today:
+        until = periods.day_end(organisation=organisation, day=until_day)
+    if since >= until:  # a bad pair was reported on the form: fall back to the defaults
+        since, until = report.moment, now
+    result = movement_between(organisation=organisation, since=since, until=until)
+    url = reverse("movement", args=[organisation.slug])
+    choices = [(report, f"{url}?{urlencode({'since': report.local_date.isoformat()})}")]
+    if quarter.moment != report.moment:
+        choices.append((quarter, f"{url}?{urlencode({'since': quarter.local_date.isoformat()})}"))
+    return render(
+        request,
+        "reporting/movement.html",
+        {
+            "access": access,
+            "organisation": organisation,
+            "form": form,
+            "movement": result,
+            "since_date": periods.local_date(organisation=organisation, moment=since),
+            "until_date": periods.local_date(organisation=organisation, moment=until),
+            "until_is_now": until == now,
+            "report": report,
+            "is_default": since == report.moment and until == now,
+            "choices": choices,
+            "today": today,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+VIEWS = {"register": "By register", "owner": "By owner"}
+
+
+@login_required
+@require_GET
+def review_health(request: HttpRequest, org: str) -> HttpResponse:
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    organisation = access.organisation
+    today = selectors.organisation_today(organisation)
+    by = request.GET.get("by")
+    by = by if by in VIEWS else "register"
+    overdue = health.overdue_rows(organisation=organisation, today=today)
+    due_soon = health.due_soon_rows(organisation=organisation, today=today)
+    registers = health.register_health(organisation=organisation, today=today)
+    top = selectors.top_register([item.register for item in registers])
+    return render(
+        request,
+        "reporting/review_health.html",
+        {
+            "access": access,
+            "organisation": organisation,
+            "today": today,
+            "by": by,
+            "views": VIEWS,
+            "total": health.organisation_health(organisation=organisation, today=today),
+            "registers": registers,
+            "top_register": top,
+            "owners": health.owner_health(organisation=organisation, today=today),
+            "overdue": health.group_rows(overdue, by=by),
+            "due_soon": health.group_rows(due_soon, by=by),
+            "overdue_count": len(overdue),
+            "due_soon_count": len(due_soon),
+            "list_limit": health.LIST_LIMIT,
+            "due_soon_days": selectors.DUE_SOON_DAYS,
+        },
+    )
