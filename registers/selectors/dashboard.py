@@ -29,6 +29,8 @@ from scoring.engine import Rating
 from ..models import (
     Action,
     ActionStatus,
+    Escalation,
+    EscalationStatus,
     Organisation,
     Risk,
 )
@@ -297,3 +299,16 @@ def organisation_zone(organisation: Organisation) -> ZoneInfo | None:
 def organisation_today(organisation: Organisation) -> dt.date:
     """Today where the organisation is: review and due dates are read in its timezone."""
     return timezone.localdate(timezone=organisation_zone(organisation))
+
+
+def escalations_waiting(*, organisation: Organisation, register_ids) -> QuerySet[Escalation]:
+    """Pending escalations and de-escalations into the registers the user decides for."""
+    return (
+        Escalation.objects.filter(
+            organisation=organisation,
+            status=EscalationStatus.PENDING,
+            to_register_id__in=list(register_ids),
+        )
+        .select_related("risk", "from_register", "to_register", "requested_by")
+        .order_by("requested_at", "id")
+    )

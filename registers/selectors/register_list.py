@@ -33,6 +33,7 @@ from scoring.selectors import schemes_for_organisation
 
 from ..models import (
     Category,
+    Marking,
     Organisation,
     Register,
     Risk,
@@ -115,6 +116,7 @@ def risk_list(
     today: dt.date,
     as_of: dt.datetime | None = None,
     escalated_in: bool = False,
+    search_sensitive_for=None,
 ) -> QuerySet[Risk]:
     """The risks of some registers of one organisation, filtered and sorted in the database,
     with appetite annotated and what a row shows already joined.
@@ -151,9 +153,20 @@ def risk_list(
     else:
         risks = risks.filter(status__in=OPEN_STATUSES)
     if f.q:
-        risks = risks.filter(
-            Q(ref__icontains=f.q) | Q(title__icontains=f.q) | Q(description__icontains=f.q)
-        )
+        # Descriptions of OFFICIAL-SENSITIVE risks are searched only for someone who may read
+        # them, or a search would reveal what the page withholds.
+        in_description = Q(description__icontains=f.q)
+        if search_sensitive_for is not None:
+            readable = ~Q(marking=Marking.OFFICIAL_SENSITIVE)
+            if search_sensitive_for.role in ("admin", "coordinator") or (
+                search_sensitive_for.membership.sensitive_access
+            ):
+                readable = Q()
+            else:
+                user_id = search_sensitive_for.user.id
+                readable |= Q(owner_id=user_id) | Q(manager_id=user_id)
+            in_description &= readable
+        risks = risks.filter(Q(ref__icontains=f.q) | Q(title__icontains=f.q) | in_description)
     if f.category is not None:
         risks = risks.filter(category_id=f.category)
     if f.owner is not None:

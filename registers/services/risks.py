@@ -342,6 +342,11 @@ def risk_close(*, risk: Risk, expected_version: int, reason: str) -> Risk:
         raise RiskConflict(locked, changes_since(locked, expected_version))
     if locked.status == RiskStatus.CLOSED:
         raise ValidationError(f"{locked.ref} is already closed")
+    if locked.escalations.filter(status="pending").exists():
+        raise ValidationError(
+            f"{locked.ref} has an escalation waiting for a decision: withdraw it, or have it "
+            "decided, before closing the risk"
+        )
     locked.status, locked.closed_reason = RiskStatus.CLOSED, reason.strip()
     locked.closed_at = timezone.now()
     locked.version += 1

@@ -95,6 +95,9 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
             "risks": risks,
             "actions": actions,
             "links": links,
+            "escalations_waiting": selectors.escalations_waiting(
+                organisation=organisation, register_ids=access.editable_register_ids
+            )[:DASHBOARD_LIST],
             "outside": selectors.outside_appetite_rows(
                 organisation=organisation, today=today, limit=DASHBOARD_LIST
             ),
@@ -203,6 +206,7 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
         today=today,
         as_of=as_of,
         escalated_in=escalated_in,
+        search_sensitive_for=access,
     )
     page = Paginator(risks, RISKS_PER_PAGE).get_page(request.GET.get("page"))
     rows = selectors.annotated_rows(page.object_list)
