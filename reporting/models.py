@@ -28,3 +28,133 @@ class ImportUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} for {self.register}"
+
+
+class PackKind(models.TextChoices):
+    QUARTERLY = "quarterly", "Quarterly audit panel pack"
+    COMMITTEE = "committee", "Bi-annual committee pack"
+
+
+class PackEdition(models.TextChoices):
+    FULL = "full", "Full (includes OFFICIAL-SENSITIVE)"
+    PUBLIC = "public", "Public (OFFICIAL-SENSITIVE detail left out)"
+
+
+class PackStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    BUILDING = "building", "Building"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class Pack(models.Model):
+    """A committee pack built "as at" a date from history, stored as a PDF with its status.
+
+    Built by a Celery task (reporting.tasks); the same code serves the build_pack command."""
+
+    organisation = models.ForeignKey(
+        "registers.Organisation", on_delete=models.CASCADE, related_name="packs"
+    )
+    kind = models.CharField(max_length=10, choices=PackKind.choices)
+    edition = models.CharField(max_length=6, choices=PackEdition.choices, default=PackEdition.FULL)
+    as_of = models.DateField(
+        help_text="The pack shows the registers as they stood at the end of this day."
+    )
+    status = models.CharField(max_length=10, choices=PackStatus.choices, default=PackStatus.QUEUED)
+    error = models.TextField(blank=True, help_text="Why the build failed, for the coordinator.")
+    file = models.FileField(upload_to="packs/%Y/%m/", blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    scheduled = models.BooleanField(default=False, help_text="Requested by the beat schedule.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-as_of", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=PackKind.values), name="pack_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(edition__in=PackEdition.values), name="pack_edition_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PackStatus.values), name="pack_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "kind", "as_of"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.as_of} ({self.edition}) – {self.organisation}"
+
+
+class DigestFrequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    NEVER = "never", "Only when something is overdue"
+
+
+class ReminderPreference(models.Model):
+    """A member's choice of reminder e-mails in one organisation (defaults: daily digest)."""
+
+    membership = models.OneToOneField(
+        "registers.Membership", on_delete=models.CASCADE, related_name="reminder_preference"
+    )
+    frequency = models.CharField(
+        max_length=6, choices=DigestFrequency.choices, default=DigestFrequency.DAILY
+    )
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.frequency}"
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Reminder(models.Model):
+    """One digest e-mail to one person for one organisation on one day: the record that makes
+    sending idempotent (a rerun, a retry or a restart sends nothing twice)."""
+
+    organisation = models.ForeignKey(
+        "registers.Organisation", on_delete=models.CASCADE, related_name="reminders"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(max_length=20, help_text="daily digest, weekly coordinator digest")
+    day = models.DateField()
+    status = models.CharField(
+        max_length=8, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    items = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "user_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user", "kind", "day"], name="reminder_once_a_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ReminderStatus.values), name="reminder_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user} on {self.day} ({self.status})"
