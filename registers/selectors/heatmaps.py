@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import (
-    Count,
-    QuerySet,
-)
+from django.db.models import Count, Q, QuerySet
 
 from scoring.definition import Level, SchemeDefinition
 from scoring.engine import Rating, grid
@@ -18,7 +15,7 @@ from ..models import (
     Risk,
 )
 from .register_list import HORIZON_NONE, POSITION_LABELS
-from .rows import OPEN_STATUSES
+from .rows import OPEN_STATUSES, with_appetite
 
 # --- heat maps ---------------------------------------------------------------------------------
 
@@ -49,6 +46,7 @@ class HeatCell:
     impact: Level
     rating: Rating
     count: int
+    breaches: int = 0  # of the count, risks in breach of appetite (current position only)
 
     @property
     def text_class(self) -> str:
@@ -86,8 +84,11 @@ def heat_map(
     title: str = "",
     key: str = "",
     horizon: str = "",
+    breaches: dict[tuple[int | None, int | None], int] | None = None,
 ) -> HeatMap:
-    """Pure: place counts keyed by (likelihood value, impact value) on the scheme's grid."""
+    """Pure: place counts keyed by (likelihood value, impact value) on the scheme's grid, with,
+    where given, how many of each cell's risks breach appetite."""
+    breaches = breaches or {}
     cells = grid(scheme)
     fits = {(cell.likelihood.value, cell.impact.value) for row in cells for cell in row}
     rows = [
@@ -99,6 +100,7 @@ def heat_map(
                     impact=cell.impact,
                     rating=cell.rating,
                     count=counts.get((cell.likelihood.value, cell.impact.value), 0),
+                    breaches=breaches.get((cell.likelihood.value, cell.impact.value), 0),
                 )
                 for cell in row
             ],
@@ -135,14 +137,27 @@ def organisation_heat_maps(
         likelihood, impact = f"{position}_likelihood", f"{position}_impact"
         fields = [likelihood, impact] + (["horizon"] if position == "current" else [])
         totals: dict = {}
+        breaches: dict = {}
         horizons: dict[str, dict] = {}
-        for row in _open_risks(organisation).values(*fields).annotate(n=Count("id")).order_by():
+        horizon_breaches: dict[str, dict] = {}
+        risks = _open_risks(organisation)
+        if position == "current":
+            risks = with_appetite(risks, organisation=organisation)
+            counted = risks.values(*fields).annotate(
+                n=Count("id"), b=Count("id", filter=Q(appetite_rank=3))
+            )
+        else:
+            counted = risks.values(*fields).annotate(n=Count("id"))
+        for row in counted.order_by():
             pair = (row[likelihood], row[impact])
             totals[pair] = totals.get(pair, 0) + row["n"]
             if position == "current":
+                breaches[pair] = breaches.get(pair, 0) + row["b"]
                 cells = horizons.setdefault(row["horizon"], {})
                 cells[pair] = cells.get(pair, 0) + row["n"]
-        maps.append(heat_map(scheme, totals, position=position))
+                in_breach = horizon_breaches.setdefault(row["horizon"], {})
+                in_breach[pair] = in_breach.get(pair, 0) + row["b"]
+        maps.append(heat_map(scheme, totals, position=position, breaches=breaches))
         if position == "current" and any(horizons):
             labels = dict(Horizon.choices)
             for horizon in (Horizon.SHORT, Horizon.LONG, Horizon.NONE):
@@ -151,6 +166,7 @@ def organisation_heat_maps(
                         heat_map(
                             scheme,
                             horizons[horizon],
+                            breaches=horizon_breaches.get(horizon),
                             position="current",
                             horizon=horizon or HORIZON_NONE,
                             title=f"Current position, {labels[horizon].lower()} risks"

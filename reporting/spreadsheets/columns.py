@@ -35,6 +35,7 @@ COMPUTED_COLUMNS = (
     "current_band",
     "tolerance",
     "breach",
+    "appetite",
     "trend",
 )
 EXPORT_COLUMNS = IMPORT_COLUMNS + COMPUTED_COLUMNS

@@ -208,6 +208,8 @@ def _row(
         "current_band": risk.current_band,
         "tolerance": threshold.tolerance if threshold else None,
         "breach": "yes" if state == AppetiteState.BREACH and not closed else "no",
+        # within / warning / breach (amber before red); "" when no threshold applies or closed
+        "appetite": "" if closed or state == AppetiteState.NOT_SET else str(state),
         "trend": trend,
         "marking": risk.marking,
     }

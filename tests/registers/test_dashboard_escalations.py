@@ -33,3 +33,23 @@ def test_pending_escalation_is_listed_for_deciders_only(client, organisation):
 
     client.force_login(viewer)
     assert "Waiting for your decision" not in client.get(url).content.decode()
+
+
+def test_heat_map_cells_count_the_risks_in_breach(client, organisation):
+    from appetite.services import appetite_statement_set
+
+    corporate = Register.objects.get(organisation=organisation, slug="corporate")
+    appetite_statement_set(organisation=organisation, tolerance=10)
+    RiskFactory(register=corporate, ref="A", positions={"current": (3, 4)})  # 12: breach
+    RiskFactory(register=corporate, ref="B", positions={"current": (3, 4)})  # 12: breach
+    RiskFactory(register=corporate, ref="C", positions={"current": (2, 4)})  # 8: within
+    coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
+    client.force_login(coordinator)
+    response = client.get(reverse("organisation", args=[organisation.slug]))
+    current = next(
+        m["heatmap"] for m in response.context["heat_maps"] if m["heatmap"].position == "current"
+    )
+    cells = {(c.likelihood.value, c.impact.value): c for row in current.rows for c in row.cells}
+    assert (cells[(3, 4)].count, cells[(3, 4)].breaches) == (2, 2)
+    assert (cells[(2, 4)].count, cells[(2, 4)].breaches) == (1, 0)
+    assert "2 in breach" in response.content.decode()
