@@ -80,6 +80,7 @@ KWARG_OBJECTS = {
     "history": "risk_history",
     "upload": "upload",
     "escalation": "escalation",
+    "report": "pack",
 }
 GENERIC_KINDS = (
     "register",
@@ -195,6 +196,7 @@ class World:
     risk_history: object
     upload: object  # a spreadsheet waiting for its import to be confirmed
     escalation: object = None  # a request to move the risk up to the parent register
+    pack: object = None  # a report pack (queued: no file)
 
 
 def build_world(tag: str, *, user=None, role: str | None = None) -> World:
@@ -291,6 +293,9 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
         risk_history=risk.history.first(),
         upload=upload,
         escalation=escalation,
+        pack=apps.get_model("reporting", "Pack").objects.create(
+            organisation=organisation, kind="quarterly", as_of="2026-03-31"
+        ),
     )
 
 

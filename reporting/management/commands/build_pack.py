@@ -1,0 +1,53 @@
+"""build_pack --org SLUG --kind (quarterly|committee) --as-of YYYY-MM-DD --out FILE.pdf
+[--edition full|public]: the same code the Celery task and the web button run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from registers.models import Organisation
+from reporting.packs.data import PackDataError, parse_day
+from reporting.packs.services import pack_render
+
+
+class Command(BaseCommand):
+    help = "Build a quarterly or committee PDF pack as at a date and write it to a file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--org", required=True, help="Organisation slug")
+        parser.add_argument("--kind", required=True, choices=["quarterly", "committee"])
+        parser.add_argument("--as-of", required=True, dest="as_of", help="YYYY-MM-DD")
+        parser.add_argument("--out", required=True, help="Where to write the PDF")
+        parser.add_argument("--edition", default="full", choices=["full", "public"])
+
+    def handle(self, *args, **options):
+        organisation = Organisation.objects.filter(slug=options["org"]).first()
+        if organisation is None:
+            raise CommandError(f"No organisation with slug {options['org']!r}")
+        try:
+            as_of = parse_day(options["as_of"])
+        except PackDataError as error:
+            raise CommandError(str(error)) from None
+        if as_of > timezone.localdate():
+            raise CommandError(f"{as_of} is in the future: a pack shows the registers as they were")
+        out = Path(options["out"])
+        if not out.parent.exists():
+            raise CommandError(f"The folder {out.parent} does not exist")
+        try:
+            rendered = pack_render(
+                organisation=organisation,
+                kind=options["kind"],
+                as_of=as_of,
+                edition=options["edition"],
+            )
+        except PackDataError as error:
+            raise CommandError(str(error)) from None
+        except Exception as error:  # noqa: BLE001  a readable message, not a traceback
+            raise CommandError(
+                f"The pack could not be built: {type(error).__name__}: {error}"
+            ) from error
+        out.write_bytes(rendered.pdf)
+        self.stdout.write(f"wrote {out} ({rendered.pages} pages, {len(rendered.pdf)} bytes)")

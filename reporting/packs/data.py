@@ -1,0 +1,428 @@
+"""Everything a pack shows, built "as at" the end of a day (in the organisation's timezone) from
+history, so a pack rebuilt later for the same date shows the same thing.
+
+Risks, controls, actions, leads, objectives and appetite statements are read from their history
+tables as they stood at that moment; the scheme versions named by each record rate them. Nothing
+here depends on "now" except the review health of the committee pack, which is counted for the
+as-at day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models.functions import Length
+
+from appetite.rules import AppetiteState
+from registers.models import (
+    Action,
+    ActionStatus,
+    Control,
+    Marking,
+    Objective,
+    Organisation,
+    Register,
+    RiskStatus,
+)
+from registers.selectors.heatmaps import heat_map
+from registers.selectors.register_list import (
+    Trend,
+    end_of_day,
+    organisation_zone,
+    risk_snapshots,
+    risks_as_of,
+    top_register,
+    trend_between,
+    with_appetite_as_of,
+)
+from registers.selectors.rows import OPEN_STATUSES, register_tree
+from reporting.health import DUE_SOON_DAYS, Health, RegisterHealth
+from reporting.movement import movement_between
+from reporting.periods import last_committee_date, previous_quarter_end
+from scoring.engine import RatingError, rate
+
+QUARTERLY, COMMITTEE = "quarterly", "committee"
+FULL, PUBLIC = "full", "public"
+TITLES = {QUARTERLY: "Quarterly risk report", COMMITTEE: "Bi-annual committee risk report"}
+RANK_STATES = {
+    0: AppetiteState.NOT_SET,
+    1: AppetiteState.WITHIN,
+    2: AppetiteState.WARNING,
+    3: AppetiteState.BREACH,
+}
+WITHHELD_NOTE = "OFFICIAL-SENSITIVE detail withheld from the public edition."
+
+
+class PackDataError(ValueError):
+    """The pack cannot be built for this input (a readable reason)."""
+
+
+@dataclass
+class PackRisk:
+    record: object  # a HistoricalRisk as it stood at the moment
+    current: object | None
+    target: object | None
+    inherent: object | None
+    trend: Trend
+    appetite: AppetiteState
+    tolerance: int | None
+    warning: int | None
+    withheld: bool
+    leads: list = field(default_factory=list)
+    objectives: list = field(default_factory=list)
+    controls: list = field(default_factory=list)
+    actions: list = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return self.record.ref
+
+    @property
+    def sensitive(self) -> bool:
+        return self.record.marking == Marking.OFFICIAL_SENSITIVE
+
+    @property
+    def owner_name(self) -> str:
+        return _name(self.record.owner) if self.record.owner_id else "Not assigned"
+
+    @property
+    def lead_names(self) -> str:
+        return ", ".join(_name(user) for user in self.leads)
+
+    @property
+    def progress_to_target(self) -> str:
+        if self.current is None or self.target is None:
+            return "No target set" if self.current is not None else "Not rated"
+        gap = self.current.score - self.target.score
+        if gap <= 0:
+            return "At or below target"
+        if self.record.scheme_version.parsed.method != "product":
+            return f"Above target ({self.current.display} now, target {self.target.display})"
+        if self.inherent is not None and self.inherent.score > self.target.score:
+            done = self.inherent.score - self.current.score
+            whole = self.inherent.score - self.target.score
+            percent = max(0, round(100 * done / whole))
+            return f"{percent}% of the way from inherent to target ({gap} to go)"
+        return f"{gap} point{'s' if gap != 1 else ''} above target"
+
+    @property
+    def in_breach_or_warning(self) -> bool:
+        return self.appetite in (AppetiteState.BREACH, AppetiteState.WARNING)
+
+
+@dataclass
+class OverdueAction:
+    risk: PackRisk
+    action: object
+    days: int
+
+
+@dataclass
+class PackData:
+    organisation: Organisation
+    kind: str
+    edition: str
+    as_of: dt.date
+    moment: dt.datetime
+    title: str
+    register: Register | None
+    risks: list[PackRisk]
+    heat_maps: list = field(default_factory=list)
+    alignment: list = field(default_factory=list)  # [(objective, [PackRisk])]
+    unaligned: list = field(default_factory=list)
+    movement: object | None = None
+    since_label: str = ""
+    details: list[PackRisk] = field(default_factory=list)
+    overdue_actions: list[OverdueAction] = field(default_factory=list)
+    health: list = field(default_factory=list)
+    flagged_refs: set = field(default_factory=set)
+    significant: list = field(default_factory=list)  # committee: rating changes on top register
+    uses_horizons: bool = False
+
+    @property
+    def public(self) -> bool:
+        return self.edition == PUBLIC
+
+    @property
+    def withheld_count(self) -> int:
+        return sum(1 for risk in self.risks if risk.withheld)
+
+    @property
+    def marking(self) -> str:
+        if self.edition == FULL and any(risk.sensitive for risk in self.risks):
+            return Marking.OFFICIAL_SENSITIVE.label
+        return Marking.OFFICIAL.label
+
+    @property
+    def panel_name(self) -> str:
+        return self.organisation.panel_name or "Audit panel"
+
+    @property
+    def css_header(self) -> str:
+        """Organisation and title as a CSS string body for the running header (not HTML)."""
+        return css_string(f"{self.organisation.name} · {self.title}")
+
+    @property
+    def has_target_map(self) -> bool:
+        return any(m.position == "target" for m in self.heat_maps)
+
+    @property
+    def breaches(self) -> list[PackRisk]:
+        return [risk for risk in self.risks if risk.appetite == AppetiteState.BREACH]
+
+    @property
+    def warnings(self) -> list[PackRisk]:
+        return [risk for risk in self.risks if risk.appetite == AppetiteState.WARNING]
+
+    @property
+    def band_summary(self) -> list[tuple[str, str, int]]:
+        counts = Counter()
+        colours = {}
+        for risk in self.risks:
+            if risk.current is not None:
+                counts[risk.current.band.name] += 1
+                colours[risk.current.band.name] = (risk.current.colour, risk.current.band)
+        ordered = sorted(counts, key=lambda name: -getattr(colours[name][1], "position", 0))
+        return [(name, colours[name][0], counts[name]) for name in ordered]
+
+
+def css_string(text: str) -> str:
+    """Escape text for a double-quoted CSS string inside <style> (no HTML escaping applies)."""
+    out = []
+    for char in text:
+        if char in '\\"<>&' or ord(char) < 32:
+            out.append(f"\\{ord(char):X} ")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.email
+
+
+def _rating(scheme, likelihood, impact):
+    if scheme is None or likelihood is None or impact is None:
+        return None
+    try:
+        return rate(scheme, likelihood, impact)
+    except RatingError:
+        return None
+
+
+def _as_of_by_risk(model, risk_ids, moment):
+    grouped = defaultdict(list)
+    if not risk_ids:
+        return grouped
+    records = (
+        model.history.filter(history_date__lte=moment, risk_id__in=risk_ids)
+        .latest_of_each()
+        .exclude(history_type="-")
+        .select_related("owner")
+        .order_by("position", "id")
+    )
+    for record in records:
+        grouped[record.risk_id].append(record)
+    return grouped
+
+
+def _m2m_as_of(records, name: str) -> dict[int, list]:
+    """The leads or objectives each historical record carried (simple-history m2m)."""
+    result = {}
+    for record in records:
+        try:
+            through = getattr(record, name).all()
+            target = "user" if name == "leads" else "objective"
+            result[record.id] = [getattr(row, target) for row in through]
+        except AttributeError:
+            result[record.id] = []
+    return result
+
+
+def parse_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise PackDataError(f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2026-03-31") from None
+
+
+def pack_data(
+    *, organisation: Organisation, kind: str, as_of: dt.date, edition: str = FULL
+) -> PackData:
+    if kind not in TITLES:
+        raise PackDataError(f"Unknown pack kind {kind!r}: use quarterly or committee")
+    if edition not in (FULL, PUBLIC):
+        raise PackDataError(f"Unknown edition {edition!r}: use full or public")
+    zone = organisation_zone(organisation)
+    moment = end_of_day(as_of, zone)
+    registers = list(Register.objects.filter(organisation=organisation).order_by("id"))
+    top = top_register(registers)
+    data = PackData(
+        organisation=organisation,
+        kind=kind,
+        edition=edition,
+        as_of=as_of,
+        moment=moment,
+        title=TITLES[kind],
+        register=top,
+        risks=[],
+    )
+    if top is None:
+        return data
+    records = list(
+        with_appetite_as_of(
+            risks_as_of(organisation=organisation, moment=moment).filter(
+                register_id=top.id, status__in=OPEN_STATUSES
+            ),
+            organisation=organisation,
+            moment=moment,
+        )
+        .select_related("owner", "manager", "category", "scheme_version")
+        .order_by(Length("ref"), "ref")
+    )
+    ids = [record.id for record in records]
+    if kind == QUARTERLY:
+        since = previous_quarter_end(organisation=organisation, moment=moment)
+    else:
+        since = last_committee_date(organisation=organisation, moment=moment - dt.timedelta(days=1))
+        if since is None or since >= moment:
+            since = moment - dt.timedelta(days=182)
+    data.since_label = since.astimezone(zone).date().strftime("%-d %B %Y")
+    then = risk_snapshots(moment=since, risk_ids=ids)
+    controls = _as_of_by_risk(Control, ids, moment)
+    actions = _as_of_by_risk(Action, ids, moment)
+    leads = _m2m_as_of(records, "leads")
+    objectives = _m2m_as_of(records, "objectives")
+    for record in records:
+        scheme = record.scheme_version.parsed if record.scheme_version_id else None
+        withheld = edition == PUBLIC and record.marking == Marking.OFFICIAL_SENSITIVE
+        data.risks.append(
+            PackRisk(
+                record=record,
+                current=_rating(scheme, record.current_likelihood, record.current_impact),
+                target=_rating(scheme, record.target_likelihood, record.target_impact),
+                inherent=_rating(scheme, record.inherent_likelihood, record.inherent_impact),
+                trend=trend_between(then.get(record.id), record),
+                appetite=RANK_STATES.get(record.appetite_rank, AppetiteState.NOT_SET),
+                tolerance=record.appetite_tolerance,
+                warning=record.appetite_warning,
+                withheld=withheld,
+                leads=leads.get(record.history_id, leads.get(record.id, [])),
+                objectives=objectives.get(record.id, []),
+                controls=[] if withheld else controls.get(record.id, []),
+                actions=[] if withheld else actions.get(record.id, []),
+            )
+        )
+    data.uses_horizons = any(risk.record.horizon for risk in data.risks)
+    data.heat_maps = _heat_maps(data)
+    data.movement = movement_between(organisation=organisation, since=since, until=moment)
+    data.flagged_refs = {move.risk.ref for move in data.movement.flagged}
+    if kind == QUARTERLY:
+        data.details = [risk for risk in data.risks if risk.in_breach_or_warning]
+        data.alignment, data.unaligned = _alignment(organisation, data.risks)
+        data.overdue_actions = _overdue(data.risks, as_of)
+    else:
+        data.details = [
+            risk
+            for risk in data.risks
+            if risk.appetite == AppetiteState.BREACH or risk.ref in data.flagged_refs
+        ]
+        top_ids = {risk.record.id for risk in data.risks}
+        data.significant = [
+            change
+            for change in data.movement.rating_changes
+            if change.risk.id in top_ids and change.direction in (Trend.UP, Trend.DOWN)
+        ]
+        data.health = _health_as_of(organisation, registers, moment, as_of)
+    return data
+
+
+def _health_as_of(organisation, registers, moment, day: dt.date) -> list[RegisterHealth]:
+    """Review health per register from the risks as they stood at ``moment``."""
+    soon = day + dt.timedelta(days=DUE_SOON_DAYS)
+    counts: dict[int, Counter] = defaultdict(Counter)
+    states = risks_as_of(organisation=organisation, moment=moment).filter(status__in=OPEN_STATUSES)
+    for register_id, due in states.values_list("register_id", "next_review_due"):
+        row = counts[register_id]
+        row["open"] += 1
+        if due is None:
+            row["not_scheduled"] += 1
+        elif due < day:
+            row["overdue"] += 1
+        else:
+            row["on_time"] += 1
+            row["due_soon"] += due <= soon
+    return [
+        RegisterHealth(register=register, depth=depth, health=Health(**counts.get(register.id, {})))
+        for register, depth in register_tree(registers)
+    ]
+
+
+def _heat_maps(data: PackData) -> list:
+    schemes = Counter(risk.record.scheme_version_id for risk in data.risks if risk.current)
+    if not schemes:
+        return []
+    version_id = schemes.most_common(1)[0][0]
+    scheme = next(
+        risk.record.scheme_version.parsed
+        for risk in data.risks
+        if risk.record.scheme_version_id == version_id
+    )
+    horizons = [""]
+    if data.uses_horizons:
+        horizons = sorted({risk.record.horizon for risk in data.risks if risk.record.horizon})
+    maps = []
+    for horizon in horizons:
+        chosen = [r for r in data.risks if not horizon or r.record.horizon == horizon]
+        suffix = f" ({horizon.replace('_', ' ')} term)" if horizon else ""
+        for position in ("current", "target"):
+            counts = Counter(
+                (
+                    getattr(r.record, f"{position}_likelihood"),
+                    getattr(r.record, f"{position}_impact"),
+                )
+                for r in chosen
+                if r.record.scheme_version_id == version_id
+            )
+            if position == "target" and not any(pair[0] is not None for pair in counts):
+                continue  # no risk has a target rating: a map of zeros says nothing
+            maps.append(
+                heat_map(
+                    scheme,
+                    dict(counts),
+                    position=position,
+                    horizon=horizon,
+                    title=f"{position.title()} position{suffix}",
+                    key=f"pack-{position}-{horizon or 'all'}",
+                )
+            )
+    return maps
+
+
+def _alignment(organisation, risks):
+    found = {obj.id: obj for risk in risks for obj in risk.objectives if obj is not None}
+    ordered = list(Objective.objects.filter(organisation=organisation).order_by("position", "code"))
+    ordered += [obj for obj in found.values() if obj not in ordered]
+    rows = []
+    for objective in ordered:
+        linked = [risk for risk in risks if any(o.id == objective.id for o in risk.objectives)]
+        rows.append((objective, linked))
+    unaligned = [risk for risk in risks if not risk.objectives]
+    return rows, unaligned
+
+
+def _overdue(risks: list[PackRisk], day: dt.date) -> list[OverdueAction]:
+    result = []
+    for risk in risks:
+        for action in risk.actions:
+            done = action.status in (ActionStatus.COMPLETED, ActionStatus.CANCELLED)
+            if action.due_date and action.due_date < day and not done:
+                result.append(OverdueAction(risk, action, (day - action.due_date).days))
+    return sorted(result, key=lambda item: (-item.days, item.risk.ref))
+
+
+__all__ = ["RiskStatus", "PackData", "PackDataError", "pack_data", "parse_day"]

@@ -1,0 +1,31 @@
+"""Celery task that builds a queued pack (reporting.tasks re-exports it for autodiscovery)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from reporting.models import Pack, PackStatus
+
+from .services import TransientPackError, pack_build
+
+
+@shared_task(
+    bind=True,
+    name="reporting.build_pack",
+    acks_late=True,
+    autoretry_for=(OperationalError, TransientPackError, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def build_pack_task(self, pack_id: int) -> str:
+    """Idempotent: a ready pack is not rebuilt; a missing pack is ignored."""
+    pack = Pack.objects.select_related("organisation").filter(pk=pack_id).first()
+    if pack is None:
+        return "missing"
+    if pack.status == PackStatus.READY:
+        return "ready"
+    pack = pack_build(pack)
+    return pack.status

@@ -1,0 +1,190 @@
+"""Who gets which reminder lines on a given day.
+
+Per person and organisation, a personal digest (kind ``daily``) lists
+- open risks (open or escalated; never closed) they own or manage whose next review is due within
+  the organisation's notice period (``reminder_notice_days``) or overdue, and
+- their actions (neither completed nor cancelled) due within the notice period or overdue.
+
+Their preference filters it: ``daily`` (the default) every day; ``weekly`` only on Mondays;
+``never`` means only the overdue lines, on any day.
+
+Coordinators and admins also get a coordinator digest (kind ``weekly``) on Mondays: everything
+overdue in the registers they edit (``OrganisationAccess.editable_register_ids``).
+
+Only members of the organisation are chased, and only about that organisation's risks. A fixed
+number of queries per organisation, plus one per coordinator for their editable registers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models.functions import Length
+from django.urls import reverse
+
+from registers.models import Action, Membership, Organisation, Risk
+from registers.models.organisations import Role
+from registers.models.risks import ActionStatus, RiskStatus
+from registers.permissions import OrganisationAccess
+from reporting.models import DigestFrequency, ReminderPreference
+
+DAILY = "daily"
+WEEKLY = "weekly"
+OPEN_STATUSES = (RiskStatus.OPEN, RiskStatus.ESCALATED)
+DONE_ACTIONS = (ActionStatus.COMPLETED, ActionStatus.CANCELLED)
+COORDINATOR_ROLES = (Role.ADMIN, Role.COORDINATOR)
+MONDAY = 0
+
+
+def base_url() -> str:
+    return getattr(settings, "RISKREG_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One thing to do: review a risk or update an action, with where it is done."""
+
+    kind: str  # "review" or "action"
+    ref: str
+    text: str
+    due: dt.date
+    overdue: bool
+    url: str
+    register: str = ""
+
+    @property
+    def due_text(self) -> str:
+        return self.due.strftime("%-d %B %Y")
+
+
+@dataclass
+class Digest:
+    organisation: Organisation
+    user: object
+    kind: str  # DAILY (personal) or WEEKLY (coordinator)
+    day: dt.date
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> list[Line]:
+        return [line for line in self.lines if line.overdue]
+
+    @property
+    def upcoming(self) -> list[Line]:
+        return [line for line in self.lines if not line.overdue]
+
+    @property
+    def reviews(self) -> list[Line]:
+        return [line for line in self.lines if line.kind == "review"]
+
+    @property
+    def actions(self) -> list[Line]:
+        return [line for line in self.lines if line.kind == "action"]
+
+
+def _review_line(risk: Risk, today: dt.date) -> Line:
+    path = reverse("risk_review", kwargs={"org": risk.organisation.slug, "ref": risk.ref})
+    return Line(
+        kind="review",
+        ref=risk.ref,
+        text=f"Review risk {risk.ref}: {risk.title}",
+        due=risk.next_review_due,
+        overdue=risk.next_review_due < today,
+        url=base_url() + path,
+        register=risk.register.name,
+    )
+
+
+def _action_line(action: Action, today: dt.date) -> Line:
+    risk = action.risk
+    path = reverse(
+        "action_edit", kwargs={"org": risk.organisation.slug, "ref": risk.ref, "pk": action.pk}
+    )
+    return Line(
+        kind="action",
+        ref=risk.ref,
+        text=f"Update action on {risk.ref}: {action.description}",
+        due=action.due_date,
+        overdue=action.due_date < today,
+        url=base_url() + path,
+        register=risk.register.name,
+    )
+
+
+def _risks(organisation: Organisation, until: dt.date):
+    return (
+        Risk.objects.filter(
+            organisation=organisation, status__in=OPEN_STATUSES, next_review_due__lte=until
+        )
+        .select_related("organisation", "register")
+        .order_by("next_review_due", Length("ref"), "ref")
+    )
+
+
+def _actions(organisation: Organisation, until: dt.date):
+    return (
+        Action.objects.filter(
+            organisation=organisation,
+            due_date__lte=until,
+            risk__status__in=OPEN_STATUSES,
+        )
+        .exclude(status__in=DONE_ACTIONS)
+        .select_related("risk__organisation", "risk__register")
+        .order_by("due_date", Length("risk__ref"), "risk__ref", "id")
+    )
+
+
+def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
+    """Every digest due in ``organisation`` on ``today``; empty digests are left out."""
+    until = today + dt.timedelta(days=organisation.reminder_notice_days)
+    is_monday = today.weekday() == MONDAY
+    memberships = list(
+        Membership.objects.filter(organisation=organisation, user__is_active=True)
+        .select_related("user", "reminder_preference")
+        .order_by("user_id")
+    )
+    risks = list(_risks(organisation, until))
+    actions = list(_actions(organisation, until))
+    by_user: dict[int, list[Line]] = defaultdict(list)
+    for risk in risks:
+        line = _review_line(risk, today)
+        for user_id in {risk.owner_id, risk.manager_id} - {None}:
+            by_user[user_id].append(line)
+    for action in actions:
+        if action.owner_id:
+            by_user[action.owner_id].append(_action_line(action, today))
+
+    digests: list[Digest] = []
+    for membership in memberships:
+        user = membership.user
+        lines = by_user.get(user.id, [])
+        frequency = _frequency(membership)
+        if frequency == DigestFrequency.WEEKLY and not is_monday:
+            lines = []
+        elif frequency == DigestFrequency.NEVER:
+            lines = [line for line in lines if line.overdue]
+        if lines:
+            digests.append(_digest(organisation, user, DAILY, today, lines))
+        if is_monday and membership.role in COORDINATOR_ROLES:
+            editable = OrganisationAccess(organisation, membership).editable_register_ids
+            overdue = [_review_line(r, today) for r in risks if r.register_id in editable]
+            overdue += [_action_line(a, today) for a in actions if a.risk.register_id in editable]
+            overdue = [line for line in overdue if line.overdue]
+            if overdue:
+                digests.append(_digest(organisation, user, WEEKLY, today, overdue))
+    return digests
+
+
+def _digest(organisation, user, kind, today, lines) -> Digest:
+    lines = sorted(lines, key=lambda line: (not line.overdue, line.due, line.kind, line.ref))
+    return Digest(organisation=organisation, user=user, kind=kind, day=today, lines=lines)
+
+
+def _frequency(membership: Membership) -> str:
+    try:
+        return membership.reminder_preference.frequency
+    except ReminderPreference.DoesNotExist:
+        return DigestFrequency.DAILY

@@ -1,0 +1,152 @@
+"""Send the day's digests: one e-mail per person per organisation per kind per day.
+
+Durable and idempotent: before sending, the ``Reminder`` row for (organisation, user, kind, day)
+is fetched or created and locked (``select_for_update`` inside a transaction), so a rerun, a
+task retry or a second worker finds it and sends nothing twice. A sent row is skipped; a failed
+row is tried again (``attempts`` + 1, the last error kept until it succeeds). A failure to send
+(SMTP or network) marks the row failed with the reason, which coordinators see on the reminders
+page. ``dry_run`` writes nothing and sends nothing, and counts what would be sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from registers.models import Organisation
+from registers.selectors import organisation_today
+from reporting.models import Reminder, ReminderStatus
+
+from .selection import DAILY, Digest, base_url, digests_for
+
+# What a send can fail with that is worth recording and retrying (not a programming error).
+SEND_ERRORS = (smtplib.SMTPException, OSError, TimeoutError)
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    would_send: int = 0
+    skipped: int = 0  # already sent earlier
+    failed: list[Reminder] = field(default_factory=list)
+
+
+def subject(digest: Digest) -> str:
+    name = digest.organisation.display_name
+    if digest.kind == DAILY:
+        overdue = len(digest.overdue)
+        count = len(digest.lines)
+        due = f"{count} thing{'s' if count != 1 else ''} to do"
+        return f"{name}: {due}" + (f", {overdue} overdue" if overdue else "")
+    return f"{name}: weekly summary of overdue reviews and actions ({len(digest.lines)})"
+
+
+def message(digest: Digest) -> EmailMultiAlternatives:
+    """The e-mail for one digest: a plain-text body and an HTML alternative."""
+    from django.urls import reverse
+
+    context = {
+        "digest": digest,
+        "organisation": digest.organisation,
+        "user": digest.user,
+        "coordinator": digest.kind != DAILY,
+        "preferences_url": base_url()
+        + reverse("reminder_preferences", kwargs={"org": digest.organisation.slug}),
+    }
+    text = render_to_string("reporting/email/reminder_digest.txt", context)
+    html = render_to_string("reporting/email/reminder_digest.html", context)
+    email = EmailMultiAlternatives(
+        subject=subject(digest),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[digest.user.email],
+    )
+    email.attach_alternative(html, "text/html")
+    return email
+
+
+def deliver(digest: Digest) -> str:
+    """Send one digest unless already sent; returns the row's status afterwards."""
+    with transaction.atomic():
+        reminder, _ = Reminder.objects.select_for_update().get_or_create(
+            organisation=digest.organisation,
+            user=digest.user,
+            kind=digest.kind,
+            day=digest.day,
+            defaults={"items": len(digest.lines)},
+        )
+        if reminder.status == ReminderStatus.SENT:
+            return "skipped"
+        reminder.attempts += 1
+        reminder.items = len(digest.lines)
+        try:
+            message(digest).send(fail_silently=False)
+        except SEND_ERRORS as exc:
+            reminder.status = ReminderStatus.FAILED
+            reminder.error = f"{type(exc).__name__}: {exc}"[:2000]
+            reminder.save(update_fields=["status", "error", "attempts", "items"])
+            return ReminderStatus.FAILED
+        reminder.status = ReminderStatus.SENT
+        reminder.sent_at = timezone.now()
+        reminder.save(update_fields=["status", "sent_at", "attempts", "items"])
+        return ReminderStatus.SENT
+
+
+def send_reminders(
+    *, today: dt.date | None = None, dry_run: bool = False, organisations=None
+) -> Outcome:
+    """Send (or with ``dry_run`` count) every digest due on ``today`` (default: each
+    organisation's own today)."""
+    outcome = Outcome()
+    if organisations is None:
+        organisations = Organisation.objects.order_by("slug")
+    for organisation in organisations:
+        day = today or organisation_today(organisation)
+        digests = digests_for(organisation=organisation, today=day)
+        if dry_run:
+            done = set(
+                Reminder.objects.filter(
+                    organisation=organisation, day=day, status=ReminderStatus.SENT
+                ).values_list("user_id", "kind")
+            )
+            outcome.would_send += sum((d.user.id, d.kind) not in done for d in digests)
+            continue
+        for digest in digests:
+            status = deliver(digest)
+            if status == ReminderStatus.SENT:
+                outcome.sent += 1
+            elif status == ReminderStatus.FAILED:
+                outcome.failed.append(
+                    Reminder.objects.get(
+                        organisation=organisation, user=digest.user, kind=digest.kind, day=day
+                    )
+                )
+            else:
+                outcome.skipped += 1
+    return outcome
+
+
+def retry_reminder(reminder: Reminder) -> str:
+    """Try a failed reminder again now (the coordinator's "retry now"): the digest is rebuilt
+    for its day. Returns the row's status afterwards ("sent", "failed", or "skipped")."""
+    if reminder.status == ReminderStatus.SENT:
+        return "skipped"
+    digests = digests_for(organisation=reminder.organisation, today=reminder.day)
+    for digest in digests:
+        if digest.user.id == reminder.user_id and digest.kind == reminder.kind:
+            return deliver(digest)
+    with transaction.atomic():
+        row = Reminder.objects.select_for_update().get(pk=reminder.pk)
+        if row.status != ReminderStatus.SENT:
+            row.status = ReminderStatus.SENT
+            row.items = 0
+            row.error = f"{row.error}\nNothing was left to remind about when retried.".strip()
+            row.save(update_fields=["status", "items", "error"])
+    return "skipped"

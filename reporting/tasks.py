@@ -1,0 +1,2 @@
+from .packs.tasks import *  # noqa: F401,F403
+from .reminders.tasks import *  # noqa: F401,F403

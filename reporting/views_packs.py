@@ -1,0 +1,173 @@
+"""Report packs: the organisation's Reports page (list, request, retry, htmx status), downloads,
+and a panel member's cross-organisation "Your reports" page.
+
+Thin views: tenant objects only through ``registers.permissions`` (404 outside the user's
+organisations; 403 for a role that may not see packs); building is in ``reporting.packs``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from registers import permissions
+
+from .models import Pack, PackEdition, PackKind, PackStatus
+from .packs.services import pack_filename, pack_request, pack_retry
+
+PACK_ROLES = ("admin", "coordinator", "panel")
+REQUEST_ROLES = ("admin", "coordinator")
+
+
+class PackRequestForm(forms.Form):
+    kind = forms.ChoiceField(label="Pack", choices=PackKind.choices, widget=forms.RadioSelect)
+    edition = forms.ChoiceField(
+        label="Edition",
+        choices=PackEdition.choices,
+        initial=PackEdition.FULL,
+        widget=forms.RadioSelect,
+    )
+    as_of = forms.DateField(
+        label="As at",
+        help_text="The pack shows the registers as they stood at the end of this day, "
+        "for example 31/03/2026.",
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}
+        ),
+    )
+
+    def clean_as_of(self):
+        value = self.cleaned_data["as_of"]
+        if value > timezone.localdate():
+            raise ValidationError("Choose a date that is not in the future")
+        return value
+
+
+def _access(request: HttpRequest, org: str):
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    if not access.can_download_packs:
+        raise PermissionDenied("Only coordinators, admins and panel members see report packs")
+    return access
+
+
+def _can_request(access) -> bool:
+    return access.role in REQUEST_ROLES
+
+
+def _pack(access, pk: int) -> Pack:
+    pack = Pack.objects.filter(organisation=access.organisation, pk=pk).first()
+    if pack is None:
+        raise Http404("No such pack")
+    return pack
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def packs(request: HttpRequest, org: str) -> HttpResponse:
+    access = _access(request, org)
+    can_request = _can_request(access)
+    form = PackRequestForm(initial={"as_of": timezone.localdate(), "kind": PackKind.QUARTERLY})
+    if request.method == "POST":
+        if not can_request:
+            raise PermissionDenied("Only coordinators and admins request packs")
+        form = PackRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                pack_request(
+                    organisation=access.organisation,
+                    kind=form.cleaned_data["kind"],
+                    edition=form.cleaned_data["edition"],
+                    as_of=form.cleaned_data["as_of"],
+                    user=request.user,
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, "Pack requested: it will be ready in a minute or two.")
+                return redirect("packs", org=access.organisation.slug)
+    pack_list = Pack.objects.filter(organisation=access.organisation).select_related(
+        "requested_by"
+    )[:200]
+    return render(
+        request,
+        "reporting/packs.html",
+        {
+            "organisation": access.organisation,
+            "access": access,
+            "packs": pack_list,
+            "form": form,
+            "can_request": can_request,
+        },
+    )
+
+
+@login_required
+def pack_status(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    access = _access(request, org)
+    pack = _pack(access, pk)
+    return render(
+        request,
+        "reporting/packs_status.html",
+        {"organisation": access.organisation, "pack": pack, "can_request": _can_request(access)},
+    )
+
+
+@login_required
+@require_POST
+def pack_retry_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    access = _access(request, org)
+    if not _can_request(access):
+        raise PermissionDenied("Only coordinators and admins retry packs")
+    pack = _pack(access, pk)
+    try:
+        pack_retry(pack=pack)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Pack queued again.")
+    return redirect("packs", org=access.organisation.slug)
+
+
+@login_required
+def pack_download(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    pack = _pack(access, pk)
+    if pack.edition != PackEdition.PUBLIC and not access.can_download_packs:
+        raise PermissionDenied("Only coordinators, admins and panel members download this pack")
+    if pack.status != PackStatus.READY or not pack.file:
+        raise Http404("This pack is not ready")
+    response = FileResponse(
+        pack.file.open("rb"),
+        as_attachment=True,
+        filename=pack_filename(pack),
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def my_packs(request: HttpRequest) -> HttpResponse:
+    memberships = [
+        m for m in permissions.memberships_for_user(request.user) if m.role in PACK_ROLES
+    ]
+    organisation_ids = [m.organisation_id for m in memberships]
+    pack_list = (
+        Pack.objects.filter(organisation_id__in=organisation_ids, status=PackStatus.READY)
+        .select_related("organisation")
+        .order_by("organisation__name", "-as_of", "-created_at")
+    )
+    return render(
+        request,
+        "reporting/packs_mine.html",
+        {"packs": pack_list, "memberships": memberships},
+    )

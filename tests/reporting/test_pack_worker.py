@@ -1,0 +1,170 @@
+"""Integration: a pack built through a real Celery worker against the Redis on this machine,
+using the test database and a file storage under a temporary MEDIA_ROOT both processes see.
+Skipped when Redis does not answer or the database is not a shared PostgreSQL."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+
+from registers.models import Register
+from reporting.models import Pack, PackStatus
+from reporting.packs.tasks import build_pack_task
+from tests.factories import OrganisationFactory, RiskFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+CELERY = str(Path(sys.executable).with_name("celery"))
+BROKER = os.environ.get("RISKREG_TEST_PACK_REDIS", "redis://127.0.0.1:6379/7")
+QUEUE = "riskreg-test-packs"
+
+
+def _redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not _redis_answers(), reason="Redis is not running on 127.0.0.1:6379"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a shared PostgreSQL"),
+]
+
+
+def _database_url() -> str:
+    params = connection.settings_dict
+    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
+    return (
+        f"postgres://{params['USER']}{password}@{params['HOST'] or '127.0.0.1'}:"
+        f"{params['PORT'] or 5432}/{params['NAME']}"
+    )
+
+
+def _env(media: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "riskreg.settings.local",
+            "DATABASE_URL": _database_url(),
+            "DATABASE_CONN_MAX_AGE": "0",
+            "CELERY_BROKER_URL": BROKER,
+            "DJANGO_MEDIA_ROOT": str(media),
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _wait_for(predicate, timeout=90.0, interval=0.25) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+@pytest.fixture
+def media(tmp_path):
+    root = tmp_path / "media"
+    root.mkdir()
+    storages = {
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages, MEDIA_ROOT=str(root)):
+        yield root
+
+
+@pytest.fixture
+def worker(media, tmp_path):
+    env = _env(media)
+    subprocess.run(  # noqa: S603 - our own celery binary; purge what an earlier run left
+        [CELERY, "-A", "riskreg", "purge", "-f", "-Q", QUEUE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(  # noqa: S603 - our own celery binary and fixed arguments
+        [
+            CELERY,
+            "-A",
+            "riskreg",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-Q",
+            QUEUE,
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    yield process, log
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    log.close()
+
+
+def test_pack_built_through_the_queue(worker, media):
+    from riskreg.celery import app
+
+    process, log = worker
+    organisation = OrganisationFactory(name="Queue Test Authority")
+    register = Register.objects.get(organisation=organisation, slug="corporate")
+    RiskFactory(register=register, ref="Q1", title="Queued risk", positions={"current": (4, 4)})
+    pack = Pack.objects.create(
+        organisation=organisation, kind="quarterly", as_of=timezone.localdate()
+    )
+    with app.connection_for_write(BROKER) as conn:
+        build_pack_task.apply_async(args=[pack.pk], queue=QUEUE, connection=conn)
+
+    def finished() -> bool:
+        pack.refresh_from_db()
+        return pack.status in (PackStatus.READY, PackStatus.FAILED)
+
+    done = _wait_for(finished)
+    log.seek(0)
+    output = log.read()
+    assert done, f"the pack was not built through the worker; its log:\n{output}"
+    assert pack.status == PackStatus.READY, f"{pack.error}\n{output}"
+    assert pack.attempts == 1 and pack.pages >= 1
+    stored = media / pack.file.name
+    assert stored.exists() and stored.read_bytes().startswith(b"%PDF")
+    assert stored.stat().st_size == pack.size
+    # delivered again: a ready pack is not rebuilt
+    with app.connection_for_write(BROKER) as conn:
+        build_pack_task.apply_async(args=[pack.pk], queue=QUEUE, connection=conn)
+    assert _wait_for(
+        lambda: "'ready'" in (log.seek(0) or log.read())
+        and (log.seek(0) or log.read()).count("succeeded") >= 2
+    )
+    pack.refresh_from_db()
+    assert pack.attempts == 1

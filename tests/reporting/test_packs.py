@@ -1,0 +1,267 @@
+"""PDF packs: content from seeded data, markings, the public edition, rebuilds, failures and the
+build_pack command. Text is read with pdftotext (poppler-utils)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.template import TemplateSyntaxError
+from django.utils import timezone
+
+from registers.models import Marking, Organisation, Risk
+from reporting.models import Pack, PackStatus
+from reporting.packs import services
+from reporting.packs.data import pack_data
+from reporting.packs.render import FetchRefused, url_fetcher
+from reporting.packs.services import pack_build, pack_render
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(pdf: bytes) -> str:
+    result = subprocess.run(  # noqa: S603
+        ["pdftotext", "-layout", "-", "-"],  # noqa: S607
+        input=pdf,
+        capture_output=True,
+        check=True,
+    )
+    return result.stdout.decode()
+
+
+def pages(pdf: bytes) -> list[str]:
+    return pdf_text(pdf).split("\f")[:-1]
+
+
+def section(text: str, start: str, end: str | None) -> str:
+    """The text of a section, from its heading (after the contents page) to the next one."""
+    begin = text.index(start, text.index("Contents") + 400)
+    finish = text.index(end, begin) if end else len(text)
+    return text[begin:finish]
+
+
+@pytest.fixture
+def aberdeen():
+    from registers.services.seeding import seed_demo
+
+    seed_demo(slugs=("aberdeen",))
+    return Organisation.objects.get(slug="aberdeen")
+
+
+@pytest.fixture
+def espo():
+    from registers.services.seeding import seed_demo
+
+    seed_demo(slugs=("espo",))
+    return Organisation.objects.get(slug="espo")
+
+
+def test_aberdeen_quarterly_breaches_get_detail_pages(aberdeen):
+    today = timezone.localdate()
+    pdf = pack_render(organisation=aberdeen, kind="quarterly", as_of=today).pdf
+    text = pdf_text(pdf)
+    assert "University of Aberdeen" in text
+    assert "Quarterly risk report" in text
+    details = section(text, "5. Risk action plans", "6. Overdue actions")
+    for ref in ("SRR02", "SRR05", "SRR08"):
+        assert re.search(rf"^\s*{ref} ", details, re.M), ref
+    for ref in ("SRR01", "SRR03", "SRR09"):
+        assert not re.search(rf"^\s*{ref} ", details, re.M), ref
+    summary = section(text, "1. Summary of", "2. Heat maps")
+    for number in range(1, 11):
+        assert f"SRR{number:02d}" in summary
+    assert "Breach" in summary and "Within appetite" in summary
+    assert "Current position" in section(text, "2. Heat maps", "3. Alignment")
+    # every page carries the marking and "page x of y"
+    sheets = pages(pdf)
+    for number, page in enumerate(sheets, start=1):
+        assert "OFFICIAL" in page
+        assert f"Page {number} of {len(sheets)}" in page
+        if number > 1:  # the running header names the organisation and the pack
+            assert "University of Aberdeen · Quarterly risk report" in page
+
+
+def test_espo_committee_details_risks_above_tolerance(espo):
+    today = timezone.localdate()
+    data = pack_data(organisation=espo, kind="committee", as_of=today)
+    above = {risk.ref for risk in data.risks if risk.current and risk.current.score > 10}
+    assert above  # ESPO's strategic risks scoring above 10
+    text = pdf_text(pack_render(organisation=espo, kind="committee", as_of=today).pdf)
+    details = section(text, "3. Risks above tolerance", "4. Review health")
+    breaches = {risk.ref for risk in data.breaches}
+    assert breaches
+    for ref in breaches:
+        assert ref in details
+    for risk in data.risks:
+        if risk.ref not in breaches and risk.ref not in data.flagged_refs:
+            assert not re.search(rf"^\s*{risk.ref} ", details, re.M)
+    assert "Review health per register" in text
+    assert "Eastern Shires Purchasing Organisation · Bi-annual committee risk report" in text
+
+
+def test_public_edition_leaves_out_sensitive_detail(aberdeen):
+    risk = Risk.objects.get(organisation=aberdeen, ref="SRR02")
+    secret = "Covenant headroom is exhausted"
+    Risk.objects.filter(pk=risk.pk).update(marking=Marking.OFFICIAL_SENSITIVE)
+    risk.refresh_from_db()
+    risk.description = secret
+    risk.marking = Marking.OFFICIAL_SENSITIVE
+    risk.save()  # a history record carries the new state
+    today = timezone.localdate()
+    full = pdf_text(pack_render(organisation=aberdeen, kind="quarterly", as_of=today).pdf)
+    assert secret in full
+    assert "OFFICIAL-SENSITIVE" in full.split("\f")[0]
+    public_pdf = pack_render(
+        organisation=aberdeen, kind="quarterly", as_of=today, edition="public"
+    ).pdf
+    public = pdf_text(public_pdf)
+    assert secret not in public
+    assert "left out of the public edition" in " ".join(public.split())
+    assert "SRR02" in public  # listed, detail withheld
+    for page in pages(public_pdf):
+        assert "OFFICIAL" in page
+        assert "OFFICIAL-SENSITIVE\n" not in page.split("\n")[0]
+
+
+def test_same_date_rebuilds_the_same_text(aberdeen):
+    today = timezone.localdate()
+    first = pdf_text(pack_render(organisation=aberdeen, kind="quarterly", as_of=today).pdf)
+    risk = Risk.objects.get(organisation=aberdeen, ref="SRR01")
+    risk.title = "Renamed after the pack date"
+    risk.save()
+    # the change happened "after" the as-at moment only if it is later: move it past the day
+    risk.history.filter(title="Renamed after the pack date").update(
+        history_date=timezone.now() + timezone.timedelta(days=2)
+    )
+    second = pdf_text(pack_render(organisation=aberdeen, kind="quarterly", as_of=today).pdf)
+    assert first == second
+    assert "Renamed after the pack date" not in second
+
+
+def test_build_stores_file_and_marks_ready(aberdeen):
+    pack = Pack.objects.create(
+        organisation=aberdeen, kind="quarterly", as_of=timezone.localdate(), edition="full"
+    )
+    pack = pack_build(pack)
+    assert pack.status == PackStatus.READY, pack.error
+    assert pack.file and pack.size and pack.pages >= 5 and len(pack.sha256) == 64
+    assert pack.file.read().startswith(b"%PDF")
+    assert pack.attempts == 1
+
+
+def test_broken_template_leaves_pack_failed_without_file(aberdeen, monkeypatch):
+    def broken(data):
+        raise TemplateSyntaxError("Invalid block tag on line 3: 'endfor'")
+
+    monkeypatch.setattr("reporting.packs.services.render_pdf", broken)
+    pack = Pack.objects.create(organisation=aberdeen, kind="quarterly", as_of=timezone.localdate())
+    pack = pack_build(pack)
+    assert pack.status == PackStatus.FAILED
+    assert "Invalid block tag" in pack.error
+    assert not pack.file
+    assert pack.size is None
+
+
+def test_storage_failure_leaves_no_file(aberdeen, monkeypatch):
+    pack = Pack.objects.create(organisation=aberdeen, kind="quarterly", as_of=timezone.localdate())
+    monkeypatch.setattr(
+        services, "pack_render", lambda **kw: type("R", (), {"pdf": b"%PDF-1.7", "pages": 1})()
+    )
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services.transaction, "atomic", explode)
+    pack = pack_build(pack)
+    assert pack.status == PackStatus.FAILED
+    assert "could not be stored" in pack.error
+    assert not pack.file
+
+
+def test_url_fetcher_refuses_network_and_serves_fonts():
+    with pytest.raises(FetchRefused):
+        url_fetcher("https://example.com/x.css")
+    with pytest.raises(FetchRefused):
+        url_fetcher("file:///etc/passwd")
+    with pytest.raises(FetchRefused):
+        url_fetcher("https://pack.invalid/static/../../etc/passwd")
+    font = url_fetcher(
+        "https://pack.invalid/static/fonts/noto-sans/noto-sans-latin-400-normal.woff2"
+    )
+    assert font["string"][:4] == b"wOF2"
+
+
+def test_command_writes_pdf(aberdeen, tmp_path):
+    out = tmp_path / "pack.pdf"
+    call_command(
+        "build_pack",
+        "--org=aberdeen",
+        "--kind=quarterly",
+        f"--as-of={timezone.localdate().isoformat()}",
+        f"--out={out}",
+    )
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--org=nowhere", "--kind=quarterly", "--as-of=2026-01-01"], "No organisation"),
+        (["--org=aberdeen", "--kind=quarterly", "--as-of=31/13/2026"], "not a date"),
+        (["--org=aberdeen", "--kind=quarterly", "--as-of=2999-01-01"], "future"),
+    ],
+)
+def test_command_rejects_bad_input(aberdeen, tmp_path, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("build_pack", *args, f"--out={tmp_path / 'x.pdf'}")
+
+
+def test_command_rejects_bad_kind(aberdeen, tmp_path):
+    with pytest.raises(CommandError):
+        call_command(
+            "build_pack",
+            "--org=aberdeen",
+            "--kind=monthly",
+            "--as-of=2026-01-01",
+            f"--out={tmp_path / 'x.pdf'}",
+        )
+
+
+def test_task_is_idempotent(aberdeen, monkeypatch):
+    from reporting.packs import tasks
+
+    pack = Pack.objects.create(organisation=aberdeen, kind="quarterly", as_of=timezone.localdate())
+    assert tasks.build_pack_task.run(pack.pk) == PackStatus.READY
+    pack.refresh_from_db()
+    sha = pack.sha256
+
+    def fail(pack):
+        raise AssertionError("a ready pack must not be rebuilt")
+
+    monkeypatch.setattr(tasks, "pack_build", fail)
+    assert tasks.build_pack_task.run(pack.pk) == "ready"
+    pack.refresh_from_db()
+    assert (pack.sha256, pack.attempts) == (sha, 1)
+    assert tasks.build_pack_task.run(999_999) == "missing"
+
+
+def test_task_settings():
+    from reporting.packs.tasks import build_pack_task
+
+    assert build_pack_task.acks_late is True
+    assert build_pack_task.retry_backoff
+    assert build_pack_task.autoretry_for
+
+
+def test_aberdeen_committee_details_breaches_and_flagged_moves(aberdeen):
+    text = pdf_text(
+        pack_render(organisation=aberdeen, kind="committee", as_of=timezone.localdate()).pdf
+    )
+    details = section(text, "3. Risks above tolerance", "4. Review health")
+    # SRR05 and SRR08 breach; SRR02 breaches and moved two levels; SRR04 fell two levels
+    for ref in ("SRR02", "SRR04", "SRR05", "SRR08"):
+        assert re.search(rf"^\s*{ref} ", details, re.M), ref
+    assert not re.search(r"^\s*SRR01 ", details, re.M)
+    assert "Moved more than one tolerance level" in " ".join(text.split())

@@ -1,0 +1,213 @@
+"""Reports pages: who sees, requests, retries and downloads packs; htmx status polling; the
+cross-organisation "Your reports" page of a panel member."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from reporting.models import Pack, PackStatus
+from reporting.packs import tasks
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def member(organisation, role):
+    return MembershipFactory(organisation=organisation, role=role).user
+
+
+def ready_pack(organisation, *, edition="full", as_of="2026-03-31") -> Pack:
+    pack = Pack.objects.create(
+        organisation=organisation, kind="quarterly", edition=edition, as_of=as_of
+    )
+    pack.file.save(f"pack-{pack.pk}.pdf", ContentFile(b"%PDF-1.7 test pack"), save=False)
+    pack.status = PackStatus.READY
+    pack.size = 17
+    pack.pages = 1
+    pack.save()
+    return pack
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    calls = []
+    monkeypatch.setattr(tasks.build_pack_task, "delay", lambda pack_id: calls.append(pack_id))
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("role", "page", "download", "public_download"),
+    [
+        ("admin", 200, 200, 200),
+        ("coordinator", 200, 200, 200),
+        ("panel", 200, 200, 200),
+        ("owner", 403, 403, 200),
+        ("viewer", 403, 403, 200),
+    ],
+)
+def test_every_role(client, organisation, role, page, download, public_download):
+    full = ready_pack(organisation)
+    public = ready_pack(organisation, edition="public")
+    client.force_login(member(organisation, role))
+    slug = organisation.slug
+    assert client.get(reverse("packs", args=[slug])).status_code == page
+    response = client.get(reverse("pack_download", args=[slug, full.pk]))
+    assert response.status_code == download
+    if download == 200:
+        assert response["Content-Disposition"].startswith("attachment")
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert client.get(reverse("pack_download", args=[slug, public.pk])).status_code == (
+        public_download
+    )
+
+
+def test_guessed_urls_of_another_organisation_are_404(client, organisation, other_organisation):
+    theirs = ready_pack(other_organisation)
+    client.force_login(member(organisation, "admin"))
+    # their pack id under my organisation, and their organisation itself
+    for name in ("pack_download", "pack_status"):
+        assert client.get(reverse(name, args=[organisation.slug, theirs.pk])).status_code == 404
+        assert (
+            client.get(reverse(name, args=[other_organisation.slug, theirs.pk])).status_code == 404
+        )
+    assert client.get(reverse("packs", args=[other_organisation.slug])).status_code == 404
+    assert (
+        client.post(reverse("pack_retry", args=[organisation.slug, theirs.pk])).status_code == 404
+    )
+    assert client.get(reverse("pack_download", args=[organisation.slug, 999999])).status_code == 404
+
+
+def test_anonymous_is_sent_to_sign_in(client, organisation):
+    pack = ready_pack(organisation)
+    response = client.get(reverse("pack_download", args=[organisation.slug, pack.pk]))
+    assert response.status_code == 302
+
+
+def test_coordinator_requests_a_pack(
+    client, organisation, queued, django_capture_on_commit_callbacks
+):
+    user = member(organisation, "coordinator")
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("packs", args=[organisation.slug]),
+            {"kind": "committee", "edition": "public", "as_of": "2026-03-31"},
+        )
+    assert response.status_code == 302
+    pack = Pack.objects.get(organisation=organisation)
+    assert (pack.kind, pack.edition, str(pack.as_of), pack.status) == (
+        "committee",
+        "public",
+        "2026-03-31",
+        "queued",
+    )
+    assert pack.requested_by == user
+    assert queued == [pack.pk]
+    page = client.get(reverse("packs", args=[organisation.slug])).content.decode()
+    assert 'hx-trigger="every 2s"' in page
+
+
+def test_request_errors_are_shown(client, organisation, queued):
+    client.force_login(member(organisation, "coordinator"))
+    tomorrow = timezone.localdate() + timezone.timedelta(days=3)
+    response = client.post(
+        reverse("packs", args=[organisation.slug]),
+        {"kind": "weekly", "edition": "full", "as_of": tomorrow.isoformat()},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "There is a problem" in body
+    assert "not in the future" in body
+    assert not Pack.objects.exists()
+
+
+def test_panel_cannot_request_or_retry(client, organisation, queued):
+    failed = Pack.objects.create(
+        organisation=organisation, kind="quarterly", as_of="2026-03-31", status="failed"
+    )
+    client.force_login(member(organisation, "panel"))
+    page = client.get(reverse("packs", args=[organisation.slug])).content.decode()
+    assert "Request a pack" not in page and "Retry" not in page
+    response = client.post(
+        reverse("packs", args=[organisation.slug]),
+        {"kind": "quarterly", "edition": "full", "as_of": "2026-03-31"},
+    )
+    assert response.status_code == 403
+    assert (
+        client.post(reverse("pack_retry", args=[organisation.slug, failed.pk])).status_code == 403
+    )
+
+
+def test_retry_a_failed_pack(client, organisation, queued, django_capture_on_commit_callbacks):
+    failed = Pack.objects.create(
+        organisation=organisation,
+        kind="quarterly",
+        as_of="2026-03-31",
+        status="failed",
+        error="Template broke",
+    )
+    client.force_login(member(organisation, "coordinator"))
+    page = client.get(reverse("packs", args=[organisation.slug])).content.decode()
+    assert "Template broke" in page and "Retry" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("pack_retry", args=[organisation.slug, failed.pk]))
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.status == "queued" and failed.error == ""
+    assert queued == [failed.pk]
+    assert client.get(reverse("pack_retry", args=[organisation.slug, failed.pk])).status_code == 405
+
+
+def test_status_partial_polls_only_while_in_progress(client, organisation):
+    pack = Pack.objects.create(organisation=organisation, kind="quarterly", as_of="2026-03-31")
+    client.force_login(member(organisation, "panel"))
+    url = reverse("pack_status", args=[organisation.slug, pack.pk])
+    body = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 2s"' in body and "Queued" in body
+    Pack.objects.filter(pk=pack.pk).update(status="building")
+    assert "Building" in client.get(url).content.decode()
+    pack.delete()
+    ready = ready_pack(organisation)
+    body = client.get(reverse("pack_status", args=[organisation.slug, ready.pk])).content.decode()
+    assert "hx-trigger" not in body and "Download PDF" in body
+
+
+def test_my_packs_lists_every_panel_organisation_and_nothing_else(client):
+    user = UserFactory()
+    first, second, third, fourth = (OrganisationFactory() for _ in range(4))
+    MembershipFactory(organisation=first, user=user, role="panel")
+    MembershipFactory(organisation=second, user=user, role="panel")
+    MembershipFactory(organisation=third, user=user, role="viewer")
+    ready_pack(first)
+    ready_pack(second, as_of="2026-06-30")
+    hidden = ready_pack(third, as_of="2026-09-30")
+    ready_pack(fourth, as_of="2025-12-31")
+    client.force_login(user)
+    response = client.get(reverse("my_packs"))
+    assert response.status_code == 200
+    packs = list(response.context["packs"])
+    assert {pack.organisation for pack in packs} == {first, second}
+    body = response.content.decode()
+    assert first.name in body and second.name in body
+    assert fourth.name not in body
+    assert reverse("pack_download", args=[third.slug, hidden.pk]) not in body
+
+
+def test_my_packs_query_count_does_not_grow(client, django_assert_max_num_queries):
+    user = UserFactory()
+    organisation = OrganisationFactory()
+    MembershipFactory(organisation=organisation, user=user, role="panel")
+    for month in range(1, 4):
+        ready_pack(organisation, as_of=f"2026-0{month}-28")
+    client.force_login(user)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("my_packs"))
+    for day in range(1, 28):
+        ready_pack(organisation, as_of=f"2025-05-{day:02d}")
+    with django_assert_max_num_queries(12):
+        client.get(reverse("my_packs"))
+    with django_assert_max_num_queries(14):
+        client.get(reverse("packs", args=[organisation.slug]))
