@@ -20,11 +20,24 @@ migrate: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 
+# With Redis answering on 127.0.0.1:6379, a Celery worker and beat run beside the server (packs
+# and reminders go through the queue); without it, tasks run in-process.
 demo: migrate
 	$(PY) manage.py seed_demo
 	@echo ""
-	@echo "Serving riskreg on http://$(HOST):$(PORT)/ (Ctrl-C to stop); logins are listed above."
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 6379), 0.5)" 2>/dev/null; then \
+	  export CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}; \
+	  echo "Redis answers: a Celery worker and beat run beside the server ($$CELERY_BROKER_URL)."; \
+	  $(VENV)/bin/celery -A riskreg worker --loglevel=warning & worker=$$!; \
+	  $(VENV)/bin/celery -A riskreg beat --loglevel=warning --schedule var/celerybeat-schedule & beat=$$!; \
+	  trap 'kill $$worker $$beat 2>/dev/null' EXIT INT TERM; \
+	  echo "Serving riskreg on http://$(HOST):$(PORT)/ (Ctrl-C to stop); logins are listed above."; \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	else \
+	  echo "No Redis on 127.0.0.1:6379: tasks run in-process."; \
+	  echo "Serving riskreg on http://$(HOST):$(PORT)/ (Ctrl-C to stop); logins are listed above."; \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff check .
