@@ -92,17 +92,15 @@ def test_bad_example_names_rows_3_and_4_and_changes_nothing(espo, bad_example_cs
 
 
 def test_command_exits_1_with_the_problems_on_stderr(espo, bad_example_csv):
-    if connection.vendor != "postgresql":
-        pytest.skip("the subprocess shares the database only on PostgreSQL")
     database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "riskreg.settings.test",
-        "DATABASE_URL": (
+    if connection.vendor == "postgresql":
+        url = (
             f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
             f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-    }
+        )
+    else:  # the subprocess only needs a migrated database without that organisation
+        url = f"sqlite:///{database['NAME']}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "riskreg.settings.test", "DATABASE_URL": url}
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "import_register", str(bad_example_csv)]
