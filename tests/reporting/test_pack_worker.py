@@ -4,10 +4,8 @@ Skipped when Redis does not answer or the database is not a shared PostgreSQL.""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from registers.models import Register
 from reporting.models import Pack, PackStatus
 from reporting.packs.tasks import build_pack_task
 from tests.factories import OrganisationFactory, RiskFactory
+from tests.reporting.celery_subprocess import database_url, redis_answers, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -26,28 +25,11 @@ BROKER = os.environ.get("RISKREG_TEST_PACK_REDIS", "redis://127.0.0.1:6379/7")
 QUEUE = "riskreg-test-packs"
 
 
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not _redis_answers(), reason="Redis is not running on 127.0.0.1:6379"),
+    pytest.mark.skipif(not redis_answers(), reason="Redis is not running on 127.0.0.1:6379"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a shared PostgreSQL"),
 ]
-
-
-def _database_url() -> str:
-    params = connection.settings_dict
-    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
-    return (
-        f"postgres://{params['USER']}{password}@{params['HOST'] or '127.0.0.1'}:"
-        f"{params['PORT'] or 5432}/{params['NAME']}"
-    )
 
 
 def _env(media: Path) -> dict:
@@ -55,7 +37,7 @@ def _env(media: Path) -> dict:
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "riskreg.settings.local",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "DATABASE_CONN_MAX_AGE": "0",
             "CELERY_BROKER_URL": BROKER,
             "DJANGO_MEDIA_ROOT": str(media),
@@ -64,15 +46,6 @@ def _env(media: Path) -> dict:
         }
     )
     return env
-
-
-def _wait_for(predicate, timeout=90.0, interval=0.25) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 @pytest.fixture
@@ -150,7 +123,7 @@ def test_pack_built_through_the_queue(worker, media):
         pack.refresh_from_db()
         return pack.status in (PackStatus.READY, PackStatus.FAILED)
 
-    done = _wait_for(finished)
+    done = wait_for(finished, timeout=90)
     log.seek(0)
     output = log.read()
     assert done, f"the pack was not built through the worker; its log:\n{output}"
@@ -162,7 +135,7 @@ def test_pack_built_through_the_queue(worker, media):
     # delivered again: a ready pack is not rebuilt
     with app.connection_for_write(BROKER) as conn:
         build_pack_task.apply_async(args=[pack.pk], queue=QUEUE, connection=conn)
-    assert _wait_for(
+    assert wait_for(
         lambda: "'ready'" in (log.seek(0) or log.read())
         and (log.seek(0) or log.read()).count("succeeded") >= 2
     )

@@ -7,10 +7,8 @@ test database and the console e-mail backend, so the e-mail it sends appears in 
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from registers.selectors import organisation_today
 from reporting.models import Reminder, ReminderStatus
 from reporting.reminders.tasks import send_reminders_task
 from tests.factories import MembershipFactory, RiskFactory
+from tests.reporting.celery_subprocess import database_url, redis_answers, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -30,28 +29,11 @@ BROKER = os.environ.get("RISKREG_TEST_REDIS", "redis://127.0.0.1:6379/8")
 QUEUE = "riskreg-test-reminders"
 
 
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not _redis_answers(), reason="Redis is not running on 127.0.0.1:6379"),
+    pytest.mark.skipif(not redis_answers(), reason="Redis is not running on 127.0.0.1:6379"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a shared PostgreSQL"),
 ]
-
-
-def _database_url() -> str:
-    params = connection.settings_dict
-    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
-    return (
-        f"postgres://{params['USER']}{password}@{params['HOST'] or '127.0.0.1'}:"
-        f"{params['PORT'] or 5432}/{params['NAME']}"
-    )
 
 
 def _env(tmp_path) -> dict:
@@ -59,7 +41,7 @@ def _env(tmp_path) -> dict:
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "riskreg.settings.local",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "DATABASE_CONN_MAX_AGE": "0",
             "CELERY_BROKER_URL": BROKER,
             "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
@@ -96,15 +78,6 @@ def _stop(process, log, timeout=20) -> tuple[int, str]:
     output = log.read()
     log.close()
     return process.returncode, output
-
-
-def _wait_for(predicate, timeout=40.0, interval=0.25) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def _reminder_sent(user, day) -> bool:
@@ -162,11 +135,11 @@ def test_reminder_sent_through_the_queue(worker, owner):
     day = timezone.localdate().isoformat()
     with app.connection_for_write(BROKER) as conn:
         send_reminders_task.apply_async(args=[day], queue=QUEUE, connection=conn)
-    sent = _wait_for(lambda: _reminder_sent(owner, day))
+    sent = wait_for(lambda: _reminder_sent(owner, day))
     log.seek(0)
     output = log.read()
     assert sent, f"no reminder sent through the worker; its log:\n{output}"
-    assert _wait_for(lambda: owner.email in (log.seek(0) or log.read()), timeout=10)
+    assert wait_for(lambda: owner.email in (log.seek(0) or log.read()), timeout=10)
     log.seek(0)
     output = log.read()
     assert "Worker-delivered risk" in output  # the console backend printed the e-mail
@@ -174,7 +147,7 @@ def test_reminder_sent_through_the_queue(worker, owner):
     # enqueued again (a redelivery): nothing is sent twice
     with app.connection_for_write(BROKER) as conn:
         send_reminders_task.apply_async(args=[day], queue=QUEUE, connection=conn)
-    assert _wait_for(lambda: "'skipped': 1" in (log.seek(0) or log.read()))
+    assert wait_for(lambda: "'skipped': 1" in (log.seek(0) or log.read()))
     row = Reminder.objects.get(user=owner, day=day)
     assert (row.status, row.attempts) == (ReminderStatus.SENT, 1)
 
@@ -215,7 +188,7 @@ def test_beat_starts_schedules_and_stops_cleanly(worker, owner, tmp_path):
     )
     try:
         day = organisation_today(owner.memberships.get().organisation)
-        sent = _wait_for(lambda: _reminder_sent(owner, day))
+        sent = wait_for(lambda: _reminder_sent(owner, day))
     finally:
         code, output = _stop(beat, beat_log)
     assert "beat: Starting" in output, output
