@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 from django.db import OperationalError
 
@@ -29,3 +31,20 @@ def build_pack_task(self, pack_id: int) -> str:
         return "ready"
     pack = pack_build(pack)
     return pack.status
+
+
+@shared_task(
+    name="reporting.request_scheduled_packs",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def request_scheduled_packs_task(today: str | None = None) -> int:
+    """Daily (beat): request the packs due on the organisations' calendars. Idempotent."""
+    from django.utils import timezone
+
+    from .schedule import request_scheduled_packs
+
+    day = dt.date.fromisoformat(today) if today else timezone.localdate()
+    return len(request_scheduled_packs(today=day))

@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from reporting.packs.beat import PACK_BEAT_SCHEDULE
 from reporting.reminders.schedule import REMINDER_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -152,9 +153,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# Beat: daily reminder digests at 07:00 Europe/London. The schedule modules import only Celery,
-# never Django models, so settings can read them.
-CELERY_BEAT_SCHEDULE = {**REMINDER_BEAT_SCHEDULE}
+# Beat: scheduled packs requested at 06:00 and reminder digests at 07:00, Europe/London. The
+# schedule modules import only Celery, never Django models, so settings can read them.
+CELERY_BEAT_SCHEDULE = {**PACK_BEAT_SCHEDULE, **REMINDER_BEAT_SCHEDULE}
 # Absolute links in e-mails (reminders) point here.
 RISKREG_BASE_URL = env("RISKREG_BASE_URL", "http://127.0.0.1:8000")
 
