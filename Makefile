@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint migrate clean browser-deps
+.PHONY: install demo test lint migrate clean browser-deps bench
 
 install: $(VENV)/.installed
 
@@ -54,6 +54,10 @@ browser-deps:
 
 test: install lint browser-deps
 	$(VENV)/bin/pytest
+
+# Figures, not assertions: prints a table and writes bench/results.json (not part of make test).
+bench: install
+	$(PY) bench/packs.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 .pytest_cache .ruff_cache
