@@ -3,8 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import admin as riskreg_admin  # noqa: F401  registers every model, scoped
+from .health import healthz
 
 urlpatterns = [
+    # No trailing slash: load balancers are configured with the bare path, and a redirect from
+    # APPEND_SLASH would count as a failed check.
+    path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from reporting.packs.beat import PACK_BEAT_SCHEDULE
+from kombu import Exchange, Queue
 from reporting.reminders.schedule import REMINDER_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -67,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Static files from gunicorn itself, before sessions and auth touch the request.
+    # https://whitenoise.readthedocs.io/en/stable/django.html
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -131,9 +135,75 @@ USE_TZ = True
 # https://docs.djangoproject.com/en/5.2/howto/static-files/
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")))
+# Empty counts as unset: compose's env_file passes .env.example's "DJANGO_STATIC_ROOT=" as "",
+# and Path("") is the working directory, which whitenoise would then serve.
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT") or BASE_DIR / "var" / "staticfiles")
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT") or BASE_DIR / "var" / "media")
+
+
+def media_storage() -> dict:
+    """Where stored files (report packs) live: a directory every web and worker process mounts
+    (the compose ``media`` volume), or an S3-compatible bucket, so no process keeps state of its
+    own. https://docs.djangoproject.com/en/5.2/ref/settings/#storages"""
+    kind = env("DJANGO_MEDIA_STORAGE", "filesystem")
+    if kind == "filesystem":
+        # FileSystemStorage without a location follows MEDIA_ROOT (and tests overriding it).
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind == "s3":
+        # django-storages (pip install 'riskreg[s3]'); credentials come the way boto3 finds them
+        # (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or an instance role), never from here.
+        # https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+        bucket = env("DJANGO_S3_BUCKET", "")
+        if not bucket:
+            raise ImproperlyConfigured("DJANGO_MEDIA_STORAGE=s3 needs DJANGO_S3_BUCKET")
+        options = {
+            "bucket_name": bucket,
+            "location": env("DJANGO_S3_LOCATION", "media"),
+            # Packs are only ever streamed through pack_download (membership checked), never
+            # linked to; a rebuilt pack gets a new name like it does on disk.
+            "querystring_auth": True,
+            "file_overwrite": False,
+        }
+        for option, variable in (
+            ("endpoint_url", "DJANGO_S3_ENDPOINT_URL"),
+            ("region_name", "DJANGO_S3_REGION"),
+        ):
+            if env(variable):
+                options[option] = env(variable)
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    raise ImproperlyConfigured(f"DJANGO_MEDIA_STORAGE must be filesystem or s3, not {kind!r}")
+
+
+# Production replaces staticfiles with whitenoise's compressed manifest storage (collectstatic at
+# image build); everywhere else static files are read straight from static/.
+STORAGES = {
+    "default": media_storage(),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# https://docs.djangoproject.com/en/5.2/topics/cache/
+# DJANGO_CACHE_URL (redis://redis:6379/1) shares the cache between every web process and keeps
+# session reads off the database (cached_db still writes each session to the database, so a
+# cache restart signs nobody out). Without it: a per-process memory cache, sessions in the
+# database; either way any web replica can serve any request.
+CACHE_URL = env("DJANGO_CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"DJANGO_CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "riskreg",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # https://docs.djangoproject.com/en/5.2/topics/email/
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -176,6 +246,21 @@ RISKREG_DEFAULT_TIMEZONE = "Europe/London"
 # Spreadsheet imports: the largest file accepted, and the most data rows read from it.
 RISKREG_MAX_UPLOAD_BYTES = int(env("RISKREG_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 RISKREG_IMPORT_MAX_ROWS = int(env("RISKREG_IMPORT_MAX_ROWS", "20000"))
+# Two queues. Pack builds (WeasyPrint: seconds to minutes, memory-hungry) go to "packs", which
+# production gives its own worker with time limits, so a burst of packs never holds up reminders
+# or the daily requests on the default queue. A worker started without -Q consumes both (make
+# demo). https://docs.celeryq.dev/en/stable/userguide/routing.html
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Each declared as Celery declares its default queue (a direct exchange of the same name).
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name) for name in ("celery", "packs")
+)
+CELERY_TASK_ROUTES = {"reporting.build_pack": {"queue": "packs"}}
+# Beat wakes at least once a minute and touches RISKREG_BEAT_HEARTBEAT (if set) on every tick:
+# the compose health check reads that file's age (riskreg.celery.HeartbeatScheduler).
+CELERY_BEAT_SCHEDULER = "riskreg.celery:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
+RISKREG_BEAT_HEARTBEAT = env("RISKREG_BEAT_HEARTBEAT", "")
 
 
 LOGGING = {

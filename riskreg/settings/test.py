@@ -36,3 +36,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Static files from static/ without collectstatic (no STATIC_ROOT to warn about).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

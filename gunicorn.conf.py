@@ -1,0 +1,32 @@
+"""gunicorn settings for the ``web`` service (read from the working directory, or ``-c``).
+
+Every value can be changed from the environment without rebuilding the image; docs/deploy.md
+lists them. https://docs.gunicorn.org/en/stable/settings.html
+"""
+
+import os
+
+wsgi_app = "riskreg.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Sync workers: pages are short database reads and PDFs are built by the worker, never in a
+# request. Scale a replica's workers with its CPUs (2 x cores + 1 is gunicorn's rule of thumb)
+# and add replicas for more.
+workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
+# A request slower than this is a bug (spreadsheet imports of 20,000 rows take a few seconds).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = 5
+# Recycle workers now and then so a slow leak never grows; the jitter keeps them from all
+# restarting at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = 100
+# Docker's /tmp may be a slow overlay; the workers' heartbeat files belong in memory.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+# Logs to stdout/stderr for the container runtime to collect.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# The addresses of the TLS-terminating proxy whose X-Forwarded-* headers gunicorn believes;
+# Django reads X-Forwarded-Proto through SECURE_PROXY_SSL_HEADER either way, so the web port must
+# only be reachable through that proxy.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
