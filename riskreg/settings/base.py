@@ -8,9 +8,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 from reporting.packs.beat import PACK_BEAT_SCHEDULE
-from kombu import Exchange, Queue
 from reporting.reminders.schedule import REMINDER_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -62,15 +62,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from gunicorn itself, before sessions and auth touch the request.
+    # https://whitenoise.readthedocs.io/en/stable/django.html
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Static files from gunicorn itself, before sessions and auth touch the request.
-    # https://whitenoise.readthedocs.io/en/stable/django.html
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -222,6 +222,21 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Two queues. Pack builds (WeasyPrint: seconds to minutes, memory-hungry) go to "packs", which
+# production gives its own worker with time limits, so a burst of packs never holds up reminders
+# or the daily requests on the default queue. A worker started without -Q consumes both (make
+# demo). https://docs.celeryq.dev/en/stable/userguide/routing.html
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Each declared as Celery declares its default queue (a direct exchange of the same name).
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name) for name in ("celery", "packs")
+)
+CELERY_TASK_ROUTES = {"reporting.build_pack": {"queue": "packs"}}
+# Beat wakes at least once a minute and touches RISKREG_BEAT_HEARTBEAT (if set) on every tick:
+# the compose health check reads that file's age (riskreg.celery.HeartbeatScheduler).
+CELERY_BEAT_SCHEDULER = "riskreg.celery:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
+RISKREG_BEAT_HEARTBEAT = env("RISKREG_BEAT_HEARTBEAT", "")
 CELERY_TIMEZONE = TIME_ZONE
 # Beat: scheduled packs requested at 06:00 and reminder digests at 07:00, Europe/London. The
 # schedule modules import only Celery, never Django models, so settings can read them.
@@ -246,21 +261,6 @@ RISKREG_DEFAULT_TIMEZONE = "Europe/London"
 # Spreadsheet imports: the largest file accepted, and the most data rows read from it.
 RISKREG_MAX_UPLOAD_BYTES = int(env("RISKREG_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 RISKREG_IMPORT_MAX_ROWS = int(env("RISKREG_IMPORT_MAX_ROWS", "20000"))
-# Two queues. Pack builds (WeasyPrint: seconds to minutes, memory-hungry) go to "packs", which
-# production gives its own worker with time limits, so a burst of packs never holds up reminders
-# or the daily requests on the default queue. A worker started without -Q consumes both (make
-# demo). https://docs.celeryq.dev/en/stable/userguide/routing.html
-CELERY_TASK_DEFAULT_QUEUE = "celery"
-# Each declared as Celery declares its default queue (a direct exchange of the same name).
-CELERY_TASK_QUEUES = tuple(
-    Queue(name, Exchange(name), routing_key=name) for name in ("celery", "packs")
-)
-CELERY_TASK_ROUTES = {"reporting.build_pack": {"queue": "packs"}}
-# Beat wakes at least once a minute and touches RISKREG_BEAT_HEARTBEAT (if set) on every tick:
-# the compose health check reads that file's age (riskreg.celery.HeartbeatScheduler).
-CELERY_BEAT_SCHEDULER = "riskreg.celery:HeartbeatScheduler"
-CELERY_BEAT_MAX_LOOP_INTERVAL = 60
-RISKREG_BEAT_HEARTBEAT = env("RISKREG_BEAT_HEARTBEAT", "")
 
 
 LOGGING = {
