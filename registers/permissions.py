@@ -22,6 +22,7 @@ global grant or a superuser flag never crosses organisations.
 
 from __future__ import annotations
 
+import logging
 from functools import cached_property
 
 from django.contrib.auth.models import Group
@@ -35,6 +36,15 @@ from .models import Action, Control, Marking, Membership, Organisation, Register
 EDIT_REGISTER = "registers.edit_register"
 READ_ONLY_ROLES = frozenset({Role.VIEWER, Role.PANEL})
 RISK_OWNER_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.OWNER})
+# Every refusal decided here (a 404) is logged, at WARNING, with the user's id, the organisation
+# and what was asked for by its identifier (a slug, ref or pk; never a risk's text). 403s raised
+# by views are logged by riskreg.security.RefusalLogMiddleware on the same logger.
+security_log = logging.getLogger("riskreg.security")
+
+
+def _refused(user, organisation: str, what: str) -> None:
+    user_id = getattr(user, "pk", None) or "-"
+    security_log.warning("refused: user=%s organisation=%s: %s", user_id, organisation, what)
 
 
 class OrganisationAccess:
@@ -158,6 +168,7 @@ def memberships_for_user(user) -> QuerySet[Membership]:
 def organisation_for_user(*, user, slug: str) -> OrganisationAccess:
     membership = memberships_for_user(user).filter(organisation__slug=slug).first()
     if membership is None:
+        _refused(user, slug, "not a member of the organisation (or it does not exist)")
         raise Http404("No such organisation")
     return OrganisationAccess(organisation=membership.organisation, membership=membership)
 
@@ -170,6 +181,7 @@ def registers_for_user(*, user, organisation: Organisation) -> QuerySet[Register
 def register_for_user(*, user, organisation: Organisation, slug: str) -> Register:
     register = registers_for_user(user=user, organisation=organisation).filter(slug=slug).first()
     if register is None:
+        _refused(user, organisation.slug, f"no register {slug!r} in the organisation")
         raise Http404("No such register")
     return register
 
@@ -195,6 +207,7 @@ def risk_for_user(*, user, organisation: Organisation, ref: str) -> Risk:
         .first()
     )
     if risk is None:
+        _refused(user, organisation.slug, f"no risk {ref!r} in the organisation")
         raise Http404("No such risk")
     return risk
 
@@ -202,6 +215,7 @@ def risk_for_user(*, user, organisation: Organisation, ref: str) -> Risk:
 def control_for_user(*, user, risk: Risk, pk: int) -> Control:
     control = Control.objects.filter(risk=risk, pk=pk).select_related("risk", "owner").first()
     if control is None or not risk.organisation.memberships.filter(user=user).exists():
+        _refused(user, risk.organisation.slug, f"no control {pk} on risk {risk.ref!r}")
         raise Http404("No such control")
     return control
 
@@ -209,12 +223,14 @@ def control_for_user(*, user, risk: Risk, pk: int) -> Control:
 def action_for_user(*, user, risk: Risk, pk: int) -> Action:
     action = Action.objects.filter(risk=risk, pk=pk).select_related("risk", "owner").first()
     if action is None or not risk.organisation.memberships.filter(user=user).exists():
+        _refused(user, risk.organisation.slug, f"no action {pk} on risk {risk.ref!r}")
         raise Http404("No such action")
     return action
 
 
 def _require_member(user, organisation: Organisation) -> None:
     if not memberships_for_user(user).filter(organisation=organisation).exists():
+        _refused(user, organisation.slug, "not a member of the organisation")
         raise Http404("No such organisation")
 
 

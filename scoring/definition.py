@@ -295,10 +295,20 @@ def parse_scheme(data: Any) -> SchemeDefinition:
     )
 
 
+# A 10x10 scheme with descriptions is a few kilobytes; a file far larger is not a scheme, and is
+# refused before it is read into memory.
+MAX_FILE_BYTES = 256 * 1024
+
+
 def load_scheme_file(path: str | Path) -> SchemeDefinition:
-    """Read and validate a scheme file; unreadable or non-JSON files raise SchemeError too."""
+    """Read and validate a scheme file; unreadable, oversized or non-JSON files raise SchemeError
+    too. Parsed with ``json`` only (data, never code)."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            limit = f"at most {MAX_FILE_BYTES:,}"
+            raise SchemeError([f"{path}: {size:,} bytes is too large for a scheme file ({limit})"])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SchemeError([f"{path}: no such file"]) from None
@@ -308,4 +318,6 @@ def load_scheme_file(path: str | Path) -> SchemeDefinition:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SchemeError([f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})"]) from None
+    except RecursionError:  # "[[[[..." nested beyond any scheme: json gives up, so do we
+        raise SchemeError([f"{path}: not a scheme (nested too deeply)"]) from None
     return parse_scheme(data)

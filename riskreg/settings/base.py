@@ -4,9 +4,11 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
@@ -58,6 +60,10 @@ INSTALLED_APPS = [
     "scoring",
     "appetite",
     "reporting",
+    # Security (issue 6): sign-in throttling, Content-Security-Policy, the audit-log receivers.
+    "axes",
+    "csp",
+    "riskreg.apps.RiskregConfig",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +79,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
+    # Logs every 403 to riskreg.security (riskreg/security.py).
+    "riskreg.security.RefusalLogMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    # https://django-axes.readthedocs.io/en/latest/2_installation.html
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "riskreg.urls"
@@ -108,12 +121,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # https://docs.djangoproject.com/en/5.2/topics/auth/customizing/#substituting-a-custom-user-model
 AUTH_USER_MODEL = "registers.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out client is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Argon2 (memory-hard, the OWASP recommendation) for every new or changed password; the others
+# stay so older hashes still verify and are upgraded to Argon2 at the next sign-in.
+# https://docs.djangoproject.com/en/5.2/topics/auth/passwords/#using-argon2-with-django
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -251,6 +275,61 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# https://docs.djangoproject.com/en/5.2/ref/settings/#secure-content-type-nosniff
+# Downloads (exports, packs) are served as attachments with their real type; nosniff stops a
+# browser guessing another.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Sign-in throttling: django-axes ----------------------------------------------------------
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+# After AXES_FAILURE_LIMIT failed sign-ins for one account from one address, that pair is
+# refused for the cool-off, then may try again: a pause, never a permanent lockout (which would
+# let anyone lock a colleague out by typing their e-mail). Failures are kept in the database
+# (AccessAttempt), so every web replica sees the same count.
+AXES_FAILURE_LIMIT = int(env("RISKREG_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("RISKREG_LOGIN_COOLOFF_MINUTES", "15")))
+# Account and address together: one attacker cannot lock a person out from everywhere, and one
+# office NAT address shared by a whole force is not locked out by one person's typos.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The login form's field (our USERNAME_FIELD is "email", which axes would otherwise read).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "riskreg.security.login_username"
+# Behind a reverse proxy every request comes from the proxy's address; RISKREG_TRUSTED_PROXY_COUNT
+# says how many proxies append to X-Forwarded-For in front of gunicorn (0: use the socket's).
+RISKREG_TRUSTED_PROXY_COUNT = int(env("RISKREG_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "riskreg.security.client_ip"
+# A successful sign-in clears the account's failures.
+AXES_RESET_ON_SUCCESS = True
+# Tries while locked out do not restart the cool-off, so the time the lockout page gives holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The lockout page (templates/registration/locked_out.html, status 429) says when to try again.
+AXES_LOCKOUT_CALLABLE = "riskreg.security.lockout_response"
+# axes' own log lines say only what riskreg.security already does.
+AXES_VERBOSE = False
+
+# --- Content-Security-Policy: django-csp 4 ----------------------------------------------------
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+# Everything comes from our own origin (static files are vendored, no CDN); no inline script
+# (GOV.UK Frontend's start-up is static/js/govuk-init.js; htmx's inline indicator <style> is
+# turned off in base.html). style-src-attr allows inline style attributes ONLY because the
+# templates set band colours as CSS custom properties (style="--band-colour: #00703c"); a style
+# attribute cannot run script. data: images are allowed (none are used yet): an image cannot run
+# script, and a print stylesheet or e-mail preview may embed one.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 
 # django-simple-history: reasons are people's words (a close reason, a review note), not labels,
 # so they are stored whole. https://django-simple-history.readthedocs.io/en/latest/historical_model.html
@@ -261,6 +340,16 @@ RISKREG_DEFAULT_TIMEZONE = "Europe/London"
 # Spreadsheet imports: the largest file accepted, and the most data rows read from it.
 RISKREG_MAX_UPLOAD_BYTES = int(env("RISKREG_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 RISKREG_IMPORT_MAX_ROWS = int(env("RISKREG_IMPORT_MAX_ROWS", "20000"))
+# Request bodies. https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
+# Form fields (not files): the longest real form is a risk with its description and consequence;
+# 1 MiB is hundreds of pages of text, and anything larger is refused (400) before it is parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# The import form takes one spreadsheet; the admin's pack form one PDF.
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+# An accepted spreadsheet stays in memory (it is read whole anyway) and never touches the web
+# container's disk; the import view's own handler stops reading at RISKREG_MAX_UPLOAD_BYTES.
+FILE_UPLOAD_MAX_MEMORY_SIZE = RISKREG_MAX_UPLOAD_BYTES
 
 
 LOGGING = {
@@ -269,5 +358,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Sign-ins, sign-outs, lockouts and refused requests (riskreg/security.py).
+        "riskreg.security": {"level": env("RISKREG_SECURITY_LOG_LEVEL", "INFO")},
+    },
 }

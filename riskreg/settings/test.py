@@ -29,6 +29,12 @@ else:
 SECRET_KEY = "test-key-not-for-production"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests only
+# Sign-in throttling stays on (browser tests sign in through the form), but Client.login(),
+# which authenticates without a request, is let through (riskreg.security.AxesBackendForTests).
+AUTHENTICATION_BACKENDS = [
+    "riskreg.security.AxesBackendForTests",
+    *[b for b in AUTHENTICATION_BACKENDS if b != "axes.backends.AxesStandaloneBackend"],  # noqa: F405
+]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = False

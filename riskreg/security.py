@@ -1,0 +1,220 @@
+"""Security plumbing that belongs to no single app: sign-in throttling (django-axes), the
+``riskreg.security`` audit log, and the client address behind a reverse proxy.
+
+Everything here is wired from settings (``AXES_*``, ``MIDDLEWARE``, ``INSTALLED_APPS``); the
+decisions behind it are in ``docs/decisions.md``.
+
+The audit log records who signed in, failed to, signed out or was locked out, and every refusal
+of a member's request (403). Refusals that are 404s (another organisation's objects) are logged
+where they are decided, in ``registers/permissions.py``. Records name people by user id and
+organisations by slug; they never carry a password, and a failed sign-in names the account only
+when it exists (people type passwords into the e-mail box).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from axes.backends import AxesStandaloneBackend
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off
+from axes.signals import user_locked_out
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+log = logging.getLogger("riskreg.security")
+
+# The login form's e-mail box is called "username" (Django's AuthenticationForm).
+USERNAME_FIELD = "username"
+
+
+# --- the client's address ----------------------------------------------------------------------
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address sign-in throttling counts against (``AXES_CLIENT_IP_CALLABLE``).
+
+    Behind ``RISKREG_TRUSTED_PROXY_COUNT`` reverse proxies, each of which appends the address it
+    received the request from to ``X-Forwarded-For``, the client is that many entries from the
+    right. Entries further left were written by the client and can be forged, so they are never
+    read. With no proxies (the default) the address is the socket's, ``REMOTE_ADDR``.
+    """
+    proxies = getattr(settings, "RISKREG_TRUSTED_PROXY_COUNT", 0)
+    remote = request.META.get("REMOTE_ADDR") or None
+    if proxies <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < proxies:
+        # Not through every proxy we were told of (a direct request to the web container):
+        # the socket's address is the only one not written by the client.
+        return remote
+    return forwarded[-proxies]
+
+
+def login_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The account a sign-in attempt is counted against (``AXES_USERNAME_CALLABLE``).
+
+    E-mail addresses are stored in lower case, so "Admin@X" and "admin@x" are one account and
+    share one failure count; otherwise each spelling would get its own five tries."""
+    if credentials is not None:
+        value = credentials.get(USERNAME_FIELD)
+    else:
+        value = getattr(request, "POST", {}).get(USERNAME_FIELD)
+    if value is None:
+        return None
+    return str(value).strip().lower()
+
+
+# --- lockout -----------------------------------------------------------------------------------
+
+
+def lockout_retry_at(request: HttpRequest, credentials: dict | None = None):
+    """When this client may sign in as this account again: the cool-off after the latest
+    counted failure (failures while locked out are not counted, so the time holds)."""
+    cool_off = get_cool_off(request) or timedelta(0)
+    latest = None
+    handler = AxesProxyHandler.get_implementation()
+    for attempts in handler.get_user_attempts(request, credentials):
+        found = attempts.aggregate(latest=Max("attempt_time"))["latest"]
+        if found is not None and (latest is None or found > latest):
+            latest = found
+    return (latest or timezone.now()) + cool_off
+
+
+def lockout_response(
+    request: HttpRequest, original_response=None, credentials: dict | None = None
+) -> HttpResponse:
+    """The page a locked-out sign-in gets (``AXES_LOCKOUT_CALLABLE``): what happened and the
+    time to try again, as a normal page with status 429 rather than axes' bare text."""
+    retry_at = lockout_retry_at(request, credentials)
+    wait = max(retry_at - timezone.now(), timedelta(0))
+    minutes = max(1, -(-int(wait.total_seconds()) // 60))  # rounded up: never "0 minutes"
+    context = {
+        "retry_at": timezone.localtime(retry_at),
+        "now_date": timezone.localdate().isoformat(),  # the date is shown only if it differs
+        "minutes": minutes,
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cool_off_minutes": int((get_cool_off(request) or timedelta(0)).total_seconds() // 60),
+    }
+    response = render(request, "registration/locked_out.html", context, status=429)
+    response["Retry-After"] = str(int(wait.total_seconds()) or 1)
+    return response
+
+
+class AxesBackendForTests(AxesStandaloneBackend):
+    """Test settings only. Django's test ``Client.login()`` authenticates without a request,
+    which axes refuses outright; with no request there is no client to throttle, so this lets
+    the next backend decide. Production keeps ``AxesStandaloneBackend``, whose refusal is the
+    guard against a future sign-in path that forgets to pass the request."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+# --- the audit log -----------------------------------------------------------------------------
+
+
+def _organisation_slug(request: HttpRequest | None) -> str:
+    match = getattr(request, "resolver_match", None)
+    kwargs = match.kwargs if match is not None else {}
+    return str(kwargs.get("org") or kwargs.get("organisation") or "-")
+
+
+def _user_id(user) -> str:
+    return str(user.pk) if user is not None and getattr(user, "pk", None) else "-"
+
+
+def _on_logged_in(sender, request, user, **kwargs) -> None:
+    log.info(
+        "sign-in succeeded: user=%s ip=%s",
+        _user_id(user),
+        (client_ip(request) if request else None) or "-",
+    )
+
+
+def _account_id(username: str | None) -> str:
+    """The id of the account an e-mail names, or "unknown-account": the text typed into the
+    e-mail box itself is never logged (people type their password there by mistake)."""
+    account = None
+    if username:
+        account = (
+            get_user_model()
+            .objects.filter(email__iexact=username)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return str(account) if account is not None else "unknown-account"
+
+
+def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    username = login_username(request, credentials) if credentials else None
+    log.warning(
+        "sign-in failed: user=%s ip=%s",
+        _account_id(username),
+        (client_ip(request) if request else None) or "-",
+    )
+
+
+def _on_logged_out(sender, request, user, **kwargs) -> None:
+    log.info(
+        "signed out: user=%s ip=%s",
+        _user_id(user),
+        (client_ip(request) if request else None) or "-",
+    )
+
+
+def _on_locked_out(sender, request, username=None, ip_address=None, **kwargs) -> None:
+    # Sent when a client reaches the failure limit and again for each try while locked out.
+    log.warning("sign-in locked out: user=%s ip=%s", _account_id(username), ip_address or "-")
+
+
+def log_refusal(*, request: HttpRequest, what: str) -> None:
+    """One WARNING per refused request, in the format of ``registers.permissions``: who, in
+    which organisation, and what was refused (never a risk's text), then the request line."""
+    log.warning(
+        "refused: user=%s organisation=%s: %s [%s %r]",
+        _user_id(getattr(request, "user", None)),
+        _organisation_slug(request),
+        what,
+        request.method,
+        request.path,
+    )
+
+
+class RefusalLogMiddleware:
+    """Logs every 403 a view raises (``PermissionDenied``: a member whose role does not allow
+    the action), with the view's own explanation. Django still renders the 403 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, PermissionDenied):
+            match = getattr(request, "resolver_match", None)
+            view = match.view_name if match is not None else "-"
+            log_refusal(
+                request=request, what=f"forbidden ({view}): {exception or 'no reason given'}"
+            )
+        return None
+
+
+def connect_receivers() -> None:
+    """Called once from ``riskreg.apps.RiskregConfig.ready``."""
+    dispatch = "riskreg.security."
+    user_logged_in.connect(_on_logged_in, dispatch_uid=dispatch + "logged_in")
+    user_login_failed.connect(_on_login_failed, dispatch_uid=dispatch + "login_failed")
+    user_logged_out.connect(_on_logged_out, dispatch_uid=dispatch + "logged_out")
+    user_locked_out.connect(_on_locked_out, dispatch_uid=dispatch + "locked_out")
