@@ -626,3 +626,21 @@ def test_an_unreachable_vulnerability_service_fails_the_audit_loudly(tmp_path, c
     # Nothing listening at all: the same loud failure.
     assert script.main(["--json-api", f"http://127.0.0.1:{server.server_port}/pypi"]) == 2
     assert "did not answer" in capsys.readouterr().err
+
+
+# --- sign-in attempts in the admin ------------------------------------------------------------
+
+
+def test_only_a_superuser_sees_sign_in_attempts_in_the_admin(client):
+    # Attempts name accounts of every organisation; an organisation admin must not read them.
+    UserFactory(email="someone@other.example")
+    sign_in(Client(), "someone@other.example", "wrong")
+    org_admin = MembershipFactory(role=Role.ADMIN).user
+    org_admin.is_staff = True
+    org_admin.save()
+    client.force_login(org_admin)
+    attempts = reverse("admin:axes_accessattempt_changelist")
+    assert client.get(attempts).status_code == 403
+    assert "someone@other.example" not in client.get(reverse("admin:index")).content.decode()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert "someone@other.example" in client.get(attempts).content.decode()
