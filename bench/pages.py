@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import sys
 import time
@@ -231,6 +232,50 @@ def pages_for(organisation) -> list[Page]:
     ]
 
 
+def profile_pages(organisation, *, only: str) -> None:
+    """pyinstrument's call tree of one request of each page named (after a warm-up), with the
+    slowest SQL: where the time goes when a target is missed."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from pyinstrument import Profiler
+
+    from registers.models import Membership, Role
+
+    admin = Membership.objects.filter(organisation=organisation, role=Role.ADMIN).first().user
+    client = Client()
+    client.force_login(admin)
+    for page in pages_for(organisation):
+        if only not in page.name:
+            continue
+        for run in range(2):
+            for request in page.requests(run):
+                send = client.get if request.method == "GET" else client.post
+                if run == 0:
+                    send(request.url, request.data or {})
+                    continue
+                connection.queries_log.clear()
+                profiler = Profiler(interval=0.0005)
+                with CaptureQueriesContext(connection) as captured:
+                    profiler.start()
+                    send(request.url, request.data or {})
+                    profiler.stop()
+                print(
+                    profiler.output_text(
+                        unicode=True,
+                        color=False,
+                        show_all=bool(os.environ.get("BENCH_PROFILE_ALL")),
+                    )
+                )
+                slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+                for query in slowest[:5]:
+                    print(f"  {query['time']} s  {query['sql'][:600]}")
+                    if os.environ.get("BENCH_EXPLAIN"):
+                        with connection.cursor() as cursor:
+                            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+                            print("\n".join(f"      {row[0]}" for row in cursor.fetchall()))
+
+
 def run_pages(organisations: dict[str, object], *, only: str = "") -> dict:
     """Measure every page for each organisation; returns {page: {slug: figures}}."""
     from django.test import Client
@@ -322,8 +367,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reuse", action="store_true", help="time the data already there")
     parser.add_argument("--only", default="", help="only pages whose name contains this")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the --only pages at 10,000 risks instead"
+    )
     args = parser.parse_args()
     generation = setup(reuse=args.reuse)
+    if args.profile:
+        profile_pages(organisations()[BIG], only=args.only)
+        return
     results = run_pages(organisations(), only=args.only)
     print_table(results)
     if not args.only:

@@ -233,9 +233,12 @@ def _open_actions(organisation: Organisation) -> QuerySet[Action]:
 
 
 def action_summary(*, organisation: Organisation, user, today: dt.date) -> dict[str, int]:
+    # Only the rows any figure counts (overdue, or the user's): the open-due index and the owner
+    # index find them, where counting over every open action read them all (24,000 here).
     return (
         Action.objects.filter(organisation=organisation)
         .exclude(status__in=DONE_ACTIONS)
+        .filter(Q(due_date__lt=today) | Q(owner=user))
         .aggregate(
             overdue=Count("id", filter=Q(due_date__lt=today)),
             mine=Count("id", filter=Q(owner=user)),

@@ -15,6 +15,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     F,
@@ -24,7 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Length, Lower, NullIf
+from django.db.models.functions import Coalesce, Length, Lower, NullIf
 
 from appetite.models import AppetiteStatement
 from appetite.rules import AppetiteState
@@ -40,7 +41,7 @@ from ..models import (
     RiskStatus,
     User,
 )
-from .rows import _RANK_OF, CLOSED_LAST, OPEN_STATUSES, with_appetite
+from .rows import _RANK_OF, CLOSED_LAST, OPEN_STATUSES, appetite_annotations, with_appetite
 
 POSITION_LABELS = {"current": "Current", "inherent": "Inherent (initial)", "target": "Target"}
 
@@ -198,6 +199,20 @@ def risk_list(
     return risks.order_by(*sort_order(sort))
 
 
+def risk_page(risks: QuerySet, *, number, per_page: int) -> tuple[Page, list]:
+    """One page of a filtered and sorted risk list (current or historical), fetched ids first.
+
+    Sorting 10,000 whole rows (with the owner, register, category and scheme version joined, the
+    version's JSON definition included) only to keep 50 cost PostgreSQL most of the page's time;
+    sorting the ids alone and then fetching the 50 rows is a third of that. Returns the page (for
+    its numbers and links) and its risks in order. Two queries and the page count, whatever the
+    size of the list."""
+    page = Paginator(risks.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    fetched = {risk.pk: risk for risk in risks.filter(pk__in=ids).order_by()} if ids else {}
+    return page, [fetched[pk] for pk in ids if pk in fetched]
+
+
 def sort_order(sort: str) -> list:
     column = sort.removeprefix("-")
     if column not in SORTS:
@@ -239,12 +254,12 @@ def categories(*, organisation: Organisation) -> QuerySet[Category]:
 
 
 def risk_owners(*, organisation: Organisation) -> QuerySet:
-    """People who own at least one risk of the organisation (the register's owner filter)."""
-    return (
-        User.objects.filter(owned_risks__organisation=organisation)
-        .distinct()
-        .order_by("full_name", "email")
-    )
+    """People who own at least one risk of the organisation (the register's owner filter).
+
+    A semi-join on the owners' ids rather than joining every risk to its owner's whole row and
+    de-duplicating 10,000 of them with DISTINCT."""
+    owners = Risk.objects.filter(organisation=organisation, owner_id__isnull=False)
+    return User.objects.filter(pk__in=owners.values("owner_id")).order_by("full_name", "email")
 
 
 def uses_horizons(*, organisation: Organisation) -> bool:
@@ -285,35 +300,7 @@ def with_appetite_as_of(risks: QuerySet, *, organisation: Organisation, moment: 
         .exclude(history_type="-")
         .values_list("category_id", "tolerance", "warning")
     )
-    default = next((s for s in statements if s[0] is None), (None, None, None))
-
-    def number(value):
-        # A bare NULL would leave PostgreSQL to type the CASE as text ("score > text" fails).
-        if value is None:
-            return Cast(Value(None), IntegerField())
-        return Value(value, output_field=IntegerField())
-
-    def threshold(index: int):
-        fallback = number(default[index])
-        whens = [
-            When(category_id=s[0], then=number(s[index])) for s in statements if s[0] is not None
-        ]
-        return Case(*whens, default=fallback, output_field=IntegerField()) if whens else fallback
-
-    return risks.annotate(appetite_tolerance=threshold(1), appetite_warning=threshold(2)).annotate(
-        appetite_rank=Case(
-            When(status=RiskStatus.CLOSED, then=Value(0)),
-            When(Q(current_score__isnull=True) | Q(appetite_tolerance__isnull=True), then=Value(0)),
-            When(current_score__gt=F("appetite_tolerance"), then=Value(3)),
-            When(
-                appetite_warning__isnull=False,
-                current_score__gt=F("appetite_warning"),
-                then=Value(2),
-            ),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-    )
+    return risks.annotate(**appetite_annotations(statements))
 
 
 # --- the organisation's quarter calendar -------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -208,8 +207,10 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
         escalated_in=escalated_in,
         search_sensitive_for=access,
     )
-    page = Paginator(risks, RISKS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = selectors.annotated_rows(page.object_list)
+    page, risks_shown = selectors.risk_page(
+        risks, number=request.GET.get("page"), per_page=RISKS_PER_PAGE
+    )
+    rows = selectors.annotated_rows(risks_shown)
     trends = selectors.register_trends(
         [row.risk for row in rows],
         organisation=organisation,

@@ -1,0 +1,268 @@
+"""The performance fixes found with bench/ (issue 6) change how pages query, never what they show:
+appetite in compact SQL, the register page fetched ids first, the owner filter as a semi-join,
+the dashboard's action figures read through the open-due index, and the indexes themselves."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from appetite.rules import AppetiteState, appetite_state
+from appetite.selectors import appetite_lookup
+from appetite.services import appetite_statement_set
+from registers import selectors
+from registers.models import Action, ActionStatus, Membership, Register, Risk, RiskStatus, Role
+from registers.selectors.rows import APPETITE_RANKS
+from registers.services.risks import risk_close
+from tests.factories import (
+    ActionFactory,
+    CategoryFactory,
+    MembershipFactory,
+    RiskFactory,
+    UserFactory,
+)
+from tests.registers.test_register_page import bulk_risks
+
+pytestmark = pytest.mark.django_db
+
+
+def corporate(organisation):
+    return Register.objects.get(organisation=organisation, slug="corporate")
+
+
+@pytest.fixture
+def appetite_setup(organisation):
+    """Three categories: one with tolerance and warning, one with tolerance only, one with no
+    statement (the organisation's default applies)."""
+    strict, plain, bare = (CategoryFactory(organisation=organisation) for _ in range(3))
+    appetite_statement_set(organisation=organisation, tolerance=8, warning=5)
+    appetite_statement_set(organisation=organisation, category=strict, tolerance=10, warning=6)
+    appetite_statement_set(organisation=organisation, category=plain, tolerance=12)
+    return strict, plain, bare
+
+
+def _risks_on_every_side_of_the_thresholds(organisation, categories):
+    top = corporate(organisation)
+    positions = [None, (1, 1), (1, 5), (2, 3), (2, 4), (2, 5), (3, 3), (3, 4), (4, 4), (5, 5)]
+    made = []
+    for c, category in enumerate([*categories, None]):
+        for p, position in enumerate(positions):
+            made.append(
+                RiskFactory(
+                    register=top,
+                    ref=f"C{c}P{p}",
+                    category=category,
+                    positions={"current": position} if position else {},
+                )
+            )
+    closed = made[5]
+    risk_close(risk=closed, expected_version=closed.version, reason="done")
+    return made
+
+
+def test_appetite_in_sql_agrees_with_the_rules_for_every_case(organisation, appetite_setup):
+    _risks_on_every_side_of_the_thresholds(organisation, appetite_setup)
+    lookup = appetite_lookup(organisation=organisation)
+    annotated = selectors.with_appetite(
+        Risk.objects.filter(organisation=organisation), organisation=organisation
+    )
+    states = set()
+    for risk in annotated:
+        threshold = lookup.threshold(risk.category_id)
+        assert (risk.appetite_tolerance, risk.appetite_warning) == (
+            threshold.tolerance,
+            threshold.warning,
+        )
+        expected = (
+            AppetiteState.NOT_SET
+            if risk.status == RiskStatus.CLOSED
+            else appetite_state(
+                score=risk.current_score,
+                tolerance=threshold.tolerance,
+                warning=threshold.warning,
+            )
+        )
+        assert APPETITE_RANKS[risk.appetite_rank] == expected, risk.ref
+        states.add(expected)
+    assert states == set(AppetiteState)  # every branch of the rank was exercised
+
+
+def test_appetite_in_sql_filters_and_sorts_in_the_database(organisation, appetite_setup):
+    _risks_on_every_side_of_the_thresholds(organisation, appetite_setup)
+    annotated = selectors.with_appetite(
+        Risk.objects.filter(organisation=organisation), organisation=organisation
+    )
+    breaches = set(annotated.filter(appetite_rank=3).values_list("ref", flat=True))
+    assert breaches == {r.ref for r in annotated if r.appetite_rank == 3} and breaches
+    ranks = list(annotated.order_by("-appetite_rank", "pk").values_list("appetite_rank", flat=True))
+    assert ranks == sorted(ranks, reverse=True)
+    grouped = dict(
+        annotated.values("appetite_rank").annotate(n=Count("id")).values_list("appetite_rank", "n")
+    )
+    assert sum(grouped.values()) == annotated.count()
+
+
+def test_appetite_without_any_statement_is_not_set(organisation):
+    RiskFactory(register=corporate(organisation), ref="A", positions={"current": (5, 5)})
+    risk = selectors.with_appetite(
+        Risk.objects.filter(organisation=organisation), organisation=organisation
+    ).get()
+    assert (risk.appetite_tolerance, risk.appetite_warning, risk.appetite_rank) == (None, None, 0)
+
+
+def test_appetite_as_it_stood_uses_the_same_rule(organisation, appetite_setup):
+    _risks_on_every_side_of_the_thresholds(organisation, appetite_setup)
+    now = timezone.now()
+    today = {
+        r.ref: (r.appetite_tolerance, r.appetite_warning, r.appetite_rank)
+        for r in selectors.with_appetite(
+            Risk.objects.filter(organisation=organisation), organisation=organisation
+        )
+    }
+    then = {
+        r.ref: (r.appetite_tolerance, r.appetite_warning, r.appetite_rank)
+        for r in selectors.with_appetite_as_of(
+            selectors.risks_as_of(organisation=organisation, moment=now),
+            organisation=organisation,
+            moment=now,
+        )
+    }
+    assert then == today
+
+
+@pytest.mark.parametrize("sort", ["", "owner", "-title", "-appetite", "next_review"])
+def test_register_page_ids_first_gives_the_same_rows_in_the_same_order(
+    organisation, appetite_setup, sort
+):
+    top = corporate(organisation)
+    owners = [MembershipFactory(organisation=organisation, role=Role.OWNER).user for _ in range(4)]
+    for n, owner in enumerate(owners):
+        bulk_risks(top, 30, prefix=f"O{n}-", owner=owner, category=appetite_setup[n % 3])
+    risks = selectors.risk_list(
+        organisation=organisation,
+        register_ids=[top.id],
+        sort=sort,
+        today=timezone.localdate(),
+    )
+    everything = list(risks)
+    for number in (1, 2, 3):
+        page, shown = selectors.risk_page(risks, number=number, per_page=50)
+        assert [r.pk for r in shown] == [r.pk for r in everything[(number - 1) * 50 : number * 50]]
+        assert page.number == number and page.paginator.count == 120
+        # what a row shows came with it (appetite annotated, owner joined)
+        assert all(hasattr(r, "appetite_rank") for r in shown)
+
+
+def test_register_page_ids_first_as_it_stood(organisation):
+    top = corporate(organisation)
+    bulk_risks(top, 3, prefix="X")
+    for risk in Risk.objects.filter(organisation=organisation):
+        risk.save()  # history records for the bulk-made risks
+    moment = timezone.now()
+    risks = selectors.risk_list(
+        organisation=organisation,
+        register_ids=[top.id],
+        sort="ref",
+        today=timezone.localdate(),
+        as_of=moment,
+    )
+    page, shown = selectors.risk_page(risks, number=1, per_page=2)
+    assert [r.ref for r in shown] == ["X0", "X1"] and page.paginator.count == 3
+
+
+def test_register_page_shows_the_sorted_second_page(client, organisation):
+    top = corporate(organisation)
+    viewer = MembershipFactory(organisation=organisation, role=Role.VIEWER).user
+    bulk_risks(top, 60, prefix="B")
+    client.force_login(viewer)
+    url = reverse("register", args=[organisation.slug, "corporate"])
+    response = client.get(url, {"sort": "ref", "page": 2})
+    assert [row.risk.ref for row in response.context["rows"]] == [f"B{n}" for n in range(50, 60)]
+    assert response.context["page"].number == 2
+
+
+def test_owner_filter_lists_each_owner_once_former_members_too(organisation):
+    top = corporate(organisation)
+    stays = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    leaves = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    MembershipFactory(organisation=organisation, role=Role.OWNER)  # owns nothing
+    bulk_risks(top, 3, prefix="S", owner=stays)
+    bulk_risks(top, 2, prefix="L", owner=leaves)
+    Membership.objects.filter(user=leaves).delete()  # their risks still name them
+    elsewhere = UserFactory()
+    other = RiskFactory(ref="OTHER")
+    Risk.objects.filter(pk=other.pk).update(owner=elsewhere)
+    assert list(selectors.risk_owners(organisation=organisation)) == sorted(
+        [stays, leaves], key=lambda u: (u.full_name, u.email)
+    )
+
+
+def test_uses_horizons_reads_only_risks_with_one(organisation):
+    assert not selectors.uses_horizons(organisation=organisation)
+    RiskFactory(register=corporate(organisation), ref="A")
+    assert not selectors.uses_horizons(organisation=organisation)
+    RiskFactory(register=corporate(organisation), ref="B", horizon="long")
+    assert selectors.uses_horizons(organisation=organisation)
+
+
+def test_dashboard_action_figures_count_what_they_did(organisation):
+    me = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    someone = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    risk = RiskFactory(register=corporate(organisation), ref="A")
+    today = timezone.localdate()
+    past, future = today - dt.timedelta(days=3), today + dt.timedelta(days=3)
+    for owner, due, status in [
+        (me, past, ActionStatus.NOT_STARTED),  # mine, overdue
+        (me, future, ActionStatus.IN_PROGRESS),  # mine
+        (me, None, ActionStatus.NOT_STARTED),  # mine, no due date
+        (me, past, ActionStatus.COMPLETED),  # done: not counted
+        (someone, past, ActionStatus.IN_PROGRESS),  # overdue
+        (someone, past, ActionStatus.CANCELLED),  # done
+        (None, past, ActionStatus.NOT_STARTED),  # overdue, nobody's
+        (someone, future, ActionStatus.NOT_STARTED),  # nothing
+    ]:
+        ActionFactory(risk=risk, owner=owner, due_date=due, status=status)
+    summary = selectors.action_summary(organisation=organisation, user=me, today=today)
+    assert summary == {"overdue": 3, "mine": 3, "mine_overdue": 1}
+    overdue = selectors.actions_overdue(organisation=organisation, today=today)
+    assert [a.due_date for a in overdue] == [past] * 3
+    assert all(a.status not in (ActionStatus.COMPLETED, ActionStatus.CANCELLED) for a in overdue)
+
+
+def test_the_bench_indexes_exist():
+    with connection.cursor() as cursor:
+        actions = connection.introspection.get_constraints(cursor, Action._meta.db_table)
+        risks = connection.introspection.get_constraints(cursor, Risk._meta.db_table)
+    assert actions["action_open_due"]["columns"] == ["organisation_id", "due_date"]
+    assert risks["risk_with_horizon"]["columns"] == ["organisation_id"]
+
+
+def test_dashboard_query_count_does_not_grow_with_risks(
+    client, organisation, appetite_setup, django_assert_max_num_queries
+):
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
+    top = corporate(organisation)
+    bulk_risks(top, 5, prefix="A", owner=admin, category=appetite_setup[0])
+    # Every list has something in it at both sizes (an empty list skips its follow-up query).
+    late = RiskFactory(register=top, ref="LATE", owner=admin, positions={"current": (5, 5)})
+    ActionFactory(risk=late, owner=admin, due_date=timezone.localdate() - dt.timedelta(days=1))
+    client.force_login(admin)
+    url = reverse("organisation", args=[organisation.slug])
+    with django_assert_max_num_queries(40) as few:
+        assert client.get(url).status_code == 200
+    made = bulk_risks(top, 300, prefix="M", owner=admin, category=appetite_setup[1])
+    Action.objects.bulk_create(
+        Action(
+            organisation=organisation,
+            risk=risk,
+            description="late",
+            owner=admin,
+            due_date=timezone.localdate() - dt.timedelta(days=n % 30 + 1),
+        )
+        for n, risk in enumerate(made)
+    )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
