@@ -122,12 +122,32 @@ def measure(client, page: Page) -> Figures:
     )
 
 
+def edit_form_data(risk) -> dict:
+    """What the edit form of ``risk`` posts when nothing is changed (without the version)."""
+    from registers.forms import RiskForm
+
+    data = {}
+    for name, value in RiskForm.initial_for(risk).items():
+        if isinstance(value, list):
+            data[name] = [str(v) for v in value]
+        elif value is None:
+            data[name] = ""
+        elif isinstance(value, dt.date):
+            data[name] = value.isoformat()
+        else:
+            data[name] = str(value)
+    for position in ("inherent", "current", "target"):
+        for axis in ("likelihood", "impact"):
+            value = getattr(risk, f"{position}_{axis}")
+            data[f"{position}_{axis}"] = "" if value is None else str(value)
+    return data
+
+
 def pages_for(organisation) -> list[Page]:
     """The pages of issue 6, for one generated organisation."""
     from django.urls import reverse
     from django.utils import timezone
 
-    from registers.forms import RiskForm
     from registers.models import Category, Register, Risk, RiskStatus
 
     slug = organisation.slug
@@ -180,20 +200,7 @@ def pages_for(organisation) -> list[Page]:
 
     def edit(run: int) -> list[Request]:
         risk = Risk.objects.get(organisation=organisation, ref=open_refs[run % len(open_refs)])
-        data = {}
-        for name, value in RiskForm.initial_for(risk).items():
-            if isinstance(value, list):
-                data[name] = [str(v) for v in value]
-            elif value is None:
-                data[name] = ""
-            elif isinstance(value, dt.date):
-                data[name] = value.isoformat()
-            else:
-                data[name] = str(value)
-        for position in ("inherent", "current", "target"):
-            for axis in ("likelihood", "impact"):
-                value = getattr(risk, f"{position}_{axis}")
-                data[f"{position}_{axis}"] = "" if value is None else str(value)
+        data = edit_form_data(risk)
         data["current_likelihood"] = str(max(1, (risk.current_likelihood or 2) - 1))
         data["title"] = f"{risk.title} (edited)"[:250]
         data["version"] = str(risk.version)

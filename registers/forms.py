@@ -12,6 +12,7 @@ from django.db.models import Q
 from scoring.definition import SchemeDefinition
 from scoring.engine import Rating, rate
 
+from . import widgets
 from .models import (
     ActionStatus,
     Effectiveness,
@@ -44,6 +45,8 @@ OWNER_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.OWNER)
 
 
 class MemberChoiceField(forms.ModelChoiceField):
+    widget = widgets.Select  # the same markup, drawn in Python: members lists are long
+
     def label_from_instance(self, obj) -> str:
         return obj.display_name
 

@@ -5,15 +5,18 @@ the dashboard's action figures read through the open-due index, and the indexes 
 import datetime as dt
 
 import pytest
+from django import forms
 from django.db import connection
 from django.db.models import Count
+from django.test.html import parse_html
 from django.urls import reverse
 from django.utils import timezone
 
 from appetite.rules import AppetiteState, appetite_state
 from appetite.selectors import appetite_lookup
 from appetite.services import appetite_statement_set
-from registers import selectors
+from registers import selectors, widgets
+from registers.forms import ControlForm
 from registers.models import Action, ActionStatus, Membership, Register, Risk, RiskStatus, Role
 from registers.selectors.rows import APPETITE_RANKS
 from registers.services.risks import risk_close
@@ -266,3 +269,30 @@ def test_dashboard_query_count_does_not_grow_with_risks(
     )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def _django_select_html(bound) -> str:
+    """The field drawn by Django's own Select with the same attributes, for comparison."""
+    stock = forms.Select(attrs=bound.field.widget.attrs, choices=bound.field.widget.choices)
+    return bound.as_widget(widget=stock)
+
+
+@pytest.mark.parametrize("chosen", [None, "owner", "unknown"])
+def test_member_select_draws_the_markup_djangos_select_draws(organisation, chosen):
+    owner = MembershipFactory(
+        organisation=organisation, role=Role.OWNER, user__full_name='Ann <b>"&" Co</b>'
+    ).user
+    MembershipFactory(organisation=organisation, role=Role.COORDINATOR)
+    data = {"description": "x", "effectiveness": "effective", "owner": ""}
+    if chosen == "owner":
+        data["owner"] = str(owner.pk)
+    elif chosen == "unknown":
+        data["owner"] = "999999"  # an error: aria-invalid and the error class on the select
+    form = ControlForm(data, organisation=organisation, auto_id="c-%s")
+    form.is_valid()
+    bound = form["owner"]
+    assert isinstance(bound.field.widget, widgets.Select) and bound.widget_type == "select"
+    ours = str(bound)
+    assert parse_html(ours) == parse_html(_django_select_html(bound))
+    assert "Ann &lt;b&gt;&quot;&amp;&quot; Co&lt;/b&gt;" in ours  # names are escaped
+    assert (f'value="{owner.pk}" selected' in ours) == (chosen == "owner")

@@ -1,0 +1,116 @@
+"""Locust users for the load test (bench/load.py starts gunicorn and runs this headless).
+
+Each user is a coordinator of the generated 10,000-risk organisation: signs in once through the
+login form (with its CSRF token), then reads (dashboard, register pages sorted, filtered and
+paged, risk pages, searches) and now and then edits one of its own risks: it opens the edit page,
+reads the version it was given there and posts the form with it (optimistic locking). Users edit
+disjoint sets of risks, so a conflict would be a bug, and counts as a failure.
+
+The plan (organisation, registers, users, their risks and each risk's form fields) is a JSON file
+named by BENCH_LOCUST_PLAN, written by bench/load.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+from itertools import cycle
+
+import gevent
+from locust import HttpUser, between, task
+
+with open(os.environ["BENCH_LOCUST_PLAN"]) as plan_file:
+    PLAN = json.load(plan_file)
+USERS = iter(PLAN["users"])
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+VERSION = re.compile(r'name="version" value="(\d+)"')
+# The measured minute starts when the last user has signed in: sign-ins hash a password (slow on
+# purpose) and 50 of them at once would be a login storm, not the steady use being measured.
+EXPECTED_USERS = int(os.environ.get("BENCH_LOCUST_USERS", "50"))
+MEASURED_SECONDS = int(os.environ.get("BENCH_LOCUST_SECONDS", "60"))
+SIGNED_IN = []
+SORTS = ("", "title", "-current", "owner", "next_review", "-appetite")
+WORDS = ("flood", "cyber", "funding", "supplier", "audit", "fraud", "backlog")
+
+
+class Coordinator(HttpUser):
+    # People read a page before they click the next: 2 to 6 s between requests, so 50 users
+    # ask for about 12 pages a second.
+    wait_time = between(2, 6)
+
+    def on_start(self):
+        account = next(USERS)
+        self.org = PLAN["organisation"]
+        self.own = cycle(account["risks"])
+        page = self.client.get("/login/", name="login (GET)")
+        token = CSRF.search(page.text).group(1)
+        with self.client.post(
+            "/login/",
+            {
+                "username": account["email"],
+                "password": PLAN["password"],
+                "csrfmiddlewaretoken": token,
+            },
+            name="login (POST)",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"sign-in refused ({response.status_code})")
+        SIGNED_IN.append(account["email"])
+        if len(SIGNED_IN) == EXPECTED_USERS:
+            self.environment.stats.reset_all()
+            gevent.spawn_later(MEASURED_SECONDS, self.environment.runner.quit)
+
+    @task(2)
+    def dashboard(self):
+        self.client.get(f"/o/{self.org}/", name="dashboard")
+
+    @task(4)
+    def register(self):
+        register = random.choice(PLAN["registers"])  # noqa: S311
+        params = {"sort": random.choice(SORTS), "page": random.randint(1, 3)}  # noqa: S311
+        if register == "corporate":
+            params["rollup"] = 1
+        if random.random() < 0.3:  # noqa: S311
+            params["category"] = random.choice(PLAN["categories"])  # noqa: S311
+        self.client.get(f"/o/{self.org}/registers/{register}/", params=params, name="register")
+
+    @task(1)
+    def search(self):
+        self.client.get(
+            f"/o/{self.org}/registers/corporate/",
+            params={"rollup": 1, "q": random.choice(WORDS)},  # noqa: S311
+            name="search",
+        )
+
+    @task(4)
+    def risk(self):
+        ref = random.choice(PLAN["read_refs"])  # noqa: S311
+        self.client.get(f"/o/{self.org}/risks/{ref}/", name="risk")
+
+    @task(1)
+    def edit(self):
+        ref, fields = next(self.own)
+        page = self.client.get(f"/o/{self.org}/risks/{ref}/edit/", name="edit (GET)")
+        version, token = VERSION.search(page.text), CSRF.search(page.text)
+        if not version or not token:
+            return
+        data = dict(fields)
+        data.update(
+            version=version.group(1),
+            csrfmiddlewaretoken=token.group(1),
+            progress=random.choice(["on_track", "limited", "slipped"]),  # noqa: S311
+            reason="load test",
+        )
+        with self.client.post(
+            f"/o/{self.org}/risks/{ref}/edit/",
+            data,
+            name="edit (POST)",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"edit not saved ({response.status_code}): a conflict or error")
