@@ -110,15 +110,35 @@ def send_reminders(
     for organisation in organisations:
         day = today or organisation_today(organisation)
         digests = digests_for(organisation=organisation, today=day)
+        done = set(
+            Reminder.objects.filter(
+                organisation=organisation, day=day, status=ReminderStatus.SENT
+            ).values_list("user_id", "kind")
+        )
         if dry_run:
-            done = set(
-                Reminder.objects.filter(
-                    organisation=organisation, day=day, status=ReminderStatus.SENT
-                ).values_list("user_id", "kind")
-            )
             outcome.would_send += sum((d.user.id, d.kind) not in done for d in digests)
             continue
+        # The day's rows in one INSERT (rows already there are kept as they are) rather than one
+        # get_or_create with its savepoint per e-mail; deliver() still locks each row and reads
+        # its status before sending, so two runs at once still send nothing twice.
+        Reminder.objects.bulk_create(
+            [
+                Reminder(
+                    organisation=organisation,
+                    user=digest.user,
+                    kind=digest.kind,
+                    day=day,
+                    items=len(digest.lines),
+                )
+                for digest in digests
+                if (digest.user.id, digest.kind) not in done
+            ],
+            ignore_conflicts=True,
+        )
         for digest in digests:
+            if (digest.user.id, digest.kind) in done:  # sent by an earlier run
+                outcome.skipped += 1
+                continue
             status = deliver(digest)
             if status == ReminderStatus.SENT:
                 outcome.sent += 1
