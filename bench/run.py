@@ -1,0 +1,65 @@
+"""Pages, load test and reminders in one go, on one freshly generated bench database
+(``make bench`` runs bench/packs.py, then this).
+
+    .venv/bin/python bench/run.py            # generate, then measure everything
+    .venv/bin/python bench/run.py --reuse    # measure again on the data already generated
+
+The database is riskreg_bench_pages on 127.0.0.1:5432, dropped and created again each run (set
+BENCH_DATABASE_URL to use another; a database named that way is never dropped). Figures are
+merged into bench/results.json under "pages", "locust" and "reminders"; bench/packs.py writes
+"packs" there. Not part of make test: timings depend on the machine and what else runs on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate as gen  # noqa: E402
+import load  # noqa: E402
+import pages  # noqa: E402
+import reminders  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reuse", action="store_true", help="use the organisations already there")
+    parser.add_argument("--skip-load", action="store_true", help="leave out the Locust run")
+    parser.add_argument("--skip-reminders", action="store_true", help="leave out the reminders")
+    args = parser.parse_args()
+
+    generation = pages.setup(reuse=args.reuse)
+    organisations = pages.organisations()
+    print("pages (in-process test client, DEBUG off):", flush=True)
+    results = pages.run_pages(organisations)
+    record = {"machine": gen.machine(), "pages": results}
+    if generation:
+        record["generation"] = generation
+    gen.merge_results("pages", record)
+
+    if not args.skip_load:
+        print("load test (gunicorn + Locust) ...", flush=True)
+        locust = load.run(organisations[pages.BIG])
+        gen.merge_results("locust", locust)
+    if not args.skip_reminders:
+        # Last: it spreads the organisation over 1,000 people, which the pages above do not use.
+        print("reminders ...", flush=True)
+        sent = reminders.run(organisations[pages.BIG])
+        gen.merge_results("reminders", sent)
+
+    if generation:
+        print()
+        for slug, made in generation.items():
+            print(f"generated {slug}: {sum(made['rows'].values())} rows in {made['seconds']} s")
+    pages.print_table(results)
+    if not args.skip_load:
+        load.print_stats(locust)
+    if not args.skip_reminders:
+        reminders.print_result(sent)
+    print(f"\nmachine: {gen.machine()}; figures merged into {gen.RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
