@@ -61,9 +61,13 @@ browser-deps:
 test: install lint browser-deps
 	$(VENV)/bin/pytest
 
-# Figures, not assertions: prints a table and writes bench/results.json (not part of make test).
+# Figures, not assertions: prints tables and merges them into bench/results.json (not part of
+# make test). Packs, then pages at 10,000 and 100 risks, a Locust load test and reminders, on
+# PostgreSQL at 127.0.0.1:5432 (README, Performance).
 bench: install
+	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
 	$(PY) bench/packs.py
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 .pytest_cache .ruff_cache
