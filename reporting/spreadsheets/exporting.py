@@ -2,7 +2,8 @@
 tolerance, breach, trend), now or as it stood at a past moment (from django-simple-history).
 
 Query count does not grow with the register: risks come with owner, manager and category joined,
-controls and actions prefetched, appetite and trend read in one query each.
+controls' and actions' descriptions read in one query each (as values: 60,000 model objects
+for a 10,000-risk register took seconds to build), appetite and trend in one query each.
 
 Each row carries the risk's handling marking. Given the member's ``access``, an OFFICIAL-SENSITIVE
 risk whose detail they may not see (``access.can_see_sensitive(risk)`` false) keeps its ref, title,
@@ -19,7 +20,6 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
 from django.db.models.functions import Length
 from django.utils import timezone
 from openpyxl import Workbook
@@ -111,8 +111,8 @@ def register_export(
     export = RegisterExport(register=register, as_of=as_of, generated_at=timezone.now())
     if as_of is None:
         risks = list(_current_risks(register))
-        controls = {risk.id: list(risk.controls.all()) for risk in risks}
-        actions = {risk.id: list(risk.actions.all()) for risk in risks}
+        controls = _descriptions(Control, register)
+        actions = _descriptions(Action, register)
         lookup = appetite_lookup(organisation=organisation)
     else:
         risks = list(_risks_as_of(register, as_of))
@@ -144,12 +144,21 @@ def _current_risks(register: Register):
     return (
         Risk.objects.filter(register=register)
         .select_related("owner", "manager", "category")
-        .prefetch_related(
-            Prefetch("controls", queryset=Control.objects.order_by("position", "id")),
-            Prefetch("actions", queryset=Action.objects.order_by("position", "id")),
-        )
         .order_by(Length("ref"), "ref")
     )
+
+
+def _descriptions(model, register: Register) -> dict[int, list]:
+    """The controls' (or actions') descriptions of every risk of the register, in order."""
+    grouped: dict[int, list] = defaultdict(list)
+    rows = (
+        model.objects.filter(risk__register_id=register.id)
+        .order_by("risk_id", "position", "id")
+        .values_list("risk_id", "description")
+    )
+    for risk_id, description in rows:
+        grouped[risk_id].append(description)
+    return grouped
 
 
 def _risks_as_of(register: Register, as_of: dt.datetime):
@@ -172,10 +181,11 @@ def _as_of_by_risk(model, risk_ids: list[int], as_of: dt.datetime) -> dict[int, 
         .latest_of_each()
         .exclude(history_type="-")
         .order_by("position", "id")
+        .values_list("risk_id", "description")
     )
     grouped: dict[int, list] = defaultdict(list)
-    for record in records:
-        grouped[record.risk_id].append(record)
+    for risk_id, description in records:
+        grouped[risk_id].append(description)
     return grouped
 
 
@@ -201,8 +211,8 @@ def _row(
         "target_impact": risk.target_impact,
         "response": risk.response,
         "next_review": risk.next_review_due,
-        "controls": "\n".join(control.description for control in controls),
-        "actions": "\n".join(action.description for action in actions),
+        "controls": "\n".join(controls),  # descriptions, in order
+        "actions": "\n".join(actions),
         "status": RiskStatus(risk.status).label,
         "current_score": risk.current_score,
         "current_band": risk.current_band,
