@@ -127,15 +127,20 @@ def _open_risks(organisation: Organisation) -> QuerySet[Risk]:
 
 
 def organisation_heat_maps(
-    *, organisation: Organisation, scheme: SchemeDefinition
+    *, organisation: Organisation, scheme: SchemeDefinition, bands: dict | None = None
 ) -> tuple[list[HeatMap], list[HeatMap]]:
     """Heat maps of the open risks of every register: (current, inherent, target), and the
     current position per horizon where the organisation uses horizons (the Met). One aggregate
-    query per position."""
+    query per position.
+
+    ``bands``, when given, is filled with the open risks per current band, counted by the same
+    query as the current heat map (pass it on to ``band_counts``: one scan of the risks less)."""
     maps, by_horizon = [], []
     for position in POSITION_LABELS:
         likelihood, impact = f"{position}_likelihood", f"{position}_impact"
-        fields = [likelihood, impact] + (["horizon"] if position == "current" else [])
+        fields = [likelihood, impact] + (
+            ["horizon", "current_band"] if position == "current" else []
+        )
         totals: dict = {}
         breaches: dict = {}
         horizons: dict[str, dict] = {}
@@ -152,6 +157,8 @@ def organisation_heat_maps(
             pair = (row[likelihood], row[impact])
             totals[pair] = totals.get(pair, 0) + row["n"]
             if position == "current":
+                if bands is not None:
+                    bands[row["current_band"]] = bands.get(row["current_band"], 0) + row["n"]
                 breaches[pair] = breaches.get(pair, 0) + row["b"]
                 cells = horizons.setdefault(row["horizon"], {})
                 cells[pair] = cells.get(pair, 0) + row["n"]
@@ -184,16 +191,21 @@ class BandCount:
     count: int
 
 
-def band_counts(*, organisation: Organisation, scheme: SchemeDefinition) -> list[BandCount]:
+def band_counts(
+    *, organisation: Organisation, scheme: SchemeDefinition, counts: dict | None = None
+) -> list[BandCount]:
     """Open risks per band of the current rating, highest band first; bands of other schemes
-    follow, then the risks not rated."""
-    counts = dict(
-        _open_risks(organisation)
-        .values_list("current_band")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("current_band", "n")
-    )
+    follow, then the risks not rated. ``counts`` (band name: risks), when already counted by
+    ``organisation_heat_maps``, saves the query."""
+    if counts is None:
+        counts = dict(
+            _open_risks(organisation)
+            .values_list("current_band")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("current_band", "n")
+        )
+    counts = dict(counts)
     result = [
         BandCount(band.name, band.colour, counts.pop(band.name, 0))
         for band in reversed(scheme.bands)

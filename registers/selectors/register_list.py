@@ -41,7 +41,14 @@ from ..models import (
     RiskStatus,
     User,
 )
-from .rows import _RANK_OF, CLOSED_LAST, OPEN_STATUSES, appetite_annotations, with_appetite
+from .rows import (
+    _RANK_OF,
+    CLOSED_LAST,
+    OPEN_STATUSES,
+    appetite_annotations,
+    in_order,
+    with_appetite,
+)
 
 POSITION_LABELS = {"current": "Current", "inherent": "Inherent (initial)", "target": "Target"}
 
@@ -208,9 +215,7 @@ def risk_page(risks: QuerySet, *, number, per_page: int) -> tuple[Page, list]:
     its numbers and links) and its risks in order. Two queries and the page count, whatever the
     size of the list."""
     page = Paginator(risks.values_list("pk", flat=True), per_page).get_page(number)
-    ids = list(page.object_list)
-    fetched = {risk.pk: risk for risk in risks.filter(pk__in=ids).order_by()} if ids else {}
-    return page, [fetched[pk] for pk in ids if pk in fetched]
+    return page, in_order(risks, list(page.object_list))
 
 
 def sort_order(sort: str) -> list:

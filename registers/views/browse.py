@@ -44,12 +44,15 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
 
     heat_maps, horizon_maps, bands = [], [], []
     if definition is not None:
+        band_totals: dict[str, int] = {}
         maps, by_horizon = selectors.organisation_heat_maps(
-            organisation=organisation, scheme=definition
+            organisation=organisation, scheme=definition, bands=band_totals
         )
         bands = [
             (band, top and _register_url(organisation, top, band=band.name))
-            for band in selectors.band_counts(organisation=organisation, scheme=definition)
+            for band in selectors.band_counts(
+                organisation=organisation, scheme=definition, counts=band_totals
+            )
         ]
 
         def panel(heat_map):

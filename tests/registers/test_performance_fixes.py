@@ -20,10 +20,12 @@ from registers.forms import ControlForm
 from registers.models import Action, ActionStatus, Membership, Register, Risk, RiskStatus, Role
 from registers.selectors.rows import APPETITE_RANKS
 from registers.services.risks import risk_close
+from scoring.selectors import default_scheme
 from tests.factories import (
     ActionFactory,
     CategoryFactory,
     MembershipFactory,
+    RegisterFactory,
     RiskFactory,
     UserFactory,
 )
@@ -296,3 +298,62 @@ def test_member_select_draws_the_markup_djangos_select_draws(organisation, chose
     assert parse_html(ours) == parse_html(_django_select_html(bound))
     assert "Ann &lt;b&gt;&quot;&amp;&quot; Co&lt;/b&gt;" in ours  # names are escaped
     assert (f'value="{owner.pk}" selected' in ours) == (chosen == "owner")
+
+
+def test_dashboard_figures_agree_with_counting_by_hand(organisation, appetite_setup):
+    made = _risks_on_every_side_of_the_thresholds(organisation, appetite_setup)
+    me = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    today = timezone.localdate()
+    for n, risk in enumerate(made):
+        Risk.objects.filter(pk=risk.pk).update(
+            next_review_due=today + dt.timedelta(days=(n % 7 - 3) * 10),
+            owner=me if n % 5 == 0 else None,
+            manager=me if n % 7 == 0 else None,
+        )
+    made[3].leads.add(me)
+    summary = selectors.risk_summary(organisation=organisation, user=me, today=today)
+    lookup = appetite_lookup(organisation=organisation)
+    open_ = [r for r in Risk.objects.filter(organisation=organisation) if r.status != "closed"]
+
+    def state(risk):
+        threshold = lookup.threshold(risk.category_id)
+        return appetite_state(
+            score=risk.current_score, tolerance=threshold.tolerance, warning=threshold.warning
+        )
+
+    mine = {r.pk for r in open_ if me.pk in (r.owner_id, r.manager_id)} | {made[3].pk}
+    assert summary == {
+        "open": len(open_),
+        "breach": sum(state(r) == AppetiteState.BREACH for r in open_),
+        "warning": sum(state(r) == AppetiteState.WARNING for r in open_),
+        "overdue": sum(r.next_review_due < today for r in open_),
+        "due_soon": sum(today <= r.next_review_due <= today + dt.timedelta(days=30) for r in open_),
+        "mine": len(mine & {r.pk for r in open_}),
+        "no_threshold": 0,  # every category has a threshold here (the default)
+    }
+    assert summary["breach"] and summary["warning"] and summary["mine"] >= 3
+
+
+def test_band_counts_from_the_heat_map_query_equal_counting_them_alone(
+    organisation, appetite_setup
+):
+    _risks_on_every_side_of_the_thresholds(organisation, appetite_setup)
+    scheme = default_scheme(organisation=organisation).current_version.parsed
+    totals: dict = {}
+    selectors.organisation_heat_maps(organisation=organisation, scheme=scheme, bands=totals)
+    shared = selectors.band_counts(organisation=organisation, scheme=scheme, counts=totals)
+    alone = selectors.band_counts(organisation=organisation, scheme=scheme)
+    assert shared == alone and sum(b.count for b in alone) == 39  # 40 risks, one closed
+
+
+def test_register_counts_open_escalated_and_closed(organisation):
+    top = corporate(organisation)
+    bulk_risks(top, 4, prefix="O")
+    bulk_risks(top, 2, prefix="E", status=RiskStatus.ESCALATED)
+    bulk_risks(top, 3, prefix="C", status=RiskStatus.CLOSED, closed_reason="done")
+    empty = RegisterFactory(organisation=organisation, parent=top)
+    counts = {
+        r.id: (r.open_risks, r.closed_risks)
+        for r in selectors.registers_with_counts(organisation=organisation)
+    }
+    assert counts == {top.id: (6, 3), empty.id: (0, 0)}
