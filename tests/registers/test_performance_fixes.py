@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django import forms
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count
 from django.test.html import parse_html
@@ -357,3 +358,43 @@ def test_register_counts_open_escalated_and_closed(organisation):
         for r in selectors.registers_with_counts(organisation=organisation)
     }
     assert counts == {top.id: (6, 3), empty.id: (0, 0)}
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"), [(None, 1), ("abc", 1), ("2", 2), ("3", 3), ("9", 3), ("0", 3), ("-1", 3)]
+)
+def test_register_page_numbers_behave_as_paginator_get_page(organisation, asked, shown):
+    top = corporate(organisation)
+    bulk_risks(top, 25, prefix="P")
+    risks = selectors.risk_list(
+        organisation=organisation, register_ids=[top.id], sort="ref", today=timezone.localdate()
+    )
+    page, rows = selectors.risk_page(risks, number=asked, per_page=10)
+    expected = Paginator(list(risks), 10).get_page(asked)
+    assert page.number == expected.number == shown
+    assert [r.pk for r in rows] == [r.pk for r in expected.object_list]
+    assert (page.paginator.count, page.paginator.num_pages) == (25, 3)
+    assert page.has_next() == expected.has_next() and page.start_index() == expected.start_index()
+
+
+def test_register_page_counts_in_the_same_query_as_it_lists(
+    organisation, django_assert_num_queries
+):
+    top = corporate(organisation)
+    bulk_risks(top, 25, prefix="P")
+    risks = selectors.risk_list(
+        organisation=organisation, register_ids=[top.id], sort="-title", today=timezone.localdate()
+    )
+    with django_assert_num_queries(2):  # ids with the total, then the rows of the page
+        page, rows = selectors.risk_page(risks, number=2, per_page=10)
+    assert page.paginator.count == 25 and len(rows) == 10
+
+
+def test_an_empty_register_page(organisation):
+    risks = selectors.risk_list(
+        organisation=organisation,
+        register_ids=[corporate(organisation).id],
+        today=timezone.localdate(),
+    )
+    page, rows = selectors.risk_page(risks, number="4", per_page=10)
+    assert (page.number, page.paginator.count, rows) == (1, 0, [])
