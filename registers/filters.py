@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from . import widgets
 from .models import Horizon, RegisterLevel, RiskStatus
 from .models.risks import LEVEL_MAX
 from .selectors import (
@@ -54,7 +55,13 @@ class RiskFilterForm(forms.Form):
     category = forms.TypedChoiceField(
         label="Category", coerce=int, empty_value=None, required=False
     )
-    owner = forms.TypedChoiceField(label="Owner", coerce=int, empty_value=None, required=False)
+    owner = forms.TypedChoiceField(
+        label="Owner",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=widgets.Select,  # hundreds of owners: drawn in Python, not an include per option
+    )
     band = forms.ChoiceField(label="Current band", required=False)
     appetite = forms.ChoiceField(label="Appetite", choices=APPETITE_CHOICES, required=False)
     review = forms.ChoiceField(label="Review", choices=REVIEW_CHOICES, required=False)

@@ -148,9 +148,10 @@ def risk_list(
             organisation=organisation,
             moment=as_of,
         )
-    risks = risks.select_related(
-        "owner", "category", "scheme_version", "register", "origin_register"
-    )
+    # The scheme version (its JSON definition) is fetched once for the page, not joined and
+    # decoded again on each of its 50 rows.
+    risks = risks.select_related("owner", "category", "register", "origin_register")
+    risks = risks.prefetch_related("scheme_version")
     if escalated_in:
         risks = risks.filter(origin_register__isnull=False).exclude(
             origin_register_id=F("register__parent_id")

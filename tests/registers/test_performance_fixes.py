@@ -17,6 +17,7 @@ from appetite.rules import AppetiteState, appetite_state
 from appetite.selectors import appetite_lookup
 from appetite.services import appetite_statement_set
 from registers import selectors, widgets
+from registers.filters import RiskFilterForm
 from registers.forms import ControlForm
 from registers.models import Action, ActionStatus, Membership, Register, Risk, RiskStatus, Role
 from registers.selectors.rows import APPETITE_RANKS
@@ -385,7 +386,8 @@ def test_register_page_counts_in_the_same_query_as_it_lists(
     risks = selectors.risk_list(
         organisation=organisation, register_ids=[top.id], sort="-title", today=timezone.localdate()
     )
-    with django_assert_num_queries(2):  # ids with the total, then the rows of the page
+    # ids with the total (no separate COUNT), the rows of the page, their scheme version
+    with django_assert_num_queries(3):
         page, rows = selectors.risk_page(risks, number=2, per_page=10)
     assert page.paginator.count == 25 and len(rows) == 10
 
@@ -398,3 +400,28 @@ def test_an_empty_register_page(organisation):
     )
     page, rows = selectors.risk_page(risks, number="4", per_page=10)
     assert (page.number, page.paginator.count, rows) == (1, 0, [])
+
+
+def test_register_owner_filter_draws_the_markup_djangos_select_draws(organisation):
+    owners = [
+        MembershipFactory(organisation=organisation, role=Role.OWNER, user__full_name=name).user
+        for name in ("Zoë <Z>", "Al & Co")
+    ]
+    form = RiskFilterForm({"owner": str(owners[1].pk)}, owners=owners)
+    form.is_valid()
+    bound = form["owner"]
+    assert isinstance(bound.field.widget, widgets.Select) and bound.widget_type == "select"
+    assert parse_html(str(bound)) == parse_html(_django_select_html(bound))
+    assert f'value="{owners[1].pk}" selected' in str(bound)
+
+
+def test_register_page_fetches_the_scheme_version_once(organisation, django_assert_num_queries):
+    top = corporate(organisation)
+    bulk_risks(top, 30, prefix="V")
+    risks = selectors.risk_list(
+        organisation=organisation, register_ids=[top.id], today=timezone.localdate()
+    )
+    with django_assert_num_queries(3):  # ids and total, the rows, their scheme version(s)
+        page, rows = selectors.risk_page(risks, number=1, per_page=25)
+    versions = {id(row.scheme_version) for row in rows}
+    assert len(versions) == 1 and all(r.current for r in selectors.annotated_rows(rows))
