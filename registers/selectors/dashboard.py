@@ -41,24 +41,30 @@ from .rows import annotated_rows, first_in_order, with_appetite
 LIST_LIMIT = 10
 
 
-def risk_summary(*, organisation: Organisation, user, today: dt.date) -> dict[str, int]:
-    """Counts of the organisation's open risks for the dashboard's key figures, in one query.
+def risk_summary(
+    *, organisation: Organisation, user, today: dt.date, groups: list[dict] | None = None
+) -> dict[str, int]:
+    """Counts of the organisation's open risks for the dashboard's key figures, in one query
+    (none when the dashboard passes the ``current_position_groups`` it has already read).
 
     Grouped by appetite rank, so the rank is worked out once per risk rather than once per
     figure that depends on it; the few groups are added up here."""
-    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
-    groups = (
-        with_appetite(_open_risks(organisation), organisation=organisation)
-        .values("appetite_rank")
-        .annotate(
-            n=Count("id"),
-            rated=Count("id", filter=Q(current_score__isnull=False)),
-            overdue=Count("id", filter=Q(next_review_due__lt=today)),
-            due_soon=Count("id", filter=Q(next_review_due__gte=today, next_review_due__lte=soon)),
-            mine=Count("id", filter=_mine(user)),
+    if groups is None:
+        soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+        groups = (
+            with_appetite(_open_risks(organisation), organisation=organisation)
+            .values("appetite_rank")
+            .annotate(
+                n=Count("id"),
+                rated=Count("id", filter=Q(current_score__isnull=False)),
+                overdue=Count("id", filter=Q(next_review_due__lt=today)),
+                due_soon=Count(
+                    "id", filter=Q(next_review_due__gte=today, next_review_due__lte=soon)
+                ),
+                mine=Count("id", filter=_mine(user)),
+            )
+            .order_by()
         )
-        .order_by()
-    )
     summary = dict.fromkeys(("open", "breach", "warning", "overdue", "due_soon", "mine"), 0)
     summary["no_threshold"] = 0
     for group in groups:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -126,44 +127,82 @@ def _open_risks(organisation: Organisation) -> QuerySet[Risk]:
     return Risk.objects.filter(organisation=organisation, status__in=OPEN_STATUSES)
 
 
+def current_position_groups(*, organisation: Organisation, user, today) -> list[dict]:
+    """The organisation's open risks counted per current cell, horizon, band and appetite rank,
+    with how many of each group are rated, overdue, due within 30 days and the user's.
+
+    One scan of the risks that the dashboard's current heat maps, band counts and key figures
+    all add up from (``organisation_heat_maps(current_groups=)``, ``band_counts(counts=)``,
+    ``risk_summary(groups=)``), where each used to read all 10,000 risks again."""
+    from .dashboard import DUE_SOON_DAYS, _mine  # the dashboard's own rules
+
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    return list(
+        with_appetite(_open_risks(organisation), organisation=organisation)
+        .values("current_likelihood", "current_impact", "horizon", "current_band", "appetite_rank")
+        .annotate(
+            n=Count("id"),
+            rated=Count("id", filter=Q(current_score__isnull=False)),
+            overdue=Count("id", filter=Q(next_review_due__lt=today)),
+            due_soon=Count("id", filter=Q(next_review_due__gte=today, next_review_due__lte=soon)),
+            mine=Count("id", filter=_mine(user)),
+        )
+        .order_by()
+    )
+
+
 def organisation_heat_maps(
-    *, organisation: Organisation, scheme: SchemeDefinition, bands: dict | None = None
+    *,
+    organisation: Organisation,
+    scheme: SchemeDefinition,
+    bands: dict | None = None,
+    current_groups: list[dict] | None = None,
 ) -> tuple[list[HeatMap], list[HeatMap]]:
     """Heat maps of the open risks of every register: (current, inherent, target), and the
     current position per horizon where the organisation uses horizons (the Met). One aggregate
-    query per position.
+    query for the current position (none when ``current_groups`` are given) and one for the
+    inherent and target positions together.
 
     ``bands``, when given, is filled with the open risks per current band, counted by the same
     query as the current heat map (pass it on to ``band_counts``: one scan of the risks less)."""
     maps, by_horizon = [], []
+    # The other positions in one query, grouped by both (at most a few hundred groups): one
+    # read of the risks for the two of them.
+    others = [p for p in POSITION_LABELS if p != "current"]
+    other_fields = [f"{p}_{axis}" for p in others for axis in ("likelihood", "impact")]
+    other_groups = list(
+        _open_risks(organisation).values(*other_fields).annotate(n=Count("id")).order_by()
+    )
     for position in POSITION_LABELS:
         likelihood, impact = f"{position}_likelihood", f"{position}_impact"
-        fields = [likelihood, impact] + (
-            ["horizon", "current_band"] if position == "current" else []
-        )
         totals: dict = {}
         breaches: dict = {}
         horizons: dict[str, dict] = {}
         horizon_breaches: dict[str, dict] = {}
         risks = _open_risks(organisation)
         if position == "current":
-            risks = with_appetite(risks, organisation=organisation)
-            counted = risks.values(*fields).annotate(
-                n=Count("id"), b=Count("id", filter=Q(appetite_rank=3))
-            )
+            if current_groups is None:
+                current_groups = list(
+                    with_appetite(risks, organisation=organisation)
+                    .values(likelihood, impact, "horizon", "current_band", "appetite_rank")
+                    .annotate(n=Count("id"))
+                    .order_by()
+                )
+            counted = current_groups
         else:
-            counted = risks.values(*fields).annotate(n=Count("id"))
-        for row in counted.order_by():
+            counted = other_groups
+        for row in counted:
             pair = (row[likelihood], row[impact])
             totals[pair] = totals.get(pair, 0) + row["n"]
             if position == "current":
+                in_breach_here = row["n"] if row["appetite_rank"] == 3 else 0
                 if bands is not None:
                     bands[row["current_band"]] = bands.get(row["current_band"], 0) + row["n"]
-                breaches[pair] = breaches.get(pair, 0) + row["b"]
+                breaches[pair] = breaches.get(pair, 0) + in_breach_here
                 cells = horizons.setdefault(row["horizon"], {})
                 cells[pair] = cells.get(pair, 0) + row["n"]
                 in_breach = horizon_breaches.setdefault(row["horizon"], {})
-                in_breach[pair] = in_breach.get(pair, 0) + row["b"]
+                in_breach[pair] = in_breach.get(pair, 0) + in_breach_here
         maps.append(heat_map(scheme, totals, position=position, breaches=breaches))
         if position == "current" and any(horizons):
             labels = dict(Horizon.choices)

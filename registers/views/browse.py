@@ -42,11 +42,13 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
     scheme = default_scheme(organisation=organisation)
     definition = scheme.current_version.parsed if scheme and scheme.current_version else None
 
+    # One read of the open risks for the current heat maps, band counts and key figures.
+    groups = selectors.current_position_groups(organisation=organisation, user=user, today=today)
     heat_maps, horizon_maps, bands = [], [], []
     if definition is not None:
         band_totals: dict[str, int] = {}
         maps, by_horizon = selectors.organisation_heat_maps(
-            organisation=organisation, scheme=definition, bands=band_totals
+            organisation=organisation, scheme=definition, bands=band_totals, current_groups=groups
         )
         bands = [
             (band, top and _register_url(organisation, top, band=band.name))
@@ -67,7 +69,7 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
         heat_maps = [panel(m) for m in maps]
         horizon_maps = [panel(m) for m in by_horizon]
 
-    risks = selectors.risk_summary(organisation=organisation, user=user, today=today)
+    risks = selectors.risk_summary(organisation=organisation, user=user, today=today, groups=groups)
     risks["outside"] = risks["breach"] + risks["warning"]
     actions = selectors.action_summary(organisation=organisation, user=user, today=today)
     links = {}

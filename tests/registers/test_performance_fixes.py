@@ -425,3 +425,28 @@ def test_register_page_fetches_the_scheme_version_once(organisation, django_asse
         page, rows = selectors.risk_page(risks, number=1, per_page=25)
     versions = {id(row.scheme_version) for row in rows}
     assert len(versions) == 1 and all(r.current for r in selectors.annotated_rows(rows))
+
+
+def test_dashboard_figures_from_one_read_equal_reading_each_alone(organisation, appetite_setup):
+    made = _risks_on_every_side_of_the_thresholds(organisation, appetite_setup)
+    me = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    today = timezone.localdate()
+    for n, risk in enumerate(made):
+        Risk.objects.filter(pk=risk.pk).update(
+            next_review_due=today + dt.timedelta(days=(n % 5 - 2) * 20),
+            owner=me if n % 4 == 0 else None,
+            horizon=("", "short", "long")[n % 3],
+        )
+    scheme = default_scheme(organisation=organisation).current_version.parsed
+    groups = selectors.current_position_groups(organisation=organisation, user=me, today=today)
+    shared_bands, alone_bands = {}, {}
+    shared = selectors.organisation_heat_maps(
+        organisation=organisation, scheme=scheme, bands=shared_bands, current_groups=groups
+    )
+    alone = selectors.organisation_heat_maps(
+        organisation=organisation, scheme=scheme, bands=alone_bands
+    )
+    assert shared == alone and shared_bands == alone_bands and len(shared[1]) == 3
+    assert selectors.risk_summary(
+        organisation=organisation, user=me, today=today, groups=groups
+    ) == selectors.risk_summary(organisation=organisation, user=me, today=today)
