@@ -4,8 +4,10 @@
 
 gunicorn runs the project's own gunicorn.conf.py (as the web service does) with 2 workers on a
 free port against the bench database; Locust runs headless with bench/locustfile.py, spawning 10
-users a second; its statistics are reset when the last user has signed in and the run ends a
-minute later, so the sign-ins (one password hash each, slow on purpose) are not in the figures. Prints requests/s, p50, p95, p99 and
+users a second; each user signs in and opens each kind of page once (as a long-running worker
+would have them compiled); its statistics are reset 10 s after the last sign-in and the run ends
+a minute later, so the sign-ins (one password hash each, slow on purpose) and what queued behind
+them are not in the figures. Prints requests/s, p50, p95, p99 and
 failures, overall and per kind of request, and merges them into bench/results.json ("locust").
 """
 
