@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from scoring.definition import SchemeDefinition
 from scoring.engine import Rating, rate
@@ -18,6 +18,7 @@ from .models import (
     Effectiveness,
     Horizon,
     Marking,
+    Membership,
     Organisation,
     Progress,
     Proximity,
@@ -59,13 +60,15 @@ class MembersChoiceField(forms.ModelMultipleChoiceField):
 def members(organisation: Organisation, keep=()):
     """Members who can be named as owners, plus anyone already named (``keep``)."""
     keep = [pk for pk in keep if pk]
+    member = Membership.objects.filter(organisation=organisation, user=OuterRef("pk"))
+    # EXISTS rather than a join made DISTINCT, and only what a choice shows: the risk page draws
+    # this list twice (controls, actions), for hundreds of members.
     return (
         get_user_model()
         .objects.filter(
-            Q(memberships__organisation=organisation, memberships__role__in=OWNER_ROLES)
-            | Q(pk__in=keep, memberships__organisation=organisation)
+            Exists(member.filter(role__in=OWNER_ROLES)) | (Q(pk__in=keep) & Exists(member))
         )
-        .distinct()
+        .only("id", "email", "full_name", "job_title")
         .order_by("full_name", "email")
     )
 

@@ -18,7 +18,7 @@ from appetite.selectors import appetite_lookup
 from appetite.services import appetite_statement_set
 from registers import selectors, widgets
 from registers.filters import RiskFilterForm
-from registers.forms import ControlForm
+from registers.forms import ControlForm, members
 from registers.models import Action, ActionStatus, Membership, Register, Risk, RiskStatus, Role
 from registers.selectors.rows import APPETITE_RANKS
 from registers.services.risks import risk_close
@@ -450,3 +450,20 @@ def test_dashboard_figures_from_one_read_equal_reading_each_alone(organisation, 
     assert selectors.risk_summary(
         organisation=organisation, user=me, today=today, groups=groups
     ) == selectors.risk_summary(organisation=organisation, user=me, today=today)
+
+
+def test_owner_choices_are_the_members_who_can_own_plus_those_already_named(
+    organisation, other_organisation
+):
+    can = [
+        MembershipFactory(organisation=organisation, role=role).user
+        for role in (Role.ADMIN, Role.COORDINATOR, Role.OWNER)
+    ]
+    viewer = MembershipFactory(organisation=organisation, role=Role.VIEWER).user
+    MembershipFactory(organisation=organisation, role=Role.PANEL)
+    outsider = MembershipFactory(organisation=other_organisation, role=Role.OWNER).user
+    MembershipFactory(organisation=other_organisation, role=Role.OWNER, user=can[2])
+    assert set(members(organisation)) == set(can)
+    kept = list(members(organisation, keep=[viewer.pk, outsider.pk, None]))
+    assert set(kept) == {*can, viewer} and len(kept) == len(set(kept))
+    assert kept == sorted(kept, key=lambda u: (u.full_name, u.email))
