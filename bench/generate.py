@@ -99,6 +99,7 @@ def configure(*, settings: str = "riskreg.settings.local") -> str:
     os.environ["DJANGO_SETTINGS_MODULE"] = settings
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")  # no line per sign-in in the tables
+    os.environ.setdefault("RISKREG_SECURITY_LOG_LEVEL", "WARNING")
     os.environ["CELERY_BROKER_URL"] = ""  # packs and reminders in-process, as the commands do
     # The test client calls itself "testserver"; the load test uses 127.0.0.1.
     os.environ["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"

@@ -467,3 +467,33 @@ def test_owner_choices_are_the_members_who_can_own_plus_those_already_named(
     kept = list(members(organisation, keep=[viewer.pk, outsider.pk, None]))
     assert set(kept) == {*can, viewer} and len(kept) == len(set(kept))
     assert kept == sorted(kept, key=lambda u: (u.full_name, u.email))
+
+
+def test_risk_page_reads_the_owner_choices_once_for_both_forms(client, organisation):
+    coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
+    owners = [MembershipFactory(organisation=organisation, role=Role.OWNER).user for _ in range(3)]
+    risk = RiskFactory(register=corporate(organisation), ref="R1")
+    client.force_login(coordinator)
+    response = client.get(reverse("risk", args=[organisation.slug, risk.ref]))
+    control_form, action_form = response.context["control_form"], response.context["action_form"]
+    shared = control_form.fields["owner"].choices
+    # the very same values: one read of the members, not one per form
+    assert [id(value) for value, _ in action_form.fields["owner"].choices] == [
+        id(value) for value, _ in shared
+    ]
+    html = response.content.decode()
+    for owner in owners:
+        assert html.count(f'<option value="{owner.pk}">') == 2  # in both forms
+
+
+def test_shared_owner_choices_still_validate_against_the_members(organisation, other_organisation):
+    from registers.views.risk_common import share_owner_choices
+
+    member = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    stranger = MembershipFactory(organisation=other_organisation, role=Role.OWNER).user
+    data = {"description": "x", "effectiveness": "effective"}
+    first = ControlForm({**data, "owner": str(stranger.pk)}, organisation=organisation)
+    second = ControlForm({**data, "owner": str(member.pk)}, organisation=organisation)
+    share_owner_choices(first, second)
+    assert not first.is_valid() and "owner" in first.errors
+    assert second.is_valid() and second.cleaned_data["owner"] == member
