@@ -272,6 +272,7 @@ def share_owner_choices(*forms) -> None:
     forms = [form for form in forms if form is not None and "owner" in form.fields]
     if len(forms) < 2:
         return
-    choices = list(forms[0].fields["owner"].choices)
+    # iter(): list() would first ask the iterator its length, a COUNT query of its own.
+    choices = list(iter(forms[0].fields["owner"].choices))
     for form in forms:
         form.fields["owner"].choices = choices
