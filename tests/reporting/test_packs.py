@@ -125,9 +125,10 @@ def test_public_edition_leaves_out_sensitive_detail(aberdeen):
         assert "OFFICIAL-SENSITIVE\n" not in page.split("\n")[0]
 
 
-def test_same_date_rebuilds_the_same_text(aberdeen):
+def test_same_date_rebuilds_the_same_pack(aberdeen):
     today = timezone.localdate()
-    first = pdf_text(pack_render(organisation=aberdeen, kind="quarterly", as_of=today).pdf)
+    first_pdf = pack_render(organisation=aberdeen, kind="quarterly", as_of=today).pdf
+    first = pdf_text(first_pdf)
     risk = Risk.objects.get(organisation=aberdeen, ref="SRR01")
     risk.title = "Renamed after the pack date"
     risk.save()
@@ -135,9 +136,27 @@ def test_same_date_rebuilds_the_same_text(aberdeen):
     risk.history.filter(title="Renamed after the pack date").update(
         history_date=timezone.now() + timezone.timedelta(days=2)
     )
-    second = pdf_text(pack_render(organisation=aberdeen, kind="quarterly", as_of=today).pdf)
+    second_pdf = pack_render(organisation=aberdeen, kind="quarterly", as_of=today).pdf
+    second = pdf_text(second_pdf)
     assert first == second
     assert "Renamed after the pack date" not in second
+    # byte for byte: no build timestamp or random identifier in the file
+    assert first_pdf == second_pdf
+
+
+def test_pack_embeds_the_shipped_font(aberdeen):
+    pdf = pack_render(organisation=aberdeen, kind="quarterly", as_of=timezone.localdate()).pdf
+    assert "→" in pdf_text(pdf)  # trend arrows, which the latin subsets of Noto Sans lack
+    fonts = subprocess.run(  # noqa: S603
+        ["pdffonts", "-"],  # noqa: S607
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    names = [line.split()[0] for line in fonts.splitlines()[2:]]
+    assert names, fonts
+    assert all(name.split("+")[-1].startswith("Noto-Sans") for name in names), fonts
+    assert any("Math" in name for name in names), fonts
 
 
 def test_build_stores_file_and_marks_ready(aberdeen):
@@ -187,10 +206,8 @@ def test_url_fetcher_refuses_network_and_serves_fonts():
         url_fetcher("file:///etc/passwd")
     with pytest.raises(FetchRefused):
         url_fetcher("https://pack.invalid/static/../../etc/passwd")
-    font = url_fetcher(
-        "https://pack.invalid/static/fonts/noto-sans/noto-sans-latin-400-normal.woff2"
-    )
-    assert font["string"][:4] == b"wOF2"
+    font = url_fetcher("https://pack.invalid/static/fonts/noto-sans/noto-sans-latin-400-normal.ttf")
+    assert font["string"][:4] == b"\x00\x01\x00\x00"  # TrueType, not WOFF2 (see its README)
 
 
 def test_command_writes_pdf(aberdeen, tmp_path):
