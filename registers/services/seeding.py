@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -177,12 +178,13 @@ def _seed_organisation(
     levels = {
         level.name: level for level in AppetiteLevel.objects.filter(organisation=organisation)
     }
+    seeded_statements = []
     for spec in data.get("appetite_statements", []):
         category = categories[spec["category"]] if spec.get("category") else None
         if not AppetiteStatement.objects.filter(
             organisation=organisation, category=category
         ).exists():
-            appetite_statement_set(
+            statement = appetite_statement_set(
                 organisation=organisation,
                 category=category,
                 level=levels.get(spec.get("level")),
@@ -191,6 +193,7 @@ def _seed_organisation(
                 rationale=spec.get("rationale", ""),
                 reason="seeded from source",
             )
+            seeded_statements.append(statement.pk)
 
     people = {}
     for spec in data.get("people", []):
@@ -263,6 +266,23 @@ def _seed_organisation(
             timeline=timeline,
         )
         report.risks_created += 1
+    _backdate_appetite(organisation, seeded_statements)
+
+
+def _backdate_appetite(organisation: Organisation, statement_ids: list[int]) -> None:
+    """Date newly seeded appetite statements just before the organisation's earliest backdated
+    risk: the source's appetite held when its risks were published, so a pack or export "as at"
+    an earlier report shows breaches and warnings instead of "no threshold"."""
+    if not statement_ids:
+        return
+    earliest = Risk.history.filter(organisation_id=organisation.id).aggregate(
+        first=Min("history_date")
+    )["first"]
+    if earliest is None:
+        return
+    AppetiteStatement.history.filter(id__in=statement_ids, history_date__gt=earliest).update(
+        history_date=earliest - dt.timedelta(minutes=1)
+    )
 
 
 def _seed_risk(

@@ -163,3 +163,19 @@ def test_seed_prints_logins(seeded, capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert "coordinator@espo.demo" in out and JOINT_PANEL_EMAIL in out and "password" in out
+
+
+def test_seeded_appetite_holds_from_before_the_first_backdated_risk(seeded):
+    """A pack or export as at an earlier report finds the source's appetite, not "no threshold"."""
+    from django.db.models import Min
+
+    from appetite.models import AppetiteStatement
+
+    organisation = Organisation.objects.get(slug="aberdeen")
+    first_risk = Risk.history.filter(organisation_id=organisation.id).aggregate(
+        first=Min("history_date")
+    )["first"]
+    statements = AppetiteStatement.objects.filter(organisation=organisation).count()
+    assert statements == 10
+    as_at = AppetiteStatement.history.as_of(first_risk).filter(organisation_id=organisation.id)
+    assert as_at.count() == statements

@@ -36,8 +36,9 @@ def pages(pdf: bytes) -> list[str]:
 
 
 def section(text: str, start: str, end: str | None) -> str:
-    """The text of a section, from its heading (after the contents page) to the next one."""
-    begin = text.index(start, text.index("Contents") + 400)
+    """The text of a section, from its heading to the next one. The contents page names each
+    heading first (with the detail pages under theirs), so the heading is the last mention."""
+    begin = text.rindex(start)
     finish = text.index(end, begin) if end else len(text)
     return text[begin:finish]
 
@@ -282,3 +283,25 @@ def test_aberdeen_committee_details_breaches_and_flagged_moves(aberdeen):
         assert re.search(rf"^\s*{ref} ", details, re.M), ref
     assert not re.search(r"^\s*SRR01 ", details, re.M)
     assert "Moved more than one tolerance level" in " ".join(text.split())
+
+
+def test_detail_pages_flag_overdue_actions(aberdeen):
+    today = timezone.localdate()
+    data = pack_data(organisation=aberdeen, kind="quarterly", as_of=today)
+    open_statuses = {"not_started", "in_progress"}
+    overdue = [
+        action
+        for risk in data.details
+        for action in risk.actions
+        if action.due_date and action.due_date < today and action.status in open_statuses
+    ]
+    on_time = [
+        action
+        for risk in data.details
+        for action in risk.actions
+        if not (action.due_date and action.due_date < today and action.status in open_statuses)
+    ]
+    assert overdue and on_time  # the seeded breaches have both
+    text = pdf_text(pack_render(organisation=aberdeen, kind="quarterly", as_of=today).pdf)
+    details = section(text, "5. Risk action plans", "6. Overdue actions")
+    assert len(re.findall(r"\bOverdue\b", details)) == len(overdue)
