@@ -9,4 +9,9 @@ PACK_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=0),
         "options": {"expires": 12 * 60 * 60},
     },
+    "fail-stalled-packs": {
+        "task": "reporting.fail_stalled_packs",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
 }

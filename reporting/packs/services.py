@@ -7,6 +7,8 @@ import datetime as dt
 import hashlib
 import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -104,6 +106,13 @@ def pack_build(pack: Pack) -> Pack:
         )
     except TransientPackError:
         raise
+    except SoftTimeLimitExceeded:
+        logger.warning("Pack %s stopped at the packs worker's soft time limit", pack.pk)
+        return _fail(
+            pack,
+            "The build ran past the packs worker's time limit and was stopped. Retry it; if it "
+            "stops again, ask your administrator to raise PACK_SOFT_TIME_LIMIT.",
+        )
     except PackDataError as error:
         return _fail(pack, str(error))
     except Exception as error:  # noqa: BLE001  any failure is reported on the pack
@@ -135,6 +144,36 @@ def pack_build(pack: Pack) -> Pack:
         pack.file.storage.delete(old_name)
     pack.refresh_from_db()
     return pack
+
+
+STALLED_REASON = (
+    "The build stopped without finishing: it ran past the packs worker's hard time limit, or its "
+    "worker was stopped or lost. Nothing was stored. Retry it."
+)
+
+
+def packs_fail_stalled(*, now: dt.datetime | None = None) -> int:
+    """Mark failed the packs left "building" longer than ``RISKREG_PACK_STALLED_SECONDS``.
+
+    A worker killed mid-build (the hard time limit, out of memory, a host restart) never gets to
+    say so: Celery acknowledges the message and the row would say "building" for ever, with no
+    retry offered. Beat runs this every few minutes; the threshold is longer than the hard time
+    limit, so a build still running is never touched. Returns how many were marked."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.RISKREG_PACK_STALLED_SECONDS)
+    stalled = list(
+        Pack.objects.filter(status=PackStatus.BUILDING, started_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    if stalled:
+        # The status is checked again in the UPDATE: a build finishing meanwhile keeps its result.
+        marked = Pack.objects.filter(pk__in=stalled, status=PackStatus.BUILDING).update(
+            status=PackStatus.FAILED, error=STALLED_REASON, finished_at=now, file=""
+        )
+        logger.warning("Marked %s stalled pack(s) failed: %s", marked, stalled)
+        return marked
+    return 0
 
 
 def _fail(pack: Pack, reason: str) -> Pack:

@@ -9,7 +9,7 @@ from django.db import OperationalError
 
 from reporting.models import Pack, PackStatus
 
-from .services import TransientPackError, pack_build
+from .services import TransientPackError, pack_build, packs_fail_stalled
 
 
 @shared_task(
@@ -48,3 +48,10 @@ def request_scheduled_packs_task(today: str | None = None) -> int:
 
     day = dt.date.fromisoformat(today) if today else timezone.localdate()
     return len(request_scheduled_packs(today=day))
+
+
+@shared_task(name="reporting.fail_stalled_packs", acks_late=True, ignore_result=True)
+def fail_stalled_packs_task() -> int:
+    """Every few minutes (beat): packs whose worker died mid-build are marked failed, with a
+    retry offered, instead of saying "building" for ever."""
+    return packs_fail_stalled()

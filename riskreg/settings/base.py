@@ -256,6 +256,9 @@ CELERY_TASK_QUEUES = tuple(
     Queue(name, Exchange(name), routing_key=name) for name in ("celery", "packs")
 )
 CELERY_TASK_ROUTES = {"reporting.build_pack": {"queue": "packs"}}
+# A pack still "building" after this long lost its worker (killed at the hard time limit, out of
+# memory, a restart) and is marked failed with a retry offered; keep it above PACK_TIME_LIMIT.
+RISKREG_PACK_STALLED_SECONDS = int(env("RISKREG_PACK_STALLED_SECONDS", "420"))
 # Beat wakes at least once a minute and touches RISKREG_BEAT_HEARTBEAT (if set) on every tick:
 # the compose health check reads that file's age (riskreg.celery.HeartbeatScheduler).
 CELERY_BEAT_SCHEDULER = "riskreg.celery:HeartbeatScheduler"

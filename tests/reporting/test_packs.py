@@ -305,3 +305,60 @@ def test_detail_pages_flag_overdue_actions(aberdeen):
     text = pdf_text(pack_render(organisation=aberdeen, kind="quarterly", as_of=today).pdf)
     details = section(text, "5. Risk action plans", "6. Overdue actions")
     assert len(re.findall(r"\bOverdue\b", details)) == len(overdue)
+
+
+def test_soft_time_limit_leaves_pack_failed_saying_so(aberdeen, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def slow(data):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("reporting.packs.services.render_pdf", slow)
+    pack = Pack.objects.create(organisation=aberdeen, kind="quarterly", as_of=timezone.localdate())
+    pack = pack_build(pack)
+    assert pack.status == PackStatus.FAILED
+    assert "time limit" in pack.error and "PACK_SOFT_TIME_LIMIT" in pack.error
+    assert not pack.file
+
+
+def test_stalled_builds_are_marked_failed_and_running_ones_left(aberdeen, settings):
+    """A worker killed mid-build never reports: the beat sweep fails the pack after
+    RISKREG_PACK_STALLED_SECONDS, and leaves younger builds and finished packs alone."""
+    import datetime as dt
+
+    from reporting.packs.tasks import fail_stalled_packs_task
+
+    settings.RISKREG_PACK_STALLED_SECONDS = 420
+    now = timezone.now()
+    today = timezone.localdate()
+
+    def make(status, started_seconds_ago, **extra):
+        return Pack.objects.create(
+            organisation=aberdeen,
+            kind="quarterly",
+            as_of=today,
+            status=status,
+            started_at=now - dt.timedelta(seconds=started_seconds_ago),
+            **extra,
+        )
+
+    stalled = make(PackStatus.BUILDING, 421)
+    running = make(PackStatus.BUILDING, 300)
+    ready = make(PackStatus.READY, 3600, edition="public")
+    assert services.packs_fail_stalled(now=now) == 1
+    for pack in (stalled, running, ready):
+        pack.refresh_from_db()
+    assert stalled.status == PackStatus.FAILED and stalled.error == services.STALLED_REASON
+    assert stalled.finished_at == now
+    assert running.status == PackStatus.BUILDING
+    assert ready.status == PackStatus.READY
+    # a failed pack can be retried from the page; the beat task runs the same code
+    services.pack_retry(pack=stalled)
+    assert Pack.objects.get(pk=stalled.pk).status == PackStatus.QUEUED
+    assert fail_stalled_packs_task.run() == 0
+
+
+def test_beat_runs_the_stalled_pack_sweep(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["fail-stalled-packs"]
+    assert entry["task"] == "reporting.fail_stalled_packs"
+    assert entry["schedule"] <= 5 * 60
