@@ -138,7 +138,34 @@ def merge_results(key: str, value) -> None:
 
 def machine() -> dict:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (None, None, None)
-    return {"cpus": os.cpu_count(), "load_average_1_5_15": [round(x, 2) for x in load]}
+    return {
+        "cpus": os.cpu_count(),
+        "load_average_1_5_15": [round(x, 2) for x in load],
+        "calibration_ms": calibration_ms(),
+    }
+
+
+def calibration_ms() -> float:
+    """A fixed pure-Python workload (the kind of work Django and WeasyPrint do: objects, dicts,
+    strings), median of 5 runs in ms. Machines of one kind differ by 2x here; compare figures
+    from two runs only after scaling by this."""
+    import statistics
+    import time
+
+    def work() -> int:
+        rows = [
+            {"ref": f"R{n:05}", "score": (n * 7919) % 25, "title": "risk " * (n % 7)}
+            for n in range(60_000)
+        ]
+        rows.sort(key=lambda row: (row["score"], row["ref"]))
+        return sum(len(f"{row['ref']}:{row['title']}") for row in rows)
+
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return round(statistics.median(times) * 1000, 1)
 
 
 @contextlib.contextmanager

@@ -220,7 +220,17 @@ def main() -> None:
         results = json.loads(results_path.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         results = {}
-    results["packs"] = {"when": timezone.now().isoformat(), "runs": RUNS, "packs": rows}
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import machine
+
+    host = machine()
+    print(f"machine: {host} (calibration: a fixed Python workload, lower is faster)")
+    results["packs"] = {
+        "when": timezone.now().isoformat(),
+        "runs": RUNS,
+        "machine": host,
+        "packs": rows,
+    }
     results_path.write_text(json.dumps(results, indent=2))
 
 

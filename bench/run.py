@@ -35,6 +35,7 @@ def main() -> None:
     print("pages (in-process test client, DEBUG off):", flush=True)
     results = pages.run_pages(organisations)
     record = {"machine": gen.machine(), "pages": results}
+    print(f"machine: {record['machine']} (calibration: a fixed Python workload, lower is faster)")
     if generation:
         record["generation"] = generation
     gen.merge_results("pages", record)
