@@ -48,17 +48,36 @@ def subject(digest: Digest) -> str:
     return f"{name}: weekly summary of overdue reviews and actions ({len(digest.lines)})"
 
 
+# A coordinator's weekly digest names the most overdue items, then links to the page listing the
+# rest: at 10,000 risks one digest could otherwise run to thousands of lines (bench/reminders.py).
+COORDINATOR_DIGEST_LIMIT = 50
+
+
 def message(digest: Digest) -> EmailMultiAlternatives:
     """The e-mail for one digest: a plain-text body and an HTML alternative."""
     from django.urls import reverse
 
+    slug = digest.organisation.slug
+    overdue, upcoming = digest.overdue, digest.upcoming
+    coordinator = digest.kind != DAILY
+    more, left = 0, []
+    if coordinator and len(overdue) > COORDINATOR_DIGEST_LIMIT:
+        # The lines come oldest due date first: the longest overdue are the ones named.
+        more = len(overdue) - COORDINATOR_DIGEST_LIMIT
+        left = overdue[COORDINATOR_DIGEST_LIMIT:]
+        overdue = overdue[:COORDINATOR_DIGEST_LIMIT]
     context = {
         "digest": digest,
+        "overdue": overdue,
+        "upcoming": upcoming,
+        "more": more,
+        "more_reviews": sum(1 for line in left if line.kind == "review"),
+        "more_actions": sum(1 for line in left if line.kind == "action"),
+        "more_url": base_url() + reverse("review_health", kwargs={"org": slug}),
         "organisation": digest.organisation,
         "user": digest.user,
-        "coordinator": digest.kind != DAILY,
-        "preferences_url": base_url()
-        + reverse("reminder_preferences", kwargs={"org": digest.organisation.slug}),
+        "coordinator": coordinator,
+        "preferences_url": base_url() + reverse("reminder_preferences", kwargs={"org": slug}),
     }
     text = render_to_string("reporting/email/reminder_digest.txt", context)
     html = render_to_string("reporting/email/reminder_digest.html", context)

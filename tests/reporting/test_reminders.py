@@ -283,3 +283,39 @@ def test_query_count_does_not_grow_with_risks(organisation, django_assert_max_nu
         risk(organisation, TUESDAY, owner=owner)
     with django_assert_max_num_queries(len(small.captured_queries)):
         digests_for(organisation=organisation, today=TUESDAY)
+
+
+def test_coordinator_digest_names_the_longest_overdue_then_links_to_the_rest(
+    organisation, settings, monkeypatch
+):
+    from reporting.reminders import sending
+
+    monkeypatch.setattr(sending, "COORDINATOR_DIGEST_LIMIT", 3)
+    settings.RISKREG_BASE_URL = "https://risks.example.test"
+    admin = member(organisation, role=Role.ADMIN, frequency=DigestFrequency.NEVER)
+    owner = member(organisation, frequency=DigestFrequency.NEVER)
+    late = [
+        risk(organisation, MONDAY - dt.timedelta(days=days), owner=owner, ref=f"L{days}")
+        for days in (1, 2, 3, 4, 5)
+    ]
+    ActionFactory(risk=late[0], owner=owner, due_date=MONDAY - dt.timedelta(days=30))
+    send_reminders(today=MONDAY)
+    (email,) = [e for e in mail.outbox if e.to == [admin.email] and "weekly summary" in e.subject]
+    assert "(6)" in email.subject  # the subject counts everything
+    body = " ".join(email.body.split())
+    # oldest first: the 30-day action, then the reviews 5 and 4 days late; 3, 2 and 1 left out
+    assert "L5:" in body and "L4:" in body and "Update action on L1" in body
+    assert "L3:" not in body and "L2:" not in body
+    assert "and 3 more overdue (3 reviews, 0 actions)" in body
+    review_health = f"https://risks.example.test/o/{organisation.slug}/reviews/"
+    assert review_health in email.body
+    html, _ = email.alternatives[0]
+    assert f'href="{review_health}"' in html and "And 3 more overdue" in html
+    # a personal digest is never cut
+    mail.outbox.clear()
+    Reminder.objects.all().delete()
+    monkeypatch.setattr(sending, "COORDINATOR_DIGEST_LIMIT", 1)
+    send_reminders(today=MONDAY)
+    (personal,) = [e for e in mail.outbox if e.to == [owner.email]]
+    assert all(f"L{days}:" in personal.body for days in (1, 2, 3, 4, 5))
+    assert "more overdue" not in personal.body
