@@ -128,11 +128,20 @@ def controls_context(access, risk: Risk, *, controls=None, **state) -> dict:
         "controls_message": state.get("controls_message", ""),
     }
     if can_edit:
-        context["control_form"] = state.get("control_form") or ControlForm(
-            organisation=access.organisation, auto_id="new-control-%s"
-        )
-        context["control_form_open"] = bool(state.get("control_form"))
+        # The add form is drawn only when it is open (its errors, or /controls/add/ without
+        # JavaScript); otherwise the page carries a link that htmx swaps for the form when the
+        # details are first opened: two forms offering hundreds of members as owners were a
+        # third of every risk page's time (README, Performance).
+        form = state.get("control_form")
+        if form is None and state.get("control_form_open"):
+            form = new_control_form(access)
+        context["control_form"] = form
+        context["control_form_open"] = form is not None
     return context
+
+
+def new_control_form(access) -> ControlForm:
+    return ControlForm(organisation=access.organisation, auto_id="new-control-%s")
 
 
 def action_flags(access, actions, can_edit: bool) -> None:
@@ -160,11 +169,16 @@ def actions_context(access, risk: Risk, *, actions=None, **state) -> dict:
         "actions_message": state.get("actions_message", ""),
     }
     if can_edit:
-        context["action_form"] = state.get("action_form") or ActionForm(
-            organisation=access.organisation, auto_id="new-action-%s"
-        )
-        context["action_form_open"] = bool(state.get("action_form"))
+        form = state.get("action_form")  # drawn only when open, as the control form
+        if form is None and state.get("action_form_open"):
+            form = new_action_form(access)
+        context["action_form"] = form
+        context["action_form_open"] = form is not None
     return context
+
+
+def new_action_form(access) -> ActionForm:
+    return ActionForm(organisation=access.organisation, auto_id="new-action-%s")
 
 
 WITHHELD = "This detail is OFFICIAL-SENSITIVE: ask the risk coordinator if you need it."
@@ -261,18 +275,4 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         **controls_context(access, risk, **state),
         **actions_context(access, risk, **state),
     }
-    share_owner_choices(context.get("control_form"), context.get("action_form"))
     return render(request, "registers/risk_detail.html", context, status=status)
-
-
-def share_owner_choices(*forms) -> None:
-    """The add-a-control and add-an-action forms offer the same members as owners: read them
-    once for both (one query and one pass over hundreds of members less on every risk page).
-    Only what is shown is shared; each form still validates against its own queryset."""
-    forms = [form for form in forms if form is not None and "owner" in form.fields]
-    if len(forms) < 2:
-        return
-    # iter(): list() would first ask the iterator its length, a COUNT query of its own.
-    choices = list(iter(forms[0].fields["owner"].choices))
-    for form in forms:
-        form.fields["owner"].choices = choices

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions
@@ -39,6 +40,8 @@ from .risk_common import (
     controls_context,
     fetch_risk,
     is_htmx,
+    new_action_form,
+    new_control_form,
     render_risk_page,
     risk_url,
 )
@@ -66,6 +69,16 @@ def _control_row(request, access, risk, control) -> HttpResponse:
     )
 
 
+def _add_form(request, kind: str, access, risk, form) -> HttpResponse:
+    response = render(
+        request,
+        f"registers/partials/{kind}_add_form.html",
+        {"organisation": access.organisation, "risk": risk, f"{kind}_form": form},
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 def _controls_section(request, access, risk, **state) -> HttpResponse:
     return render(
         request,
@@ -80,7 +93,11 @@ def control_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
     allow(access.can_edit_risk(risk), "add controls to this risk")
     if request.method == "GET":
-        return redirect(risk_url(risk, "add-control"))
+        # htmx: the form alone, swapped into the risk page's "Add a control" details when they
+        # are first opened; without JavaScript: the risk page with the form open.
+        if is_htmx(request):
+            return _add_form(request, "control", access, risk, new_control_form(access))
+        return render_risk_page(request, access, risk, control_form_open=True)
     form = ControlForm(request.POST, organisation=access.organisation, auto_id="new-control-%s")
     if form.is_valid():
         try:
@@ -212,7 +229,9 @@ def action_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
     allow(access.can_edit_risk(risk), "add actions to this risk")
     if request.method == "GET":
-        return redirect(risk_url(risk, "add-action"))
+        if is_htmx(request):  # as control_add_view
+            return _add_form(request, "action", access, risk, new_action_form(access))
+        return render_risk_page(request, access, risk, action_form_open=True)
     form = ActionForm(request.POST, organisation=access.organisation, auto_id="new-action-%s")
     if form.is_valid():
         try:

@@ -58,8 +58,8 @@ def test_coordinator_creates_a_risk_with_a_control_and_an_action(page, organisat
     risk_url = page.url
     assert axe_violations(page) == []
 
-    # a control, added in place: the page does not reload
-    page.get_by_text("Add a control").click()
+    # a control, added in place: the page does not reload; opening the details fetches the form
+    page.get_by_text("Add a control", exact=True).click()
     page.locator("#new-control-description").fill("Fallback control room at headquarters")
     page.locator("#new-control-effectiveness").select_option("partially_effective")
     page.get_by_role("button", name="Add control").click()
@@ -69,7 +69,7 @@ def test_coordinator_creates_a_risk_with_a_control_and_an_action(page, organisat
     ).to_be_visible()
     expect(controls.get_by_text("Control added.")).to_be_visible()
 
-    page.get_by_text("Add a mitigating action").click()
+    page.get_by_text("Add a mitigating action", exact=True).click()
     page.locator("#new-action-description").fill("Test the fallback twice a year")
     page.locator("#new-action-owner").select_option(label="Owen Owner")
     page.locator("#new-action-due_date").fill("2030-06-30")
@@ -202,7 +202,10 @@ def test_controls_work_with_javascript_off(browser, live_server, organisation, c
     try:
         sign_in(page, coordinator.email)
         page.goto(f"/o/{organisation.slug}/risks/{risk.ref}/")
-        page.get_by_text("Add a control").click()
+        # without JavaScript the details hold a link to the page with the form open
+        page.get_by_text("Add a control", exact=True).click()
+        page.get_by_role("link", name="Open the form to add a control").click()
+        assert page.url.endswith(f"/risks/{risk.ref}/controls/add/")
         page.locator("#new-control-description").fill("Standby generator")
         page.get_by_role("button", name="Add control").click()
         expect(page.get_by_text("Control added.")).to_be_visible()  # a full page, after redirect

@@ -469,31 +469,31 @@ def test_owner_choices_are_the_members_who_can_own_plus_those_already_named(
     assert kept == sorted(kept, key=lambda u: (u.full_name, u.email))
 
 
-def test_risk_page_reads_the_owner_choices_once_for_both_forms(client, organisation):
+def test_risk_page_draws_the_add_forms_only_when_opened(client, organisation):
+    """The add-a-control and add-an-action forms (each offering every member as owner) are not
+    drawn on the risk page: htmx fetches each when its details are first opened, and without
+    JavaScript /controls/add/ shows the page with the form open."""
     coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
     owners = [MembershipFactory(organisation=organisation, role=Role.OWNER).user for _ in range(3)]
     risk = RiskFactory(register=corporate(organisation), ref="R1")
     client.force_login(coordinator)
     response = client.get(reverse("risk", args=[organisation.slug, risk.ref]))
-    control_form, action_form = response.context["control_form"], response.context["action_form"]
-    shared = control_form.fields["owner"].choices
-    # the very same values: one read of the members, not one per form
-    assert [id(value) for value, _ in action_form.fields["owner"].choices] == [
-        id(value) for value, _ in shared
-    ]
+    assert response.context["control_form"] is None and response.context["action_form"] is None
     html = response.content.decode()
-    for owner in owners:
-        assert html.count(f'<option value="{owner.pk}">') == 2  # in both forms
-
-
-def test_shared_owner_choices_still_validate_against_the_members(organisation, other_organisation):
-    from registers.views.risk_common import share_owner_choices
-
-    member = MembershipFactory(organisation=organisation, role=Role.OWNER).user
-    stranger = MembershipFactory(organisation=other_organisation, role=Role.OWNER).user
-    data = {"description": "x", "effectiveness": "effective"}
-    first = ControlForm({**data, "owner": str(stranger.pk)}, organisation=organisation)
-    second = ControlForm({**data, "owner": str(member.pk)}, organisation=organisation)
-    share_owner_choices(first, second)
-    assert not first.is_valid() and "owner" in first.errors
-    assert second.is_valid() and second.cleaned_data["owner"] == member
+    assert f'<option value="{owners[0].pk}">' not in html
+    for kind in ("control", "action"):
+        url = reverse(f"{kind}_add", args=[organisation.slug, risk.ref])
+        assert f'hx-get="{url}" hx-trigger="toggle once"' in html
+        assert f'href="{url}">Open the form to add' in html
+        # htmx: the form alone, ready to post
+        fragment = client.get(url, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200 and "HX-Request" in fragment["Vary"]
+        body = fragment.content.decode()
+        assert body.lstrip().startswith("<form") and "<html" not in body
+        assert f'hx-post="{url}"' in body and "csrfmiddlewaretoken" in body
+        assert all(f'<option value="{owner.pk}">' in body for owner in owners)
+        # no JavaScript: the whole risk page, that form open
+        page = client.get(url)
+        assert page.status_code == 200
+        assert f'id="add-{kind}" open' in page.content.decode()
+        assert f'id="new-{kind}-description"' in page.content.decode()
