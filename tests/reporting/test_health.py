@@ -107,6 +107,24 @@ def test_page(client, organisation, world):
     assert client.get(url, {"by": "nonsense"}).context["by"] == "register"
 
 
+def test_long_lists_name_the_first_and_link_to_all(client, organisation, world, monkeypatch):
+    """Headings count every overdue or due review; beyond LIST_LIMIT the page lists the longest
+    overdue (soonest due) and links to the register page's filter for the rest."""
+    from reporting import health
+
+    monkeypatch.setattr(health, "LIST_LIMIT", 2)
+    client.force_login(MembershipFactory(organisation=organisation, role=Role.VIEWER).user)
+    response = client.get(reverse("review_health", args=[organisation.slug]))
+    html = " ".join(response.content.decode().split())
+    assert "Overdue reviews (3)" in html  # the total, not the two listed
+    assert "The 2 longest overdue are listed." in html
+    listed = [row.risk.ref for group in response.context["overdue"] for row in group.rows]
+    assert sorted(listed) == ["C1", "S1"]  # C2 is the least overdue
+    top = reverse("register", args=[organisation.slug, world["top"].slug])
+    assert f'href="{top}?rollup=1&amp;review=overdue&amp;sort=next_review">See all 3' in html
+    assert "Due in the next 30 days (2)" in html and "due soonest are listed" not in html
+
+
 def test_outsiders_get_404(client, organisation, other_organisation):
     client.force_login(MembershipFactory(organisation=other_organisation, role=Role.ADMIN).user)
     assert client.get(reverse("review_health", args=[organisation.slug])).status_code == 404
