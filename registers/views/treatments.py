@@ -72,8 +72,8 @@ def _control_row(request, access, risk, control) -> HttpResponse:
 def _add_form(request, kind: str, access, risk, form) -> HttpResponse:
     response = render(
         request,
-        f"registers/partials/{kind}_add_form.html",
-        {"organisation": access.organisation, "risk": risk, f"{kind}_form": form},
+        "registers/partials/treatment_add_form.html",
+        {"organisation": access.organisation, "risk": risk, "kind": kind, "form": form},
     )
     patch_vary_headers(response, ["HX-Request"])
     return response
