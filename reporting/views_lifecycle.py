@@ -66,6 +66,9 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
+MOVEMENT_LIST_LIMIT = 200  # rows per list on the movement page unless ?all=1
+
+
 @login_required
 @require_GET
 def movement(request: HttpRequest, org: str) -> HttpResponse:
@@ -95,6 +98,12 @@ def movement(request: HttpRequest, org: str) -> HttpResponse:
         since, until = report.moment, now
     result = movement_between(organisation=organisation, since=since, until=until)
     url = reverse("movement", args=[organisation.slug])
+    since_date = periods.local_date(organisation=organisation, moment=since)
+    until_date = periods.local_date(organisation=organisation, moment=until)
+    # Long lists (thousands of re-scores in a large organisation) show their first rows; the
+    # whole page, every row, is one link away.
+    show_all = request.GET.get("all") == "1"
+    period = {"since": since_date.isoformat(), "until": until_date.isoformat()}
     choices = [(report, f"{url}?{urlencode({'since': report.local_date.isoformat()})}")]
     if quarter.moment != report.moment:
         choices.append((quarter, f"{url}?{urlencode({'since': quarter.local_date.isoformat()})}"))
@@ -106,8 +115,13 @@ def movement(request: HttpRequest, org: str) -> HttpResponse:
             "organisation": organisation,
             "form": form,
             "movement": result,
-            "since_date": periods.local_date(organisation=organisation, moment=since),
-            "until_date": periods.local_date(organisation=organisation, moment=until),
+            "unflagged_moves": [move for move in result.level_moves if not move.flagged],
+            "show_all": show_all,
+            "list_limit": MOVEMENT_LIST_LIMIT,
+            "row_slice": ":" if show_all else f":{MOVEMENT_LIST_LIMIT}",
+            "all_url": f"{url}?{urlencode({**period, 'all': '1'})}",
+            "since_date": since_date,
+            "until_date": until_date,
             "until_is_now": until == now,
             "report": report,
             "is_default": since == report.moment and until == now,

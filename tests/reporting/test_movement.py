@@ -300,6 +300,29 @@ def test_page_with_dates(client, aberdeen, reader):
     assert response.context["movement"].rating_changes == []
 
 
+def test_long_lists_show_their_first_rows_and_link_to_all(client, aberdeen, reader, monkeypatch):
+    from reporting import views_lifecycle
+
+    monkeypatch.setattr(views_lifecycle, "MOVEMENT_LIST_LIMIT", 1)
+    top = corporate(aberdeen)
+    for ref in ("SRR11", "SRR12", "SRR13"):
+        rescore(scored(top, ref, (1, 1)), (2, 2), DURING)  # 1 -> 4: one level, not flagged
+        scored(top, ref.replace("SRR1", "NEW"), (1, 1), when=DURING)
+    client.force_login(reader)
+    url = reverse("movement", args=[aberdeen.slug])
+    period = {"since": "2026-05-31", "until": "2026-10-31"}
+    html = " ".join(client.get(url, period).content.decode().split())
+    assert html.count("The first 1 of 3 are listed.") == 2  # rating changes, risks added
+    all_url = f"{url}?since=2026-05-31&amp;until=2026-10-31&amp;all=1"
+    assert f'href="{all_url}#ratings">Show all 3</a>' in html
+    assert f'href="{all_url}#added">Show all 3</a>' in html
+    assert "NEW1" in html and "NEW3" not in html
+    everything = client.get(url, {**period, "all": "1"})
+    html = " ".join(everything.content.decode().split())
+    assert "are listed" not in html and all(f"NEW{n}" in html for n in (1, 2, 3))
+    assert all(f"SRR1{n}" in html for n in (1, 2, 3))
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
