@@ -164,7 +164,6 @@ def review_health(request: HttpRequest, org: str) -> HttpResponse:
             "due_soon": health.group_rows(due_soon, by=by),
             "overdue_count": len(overdue),
             "due_soon_count": len(due_soon),
-            "list_limit": health.LIST_LIMIT,
             "due_soon_days": selectors.DUE_SOON_DAYS,
         },
     )

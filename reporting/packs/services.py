@@ -161,19 +161,13 @@ def packs_fail_stalled(*, now: dt.datetime | None = None) -> int:
     limit, so a build still running is never touched. Returns how many were marked."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.RISKREG_PACK_STALLED_SECONDS)
-    stalled = list(
-        Pack.objects.filter(status=PackStatus.BUILDING, started_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )
+    # One UPDATE that checks the status itself: a build finishing meanwhile keeps its result.
+    marked = Pack.objects.filter(status=PackStatus.BUILDING, started_at__lt=cutoff).update(
+        status=PackStatus.FAILED, error=STALLED_REASON, finished_at=now, file=""
     )
-    if stalled:
-        # The status is checked again in the UPDATE: a build finishing meanwhile keeps its result.
-        marked = Pack.objects.filter(pk__in=stalled, status=PackStatus.BUILDING).update(
-            status=PackStatus.FAILED, error=STALLED_REASON, finished_at=now, file=""
-        )
-        logger.warning("Marked %s stalled pack(s) failed: %s", marked, stalled)
-        return marked
-    return 0
+    if marked:
+        logger.warning("Marked %s stalled pack(s) failed", marked)
+    return marked
 
 
 def _fail(pack: Pack, reason: str) -> Pack:

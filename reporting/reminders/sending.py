@@ -60,17 +60,15 @@ def message(digest: Digest) -> EmailMultiAlternatives:
     slug = digest.organisation.slug
     overdue, upcoming = digest.overdue, digest.upcoming
     coordinator = digest.kind != DAILY
-    more, left = 0, []
-    if coordinator and len(overdue) > COORDINATOR_DIGEST_LIMIT:
+    left = []
+    if coordinator:
         # The lines come oldest due date first: the longest overdue are the ones named.
-        more = len(overdue) - COORDINATOR_DIGEST_LIMIT
-        left = overdue[COORDINATOR_DIGEST_LIMIT:]
-        overdue = overdue[:COORDINATOR_DIGEST_LIMIT]
+        overdue, left = overdue[:COORDINATOR_DIGEST_LIMIT], overdue[COORDINATOR_DIGEST_LIMIT:]
     context = {
         "digest": digest,
         "overdue": overdue,
         "upcoming": upcoming,
-        "more": more,
+        "more": len(left),
         "more_reviews": sum(1 for line in left if line.kind == "review"),
         "more_actions": sum(1 for line in left if line.kind == "action"),
         "more_url": base_url() + reverse("review_health", kwargs={"org": slug}),
