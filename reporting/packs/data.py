@@ -321,10 +321,11 @@ def pack_data(
     data.heat_maps = _heat_maps(data)
     data.movement = movement_between(organisation=organisation, since=since, until=moment)
     data.flagged_refs = {move.risk.ref for move in data.movement.flagged}
+    overdue = _overdue(data.risks, as_of)  # marks each action for the detail pages of both kinds
     if kind == QUARTERLY:
         data.details = [risk for risk in data.risks if risk.in_breach_or_warning]
         data.alignment, data.unaligned = _alignment(organisation, data.risks)
-        data.overdue_actions = _overdue(data.risks, as_of)
+        data.overdue_actions = overdue
     else:
         data.details = [
             risk
@@ -416,11 +417,14 @@ def _alignment(organisation, risks):
 
 
 def _overdue(risks: list[PackRisk], day: dt.date) -> list[OverdueAction]:
+    """The overdue actions as at ``day``, longest overdue first; each action is also marked
+    ``is_overdue`` for the Risk Action Plan pages."""
     result = []
     for risk in risks:
         for action in risk.actions:
             done = action.status in (ActionStatus.COMPLETED, ActionStatus.CANCELLED)
-            if action.due_date and action.due_date < day and not done:
+            action.is_overdue = bool(action.due_date and action.due_date < day and not done)
+            if action.is_overdue:
                 result.append(OverdueAction(risk, action, (day - action.due_date).days))
     return sorted(result, key=lambda item: (-item.days, item.risk.ref))
 
