@@ -26,6 +26,7 @@ from .models import (
     Role,
     Scale3,
 )
+from .refs import REF_HINT, ref_clean
 from .services.risks import POSITIONS
 
 POSITION_LABELS = {
@@ -279,7 +280,7 @@ class RiskForm(PositionsMixin, GovukForm):
     ref = forms.CharField(
         label="Reference",
         max_length=30,
-        help_text="Unique in the organisation, for example CRR18 or SRR11.",
+        help_text=REF_HINT,
         error_messages={"required": "Enter a reference for the risk"},
     )
     title = forms.CharField(
@@ -430,6 +431,12 @@ class RiskForm(PositionsMixin, GovukForm):
                 value = getattr(risk, f"{position}_{axis}")
                 initial[f"{position}_{axis}"] = str(value) if value is not None else ""
         return initial
+
+    def clean_ref(self) -> str:
+        try:
+            return ref_clean(self.cleaned_data["ref"])
+        except ValidationError as exc:
+            raise ValidationError(_sentence(exc.messages[0])) from None
 
     def clean(self):
         cleaned = super().clean()

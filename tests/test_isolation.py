@@ -163,7 +163,8 @@ def object_kind(kwarg: str) -> str | None:
 def unfillable(pattern: Pattern) -> list[str]:
     problems = [pattern.problem] if pattern.problem else []
     for kwarg, converter in pattern.params:
-        if converter not in {"int", "slug", "str", "path"}:
+        # "ref" is a risk's reference (registers/refs.py): any stored ref, as "str" is.
+        if converter not in {"int", "slug", "str", "path", "ref"}:
             problems.append(f"{kwarg}: converter {converter!r}")
         elif kwarg in ("pk", "id") and converter != "int":
             problems.append(f"{kwarg}: a {converter} pk")

@@ -19,6 +19,7 @@ from scoring.models import SchemeVersion
 from scoring.selectors import default_scheme
 
 from ..models import Action, Control, Register, Risk, RiskStatus
+from ..refs import ref_clean
 
 POSITIONS = ("inherent", "current", "target")
 Position = (
@@ -145,7 +146,10 @@ def risk_create(
     organisation = register.organisation
     for name in ("category", "owner", "manager"):
         _check_same_organisation(organisation, name, fields.get(name))
-    ref = ref.strip()
+    try:
+        ref = ref_clean(ref)
+    except ValidationError as exc:
+        raise ValidationError({"ref": exc.messages}) from None
     if Risk.objects.filter(organisation=organisation, ref__iexact=ref).exists():
         raise ValidationError({"ref": f"{organisation.display_name} already has a risk {ref!r}"})
     response = fields.get("response", "")

@@ -30,6 +30,7 @@ from ..forms import (
     RiskForm,
 )
 from ..models import RiskStatus
+from ..refs import ref_saved_as
 from ..services.reviews import review_record
 from ..services.risks import (
     RiskConflict,
@@ -153,7 +154,13 @@ def risk_create_view(request: HttpRequest, org: str, register: str) -> HttpRespo
     except ValidationError as exc:
         form.add_service_errors(exc)
         return _render_risk_form(request, access, register_obj, form)
-    messages.success(request, f"Risk {risk.ref} created.")
+    typed = request.POST.get("ref", "").strip()
+    if typed != risk.ref:  # said, so nobody hunts for the ref they typed
+        messages.success(
+            request, f"Risk {risk.ref} created (reference {ref_saved_as(typed, risk.ref)})."
+        )
+    else:
+        messages.success(request, f"Risk {risk.ref} created.")
     return redirect(risk_url(risk))
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import register_converter, reverse
 from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods
 
@@ -20,6 +20,7 @@ from ..forms import (
     GovukForm,
 )
 from ..models import ActionStatus, Register, Risk, RiskStatus
+from ..refs import RiskRefConverter
 from ..services.escalation import pending_escalation
 from ..services.links import links_for_risk
 from ..services.risks import (
@@ -27,7 +28,10 @@ from ..services.risks import (
     scheme_version_for_register,
 )
 
-RISK = "o/<slug:org>/risks/<str:ref>/"
+# Any stored ref, including ones older data holds that a URL cannot carry as they are ('/'):
+# a page must not fail to link to a risk (registers/refs.py).
+register_converter(RiskRefConverter, "ref")
+RISK = "o/<slug:org>/risks/<ref:ref>/"
 HISTORY_ON_PAGE = 8
 GET_POST = require_http_methods(["GET", "POST"])
 

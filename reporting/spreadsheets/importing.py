@@ -21,6 +21,7 @@ from django.db.models import Prefetch
 from django.db.models.functions import Upper
 
 from registers.models import Action, Control, Organisation, Register, Risk, User
+from registers.refs import ref_clean, ref_saved_as
 from registers.services.risks import (
     RiskConflict,
     action_add,
@@ -182,9 +183,17 @@ def plan_from_sheet(*, register: Register, sheet: Sheet, file_sha256: str = "") 
         row_plan = _plan_row(sheet_row, context, seen, plan.problems)
         if row_plan is not None:
             plan.rows.append(row_plan)
+    plan.notes.extend(context.notes)
     if plan.problems:
         plan.problems.sort(key=lambda problem: problem.row)
     return plan
+
+
+def _saved_ref(ref: str) -> str:
+    try:
+        return ref_clean(ref)
+    except ValidationError:
+        return ref
 
 
 class _Context:
@@ -207,9 +216,12 @@ class _Context:
         self.responses = {option.casefold(): option for option in organisation.response_options}
         self.risks = self._existing_risks(sheet)
         self._members: Members | None = None
+        self.notes: list[str] = []
 
     def _existing_risks(self, sheet: Sheet) -> dict[str, Risk]:
-        refs = {cell_text(row.values.get("ref")).upper() for row in sheet.rows} - {""}
+        typed = {cell_text(row.values.get("ref")) for row in sheet.rows} - {""}
+        # A ref as typed (older data may hold "OLD 1") and as it would be saved ("OLD-1").
+        refs = {ref.upper() for ref in typed} | {_saved_ref(ref).upper() for ref in typed}
         found: dict[str, Risk] = {}
         ordered = sorted(refs)
         for start in range(0, len(ordered), 1000):
@@ -246,15 +258,29 @@ def _plan_row(
             errors.append(Problem(number, column, message))
 
     ref = cell_text(values.get("ref"))
+    # A risk already saved under the ref as typed keeps it (older data may hold "OLD 1"); a new
+    # one is saved under the ref the rule makes of it ("C D" becomes "C-D"), and a ref typed
+    # either way names the same risk.
+    risk = context.risks.get(ref.upper()) if ref else None
     if not ref:
         problem("ref", "required: every row needs the risk's reference")
     elif len(ref) > REF_MAX:
         problem("ref", f"at most {REF_MAX} characters ({len(ref)} given)")
-    elif ref.upper() in seen:
-        problem("ref", f"{ref!r} is also on row {seen[ref.upper()]}; give each risk one row")
-    else:
-        seen[ref.upper()] = number
-    risk = context.risks.get(ref.upper()) if ref else None
+    elif risk is None:
+        try:
+            saved = ref_clean(ref)
+        except ValidationError as exc:
+            problem("ref", exc.messages[0])
+        else:
+            risk = context.risks.get(saved.upper())
+            if risk is None and saved != ref:
+                context.notes.append(f"row {number}: ref: {ref_saved_as(ref, saved)}")
+            ref = saved
+    if ref and not errors:
+        if ref.upper() in seen:
+            problem("ref", f"{ref!r} is also on row {seen[ref.upper()]}; give each risk one row")
+        else:
+            seen[ref.upper()] = number
     if risk is not None and risk.register_id != context.register.id:
         problem(
             "ref",
