@@ -242,6 +242,9 @@ class Control(models.Model):
     )
     assurance = models.TextField("source of assurance", blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # For optimistic locking: an edit form carries the version it was opened at, and a save
+    # from an older one is merged with what others saved since (services.treatments).
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -253,6 +256,7 @@ class Control(models.Model):
                 condition=Q(effectiveness__in=Effectiveness.values),
                 name="control_effectiveness_valid",
             ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="control_version_positive"),
         ]
 
     def __str__(self) -> str:
@@ -288,6 +292,7 @@ class Action(models.Model):
     progress_note = models.TextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)  # as Control.version
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -304,6 +309,7 @@ class Action(models.Model):
             models.CheckConstraint(
                 condition=Q(difficulty__in=Scale3.values), name="action_difficulty_valid"
             ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="action_version_positive"),
         ]
         indexes = [
             models.Index(fields=["organisation", "status", "due_date"]),

@@ -1,11 +1,19 @@
-"""Controls and mitigating actions on a risk: update, remove, complete, promote to a control."""
+"""Controls and mitigating actions on a risk: update, remove, complete, promote to a control.
+
+Edits carry the version the person opened. A save from an older version is merged three ways
+(``registers.merging``): what they changed is applied on top of what others saved since; a field
+both changed to different values is refused until they choose whose value to keep.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
+from ..merging import FieldConflict, three_way_merge
 from ..models import Action, ActionStatus, Control
 from .risks import _check_same_organisation, control_add
 
@@ -24,20 +32,179 @@ ACTION_FIELDS = frozenset(
 )
 ACTION_OWNER_FIELDS = frozenset({"status", "progress_note"})  # what an action owner may change
 
+# Whose value to keep for a field both people changed.
+KEEP_THEIRS, KEEP_MINE = "theirs", "yours"
+VERSION_UNKNOWN = (
+    "this form came from a version of the {noun} that does not exist: open the {noun} again"
+)
+CHOOSE_A_VALUE = "Choose whose {field} to keep: theirs or yours"
+
+
+class TreatmentConflict(Exception):
+    """Someone saved the control or action after the person opened it and changed some of the
+    same fields to other values. Nothing was written.
+
+    ``conflicts`` are those fields (opened, mine, theirs); ``merged`` the form's values to show
+    again: theirs where only they changed a field, mine everywhere else; ``chosen`` the choices
+    already made against these values; ``unchosen`` the conflicts the person was already shown,
+    at this version, and chose nothing for."""
+
+    def __init__(
+        self,
+        *,
+        current: models.Model,
+        conflicts: list[FieldConflict],
+        merged: dict,
+        chosen: dict[str, str],
+        by: list[str],
+        unchosen: list[str],
+    ):
+        self.current = current
+        self.conflicts = conflicts
+        self.merged = merged
+        self.chosen = chosen
+        self.by = by
+        self.unchosen = unchosen
+        noun = current._meta.verbose_name
+        super().__init__(f"the {noun} was changed by someone else while you were editing it")
+
+
+def _stored(obj, model: type[models.Model], name: str):
+    """A field's value as stored (a relation by its id), from a row or a history record."""
+    return getattr(obj, model._meta.get_field(name).attname)
+
+
+def _comparable(value):
+    """Values as a merge compares them: the same text typed in a browser (CRLF) or stored by an
+    import (LF) is the same text; a person is their id."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return value
+
+
+def _clean(value):
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+def _merge_stale(
+    model: type[models.Model],
+    locked: models.Model,
+    *,
+    expected_version: int | None,
+    fields: dict,
+    choices: Mapping[str, str] | None,
+    choices_at: int | None,
+) -> dict:
+    """The fields to write: all of ``fields`` when the form is current, else only those this
+    person changed since ``expected_version`` (and the conflicts they chose their value for).
+    Raises TreatmentConflict when a field both people changed has no choice yet."""
+    noun = model._meta.verbose_name
+    if expected_version is None or expected_version == locked.version:
+        return fields
+    if not 1 <= expected_version < locked.version:
+        raise ValidationError(VERSION_UNKNOWN.format(noun=noun))
+    names = list(fields)
+    records = list(
+        model.history.filter(id=locked.pk, version__gte=expected_version)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    opened = [record for record in records if record.version == expected_version]
+    # No record of the opened version (a row from before versions were kept in history): there
+    # is no telling who changed what, so every difference is for the person to decide.
+    base = {n: _comparable(_stored(opened[-1], model, n)) for n in names} if opened else None
+    theirs = {n: _comparable(_stored(locked, model, n)) for n in names}
+    mine = {n: _comparable(value) for n, value in fields.items()}
+    merged, conflicts = three_way_merge(base, mine, theirs, names)
+    # A choice counts only for the values it was made against: if anyone saved again since the
+    # person was shown the conflict, they see it again with the new values.
+    shown_at_this_version = choices_at == locked.version
+    chosen = {
+        name: choice
+        for name, choice in (choices or {}).items()
+        if shown_at_this_version and choice in (KEEP_THEIRS, KEEP_MINE)
+    }
+    unchosen = [c.name for c in conflicts if c.name not in chosen]
+    if unchosen:
+        conflicting = {c.name for c in conflicts}
+        shown = {n: mine[n] if n in conflicting else merged[n] for n in names}
+        raise TreatmentConflict(
+            current=locked,
+            conflicts=conflicts,
+            merged={n: _shown_value(locked, model, n, shown[n], fields[n]) for n in names},
+            chosen=chosen,
+            by=_changed_by(records, expected_version),
+            unchosen=unchosen if shown_at_this_version else [],
+        )
+    changes = {n: fields[n] for n in names if merged[n] != theirs[n]}
+    changes |= {c.name: fields[c.name] for c in conflicts if chosen[c.name] == KEEP_MINE}
+    return changes
+
+
+def _changed_by(records, expected_version: int) -> list[str]:
+    by: list[str] = []
+    for record in records:
+        if record.version > expected_version:
+            user = record.history_user
+            who = user.display_name if user is not None else "System"
+            if who not in by:
+                by.append(who)
+    return by
+
+
+def _shown_value(locked, model, name: str, comparable, typed):
+    """The value to put back in the form: what was typed when it is mine, else the stored one."""
+    if comparable == _comparable(typed):
+        return typed
+    field = model._meta.get_field(name)
+    return getattr(locked, field.name) if field.is_relation else getattr(locked, field.attname)
+
+
+def _locked(model: type[models.Model], row):
+    """``row`` with its stored values, the row locked until the transaction ends: two saves of
+    one control or action are merged one after the other instead of both reading the same stored
+    row. Only this row is locked (no joins: PostgreSQL would lock the risk's row with it)."""
+    locked = model.objects.select_for_update().get(pk=row.pk)
+    for field in model._meta.concrete_fields:
+        setattr(row, field.attname, getattr(locked, field.attname))
+    return row
+
 
 @transaction.atomic
-def control_update(*, control: Control, reason: str = "", **fields) -> Control:
+def control_update(
+    *,
+    control: Control,
+    expected_version: int | None = None,
+    choices: Mapping[str, str] | None = None,
+    choices_at: int | None = None,
+    reason: str = "",
+    **fields,
+) -> Control:
+    """Change a control. ``expected_version`` is the version the form was opened at (None: the
+    caller names only what it changes, applied to the row as it is); see TreatmentConflict."""
     unknown = set(fields) - CONTROL_FIELDS
     if unknown:
         raise ValidationError(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
+    locked = _locked(Control, control)
+    fields = _merge_stale(
+        Control,
+        locked,
+        expected_version=expected_version,
+        fields=fields,
+        choices=choices,
+        choices_at=choices_at,
+    )
     if "owner" in fields:
-        _check_same_organisation(control.risk.organisation, "owner", fields["owner"])
+        _check_same_organisation(locked.risk.organisation, "owner", fields["owner"])
     for name, value in fields.items():
-        setattr(control, name, value.strip() if isinstance(value, str) else value)
-    control.full_clean()
-    control._change_reason = reason or "edited"
-    control.save()
-    return control
+        setattr(locked, name, _clean(value))
+    locked.version += 1
+    locked.full_clean()
+    locked._change_reason = reason or "edited"
+    locked.save()
+    return locked
 
 
 @transaction.atomic
@@ -47,23 +214,42 @@ def control_remove(*, control: Control, reason: str = "") -> None:
 
 
 @transaction.atomic
-def action_update(*, action: Action, reason: str = "", **fields) -> Action:
+def action_update(
+    *,
+    action: Action,
+    expected_version: int | None = None,
+    choices: Mapping[str, str] | None = None,
+    choices_at: int | None = None,
+    reason: str = "",
+    **fields,
+) -> Action:
+    """Change an action; versions and conflicts as ``control_update``."""
     unknown = set(fields) - ACTION_FIELDS
     if unknown:
         raise ValidationError(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
+    locked = _locked(Action, action)
+    fields = _merge_stale(
+        Action,
+        locked,
+        expected_version=expected_version,
+        fields=fields,
+        choices=choices,
+        choices_at=choices_at,
+    )
     if "owner" in fields:
-        _check_same_organisation(action.risk.organisation, "owner", fields["owner"])
-    was_completed = action.status == ActionStatus.COMPLETED
+        _check_same_organisation(locked.risk.organisation, "owner", fields["owner"])
+    was_completed = locked.status == ActionStatus.COMPLETED
     for name, value in fields.items():
-        setattr(action, name, value.strip() if isinstance(value, str) else value)
-    if action.status == ActionStatus.COMPLETED and not was_completed:
-        action.completed_at = timezone.now()
-    elif action.status != ActionStatus.COMPLETED:
-        action.completed_at = None
-    action.full_clean()
-    action._change_reason = reason or "edited"
-    action.save()
-    return action
+        setattr(locked, name, _clean(value))
+    if locked.status == ActionStatus.COMPLETED and not was_completed:
+        locked.completed_at = timezone.now()
+    elif locked.status != ActionStatus.COMPLETED:
+        locked.completed_at = None
+    locked.version += 1
+    locked.full_clean()
+    locked._change_reason = reason or "edited"
+    locked.save()
+    return locked
 
 
 @transaction.atomic

@@ -3,20 +3,27 @@ forms that redirect back (JavaScript off)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db import models
+from django.forms import models as forms_models
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions
-from ..forms import (
-    ActionForm,
-    ActionProgressForm,
-    ControlForm,
+from ..forms import ActionForm, ControlForm
+from ..forms_treatments import (
+    ActionCompleteForm,
+    ActionEditForm,
+    ActionProgressEditForm,
+    ControlEditForm,
 )
 from ..models import ActionStatus
 from ..services.risks import (
@@ -25,6 +32,10 @@ from ..services.risks import (
 )
 from ..services.treatments import (
     ACTION_OWNER_FIELDS,
+    CHOOSE_A_VALUE,
+    KEEP_MINE,
+    KEEP_THEIRS,
+    TreatmentConflict,
     action_remove,
     action_to_control,
     action_update,
@@ -38,6 +49,7 @@ from .risk_common import (
     actions_context,
     allow,
     controls_context,
+    date_value,
     fetch_risk,
     is_htmx,
     new_action_form,
@@ -45,6 +57,95 @@ from .risk_common import (
     render_risk_page,
     risk_url,
 )
+
+# --- two people editing one control or action ---------------------------------------------------
+
+CONTROL_FORM_FIELDS = ("description", "owner", "effectiveness", "assurance")
+ACTION_FORM_FIELDS = (
+    "description",
+    "owner",
+    "due_date",
+    "status",
+    "priority",
+    "difficulty",
+    "progress_note",
+)
+
+
+def _as_data(value) -> str:
+    """A value as a browser would post it."""
+    if value is None:
+        return ""
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _shown(form, name: str, value, people: dict) -> str:
+    """A value of one side of a conflict as the person reads it: names, labels, dates."""
+    if value in (None, ""):
+        return "Not set"
+    if name == "owner":
+        return people.get(value, "Someone who has left")
+    if isinstance(value, dt.date):
+        return date_value(value)
+    choices = getattr(form.fields[name], "choices", None)
+    if choices is not None and not isinstance(form.fields[name], forms_models.ModelChoiceField):
+        return str(dict(choices).get(value, value))
+    return str(value)
+
+
+def _conflict(form_class, exc: TreatmentConflict, row, opened_version: int, kwargs: dict):
+    """The edit form again after a conflict, holding what the person typed (and their
+    colleague's changes to the fields only the colleague changed), still at the version they
+    opened; and what the page says about the fields both changed, with a choice for each."""
+    names = [name for name in form_class.base_fields if name not in ("version", "choices_at")]
+    data = {name: _as_data(getattr(row, name)) for name in names}
+    data |= {name: _as_data(value) for name, value in exc.merged.items()}
+    data |= {"version": str(opened_version), "choices_at": str(exc.current.version)}
+    data |= {f"keep-{name}": choice for name, choice in exc.chosen.items()}
+    form = form_class(data, **kwargs)
+    form.is_valid()
+    people = {}
+    owner = next((c for c in exc.conflicts if c.name == "owner"), None)
+    if owner is not None:
+        ids = [pk for pk in (owner.base, owner.mine, owner.theirs) if pk is not None]
+        people = {u.pk: u.display_name for u in get_user_model().objects.filter(pk__in=ids)}
+    rows = []
+    for conflict in exc.conflicts:
+        label = str(form[conflict.name].label)
+        missing = conflict.name in exc.unchosen
+        if missing:
+            form.add_error(None, CHOOSE_A_VALUE.format(field=label.lower()))
+        rows.append(
+            {
+                "name": conflict.name,
+                "label": label,
+                "opened": _shown(form, conflict.name, conflict.base, people),
+                "theirs": _shown(form, conflict.name, conflict.theirs, people),
+                "mine": _shown(form, conflict.name, conflict.mine, people),
+                "choice": exc.chosen.get(conflict.name, ""),
+                "error": CHOOSE_A_VALUE.format(field=label.lower()) if missing else "",
+            }
+        )
+    noun = form_class.noun
+    return form, {
+        "noun": noun,
+        "prefix": f"{noun}-{row.pk}",
+        "by": ", ".join(exc.by) or "Someone else",
+        "rows": rows,
+        "keep_theirs": KEEP_THEIRS,
+        "keep_mine": KEEP_MINE,
+    }
+
+
+def _saved_message(noun: str, opened_version: int, saved) -> str:
+    if saved.version - 1 != opened_version:
+        return f"{noun} saved, keeping the changes someone else saved while you were editing."
+    return f"{noun} saved."
+
 
 # --- controls ---------------------------------------------------------------------------------
 
@@ -140,26 +241,29 @@ def control_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespo
         "auto_id": f"control-{control.pk}-%s",
     }
     if request.method == "GET":
-        control.edit_form = ControlForm(
-            initial={
-                "description": control.description,
-                "owner": control.owner_id,
-                "effectiveness": control.effectiveness,
-                "assurance": control.assurance,
-            },
-            **kwargs,
-        )
+        initial = {name: getattr(control, name) for name in CONTROL_FORM_FIELDS}
+        initial |= {"owner": control.owner_id, "version": control.version}
+        control.edit_form = ControlEditForm(initial=initial, **kwargs)
     else:
-        form = ControlForm(request.POST, **kwargs)
+        form = ControlEditForm(request.POST, **kwargs)
         if form.is_valid():
+            opened = form.cleaned_data["version"]
             try:
-                control = control_update(control=control, **form.cleaned_data)
+                control = control_update(
+                    control=control,
+                    expected_version=opened,
+                    choices=form.choices(),
+                    choices_at=form.cleaned_data["choices_at"],
+                    **form.changes(),
+                )
+            except TreatmentConflict as exc:
+                form, control.conflict = _conflict(ControlEditForm, exc, control, opened, kwargs)
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
                 if is_htmx(request):
                     return _control_row(request, access, risk, control)
-                messages.success(request, "Control saved.")
+                messages.success(request, _saved_message("Control", opened, control))
                 return redirect(risk_url(risk, f"control-{control.pk}"))
         control.edit_form = form
     if is_htmx(request):
@@ -218,6 +322,16 @@ def _actions_section(request, access, risk, **state) -> HttpResponse:
     )
 
 
+def _action_form(access, action, full: bool):
+    """Risk editors change every field; an action's owner only its status and progress."""
+    kwargs = {
+        "organisation": access.organisation,
+        "keep": [action.owner_id],
+        "auto_id": f"action-{action.pk}-%s",
+    }
+    return (ActionEditForm if full else ActionProgressEditForm), kwargs
+
+
 def _action_page(request, access, risk, action) -> HttpResponse:
     actions = [action if a.pk == action.pk else a for a in risk.actions.select_related("owner")]
     return render_risk_page(request, access, risk, actions=actions)
@@ -265,34 +379,36 @@ def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespon
     access, risk, action = _action(request, org, ref, pk)
     allow(access.can_update_action(action), "update this action")
     full = access.can_edit_risk(risk)
-    form_class = ActionForm if full else ActionProgressForm
-    kwargs = {
-        "organisation": access.organisation,
-        "keep": [action.owner_id],
-        "auto_id": f"action-{action.pk}-%s",
-    }
+    form_class, kwargs = _action_form(access, action, full)
     if request.method == "GET":
-        initial = {
-            name: getattr(action, name)
-            for name in ("description", "due_date", "status", "priority", "difficulty")
-        }
-        initial |= {"owner": action.owner_id, "progress_note": action.progress_note}
+        initial = {name: getattr(action, name) for name in ACTION_FORM_FIELDS}
+        initial |= {"owner": action.owner_id, "version": action.version}
         action.edit_form = form_class(initial=initial, **kwargs)
     else:
         form = form_class(request.POST, **kwargs)
         if form.is_valid():
-            fields = form.cleaned_data
+            opened = form.cleaned_data["version"]
+            fields = form.changes()
             if not full:
                 fields = {k: v for k, v in fields.items() if k in ACTION_OWNER_FIELDS}
             try:
                 reason = "edited" if full else "progress updated"
-                action = action_update(action=action, reason=reason, **fields)
+                action = action_update(
+                    action=action,
+                    expected_version=opened,
+                    choices=form.choices(),
+                    choices_at=form.cleaned_data["choices_at"],
+                    reason=reason,
+                    **fields,
+                )
+            except TreatmentConflict as exc:
+                form, action.conflict = _conflict(form_class, exc, action, opened, kwargs)
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
                 if is_htmx(request):
                     return _action_row(request, access, risk, action)
-                messages.success(request, "Action saved.")
+                messages.success(request, _saved_message("Action", opened, action))
                 return redirect(risk_url(risk, f"action-{action.pk}"))
         action.edit_form = form
     if is_htmx(request):
@@ -305,8 +421,27 @@ def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespon
 def action_complete(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, action = _action(request, org, ref, pk)
     allow(access.can_update_action(action), "update this action")
+    posted = ActionCompleteForm(request.POST)
+    if not posted.is_valid():
+        return HttpResponseBadRequest("The page did not say which version of the action it showed.")
+    opened = posted.cleaned_data["version"]
     if action.status != ActionStatus.COMPLETED:
-        action = action_update(action=action, status=ActionStatus.COMPLETED, reason="completed")
+        try:
+            action = action_update(
+                action=action,
+                expected_version=opened,
+                status=ActionStatus.COMPLETED,
+                reason="completed",
+            )
+        except TreatmentConflict as exc:
+            # Someone changed the status since the page was drawn (cancelled it, say): the
+            # person sees the edit form with both statuses and chooses.
+            full = access.can_edit_risk(risk)
+            form_class, kwargs = _action_form(access, action, full)
+            action.edit_form, action.conflict = _conflict(form_class, exc, action, opened, kwargs)
+            if is_htmx(request):
+                return _action_row(request, access, risk, action)
+            return _action_page(request, access, risk, action)
     if is_htmx(request):
         return _action_row(request, access, risk, action)
     messages.success(request, "Action marked completed.")

@@ -554,7 +554,11 @@ def test_edit_and_remove_a_control_in_place(client, risk, control, people):
     assert "Save control" in form and "<html" not in form
     row = client.post(
         url("control_edit", risk, control.pk),
-        {"description": "Six-monthly wiring inspection", "effectiveness": "partially_effective"},
+        {
+            "description": "Six-monthly wiring inspection",
+            "effectiveness": "partially_effective",
+            "version": 1,
+        },
         **HTMX,
     ).content.decode()
     assert "Six-monthly wiring inspection" in row and "Partially effective" in row
@@ -620,7 +624,12 @@ def test_action_owner_updates_only_status_and_progress(client, risk, action, peo
     assert 'name="progress_note"' in form and 'name="description"' not in form
     response = client.post(
         url("action_edit", risk, action.pk),
-        {"status": "in_progress", "progress_note": "Contractor booked", "description": "Hacked"},
+        {
+            "status": "in_progress",
+            "progress_note": "Contractor booked",
+            "description": "Hacked",
+            "version": 1,
+        },
     )
     assert response.status_code == 302
     action.refresh_from_db()

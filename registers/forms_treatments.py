@@ -1,0 +1,64 @@
+"""Edit forms of controls and actions: the add forms' fields plus the version the person opened
+(optimistic locking) and, after a conflict, whose value they chose to keep for each field both
+people changed (``keep-<field>``: theirs or yours)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .forms import ActionForm, ActionProgressForm, ControlForm
+from .services.treatments import KEEP_MINE, KEEP_THEIRS
+
+VERSION_MISSING = "The form did not say which version of the {noun} you opened: open it again"
+# The column is a PostgreSQL integer: a larger number in a crafted form must not reach a query.
+VERSION_MAX = 2_147_483_647
+
+
+class _OpenedVersion(forms.Form):
+    noun = ""
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
+    # The version whose values a conflict was shown against: choices count only for those.
+    choices_at = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=VERSION_MAX
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        message = VERSION_MISSING.format(noun=self.noun)
+        self.fields["version"].error_messages.update(
+            required=message, invalid=message, min_value=message, max_value=message
+        )
+
+    def changes(self) -> dict:
+        """The control's or action's fields as the form holds them."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("version", "choices_at")
+        }
+
+    def choices(self) -> dict[str, str]:
+        choices = {}
+        for name in self.changes():
+            choice = self.data.get(f"keep-{name}")
+            if choice in (KEEP_THEIRS, KEEP_MINE):
+                choices[name] = choice
+        return choices
+
+
+class ControlEditForm(_OpenedVersion, ControlForm):
+    noun = "control"
+
+
+class ActionEditForm(_OpenedVersion, ActionForm):
+    noun = "action"
+
+
+class ActionProgressEditForm(_OpenedVersion, ActionProgressForm):
+    noun = "action"
+
+
+class ActionCompleteForm(forms.Form):
+    """The "Mark completed" button carries the version its page showed; older pages did not."""
+
+    version = forms.IntegerField(required=False, min_value=1, max_value=VERSION_MAX)
