@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class ImportUpload(models.Model):
@@ -47,6 +48,9 @@ class PackStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+ACTIVE_PACK_STATUSES = (PackStatus.QUEUED, PackStatus.BUILDING)
+
+
 class Pack(models.Model):
     """A committee pack built "as at" a date from history, stored as a PDF with its status.
 
@@ -76,12 +80,25 @@ class Pack(models.Model):
     scheduled = models.BooleanField(default=False, help_text="Requested by the beat schedule.")
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(
+        default=timezone.now, help_text="When the build was last sent to the queue."
+    )
+    queue_sends = models.PositiveSmallIntegerField(
+        default=0, help_text="How often the build was sent to the queue since it was requested."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-as_of", "-created_at"]
         constraints = [
+            # One build at a time per pack: a second identical request (a double click, two
+            # coordinators at once, two beat runs) gets the pack already on its way.
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "edition", "as_of"],
+                condition=models.Q(status__in=ACTIVE_PACK_STATUSES),
+                name="pack_one_active_build",
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=PackKind.values), name="pack_kind_valid"
             ),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from registers import permissions
 
 from .models import Pack, PackEdition, PackKind, PackStatus
-from .packs.services import pack_filename, pack_request, pack_retry
+from .packs.services import PackAlreadyRequested, pack_filename, pack_request, pack_retry
 
 PACK_ROLES = ("admin", "coordinator", "panel")
 REQUEST_ROLES = ("admin", "coordinator")
@@ -87,7 +87,10 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
                     as_of=form.cleaned_data["as_of"],
                     user=request.user,
                 )
-            except ValidationError as error:
+            except PackAlreadyRequested as duplicate:
+                messages.info(request, " ".join(duplicate.messages))
+                return redirect("packs", org=access.organisation.slug)
+            except ValidationError as error:  # PackQueueUnavailable too: the form says so
                 for field, errors in error.message_dict.items():
                     for message in errors:
                         form.add_error(field if field in form.fields else None, message)

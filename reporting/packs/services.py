@@ -9,12 +9,14 @@ import logging
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
-from reporting.models import Pack, PackEdition, PackKind, PackStatus
+from reporting.models import ACTIVE_PACK_STATUSES, Pack, PackEdition, PackKind, PackStatus
 
 from .data import PackDataError, pack_data
 from .render import render_pdf
@@ -41,6 +43,89 @@ def _validate(*, organisation, kind: str, as_of: dt.date, edition: str) -> None:
         )
 
 
+# What a person reads when the queue (the Celery broker, Redis) cannot take the build; the pack
+# is marked failed with it, so Retry is offered.
+PACK_QUEUE_UNAVAILABLE = (
+    "The queue that builds packs is unavailable, so this pack was not started. Try again in a "
+    "few minutes; if it keeps happening, tell your administrator."
+)
+PACK_ALREADY_REQUESTED = (
+    "This pack is already being built: it is in the list below and will be ready in a minute "
+    "or two."
+)
+PACK_NEVER_STARTED = (
+    "The build never started: it waited in the queue too long, even when sent again (the packs "
+    "worker may be stopped). Nothing was built. Retry it; if it keeps happening, tell your "
+    "administrator."
+)
+# Sending a build to the queue from a web request: one quick retry, then give up, so a dead
+# broker costs the person seconds, not a hung page (connect and socket timeouts are in
+# CELERY_BROKER_TRANSPORT_OPTIONS).
+ENQUEUE_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+
+
+class PackQueueUnavailable(ValidationError):
+    """The build could not be queued; ``pack`` is marked failed (retryable) with the reason."""
+
+    def __init__(self, pack: Pack):
+        super().__init__({NON_FIELD_ERRORS: [PACK_QUEUE_UNAVAILABLE]})
+        self.pack = pack
+
+
+class PackAlreadyRequested(ValidationError):
+    """An identical pack is already queued or building; ``pack`` is that one."""
+
+    def __init__(self, pack: Pack):
+        super().__init__({NON_FIELD_ERRORS: [PACK_ALREADY_REQUESTED]})
+        self.pack = pack
+
+
+def _active_twin(*, organisation_id: int, kind: str, edition: str, as_of: dt.date) -> Pack | None:
+    return (
+        Pack.objects.filter(
+            organisation_id=organisation_id,
+            kind=kind,
+            edition=edition,
+            as_of=as_of,
+            status__in=ACTIVE_PACK_STATUSES,
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
+def pack_enqueue(pack_id: int) -> bool:
+    """Send the pack's build to the queue. If the broker cannot take it, the pack is marked
+    failed with ``PACK_QUEUE_UNAVAILABLE`` (retry is offered) instead of saying "queued" for
+    ever, and False is returned. Runs after the row is committed (``on_commit``), so a worker
+    never looks for a pack it cannot see yet."""
+    from .tasks import build_pack_task
+
+    try:
+        build_pack_task.apply_async(args=[pack_id], retry_policy=ENQUEUE_RETRY_POLICY)
+    except (KombuOperationalError, OSError) as error:
+        logger.warning("Pack %s could not be queued: %s", pack_id, error)
+        # Only a pack still waiting: a build that somehow started keeps its own status.
+        Pack.objects.filter(pk=pack_id, status=PackStatus.QUEUED).update(
+            status=PackStatus.FAILED, error=PACK_QUEUE_UNAVAILABLE, finished_at=timezone.now()
+        )
+        return False
+    return True
+
+
+def _enqueue_on_commit(pack: Pack) -> dict:
+    """Enqueue once the transaction commits; the returned dict says, after the outermost
+    ``atomic`` block has exited, whether the broker refused (empty while still pending)."""
+    outcome: dict = {}
+    transaction.on_commit(lambda: outcome.update(queued=pack_enqueue(pack.id)))
+    return outcome
+
+
 def pack_request(
     *,
     organisation,
@@ -50,33 +135,65 @@ def pack_request(
     user=None,
     scheduled: bool = False,
 ) -> Pack:
-    """A queued pack; its build is enqueued once the transaction commits."""
-    _validate(organisation=organisation, kind=kind, as_of=as_of, edition=edition)
-    from .tasks import build_pack_task
+    """A queued pack; its build is enqueued once the transaction commits.
 
+    Raises ``PackAlreadyRequested`` (holding that pack) when an identical pack is queued or
+    building, and ``PackQueueUnavailable`` (holding the new pack, now failed and retryable) when
+    the queue cannot take the build."""
+    _validate(organisation=organisation, kind=kind, as_of=as_of, edition=edition)
+    twin = {"organisation_id": organisation.pk, "kind": kind, "edition": edition, "as_of": as_of}
     with transaction.atomic():
-        pack = Pack.objects.create(
-            organisation=organisation,
-            kind=kind,
-            edition=edition,
-            as_of=as_of,
-            requested_by=user,
-            scheduled=scheduled,
-        )
-        transaction.on_commit(lambda: build_pack_task.delay(pack.id))
+        try:
+            # The savepoint keeps an outer transaction usable when the constraint refuses.
+            with transaction.atomic():
+                pack = Pack.objects.create(
+                    organisation=organisation,
+                    kind=kind,
+                    edition=edition,
+                    as_of=as_of,
+                    requested_by=user,
+                    scheduled=scheduled,
+                    queued_at=timezone.now(),
+                    queue_sends=1,
+                )
+        except IntegrityError:
+            existing = _active_twin(**twin)
+            if existing is None:  # finished between the insert and this read: not a duplicate
+                raise
+            raise PackAlreadyRequested(existing) from None
+        outcome = _enqueue_on_commit(pack)
+    if outcome.get("queued") is False:
+        pack.refresh_from_db()
+        raise PackQueueUnavailable(pack)
     return pack
 
 
 def pack_retry(*, pack: Pack) -> Pack:
-    """Queue a failed pack again."""
+    """Queue a failed pack again (``PackAlreadyRequested`` if an identical pack is on its way,
+    ``PackQueueUnavailable`` if the queue still cannot take it)."""
     if pack.status != PackStatus.FAILED:
         raise ValidationError("Only a failed pack can be retried.")
-    from .tasks import build_pack_task
-
     with transaction.atomic():
-        Pack.objects.filter(pk=pack.pk).update(status=PackStatus.QUEUED, error="")
+        try:
+            with transaction.atomic():
+                Pack.objects.filter(pk=pack.pk).update(
+                    status=PackStatus.QUEUED, error="", queued_at=timezone.now(), queue_sends=1
+                )
+        except IntegrityError:
+            existing = _active_twin(
+                organisation_id=pack.organisation_id,
+                kind=pack.kind,
+                edition=pack.edition,
+                as_of=pack.as_of,
+            )
+            if existing is None:
+                raise
+            raise PackAlreadyRequested(existing) from None
         pack.refresh_from_db()
-        transaction.on_commit(lambda: build_pack_task.delay(pack.id))
+        outcome = _enqueue_on_commit(pack)
+    if outcome.get("queued") is False:
+        pack.refresh_from_db()
+        raise PackQueueUnavailable(pack)
     return pack
 
 
@@ -168,6 +285,35 @@ def packs_fail_stalled(*, now: dt.datetime | None = None) -> int:
     if marked:
         logger.warning("Marked %s stalled pack(s) failed", marked)
     return marked
+
+
+def packs_sweep_queued(*, now: dt.datetime | None = None) -> int:
+    """Packs left "queued" longer than ``RISKREG_PACK_QUEUED_SECONDS``: sent to the queue once
+    more, and marked failed (retry offered) if they still wait a limit after that.
+
+    A queued pack whose message was lost (the broker restarted without its data, or the web
+    process died between commit and enqueue) would otherwise say "queued" for ever with no
+    retry. Beat runs this with the stalled-build sweep. A duplicate message is harmless: the
+    task skips a pack that is ready or being built. Returns how many packs were acted on."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.RISKREG_PACK_QUEUED_SECONDS)
+    waiting = Pack.objects.filter(status=PackStatus.QUEUED, queued_at__lt=cutoff)
+    # Sent twice already and still waiting: nothing is taking builds; say so on the pack.
+    failed = waiting.filter(queue_sends__gte=2).update(
+        status=PackStatus.FAILED, error=PACK_NEVER_STARTED, finished_at=now
+    )
+    resent = 0
+    for pack_id in waiting.filter(queue_sends__lt=2).values_list("pk", flat=True):
+        # Claimed with the status and time it was read at: a build starting meanwhile is left be.
+        claimed = Pack.objects.filter(
+            pk=pack_id, status=PackStatus.QUEUED, queued_at__lt=cutoff, queue_sends__lt=2
+        ).update(queued_at=now, queue_sends=F("queue_sends") + 1)
+        if claimed:
+            pack_enqueue(pack_id)
+            resent += 1
+    if failed or resent:
+        logger.warning("Queued packs: %s sent to the queue again, %s failed", resent, failed)
+    return failed + resent
 
 
 def _fail(pack: Pack, reason: str) -> Pack:

@@ -259,6 +259,18 @@ CELERY_TASK_ROUTES = {"reporting.build_pack": {"queue": "packs"}}
 # A pack still "building" after this long lost its worker (killed at the hard time limit, out of
 # memory, a restart) and is marked failed with a retry offered; keep it above PACK_TIME_LIMIT.
 RISKREG_PACK_STALLED_SECONDS = int(env("RISKREG_PACK_STALLED_SECONDS", "420"))
+# A pack still "queued" after this long lost its place in the queue (a broker restarted without
+# its data): the beat sweep sends it once more, then marks it failed with a retry offered. Keep
+# it above the longest wait behind a burst of scheduled packs.
+RISKREG_PACK_QUEUED_SECONDS = int(env("RISKREG_PACK_QUEUED_SECONDS", "1800"))
+# A dead or unreachable broker must cost a web request seconds, not hang it: connect and socket
+# timeouts for Redis (kombu's transport options; None, the default, waits for ever). The
+# socket timeout stays above the workers' 1-second BRPOP poll.
+# https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.redis.html
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": float(env("RISKREG_BROKER_CONNECT_TIMEOUT", "3")),
+    "socket_timeout": float(env("RISKREG_BROKER_SOCKET_TIMEOUT", "10")),
+}
 # Beat wakes at least once a minute and touches RISKREG_BEAT_HEARTBEAT (if set) on every tick:
 # the compose health check reads that file's age (riskreg.celery.HeartbeatScheduler).
 CELERY_BEAT_SCHEDULER = "riskreg.celery:HeartbeatScheduler"

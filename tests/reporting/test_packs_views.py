@@ -34,7 +34,9 @@ def ready_pack(organisation, *, edition="full", as_of="2026-03-31") -> Pack:
 @pytest.fixture
 def queued(monkeypatch):
     calls = []
-    monkeypatch.setattr(tasks.build_pack_task, "delay", lambda pack_id: calls.append(pack_id))
+    monkeypatch.setattr(
+        tasks.build_pack_task, "apply_async", lambda args=None, **options: calls.append(args[0])
+    )
     return calls
 
 
