@@ -109,11 +109,18 @@ TEMPLATES = [
 
 # https://docs.djangoproject.com/en/5.2/ref/settings/#databases
 # DATABASE_URL (postgres://user@host:5432/name) wins; otherwise an SQLite file under var/ so the
-# demo needs nothing installed.
+# demo needs nothing installed. Connections are kept between requests (CONN_MAX_AGE) and checked
+# before a request reuses one (CONN_HEALTH_CHECKS), so a connection the server dropped (restart,
+# failover, idle timeout) is replaced instead of answering 500. Behind PgBouncer in transaction
+# pooling: DATABASE_CONN_MAX_AGE=0 and DATABASE_DISABLE_SERVER_SIDE_CURSORS=true (docs/deploy.md).
+# https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
+# https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'var' / 'riskreg.sqlite3'}",
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
+        disable_server_side_cursors=env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
