@@ -41,7 +41,9 @@ def wsgi_get(path: str, cookie: str) -> int:
         "wsgi.errors": io.StringIO(),
     }
     statuses = []
-    response = WSGIHandler()(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    response = WSGIHandler()(
+        environ, lambda status, headers, exc_info=None: statuses.append(status)
+    )
     b"".join(response)
     response.close()  # request_finished, as a WSGI server sends it
     return int(statuses[0].split()[0])
