@@ -115,9 +115,10 @@ class MemberAddForm(forms.Form):
     role = RoleField(label="Role")
     error_anchor = "id_email"
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args, organisation: Organisation, added_by=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
+        self.added_by = added_by
 
     def role_options(self) -> list[dict]:
         return role_options(self["role"])
@@ -144,6 +145,7 @@ class MemberAddForm(forms.Form):
                     role=role,
                     full_name=self.cleaned_data["full_name"].strip(),
                     job_title=self.cleaned_data["job_title"].strip(),
+                    added_by=self.added_by,
                 )
                 if limited:
                     membership = membership_change(

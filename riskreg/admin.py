@@ -4,6 +4,13 @@ A superuser sees everything. Anyone else sees only the organisations where they 
 member, and only those organisations' rows; foreign-key choices are narrowed the same way, so an
 organisation admin can neither see nor link to another organisation's data. Registered here, in the
 project package, so the apps keep their one-way dependencies.
+
+Accounts are not an organisation's to manage (issue 11): a person may be a member of several
+organisations, so an organisation admin who could set the password or e-mail of a member could
+take over the account of another organisation's admin, or a superuser's. Only superusers see the
+user admin. Memberships (role, grants, clearance) are changed on the members pages, through the
+services that keep the last-admin rule, the register grants and the security log; organisation
+admins read them here.
 """
 
 from __future__ import annotations
@@ -56,7 +63,9 @@ def _organisation_path(model: type[Model]) -> str | None:
     return ORGANISATION_PATHS.get(model)
 
 
-class OrganisationScopedAdmin(SimpleHistoryAdmin):
+class OrganisationScoped:
+    """The scoping, mixed into a ModelAdmin (with history for the models that keep it)."""
+
     organisation_path = "organisation"
 
     def _allowed(self, request) -> bool:
@@ -76,19 +85,19 @@ class OrganisationScopedAdmin(SimpleHistoryAdmin):
         return self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def has_module_permission(self, request) -> bool:
-        return request.user.is_staff and self._allowed(request)
+        return self._allowed(request)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_staff and self._owns(request, obj)
+        return self._owns(request, obj)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return request.user.is_staff and self._owns(request, obj)
+        return self._owns(request, obj)
 
     def has_add_permission(self, request) -> bool:
-        return request.user.is_staff and self._allowed(request)
+        return self._allowed(request)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_staff and self._owns(request, obj)
+        return self._owns(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         ids = admin_organisation_ids(request)
@@ -109,6 +118,24 @@ class OrganisationScopedAdmin(SimpleHistoryAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class OrganisationScopedAdmin(OrganisationScoped, SimpleHistoryAdmin):
+    """Simple-history's views for the models that keep history; Django's own (the admin's log)
+    for the others, where simple-history's answered 500 (categories, objectives...)."""
+
+    def _keeps_history(self) -> bool:
+        return hasattr(self.model._meta, "simple_history_manager_attribute")
+
+    def get_urls(self):
+        if self._keeps_history():
+            return super().get_urls()
+        return admin.ModelAdmin.get_urls(self)
+
+    def history_view(self, request, object_id, extra_context=None):
+        if self._keeps_history():
+            return super().history_view(request, object_id, extra_context)
+        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(OrganisationScopedAdmin):
     organisation_path = "id"
@@ -122,8 +149,45 @@ class OrganisationAdmin(OrganisationScopedAdmin):
         return request.user.is_superuser
 
 
+class SuperuserOnlyAdmin:
+    """Mixed in before ``OrganisationScopedAdmin``: nobody but a superuser sees these at all."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+class ReadOnlyForOrganisationAdmins:
+    """Mixed in before ``OrganisationScopedAdmin``: organisation admins read their own rows;
+    changes go through the members pages (and their services); superusers may change."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
 @admin.register(User)
-class RiskregUserAdmin(OrganisationScopedAdmin, UserAdmin):
+class RiskregUserAdmin(SuperuserOnlyAdmin, OrganisationScoped, UserAdmin):
+    """Superusers only; every change is written to the security log (riskreg.security).
+    Accounts keep no simple-history table, so this uses Django's own history view (the
+    admin's log), not simple-history's, which answered 500 here."""
+
     organisation_path = "memberships__organisation"
     ordering = ("email",)
     list_display = ("email", "full_name", "job_title", "is_staff", "is_active")
@@ -138,14 +202,9 @@ class RiskregUserAdmin(OrganisationScopedAdmin, UserAdmin):
     filter_horizontal = ()
     list_filter = ("is_staff", "is_active")
 
-    def get_readonly_fields(self, request, obj=None):
-        if request.user.is_superuser:
-            return self.readonly_fields
-        return (*self.readonly_fields, "is_staff", "is_superuser")
-
 
 @admin.register(Membership)
-class MembershipAdmin(OrganisationScopedAdmin):
+class MembershipAdmin(ReadOnlyForOrganisationAdmins, OrganisationScopedAdmin):
     list_display = ("user", "organisation", "role")
     list_filter = ("role", "organisation")
     list_select_related = ("user", "organisation")
@@ -260,12 +319,12 @@ class AppetiteStatementAdmin(OrganisationScopedAdmin):
 
 
 @admin.register(RegisterUserObjectPermission)
-class RegisterUserPermissionAdmin(OrganisationScopedAdmin):
+class RegisterUserPermissionAdmin(ReadOnlyForOrganisationAdmins, OrganisationScopedAdmin):
     organisation_path = "content_object__organisation"
 
 
 @admin.register(RegisterGroupObjectPermission)
-class RegisterGroupPermissionAdmin(OrganisationScopedAdmin):
+class RegisterGroupPermissionAdmin(ReadOnlyForOrganisationAdmins, OrganisationScopedAdmin):
     organisation_path = "content_object__organisation"
 
 

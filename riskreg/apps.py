@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class RiskregConfig(AppConfig):
@@ -12,3 +13,10 @@ class RiskregConfig(AppConfig):
         from . import security
 
         security.connect_receivers()
+
+
+class RiskregAdminConfig(AdminConfig):
+    """``django.contrib.admin`` with our site (``riskreg.admin_site``), which admits
+    organisation admins by membership rather than by the account's staff flag."""
+
+    default_site = "riskreg.admin_site.RiskregAdminSite"

@@ -4,8 +4,10 @@
 Everything here is wired from settings (``AXES_*``, ``MIDDLEWARE``, ``INSTALLED_APPS``); the
 decisions behind it are in ``docs/decisions.md``.
 
-The audit log records who signed in, failed to, signed out or was locked out, and every refusal
-of a member's request (403). Refusals that are 404s (another organisation's objects) are logged
+The audit log records who signed in, failed to, signed out or was locked out, every refusal
+of a member's request (403), and every change to an account (its e-mail, password or flags) or to
+a membership (added, role, grants flag, clearance, removed), by whoever made it, through any path:
+pages, the admin, commands or the shell. Refusals that are 404s (another organisation's objects) are logged
 where they are decided, in ``registers/permissions.py``. Records name people by user id and
 organisations by slug; they never carry a password, and a failed sign-in names the account only
 when it exists (people type passwords into the e-mail box).
@@ -25,9 +27,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 log = logging.getLogger("riskreg.security")
 
@@ -211,9 +215,116 @@ class RefusalLogMiddleware:
         return None
 
 
+# --- changes to accounts and memberships -------------------------------------------------------
+#
+# Logged from model signals rather than from each service, because the point is that *every*
+# path is recorded, including the admin, ``changepassword`` and the shell: a service-only log
+# would miss exactly the paths an attacker would use. No domain rule lives here; it only writes
+# the log. Values are named, never a password or its hash.
+
+ACCOUNT_FIELDS = ("email", "password", "is_active", "is_staff", "is_superuser", "full_name")
+MEMBERSHIP_FIELDS = ("role", "registers_limited", "sensitive_access")
+QUIET_VALUES = frozenset({"password"})  # named as changed, never shown
+
+
+def _actor() -> str:
+    """Who made the change: the signed-in user of the request being served (simple-history's
+    middleware keeps it), else ``command`` (a management command or the shell)."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return str(user.pk)
+    return "command"
+
+
+def _watched(update_fields, fields: tuple[str, ...]) -> bool:
+    return update_fields is None or bool(set(update_fields) & set(fields))
+
+
+def _remember_old(instance, fields: tuple[str, ...], update_fields) -> None:
+    instance._riskreg_old = None
+    if instance._state.adding or instance.pk is None or not _watched(update_fields, fields):
+        return
+    instance._riskreg_old = (
+        type(instance)._default_manager.filter(pk=instance.pk).values(*fields).first()
+    )
+
+
+def _changes(instance, fields: tuple[str, ...]) -> list[str]:
+    old = getattr(instance, "_riskreg_old", None)
+    if not old:
+        return []
+    changes = []
+    for name in fields:
+        before, after = old[name], getattr(instance, name)
+        if before != after:
+            changes.append(name if name in QUIET_VALUES else f"{name}: {before!r} -> {after!r}")
+    return changes
+
+
+def _account_pre_save(sender, instance, update_fields=None, **kwargs) -> None:
+    _remember_old(instance, ACCOUNT_FIELDS, update_fields)
+
+
+def _account_post_save(sender, instance, created, **kwargs) -> None:
+    if created:
+        log.info("account created: user=%s by=%s", instance.pk, _actor())
+        return
+    changes = _changes(instance, ACCOUNT_FIELDS)
+    if changes:
+        log.warning("account changed: user=%s: %s by=%s", instance.pk, "; ".join(changes), _actor())
+
+
+def _account_post_delete(sender, instance, **kwargs) -> None:
+    log.warning("account deleted: user=%s by=%s", instance.pk, _actor())
+
+
+def _membership_where(instance) -> str:
+    return f"user={instance.user_id} organisation={instance.organisation.slug}"
+
+
+def _membership_pre_save(sender, instance, update_fields=None, **kwargs) -> None:
+    _remember_old(instance, MEMBERSHIP_FIELDS, update_fields)
+
+
+def _membership_post_save(sender, instance, created, **kwargs) -> None:
+    if created:
+        log.info(
+            "membership added: %s role=%s by=%s",
+            _membership_where(instance),
+            instance.role,
+            _actor(),
+        )
+        return
+    changes = _changes(instance, MEMBERSHIP_FIELDS)
+    if changes:
+        log.info(
+            "membership changed: %s: %s by=%s",
+            _membership_where(instance),
+            "; ".join(changes),
+            _actor(),
+        )
+
+
+def _membership_post_delete(sender, instance, **kwargs) -> None:
+    log.info("membership removed: %s by=%s", _membership_where(instance), _actor())
+
+
 def connect_receivers() -> None:
     """Called once from ``riskreg.apps.RiskregConfig.ready``."""
     dispatch = "riskreg.security."
+    user_model = get_user_model()
+    pre_save.connect(_account_pre_save, sender=user_model, dispatch_uid=dispatch + "account_pre")
+    post_save.connect(_account_post_save, sender=user_model, dispatch_uid=dispatch + "account")
+    post_delete.connect(
+        _account_post_delete, sender=user_model, dispatch_uid=dispatch + "account_deleted"
+    )
+    membership = "registers.Membership"
+    pre_save.connect(_membership_pre_save, sender=membership, dispatch_uid=dispatch + "member_pre")
+    post_save.connect(_membership_post_save, sender=membership, dispatch_uid=dispatch + "member")
+    post_delete.connect(
+        _membership_post_delete, sender=membership, dispatch_uid=dispatch + "member_removed"
+    )
     user_logged_in.connect(_on_logged_in, dispatch_uid=dispatch + "logged_in")
     user_login_failed.connect(_on_login_failed, dispatch_uid=dispatch + "login_failed")
     user_logged_out.connect(_on_logged_out, dispatch_uid=dispatch + "logged_out")

@@ -402,8 +402,8 @@ def test_packs_are_attachments_that_browsers_do_not_sniff(client):
     from django.core.files.base import ContentFile
 
     membership = MembershipFactory(role=Role.PANEL)
-    pack = Pack.objects.create(
-        organisation=membership.organisation, kind="quarterly", as_of="2026-03-31"
+    pack = Pack.objects.create(  # public: an uncleared panel member reads no full edition
+        organisation=membership.organisation, kind="quarterly", as_of="2026-03-31", edition="public"
     )
     pack.file.save("pack.pdf", ContentFile(b"%PDF-1.7 test pack"), save=False)
     pack.status = PackStatus.READY
@@ -426,6 +426,7 @@ def security_messages(caplog) -> list[tuple[int, str]]:
 def test_sign_in_events_are_logged_without_what_was_typed(client, caplog):
     caplog.set_level(logging.INFO, logger="riskreg.security")
     user = UserFactory()
+    caplog.clear()  # the account's creation is logged too (test_admin_accounts.py)
     sign_in(client, user.email, "Wrong-Secret-1")
     sign_in(client, "Hunter2-typed-in-the-email-box", "x")
     sign_in(client, user.email, PASSWORD)

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 
 from appetite.services import appetite_levels_install
 from scoring.definition import SchemeDefinition
@@ -101,11 +108,17 @@ def member_add(
     full_name: str = "",
     job_title: str = "",
     password_hash: str | None = None,
+    added_by=None,
 ) -> Membership:
     """Add a person to an organisation with a role, creating their account if it is new.
 
-    An existing member's role is changed; an existing account's password is only changed when a
-    password is given. Organisation admins get staff status so they can use the scoped admin.
+    An existing member's role is changed. An existing account is the person's own: the
+    organisation gets a membership, never a say over the account (its name, password and flags
+    stay as they are), and the person is told by e-mail who added them, where, and as what.
+    Only a password given here (the ``add_member --password`` command, run by whoever runs the
+    server) changes an existing account's password, and the security log records it.
+    Organisation admins reach the scoped admin by their membership (``riskreg.admin_site``), so
+    no account flag is set for them.
     """
     if role not in Role.values:
         raise ValidationError({"role": f"unknown role {role!r}; roles: {', '.join(Role.values)}"})
@@ -130,15 +143,19 @@ def member_add(
             user.set_unusable_password()
         user.full_clean(exclude=["password"])
         user.save()
-    elif password:
-        user.set_password(password)
-        user.save(update_fields=["password"])
-    if role == Role.ADMIN and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
+        existing_account = False
+    else:
+        existing_account = True
+        if password:
+            user.set_password(password)
+            user.save(update_fields=["password"])
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=organisation, defaults={"role": role}
     )
+    if created and existing_account:
+        transaction.on_commit(
+            lambda: membership_added_notify(membership=membership, added_by=added_by)
+        )
     if not created and membership.role != role:
         return membership_change(membership=membership, role=role)
     permissions.membership_sync(membership)
@@ -158,9 +175,6 @@ def membership_change(
         membership.registers_limited = registers_limited
     membership._change_reason = f"role changed to {role}"
     membership.save(update_fields=["role", "registers_limited"])
-    if role == Role.ADMIN and not membership.user.is_staff:
-        membership.user.is_staff = True
-        membership.user.save(update_fields=["is_staff"])
     permissions.membership_sync(membership)
     return membership
 
@@ -175,6 +189,37 @@ def membership_remove(*, membership: Membership) -> None:
     membership.role = Role.VIEWER  # so the sync takes them out of the coordinator group
     permissions.membership_sync(membership)
     membership.delete()
+
+
+def membership_added_notify(*, membership: Membership, added_by=None) -> bool:
+    """Tell the holder of an existing account that an organisation added them (a new account
+    learns of it from whoever set its password, until invitations exist). True if sent; a
+    failed send is logged and never undoes the membership."""
+    organisation = membership.organisation
+    context = {
+        "membership": membership,
+        "organisation": organisation,
+        "role": membership.get_role_display(),
+        "added_by": added_by,
+        "organisation_url": settings.RISKREG_BASE_URL.rstrip("/")
+        + reverse("organisation", args=[organisation.slug]),
+    }
+    try:
+        send_mail(
+            subject=f"You have been added to {organisation.display_name} on riskreg",
+            message=render_to_string("registers/email/membership_added.txt", context),
+            from_email=None,
+            recipient_list=[membership.user.email],
+        )
+    except (smtplib.SMTPException, OSError) as error:
+        logging.getLogger("riskreg.security").warning(
+            "membership notice not sent: user=%s organisation=%s: %s",
+            membership.user_id,
+            organisation.slug,
+            error.__class__.__name__,
+        )
+        return False
+    return True
 
 
 def _keep_an_admin(membership: Membership, *, new_role: str | None) -> None:

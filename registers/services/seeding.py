@@ -211,9 +211,6 @@ def _seed_organisation(
         Membership.objects.get_or_create(
             user=user, organisation=organisation, defaults={"role": role}
         )
-        if role == Role.ADMIN and not user.is_staff:  # organisation admins use the scoped admin
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
         report.logins.append((slug, role, email))
     owner_login = _owner_login(data, people)
     if owner_login is None:  # the source names no owners (WMP): a demo owner with no risks yet

@@ -94,7 +94,9 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def member_add(request: HttpRequest, org: str) -> HttpResponse:
     access = _admin_access(request, org)
-    form = MemberAddForm(request.POST or None, organisation=access.organisation)
+    form = MemberAddForm(
+        request.POST or None, organisation=access.organisation, added_by=request.user
+    )
     if request.method == "POST" and form.is_valid():
         membership = form.save()
         if membership is not None:
