@@ -28,6 +28,16 @@ class _OpenedVersion(forms.Form):
         self.fields["version"].error_messages.update(
             required=message, invalid=message, min_value=message, max_value=message
         )
+        # Errors that belong to no field of the form (whose value to keep, after a conflict),
+        # by the id the error summary links them to.
+        self.error_anchors: dict[str, str] = {}
+
+    @property
+    def error_links(self) -> list[tuple[str, str]]:
+        return [
+            (anchor or self.error_anchors.get(message, ""), message)
+            for anchor, message in super().error_links
+        ]
 
     def changes(self) -> dict:
         """The control's or action's fields as the form holds them."""

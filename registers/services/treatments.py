@@ -58,6 +58,7 @@ class TreatmentConflict(Exception):
         chosen: dict[str, str],
         by: list[str],
         unchosen: list[str],
+        base_known: bool = True,
     ):
         self.current = current
         self.conflicts = conflicts
@@ -65,6 +66,7 @@ class TreatmentConflict(Exception):
         self.chosen = chosen
         self.by = by
         self.unchosen = unchosen
+        self.base_known = base_known  # False: no history record of the opened version
         noun = current._meta.verbose_name
         super().__init__(f"the {noun} was changed by someone else while you were editing it")
 
@@ -137,6 +139,7 @@ def _merge_stale(
             chosen=chosen,
             by=_changed_by(records, expected_version),
             unchosen=unchosen if shown_at_this_version else [],
+            base_known=base is not None,
         )
     changes = {n: fields[n] for n in names if merged[n] != theirs[n]}
     changes |= {c.name: fields[c.name] for c in conflicts if chosen[c.name] == KEEP_MINE}

@@ -118,12 +118,18 @@ def _conflict(form_class, exc: TreatmentConflict, row, opened_version: int, kwar
         label = str(form[conflict.name].label)
         missing = conflict.name in exc.unchosen
         if missing:
-            form.add_error(None, CHOOSE_A_VALUE.format(field=label.lower()))
+            message = CHOOSE_A_VALUE.format(field=label.lower())
+            form.add_error(None, message)
+            form.error_anchors[message] = f"{form_class.noun}-{row.pk}-keep-{conflict.name}"
         rows.append(
             {
                 "name": conflict.name,
                 "label": label,
-                "opened": _shown(form, conflict.name, conflict.base, people),
+                "opened": (
+                    _shown(form, conflict.name, conflict.base, people)
+                    if exc.base_known
+                    else "Not known"
+                ),
                 "theirs": _shown(form, conflict.name, conflict.theirs, people),
                 "mine": _shown(form, conflict.name, conflict.mine, people),
                 "choice": exc.chosen.get(conflict.name, ""),

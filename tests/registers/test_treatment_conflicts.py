@@ -5,10 +5,11 @@ through the service, the htmx row or the plain page."""
 
 import datetime as dt
 import re
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -303,6 +304,53 @@ def test_saves_lock_the_row_so_two_at_once_merge_one_after_the_other(control, ac
     assert all("JOIN" not in sql for sql in locking)  # only the row itself, not its risk
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_once_wait_for_each_other_and_both_survive(control):
+    """The second save waits for the first one's lock, then merges with what it wrote; without
+    the lock both would read version 1 and the later write would undo the earlier."""
+    second: dict = {}
+
+    def save_description():
+        try:
+            second["saved"] = control_update(
+                control=Control.objects.get(pk=control.pk),
+                expected_version=1,
+                **control_form(opened, description="Six-monthly wiring inspection"),
+            )
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            second["error"] = exc
+        finally:
+            connection.close()
+
+    opened = Control.objects.get(pk=control.pk)
+    thread = threading.Thread(target=save_description)
+    with transaction.atomic():
+        control_update(
+            control=control, expected_version=1, **control_form(opened, effectiveness="effective")
+        )
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # waiting for the row, not reading it
+    thread.join(10)
+    assert "error" not in second, second.get("error")
+    control.refresh_from_db()
+    assert control.effectiveness == "effective"
+    assert control.description == "Six-monthly wiring inspection" and control.version == 3
+
+
+def test_without_a_record_of_the_opened_version_every_difference_is_asked(control):
+    Control.history.filter(id=control.pk).delete()  # as if history had been pruned
+    control_update(control=control, expected_version=1, effectiveness="effective")
+    with pytest.raises(TreatmentConflict) as caught:
+        control_update(
+            control=Control.objects.get(pk=control.pk),
+            expected_version=1,
+            **control_form(control, effectiveness="ineffective"),
+        )
+    assert caught.value.base_known is False
+    assert [c.name for c in caught.value.conflicts] == ["effectiveness"]
+
+
 # --- the pages --------------------------------------------------------------------------------
 
 
@@ -407,6 +455,7 @@ def test_a_real_conflict_is_shown_with_both_values_and_the_person_chooses(
     # saving again without choosing: refused, asked to choose
     again = client.post(edit_url, typed | {"choices_at": 2}, **headers).content.decode()
     assert CHOOSE_A_VALUE.format(field="control") in again
+    assert f'href="#control-{control.pk}-keep-description"' in again  # the summary links to it
     assert Control.objects.get(pk=control.pk).version == 2
 
     # choosing theirs keeps Ann's words and applies Bob's other change
