@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
 from registers import permissions, selectors
@@ -25,6 +26,13 @@ from .movement import movement_between
 
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "govuk-input"})
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def _not_too_early(day: dt.date | None) -> dt.date | None:
+    try:
+        return day and selectors.as_of_day_check(day)
+    except ValueError as exc:
+        raise forms.ValidationError(capfirst(str(exc))) from None
 
 
 class PeriodForm(forms.Form):
@@ -50,13 +58,16 @@ class PeriodForm(forms.Form):
         self.today = today
         super().__init__(*args, **kwargs)
 
+    def clean_since(self):
+        return _not_too_early(self.cleaned_data.get("since"))
+
     def clean_until(self):
         until = self.cleaned_data.get("until")
         if until is not None and until > self.today:
             raise forms.ValidationError(
                 "The end cannot be in the future: movement is read from what has happened"
             )
-        return until
+        return _not_too_early(until)
 
     def clean(self):
         cleaned = super().clean()

@@ -14,9 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
-from registers import permissions
+from registers import permissions, selectors
 
 from .models import Pack, PackEdition, PackKind, PackStatus
 from .packs.services import PackAlreadyRequested, pack_filename, pack_request, pack_retry
@@ -47,7 +48,10 @@ class PackRequestForm(forms.Form):
         value = self.cleaned_data["as_of"]
         if value > timezone.localdate():
             raise ValidationError("Choose a date that is not in the future")
-        return value
+        try:
+            return selectors.as_of_day_check(value)
+        except ValueError as exc:
+            raise ValidationError(capfirst(str(exc))) from None
 
 
 def _access(request: HttpRequest, org: str):

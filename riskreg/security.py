@@ -310,6 +310,34 @@ def _membership_post_delete(sender, instance, **kwargs) -> None:
     log.info("membership removed: %s by=%s", _membership_where(instance), _actor())
 
 
+# --- caching of signed-in responses -----------------------------------------------------------
+
+# Nothing a signed-in person sees (a register, a risk, a pack, an export) may be kept by the
+# browser's disk cache, a shared proxy or the back button of a shared machine.
+SIGNED_IN_CACHE_CONTROL = "private, no-store"
+
+
+class PrivatePagesMiddleware:
+    """Every response to a signed-in person (pages, htmx fragments, downloads, redirects and
+    refusals) gets ``Cache-Control: private, no-store``, unless the view already set its own
+    header (``never_cache``'s is stricter; a download may set the same). Static files never reach
+    here: whitenoise answers them earlier in ``MIDDLEWARE``, with its own long-lived caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # A view that dropped the session (the health check) has no signed-in person to protect.
+        if response.has_header("Cache-Control") or not hasattr(request, "session"):
+            return response
+        # Read after the view: signing in makes the request's user the person just signed in.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = SIGNED_IN_CACHE_CONTROL
+        return response
+
+
 def connect_receivers() -> None:
     """Called once from ``riskreg.apps.RiskregConfig.ready``."""
     dispatch = "riskreg.security."

@@ -209,6 +209,9 @@ def risk_list(
     return risks.order_by(*sort_order(sort))
 
 
+MAX_PAGE = 10**9
+
+
 def risk_page(risks: QuerySet, *, number, per_page: int) -> tuple[Page, list]:
     """One page of a filtered and sorted risk list (current or historical), fetched ids first,
     with the total counted in the same scan.
@@ -222,8 +225,11 @@ def risk_page(risks: QuerySet, *, number, per_page: int) -> tuple[Page, list]:
     list (three for a page past the end)."""
     try:
         wanted = int(number)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # including a number too long to read (over 4,300 digits)
         wanted = 1
+    # Past the end is the last page, as Paginator; a page past any list stops here, before its
+    # offset overflows the database's bigint.
+    wanted = min(wanted, MAX_PAGE)
     numbered = risks.annotate(list_total=Window(Count("pk"))).values_list("pk", "list_total")
 
     def ids_of(page_number: int) -> list[tuple]:
@@ -352,6 +358,20 @@ def month_end(year: int, month: int, zone: ZoneInfo) -> dt.datetime:
     """The last instant of a month, local time (the same instant as the end of its last day)."""
     first_of_next = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
     return first_of_next - dt.timedelta(microseconds=1)
+
+
+# The earliest day a page, an export or a pack is shown "as it stood". History starts when the
+# register does, so an earlier day shows nothing anyway; and days near year 1 cannot be moved
+# between timezones (OverflowError), so they are refused, said so, rather than a traceback.
+EARLIEST_AS_OF = dt.date(1900, 1, 1)
+AS_OF_TOO_EARLY = "the date is before 1900: give a date from 1 January 1900 on"
+
+
+def as_of_day_check(day: dt.date) -> dt.date:
+    """``day`` if a register can be shown as it stood then; else ValueError(AS_OF_TOO_EARLY)."""
+    if day < EARLIEST_AS_OF:
+        raise ValueError(AS_OF_TOO_EARLY)
+    return day
 
 
 def end_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:

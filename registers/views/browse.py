@@ -323,6 +323,11 @@ class RegisterViewForm(RiskFilterForm):
             raise forms.ValidationError(
                 "the date is in the future: the register can only be shown as it was"
             )
+        if day is not None:
+            try:
+                selectors.as_of_day_check(day)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from None
         return day
 
 

@@ -32,6 +32,7 @@ from appetite.models import AppetiteStatement
 from appetite.rules import AppetiteState
 from appetite.selectors import AppetiteLookup, appetite_lookup
 from registers.models import Action, Control, Marking, Register, Risk, RiskStatus
+from registers.selectors import as_of_day_check
 
 from ..trends import organisation_timezone, trends_for
 from .columns import EXPORT_COLUMNS
@@ -96,6 +97,10 @@ def parse_as_of(text: str, *, organisation) -> dt.datetime:
             f"{text!r} is not a date or a date and time: use 2026-03-31, 31/03/2026 or "
             "2026-03-31T17:00"
         ) from None
+    try:
+        as_of_day_check(moment.date())
+    except ValueError as exc:
+        raise ValueError(f"{text!r}: {exc}") from None
     if moment > timezone.now() + dt.timedelta(days=1):
         raise ValueError(f"{text!r} is in the future: the register can only be shown as it was")
     return moment

@@ -11,17 +11,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.text import capfirst
 
 from registers.models import Register, Risk, Role
 from registers.refs import REF_CHARACTERS, REF_HINT, REF_NEEDS_ALPHANUMERIC, ref_clean
+from registers.selectors import AS_OF_TOO_EARLY
 from registers.services.links import link_add
 from registers.services.risks import risk_create
+from reporting.models import Pack
 from reporting.spreadsheets.importing import import_plan
 from tests.factories import ActionFactory, MembershipFactory, RiskFactory
 
@@ -224,3 +229,83 @@ def test_every_page_answers_with_refs_that_older_data_holds(client, organisation
             assert response.status_code == 200, (name, risk.ref)
             assert response.context["risk"].pk == risk.pk
         assert f'href="{escape(reverse("risk", args=[slug, risk.ref]))}"' in register_page
+
+
+# --- numbers and dates in a URL ---------------------------------------------------------------
+
+HUGE = "1" + "0" * 24  # 25 digits: past PostgreSQL's bigint
+
+
+@pytest.fixture
+def viewer(client, organisation):
+    user = MembershipFactory(organisation=organisation, role=Role.VIEWER).user
+    client.force_login(user)
+    return user
+
+
+def test_a_page_number_past_any_database_integer_shows_the_last_page(client, organisation, viewer):
+    for n in range(3):
+        RiskFactory(register=corporate(organisation), ref=f"P{n}")
+    url = reverse("register", args=[organisation.slug, "corporate"])
+    for number in (HUGE, "-" + HUGE, "9" * 5000, "1e9", "0x10"):
+        response = client.get(url, {"page": number})
+        assert response.status_code == 200, number[:30]
+        assert len(response.context["rows"]) == 3
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "01/01/0001", "1000-06-30"])
+def test_register_as_of_a_day_before_any_history_is_reported_and_ignored(
+    client, organisation, viewer, day
+):
+    RiskFactory(register=corporate(organisation), ref="NOW1")
+    url = reverse("register", args=[organisation.slug, "corporate"])
+    response = client.get(url, {"as_of": day})
+    assert response.status_code == 200
+    assert response.context["as_of"] is None
+    assert response.context["form"].errors["as_of"] == [AS_OF_TOO_EARLY]
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01", "01/01/0001", "0001-01-01T00:00:00+05:00", "1000-06-30"]
+)
+def test_export_as_of_a_day_before_any_history_is_a_400(client, organisation, viewer, text):
+    url = reverse("register_export", args=[organisation.slug, "corporate"])
+    response = client.get(url, {"format": "csv", "as_of": text})
+    assert response.status_code == 400
+    assert AS_OF_TOO_EARLY in response.context["form"].errors["as_of"][0]
+
+
+def test_export_command_as_of_a_day_before_any_history_exits_with_a_message(organisation):
+    with pytest.raises(CommandError) as caught:
+        call_command(
+            "export_register",
+            "--org",
+            organisation.slug,
+            "--register",
+            "corporate",
+            "--format",
+            "csv",
+            "--as-of",
+            "0001-01-01",
+            stdout=io.StringIO(),
+        )
+    assert AS_OF_TOO_EARLY in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "params", [{"since": "0001-01-01"}, {"since": "0001-01-01", "until": "0001-01-02"}]
+)
+def test_movement_since_a_day_before_any_history_is_a_400(client, organisation, viewer, params):
+    response = client.get(reverse("movement", args=[organisation.slug]), params)
+    assert response.status_code == 400
+    assert response.context["form"].errors["since"] == [capfirst(AS_OF_TOO_EARLY)]
+
+
+def test_a_pack_as_at_a_day_before_any_history_is_refused(client, organisation):
+    client.force_login(MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user)
+    response = client.post(
+        reverse("packs", args=[organisation.slug]),
+        {"kind": "quarterly", "edition": "full", "as_of": "0001-01-01"},
+    )
+    assert response.context["form"].errors["as_of"] == [capfirst(AS_OF_TOO_EARLY)]
+    assert not Pack.objects.filter(organisation=organisation).exists()
