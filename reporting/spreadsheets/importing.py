@@ -147,10 +147,13 @@ class ImportPlan:
 # --- planning ----------------------------------------------------------------------------------
 
 
-def import_plan(*, register: Register, data: bytes, filename: str) -> ImportPlan:
+def import_plan(
+    *, register: Register, data: bytes, filename: str, row_limit: int | None = None
+) -> ImportPlan:
     """Read and validate the whole file; write nothing. Raises SpreadsheetError for a file that
-    cannot be read at all; every row-level problem is in ``plan.problems``."""
-    sheet = read_spreadsheet(data=data, filename=filename)
+    cannot be read at all (TooManyRows past ``row_limit``, by default the import's row limit);
+    every row-level problem is in ``plan.problems``."""
+    sheet = read_spreadsheet(data=data, filename=filename, row_limit=row_limit)
     return plan_from_sheet(
         register=register, sheet=sheet, file_sha256=hashlib.sha256(data).hexdigest()
     )
@@ -164,6 +167,7 @@ def plan_from_sheet(*, register: Register, sheet: Sheet, file_sha256: str = "") 
         filename=sheet.filename,
         file_sha256=file_sha256,
         problems=list(sheet.problems),
+        notes=list(sheet.notes),
     )
     if sheet.unknown_columns:
         plan.notes.append(

@@ -1,7 +1,11 @@
 """Read an uploaded .xlsx or .csv into rows keyed by column, refusing anything unsafe or unclear.
 
 A file is refused whole (``SpreadsheetError``) when it is not a spreadsheet, is empty, too big, not
-UTF-8, has no header row or too many rows. Cell-level trouble (a formula, an error value, a column
+UTF-8, has no header row or too many rows, or would cost more to read than any register needs: a
+workbook part that expands too far (checked on the zip's declared sizes, before anything is
+expanded), more cells or shared texts than ``max_cells()``. Reading stops after
+``BLANK_ROWS_READ_PAST`` blank rows in a row, so a sheet padded with a million empty rows (or whose
+stored dimension claims them) costs no more than a short one. Cell-level trouble (a formula, an error value, a column
 named twice) becomes a ``Problem`` on its row, reported with every other problem of the file.
 
 Nothing is ever evaluated: workbooks are opened with openpyxl in read-only mode without computed
@@ -19,16 +23,36 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.conf import settings
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse  # defusedxml's, which refuses entity tricks
 
 from .columns import COMPUTED_COLUMNS, IMPORT_COLUMNS, REQUIRED_COLUMNS, normalise_header
 
 DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ROWS = 20_000
+# Every cell costs the same to read whether it holds text or is an empty styled cell, so the cost of
+# a file is bounded by its cells, not its rows: 20,000 rows of 30 columns, and a workbook at this
+# limit reads in about 5 s. Shared texts beyond it could never all be used by a cell.
+DEFAULT_MAX_CELLS = 600_000
+# The browser's request dies at gunicorn's 60 s timeout; confirming re-checks the file and writes
+# every row. Measured on seed_demo-style rows: see docs (about 30 ms a row), with room to spare.
+DEFAULT_WEB_MAX_ROWS = 1_000
 MAX_COLUMNS = 200
-# A workbook is a zip: refuse one that would expand far beyond any real register (a zip bomb).
-MAX_EXPANSION = 25
+# A workbook is a zip: refuse one that would expand far beyond any real register (a zip bomb), on
+# the sizes the zip declares (Python's zipfile never expands a part past its declared size).
+# Worksheets and the shared texts are read as a stream, a cell at a time; every other XML part is
+# parsed whole by openpyxl (styles at about 1 s a MB), so it gets a much smaller allowance.
+MAX_EXPANSION = 20  # all parts together, times the upload limit
+MAX_STREAMED_PART_EXPANSION = 8  # one worksheet or the shared texts, times the upload limit
+MAX_OTHER_XML_PART_BYTES = 2 * 1024 * 1024
+MAX_OTHER_PART_EXPANSION = 2  # an image or other binary part, times the upload limit
+MAX_PARTS = 1_000
+# Blank rows in a row after which reading stops: trailing formatted rows, however many, cost no
+# more than this.
+BLANK_ROWS_READ_PAST = 1_000
 # Excel's own limit; a sheet claiming rows beyond it is malformed or hostile.
 MAX_SHEET_ROWS = 1_048_576
 EXTENSIONS = (".xlsx", ".csv")
@@ -44,6 +68,35 @@ def max_rows() -> int:
     return getattr(settings, "RISKREG_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
 
 
+def max_cells() -> int:
+    return getattr(settings, "RISKREG_IMPORT_MAX_CELLS", DEFAULT_MAX_CELLS)
+
+
+def web_max_rows() -> int:
+    """The most rows an import in the browser may have; bigger files go through the command."""
+    return min(getattr(settings, "RISKREG_WEB_IMPORT_MAX_ROWS", DEFAULT_WEB_MAX_ROWS), max_rows())
+
+
+TOO_MANY_ROWS = "the file has more than {limit:,} rows of risks; split it into smaller files"
+TOO_MANY_CELLS = (
+    "the file has more than {limit:,} cells (counting empty formatted ones), more than any "
+    "register needs; delete unused rows and columns or split it into smaller files"
+)
+TOO_MANY_TEXTS = (
+    "the workbook holds more than {limit:,} different texts, more than its cells could use; "
+    "copy the rows into a new workbook and save that"
+)
+PART_TOO_BIG = (
+    "the workbook's part {part} expands to {size}; the most accepted for that part is {limit}"
+)
+WORKBOOK_TOO_BIG = "the workbook expands to {size}, more than any register needs (at most {limit})"
+TOO_MANY_PARTS = "the workbook has more than {limit:,} parts, more than any register needs"
+BLANK_ROWS_NOTE = (
+    "Nothing below row {row:,} was read: it is followed by {blank:,} blank rows. If there are "
+    "risks further down, delete the blank rows and upload the file again."
+)
+
+
 def describe_size(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB".replace(".0 ", " ")
@@ -54,6 +107,14 @@ def describe_size(size: int) -> str:
 
 class SpreadsheetError(ValueError):
     """The file as a whole cannot be imported; the message says why, in the user's terms."""
+
+
+class TooManyRows(SpreadsheetError):
+    """More rows than ``limit``: a caller with a lower limit (the browser) words its own advice."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(TOO_MANY_ROWS.format(limit=limit))
 
 
 @dataclass(frozen=True)
@@ -83,12 +144,17 @@ class Sheet:
     unknown_columns: list[str] = field(default_factory=list)
     rows: list[SheetRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rows_read: int = 0  # every row the reader looked at, blank or not (the cost of the file)
 
 
 @dataclass(frozen=True)
 class _Cell:
     value: object
     kind: str = "value"  # value | formula | error
+
+
+_EMPTY_CELL = _Cell(None)
 
 
 def extension_of(filename: str) -> str:
@@ -106,8 +172,10 @@ def check_filename(filename: str) -> str:
     return extension
 
 
-def read_spreadsheet(*, data: bytes, filename: str) -> Sheet:
-    """Parse ``data`` (the bytes of ``filename``) into a Sheet, or raise SpreadsheetError."""
+def read_spreadsheet(*, data: bytes, filename: str, row_limit: int | None = None) -> Sheet:
+    """Parse ``data`` (the bytes of ``filename``) into a Sheet, or raise SpreadsheetError.
+
+    ``row_limit`` (at most ``max_rows()``) stops reading sooner, raising TooManyRows."""
     extension = check_filename(filename)
     limit = max_upload_bytes()
     if len(data) > limit:
@@ -117,8 +185,13 @@ def read_spreadsheet(*, data: bytes, filename: str) -> Sheet:
         )
     if not data.strip():
         raise SpreadsheetError("the file is empty")
-    raw = _xlsx_rows(data) if extension == ".xlsx" else _csv_rows(data)
-    return _sheet_from_rows(raw, filename=PurePath(filename).name)
+    cell_limit = max_cells()
+    raw = _xlsx_rows(data, cell_limit) if extension == ".xlsx" else _csv_rows(data, cell_limit)
+    limit = max_rows() if row_limit is None else min(row_limit, max_rows())
+    try:
+        return _sheet_from_rows(raw, filename=PurePath(filename).name, row_limit=limit)
+    finally:
+        raw.close()  # reading may stop early: close the workbook now, not when collected
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -148,7 +221,8 @@ def _csv_text(data: bytes) -> str:
 def _csv_delimiter(text: str) -> str:
     """Comma, unless the first line naming ref and title is plainly split by ';' or a tab
     (Excel in some locales saves CSV with semicolons)."""
-    for line in text.splitlines()[:50]:
+    # Only the start of the text: splitting all of it would cost a string for every line.
+    for line in text[:65_536].splitlines()[:50]:
         for delimiter in (",", ";", "\t"):
             names = {normalise_header(part.strip('"')) for part in line.split(delimiter)}
             if set(REQUIRED_COLUMNS) <= names:
@@ -156,13 +230,16 @@ def _csv_delimiter(text: str) -> str:
     return ","
 
 
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[_Cell]]]:
+def _csv_rows(data: bytes, cell_limit: int) -> Iterator[tuple[int, list[_Cell]]]:
     text = _csv_text(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_csv_delimiter(text))
-    number = 0
+    number = cells = 0
     try:
         # A record (a quoted cell may hold several lines) is one spreadsheet row, as Excel shows it.
         for number, record in enumerate(reader, start=1):
+            cells += len(record)
+            if cells > cell_limit:
+                raise SpreadsheetError(TOO_MANY_CELLS.format(limit=cell_limit))
             yield number, [_Cell(value) for value in record[:MAX_COLUMNS]]
     except csv.Error as exc:
         raise SpreadsheetError(f"row {number + 1}: the CSV cannot be read: {exc}") from None
@@ -171,7 +248,122 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[_Cell]]]:
 # --- XLSX --------------------------------------------------------------------------------------
 
 
-def _open_workbook(data: bytes):
+_SI = f"{{{SHEET_MAIN_NS}}}si"
+_T = f"{{{SHEET_MAIN_NS}}}t"
+_R = f"{{{SHEET_MAIN_NS}}}r"
+_ROW = f"{{{SHEET_MAIN_NS}}}row"
+_CELL = f"{{{SHEET_MAIN_NS}}}c"
+_SHEET_DATA = f"{{{SHEET_MAIN_NS}}}sheetData"
+
+
+def _part_limit(name: str, upload_limit: int) -> int:
+    streamed = upload_limit * MAX_STREAMED_PART_EXPANSION
+    lowered = name.lower()
+    if lowered.startswith("xl/worksheets/") and lowered.endswith(".xml"):
+        return streamed
+    if lowered == "xl/sharedstrings.xml":
+        return streamed
+    if lowered.endswith((".xml", ".rels", ".vml")):
+        return min(MAX_OTHER_XML_PART_BYTES, streamed)
+    return upload_limit * MAX_OTHER_PART_EXPANSION
+
+
+def _check_parts(data: bytes) -> None:
+    """Refuse a workbook whose parts would expand too far, before any part is expanded."""
+    upload_limit = max_upload_bytes()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise SpreadsheetError("the file is not an Excel workbook (.xlsx): it is damaged") from None
+    if len(infos) > MAX_PARTS:
+        raise SpreadsheetError(TOO_MANY_PARTS.format(limit=MAX_PARTS))
+    if "xl/workbook.xml" not in {info.filename for info in infos}:
+        raise SpreadsheetError("the file is not an Excel workbook (.xlsx)")
+    for info in infos:
+        limit = _part_limit(info.filename, upload_limit)
+        if info.file_size > limit:
+            raise SpreadsheetError(
+                PART_TOO_BIG.format(
+                    part=info.filename[:100],
+                    size=describe_size(info.file_size),
+                    limit=describe_size(limit),
+                )
+            )
+    expanded, limit = sum(info.file_size for info in infos), MAX_EXPANSION * upload_limit
+    if expanded > limit:
+        raise SpreadsheetError(
+            WORKBOOK_TOO_BIG.format(size=describe_size(expanded), limit=describe_size(limit))
+        )
+
+
+def _shared_texts(source, limit: int) -> list[str]:
+    """The workbook's shared texts, as openpyxl reads them (runs joined, phonetic guides left
+    out), but about three times faster and stopping at ``limit``."""
+    texts: list[str] = []
+    events = iterparse(source, events=("start", "end"))
+    _, root = next(events)
+    for event, element in events:
+        if event != "end" or element.tag != _SI:
+            continue
+        if len(texts) >= limit:
+            raise SpreadsheetError(TOO_MANY_TEXTS.format(limit=limit))
+        parts = []
+        for child in element:
+            if child.tag == _T:
+                parts.append(child.text or "")
+            elif child.tag == _R:
+                parts.extend(run.text or "" for run in child.iter(_T))
+        texts.append("".join(parts).replace("x005F_", ""))
+        _drop(root, element)
+    return texts
+
+
+def _drop(parent, element) -> None:
+    """Free a parsed element: iterparse keeps every element under its parent until the end."""
+    try:
+        parent.remove(element)  # the only child by now, so this is cheap
+    except ValueError:
+        element.clear()
+
+
+class _WorkbookReader(ExcelReader):
+    """openpyxl's own reader in read-only mode, reading only what an import uses: the shared texts
+    (under a limit), the styles (which say which numbers are dates) and where the first worksheet
+    is. openpyxl would also scan every worksheet to its end looking for a stored dimension, and
+    read chart sheets' images and the document's properties."""
+
+    def __init__(self, data: bytes, *, text_limit: int):
+        super().__init__(
+            io.BytesIO(data), read_only=True, keep_vba=False, data_only=False, keep_links=False
+        )
+        self.text_limit = text_limit
+        self.worksheet_path: str | None = None
+
+    def read_strings(self):
+        part = self.package.find(SHARED_STRINGS)
+        if part is not None:
+            with self.archive.open(part.PartName[1:]) as source:
+                self.shared_strings = _shared_texts(source, self.text_limit)
+
+    def read_worksheets(self):
+        self.parser.assign_names = lambda: None  # defined names: never used by an import
+        for _sheet, relation in self.parser.find_sheets():
+            if relation.target in self.valid_files and "chartsheet" not in relation.Type:
+                self.worksheet_path = relation.target
+                return
+
+    def read_properties(self):
+        pass
+
+    def read_custom(self):
+        pass
+
+    def read_theme(self):
+        pass
+
+
+def _open_workbook(data: bytes, cell_limit: int) -> _WorkbookReader:
     if not data.startswith(_ZIP_MAGIC):
         if data.startswith(_OLE_MAGIC):
             raise SpreadsheetError(
@@ -179,40 +371,32 @@ def _open_workbook(data: bytes):
                 "save it as an Excel Workbook (.xlsx) without a password"
             )
         raise SpreadsheetError("the file is not an Excel workbook (.xlsx)")
+    _check_parts(data)
+    reader = _WorkbookReader(data, text_limit=cell_limit)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise SpreadsheetError("the file is not an Excel workbook (.xlsx): it is damaged") from None
-    if "xl/workbook.xml" not in names:
-        raise SpreadsheetError("the file is not an Excel workbook (.xlsx)")
-    if expanded > MAX_EXPANSION * max_upload_bytes():
-        raise SpreadsheetError(
-            f"the workbook expands to {describe_size(expanded)}, more than any register needs"
-        )
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except Exception:  # openpyxl raises many kinds on damaged or hostile files
+        reader.read()
+    except ValueError as exc:  # openpyxl wraps what went wrong, our refusals included
+        reader.archive.close()
+        if isinstance(exc.__cause__, SpreadsheetError):
+            raise exc.__cause__ from None
         raise SpreadsheetError(
             "the file could not be read as an Excel workbook (.xlsx): it may be damaged"
         ) from None
+    except Exception:  # openpyxl raises many kinds on damaged or hostile files
+        reader.archive.close()
+        raise SpreadsheetError(
+            "the file could not be read as an Excel workbook (.xlsx): it may be damaged"
+        ) from None
+    return reader
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[_Cell]]]:
-    workbook = _open_workbook(data)
+def _xlsx_rows(data: bytes, cell_limit: int) -> Iterator[tuple[int, list[_Cell]]]:
+    reader = _open_workbook(data, cell_limit)
     try:
-        sheets = [sheet for sheet in workbook.worksheets if hasattr(sheet, "iter_rows")]
-        if not sheets:
+        if reader.worksheet_path is None:
             raise SpreadsheetError("the workbook has no worksheet")
-        sheet = sheets[0]
-        # The stored dimensions may be wrong or hostile; read the rows actually present.
-        sheet.reset_dimensions()
         try:
-            for number, row in enumerate(sheet.iter_rows(), start=1):
-                if number > MAX_SHEET_ROWS:
-                    raise SpreadsheetError(f"the sheet has more than {MAX_SHEET_ROWS:,} rows")
-                yield number, [_xlsx_cell(cell) for cell in row[:MAX_COLUMNS]]
+            yield from _worksheet_rows(reader, cell_limit)
         except SpreadsheetError:
             raise
         except Exception:  # a damaged sheet part: refuse the file, do not half-read it
@@ -220,16 +404,67 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[_Cell]]]:
                 "the worksheet could not be read: the file may be damaged"
             ) from None
     finally:
-        workbook.close()
+        reader.archive.close()
 
 
-def _xlsx_cell(cell) -> _Cell:
-    data_type = getattr(cell, "data_type", None)
-    if data_type == "f":
+def _worksheet_rows(reader: _WorkbookReader, cell_limit: int) -> Iterator[tuple[int, list[_Cell]]]:
+    """The rows actually present in the first worksheet's XML, a cell at a time.
+
+    openpyxl's own row reader trusts the stored dimension, pads every gap in row numbers with
+    empty rows, widens each row to its rightmost cell (column XFD: 16,384 cells) and builds a whole
+    row before anyone can count it. Here each cell is counted as it is parsed, cells right of
+    MAX_COLUMNS are dropped, and parsed elements are freed as soon as they are read. openpyxl's
+    cell parser still decides what a cell holds (dates, formulas, errors), as it did before.
+    """
+    workbook = reader.wb
+    parser = WorkSheetParser(
+        None,
+        reader.shared_strings,
+        data_only=False,
+        epoch=workbook.epoch,
+        date_formats=workbook._date_formats,
+        timedelta_formats=workbook._timedelta_formats,
+    )
+    cells_read = 0
+    number = 0
+    sheet_data = row = None
+    cells: dict[int, _Cell] = {}
+    with reader.archive.open(reader.worksheet_path) as source:
+        for event, element in iterparse(source, events=("start", "end")):
+            tag = element.tag
+            if event == "start":
+                if tag == _ROW:
+                    row, cells = element, {}
+                    given = element.get("r")
+                    number = int(float(given)) if given else number + 1
+                    if number > MAX_SHEET_ROWS:
+                        raise SpreadsheetError(f"the sheet has more than {MAX_SHEET_ROWS:,} rows")
+                    parser.row_counter, parser.col_counter = number, 0
+                elif tag == _SHEET_DATA:
+                    sheet_data = element
+                continue
+            if tag == _CELL and row is not None:
+                cells_read += 1
+                if cells_read > cell_limit:
+                    raise SpreadsheetError(TOO_MANY_CELLS.format(limit=cell_limit))
+                parsed = parser.parse_cell(element)
+                if parsed["column"] <= MAX_COLUMNS:
+                    cells[parsed["column"]] = _parsed_cell(parsed)
+                _drop(row, element)
+            elif tag == _ROW:
+                width = max(cells, default=0)
+                yield number, [cells.get(column, _EMPTY_CELL) for column in range(1, width + 1)]
+                row = None
+                if sheet_data is not None:
+                    _drop(sheet_data, element)
+
+
+def _parsed_cell(parsed: dict) -> _Cell:
+    if parsed["data_type"] == "f":
         return _Cell(None, "formula")
-    if data_type == "e":
-        return _Cell(cell.value, "error")
-    return _Cell(cell.value)
+    if parsed["data_type"] == "e":
+        return _Cell(parsed["value"], "error")
+    return _Cell(parsed["value"])
 
 
 # --- rows to a sheet ---------------------------------------------------------------------------
@@ -239,23 +474,31 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _sheet_from_rows(raw: Iterator[tuple[int, list[_Cell]]], *, filename: str) -> Sheet:
+def _sheet_from_rows(
+    raw: Iterator[tuple[int, list[_Cell]]], *, filename: str, row_limit: int
+) -> Sheet:
     sheet: Sheet | None = None
     names: list[str | None] = []  # per column position: a known column's name, or None
     headings: list[str] = []  # per column position: what the header row says, for messages
-    limit = max_rows()
+    rows_read = last_content = 0
+    stopped_after: int | None = None
     for number, cells in raw:
+        rows_read += 1
+        empty = all(cell.kind == "value" and _blank(cell.value) for cell in cells)
+        # Blank rows since the last row with content, counting rows the file leaves out.
+        if number - last_content - (0 if empty else 1) >= BLANK_ROWS_READ_PAST:
+            stopped_after = last_content
+            break
+        if empty:
+            continue
+        last_content = number
         if sheet is None:
             header = [normalise_header(cell.value) for cell in cells]
             if set(REQUIRED_COLUMNS) <= set(header):
                 sheet, names, headings = _header(number, cells, header, filename)
             continue
-        if all(cell.kind == "value" and _blank(cell.value) for cell in cells):
-            continue
-        if len(sheet.rows) >= limit:
-            raise SpreadsheetError(
-                f"the file has more than {limit:,} rows of risks; split it into smaller files"
-            )
+        if len(sheet.rows) >= row_limit:
+            raise TooManyRows(row_limit)
         values: dict[str, object] = {}
         refused: set[str] = set()
         for position, cell in enumerate(cells):
@@ -279,10 +522,18 @@ def _sheet_from_rows(raw: Iterator[tuple[int, list[_Cell]]], *, filename: str) -
                 values[name] = cell.value
         sheet.rows.append(SheetRow(number=number, values=values, refused=refused))
     if sheet is None:
+        if stopped_after is not None:
+            raise SpreadsheetError(
+                f"no header row: no row names both a 'ref' and a 'title' column (reading stopped "
+                f"after {BLANK_ROWS_READ_PAST:,} blank rows)"
+            )
         raise SpreadsheetError(
             "no header row: no row names both a 'ref' and a 'title' column "
             f"(columns we read: {', '.join(IMPORT_COLUMNS)})"
         )
+    sheet.rows_read = rows_read
+    if stopped_after is not None:
+        sheet.notes.append(BLANK_ROWS_NOTE.format(row=stopped_after, blank=BLANK_ROWS_READ_PAST))
     return sheet
 
 
