@@ -298,6 +298,27 @@ def parse_scheme(data: Any) -> SchemeDefinition:
 # A 10x10 scheme with descriptions is a few kilobytes; a file far larger is not a scheme, and is
 # refused before it is read into memory.
 MAX_FILE_BYTES = 256 * 1024
+# A scheme's numbers are level values, scores, band limits and months: a few digits. A longer one
+# is refused as it is read, before Python's own limit (4,300 digits, a ValueError json does not
+# report as bad JSON) or any rule prints it.
+MAX_NUMBER_DIGITS = 9
+SCHEME_NUMBER_TOO_LONG = (
+    "a number in the file is {digits:,} digits long; a scheme's numbers have at most "
+    f"{MAX_NUMBER_DIGITS} digits"
+)
+
+
+class _NumberTooLong(ValueError):
+    def __init__(self, digits: int):
+        self.digits = digits
+        super().__init__(SCHEME_NUMBER_TOO_LONG.format(digits=digits))
+
+
+def _scheme_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise _NumberTooLong(digits)
+    return int(text)
 
 
 def load_scheme_file(path: str | Path) -> SchemeDefinition:
@@ -315,7 +336,9 @@ def load_scheme_file(path: str | Path) -> SchemeDefinition:
     except (OSError, UnicodeDecodeError) as exc:
         raise SchemeError([f"{path}: cannot be read ({exc})"]) from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_scheme_int)
+    except _NumberTooLong as exc:
+        raise SchemeError([f"{path}: {exc}"]) from None
     except json.JSONDecodeError as exc:
         raise SchemeError([f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})"]) from None
     except RecursionError:  # "[[[[..." nested beyond any scheme: json gives up, so do we
