@@ -43,6 +43,7 @@ from .models import (
     RiskStatus,
     Scale3,
 )
+from .withholding import withheld_refs
 
 ARROW = "→"
 TEXT_LIMIT = 160
@@ -80,6 +81,7 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
     reason: str = ""
     detail: str = ""  # what a control or action says, so the reader knows which one
+    other_ref: str = ""  # a link step: the other risk's ref when the link was made or removed
 
     @property
     def lines(self) -> list[str]:
@@ -333,6 +335,11 @@ def _step(reason: str | None, escalations: dict[int, Escalation]) -> tuple[str, 
     return None
 
 
+def _link_ref(reason: str | None) -> str:
+    match = LINK_STEP.match((reason or "").strip())
+    return match["ref"] if match else ""
+
+
 def _event_key(record) -> tuple:
     """Records of one save share a version and a person; an escalation or link step is its own
     event even when it follows another change by the same person moments later."""
@@ -439,6 +446,8 @@ def _risk_entries(
         )
         if step is not None:
             entry.subject, entry.summary, entry.reason = step
+            if entry.subject == "Link":
+                entry.other_ref = _link_ref(first.history_change_reason)
         if entry.subject == "Review":
             review = _matching_review(unmatched_reviews, first.history_date)
             if review is not None:
@@ -543,11 +552,16 @@ def _treatment_entries(records, names: _Names, fields, noun: str) -> list[Histor
 # --- public -----------------------------------------------------------------------------------
 
 
-def risk_history(risk: Risk) -> list[HistoryEntry]:
-    """Every change to the risk, its controls, actions and reviews, newest first.
+def risk_history(risk: Risk, *, reader=None) -> list[HistoryEntry]:
+    """Every change to the risk, its controls, actions and reviews, newest first, as ``reader``
+    (an ``OrganisationAccess``) may read it: nothing of a risk whose detail they may not read,
+    and no note of a link to such a risk (the note may say what that risk is about). Without a
+    reader (commands, operators) the history is whole.
 
     A fixed number of queries: the risk's records and their many-to-many snapshots, the control
     and action records, the reviews, the escalations, then one query per kind of name shown."""
+    if reader is not None and not reader.can_see_sensitive(risk):
+        return []
     names = _Names()
     reviews = list(
         Review.objects.filter(risk=risk).select_related("reviewed_by").order_by("created_at")
@@ -563,7 +577,19 @@ def risk_history(risk: Risk) -> list[HistoryEntry]:
     entries += _treatment_entries(control_records, names, CONTROL_FIELDS, "Control")
     entries += _treatment_entries(action_records, names, ACTION_FIELDS, "Action")
     entries.sort(key=lambda entry: entry.when, reverse=True)
+    if reader is not None:
+        _withhold_link_notes(entries, reader)
     return entries
+
+
+def _withhold_link_notes(entries: list[HistoryEntry], reader) -> None:
+    noted = [entry for entry in entries if entry.other_ref and entry.reason]
+    if not noted:
+        return
+    refs = withheld_refs(reader)
+    for entry in noted:
+        if entry.other_ref in refs:
+            entry.reason = ""
 
 
 @dataclass(frozen=True)

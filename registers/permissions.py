@@ -35,6 +35,8 @@ from .models import Action, Control, Marking, Membership, Organisation, Register
 
 EDIT_REGISTER = "registers.edit_register"
 READ_ONLY_ROLES = frozenset({Role.VIEWER, Role.PANEL})
+# Always cleared for OFFICIAL-SENSITIVE detail (decision 12); others when an admin clears them.
+CLEARED_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 RISK_OWNER_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.OWNER})
 # Every refusal decided here (a 404) is logged, at WARNING, with the user's id, the organisation
 # and what was asked for by its identifier (a slug, ref or pk; never a risk's text). 403s raised
@@ -42,9 +44,14 @@ RISK_OWNER_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.OWNER})
 security_log = logging.getLogger("riskreg.security")
 
 
-def _refused(user, organisation: str, what: str) -> None:
+def log_refusal(user, organisation: str, what: str) -> None:
+    """Log a 404 refusal decided by an access function (here, or one for another app's
+    objects, such as report packs)."""
     user_id = getattr(user, "pk", None) or "-"
     security_log.warning("refused: user=%s organisation=%s: %s", user_id, organisation, what)
+
+
+_refused = log_refusal
 
 
 class OrganisationAccess:
@@ -126,16 +133,41 @@ class OrganisationAccess:
     def can_manage_appetite(self) -> bool:
         return self.is_admin
 
-    def can_see_sensitive(self, risk: Risk) -> bool:
+    @property
+    def is_cleared(self) -> bool:
+        """Cleared for every OFFICIAL-SENSITIVE risk of the organisation: admins and coordinators
+        always, anyone else when an admin has cleared their membership."""
+        return self.role in CLEARED_ROLES or self.membership.sensitive_access
+
+    @property
+    def can_read_full_packs(self) -> bool:
+        """Full-edition packs carry every risk's detail, so only cleared people see, download or
+        request them; everyone else gets the public edition."""
+        return self.is_cleared
+
+    def can_see_sensitive(self, risk) -> bool:
         """OFFICIAL-SENSITIVE detail: admins, coordinators, the risk's owner and manager, and
-        viewers or panel members whose membership is cleared for it."""
-        if risk.marking != Marking.OFFICIAL_SENSITIVE:
+        members whose membership is cleared for it.
+
+        Judged by the risk's marking, owner and manager TODAY, always: ``risk`` may be a live
+        risk or a historical record of one (the register or an export as it stood), and a
+        record written while the risk was OFFICIAL is withheld once the risk is marked."""
+        if self.is_cleared:
             return True
-        if self.role in {Role.ADMIN, Role.COORDINATOR}:
-            return True
-        if self.user.id in (risk.owner_id, risk.manager_id):
-            return True
-        return self.membership.sensitive_access
+        if isinstance(risk, Risk):  # a live row: its marking and people are today's
+            if risk.marking != Marking.OFFICIAL_SENSITIVE:
+                return True
+            return self.user.id in (risk.owner_id, risk.manager_id)
+        return risk.id not in self.withheld_risk_ids
+
+    @cached_property
+    def withheld_risk_ids(self) -> frozenset[int]:
+        """Ids of the organisation's risks whose detail this member may not read: marked
+        OFFICIAL-SENSITIVE today (a deleted risk by its last record) and neither owned nor
+        managed by them. Empty, with no query, for cleared members."""
+        if self.is_cleared:
+            return frozenset()
+        return sensitive_risk_ids(self.organisation, except_for=self.user)
 
     def can_escalate(self, risk: Risk) -> bool:
         """Ask to move a risk up to its register's parent (coordinator or owner of the risk)."""
@@ -150,6 +182,20 @@ class OrganisationAccess:
         return escalation.organisation_id == self.organisation.id and self.can_edit_register(
             escalation.to_register
         )
+
+
+def sensitive_risk_ids(organisation: Organisation, *, except_for=None) -> frozenset[int]:
+    """Ids of the organisation's risks marked OFFICIAL-SENSITIVE today (a deleted risk by its
+    last record), leaving out those ``except_for`` (a user) owns or manages. One query."""
+    live = Risk.objects.filter(organisation=organisation)
+    sensitive = live.filter(marking=Marking.OFFICIAL_SENSITIVE)
+    if except_for is not None:
+        sensitive = sensitive.exclude(owner_id=except_for.id).exclude(manager_id=except_for.id)
+    deleted = Risk.history.filter(
+        organisation_id=organisation.id, history_type="-", marking=Marking.OFFICIAL_SENSITIVE
+    ).exclude(id__in=live.values("id"))
+    ids = sensitive.order_by().values_list("id", flat=True)
+    return frozenset(ids.union(deleted.order_by().values_list("id", flat=True)))
 
 
 # --- reads -------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ scheme versions, people and appetite levels once each.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -185,6 +185,25 @@ class Movement:
             or self.rating_changes
             or self.escalation_steps
         )
+
+
+def movement_withheld(movement: Movement, *, risk_ids) -> Movement:
+    """The movement with the reasons and notes of these risks' changes left out (risks whose
+    OFFICIAL-SENSITIVE detail the reader may not read, by today's marking): what moved, when
+    and by whom stays. Review notes, close reasons and escalation reasons say what a risk is
+    about."""
+    if not risk_ids:
+        return movement
+
+    def quiet(items, **blank):
+        return [replace(item, **blank) if item.risk.id in risk_ids else item for item in items]
+
+    movement.rating_changes = quiet(movement.rating_changes, reason="")
+    movement.added = quiet(movement.added, reason="")
+    movement.closed = quiet(movement.closed, reason="")
+    movement.reopened = quiet(movement.reopened, reason="")
+    movement.escalation_steps = quiet(movement.escalation_steps, reason="", note="")
+    return movement
 
 
 def _position(state) -> tuple | None:

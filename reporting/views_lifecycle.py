@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 from registers import permissions, selectors
 
 from . import health, periods
-from .movement import movement_between
+from .movement import movement_between, movement_withheld
 
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "govuk-input"})
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -107,7 +107,10 @@ def movement(request: HttpRequest, org: str) -> HttpResponse:
         until = periods.day_end(organisation=organisation, day=until_day)
     if since >= until:  # a bad pair was reported on the form: fall back to the defaults
         since, until = report.moment, now
-    result = movement_between(organisation=organisation, since=since, until=until)
+    result = movement_withheld(
+        movement_between(organisation=organisation, since=since, until=until),
+        risk_ids=access.withheld_risk_ids,
+    )
     url = reverse("movement", args=[organisation.slug])
     since_date = periods.local_date(organisation=organisation, moment=since)
     until_date = periods.local_date(organisation=organisation, moment=until)

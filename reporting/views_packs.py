@@ -20,6 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from registers import permissions, selectors
 
 from .models import Pack, PackEdition, PackKind, PackStatus
+from .packs.access import (
+    FULL_EDITION_REFUSED,
+    pack_for_user,
+    packs_everywhere_for_user,
+    packs_for_user,
+    readable_editions,
+)
 from .packs.services import PackAlreadyRequested, pack_filename, pack_request, pack_retry
 
 PACK_ROLES = ("admin", "coordinator", "panel")
@@ -44,6 +51,16 @@ class PackRequestForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, editions, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the editions the member may read are offered (and accepted).
+        self.fields["edition"].choices = [
+            (value, label) for value, label in PackEdition.choices if value in editions
+        ]
+        self.fields["edition"].error_messages["invalid_choice"] = FULL_EDITION_REFUSED
+        if PackEdition.FULL not in editions:
+            self.fields["edition"].initial = PackEdition.PUBLIC
+
     def clean_as_of(self):
         value = self.cleaned_data["as_of"]
         if value > timezone.localdate():
@@ -66,10 +83,7 @@ def _can_request(access) -> bool:
 
 
 def _pack(access, pk: int) -> Pack:
-    pack = Pack.objects.filter(organisation=access.organisation, pk=pk).first()
-    if pack is None:
-        raise Http404("No such pack")
-    return pack
+    return pack_for_user(access=access, pk=pk)
 
 
 @login_required
@@ -77,11 +91,14 @@ def _pack(access, pk: int) -> Pack:
 def packs(request: HttpRequest, org: str) -> HttpResponse:
     access = _access(request, org)
     can_request = _can_request(access)
-    form = PackRequestForm(initial={"as_of": timezone.localdate(), "kind": PackKind.QUARTERLY})
+    editions = readable_editions(access)
+    form = PackRequestForm(
+        initial={"as_of": timezone.localdate(), "kind": PackKind.QUARTERLY}, editions=editions
+    )
     if request.method == "POST":
         if not can_request:
             raise PermissionDenied("Only coordinators and admins request packs")
-        form = PackRequestForm(request.POST)
+        form = PackRequestForm(request.POST, editions=editions)
         if form.is_valid():
             try:
                 pack_request(
@@ -101,9 +118,7 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
             else:
                 messages.success(request, "Pack requested: it will be ready in a minute or two.")
                 return redirect("packs", org=access.organisation.slug)
-    pack_list = Pack.objects.filter(organisation=access.organisation).select_related(
-        "requested_by"
-    )[:200]
+    pack_list = packs_for_user(access=access).select_related("requested_by")[:200]
     return render(
         request,
         "reporting/packs.html",
@@ -167,9 +182,9 @@ def my_packs(request: HttpRequest) -> HttpResponse:
     memberships = [
         m for m in permissions.memberships_for_user(request.user) if m.role in PACK_ROLES
     ]
-    organisation_ids = [m.organisation_id for m in memberships]
     pack_list = (
-        Pack.objects.filter(organisation_id__in=organisation_ids, status=PackStatus.READY)
+        packs_everywhere_for_user(memberships=memberships)
+        .filter(status=PackStatus.READY)
         .select_related("organisation")
         .order_by("organisation__name", "-as_of", "-created_at")
     )

@@ -36,7 +36,6 @@ from scoring.selectors import schemes_for_organisation
 
 from ..models import (
     Category,
-    Marking,
     Organisation,
     Register,
     Risk,
@@ -165,18 +164,12 @@ def risk_list(
         risks = risks.filter(status__in=OPEN_STATUSES)
     if f.q:
         # Descriptions of OFFICIAL-SENSITIVE risks are searched only for someone who may read
-        # them, or a search would reveal what the page withholds.
+        # them, or a search would reveal what the page withholds. Judged by today's marking
+        # (``id`` is the risk's on a historical record too): the register as it stood before
+        # the marking holds the text written while the risk was OFFICIAL.
         in_description = Q(description__icontains=f.q)
-        if search_sensitive_for is not None:
-            readable = ~Q(marking=Marking.OFFICIAL_SENSITIVE)
-            if search_sensitive_for.role in ("admin", "coordinator") or (
-                search_sensitive_for.membership.sensitive_access
-            ):
-                readable = Q()
-            else:
-                user_id = search_sensitive_for.user.id
-                readable |= Q(owner_id=user_id) | Q(manager_id=user_id)
-            in_description &= readable
+        if search_sensitive_for is not None and search_sensitive_for.withheld_risk_ids:
+            in_description &= ~Q(id__in=search_sensitive_for.withheld_risk_ids)
         risks = risks.filter(Q(ref__icontains=f.q) | Q(title__icontains=f.q) | in_description)
     if f.category is not None:
         risks = risks.filter(category_id=f.category)

@@ -14,6 +14,7 @@ from scoring.selectors import default_scheme
 
 from .. import permissions, selectors
 from ..filters import RiskFilterForm
+from ..withholding import withhold_actions
 
 RISKS_PER_PAGE = 50
 DASHBOARD_LIST = selectors.LIST_LIMIT
@@ -111,13 +112,17 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
             "due_soon": selectors.annotated_rows(
                 selectors.reviews_due_soon(organisation=organisation, today=today)[:DASHBOARD_LIST]
             ),
-            "actions_overdue": selectors.actions_overdue(organisation=organisation, today=today)[
-                :DASHBOARD_LIST
-            ],
+            "actions_overdue": withhold_actions(
+                selectors.actions_overdue(organisation=organisation, today=today)[:DASHBOARD_LIST],
+                access=access,
+            ),
             "my_risks": selectors.annotated_rows(
                 selectors.my_risks(organisation=organisation, user=user)[:MY_LIST]
             ),
-            "my_actions": selectors.my_actions(organisation=organisation, user=user)[:MY_LIST],
+            "my_actions": withhold_actions(
+                selectors.my_actions(organisation=organisation, user=user)[:MY_LIST],
+                access=access,
+            ),
             "list_limit": DASHBOARD_LIST,
         },
     )

@@ -75,7 +75,7 @@ def risk_history(request: HttpRequest, org: str, ref: str) -> HttpResponse:
             "organisation": access.organisation,
             "risk": risk,
             # OFFICIAL-SENSITIVE and the member is not cleared: the history is withheld.
-            "entries": history.risk_history(risk) if can_see_detail else [],
+            "entries": history.risk_history(risk, reader=access) if can_see_detail else [],
             "detail_withheld": not can_see_detail,
             "withheld_message": WITHHELD,
         },

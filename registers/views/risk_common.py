@@ -27,6 +27,7 @@ from ..services.risks import (
     risk_warnings,
     scheme_version_for_register,
 )
+from ..withholding import WITHHELD
 
 # Any stored ref, including ones older data holds that a URL cannot carry as they are ('/'):
 # a page must not fail to link to a risk (registers/refs.py).
@@ -185,9 +186,6 @@ def new_action_form(access) -> ActionForm:
     return ActionForm(organisation=access.organisation, auto_id="new-action-%s")
 
 
-WITHHELD = "This detail is OFFICIAL-SENSITIVE: ask the risk coordinator if you need it."
-
-
 def escalation_context(access, risk: Risk) -> dict:
     """The risk's pending escalation (if any) and the moves this member may ask for."""
     pending = pending_escalation(risk)
@@ -244,7 +242,7 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
     threshold = lookup.threshold(risk.category_id)
     can_see_detail = access.can_see_sensitive(risk)
     if can_see_detail:
-        entries = history.risk_history(risk)
+        entries = history.risk_history(risk, reader=access)
     else:
         # OFFICIAL-SENSITIVE and the member is not cleared: no detail reaches the template.
         entries = []

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from .. import permissions, selectors
+from ..withholding import withhold_actions
 
 # A coordinator who owns every imported risk can have thousands; a page that long helps nobody.
 MY_WORK_LIMIT = 200
@@ -25,8 +26,9 @@ def my_work(request: HttpRequest, org: str) -> HttpResponse:
     rows = selectors.annotated_rows(
         selectors.my_risks(organisation=organisation, user=request.user)[: MY_WORK_LIMIT + 1]
     )
-    actions = list(
-        selectors.my_actions(organisation=organisation, user=request.user)[: MY_WORK_LIMIT + 1]
+    actions = withhold_actions(
+        selectors.my_actions(organisation=organisation, user=request.user)[: MY_WORK_LIMIT + 1],
+        access=access,
     )
     more_risks, more_actions = len(rows) > MY_WORK_LIMIT, len(actions) > MY_WORK_LIMIT
     rows, actions = rows[:MY_WORK_LIMIT], actions[:MY_WORK_LIMIT]

@@ -26,6 +26,7 @@ from registers.models import (
     Register,
     RiskStatus,
 )
+from registers.permissions import sensitive_risk_ids
 from registers.selectors.heatmaps import heat_map
 from registers.selectors.register_list import (
     Trend,
@@ -39,7 +40,7 @@ from registers.selectors.register_list import (
 )
 from registers.selectors.rows import OPEN_STATUSES, register_tree
 from reporting.health import DUE_SOON_DAYS, Health, RegisterHealth
-from reporting.movement import movement_between
+from reporting.movement import movement_between, movement_withheld
 from reporting.periods import last_committee_date, previous_quarter_end
 from scoring.engine import RatingError, rate
 
@@ -70,6 +71,7 @@ class PackRisk:
     tolerance: int | None
     warning: int | None
     withheld: bool
+    marked: bool = False  # OFFICIAL-SENSITIVE today (or at the moment)
     leads: list = field(default_factory=list)
     objectives: list = field(default_factory=list)
     controls: list = field(default_factory=list)
@@ -81,7 +83,7 @@ class PackRisk:
 
     @property
     def sensitive(self) -> bool:
-        return self.record.marking == Marking.OFFICIAL_SENSITIVE
+        return self.marked or self.record.marking == Marking.OFFICIAL_SENSITIVE
 
     @property
     def owner_name(self) -> str:
@@ -297,9 +299,13 @@ def pack_data(
     actions = _as_of_by_risk(Action, ids, moment)
     leads = _m2m_as_of(records, "leads")
     objectives = _m2m_as_of(records, "objectives")
+    # Today's marking decides, always: a pack as at a day before a risk was marked holds text
+    # written while it was OFFICIAL, and the public edition must leave that out too.
+    marked_now = sensitive_risk_ids(organisation)
     for record in records:
         scheme = record.scheme_version.parsed if record.scheme_version_id else None
-        withheld = edition == PUBLIC and record.marking == Marking.OFFICIAL_SENSITIVE
+        sensitive = record.id in marked_now or record.marking == Marking.OFFICIAL_SENSITIVE
+        withheld = edition == PUBLIC and sensitive
         data.risks.append(
             PackRisk(
                 record=record,
@@ -311,6 +317,7 @@ def pack_data(
                 tolerance=record.appetite_tolerance,
                 warning=record.appetite_warning,
                 withheld=withheld,
+                marked=sensitive,
                 leads=leads.get(record.history_id, leads.get(record.id, [])),
                 objectives=objectives.get(record.id, []),
                 controls=[] if withheld else controls.get(record.id, []),
@@ -320,6 +327,8 @@ def pack_data(
     data.uses_horizons = any(risk.record.horizon for risk in data.risks)
     data.heat_maps = _heat_maps(data)
     data.movement = movement_between(organisation=organisation, since=since, until=moment)
+    if edition == PUBLIC:
+        data.movement = movement_withheld(data.movement, risk_ids=marked_now)
     data.flagged_refs = {move.risk.ref for move in data.movement.flagged}
     overdue = _overdue(data.risks, as_of)  # marks each action for the detail pages of both kinds
     if kind == QUARTERLY:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db.models.functions import Length
@@ -29,6 +29,7 @@ from registers.models import Action, Membership, Organisation, Risk
 from registers.models.organisations import Role
 from registers.models.risks import ActionStatus, RiskStatus
 from registers.permissions import OrganisationAccess
+from registers.withholding import WITHHELD_SHORT
 from reporting.models import DigestFrequency, ReminderPreference
 
 DAILY = "daily"
@@ -158,16 +159,18 @@ def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
     # 10,000 risks and 50 coordinators was most of a 45-second run (bench/reminders.py).
     review_lines = [(risk, _review_line(risk, today)) for risk in risks]
     action_lines = [(action, _action_line(action, today)) for action in actions]
-    overdue_lines = [(risk.register_id, line) for risk, line in review_lines if line.overdue] + [
-        (action.risk.register_id, line) for action, line in action_lines if line.overdue
-    ]
+    overdue_lines = [
+        (risk.register_id, risk, line) for risk, line in review_lines if line.overdue
+    ] + [(action.risk.register_id, action, line) for action, line in action_lines if line.overdue]
     by_user: dict[int, list[Line]] = defaultdict(list)
     for risk, line in review_lines:
         for user_id in {risk.owner_id, risk.manager_id} - {None}:
             by_user[user_id].append(line)
+    accesses = {m.user_id: OrganisationAccess(organisation, m) for m in memberships}
     for action, line in action_lines:
-        if action.owner_id:
-            by_user[action.owner_id].append(line)
+        access = accesses.get(action.owner_id)
+        if access is not None:
+            by_user[action.owner_id].append(_line_for(access, action, line))
 
     digests: list[Digest] = []
     for membership in memberships:
@@ -181,11 +184,24 @@ def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
         if lines:
             digests.append(_digest(organisation, user, DAILY, today, lines))
         if is_monday and membership.role in COORDINATOR_ROLES:
-            editable = OrganisationAccess(organisation, membership).editable_register_ids
-            overdue = [line for register_id, line in overdue_lines if register_id in editable]
+            access = accesses[user.id]
+            editable = access.editable_register_ids
+            overdue = [
+                _line_for(access, item, line)
+                for register_id, item, line in overdue_lines
+                if register_id in editable
+            ]
             if overdue:
                 digests.append(_digest(organisation, user, WEEKLY, today, overdue))
     return digests
+
+
+def _line_for(access: OrganisationAccess, item, line: Line) -> Line:
+    """The line as this person may read it: an action of a risk whose OFFICIAL-SENSITIVE detail
+    they are not cleared for is named by its risk only (a review line carries no detail)."""
+    if not isinstance(item, Action) or access.can_see_sensitive(item.risk):
+        return line
+    return replace(line, text=f"Update action on {item.risk.ref}: {WITHHELD_SHORT}")
 
 
 def _digest(organisation, user, kind, today, lines) -> Digest:

@@ -8,7 +8,9 @@ for a 10,000-risk register took seconds to build), appetite and trend in one que
 Each row carries the risk's handling marking. Given the member's ``access``, an OFFICIAL-SENSITIVE
 risk whose detail they may not see (``access.can_see_sensitive(risk)`` false) keeps its ref, title,
 register, people and ratings, but its description, consequence, controls and actions are withheld.
-Without ``access`` (the command line, run by an operator) the export is full.
+An export as it stood is judged by today's marking: a row written while the risk was OFFICIAL is
+withheld (and marked) once the risk is OFFICIAL-SENSITIVE. Without ``access`` (the command line,
+run by an operator) the export is full.
 """
 
 from __future__ import annotations
@@ -129,9 +131,13 @@ def register_export(
             AppetiteStatement.history.as_of(as_of).filter(organisation_id=organisation.id)
         )
     trends = trends_for(risks, organisation=organisation, moment=as_of or export.generated_at)
+    marked_now = _marked_now(risks) if as_of is not None else set()
     for risk in risks:
+        # Clearance and the file's handling follow today's marking: a row as it stood before
+        # the risk was marked holds text that is OFFICIAL-SENSITIVE now.
         shown = access is None or access.can_see_sensitive(risk)
-        export.sensitive += risk.marking == Marking.OFFICIAL_SENSITIVE
+        marking = Marking.OFFICIAL_SENSITIVE if risk.id in marked_now else risk.marking
+        export.sensitive += marking == Marking.OFFICIAL_SENSITIVE
         export.withheld += not shown
         export.rows.append(
             _row(
@@ -141,9 +147,19 @@ def register_export(
                 lookup=lookup,
                 trend=trends[risk.id],
                 shown=shown,
+                marking=marking,
             )
         )
     return export
+
+
+def _marked_now(records) -> set[int]:
+    """Ids of the risks (of these historical records) marked OFFICIAL-SENSITIVE today."""
+    ids = [record.id for record in records]
+    if not ids:
+        return set()
+    marked = Risk.objects.filter(id__in=ids, marking=Marking.OFFICIAL_SENSITIVE)
+    return set(marked.values_list("id", flat=True))
 
 
 def _current_risks(register: Register):
@@ -196,7 +212,14 @@ def _as_of_by_risk(model, risk_ids: list[int], as_of: dt.datetime) -> dict[int, 
 
 
 def _row(
-    risk, *, controls, actions, lookup: AppetiteLookup, trend: str, shown: bool = True
+    risk,
+    *,
+    controls,
+    actions,
+    lookup: AppetiteLookup,
+    trend: str,
+    shown: bool = True,
+    marking: str | None = None,
 ) -> list[object]:
     closed = risk.status == RiskStatus.CLOSED
     threshold = lookup.threshold(risk.category_id)
@@ -227,7 +250,7 @@ def _row(
         # within / warning / breach (amber before red); "" when no threshold applies or closed
         "appetite": "" if closed or state == AppetiteState.NOT_SET else str(state),
         "trend": trend,
-        "marking": risk.marking,
+        "marking": marking or risk.marking,
     }
     if not shown:
         values.update(dict.fromkeys(WITHHELD_COLUMNS, ""))

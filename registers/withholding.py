@@ -1,0 +1,45 @@
+"""OFFICIAL-SENSITIVE detail withheld from members not cleared for it, in one place.
+
+Whose detail a member may read is decided by ``OrganisationAccess.can_see_sensitive`` and
+``withheld_risk_ids`` (registers/permissions.py), always by the risk's marking today. The functions
+here carry that answer to everything that shows a risk's detail away from its own page: the lists
+of actions (dashboard, My work, reminder e-mails), another risk's history (a link's note) and the
+changes listed by movement pages and packs. Pages, exports, packs, e-mails and history all read
+through them, so a new list only has to call the same function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .models import Action, Risk
+
+WITHHELD = "This detail is OFFICIAL-SENSITIVE: ask the risk coordinator if you need it."
+# In a list, where the full sentence would crowd out the rest of the row.
+WITHHELD_SHORT = "Withheld: OFFICIAL-SENSITIVE"
+
+
+def withhold_actions(actions: Iterable[Action], *, access) -> list[Action]:
+    """The actions (with their risk joined) in order; an action of a risk whose detail the
+    member may not read keeps its risk, owner, dates and status but says ``WITHHELD_SHORT``
+    instead of its description and progress. The instances are for showing only."""
+    shown = []
+    for action in actions:
+        action.withheld = not access.can_see_sensitive(action.risk)
+        if action.withheld:
+            action.description = WITHHELD_SHORT
+            action.progress_note = ""
+        shown.append(action)
+    return shown
+
+
+def withheld_refs(access) -> frozenset[str]:
+    """Every ref (today's and earlier ones) of the risks whose detail the member may not read.
+    History lines name another risk by the ref it had when they were written; a ref that one of
+    those risks ever held is withheld, even if another risk holds it now (fail closed)."""
+    ids = access.withheld_risk_ids
+    if not ids:
+        return frozenset()
+    then = Risk.history.filter(id__in=ids).order_by().values_list("ref", flat=True).distinct()
+    now = Risk.objects.filter(id__in=ids).values_list("ref", flat=True)
+    return frozenset(then) | frozenset(now)

@@ -1,0 +1,57 @@
+"""Which report packs a member may see, download and request: the one place the Reports page,
+its status fragment, the download and the cross-organisation "Your reports" page ask.
+
+A full edition carries every risk's OFFICIAL-SENSITIVE detail, so it exists only for members
+cleared for it (``OrganisationAccess.can_read_full_packs``: admins and coordinators always,
+others when an admin has cleared them). Everyone else is shown, and may download, the public
+edition only; a full edition is a 404 to them, as anything outside their reach is.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from registers import permissions
+
+from ..models import Pack, PackEdition
+
+FULL_EDITION_REFUSED = (
+    "The full edition includes OFFICIAL-SENSITIVE detail: only members cleared for it may "
+    "request it. Choose the public edition."
+)
+
+
+def readable_editions(access) -> list[str]:
+    if access.can_read_full_packs:
+        return [PackEdition.FULL, PackEdition.PUBLIC]
+    return [PackEdition.PUBLIC]
+
+
+def packs_for_user(*, access) -> QuerySet[Pack]:
+    """The organisation's packs in the editions the member may read."""
+    return Pack.objects.filter(
+        organisation=access.organisation, edition__in=readable_editions(access)
+    )
+
+
+def pack_for_user(*, access, pk: int) -> Pack:
+    pack = packs_for_user(access=access).filter(pk=pk).first()
+    if pack is None:
+        permissions.log_refusal(
+            access.user, access.organisation.slug, f"no pack {pk} in an edition they may read"
+        )
+        raise Http404("No such pack")
+    return pack
+
+
+def packs_everywhere_for_user(*, memberships) -> QuerySet[Pack]:
+    """Packs of every organisation of these memberships (one person's), each organisation's in
+    the editions that person may read there."""
+    full, public = [], []
+    for membership in memberships:
+        access = permissions.OrganisationAccess(membership.organisation, membership)
+        (full if access.can_read_full_packs else public).append(membership.organisation_id)
+    return Pack.objects.filter(
+        Q(organisation_id__in=full) | Q(organisation_id__in=public, edition=PackEdition.PUBLIC)
+    )

@@ -1,0 +1,491 @@
+"""OFFICIAL-SENSITIVE detail never reaches a member who is not cleared for it (issue 11).
+
+Four routes found by the attacker, each with its own test, then a walker: a sensitive risk's
+description, consequence, control, action, review and link-note texts (unique marker strings)
+must not appear in any answer an uncleared viewer or panel member gets, on every page of the
+organisation (URL patterns walked from the root resolver), the register and export as they stood
+before the risk was marked, and the pack downloads. Clearance is judged by today's marking,
+always: text written while the risk was OFFICIAL is withheld once it is marked."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import subprocess
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLResolver, get_resolver, reverse
+from django.urls.resolvers import RoutePattern
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from registers import history
+from registers.models import (
+    Action,
+    ActionStatus,
+    Control,
+    Marking,
+    Membership,
+    Register,
+    Risk,
+    Role,
+)
+from registers.services.links import link_add
+from registers.services.organisations import member_add
+from registers.services.reviews import review_record
+from registers.services.risks import risk_update
+from reporting.models import Pack, PackStatus
+from reporting.packs.data import PUBLIC, pack_data
+from reporting.packs.services import pack_build
+from reporting.reminders.selection import digests_for
+from tests.factories import ActionFactory, ControlFactory, RiskFactory
+
+pytestmark = pytest.mark.django_db
+
+MARKERS = {
+    "description": "Qdescwren4417",
+    "consequence": "Qconsfinch4417",
+    "control": "Qctrlheron4417",
+    "assurance": "Qassurkite4417",
+    "action": "Qactplover4417",
+    "progress": "Qprogrook4417",
+    "review": "Qreviewtern4417",
+    "link_before": "Qlinkoldswift4417",
+    "link_after": "Qlinknewlark4417",
+}
+UNCLEARED = ("viewer", "panel")
+DAYS_BEFORE = 10  # the risk was written (OFFICIAL) this many days ago; marked today
+AS_OF_DAYS = 5  # a day between writing and marking
+
+
+def person(organisation, role, name):
+    email = f"{name.lower().replace(' ', '.')}@{organisation.slug}.test"
+    return member_add(organisation=organisation, email=email, role=role, full_name=name).user
+
+
+def backdate(days: int) -> None:
+    """Every history record written so far moves ``days`` into the past."""
+    shift = dt.timedelta(days=days)
+    for model in (Risk, Control, Action):
+        for record in model.history.all():
+            model.history.filter(history_id=record.history_id).update(
+                history_date=record.history_date - shift
+            )
+
+
+def found(text: str) -> list[str]:
+    return [name for name, marker in MARKERS.items() if marker in text]
+
+
+@pytest.fixture
+def world(organisation):
+    people = {
+        "admin": person(organisation, Role.ADMIN, "Ada Admin"),
+        "coordinator": person(organisation, Role.COORDINATOR, "Cora Coordinator"),
+        "owner": person(organisation, Role.OWNER, "Owen Owner"),
+        "viewer": person(organisation, Role.VIEWER, "Vic Viewer"),
+        "panel": person(organisation, Role.PANEL, "Pat Panel"),
+    }
+    corporate = Register.objects.get(organisation=organisation, slug="corporate")
+    today = timezone.localdate()
+    secret = RiskFactory(
+        register=corporate,
+        ref="S1",
+        title="Covert sources",
+        description=f"The {MARKERS['description']} network.",
+        consequence=f"Lives at risk {MARKERS['consequence']}.",
+        owner=people["owner"],
+        positions={"inherent": (5, 5), "current": (4, 4), "target": (2, 2)},
+    )
+    ControlFactory(
+        risk=secret,
+        description=f"Vetting {MARKERS['control']}",
+        assurance=f"Audit {MARKERS['assurance']}",
+    )
+    # Each uncleared member owns one overdue action: "My work" and the digest e-mail list it.
+    for who in UNCLEARED:
+        ActionFactory(
+            risk=secret,
+            description=f"Move {MARKERS['action']} offline",
+            progress_note=f"Begun {MARKERS['progress']}",
+            owner=people[who],
+            due_date=today - dt.timedelta(days=3),
+            status=ActionStatus.IN_PROGRESS,
+        )
+    plain = RiskFactory(register=corporate, ref="O1", title="Budget", owner=people["owner"])
+    other = RiskFactory(register=corporate, ref="O2", title="Estate", owner=people["owner"])
+    secret.refresh_from_db()
+    link_add(risk=other, other=secret, note=f"Shares {MARKERS['link_before']}")
+    backdate(DAYS_BEFORE)
+    secret.refresh_from_db()
+    risk_update(
+        risk=secret,
+        expected_version=secret.version,
+        fields={"marking": Marking.OFFICIAL_SENSITIVE},
+        reason="marked",
+    )
+    secret.refresh_from_db()
+    link_add(risk=plain, other=secret, note=f"Feeds {MARKERS['link_after']}")
+    secret.refresh_from_db()
+    review_record(
+        risk=secret,
+        user=people["owner"],
+        expected_version=secret.version,
+        note=f"Checked {MARKERS['review']}",
+        positions={"current": (3, 4)},
+    )
+    secret.refresh_from_db()
+    return {
+        "organisation": organisation,
+        "people": people,
+        "secret": secret,
+        "plain": plain,
+        "other": other,
+        "register": corporate,
+        "as_of_day": today - dt.timedelta(days=AS_OF_DAYS),
+    }
+
+
+def get(client, user, url, data=None) -> tuple[int, str]:
+    client.force_login(user)
+    response = client.get(url, data or {})
+    return response.status_code, body_text(response)
+
+
+def body_text(response) -> str:
+    if getattr(response, "streaming", False):
+        content = b"".join(response.streaming_content)
+    else:
+        content = response.content
+    kind = response.get("Content-Type", "")
+    if content.startswith(b"%PDF"):
+        return content.decode("latin-1") + pdf_text(content)
+    if "spreadsheetml" in kind:
+        workbook = load_workbook(io.BytesIO(content))
+        return "\n".join(
+            str(cell)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if cell is not None
+        )
+    return content.decode("utf-8", errors="replace")
+
+
+def pdf_text(pdf: bytes) -> str:
+    try:
+        result = subprocess.run(  # noqa: S603
+            ["pdftotext", "-layout", "-", "-"],  # noqa: S607
+            input=pdf,
+            capture_output=True,
+            check=True,
+        )
+    except subprocess.CalledProcessError:  # a test's stand-in bytes, not a real PDF
+        return ""
+    return result.stdout.decode()
+
+
+# --- 1. the dashboard's "Actions overdue" (and My work) ------------------------------------------
+
+
+@pytest.mark.parametrize("who", UNCLEARED)
+def test_dashboard_and_my_work_withhold_actions_of_sensitive_risks(client, world, who):
+    organisation = world["organisation"]
+    for name in ("organisation", "my_work"):
+        status, page = get(client, world["people"][who], reverse(name, args=[organisation.slug]))
+        assert status == 200
+        assert "S1" in page  # the action is listed, by its risk's ref
+        assert found(page) == [], name
+
+
+def test_dashboard_shows_the_action_to_those_cleared(client, world):
+    organisation = world["organisation"]
+    Membership.objects.filter(user=world["people"]["viewer"]).update(sensitive_access=True)
+    for who in ("coordinator", "viewer"):
+        _status, page = get(
+            client, world["people"][who], reverse("organisation", args=[organisation.slug])
+        )
+        assert MARKERS["action"] in page, who
+
+
+def test_digest_e_mail_withholds_the_action_of_a_sensitive_risk(world):
+    digests = digests_for(organisation=world["organisation"], today=timezone.localdate())
+    personal = [
+        d for d in digests if d.user in (world["people"]["viewer"], world["people"]["panel"])
+    ]
+    assert personal
+    for digest in personal:
+        text = " ".join(line.text for line in digest.lines)
+        assert "S1" in text and found(text) == []
+    coordinators = [d for d in digests if d.user == world["people"]["coordinator"]]
+    for digest in coordinators:  # Mondays only
+        assert MARKERS["action"] in " ".join(line.text for line in digest.lines)
+
+
+# --- 2. full-edition packs are for cleared people only --------------------------------------------
+
+
+def ready_pack(organisation, *, edition, content=b"%PDF-1.7 stand-in") -> Pack:
+    pack = Pack.objects.create(
+        organisation=organisation, kind="quarterly", edition=edition, as_of="2026-03-31"
+    )
+    pack.file.save(f"pack-{pack.pk}.pdf", ContentFile(content), save=False)
+    pack.status, pack.size, pack.pages = PackStatus.READY, len(content), 1
+    pack.save()
+    return pack
+
+
+def test_uncleared_panel_member_gets_no_full_edition(client, world):
+    organisation = world["organisation"]
+    full = ready_pack(
+        organisation, edition="full", content=b"%PDF-1.7 " + MARKERS["action"].encode()
+    )
+    public = ready_pack(organisation, edition="public")
+    panel = world["people"]["panel"]
+    client.force_login(panel)
+    slug = organisation.slug
+    assert client.get(reverse("pack_download", args=[slug, full.pk])).status_code == 404
+    assert client.get(reverse("pack_status", args=[slug, full.pk])).status_code == 404
+    assert client.get(reverse("pack_download", args=[slug, public.pk])).status_code == 200
+    for name, args in (("packs", [slug]), ("my_packs", [])):
+        page = client.get(reverse(name, args=args))
+        assert page.status_code == 200
+        shown = {pack.pk for pack in page.context["packs"]}
+        assert full.pk not in shown and public.pk in shown, name
+        body = page.content.decode()
+        assert reverse("pack_download", args=[slug, full.pk]) not in body
+
+    Membership.objects.filter(user=panel).update(sensitive_access=True)
+    assert client.get(reverse("pack_download", args=[slug, full.pk])).status_code == 200
+    page = client.get(reverse("my_packs"))
+    assert full.pk in {pack.pk for pack in page.context["packs"]}
+
+
+# --- 3. a link's note in the other risk's history ------------------------------------------------
+
+
+@pytest.mark.parametrize("who", UNCLEARED)
+def test_history_of_another_risk_carries_no_note_of_a_sensitive_link(client, world, who):
+    organisation = world["organisation"]
+    for ref in ("O1", "O2"):
+        for name in ("risk", "risk_history"):
+            status, page = get(
+                client, world["people"][who], reverse(name, args=[organisation.slug, ref])
+            )
+            assert status == 200
+            assert "Linked to S1" in page, (ref, name)
+            assert found(page) == [], (ref, name)
+
+
+def test_cleared_readers_see_the_link_note_in_history(client, world):
+    organisation = world["organisation"]
+    _status, page = get(
+        client,
+        world["people"]["coordinator"],
+        reverse("risk_history", args=[organisation.slug, "O1"]),
+    )
+    assert MARKERS["link_after"] in page
+
+
+def test_risk_history_withholds_link_notes_for_its_reader(world):
+    from registers.permissions import organisation_for_user
+
+    viewer = organisation_for_user(user=world["people"]["viewer"], slug=world["organisation"].slug)
+    entries = history.risk_history(world["plain"], reader=viewer)
+    (link,) = [entry for entry in entries if entry.subject == "Link"]
+    assert link.summary == "Linked to S1" and link.reason == ""
+    full = history.risk_history(world["plain"])
+    assert any(MARKERS["link_after"] in entry.reason for entry in full)
+
+
+# --- 4. as it stood before the marking: clearance by today's marking ------------------------------
+
+
+@pytest.mark.parametrize("who", UNCLEARED)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_as_of_before_the_marking_withholds(client, world, who, fmt):
+    organisation = world["organisation"]
+    url = reverse("register_export", args=[organisation.slug, "corporate"])
+    as_of = world["as_of_day"].isoformat()
+    status, text = get(client, world["people"][who], url, {"format": fmt, "as_of": as_of})
+    assert status == 200
+    assert "S1" in text and found(text) == []
+
+
+def test_export_as_of_marks_the_rows_by_todays_marking(client, world):
+    organisation = world["organisation"]
+    client.force_login(world["people"]["viewer"])
+    response = client.get(
+        reverse("register_export", args=[organisation.slug, "corporate"]),
+        {"format": "csv", "as_of": world["as_of_day"].isoformat()},
+    )
+    rows = {
+        row["ref"]: row for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+    }
+    assert rows["S1"]["marking"] == Marking.OFFICIAL_SENSITIVE
+    assert rows["S1"]["description"].startswith("[OFFICIAL-SENSITIVE")
+
+
+@pytest.mark.parametrize("who", UNCLEARED)
+def test_register_as_of_before_the_marking_cannot_be_searched_for_its_text(client, world, who):
+    organisation = world["organisation"]
+    url = reverse("register", args=[organisation.slug, "corporate"])
+    client.force_login(world["people"][who])
+    day = world["as_of_day"].isoformat()
+    response = client.get(url, {"as_of": day, "q": "Covert"})
+    assert [row.risk.ref for row in response.context["rows"]] == ["S1"]
+    response = client.get(url, {"as_of": day, "q": MARKERS["description"]})
+    assert [row.risk.ref for row in response.context["rows"]] == []
+
+
+def test_public_pack_as_of_before_the_marking_withholds(world):
+    data = pack_data(
+        organisation=world["organisation"],
+        kind="quarterly",
+        as_of=world["as_of_day"],
+        edition=PUBLIC,
+    )
+    (risk,) = [risk for risk in data.risks if risk.ref == "S1"]
+    assert risk.withheld and risk.sensitive
+    assert risk.controls == [] and risk.actions == []
+    assert data.withheld_count == 1
+
+
+# --- the walker -----------------------------------------------------------------------------------
+
+EXCLUDED_PREFIXES = ("admin/", "login/", "logout/", "static/", "media/", "__debug__/", "accounts/")
+PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def routes() -> list[str]:
+    found_routes: list[str] = []
+
+    def walk(resolver, prefix: str) -> None:
+        for entry in resolver.url_patterns:
+            route = prefix + str(entry.pattern)
+            if route.lstrip("^").startswith(EXCLUDED_PREFIXES):
+                continue
+            if not isinstance(entry.pattern, RoutePattern):
+                continue
+            if isinstance(entry, URLResolver):
+                walk(entry, route)
+            else:
+                found_routes.append(route)
+
+    walk(get_resolver(), "")
+    return found_routes
+
+
+def fillings(route: str, world, packs) -> list[str]:
+    """Every URL of the route filled with the world's objects (each pk tried with each kind)."""
+    organisation, secret = world["organisation"], world["secret"]
+    values = {
+        "org": [organisation.slug],
+        "register": ["corporate"],
+        "ref": ["S1", "O1", "O2"],
+        "member": list(
+            Membership.objects.filter(organisation=organisation).values_list("pk", flat=True)
+        ),
+        "link": [
+            *secret.links_out.values_list("pk", flat=True),
+            *secret.links_in.values_list("pk", flat=True),
+        ],
+        "pk": [
+            *secret.controls.values_list("pk", flat=True),
+            *secret.actions.values_list("pk", flat=True),
+            *(pack.pk for pack in packs),
+        ],
+        "statement": [],
+        "upload": [],
+        "format": ["csv", "xlsx"],
+    }
+    urls = [""]
+    for match in PARAM.finditer(route):
+        options = values.get(match["name"])
+        if not options:
+            return []
+        urls = [u + "|" + f"{match['name']}={value}" for u in urls for value in options]
+    result = []
+    for combo in urls:
+        chosen = dict(part.split("=", 1) for part in combo.split("|") if part)
+        result.append("/" + PARAM.sub(lambda m, chosen=chosen: chosen[m["name"]], route))
+    return result
+
+
+QUERY_VARIANTS = {
+    "register": lambda w: [
+        {},
+        {"as_of": w["as_of_day"].isoformat()},
+        {"as_of": w["as_of_day"].isoformat(), "status": "all"},
+    ],
+    "register_export": lambda w: [
+        {},
+        {"format": "csv"},
+        {"format": "xlsx"},
+        {"format": "csv", "as_of": w["as_of_day"].isoformat()},
+        {"format": "xlsx", "as_of": w["as_of_day"].isoformat()},
+    ],
+    "movement": lambda w: [{}, {"all": 1}],
+}
+
+
+@pytest.mark.parametrize("who", UNCLEARED)
+def test_walk_every_page_as_an_uncleared_member(client, world, who):
+    organisation = world["organisation"]
+    # Packs as the panel meets them: a full edition (its bytes carry a marker), and a public
+    # edition really built as at a day before the risk was marked.
+    full = ready_pack(
+        organisation, edition="full", content=b"%PDF-1.7 " + MARKERS["action"].encode()
+    )
+    public = Pack.objects.create(
+        organisation=organisation, kind="quarterly", edition="public", as_of=world["as_of_day"]
+    )
+    public = pack_build(public)
+    assert public.status == PackStatus.READY, public.error
+    user = world["people"][who]
+    client.force_login(user)
+    leaks, visited, answered = [], 0, {}
+    for route in routes():
+        for url in fillings(route, world, [full, public]):
+            name = get_resolver().resolve(url).url_name
+            for query in QUERY_VARIANTS.get(name, lambda w: [{}])(world):
+                response = client.get(
+                    url, query, headers={"HX-Request": "true"} if "status" in url else {}
+                )
+                visited += 1
+                if response.status_code >= 500:
+                    leaks.append((url, query, response.status_code))
+                    continue
+                text = body_text(response)
+                answered[(url, tuple(query.items()))] = (response.status_code, text)
+                if found(text):
+                    leaks.append((url, query, found(text)))
+    assert visited > 40
+    assert leaks == []
+    # The walk met the risk where it matters: the public pack, built as at a day before the
+    # marking, lists S1 and says its detail is left out.
+    slug = organisation.slug
+    status, text = answered[(reverse("pack_download", args=[slug, public.pk]), ())]
+    assert status == 200 and "S1" in text and "left out" in " ".join(text.split())
+    assert answered[(reverse("pack_download", args=[slug, full.pk]), ())][0] == 404
+    for name in ("organisation", "my_work", "movement"):
+        status, text = answered[(reverse(name, args=[slug]), ())]
+        assert status == 200 and "S1" in text, name
+
+
+def test_the_walker_would_see_the_markers(client, world):
+    """The walk is not vacuous: a coordinator meets every marker on the same pages."""
+    organisation = world["organisation"]
+    seen = set()
+    for url in (
+        reverse("risk", args=[organisation.slug, "S1"]),
+        reverse("risk_history", args=[organisation.slug, "S1"]),
+        reverse("risk_history", args=[organisation.slug, "O1"]),
+        reverse("risk_history", args=[organisation.slug, "O2"]),
+        reverse("organisation", args=[organisation.slug]),
+    ):
+        seen.update(found(get(client, world["people"]["coordinator"], url)[1]))
+    assert seen == set(MARKERS)
