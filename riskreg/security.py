@@ -18,15 +18,18 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from axes.attempts import get_cool_off_threshold
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_cool_off
+from axes.helpers import get_cool_off, get_failure_limit
+from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -80,17 +83,88 @@ def login_username(request: HttpRequest, credentials: dict | None = None) -> str
 # --- lockout -----------------------------------------------------------------------------------
 
 
+# Shown on the lockout page when the pause is for the address rather than the account.
+ADDRESS_PAUSED = (
+    "There were too many unsuccessful attempts to sign in from your network address, to "
+    "several accounts, so signing in from this address is paused."
+)
+
+
+def _address_attempts(request: HttpRequest):
+    """The address's failed sign-ins still inside the cool-off, whatever account they named."""
+    address = getattr(request, "axes_ip_address", None) or client_ip(request)
+    if not address:
+        return AccessAttempt.objects.none()
+    return AccessAttempt.objects.filter(
+        ip_address=address, attempt_time__gte=get_cool_off_threshold(request)
+    )
+
+
+def address_failures(request: HttpRequest) -> int:
+    return _address_attempts(request).aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def address_paused(request: HttpRequest) -> bool:
+    return address_failures(request) >= settings.RISKREG_LOGIN_ADDRESS_FAILURE_LIMIT
+
+
+class ThrottleHandler(AxesDatabaseHandler):
+    """axes' database handler with a second, per-address limit across accounts
+    (``AXES_HANDLER``).
+
+    axes compares the largest count of its lockout parameters with one ``AXES_FAILURE_LIMIT``,
+    so ``AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]`` would pause an
+    office address after five typos by anyone, and a callable limit is not told which count
+    it is judging. Instead the parameters stay account-and-address, and ``get_failures`` (what
+    axes compares with the limit before checking a password and after each failure) also
+    reports the limit reached when the address's failures across every account reach
+    ``RISKREG_LOGIN_ADDRESS_FAILURE_LIMIT``. Keeping the address out of the parameters also
+    keeps one colleague's successful sign-in from clearing the address's count, since axes
+    resets only the attempts matching the parameters."""
+
+    def get_failures(self, request, credentials: dict | None = None) -> int:
+        failures = super().get_failures(request, credentials)
+        if address_paused(request):
+            return max(failures, get_failure_limit(request, credentials))
+        return failures
+
+
+def _address_retry_at(request: HttpRequest):
+    """When the address's count falls below its limit: failures expire a cool-off after each
+    account's latest one, oldest first."""
+    cool_off = get_cool_off(request) or timedelta(0)
+    rows = list(
+        _address_attempts(request)
+        .order_by("attempt_time")
+        .values_list("attempt_time", "failures_since_start")
+    )
+    remaining = sum(failures for _, failures in rows)
+    for attempt_time, failures in rows:
+        remaining -= failures
+        if remaining < settings.RISKREG_LOGIN_ADDRESS_FAILURE_LIMIT:
+            return attempt_time + cool_off
+    return timezone.now()
+
+
 def lockout_retry_at(request: HttpRequest, credentials: dict | None = None):
     """When this client may sign in as this account again: the cool-off after the latest
-    counted failure (failures while locked out are not counted, so the time holds)."""
+    counted failure (failures while locked out are not counted, so the time holds), or later
+    if the address itself is paused."""
     cool_off = get_cool_off(request) or timedelta(0)
-    latest = None
+    latest, failures = None, 0
     handler = AxesProxyHandler.get_implementation()
     for attempts in handler.get_user_attempts(request, credentials):
-        found = attempts.aggregate(latest=Max("attempt_time"))["latest"]
-        if found is not None and (latest is None or found > latest):
-            latest = found
-    return (latest or timezone.now()) + cool_off
+        found = attempts.aggregate(latest=Max("attempt_time"), total=Sum("failures_since_start"))
+        failures = max(failures, found["total"] or 0)
+        if found["latest"] is not None and (latest is None or found["latest"] > latest):
+            latest = found["latest"]
+    account_retry_at = (latest or timezone.now()) + cool_off
+    if not address_paused(request):
+        return account_retry_at
+    address_retry_at = _address_retry_at(request)
+    if failures < settings.AXES_FAILURE_LIMIT:  # only the address is paused
+        return address_retry_at
+    return max(account_retry_at, address_retry_at)
 
 
 def lockout_response(
@@ -107,6 +181,7 @@ def lockout_response(
         "minutes": minutes,
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cool_off_minutes": int((get_cool_off(request) or timedelta(0)).total_seconds() // 60),
+        "address_paused": ADDRESS_PAUSED if address_paused(request) else "",
     }
     response = render(request, "registration/locked_out.html", context, status=429)
     response["Retry-After"] = str(int(wait.total_seconds()) or 1)

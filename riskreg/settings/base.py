@@ -316,6 +316,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(env("RISKREG_LOGIN_COOLOFF_MINUTES", "
 # Account and address together: one attacker cannot lock a person out from everywhere, and one
 # office NAT address shared by a whole force is not locked out by one person's typos.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And per address across accounts, markedly higher: one address trying a few passwords on every
+# account (a password spray) is paused after this many failures within the cool-off, while a
+# shared office address is not paused by one person's typos (they stop at AXES_FAILURE_LIMIT).
+# riskreg.security.ThrottleHandler adds this check to axes' database handler.
+RISKREG_LOGIN_ADDRESS_FAILURE_LIMIT = int(env("RISKREG_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+AXES_HANDLER = "riskreg.security.ThrottleHandler"
 # The login form's field (our USERNAME_FIELD is "email", which axes would otherwise read).
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "riskreg.security.login_username"
