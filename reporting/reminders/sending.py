@@ -126,12 +126,22 @@ def send_reminders(
         organisations = Organisation.objects.order_by("slug")
     for organisation in organisations:
         day = today or organisation_today(organisation)
+        # The day's first run writes a row per person it will send to; a later run (beat runs
+        # hourly until evening) only finishes those, so a run stopped part-way is completed and a
+        # person who became due since is left to tomorrow's digest, as with one run a day.
+        started = {
+            (user_id, kind): status
+            for user_id, kind, status in Reminder.objects.filter(
+                organisation=organisation, day=day
+            ).values_list("user_id", "kind", "status")
+        }
+        if started and all(status == ReminderStatus.SENT for status in started.values()):
+            outcome.skipped += len(started)  # the day is done
+            continue
         digests = digests_for(organisation=organisation, today=day)
-        done = set(
-            Reminder.objects.filter(
-                organisation=organisation, day=day, status=ReminderStatus.SENT
-            ).values_list("user_id", "kind")
-        )
+        if started:
+            digests = [d for d in digests if (d.user.id, d.kind) in started]
+        done = {key for key, status in started.items() if status == ReminderStatus.SENT}
         if dry_run:
             outcome.would_send += sum((d.user.id, d.kind) not in done for d in digests)
             continue

@@ -127,9 +127,10 @@ def test_task_runs_the_service_and_retries_failures(organisation, settings, monk
     assert Reminder.objects.get(day="2026-06-03").status == ReminderStatus.FAILED
 
 
-def test_beat_schedule_is_daily_at_seven():
+def test_beat_schedule_starts_daily_at_seven():
     from reporting.reminders.schedule import REMINDER_BEAT_SCHEDULE
 
     (entry,) = REMINDER_BEAT_SCHEDULE.values()
     assert entry["task"] == send_reminders_task.name
-    assert entry["schedule"].hour == {7} and entry["schedule"].minute == {0}
+    # 07:00 first; the later hours only finish a run stopped part-way (test_reminders_resume)
+    assert min(entry["schedule"].hour) == 7 and entry["schedule"].minute == {0}
