@@ -26,7 +26,15 @@ from .forms import ExportForm, ImportUploadForm
 from .spreadsheets import exporting
 from .spreadsheets.columns import COLUMN_HELP, IMPORT_COLUMNS
 from .spreadsheets.importing import ImportPlan, ImportRefused, import_apply, import_plan
-from .spreadsheets.reading import SpreadsheetError, describe_size, max_upload_bytes
+from .spreadsheets.reading import (
+    SpreadsheetError,
+    TooManyRows,
+    describe_size,
+    max_rows,
+    max_upload_bytes,
+    web_max_rows,
+    web_too_many_rows_message,
+)
 from .spreadsheets.uploads import (
     SizeLimitedUploadHandler,
     import_upload_discard,
@@ -61,7 +69,22 @@ def _guide(register: Register) -> dict:
         "scheme": scheme,
         "categories": register.organisation.categories.all(),
         "max_size": describe_size(max_upload_bytes()),
+        "max_rows": web_max_rows(),
     }
+
+
+def _refusal(exc: SpreadsheetError, *, filename: str, register: Register) -> str:
+    """Why the file cannot be imported here. A file over the browser's row limit (lower than the
+    command's) would not finish within a request: say so up front and point to the command."""
+    if isinstance(exc, TooManyRows) and exc.limit < max_rows():
+        message = web_too_many_rows_message(
+            limit=exc.limit,
+            filename=filename,
+            organisation=register.organisation.slug,
+            register=register.slug,
+        )
+        return f"{filename}: {message}"
+    return f"{filename}: {exc}. Nothing was imported."
 
 
 @csrf_exempt  # checked by csrf_protect below, once the size limit is in place
@@ -84,9 +107,11 @@ def _register_import(request, org: str, register: str, limiter) -> HttpResponse:
         upload = form.cleaned_data["file"]
         data = upload.read()
         try:
-            import_plan(register=register_obj, data=data, filename=upload.name)
+            import_plan(
+                register=register_obj, data=data, filename=upload.name, row_limit=web_max_rows()
+            )
         except SpreadsheetError as exc:
-            form.add_error("file", f"{upload.name}: {exc}. Nothing was imported.")
+            form.add_error("file", _refusal(exc, filename=upload.name, register=register_obj))
         else:
             stored = import_upload_save(
                 register=register_obj, user=request.user, filename=upload.name, data=data
@@ -119,13 +144,16 @@ def register_import_preview(
         return redirect(register_url)
     try:
         plan = import_plan(
-            register=register_obj, data=bytes(upload_obj.data), filename=upload_obj.filename
+            register=register_obj,
+            data=bytes(upload_obj.data),
+            filename=upload_obj.filename,
+            row_limit=web_max_rows(),
         )
     except SpreadsheetError as exc:  # the rules tightened since the upload: refuse as at upload
         import_upload_discard(upload=upload_obj)
-        messages.error(request, f"{upload_obj.filename}: {exc}. Nothing was imported.")
+        messages.error(request, _refusal(exc, filename=upload_obj.filename, register=register_obj))
         return redirect("register_import", access.organisation.slug, register_obj.slug)
-    stale, status = False, 200
+    stale, status, refusal = False, 200, []
     if request.method == "POST":
         if request.POST.get("fingerprint") != plan.fingerprint:
             stale, status = True, 409
@@ -134,8 +162,9 @@ def register_import_preview(
         else:
             try:
                 import_apply(plan=plan)
-            except ImportRefused:
-                # Someone saved a risk in between: nothing was written; check afresh.
+            except ImportRefused as exc:
+                # Someone saved a risk in between: nothing was written; say what, check afresh.
+                refusal = exc.problems
                 plan = import_plan(
                     register=register_obj,
                     data=bytes(upload_obj.data),
@@ -156,6 +185,7 @@ def register_import_preview(
             "upload": upload_obj,
             "plan": plan,
             "stale": stale,
+            "refusal": refusal,
             "changes_count": _changes_count(plan),
             "problem_rows": plan.problems_by_row(),
         },

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.db.models.functions import Upper
 
@@ -40,6 +40,16 @@ from .values import Members, blank, cell_lines, cell_text, fold, level_token, pa
 REF_MAX = Risk._meta.get_field("ref").max_length
 TITLE_MAX = Risk._meta.get_field("title").max_length
 TEXT_FIELDS = ("title", "description", "consequence")
+
+
+REF_CREATED_MEANWHILE = (
+    "row {row}: ref: {ref} was created by someone else while this import ran; nothing was "
+    "imported, run it again"
+)
+CHANGED_MEANWHILE = (
+    "the register was changed by someone else while this import ran; nothing was imported, "
+    "run it again"
+)
 
 
 class ImportRefused(Exception):
@@ -481,20 +491,41 @@ def import_apply(*, plan: ImportPlan) -> ImportPlan:
     if plan.problems:
         raise ImportRefused([str(problem) for problem in plan.problems])
     reason = f"imported from {plan.filename}"
+    applying: RowPlan | None = None
     try:
         with transaction.atomic():
             for row in plan.rows:
+                applying = row
                 _apply_row(row, plan.register, reason)
     except RiskConflict as exc:
         raise ImportRefused(
             [f"{exc.risk.ref} was changed by someone else after the file was checked"],
             stale=True,
         ) from None
-    except ValidationError as exc:
-        # Something changed between planning and writing (a ref created meanwhile, a member
-        # removed): nothing was written; say what, and ask for a fresh check.
+    except (ValidationError, IntegrityError) as exc:
+        # Something changed between planning and writing: nothing was written; say what, and ask
+        # for a fresh check. Two imports creating the same new ref at once both pass the service's
+        # check; the second then meets the database's unique constraint (IntegrityError).
+        created = _created_meanwhile(plan, applying)
+        if created is not None:
+            raise ImportRefused([created], stale=True) from None
+        if isinstance(exc, IntegrityError):
+            raise ImportRefused([CHANGED_MEANWHILE], stale=True) from None
         raise ImportRefused(exc.messages, stale=True) from None
     return plan
+
+
+def _created_meanwhile(plan: ImportPlan, row: RowPlan | None) -> str | None:
+    """REF_CREATED_MEANWHILE if ``row`` creates a risk whose ref now exists (the write that
+    failed has been rolled back, so what is found was written by someone else)."""
+    if row is None or row.action != "create":
+        return None
+    try:
+        ref = ref_clean(row.ref)
+    except ValidationError:
+        ref = row.ref
+    taken = Risk.objects.filter(organisation=plan.organisation, ref__iexact=ref).exists()
+    return REF_CREATED_MEANWHILE.format(row=row.row, ref=ref) if taken else None
 
 
 def _apply_row(row: RowPlan, register: Register, reason: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import shlex
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,9 +38,12 @@ DEFAULT_MAX_ROWS = 20_000
 # a file is bounded by its cells, not its rows: 20,000 rows of 30 columns, and a workbook at this
 # limit reads in about 5 s. Shared texts beyond it could never all be used by a cell.
 DEFAULT_MAX_CELLS = 600_000
-# The browser's request dies at gunicorn's 60 s timeout; confirming re-checks the file and writes
-# every row. Measured on seed_demo-style rows: see docs (about 30 ms a row), with room to spare.
-DEFAULT_WEB_MAX_ROWS = 1_000
+# A request in the browser dies at gunicorn's 60 s timeout, and confirming writes every row (its
+# history, controls and actions) in that request. Measured (2026-12, 2-core machine shared with
+# test runs): 97 ms a new risk with three controls and two actions, checking 0.4 ms a row; the
+# issue's 8,000-row CSV took 33 ms a row. 300 rows is 30 s in the worst case measured: half the
+# timeout. Bigger files go through the import_register command.
+DEFAULT_WEB_MAX_ROWS = 300
 MAX_COLUMNS = 200
 # A workbook is a zip: refuse one that would expand far beyond any real register (a zip bomb), on
 # the sizes the zip declares (Python's zipfile never expands a part past its declared size).
@@ -75,6 +79,22 @@ def max_cells() -> int:
 def web_max_rows() -> int:
     """The most rows an import in the browser may have; bigger files go through the command."""
     return min(getattr(settings, "RISKREG_WEB_IMPORT_MAX_ROWS", DEFAULT_WEB_MAX_ROWS), max_rows())
+
+
+WEB_TOO_MANY_ROWS = (
+    "the file has more than {limit:,} rows of risks, more than the browser can import in one go. "
+    "Nothing was imported. Split it into files of at most {limit:,} rows, or ask an administrator "
+    "to import it with the command: python manage.py import_register {filename} --org {org} "
+    "--register {register}"
+)
+
+
+def web_too_many_rows_message(
+    *, limit: int, filename: str, organisation: str, register: str
+) -> str:
+    return WEB_TOO_MANY_ROWS.format(
+        limit=limit, filename=shlex.quote(filename), org=organisation, register=register
+    )
 
 
 TOO_MANY_ROWS = "the file has more than {limit:,} rows of risks; split it into smaller files"

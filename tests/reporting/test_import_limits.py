@@ -8,11 +8,13 @@ import tracemalloc
 import zipfile
 
 import pytest
+from django.urls import reverse
 
 from reporting.spreadsheets.reading import (
     BLANK_ROWS_NOTE,
     BLANK_ROWS_READ_PAST,
     DEFAULT_MAX_CELLS,
+    DEFAULT_WEB_MAX_ROWS,
     MAX_COLUMNS,
     PART_TOO_BIG,
     TOO_MANY_CELLS,
@@ -22,6 +24,8 @@ from reporting.spreadsheets.reading import (
     describe_size,
     max_cells,
     read_spreadsheet,
+    web_max_rows,
+    web_too_many_rows_message,
 )
 from tests.reporting.conftest import csv_bytes, xlsx_bytes
 
@@ -303,3 +307,88 @@ def test_csv_cells_are_counted(settings):
     with pytest.raises(SpreadsheetError) as refused:
         read(data, "register.csv")
     assert str(refused.value) == TOO_MANY_CELLS.format(limit=1_000)
+
+
+# --- imports too big for the browser -----------------------------------------------------------
+
+
+def web_member(organisation):
+    from registers.models import Role
+    from registers.permissions import membership_sync
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory(organisation=organisation, role=Role.COORDINATOR)
+    membership_sync(membership)
+    return membership.user
+
+
+def rows_of_risks(count):
+    return csv_bytes([["ref", "title"]] + [[f"R{n}", f"Risk {n}"] for n in range(1, count + 1)])
+
+
+def test_default_web_row_limit():
+    assert web_max_rows() == DEFAULT_WEB_MAX_ROWS == 300
+
+
+@pytest.mark.django_db
+def test_a_web_upload_over_the_browsers_row_limit_is_refused_up_front(client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from registers.models import Risk
+    from reporting.models import ImportUpload
+    from tests.factories import OrganisationFactory
+
+    settings.RISKREG_WEB_IMPORT_MAX_ROWS = 5
+    organisation = OrganisationFactory()
+    client.force_login(web_member(organisation))
+    url = reverse("register_import", args=[organisation.slug, "corporate"])
+    response = client.post(url, {"file": SimpleUploadedFile("big one.csv", rows_of_risks(6))})
+    assert response.status_code == 400
+    expected = "big one.csv: " + web_too_many_rows_message(
+        limit=5, filename="big one.csv", organisation=organisation.slug, register="corporate"
+    )
+    assert response.context["form"].errors["file"] == [expected]
+    assert "python manage.py import_register 'big one.csv' --org" in expected
+    assert not ImportUpload.objects.exists() and not Risk.objects.exists()
+    # At the limit the file goes on to its preview.
+    response = client.post(url, {"file": SimpleUploadedFile("ok.csv", rows_of_risks(5))})
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_preview_over_a_lowered_row_limit_is_refused_not_timed_out(client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import OrganisationFactory
+
+    organisation = OrganisationFactory()
+    client.force_login(web_member(organisation))
+    url = reverse("register_import", args=[organisation.slug, "corporate"])
+    preview = client.post(url, {"file": SimpleUploadedFile("a.csv", rows_of_risks(6))}).url
+    settings.RISKREG_WEB_IMPORT_MAX_ROWS = 5
+    response = client.post(preview, {"fingerprint": "x", "confirm": "1"}, follow=True)
+    assert response.status_code == 200
+    assert "python manage.py import_register a.csv" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_command_is_not_held_to_the_browsers_limit(settings, tmp_path):
+    from django.core.management import call_command
+
+    from registers.models import Risk
+    from tests.factories import OrganisationFactory
+
+    settings.RISKREG_WEB_IMPORT_MAX_ROWS = 5
+    organisation = OrganisationFactory()
+    path = tmp_path / "big.csv"
+    path.write_bytes(rows_of_risks(6))
+    call_command(
+        "import_register",
+        str(path),
+        "--org",
+        organisation.slug,
+        "--register",
+        "corporate",
+        stdout=io.StringIO(),
+    )
+    assert Risk.objects.filter(organisation=organisation).count() == 6
