@@ -99,12 +99,19 @@ def _merge_stale(
     choices: Mapping[str, str] | None,
     choices_at: int | None,
 ) -> dict:
-    """The fields to write: all of ``fields`` when the form is current, else only those this
-    person changed since ``expected_version`` (and the conflicts they chose their value for).
+    """The fields to write: those of ``fields`` that differ from the row when the form is
+    current, else only those this person changed since ``expected_version`` (and the conflicts
+    they chose their value for).
     Raises TreatmentConflict when a field both people changed has no choice yet."""
     noun = model._meta.verbose_name
     if expected_version is None or expected_version == locked.version:
-        return fields
+        # Only real changes: an untouched text sent back with a browser's line endings is not
+        # rewritten, so history shows what the person changed and nothing else.
+        return {
+            name: value
+            for name, value in fields.items()
+            if _comparable(value) != _comparable(_stored(locked, model, name))
+        }
     if not 1 <= expected_version < locked.version:
         raise ValidationError(VERSION_UNKNOWN.format(noun=noun))
     names = list(fields)

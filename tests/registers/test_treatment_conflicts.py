@@ -231,6 +231,20 @@ def test_text_differing_only_in_line_endings_is_the_same_text(risk):
     assert control.description == "New" and control.effectiveness == "effective"
 
 
+def test_a_current_save_writes_only_what_changed(risk):
+    control = ControlFactory(risk=risk, description="Line one\nLine two")
+    control_update(
+        control=control,
+        expected_version=1,
+        **control_form(control, description="Line one\r\nLine two", effectiveness="effective"),
+    )
+    latest, before = Control.history.filter(id=control.pk).order_by("-history_id")[:2]
+    assert latest.description == "Line one\nLine two"  # not rewritten with CRLF
+    assert [c.field for c in latest.diff_against(before).changes if c.field != "version"] == [
+        "effectiveness"
+    ]
+
+
 @pytest.mark.parametrize("choice", [KEEP_MINE, KEEP_THEIRS])
 def test_the_person_chooses_whose_value_to_keep(control, choice):
     opened = Control.objects.get(pk=control.pk)
