@@ -371,6 +371,12 @@ RISKREG_DEFAULT_TIMEZONE = "Europe/London"
 # Spreadsheet imports: the largest file accepted, and the most data rows read from it.
 RISKREG_MAX_UPLOAD_BYTES = int(env("RISKREG_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 RISKREG_IMPORT_MAX_ROWS = int(env("RISKREG_IMPORT_MAX_ROWS", "20000"))
+# Cells read from one file, empty formatted ones included (the cost of reading it); shared texts
+# in a workbook count against the same limit. See reporting/spreadsheets/reading.py.
+RISKREG_IMPORT_MAX_CELLS = int(env("RISKREG_IMPORT_MAX_CELLS", "600000"))
+# Rows an import in the browser may have: confirming writes them all in one request, which must
+# finish inside gunicorn's timeout (GUNICORN_TIMEOUT); bigger files go through import_register.
+RISKREG_WEB_IMPORT_MAX_ROWS = int(env("RISKREG_WEB_IMPORT_MAX_ROWS", "300"))
 # Request bodies. https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
 # Form fields (not files): the longest real form is a risk with its description and consequence;
 # 1 MiB is hundreds of pages of text, and anything larger is refused (400) before it is parsed.
