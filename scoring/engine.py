@@ -43,6 +43,10 @@ class GridCell:
     rating: Rating
 
 
+MAX_LEVEL_DIGITS = 9  # as scheme files (scoring.definition.MAX_NUMBER_DIGITS)
+SHOWN_TOKEN = 40  # of what was typed, in the message saying it is not a level
+
+
 def level_for(scheme: SchemeDefinition, axis: str, token: object) -> Level:
     """Find a level by its value (4 or "4"), code ("H") or label ("High"), case-insensitively.
 
@@ -59,7 +63,9 @@ def level_for(scheme: SchemeDefinition, axis: str, token: object) -> Level:
                 return level
     else:
         text = str(token).strip()
-        if text.isdigit():
+        # Decimal digits only ("²" is a digit int() refuses), and few of them: a level is a
+        # small number, and int() refuses over 4,300 digits with a ValueError.
+        if text.isdecimal() and len(text) <= MAX_LEVEL_DIGITS:
             return level_for(scheme, axis, int(text))
         folded = text.casefold()
         for level in levels:
@@ -69,9 +75,8 @@ def level_for(scheme: SchemeDefinition, axis: str, token: object) -> Level:
             if level.label.casefold() == folded:
                 return level
     choices = ", ".join(f"{level.value} {level.label} ({level.code})" for level in levels)
-    raise RatingError(
-        f"{axis} {token!r} is not on the scheme {scheme.name!r}; use one of: {choices}"
-    )
+    shown = repr(token) if len(repr(token)) <= SHOWN_TOKEN else f"{repr(token)[:SHOWN_TOKEN]}..."
+    raise RatingError(f"{axis} {shown} is not on the scheme {scheme.name!r}; use one of: {choices}")
 
 
 def _levels(scheme: SchemeDefinition, axis: str) -> tuple[Level, ...]:

@@ -253,6 +253,21 @@ def test_a_page_number_past_any_database_integer_shows_the_last_page(client, org
         assert len(response.context["rows"]) == 3
 
 
+def test_filters_and_ratings_past_any_number_are_ignored_or_explained(client, organisation, viewer):
+    RiskFactory(register=corporate(organisation), ref="F1")
+    url = reverse("register", args=[organisation.slug, "corporate"])
+    params = {"likelihood": HUGE, "impact": "9" * 5000, "category": HUGE, "owner": HUGE}
+    response = client.get(url, params)
+    assert response.status_code == 200 and len(response.context["rows"]) == 1
+    preview = reverse("risk_rating_preview", args=[organisation.slug, "corporate"])
+    for typed in ("9" * 5000, HUGE, "²"):
+        response = client.get(
+            preview, {"position": "current", "current_likelihood": typed, "current_impact": "1"}
+        )
+        assert response.status_code == 200
+        assert "is not on the scheme" in response.context["problem"]
+
+
 @pytest.mark.parametrize("day", ["0001-01-01", "01/01/0001", "1000-06-30"])
 def test_register_as_of_a_day_before_any_history_is_reported_and_ignored(
     client, organisation, viewer, day
@@ -309,3 +324,26 @@ def test_a_pack_as_at_a_day_before_any_history_is_refused(client, organisation):
     )
     assert response.context["form"].errors["as_of"] == [capfirst(AS_OF_TOO_EARLY)]
     assert not Pack.objects.filter(organisation=organisation).exists()
+
+
+def test_build_pack_as_of_a_day_before_any_history_exits_with_a_message(organisation, tmp_path):
+    with pytest.raises(CommandError) as caught:
+        call_command(
+            "build_pack",
+            "--org",
+            organisation.slug,
+            "--kind",
+            "quarterly",
+            "--as-of",
+            "0001-01-01",
+            "--out",
+            str(tmp_path / "pack.pdf"),
+            stdout=io.StringIO(),
+        )
+    assert AS_OF_TOO_EARLY in str(caught.value)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_send_reminders_on_a_day_at_the_calendars_ends_exits_with_a_message(day):
+    with pytest.raises(CommandError, match="--today must be a date from 1900-01-01 to 2999-12-31"):
+        call_command("send_reminders", "--today", day, "--dry-run", stdout=io.StringIO())

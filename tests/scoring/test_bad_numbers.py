@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from scoring.definition import SCHEME_NUMBER_TOO_LONG, SchemeError, load_scheme_file
+from scoring.engine import RatingError, level_for
 from scoring.presets import preset_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,3 +68,11 @@ def test_show_scheme_exits_non_zero_naming_the_problem(tmp_path):
     assert result.returncode == 1
     assert SCHEME_NUMBER_TOO_LONG.format(digits=5000) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("typed", ["9" * 5000, "1" + "0" * 24, "²", "4.5", "", "nan"])
+def test_a_level_typed_as_no_level_of_the_scheme_is_a_rating_error(typed):
+    scheme = load_scheme_file(preset_path("espo-5x5"))
+    with pytest.raises(RatingError) as caught:
+        level_for(scheme, "likelihood", typed)
+    assert len(str(caught.value)) < 400

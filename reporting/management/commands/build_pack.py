@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from registers.models import Organisation
+from registers.selectors import as_of_day_check
 from reporting.packs.data import PackDataError, parse_day
 from reporting.packs.services import pack_render
 
@@ -33,6 +34,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         if as_of > timezone.localdate():
             raise CommandError(f"{as_of} is in the future: a pack shows the registers as they were")
+        try:
+            as_of_day_check(as_of)
+        except ValueError as error:
+            raise CommandError(f"--as-of {as_of}: {error}") from None
         out = Path(options["out"])
         if not out.parent.exists():
             raise CommandError(f"The folder {out.parent} does not exist")

@@ -10,14 +10,21 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reporting.reminders.sending import send_reminders
 
+# Reminders look months either side of "today"; days near the calendar's ends would overflow.
+TODAY_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(
             f"--today must be a date as YYYY-MM-DD, like 2026-04-01 (got {value!r})"
         ) from None
+    first, last = TODAY_RANGE
+    if not first <= day <= last:
+        raise CommandError(f"--today must be a date from {first} to {last} (got {value!r})")
+    return day
 
 
 class Command(BaseCommand):
