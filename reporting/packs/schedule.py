@@ -8,11 +8,14 @@ date missed while beat was down is still picked up within ``CATCH_UP_DAYS``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from registers.models import Organisation
 
 from ..models import Pack, PackEdition, PackKind
-from .services import pack_request
+from .services import PackAlreadyRequested, PackQueueUnavailable, pack_request
+
+logger = logging.getLogger(__name__)
 
 CATCH_UP_DAYS = 7
 
@@ -56,7 +59,9 @@ def request_scheduled_packs(*, today: dt.date) -> list[Pack]:
                 exists = Pack.objects.filter(
                     organisation=organisation, kind=kind, as_of=as_of, edition=edition
                 ).exists()
-                if not exists:
+                if exists:
+                    continue
+                try:
                     requested.append(
                         pack_request(
                             organisation=organisation,
@@ -66,4 +71,10 @@ def request_scheduled_packs(*, today: dt.date) -> list[Pack]:
                             scheduled=True,
                         )
                     )
+                except PackAlreadyRequested:
+                    continue  # a concurrent run (or a coordinator) requested it just now
+                except PackQueueUnavailable as unavailable:
+                    # Failed with the reason and Retry offered; the other organisations still
+                    # get theirs.
+                    logger.warning("Scheduled pack %s could not be queued", unavailable.pack.pk)
     return requested

@@ -275,3 +275,20 @@ def test_retrying_a_failed_pack_while_its_twin_builds_says_so(organisation, sent
         pack_retry(pack=failed)
     failed.refresh_from_db()
     assert failed.status == PackStatus.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scheduled_packs_while_the_queue_is_down_are_failed_and_the_run_goes_on(broker_down):
+    from registers.models import Organisation
+    from reporting.packs.schedule import request_scheduled_packs
+
+    for slug in ("first", "second"):
+        Organisation.objects.create(
+            slug=slug, name=slug.title(), quarter_end_months=[3, 6, 9, 12], committee_months=[]
+        )
+    request_scheduled_packs(today=dt.date(2026, 4, 2))
+    packs = Pack.objects.filter(organisation__slug__in=("first", "second"))
+    assert packs.count() == 4  # both editions for both organisations, though none was queued
+    assert set(packs.values_list("status", "error")) == {
+        (PackStatus.FAILED, PACK_QUEUE_UNAVAILABLE)
+    }
