@@ -22,9 +22,11 @@ from registers import permissions, selectors
 from .models import Pack, PackEdition, PackKind, PackStatus
 from .packs.access import (
     FULL_EDITION_REFUSED,
+    PUBLIC_EDITION_OUTDATED,
     pack_for_user,
     packs_everywhere_for_user,
     packs_for_user,
+    public_pack_outdated,
     readable_editions,
 )
 from .packs.services import PackAlreadyRequested, pack_filename, pack_request, pack_retry
@@ -167,6 +169,9 @@ def pack_download(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         raise PermissionDenied("Only coordinators, admins and panel members download this pack")
     if pack.status != PackStatus.READY or not pack.file:
         raise Http404("This pack is not ready")
+    if public_pack_outdated(access=access, pack=pack):
+        context = {"organisation": access.organisation, "message": PUBLIC_EDITION_OUTDATED}
+        return render(request, "reporting/pack_outdated.html", context, status=409)
     response = FileResponse(
         pack.file.open("rb"),
         as_attachment=True,

@@ -13,9 +13,15 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from registers import permissions
+from registers.models import Marking
+from registers.selectors.register_list import risks_as_of
 
 from ..models import Pack, PackEdition
 
+PUBLIC_EDITION_OUTDATED = (
+    "This public edition was built before one of its risks was marked OFFICIAL-SENSITIVE, so it "
+    "may hold detail you are not cleared for. Ask a risk coordinator to build it again."
+)
 FULL_EDITION_REFUSED = (
     "The full edition includes OFFICIAL-SENSITIVE detail: only members cleared for it may "
     "request it. Choose the public edition."
@@ -54,4 +60,20 @@ def packs_everywhere_for_user(*, memberships) -> QuerySet[Pack]:
         (full if access.can_read_full_packs else public).append(membership.organisation_id)
     return Pack.objects.filter(
         Q(organisation_id__in=full) | Q(organisation_id__in=public, edition=PackEdition.PUBLIC)
+    )
+
+
+def public_pack_outdated(*, access, pack: Pack) -> bool:
+    """Whether a public edition holds detail this member may no longer read: it was built (its
+    OFFICIAL-SENSITIVE risks judged then) before a risk that is withheld from them today was
+    marked. One query, and none for cleared members."""
+    withheld = access.withheld_risk_ids
+    if pack.edition != PackEdition.PUBLIC or not withheld:
+        return False
+    built = pack.finished_at or pack.created_at
+    return (
+        risks_as_of(organisation=access.organisation, moment=built)
+        .filter(id__in=withheld)
+        .exclude(marking=Marking.OFFICIAL_SENSITIVE)
+        .exists()
     )

@@ -38,6 +38,7 @@ from registers.services.organisations import member_add
 from registers.services.reviews import review_record
 from registers.services.risks import risk_update
 from reporting.models import Pack, PackStatus
+from reporting.packs.access import PUBLIC_EDITION_OUTDATED
 from reporting.packs.data import PUBLIC, pack_data
 from reporting.packs.services import pack_build
 from reporting.reminders.selection import digests_for
@@ -262,6 +263,24 @@ def test_uncleared_panel_member_gets_no_full_edition(client, world):
     assert client.get(reverse("pack_download", args=[slug, full.pk])).status_code == 200
     page = client.get(reverse("my_packs"))
     assert full.pk in {pack.pk for pack in page.context["packs"]}
+
+
+def test_public_edition_built_before_the_marking_is_not_handed_out(client, world):
+    organisation = world["organisation"]
+    stale = ready_pack(organisation, edition="public", content=b"%PDF-1.7 " + b"old text")
+    Pack.objects.filter(pk=stale.pk).update(finished_at=timezone.now() - dt.timedelta(days=3))
+    fresh = ready_pack(organisation, edition="public")
+    Pack.objects.filter(pk=fresh.pk).update(finished_at=timezone.now())
+    url = reverse("pack_download", args=[organisation.slug, stale.pk])
+    for who in UNCLEARED:
+        client.force_login(world["people"][who])
+        response = client.get(url)
+        assert response.status_code == 409
+        assert PUBLIC_EDITION_OUTDATED in response.content.decode()
+        fresh_url = reverse("pack_download", args=[organisation.slug, fresh.pk])
+        assert client.get(fresh_url).status_code == 200
+    client.force_login(world["people"]["coordinator"])
+    assert client.get(url).status_code == 200
 
 
 # --- 3. a link's note in the other risk's history ------------------------------------------------
