@@ -28,12 +28,11 @@ from .spreadsheets.columns import COLUMN_HELP, IMPORT_COLUMNS
 from .spreadsheets.importing import ImportPlan, ImportRefused, import_apply, import_plan
 from .spreadsheets.reading import (
     SpreadsheetError,
-    TooManyRows,
+    TooBigForBrowser,
     describe_size,
-    max_rows,
     max_upload_bytes,
     web_max_rows,
-    web_too_many_rows_message,
+    web_too_big_message,
 )
 from .spreadsheets.uploads import (
     SizeLimitedUploadHandler,
@@ -74,11 +73,11 @@ def _guide(register: Register) -> dict:
 
 
 def _refusal(exc: SpreadsheetError, *, filename: str, register: Register) -> str:
-    """Why the file cannot be imported here. A file over the browser's row limit (lower than the
+    """Why the file cannot be imported here. A file over the browser's limits (lower than the
     command's) would not finish within a request: say so up front and point to the command."""
-    if isinstance(exc, TooManyRows) and exc.limit < max_rows():
-        message = web_too_many_rows_message(
-            limit=exc.limit,
+    if isinstance(exc, TooBigForBrowser):
+        message = web_too_big_message(
+            reason=exc.reason,
             filename=filename,
             organisation=register.organisation.slug,
             register=register.slug,
@@ -107,9 +106,7 @@ def _register_import(request, org: str, register: str, limiter) -> HttpResponse:
         upload = form.cleaned_data["file"]
         data = upload.read()
         try:
-            import_plan(
-                register=register_obj, data=data, filename=upload.name, row_limit=web_max_rows()
-            )
+            import_plan(register=register_obj, data=data, filename=upload.name, for_browser=True)
         except SpreadsheetError as exc:
             form.add_error("file", _refusal(exc, filename=upload.name, register=register_obj))
         else:
@@ -147,7 +144,7 @@ def register_import_preview(
             register=register_obj,
             data=bytes(upload_obj.data),
             filename=upload_obj.filename,
-            row_limit=web_max_rows(),
+            for_browser=True,
         )
     except SpreadsheetError as exc:  # the rules tightened since the upload: refuse as at upload
         import_upload_discard(upload=upload_obj)

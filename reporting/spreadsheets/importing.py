@@ -158,12 +158,12 @@ class ImportPlan:
 
 
 def import_plan(
-    *, register: Register, data: bytes, filename: str, row_limit: int | None = None
+    *, register: Register, data: bytes, filename: str, for_browser: bool = False
 ) -> ImportPlan:
     """Read and validate the whole file; write nothing. Raises SpreadsheetError for a file that
-    cannot be read at all (TooManyRows past ``row_limit``, by default the import's row limit);
-    every row-level problem is in ``plan.problems``."""
-    sheet = read_spreadsheet(data=data, filename=filename, row_limit=row_limit)
+    cannot be read at all (TooBigForBrowser past the browser's limits, ``for_browser``); every
+    row-level problem is in ``plan.problems``."""
+    sheet = read_spreadsheet(data=data, filename=filename, for_browser=for_browser)
     return plan_from_sheet(
         register=register, sheet=sheet, file_sha256=hashlib.sha256(data).hexdigest()
     )

@@ -44,6 +44,9 @@ DEFAULT_MAX_CELLS = 600_000
 # issue's 8,000-row CSV took 33 ms a row. 300 rows is 30 s in the worst case measured: half the
 # timeout. Bigger files go through the import_register command.
 DEFAULT_WEB_MAX_ROWS = 300
+# A register row has about 35 columns; a hundred leaves room for notes and helper columns. At
+# 30,000 cells a workbook reads in about 1.5 s on that machine.
+WEB_CELLS_PER_ROW = 100
 MAX_COLUMNS = 200
 # A workbook is a zip: refuse one that would expand far beyond any real register (a zip bomb), on
 # the sizes the zip declares (Python's zipfile never expands a part past its declared size).
@@ -81,30 +84,41 @@ def web_max_rows() -> int:
     return min(getattr(settings, "RISKREG_WEB_IMPORT_MAX_ROWS", DEFAULT_WEB_MAX_ROWS), max_rows())
 
 
-WEB_TOO_MANY_ROWS = (
-    "the file has more than {limit:,} rows of risks, more than the browser can import in one go. "
-    "Nothing was imported. Split it into files of at most {limit:,} rows, or ask an administrator "
-    "to import it with the command: python manage.py import_register {filename} --org {org} "
-    "--register {register}"
+def web_max_cells() -> int:
+    """Cells (and shared texts) read for an import in the browser: enough for its rows at
+    WEB_CELLS_PER_ROW, so no upload costs a request more than a few seconds of reading."""
+    return min(web_max_rows() * WEB_CELLS_PER_ROW, max_cells())
+
+
+WEB_TOO_BIG = (
+    "{reason}, more than the browser can import in one go. Nothing was imported. Split it into "
+    "files of at most {rows:,} rows, or ask an administrator to import it with the command: "
+    "python manage.py import_register {filename} --org {org} --register {register}"
 )
 
 
-def web_too_many_rows_message(
-    *, limit: int, filename: str, organisation: str, register: str
-) -> str:
-    return WEB_TOO_MANY_ROWS.format(
-        limit=limit, filename=shlex.quote(filename), org=organisation, register=register
+def web_too_big_message(*, reason: str, filename: str, organisation: str, register: str) -> str:
+    return WEB_TOO_BIG.format(
+        reason=reason,
+        rows=web_max_rows(),
+        filename=shlex.quote(filename),
+        org=organisation,
+        register=register,
     )
 
 
-TOO_MANY_ROWS = "the file has more than {limit:,} rows of risks; split it into smaller files"
+# Each limit's message is its reason (used alone by the browser's message) and its advice.
+TOO_MANY_ROWS_REASON = "the file has more than {limit:,} rows of risks"
+TOO_MANY_ROWS = TOO_MANY_ROWS_REASON + "; split it into smaller files"
+TOO_MANY_CELLS_REASON = "the file has more than {limit:,} cells (counting empty formatted ones)"
 TOO_MANY_CELLS = (
-    "the file has more than {limit:,} cells (counting empty formatted ones), more than any "
-    "register needs; delete unused rows and columns or split it into smaller files"
+    TOO_MANY_CELLS_REASON + ", more than any register needs; delete unused rows and columns or "
+    "split it into smaller files"
 )
+TOO_MANY_TEXTS_REASON = "the workbook holds more than {limit:,} different texts"
 TOO_MANY_TEXTS = (
-    "the workbook holds more than {limit:,} different texts, more than its cells could use; "
-    "copy the rows into a new workbook and save that"
+    TOO_MANY_TEXTS_REASON + ", more than its cells could use; copy the rows into a new workbook "
+    "and save that"
 )
 PART_TOO_BIG = (
     "the workbook's part {part} expands to {size}; the most accepted for that part is {limit}"
@@ -129,12 +143,36 @@ class SpreadsheetError(ValueError):
     """The file as a whole cannot be imported; the message says why, in the user's terms."""
 
 
-class TooManyRows(SpreadsheetError):
-    """More rows than ``limit``: a caller with a lower limit (the browser) words its own advice."""
+class OverLimit(SpreadsheetError):
+    """More rows, or more cells or shared texts, than ``limit``."""
 
+    def __init__(self, reason: str, message: str, *, limit: int, kind: str):
+        self.limit, self.kind = limit, kind  # kind: rows | cells
+        self.reason = reason.format(limit=limit)
+        super().__init__(message.format(limit=limit))
+
+
+class TooManyRows(OverLimit):
     def __init__(self, limit: int):
-        self.limit = limit
-        super().__init__(TOO_MANY_ROWS.format(limit=limit))
+        super().__init__(TOO_MANY_ROWS_REASON, TOO_MANY_ROWS, limit=limit, kind="rows")
+
+
+class TooManyCells(OverLimit):
+    def __init__(self, limit: int):
+        super().__init__(TOO_MANY_CELLS_REASON, TOO_MANY_CELLS, limit=limit, kind="cells")
+
+
+class TooManyTexts(OverLimit):
+    def __init__(self, limit: int):
+        super().__init__(TOO_MANY_TEXTS_REASON, TOO_MANY_TEXTS, limit=limit, kind="cells")
+
+
+class TooBigForBrowser(SpreadsheetError):
+    """Over the browser's limits (lower than the command's): ``reason`` says which."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
 
 
 @dataclass(frozen=True)
@@ -192,10 +230,12 @@ def check_filename(filename: str) -> str:
     return extension
 
 
-def read_spreadsheet(*, data: bytes, filename: str, row_limit: int | None = None) -> Sheet:
+def read_spreadsheet(*, data: bytes, filename: str, for_browser: bool = False) -> Sheet:
     """Parse ``data`` (the bytes of ``filename``) into a Sheet, or raise SpreadsheetError.
 
-    ``row_limit`` (at most ``max_rows()``) stops reading sooner, raising TooManyRows."""
+    ``for_browser`` reads under the browser's lower limits (``web_max_rows()``,
+    ``web_max_cells()``), raising TooBigForBrowser past them: the import must finish inside one
+    request, and the command can take the file instead."""
     extension = check_filename(filename)
     limit = max_upload_bytes()
     if len(data) > limit:
@@ -205,13 +245,19 @@ def read_spreadsheet(*, data: bytes, filename: str, row_limit: int | None = None
         )
     if not data.strip():
         raise SpreadsheetError("the file is empty")
-    cell_limit = max_cells()
-    raw = _xlsx_rows(data, cell_limit) if extension == ".xlsx" else _csv_rows(data, cell_limit)
-    limit = max_rows() if row_limit is None else min(row_limit, max_rows())
+    row_limit = web_max_rows() if for_browser else max_rows()
+    cell_limit = web_max_cells() if for_browser else max_cells()
+    lowered = {"rows": row_limit < max_rows(), "cells": cell_limit < max_cells()}
     try:
-        return _sheet_from_rows(raw, filename=PurePath(filename).name, row_limit=limit)
-    finally:
-        raw.close()  # reading may stop early: close the workbook now, not when collected
+        raw = _xlsx_rows(data, cell_limit) if extension == ".xlsx" else _csv_rows(data, cell_limit)
+        try:
+            return _sheet_from_rows(raw, filename=PurePath(filename).name, row_limit=row_limit)
+        finally:
+            raw.close()  # reading may stop early: close the workbook now, not when collected
+    except OverLimit as exc:
+        if lowered[exc.kind]:
+            raise TooBigForBrowser(exc.reason) from None
+        raise
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -259,7 +305,7 @@ def _csv_rows(data: bytes, cell_limit: int) -> Iterator[tuple[int, list[_Cell]]]
         for number, record in enumerate(reader, start=1):
             cells += len(record)
             if cells > cell_limit:
-                raise SpreadsheetError(TOO_MANY_CELLS.format(limit=cell_limit))
+                raise TooManyCells(cell_limit)
             yield number, [_Cell(value) for value in record[:MAX_COLUMNS]]
     except csv.Error as exc:
         raise SpreadsheetError(f"row {number + 1}: the CSV cannot be read: {exc}") from None
@@ -327,7 +373,7 @@ def _shared_texts(source, limit: int) -> list[str]:
         if event != "end" or element.tag != _SI:
             continue
         if len(texts) >= limit:
-            raise SpreadsheetError(TOO_MANY_TEXTS.format(limit=limit))
+            raise TooManyTexts(limit)
         parts = []
         for child in element:
             if child.tag == _T:
@@ -466,7 +512,7 @@ def _worksheet_rows(reader: _WorkbookReader, cell_limit: int) -> Iterator[tuple[
             if tag == _CELL and row is not None:
                 cells_read += 1
                 if cells_read > cell_limit:
-                    raise SpreadsheetError(TOO_MANY_CELLS.format(limit=cell_limit))
+                    raise TooManyCells(cell_limit)
                 parsed = parser.parse_cell(element)
                 if parsed["column"] <= MAX_COLUMNS:
                     cells[parsed["column"]] = _parsed_cell(parsed)

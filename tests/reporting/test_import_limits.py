@@ -18,14 +18,19 @@ from reporting.spreadsheets.reading import (
     MAX_COLUMNS,
     PART_TOO_BIG,
     TOO_MANY_CELLS,
+    TOO_MANY_CELLS_REASON,
+    TOO_MANY_ROWS_REASON,
     TOO_MANY_TEXTS,
+    TOO_MANY_TEXTS_REASON,
     WORKBOOK_TOO_BIG,
     SpreadsheetError,
+    TooBigForBrowser,
     describe_size,
     max_cells,
     read_spreadsheet,
+    web_max_cells,
     web_max_rows,
-    web_too_many_rows_message,
+    web_too_big_message,
 )
 from tests.reporting.conftest import csv_bytes, xlsx_bytes
 
@@ -326,8 +331,31 @@ def rows_of_risks(count):
     return csv_bytes([["ref", "title"]] + [[f"R{n}", f"Risk {n}"] for n in range(1, count + 1)])
 
 
-def test_default_web_row_limit():
+def test_default_web_limits():
     assert web_max_rows() == DEFAULT_WEB_MAX_ROWS == 300
+    assert web_max_cells() == 30_000
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (rows_of_risks(301), TOO_MANY_ROWS_REASON.format(limit=300)),
+        (
+            csv_bytes([["ref", "title", *["note"] * 198]] + [["R1", "x", *["n"] * 198]] * 200),
+            TOO_MANY_CELLS_REASON.format(limit=30_000),
+        ),
+        (
+            hostile_workbook(shared=["<si><t>x</t></si>" * 30_001]),
+            TOO_MANY_TEXTS_REASON.format(limit=30_000),
+        ),
+    ],
+)
+def test_the_browser_reads_under_lower_limits_and_says_which(data, reason):
+    filename = "a.xlsx" if data.startswith(b"PK") else "a.csv"
+    with pytest.raises(TooBigForBrowser) as refused:
+        read_spreadsheet(data=data, filename=filename, for_browser=True)
+    assert refused.value.reason == reason
+    read_spreadsheet(data=data, filename=filename)  # the command reads it
 
 
 @pytest.mark.django_db
@@ -344,8 +372,11 @@ def test_a_web_upload_over_the_browsers_row_limit_is_refused_up_front(client, se
     url = reverse("register_import", args=[organisation.slug, "corporate"])
     response = client.post(url, {"file": SimpleUploadedFile("big one.csv", rows_of_risks(6))})
     assert response.status_code == 400
-    expected = "big one.csv: " + web_too_many_rows_message(
-        limit=5, filename="big one.csv", organisation=organisation.slug, register="corporate"
+    expected = "big one.csv: " + web_too_big_message(
+        reason=TOO_MANY_ROWS_REASON.format(limit=5),
+        filename="big one.csv",
+        organisation=organisation.slug,
+        register="corporate",
     )
     assert response.context["form"].errors["file"] == [expected]
     assert "python manage.py import_register 'big one.csv' --org" in expected
