@@ -10,6 +10,7 @@ from reporting.spreadsheets.reading import (
     describe_size,
     max_upload_bytes,
 )
+from riskreg.backups import restore_point_create, restore_point_name
 from riskreg.commands import organisation_or_error
 
 
@@ -74,6 +75,8 @@ class Command(BaseCommand):
                 self.stdout.write(line)
             self.stdout.write(f"dry run, nothing written: would have {plan.summary}")
             return
+        reason = f"import_register {path.name} into {organisation.slug}/{register.slug}"
+        restore_point_create(name=restore_point_name("import"), reason=reason)
         try:
             import_apply(plan=plan)
         except ImportRefused as exc:

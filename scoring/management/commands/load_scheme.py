@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from riskreg.backups import restore_point_create, restore_point_name
 from riskreg.commands import organisation_or_error, validation_message
 from scoring.definition import SchemeError, load_scheme_file
 from scoring.services import scheme_save
@@ -28,6 +29,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "scheme rejected, nothing stored:\n  " + "\n  ".join(exc.problems)
             ) from None
+        reason = f"load_scheme {options['file']} for {organisation.slug}"
+        restore_point_create(name=restore_point_name("load-scheme"), reason=reason)
         try:
             saved = scheme_save(
                 organisation=organisation,

@@ -1,0 +1,466 @@
+#!/usr/bin/env python3
+"""The restore drill (``make restore-drill``): point-in-time recovery rehearsed end to end on
+PostgreSQL clusters of its own, with the scripts of ``ops/pitr.py`` (issue 21).
+
+1. A source cluster on a free port, set up as compose's ``db`` service: ``wal_level=replica``,
+   ``archive_mode=on``, ``archive_command`` copying each finished segment to an archive folder.
+   ``migrate`` and ``seed_demo``, then a base backup (``ops/pitr.py backup``).
+2. Changes through riskreg: an import of 20 risks (``import_register``, which takes and logs its
+   own restore point), edits, a closure, a control, and five edits within the second before a
+   time T read with ``clock_timestamp()``; a snapshot at T; more edits; a named restore point with
+   its snapshot (``ops/pitr.py restore-point``); a careless deletion of a register's risks and
+   more changes.
+3. A careless first attempt as the old procedure made it: T cut to whole seconds, the latest
+   timeline, archiving into the same archive. Its check shows what it lost, and the timeline
+   history file it archives is the trap the next recoveries must not fall into.
+4. Recoveries into a second cluster (another port, ``archive_mode=off``, timeline pinned to
+   ``current``), each checked against its snapshot (row counts of every table, a checksum of
+   every register's CSV export): to the restore point, to T to the microsecond, and after an
+   unclean stop (``pg_ctl -m immediate``), to the restore point riskreg took before an import,
+   whose WAL is only in the old ``pg_wal`` and is copied before recovery.
+
+``--mutate`` breaks one thing on purpose (``tests/test_restore_drill.py`` shows the drill fails):
+``one-second-early`` recovers to T minus a second, ``latest-timeline`` recovers to the restore
+point along the latest timeline, ``no-old-wal`` skips copying the old ``pg_wal``.
+
+Never touches the cluster on 5432: the drill's clusters live in a temporary directory, owned by
+the ``postgres`` user when run as root, and are stopped and removed at the end, whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import glob
+import os
+import re
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pitr  # noqa: E402 (this directory, put on the path above)
+from pitr import Failed, Manage, Runner, say  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+MUTATIONS = ("one-second-early", "latest-timeline", "no-old-wal")
+# Variables of the developer's shell that would point riskreg somewhere else than the drill's
+# clusters (the production settings, another database, a real broker).
+OWN_PREFIXES = ("DJANGO_", "CELERY_", "RISKREG_", "DATABASE_", "PG")
+
+CHANGES_BEFORE = """
+from registers.models import Risk
+from registers.services.risks import control_add, risk_close, risk_update
+def risk(ref):
+    return Risk.objects.get(organisation__slug="espo", ref=ref)
+r = risk("DRILL-01")
+risk_update(risk=r, expected_version=r.version, fields={"title": "Drill: supplier failure (edited)"})
+r = risk("DRILL-02")
+risk_update(risk=r, expected_version=r.version, fields={"consequence": "Drill: edited consequence"})
+r = risk("DRILL-03")
+risk_close(risk=r, expected_version=r.version, reason="Drill: fully mitigated")
+control_add(risk=risk("DRILL-04"), description="Drill: monthly supplier review")
+"""
+
+# Five edits within the second before T: a target cut to whole seconds (or a second early)
+# loses them, which is what the issue found the old procedure did.
+BURST_THEN_T = """
+import time
+from django.db import connection
+from registers.models import Risk
+from registers.services.risks import risk_update
+time.sleep(1.05 - time.time() % 1)
+for n in range(5, 10):
+    r = Risk.objects.get(organisation__slug="espo", ref=f"DRILL-{n:02d}")
+    risk_update(risk=r, expected_version=r.version, fields={"description": f"Drill burst {n}"})
+with connection.cursor() as cursor:
+    cursor.execute("SELECT clock_timestamp()")
+    print("T=" + cursor.fetchone()[0].isoformat())
+"""
+
+CHANGES_AFTER_T = """
+from registers.models import Risk
+from registers.services.risks import action_add, risk_update
+r = Risk.objects.get(organisation__slug="espo", ref="DRILL-10")
+risk_update(risk=r, expected_version=r.version, fields={"title": "Drill: edited after T"})
+action_add(risk=r, description="Drill: action added after T")
+"""
+
+CARELESS_DELETE = """
+from registers.models import Risk
+deleted, _ = Risk.objects.filter(organisation__slug="mopac", register__slug="corporate").delete()
+print(f"deleted {deleted} rows")
+"""
+
+EDIT_AFTER_DELETE = """
+from registers.models import Risk
+from registers.services.risks import risk_update
+r = Risk.objects.get(organisation__slug="espo", ref="DRILL-11")
+risk_update(risk=r, expected_version=r.version, fields={"title": "Drill: edited after the delete"})
+"""
+
+
+def free_port() -> int:
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port != 5432:
+            return port
+
+
+def pg_bin() -> str:
+    """PostgreSQL's binaries: RISKREG_PG_BIN, else the newest under /usr/lib/postgresql."""
+    if os.environ.get("RISKREG_PG_BIN"):
+        return os.environ["RISKREG_PG_BIN"]
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_basebackup"), key=_version)
+    if found:
+        return str(Path(found[-1]).parent)
+    which = shutil.which("pg_basebackup")
+    if which:
+        return str(Path(which).parent)
+    raise Failed("no PostgreSQL binaries (initdb, pg_ctl, pg_basebackup): set RISKREG_PG_BIN")
+
+
+def _version(path: str) -> int:
+    match = re.search(r"/postgresql/(\d+)/", path)
+    return int(match.group(1)) if match else 0
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def risk_rows(first: int, count: int) -> list[dict]:
+    return [
+        {
+            "ref": f"DRILL-{n:02d}",
+            "title": f"Drill risk {n}",
+            "description": f"Imported by the restore drill, row {n}",
+            "current_likelihood": 1 + n % 5,
+            "current_impact": 1 + (n * 3) % 5,
+        }
+        for n in range(first, first + count)
+    ]
+
+
+class Drill:
+    def __init__(self, options):
+        self.options = options
+        self.mutate = set(options.mutate or ())
+        self.root = os.geteuid() == 0
+        self.work = Path(tempfile.mkdtemp(prefix="riskreg-drill-"))
+        self.work.chmod(0o755)
+        if self.root:
+            shutil.chown(self.work, "postgres", "postgres")
+        self.archive = self.work / "archive"
+        self.source = self.work / "source"
+        self.ports = (free_port(), free_port())
+        self.bin = pg_bin()
+        prefix = "runuser -u postgres --" if self.root else ""
+        self.runner = Runner(prefix=prefix.split(), pg_bin=self.bin)
+        self.started: list[Path] = []
+        self.dsn = f"host=127.0.0.1 port={self.ports[0]} user=postgres dbname=riskreg"
+        self.url = f"postgres://postgres@127.0.0.1:{self.ports[0]}/riskreg"
+        self.manage = Manage(f"{sys.executable} manage.py")
+        self.results: list[tuple[str, bool, str]] = []
+        for name in list(os.environ):
+            if name.startswith(OWN_PREFIXES):
+                del os.environ[name]
+        os.environ.update(
+            DJANGO_SETTINGS_MODULE="riskreg.settings.local",
+            DATABASE_URL=self.url,
+            DJANGO_MEDIA_ROOT=str(self.work / "media"),
+        )
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def pitr_args(self, *argv: str):
+        common = ["--archive", str(self.archive), "--pg-bin", self.bin, "--db", self.dsn]
+        common += ["--pg-exec", " ".join(self.runner.prefix), "--wait", "60"]
+        return pitr.parser().parse_args([*common, *argv])
+
+    def django(self, *args: str, check: bool = True, input: str | None = None):
+        result = self.manage.run(*args, database_url=self.url, input=input)
+        if check and result.returncode != 0:
+            raise Failed(f"manage.py {args[0]}: {(result.stderr or result.stdout).strip()}")
+        return result
+
+    def shell(self, code: str) -> str:
+        return self.django("shell", "--no-imports", "-c", code).stdout
+
+    def stop_all(self) -> None:
+        for data in reversed(self.started):
+            self.runner.run(
+                [self.runner.tool("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                check=False,
+            )
+
+    # --- the drill -----------------------------------------------------------------------------
+
+    def run(self) -> bool:
+        say(f"drill in {self.work}; PostgreSQL from {self.bin}; ports {self.ports}")
+        self.source_cluster()
+        say("migrate and seed_demo into the source cluster")
+        self.django("migrate", "--noinput")
+        self.django("seed_demo")
+        pitr.backup(self.pitr_args("backup"), self.runner)
+
+        say("changes before T: import 20 risks (import_register), edits, a closure, a control")
+        write_csv(self.work / "drill-20.csv", risk_rows(1, 20))
+        imported = self.django(
+            "import_register",
+            str(self.work / "drill-20.csv"),
+            "--org",
+            "espo",
+            "--register",
+            "corporate",
+        )
+        self.show_restore_point_log(imported.stderr)
+        self.shell(CHANGES_BEFORE)
+        out = self.shell(BURST_THEN_T)
+        t = re.search(r"T=(\S+)", out).group(1)
+        say(f"five edits in the second before T; T = {t} (SELECT clock_timestamp())")
+        self.django("restore_check", "--save", str(self.work / "at-time.json"))
+        say("snapshot at T saved (restore_check --save)")
+        self.shell(CHANGES_AFTER_T)
+        say("changes after T: an edit, an action")
+        pitr.restore_point(
+            self.pitr_args(
+                "restore-point",
+                "drill-before-delete",
+                "--reason",
+                "the restore drill",
+                "--snapshot",
+                str(self.work / "at-point.json"),
+            ),
+            self.runner,
+            self.manage,
+        )
+        say("careless deletion: " + self.shell(CARELESS_DELETE).strip() + " (mopac/corporate)")
+        write_csv(self.work / "drill-one.csv", risk_rows(21, 1))
+        self.django(
+            "import_register",
+            str(self.work / "drill-one.csv"),
+            "--org",
+            "espo",
+            "--register",
+            "corporate",
+        )
+        self.shell(EDIT_AFTER_DELETE)
+        say("more changes after the deletion: a risk imported, an edit")
+        wal = pitr.switch_and_archive(self.pitr_args("restore-point", "x"), self.runner)
+        say(f"pg_switch_wal(): archived up to {wal} (pg_stat_archiver)")
+
+        self.careless_attempt(t)
+        timeline = "latest" if "latest-timeline" in self.mutate else "current"
+        self.recover(
+            "restore point drill-before-delete",
+            "drill-before-delete",
+            "at-point.json",
+            timeline=timeline,
+        )
+        target = t
+        if "one-second-early" in self.mutate:
+            target = (dt.datetime.fromisoformat(t) - dt.timedelta(seconds=1)).isoformat()
+        self.recover(f"microsecond target {t}", target, "at-time.json")
+        self.unclean_stop()
+        return self.report()
+
+    def source_cluster(self) -> None:
+        data, port = self.source, self.ports[0]
+        say(f"source cluster on port {port}, set up as compose's db service")
+        self.runner.run(
+            [self.runner.tool("initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]
+            + ["-E", "UTF8", "--no-sync"]
+        )
+        self.runner.sh('mkdir -m 700 "$1"', str(self.archive))
+        archive_command = f"test ! -f {self.archive}/%f && cp %p {self.archive}/%f"
+        settings = {
+            "port": str(port),
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": str(self.work),
+            "wal_level": "replica",
+            "archive_mode": "on",
+            "archive_command": archive_command,
+            "archive_timeout": "300",
+        }
+        conf = "".join(f"{key} = {pitr.conf_quote(value)}\n" for key, value in settings.items())
+        self.runner.sh('cat >> "$1/postgresql.conf"', str(data), input=conf)
+        self.runner.run(
+            [self.runner.tool("pg_ctl"), "-D", str(data), "-l", f"{data}.log", "-w", "start"]
+        )
+        self.started.append(data)
+        self.runner.psql(
+            self.dsn.replace("dbname=riskreg", "dbname=postgres"), "CREATE DATABASE riskreg"
+        )
+        say(f"  wal_level=replica, archive_mode=on, archive_command='{archive_command}'")
+
+    def show_restore_point_log(self, stderr: str) -> str | None:
+        for line in stderr.splitlines():
+            match = re.search(r"restore point (\S+) at .*", line)
+            if match and "riskreg.backups" in line:
+                say("  riskreg's log: " + match.group(0))
+                return match.group(1)
+        return None
+
+    def careless_attempt(self, t: str) -> None:
+        whole = dt.datetime.fromisoformat(t).replace(microsecond=0).isoformat()
+        label = f"careless first attempt (old procedure): to {whole}, latest timeline, archiving on"
+        say(label)
+        data = self.work / "attempt"
+        args = self.pitr_args(
+            "restore",
+            "--to",
+            whole,
+            "--into",
+            str(data),
+            "--port",
+            str(self.ports[1]),
+            "--timeline",
+            "latest",
+            "--keep-archiving",
+            "--socket-dir",
+            str(self.work),
+            "--snapshot",
+            str(self.work / "at-time.json"),
+            "--database-url",
+            self.restored_url(),
+        )
+        self.started.append(data)
+        try:
+            exact, _ = pitr.restore(args, self.runner, self.manage)
+        except Failed as exc:
+            exact = False
+            say(f"  the attempt failed: {exc}")
+        finally:
+            self.runner.run(
+                [self.runner.tool("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                check=False,
+            )
+        histories = sorted(p.name for p in self.archive.glob("*.history"))
+        say(
+            f"  the attempt {'restored exactly (unexpected)' if exact else 'lost changes'}; "
+            f"it archived {', '.join(histories) or 'no history file'} into the archive"
+        )
+        self.runner.sh('rm -rf "$1" "$1.log"', str(data))
+
+    def restored_url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.ports[1]}/riskreg"
+
+    def recover(self, label: str, target: str, snapshot: str, *, timeline="current", old_wal=None):
+        say(f"RECOVERY: {label}")
+        data = self.work / re.sub(r"\W+", "-", label)[:40]
+        argv = [
+            "restore",
+            "--to",
+            target,
+            "--into",
+            str(data),
+            "--port",
+            str(self.ports[1]),
+            "--timeline",
+            timeline,
+            "--socket-dir",
+            str(self.work),
+            "--snapshot",
+            str(self.work / snapshot),
+            "--database-url",
+            self.restored_url(),
+        ]
+        if old_wal:
+            argv += ["--old-wal", old_wal]
+        self.started.append(data)
+        try:
+            exact, summary = pitr.restore(self.pitr_args(*argv), self.runner, self.manage)
+        except Failed as exc:
+            exact, summary = False, f"FAILED: {exc}"
+            say(summary)
+        finally:
+            self.runner.run(
+                [self.runner.tool("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                check=False,
+            )
+            self.runner.sh('rm -rf "$1" "$1.log"', str(data))
+        self.results.append((label, exact, summary))
+
+    def unclean_stop(self) -> None:
+        say("unclean stop: snapshot, an import (riskreg takes its restore point), an edit")
+        self.django("restore_check", "--save", str(self.work / "before-import.json"))
+        write_csv(self.work / "drill-three.csv", risk_rows(22, 3))
+        imported = self.django(
+            "import_register",
+            str(self.work / "drill-three.csv"),
+            "--org",
+            "espo",
+            "--register",
+            "corporate",
+        )
+        name = self.show_restore_point_log(imported.stderr)
+        if name is None:
+            raise Failed("import_register logged no restore point")
+        self.shell(EDIT_AFTER_DELETE.replace("after the delete", "after the import"))
+        point = re.search(r"WAL file (\w+)", imported.stderr).group(1)
+        self.runner.run(
+            [self.runner.tool("pg_ctl"), "-D", str(self.source), "-m", "immediate", "stop"]
+        )
+        archived = (self.archive / point).exists()
+        say(
+            f"source stopped with pg_ctl -m immediate; WAL file {point} holding the point is "
+            f"{'in the archive (unexpected)' if archived else 'only in the old pg_wal'}"
+        )
+        old_wal = None if "no-old-wal" in self.mutate else str(self.source / "pg_wal")
+        self.recover(
+            f"unclean stop, riskreg's point {name}", name, "before-import.json", old_wal=old_wal
+        )
+
+    def report(self) -> bool:
+        say("results")
+        for label, exact, summary in self.results:
+            print(f"  {label}: {summary if exact else 'NOT restored exactly: ' + summary}")
+        return all(exact for _, exact, _ in self.results)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--mutate", action="append", choices=MUTATIONS, help="break one step on purpose"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    options = parser.parse_args(argv)
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+    drill = Drill(options)
+    ok = False
+    try:
+        ok = drill.run()
+    except Failed as exc:
+        say(f"FAILED: {exc}")
+    finally:
+        drill.stop_all()
+        if options.keep:
+            say(f"kept {drill.work}")
+        else:
+            shutil.rmtree(drill.work, ignore_errors=True)
+            say("clusters stopped and removed")
+    say("drill passed" if ok else "drill FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())
+    sys.exit(130)
