@@ -36,7 +36,11 @@ AUTHENTICATION_BACKENDS = [
     *[b for b in AUTHENTICATION_BACKENDS if b != "axes.backends.AxesStandaloneBackend"],  # noqa: F405
 ]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "")
+# Tasks are queued in this process's memory and never run: each test that needs a task to run
+# calls it directly or starts a real worker on its own Redis database. Without this, Celery's
+# default broker (amqp://localhost) would receive the suite's tasks wherever a RabbitMQ happens
+# to run, and publishing would fail wherever none does: the same test, two outcomes.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -332,18 +332,19 @@ def test_stalled_builds_are_marked_failed_and_running_ones_left(aberdeen, settin
     now = timezone.now()
     today = timezone.localdate()
 
-    def make(status, started_seconds_ago, **extra):
+    def make(status, started_seconds_ago, days_before=0, **extra):
+        # One active build per pack (organisation, kind, edition, as-at): distinct dates.
         return Pack.objects.create(
             organisation=aberdeen,
             kind="quarterly",
-            as_of=today,
+            as_of=today - dt.timedelta(days=days_before),
             status=status,
             started_at=now - dt.timedelta(seconds=started_seconds_ago),
             **extra,
         )
 
     stalled = make(PackStatus.BUILDING, 421)
-    running = make(PackStatus.BUILDING, 300)
+    running = make(PackStatus.BUILDING, 300, days_before=1)
     ready = make(PackStatus.READY, 3600, edition="public")
     assert services.packs_fail_stalled(now=now) == 1
     for pack in (stalled, running, ready):
