@@ -15,6 +15,7 @@ admins read them here.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Model, QuerySet
@@ -38,6 +39,7 @@ from registers.models import (
     Role,
     User,
 )
+from registers.refs import ref_clean
 from scoring.models import Scheme, SchemeVersion
 
 
@@ -241,8 +243,24 @@ class ActionInline(admin.TabularInline):
     fields = ("description", "owner", "due_date", "status", "priority", "difficulty")
 
 
+class RiskAdminForm(forms.ModelForm):
+    """The ref rule of the pages and the import (``registers.refs``) holds here too; a risk
+    saved before the rule keeps the ref it has."""
+
+    class Meta:
+        model = Risk
+        fields = "__all__"  # noqa: DJ007 - the admin chooses the fields it shows
+
+    def clean_ref(self) -> str:
+        ref = self.cleaned_data["ref"]
+        if self.instance.pk is not None and ref == self.instance.ref:
+            return ref
+        return ref_clean(ref)
+
+
 @admin.register(Risk)
 class RiskAdmin(OrganisationScopedAdmin):
+    form = RiskAdminForm
     list_display = (
         "ref",
         "title",
