@@ -57,7 +57,12 @@ ESCALATION_STEP = re.compile(
     r"^(?P<down>de-)?(?P<step>escalation requested|escalated|escalation declined"
     r"|escalation withdrawn) \(#(?P<pk>\d+)\)"
 )
-LINK_STEP = re.compile(r"^(?P<step>linked to|unlinked from) (?P<ref>[^\s:]+)(?::\s*(?P<note>.*))?$")
+# The ref is read up to the first ": " (the links service's separator) so that refs older data
+# holds, with spaces or colons, are still known as link steps; a note may span lines. Where a
+# ref itself holds ": ", the withholding below still finds it (``_withhold_link_notes``).
+LINK_STEP = re.compile(
+    r"^(?P<step>linked to|unlinked from) (?P<ref>.+?)(?::\s+(?P<note>.*))?$", re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -590,6 +595,13 @@ def _withhold_link_notes(entries: list[HistoryEntry], reader) -> None:
     for entry in noted:
         if entry.other_ref in refs:
             entry.reason = ""
+            continue
+        # A withheld ref holding ": " was cut short by LINK_STEP: fail closed on the whole text.
+        text = f"{entry.other_ref}: {entry.reason}"
+        longer = next((ref for ref in refs if text.startswith(f"{ref}: ")), None)
+        if longer is not None:
+            entry.reason, entry.other_ref = "", longer
+            entry.summary = f"Linked to {longer}"
 
 
 @dataclass(frozen=True)

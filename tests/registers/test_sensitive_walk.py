@@ -508,3 +508,23 @@ def test_the_walker_would_see_the_markers(client, world):
     ):
         seen.update(found(get(client, world["people"]["coordinator"], url)[1]))
     assert seen == set(MARKERS)
+
+
+@pytest.mark.parametrize("old_ref", ["S 1", "S:1", "S: 1"])
+def test_link_notes_stay_withheld_for_refs_older_data_holds(world, old_ref):
+    """Refs saved before the ref rule may hold spaces or colons; the link step in the other
+    risk's history must still be known as one, and its note withheld."""
+    from registers.permissions import organisation_for_user
+
+    secret = world["secret"]
+    Risk.objects.filter(pk=secret.pk).update(ref=old_ref)
+    secret.refresh_from_db()
+    third = RiskFactory(register=world["register"], ref="O3", title="Fleet")
+    link_add(risk=third, other=secret, note="Mentions OLDREF-MARKER-77")
+    viewer = organisation_for_user(user=world["people"]["viewer"], slug=world["organisation"].slug)
+    entries = history.risk_history(third, reader=viewer)
+    assert not any("OLDREF-MARKER-77" in f"{e.summary} {e.reason}" for e in entries)
+    (link,) = [entry for entry in entries if entry.subject == "Link"]
+    assert link.summary == f"Linked to {old_ref}"
+    full = history.risk_history(third)
+    assert any("OLDREF-MARKER-77" in entry.reason for entry in full)
