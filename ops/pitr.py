@@ -14,7 +14,7 @@ server; riskreg's own commands (the restore point, the snapshot, the check) run 
 ``--manage``. Each option also reads an environment variable, named in ``--help``.
 
 A restore never starts from the live data directory: it goes into a new directory (another
-cluster, another port, ``archive_mode=off`` unless ``--keep-archiving``), pins
+cluster, another port, ``archive_mode=off`` unless ``--archive-command``), pins
 ``recovery_target_timeline='current'`` so history files left in the archive by an earlier attempt
 cannot lead it down another branch, copies WAL that never reached the archive from the old
 ``pg_wal`` (``--old-wal``), and checks the result against the snapshot saved at the restore point.
@@ -441,7 +441,10 @@ def restore(args, runner: Runner, manage: Manage) -> tuple[bool, str]:
     block += "".join(f"{key} = {conf_quote(value)}\n" for key, value in settings.items())
     runner.sh('cat >> "$1/postgresql.auto.conf" && touch "$1/recovery.signal"', data, input=block)
     options = f"-p {args.port}"
-    if not args.keep_archiving:
+    if args.archive_command:
+        # A real recovery: the new timeline's history file and WAL go to the archive at once.
+        options += f" -c archive_mode=on -c archive_command={shlex.quote(args.archive_command)}"
+    else:
         # A rehearsal must not add its new timeline to the live archive.
         options += " -c archive_mode=off"
     if args.socket_dir:
@@ -508,10 +511,11 @@ def verify(args, manage: Manage) -> tuple[bool, str]:
         database_url=args.database_url,
         input=Path(args.snapshot).read_text(),
     )
-    lines = (result.stdout + result.stderr).strip().splitlines()
+    lines = [
+        line.removeprefix("CommandError: ")
+        for line in (result.stdout + result.stderr).strip().splitlines()
+    ]
     for line in lines:
-        if line.startswith("CommandError: "):
-            line = line.removeprefix("CommandError: ")
         say("  " + line)
     return result.returncode == 0, lines[-1] if lines else "restore_check printed nothing"
 
@@ -584,9 +588,9 @@ def parser() -> argparse.ArgumentParser:
         "--timeline", default="current", help="recovery_target_timeline; leave it 'current'"
     )
     s.add_argument(
-        "--keep-archiving",
-        action="store_true",
-        help="real recovery only: leave archive_mode alone so the new timeline is archived",
+        "--archive-command",
+        help="real recovery only: archive the new timeline with this (the live archive_command); "
+        "without it the restored cluster runs with archive_mode=off",
     )
     s.add_argument("--socket-dir", help="unix_socket_directories of the restored cluster")
     s.add_argument("--recovery-timeout", type=int, default=3600)

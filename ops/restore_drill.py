@@ -2,8 +2,9 @@
 """The restore drill (``make restore-drill``): point-in-time recovery rehearsed end to end on
 PostgreSQL clusters of its own, with the scripts of ``ops/pitr.py`` (issue 21).
 
-1. A source cluster on a free port, set up as compose's ``db`` service: ``wal_level=replica``,
-   ``archive_mode=on``, ``archive_command`` copying each finished segment to an archive folder.
+1. A source cluster on a free port, with the settings of compose's ``db`` service read from
+   docker-compose.yml (``wal_level=replica``, ``archive_mode=on``, an ``archive_command`` copying
+   each finished segment to an archive folder, here a temporary one).
    ``migrate`` and ``seed_demo``, then a base backup (``ops/pitr.py backup``).
 2. Changes through riskreg: an import of 20 risks (``import_register``, which takes and logs its
    own restore point), edits, a closure, a control, and five edits within the second before a
@@ -49,6 +50,7 @@ import pitr  # noqa: E402 (this directory, put on the path above)
 from pitr import Failed, Manage, Runner, say  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+COMPOSE_ARCHIVE = "/var/lib/postgresql/wal-archive"
 MUTATIONS = ("one-second-early", "latest-timeline", "no-old-wal")
 # Variables of the developer's shell that would point riskreg somewhere else than the drill's
 # clusters (the production settings, another database, a real broker).
@@ -104,6 +106,20 @@ from registers.services.risks import risk_update
 r = Risk.objects.get(organisation__slug="espo", ref="DRILL-11")
 risk_update(risk=r, expected_version=r.version, fields={"title": "Drill: edited after the delete"})
 """
+
+
+def compose_db_settings(*, archive: str) -> dict[str, str]:
+    """The ``-c`` settings of compose's ``db`` service, read from docker-compose.yml so the drill
+    cannot drift from production, with the container's archive path replaced by ``archive``."""
+    import yaml
+
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["db"]["command"]
+    settings = {}
+    for flag, value in zip(command[1::2], command[2::2], strict=True):
+        if flag == "-c":
+            key, _, setting = value.partition("=")
+            settings[key] = setting.replace(COMPOSE_ARCHIVE, archive)
+    return settings
 
 
 def free_port() -> int:
@@ -163,6 +179,7 @@ class Drill:
         if self.root:
             shutil.chown(self.work, "postgres", "postgres")
         self.archive = self.work / "archive"
+        self.archive_command = compose_db_settings(archive=str(self.archive))["archive_command"]
         self.source = self.work / "source"
         self.ports = (free_port(), free_port())
         self.bin = pg_bin()
@@ -284,16 +301,11 @@ class Drill:
             + ["-E", "UTF8", "--no-sync"]
         )
         self.runner.sh('mkdir -m 700 "$1"', str(self.archive))
-        archive_command = f"test ! -f {self.archive}/%f && cp %p {self.archive}/%f"
-        settings = {
-            "port": str(port),
-            "listen_addresses": "127.0.0.1",
-            "unix_socket_directories": str(self.work),
-            "wal_level": "replica",
-            "archive_mode": "on",
-            "archive_command": archive_command,
-            "archive_timeout": "300",
-        }
+        settings = compose_db_settings(archive=str(self.archive))
+        archive_command = settings["archive_command"]
+        settings.update(
+            port=str(port), listen_addresses="127.0.0.1", unix_socket_directories=str(self.work)
+        )
         conf = "".join(f"{key} = {pitr.conf_quote(value)}\n" for key, value in settings.items())
         self.runner.sh('cat >> "$1/postgresql.conf"', str(data), input=conf)
         self.runner.run(
@@ -328,7 +340,8 @@ class Drill:
             str(self.ports[1]),
             "--timeline",
             "latest",
-            "--keep-archiving",
+            "--archive-command",
+            self.archive_command,
             "--socket-dir",
             str(self.work),
             "--snapshot",
@@ -425,8 +438,8 @@ class Drill:
 
     def report(self) -> bool:
         say("results")
-        for label, exact, summary in self.results:
-            print(f"  {label}: {summary if exact else 'NOT restored exactly: ' + summary}")
+        for label, _, summary in self.results:
+            print(f"  {label}: {summary}", flush=True)
         return all(exact for _, exact, _ in self.results)
 
 

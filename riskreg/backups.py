@@ -99,11 +99,7 @@ def _take(*, name: str) -> RestorePoint:
     try:
         # A savepoint, so that a refusal inside a caller's transaction leaves it usable.
         with transaction.atomic(), connection.cursor() as cursor:
-            # Asked first so that a role without the right leaves no ERROR in the server's log.
-            cursor.execute(
-                "SELECT has_function_privilege('pg_create_restore_point(text)', 'EXECUTE')"
-            )
-            if not cursor.fetchone()[0]:
+            if not _may_create_restore_points(cursor):
                 raise RestorePointNotTaken(RESTORE_POINT_NOT_ALLOWED)
             cursor.execute(
                 "SELECT lsn::text, pg_walfile_name(lsn), clock_timestamp() "
@@ -116,3 +112,10 @@ def _take(*, name: str) -> RestorePoint:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RestorePointNotTaken(message) from None
     return RestorePoint(name=name, lsn=lsn, wal_file=wal_file, created_at=created_at)
+
+
+def _may_create_restore_points(cursor) -> bool:
+    """Asked before trying, so that a role without the right leaves no ERROR in the server's
+    log every time someone imports a register."""
+    cursor.execute("SELECT has_function_privilege('pg_create_restore_point(text)', 'EXECUTE')")
+    return bool(cursor.fetchone()[0])

@@ -26,8 +26,11 @@ def state_snapshot() -> dict:
     from registers.models import Register
     from reporting.spreadsheets.exporting import register_export, to_csv
 
+    # Inside a caller's transaction (a test's) its snapshot already holds; PostgreSQL accepts
+    # the isolation level only as a transaction's first statement.
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and own_transaction:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         tables = {}
