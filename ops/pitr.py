@@ -159,6 +159,9 @@ class Manage:
     command: str
 
     def run(self, *args: str, database_url: str | None = None, input: str | None = None):
+        if "{database_url}" in self.command and not database_url:
+            # An empty DATABASE_URL would point riskreg at its SQLite default.
+            raise Failed(f"--manage {self.command!r} needs a database URL here")
         command = self.command.replace("{database_url}", database_url or "")
         env = dict(os.environ)
         if database_url:

@@ -298,6 +298,39 @@ def test_the_base_backup_is_chosen_by_its_stop_time_not_its_directory_name(tmp_p
     assert chosen["directory"].endswith("20261120T020000Z")
 
 
+def _pg_bin() -> str | None:
+    try:
+        return restore_drill.pg_bin()
+    except pitr.Failed:
+        return None
+
+
+@pytest.mark.skipif(_pg_bin() is None, reason="needs PostgreSQL's pg_archivecleanup")
+def test_cleanup_keeps_the_newest_backups_and_the_wal_from_the_oldest_kept_one(tmp_path):
+    archive = tmp_path / "archive"
+    (archive / "base").mkdir(parents=True)
+    for segment in range(1, 7):
+        (archive / f"0000000100000000000000{segment:02X}").write_text("wal")
+    for name, first in [("20261118T021500Z", 2), ("20261119T021500Z", 5)]:
+        (archive / "base" / name).mkdir()
+        backup_file = f"0000000100000000000000{first:02X}.00000028.backup"
+        (archive / backup_file).write_text("backup history")
+        info = {
+            "directory": str(archive / "base" / name),
+            "stop_lsn": f"0/{first}000100",
+            "backup_file": backup_file,
+            "start_wal": backup_file[:24],
+        }
+        (archive / "base" / name / "backup.json").write_text(json.dumps(info))
+    args = ["--archive", str(archive), "--pg-bin", _pg_bin(), "cleanup", "--keep", "1"]
+
+    assert pitr.main(args) == 0
+
+    assert sorted(p.name for p in (archive / "base").iterdir()) == ["20261119T021500Z"]
+    segments = sorted(p.name for p in archive.iterdir() if len(p.name) == 24)
+    assert segments == [f"0000000100000000000000{n:02X}" for n in (5, 6)]
+
+
 def test_the_drill_runs_its_cluster_with_the_compose_db_settings():
     settings = restore_drill.compose_db_settings(archive="/srv/drill-archive")
     assert settings["wal_level"] == "replica"
