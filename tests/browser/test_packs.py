@@ -27,7 +27,9 @@ def panel_member():
     first = OrganisationFactory(name="Example Police Authority", slug="epa")
     second = OrganisationFactory(name="Example Constabulary", slug="econ")
     email = "joint.panel@audit.example"
-    member_add(organisation=first, email=email, role="panel", password=PASSWORD)
+    cleared = member_add(organisation=first, email=email, role="panel", password=PASSWORD)
+    cleared.sensitive_access = True  # full editions are for cleared members only
+    cleared.save(update_fields=["sensitive_access"])
     member_add(organisation=second, email=email, role="panel", password=PASSWORD)
     ready_pack(first)
     ready_pack(second, as_of="2026-06-30", edition="public")
