@@ -413,6 +413,23 @@ class PrivatePagesMiddleware:
         return response
 
 
+def _register_grant_where(instance) -> str:
+    register = instance.content_object
+    return (
+        f"user={instance.user_id} organisation={register.organisation.slug}: "
+        f"{instance.permission.codename} on register {register.slug}"
+    )
+
+
+def _register_granted(sender, instance, created, **kwargs) -> None:
+    if created:
+        log.info("membership changed: %s granted by=%s", _register_grant_where(instance), _actor())
+
+
+def _register_revoked(sender, instance, **kwargs) -> None:
+    log.info("membership changed: %s revoked by=%s", _register_grant_where(instance), _actor())
+
+
 def connect_receivers() -> None:
     """Called once from ``riskreg.apps.RiskregConfig.ready``."""
     dispatch = "riskreg.security."
@@ -428,6 +445,9 @@ def connect_receivers() -> None:
     post_delete.connect(
         _membership_post_delete, sender=membership, dispatch_uid=dispatch + "member_removed"
     )
+    grant = "registers.RegisterUserObjectPermission"  # a limited coordinator's registers
+    post_save.connect(_register_granted, sender=grant, dispatch_uid=dispatch + "granted")
+    post_delete.connect(_register_revoked, sender=grant, dispatch_uid=dispatch + "revoked")
     user_logged_in.connect(_on_logged_in, dispatch_uid=dispatch + "logged_in")
     user_login_failed.connect(_on_login_failed, dispatch_uid=dispatch + "login_failed")
     user_logged_out.connect(_on_logged_out, dispatch_uid=dispatch + "logged_out")

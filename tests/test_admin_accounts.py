@@ -249,3 +249,23 @@ def test_commands_that_change_accounts_are_logged(world, caplog):
         f"account changed: user={victim.pk}" in line and "password" in line for line in lines
     ), lines
     assert any(f"membership added: user={victim.pk}" in line for line in lines), lines
+
+
+def test_register_grants_of_a_limited_coordinator_are_in_the_security_log(world, client, caplog):
+    from registers.models import Register
+
+    attacker = world["attacker"]
+    membership = Membership.objects.get(user=world["victims"][3], organisation=world["mopac"])
+    client.force_login(attacker)
+    client.post(reverse("member", args=["mopac", membership.pk]), {"role": "coordinator-limited"})
+    corporate = Register.objects.get(organisation=world["mopac"], slug="corporate")
+    with caplog.at_level(logging.INFO, logger="riskreg.security"):
+        client.post(
+            reverse("member_registers", args=["mopac", membership.pk]),
+            {"registers": [corporate.pk]},
+        )
+        client.post(reverse("member_registers", args=["mopac", membership.pk]), {})
+    lines = [record.getMessage() for record in caplog.records if record.name == "riskreg.security"]
+    where = f"user={membership.user_id} organisation=mopac: edit_register on register corporate"
+    assert f"membership changed: {where} granted by={attacker.pk}" in lines, lines
+    assert f"membership changed: {where} revoked by={attacker.pk}" in lines, lines
