@@ -151,25 +151,6 @@ class OrganisationAdmin(OrganisationScopedAdmin):
         return request.user.is_superuser
 
 
-class SuperuserOnlyAdmin:
-    """Mixed in before ``OrganisationScopedAdmin``: nobody but a superuser sees these at all."""
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
-
-
 class ReadOnlyForOrganisationAdmins:
     """Mixed in before ``OrganisationScopedAdmin``: organisation admins read their own rows;
     changes go through the members pages (and their services); superusers may change."""
@@ -181,6 +162,16 @@ class ReadOnlyForOrganisationAdmins:
         return request.user.is_superuser
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+class SuperuserOnlyAdmin(ReadOnlyForOrganisationAdmins):
+    """Mixed in before ``OrganisationScoped``: nobody but a superuser sees these at all."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
 
 
