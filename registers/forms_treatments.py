@@ -1,12 +1,12 @@
-"""Edit forms of controls and actions: the add forms' fields plus the version the person opened
-(optimistic locking) and, after a conflict, whose value they chose to keep for each field both
+"""Edit forms of risks, controls and actions: the add forms' fields plus the version the person
+opened (optimistic locking) and, after a conflict, whose value they chose to keep for each field both
 people changed (``keep-<field>``: theirs or yours)."""
 
 from __future__ import annotations
 
 from django import forms
 
-from .forms import ActionForm, ActionProgressForm, ControlForm
+from .forms import ActionForm, ActionProgressForm, ControlForm, RiskForm
 from .services.treatments import KEEP_MINE, KEEP_THEIRS
 
 VERSION_MISSING = "The form did not say which version of the {noun} you opened: open it again"
@@ -72,3 +72,36 @@ class ActionCompleteForm(forms.Form):
     """The "Mark completed" button carries the version its page showed; older pages did not."""
 
     version = forms.IntegerField(required=False, min_value=1, max_value=VERSION_MAX)
+
+
+class RiskEditForm(RiskForm):
+    """The risk edit form with what a three-way merge needs (``services.risk_edits``): the
+    version the person opened, required, and after a conflict the version whose values they were
+    shown and whose value they chose to keep for each field both people changed. The fields,
+    widgets and layout are RiskForm's own."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
+    choices_at = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=VERSION_MAX
+    )
+    # What the merge compares, besides RiskForm.SERVICE_FIELDS: each rating position as one
+    # unit, and the lists.
+    MERGED_LISTS = ("objectives", "leads")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        message = VERSION_MISSING.format(noun="risk")
+        self.fields["version"].error_messages.update(
+            required=message, invalid=message, min_value=message, max_value=message
+        )
+
+    def merge_names(self) -> list[str]:
+        return [*self.SERVICE_FIELDS, *self.positions, *self.MERGED_LISTS]
+
+    def choices(self) -> dict[str, str]:
+        choices = {}
+        for name in self.merge_names():
+            choice = self.data.get(f"keep-{name}")
+            if choice in (KEEP_THEIRS, KEEP_MINE):
+                choices[name] = choice
+        return choices

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# Whose value to keep for a field both people changed (the value of the choice a form posts).
+KEEP_THEIRS, KEEP_MINE = "theirs", "yours"
+
 
 @dataclass(frozen=True)
 class FieldConflict:

@@ -30,11 +30,18 @@ def review_record(
     reviewed_on: dt.date | None = None,
 ) -> Review:
     """Record a review. With ``positions`` it is a re-score; either way last reviewed moves to
-    the review date and next review due follows the (new) band, register or risk period."""
+    the review date and next review due follows the (new) band, register or risk period.
+
+    A review from a page opened at an older version is refused (RiskConflict), except a re-score
+    of positions nobody else re-rated since: the person's new rating goes on top of the others'
+    other changes. A "no change" review confirms the rating the person saw, so it is refused
+    whenever anything changed since."""
     locked = (
         Risk.objects.select_for_update().select_related("register", "organisation").get(pk=risk.pk)
     )
-    if locked.version != expected_version:
+    if locked.version != expected_version and not _rescore_merges(
+        locked, expected_version, positions
+    ):
         raise RiskConflict(locked, changes_since(locked, expected_version))
     if locked.status == RiskStatus.CLOSED:
         raise ValidationError(f"{locked.ref} is closed; reopen it before reviewing")
@@ -64,3 +71,30 @@ def review_record(
     review.full_clean()
     review.save()
     return review
+
+
+def _rescore_merges(locked: Risk, expected_version: int, positions) -> bool:
+    """True when every position re-scored from an older page still holds, now, the value it
+    held when the page was opened (or already the new one): only the reviewer changed it."""
+    if not positions or not 1 <= expected_version < locked.version:
+        return False
+    opened = (
+        Risk.history.filter(id=locked.pk, version=expected_version)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if opened is None:
+        return False
+    for name, position in positions.items():
+        base = _position_of(opened, name)
+        theirs = _position_of(locked, name)
+        mine = tuple(position) if position else None
+        if theirs not in (base, mine):
+            return False
+    return True
+
+
+def _position_of(record, name: str):
+    likelihood = getattr(record, f"{name}_likelihood")
+    impact = getattr(record, f"{name}_impact")
+    return None if likelihood is None and impact is None else (likelihood, impact)

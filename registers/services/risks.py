@@ -6,7 +6,7 @@ Every writer (browser, importer, seeding, commands) goes through these functions
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -20,6 +20,7 @@ from scoring.selectors import default_scheme
 
 from ..models import Action, Control, Register, Risk, RiskStatus
 from ..refs import ref_clean
+from .risk_edits import merge_stale_edit
 
 POSITIONS = ("inherent", "current", "target")
 Position = (
@@ -283,9 +284,18 @@ def risk_update(
     leads: Iterable | None = None,
     reason: str = "",
     rescore_scheme: bool = True,
+    merge_stale: bool = False,
+    choices: Mapping[str, str] | None = None,
+    choices_at: int | None = None,
 ) -> Risk:
     """Change a risk. ``expected_version`` is the version the editor loaded: if someone saved in
     between, nothing is written and RiskConflict says what they changed (optimistic locking).
+
+    With ``merge_stale`` (an edit form, which sends every field it shows) a save from an older
+    version is merged instead: only what this person changed since ``expected_version`` is
+    written, on top of the others' changes; a field both changed to different values raises
+    RiskEditConflict until ``choices`` (made when shown the values of version ``choices_at``)
+    say whose value to keep (``services.risk_edits``).
 
     Positions are re-rated under the register's current scheme version. Unknown fields are refused.
     """
@@ -297,7 +307,24 @@ def risk_update(
         Risk.objects.select_for_update().select_related("register", "organisation").get(pk=risk.pk)
     )
     if locked.version != expected_version:
-        raise RiskConflict(locked, changes_since(locked, expected_version))
+        if not merge_stale:
+            raise RiskConflict(locked, changes_since(locked, expected_version))
+        edit = merge_stale_edit(
+            locked,
+            expected_version=expected_version,
+            fields=fields,
+            positions=positions,
+            objectives=objectives,
+            leads=leads,
+            choices=choices,
+            choices_at=choices_at,
+        )
+        if not (
+            edit.fields or edit.positions or edit.objectives is not None or edit.leads is not None
+        ):
+            return locked  # everything this person changed is already saved: no empty record
+        fields, positions = edit.fields, edit.positions or None
+        objectives, leads = edit.objectives, edit.leads
     organisation = locked.organisation
     for name in ("category", "owner", "manager"):
         if name in fields:
@@ -319,7 +346,7 @@ def risk_update(
             rank_before=rank_before,
             today=timezone.localdate(),
         )
-    locked.version = expected_version + 1
+    locked.version += 1
     locked.full_clean(exclude=["objectives", "leads"], validate_constraints=False)
     locked._change_reason = reason or "edited"
     locked.save()

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from ..merging import FieldConflict, three_way_merge
+from ..merging import KEEP_MINE, KEEP_THEIRS, FieldConflict, three_way_merge
 from ..models import Action, ActionStatus, Control
 from .risks import _check_same_organisation, control_add
 
@@ -32,8 +32,6 @@ ACTION_FIELDS = frozenset(
 )
 ACTION_OWNER_FIELDS = frozenset({"status", "progress_note"})  # what an action owner may change
 
-# Whose value to keep for a field both people changed.
-KEEP_THEIRS, KEEP_MINE = "theirs", "yours"
 VERSION_UNKNOWN = (
     "this form came from a version of the {noun} that does not exist: open the {noun} again"
 )

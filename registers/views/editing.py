@@ -29,9 +29,11 @@ from ..forms import (
     ReviewForm,
     RiskForm,
 )
+from ..forms_treatments import RiskEditForm
 from ..models import RiskStatus
 from ..refs import ref_saved_as
 from ..services.reviews import review_record
+from ..services.risk_edits import RiskEditConflict
 from ..services.risks import (
     RiskConflict,
     risk_close,
@@ -53,6 +55,7 @@ from .risk_common import (
     risk_url,
     scheme_for,
 )
+from .risk_conflicts import conflict_form
 
 
 @login_required
@@ -176,13 +179,9 @@ def risk_edit(request: HttpRequest, org: str, ref: str) -> HttpResponse:
         "auto_id": "%s",
     }
     if request.method == "GET":
-        form = RiskForm(initial=RiskForm.initial_for(risk), **kwargs)
+        form = RiskEditForm(initial=RiskForm.initial_for(risk), **kwargs)
         return _render_risk_form(request, access, risk.register, form)
-    form = RiskForm(request.POST, **kwargs)
-    form.fields["version"].required = True
-    form.fields["version"].error_messages["required"] = (
-        "The form did not say which version of the risk you loaded: open the edit page again"
-    )
+    form = RiskEditForm(request.POST, **kwargs)
     if not form.is_valid() or "preview" in request.POST:
         return _render_risk_form(
             request,
@@ -194,7 +193,7 @@ def risk_edit(request: HttpRequest, org: str, ref: str) -> HttpResponse:
         )
     data = form.cleaned_data
     try:
-        risk_update(
+        saved = risk_update(
             risk=risk,
             expected_version=data["version"],
             fields=form.service_fields(),
@@ -202,20 +201,24 @@ def risk_edit(request: HttpRequest, org: str, ref: str) -> HttpResponse:
             objectives=data["objectives"],
             leads=data["leads"],
             reason=data.get("reason") or "edited",
+            merge_stale=True,
+            choices=form.choices(),
+            choices_at=data["choices_at"],
         )
-    except RiskConflict as exc:
-        form = rebound(RiskForm, request, exc.risk.version, **kwargs)
-        return _render_risk_form(
-            request,
-            access,
-            risk.register,
-            form,
-            **conflict_context(risk, data["version"]),
-        )
+    except RiskEditConflict as exc:
+        form, context = conflict_form(request, exc, data["version"], **kwargs)
+        return _render_risk_form(request, access, risk.register, form, **context)
     except ValidationError as exc:
         form.add_service_errors(exc)
         return _render_risk_form(request, access, risk.register, form)
-    messages.success(request, f"Risk {risk.ref} saved.")
+    if saved.version - 1 != data["version"]:
+        messages.success(
+            request,
+            f"Risk {risk.ref} saved, keeping the changes someone else saved while you were "
+            "editing.",
+        )
+    else:
+        messages.success(request, f"Risk {risk.ref} saved.")
     return redirect(risk_url(risk))
 
 
