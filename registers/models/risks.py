@@ -270,6 +270,11 @@ class ActionStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# What every list of actions says where an action has nobody to do it: its risk's owner and the
+# coordinators are the ones who must find someone (registers/selectors/chasing.py).
+NO_OWNER = "No owner"
+
+
 class Action(models.Model):
     """A mitigating action; once completed it can become a control."""
 
@@ -332,6 +337,11 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+    @property
+    def owner_name(self) -> str:
+        """Who does it, as lists show it: their name, or ``NO_OWNER``."""
+        return self.owner.display_name if self.owner_id else NO_OWNER
 
 
 class Review(models.Model):

@@ -1,5 +1,6 @@
 """The "my work" page for owners, managers and action owners: what is theirs, what is due and
-what is overdue, in one organisation."""
+what is overdue, in one organisation. Its actions are the ones the person chases (their own and
+every open one on the risks they own or manage: registers/selectors/chasing.py)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ def my_work(request: HttpRequest, org: str) -> HttpResponse:
         selectors.my_risks(organisation=organisation, user=request.user)[: MY_WORK_LIMIT + 1]
     )
     actions = withhold_actions(
-        selectors.my_actions(organisation=organisation, user=request.user)[: MY_WORK_LIMIT + 1],
+        selectors.actions_to_chase(user=request.user, organisation=organisation)[
+            : MY_WORK_LIMIT + 1
+        ],
         access=access,
     )
     more_risks, more_actions = len(rows) > MY_WORK_LIMIT, len(actions) > MY_WORK_LIMIT

@@ -3,13 +3,16 @@
 Per person and organisation, a personal digest (kind ``daily``) lists
 - open risks (open or escalated; never closed) they own or manage whose next review is due within
   the organisation's notice period (``reminder_notice_days``) or overdue, and
-- their actions (neither completed nor cancelled) due within the notice period or overdue.
+- the actions they chase (``registers.selectors.actions_to_chase``: their own, and every open one
+  on the risks they own or manage, whoever owns it) due within the notice period or overdue; an
+  action with no owner says so.
 
 Their preference filters it: ``daily`` (the default) every day; ``weekly`` only on Mondays;
 ``never`` means only the overdue lines, on any day.
 
 Coordinators and admins also get a coordinator digest (kind ``weekly``) on Mondays: everything
-overdue in the registers they edit (``OrganisationAccess.editable_register_ids``).
+overdue in the registers they edit (``OrganisationAccess.editable_register_ids``), an action with no
+owner flagged as such.
 
 Only members of the organisation are chased, and only about that organisation's risks. A fixed
 number of queries per organisation, plus one per coordinator for their editable registers.
@@ -27,17 +30,23 @@ from django.urls import reverse
 
 from registers.models import Action, Membership, Organisation, Risk
 from registers.models.organisations import Role
-from registers.models.risks import ActionStatus, RiskStatus
+from registers.models.risks import RiskStatus
 from registers.permissions import OrganisationAccess
+from registers.selectors import chaseable_actions, chasers
 from registers.withholding import WITHHELD_SHORT
 from reporting.models import DigestFrequency, ReminderPreference
 
 DAILY = "daily"
 WEEKLY = "weekly"
 OPEN_STATUSES = (RiskStatus.OPEN, RiskStatus.ESCALATED)
-DONE_ACTIONS = (ActionStatus.COMPLETED, ActionStatus.CANCELLED)
 COORDINATOR_ROLES = (Role.ADMIN, Role.COORDINATOR)
 MONDAY = 0
+
+# An action line, in the words of whoever reads it: the action's owner; the owner or manager of
+# its risk, who chases it; anyone about an action nobody owns (registers/selectors/chasing.py).
+OWN_ACTION = "Update action on {ref}: {detail}"
+CHASE_ACTION = "Chase {owner}'s action on {ref}: {detail}"
+UNOWNED_ACTION = "Action on {ref} has no owner: {detail}"
 
 
 def base_url() -> str:
@@ -99,7 +108,18 @@ def _review_line(risk: Risk, today: dt.date) -> Line:
     )
 
 
-def _action_line(action: Action, today: dt.date) -> Line:
+def _action_text(action: Action, *, chasing: bool, detail: str) -> str:
+    """The line as the action's owner (``chasing`` False) or its risk's owner or manager reads it;
+    anybody's line about an action with no owner says so."""
+    ref = action.risk.ref
+    if action.owner_id is None:
+        return UNOWNED_ACTION.format(ref=ref, detail=detail)
+    if chasing:
+        return CHASE_ACTION.format(owner=action.owner.display_name, ref=ref, detail=detail)
+    return OWN_ACTION.format(ref=ref, detail=detail)
+
+
+def _action_line(action: Action, today: dt.date, *, chasing: bool = False) -> Line:
     risk = action.risk
     path = reverse(
         "action_edit", kwargs={"org": risk.organisation.slug, "ref": risk.ref, "pk": action.pk}
@@ -107,7 +127,7 @@ def _action_line(action: Action, today: dt.date) -> Line:
     return Line(
         kind="action",
         ref=risk.ref,
-        text=f"Update action on {risk.ref}: {action.description}",
+        text=_action_text(action, chasing=chasing, detail=action.description),
         due=action.due_date,
         overdue=action.due_date < today,
         url=base_url() + path,
@@ -127,13 +147,8 @@ def _risks(organisation: Organisation, until: dt.date):
 
 def _actions(organisation: Organisation, until: dt.date):
     return (
-        Action.objects.filter(
-            organisation=organisation,
-            due_date__lte=until,
-            risk__status__in=OPEN_STATUSES,
-        )
-        .exclude(status__in=DONE_ACTIONS)
-        .select_related("risk__register")
+        chaseable_actions(organisation)
+        .filter(due_date__lte=until)
         .order_by("due_date", Length("risk__ref"), "risk__ref", "id")
     )
 
@@ -168,9 +183,18 @@ def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
             by_user[user_id].append(line)
     accesses = {m.user_id: OrganisationAccess(organisation, m) for m in memberships}
     for action, line in action_lines:
-        access = accesses.get(action.owner_id)
-        if access is not None:
-            by_user[action.owner_id].append(_line_for(access, action, line))
+        # The owner's own line; the risk's owner and manager chase it in other words (built
+        # once per action, when somebody other than its owner chases it).
+        chase_line = None
+        for user_id in chasers(action):
+            access = accesses.get(user_id)
+            if access is None:
+                continue
+            if user_id != action.owner_id and action.owner_id is not None:
+                chase_line = chase_line or _action_line(action, today, chasing=True)
+                by_user[user_id].append(_line_for(access, action, chase_line, chasing=True))
+            else:
+                by_user[user_id].append(_line_for(access, action, line))
 
     digests: list[Digest] = []
     for membership in memberships:
@@ -196,12 +220,12 @@ def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
     return digests
 
 
-def _line_for(access: OrganisationAccess, item, line: Line) -> Line:
+def _line_for(access: OrganisationAccess, item, line: Line, *, chasing: bool = False) -> Line:
     """The line as this person may read it: an action of a risk whose OFFICIAL-SENSITIVE detail
     they are not cleared for is named by its risk only (a review line carries no detail)."""
     if not isinstance(item, Action) or access.can_see_sensitive(item.risk):
         return line
-    return replace(line, text=f"Update action on {item.risk.ref}: {WITHHELD_SHORT}")
+    return replace(line, text=_action_text(item, chasing=chasing, detail=WITHHELD_SHORT))
 
 
 def _digest(organisation, user, kind, today, lines) -> Digest:

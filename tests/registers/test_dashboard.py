@@ -216,8 +216,10 @@ def test_my_risks_and_actions_for_the_signed_in_member(client, organisation):
     client.force_login(me)
     response = client.get(reverse("organisation", args=[organisation.slug]))
     assert sorted(row.risk.ref for row in response.context["my_risks"]) == ["LEAD", "MAN", "OWN"]
-    assert [a.description for a in response.context["my_actions"]] == ["My action"]
+    # every open action on a risk I own is mine to chase, whoever owns it
+    assert [a.description for a in response.context["my_actions"]] == ["My action", "Their action"]
     assert response.context["risks"]["mine"] == 3 and response.context["actions"]["mine"] == 1
+    assert response.context["actions"]["to_chase"] == 2
     assert reverse("my_work", args=[organisation.slug]) in response.content.decode()
 
 

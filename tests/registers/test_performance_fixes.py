@@ -233,7 +233,14 @@ def test_dashboard_action_figures_count_what_they_did(organisation):
     ]:
         ActionFactory(risk=risk, owner=owner, due_date=due, status=status)
     summary = selectors.action_summary(organisation=organisation, user=me, today=today)
-    assert summary == {"overdue": 3, "mine": 3, "mine_overdue": 1}
+    assert summary == {
+        "overdue": 3,
+        "mine": 3,
+        "mine_overdue": 1,
+        # the risk is nobody's: what I chase on it is what I own
+        "to_chase": 3,
+        "to_chase_overdue": 1,
+    }
     overdue = selectors.actions_overdue(organisation=organisation, today=today)
     assert [a.due_date for a in overdue] == [past] * 3
     assert all(a.status not in (ActionStatus.COMPLETED, ActionStatus.CANCELLED) for a in overdue)

@@ -104,7 +104,7 @@ def test_empty_states_speak_to_a_person(work):
     html = work().content.decode()
     assert "Nothing in " in html and "is assigned to you at the moment" in html
     assert "You do not own, manage or lead any open risk." in html
-    assert "No open action is assigned to you." in html
+    assert "No open action is yours or on a risk you own or manage." in html
     assert "Nothing of yours is due in the next 30 days" in html
     assert "queryset" not in html.lower() and "None" not in html
 
