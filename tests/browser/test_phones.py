@@ -1,0 +1,132 @@
+"""On a phone (390 x 844, an iPhone 12 to 15) no page scrolls sideways: wide tables become cards
+or scroll inside their own box, and heat maps fit. Checked on the seeded demo organisations, whose
+long titles, letter notations and 6 x 6 schemes are what real registers look like.
+
+Set RISKREG_SCREENSHOTS=DIR to keep a full-page screenshot of every page at 390 and 1280 wide.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from registers.models import Organisation, Risk
+from registers.services.seeding import demo_password, seed_demo
+from tests.browser.conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+SCREENSHOTS = os.environ.get("RISKREG_SCREENSHOTS")
+
+# How wide the page is, and the outermost elements sticking out of the viewport (to say why).
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const culprits = [];
+  for (const element of document.querySelectorAll('body *')) {
+    const box = element.getBoundingClientRect();
+    if (box.right > width + 1 && box.width > 0) {
+      let scrolls = false;
+      for (let parent = element.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
+        const overflow = getComputedStyle(parent).overflowX;
+        if (overflow === 'auto' || overflow === 'scroll' || overflow === 'hidden') {
+          scrolls = true;
+          break;
+        }
+      }
+      const outer = element.parentElement.getBoundingClientRect().right <= width + 1;
+      if (!scrolls && outer) {
+        culprits.push(element.tagName.toLowerCase() + '.' + [...element.classList].join('.')
+          + ' right=' + Math.round(box.right));
+      }
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, culprits: culprits.slice(0, 5)};
+}"""
+
+
+def pages_of(slug: str) -> dict[str, str]:
+    organisation = Organisation.objects.get(slug=slug)
+    top = organisation.registers.filter(parent=None).order_by("pk").first()
+    risk = (
+        Risk.objects.filter(organisation=organisation, status="open")
+        .exclude(controls=None)
+        .order_by("pk")
+        .first()
+    )
+    return {
+        "dashboard": f"/o/{slug}/",
+        "register": f"/o/{slug}/registers/{top.slug}/",
+        "register with registers below": f"/o/{slug}/registers/{top.slug}/?rollup=1",
+        "register with quarter trends": f"/o/{slug}/registers/{top.slug}/?trend=quarters",
+        "risk page": f"/o/{slug}/risks/{risk.ref}/",
+        "risk history": f"/o/{slug}/risks/{risk.ref}/history/",
+        "My work": f"/o/{slug}/my-work/",
+        "Reports": f"/o/{slug}/reports/",
+        "members": f"/o/{slug}/members/",
+        "movement": f"/o/{slug}/movement/",
+        "reviews": f"/o/{slug}/reviews/",
+        "appetite": f"/o/{slug}/appetite/",
+        "organisations": "/",
+    }
+
+
+def too_wide(page, pages: dict[str, str], *, label: str) -> dict[str, dict]:
+    found = {}
+    for name, url in pages.items():
+        response = page.goto(url)
+        assert response.status == 200, (name, url, response.status)
+        if SCREENSHOTS:
+            folder = Path(SCREENSHOTS)
+            folder.mkdir(parents=True, exist_ok=True)
+            width = page.viewport_size["width"]
+            file = f"{label}-{name.replace(' ', '-')}-{width}.png"
+            page.screenshot(path=str(folder / file), full_page=True)
+        measured = page.evaluate(OVERFLOW)
+        if measured["scrollWidth"] > page.viewport_size["width"]:
+            found[name] = measured
+    return found
+
+
+def report(found: dict[str, dict]) -> str:
+    return "pages wider than the phone:\n" + "\n".join(
+        f"{name}: {measured['scrollWidth']}px, {measured['culprits']}"
+        for name, measured in found.items()
+    )
+
+
+@pytest.mark.parametrize(
+    ("slug", "email"),
+    [("met", "admin@met.demo"), ("aberdeen", "admin@aberdeen.demo")],
+)
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, slug, email):
+    seed_demo(slugs=(slug,))
+    pages = pages_of(slug)
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in(page, email, demo_password())
+        found = too_wide(page, pages, label=slug)
+        assert not found, report(found)
+        if SCREENSHOTS:
+            page.set_viewport_size(DESKTOP)
+            too_wide(page, pages, label=slug)
+    finally:
+        context.close()
+
+
+def test_a_panel_members_reports_fit_a_phone(browser, live_server):
+    seed_demo(slugs=("mopac", "met"))
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in(page, "joint.panel@audit.demo", demo_password())
+        pages = {"Your reports": "/reports/", "Reports": "/o/met/reports/", "register": ""}
+        pages["register"] = pages_of("met")["register"]
+        found = too_wide(page, pages, label="joint-panel")
+        assert not found, report(found)
+    finally:
+        context.close()
