@@ -7,9 +7,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from registers.forms import GovukForm
+from registers.forms_treatments import VERSION_MAX, VERSION_MISSING
+from registers.merging import KEEP_MINE, KEEP_THEIRS
 
 from .models import AppetiteLevel, AppetiteStatement
-from .services import REASON_MAX_LENGTH, LevelSpec, ScoreScale, threshold_problems
+from .services import (
+    REASON_MAX_LENGTH,
+    STATEMENT_FIELDS,
+    LevelSpec,
+    ScoreScale,
+    threshold_problems,
+)
 
 DEFAULT_CHOICE = "default"
 
@@ -106,6 +114,7 @@ class StatementForm(OrderedErrorsForm):
                 "tolerance": statement.tolerance,
                 "warning": statement.warning,
                 "rationale": statement.rationale,
+                "version": statement.version,
             }
         super().__init__(*args, **kwargs)
         self.organisation, self.statement, self.scale = organisation, statement, scale
@@ -114,6 +123,21 @@ class StatementForm(OrderedErrorsForm):
         ).order_by("position")
         if statement is not None:
             del self.fields["category"]
+            # The version the admin opened, and after a conflict the version whose values they
+            # were shown: a save from an older version is merged (appetite_statement_set).
+            # A page opened before statements had versions sends none, and is saved as it
+            # stands, as it was then.
+            message = VERSION_MISSING.format(noun="appetite statement")
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput,
+                required=False,
+                min_value=1,
+                max_value=VERSION_MAX,
+                error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), message),
+            )
+            self.fields["choices_at"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, min_value=1, max_value=VERSION_MAX
+            )
         else:
             self.fields["category"].choices = [("", "Choose a category"), *category_choices]
         scale_text = f"A score on {scale.scheme_name}, from 1 to {scale.maximum}. " if scale else ""
@@ -143,6 +167,14 @@ class StatementForm(OrderedErrorsForm):
             if problems:
                 self.add_service_errors(ValidationError(problems))
         return data
+
+    def choices(self) -> dict[str, str]:
+        """Whose value to keep for each field both admins changed (``keep-<field>``)."""
+        return {
+            name: self.data[f"keep-{name}"]
+            for name in STATEMENT_FIELDS
+            if self.data.get(f"keep-{name}") in (KEEP_THEIRS, KEEP_MINE)
+        }
 
     def chosen_category(self):
         """The category chosen on an add form (None for the organisation-wide default)."""

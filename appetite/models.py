@@ -59,6 +59,9 @@ class AppetiteStatement(models.Model):
     tolerance = models.PositiveSmallIntegerField("tolerance threshold")
     warning = models.PositiveSmallIntegerField("warning threshold", null=True, blank=True)
     rationale = models.TextField(blank=True)
+    # Optimistic locking: a save from a page opened at an older version is merged three ways
+    # (appetite.services.appetite_statement_set).
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 

@@ -8,6 +8,7 @@ a Moderate appetite tolerates 13 to 19)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 
+from registers.merging import KEEP_MINE, KEEP_THEIRS, three_way_merge
 from scoring.engine import max_score
 from scoring.selectors import default_scheme
 
@@ -126,6 +128,94 @@ def threshold_problems(
     return errors
 
 
+STATEMENT_FIELDS = ("level", "tolerance", "warning", "rationale")
+STATEMENT_REMOVED = (
+    "the appetite statement was removed by someone else while you were editing it: add it again"
+)
+STATEMENT_VERSION_UNKNOWN = (
+    "this form came from a version of the appetite statement that does not exist: open it again"
+)
+
+
+class StatementConflict(Exception):
+    """Someone saved the statement after the admin opened it and changed some of the same
+    fields to other values. Nothing was written. As registers.services.treatments'
+    TreatmentConflict: ``conflicts`` (opened, mine, theirs; a level by its id), ``merged`` the
+    values to show again, ``chosen``, ``unchosen``, ``by`` and ``current`` (the stored row)."""
+
+    def __init__(self, *, current, conflicts, merged, chosen, unchosen, by, base_known):
+        self.current, self.conflicts, self.merged = current, conflicts, merged
+        self.chosen, self.unchosen, self.by = chosen, unchosen, by
+        self.base_known = base_known
+        super().__init__("the appetite statement was changed by someone else while you edited it")
+
+
+def _comparable(value):
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return value
+
+
+def _stored(row, name: str):
+    return getattr(row, AppetiteStatement._meta.get_field(name).attname)
+
+
+def _merge_statement(
+    statement: AppetiteStatement,
+    *,
+    expected_version: int,
+    typed: dict,
+    choices: Mapping[str, str] | None,
+    choices_at: int | None,
+) -> dict:
+    """The values to write when the form was opened at ``expected_version`` and the statement
+    has moved on: mine where only I changed a field, theirs elsewhere, or my choice."""
+    if not 1 <= expected_version < statement.version:
+        raise ValidationError(STATEMENT_VERSION_UNKNOWN)
+    records = list(
+        AppetiteStatement.history.filter(id=statement.pk, version__gte=expected_version)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    opened = [record for record in records if record.version == expected_version]
+    names = list(STATEMENT_FIELDS)
+    base = {n: _comparable(_stored(opened[-1], n)) for n in names} if opened else None
+    theirs = {n: _comparable(_stored(statement, n)) for n in names}
+    mine = {n: _comparable(typed[n]) for n in names}
+    merged, conflicts = three_way_merge(base, mine, theirs, names)
+    at_this_version = choices_at == statement.version
+    chosen = {
+        name: choice
+        for name, choice in (choices or {}).items()
+        if at_this_version and choice in (KEEP_THEIRS, KEEP_MINE)
+    }
+    unchosen = [c.name for c in conflicts if c.name not in chosen]
+    if unchosen:
+        by = []
+        for record in records:
+            if record.version > expected_version:
+                who = record.history_user.display_name if record.history_user else "System"
+                if who not in by:
+                    by.append(who)
+        conflicting = {c.name for c in conflicts}
+        raise StatementConflict(
+            current=statement,
+            conflicts=conflicts,
+            merged={n: typed[n] if n in conflicting else merged[n] for n in names},
+            chosen={n: c for n, c in chosen.items() if n in conflicting},
+            unchosen=unchosen if at_this_version else [],
+            by=by,
+            base_known=base is not None,
+        )
+    values = {n: typed[n] if merged[n] != theirs[n] else getattr(statement, n) for n in names}
+    for conflict in conflicts:
+        if chosen[conflict.name] == KEEP_MINE:
+            values[conflict.name] = typed[conflict.name]
+    return values
+
+
 @transaction.atomic
 def appetite_statement_set(
     *,
@@ -136,9 +226,18 @@ def appetite_statement_set(
     warning: int | None = None,
     rationale: str = "",
     reason: str = "",
+    expected_version: int | None = None,
+    choices: Mapping[str, str] | None = None,
+    choices_at: int | None = None,
 ) -> AppetiteStatement:
     """Set the appetite for a category (None: the organisation-wide default), adding the
-    statement or changing it."""
+    statement or changing it.
+
+    ``expected_version`` is the version of the statement the admin's form was opened at (None:
+    set these values whatever is stored). A save from an older version writes only what this
+    admin changed since, on top of what others saved; a field both changed to different values
+    raises StatementConflict until ``choices`` (made against version ``choices_at``) say whose
+    value to keep. The thresholds are checked as they will be stored, after the merge."""
     if category is not None and category.organisation_id != organisation.id:
         raise ValidationError("the category belongs to another organisation")
     if level is not None and level.organisation_id != organisation.id:
@@ -154,6 +253,28 @@ def appetite_statement_set(
         .order_by()  # the default ordering joins the category, which FOR UPDATE refuses
         .first()
     )
+    if statement is None and expected_version is not None:
+        raise ValidationError(STATEMENT_REMOVED)
+    if statement is not None and expected_version not in (None, statement.version):
+        values = _merge_statement(
+            statement,
+            expected_version=expected_version,
+            typed={
+                "level": level,
+                "tolerance": tolerance,
+                "warning": warning,
+                "rationale": rationale,
+            },
+            choices=choices,
+            choices_at=choices_at,
+        )
+        level, tolerance = values["level"], values["tolerance"]
+        warning, rationale = values["warning"], values["rationale"]
+        errors = threshold_problems(
+            organisation=organisation, level=level, tolerance=tolerance, warning=warning
+        )
+        if errors:
+            raise ValidationError(errors)
     if statement is None:
         statement = AppetiteStatement(organisation=organisation, category=category)
     elif (statement.level_id, statement.tolerance, statement.warning, statement.rationale) == (
@@ -163,6 +284,8 @@ def appetite_statement_set(
         rationale,
     ):
         return statement  # nothing to change: no history record saying nothing changed
+    else:
+        statement.version += 1
     statement.level, statement.tolerance = level, tolerance
     statement.warning, statement.rationale = warning, rationale
     statement.full_clean(validate_constraints=False)

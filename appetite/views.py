@@ -20,7 +20,9 @@ from django.views.decorators.http import require_http_methods
 
 from registers import permissions
 from registers import selectors as register_selectors
+from registers.merging import KEEP_MINE, KEEP_THEIRS
 from registers.models import RiskStatus
+from registers.services.treatments import CHOOSE_A_VALUE
 
 from . import selectors
 from .forms import (
@@ -30,8 +32,9 @@ from .forms import (
     RemoveStatementForm,
     StatementForm,
 )
-from .models import AppetiteStatement
+from .models import AppetiteLevel, AppetiteStatement
 from .services import (
+    StatementConflict,
     appetite_levels_save,
     appetite_statement_remove,
     appetite_statement_set,
@@ -169,8 +172,16 @@ def _choice_label(line: selectors.CategoryAppetite) -> str:
 
 
 def _save_statement(form: StatementForm, access, category) -> bool:
-    """Call the service with the form's values; False (errors on the form) if it refuses."""
+    """Call the service with the form's values; False (errors on the form) if it refuses.
+    StatementConflict passes through to the edit view."""
     data = form.cleaned_data
+    versions = {}
+    if "version" in form.fields:
+        versions = {
+            "expected_version": data.get("version"),
+            "choices": form.choices(),
+            "choices_at": data.get("choices_at"),
+        }
     try:
         appetite_statement_set(
             organisation=access.organisation,
@@ -180,11 +191,65 @@ def _save_statement(form: StatementForm, access, category) -> bool:
             warning=data["warning"],
             rationale=data["rationale"].strip(),
             reason=data["reason"],
+            **versions,
         )
     except ValidationError as error:
         form.add_service_errors(error)
         return False
     return True
+
+
+def _conflict_form(request, exc: StatementConflict, opened_version: int, **kwargs):
+    """The edit form again after a conflict: what the admin typed, the other admin's changes to
+    the fields only they changed, still at the opened version; and, for each field both
+    changed, the three values and a choice (registers/partials/treatment_conflict.html)."""
+    data = request.POST.copy()
+    for name, value in exc.merged.items():
+        value = getattr(value, "pk", value)
+        data[name] = "" if value is None else str(value)
+    data["version"] = str(opened_version)
+    data["choices_at"] = str(exc.current.version)
+    for name, choice in exc.chosen.items():
+        data[f"keep-{name}"] = choice
+    form = StatementForm(data, **kwargs)
+    form.is_valid()
+    levels = dict(
+        AppetiteLevel.objects.filter(organisation=exc.current.organisation_id).values_list(
+            "pk", "name"
+        )
+    )
+
+    def shown(name, value):
+        value = getattr(value, "pk", value)
+        if value in (None, ""):
+            return "Not set"
+        return levels.get(value, "Removed") if name == "level" else str(value)
+
+    rows = []
+    for conflict in exc.conflicts:
+        label = str(form.fields[conflict.name].label).replace(" (optional)", "")
+        missing = conflict.name in exc.unchosen
+        if missing:
+            form.add_error(None, CHOOSE_A_VALUE.format(field=label.lower()))
+        rows.append(
+            {
+                "name": conflict.name,
+                "label": label,
+                "opened": shown(conflict.name, conflict.base) if exc.base_known else "Not known",
+                "theirs": shown(conflict.name, conflict.theirs),
+                "mine": shown(conflict.name, conflict.mine),
+                "choice": exc.chosen.get(conflict.name, ""),
+                "error": CHOOSE_A_VALUE.format(field=label.lower()) if missing else "",
+            }
+        )
+    return form, {
+        "noun": "appetite statement",
+        "prefix": "statement",
+        "by": ", ".join(exc.by) or "Someone else",
+        "rows": rows,
+        "keep_theirs": KEEP_THEIRS,
+        "keep_mine": KEEP_MINE,
+    }
 
 
 @login_required
@@ -241,6 +306,7 @@ def statement_edit(request: HttpRequest, org: str, statement: int) -> HttpRespon
         scale=scale,
         statement=statement_obj,
     )
+    conflict = None
     if request.method == "POST" and form.is_valid():
         before = (
             statement_obj.level_id,
@@ -248,7 +314,19 @@ def statement_edit(request: HttpRequest, org: str, statement: int) -> HttpRespon
             statement_obj.warning,
             statement_obj.rationale,
         )
-        if _save_statement(form, access, statement_obj.category):
+        try:
+            saved = _save_statement(form, access, statement_obj.category)
+        except StatementConflict as exc:
+            saved = False
+            form, conflict = _conflict_form(
+                request,
+                exc,
+                form.cleaned_data["version"],
+                organisation=access.organisation,
+                scale=scale,
+                statement=statement_obj,
+            )
+        if saved:
             statement_obj.refresh_from_db()
             after = (
                 statement_obj.level_id,
@@ -281,6 +359,7 @@ def statement_edit(request: HttpRequest, org: str, statement: int) -> HttpRespon
             "scale": scale,
             "statement": statement_obj,
             "subject": _subject(statement_obj),
+            "conflict": conflict,
         },
     )
 
