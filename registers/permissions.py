@@ -211,6 +211,15 @@ def memberships_for_user(user) -> QuerySet[Membership]:
     )
 
 
+def memberships_for_request(request) -> QuerySet[Membership]:
+    """The signed-in person's memberships, one queryset per request: the header (switcher,
+    ``sits_on_a_panel``) and the pages that list organisations share its single read."""
+    cached = getattr(request, "_riskreg_memberships", None)
+    if cached is None:
+        cached = request._riskreg_memberships = memberships_for_user(request.user)
+    return cached
+
+
 def organisation_for_user(*, user, slug: str) -> OrganisationAccess:
     membership = memberships_for_user(user).filter(organisation__slug=slug).first()
     if membership is None:

@@ -25,6 +25,7 @@ def member():
 def test_signed_in_pages_are_private_and_not_stored(client, member):
     organisation = member.organisation
     RiskFactory(register=Register.objects.get(organisation=organisation, slug="corporate"))
+    MembershipFactory(user=member.user, role=Role.VIEWER)  # two: home lists them, not redirects
     client.force_login(member.user)
     for path in (
         reverse("home"),

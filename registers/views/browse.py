@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -14,6 +14,7 @@ from scoring.selectors import default_scheme
 
 from .. import permissions, selectors
 from ..filters import RiskFilterForm
+from ..models import Role
 from ..withholding import withhold_actions
 
 RISKS_PER_PAGE = 50
@@ -23,7 +24,14 @@ MY_LIST = 5
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    memberships = permissions.memberships_for_user(request.user)
+    """A list to choose from only when there is a choice: one organisation opens its dashboard,
+    or, for a panel member, their reports (the page the panel reads)."""
+    memberships = list(permissions.memberships_for_request(request))
+    if len(memberships) == 1:
+        (membership,) = memberships
+        if membership.role == Role.PANEL:
+            return redirect("my_packs")
+        return redirect("organisation", org=membership.organisation.slug)
     return render(request, "registers/home.html", {"memberships": memberships})
 
 

@@ -34,9 +34,12 @@ def test_login_page_and_sign_in(client, member, password):
 
 
 def test_home_lists_only_my_organisations(client, member, organisation, other_organisation):
+    second = OrganisationFactory()  # with one organisation, home opens its dashboard instead
+    MembershipFactory(user=member, organisation=second, role=Role.VIEWER)
     client.force_login(member)
     page = client.get(reverse("home")).content.decode()
-    assert organisation.name in page and other_organisation.name not in page
+    assert organisation.name in page and second.name in page
+    assert other_organisation.name not in page
 
 
 def test_register_and_risk_pages_show_the_rating(client, member, organisation):

@@ -1,0 +1,86 @@
+"""Home: a person with one organisation lands on its dashboard (a panel member on their reports),
+not on a list of one; people with several choose. The header learns whether someone sits on a
+panel (``sits_on_a_panel``) without a query of its own."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registers.models import Role
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def membership_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries if 'FROM "registers_membership"' in q["sql"]]
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.COORDINATOR, Role.OWNER, Role.VIEWER])
+def test_one_organisation_lands_on_its_dashboard(client, role):
+    membership = MembershipFactory(role=role)
+    client.force_login(membership.user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url == reverse("organisation", args=[membership.organisation.slug])
+
+
+def test_a_panel_member_of_one_organisation_lands_on_their_reports(client):
+    membership = MembershipFactory(role=Role.PANEL)
+    client.force_login(membership.user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response.url == reverse("my_packs")
+
+
+def test_several_organisations_are_listed_to_choose_from(client):
+    user = UserFactory()
+    first, second = OrganisationFactory(), OrganisationFactory()
+    MembershipFactory(user=user, organisation=first, role=Role.PANEL)
+    MembershipFactory(user=user, organisation=second, role=Role.PANEL)
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert first.name in page and second.name in page
+
+
+def test_no_organisation_says_so(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert "not a member of any organisation" in response.content.decode()
+
+
+def test_sits_on_a_panel_for_the_header(client):
+    panel = MembershipFactory(role=Role.PANEL)
+    OrganisationFactory()
+    client.force_login(panel.user)
+    assert client.get(reverse("my_packs")).context["sits_on_a_panel"] == True  # noqa: E712
+    coordinator = MembershipFactory(role=Role.COORDINATOR)
+    client.force_login(coordinator.user)
+    response = client.get(reverse("organisation", args=[coordinator.organisation.slug]))
+    assert response.context["sits_on_a_panel"] == False  # noqa: E712
+
+
+def test_sits_on_a_panel_needs_no_query_of_its_own(client):
+    """Read on every page by the header: it shares the one membership read of the switcher,
+    home and "Your reports"."""
+    from django.template import engines
+
+    user = UserFactory()
+    for _ in range(2):
+        MembershipFactory(user=user, role=Role.PANEL)
+    client.force_login(user)
+    template = engines["django"].from_string(
+        "{% if sits_on_a_panel %}panel{% endif %}{% for m in nav_memberships %}.{% endfor %}"
+    )
+    for url in (reverse("home"), reverse("my_packs")):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+            # what the header will add: reading the flag and the switcher's list
+            shown = {
+                name: response.context[name] for name in ("sits_on_a_panel", "nav_memberships")
+            }
+            assert template.render(shown, response.wsgi_request) == "panel.."
+        assert len(membership_queries(queries)) == 1, (url, membership_queries(queries))
