@@ -77,6 +77,13 @@ class Pack(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    registers = models.ManyToManyField(
+        "registers.Register",
+        blank=True,
+        related_name="+",
+        help_text="The registers the pack covers, as chosen when it was requested; none: the "
+        "organisation's top-level registers.",
+    )
     scheduled = models.BooleanField(default=False, help_text="Requested by the beat schedule.")
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -221,9 +221,11 @@ def _direction_of_change(old: dict, new: dict) -> Trend:
         return state["current_score"], state["current_likelihood"] * state["current_impact"]
 
     then, now = key(old), key(new)
+    if now is None:  # rating removed: nothing to compare, no arrow (as trend_between)
+        return Trend.NOT_RATED
     if then is None:
-        return Trend.NEW if now is not None else Trend.LEVEL
-    if now is None or now == then:
+        return Trend.NEW
+    if now == then:
         return Trend.LEVEL
     return Trend.UP if now > then else Trend.DOWN
 

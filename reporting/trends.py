@@ -6,7 +6,8 @@ organisation's previous quarter (its own quarter-end months, in its own timezone
 - ``up`` / ``down`` / ``level``: the rating rose, fell or held (score first; within a matrix
   scheme's band, likelihood x impact);
 - ``new``: the risk did not exist (or had no current rating) at the quarter end;
-- ``closed``: the risk is closed.
+- ``closed``: the risk is closed;
+- ``not rated``: it has no current rating now, so there is nothing to compare (no arrow).
 
 The rule itself (``trend_between``) and the history reads (``risk_snapshots``, one query per
 moment) live in ``registers.selectors`` so the register page can use them; this module is the
@@ -37,6 +38,7 @@ __all__ = [
     "DOWN",
     "LEVEL",
     "NEW",
+    "NOT_RATED",
     "UP",
     "RegisterTrends",
     "Trend",
@@ -51,6 +53,7 @@ __all__ = [
 ]
 
 UP, DOWN, LEVEL, NEW, CLOSED = "up", "down", "level", "new", "closed"
+NOT_RATED = Trend.NOT_RATED.value
 DEFAULT_QUARTER_END_MONTHS = (3, 6, 9, 12)
 
 
@@ -89,10 +92,10 @@ def trend(*, status: str, score: int | None, then: dict[int, int | None], risk_i
     if risk_id not in then:
         return NEW
     before = then[risk_id]
+    if score is None:  # nothing to compare: no arrow (trend_between's rule)
+        return NOT_RATED
     if before is None:  # first rated since the quarter end
-        return NEW if score is not None else LEVEL
-    if score is None:
-        return LEVEL
+        return NEW
     if score > before:
         return UP
     if score < before:

@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
 from registers import permissions, selectors
+from registers.models import Register
 
 from .models import Pack, PackEdition, PackKind, PackStatus
 from .packs.access import (
@@ -29,9 +30,18 @@ from .packs.access import (
     public_pack_outdated,
     readable_editions,
 )
-from .packs.services import PackAlreadyRequested, pack_filename, pack_request, pack_retry
+from .packs.schedule import packs_schedule_notes
+from .packs.services import (
+    PACK_REGISTERS_NONE,
+    PackAlreadyRequested,
+    pack_filename,
+    pack_registers_default,
+    pack_request,
+    pack_retry,
+)
 
 PACK_ROLES = ("admin", "coordinator", "panel")
+REGISTERS_SHOWN = "registers_shown"
 REQUEST_ROLES = ("admin", "coordinator")
 
 
@@ -43,6 +53,16 @@ class PackRequestForm(forms.Form):
         initial=PackEdition.FULL,
         widget=forms.RadioSelect,
     )
+    registers = forms.ModelMultipleChoiceField(
+        label="Registers",
+        help_text="The pack covers the open risks of the registers ticked. The next pack, and "
+        "the scheduled ones, cover the same registers until you choose others.",
+        queryset=Register.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        # Not required: a request that never showed the boxes (a script) gets the remembered
+        # choice; the page sends REGISTERS_SHOWN, so unticking them all is an error there.
+        required=False,
+    )
     as_of = forms.DateField(
         label="As at",
         help_text="The pack shows the registers as they stood at the end of this day, "
@@ -53,8 +73,13 @@ class PackRequestForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, editions, **kwargs):
+    def __init__(self, *args, editions, organisation, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the organisation's own registers are offered (and accepted).
+        self.fields["registers"].queryset = Register.objects.filter(
+            organisation=organisation
+        ).order_by("parent_id", "name")
+        self.fields["registers"].label_from_instance = lambda register: register.name
         # Only the editions the member may read are offered (and accepted).
         self.fields["edition"].choices = [
             (value, label) for value, label in PackEdition.choices if value in editions
@@ -62,6 +87,12 @@ class PackRequestForm(forms.Form):
         self.fields["edition"].error_messages["invalid_choice"] = FULL_EDITION_REFUSED
         if PackEdition.FULL not in editions:
             self.fields["edition"].initial = PackEdition.PUBLIC
+
+    def clean_registers(self):
+        chosen = self.cleaned_data["registers"]
+        if not chosen and self.data.get(REGISTERS_SHOWN):
+            raise ValidationError(PACK_REGISTERS_NONE)
+        return list(chosen) or None
 
     def clean_as_of(self):
         value = self.cleaned_data["as_of"]
@@ -94,13 +125,14 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
     access = _access(request, org)
     can_request = _can_request(access)
     editions = readable_editions(access)
-    form = PackRequestForm(
-        initial={"as_of": timezone.localdate(), "kind": PackKind.QUARTERLY}, editions=editions
-    )
+    initial = {"as_of": timezone.localdate(), "kind": PackKind.QUARTERLY}
+    if can_request:
+        initial["registers"] = pack_registers_default(organisation=access.organisation)
+    form = PackRequestForm(initial=initial, editions=editions, organisation=access.organisation)
     if request.method == "POST":
         if not can_request:
             raise PermissionDenied("Only coordinators and admins request packs")
-        form = PackRequestForm(request.POST, editions=editions)
+        form = PackRequestForm(request.POST, editions=editions, organisation=access.organisation)
         if form.is_valid():
             try:
                 pack_request(
@@ -109,6 +141,7 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
                     edition=form.cleaned_data["edition"],
                     as_of=form.cleaned_data["as_of"],
                     user=request.user,
+                    registers=form.cleaned_data["registers"],
                 )
             except PackAlreadyRequested as duplicate:
                 messages.info(request, " ".join(duplicate.messages))
@@ -130,6 +163,7 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
             "packs": pack_list,
             "form": form,
             "can_request": can_request,
+            "schedule_notes": _schedule_notes(access.organisation),
         },
     )
 
@@ -182,19 +216,26 @@ def pack_download(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     return response
 
 
+def _schedule_notes(organisation) -> list[str]:
+    """Who builds the packs and when the next are due: what a page without packs says."""
+    return packs_schedule_notes(
+        organisation=organisation, today=selectors.organisation_today(organisation)
+    )
+
+
 @login_required
 def my_packs(request: HttpRequest) -> HttpResponse:
-    memberships = [
-        m for m in permissions.memberships_for_user(request.user) if m.role in PACK_ROLES
-    ]
+    memberships = [m for m in permissions.memberships_for_request(request) if m.role in PACK_ROLES]
     pack_list = (
         packs_everywhere_for_user(memberships=memberships)
         .filter(status=PackStatus.READY)
         .select_related("organisation")
         .order_by("organisation__name", "-as_of", "-created_at")
     )
+    pack_list = list(pack_list)
+    schedules = [] if pack_list else [(m, _schedule_notes(m.organisation)) for m in memberships]
     return render(
         request,
         "reporting/packs_mine.html",
-        {"packs": pack_list, "memberships": memberships},
+        {"packs": pack_list, "memberships": memberships, "schedules": schedules},
     )

@@ -273,10 +273,19 @@ def descendant_ids(registers, register_id: int) -> list[int]:
     return found
 
 
-def top_register(registers) -> Register | None:
-    """The register the organisation-wide views roll up from: ``corporate``, else the first root."""
+def top_registers(registers) -> list[Register]:
+    """The organisation's top-level registers: every register with no parent, ``corporate``
+    first, then in the order given. Packs cover them (unless others are chosen) and the
+    organisation-wide views roll up from them: a board assurance framework (``baf``) beside an
+    empty ``corporate`` register is as much the committee's as ``corporate`` is."""
     roots = [register for register in registers if register.parent_id is None]
-    return next((r for r in roots if r.slug == "corporate"), roots[0] if roots else None)
+    return sorted(roots, key=lambda register: register.slug != "corporate")
+
+
+def top_register(registers) -> Register | None:
+    """The first of ``top_registers``, for a link that can name only one register."""
+    roots = top_registers(registers)
+    return roots[0] if roots else None
 
 
 def categories(*, organisation: Organisation) -> QuerySet[Category]:
@@ -481,6 +490,7 @@ class Trend(StrEnum):
     NEW = "new"
     CLOSED = "closed"
     NOT_ON_REGISTER = "n/a"
+    NOT_RATED = "not rated"  # no current rating now: nothing to compare, so no arrow
 
     @property
     def arrow(self) -> str:
@@ -488,8 +498,10 @@ class Trend(StrEnum):
 
     @property
     def word(self) -> str:
-        """As the register shows it: "up", "down", "level", "New", "Closed", "N/A"."""
-        return {"new": "New", "closed": "Closed", "n/a": "N/A"}.get(self.value, self.value)
+        """As the register shows it: "up", "down", "level", "New", "Closed", "N/A", "Not rated"."""
+        return {"new": "New", "closed": "Closed", "n/a": "N/A", "not rated": "Not rated"}.get(
+            self.value, self.value
+        )
 
 
 def _position(state) -> tuple[int, int] | None:
@@ -512,8 +524,10 @@ def trend_between(before, after, *, register_ids: Iterable[int] | None = None) -
     ``register_id``; None when the risk did not exist). With ``register_ids``, a risk on another
     register counts as absent (WMP: "N/A" = not on the register that quarter).
 
-    up / down / level: the current rating rose, fell or held; new: not on the register (or not
-    rated) before; closed: closed now; n/a: not on the register now."""
+    up / down / level: the current rating rose, fell or held; new: not on the register before
+    (rated now or not), or first rated since; closed: closed now; n/a: not on the register now;
+    not rated: on the register then and now but not rated now (MOPAC's risks whose scores are in
+    an unpublished appendix): an arrow would claim a comparison that was never made."""
     ids = set(register_ids) if register_ids is not None else None
     if after is None or (ids is not None and _get(after, "register_id") not in ids):
         return Trend.NOT_ON_REGISTER
@@ -522,9 +536,11 @@ def trend_between(before, after, *, register_ids: Iterable[int] | None = None) -
     if before is None or (ids is not None and _get(before, "register_id") not in ids):
         return Trend.NEW
     then, now = _position(before), _position(after)
+    if now is None:
+        return Trend.NOT_RATED
     if then is None:
-        return Trend.NEW if now is not None else Trend.LEVEL
-    if now is None or now == then:
+        return Trend.NEW
+    if now == then:
         return Trend.LEVEL
     return Trend.UP if now > then else Trend.DOWN
 

@@ -23,7 +23,9 @@ from registers.models import (
     Marking,
     Objective,
     Organisation,
+    Progress,
     Register,
+    Risk,
     RiskStatus,
 )
 from registers.permissions import sensitive_risk_ids
@@ -34,7 +36,7 @@ from registers.selectors.register_list import (
     organisation_zone,
     risk_snapshots,
     risks_as_of,
-    top_register,
+    top_registers,
     trend_between,
     with_appetite_as_of,
 )
@@ -76,6 +78,14 @@ class PackRisk:
     objectives: list = field(default_factory=list)
     controls: list = field(default_factory=list)
     actions: list = field(default_factory=list)
+    judgement_since: dt.date | None = None  # when the recorded progress was last set
+
+    @property
+    def judgement(self) -> str:
+        """The road-to-target judgement the organisation recorded (the Met's On track, Limited,
+        Slipped, No progress), or "" when none is recorded."""
+        value = self.record.progress
+        return Progress(value).label if value in Progress.values and value else ""
 
     @property
     def ref(self) -> str:
@@ -94,14 +104,27 @@ class PackRisk:
         return ", ".join(_name(user) for user in self.leads)
 
     @property
+    def at_target(self) -> bool:
+        """At or below target by position: likelihood and impact each at or below the target's.
+        Two positions in the same band (the Met's H v M and M v M) are not the same position."""
+        if self.current is None or self.target is None:
+            return False
+        return (
+            self.current.likelihood.value <= self.target.likelihood.value
+            and self.current.impact.value <= self.target.impact.value
+        )
+
+    @property
     def progress_to_target(self) -> str:
+        """The computed comparison of the current position with the target."""
         if self.current is None or self.target is None:
             return "No target set" if self.current is not None else "Not rated"
-        gap = self.current.score - self.target.score
-        if gap <= 0:
+        if self.at_target:
             return "At or below target"
-        if self.record.scheme_version.parsed.method != "product":
-            return f"Above target ({self.current.display} now, target {self.target.display})"
+        gap = self.current.score - self.target.score
+        scheme = self.record.scheme_version.parsed
+        if gap <= 0 or scheme.method != "product":
+            return f"Not at target ({_position(self.current)} now, target {_position(self.target)})"
         if self.inherent is not None and self.inherent.score > self.target.score:
             done = self.inherent.score - self.current.score
             whole = self.inherent.score - self.target.score
@@ -129,7 +152,7 @@ class PackData:
     as_of: dt.date
     moment: dt.datetime
     title: str
-    register: Register | None
+    registers: list[Register]
     risks: list[PackRisk]
     heat_maps: list = field(default_factory=list)
     alignment: list = field(default_factory=list)  # [(objective, [PackRisk])]
@@ -146,6 +169,28 @@ class PackData:
     @property
     def public(self) -> bool:
         return self.edition == PUBLIC
+
+    @property
+    def register(self) -> Register | None:
+        return self.registers[0] if self.registers else None
+
+    @property
+    def register_names(self) -> str:
+        """ "Corporate risk register", or "Board assurance framework and Corporate risk register"."""
+        names = [register.name for register in self.registers]
+        if len(names) < 2:
+            return names[0] if names else "No register"
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+
+    @property
+    def uses_appetite(self) -> bool:
+        """Whether any risk of the pack has an appetite threshold: without one, breach and
+        warning counts and a column of "No threshold" say nothing."""
+        return any(risk.tolerance is not None for risk in self.risks)
+
+    @property
+    def records_judgements(self) -> bool:
+        return any(risk.judgement for risk in self.risks)
 
     @property
     def withheld_count(self) -> int:
@@ -201,6 +246,13 @@ def css_string(text: str) -> str:
     return "".join(out)
 
 
+def _position(rating) -> str:
+    """A position as likelihood and impact: "H v M" in letters, else "likelihood 2, impact 4"."""
+    if " v " in rating.display:
+        return rating.display
+    return f"likelihood {rating.likelihood.value}, impact {rating.impact.value}"
+
+
 def _name(user) -> str:
     if user is None:
         return ""
@@ -253,16 +305,30 @@ def parse_day(text: str) -> dt.date:
 
 
 def pack_data(
-    *, organisation: Organisation, kind: str, as_of: dt.date, edition: str = FULL
+    *,
+    organisation: Organisation,
+    kind: str,
+    as_of: dt.date,
+    edition: str = FULL,
+    registers: list[Register] | None = None,
 ) -> PackData:
+    """The pack's content; it covers ``registers`` (the organisation's own, as chosen when the
+    pack was requested), by default its top-level registers."""
     if kind not in TITLES:
         raise PackDataError(f"Unknown pack kind {kind!r}: use quarterly or committee")
     if edition not in (FULL, PUBLIC):
         raise PackDataError(f"Unknown edition {edition!r}: use full or public")
     zone = organisation_zone(organisation)
     moment = end_of_day(as_of, zone)
-    registers = list(Register.objects.filter(organisation=organisation).order_by("id"))
-    top = top_register(registers)
+    all_registers = list(Register.objects.filter(organisation=organisation).order_by("id"))
+    if registers:
+        wanted = {register.id for register in registers}
+        covered = [register for register in all_registers if register.id in wanted]
+        if len(covered) != len(wanted):
+            raise PackDataError("A pack covers only registers of its own organisation")
+        covered = top_registers(covered) + [r for r in covered if r.parent_id]
+    else:
+        covered = top_registers(all_registers)
     data = PackData(
         organisation=organisation,
         kind=kind,
@@ -270,15 +336,16 @@ def pack_data(
         as_of=as_of,
         moment=moment,
         title=TITLES[kind],
-        register=top,
+        registers=covered,
         risks=[],
     )
-    if top is None:
+    if not covered:
         return data
     records = list(
         with_appetite_as_of(
             risks_as_of(organisation=organisation, moment=moment).filter(
-                register_id=top.id, status__in=OPEN_STATUSES
+                register_id__in=[register.id for register in covered],
+                status__in=OPEN_STATUSES,
             ),
             organisation=organisation,
             moment=moment,
@@ -298,6 +365,7 @@ def pack_data(
     controls = _as_of_by_risk(Control, ids, moment)
     actions = _as_of_by_risk(Action, ids, moment)
     leads = _m2m_as_of(records, "leads")
+    judged = _judgements_since(records, moment)
     objectives = _m2m_as_of(records, "objectives")
     # Today's marking decides, always: a pack as at a day before a risk was marked holds text
     # written while it was OFFICIAL, and the public edition must leave that out too.
@@ -322,6 +390,7 @@ def pack_data(
                 objectives=objectives.get(record.id, []),
                 controls=[] if withheld else controls.get(record.id, []),
                 actions=[] if withheld else actions.get(record.id, []),
+                judgement_since=judged.get(record.id),
             )
         )
     data.uses_horizons = any(risk.record.horizon for risk in data.risks)
@@ -347,8 +416,32 @@ def pack_data(
             for change in data.movement.rating_changes
             if change.risk.id in top_ids and change.direction in (Trend.UP, Trend.DOWN)
         ]
-        data.health = _health_as_of(organisation, registers, moment, as_of)
+        data.health = _health_as_of(organisation, all_registers, moment, as_of)
     return data
+
+
+def _judgements_since(records, moment) -> dict[int, dt.date]:
+    """For each risk with a recorded progress judgement, the day (in the organisation's zone)
+    it was last set to the value it holds at ``moment``: the start of the latest run of that
+    value in its history. One query."""
+    judged = {record.id: record.progress for record in records if record.progress}
+    if not judged:
+        return {}
+    zone = moment.tzinfo
+    rows = (
+        Risk.history.filter(id__in=list(judged), history_date__lte=moment)
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", "progress", "history_date")
+    )
+    since: dict[int, dt.date] = {}
+    previous: dict[int, str] = {}
+    for risk_id, progress, when in rows:
+        if progress != previous.get(risk_id):
+            since[risk_id] = when.astimezone(zone).date()
+            previous[risk_id] = progress
+    return {
+        risk_id: day for risk_id, day in since.items() if previous.get(risk_id) == judged[risk_id]
+    }
 
 
 def _health_as_of(organisation, registers, moment, day: dt.date) -> list[RegisterHealth]:

@@ -16,6 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from registers.models import Register
+from registers.selectors import top_registers
 from reporting.models import ACTIVE_PACK_STATUSES, Pack, PackEdition, PackKind, PackStatus
 
 from .data import PackDataError, pack_data
@@ -26,6 +28,35 @@ logger = logging.getLogger(__name__)
 
 class TransientPackError(Exception):
     """A failure worth retrying (storage or database briefly unavailable)."""
+
+
+PACK_REGISTERS_OTHER_ORGANISATION = "Choose registers of this organisation."
+PACK_REGISTERS_NONE = "Choose at least one register for the pack to cover."
+
+
+def pack_registers_default(*, organisation) -> list[Register]:
+    """The registers a new pack covers unless others are chosen: those chosen for the
+    organisation's latest pack that names any (remembered per organisation, so the scheduled
+    packs follow the committee's choice), else its top-level registers."""
+    latest = (
+        Pack.objects.filter(organisation=organisation, registers__isnull=False)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest is not None:
+        chosen = list(latest.registers.order_by("id"))
+        roots = top_registers(chosen)
+        return roots + [register for register in chosen if register not in roots]
+    return top_registers(Register.objects.filter(organisation=organisation).order_by("id"))
+
+
+def pack_registers(pack: Pack) -> list[Register]:
+    """The registers a pack covers: those chosen for it, or (packs requested before a choice
+    was recorded) the organisation's top-level registers."""
+    chosen = list(pack.registers.order_by("id"))
+    if chosen:
+        return chosen
+    return top_registers(Register.objects.filter(organisation=pack.organisation).order_by("id"))
 
 
 def _validate(*, organisation, kind: str, as_of: dt.date, edition: str) -> None:
@@ -134,13 +165,22 @@ def pack_request(
     edition: str = PackEdition.FULL,
     user=None,
     scheduled: bool = False,
+    registers=None,
 ) -> Pack:
-    """A queued pack; its build is enqueued once the transaction commits.
+    """A queued pack covering ``registers`` (default: ``pack_registers_default``); its build is
+    enqueued once the transaction commits.
 
     Raises ``PackAlreadyRequested`` (holding that pack) when an identical pack is queued or
     building, and ``PackQueueUnavailable`` (holding the new pack, now failed and retryable) when
     the queue cannot take the build."""
     _validate(organisation=organisation, kind=kind, as_of=as_of, edition=edition)
+    if registers is None:  # an organisation with no register yet gets an empty pack
+        registers = pack_registers_default(organisation=organisation)
+    elif not registers:
+        raise ValidationError({"registers": PACK_REGISTERS_NONE})
+    registers = list(registers)
+    if any(register.organisation_id != organisation.pk for register in registers):
+        raise ValidationError({"registers": PACK_REGISTERS_OTHER_ORGANISATION})
     twin = {"organisation_id": organisation.pk, "kind": kind, "edition": edition, "as_of": as_of}
     with transaction.atomic():
         try:
@@ -156,6 +196,7 @@ def pack_request(
                     queued_at=timezone.now(),
                     queue_sends=1,
                 )
+                pack.registers.set(registers)
         except IntegrityError:
             existing = _active_twin(**twin)
             if existing is None:  # finished between the insert and this read: not a duplicate
@@ -201,9 +242,18 @@ def pack_filename(pack: Pack) -> str:
     return f"{pack.organisation.slug}-{pack.kind}-{pack.as_of.isoformat()}-{pack.edition}.pdf"
 
 
-def pack_render(*, organisation, kind: str, as_of: dt.date, edition: str = PackEdition.FULL):
+def pack_render(
+    *,
+    organisation,
+    kind: str,
+    as_of: dt.date,
+    edition: str = PackEdition.FULL,
+    registers=None,
+):
     """The PDF bytes and page count, built synchronously (the command's path too)."""
-    data = pack_data(organisation=organisation, kind=kind, as_of=as_of, edition=edition)
+    data = pack_data(
+        organisation=organisation, kind=kind, as_of=as_of, edition=edition, registers=registers
+    )
     return render_pdf(data)
 
 
@@ -219,7 +269,11 @@ def pack_build(pack: Pack) -> Pack:
     pack.refresh_from_db()
     try:
         rendered = pack_render(
-            organisation=pack.organisation, kind=pack.kind, as_of=pack.as_of, edition=pack.edition
+            organisation=pack.organisation,
+            kind=pack.kind,
+            as_of=pack.as_of,
+            edition=pack.edition,
+            registers=pack_registers(pack),
         )
     except TransientPackError:
         raise
