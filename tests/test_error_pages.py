@@ -1,0 +1,103 @@
+"""Error pages in the house style (issue 12): the service header, what happened in plain words,
+where to go next, and no technical detail, for 400, 403, 404, 500 and a refused form (CSRF).
+The 500 page renders with an empty context and runs no query, so it still works when the
+database is what failed."""
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client
+
+from registers.models import Role
+from tests.error_urls import BROKEN
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+TECHNICAL = (BROKEN, "Traceback", "CSRF", "Referer", "Forbidden", "DEBUG", "Django", "exception")
+
+
+@pytest.fixture
+def failing_urls(settings):
+    settings.ROOT_URLCONF = "tests.error_urls"
+
+
+def assert_house_page(response, status: int, heading: str) -> str:
+    assert response.status_code == status
+    html = response.content.decode()
+    assert 'class="rr-header"' in html  # the service's own header and layout
+    assert "css/riskreg.css" in html
+    assert f'<h1 class="govuk-heading-l">{heading}</h1>' in html
+    assert 'href="/"' in html  # a way on: the person's organisations
+    for word in TECHNICAL:
+        assert word not in html, word
+    return html
+
+
+def test_400_bad_request(client, failing_urls):
+    response = client.get("/test-errors/400/")
+    html = assert_house_page(response, 400, "Sorry, that request could not be read")
+    assert "Nothing was changed" in html
+
+
+def test_400_for_an_unknown_host_name(client):
+    response = client.get("/", HTTP_HOST="riskreg.attacker.example")
+    assert_house_page(response, 400, "Sorry, that request could not be read")
+
+
+def test_403_says_why_in_the_views_words(client):
+    viewer = MembershipFactory(role=Role.VIEWER)
+    client.force_login(viewer.user)
+    response = client.get(f"/o/{viewer.organisation.slug}/members/")
+    html = assert_house_page(response, 403, "You cannot do this")
+    assert "Only an organisation admin manages members." in html
+    assert "coordinator" in html  # who to ask
+
+
+def test_403_without_a_reason(client, failing_urls):
+    response = client.get("/test-errors/403/")
+    assert_house_page(response, 403, "You cannot do this")
+
+
+def test_404_unknown_address(client):
+    response = client.get("/no-such-page/")
+    html = assert_house_page(response, 404, "Page not found")
+    assert "check it is correct" in html
+
+
+def test_404_hides_the_views_message(client, failing_urls):
+    response = client.get("/test-errors/404/")
+    assert_house_page(response, 404, "Page not found")
+
+
+def test_404_for_a_member_keeps_the_menu(client):
+    membership = MembershipFactory(role=Role.COORDINATOR)
+    client.force_login(membership.user)
+    response = client.get("/o/no-such-organisation/")
+    html = assert_house_page(response, 404, "Page not found")
+    assert "Sign out" in html
+    assert "not a member" in html  # organisations outside the person's own look like this
+
+
+def test_500_renders_without_a_request(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        html = render_to_string("500.html")
+    assert "Sorry, there is a problem with the service" in html
+    assert 'class="rr-header"' in html
+
+
+def test_500_from_a_view_that_raises(failing_urls, django_assert_num_queries):
+    client = Client(raise_request_exception=False)
+    with django_assert_num_queries(0):
+        response = client.get("/test-errors/500/")
+    html = assert_house_page(response, 500, "Sorry, there is a problem with the service")
+    assert "check whether it was saved" in html
+
+
+def test_refused_form_csrf(organisation):
+    membership = MembershipFactory(organisation=organisation, role=Role.COORDINATOR)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(membership.user)
+    response = client.post("/logout/", {"csrfmiddlewaretoken": "x" * 64})
+    html = assert_house_page(response, 403, "Your form could not be sent")
+    assert "Nothing was saved" in html
+    assert "reload the page" in html
