@@ -21,9 +21,14 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 # With Redis answering on 127.0.0.1:6379, a Celery worker and beat run beside the server (packs
-# and reminders go through the queue); without it, tasks run in-process.
+# and reminders go through the queue); without it, tasks run in-process. seed_demo follows suit:
+# it queues the demo's report packs for that worker, or builds their public editions in-process.
 demo: migrate
-	$(PY) manage.py seed_demo
+	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 6379), 0.5)" 2>/dev/null; then \
+	  CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} $(PY) manage.py seed_demo; \
+	else \
+	  $(PY) manage.py seed_demo; \
+	fi
 	@echo ""
 	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 6379), 0.5)" 2>/dev/null; then \
 	  export CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}; \
