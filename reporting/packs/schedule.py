@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.formats import date_format
 
 from registers.models import Organisation
 
@@ -78,3 +82,62 @@ def request_scheduled_packs(*, today: dt.date) -> list[Pack]:
                     # get theirs.
                     logger.warning("Scheduled pack %s could not be queued", unavailable.pack.pk)
     return requested
+
+
+# What a Reports page with no packs says: who builds them, and when the next one is due.
+PACKS_BUILT_BY = (
+    "Risk coordinators and admins of {organisation} request packs on its Reports page, for any "
+    "date."
+)
+NEXT_PACK_AUTOMATIC = (
+    "The next {kind} pack, as at {as_of}, will be built automatically on {built_on}, in both "
+    "editions."
+)
+# Without a broker there is no beat (the in-process demo): nothing is built on a calendar.
+NEXT_PACK_ON_REQUEST = (
+    "The next {kind} pack falls due as at {as_of}; packs are not built automatically here, so a "
+    "coordinator requests it."
+)
+
+
+@dataclass(frozen=True)
+class ScheduledPack:
+    kind: str
+    as_of: dt.date
+    built_on: dt.date  # the daily beat task requests it the morning after ``as_of``
+
+
+def next_scheduled_packs(*, organisation: Organisation, today: dt.date) -> list[ScheduledPack]:
+    """The next pack of each kind on the organisation's calendar, soonest first. A pack whose
+    date ended yesterday is still the next one today: beat builds it this morning."""
+    upcoming = []
+    for kind, months in (
+        (PackKind.QUARTERLY, organisation.quarter_end_months),
+        (PackKind.COMMITTEE, organisation.committee_months),
+    ):
+        ends = sorted(
+            _month_end(year, int(month))
+            for year in (today.year - 1, today.year, today.year + 1)
+            for month in months or ()
+            if 1 <= int(month) <= 12
+        )
+        end = next((end for end in ends if end >= today - dt.timedelta(days=1)), None)
+        if end is not None:
+            upcoming.append(ScheduledPack(kind, end, end + dt.timedelta(days=1)))
+    return sorted(upcoming, key=lambda pack: pack.built_on)
+
+
+def packs_schedule_notes(*, organisation: Organisation, today: dt.date) -> list[str]:
+    """Who builds the organisation's packs and when the next ones are due, in sentences."""
+    automatic = not settings.CELERY_TASK_ALWAYS_EAGER
+    notes = [PACKS_BUILT_BY.format(organisation=organisation.display_name)]
+    for pack in next_scheduled_packs(organisation=organisation, today=today):
+        template = NEXT_PACK_AUTOMATIC if automatic else NEXT_PACK_ON_REQUEST
+        notes.append(
+            template.format(
+                kind=pack.kind,  # "quarterly", "committee": the words people use
+                as_of=date_format(pack.as_of, "j F Y"),
+                built_on=date_format(pack.built_on, "j F Y"),
+            )
+        )
+    return notes
