@@ -143,6 +143,19 @@ def test_an_action_owner_still_sees_their_action_on_somebody_elses_risk(
     assert descriptions(response.context["actions"]) == ["Recruit", "Fieldwork"]
 
 
+def test_due_soon_flags_an_action_with_no_owner(client, organisation, people, today):
+    risk = RiskFactory(register=corporate(organisation), ref="R9", owner=people["me"])
+    ActionFactory(risk=risk, owner=None, description="Book the drill", due_date=days(today, 3))
+    client.force_login(people["me"])
+    response = client.get(reverse("my_work", args=[organisation.slug]))
+    assert [(kind, item.description) for kind, _, _, item in response.context["due_soon"]] == [
+        ("action", "Book the drill")
+    ]
+    html = response.content.decode()
+    due_soon = html[html.index('id="due-soon"') : html.index('id="my-risks"')]
+    assert NO_OWNER in due_soon
+
+
 # --- dashboard ----------------------------------------------------------------------------------
 
 
