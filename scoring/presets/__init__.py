@@ -17,9 +17,11 @@ a source is ambiguous, the reading we chose is written here and tested in
     Product of likelihood (Table 6, two definitions per level, both kept in the description) and
     impact (Table 7: Negligible 1 .. Severe 6), scores 1-36. The framework's matrix image (green at
     level 1 to red at level 6) is not in the text, so the bands follow Table 4's tolerance levels,
-    which the framework itself uses to judge movement: Low 1-6, Moderate 7-12, Significant 13-19,
-    High 20-26, Very high 27-36. Review: six-monthly (the institution reviews registers twice a
-    year), quarterly from High up.
+    which the framework itself uses to judge movement, and take Table 4's names for them: Avoid
+    1-6, Averse 7-12, Moderate 13-19, Open 20-26, High 27-36. (Until issue 12 they were Low,
+    Moderate, Significant, High, Very high, so "12 (Moderate)" stood beside the appetite level
+    Averse for the same 12: one organisation, one vocabulary.) Review: six-monthly (the
+    institution reviews registers twice a year), quarterly from Open up.
 
 ``met-4x4`` (Met Audit Panel risk report, October 2021)
     Likelihood and impact each L, M, H, VH, written "likelihood v impact" ("M v H"). The heat-map

@@ -49,7 +49,7 @@ def test_show_scheme_letters_notation():
 
 def test_show_scheme_table_shows_every_cell():
     out = run("show_scheme", str(preset_path("aberdeen-6x6")))
-    assert "36 (Very high)" in out and "1 (Low)" in out and "bands:" in out
+    assert "36 (High)" in out and "1 (Avoid)" in out and "bands:" in out
 
 
 def test_show_scheme_bad_file_exits_non_zero_naming_the_rules(bad_scheme):

@@ -148,8 +148,8 @@ def test_aberdeen_flag_from_history(aberdeen):
         "SRR07": 1,
     }
     assert (moves["SRR02"].old_level.name, moves["SRR02"].new_level.name) == ("Averse", "Open")
-    assert moves["SRR02"].old.label == "12 (Moderate)"
-    assert moves["SRR02"].new.label == "20 (High)"
+    assert moves["SRR02"].old.label == "12 (Averse)"
+    assert moves["SRR02"].new.label == "20 (Open)"
     # Every change of rating in the window is listed, including both of SRR01's.
     changes = [(c.risk.ref, c.old.score, c.new.score) for c in result.rating_changes]
     assert changes.count(("SRR01", 12, 30)) == 1 and changes.count(("SRR01", 30, 12)) == 1
@@ -281,7 +281,7 @@ def test_page_defaults_to_the_last_report(client, aberdeen, reader):
     assert last.label in html
     assert [m.risk.ref for m in response.context["movement"].flagged] == ["SRR02"]
     assert "For the Audit Committee" in html
-    assert "12 (Moderate)" in html and "20 (High)" in html
+    assert "12 (Averse)" in html and "20 (Open)" in html
 
 
 def test_page_with_dates(client, aberdeen, reader):

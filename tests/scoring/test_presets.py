@@ -27,11 +27,11 @@ def espo_band(score):
 
 
 def aberdeen_band(score):
-    # Table 4 ranges: 1-6, 7-12, 13-19, 20-26, 27-36.
-    for top, name in ((6, "Low"), (12, "Moderate"), (19, "Significant"), (26, "High")):
+    # Table 4 names the ranges: Avoid 1-6, Averse 7-12, Moderate 13-19, Open 20-26, High 27-36.
+    for top, name in ((6, "Avoid"), (12, "Averse"), (19, "Moderate"), (26, "Open")):
         if score <= top:
             return name
-    return "Very high"
+    return "High"
 
 
 @pytest.mark.parametrize("likelihood", range(1, 6))
@@ -160,3 +160,30 @@ def test_grid_rows_run_from_highest_likelihood(key):
     assert rows[0][0].likelihood.value == len(preset(key).likelihood)
     assert rows[-1][0].likelihood.value == 1
     assert [cell.impact.value for cell in rows[0]] == list(range(1, len(preset(key).impact) + 1))
+
+
+@pytest.mark.django_db
+def test_no_band_name_means_another_range_than_the_appetite_level_of_that_name():
+    """One organisation, one vocabulary (issue 12): Aberdeen's 6x6 bands were Low, Moderate,
+    Significant, High, Very high on Table 4's edges, so a pack printed "12 (Moderate)" beside
+    the appetite level "Averse" for 12. A band may share a name with an appetite level only when
+    both mean the same scores."""
+    from appetite.models import AppetiteLevel
+    from registers.models import Organisation
+    from registers.services.seeding import seed_demo
+    from scoring.models import Scheme
+
+    seed_demo()
+    clashes = []
+    for organisation in Organisation.objects.order_by("slug"):
+        levels = {
+            level.name.casefold(): (level.min_score, level.max_score)
+            for level in AppetiteLevel.objects.filter(organisation=organisation)
+        }
+        for scheme in Scheme.objects.filter(organisation=organisation):
+            for band in scheme.current_version.parsed.bands:
+                meaning = levels.get(band.name.casefold())
+                if meaning is not None and meaning != (band.min, band.max):
+                    clashes.append((organisation.slug, band.name, (band.min, band.max), meaning))
+    assert Organisation.objects.count() == 5
+    assert clashes == []
