@@ -23,6 +23,7 @@ from registers import selectors as register_selectors
 from registers.merging import KEEP_MINE, KEEP_THEIRS
 from registers.models import RiskStatus
 from registers.services.treatments import CHOOSE_A_VALUE
+from riskreg import unsaved
 
 from . import selectors
 from .forms import (
@@ -301,7 +302,8 @@ def statement_edit(request: HttpRequest, org: str, statement: int) -> HttpRespon
     statement_obj = _statement(access, statement)
     scale = score_scale(organisation=access.organisation)
     form = StatementForm(
-        request.POST or None,
+        # on a GET, what was typed before a sign-in, shown again unsaved (riskreg/unsaved.py)
+        request.POST or unsaved.restore(request),
         organisation=access.organisation,
         scale=scale,
         statement=statement_obj,

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from . import admin as riskreg_admin  # noqa: F401  registers every model, scoped
 from .health import healthz
+from .unsaved import unsaved_view
 
 urlpatterns = [
     # No trailing slash: load balancers are configured with the bare path, and a redirect from
@@ -11,6 +12,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("unsaved/<str:token>/", unsaved_view, name="unsaved"),
     path("admin/", admin.site.urls),
     path("", include("appetite.urls")),
     path("", include("reporting.urls")),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from appetite.selectors import appetite_lookup
+from riskreg import unsaved
 from scoring.engine import RatingError, rate
 
 from .. import history, permissions, selectors
@@ -129,7 +130,12 @@ def risk_create_view(request: HttpRequest, org: str, register: str) -> HttpRespo
         return redirect("register", org, register)
     kwargs = {"organisation": access.organisation, "scheme": scheme, "auto_id": "%s"}
     if request.method == "GET":
-        form = RiskForm(initial={"kind": "threat", "marking": "OFFICIAL"}, **kwargs)
+        restored = unsaved.restore(request)  # typed before a sign-in: shown again, unsaved
+        if restored is not None:
+            form = RiskForm(restored, **kwargs)
+            form.is_valid()
+        else:
+            form = RiskForm(initial={"kind": "threat", "marking": "OFFICIAL"}, **kwargs)
         return _render_risk_form(request, access, register_obj, form)
     form = RiskForm(request.POST, **kwargs)
     if not form.is_valid() or "preview" in request.POST:
@@ -179,7 +185,12 @@ def risk_edit(request: HttpRequest, org: str, ref: str) -> HttpResponse:
         "auto_id": "%s",
     }
     if request.method == "GET":
-        form = RiskEditForm(initial=RiskForm.initial_for(risk), **kwargs)
+        restored = unsaved.restore(request)  # typed before a sign-in: shown again, unsaved
+        if restored is not None:
+            form = RiskEditForm(restored, **kwargs)
+            form.is_valid()
+        else:
+            form = RiskEditForm(initial=RiskForm.initial_for(risk), **kwargs)
         return _render_risk_form(request, access, risk.register, form)
     form = RiskEditForm(request.POST, **kwargs)
     if not form.is_valid() or "preview" in request.POST:
@@ -268,7 +279,11 @@ def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
         "auto_id": "%s",
     }
     extra: dict = {}
-    if request.method == "GET":
+    restored = unsaved.restore(request)  # typed before a sign-in: shown again, unsaved
+    if restored is not None:
+        form = ReviewForm(restored, **kwargs)
+        form.is_valid()
+    elif request.method == "GET":
         form = ReviewForm(
             initial={
                 "version": risk.version,

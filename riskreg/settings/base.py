@@ -79,6 +79,8 @@ MIDDLEWARE = [
     # Cache-Control: private, no-store on every response to a signed-in person (riskreg/security.py).
     "riskreg.security.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A form posted after its session ended keeps what was typed (riskreg/unsaved.py).
+    "riskreg.unsaved.UnsavedFormMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

@@ -1,0 +1,178 @@
+"""A session that ended while a form was open keeps what was typed (riskreg/unsaved.py): after
+signing in again the person is back on the form with their values and told nothing was saved;
+pages that cannot show their form again list the values for copying. The CSRF token is checked as
+usual (its cookie outlives the session), and a token changed by signing in again in another tab
+also sends the person back to their values instead of a bare 403."""
+
+import datetime as dt
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from registers.models import Register, Risk, Role
+from registers.services.organisations import member_add
+from riskreg.unsaved import SIGN_IN_CHANGED, SIGNED_OUT_KEPT
+from tests.factories import PASSWORD, RiskFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def person(organisation, role, name):
+    email = f"{name.lower().replace(' ', '.')}@{organisation.slug}.test"
+    return member_add(
+        organisation=organisation, email=email, role=role, full_name=name, password=PASSWORD
+    ).user
+
+
+@pytest.fixture
+def risk(organisation):
+    return RiskFactory(
+        register=Register.objects.get(organisation=organisation, slug="corporate"),
+        ref="CRR07",
+        title="Fire at the depot",
+        positions={"current": (3, 4)},
+    )
+
+
+@pytest.fixture
+def coordinator(organisation):
+    return person(organisation, Role.COORDINATOR, "Cora Coordinator")
+
+
+def edit_url(risk):
+    return reverse("risk_edit", args=[risk.organisation.slug, risk.ref])
+
+
+def sign_in(client, user, next_url=""):
+    token = csrf_token(client.get(reverse("login")).content.decode())
+    data = {"username": user.email, "password": PASSWORD, "csrfmiddlewaretoken": token}
+    if next_url:
+        data["next"] = next_url
+    return client.post(reverse("login"), data)
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def typed(risk, token, **overrides):
+    data = {
+        "csrfmiddlewaretoken": token,
+        "title": "My carefully typed new title",
+        "description": "Three paragraphs\r\nof careful work",
+        "kind": "threat",
+        "marking": "OFFICIAL",
+        "version": "1",
+        "current_likelihood": "3",
+        "current_impact": "4",
+    }
+    return data | overrides
+
+
+def expire_sessions():
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(minutes=1))
+
+
+@pytest.fixture
+def browser(coordinator):
+    client = Client(enforce_csrf_checks=True)
+    assert sign_in(client, coordinator).status_code == 302
+    return client
+
+
+def test_a_form_posted_after_the_session_ended_comes_back_after_signing_in(
+    browser, coordinator, risk
+):
+    token = csrf_token(browser.get(edit_url(risk)).content.decode())
+    expire_sessions()
+    response = browser.post(edit_url(risk), typed(risk, token))
+    assert response.status_code == 302
+    login = urlsplit(response.url)
+    assert login.path == reverse("login")
+    next_url = parse_qs(login.query)["next"][0]
+    assert next_url.startswith(edit_url(risk) + "?unsaved=")
+    assert Risk.objects.get(pk=risk.pk).title == "Fire at the depot"  # nothing saved
+    assert "Sign in again to get back what you typed" in browser.get(response.url).content.decode()
+
+    signed_in = sign_in(browser, coordinator, next_url)
+    assert signed_in.status_code == 302 and signed_in.url == next_url
+    page = browser.get(next_url).content.decode()
+    assert SIGNED_OUT_KEPT in page
+    assert 'value="My carefully typed new title"' in page
+    assert "of careful work" in page
+    assert 'name="version" value="1"' in page  # saving again is merged as from version 1
+    assert "csrfmiddlewaretoken" in page  # a fresh token, from this page
+    # once only
+    again = browser.get(next_url).content.decode()
+    assert "My carefully typed new title" not in again and SIGNED_OUT_KEPT not in again
+
+
+def test_someone_else_signing_in_on_that_browser_gets_only_what_their_access_allows(
+    browser, organisation, risk
+):
+    viewer = person(organisation, Role.VIEWER, "Vic Viewer")
+    token = csrf_token(browser.get(edit_url(risk)).content.decode())
+    expire_sessions()
+    response = browser.post(edit_url(risk), typed(risk, token))
+    next_url = parse_qs(urlsplit(response.url).query)["next"][0]
+    sign_in(browser, viewer, next_url)
+    refused = browser.get(next_url)
+    assert refused.status_code == 403
+    assert "My carefully typed new title" not in refused.content.decode()
+
+
+def test_values_for_another_page_are_not_shown_on_this_one(browser, coordinator, organisation):
+    first = RiskFactory(register=Register.objects.get(organisation=organisation, slug="corporate"))
+    second = RiskFactory(register=first.register)
+    token = csrf_token(browser.get(edit_url(first)).content.decode())
+    expire_sessions()
+    response = browser.post(edit_url(first), typed(first, token))
+    next_url = parse_qs(urlsplit(response.url).query)["next"][0]
+    sign_in(browser, coordinator)
+    stolen = edit_url(second) + "?" + urlsplit(next_url).query
+    assert "My carefully typed new title" not in browser.get(stolen).content.decode()
+
+
+def test_a_page_that_cannot_show_its_form_again_lists_what_was_typed(browser, coordinator, risk):
+    close = reverse("risk_close", args=[risk.organisation.slug, risk.ref])
+    token = csrf_token(browser.get(close).content.decode())
+    expire_sessions()
+    response = browser.post(
+        close,
+        {"csrfmiddlewaretoken": token, "reason": "Merged into CRR08", "version": "1"},
+        HTTP_REFERER=f"http://testserver{close}",
+    )
+    next_url = parse_qs(urlsplit(response.url).query)["next"][0]
+    assert next_url.startswith("/unsaved/")
+    sign_in(browser, coordinator)
+    page = browser.get(next_url)
+    html = page.content.decode()
+    assert page.status_code == 200 and "Merged into CRR08" in html
+    assert token not in html and f'href="{close}"' in html
+    # another browser (another session) has nothing under that address
+    other = Client()
+    other.force_login(coordinator)
+    assert other.get(next_url).status_code == 404
+
+
+def test_a_form_posted_after_signing_in_again_in_another_tab_comes_back(browser, coordinator, risk):
+    token = csrf_token(browser.get(edit_url(risk)).content.decode())
+    expire_sessions()
+    sign_in(browser, coordinator)  # in another tab: signing in gives a new CSRF token
+    response = browser.post(edit_url(risk), typed(risk, token), HTTP_ORIGIN="http://testserver")
+    assert response.status_code == 302 and "?unsaved=" in response.url
+    page = browser.get(response.url).content.decode()
+    assert SIGN_IN_CHANGED in page and 'value="My carefully typed new title"' in page
+    assert Risk.objects.get(pk=risk.pk).title == "Fire at the depot"
+
+
+def test_a_cross_site_post_is_still_refused(browser, risk):
+    response = browser.post(
+        edit_url(risk), typed(risk, "forged" * 6), HTTP_ORIGIN="https://evil.example"
+    )
+    assert response.status_code == 403
