@@ -290,3 +290,28 @@ def test_updating_progress_dates_the_judgement(organisation):
     data = pack_data(organisation=organisation, kind="quarterly", as_of=timezone.localdate())
     assert data.risks[0].judgement == "Slipped"
     assert data.risks[0].judgement_since == timezone.localdate()
+
+
+def test_reports_form_offers_the_organisations_registers_ticked_as_last_chosen(client):
+    from django.urls import reverse
+
+    from reporting.packs.services import PACK_REGISTERS_NONE
+    from tests.factories import MembershipFactory
+
+    organisation, baf = baf_organisation()
+    corporate = Register.objects.get(organisation=organisation, slug="corporate")
+    other = Register.objects.get(organisation=OrganisationFactory(), slug="corporate")
+    client.force_login(MembershipFactory(organisation=organisation).user)
+    url = reverse("packs", args=[organisation.slug])
+    day = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    form = {"kind": "quarterly", "edition": "full", "as_of": day, "registers_shown": "1"}
+    response = client.post(url, form)  # nothing ticked
+    assert response.status_code == 200 and PACK_REGISTERS_NONE in response.content.decode()
+    response = client.post(url, {**form, "registers": [other.pk]})
+    assert response.status_code == 200 and not Pack.objects.filter(organisation=organisation)
+    response = client.post(url, {**form, "registers": [baf.pk]})
+    assert response.status_code == 302
+    assert list(Pack.objects.get(organisation=organisation).registers.all()) == [baf]
+    html = client.get(url).content.decode()
+    assert re.search(rf'value="{baf.pk}" checked', html)
+    assert f'value="{corporate.pk}">' in html  # offered, not ticked
