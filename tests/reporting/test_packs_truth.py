@@ -278,8 +278,9 @@ def test_register_page_shows_no_level_arrow_for_a_risk_never_rated(client, organ
     Risk.history.update(history_date=timezone.now() - dt.timedelta(days=400))
     client.login(email=member.user.email, password=PASSWORD)
     html = client.get(f"/o/{organisation.slug}/registers/corporate/").content.decode()
-    assert "BLANK" in html
-    assert "→" not in html
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*BLANK(?:(?!</tr>).)*</tr>", html, re.S).group(0)
+    assert "Not rated" in row
+    assert "→" not in row and "level" not in row
 
 
 def test_updating_progress_dates_the_judgement(organisation):
