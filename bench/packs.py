@@ -140,7 +140,7 @@ def main() -> None:
     from reporting.packs.render import render_html, render_pdf
 
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", "--quiet-logins", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo", "--quiet-logins", "--no-packs", stdout=open(os.devnull, "w"))  # noqa: SIM115
     today = timezone.localdate()
 
     # Two organisations of 200 risks, each risk with 3 controls and 3 actions (one overdue) and
