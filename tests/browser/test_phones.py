@@ -12,7 +12,7 @@ import pytest
 
 from registers.models import Organisation, Risk
 from registers.services.seeding import demo_password, seed_demo
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,11 +86,14 @@ def too_wide(page, pages: dict[str, str], *, label: str) -> dict[str, dict]:
         measured = page.evaluate(OVERFLOW)
         if measured["scrollWidth"] > page.viewport_size["width"]:
             found[name] = measured
+        # Cards and boxes that scroll must stay accessible (labels, contrast, scroll by keyboard).
+        if violations := axe_violations(page):
+            found[name] = {"scrollWidth": measured["scrollWidth"], "culprits": violations}
     return found
 
 
 def report(found: dict[str, dict]) -> str:
-    return "pages wider than the phone:\n" + "\n".join(
+    return "pages wider than the phone, or failing axe there:\n" + "\n".join(
         f"{name}: {measured['scrollWidth']}px, {measured['culprits']}"
         for name, measured in found.items()
     )
