@@ -20,7 +20,9 @@ def test_panel_member_reads_register_and_risk(page):
     )
     panel = MembershipFactory(organisation=organisation, role=Role.PANEL).user
     sign_in(page, panel.email)
-    page.get_by_role("link", name="Example Police").click()
+    # A panel member of one organisation lands on their reports, then opens its dashboard.
+    assert page.get_by_role("heading", name="Your reports").is_visible()
+    page.get_by_role("link", name="Example Police: dashboard and registers").click()
     page.get_by_role("link", name=register.name).click()
     assert page.get_by_role("cell", name="20 (High)").is_visible()
     assert axe_violations(page) == []
