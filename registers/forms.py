@@ -39,9 +39,6 @@ POSITION_HINTS = {
     "current": "Now, taking the controls and actions in place into account.",
     "target": "Where the risk should be once the actions are complete.",
 }
-# <input type="date"> takes and gives ISO dates whatever the language, so render ISO: a localised
-# value ("10/02/2027") would be dropped by the browser and the date lost on the next save.
-DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 # Everyone but viewers and panel members can own a risk, control or action.
 OWNER_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.OWNER)
 
@@ -342,12 +339,11 @@ class RiskForm(PositionsMixin, GovukForm):
             "invalid": "The review period must be a whole number of months, like 6",
         },
     )
-    next_review_due = forms.DateField(
+    next_review_due = widgets.DateField(
         label="Next review due",
         required=False,
-        widget=DATE_INPUT,
         help_text="Recording a review sets this from the review period.",
-        error_messages={"invalid": "Enter the next review date as a real date, like 2026-06-30"},
+        invalid="Enter the next review date as a real date, day first",
     )
     reason = forms.CharField(
         label="Reason for the change (optional)",
@@ -488,11 +484,10 @@ class ActionForm(GovukForm):
         error_messages={"required": "Describe the action"},
     )
     owner = MemberChoiceField(queryset=None, required=False, empty_label="Nobody yet")
-    due_date = forms.DateField(
+    due_date = widgets.DateField(
         label="Due date",
         required=False,
-        widget=DATE_INPUT,
-        error_messages={"invalid": "Enter the due date as a real date, like 2026-06-30"},
+        invalid="Enter the due date as a real date, day first",
     )
     status = forms.ChoiceField(choices=ActionStatus.choices, initial=ActionStatus.NOT_STARTED)
     priority = forms.ChoiceField(required=False, choices=Scale3.choices)
@@ -536,12 +531,11 @@ class ReviewForm(PositionsMixin, GovukForm):
         widget=_textarea(4),
         help_text="What you looked at and what you found: recorded in the risk's history.",
     )
-    reviewed_on = forms.DateField(
+    reviewed_on = widgets.DateField(
         label="Date of the review",
         required=False,
-        widget=DATE_INPUT,
         help_text="Leave blank for today.",
-        error_messages={"invalid": "Enter the date of the review as a real date"},
+        invalid="Enter the date of the review as a real date, day first",
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 

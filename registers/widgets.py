@@ -1,12 +1,24 @@
-"""A select rendered in Python, for the long lists of members (owner, manager).
+"""Widgets and fields every form shares.
+
+Select: a select rendered in Python, for the long lists of members (owner, manager).
 
 Django draws every <option> through a template include; with 200 members, the two owner lists of
 the risk page (add a control, add an action) took a third of the page's time (bench/, issue 6).
 This draws the same markup with format_html. The class is called Select so that a bound field's
 ``widget_type`` is still "select" (GovukBoundField and risk_field.html go by it).
+
+DateField and DateInput: every date a person types, shown and read day first (30/06/2027).
+<input type="date"> shows mm/dd/yyyy to anyone whose browser is set to American English, and its
+value cannot be typed the way our users write dates, so dates are text boxes (as GOV.UK's date
+input is) with an example in the hint. ISO (2027-06-30) is still read: links and scripts use it.
+
+CheckboxSelectMultiple: a long list of people (working leads) drawn in a compact scrolling box
+with a filter (static/js/risk-form.js); named like Django's so ``widget_type`` is unchanged.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django import forms
 from django.forms.utils import flatatt
@@ -34,3 +46,60 @@ class Select(forms.Select):
             flatatt(self.build_attrs(self.attrs, attrs)),
             mark_safe("\n".join(options)),  # noqa: S308  every part escaped above
         )
+
+
+DATE_EXAMPLE = "30/06/2027"
+DATE_HINT = f"For example, {DATE_EXAMPLE}."
+DATE_INVALID = f"Enter a real date, day first, like {DATE_EXAMPLE}"
+# Day first always, never month first: 04/05/2027 is 4 May. ISO last, for links and scripts.
+DATE_INPUT_FORMATS = (
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %m %Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%Y-%m-%d",
+)
+
+
+class DateInput(forms.DateInput):
+    """A text box holding dd/mm/yyyy (``widget_type`` stays "date" for GovukBoundField)."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__({"spellcheck": "false", **(attrs or {})}, format="%d/%m/%Y")
+
+    def format_value(self, value):
+        # A date that came in ISO (a link, a script) is shown back day first too; anything
+        # unreadable is shown as typed, so it can be corrected.
+        if isinstance(value, str):
+            for pattern in DATE_INPUT_FORMATS:
+                try:
+                    day = dt.datetime.strptime(" ".join(value.split()), pattern)  # noqa: DTZ007
+                    value = day.date()  # a day, no time: nothing to be aware of
+                    break
+                except ValueError:
+                    continue
+        return super().format_value(value)
+
+
+class DateField(forms.DateField):
+    """A date typed day first; ``help_text`` gets the example, ``invalid`` names the field."""
+
+    widget = DateInput
+    input_formats = DATE_INPUT_FORMATS
+
+    def __init__(self, *, help_text: str = "", invalid: str = "", **kwargs):
+        messages = {"invalid": f"{invalid}, like {DATE_EXAMPLE}" if invalid else DATE_INVALID}
+        messages.update(kwargs.pop("error_messages", {}))
+        hint = f"{help_text} {DATE_HINT}".strip()
+        super().__init__(help_text=hint, error_messages=messages, **kwargs)
+
+    def to_python(self, value):
+        # Doubled spaces ("30  6 2027") are not a reason to refuse a date.
+        if isinstance(value, str):
+            value = " ".join(value.split())
+        return super().to_python(value)

@@ -20,12 +20,10 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
 from registers import permissions, selectors
+from registers.widgets import DateField, DateInput
 
 from . import health, periods
 from .movement import movement_between, movement_withheld
-
-DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "govuk-input"})
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
 def _not_too_early(day: dt.date | None) -> dt.date | None:
@@ -39,19 +37,17 @@ class PeriodForm(forms.Form):
     """The window of "movement since": two dates, each meaning the end of that day in the
     organisation's timezone. Missing dates take the defaults (the last report, and now)."""
 
-    since = forms.DateField(
+    since = DateField(
         label="Since the end of",
         required=False,
-        input_formats=DATE_FORMATS,
-        widget=DATE_INPUT,
-        error_messages={"invalid": "Enter the start as a real date, like 2026-03-31"},
+        invalid="Enter the start as a real date, day first",
+        widget=DateInput({"class": "govuk-input govuk-input--width-10"}),
     )
-    until = forms.DateField(
+    until = DateField(
         label="Up to the end of",
         required=False,
-        input_formats=DATE_FORMATS,
-        widget=DATE_INPUT,
-        error_messages={"invalid": "Enter the end as a real date, like 2026-06-30"},
+        invalid="Enter the end as a real date, day first",
+        widget=DateInput({"class": "govuk-input govuk-input--width-10"}),
     )
 
     def __init__(self, *args, today: dt.date, **kwargs):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from registers import permissions, selectors
 from registers.models import Register
+from registers.widgets import DateField
 
 from .models import Pack, PackEdition, PackKind, PackStatus
 from .packs.access import (
@@ -63,14 +64,10 @@ class PackRequestForm(forms.Form):
         # choice; the page sends REGISTERS_SHOWN, so unticking them all is an error there.
         required=False,
     )
-    as_of = forms.DateField(
+    as_of = DateField(
         label="As at",
-        help_text="The pack shows the registers as they stood at the end of this day, "
-        "for example 31/03/2026.",
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}
-        ),
+        help_text="The pack shows the registers as they stood at the end of this day.",
+        invalid="Enter the date the pack is as at as a real date, day first",
     )
 
     def __init__(self, *args, editions, organisation, **kwargs):

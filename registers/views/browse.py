@@ -15,6 +15,7 @@ from scoring.selectors import default_scheme
 from .. import permissions, selectors
 from ..filters import RiskFilterForm
 from ..models import Role
+from ..widgets import DateField
 from ..withholding import withhold_actions
 
 RISKS_PER_PAGE = 50
@@ -317,11 +318,8 @@ class RegisterViewForm(RiskFilterForm):
         choices=[("", "All risks"), (ESCALATED_IN, "Escalated into this register")],
         required=False,
     )
-    as_of = forms.DateField(
-        label="As it stood on",
-        required=False,
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        error_messages={"invalid": "enter a real date, like 2026-03-31"},
+    as_of = DateField(
+        label="As it stood on", required=False, invalid="enter a real date, day first"
     )
 
     HIDDEN = (*RiskFilterForm.HIDDEN, "trend", "escalated", "as_of")

@@ -364,10 +364,10 @@ def test_edit_form_is_filled_from_the_risk(client, risk, action, people):
     client.force_login(people["owner"])
     html = client.get(url("risk_edit", risk)).content.decode()
     assert 'value="Fire at the depot"' in html
-    # ISO, as <input type="date"> needs: a localised date would be dropped and lost on save
-    assert 'name="next_review_due" value="2027-02-10"' in html
+    # Day first, whatever the browser's language (registers.widgets.DateInput)
+    assert 'name="next_review_due" value="10/02/2027"' in html
     row = client.get(url("action_edit", risk, action.pk), **HTMX).content.decode()
-    assert f'value="{action.due_date.isoformat()}"' in row
+    assert f'value="{action.due_date:%d/%m/%Y}"' in row
     assert re.search(r'name="current_likelihood" type="radio" value="3"[^>]* checked', html)
     assert 'name="version" value="2"' in html
 
