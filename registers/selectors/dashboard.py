@@ -68,6 +68,7 @@ def risk_summary(
         )
     summary = dict.fromkeys(("open", "breach", "warning", "overdue", "due_soon", "mine"), 0)
     summary["no_threshold"] = 0
+    summary["judged"] = 0  # rated risks that an appetite threshold applies to
     for group in groups:
         rank = group["appetite_rank"]
         summary["open"] += group["n"]
@@ -80,6 +81,8 @@ def risk_summary(
             summary["warning"] += group["n"]
         elif rank == 0:
             summary["no_threshold"] += group["rated"]
+        if rank:
+            summary["judged"] += group["n"]
     return summary
 
 

@@ -172,6 +172,18 @@ def test_appetite_exceptions_breaches_first_with_threshold(dashboard, organisati
     assert "Tolerance 8" in html and "Warning above 10" in html
 
 
+def test_no_breach_figures_where_no_appetite_threshold_applies(dashboard, organisation):
+    """Issue 12: "0 in breach / 0 at warning" said more than was known."""
+    RiskFactory(register=corporate(organisation), ref="R1", positions={"current": (4, 4)})
+    html = dashboard().content.decode()
+    assert "in breach of appetite" not in html and "at warning" not in html
+    assert "No appetite thresholds apply to these risks" in html
+    appetite_statement_set(organisation=organisation, tolerance=20)
+    html = dashboard().content.decode()
+    assert "in breach of appetite" in html
+    assert "No appetite thresholds apply" not in html
+
+
 def test_reviews_overdue_and_due_within_30_days(dashboard, organisation):
     top = corporate(organisation)
     today = selectors.organisation_today(organisation)
@@ -244,6 +256,7 @@ def test_nothing_of_another_organisation_is_counted(dashboard, organisation):
         "due_soon": 0,
         "mine": 0,
         "no_threshold": 0,
+        "judged": 0,
         "outside": 0,
     }
     assert response.context["actions"]["overdue"] == 0

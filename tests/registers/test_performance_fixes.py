@@ -339,6 +339,7 @@ def test_dashboard_figures_agree_with_counting_by_hand(organisation, appetite_se
         "due_soon": sum(today <= r.next_review_due <= today + dt.timedelta(days=30) for r in open_),
         "mine": len(mine & {r.pk for r in open_}),
         "no_threshold": 0,  # every category has a threshold here (the default)
+        "judged": sum(r.current_score is not None for r in open_),
     }
     assert summary["breach"] and summary["warning"] and summary["mine"] >= 3
 
