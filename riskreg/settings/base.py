@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "scoring",
     "appetite",
     "reporting",
+    # seed_demo and its data; no other app imports it (issue 13).
+    "demo",
     # Security (issue 6): sign-in throttling, Content-Security-Policy, the audit-log receivers.
     "axes",
     "csp",

@@ -11,9 +11,9 @@ from appetite.models import AppetiteLevel, AppetiteStatement
 from appetite.rules import AppetiteState
 from appetite.selectors import appetite_lookup
 from appetite.services import appetite_statement_set
+from demo.seeding import seed_demo
 from registers import selectors
 from registers.models import Category, Organisation, Register, Role, User
-from registers.services.seeding import seed_demo
 from tests.factories import (
     CategoryFactory,
     MembershipFactory,

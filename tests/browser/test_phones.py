@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from demo.seeding import demo_password, seed_demo
 from registers.models import Organisation, Risk
-from registers.services.seeding import demo_password, seed_demo
 from tests.browser.conftest import axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -393,8 +393,8 @@ def test_page_queries_flat_as_risks_and_history_grow(
 def test_seeded_aberdeen_shows_the_flag(db):
     """The demo's illustrative re-scores since the last report to the Audit Committee: SRR02
     (12 to 20) and SRR04 (20 to 12) moved two levels; SRR05 (12 to 18) one."""
+    from demo.seeding import seed_demo
     from registers.models import Organisation
-    from registers.services.seeding import seed_demo
 
     seed_demo(slugs=("aberdeen",))
     organisation = Organisation.objects.get(slug="aberdeen")

@@ -45,7 +45,7 @@ def section(text: str, start: str, end: str | None) -> str:
 
 @pytest.fixture
 def aberdeen():
-    from registers.services.seeding import seed_demo
+    from demo.seeding import seed_demo
 
     seed_demo(slugs=("aberdeen",))
     return Organisation.objects.get(slug="aberdeen")
@@ -53,7 +53,7 @@ def aberdeen():
 
 @pytest.fixture
 def espo():
-    from registers.services.seeding import seed_demo
+    from demo.seeding import seed_demo
 
     seed_demo(slugs=("espo",))
     return Organisation.objects.get(slug="espo")

@@ -38,8 +38,8 @@ def section(text: str, start: str, end: str) -> str:
 
 
 def seeded(slug: str):
+    from demo.seeding import seed_demo
     from registers.models import Organisation
-    from registers.services.seeding import seed_demo
 
     seed_demo(slugs=(slug,))
     return Organisation.objects.get(slug=slug)

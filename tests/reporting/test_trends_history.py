@@ -318,8 +318,8 @@ def test_register_page_queries_flat_as_risks_and_history_grow(
 def test_seeded_wmp_reproduces_the_published_quarter_trends(db):
     """WMP's register publishes Q1, Q2 and Q3 2021/22 trending for each risk ("N/A", "New",
     arrows); the demo's history gives the same columns, derived, not typed in."""
-    from registers.seed_data.wmp import ORGANISATION
-    from registers.services.seeding import seed_demo
+    from demo.seed_data.wmp import ORGANISATION
+    from demo.seeding import seed_demo
 
     seed_demo(slugs=("wmp",))
     wmp = Register.objects.get(organisation__slug="wmp", slug="corporate")
@@ -342,7 +342,7 @@ def test_seeded_wmp_reproduces_the_published_quarter_trends(db):
 
 def test_seeded_met_keeps_direction_only_arrows_as_a_note(db):
     """The Met publishes an arrow but no earlier rating: none is invented."""
-    from registers.services.seeding import seed_demo
+    from demo.seeding import seed_demo
 
     seed_demo(slugs=("met",))
     risk = Risk.objects.get(organisation__slug="met", ref="1")

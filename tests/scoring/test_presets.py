@@ -169,8 +169,8 @@ def test_no_band_name_means_another_range_than_the_appetite_level_of_that_name()
     the appetite level "Averse" for 12. A band may share a name with an appetite level only when
     both mean the same scores."""
     from appetite.models import AppetiteLevel
+    from demo.seeding import seed_demo
     from registers.models import Organisation
-    from registers.services.seeding import seed_demo
     from scoring.models import Scheme
 
     seed_demo()

@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from demo.packs import demo_packs_request
+from demo.seeding import JOINT_PANEL_EMAIL, seed_demo, source_day
 from registers.models import Organisation, User
-from registers.services.seeding import JOINT_PANEL_EMAIL, seed_demo, source_day
 from reporting.models import Pack, PackStatus
 from reporting.packs import tasks
-from reporting.packs.demo import demo_packs_request
 
 pytestmark = pytest.mark.django_db
 

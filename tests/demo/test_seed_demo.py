@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from appetite.selectors import appetite_lookup
+from demo.seeding import JOINT_PANEL_EMAIL
 from registers.models import Membership, Organisation, Register, Risk, Role
-from registers.services.seeding import JOINT_PANEL_EMAIL
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Demo data transcribed from the source documents in ``../shared/seeds``.
 
 Each module (``mopac``, ``met``, ``wmp``, ``aberdeen``, ``espo``) defines one constant, ``ORGANISATION``,
-a plain dict read by ``registers.services.seeding``. Nothing here imports Django: it is data.
+a plain dict read by ``demo.seeding``. Nothing here imports Django: it is data.
 
 Format (keys not marked optional are required)::
 

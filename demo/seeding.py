@@ -1,4 +1,4 @@
-"""Load the five source organisations (``registers/seed_data``) into the database.
+"""Load the five source organisations (``demo/seed_data``) into the database.
 
 Idempotent and non-destructive: what exists (matched by slug, name, code, e-mail or ref) is left as
 it is, so a second run changes nothing and never overwrites what a demo user has edited.
@@ -40,11 +40,8 @@ from django.utils.formats import date_format
 
 from appetite.models import AppetiteLevel, AppetiteStatement
 from appetite.services import appetite_levels_install, appetite_statement_set
-from scoring.presets import preset
-from scoring.services import scheme_save
-
-from .. import permissions, selectors
-from ..models import (
+from registers import permissions, selectors
+from registers.models import (
     Action,
     Category,
     Control,
@@ -56,8 +53,10 @@ from ..models import (
     Risk,
     Role,
 )
-from .reviews import review_record
-from .risks import action_add, control_add, next_review_due, risk_create
+from registers.services.reviews import review_record
+from registers.services.risks import action_add, control_add, next_review_due, risk_create
+from scoring.presets import preset
+from scoring.services import scheme_save
 
 SEED_ORGANISATIONS = ("mopac", "met", "wmp", "aberdeen", "espo")
 DEMO_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.VIEWER, Role.PANEL)
@@ -77,7 +76,7 @@ ORG_FIELDS = (
 
 # When the published registers stood as transcribed (local dates; London).
 PAPER_DATES = {"met": dt.date(2021, 10, 4), "mopac": dt.date(2022, 3, 28)}
-# WMP's Q1, Q2, Q3 trending: the quarters of 2021/22 (see registers/seed_data/wmp.py).
+# WMP's Q1, Q2, Q3 trending: the quarters of 2021/22 (see demo/seed_data/wmp.py).
 PUBLISHED_QUARTERS = {
     "wmp": (
         ("Q1", "Q1 2021/22", dt.date(2021, 6, 30)),
@@ -86,7 +85,7 @@ PUBLISHED_QUARTERS = {
     )
 }
 # Illustrative current positions at Aberdeen's last report to the Audit Committee: the risk has
-# been re-scored since, to the position in registers/seed_data/aberdeen.py. Tolerance levels
+# been re-scored since, to the position in demo/seed_data/aberdeen.py. Tolerance levels
 # (Table 4): SRR02 12 Averse -> 20 Open and SRR04 20 Open -> 12 Averse move two levels (flagged);
 # SRR05 12 Averse -> 18 Moderate moves one (not flagged).
 ILLUSTRATIVE_MOVES = {"aberdeen": {"SRR02": (3, 4), "SRR04": (4, 5), "SRR05": (3, 4)}}
@@ -122,7 +121,7 @@ def source_day(organisation: Organisation) -> dt.date:
 
 
 def seed_data(slug: str) -> dict:
-    return importlib.import_module(f"registers.seed_data.{slug}").ORGANISATION
+    return importlib.import_module(f"demo.seed_data.{slug}").ORGANISATION
 
 
 def seed_demo(

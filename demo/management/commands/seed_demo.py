@@ -1,14 +1,11 @@
-"""``seed_demo``: the five source organisations, then their report packs.
-
-The command lives in ``reporting`` because it does both: the seeding is ``registers``' own
-(``registers.services.seeding``, which must not know about packs), and ``reporting`` may read
-``registers`` but not the other way round."""
+"""``seed_demo``: the five source organisations (``demo.seeding``), then their report packs
+(``demo.packs``)."""
 
 from django.core.management.base import BaseCommand
 
-from registers.services.seeding import SEED_ORGANISATIONS, demo_password, seed_demo
+from demo.packs import DemoPacksUnqueued, demo_packs_in_process, demo_packs_request
+from demo.seeding import SEED_ORGANISATIONS, demo_password, seed_demo
 from reporting.models import Pack, PackStatus
-from reporting.packs.demo import DemoPacksUnqueued, demo_packs_in_process, demo_packs_request
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """The demo's report packs: each seeded organisation's quarterly and committee packs as at the
-date of its source (``registers.services.seeding.source_day``), so a panel member signing in to
-a fresh demo has a real pack to download. Called by ``seed_demo`` after the seeding; lives here
-because ``reporting`` reads ``registers`` and never the other way round.
+date of its source (``demo.seeding.source_day``), so a panel member signing in to a fresh demo
+has a real pack to download. Called by ``seed_demo`` after the seeding, through the same
+``pack_request`` the Reports page uses.
 
 With a queue (a broker), both editions of both kinds are queued and the worker builds them in the
 background. Built in-process (no broker, the embedded demo), only the public editions are built:
@@ -16,10 +16,10 @@ from __future__ import annotations
 from django.conf import settings
 
 from registers.models import Organisation
-from registers.services.seeding import SEED_ORGANISATIONS, source_day
+from reporting.models import Pack, PackEdition, PackKind
+from reporting.packs.services import PackAlreadyRequested, PackQueueUnavailable, pack_request
 
-from ..models import Pack, PackEdition, PackKind
-from .services import PackAlreadyRequested, PackQueueUnavailable, pack_request
+from .seeding import SEED_ORGANISATIONS, source_day
 
 DEMO_PACK_KINDS = (PackKind.QUARTERLY, PackKind.COMMITTEE)
 EDITIONS_QUEUED = (PackEdition.PUBLIC, PackEdition.FULL)
