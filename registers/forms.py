@@ -8,9 +8,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
+from django.utils.functional import cached_property
 
 from scoring.definition import SchemeDefinition
-from scoring.engine import Rating, rate
+from scoring.engine import Rating, grid, rate
 
 from . import widgets
 from .models import (
@@ -253,6 +254,38 @@ class PositionsMixin:
             )
         return groups
 
+    @cached_property
+    def scheme_grid(self) -> list[dict]:
+        """Every cell of the scheme, as the grid of each position draws it (static/js/risk-form.js
+        turns a click on a cell into the two radios): rows from the highest likelihood down."""
+        rows = []
+        for cells in grid(self.scheme):
+            likelihood = cells[0].likelihood
+            rows.append(
+                {
+                    "likelihood": likelihood,
+                    "cells": [
+                        {
+                            "likelihood": cell.likelihood.value,
+                            "impact": cell.impact.value,
+                            "rating": cell.rating,
+                            # Short enough for a phone: "10" over "Medium", "M v H" over
+                            # "Medium", or the band alone where the band is the rating.
+                            "short": cell.rating.display.removesuffix(
+                                f" ({cell.rating.band.name})"
+                            ),
+                            "band": ""
+                            if cell.rating.display == cell.rating.band.name
+                            else cell.rating.band.name,
+                            "label": f"Likelihood {likelihood.value} {likelihood.label}, impact "
+                            f"{cell.impact.value} {cell.impact.label}: {cell.rating.label}",
+                        }
+                        for cell in cells
+                    ],
+                }
+            )
+        return rows
+
     def shown_rating(self, position: str) -> Rating | None:
         """The rating of what the form holds now (typed, or loaded), rated by the engine."""
         if position in self.ratings:
@@ -307,7 +340,7 @@ class RiskForm(PositionsMixin, GovukForm):
         label="Working leads",
         queryset=None,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=widgets.CheckboxSelectMultiple,
         help_text="People who work on the risk with the owner and manager.",
     )
     kind = forms.ChoiceField(

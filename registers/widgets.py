@@ -103,3 +103,10 @@ class DateField(forms.DateField):
         if isinstance(value, str):
             value = " ".join(value.split())
         return super().to_python(value)
+
+
+class CheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Checkboxes for a long list of people: risk_field.html draws them in a scrolling box with
+    a filter box that static/js/risk-form.js shows and runs (without it, the box scrolls)."""
+
+    filterable = True
