@@ -3,7 +3,7 @@
 Settings come from Django settings under the ``CELERY_`` namespace; with no broker configured
 (the demo) tasks run eagerly in-process, see ``riskreg.settings.base``. Queues and routes are
 there too (``CELERY_TASK_QUEUES``, ``CELERY_TASK_ROUTES``): pack builds go to ``packs``,
-everything else to the default queue ``celery``.
+everything else to the default queue ``celery``. Beat's entries are ``riskreg.beat``'s.
 """
 
 import os
@@ -13,10 +13,13 @@ from celery import Celery
 from celery.beat import PersistentScheduler
 from django.conf import settings
 
+from .beat import BEAT_SCHEDULE
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "riskreg.settings.local")
 
 app = Celery("riskreg")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.beat_schedule = BEAT_SCHEDULE
 app.autodiscover_tasks()
 
 

@@ -21,6 +21,7 @@ from registers.selectors import top_registers
 from reporting.models import ACTIVE_PACK_STATUSES, Pack, PackEdition, PackKind, PackStatus
 
 from .data import PackDataError, pack_data
+from .enqueue import BUILD_PACK, task_send
 from .render import render_pdf
 
 logger = logging.getLogger(__name__)
@@ -135,10 +136,8 @@ def pack_enqueue(pack_id: int) -> bool:
     failed with ``PACK_QUEUE_UNAVAILABLE`` (retry is offered) instead of saying "queued" for
     ever, and False is returned. Runs after the row is committed (``on_commit``), so a worker
     never looks for a pack it cannot see yet."""
-    from .tasks import build_pack_task
-
     try:
-        build_pack_task.apply_async(args=[pack_id], retry_policy=ENQUEUE_RETRY_POLICY)
+        task_send(BUILD_PACK, args=[pack_id], retry_policy=ENQUEUE_RETRY_POLICY)
     except (KombuOperationalError, OSError) as error:
         logger.warning("Pack %s could not be queued: %s", pack_id, error)
         # Only a pack still waiting: a build that somehow started keeps its own status.

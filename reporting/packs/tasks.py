@@ -11,12 +11,13 @@ from django.utils import timezone
 
 from reporting.models import Pack, PackStatus
 
+from .enqueue import BUILD_PACK
 from .services import TransientPackError, pack_build, packs_fail_stalled, packs_sweep_queued
 
 
 @shared_task(
     bind=True,
-    name="reporting.build_pack",
+    name=BUILD_PACK,
     acks_late=True,
     autoretry_for=(OperationalError, TransientPackError, ConnectionError, TimeoutError),
     retry_backoff=True,

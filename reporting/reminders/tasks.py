@@ -1,7 +1,7 @@
 """Celery tasks for reminders (discovered through ``reporting.tasks``).
 
 ``send_reminders_task`` is what the beat schedule runs at 07:00 and hourly until 20:00, each
-later run finishing only what the day's first one left unsent (``reporting.reminders.schedule``);
+later run finishing only what the day's first one left unsent (``riskreg.beat``);
 it is idempotent (the ``Reminder`` rows), ``acks_late`` (a worker lost mid-run leaves the message
 for another worker, which sends only what was not sent), retried with exponential backoff on
 transient database or network errors, and retried later when some sends failed.

@@ -12,9 +12,6 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
-from reporting.packs.beat import PACK_BEAT_SCHEDULE
-from reporting.reminders.schedule import REMINDER_BEAT_SCHEDULE
-
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -291,9 +288,8 @@ CELERY_BEAT_SCHEDULER = "riskreg.celery:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 RISKREG_BEAT_HEARTBEAT = env("RISKREG_BEAT_HEARTBEAT", "")
 CELERY_TIMEZONE = TIME_ZONE
-# Beat: scheduled packs requested at 06:00 and reminder digests at 07:00, Europe/London. The
-# schedule modules import only Celery, never Django models, so settings can read them.
-CELERY_BEAT_SCHEDULE = {**PACK_BEAT_SCHEDULE, **REMINDER_BEAT_SCHEDULE}
+# Beat's entries (scheduled packs at 06:00, reminder digests from 07:00, Europe/London) live with
+# the Celery app, in riskreg/beat.py: settings import no app module.
 # Absolute links in e-mails (reminders) point here.
 RISKREG_BASE_URL = env("RISKREG_BASE_URL", "http://127.0.0.1:8000")
 

@@ -191,8 +191,10 @@ def test_sweep_while_the_queue_is_down_fails_them_as_retryable(organisation, bro
     assert (pack.status, pack.error) == (PackStatus.FAILED, PACK_QUEUE_UNAVAILABLE)
 
 
-def test_beat_runs_the_queued_pack_sweep(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["fail-stalled-packs"]
+def test_beat_runs_the_queued_pack_sweep():
+    from riskreg.celery import app
+
+    entry = app.conf.beat_schedule["fail-stalled-packs"]
     assert entry["task"] == "reporting.fail_stalled_packs"
     from reporting.packs.tasks import fail_stalled_packs_task
 

@@ -359,7 +359,9 @@ def test_stalled_builds_are_marked_failed_and_running_ones_left(aberdeen, settin
     assert fail_stalled_packs_task.run() == 0
 
 
-def test_beat_runs_the_stalled_pack_sweep(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["fail-stalled-packs"]
+def test_beat_runs_the_stalled_pack_sweep():
+    from riskreg.celery import app
+
+    entry = app.conf.beat_schedule["fail-stalled-packs"]
     assert entry["task"] == "reporting.fail_stalled_packs"
     assert entry["schedule"] <= 5 * 60

@@ -154,14 +154,11 @@ def test_reminder_sent_through_the_queue(worker, owner):
 
 BEAT_APP = f'''
 """A beat for the integration test: the real schedule plus an entry every second."""
+from riskreg.beat import REMINDER_BEAT_SCHEDULE
 from riskreg.celery import app
-from reporting.reminders.schedule import REMINDER_BEAT_SCHEDULE
 
-from django.conf import settings
-
-# Celery reads its configuration from the Django settings (CELERY_BEAT_SCHEDULE), lazily: set the
-# schedule there, before beat reads it.
-settings.CELERY_BEAT_SCHEDULE = {{
+# The Celery app holds beat's schedule (riskreg.beat): replace it before beat reads it.
+app.conf.beat_schedule = {{
     **REMINDER_BEAT_SCHEDULE,
     "test-every-second": {{
         "task": "reporting.send_reminders",

@@ -13,9 +13,9 @@ from django.core.mail import EmailMultiAlternatives
 from registers.models import Register, Risk
 from registers.models.organisations import Role
 from reporting.models import Reminder, ReminderStatus
-from reporting.reminders.schedule import REMINDER_BEAT_SCHEDULE
 from reporting.reminders.sending import send_reminders
 from reporting.reminders.tasks import send_reminders_task
+from riskreg.beat import REMINDER_BEAT_SCHEDULE
 from tests.factories import MembershipFactory, RiskFactory
 
 TUESDAY = dt.date(2026, 6, 2)

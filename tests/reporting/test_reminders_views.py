@@ -128,7 +128,7 @@ def test_task_runs_the_service_and_retries_failures(organisation, settings, monk
 
 
 def test_beat_schedule_starts_daily_at_seven():
-    from reporting.reminders.schedule import REMINDER_BEAT_SCHEDULE
+    from riskreg.beat import REMINDER_BEAT_SCHEDULE
 
     (entry,) = REMINDER_BEAT_SCHEDULE.values()
     assert entry["task"] == send_reminders_task.name

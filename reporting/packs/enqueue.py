@@ -1,0 +1,18 @@
+"""Where a service meets the Celery task it queues: by the task's registered name. The task
+imports the service it runs, so the service must not import the task back (issue 13).
+
+``reporting.apps`` imports the tasks when Django starts, so every process (web, worker, command)
+knows them by name, and the task's own ``apply_async`` still runs: eager mode (the demo without a
+broker) builds in-process as before, and the routing to the ``packs`` queue is unchanged."""
+
+from __future__ import annotations
+
+from celery import current_app
+
+BUILD_PACK = "reporting.build_pack"
+
+
+def task_send(name: str, *, args: list, **options) -> None:
+    """Queue the task registered as ``name``; a name no task carries is a KeyError, never a
+    message sent to a queue that no worker reads."""
+    current_app.tasks[name].apply_async(args=args, **options)

@@ -1,0 +1,37 @@
+"""Beat's calendar: what Celery beat sends, and when. ``riskreg.celery`` sets it as the app's
+``beat_schedule``, so settings import no app module (issue 13). Imports only Celery.
+
+Crontabs are read in ``CELERY_TIMEZONE`` (Europe/London), so 06:00 and 07:00 are London time in
+summer and winter alike. The tasks are named, not imported: they live in ``reporting``.
+"""
+
+from celery.schedules import crontab
+
+PACK_BEAT_SCHEDULE = {
+    # Scheduled packs (reporting.packs.schedule), requested the morning after their date.
+    "request-scheduled-packs-daily": {
+        "task": "reporting.request_scheduled_packs",
+        "schedule": crontab(hour=6, minute=0),
+        "options": {"expires": 12 * 60 * 60},
+    },
+    "fail-stalled-packs": {
+        "task": "reporting.fail_stalled_packs",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
+}
+
+REMINDER_BEAT_SCHEDULE = {
+    # 07:00, then on the hour until 20:00: a run stopped part-way (a worker killed mid-send, a
+    # broker outage at 07:00) is finished by the next one the same day, with nobody to rerun
+    # it. Each later run only finishes the people the day's first run listed (one Reminder row
+    # each), so nothing is sent twice and a finished day costs one query per organisation.
+    "send-reminders-daily": {
+        "task": "reporting.send_reminders",
+        "schedule": crontab(hour="7-20", minute=0),
+        # Not started within the hour: the next hour's run does the same work.
+        "options": {"expires": 55 * 60},
+    },
+}
+
+BEAT_SCHEDULE = {**PACK_BEAT_SCHEDULE, **REMINDER_BEAT_SCHEDULE}
