@@ -3,6 +3,7 @@ chooses the registers a limited coordinator edits; nobody else may (403 for othe
 for outsiders); the last admin stays; the organisation switcher in the header."""
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -167,6 +168,26 @@ def test_add_an_existing_account_keeps_its_password(admin_client, organisation, 
         organisation.slug,
         other_organisation.slug,
     }
+
+
+@pytest.mark.parametrize(
+    ("role", "words"),
+    [
+        (Role.ADMIN, "on riskreg as an organisation admin."),
+        (Role.VIEWER, "on riskreg as a viewer."),
+        (Role.PANEL, "on riskreg as an audit panel member."),
+    ],
+)
+def test_the_email_to_an_existing_account_names_the_role_as_people_say_it(
+    admin_client, organisation, other_organisation, django_capture_on_commit_callbacks, role, words
+):
+    person = MembershipFactory(organisation=other_organisation, role=Role.PANEL).user
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("member_add", args=[organisation.slug]), {"email": person.email, "role": role}
+        )
+    (sent,) = mail.outbox
+    assert words in " ".join(sent.body.split())
 
 
 def test_add_someone_already_a_member_is_an_error_not_a_silent_role_change(

@@ -397,6 +397,19 @@ def action_post(action, version, **changes):
     return data | changes
 
 
+def test_without_javascript_a_refused_save_comes_back_at_the_form(
+    client, risk, control, action, people
+):
+    """The plain edit form posts to an address ending in its row's anchor, so the page that
+    answers a refused save (a conflict, a missing value) opens at the form, not at the top of a
+    long risk page with the conflict out of sight."""
+    client.force_login(people["ann"])
+    for name, pk in (("control_edit", control.pk), ("action_edit", action.pk)):
+        page = client.get(url(name, risk, pk)).content.decode()
+        noun = name.removesuffix("_edit")
+        assert f'action="{url(name, risk, pk)}#{noun}-{pk}"' in page
+
+
 def test_the_edit_form_carries_the_version_it_was_opened_at(client, risk, control, people):
     Control.objects.filter(pk=control.pk).update(version=4)
     client.force_login(people["ann"])
