@@ -19,6 +19,8 @@ from .selectors import (
 )
 
 ANY = ("", "Any")
+# ``?rollup=all`` on a register page: every register of the organisation, not only those below.
+EVERY_REGISTER = "all"
 STATUS_CHOICES = [
     ("", "Open and escalated"),
     (RiskStatus.OPEN, "Open"),
@@ -139,6 +141,12 @@ class RiskFilterForm(forms.Form):
     @property
     def wants_rollup(self) -> bool:
         return bool(self.value("rollup"))
+
+    @property
+    def wants_every_register(self) -> bool:
+        """``rollup=all``: every register of the organisation (the dashboard's links when it
+        has several top-level registers)."""
+        return self.data.get("rollup") == EVERY_REGISTER
 
     @property
     def sort_key(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,7 +15,7 @@ from django.utils.http import urlencode
 from scoring.selectors import default_scheme
 
 from .. import permissions, selectors
-from ..filters import RiskFilterForm
+from ..filters import EVERY_REGISTER, RiskFilterForm
 from ..models import Role
 from ..widgets import DateField
 from ..withholding import withhold_actions
@@ -36,9 +38,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "registers/home.html", {"memberships": memberships})
 
 
-def _register_url(organisation, register, **params) -> str:
+def _register_url(organisation, register, *, every: bool = False, **params) -> str:
+    """A register page rolled up: the register and those below it, or (``every``, for an
+    organisation with several top-level registers) every register, so that a dashboard figure
+    and the list behind it count the same risks."""
     url = reverse("register", args=[organisation.slug, register.slug])
-    return f"{url}?{urlencode({'rollup': 1, **params})}"
+    return f"{url}?{urlencode({'rollup': EVERY_REGISTER if every else 1, **params})}"
 
 
 @login_required
@@ -48,7 +53,9 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
     organisation, user = access.organisation, request.user
     today = selectors.organisation_today(organisation)
     registers = list(selectors.registers_with_counts(organisation=organisation))
-    top = selectors.top_register(registers)
+    tops = selectors.top_registers(registers)
+    top = tops[0] if tops else None
+    register_url = functools.partial(_register_url, every=len(tops) > 1)
     scheme = default_scheme(organisation=organisation)
     definition = scheme.current_version.parsed if scheme and scheme.current_version else None
 
@@ -61,7 +68,7 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
             organisation=organisation, scheme=definition, bands=band_totals, current_groups=groups
         )
         bands = [
-            (band, top and _register_url(organisation, top, band=band.name))
+            (band, top and register_url(organisation, top, band=band.name))
             for band in selectors.band_counts(
                 organisation=organisation, scheme=definition, counts=band_totals
             )
@@ -73,7 +80,7 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
                 params["horizon"] = heat_map.horizon
             return {
                 "heatmap": heat_map,
-                "link_base": top and _register_url(organisation, top, **params),
+                "link_base": top and register_url(organisation, top, **params),
             }
 
         heat_maps = [panel(m) for m in maps]
@@ -85,12 +92,12 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
     links = {}
     if top is not None:
         links = {
-            "open": _register_url(organisation, top),
-            "outside": _register_url(organisation, top, appetite="outside", sort="-appetite"),
-            "breach": _register_url(organisation, top, appetite="breach", sort="-current"),
-            "warning": _register_url(organisation, top, appetite="warning", sort="-current"),
-            "overdue": _register_url(organisation, top, review="overdue", sort="next_review"),
-            "due_soon": _register_url(organisation, top, review="due30", sort="next_review"),
+            "open": register_url(organisation, top),
+            "outside": register_url(organisation, top, appetite="outside", sort="-appetite"),
+            "breach": register_url(organisation, top, appetite="breach", sort="-current"),
+            "warning": register_url(organisation, top, appetite="warning", sort="-current"),
+            "overdue": register_url(organisation, top, review="overdue", sort="next_review"),
+            "due_soon": register_url(organisation, top, review="due30", sort="next_review"),
         }
     return render(
         request,
@@ -201,10 +208,14 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
     )
     form.is_valid()
     risk_filter = form.risk_filter()
-    rollup = form.wants_rollup and has_descendants
-    register_ids = (
-        selectors.descendant_ids(registers, register_obj.id) if rollup else [register_obj.id]
-    )
+    every_register = form.wants_every_register and len(registers) > 1
+    rollup = every_register or (form.wants_rollup and has_descendants)
+    if every_register:
+        register_ids = [r.id for r in registers]
+    elif rollup:
+        register_ids = selectors.descendant_ids(registers, register_obj.id)
+    else:
+        register_ids = [register_obj.id]
     # How the register is shown: as it stood at the end of a past day (from history, read
     # only), with the quarter trend columns, or only the risks escalated into it.
     now, real_today = timezone.now(), today
@@ -266,6 +277,7 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
             "children": children,
             "has_descendants": has_descendants,
             "rollup": rollup,
+            "every_register": every_register,
             "page": page,
             "rows": rows,
             "table": [(row, trends[row.risk.id]) for row in rows],

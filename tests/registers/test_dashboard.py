@@ -318,3 +318,27 @@ def test_query_count_is_the_same_for_10_and_500_risks(
         response = client.get(url)
     assert response.context["risks"]["open"] == 500
     assert len(response.context["overdue"]) == selectors.LIST_LIMIT
+
+
+def test_links_count_every_top_level_register(client, organisation):
+    """Issue 12: with a board assurance framework beside the corporate register, the dashboard's
+    figures counted both but its links listed the first register's risks only."""
+    baf = RegisterFactory(organisation=organisation, slug="baf", name="Board assurance", parent=None)
+    RiskFactory(register=corporate(organisation), ref="C1", positions={"current": (2, 2)})
+    RiskFactory(register=baf, ref="B1", positions={"current": (5, 5)})
+    appetite_statement_set(organisation=organisation, tolerance=12)
+    member = MembershipFactory(organisation=organisation, role=Role.VIEWER).user
+    client.force_login(member)
+    response = client.get(reverse("organisation", args=[organisation.slug]))
+    links = response.context["links"]
+    assert "rollup=all" in links["open"] and "rollup=all" in links["breach"]
+    listed = client.get(links["open"]).content.decode()
+    assert "C1" in listed and "B1" in listed and "in every register of the organisation" in listed
+    breaches = client.get(links["breach"]).content.decode()
+    assert "B1" in breaches and ">C1<" not in breaches
+    panel = response.context["heat_maps"][0]
+    assert "rollup=all" in panel["link_base"]
+    # With one top-level register the links roll up from it, as before.
+    Register.objects.filter(pk=baf.pk).update(parent=corporate(organisation))
+    links = client.get(reverse("organisation", args=[organisation.slug])).context["links"]
+    assert "rollup=1" in links["open"]
