@@ -215,3 +215,14 @@ def test_my_packs_query_count_does_not_grow(client, django_assert_max_num_querie
         client.get(reverse("my_packs"))
     with django_assert_max_num_queries(14):
         client.get(reverse("packs", args=[organisation.slug]))
+
+
+@pytest.mark.parametrize(("cleared", "told"), [(False, True), (True, False)])
+def test_an_uncleared_member_is_told_why_only_public_editions_are_listed(
+    client, organisation, cleared, told
+):
+    client.force_login(
+        MembershipFactory(organisation=organisation, role="panel", sensitive_access=cleared).user
+    )
+    page = client.get(reverse("packs", args=[organisation.slug])).content.decode()
+    assert ("You see the public editions." in page) is told
