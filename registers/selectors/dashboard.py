@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import (
     Case,
@@ -26,6 +25,7 @@ from django.utils import timezone
 from appetite.rules import AppetiteState
 from scoring.engine import Rating
 
+from ..calendar import DUE_SOON_DAYS, organisation_zone
 from ..models import (
     Action,
     ActionStatus,
@@ -35,8 +35,7 @@ from ..models import (
     Risk,
 )
 from .chasing import actions_to_chase
-from .heatmaps import _open_risks
-from .register_list import DUE_SOON_DAYS
+from .common import mine, open_risks
 from .rows import annotated_rows, first_in_order, with_appetite
 
 LIST_LIMIT = 10
@@ -53,7 +52,7 @@ def risk_summary(
     if groups is None:
         soon = today + dt.timedelta(days=DUE_SOON_DAYS)
         groups = (
-            with_appetite(_open_risks(organisation), organisation=organisation)
+            with_appetite(open_risks(organisation), organisation=organisation)
             .values("appetite_rank")
             .annotate(
                 n=Count("id"),
@@ -62,7 +61,7 @@ def risk_summary(
                 due_soon=Count(
                     "id", filter=Q(next_review_due__gte=today, next_review_due__lte=soon)
                 ),
-                mine=Count("id", filter=_mine(user)),
+                mine=Count("id", filter=mine(user)),
             )
             .order_by()
         )
@@ -89,7 +88,7 @@ def risk_summary(
 def outside_appetite(*, organisation: Organisation) -> QuerySet[Risk]:
     """Open risks in breach of appetite or at warning: breaches first, then highest score."""
     return (
-        with_appetite(_open_risks(organisation), organisation=organisation)
+        with_appetite(open_risks(organisation), organisation=organisation)
         .filter(appetite_rank__gte=2)
         .select_related("register", "owner", "scheme_version")
         .order_by("-appetite_rank", F("current_score").desc(), Length("ref"), "ref")
@@ -234,7 +233,7 @@ def duration_text(since: dt.date, today: dt.date) -> str:
 
 def reviews_overdue(*, organisation: Organisation, today: dt.date) -> QuerySet[Risk]:
     return (
-        with_appetite(_open_risks(organisation), organisation=organisation)
+        with_appetite(open_risks(organisation), organisation=organisation)
         .filter(next_review_due__lt=today)
         .select_related("register", "owner", "scheme_version")
         .order_by("next_review_due", Length("ref"), "ref")
@@ -243,7 +242,7 @@ def reviews_overdue(*, organisation: Organisation, today: dt.date) -> QuerySet[R
 
 def reviews_due_soon(*, organisation: Organisation, today: dt.date) -> QuerySet[Risk]:
     return (
-        with_appetite(_open_risks(organisation), organisation=organisation)
+        with_appetite(open_risks(organisation), organisation=organisation)
         .filter(
             next_review_due__gte=today,
             next_review_due__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
@@ -299,27 +298,12 @@ def actions_overdue(*, organisation: Organisation, today: dt.date) -> QuerySet[A
 # --- my work -----------------------------------------------------------------------------------
 
 
-def _mine(user) -> Q:
-    """Risks the user owns, manages or leads on: their ids from the owner, manager and lead
-    indexes (an OR of the three read every risk of the organisation to find a person's few)."""
-    ids = (
-        Risk.objects.filter(owner_id=user.id)
-        .order_by()
-        .values("pk")
-        .union(
-            Risk.objects.filter(manager_id=user.id).order_by().values("pk"),
-            Risk.leads.through.objects.filter(user_id=user.id).order_by().values("risk_id"),
-        )
-    )
-    return Q(pk__in=ids)
-
-
 def my_risks(*, organisation: Organisation, user) -> QuerySet[Risk]:
     """Open risks the user owns, manages or leads on; the earliest review (overdue) first.
     ``my_part`` says how they are involved."""
     return (
-        with_appetite(_open_risks(organisation), organisation=organisation)
-        .filter(_mine(user))
+        with_appetite(open_risks(organisation), organisation=organisation)
+        .filter(mine(user))
         .annotate(
             my_part=Case(
                 When(owner_id=user.id, then=Value("Owner")),
@@ -336,18 +320,6 @@ def my_risks(*, organisation: Organisation, user) -> QuerySet[Risk]:
 def my_actions(*, organisation: Organisation, user) -> QuerySet[Action]:
     """The dashboard's "actions to chase": ``actions_to_chase``, under the name its view uses."""
     return actions_to_chase(user=user, organisation=organisation)
-
-
-def organisation_zone(organisation: Organisation) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(organisation.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def organisation_today(organisation: Organisation) -> dt.date:
-    """Today where the organisation is: review and due dates are read in its timezone."""
-    return timezone.localdate(timezone=organisation_zone(organisation))
 
 
 def escalations_waiting(*, organisation: Organisation, register_ids) -> QuerySet[Escalation]:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 
 from scoring.definition import Level, SchemeDefinition
 from scoring.engine import Rating, grid
 
+from ..calendar import DUE_SOON_DAYS
 from ..models import (
     Horizon,
     Organisation,
-    Risk,
 )
+from .common import mine, open_risks
 from .register_list import HORIZON_NONE, POSITION_LABELS
-from .rows import OPEN_STATUSES, with_appetite
+from .rows import with_appetite
 
 # --- heat maps ---------------------------------------------------------------------------------
 
@@ -123,10 +124,6 @@ def heat_map(
     )
 
 
-def _open_risks(organisation: Organisation) -> QuerySet[Risk]:
-    return Risk.objects.filter(organisation=organisation, status__in=OPEN_STATUSES)
-
-
 def current_position_groups(*, organisation: Organisation, user, today) -> list[dict]:
     """The organisation's open risks counted per current cell, horizon, band and appetite rank,
     with how many of each group are rated, overdue, due within 30 days and the user's.
@@ -134,18 +131,16 @@ def current_position_groups(*, organisation: Organisation, user, today) -> list[
     One scan of the risks that the dashboard's current heat maps, band counts and key figures
     all add up from (``organisation_heat_maps(current_groups=)``, ``band_counts(counts=)``,
     ``risk_summary(groups=)``), where each used to read all 10,000 risks again."""
-    from .dashboard import DUE_SOON_DAYS, _mine  # the dashboard's own rules
-
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     return list(
-        with_appetite(_open_risks(organisation), organisation=organisation)
+        with_appetite(open_risks(organisation), organisation=organisation)
         .values("current_likelihood", "current_impact", "horizon", "current_band", "appetite_rank")
         .annotate(
             n=Count("id"),
             rated=Count("id", filter=Q(current_score__isnull=False)),
             overdue=Count("id", filter=Q(next_review_due__lt=today)),
             due_soon=Count("id", filter=Q(next_review_due__gte=today, next_review_due__lte=soon)),
-            mine=Count("id", filter=_mine(user)),
+            mine=Count("id", filter=mine(user)),
         )
         .order_by()
     )
@@ -171,7 +166,7 @@ def organisation_heat_maps(
     others = [p for p in POSITION_LABELS if p != "current"]
     other_fields = [f"{p}_{axis}" for p in others for axis in ("likelihood", "impact")]
     other_groups = list(
-        _open_risks(organisation).values(*other_fields).annotate(n=Count("id")).order_by()
+        open_risks(organisation).values(*other_fields).annotate(n=Count("id")).order_by()
     )
     for position in POSITION_LABELS:
         likelihood, impact = f"{position}_likelihood", f"{position}_impact"
@@ -179,7 +174,7 @@ def organisation_heat_maps(
         breaches: dict = {}
         horizons: dict[str, dict] = {}
         horizon_breaches: dict[str, dict] = {}
-        risks = _open_risks(organisation)
+        risks = open_risks(organisation)
         if position == "current":
             if current_groups is None:
                 current_groups = list(
@@ -238,7 +233,7 @@ def band_counts(
     ``organisation_heat_maps``, saves the query."""
     if counts is None:
         counts = dict(
-            _open_risks(organisation)
+            open_risks(organisation)
             .values_list("current_band")
             .annotate(n=Count("id"))
             .order_by()

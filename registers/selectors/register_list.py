@@ -1,20 +1,14 @@
-"""The register page's list: filters, search, sort and roll-up, all in the database; the
-register as it stood at a past moment, and trends, both read from history.
-
-The organisation's quarter calendar lives here too (``quarter_ends``): the register page's trend
-columns need it, and ``reporting.periods`` builds its report periods on it, since ``registers``
-never imports ``reporting``.
+"""The register page's list: filters, search, sort and roll-up, all in the database, and the
+register as it stood at a past moment, read from history. Its trends are in ``trends``; the
+dates it reads (today, "due soon", quarter ends) come from ``registers.calendar``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
@@ -31,9 +25,9 @@ from django.db.models.functions import Coalesce, Length, Lower, NullIf
 
 from appetite.models import AppetiteStatement
 from appetite.rules import AppetiteState
-from scoring.engine import Rating, RatingError, rate
 from scoring.selectors import schemes_for_organisation
 
+from ..calendar import DUE_SOON_DAYS
 from ..models import (
     Category,
     Organisation,
@@ -69,7 +63,6 @@ class AppetiteFilter(StrEnum):
 
 STATUS_ALL = "all"
 HORIZON_NONE = "none"
-DUE_SOON_DAYS = 30
 
 _STATUS_RANK = Case(
     When(status=RiskStatus.OPEN, then=Value(0)),
@@ -340,294 +333,3 @@ def with_appetite_as_of(risks: QuerySet, *, organisation: Organisation, moment: 
         .values_list("category_id", "tolerance", "warning")
     )
     return risks.annotate(**appetite_annotations(statements))
-
-
-# --- the organisation's quarter calendar -------------------------------------------------------
-
-DEFAULT_QUARTER_END_MONTHS = (3, 6, 9, 12)
-
-
-def organisation_zone(organisation: Organisation) -> ZoneInfo:
-    """The organisation's timezone (report periods and "end of the day" are read in it)."""
-    fallback = getattr(settings, "RISKREG_DEFAULT_TIMEZONE", "Europe/London")
-    try:
-        return ZoneInfo(organisation.timezone or fallback)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(fallback)
-
-
-def month_end(year: int, month: int, zone: ZoneInfo) -> dt.datetime:
-    """The last instant of a month, local time (the same instant as the end of its last day)."""
-    first_of_next = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
-    return first_of_next - dt.timedelta(microseconds=1)
-
-
-# The earliest day a page, an export or a pack is shown "as it stood". History starts when the
-# register does, so an earlier day shows nothing anyway; and days near year 1 cannot be moved
-# between timezones (OverflowError), so they are refused, said so, rather than a traceback.
-EARLIEST_AS_OF = dt.date(1900, 1, 1)
-AS_OF_TOO_EARLY = "the date is before 1900: give a date from 1 January 1900 on"
-
-
-def as_of_day_check(day: dt.date) -> dt.date:
-    """``day`` if a register can be shown as it stood then; else ValueError(AS_OF_TOO_EARLY)."""
-    if day < EARLIEST_AS_OF:
-        raise ValueError(AS_OF_TOO_EARLY)
-    return day
-
-
-def end_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.max, tzinfo=zone)
-
-
-def calendar_months(months, default=DEFAULT_QUARTER_END_MONTHS) -> list[int]:
-    """Month numbers as stored on the organisation (JSON), cleaned; ``default`` when none."""
-    cleaned = set()
-    for month in months or ():
-        try:
-            number = int(month)
-        except (TypeError, ValueError):
-            continue
-        if 1 <= number <= 12:
-            cleaned.add(number)
-    return sorted(cleaned) or list(default)
-
-
-def month_ends(
-    *, months: Iterable[int], zone: ZoneInfo, moment: dt.datetime, count: int, inclusive: bool
-) -> list[dt.datetime]:
-    """The last ``count`` ends of the given months before ``moment`` (at or before it when
-    ``inclusive``), oldest first."""
-    wanted = set(months)
-    local = moment.astimezone(zone)
-    year, month = local.year, local.month
-    found: list[dt.datetime] = []
-    for _ in range(12 * (count + 2)):
-        if month in wanted:
-            end = month_end(year, month, zone)
-            if end < moment or (inclusive and end == moment):
-                found.append(end)
-                if len(found) == count:
-                    break
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return list(reversed(found))
-
-
-def quarter_ends(
-    *, organisation: Organisation, moment: dt.datetime, count: int = 1, inclusive: bool = False
-) -> list[dt.datetime]:
-    """The last ``count`` quarter ends of the organisation's calendar (its quarter-end months,
-    in its timezone) before ``moment``, or at it when ``inclusive``; oldest first."""
-    return month_ends(
-        months=calendar_months(organisation.quarter_end_months),
-        zone=organisation_zone(organisation),
-        moment=moment,
-        count=count,
-        inclusive=inclusive,
-    )
-
-
-STANDARD_QUARTERS = [3, 6, 9, 12]
-FINANCIAL_YEAR_START = 4  # UK public bodies: 1 April
-
-
-def quarter_label(*, organisation: Organisation, end: dt.datetime) -> str:
-    """A quarter as a UK public body names it: "Q1 2021/22" for the quarter to 30 June 2021 (the
-    financial year starts on 1 April) when the organisation reports on the standard quarter ends;
-    otherwise "Quarter to 31 Jan 2026"."""
-    local = end.astimezone(organisation_zone(organisation))
-    if calendar_months(organisation.quarter_end_months) != STANDARD_QUARTERS:
-        return f"Quarter to {local.day} {local:%b %Y}"
-    number = (local.month - FINANCIAL_YEAR_START) % 12 // 3 + 1
-    start_year = local.year if local.month >= FINANCIAL_YEAR_START else local.year - 1
-    return f"Q{number} {start_year}/{(start_year + 1) % 100:02d}"
-
-
-# --- trends from history -----------------------------------------------------------------------
-
-SNAPSHOT_FIELDS = (
-    "id",
-    "register_id",
-    "status",
-    "current_score",
-    "current_likelihood",
-    "current_impact",
-    "scheme_version_id",
-)
-
-
-def risk_snapshots(
-    *,
-    moment: dt.datetime,
-    risk_ids: Iterable[int] | None = None,
-    organisation: Organisation | None = None,
-    fields: Iterable[str] = SNAPSHOT_FIELDS,
-) -> dict[int, dict]:
-    """Each risk as it stood at ``moment`` (a dict of ``fields``), for the given risks or every
-    risk of the organisation; risks that did not exist then are absent. One query."""
-    records = Risk.history.filter(history_date__lte=moment)
-    if risk_ids is not None:
-        ids = list(risk_ids)
-        if not ids:
-            return {}
-        records = records.filter(id__in=ids)
-    if organisation is not None:
-        records = records.filter(organisation_id=organisation.id)
-    fields = tuple(dict.fromkeys(("id", *fields)))
-    rows = (
-        records.latest_of_each()
-        .exclude(history_type="-")
-        .order_by("history_date", "history_id")  # two records at one instant: the later wins
-        .values(*fields)
-    )
-    return {row["id"]: row for row in rows}
-
-
-class Trend(StrEnum):
-    UP = "up"
-    DOWN = "down"
-    LEVEL = "level"
-    NEW = "new"
-    CLOSED = "closed"
-    NOT_ON_REGISTER = "n/a"
-    NOT_RATED = "not rated"  # no current rating now: nothing to compare, so no arrow
-
-    @property
-    def arrow(self) -> str:
-        return {"up": "↑", "down": "↓", "level": "→"}.get(self.value, "")
-
-    @property
-    def word(self) -> str:
-        """As the register shows it: "up", "down", "level", "New", "Closed", "N/A", "Not rated"."""
-        return {"new": "New", "closed": "Closed", "n/a": "N/A", "not rated": "Not rated"}.get(
-            self.value, self.value
-        )
-
-
-def _position(state) -> tuple[int, int] | None:
-    """Score first, then likelihood x impact: a matrix scheme's score is the band's position, so
-    a move within a band (M v H to H v H) still shows."""
-    score = _get(state, "current_score")
-    if score is None:
-        return None
-    likelihood, impact = _get(state, "current_likelihood"), _get(state, "current_impact")
-    return score, (likelihood or 0) * (impact or 0)
-
-
-def _get(state, name: str):
-    return state[name] if isinstance(state, Mapping) else getattr(state, name)
-
-
-def trend_between(before, after, *, register_ids: Iterable[int] | None = None) -> Trend:
-    """The trend of a risk from ``before`` to ``after`` (each its state then: a snapshot dict or
-    an object with ``status``, ``current_score``, ``current_likelihood``, ``current_impact`` and
-    ``register_id``; None when the risk did not exist). With ``register_ids``, a risk on another
-    register counts as absent (WMP: "N/A" = not on the register that quarter).
-
-    up / down / level: the current rating rose, fell or held; new: not on the register before
-    (rated now or not), or first rated since; closed: closed now; n/a: not on the register now;
-    not rated: on the register then and now but not rated now (MOPAC's risks whose scores are in
-    an unpublished appendix): an arrow would claim a comparison that was never made."""
-    ids = set(register_ids) if register_ids is not None else None
-    if after is None or (ids is not None and _get(after, "register_id") not in ids):
-        return Trend.NOT_ON_REGISTER
-    if _get(after, "status") == RiskStatus.CLOSED:
-        return Trend.CLOSED
-    if before is None or (ids is not None and _get(before, "register_id") not in ids):
-        return Trend.NEW
-    then, now = _position(before), _position(after)
-    if now is None:
-        return Trend.NOT_RATED
-    if then is None:
-        return Trend.NEW
-    if now == then:
-        return Trend.LEVEL
-    return Trend.UP if now > then else Trend.DOWN
-
-
-@dataclass(frozen=True)
-class TrendCell:
-    """A trend over one period, with the rating at its start where the scheme allows it."""
-
-    trend: Trend
-    start: dt.datetime
-    end: dt.datetime
-    before: Rating | None = None
-
-
-@dataclass(frozen=True)
-class RowTrends:
-    arrow: TrendCell  # since the last quarter end (the Met's arrow)
-    quarters: tuple[TrendCell, ...] = ()  # one per quarter column (WMP's Q1, Q2, Q3)
-
-
-@dataclass(frozen=True)
-class RegisterTrends:
-    since: dt.datetime  # the quarter end the arrows compare with
-    quarter_ends: tuple[dt.datetime, ...]  # the columns' quarter ends, oldest first
-    rows: dict[int, RowTrends]
-
-    def __getitem__(self, risk_id: int) -> RowTrends:
-        return self.rows[risk_id]
-
-
-def register_trends(
-    risks,
-    *,
-    organisation: Organisation,
-    moment: dt.datetime,
-    register_ids: Iterable[int] | None = None,
-    quarters: int = 0,
-) -> RegisterTrends:
-    """Trends of the risks shown (objects as they stand at ``moment``, current or historical):
-    the arrow since the last quarter end before ``moment``, and with ``quarters`` one trend per
-    quarter for the last ``quarters`` quarter ends at or before ``moment``.
-
-    One history query per quarter end, whatever the number of risks or of history records."""
-    risks = list(risks)
-    ids = [risk.id for risk in risks]
-    register_ids = list(register_ids) if register_ids is not None else None
-    ends = quarter_ends(
-        organisation=organisation, moment=moment, count=quarters + 1, inclusive=True
-    )
-    since = quarter_ends(organisation=organisation, moment=moment)[0]
-    wanted = set(ends[-(quarters + 1) :] if quarters else ()) | {since}
-    snapshots = {end: risk_snapshots(moment=end, risk_ids=ids) for end in sorted(wanted)}
-    columns = tuple(ends[-quarters:]) if quarters else ()
-    rows: dict[int, RowTrends] = {}
-    for risk in risks:
-        before = snapshots[since].get(risk.id)
-        arrow = TrendCell(
-            trend=trend_between(before, risk, register_ids=register_ids),
-            start=since,
-            end=moment,
-            before=_rating_then(risk, before),
-        )
-        cells = []
-        for start, end in zip(ends[-(quarters + 1) :], columns, strict=False):
-            then, now = snapshots[start].get(risk.id), snapshots[end].get(risk.id)
-            cells.append(
-                TrendCell(
-                    trend=trend_between(then, now, register_ids=register_ids),
-                    start=start,
-                    end=end,
-                    before=_rating_then(risk, then),
-                )
-            )
-        rows[risk.id] = RowTrends(arrow=arrow, quarters=tuple(cells))
-    return RegisterTrends(since=since, quarter_ends=columns, rows=rows)
-
-
-def _rating_then(risk, snapshot: dict | None) -> Rating | None:
-    """The rating a snapshot held, when it was made under the risk's present scheme version (the
-    version is already loaded with the row: no query)."""
-    if not snapshot or snapshot.get("current_likelihood") is None:
-        return None
-    if risk.scheme_version_id is None or snapshot["scheme_version_id"] != risk.scheme_version_id:
-        return None
-    try:
-        return rate(
-            risk.scheme_version.parsed, snapshot["current_likelihood"], snapshot["current_impact"]
-        )
-    except RatingError:
-        return None

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from .. import permissions, selectors
+from .. import calendar, permissions, selectors
 from ..withholding import withhold_actions
 
 # A coordinator who owns every imported risk can have thousands; a page that long helps nobody.
@@ -22,8 +22,8 @@ MY_WORK_LIMIT = 200
 def my_work(request: HttpRequest, org: str) -> HttpResponse:
     access = permissions.organisation_for_user(user=request.user, slug=org)
     organisation = access.organisation
-    today = selectors.organisation_today(organisation)
-    soon = today + dt.timedelta(days=selectors.DUE_SOON_DAYS)
+    today = calendar.organisation_today(organisation)
+    soon = today + dt.timedelta(days=calendar.DUE_SOON_DAYS)
     rows = selectors.annotated_rows(
         selectors.my_risks(organisation=organisation, user=request.user)[: MY_WORK_LIMIT + 1]
     )
@@ -57,7 +57,7 @@ def my_work(request: HttpRequest, org: str) -> HttpResponse:
                 + [("action", a.due_date, a.risk, a) for a in due_actions if a.due_date >= today],
                 key=lambda item: (item[1], item[0] == "action", item[2].ref),
             ),
-            "due_days": selectors.DUE_SOON_DAYS,
+            "due_days": calendar.DUE_SOON_DAYS,
             "more_risks": more_risks,
             "more_actions": more_actions,
             "limit": MY_WORK_LIMIT,

@@ -14,7 +14,7 @@ from django.http import Http404
 
 from registers import permissions
 from registers.models import Marking
-from registers.selectors.register_list import risks_as_of
+from registers.selectors import risks_as_of
 
 from ..models import Pack, PackEdition
 

@@ -16,6 +16,13 @@ from dataclasses import dataclass, field
 from django.db.models.functions import Length
 
 from appetite.rules import AppetiteState
+from registers.calendar import (
+    DUE_SOON_DAYS,
+    end_of_day,
+    last_committee_date,
+    organisation_zone,
+    previous_quarter_end,
+)
 from registers.models import (
     Action,
     ActionStatus,
@@ -29,21 +36,19 @@ from registers.models import (
     RiskStatus,
 )
 from registers.permissions import sensitive_risk_ids
-from registers.selectors.heatmaps import heat_map
-from registers.selectors.register_list import (
+from registers.selectors import (
+    OPEN_STATUSES,
     Trend,
-    end_of_day,
-    organisation_zone,
+    heat_map,
+    register_tree,
     risk_snapshots,
     risks_as_of,
     top_registers,
     trend_between,
     with_appetite_as_of,
 )
-from registers.selectors.rows import OPEN_STATUSES, register_tree
-from reporting.health import DUE_SOON_DAYS, Health, RegisterHealth
+from reporting.health import Health, RegisterHealth
 from reporting.movement import movement_between, movement_withheld
-from reporting.periods import last_committee_date, previous_quarter_end
 from scoring.engine import RatingError, rate
 
 QUARTERLY, COMMITTEE = "quarterly", "committee"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.formats import date_format
 
+from registers.calendar import calendar_months, last_month_end_before, next_month_end_from
 from registers.models import Organisation
 
 from ..models import Pack, PackEdition, PackKind
@@ -24,31 +25,20 @@ logger = logging.getLogger(__name__)
 CATCH_UP_DAYS = 7
 
 
-def _month_end(year: int, month: int) -> dt.date:
-    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    return first_of_next - dt.timedelta(days=1)
-
-
-def _latest_end_before(months, today: dt.date) -> dt.date | None:
-    """The last day of the latest listed month that has ended before ``today``."""
-    ends = [
-        _month_end(year, int(month))
-        for year in (today.year, today.year - 1)
-        for month in months or ()
-        if 1 <= int(month) <= 12
+def _scheduled_months(organisation: Organisation) -> list[tuple[str, list[int]]]:
+    """Each kind of scheduled pack with the months it is built after. No months stored, no
+    packs of that kind (the periods default to the standard quarters; the schedule does not)."""
+    return [
+        (PackKind.QUARTERLY, calendar_months(organisation.quarter_end_months, default=())),
+        (PackKind.COMMITTEE, calendar_months(organisation.committee_months, default=())),
     ]
-    past = [end for end in ends if end < today]
-    return max(past) if past else None
 
 
 def packs_due(*, organisation: Organisation, today: dt.date) -> list[tuple[str, dt.date]]:
     """(kind, as-of date) of the scheduled packs whose date passed in the last CATCH_UP_DAYS."""
     due = []
-    for kind, months in (
-        (PackKind.QUARTERLY, organisation.quarter_end_months),
-        (PackKind.COMMITTEE, organisation.committee_months),
-    ):
-        end = _latest_end_before(months, today)
+    for kind, months in _scheduled_months(organisation):
+        end = last_month_end_before(months, today)
         if end is not None and (today - end).days <= CATCH_UP_DAYS:
             due.append((kind, end))
     return due
@@ -111,17 +101,8 @@ def next_scheduled_packs(*, organisation: Organisation, today: dt.date) -> list[
     """The next pack of each kind on the organisation's calendar, soonest first. A pack whose
     date ended yesterday is still the next one today: beat builds it this morning."""
     upcoming = []
-    for kind, months in (
-        (PackKind.QUARTERLY, organisation.quarter_end_months),
-        (PackKind.COMMITTEE, organisation.committee_months),
-    ):
-        ends = sorted(
-            _month_end(year, int(month))
-            for year in (today.year - 1, today.year, today.year + 1)
-            for month in months or ()
-            if 1 <= int(month) <= 12
-        )
-        end = next((end for end in ends if end >= today - dt.timedelta(days=1)), None)
+    for kind, months in _scheduled_months(organisation):
+        end = next_month_end_from(months, today - dt.timedelta(days=1))
         if end is not None:
             upcoming.append(ScheduledPack(kind, end, end + dt.timedelta(days=1)))
     return sorted(upcoming, key=lambda pack: pack.built_on)

@@ -20,8 +20,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from registers.calendar import organisation_today
 from registers.models import Organisation
-from registers.selectors import organisation_today
 from reporting.models import Reminder, ReminderStatus
 
 from .selection import DAILY, Digest, base_url, digests_for

@@ -33,10 +33,10 @@ from openpyxl.utils import get_column_letter
 from appetite.models import AppetiteStatement
 from appetite.rules import AppetiteState
 from appetite.selectors import AppetiteLookup, appetite_lookup
+from registers.calendar import as_of_day_check, organisation_zone
 from registers.models import Action, Control, Marking, Register, Risk, RiskStatus
-from registers.selectors import as_of_day_check
 
-from ..trends import organisation_timezone, trends_for
+from ..trends import trends_for
 from .columns import EXPORT_COLUMNS
 from .values import FORMULA_STARTS
 
@@ -69,7 +69,7 @@ class RegisterExport:
         return self.register.organisation
 
     def filename(self, fmt: str) -> str:
-        tz = organisation_timezone(self.organisation)
+        tz = organisation_zone(self.organisation)
         if self.as_of is not None:
             stamp = "as-at-" + self.as_of.astimezone(tz).strftime("%Y-%m-%d-%H%M")
         else:
@@ -81,7 +81,7 @@ class RegisterExport:
 def parse_as_of(text: str, *, organisation) -> dt.datetime:
     """An ISO date or date-time, or a UK date; a date means the end of that day in the
     organisation's timezone (Europe/London unless set). Raises ValueError with a clear message."""
-    tz = organisation_timezone(organisation)
+    tz = organisation_zone(organisation)
     value = text.strip()
     uk = _UK_DATE.match(value)
     try:
@@ -349,7 +349,7 @@ def _marking_note(export: RegisterExport) -> str:
 
 
 def _about_sheet(workbook: Workbook, export: RegisterExport) -> None:
-    tz = organisation_timezone(export.organisation)
+    tz = organisation_zone(export.organisation)
     about = workbook.create_sheet("About")
     when = export.as_of or export.generated_at
     rows = [

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from registers import calendar
 from reporting import periods
 
 LONDON = ZoneInfo("Europe/London")
@@ -26,22 +27,22 @@ def end_of(day: dt.date, zone=LONDON) -> dt.datetime:
 
 def test_last_three_quarter_ends_oldest_first():
     moment = dt.datetime(2026, 11, 22, 1, 39, tzinfo=UTC)
-    ends = periods.last_quarter_ends(organisation=org(), moment=moment, count=3)
+    ends = calendar.quarter_ends(organisation=org(), moment=moment, count=3)
     assert ends == [end_of(dt.date(2026, 3, 31)), end_of(dt.date(2026, 6, 30)), end_of(Q3_2026)]
 
 
 def test_a_quarter_end_is_the_last_instant_of_the_day_in_london():
     """31 March ends at midnight London time (BST begins on the last Sunday in March)."""
-    (end,) = periods.last_quarter_ends(
+    (end,) = calendar.quarter_ends(
         organisation=org(), moment=dt.datetime(2026, 4, 2, tzinfo=UTC), count=1
     )
     assert end == end_of(dt.date(2026, 3, 31))
     assert end.astimezone(UTC) == dt.datetime(2026, 3, 31, 22, 59, 59, 999999, tzinfo=UTC)
     # 23:30 UTC on 31 March is already 1 April in London: March has ended there.
-    assert periods.previous_quarter_end(
+    assert calendar.previous_quarter_end(
         organisation=org(), moment=dt.datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
     ) == end_of(dt.date(2026, 3, 31))
-    assert periods.previous_quarter_end(
+    assert calendar.previous_quarter_end(
         organisation=org(), moment=dt.datetime(2026, 3, 31, 22, 30, tzinfo=UTC)
     ) == end_of(dt.date(2025, 12, 31))
 
@@ -49,10 +50,8 @@ def test_a_quarter_end_is_the_last_instant_of_the_day_in_london():
 def test_inclusive_takes_a_quarter_end_that_is_the_moment_itself():
     """ "As at 31 December 2021" is the end of that day: its quarter is the last column."""
     moment = end_of(dt.date(2021, 12, 31))
-    strict = periods.last_quarter_ends(organisation=org(), moment=moment, count=3)
-    inclusive = periods.last_quarter_ends(
-        organisation=org(), moment=moment, count=3, inclusive=True
-    )
+    strict = calendar.quarter_ends(organisation=org(), moment=moment, count=3)
+    inclusive = calendar.quarter_ends(organisation=org(), moment=moment, count=3, inclusive=True)
     assert [e.date() for e in strict] == [
         dt.date(2021, 3, 31),
         dt.date(2021, 6, 30),
@@ -67,16 +66,16 @@ def test_inclusive_takes_a_quarter_end_that_is_the_moment_itself():
 
 def test_own_quarter_months_and_timezone():
     moment = dt.datetime(2026, 3, 10, tzinfo=UTC)
-    assert periods.previous_quarter_end(
+    assert calendar.previous_quarter_end(
         organisation=org(quarters=(1, 4, 7, 10)), moment=moment
     ) == end_of(dt.date(2026, 1, 31))
     auckland = ZoneInfo("Pacific/Auckland")
-    end = periods.previous_quarter_end(
+    end = calendar.previous_quarter_end(
         organisation=org(zone="Pacific/Auckland"), moment=dt.datetime(2026, 4, 1, 0, tzinfo=UTC)
     )
     assert end == end_of(dt.date(2026, 3, 31), auckland)
     # No months stored: the standard quarters.
-    assert periods.previous_quarter_end(organisation=org(quarters=()), moment=moment) == end_of(
+    assert calendar.previous_quarter_end(organisation=org(quarters=()), moment=moment) == end_of(
         dt.date(2025, 12, 31)
     )
 
@@ -92,7 +91,7 @@ def test_own_quarter_months_and_timezone():
 )
 def test_last_committee_date(moment, expected):
     aberdeen = org(committee=(5, 11))
-    assert periods.last_committee_date(organisation=aberdeen, moment=moment) == end_of(expected)
+    assert calendar.last_committee_date(organisation=aberdeen, moment=moment) == end_of(expected)
     report = periods.last_report_date(organisation=aberdeen, moment=moment)
     assert (report.kind, report.local_date) == (periods.COMMITTEE, expected)
     assert report.label == f"the committee report of {expected.day} {expected:%B %Y}"
@@ -100,14 +99,14 @@ def test_last_committee_date(moment, expected):
 
 def test_last_report_is_the_quarter_end_without_committee_months():
     moment = dt.datetime(2026, 11, 22, tzinfo=UTC)
-    assert periods.last_committee_date(organisation=org(committee=()), moment=moment) is None
+    assert calendar.last_committee_date(organisation=org(committee=()), moment=moment) is None
     report = periods.last_report_date(organisation=org(committee=()), moment=moment)
     assert (report.kind, report.local_date) == (periods.QUARTER, Q3_2026)
     assert report.label == "the quarter end of 30 September 2026"
 
 
 def test_committee_dates_oldest_first():
-    dates = periods.committee_dates(
+    dates = calendar.committee_dates(
         organisation=org(committee=(3, 10)), moment=dt.datetime(2026, 11, 22, tzinfo=UTC), count=3
     )
     assert [d.date() for d in dates] == [
@@ -127,13 +126,24 @@ def test_committee_dates_oldest_first():
     ],
 )
 def test_quarter_labels_follow_the_uk_financial_year(day, months, label):
-    assert periods.quarter_label(organisation=org(quarters=months), end=end_of(day)) == label
+    assert calendar.quarter_label(organisation=org(quarters=months), end=end_of(day)) == label
 
 
 def test_day_end_and_local_date():
     aberdeen = org()
-    end = periods.day_end(organisation=aberdeen, day=dt.date(2026, 7, 1))
+    end = calendar.day_end(organisation=aberdeen, day=dt.date(2026, 7, 1))
     assert end == end_of(dt.date(2026, 7, 1))
-    assert periods.local_date(organisation=aberdeen, moment=end.astimezone(UTC)) == dt.date(
+    assert calendar.local_date(organisation=aberdeen, moment=end.astimezone(UTC)) == dt.date(
         2026, 7, 1
     )
+
+
+@pytest.mark.parametrize("zone", ["", "Not/AZone", "../etc/passwd"])
+def test_a_missing_or_unknown_timezone_reads_as_the_default(zone, settings):
+    """One zone for every reader: the dashboard's "today" once fell back to the server's zone
+    where the register page fell back to the default; both read the calendar's now."""
+    settings.RISKREG_DEFAULT_TIMEZONE = "Pacific/Auckland"
+    organisation = org(zone=zone)
+    assert calendar.organisation_zone(organisation) == ZoneInfo("Pacific/Auckland")
+    moment = dt.datetime(2026, 6, 30, 13, tzinfo=UTC)  # 1 July in Auckland
+    assert calendar.local_date(organisation=organisation, moment=moment) == dt.date(2026, 7, 1)

@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from registers.calendar import previous_quarter_end
 from registers.models import Risk
 from registers.services.risks import risk_close, risk_update
-from reporting.trends import previous_quarter_end, trends_for
+from reporting.trends import trends_for
 from tests.factories import RiskFactory
 from tests.reporting.conftest import corporate
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from registers.calendar import as_of_day_check
 from registers.models import Organisation
-from registers.selectors import as_of_day_check
 from reporting.packs.data import PackDataError, parse_day
 from reporting.packs.services import pack_render
 
