@@ -323,7 +323,9 @@ def test_query_count_is_the_same_for_10_and_500_risks(
 def test_links_count_every_top_level_register(client, organisation):
     """Issue 12: with a board assurance framework beside the corporate register, the dashboard's
     figures counted both but its links listed the first register's risks only."""
-    baf = RegisterFactory(organisation=organisation, slug="baf", name="Board assurance", parent=None)
+    baf = RegisterFactory(
+        organisation=organisation, slug="baf", name="Board assurance", parent=None
+    )
     RiskFactory(register=corporate(organisation), ref="C1", positions={"current": (2, 2)})
     RiskFactory(register=baf, ref="B1", positions={"current": (5, 5)})
     appetite_statement_set(organisation=organisation, tolerance=12)
