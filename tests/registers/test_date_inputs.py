@@ -14,8 +14,8 @@ from registers.services.organisations import member_add
 from registers.services.risks import scheme_version_for_register
 from registers.views.browse import RegisterViewForm
 from registers.widgets import DATE_EXAMPLE
-from reporting.views_lifecycle import PeriodForm
-from reporting.views_packs import PackRequestForm
+from reporting.views.lifecycle import PeriodForm
+from reporting.views.packs import PackRequestForm
 from tests.factories import RiskFactory
 
 pytestmark = pytest.mark.django_db

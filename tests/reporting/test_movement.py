@@ -301,9 +301,9 @@ def test_page_with_dates(client, aberdeen, reader):
 
 
 def test_long_lists_show_their_first_rows_and_link_to_all(client, aberdeen, reader, monkeypatch):
-    from reporting import views_lifecycle
+    from reporting.views import lifecycle
 
-    monkeypatch.setattr(views_lifecycle, "MOVEMENT_LIST_LIMIT", 1)
+    monkeypatch.setattr(lifecycle, "MOVEMENT_LIST_LIMIT", 1)
     top = corporate(aberdeen)
     for ref in ("SRR11", "SRR12", "SRR13"):
         rescore(scored(top, ref, (1, 1)), (2, 2), DURING)  # 1 -> 4: one level, not flagged

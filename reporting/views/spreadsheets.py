@@ -22,11 +22,11 @@ from registers import permissions
 from registers.models import Register
 from registers.services.risks import scheme_version_for_register
 
-from .forms import ExportForm, ImportUploadForm
-from .spreadsheets import exporting
-from .spreadsheets.columns import COLUMN_HELP, IMPORT_COLUMNS
-from .spreadsheets.importing import ImportPlan, ImportRefused, import_apply, import_plan
-from .spreadsheets.reading import (
+from ..forms import ExportForm, ImportUploadForm
+from ..spreadsheets import exporting
+from ..spreadsheets.columns import COLUMN_HELP, IMPORT_COLUMNS
+from ..spreadsheets.importing import ImportPlan, ImportRefused, import_apply, import_plan
+from ..spreadsheets.reading import (
     SpreadsheetError,
     TooBigForBrowser,
     describe_size,
@@ -34,7 +34,7 @@ from .spreadsheets.reading import (
     web_max_rows,
     web_too_big_message,
 )
-from .spreadsheets.uploads import (
+from ..spreadsheets.uploads import (
     SizeLimitedUploadHandler,
     import_upload_discard,
     import_upload_for_user,

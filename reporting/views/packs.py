@@ -21,8 +21,8 @@ from registers import permissions, selectors
 from registers.models import Register
 from registers.widgets import DateField
 
-from .models import Pack, PackEdition, PackKind, PackStatus
-from .packs.access import (
+from ..models import Pack, PackEdition, PackKind, PackStatus
+from ..packs.access import (
     FULL_EDITION_REFUSED,
     PUBLIC_EDITION_OUTDATED,
     pack_for_user,
@@ -31,8 +31,8 @@ from .packs.access import (
     public_pack_outdated,
     readable_editions,
 )
-from .packs.schedule import packs_schedule_notes
-from .packs.services import (
+from ..packs.schedule import packs_schedule_notes
+from ..packs.services import (
     PACK_REGISTERS_NONE,
     PackAlreadyRequested,
     pack_filename,

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_http_methods
 from registers import permissions, selectors
 from registers.models.organisations import Role
 
-from .models import DigestFrequency, Reminder, ReminderPreference, ReminderStatus
-from .reminders.sending import retry_reminder
+from ..models import DigestFrequency, Reminder, ReminderPreference, ReminderStatus
+from ..reminders.sending import retry_reminder
 
 RECENT_DAYS = 30
 RECENT_LIMIT = 100

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET
 from registers import permissions, selectors
 from registers.widgets import DateField, DateInput
 
-from . import health, periods
-from .movement import movement_between, movement_withheld
+from .. import health, periods
+from ..movement import movement_between, movement_withheld
 
 
 def _not_too_early(day: dt.date | None) -> dt.date | None:
