@@ -1,6 +1,7 @@
 import pytest
 from django.conf import settings
 
+from registers.models import Role
 from tests import factories
 
 
@@ -37,3 +38,20 @@ def other_organisation(db):
 @pytest.fixture
 def password():
     return factories.PASSWORD
+
+
+@pytest.fixture
+def corporate_register(organisation):
+    """The top-level register every organisation is created with."""
+    return factories.corporate_register_of(organisation)
+
+
+@pytest.fixture
+def member(organisation):
+    """Makes a member of ``organisation`` in a role and returns the user:
+    ``member(Role.VIEWER)``, ``member(Role.OWNER, user__full_name="Ann")``."""
+
+    def make(role=Role.OWNER, **fields):
+        return factories.MembershipFactory(organisation=organisation, role=role, **fields).user
+
+    return make

@@ -22,6 +22,11 @@ from registers.services.risks import risk_create
 PASSWORD = "a-test-password-123"  # noqa: S105
 
 
+def corporate_register_of(organisation: Organisation) -> Register:
+    """The top-level register ``organisation_create`` makes for every organisation."""
+    return Register.objects.get(organisation=organisation, slug="corporate")
+
+
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
