@@ -1,0 +1,140 @@
+"""The register page's list (`risk_list`, `risk_page`): ids first, then a page of rows, in the
+same order as listing everything; page numbers as Django's paginator reads them; the counts
+and the horizon column's question."""
+
+import pytest
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils import timezone
+
+from registers import selectors
+from registers.models import Risk, RiskStatus, Role
+from tests.factories import MembershipFactory, RegisterFactory, RiskFactory, corporate_register_of
+from tests.registers.test_register_page import bulk_risks
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("sort", ["", "owner", "-title", "-appetite", "next_review"])
+def test_register_page_ids_first_gives_the_same_rows_in_the_same_order(
+    organisation, appetite_setup, sort
+):
+    top = corporate_register_of(organisation)
+    owners = [MembershipFactory(organisation=organisation, role=Role.OWNER).user for _ in range(4)]
+    for n, owner in enumerate(owners):
+        bulk_risks(top, 30, prefix=f"O{n}-", owner=owner, category=appetite_setup[n % 3])
+    risks = selectors.risk_list(
+        organisation=organisation,
+        register_ids=[top.id],
+        sort=sort,
+        today=timezone.localdate(),
+    )
+    everything = list(risks)
+    for number in (1, 2, 3):
+        page, shown = selectors.risk_page(risks, number=number, per_page=50)
+        assert [r.pk for r in shown] == [r.pk for r in everything[(number - 1) * 50 : number * 50]]
+        assert page.number == number and page.paginator.count == 120
+        # what a row shows came with it (appetite annotated, owner joined)
+        assert all(hasattr(r, "appetite_rank") for r in shown)
+
+
+def test_register_page_ids_first_as_it_stood(organisation):
+    top = corporate_register_of(organisation)
+    bulk_risks(top, 3, prefix="X")
+    for risk in Risk.objects.filter(organisation=organisation):
+        risk.save()  # history records for the bulk-made risks
+    moment = timezone.now()
+    risks = selectors.risk_list(
+        organisation=organisation,
+        register_ids=[top.id],
+        sort="ref",
+        today=timezone.localdate(),
+        as_of=moment,
+    )
+    page, shown = selectors.risk_page(risks, number=1, per_page=2)
+    assert [r.ref for r in shown] == ["X0", "X1"] and page.paginator.count == 3
+
+
+def test_register_page_shows_the_sorted_second_page(client, organisation):
+    top = corporate_register_of(organisation)
+    viewer = MembershipFactory(organisation=organisation, role=Role.VIEWER).user
+    bulk_risks(top, 60, prefix="B")
+    client.force_login(viewer)
+    url = reverse("register", args=[organisation.slug, "corporate"])
+    response = client.get(url, {"sort": "ref", "page": 2})
+    assert [row.risk.ref for row in response.context["rows"]] == [f"B{n}" for n in range(50, 60)]
+    assert response.context["page"].number == 2
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"), [(None, 1), ("abc", 1), ("2", 2), ("3", 3), ("9", 3), ("0", 3), ("-1", 3)]
+)
+def test_register_page_numbers_behave_as_paginator_get_page(organisation, asked, shown):
+    top = corporate_register_of(organisation)
+    bulk_risks(top, 25, prefix="P")
+    risks = selectors.risk_list(
+        organisation=organisation, register_ids=[top.id], sort="ref", today=timezone.localdate()
+    )
+    page, rows = selectors.risk_page(risks, number=asked, per_page=10)
+    expected = Paginator(list(risks), 10).get_page(asked)
+    assert page.number == expected.number == shown
+    assert [r.pk for r in rows] == [r.pk for r in expected.object_list]
+    assert (page.paginator.count, page.paginator.num_pages) == (25, 3)
+    assert page.has_next() == expected.has_next() and page.start_index() == expected.start_index()
+
+
+def test_register_page_counts_in_the_same_query_as_it_lists(
+    organisation, django_assert_num_queries
+):
+    top = corporate_register_of(organisation)
+    bulk_risks(top, 25, prefix="P")
+    risks = selectors.risk_list(
+        organisation=organisation, register_ids=[top.id], sort="-title", today=timezone.localdate()
+    )
+    # ids with the total (no separate COUNT), the rows of the page, their scheme version
+    with django_assert_num_queries(3):
+        page, rows = selectors.risk_page(risks, number=2, per_page=10)
+    assert page.paginator.count == 25 and len(rows) == 10
+
+
+def test_an_empty_register_page(organisation):
+    risks = selectors.risk_list(
+        organisation=organisation,
+        register_ids=[corporate_register_of(organisation).id],
+        today=timezone.localdate(),
+    )
+    page, rows = selectors.risk_page(risks, number="4", per_page=10)
+    assert (page.number, page.paginator.count, rows) == (1, 0, [])
+
+
+def test_register_page_fetches_the_scheme_version_once(organisation, django_assert_num_queries):
+    top = corporate_register_of(organisation)
+    bulk_risks(top, 30, prefix="V")
+    risks = selectors.risk_list(
+        organisation=organisation, register_ids=[top.id], today=timezone.localdate()
+    )
+    with django_assert_num_queries(3):  # ids and total, the rows, their scheme version(s)
+        page, rows = selectors.risk_page(risks, number=1, per_page=25)
+    versions = {id(row.scheme_version) for row in rows}
+    assert len(versions) == 1 and all(r.current for r in selectors.annotated_rows(rows))
+
+
+def test_uses_horizons_reads_only_risks_with_one(organisation):
+    assert not selectors.uses_horizons(organisation=organisation)
+    RiskFactory(register=corporate_register_of(organisation), ref="A")
+    assert not selectors.uses_horizons(organisation=organisation)
+    RiskFactory(register=corporate_register_of(organisation), ref="B", horizon="long")
+    assert selectors.uses_horizons(organisation=organisation)
+
+
+def test_register_counts_open_escalated_and_closed(organisation):
+    top = corporate_register_of(organisation)
+    bulk_risks(top, 4, prefix="O")
+    bulk_risks(top, 2, prefix="E", status=RiskStatus.ESCALATED)
+    bulk_risks(top, 3, prefix="C", status=RiskStatus.CLOSED, closed_reason="done")
+    empty = RegisterFactory(organisation=organisation, parent=top)
+    counts = {
+        r.id: (r.open_risks, r.closed_risks)
+        for r in selectors.registers_with_counts(organisation=organisation)
+    }
+    assert counts == {top.id: (6, 3), empty.id: (0, 0)}
