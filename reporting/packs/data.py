@@ -47,8 +47,8 @@ from registers.selectors import (
     trend_between,
     with_appetite_as_of,
 )
-from reporting.health import Health, RegisterHealth
 from reporting.movement import movement_between, movement_withheld
+from reporting.review_health import Health, RegisterHealth
 from scoring.engine import RatingError, rate
 
 QUARTERLY, COMMITTEE = "quarterly", "committee"

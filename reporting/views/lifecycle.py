@@ -2,7 +2,7 @@
 
 Thin views: the organisation comes only through ``registers.permissions`` (404 for anyone who is
 not a member); every member may read both pages (they show what the register pages show). The
-work is in ``reporting.movement``, ``reporting.health`` and ``reporting.periods``.
+work is in ``reporting.movement``, ``reporting.review_health`` and ``reporting.periods``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,16 @@ from django.views.decorators.http import require_GET
 from registers import permissions, selectors
 from registers.widgets import DateField, DateInput
 
-from .. import health, periods
+from .. import periods
 from ..movement import movement_between, movement_withheld
+from ..review_health import (
+    due_soon_rows,
+    group_rows,
+    organisation_health,
+    overdue_rows,
+    owner_health,
+    register_health,
+)
 
 
 def _not_too_early(day: dt.date | None) -> dt.date | None:
@@ -153,9 +161,9 @@ def review_health(request: HttpRequest, org: str) -> HttpResponse:
     today = selectors.organisation_today(organisation)
     by = request.GET.get("by")
     by = by if by in VIEWS else "register"
-    overdue = health.overdue_rows(organisation=organisation, today=today)
-    due_soon = health.due_soon_rows(organisation=organisation, today=today)
-    registers = health.register_health(organisation=organisation, today=today)
+    overdue = overdue_rows(organisation=organisation, today=today)
+    due_soon = due_soon_rows(organisation=organisation, today=today)
+    registers = register_health(organisation=organisation, today=today)
     top = selectors.top_register([item.register for item in registers])
     return render(
         request,
@@ -166,12 +174,12 @@ def review_health(request: HttpRequest, org: str) -> HttpResponse:
             "today": today,
             "by": by,
             "views": VIEWS,
-            "total": health.organisation_health(organisation=organisation, today=today),
+            "total": organisation_health(organisation=organisation, today=today),
             "registers": registers,
             "top_register": top,
-            "owners": health.owner_health(organisation=organisation, today=today),
-            "overdue": health.group_rows(overdue, by=by),
-            "due_soon": health.group_rows(due_soon, by=by),
+            "owners": owner_health(organisation=organisation, today=today),
+            "overdue": group_rows(overdue, by=by),
+            "due_soon": group_rows(due_soon, by=by),
             "overdue_count": len(overdue),
             "due_soon_count": len(due_soon),
             "due_soon_days": selectors.DUE_SOON_DAYS,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from registers.models import Register, Role
 from registers.selectors import organisation_today
 from registers.services.risks import risk_close
-from reporting.health import (
+from reporting.review_health import (
     group_rows,
     organisation_health,
     overdue_rows,
@@ -110,9 +110,9 @@ def test_page(client, organisation, world):
 def test_long_lists_name_the_first_and_link_to_all(client, organisation, world, monkeypatch):
     """Headings count every overdue or due review; beyond LIST_LIMIT the page lists the longest
     overdue (soonest due) and links to the register page's filter for the rest."""
-    from reporting import health
+    from reporting import review_health
 
-    monkeypatch.setattr(health, "LIST_LIMIT", 2)
+    monkeypatch.setattr(review_health, "LIST_LIMIT", 2)
     client.force_login(MembershipFactory(organisation=organisation, role=Role.VIEWER).user)
     response = client.get(reverse("review_health", args=[organisation.slug]))
     html = " ".join(response.content.decode().split())
