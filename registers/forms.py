@@ -24,9 +24,9 @@ from .models import (
     Progress,
     Proximity,
     RiskKind,
-    Role,
     Scale3,
 )
+from .permissions import RISK_OWNER_ROLES
 from .refs import REF_HINT, ref_clean
 from .services.risks import POSITIONS
 
@@ -40,8 +40,6 @@ POSITION_HINTS = {
     "current": "Now, taking the controls and actions in place into account.",
     "target": "Where the risk should be once the actions are complete.",
 }
-# Everyone but viewers and panel members can own a risk, control or action.
-OWNER_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.OWNER)
 
 
 class MemberChoiceField(forms.ModelChoiceField):
@@ -65,7 +63,7 @@ def members(organisation: Organisation, keep=()):
     return (
         get_user_model()
         .objects.filter(
-            Exists(member.filter(role__in=OWNER_ROLES)) | (Q(pk__in=keep) & Exists(member))
+            Exists(member.filter(role__in=RISK_OWNER_ROLES)) | (Q(pk__in=keep) & Exists(member))
         )
         .only("id", "email", "full_name", "job_title")
         .order_by("full_name", "email")

@@ -34,10 +34,18 @@ from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 from .models import Action, Control, Marking, Membership, Organisation, Register, Risk, Role
 
 EDIT_REGISTER = "registers.edit_register"
+# The roles by what they allow, named once: services, forms, views and reporting import these.
 READ_ONLY_ROLES = frozenset({Role.VIEWER, Role.PANEL})
+# Run the registers: request report packs, get the coordinators' reminders.
+COORDINATOR_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 # Always cleared for OFFICIAL-SENSITIVE detail (decision 12); others when an admin clears them.
-CLEARED_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
+CLEARED_ROLES = COORDINATOR_ROLES
+# Cleared for OFFICIAL-SENSITIVE one by one, by an admin.
+CLEARABLE_ROLES = frozenset({Role.VIEWER, Role.PANEL, Role.OWNER})
+# Everyone but viewers and panel members can own a risk, control or action.
 RISK_OWNER_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.OWNER})
+# See, download and (coordinators) request report packs.
+PACK_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PANEL})
 # Every refusal decided here (a 404) is logged, at WARNING, with the user's id, the organisation
 # and what was asked for by its identifier (a slug, ref or pk; never a risk's text). 403s raised
 # by views are logged by riskreg.security.RefusalLogMiddleware on the same logger.
@@ -85,7 +93,7 @@ class OrganisationAccess:
 
     @property
     def can_download_packs(self) -> bool:
-        return self.role in {Role.ADMIN, Role.COORDINATOR, Role.PANEL}
+        return self.role in PACK_ROLES
 
     @cached_property
     def editable_register_ids(self) -> frozenset[int]:

@@ -6,8 +6,7 @@ is, with status "escalated"; the receiving register's coordinators accept it (th
 remembers the register it came from and gets the owner they choose) or decline it with a reason;
 the requester may withdraw it. Every step writes the risk's history (who, when, what changed)
 with a change reason naming the step and the escalation's id, so the readable history
-(``registers.history``) can show the full reason from the ``Escalation`` row (history change
-reasons hold at most 100 characters, so the reason text there is cut short):
+(``registers.history``) can show the full reason from the ``Escalation`` row:
 
 - ``escalation requested (#<id>): <reason>`` (``de-escalation requested (#<id>): ...``)
 - ``escalated (#<id>): <reason>`` (``de-escalated (#<id>): ...``)
@@ -37,23 +36,16 @@ from ..models import (
     Register,
     Risk,
     RiskStatus,
-    Role,
 )
+from ..permissions import RISK_OWNER_ROLES
 from .risks import POSITIONS, apply_ratings, next_review_due, scheme_version_for_register
 
-# Who can be named owner of a risk (viewers and panel members only read).
-OWNER_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.OWNER})
 REASON_MAX = 2000
-# The width of django-simple-history's history_change_reason column.
-CHANGE_REASON_MAX = 100
 
 
 def change_reason(step: str, escalation: Escalation, text: str = "") -> str:
-    """``<step> (#<id>): <text>``, cut to fit the history's change reason column."""
-    reason = f"{step} (#{escalation.pk})" + (f": {' '.join(text.split())}" if text else "")
-    if len(reason) > CHANGE_REASON_MAX:
-        reason = reason[: CHANGE_REASON_MAX - 1].rstrip() + "…"
-    return reason
+    """``<step> (#<id>): <text>``, the text whole (history reasons are a text column)."""
+    return f"{step} (#{escalation.pk})" + (f": {' '.join(text.split())}" if text else "")
 
 
 def _noun(direction: str) -> str:
@@ -252,7 +244,7 @@ def _new_owner(organisation_id: int, new_owner):
         raise ValidationError(
             {"new_owner": f"{_person(new_owner)} is not a member of this organisation"}
         )
-    if membership.role not in OWNER_ROLES:
+    if membership.role not in RISK_OWNER_ROLES:
         raise ValidationError(
             {
                 "new_owner": f"{_person(new_owner)} only reads the registers (their role is "

@@ -5,8 +5,7 @@ risks show it and a second link between the same two risks, either way round, is
 or removing a link is written into both risks' history (a history record with a reason and no
 change of the risk's fields or version, so nobody editing either risk meets a conflict):
 
-- ``linked to <ref>: <note>`` (``linked to <ref>`` without a note; the note is cut short to fit
-  the history's 100-character change reason; the link itself keeps all of it)
+- ``linked to <ref>: <note>`` (``linked to <ref>`` without a note)
 - ``unlinked from <ref>``
 """
 
@@ -19,13 +18,6 @@ from django.db.models import Q, QuerySet
 from ..models import Risk, RiskLink
 
 NOTE_MAX = RiskLink._meta.get_field("note").max_length
-CHANGE_REASON_MAX = 100  # django-simple-history's history_change_reason column
-
-
-def _fit(reason: str) -> str:
-    if len(reason) <= CHANGE_REASON_MAX:
-        return reason
-    return reason[: CHANGE_REASON_MAX - 1].rstrip() + "…"
 
 
 def links_for_risk(risk: Risk) -> QuerySet[RiskLink]:
@@ -48,7 +40,7 @@ def _note_history(risk: Risk, *, user, reason: str) -> None:
     """A history record of ``risk`` saying what happened to its links; its fields and version
     stay as they are."""
     locked = Risk.objects.select_for_update().get(pk=risk.pk)
-    locked._change_reason = _fit(reason)
+    locked._change_reason = reason
     locked._history_user = user
     locked.save(update_fields=["updated_at"])
 

@@ -13,7 +13,6 @@ from .risks import (
     Position,
     RiskConflict,
     apply_ratings,
-    changes_since,
     next_review_due,
     scheme_version_for_register,
 )
@@ -42,7 +41,7 @@ def review_record(
     if locked.version != expected_version and not _rescore_merges(
         locked, expected_version, positions
     ):
-        raise RiskConflict(locked, changes_since(locked, expected_version))
+        raise RiskConflict(locked)
     if locked.status == RiskStatus.CLOSED:
         raise ValidationError(f"{locked.ref} is closed; reopen it before reviewing")
     reviewed_on = reviewed_on or timezone.localdate()

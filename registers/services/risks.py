@@ -77,19 +77,22 @@ def apply_ratings(
     risk.scheme_version = scheme_version
 
 
+# Aberdeen 4.4: controls and actions should bring a risk's score down. Advice, never a block.
+CURRENT_NOT_LOWER = (
+    "The current score is not lower than the initial (inherent) score: controls and "
+    "actions should bring it down."
+)
+
+
+def score_warnings(*, inherent_score: int | None, current_score: int | None) -> list[str]:
+    """Advice that does not block saving, for a saved risk or a form's preview alike."""
+    if inherent_score is None or current_score is None or current_score < inherent_score:
+        return []
+    return [CURRENT_NOT_LOWER]
+
+
 def risk_warnings(risk: Risk) -> list[str]:
-    """Advice that does not block saving (Aberdeen 4.4: current should be lower than initial)."""
-    warnings = []
-    if (
-        risk.inherent_score is not None
-        and risk.current_score is not None
-        and risk.current_score >= risk.inherent_score
-    ):
-        warnings.append(
-            "The current score is not lower than the initial (inherent) score: controls and "
-            "actions should bring it down."
-        )
-    return warnings
+    return score_warnings(inherent_score=risk.inherent_score, current_score=risk.current_score)
 
 
 def review_period_months(*, risk: Risk, scheme: SchemeDefinition) -> int:
@@ -251,26 +254,13 @@ EDITABLE_FIELDS = frozenset(
 
 
 class RiskConflict(Exception):
-    """Someone else saved the risk after the editor loaded it. ``changes`` lists what they changed
-    as (field label, their value) so the page can show it beside what the editor typed."""
+    """Someone else saved the risk after the editor loaded it. ``risk`` is the risk as it is now;
+    what changed since the editor's version is ``history.changes_since_version``, which the
+    conflict pages show."""
 
-    def __init__(self, risk: Risk, changes: list[tuple[str, str, str]]):
+    def __init__(self, risk: Risk):
         self.risk = risk
-        self.changes = changes
         super().__init__(f"{risk.ref} was changed by someone else while you were editing it")
-
-
-def changes_since(risk: Risk, version: int) -> list[tuple[str, str, str]]:
-    """(field label, value then, value now) for every field changed since ``version``."""
-    then = risk.history.filter(version=version).order_by("-history_date").first()
-    now = risk.history.order_by("-history_date").first()
-    if then is None or now is None:
-        return []
-    delta = now.diff_against(then, excluded_fields=["updated_at", "version"])
-    return [
-        (Risk._meta.get_field(change.field).verbose_name, str(change.old), str(change.new))
-        for change in delta.changes
-    ]
 
 
 @transaction.atomic
@@ -308,7 +298,7 @@ def risk_update(
     )
     if locked.version != expected_version:
         if not merge_stale:
-            raise RiskConflict(locked, changes_since(locked, expected_version))
+            raise RiskConflict(locked)
         edit = merge_stale_edit(
             locked,
             expected_version=expected_version,
@@ -370,7 +360,7 @@ def risk_close(*, risk: Risk, expected_version: int, reason: str) -> Risk:
         raise ValidationError({"closed_reason": "say why the risk is closed"})
     locked = Risk.objects.select_for_update().get(pk=risk.pk)
     if locked.version != expected_version:
-        raise RiskConflict(locked, changes_since(locked, expected_version))
+        raise RiskConflict(locked)
     if locked.status == RiskStatus.CLOSED:
         raise ValidationError(f"{locked.ref} is already closed")
     if locked.escalations.filter(status="pending").exists():
@@ -390,7 +380,7 @@ def risk_close(*, risk: Risk, expected_version: int, reason: str) -> Risk:
 def risk_reopen(*, risk: Risk, expected_version: int, reason: str = "") -> Risk:
     locked = Risk.objects.select_for_update().get(pk=risk.pk)
     if locked.version != expected_version:
-        raise RiskConflict(locked, changes_since(locked, expected_version))
+        raise RiskConflict(locked)
     if locked.status != RiskStatus.CLOSED:
         raise ValidationError(f"{locked.ref} is not closed")
     locked.status, locked.closed_reason, locked.closed_at = RiskStatus.OPEN, "", None

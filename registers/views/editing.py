@@ -42,6 +42,7 @@ from ..services.risks import (
     risk_reopen,
     risk_update,
     scheme_version_for_register,
+    score_warnings,
 )
 from .risk_common import (
     GET_POST,
@@ -91,12 +92,10 @@ def risk_history(request: HttpRequest, org: str, ref: str) -> HttpResponse:
 
 def _preview_warnings(form: RiskForm) -> list[str]:
     inherent, current = form.ratings.get("inherent"), form.ratings.get("current")
-    if inherent and current and current.score >= inherent.score:
-        return [
-            "The current score is not lower than the initial (inherent) score: controls and "
-            "actions should bring it down."
-        ]
-    return []
+    return score_warnings(
+        inherent_score=inherent.score if inherent else None,
+        current_score=current.score if current else None,
+    )
 
 
 def _render_risk_form(request, access, register, form: RiskForm, **extra) -> HttpResponse:

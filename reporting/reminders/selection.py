@@ -29,9 +29,8 @@ from django.db.models.functions import Length
 from django.urls import reverse
 
 from registers.models import Action, Membership, Organisation, Risk
-from registers.models.organisations import Role
 from registers.models.risks import RiskStatus
-from registers.permissions import OrganisationAccess
+from registers.permissions import COORDINATOR_ROLES, OrganisationAccess
 from registers.selectors import chaseable_actions, chasers
 from registers.withholding import WITHHELD_SHORT
 from reporting.models import DigestFrequency, ReminderPreference
@@ -39,7 +38,6 @@ from reporting.models import DigestFrequency, ReminderPreference
 DAILY = "daily"
 WEEKLY = "weekly"
 OPEN_STATUSES = (RiskStatus.OPEN, RiskStatus.ESCALATED)
-COORDINATOR_ROLES = (Role.ADMIN, Role.COORDINATOR)
 MONDAY = 0
 
 # An action line, in the words of whoever reads it: the action's owner; the owner or manager of

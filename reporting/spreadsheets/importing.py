@@ -555,7 +555,7 @@ def _apply_row(row: RowPlan, register: Register, reason: str) -> None:
             # Only controls or actions to add: still refuse if the risk moved on since the check.
             locked = Risk.objects.select_for_update().get(pk=risk.pk)
             if locked.version != row.expected_version:
-                raise RiskConflict(locked, [])
+                raise RiskConflict(locked)
     for offset, description in enumerate(row.controls):
         control_add(risk=risk, description=description, position=row.control_position + offset)
     for offset, description in enumerate(row.actions):

@@ -41,9 +41,7 @@ from ..packs.services import (
     pack_retry,
 )
 
-PACK_ROLES = ("admin", "coordinator", "panel")
 REGISTERS_SHOWN = "registers_shown"
-REQUEST_ROLES = ("admin", "coordinator")
 
 
 class PackRequestForm(forms.Form):
@@ -109,7 +107,7 @@ def _access(request: HttpRequest, org: str):
 
 
 def _can_request(access) -> bool:
-    return access.role in REQUEST_ROLES
+    return access.role in permissions.COORDINATOR_ROLES
 
 
 def _pack(access, pk: int) -> Pack:
@@ -222,7 +220,9 @@ def _schedule_notes(organisation) -> list[str]:
 
 @login_required
 def my_packs(request: HttpRequest) -> HttpResponse:
-    memberships = [m for m in permissions.memberships_for_request(request) if m.role in PACK_ROLES]
+    memberships = [
+        m for m in permissions.memberships_for_request(request) if m.role in permissions.PACK_ROLES
+    ]
     pack_list = (
         packs_everywhere_for_user(memberships=memberships)
         .filter(status=PackStatus.READY)

@@ -20,14 +20,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from registers import permissions, selectors
-from registers.models.organisations import Role
 
 from ..models import DigestFrequency, Reminder, ReminderPreference, ReminderStatus
 from ..reminders.sending import retry_reminder
 
 RECENT_DAYS = 30
 RECENT_LIMIT = 100
-COORDINATOR_ROLES = (Role.ADMIN, Role.COORDINATOR)
 
 
 class PreferenceForm(forms.Form):
@@ -72,7 +70,7 @@ def _recent(organisation):
 def reminder_preferences(request: HttpRequest, org: str) -> HttpResponse:
     access = permissions.organisation_for_user(user=request.user, slug=org)
     organisation = access.organisation
-    coordinator = access.role in COORDINATOR_ROLES
+    coordinator = access.role in permissions.COORDINATOR_ROLES
     preference = ReminderPreference.objects.filter(membership=access.membership).first()
     current = preference.frequency if preference else DigestFrequency.DAILY
     form = PreferenceForm(initial={"frequency": current})

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from registers.history import changes_since_version
 from registers.models import ActionStatus, Register
 from registers.services.reviews import review_record
 from registers.services.risks import RiskConflict, risk_close, risk_reopen, risk_update
@@ -39,8 +40,8 @@ def test_second_save_from_a_stale_form_is_refused_with_what_changed(risk):
     risk_update(risk=risk, expected_version=1, fields={"title": "First editor's title"})
     with pytest.raises(RiskConflict) as excinfo:
         risk_update(risk=risk, expected_version=1, fields={"description": "Second editor"})
-    changes = excinfo.value.changes
-    assert ("title", "Original", "First editor's title") in changes
+    changes = changes_since_version(excinfo.value.risk, 1).changes
+    assert "Title: “Original” → “First editor's title”" in [str(c) for c in changes]
     risk.refresh_from_db()
     assert risk.description == "" and risk.version == 2
 

@@ -25,7 +25,7 @@ from registers.models import (
     Role,
 )
 from registers.services.organisations import member_add, membership_change, register_create
-from registers.services.risks import risk_close, risk_update
+from registers.services.risks import CURRENT_NOT_LOWER, risk_close, risk_update
 from tests.factories import ActionFactory, CategoryFactory, ControlFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,7 @@ def test_risk_page_shows_the_action_plan(client, risk, control, action, people):
         "Dora Doer",
         "High",  # priority
         "Not started",
-        "not lower than the initial",  # Aberdeen's rule, as a warning
+        CURRENT_NOT_LOWER,  # Aberdeen's rule, as a warning
         "Owen Owner",
         "History",
     ):
@@ -336,9 +336,9 @@ def test_preview_shows_the_rating_without_saving(client, organisation, people):
     assert response.status_code == 200 and "Nothing has been saved yet" in html
     assert "16 (High)" in html and "20 (High)" in html
     assert not Risk.objects.filter(ref="CRR30").exists()
-    assert "not lower than the initial" not in html
+    assert CURRENT_NOT_LOWER not in html
     html = client.post(create, create_data(preview="1", current_likelihood="5")).content.decode()
-    assert "not lower than the initial" in html  # 25 >= 20: a warning, not a block
+    assert CURRENT_NOT_LOWER in html  # 25 >= 20: a warning, not a block
 
 
 def test_rating_preview_endpoint_returns_the_rating_partial(client, organisation, people):

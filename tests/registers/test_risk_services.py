@@ -6,7 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from registers.models import Register, Risk
-from registers.services.risks import next_review_due, risk_create, risk_warnings
+from registers.services.risks import (
+    CURRENT_NOT_LOWER,
+    next_review_due,
+    risk_create,
+    risk_warnings,
+)
 from scoring.presets import preset
 from scoring.services import scheme_save
 from tests.factories import CategoryFactory, MembershipFactory, OrganisationFactory, RiskFactory
@@ -111,10 +116,7 @@ def test_aberdeen_rule_current_not_lower_than_initial_warns_but_saves(organisati
         positions={"inherent": (3, 3), "current": (3, 3)},
     )
     assert Risk.objects.filter(pk=risk.pk).exists()
-    assert risk_warnings(risk) == [
-        "The current score is not lower than the initial (inherent) score: controls and actions "
-        "should bring it down."
-    ]
+    assert risk_warnings(risk) == [CURRENT_NOT_LOWER]
     lower = risk_create(
         register=corporate(organisation),
         ref="R2",
