@@ -1,18 +1,23 @@
 """Forms for membership management. Each form validates input, then hands the write to the
-services (``member_add``, ``membership_change``, ``membership_remove``) and to the grant functions
-of ``registers.permissions``; a service's ValidationError lands on the form as a field or
-summary error, so the page shows it as a GOV.UK error summary."""
+membership services (``registers.services.memberships``); a service's ValidationError lands on
+the form as a field or summary error, so the page shows it as a GOV.UK error summary."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from . import permissions
 from .models import Membership, Organisation, Register, Role
 from .selectors import register_tree
-from .services.organisations import member_add, membership_change
+from .services.memberships import (
+    member_add_with_role,
+    membership_clearance_check,
+    membership_registers_check,
+    membership_registers_set,
+    membership_role_set,
+    membership_set_sensitive_access,
+)
 
 # A coordinator limited to the registers granted to them is offered as a role of its own: an
 # admin picks "coordinator for some registers" in one step, instead of a role plus a checkbox.
@@ -136,25 +141,19 @@ class MemberAddForm(forms.Form):
     def save(self) -> Membership | None:
         """Add the member; None (with the service's errors on the form) if it refused."""
         role, limited = role_and_limit(self.cleaned_data["role"])
-        email = self.cleaned_data["email"]
         try:
-            with transaction.atomic():
-                membership = member_add(
-                    organisation=self.organisation,
-                    email=email,
-                    role=role,
-                    full_name=self.cleaned_data["full_name"].strip(),
-                    job_title=self.cleaned_data["job_title"].strip(),
-                    added_by=self.added_by,
-                )
-                if limited:
-                    membership = membership_change(
-                        membership=membership, role=role, registers_limited=True
-                    )
+            return member_add_with_role(
+                organisation=self.organisation,
+                email=self.cleaned_data["email"],
+                role=role,
+                registers_limited=limited,
+                full_name=self.cleaned_data["full_name"].strip(),
+                job_title=self.cleaned_data["job_title"].strip(),
+                added_by=self.added_by,
+            )
         except ValidationError as error:
             add_service_errors(self, error)
             return None
-        return membership
 
 
 class MembershipChangeForm(forms.Form):
@@ -172,18 +171,12 @@ class MembershipChangeForm(forms.Form):
     def save(self) -> Membership | None:
         role, limited = role_and_limit(self.cleaned_data["role"])
         try:
-            with transaction.atomic():
-                membership = membership_change(
-                    membership=self.membership, role=role, registers_limited=limited
-                )
-                if not limited:
-                    # Per-register grants mean something only for a limited coordinator; drop
-                    # them so that limiting this person again later starts from nothing.
-                    _revoke_all(membership)
+            return membership_role_set(
+                membership=self.membership, role=role, registers_limited=limited
+            )
         except ValidationError as error:
             add_service_errors(self, error)
             return None
-        return membership
 
 
 class RegisterGrantsForm(forms.Form):
@@ -229,26 +222,14 @@ class RegisterGrantsForm(forms.Form):
         ]
 
     def clean(self):
-        membership = self.membership
-        if not (membership.role == Role.COORDINATOR and membership.registers_limited):
-            raise ValidationError(
-                "Only a risk coordinator for some registers has registers chosen for them: "
-                "change their role to that first"
-            )
+        membership_registers_check(self.membership)
         return super().clean()
 
-    @transaction.atomic
     def save(self) -> tuple[list[Register], list[Register]]:
         """Grant the ticked registers and revoke the rest; returns (granted, revoked)."""
-        user = self.membership.user
-        wanted = {register.id: register for register in self.cleaned_data["registers"]}
-        granted = [wanted[i] for i in wanted if i not in self.granted_ids]
-        revoked = [self.registers_by_id[i] for i in self.granted_ids if i not in wanted]
-        for register in granted:
-            permissions.register_grant(user=user, register=register)
-        for register in revoked:
-            permissions.register_revoke(user=user, register=register)
-        return granted, revoked
+        return membership_registers_set(
+            membership=self.membership, registers=self.cleaned_data["registers"]
+        )
 
 
 class SensitiveAccessForm(forms.Form):
@@ -264,8 +245,6 @@ class SensitiveAccessForm(forms.Form):
         "about the risks they own or manage).",
     )
     error_anchor = "id_sensitive_access"
-    # Admins and coordinators always see OFFICIAL-SENSITIVE detail; everyone else is cleared.
-    ROLES = (Role.VIEWER, Role.PANEL, Role.OWNER)
 
     def __init__(self, *args, membership: Membership, **kwargs):
         kwargs.setdefault("initial", {"sensitive_access": membership.sensitive_access})
@@ -273,32 +252,11 @@ class SensitiveAccessForm(forms.Form):
         self.membership = membership
 
     def clean(self):
-        if self.membership.role not in self.ROLES:
-            raise ValidationError(
-                "Admins and risk coordinators always see OFFICIAL-SENSITIVE detail: only "
-                "viewers, audit panel members and risk owners are cleared one by one"
-            )
+        membership_clearance_check(self.membership)
         return super().clean()
 
-    @transaction.atomic
     def save(self) -> bool:
-        """Store the clearance; True if it changed. (A write of one flag, kept in the
-        membership's history; it belongs with the membership services.)"""
-        membership = Membership.objects.select_for_update().get(pk=self.membership.pk)
-        cleared = self.cleaned_data["sensitive_access"]
-        if membership.sensitive_access == cleared:
-            return False
-        membership.sensitive_access = cleared
-        membership._change_reason = (
-            "cleared for OFFICIAL-SENSITIVE" if cleared else "OFFICIAL-SENSITIVE clearance removed"
+        """Store the clearance; True if it changed."""
+        return membership_set_sensitive_access(
+            membership=self.membership, cleared=self.cleaned_data["sensitive_access"]
         )
-        membership.save(update_fields=["sensitive_access"])
-        self.membership.sensitive_access = cleared
-        return True
-
-
-def _revoke_all(membership: Membership) -> None:
-    for register in permissions.registers_granted(
-        user=membership.user, organisation=membership.organisation
-    ):
-        permissions.register_revoke(user=membership.user, register=register)

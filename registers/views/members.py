@@ -155,7 +155,7 @@ def _member_page(
             "role_form": role_form,
             "grants_form": grants_form,
             "clearance_form": clearance_form,
-            "clearable": membership.role in SensitiveAccessForm.ROLES,
+            "clearable": membership.role in permissions.CLEARABLE_ROLES,
             "error_forms": [
                 form for form in (role_form, grants_form, clearance_form) if form.errors
             ],
