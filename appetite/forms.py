@@ -6,9 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from registers.forms import GovukForm
 from registers.forms_treatments import VERSION_MAX, VERSION_MISSING
 from registers.merging import KEEP_MINE, KEEP_THEIRS
+from riskreg.forms import GovukForm
 
 from .models import AppetiteLevel, AppetiteStatement
 from .services import (

@@ -16,6 +16,7 @@ from .selectors import (
     AppetiteFilter,
     ReviewFilter,
     RiskFilter,
+    as_of_day_check,
 )
 
 ANY = ("", "Any")
@@ -156,3 +157,48 @@ class RiskFilterForm(forms.Form):
     def narrowed(self) -> bool:
         """Anything beyond the default view is applied (shows "Clear filters")."""
         return self.risk_filter() != RiskFilter()
+
+
+TREND_QUARTERS = "quarters"
+TREND_QUARTER_COUNT = 3  # WMP's Q1, Q2, Q3 trending
+TREND_VIEW_OMITS = frozenset({"owner", "target"})  # shown again when the columns are hidden
+ESCALATED_IN = "in"
+
+
+class RegisterViewForm(RiskFilterForm):
+    """The register's filters, plus how the register is shown: with the trend of the last three
+    quarters (WMP), only the risks escalated into it, or as it stood at the end of a past day.
+    Hidden fields, so applying filters keeps them; bad values are reported and ignored."""
+
+    trend = forms.ChoiceField(
+        label="Trend columns",
+        choices=[("", "None"), (TREND_QUARTERS, "The last three quarters")],
+        required=False,
+    )
+    escalated = forms.ChoiceField(
+        label="Escalated risks",
+        choices=[("", "All risks"), (ESCALATED_IN, "Escalated into this register")],
+        required=False,
+    )
+    as_of = widgets.DateField(
+        label="As it stood on", required=False, invalid="enter a real date, day first"
+    )
+
+    HIDDEN = (*RiskFilterForm.HIDDEN, "trend", "escalated", "as_of")
+
+    def __init__(self, *args, today, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def clean_as_of(self):
+        day = self.cleaned_data.get("as_of")
+        if day is not None and day > self.today:
+            raise forms.ValidationError(
+                "the date is in the future: the register can only be shown as it was"
+            )
+        if day is not None:
+            try:
+                as_of_day_check(day)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return day

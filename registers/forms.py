@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import cached_property
 
+from riskreg.forms import GovukBoundField, GovukForm, sentence
 from scoring.definition import SchemeDefinition
 from scoring.engine import Rating, grid, rate
 
@@ -68,77 +69,6 @@ def members(organisation: Organisation, keep=()):
         .only("id", "email", "full_name", "job_title")
         .order_by("full_name", "email")
     )
-
-
-WIDGET_CLASSES = {
-    "text": "govuk-input",
-    "email": "govuk-input",
-    "number": "govuk-input govuk-input--width-4",
-    "date": "govuk-input govuk-input--width-10",
-    "textarea": "govuk-textarea",
-    "select": "govuk-select",
-    "selectmultiple": "govuk-select rr-select-multiple",
-}
-ERROR_CLASSES = {
-    "govuk-input": "govuk-input--error",
-    "govuk-textarea": "govuk-textarea--error",
-    "govuk-select": "govuk-select--error",
-}
-
-
-class GovukBoundField(forms.BoundField):
-    """Widgets carry GOV.UK classes, and the error modifier when the field has errors
-    (Django already adds aria-describedby for the hint and error and aria-invalid)."""
-
-    def build_widget_attrs(self, attrs, widget=None):
-        attrs = super().build_widget_attrs(attrs, widget)
-        classes = WIDGET_CLASSES.get(self.widget_type)
-        if classes:
-            base = classes.split()[0]
-            if self.errors:
-                classes = f"{classes} {ERROR_CLASSES[base]}"
-            attrs["class"] = f"{classes} {attrs.get('class', '')}".strip()
-        return attrs
-
-
-class GovukForm(forms.Form):
-    """Errors as GOV.UK error summaries want them: each linked to the field it belongs to."""
-
-    bound_field_class = GovukBoundField
-
-    # Widgets whose first option carries the field's id (radios, checkboxes).
-    GROUPED = ("radioselect", "checkboxselectmultiple")
-
-    def anchor(self, name: str) -> str:
-        if name not in self.fields:
-            return ""
-        bound = self[name]
-        if bound.widget_type in self.GROUPED:
-            return f"{bound.auto_id}_0"
-        return bound.auto_id
-
-    @property
-    def error_links(self) -> list[tuple[str, str]]:
-        links = []
-        for name, errors in self.errors.items():
-            anchor = "" if name == "__all__" else self.anchor(name)
-            links += [(anchor, message) for message in errors]
-        return links
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show a service's ValidationError beside the fields it names."""
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                target = name if name in self.fields else None
-                for message in errors:
-                    self.add_error(target, _sentence(message))
-        else:
-            for message in exc.messages:
-                self.add_error(None, _sentence(message))
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] if message else message
 
 
 def level_choices(levels) -> list[tuple[str, str]]:
@@ -463,7 +393,7 @@ class RiskForm(PositionsMixin, GovukForm):
         try:
             return ref_clean(self.cleaned_data["ref"])
         except ValidationError as exc:
-            raise ValidationError(_sentence(exc.messages[0])) from None
+            raise ValidationError(sentence(exc.messages[0])) from None
 
     def clean(self):
         cleaned = super().clean()
@@ -620,3 +550,36 @@ class ReopenForm(GovukForm):
         widget=_textarea(3),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class _SizedBoundField(GovukBoundField):
+    """Keeps a widget's own classes (a GOV.UK width) beside the ones GovukBoundField adds."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        own = (widget or self.field.widget).attrs.get("class", "")
+        if own and own not in attrs.get("class", ""):
+            attrs["class"] = f"{attrs.get('class', '')} {own}".strip()
+        return attrs
+
+
+class LinkForm(GovukForm):
+    """Link the risk to a related one, named by its reference (any register of the
+    organisation), with a short note on how the two relate."""
+
+    bound_field_class = _SizedBoundField
+
+    other = forms.CharField(
+        label="Reference of the related risk",
+        max_length=30,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
+        help_text="For example CRR18. It can be on any register of the organisation.",
+        error_messages={"required": "Enter the reference of the related risk"},
+    )
+    note = forms.CharField(
+        label="How are they related? (optional)",
+        max_length=250,
+        required=False,
+        help_text="For example: a cyber attack would also stop the control room.",
+        error_messages={"max_length": "Keep the note under 250 characters"},
+    )

@@ -5,7 +5,7 @@ Select: a select rendered in Python, for the long lists of members (owner, manag
 Django draws every <option> through a template include; with 200 members, the two owner lists of
 the risk page (add a control, add an action) took a third of the page's time (bench/, issue 6).
 This draws the same markup with format_html. The class is called Select so that a bound field's
-``widget_type`` is still "select" (GovukBoundField and risk_field.html go by it).
+``widget_type`` is still "select" (GovukBoundField and govuk/field.html go by it).
 
 DateField and DateInput: every date a person types, shown and read day first (30/06/2027).
 <input type="date"> shows mm/dd/yyyy to anyone whose browser is set to American English, and its
@@ -106,7 +106,7 @@ class DateField(forms.DateField):
 
 
 class CheckboxSelectMultiple(forms.CheckboxSelectMultiple):
-    """Checkboxes for a long list of people: risk_field.html draws them in a scrolling box with
+    """Checkboxes for a long list of people: govuk/field.html draws them in a scrolling box with
     a filter box that static/js/risk-form.js shows and runs (without it, the box scrolls)."""
 
     filterable = True

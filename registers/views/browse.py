@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,9 +14,15 @@ from django.utils.http import urlencode
 from scoring.selectors import default_scheme
 
 from .. import permissions, selectors
-from ..filters import EVERY_REGISTER, RiskFilterForm
+from ..filters import (
+    ESCALATED_IN,
+    EVERY_REGISTER,
+    TREND_QUARTER_COUNT,
+    TREND_QUARTERS,
+    TREND_VIEW_OMITS,
+    RegisterViewForm,
+)
 from ..models import Role
-from ..widgets import DateField
 from ..withholding import withhold_actions
 
 RISKS_PER_PAGE = 50
@@ -307,51 +312,6 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
             "can_edit": as_of is None and access.can_edit_register(register_obj),
         },
     )
-
-
-TREND_QUARTERS = "quarters"
-TREND_QUARTER_COUNT = 3  # WMP's Q1, Q2, Q3 trending
-TREND_VIEW_OMITS = frozenset({"owner", "target"})  # shown again when the columns are hidden
-ESCALATED_IN = "in"
-
-
-class RegisterViewForm(RiskFilterForm):
-    """The register's filters, plus how the register is shown: with the trend of the last three
-    quarters (WMP), only the risks escalated into it, or as it stood at the end of a past day.
-    Hidden fields, so applying filters keeps them; bad values are reported and ignored."""
-
-    trend = forms.ChoiceField(
-        label="Trend columns",
-        choices=[("", "None"), (TREND_QUARTERS, "The last three quarters")],
-        required=False,
-    )
-    escalated = forms.ChoiceField(
-        label="Escalated risks",
-        choices=[("", "All risks"), (ESCALATED_IN, "Escalated into this register")],
-        required=False,
-    )
-    as_of = DateField(
-        label="As it stood on", required=False, invalid="enter a real date, day first"
-    )
-
-    HIDDEN = (*RiskFilterForm.HIDDEN, "trend", "escalated", "as_of")
-
-    def __init__(self, *args, today, **kwargs):
-        self.today = today
-        super().__init__(*args, **kwargs)
-
-    def clean_as_of(self):
-        day = self.cleaned_data.get("as_of")
-        if day is not None and day > self.today:
-            raise forms.ValidationError(
-                "the date is in the future: the register can only be shown as it was"
-            )
-        if day is not None:
-            try:
-                selectors.as_of_day_check(day)
-            except ValueError as exc:
-                raise forms.ValidationError(str(exc)) from None
-        return day
 
 
 def _quarter_heading(label: str, end) -> dict:

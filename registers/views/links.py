@@ -16,8 +16,9 @@ from django.shortcuts import redirect
 from django.urls import path
 
 from .. import permissions
+from ..forms import LinkForm
 from ..services.links import link_add, link_remove, links_for_risk
-from .risk_common import GET_POST, RISK, LinkForm, allow, fetch_risk, render_risk_page, risk_url
+from .risk_common import GET_POST, RISK, allow, fetch_risk, render_risk_page, risk_url
 
 
 @login_required

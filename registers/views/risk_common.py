@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import render
@@ -13,12 +12,7 @@ from django.views.decorators.http import require_http_methods
 from appetite.selectors import appetite_lookup
 
 from .. import history, permissions, selectors
-from ..forms import (
-    ActionForm,
-    ControlForm,
-    GovukBoundField,
-    GovukForm,
-)
+from ..forms import ActionForm, ControlForm, LinkForm
 from ..models import ActionStatus, Register, Risk, RiskStatus
 from ..refs import RiskRefConverter
 from ..services.escalation import pending_escalation
@@ -38,39 +32,6 @@ GET_POST = require_http_methods(["GET", "POST"])
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-class _SizedBoundField(GovukBoundField):
-    """Keeps a widget's own classes (a GOV.UK width) beside the ones GovukBoundField adds."""
-
-    def build_widget_attrs(self, attrs, widget=None):
-        attrs = super().build_widget_attrs(attrs, widget)
-        own = (widget or self.field.widget).attrs.get("class", "")
-        if own and own not in attrs.get("class", ""):
-            attrs["class"] = f"{attrs.get('class', '')} {own}".strip()
-        return attrs
-
-
-class LinkForm(GovukForm):
-    """Link the risk to a related one, named by its reference (any register of the
-    organisation), with a short note on how the two relate."""
-
-    bound_field_class = _SizedBoundField
-
-    other = forms.CharField(
-        label="Reference of the related risk",
-        max_length=30,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
-        help_text="For example CRR18. It can be on any register of the organisation.",
-        error_messages={"required": "Enter the reference of the related risk"},
-    )
-    note = forms.CharField(
-        label="How are they related? (optional)",
-        max_length=250,
-        required=False,
-        help_text="For example: a cyber attack would also stop the control room.",
-        error_messages={"max_length": "Keep the note under 250 characters"},
-    )
 
 
 def fetch_risk(request: HttpRequest, org: str, ref: str):

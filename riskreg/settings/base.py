@@ -50,8 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's widget templates, for FORM_RENDERER below (it reads templates through TEMPLATES).
+    "django.forms",
     "django_htmx",
-    "template_partials",
     "guardian",
     "simple_history",
     "registers",
@@ -110,6 +111,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every form field drawn with {{ field.as_field_group }} is a GOV.UK form group
+# (templates/govuk/field.html). https://docs.djangoproject.com/en/5.2/ref/settings/#form-renderer
+FORM_RENDERER = "riskreg.forms.GovukFormRenderer"
 
 # https://docs.djangoproject.com/en/5.2/ref/settings/#databases
 # DATABASE_URL (postgres://user@host:5432/name) wins; otherwise an SQLite file under var/ so the
