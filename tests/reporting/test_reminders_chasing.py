@@ -21,6 +21,7 @@ from reporting.reminders.selection import (
 )
 from reporting.reminders.sending import send_reminders
 from tests.factories import ActionFactory
+from tests.queries import assert_same_queries
 from tests.reporting.test_reminders import MONDAY, TUESDAY, lines_for, member, risk
 
 pytestmark = pytest.mark.django_db
@@ -117,9 +118,11 @@ def test_query_count_does_not_grow_with_actions_to_chase(
             ActionFactory(risk=made, owner=None, due_date=MONDAY + dt.timedelta(days=2))
 
     more(2)
-    with django_assert_max_num_queries(10) as small:
+    # The first call also fills guardian's content-type cache (one query, once a process), so
+    # the two sizes are compared from the second call on.
+    with django_assert_max_num_queries(10):
         digests_for(organisation=organisation, today=MONDAY)
-    more(25)
-    with django_assert_max_num_queries(len(small.captured_queries)):
-        digests = digests_for(organisation=organisation, today=MONDAY)
+    _, digests = assert_same_queries(
+        lambda: digests_for(organisation=organisation, today=MONDAY), lambda: more(25)
+    )
     assert sum(len(d.lines) for d in digests if d.user == owner) == 54
