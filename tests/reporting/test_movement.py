@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appetite.models import AppetiteLevel
-from registers.models import Register, Risk, Role
+from registers.models import Risk, Role
 from registers.services.escalation import (
     escalation_accept,
     escalation_decline,
@@ -25,7 +25,8 @@ from registers.services.risks import risk_close, risk_reopen, risk_update
 from reporting import periods
 from reporting.movement import level_index, movement_between
 from scoring.presets import preset
-from tests.factories import MembershipFactory, RegisterFactory, RiskFactory
+from tests.factories import MembershipFactory, RegisterFactory, RiskFactory, corporate_register_of
+from tests.queries import assert_same_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +49,6 @@ AFTER = moment(dt.date(2026, 11, 10))
 def at(when: dt.datetime):
     with mock.patch("django.utils.timezone.now", return_value=when):
         yield
-
-
-def corporate(organisation) -> Register:
-    return Register.objects.get(organisation=organisation, slug="corporate")
 
 
 @pytest.fixture
@@ -113,7 +110,7 @@ def rescore(risk, position, when):
 
 
 def test_aberdeen_flag_from_history(aberdeen):
-    top = corporate(aberdeen)
+    top = corporate_register_of(aberdeen)
     two_up = scored(top, "SRR02", (3, 4))  # 12 Averse
     one_up = scored(top, "SRR05", (3, 4))
     two_down = scored(top, "SRR04", (4, 5))  # 20 Open
@@ -160,7 +157,7 @@ def test_aberdeen_flag_from_history(aberdeen):
 
 def test_no_flag_where_levels_have_no_ranges(organisation):
     """The Orange Book levels carry no score ranges: no risk is flagged, however far it moves."""
-    top = corporate(organisation)
+    top = corporate_register_of(organisation)
     risk = scored(top, "R1", (1, 1))
     rescore(risk, (5, 5), DURING)
     result = movement_between(organisation=organisation, since=SINCE, until=UNTIL)
@@ -172,7 +169,7 @@ def test_no_flag_where_levels_have_no_ranges(organisation):
 
 
 def test_movement_lists_every_kind_of_change(organisation):
-    top = corporate(organisation)
+    top = corporate_register_of(organisation)
     child = RegisterFactory(organisation=organisation, parent=top, name="Directorate")
     coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
     rescored = scored(top, "R1", (3, 3))
@@ -235,7 +232,7 @@ def test_movement_lists_every_kind_of_change(organisation):
 
 def test_a_move_with_no_request_is_still_movement(organisation):
     """A risk whose register and origin changed without an Escalation row (a data fix) shows."""
-    top = corporate(organisation)
+    top = corporate_register_of(organisation)
     child = RegisterFactory(organisation=organisation, parent=top, name="Directorate")
     risk = scored(child, "R1", (2, 2))
     with at(DURING):
@@ -251,7 +248,7 @@ def test_a_move_with_no_request_is_still_movement(organisation):
 
 def test_notation_is_the_schemes(db):
     met = organisation_create(slug="met-test", name="Met", scheme=preset("met-4x4"))
-    risk = scored(corporate(met), "1", (2, 3))  # M v H
+    risk = scored(corporate_register_of(met), "1", (2, 3))  # M v H
     rescore(risk, (2, 2), DURING)  # M v M
     (change,) = movement_between(organisation=met, since=SINCE, until=UNTIL).rating_changes
     assert (change.old.display, change.new.display) == ("M v H", "M v M")
@@ -270,7 +267,7 @@ def test_page_defaults_to_the_last_report(client, aberdeen, reader):
     now = timezone.now()
     last = periods.last_report_date(organisation=aberdeen, moment=now)
     assert last.kind == periods.COMMITTEE  # May and November
-    top = corporate(aberdeen)
+    top = corporate_register_of(aberdeen)
     risk = scored(top, "SRR02", (3, 4), when=last.moment - dt.timedelta(days=10))
     rescore(risk, (4, 5), last.moment + (now - last.moment) / 2)
     client.force_login(reader)
@@ -285,7 +282,7 @@ def test_page_defaults_to_the_last_report(client, aberdeen, reader):
 
 
 def test_page_with_dates(client, aberdeen, reader):
-    top = corporate(aberdeen)
+    top = corporate_register_of(aberdeen)
     risk = scored(top, "SRR02", (3, 4))
     rescore(risk, (4, 5), DURING)
     client.force_login(reader)
@@ -304,7 +301,7 @@ def test_long_lists_show_their_first_rows_and_link_to_all(client, aberdeen, read
     from reporting.views import lifecycle
 
     monkeypatch.setattr(lifecycle, "MOVEMENT_LIST_LIMIT", 1)
-    top = corporate(aberdeen)
+    top = corporate_register_of(aberdeen)
     for ref in ("SRR11", "SRR12", "SRR13"):
         rescore(scored(top, ref, (1, 1)), (2, 2), DURING)  # 1 -> 4: one level, not flagged
         scored(top, ref.replace("SRR1", "NEW"), (1, 1), when=DURING)
@@ -350,7 +347,7 @@ def test_outsiders_get_404(client, aberdeen, other_organisation):
 
 def grow(organisation, count: int, *, prefix: str, changes: int) -> None:
     """``count`` risks created before the window, each re-scored ``changes`` times inside it."""
-    top = corporate(organisation)
+    top = corporate_register_of(organisation)
     with at(BEFORE):
         risks = [
             RiskFactory(register=top, ref=f"{prefix}{n}", positions={"current": (n % 5 + 1, 2)})
@@ -375,18 +372,17 @@ def grow(organisation, count: int, *, prefix: str, changes: int) -> None:
     model.objects.bulk_create(records)
 
 
-def test_page_queries_flat_as_risks_and_history_grow(
-    client, aberdeen, reader, django_assert_max_num_queries
-):
+def test_page_queries_flat_as_risks_and_history_grow(client, aberdeen, reader):
     client.force_login(reader)
     url = reverse("movement", args=[aberdeen.slug])
     params = {"since": "2026-05-31", "until": "2026-10-31"}
     grow(aberdeen, 5, prefix="A", changes=1)
-    with django_assert_max_num_queries(20) as few:
-        assert client.get(url, params).status_code == 200
-    grow(aberdeen, 45, prefix="B", changes=8)
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client.get(url, params)
+    few, response = assert_same_queries(
+        lambda: client.get(url, params),
+        lambda: grow(aberdeen, 45, prefix="B", changes=8),
+        at_most=20,
+    )
+    assert few.status_code == 200
     assert len(response.context["movement"].rating_changes) >= 45 * 8
 
 
