@@ -1,5 +1,22 @@
-from django import forms
+"""Forms of the reporting pages: spreadsheet import and export, the movement period, a pack
+request and reminder e-mail preferences. They check what was typed; services decide and write."""
 
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.text import capfirst
+
+from registers import selectors
+from registers.models import Register
+from registers.widgets import DateField, DateInput
+
+from .models import DigestFrequency, PackEdition, PackKind
+from .packs.access import FULL_EDITION_REFUSED
+from .packs.services import PACK_REGISTERS_NONE
 from .spreadsheets.exporting import FORMATS, parse_as_of
 from .spreadsheets.reading import (
     SpreadsheetError,
@@ -72,3 +89,121 @@ class ExportForm(forms.Form):
             return parse_as_of(text, organisation=self.organisation)
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
+
+
+def _not_too_early(day: dt.date | None) -> dt.date | None:
+    try:
+        return day and selectors.as_of_day_check(day)
+    except ValueError as exc:
+        raise forms.ValidationError(capfirst(str(exc))) from None
+
+
+class PeriodForm(forms.Form):
+    """The window of "movement since": two dates, each meaning the end of that day in the
+    organisation's timezone. Missing dates take the defaults (the last report, and now)."""
+
+    since = DateField(
+        label="Since the end of",
+        required=False,
+        invalid="Enter the start as a real date, day first",
+        widget=DateInput({"class": "govuk-input govuk-input--width-10"}),
+    )
+    until = DateField(
+        label="Up to the end of",
+        required=False,
+        invalid="Enter the end as a real date, day first",
+        widget=DateInput({"class": "govuk-input govuk-input--width-10"}),
+    )
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def clean_since(self):
+        return _not_too_early(self.cleaned_data.get("since"))
+
+    def clean_until(self):
+        until = self.cleaned_data.get("until")
+        if until is not None and until > self.today:
+            raise forms.ValidationError(
+                "The end cannot be in the future: movement is read from what has happened"
+            )
+        return _not_too_early(until)
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until") or self.today
+        if since is not None and since >= until:
+            self.add_error("since", "The start must be before the end")
+        return cleaned
+
+
+REGISTERS_SHOWN = "registers_shown"
+
+
+class PackRequestForm(forms.Form):
+    kind = forms.ChoiceField(label="Pack", choices=PackKind.choices, widget=forms.RadioSelect)
+    edition = forms.ChoiceField(
+        label="Edition",
+        choices=PackEdition.choices,
+        initial=PackEdition.FULL,
+        widget=forms.RadioSelect,
+    )
+    registers = forms.ModelMultipleChoiceField(
+        label="Registers",
+        help_text="The pack covers the open risks of the registers ticked. The next pack, and "
+        "the scheduled ones, cover the same registers until you choose others.",
+        queryset=Register.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        # Not required: a request that never showed the boxes (a script) gets the remembered
+        # choice; the page sends REGISTERS_SHOWN, so unticking them all is an error there.
+        required=False,
+    )
+    as_of = DateField(
+        label="As at",
+        help_text="The pack shows the registers as they stood at the end of this day.",
+        invalid="Enter the date the pack is as at as a real date, day first",
+    )
+
+    def __init__(self, *args, editions, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the organisation's own registers are offered (and accepted).
+        self.fields["registers"].queryset = Register.objects.filter(
+            organisation=organisation
+        ).order_by("parent_id", "name")
+        self.fields["registers"].label_from_instance = lambda register: register.name
+        # Only the editions the member may read are offered (and accepted).
+        self.fields["edition"].choices = [
+            (value, label) for value, label in PackEdition.choices if value in editions
+        ]
+        self.fields["edition"].error_messages["invalid_choice"] = FULL_EDITION_REFUSED
+        if PackEdition.FULL not in editions:
+            self.fields["edition"].initial = PackEdition.PUBLIC
+
+    def clean_registers(self):
+        chosen = self.cleaned_data["registers"]
+        if not chosen and self.data.get(REGISTERS_SHOWN):
+            raise ValidationError(PACK_REGISTERS_NONE)
+        return list(chosen) or None
+
+    def clean_as_of(self):
+        value = self.cleaned_data["as_of"]
+        if value > timezone.localdate():
+            raise ValidationError("Choose a date that is not in the future")
+        try:
+            return selectors.as_of_day_check(value)
+        except ValueError as exc:
+            raise ValidationError(capfirst(str(exc))) from None
+
+
+class PreferenceForm(forms.Form):
+    frequency = forms.ChoiceField(
+        label="How often do you want reminder e-mails?",
+        choices=[
+            (DigestFrequency.DAILY, "Daily"),
+            (DigestFrequency.WEEKLY, "Weekly, on Mondays"),
+            (DigestFrequency.NEVER, "Only when something is overdue"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how often you want reminder e-mails"},
+    )

@@ -7,22 +7,18 @@ work is in ``reporting.movement``, ``reporting.review_health`` and ``reporting.p
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
 from registers import permissions, selectors
-from registers.widgets import DateField, DateInput
 
 from .. import periods
+from ..forms import PeriodForm
 from ..movement import movement_between, movement_withheld
 from ..review_health import (
     due_soon_rows,
@@ -32,54 +28,6 @@ from ..review_health import (
     owner_health,
     register_health,
 )
-
-
-def _not_too_early(day: dt.date | None) -> dt.date | None:
-    try:
-        return day and selectors.as_of_day_check(day)
-    except ValueError as exc:
-        raise forms.ValidationError(capfirst(str(exc))) from None
-
-
-class PeriodForm(forms.Form):
-    """The window of "movement since": two dates, each meaning the end of that day in the
-    organisation's timezone. Missing dates take the defaults (the last report, and now)."""
-
-    since = DateField(
-        label="Since the end of",
-        required=False,
-        invalid="Enter the start as a real date, day first",
-        widget=DateInput({"class": "govuk-input govuk-input--width-10"}),
-    )
-    until = DateField(
-        label="Up to the end of",
-        required=False,
-        invalid="Enter the end as a real date, day first",
-        widget=DateInput({"class": "govuk-input govuk-input--width-10"}),
-    )
-
-    def __init__(self, *args, today: dt.date, **kwargs):
-        self.today = today
-        super().__init__(*args, **kwargs)
-
-    def clean_since(self):
-        return _not_too_early(self.cleaned_data.get("since"))
-
-    def clean_until(self):
-        until = self.cleaned_data.get("until")
-        if until is not None and until > self.today:
-            raise forms.ValidationError(
-                "The end cannot be in the future: movement is read from what has happened"
-            )
-        return _not_too_early(until)
-
-    def clean(self):
-        cleaned = super().clean()
-        since, until = cleaned.get("since"), cleaned.get("until") or self.today
-        if since is not None and since >= until:
-            self.add_error("since", "The start must be before the end")
-        return cleaned
-
 
 MOVEMENT_LIST_LIMIT = 200  # rows per list on the movement page unless ?all=1
 

@@ -7,23 +7,19 @@ organisations; 403 for a role that may not see packs); building is in ``reportin
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
 from registers import permissions, selectors
-from registers.models import Register
-from registers.widgets import DateField
 
+from ..forms import PackRequestForm
 from ..models import Pack, PackEdition, PackKind, PackStatus
 from ..packs.access import (
-    FULL_EDITION_REFUSED,
     PUBLIC_EDITION_OUTDATED,
     pack_for_user,
     packs_everywhere_for_user,
@@ -33,70 +29,12 @@ from ..packs.access import (
 )
 from ..packs.schedule import packs_schedule_notes
 from ..packs.services import (
-    PACK_REGISTERS_NONE,
     PackAlreadyRequested,
     pack_filename,
     pack_registers_default,
     pack_request,
     pack_retry,
 )
-
-REGISTERS_SHOWN = "registers_shown"
-
-
-class PackRequestForm(forms.Form):
-    kind = forms.ChoiceField(label="Pack", choices=PackKind.choices, widget=forms.RadioSelect)
-    edition = forms.ChoiceField(
-        label="Edition",
-        choices=PackEdition.choices,
-        initial=PackEdition.FULL,
-        widget=forms.RadioSelect,
-    )
-    registers = forms.ModelMultipleChoiceField(
-        label="Registers",
-        help_text="The pack covers the open risks of the registers ticked. The next pack, and "
-        "the scheduled ones, cover the same registers until you choose others.",
-        queryset=Register.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        # Not required: a request that never showed the boxes (a script) gets the remembered
-        # choice; the page sends REGISTERS_SHOWN, so unticking them all is an error there.
-        required=False,
-    )
-    as_of = DateField(
-        label="As at",
-        help_text="The pack shows the registers as they stood at the end of this day.",
-        invalid="Enter the date the pack is as at as a real date, day first",
-    )
-
-    def __init__(self, *args, editions, organisation, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only the organisation's own registers are offered (and accepted).
-        self.fields["registers"].queryset = Register.objects.filter(
-            organisation=organisation
-        ).order_by("parent_id", "name")
-        self.fields["registers"].label_from_instance = lambda register: register.name
-        # Only the editions the member may read are offered (and accepted).
-        self.fields["edition"].choices = [
-            (value, label) for value, label in PackEdition.choices if value in editions
-        ]
-        self.fields["edition"].error_messages["invalid_choice"] = FULL_EDITION_REFUSED
-        if PackEdition.FULL not in editions:
-            self.fields["edition"].initial = PackEdition.PUBLIC
-
-    def clean_registers(self):
-        chosen = self.cleaned_data["registers"]
-        if not chosen and self.data.get(REGISTERS_SHOWN):
-            raise ValidationError(PACK_REGISTERS_NONE)
-        return list(chosen) or None
-
-    def clean_as_of(self):
-        value = self.cleaned_data["as_of"]
-        if value > timezone.localdate():
-            raise ValidationError("Choose a date that is not in the future")
-        try:
-            return selectors.as_of_day_check(value)
-        except ValueError as exc:
-            raise ValidationError(capfirst(str(exc))) from None
 
 
 def _access(request: HttpRequest, org: str):

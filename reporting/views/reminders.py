@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,24 +20,12 @@ from django.views.decorators.http import require_http_methods
 
 from registers import permissions, selectors
 
+from ..forms import PreferenceForm
 from ..models import DigestFrequency, Reminder, ReminderPreference, ReminderStatus
 from ..reminders.sending import retry_reminder
 
 RECENT_DAYS = 30
 RECENT_LIMIT = 100
-
-
-class PreferenceForm(forms.Form):
-    frequency = forms.ChoiceField(
-        label="How often do you want reminder e-mails?",
-        choices=[
-            (DigestFrequency.DAILY, "Daily"),
-            (DigestFrequency.WEEKLY, "Weekly, on Mondays"),
-            (DigestFrequency.NEVER, "Only when something is overdue"),
-        ],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose how often you want reminder e-mails"},
-    )
 
 
 HINTS = {
