@@ -86,6 +86,22 @@ def role_options(bound_field) -> list[dict]:
     ]
 
 
+class MemberForm(forms.Form):
+    """Errors as the members pages list them in the error summary (govuk/error_summary.html):
+    the form's own first, linked to ``error_anchor``, then each field's, linked to the field's
+    id (the first role radio carries it). Widgets are drawn by hand on these pages, so the
+    GOV.UK bound field's classes are not needed."""
+
+    error_anchor = ""
+
+    @property
+    def error_links(self) -> list[tuple[str, str]]:
+        links = [(self.error_anchor, message) for message in self.non_field_errors()]
+        for field in self:
+            links += [(field.auto_id, message) for message in field.errors]
+        return links
+
+
 class RoleField(forms.ChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
@@ -96,7 +112,7 @@ class RoleField(forms.ChoiceField):
         )
 
 
-class MemberAddForm(forms.Form):
+class MemberAddForm(MemberForm):
     email = forms.EmailField(
         label="E-mail address",
         max_length=254,
@@ -156,7 +172,7 @@ class MemberAddForm(forms.Form):
             return None
 
 
-class MembershipChangeForm(forms.Form):
+class MembershipChangeForm(MemberForm):
     role = RoleField(label="Role")
     error_anchor = "id_role"
 
@@ -179,7 +195,7 @@ class MembershipChangeForm(forms.Form):
             return None
 
 
-class RegisterGrantsForm(forms.Form):
+class RegisterGrantsForm(MemberForm):
     """The registers a limited coordinator edits (guardian grants on each register)."""
 
     registers = forms.ModelMultipleChoiceField(
@@ -232,7 +248,7 @@ class RegisterGrantsForm(forms.Form):
         )
 
 
-class SensitiveAccessForm(forms.Form):
+class SensitiveAccessForm(MemberForm):
     """Whether a viewer, panel member or risk owner is cleared for OFFICIAL-SENSITIVE detail
     (admins, coordinators and a risk's own owner and manager always see it)."""
 
