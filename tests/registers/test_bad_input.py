@@ -21,14 +21,14 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import capfirst
 
-from registers.models import Register, Risk, Role
+from registers.models import Risk, Role
 from registers.refs import REF_CHARACTERS, REF_HINT, REF_NEEDS_ALPHANUMERIC, ref_clean
 from registers.selectors import AS_OF_TOO_EARLY
 from registers.services.links import link_add
 from registers.services.risks import risk_create
 from reporting.models import Pack
 from reporting.spreadsheets.importing import import_plan
-from tests.factories import ActionFactory, MembershipFactory, RiskFactory
+from tests.factories import ActionFactory, MembershipFactory, RiskFactory, corporate_register_of
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +49,6 @@ ODD_REFS = [
     "back\\slash",
     "",
 ]
-
-
-def corporate(organisation) -> Register:
-    return Register.objects.get(organisation=organisation, slug="corporate")
 
 
 # --- the rule ---------------------------------------------------------------------------------
@@ -87,7 +83,7 @@ def test_ref_clean_refuses_refs_with_no_letter_or_digit(typed):
 
 
 def test_risk_create_refuses_a_slash_and_saves_spaces_as_dashes(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     with pytest.raises(ValidationError) as caught:
         risk_create(register=register, ref="A/B", title="Slashed")
     assert caught.value.message_dict == {"ref": [REF_CHARACTERS]}
@@ -124,7 +120,7 @@ def test_the_new_risk_form_refuses_a_slash_and_says_what_is_allowed(client, orga
 
 
 def test_an_import_refuses_a_slash_and_says_a_space_became_a_dash(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     data = b"ref,title\nA/B,Slashed\nC D,Spaced\n"
     plan = import_plan(register=register, data=data, filename="register.csv")
     assert [str(problem) for problem in plan.problems] == [f"row 2: ref: {REF_CHARACTERS}"]
@@ -135,14 +131,14 @@ def test_an_import_refuses_a_slash_and_says_a_space_became_a_dash(organisation):
 
 
 def test_an_import_updates_a_risk_saved_with_a_dash_when_its_ref_has_a_space(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     risk = RiskFactory(register=register, ref="C-D", title="Old title")
     plan = import_plan(register=register, data=b"ref,title\nC D,New title\n", filename="r.csv")
     assert not plan.problems and [row.risk for row in plan.updated] == [risk]
 
 
 def test_an_import_updates_an_odd_ref_that_older_data_holds(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     risk = RiskFactory(register=register, ref="OLD1", title="Old title")
     odd(risk, "OLD 1")
     plan = import_plan(register=register, data=b"ref,title\nOLD 1,New title\n", filename="r.csv")
@@ -185,7 +181,7 @@ def _decoded(url: str) -> str:
 def odd_world(organisation):
     """One risk per odd ref, each on the dashboard's lists (review overdue, an overdue action, a
     link), and a coordinator who sees everything."""
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
     risks = []
     for n in range(len(ODD_REFS)):
@@ -245,7 +241,7 @@ def viewer(client, organisation):
 
 def test_a_page_number_past_any_database_integer_shows_the_last_page(client, organisation, viewer):
     for n in range(3):
-        RiskFactory(register=corporate(organisation), ref=f"P{n}")
+        RiskFactory(register=corporate_register_of(organisation), ref=f"P{n}")
     url = reverse("register", args=[organisation.slug, "corporate"])
     for number in (HUGE, "-" + HUGE, "9" * 5000, "1e9", "0x10"):
         response = client.get(url, {"page": number})
@@ -254,7 +250,7 @@ def test_a_page_number_past_any_database_integer_shows_the_last_page(client, org
 
 
 def test_filters_and_ratings_past_any_number_are_ignored_or_explained(client, organisation, viewer):
-    RiskFactory(register=corporate(organisation), ref="F1")
+    RiskFactory(register=corporate_register_of(organisation), ref="F1")
     url = reverse("register", args=[organisation.slug, "corporate"])
     params = {"likelihood": HUGE, "impact": "9" * 5000, "category": HUGE, "owner": HUGE}
     response = client.get(url, params)
@@ -272,7 +268,7 @@ def test_filters_and_ratings_past_any_number_are_ignored_or_explained(client, or
 def test_register_as_of_a_day_before_any_history_is_reported_and_ignored(
     client, organisation, viewer, day
 ):
-    RiskFactory(register=corporate(organisation), ref="NOW1")
+    RiskFactory(register=corporate_register_of(organisation), ref="NOW1")
     url = reverse("register", args=[organisation.slug, "corporate"])
     response = client.get(url, {"as_of": day})
     assert response.status_code == 200
