@@ -9,14 +9,14 @@ import pytest
 from django.urls import reverse
 
 from registers.forms import ActionForm, ReviewForm, RiskForm
-from registers.models import Register, Role
+from registers.models import Role
 from registers.services.organisations import member_add
 from registers.services.risks import scheme_version_for_register
 from registers.views.browse import RegisterViewForm
 from registers.widgets import DATE_EXAMPLE
 from reporting.views.lifecycle import PeriodForm
 from reporting.views.packs import PackRequestForm
-from tests.factories import RiskFactory
+from tests.factories import RiskFactory, corporate_register_of
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +25,8 @@ TYPED_AS = ["30/06/2027", "30/6/2027", "30/06/27", "30-06-2027", "30.06.2027", "
             "30 June 2027", "30 Jun 2027", "2027-06-30", " 30/06/2027 "]  # fmt: skip
 
 
-def corporate(organisation):
-    return Register.objects.get(organisation=organisation, slug="corporate")
-
-
 def risk_form(organisation, data=None, **kwargs):
-    scheme = scheme_version_for_register(corporate(organisation)).parsed
+    scheme = scheme_version_for_register(corporate_register_of(organisation)).parsed
     return RiskForm(data, organisation=organisation, scheme=scheme, **kwargs)
 
 
@@ -72,7 +68,7 @@ def test_date_inputs_are_text_boxes_showing_day_first(organisation):
 
 
 def test_risk_form_next_review_is_read_and_shown_day_first(organisation):
-    risk = RiskFactory(register=corporate(organisation))
+    risk = RiskFactory(register=corporate_register_of(organisation))
     form = risk_form(organisation, initial={"next_review_due": DAY}, risk=risk)
     html = date_input(str(form["next_review_due"]), "next_review_due")
     assert 'type="text"' in html and 'value="30/06/2027"' in html
@@ -87,7 +83,7 @@ def test_risk_form_next_review_is_read_and_shown_day_first(organisation):
 
 
 def test_review_date_is_read_day_first(organisation):
-    scheme = scheme_version_for_register(corporate(organisation)).parsed
+    scheme = scheme_version_for_register(corporate_register_of(organisation)).parsed
     data = {"outcome": "unchanged", "note": "Looked", "reviewed_on": "1/7/2027", "version": 1}
     form = ReviewForm(data, scheme=scheme)
     assert form.is_valid(), form.errors
