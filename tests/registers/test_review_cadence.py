@@ -20,13 +20,9 @@ from registers.services.organisations import organisation_create, register_creat
 from registers.services.reviews import review_record
 from registers.services.risks import risk_update
 from scoring.presets import preset
-from tests.factories import MembershipFactory, RiskFactory
+from tests.factories import MembershipFactory, RiskFactory, corporate_register_of
 
 pytestmark = pytest.mark.django_db
-
-
-def corporate(organisation) -> Register:
-    return Register.objects.get(organisation=organisation, slug="corporate")
 
 
 def months(n: int, start: dt.date | None = None) -> dt.date:
@@ -73,7 +69,9 @@ def rescored(risk: Risk, position, **fields) -> Risk:
     ],
 )
 def test_espo_review_follows_the_band(organisation, position, band, period):
-    risk = RiskFactory(register=corporate(organisation), positions={"current": position})
+    risk = RiskFactory(
+        register=corporate_register_of(organisation), positions={"current": position}
+    )
     assert risk.current_band == band
     risk = reviewed(risk)
     assert risk.last_reviewed == timezone.localdate()
@@ -81,7 +79,7 @@ def test_espo_review_follows_the_band(organisation, position, band, period):
 
 
 def test_a_review_on_a_past_date_counts_from_that_date(organisation):
-    risk = RiskFactory(register=corporate(organisation), positions={"current": (4, 4)})
+    risk = RiskFactory(register=corporate_register_of(organisation), positions={"current": (4, 4)})
     day = timezone.localdate() - dt.timedelta(days=10)
     assert reviewed(risk, on=day).next_review_due == months(6, day)
 
@@ -89,7 +87,7 @@ def test_a_review_on_a_past_date_counts_from_that_date(organisation):
 def test_creating_with_a_review_date_sets_the_next(organisation):
     day = timezone.localdate()
     risk = RiskFactory(
-        register=corporate(organisation), positions={"current": (5, 5)}, reviewed_on=day
+        register=corporate_register_of(organisation), positions={"current": (5, 5)}, reviewed_on=day
     )
     assert risk.next_review_due == months(3, day)
 
@@ -102,7 +100,7 @@ def aberdeen(db):
         scheme=preset("aberdeen-6x6"),
         appetite_preset="aberdeen",
     )
-    top = corporate(organisation)
+    top = corporate_register_of(organisation)
     register_create(
         organisation=organisation,
         slug="business-school",
@@ -148,7 +146,9 @@ def test_the_risks_own_period_overrides_the_register(aberdeen):
 
 
 def test_rescore_into_a_higher_band_brings_the_review_forward(organisation):
-    risk = reviewed(RiskFactory(register=corporate(organisation), positions={"current": (1, 2)}))
+    risk = reviewed(
+        RiskFactory(register=corporate_register_of(organisation), positions={"current": (1, 2)})
+    )
     assert risk.next_review_due == months(12)  # Low
     risk = rescored(risk, (4, 4))  # High: six months from today
     assert risk.next_review_due == months(6)
@@ -158,7 +158,9 @@ def test_rescore_into_a_higher_band_brings_the_review_forward(organisation):
 
 
 def test_rescore_into_a_lower_band_never_pushes_the_review_later(organisation):
-    risk = reviewed(RiskFactory(register=corporate(organisation), positions={"current": (5, 5)}))
+    risk = reviewed(
+        RiskFactory(register=corporate_register_of(organisation), positions={"current": (5, 5)})
+    )
     assert risk.next_review_due == months(3)
     assert rescored(risk, (1, 1)).next_review_due == months(3)  # Low would be 12: not later
     assert rescored(risk, (1, 2)).next_review_due == months(3)  # same band: unchanged
@@ -168,25 +170,31 @@ def test_rescore_up_keeps_an_earlier_date(organisation):
     """Brought forward only when the band's period ends sooner than the date already set."""
     soon = timezone.localdate() + dt.timedelta(days=20)
     risk = RiskFactory(
-        register=corporate(organisation), positions={"current": (1, 1)}, next_review_due=soon
+        register=corporate_register_of(organisation),
+        positions={"current": (1, 1)},
+        next_review_due=soon,
     )
     assert rescored(risk, (5, 5)).next_review_due == soon
 
 
 def test_rescore_up_of_a_risk_with_no_review_date_gets_one(organisation):
-    risk = RiskFactory(register=corporate(organisation), positions={"current": (1, 1)})
+    risk = RiskFactory(register=corporate_register_of(organisation), positions={"current": (1, 1)})
     assert risk.next_review_due is None
     assert rescored(risk, (4, 5)).next_review_due == months(6)
 
 
 def test_first_rating_counts_as_a_higher_band(organisation):
-    risk = RiskFactory(register=corporate(organisation), positions={}, next_review_due=months(24))
+    risk = RiskFactory(
+        register=corporate_register_of(organisation), positions={}, next_review_due=months(24)
+    )
     assert risk.current_band == ""
     assert rescored(risk, (5, 5)).next_review_due == months(3)
 
 
 def test_editing_without_a_rescore_leaves_the_date(organisation):
-    risk = reviewed(RiskFactory(register=corporate(organisation), positions={"current": (1, 1)}))
+    risk = reviewed(
+        RiskFactory(register=corporate_register_of(organisation), positions={"current": (1, 1)})
+    )
     risk = risk_update(risk=risk, expected_version=risk.version, fields={"title": "Renamed"})
     assert risk.next_review_due == months(12)
 
@@ -198,7 +206,9 @@ def test_rescore_up_with_an_override_uses_the_override(aberdeen):
 
 
 def test_an_editor_may_set_an_earlier_date_with_the_rescore(organisation):
-    risk = reviewed(RiskFactory(register=corporate(organisation), positions={"current": (1, 1)}))
+    risk = reviewed(
+        RiskFactory(register=corporate_register_of(organisation), positions={"current": (1, 1)})
+    )
     earlier = timezone.localdate() + dt.timedelta(days=7)
     assert rescored(risk, (5, 5), next_review_due=earlier).next_review_due == earlier
     later = months(11)
@@ -206,7 +216,9 @@ def test_an_editor_may_set_an_earlier_date_with_the_rescore(organisation):
 
 
 def test_review_with_a_rescore_into_a_higher_band(organisation):
-    risk = reviewed(RiskFactory(register=corporate(organisation), positions={"current": (1, 1)}))
+    risk = reviewed(
+        RiskFactory(register=corporate_register_of(organisation), positions={"current": (1, 1)})
+    )
     assert risk.next_review_due == months(12)
     risk = reviewed(risk, positions={"current": (5, 5)})
     assert risk.next_review_due == months(3)
