@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from registers.models import Marking, Membership, Register, Role
+from registers.models import Marking, Membership, Role
 from registers.services.escalation import escalation_request
 from registers.services.organisations import member_add
 from registers.services.reviews import review_record
@@ -58,14 +58,9 @@ def people(organisation):
 
 
 @pytest.fixture
-def corporate(organisation):
-    return Register.objects.get(organisation=organisation, slug="corporate")
-
-
-@pytest.fixture
-def sensitive(corporate, people):
+def sensitive(corporate_register, people):
     risk = RiskFactory(
-        register=corporate,
+        register=corporate_register,
         ref="CRR8",
         title="Covert human intelligence sources",
         description="Informant network exposed.",
@@ -132,18 +127,18 @@ def test_cleared_members_see_everything(client, organisation, sensitive, people,
         assert secret in page, secret
 
 
-def test_official_risks_are_open_to_every_member(client, corporate, people):
+def test_official_risks_are_open_to_every_member(client, corporate_register, people):
     risk = RiskFactory(
-        register=corporate, ref="CRR1", title="Budget", description="Funding falls short."
+        register=corporate_register, ref="CRR1", title="Budget", description="Funding falls short."
     )
     page = page_for(client, people["viewer"], "risk", risk)
     assert "Funding falls short." in page and MESSAGE not in page
     assert "OFFICIAL" in page
 
 
-def test_marking_a_risk_sensitive_hides_it_from_then_on(client, corporate, people):
+def test_marking_a_risk_sensitive_hides_it_from_then_on(client, corporate_register, people):
     risk = RiskFactory(
-        register=corporate, ref="CRR2", title="Estate", description="Ageing buildings."
+        register=corporate_register, ref="CRR2", title="Estate", description="Ageing buildings."
     )
     risk_update(
         risk=risk, expected_version=1, fields={"marking": Marking.OFFICIAL_SENSITIVE}, reason="x"
@@ -195,9 +190,11 @@ def export_rows(client, user, risk, fmt="csv") -> list[dict]:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_withholds_sensitive_detail_from_those_not_cleared(
-    client, organisation, corporate, sensitive, people, fmt
+    client, organisation, corporate_register, sensitive, people, fmt
 ):
-    RiskFactory(register=corporate, ref="CRR1", title="Budget", description="Funding falls short.")
+    RiskFactory(
+        register=corporate_register, ref="CRR1", title="Budget", description="Funding falls short."
+    )
     rows = {row["ref"]: row for row in export_rows(client, people["viewer"], sensitive, fmt)}
     withheld, open_row = rows["CRR8"], rows["CRR1"]
     assert withheld["marking"] == "OFFICIAL-SENSITIVE" and open_row["marking"] == "OFFICIAL"
