@@ -30,7 +30,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from registers.models import Register, Role
+from registers.models import Role
 from reporting.models import Pack, PackStatus
 from reporting.spreadsheets.reading import SpreadsheetError, read_spreadsheet
 from riskreg.security import client_ip
@@ -43,6 +43,7 @@ from tests.factories import (
     OrganisationFactory,
     RiskFactory,
     UserFactory,
+    corporate_register_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -59,10 +60,6 @@ def sign_in(client: Client, email: str, password: str, *, ip: str = ADDRESS):
 
 def signed_in(client: Client) -> bool:
     return "_auth_user_id" in client.session
-
-
-def corporate(organisation) -> Register:
-    return Register.objects.get(organisation=organisation, slug="corporate")
 
 
 # --- 2. sign-in throttling (django-axes) ------------------------------------------------------
@@ -386,7 +383,7 @@ def test_a_post_without_a_csrf_token_is_refused_everywhere():
 def test_exports_are_attachments_that_browsers_do_not_sniff(client, fmt, content_type):
     membership = MembershipFactory(role=Role.VIEWER)
     organisation = membership.organisation
-    RiskFactory(register=corporate(organisation), ref="R1", title="Fire")
+    RiskFactory(register=corporate_register_of(organisation), ref="R1", title="Fire")
     client.force_login(membership.user)
     response = client.get(
         reverse("register_export", args=[organisation.slug, "corporate"]), {"format": fmt}
@@ -455,9 +452,12 @@ def test_refusals_are_logged_with_user_organisation_and_what(client, caplog):
     mine, theirs = OrganisationFactory(), OrganisationFactory()
     viewer = MembershipFactory(organisation=mine, role=Role.VIEWER).user
     RiskFactory(
-        register=corporate(mine), ref="R1", title="Secret title", description="Secret cause"
+        register=corporate_register_of(mine),
+        ref="R1",
+        title="Secret title",
+        description="Secret cause",
     )
-    RiskFactory(register=corporate(theirs), ref="T1", title="Their secret title")
+    RiskFactory(register=corporate_register_of(theirs), ref="T1", title="Their secret title")
     client.force_login(viewer)
     caplog.set_level(logging.INFO, logger="riskreg.security")
     caplog.clear()  # the sign-in
@@ -550,7 +550,7 @@ def test_a_workbook_with_xml_entities_is_refused_clearly():
 
 def test_a_form_body_over_the_limit_is_refused(client):
     membership = MembershipFactory(role=Role.ADMIN)
-    RiskFactory(register=corporate(membership.organisation), ref="R1")
+    RiskFactory(register=corporate_register_of(membership.organisation), ref="R1")
     client.force_login(membership.user)
     url = reverse("risk_edit", args=[membership.organisation.slug, "R1"])
     response = client.post(url, {"description": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
