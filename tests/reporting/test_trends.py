@@ -10,8 +10,7 @@ from registers.calendar import previous_quarter_end
 from registers.models import Risk
 from registers.services.risks import risk_close, risk_update
 from reporting.trends import trends_for
-from tests.factories import RiskFactory
-from tests.reporting.conftest import corporate
+from tests.factories import RiskFactory, corporate_register_of
 
 LONDON = ZoneInfo("Europe/London")
 UTC = dt.UTC
@@ -40,7 +39,7 @@ def test_previous_quarter_end_in_the_organisations_calendar(moment, months, expe
 
 @pytest.mark.django_db
 def test_trend_up_down_level_new_closed_from_history(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     now = timezone.now()
     before = previous_quarter_end(organisation=organisation, moment=now) - dt.timedelta(days=5)
     rising = RiskFactory(register=register, ref="UP", positions={"current": (2, 2)})
