@@ -19,8 +19,13 @@ from reporting.spreadsheets.importing import (
     import_apply,
     import_plan,
 )
-from tests.factories import MembershipFactory, OrganisationFactory, RiskFactory
-from tests.reporting.conftest import corporate, csv_bytes
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    RiskFactory,
+    corporate_register_of,
+)
+from tests.reporting.conftest import csv_bytes
 
 ROWS = [["ref", "title"], ["R1", "Fire"], ["R2", "Flood"], ["R3", "Cyber attack"]]
 REFUSAL = REF_CREATED_MEANWHILE.format(row=3, ref="R2")
@@ -61,7 +66,7 @@ def refs(organisation):
 
 @pytest.mark.django_db
 def test_a_ref_created_between_the_check_and_the_write_is_refused_naming_the_row(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     plan = import_plan(register=register, data=csv_bytes(ROWS), filename="a.csv")
     RiskFactory(register=register, ref="r2")
     with pytest.raises(ImportRefused) as refused:
@@ -74,7 +79,7 @@ def test_a_ref_created_between_the_check_and_the_write_is_refused_naming_the_row
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_creations_of_one_ref_refuse_the_import_cleanly():
     organisation = OrganisationFactory()
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     plan = import_plan(register=register, data=csv_bytes(ROWS), filename="a.csv")
     with created_elsewhere(register, "R2"), pytest.raises(ImportRefused) as refused:
         import_apply(plan=plan)
@@ -85,7 +90,7 @@ def test_two_concurrent_creations_of_one_ref_refuse_the_import_cleanly():
 @pytest.mark.django_db(transaction=True)
 def test_the_command_says_which_row_and_exits_1_without_a_traceback(tmp_path):
     organisation = OrganisationFactory()
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     path = tmp_path / "a.csv"
     path.write_bytes(csv_bytes(ROWS))
     err = StringIO()
@@ -107,7 +112,7 @@ def test_the_command_says_which_row_and_exits_1_without_a_traceback(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_the_web_confirm_says_which_row_instead_of_a_500(client):
     organisation = OrganisationFactory()
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     membership = MembershipFactory(organisation=organisation, role=Role.COORDINATOR)
     membership_sync(membership)
     client.force_login(membership.user)
