@@ -22,8 +22,9 @@ from tests.factories import (
     RegisterFactory,
     RiskFactory,
     UserFactory,
+    corporate_register_of,
 )
-from tests.reporting.conftest import corporate, csv_bytes, xlsx_bytes
+from tests.reporting.conftest import csv_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,7 @@ def test_command_exits_1_with_the_problems_on_stderr(espo, bad_example_csv):
 
 
 def test_update_by_ref_changes_only_given_cells_and_records_history(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     risk = RiskFactory(
         register=register,
         ref="CRR7",
@@ -162,7 +163,7 @@ def test_update_by_ref_changes_only_given_cells_and_records_history(organisation
 
 
 def test_import_never_deletes_controls_or_actions(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     risk = RiskFactory(register=register, ref="R1")
     ControlFactory(risk=risk, description="Keep me")
     plan = plan_for(register, [["ref", "title", "controls", "actions"], ["R1", "", "", ""]])
@@ -188,14 +189,14 @@ def test_dry_run_writes_nothing(espo, example_csv):
 
 
 def test_dry_run_of_an_update_prints_old_and_new(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     RiskFactory(register=register, ref="R1", title="Before")
     out = plan_for(register, [["ref", "title"], ["R1", "After"]])
     assert plan_lines(out, dry_run=True) == ["row 2: would update R1: title: Before -> After"]
 
 
 def test_all_or_nothing_when_a_risk_changes_between_check_and_write(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     risk = RiskFactory(register=register, ref="R1", title="Before")
     plan = plan_for(register, [["ref", "title"], ["NEW1", "A new risk"], ["R1", "After"]])
     risk_update(risk=risk, expected_version=1, fields={"title": "Someone else"})
@@ -207,7 +208,7 @@ def test_all_or_nothing_when_a_risk_changes_between_check_and_write(organisation
 
 
 def test_a_plan_with_problems_cannot_be_applied(organisation):
-    plan = plan_for(corporate(organisation), [["ref", "title"], ["R1", ""]])
+    plan = plan_for(corporate_register_of(organisation), [["ref", "title"], ["R1", ""]])
     with pytest.raises(ImportRefused):
         import_apply(plan=plan)
     assert not Risk.objects.filter(organisation=organisation).exists()
@@ -221,7 +222,7 @@ def problems(register, rows, filename="register.csv"):
 
 
 def test_every_bad_row_is_reported_with_its_own_row_number(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     MembershipFactory(organisation=organisation, user=UserFactory(full_name="Sam Jones"))
     MembershipFactory(organisation=organisation, user=UserFactory(full_name="Sam Jones"))
     outsider = UserFactory(email="outsider@example.test")
@@ -260,7 +261,7 @@ def test_every_bad_row_is_reported_with_its_own_row_number(organisation):
 
 
 def test_owner_by_email_or_full_name_category_and_response_case_insensitive(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     owner = MembershipFactory(
         organisation=organisation, user=UserFactory(email="cfo@example.test", full_name="Ann Lee")
     ).user
@@ -292,7 +293,7 @@ def test_owner_by_email_or_full_name_category_and_response_case_insensitive(orga
 def test_a_ref_on_another_register_is_a_problem_not_a_move(organisation):
     school = RegisterFactory(organisation=organisation, slug="school", name="School")
     RiskFactory(register=school, ref="S1")
-    found = problems(corporate(organisation), [["ref", "title"], ["S1", "Moved?"]])
+    found = problems(corporate_register_of(organisation), [["ref", "title"], ["S1", "Moved?"]])
     assert found == [
         "row 2: ref: S1 is on the register 'School' (school); import it there, or move the risk first"
     ]
@@ -300,8 +301,8 @@ def test_a_ref_on_another_register_is_a_problem_not_a_move(organisation):
 
 
 def test_refs_of_another_organisation_are_not_seen(organisation, other_organisation):
-    RiskFactory(register=corporate(other_organisation), ref="X1", title="Theirs")
-    plan = plan_for(corporate(organisation), [["ref", "title"], ["X1", "Ours"]])
+    RiskFactory(register=corporate_register_of(other_organisation), ref="X1", title="Theirs")
+    plan = plan_for(corporate_register_of(organisation), [["ref", "title"], ["X1", "Ours"]])
     assert plan.ok and [row.action for row in plan.rows] == ["create"]
     import_apply(plan=plan)
     assert Risk.objects.get(organisation=other_organisation, ref="X1").title == "Theirs"
@@ -313,7 +314,7 @@ def test_xlsx_formula_cell_is_a_row_problem_and_nothing_is_written(organisation)
         [["ref", "title", "current_likelihood", "current_impact"], ["R1", "x", 2, 2]],
         formulas=[("D2", "=2*1")],
     )
-    plan = import_plan(register=corporate(organisation), data=data, filename="f.xlsx")
+    plan = import_plan(register=corporate_register_of(organisation), data=data, filename="f.xlsx")
     assert [str(p) for p in plan.problems] == [
         "row 2: current_impact: formulas are not accepted, paste values"
     ]
@@ -371,13 +372,15 @@ def test_unknown_columns_are_reported_as_a_note(organisation, tmp_path):
 
 
 def test_apostrophe_guard_from_an_export_is_taken_off(organisation):
-    plan = plan_for(corporate(organisation), [["ref", "title"], ["R1", "'=not a formula"]])
+    plan = plan_for(
+        corporate_register_of(organisation), [["ref", "title"], ["R1", "'=not a formula"]]
+    )
     import_apply(plan=plan)
     assert Risk.objects.get(ref="R1").title == "=not a formula"
 
 
 def test_actions_added_after_existing_ones(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     risk = RiskFactory(register=register, ref="R1")
     plan = plan_for(register, [["ref", "title", "actions"], ["R1", "", "One\n\n• Two\nOne"]])
     assert plan.updated[0].actions == ["One", "Two"]
