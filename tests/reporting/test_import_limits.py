@@ -278,11 +278,10 @@ def test_a_sheet_of_nothing_but_blank_rows_has_no_header_row():
 
 def test_the_note_reaches_the_import_preview_and_the_command(db):
     from reporting.spreadsheets.importing import plan_from_sheet
-    from tests.factories import OrganisationFactory
-    from tests.reporting.conftest import corporate
+    from tests.factories import OrganisationFactory, corporate_register_of
 
     sheet = read(hostile_workbook(sheet_data=[HEADER, TWO_RISKS, *repeated("<row/>", MB)]))
-    plan = plan_from_sheet(register=corporate(OrganisationFactory()), sheet=sheet)
+    plan = plan_from_sheet(register=corporate_register_of(OrganisationFactory()), sheet=sheet)
     assert BLANK_ROWS_NOTE.format(row=3, blank=BLANK_ROWS_READ_PAST) in plan.notes
 
 
