@@ -27,8 +27,8 @@ from tests.factories import (
     ControlFactory,
     MembershipFactory,
     RiskFactory,
+    corporate_register_of,
 )
-from tests.reporting.conftest import corporate
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -39,7 +39,7 @@ def rows_of(data: bytes) -> list[dict]:
 
 
 def test_export_columns_and_values(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     finance = CategoryFactory(organisation=organisation, name="Finance")
     appetite_statement_set(organisation=organisation, category=finance, tolerance=10)
     owner = MembershipFactory(organisation=organisation).user
@@ -80,22 +80,24 @@ def test_export_columns_and_values(organisation):
 
 def test_closed_risks_are_not_in_breach_and_trend_closed(organisation):
     appetite_statement_set(organisation=organisation, tolerance=5)
-    risk = RiskFactory(register=corporate(organisation), ref="R1", positions={"current": (5, 5)})
+    risk = RiskFactory(
+        register=corporate_register_of(organisation), ref="R1", positions={"current": (5, 5)}
+    )
     risk_close(risk=risk, expected_version=1, reason="mitigated")
-    (row,) = rows_of(to_csv(register_export(register=corporate(organisation))))
+    (row,) = rows_of(to_csv(register_export(register=corporate_register_of(organisation))))
     assert (row["breach"], row["trend"], row["tolerance"]) == ("no", "closed", "5")
 
 
 def test_formula_injection_is_neutralised_in_csv_and_xlsx(organisation):
     risk = RiskFactory(
-        register=corporate(organisation),
+        register=corporate_register_of(organisation),
         ref="R1",
         title='=HYPERLINK("http://evil.example","click")',
         description="+44 20 7946 0000",
     )
     ControlFactory(risk=risk, description="@SUM(A1)")
     ActionFactory(risk=risk, description="-2 staff")
-    export = register_export(register=corporate(organisation))
+    export = register_export(register=corporate_register_of(organisation))
     (row,) = rows_of(to_csv(export))
     assert row["title"] == '\'=HYPERLINK("http://evil.example","click")'
     assert row["description"] == "'+44 20 7946 0000"
@@ -108,7 +110,7 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(organisation):
 
 
 def test_xlsx_export_round_trips_through_import_unchanged(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     risk = RiskFactory(
         register=register, ref="R1", title="=odd title", next_review_due=dt.date(2027, 1, 2)
     )
@@ -128,7 +130,7 @@ def test_xlsx_export_round_trips_through_import_unchanged(organisation):
 
 
 def test_as_of_exports_the_register_as_it_stood_then(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     january = dt.datetime(2026, 1, 10, 12, tzinfo=LONDON)
     february = dt.datetime(2026, 2, 10, 12, tzinfo=LONDON)
     statement = appetite_statement_set(organisation=organisation, tolerance=10)
@@ -202,7 +204,7 @@ def test_parse_as_of():
 
 def test_export_query_count_does_not_grow_with_the_register(organisation, other_organisation):
     def fill(org, count):
-        register = corporate(org)
+        register = corporate_register_of(org)
         owner = MembershipFactory(organisation=org).user
         category = CategoryFactory(organisation=org)
         for n in range(count):
@@ -236,7 +238,7 @@ def export(*args, stdout=None):
 
 
 def test_command_writes_csv_to_stdout_and_xlsx_to_a_file(organisation, tmp_path):
-    RiskFactory(register=corporate(organisation), ref="R1", title="Fire")
+    RiskFactory(register=corporate_register_of(organisation), ref="R1", title="Fire")
     args = ["--org", organisation.slug, "--register", "corporate"]
     text = export(*args, "--format", "csv")
     assert text.startswith("ref,title,") and "R1,Fire" in text
