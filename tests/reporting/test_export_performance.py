@@ -11,14 +11,13 @@ from openpyxl import load_workbook
 from registers.models import Risk
 from registers.services.risks import action_add, control_add
 from reporting.spreadsheets.exporting import WIDE_COLUMNS, register_export, to_xlsx
-from tests.factories import RegisterFactory, RiskFactory
-from tests.reporting.conftest import corporate
+from tests.factories import RegisterFactory, RiskFactory, corporate_register_of
 
 pytestmark = pytest.mark.django_db
 
 
 def test_each_risk_lists_its_own_controls_and_actions_in_position_order(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     other = RegisterFactory(organisation=organisation, parent=register)
     first = RiskFactory(register=register, ref="R1")
     second = RiskFactory(register=register, ref="R2")
@@ -45,7 +44,7 @@ def test_each_risk_lists_its_own_controls_and_actions_in_position_order(organisa
 
 
 def test_xlsx_cells_keep_their_styles_when_copied(organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     for n in range(3):
         risk = RiskFactory(register=register, ref=f"R{n}", description=f"Cause {n}")
         Risk.objects.filter(pk=risk.pk).update(next_review_due=dt.date(2026, 6, n + 1))
