@@ -20,9 +20,10 @@ from tests.factories import (
     OrganisationFactory,
     RegisterFactory,
     RiskFactory,
+    corporate_register_of,
 )
 from tests.queries import assert_same_queries
-from tests.reporting.conftest import corporate, csv_bytes, xlsx_bytes
+from tests.reporting.conftest import csv_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,7 @@ def test_limited_coordinator_imports_only_into_granted_registers(client, organis
 
 @pytest.mark.parametrize("role", list(Role))
 def test_every_member_may_export(client, organisation, role):
-    RiskFactory(register=corporate(organisation), ref="R1")
+    RiskFactory(register=corporate_register_of(organisation), ref="R1")
     client.force_login(member(organisation, role))
     response = client.get(export_url(organisation) + "?format=csv")
     assert response.status_code == 200
@@ -107,7 +108,7 @@ def test_anonymous_users_are_sent_to_sign_in(client, organisation):
 
 
 def test_upload_preview_and_confirm(client, organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     RiskFactory(register=register, ref="CRR1", title="Old title", positions={"current": (3, 4)})
     coordinator = member(organisation)
     client.force_login(coordinator)
@@ -172,7 +173,7 @@ def test_preview_lists_every_problem_by_row_and_offers_no_confirm(client, organi
 
 
 def test_register_changed_since_the_preview_shows_a_fresh_preview(client, organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     risk = RiskFactory(register=register, ref="R1", title="Before")
     client.force_login(member(organisation))
     url = upload(client, organisation, csv_bytes([["ref", "title"], ["R1", "Mine"]])).url
@@ -251,7 +252,7 @@ def test_an_upload_is_seen_only_by_its_uploader_and_can_be_cancelled(client, org
 
 
 def test_export_downloads_as_attachments(client, organisation):
-    RiskFactory(register=corporate(organisation), ref="R1", title="=cmd|' /C calc'!A0")
+    RiskFactory(register=corporate_register_of(organisation), ref="R1", title="=cmd|' /C calc'!A0")
     client.force_login(member(organisation, Role.VIEWER))
     response = client.get(export_url(organisation) + "?format=csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -276,7 +277,7 @@ def test_export_form_and_its_errors(client, organisation):
 
 
 def test_export_query_count_does_not_grow_per_risk(client, organisation):
-    register = corporate(organisation)
+    register = corporate_register_of(organisation)
     user = member(organisation, Role.VIEWER)
     client.force_login(user)
 
