@@ -40,8 +40,8 @@ from riskreg.backups import (
 )
 from riskreg.snapshots import snapshot_differences, snapshot_summary, state_snapshot
 from scoring.presets import preset_path
-from tests.factories import ControlFactory, RiskFactory
-from tests.reporting.conftest import corporate, csv_bytes
+from tests.factories import ControlFactory, RiskFactory, corporate_register_of
+from tests.reporting.conftest import csv_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "ops"))
@@ -61,7 +61,7 @@ def run(*args):
 
 @pytest.mark.django_db
 def test_an_unchanged_database_matches_its_snapshot(organisation):
-    RiskFactory.create_batch(3, register=corporate(organisation))
+    RiskFactory.create_batch(3, register=corporate_register_of(organisation))
     saved = state_snapshot()
 
     assert snapshot_differences(saved, state_snapshot()) == []
@@ -75,7 +75,7 @@ def test_an_unchanged_database_matches_its_snapshot(organisation):
 @pytest.mark.django_db
 def test_a_recovery_one_second_early_is_caught_though_the_risk_count_agrees(organisation):
     """The old procedure's check (a risk count) passed while five edits were lost."""
-    risk = RiskFactory(register=corporate(organisation))
+    risk = RiskFactory(register=corporate_register_of(organisation))
     recovered_too_early = state_snapshot()
     risk_update(risk=risk, expected_version=risk.version, fields={"title": "Edited before T"})
     at_target = state_snapshot()
@@ -92,7 +92,7 @@ def test_a_recovery_one_second_early_is_caught_though_the_risk_count_agrees(orga
 
 @pytest.mark.django_db
 def test_a_lost_control_shows_in_its_table_and_its_registers_export(organisation):
-    risk = RiskFactory(register=corporate(organisation))
+    risk = RiskFactory(register=corporate_register_of(organisation))
     before = state_snapshot()
     ControlFactory(risk=risk)
 
@@ -135,7 +135,7 @@ def test_every_mutation_of_a_snapshot_is_reported():
 def test_restore_check_passes_on_its_own_snapshot_and_fails_naming_each_difference(
     organisation, tmp_path
 ):
-    risk = RiskFactory(register=corporate(organisation))
+    risk = RiskFactory(register=corporate_register_of(organisation))
     snapshot = tmp_path / "at-point.json"
     run("restore_check", "--save", str(snapshot))
 
@@ -185,7 +185,7 @@ def test_a_role_that_may_not_take_restore_points_is_logged_and_the_import_still_
         )
 
     assert "imported risks.csv" in out
-    assert corporate(organisation).risks.filter(ref="N1").exists()
+    assert corporate_register_of(organisation).risks.filter(ref="N1").exists()
     (record,) = [r for r in caplog.records if r.name == "riskreg.backups"]
     assert "not taken" in record.getMessage()
     assert RESTORE_POINT_NOT_ALLOWED in record.getMessage()
@@ -215,7 +215,7 @@ def test_a_refused_restore_point_leaves_the_callers_transaction_usable(organisat
 
     monkeypatch.setattr(backups, "_may_create_restore_points", refuse)
     assert restore_point_create(name="before-test", reason="test") is None
-    assert corporate(organisation).slug == "corporate"  # the connection still answers
+    assert corporate_register_of(organisation).slug == "corporate"  # the connection still answers
 
 
 @pytest.mark.django_db
