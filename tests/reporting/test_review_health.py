@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from registers.models import Register, Role
+from registers.models import Role
 from registers.selectors import organisation_today
 from registers.services.risks import risk_close
 from reporting.review_health import (
@@ -17,19 +17,15 @@ from reporting.review_health import (
     owner_health,
     register_health,
 )
-from tests.factories import MembershipFactory, RegisterFactory, RiskFactory
+from tests.factories import MembershipFactory, RegisterFactory, RiskFactory, corporate_register_of
 
 pytestmark = pytest.mark.django_db
-
-
-def corporate(organisation) -> Register:
-    return Register.objects.get(organisation=organisation, slug="corporate")
 
 
 @pytest.fixture
 def world(organisation):
     today = organisation_today(organisation)
-    top = corporate(organisation)
+    top = corporate_register_of(organisation)
     school = RegisterFactory(organisation=organisation, parent=top, name="School of Law")
     alice = MembershipFactory(organisation=organisation, role=Role.OWNER).user
     bob = MembershipFactory(organisation=organisation, role=Role.OWNER).user
@@ -132,7 +128,7 @@ def test_outsiders_get_404(client, organisation, other_organisation):
 
 def test_page_queries_flat(client, organisation, django_assert_max_num_queries):
     today = organisation_today(organisation)
-    top = corporate(organisation)
+    top = corporate_register_of(organisation)
     client.force_login(MembershipFactory(organisation=organisation, role=Role.VIEWER).user)
     url = reverse("review_health", args=[organisation.slug])
 
