@@ -8,15 +8,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from registers.models import Register
 from registers.services.organisations import organisation_create
 from scoring.definition import parse_scheme
 
 EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "examples"
-
-
-def corporate(organisation) -> Register:
-    return Register.objects.get(organisation=organisation, slug="corporate")
 
 
 def csv_bytes(rows, *, encoding="utf-8") -> bytes:
