@@ -14,7 +14,6 @@ from registers.models.risks import NO_OWNER
 from registers.withholding import WITHHELD_SHORT
 from tests.factories import (
     ActionFactory,
-    MembershipFactory,
     RiskFactory,
     UserFactory,
     corporate_register_of,
@@ -30,10 +29,7 @@ def days(today, n):
 
 
 @pytest.fixture
-def people(organisation):
-    def member(role=Role.OWNER, **fields):
-        return MembershipFactory(organisation=organisation, role=role, **fields).user
-
+def people(member):
     return {
         "me": member(),
         "colleague": member(),
