@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import permissions
-from .models import Membership, Organisation, Register, Role
+from .models import Membership, Organisation, Register, Role, User
 from .selectors import register_tree
 from .services.memberships import (
     member_add_with_role,
@@ -152,6 +152,8 @@ class MemberAddForm(MemberForm):
                 f"{email} is already a member of {self.organisation.display_name} "
                 f"({existing.get_role_display()}): change their role from the member list"
             )
+        # An account of its own (from another organisation): the page says whose it stays.
+        self.existing_account = User.objects.filter(email__iexact=email).exists()
         return email
 
     def save(self) -> Membership | None:

@@ -193,6 +193,8 @@ def test_adding_an_existing_account_tells_the_person_and_gives_no_power_over_it(
             {"email": outsider.email, "role": Role.VIEWER, "full_name": "Renamed"},
         )
     assert response.status_code == 302
+    page = client.get(response.url).content.decode()
+    assert "already had a riskreg account. It stays theirs" in page
     assert account(outsider) == before
     assert Membership.objects.filter(user=outsider, organisation=world["mopac"]).exists()
     told = [message for message in mail.outbox if outsider.email in message.to]

@@ -27,6 +27,10 @@ from ..forms_members import (
 from ..models import Membership, Role
 from ..services.organisations import membership_remove
 
+EXISTING_ACCOUNT_MESSAGE = (
+    "{name} already had a riskreg account. It stays theirs: you manage their membership here, "
+    "not their password or e-mail address. They have been e-mailed that you added them."
+)
 NEEDS_RESET_MESSAGE = (
     "{name} cannot sign in yet: their account has no password, so they need a password "
     "reset. riskreg does not send e-mail invitations yet, so nobody has told them: ask your "
@@ -111,7 +115,9 @@ def member_add(request: HttpRequest, org: str) -> HttpResponse:
             if limited:
                 # The member page says they have no password yet, beside the registers to tick.
                 return redirect("member", org=org, member=membership.pk)
-            if not user.has_usable_password():
+            if form.existing_account:
+                messages.info(request, EXISTING_ACCOUNT_MESSAGE.format(name=_name(user)))
+            elif not user.has_usable_password():
                 messages.warning(
                     request,
                     NEEDS_RESET_MESSAGE.format(name=_name(user), email=user.email),
