@@ -147,9 +147,17 @@ def _conflict(form_class, exc: TreatmentConflict, row, opened_version: int, kwar
     }
 
 
-def _saved_message(noun: str, opened_version: int, saved) -> str:
+SAVED_WITH_CHOICES = "{noun} saved with the values you chose where you both changed a field."
+SAVED_KEEPING_THEIRS = (
+    "{noun} saved, keeping the changes someone else saved while you were editing."
+)
+
+
+def _saved_message(noun: str, opened_version: int, saved, *, chose: bool = False) -> str:
+    if chose:  # they may have chosen their own value over the other person's
+        return SAVED_WITH_CHOICES.format(noun=noun)
     if saved.version - 1 != opened_version:
-        return f"{noun} saved, keeping the changes someone else saved while you were editing."
+        return SAVED_KEEPING_THEIRS.format(noun=noun)
     return f"{noun} saved."
 
 
@@ -269,7 +277,10 @@ def control_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespo
             else:
                 if is_htmx(request):
                     return _control_row(request, access, risk, control)
-                messages.success(request, _saved_message("Control", opened, control))
+                messages.success(
+                    request,
+                    _saved_message("Control", opened, control, chose=bool(form.choices())),
+                )
                 return redirect(risk_url(risk, f"control-{control.pk}"))
         control.edit_form = form
     if is_htmx(request):
@@ -414,7 +425,9 @@ def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespon
             else:
                 if is_htmx(request):
                     return _action_row(request, access, risk, action)
-                messages.success(request, _saved_message("Action", opened, action))
+                messages.success(
+                    request, _saved_message("Action", opened, action, chose=bool(form.choices()))
+                )
                 return redirect(risk_url(risk, f"action-{action.pk}"))
         action.edit_form = form
     if is_htmx(request):

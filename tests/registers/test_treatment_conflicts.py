@@ -26,6 +26,7 @@ from registers.services.treatments import (
     action_update,
     control_update,
 )
+from registers.views.treatments import SAVED_KEEPING_THEIRS, SAVED_WITH_CHOICES
 from tests.factories import ActionFactory, ControlFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
@@ -506,6 +507,10 @@ def test_choosing_yours_in_the_page_saves_what_was_typed(client, risk, control, 
     )
     assert response.status_code == 302
     assert Control.objects.get(pk=control.pk).description == "Monthly wiring inspection"
+    # Not "keeping the changes someone else saved": their description was just overridden.
+    page = client.get(response.url).content.decode()
+    assert SAVED_WITH_CHOICES.format(noun="Control") in page
+    assert SAVED_KEEPING_THEIRS.format(noun="Control") not in page
 
 
 def test_an_edit_without_a_version_is_refused(client, risk, control, people):
