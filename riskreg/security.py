@@ -85,8 +85,8 @@ def login_username(request: HttpRequest, credentials: dict | None = None) -> str
 
 # Shown on the lockout page when the pause is for the address rather than the account.
 ADDRESS_PAUSED = (
-    "There were too many unsuccessful attempts to sign in from your network address, to "
-    "several accounts, so signing in from this address is paused."
+    "There were too many unsuccessful attempts to sign in to several accounts from your "
+    "network address, so signing in is paused for everyone at this address."
 )
 
 

@@ -57,6 +57,9 @@ def test_one_address_trying_many_accounts_is_paused(settings):
     response = sign_in(bystander.email, PASSWORD)
     assert response.status_code == 429
     assert ADDRESS_PAUSED in response.content.decode()
+    # the advice fits a paused address (colleagues too), not a forgotten password
+    assert "they are paused too" in response.content.decode()
+    assert "forgotten" not in response.content.decode()
     assert int(response["Retry-After"]) in range(14 * 60, 15 * 60 + 1)
     # the same accounts from elsewhere are not locked out
     assert sign_in(bystander.email, PASSWORD, ip=ELSEWHERE).status_code == 302
