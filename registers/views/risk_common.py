@@ -238,4 +238,15 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         **controls_context(access, risk, **state),
         **actions_context(access, risk, **state),
     }
+    # An add form's error that names no field links to that form, which the page opens.
+    context["error_forms"] = []
+    for name, anchor in (
+        ("control_form", "add-control"),
+        ("action_form", "add-action"),
+        ("link_form", "add-link"),
+    ):
+        form = context.get(name)
+        if form is not None and form.errors:
+            form.error_anchor = anchor
+            context["error_forms"].append(form)
     return render(request, "registers/risk_detail.html", context, status=status)
