@@ -306,6 +306,7 @@ def escalation_decide(request: HttpRequest, org: str, pk: int) -> HttpResponse:
             "accept_form": accept_form,
             "decline_form": decline_form,
             "problem": problem,
+            "error_forms": [form for form in (accept_form, decline_form) if form and form.errors],
             "can_see_detail": access.can_see_sensitive(risk),
             "withheld_message": WITHHELD,
         },
