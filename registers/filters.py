@@ -4,6 +4,9 @@ register can be bookmarked and shared. Bad values in a URL are reported and igno
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
+
+from riskreg.forms import GovukForm
 
 from . import widgets
 from .models import Horizon, RegisterLevel, RiskStatus
@@ -47,12 +50,16 @@ SORT_CHOICES = [("", "Default")] + [
 ]
 
 
-class RiskFilterForm(forms.Form):
+class RiskFilterForm(GovukForm):
     q = forms.CharField(
         label="Search",
         required=False,
         max_length=200,
         help_text="Words in the reference, title or description",
+        # A search box is no GOV.UK text input to GovukForm: it keeps these classes.
+        widget=forms.SearchInput(
+            {"class": "govuk-input govuk-!-width-two-thirds", "aria-describedby": "id_q-hint"}
+        ),
     )
     status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
     category = forms.TypedChoiceField(
@@ -100,18 +107,23 @@ class RiskFilterForm(forms.Form):
         self.fields["band"].choices = [ANY, *((name, name) for name, _ in bands)]
         for name in self.HIDDEN:
             self.fields[name].widget = forms.HiddenInput()
-        for name, field in self.fields.items():
-            if name in self.HIDDEN:
-                continue
-            if isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.update({"class": "govuk-checkboxes__input", "value": "1"})
-            elif isinstance(field.widget, forms.Select):
-                field.widget.attrs["class"] = "govuk-select"
-            else:
-                field.widget.attrs["class"] = "govuk-input"
-        self.fields["q"].widget.input_type = "search"
-        self.fields["q"].widget.attrs["class"] = "govuk-input govuk-!-width-two-thirds"
-        self.fields["q"].widget.attrs["aria-describedby"] = "id_q-hint"
+        # The selects get their GOV.UK classes from GovukForm.
+        self.fields["rollup"].widget.attrs.update(
+            {"class": "govuk-checkboxes__input", "value": "1"}
+        )
+
+    @property
+    def error_links(self) -> list[tuple[str, str]]:
+        """Errors as the error summary lists them (govuk/error_summary.html): each names its
+        filter, and links to it unless it is a hidden field, which the page does not draw."""
+        links = []
+        for field in self:
+            for error in field.errors:
+                if field.is_hidden:
+                    links.append(("", f"{capfirst(field.label)}: {error}"))
+                else:
+                    links.append((field.id_for_label, f"{field.label}: {error}"))
+        return links
 
     def value(self, name: str):
         """The cleaned value of a field, or its empty value when it was missing or bad."""
