@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django import forms
 
+from riskreg.forms import GovukForm
+
 from .forms import ActionForm, ActionProgressForm, ControlForm, RiskForm
 from .services.treatments import KEEP_MINE, KEEP_THEIRS
 
@@ -68,7 +70,7 @@ class ActionProgressEditForm(_OpenedVersion, ActionProgressForm):
     noun = "action"
 
 
-class ActionCompleteForm(forms.Form):
+class ActionCompleteForm(GovukForm):
     """The "Mark completed" button carries the version its page showed; older pages did not."""
 
     version = forms.IntegerField(required=False, min_value=1, max_value=VERSION_MAX)
