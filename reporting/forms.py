@@ -12,7 +12,8 @@ from django.utils.text import capfirst
 
 from registers import selectors
 from registers.models import Register
-from registers.widgets import DateField, DateInput
+from registers.widgets import DateField
+from riskreg.forms import GovukForm
 
 from .models import DigestFrequency, PackEdition, PackKind
 from .packs.access import FULL_EDITION_REFUSED
@@ -26,7 +27,8 @@ from .spreadsheets.reading import (
 )
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(GovukForm):
+    error_anchor = "id_file"  # the one box on the page
     # Not required here: clean_file says which of "missing" and "too large" it is.
     file = forms.FileField(
         label="Spreadsheet", required=False, error_messages={"empty": "The file is empty"}
@@ -57,7 +59,7 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
-class ExportForm(forms.Form):
+class ExportForm(GovukForm):
     format = forms.ChoiceField(
         label="Format",
         choices=[("xlsx", "Excel workbook (.xlsx)"), ("csv", "CSV (.csv)")],
@@ -98,7 +100,7 @@ def _not_too_early(day: dt.date | None) -> dt.date | None:
         raise forms.ValidationError(capfirst(str(exc))) from None
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(GovukForm):
     """The window of "movement since": two dates, each meaning the end of that day in the
     organisation's timezone. Missing dates take the defaults (the last report, and now)."""
 
@@ -106,13 +108,11 @@ class PeriodForm(forms.Form):
         label="Since the end of",
         required=False,
         invalid="Enter the start as a real date, day first",
-        widget=DateInput({"class": "govuk-input govuk-input--width-10"}),
     )
     until = DateField(
         label="Up to the end of",
         required=False,
         invalid="Enter the end as a real date, day first",
-        widget=DateInput({"class": "govuk-input govuk-input--width-10"}),
     )
 
     def __init__(self, *args, today: dt.date, **kwargs):
@@ -141,7 +141,7 @@ class PeriodForm(forms.Form):
 REGISTERS_SHOWN = "registers_shown"
 
 
-class PackRequestForm(forms.Form):
+class PackRequestForm(GovukForm):
     kind = forms.ChoiceField(label="Pack", choices=PackKind.choices, widget=forms.RadioSelect)
     edition = forms.ChoiceField(
         label="Edition",
@@ -196,7 +196,7 @@ class PackRequestForm(forms.Form):
             raise ValidationError(capfirst(str(exc))) from None
 
 
-class PreferenceForm(forms.Form):
+class PreferenceForm(GovukForm):
     frequency = forms.ChoiceField(
         label="How often do you want reminder e-mails?",
         choices=[

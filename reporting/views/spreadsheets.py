@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
@@ -185,9 +186,30 @@ def register_import_preview(
             "refusal": refusal,
             "changes_count": _changes_count(plan),
             "problem_rows": plan.problems_by_row(),
+            "problem_summary": _problem_summary(plan, upload_obj.filename),
         },
         status=status,
     )
+
+
+PROBLEMS_LISTED = 20  # in the error summary; the table below the summary has them all
+
+
+def _problem_summary(plan: ImportPlan, filename: str) -> dict:
+    """The error summary of a file with problems: each links to its row in the table."""
+    count = len(plan.problems)
+    links = [
+        (f"row-{problem.row}", f"Row {problem.row}: {problem.column}: {problem.message}")
+        for problem in plan.problems[:PROBLEMS_LISTED]
+    ]
+    if count > PROBLEMS_LISTED:
+        links.append(("problems", f"and {count - PROBLEMS_LISTED} more"))
+    return {
+        "title": f"{count} problem{pluralize(count)} in {filename}: nothing will be imported",
+        "intro": f"Fix {'it' if count == 1 else 'them'} in the spreadsheet and upload it again. "
+        "Row numbers are the spreadsheet's own.",
+        "links": links,
+    }
 
 
 def _changes_count(plan: ImportPlan) -> int:
