@@ -14,10 +14,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from appetite.models import AppetiteStatement
+from appetite.services import appetite_statement_set
 from registers.models import Register, Risk, Role
 from registers.services.organisations import member_add
 from riskreg.unsaved import SIGN_IN_CHANGED, SIGNED_OUT_KEPT
-from tests.factories import PASSWORD, RiskFactory
+from tests.factories import PASSWORD, CategoryFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +178,93 @@ def test_a_cross_site_post_is_still_refused(browser, risk):
         edit_url(risk), typed(risk, "forged" * 6), HTTP_ORIGIN="https://evil.example"
     )
     assert response.status_code == 403
+
+
+def signed_out_and_back(client, user, url, data):
+    """Post ``data`` to ``url`` after the session ended, sign in again by ``next``: the page."""
+    data = {"csrfmiddlewaretoken": csrf_token(client.get(url).content.decode())} | data
+    expire_sessions()
+    response = client.post(url, data)
+    assert response.status_code == 302
+    next_url = parse_qs(urlsplit(response.url).query)["next"][0]
+    assert next_url.startswith(url + "?unsaved=")  # back to the form, not the copying page
+    signed_in = sign_in(client, user, next_url)
+    assert signed_in.status_code == 302 and signed_in.url == next_url
+    page = client.get(next_url)
+    assert page.status_code == 200
+    again = client.get(next_url).content.decode()
+    assert SIGNED_OUT_KEPT not in again  # once only
+    return page.content.decode(), again
+
+
+def test_the_risk_add_page_brings_the_typed_values_back(browser, coordinator, organisation):
+    url = reverse("risk_create", args=[organisation.slug, "corporate"])
+    page, again = signed_out_and_back(
+        browser,
+        coordinator,
+        url,
+        {
+            "ref": "CRR42",
+            "title": "My carefully typed new risk",
+            "description": "Three paragraphs\r\nof careful work",
+            "kind": "threat",
+            "marking": "OFFICIAL",
+            "current_likelihood": "3",
+            "current_impact": "4",
+        },
+    )
+    assert SIGNED_OUT_KEPT in page
+    assert 'value="My carefully typed new risk"' in page and "of careful work" in page
+    assert 'value="CRR42"' in page
+    assert "My carefully typed new risk" not in again
+    assert not Risk.objects.filter(title="My carefully typed new risk").exists()
+
+
+def test_the_review_page_brings_the_typed_values_back(browser, coordinator, risk):
+    url = reverse("risk_review", args=[risk.organisation.slug, risk.ref])
+    page, again = signed_out_and_back(
+        browser,
+        coordinator,
+        url,
+        {
+            "outcome": "unchanged",
+            "note": "Walked the depot with the fire officer",
+            "version": str(risk.version),
+            "current_likelihood": "3",
+            "current_impact": "4",
+        },
+    )
+    assert SIGNED_OUT_KEPT in page
+    assert "Walked the depot with the fire officer" in page
+    assert "Walked the depot with the fire officer" not in again
+    assert Risk.objects.get(pk=risk.pk).version == risk.version  # nothing saved
+
+
+def test_the_appetite_statement_page_brings_the_typed_values_back(organisation):
+    admin = person(organisation, Role.ADMIN, "Ada Admin")
+    statement = appetite_statement_set(
+        organisation=organisation,
+        category=CategoryFactory(organisation=organisation, name="Finance", position=1),
+        tolerance=12,
+        rationale="Prudent",
+    )
+    client = Client(enforce_csrf_checks=True)
+    assert sign_in(client, admin).status_code == 302
+    url = reverse("appetite_statement_edit", args=[organisation.slug, statement.pk])
+    page, again = signed_out_and_back(
+        client,
+        admin,
+        url,
+        {
+            "level": "",
+            "tolerance": "15",
+            "warning": "",
+            "rationale": "Audit Committee asked for a bolder stance",
+            "reason": "Annual review",
+            "version": str(statement.version),
+        },
+    )
+    assert SIGNED_OUT_KEPT in page
+    assert "Audit Committee asked for a bolder stance" in page
+    assert "Audit Committee asked for a bolder stance" not in again
+    assert AppetiteStatement.objects.get(pk=statement.pk).tolerance == 12
