@@ -17,8 +17,25 @@ from django.urls import path
 
 from .. import permissions
 from ..forms import LinkForm
+from ..refs import ref_clean
 from ..services.links import link_add, link_remove, links_for_risk
 from .risk_common import GET_POST, RISK, allow, fetch_risk, render_risk_page, risk_url
+
+
+def _risk_by_typed_ref(request: HttpRequest, access, typed: str):
+    """The risk a typed ref names: as typed first (older refs may hold anything), then as the
+    ref rule would have saved it ("crr 01" is saved as "crr-01")."""
+    reachable = permissions.risks_for_user(user=request.user, organisation=access.organisation)
+    other = reachable.filter(ref__iexact=typed).first()
+    if other is not None:
+        return other
+    try:
+        cleaned = ref_clean(typed)
+    except ValidationError:
+        return None  # not a ref the rule allows, so only the stored ref as typed could match
+    if cleaned == typed:
+        return None
+    return reachable.filter(ref__iexact=cleaned).first()
 
 
 @login_required
@@ -31,11 +48,7 @@ def risk_link_add(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     form = LinkForm(request.POST, auto_id="link-%s")
     if form.is_valid():
         other_ref = form.cleaned_data["other"].strip()
-        other = (
-            permissions.risks_for_user(user=request.user, organisation=access.organisation)
-            .filter(ref__iexact=other_ref)
-            .first()
-        )
+        other = _risk_by_typed_ref(request, access, other_ref)
         if other is None:
             form.add_error(
                 "other", f"There is no risk {other_ref} in {access.organisation.display_name}"

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from registers import history
-from registers.models import Register, RiskLink, Role
+from registers.models import Register, Risk, RiskLink, Role
 from registers.services.links import link_add, link_remove
 from registers.services.organisations import member_add, register_create
 from tests.factories import OrganisationFactory, RiskFactory
@@ -206,3 +206,26 @@ def test_link_remove_service_writes_both_histories(cyber, control_room, people):
     for risk in (cyber, control_room):
         entries = [e for e in history.risk_history(risk) if e.subject == "Link"]
         assert [e.who for e in entries] == ["Cora Coordinator", "Cora Coordinator"]
+
+
+@pytest.mark.parametrize("typed", ["crr 01", "  CRR   01 ", "crr-01"])
+def test_a_ref_typed_with_spaces_finds_the_risk_saved_with_dashes(client, cyber, people, typed):
+    saved = RiskFactory(register=cyber.register, ref="crr 01", title="Flood")
+    assert saved.ref == "crr-01"  # as the rule saved it
+    client.force_login(people["coordinator"])
+    response = client.post(url("risk_link_add", cyber), {"other": typed})
+    assert response.status_code == 302
+    assert RiskLink.objects.get().to_risk == saved
+
+
+def test_a_ref_the_rule_refuses_still_finds_an_older_risk_saved_under_it(client, cyber, people):
+    older = RiskFactory(register=cyber.register, title="Saved before the rule")
+    Risk.objects.filter(pk=older.pk).update(ref="OLD/7")
+    spaced = RiskFactory(register=cyber.register, title="Also before the rule")
+    Risk.objects.filter(pk=spaced.pk).update(ref="OLD 8")
+    client.force_login(people["coordinator"])
+    assert client.post(url("risk_link_add", cyber), {"other": "old/7"}).status_code == 302
+    assert client.post(url("risk_link_add", cyber), {"other": "old 8"}).status_code == 302
+    assert {link.to_risk_id for link in RiskLink.objects.all()} == {older.pk, spaced.pk}
+    missing = client.post(url("risk_link_add", cyber), {"other": "no such/ref"})
+    assert missing.status_code == 400
