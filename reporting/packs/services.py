@@ -131,6 +131,25 @@ def _active_twin(*, organisation_id: int, kind: str, edition: str, as_of: dt.dat
     )
 
 
+def _failed_twin(
+    *, organisation_id: int, kind: str, edition: str, as_of: dt.date, registers: list[Register]
+) -> Pack | None:
+    """The latest failed pack identical to a request, registers and all: asking for it again
+    means "build it now", so it is retried in place rather than joined by a second failed row."""
+    wanted = {register.pk for register in registers}
+    failed = Pack.objects.filter(
+        organisation_id=organisation_id,
+        kind=kind,
+        edition=edition,
+        as_of=as_of,
+        status=PackStatus.FAILED,
+    ).order_by("-created_at", "-pk")
+    for pack in failed:
+        if {register.pk for register in pack_registers(pack)} == wanted:
+            return pack
+    return None
+
+
 def pack_enqueue(pack_id: int) -> bool:
     """Send the pack's build to the queue. If the broker cannot take it, the pack is marked
     failed with ``PACK_QUEUE_UNAVAILABLE`` (retry is offered) instead of saying "queued" for
@@ -169,8 +188,11 @@ def pack_request(
     """A queued pack covering ``registers`` (default: ``pack_registers_default``); its build is
     enqueued once the transaction commits.
 
+    An identical pack (registers too) that failed is retried in place, as its Retry button
+    would, and returned with ``retried`` set, instead of a second pack being made.
+
     Raises ``PackAlreadyRequested`` (holding that pack) when an identical pack is queued or
-    building, and ``PackQueueUnavailable`` (holding the new pack, now failed and retryable) when
+    building, and ``PackQueueUnavailable`` (holding the pack, now failed and retryable) when
     the queue cannot take the build."""
     _validate(organisation=organisation, kind=kind, as_of=as_of, edition=edition)
     if registers is None:  # an organisation with no register yet gets an empty pack
@@ -181,6 +203,11 @@ def pack_request(
     if any(register.organisation_id != organisation.pk for register in registers):
         raise ValidationError({"registers": PACK_REGISTERS_OTHER_ORGANISATION})
     twin = {"organisation_id": organisation.pk, "kind": kind, "edition": edition, "as_of": as_of}
+    failed = _failed_twin(**twin, registers=registers)
+    if failed is not None:
+        pack = pack_retry(pack=failed)
+        pack.retried = True
+        return pack
     with transaction.atomic():
         try:
             # The savepoint keeps an outer transaction usable when the constraint refuses.
@@ -216,7 +243,9 @@ def pack_retry(*, pack: Pack) -> Pack:
     with transaction.atomic():
         try:
             with transaction.atomic():
-                Pack.objects.filter(pk=pack.pk).update(
+                # Only while still failed: of two retries at once (a double click, or a request
+                # for the same pack), the second finds it queued and is told so.
+                claimed = Pack.objects.filter(pk=pack.pk, status=PackStatus.FAILED).update(
                     status=PackStatus.QUEUED, error="", queued_at=timezone.now(), queue_sends=1
                 )
         except IntegrityError:
@@ -230,6 +259,10 @@ def pack_retry(*, pack: Pack) -> Pack:
                 raise
             raise PackAlreadyRequested(existing) from None
         pack.refresh_from_db()
+        if not claimed:
+            if pack.status in ACTIVE_PACK_STATUSES:
+                raise PackAlreadyRequested(pack)
+            raise ValidationError("Only a failed pack can be retried.")
         outcome = _enqueue_on_commit(pack)
     if outcome.get("queued") is False:
         pack.refresh_from_db()

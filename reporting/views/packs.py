@@ -36,6 +36,13 @@ from ..packs.services import (
     pack_retry,
 )
 
+PACK_REQUESTED = "Pack requested: it will be ready in a minute or two."
+# An identical pack had failed: the request retried it instead of adding a second row.
+PACK_RETRIED_ON_REQUEST = (
+    "This pack had failed before, so it is being built again: it is in the list below and will "
+    "be ready in a minute or two."
+)
+
 
 def _access(request: HttpRequest, org: str):
     access = permissions.organisation_for_user(user=request.user, slug=org)
@@ -68,7 +75,7 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
         form = PackRequestForm(request.POST, editions=editions, organisation=access.organisation)
         if form.is_valid():
             try:
-                pack_request(
+                pack = pack_request(
                     organisation=access.organisation,
                     kind=form.cleaned_data["kind"],
                     edition=form.cleaned_data["edition"],
@@ -84,7 +91,10 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
                     for message in errors:
                         form.add_error(field if field in form.fields else None, message)
             else:
-                messages.success(request, "Pack requested: it will be ready in a minute or two.")
+                if getattr(pack, "retried", False):
+                    messages.success(request, PACK_RETRIED_ON_REQUEST)
+                else:
+                    messages.success(request, PACK_REQUESTED)
                 return redirect("packs", org=access.organisation.slug)
     pack_list = packs_for_user(access=access).select_related("requested_by")[:200]
     return render(

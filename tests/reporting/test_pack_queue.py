@@ -294,3 +294,88 @@ def test_scheduled_packs_while_the_queue_is_down_are_failed_and_the_run_goes_on(
     assert set(packs.values_list("status", "error")) == {
         (PackStatus.FAILED, PACK_QUEUE_UNAVAILABLE)
     }
+
+
+# --- asking again for a pack that failed ---------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_asking_again_while_the_queue_is_down_keeps_one_failed_pack(
+    client, organisation, broker_down
+):
+    client.force_login(coordinator(organisation))
+    request_form(client, organisation)
+    response = request_form(client, organisation)
+    assert PACK_QUEUE_UNAVAILABLE in response.content.decode()
+    pack = Pack.objects.get(organisation=organisation)
+    assert (pack.status, pack.error) == (PackStatus.FAILED, PACK_QUEUE_UNAVAILABLE)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_asking_again_once_the_queue_is_back_retries_the_failed_pack(
+    client, organisation, broker_down, monkeypatch
+):
+    from reporting.views.packs import PACK_RETRIED_ON_REQUEST
+
+    client.force_login(coordinator(organisation))
+    request_form(client, organisation)
+    failed = Pack.objects.get(organisation=organisation)
+    calls = []
+    monkeypatch.setattr(
+        tasks.build_pack_task, "apply_async", lambda args=None, **options: calls.append(args[0])
+    )
+    response = request_form(client, organisation)
+    assert response.status_code == 302
+    pack = Pack.objects.get(organisation=organisation)
+    assert pack.pk == failed.pk
+    assert (pack.status, pack.error) == (PackStatus.QUEUED, "")
+    assert calls == [pack.pk]
+    page = client.get(reverse("packs", args=[organisation.slug])).content.decode()
+    assert PACK_RETRIED_ON_REQUEST in page
+    # asked a third time while it is queued: the one-active-build rule still answers
+    request_form(client, organisation)
+    assert Pack.objects.filter(organisation=organisation).count() == 1
+    assert calls == [pack.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_pack_of_other_registers_is_not_retried_by_a_request(organisation, sent):
+    from tests.factories import RegisterFactory
+
+    first, second = (
+        RegisterFactory(organisation=organisation),
+        RegisterFactory(organisation=organisation),
+    )
+    failed = pack_request(
+        organisation=organisation, kind="quarterly", as_of=dt.date(2026, 3, 31), registers=[first]
+    )
+    Pack.objects.filter(pk=failed.pk).update(status=PackStatus.FAILED)
+    other = pack_request(
+        organisation=organisation,
+        kind="quarterly",
+        as_of=dt.date(2026, 3, 31),
+        registers=[first, second],
+    )
+    assert other.pk != failed.pk
+    Pack.objects.filter(pk=other.pk).update(status=PackStatus.READY)
+    again = pack_request(
+        organisation=organisation, kind="quarterly", as_of=dt.date(2026, 3, 31), registers=[first]
+    )
+    assert again.pk == failed.pk and again.retried
+    assert Pack.objects.filter(organisation=organisation).count() == 2
+    assert sent == [failed.pk, other.pk, failed.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retrying_twice_queues_the_pack_once(organisation, sent):
+    pack = Pack.objects.create(
+        organisation=organisation,
+        kind="quarterly",
+        as_of=dt.date(2026, 3, 31),
+        status=PackStatus.FAILED,
+    )
+    stale = Pack.objects.get(pk=pack.pk)
+    pack_retry(pack=pack)
+    with pytest.raises(PackAlreadyRequested):
+        pack_retry(pack=stale)
+    assert sent == [pack.pk]
