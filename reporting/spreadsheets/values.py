@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 
+from registers.calendar import AS_OF_TOO_EARLY, EARLIEST_AS_OF
 from registers.models import Membership, Organisation, User
 
 # Leading characters that make a spreadsheet cell a formula; export prefixes them with an
@@ -13,6 +14,9 @@ from registers.models import Membership, Organisation, User
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# A date far outside these is a typing slip (0001-01-01, 20277-01-01), never a review date.
+LATEST_DATE = dt.date(2999, 12, 31)
+DATE_TOO_LATE = "the date is after 2999: give a date up to 31 December 2999"
 
 
 def fold(text: str) -> str:
@@ -50,7 +54,16 @@ def cell_lines(value: object) -> list[str]:
 
 
 def parse_date(value: object) -> dt.date:
-    """ISO (2027-03-31), UK (31/03/2027) or a spreadsheet date cell."""
+    """ISO (2027-03-31), UK (31/03/2027) or a spreadsheet date cell, from 1900 to 2999."""
+    day = _read_date(value)
+    if day < EARLIEST_AS_OF:
+        raise ValueError(AS_OF_TOO_EARLY)
+    if day > LATEST_DATE:
+        raise ValueError(DATE_TOO_LATE)
+    return day
+
+
+def _read_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

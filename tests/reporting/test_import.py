@@ -12,9 +12,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from registers.calendar import AS_OF_TOO_EARLY
 from registers.models import Action, Control, Risk, Role
 from registers.services.risks import risk_update
 from reporting.spreadsheets.importing import ImportRefused, import_apply, import_plan, plan_lines
+from reporting.spreadsheets.values import DATE_TOO_LATE
 from tests.factories import (
     CategoryFactory,
     ControlFactory,
@@ -219,6 +221,29 @@ def test_a_plan_with_problems_cannot_be_applied(organisation):
 
 def problems(register, rows, filename="register.csv"):
     return [str(problem) for problem in plan_for(register, rows, filename).problems]
+
+
+def test_a_next_review_before_1900_or_after_2999_is_refused_with_a_row_message(organisation):
+    register = corporate_register_of(organisation)
+    found = problems(
+        register,
+        [
+            ["ref", "title", "next_review"],
+            ["R1", "Year one", "0001-01-01"],
+            ["R2", "Day before", "31/12/1899"],
+            ["R3", "First day", "1900-01-01"],
+            ["R4", "Last day", "31/12/2999"],
+            ["R5", "Too far", "3000-01-01"],
+        ],
+    )
+    assert found == [
+        f"row 2: next_review: {AS_OF_TOO_EARLY}",
+        f"row 3: next_review: {AS_OF_TOO_EARLY}",
+        f"row 6: next_review: {DATE_TOO_LATE}",
+    ]
+    # a spreadsheet's own date cell is held to the same range
+    cells = [["ref", "title", "next_review"], ["R1", "Cell", dt.date(1, 1, 1)]]
+    assert problems(register, cells, "register.xlsx") == [f"row 2: next_review: {AS_OF_TOO_EARLY}"]
 
 
 def test_every_bad_row_is_reported_with_its_own_row_number(organisation):
