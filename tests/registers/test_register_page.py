@@ -349,3 +349,23 @@ def test_query_count_is_the_same_for_10_and_500_risks(client, viewer, organisati
     few, response = assert_same_queries(lambda: client.get(url, params), grow, at_most=20)
     assert few.status_code == 200
     assert len(response.context["rows"]) == 50
+
+
+@pytest.mark.parametrize(
+    ("params", "field_id"),
+    [({"status": "bogus"}, "id_status"), ({"owner": "999999"}, "id_owner")],
+)
+def test_a_filter_in_error_is_described_by_its_message(page, organisation, params, field_id):
+    from tests.aria import describedby, missing_describedby_targets
+
+    html = page(**params).content.decode()
+    assert f"{field_id}_error" in describedby(html, field_id)
+    assert missing_describedby_targets(html) == []
+
+
+def test_a_bad_as_of_date_leaves_no_dangling_description(page, organisation):
+    from tests.aria import missing_describedby_targets
+
+    html = page(as_of="31/02/2026").content.decode()
+    assert "Some filters in the address were not understood" in html
+    assert missing_describedby_targets(html) == []

@@ -406,3 +406,14 @@ def test_seeded_aberdeen_shows_the_flag(db):
     srr02 = Risk.objects.get(organisation=organisation, ref="SRR02")
     assert "Illustrative re-score" in srr02.source_note
     assert srr02.reviews.get().reviewed_by == srr02.owner
+
+
+@pytest.mark.parametrize("params", [{"since": "last spring"}, {"until": "2999-01-01"}])
+def test_a_bad_date_is_described_by_its_message(client, aberdeen, reader, params):
+    from tests.aria import describedby, missing_describedby_targets
+
+    client.force_login(reader)
+    html = client.get(reverse("movement", args=[aberdeen.slug]), params).content.decode()
+    (name,) = params
+    assert f"id_{name}_error" in describedby(html, f"id_{name}")
+    assert missing_describedby_targets(html) == []
