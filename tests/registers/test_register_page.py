@@ -363,9 +363,12 @@ def test_a_filter_in_error_is_described_by_its_message(page, organisation, param
     assert missing_describedby_targets(html) == []
 
 
-def test_a_bad_as_of_date_leaves_no_dangling_description(page, organisation):
-    from tests.aria import missing_describedby_targets
+def test_a_bad_as_of_date_is_shown_at_the_date_and_described_by_its_message(page, organisation):
+    from tests.aria import describedby, missing_describedby_targets
 
     html = page(as_of="31/02/2026").content.decode()
     assert "Some filters in the address were not understood" in html
+    assert describedby(html, "as-of-date") == ["as-of-date-hint", "as-of-date-error"]
     assert missing_describedby_targets(html) == []
+    # the person sees what they typed, to correct it
+    assert 'value="31/02/2026"' in html
