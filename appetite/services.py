@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 
-from registers.merging import KEEP_MINE, KEEP_THEIRS, three_way_merge
+from registers.merging import KEEP_MINE, choices_that_count, three_way_merge
 from scoring.engine import max_score
 from scoring.selectors import default_scheme
 
@@ -185,12 +185,7 @@ def _merge_statement(
     theirs = {n: _comparable(_stored(statement, n)) for n in names}
     mine = {n: _comparable(typed[n]) for n in names}
     merged, conflicts = three_way_merge(base, mine, theirs, names)
-    at_this_version = choices_at == statement.version
-    chosen = {
-        name: choice
-        for name, choice in (choices or {}).items()
-        if at_this_version and choice in (KEEP_THEIRS, KEEP_MINE)
-    }
+    chosen = choices_that_count(choices, shown_at=choices_at, version=statement.version)
     unchosen = [c.name for c in conflicts if c.name not in chosen]
     if unchosen:
         by = []
@@ -205,7 +200,7 @@ def _merge_statement(
             conflicts=conflicts,
             merged={n: typed[n] if n in conflicting else merged[n] for n in names},
             chosen={n: c for n, c in chosen.items() if n in conflicting},
-            unchosen=unchosen if at_this_version else [],
+            unchosen=unchosen if choices_at == statement.version else [],
             by=by,
             base_known=base is not None,
         )

@@ -9,7 +9,7 @@ from django import forms
 from riskreg.forms import GovukForm
 
 from .forms import ActionForm, ActionProgressForm, ControlForm, RiskForm
-from .services.treatments import KEEP_MINE, KEEP_THEIRS
+from .merging import KEEP_MINE, KEEP_THEIRS
 
 VERSION_MISSING = "The form did not say which version of the {noun} you opened: open it again"
 # The column is a PostgreSQL integer: a larger number in a crafted form must not reach a query.

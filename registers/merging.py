@@ -68,3 +68,18 @@ def three_way_merge(
                 )
             )
     return merged, conflicts
+
+
+def choices_that_count(
+    choices: Mapping[str, str] | None, *, shown_at: int | None, version: int
+) -> dict[str, str]:
+    """The person's theirs/yours choices, but only if they were made against the values stored
+    now (``shown_at`` is the version the conflict was shown at): if anyone saved again since,
+    the person sees the conflict again with the new values."""
+    if shown_at != version:
+        return {}
+    return {
+        name: choice
+        for name, choice in (choices or {}).items()
+        if choice in (KEEP_THEIRS, KEEP_MINE)
+    }

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from ..merging import KEEP_MINE, KEEP_THEIRS, FieldConflict, three_way_merge
+from ..merging import KEEP_MINE, FieldConflict, choices_that_count, three_way_merge
 from ..models import Risk
 
 POSITIONS = ("inherent", "current", "target")
@@ -154,14 +154,7 @@ def merge_stale_edit(
             base |= _m2m_at(opened.history_id)
     mine = {n: comparable(value) for n, value in typed.items()}
     merged, conflicts = three_way_merge(base, mine, theirs, names)
-    # A choice counts only for the values it was made against: if anyone saved again since the
-    # person was shown the conflict, they see it again with the new values.
-    shown_at_this_version = choices_at == locked.version
-    chosen = {
-        name: choice
-        for name, choice in (choices or {}).items()
-        if shown_at_this_version and choice in (KEEP_THEIRS, KEEP_MINE)
-    }
+    chosen = choices_that_count(choices, shown_at=choices_at, version=locked.version)
     conflicting = {c.name for c in conflicts}
     unchosen = [name for name in conflicting if name not in chosen]
     if unchosen:
@@ -171,7 +164,7 @@ def merge_stale_edit(
             merged={n: typed[n] if n in conflicting else merged[n] for n in names},
             chosen={n: c for n, c in chosen.items() if n in conflicting},
             unchosen=[c.name for c in conflicts if c.name in unchosen]
-            if shown_at_this_version
+            if choices_at == locked.version
             else [],
             base_known=base is not None,
         )

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from ..merging import KEEP_MINE, KEEP_THEIRS, FieldConflict, three_way_merge
+from ..merging import KEEP_MINE, FieldConflict, choices_that_count, three_way_merge
 from ..models import Action, ActionStatus, Control
 from .risks import _check_same_organisation, control_add
 
@@ -125,14 +125,7 @@ def _merge_stale(
     theirs = {n: _comparable(_stored(locked, model, n)) for n in names}
     mine = {n: _comparable(value) for n, value in fields.items()}
     merged, conflicts = three_way_merge(base, mine, theirs, names)
-    # A choice counts only for the values it was made against: if anyone saved again since the
-    # person was shown the conflict, they see it again with the new values.
-    shown_at_this_version = choices_at == locked.version
-    chosen = {
-        name: choice
-        for name, choice in (choices or {}).items()
-        if shown_at_this_version and choice in (KEEP_THEIRS, KEEP_MINE)
-    }
+    chosen = choices_that_count(choices, shown_at=choices_at, version=locked.version)
     unchosen = [c.name for c in conflicts if c.name not in chosen]
     if unchosen:
         conflicting = {c.name for c in conflicts}
@@ -143,7 +136,7 @@ def _merge_stale(
             merged={n: _shown_value(locked, model, n, shown[n], fields[n]) for n in names},
             chosen=chosen,
             by=_changed_by(records, expected_version),
-            unchosen=unchosen if shown_at_this_version else [],
+            unchosen=unchosen if choices_at == locked.version else [],
             base_known=base is not None,
         )
     changes = {n: fields[n] for n in names if merged[n] != theirs[n]}

@@ -25,6 +25,7 @@ from ..forms_treatments import (
     ActionProgressEditForm,
     ControlEditForm,
 )
+from ..merging import KEEP_MINE, KEEP_THEIRS
 from ..models import ActionStatus
 from ..services.risks import (
     action_add,
@@ -33,8 +34,6 @@ from ..services.risks import (
 from ..services.treatments import (
     ACTION_OWNER_FIELDS,
     CHOOSE_A_VALUE,
-    KEEP_MINE,
-    KEEP_THEIRS,
     TreatmentConflict,
     action_remove,
     action_to_control,

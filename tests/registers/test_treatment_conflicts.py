@@ -14,13 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registers.forms_treatments import VERSION_MISSING
-from registers.merging import FieldConflict, three_way_merge
+from registers.merging import KEEP_MINE, KEEP_THEIRS, FieldConflict, three_way_merge
 from registers.models import Action, ActionStatus, Control, Register, Role
 from registers.services.organisations import member_add
 from registers.services.treatments import (
     CHOOSE_A_VALUE,
-    KEEP_MINE,
-    KEEP_THEIRS,
     VERSION_UNKNOWN,
     TreatmentConflict,
     action_update,
