@@ -3,14 +3,15 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class RiskregConfig(AppConfig):
-    """The project package as an app, only so that its security audit-log receivers are
-    connected at start-up (``riskreg.security``). It has no models."""
+    """The project package as an app, so that its security audit-log receivers are connected at
+    start-up (``riskreg.security``) and its e-mail task is registered (``riskreg.tasks``). It
+    has no models."""
 
     name = "riskreg"
     verbose_name = "riskreg"
 
     def ready(self) -> None:
-        from . import security
+        from . import security, tasks  # noqa: F401  tasks: known by name in every process
 
         security.connect_receivers()
 

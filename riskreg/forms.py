@@ -13,17 +13,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 
-
-class GovukFormRenderer(TemplatesSetting):
-    """``FORM_RENDERER``: the project's templates (so ``govuk/`` is found) and GOV.UK field
-    groups. Widgets keep Django's own templates (``django.forms`` is an installed app)."""
-
-    field_template_name = "govuk/field.html"
-
-
 WIDGET_CLASSES = {
     "text": "govuk-input",
     "email": "govuk-input",
+    "password": "govuk-input govuk-input--width-20",
     "number": "govuk-input govuk-input--width-4",
     "date": "govuk-input govuk-input--width-10",
     "textarea": "govuk-textarea",
@@ -50,6 +43,15 @@ class GovukBoundField(forms.BoundField):
                 classes = f"{classes} {ERROR_CLASSES[base]}"
             attrs["class"] = f"{classes} {attrs.get('class', '')}".strip()
         return attrs
+
+
+class GovukFormRenderer(TemplatesSetting):
+    """``FORM_RENDERER``: the project's templates (so ``govuk/`` is found) and GOV.UK field
+    groups. Widgets keep Django's own templates (``django.forms`` is an installed app)."""
+
+    field_template_name = "govuk/field.html"
+    # Every form's fields, django-allauth's included, get GOV.UK classes (Django 5.2).
+    bound_field_class = GovukBoundField
 
 
 class GovukForm(forms.Form):

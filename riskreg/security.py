@@ -38,8 +38,10 @@ from simple_history.models import HistoricalRecords
 
 log = logging.getLogger("riskreg.security")
 
-# The login form's e-mail box is called "username" (Django's AuthenticationForm).
-USERNAME_FIELD = "username"
+# The sign-in form's e-mail box is called "login" (django-allauth's form); allauth passes it on
+# to the authentication backends as "email", Django's own forms and Client.login as "username".
+USERNAME_FIELD = "login"
+CREDENTIAL_FIELDS = ("email", "login", "username")
 
 
 # --- the client's address ----------------------------------------------------------------------
@@ -72,7 +74,7 @@ def login_username(request: HttpRequest, credentials: dict | None = None) -> str
     E-mail addresses are stored in lower case, so "Admin@X" and "admin@x" are one account and
     share one failure count; otherwise each spelling would get its own five tries."""
     if credentials is not None:
-        value = credentials.get(USERNAME_FIELD)
+        value = next((credentials[k] for k in CREDENTIAL_FIELDS if credentials.get(k)), None)
     else:
         value = getattr(request, "POST", {}).get(USERNAME_FIELD)
     if value is None:

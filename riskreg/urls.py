@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import admin as riskreg_admin  # noqa: F401  registers every model, scoped
@@ -10,8 +9,8 @@ urlpatterns = [
     # No trailing slash: load balancers are configured with the bare path, and a redirect from
     # APPEND_SLASH would count as a failed check.
     path("healthz", healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Signing in, password reset, two-factor, single sign-on and the account page (issue 14).
+    path("", include("accounts.urls")),
     path("unsaved/<str:token>/", unsaved_view, name="unsaved"),
     path("admin/", admin.site.urls),
     path("", include("appetite.urls")),

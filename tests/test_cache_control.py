@@ -47,9 +47,7 @@ def test_refusals_and_redirects_of_a_signed_in_person_too(client, member, other_
 
 
 def test_signing_in_answers_private(member):
-    response = Client().post(
-        reverse("login"), {"username": member.user.email, "password": PASSWORD}
-    )
+    response = Client().post(reverse("login"), {"login": member.user.email, "password": PASSWORD})
     assert response.status_code == 302
     # the login view's own never_cache header, which is stricter, is kept
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]

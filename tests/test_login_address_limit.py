@@ -25,9 +25,7 @@ ELSEWHERE = "203.0.113.9"
 
 
 def sign_in(email: str, password: str, *, ip: str = OFFICE):
-    return Client().post(
-        reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=ip
-    )
+    return Client().post(reverse("login"), {"login": email, "password": password}, REMOTE_ADDR=ip)
 
 
 def spray(accounts, per_account: int, *, ip: str = OFFICE) -> list[int]:

@@ -30,6 +30,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from accounts.adapters import SIGN_IN_FAILED
 from registers.models import Role
 from reporting.models import Pack, PackStatus
 from reporting.spreadsheets.reading import SpreadsheetError, read_spreadsheet
@@ -55,7 +56,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def sign_in(client: Client, email: str, password: str, *, ip: str = ADDRESS):
-    return client.post(reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=ip)
+    return client.post(reverse("login"), {"login": email, "password": password}, REMOTE_ADDR=ip)
 
 
 def signed_in(client: Client) -> bool:
@@ -70,7 +71,7 @@ def test_five_failures_pause_sign_in_and_the_pause_ends_after_the_cool_off(clien
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         response = sign_in(client, user.email, "not-the-password")
         assert response.status_code == 200  # the form again, with its error
-        assert "Please enter a correct" in response.content.decode()
+        assert SIGN_IN_FAILED in response.content.decode()
 
     response = sign_in(client, user.email, "not-the-password")
     assert response.status_code == 429
@@ -145,7 +146,7 @@ def test_throttling_counts_the_address_the_proxy_saw(client):
         for _ in range(5):
             client.post(
                 reverse("login"),
-                {"username": user.email, "password": "wrong"},
+                {"login": user.email, "password": "wrong"},
                 REMOTE_ADDR="10.0.0.2",
                 HTTP_X_FORWARDED_FOR="203.0.113.9",
             )
@@ -153,7 +154,7 @@ def test_throttling_counts_the_address_the_proxy_saw(client):
         # Another client behind the same proxy is not paused.
         response = Client().post(
             reverse("login"),
-            {"username": user.email, "password": PASSWORD},
+            {"login": user.email, "password": PASSWORD},
             REMOTE_ADDR="10.0.0.2",
             HTTP_X_FORWARDED_FOR="203.0.113.10",
         )

@@ -585,7 +585,7 @@ def test_two_web_processes_a_worker_and_beat_share_everything(processes, tmp_pat
         "/login/",
         {
             "csrfmiddlewaretoken": csrf_token(login),
-            "username": "coordinator@topology.test",
+            "login": "coordinator@topology.test",
             "password": "Kestrel-Harbour-Lantern-42",
             "next": "",
         },

@@ -52,7 +52,7 @@ def edit_url(risk):
 
 def sign_in(client, user, next_url=""):
     token = csrf_token(client.get(reverse("login")).content.decode())
-    data = {"username": user.email, "password": PASSWORD, "csrfmiddlewaretoken": token}
+    data = {"login": user.email, "password": PASSWORD, "csrfmiddlewaretoken": token}
     if next_url:
         data["next"] = next_url
     return client.post(reverse("login"), data)

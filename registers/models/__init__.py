@@ -1,4 +1,12 @@
-from .organisations import Category, Membership, Objective, Organisation, Role
+from .invitations import Invitation, InvitationState
+from .organisations import (
+    Category,
+    Membership,
+    Objective,
+    Organisation,
+    Role,
+    SecondFactorRule,
+)
 from .registers import (
     Register,
     RegisterGroupObjectPermission,
@@ -36,6 +44,8 @@ __all__ = [
     "EscalationDirection",
     "EscalationStatus",
     "Horizon",
+    "Invitation",
+    "InvitationState",
     "Marking",
     "Membership",
     "Objective",
@@ -53,5 +63,6 @@ __all__ = [
     "RiskStatus",
     "Role",
     "Scale3",
+    "SecondFactorRule",
     "User",
 ]

@@ -18,6 +18,14 @@ def default_committee_months() -> list[int]:
     return [3, 9]
 
 
+class SecondFactorRule(models.TextChoices):
+    """Who in an organisation must sign in with a second factor (TOTP or a security key)."""
+
+    NOBODY = "nobody", "Nobody is required to (anyone may turn it on)"
+    ADMINS_AND_COORDINATORS = "admins_and_coordinators", "Admins and risk coordinators"
+    EVERYONE = "everyone", "Everyone in the organisation"
+
+
 class Organisation(models.Model):
     """A tenant: a police force, an oversight office, a university, a consortium."""
 
@@ -35,6 +43,12 @@ class Organisation(models.Model):
         default=3, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
     reminder_notice_days = models.PositiveSmallIntegerField(default=14)
+    second_factor_required = models.CharField(
+        "second factor required for",
+        max_length=30,
+        choices=SecondFactorRule.choices,
+        default=SecondFactorRule.NOBODY,
+    )
     source = models.CharField(
         max_length=300,
         blank=True,
@@ -50,6 +64,10 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(default_review_months__gte=1, default_review_months__lte=60),
                 name="organisation_review_months_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(second_factor_required__in=SecondFactorRule.values),
+                name="organisation_second_factor_rule_valid",
             ),
         ]
 

@@ -34,6 +34,7 @@ def member_add_with_role(
     full_name: str = "",
     job_title: str = "",
     added_by=None,
+    notify: bool = True,
 ) -> Membership:
     """Add a member (``member_add``), limited at once to granted registers if asked."""
     membership = member_add(
@@ -43,6 +44,7 @@ def member_add_with_role(
         full_name=full_name,
         job_title=job_title,
         added_by=added_by,
+        notify=notify,
     )
     if registers_limited:
         membership = membership_change(membership=membership, role=role, registers_limited=True)

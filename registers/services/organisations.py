@@ -109,6 +109,7 @@ def member_add(
     job_title: str = "",
     password_hash: str | None = None,
     added_by=None,
+    notify: bool = True,
 ) -> Membership:
     """Add a person to an organisation with a role, creating their account if it is new.
 
@@ -152,7 +153,7 @@ def member_add(
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=organisation, defaults={"role": role}
     )
-    if created and existing_account:
+    if created and existing_account and notify:
         transaction.on_commit(
             lambda: membership_added_notify(membership=membership, added_by=added_by)
         )

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # "2 hours ago" on the account page's sessions list (allauth.usersessions' templates).
+    "django.contrib.humanize",
     # Django's widget templates, for FORM_RENDERER below (it reads templates through TEMPLATES).
     "django.forms",
     "django_htmx",
@@ -61,6 +63,15 @@ INSTALLED_APPS = [
     "reporting",
     # seed_demo and its data; no other app imports it (issue 13).
     "demo",
+    # Signing in (issue 14): django-allauth's accounts, password reset, two-factor, OpenID
+    # Connect single sign-on and the sessions list; riskreg's own part is the accounts app.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "accounts",
     # Security (issue 6): sign-in throttling, Content-Security-Policy, the audit-log receivers.
     "axes",
     "csp",
@@ -76,6 +87,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # allauth's sign-in flow state, and the list of a person's sessions (the account page).
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # A person whose organisation requires a second factor sets one up before anything else.
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     # Cache-Control: private, no-store on every response to a signed-in person (riskreg/security.py).
     "riskreg.security.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -139,7 +155,8 @@ AUTH_USER_MODEL = "registers.User"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out client is refused before its password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # allauth's: e-mail addresses matched whatever their case, and its sign-in stages (2FA).
+    "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
@@ -327,8 +344,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # riskreg.security.ThrottleHandler adds this check to axes' database handler.
 RISKREG_LOGIN_ADDRESS_FAILURE_LIMIT = int(env("RISKREG_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_HANDLER = "riskreg.security.ThrottleHandler"
-# The login form's field (our USERNAME_FIELD is "email", which axes would otherwise read).
-AXES_USERNAME_FORM_FIELD = "username"
+# The sign-in form's field (django-allauth's "login"); riskreg.security.login_username also
+# reads the "email" allauth hands the backends.
+AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "riskreg.security.login_username"
 # Behind a reverse proxy every request comes from the proxy's address; RISKREG_TRUSTED_PROXY_COUNT
 # says how many proxies append to X-Forwarded-For in front of gunicorn (0: use the socket's).
@@ -342,6 +360,66 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "riskreg.security.lockout_response"
 # axes' own log lines say only what riskreg.security already does.
 AXES_VERBOSE = False
+
+# --- Accounts: django-allauth (issue 14) ------------------------------------------------------
+# https://docs.allauth.org/en/latest/account/configuration.html
+# People sign in with their e-mail address and a password, or through their organisation's
+# identity provider; nobody signs themselves up: an account starts from an invitation (or an
+# admin's add_member), so the signup page is closed (accounts.adapters.AccountAdapter).
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# Addresses are verified by the invitation link (or by the identity provider); a changed address
+# is confirmed by a link to the new one before it replaces the old (ACCOUNT_CHANGE_EMAIL).
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_MAX_EMAIL_ADDRESSES = 2
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# The password-reset page answers the same whether or not an address has an account, and no
+# e-mail goes to an address without one.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "riskreg: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if RISKREG_BASE_URL.startswith("https:") else "http"
+# Failed passwords are counted by django-axes (above), per account and address with the lockout
+# page; allauth's own count of them is off so one rule, with one message, applies. Its other
+# limits stay: reset requests per address and per account, reset links per address.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": False,
+    "reset_password": "20/m/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+}
+# allauth counts per client address behind the same proxies as django-axes.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("RISKREG_TRUSTED_PROXY_COUNT", "0"))
+# Two-factor: an authenticator app (TOTP) with recovery codes, and security keys or passkeys
+# (WebAuthn) where the browser offers them. https://docs.allauth.org/en/latest/mfa/configuration.html
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env("RISKREG_TOTP_ISSUER", "riskreg")
+MFA_PASSKEY_LOGIN_ENABLED = False
+# WebAuthn needs a secure origin; the demo on http://127.0.0.1 is one for browsers (localhost).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("RISKREG_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
+# Single sign-on: providers are organisations' own, stored in accounts.SingleSignOnProvider and
+# handed to allauth by the adapter. Signing in with one never makes an account or a membership by
+# itself (the adapter checks the invitation or membership); the address must be verified by it.
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = int(env("RISKREG_SSO_TIMEOUT_SECONDS", "10"))
+# Sessions signed in elsewhere, listed on the account page with a way to end them.
+USERSESSIONS_TRACK_ACTIVITY = True
+# An invitation link works for this many days, then says how to ask for a new one.
+RISKREG_INVITATION_DAYS = int(env("RISKREG_INVITATION_DAYS", "7"))
+# Client secrets typed into the sign-in settings page are encrypted with this key (Fernet; any
+# string: it is stretched). Defaults to SECRET_KEY; set it to rotate SECRET_KEY without losing them.
+RISKREG_SECRETS_KEY = env("RISKREG_SECRETS_KEY", "")
 
 # --- Content-Security-Policy: django-csp 4 ----------------------------------------------------
 # https://django-csp.readthedocs.io/en/latest/configuration.html

@@ -49,8 +49,10 @@ def page(browser, live_server):
 
 
 def sign_in(page, email: str, password: str = PASSWORD) -> None:
+    """The sign-in page's two steps: the e-mail address, then the password."""
     page.goto("/login/")
-    page.fill("#id_username", email)
+    page.fill("#id_login", email)
+    page.click("button[type=submit]")
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)

@@ -29,10 +29,10 @@ def test_pages_need_a_login(client, organisation):
 
 def test_login_page_and_sign_in(client, member, password):
     assert client.get(reverse("login")).status_code == 200
-    response = client.post(reverse("login"), {"username": member.email, "password": password})
+    response = client.post(reverse("login"), {"login": member.email, "password": password})
     assert response.status_code == 302 and response.url == reverse("home")
     client.logout()
-    bad = client.post(reverse("login"), {"username": member.email, "password": "wrong"})
+    bad = client.post(reverse("login"), {"login": member.email, "password": "wrong"})
     assert bad.status_code == 200 and "There is a problem" in bad.content.decode()
 
 

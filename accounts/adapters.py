@@ -1,0 +1,79 @@
+"""riskreg's rules in django-allauth's flows (``ACCOUNT_ADAPTER``, ``SOCIALACCOUNT_ADAPTER``).
+
+- Nobody signs themselves up: an account begins with an invitation or an admin's ``add_member``.
+- allauth's e-mails (password reset, address confirmation, two-factor changes) go out in the
+  house style through the queue (``riskreg.mail``), with links from ``RISKREG_BASE_URL``.
+- Sign-in throttling counts client addresses the way django-axes does (``riskreg.security``).
+- Single sign-on providers are organisations' own rows (``accounts.sso``), and signing in with
+  one never makes an account or a membership by itself (``accounts.sso_sign_in``).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.http import HttpRequest
+
+from riskreg import mail
+from riskreg.security import client_ip
+
+from . import sso
+
+
+def _absolute(url: str) -> str:
+    """allauth builds links from the request's host; e-mails use RISKREG_BASE_URL's, so a link
+    never points at whatever Host header a request carried."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return mail.absolute(path)
+
+
+SIGN_IN_FAILED = "The e-mail address or password is not right. Check them and try again."
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": SIGN_IN_FAILED,
+    }
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        return client_ip(request) or "0.0.0.0"  # noqa: S104  only a rate-limit key
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        context = {"email": email, **context}
+        for key in ("password_reset_url", "activate_url"):
+            if context.get(key):
+                context[key] = _absolute(context[key])
+        message = self.render_mail(template_prefix, email, context)
+        html = next(
+            (
+                content
+                for content, kind in getattr(message, "alternatives", [])
+                if kind == "text/html"
+            ),
+            "",
+        )
+        mail.send_later(subject=message.subject, text=message.body, html=html, to=message.to)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def list_apps(self, request: HttpRequest, provider=None, client_id=None):
+        """Organisations' providers, from our table instead of allauth's ``SocialApp`` rows."""
+        providers = sso.providers_for_allauth(provider=provider, client_id=client_id)
+        return [sso.social_app(row) for row in providers]
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
+        from .sso_sign_in import may_sign_up
+
+        return may_sign_up(request, sociallogin)
+
+    def pre_social_login(self, request: HttpRequest, sociallogin) -> None:
+        from .sso_sign_in import check_sign_in
+
+        check_sign_in(request, sociallogin)

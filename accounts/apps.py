@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Signing in: invitations' acceptance, password reset, two-factor, single sign-on and the
+    account page, on django-allauth. Reads ``registers`` (organisations, memberships, the access
+    functions); ``registers`` knows nothing of it."""
+
+    name = "accounts"
+    verbose_name = "Accounts and sign-in"

@@ -1,0 +1,89 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from registers.models import Organisation, Role
+
+
+class SingleSignOnProvider(models.Model):
+    """An organisation's OpenID Connect identity provider (Microsoft Entra ID, Google Workspace,
+    Okta, Keycloak...) and the e-mail domains whose people it signs in.
+
+    The client secret is never stored in clear: either the name of an environment variable that
+    holds it (``client_secret_env``, the management command's way) or the secret encrypted with
+    the deployment's key (``client_secret_encrypted``, the browser's way; ``accounts.secrets``).
+    ``key`` names the provider in allauth's URLs, so the redirect URI registered with the
+    provider (``/accounts/oidc/<key>/login/callback/``) survives renaming the organisation.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="sign_in_providers"
+    )
+    key = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(
+        max_length=100, help_text="What the sign-in button says: 'Microsoft Entra ID'."
+    )
+    issuer = models.URLField("issuer URL", max_length=300)
+    client_id = models.CharField("client id", max_length=300)
+    client_secret_env = models.CharField(
+        "client secret's environment variable", max_length=100, blank=True
+    )
+    client_secret_encrypted = models.TextField(blank=True)
+    only_way_in = models.BooleanField(
+        "single sign-on only",
+        default=False,
+        help_text="People of these domains cannot sign in with a password.",
+    )
+    new_members_role = models.CharField(
+        "members made at first sign-in",
+        max_length=20,
+        blank=True,
+        choices=[("", "Nobody: only people invited or added")]
+        + [(Role.VIEWER.value, "Anyone of these domains, as a viewer")],
+        default="",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "issuer"], name="sso_provider_unique_issuer"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(client_secret_env="") | ~models.Q(client_secret_encrypted=""),
+                name="sso_provider_has_secret",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(new_members_role__in=["", Role.VIEWER.value]),
+                name="sso_provider_new_members_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.issuer}) – {self.organisation}"
+
+
+class SingleSignOnDomain(models.Model):
+    """An e-mail domain whose people a provider signs in. A domain belongs to one provider, so
+    the sign-in page knows where to send an address (home-realm discovery)."""
+
+    provider = models.ForeignKey(
+        SingleSignOnProvider, on_delete=models.CASCADE, related_name="domains"
+    )
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(domain=Lower("domain")),
+                name="sso_domain_lower_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,104 @@
+"""Signing in: the e-mail address first, then the organisation's provider or the password."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from allauth.account.views import LoginView, LogoutView
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from allauth.socialaccount.providers.oauth2.client import OAuth2Error
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import include, path
+
+from riskreg.security import client_ip
+
+from .forms import SignInForm
+from .middleware import needs_second_factor, second_factor_required
+
+log = logging.getLogger("riskreg.security")
+
+PROVIDER_UNREACHABLE = (
+    "{organisation}'s sign-in service ({issuer}) could not be reached, so you cannot be signed "
+    "in with it just now. Try again in a few minutes; if it keeps happening, tell your IT "
+    "service desk."
+)
+
+
+class SignInView(LoginView):
+    form_class = SignInForm
+    template_name = "account/login.html"
+
+    def get_form_class(self):
+        return SignInForm
+
+    def form_valid(self, form) -> HttpResponse:
+        if form.sso_provider is not None:
+            return self._to_provider(form.sso_provider, form.cleaned_data["login"])
+        if form.needs_password:
+            return self.render_to_response(self.get_context_data(form=form, step="password"))
+        return super().form_valid(form)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        if "step" not in context:
+            asked = self.request.method == "POST" and form.data.get("password") is not None
+            context["step"] = "password" if asked or form.errors.get("password") else "email"
+        return context
+
+    def _to_provider(self, row, email: str) -> HttpResponse:
+        provider = get_social_adapter(self.request).get_provider(self.request, row.key)
+        log.info(
+            "single sign-on started: provider=%s ip=%s", row.key, client_ip(self.request) or "-"
+        )
+        try:
+            return provider.redirect(
+                self.request,
+                "login",
+                next_url=self.get_success_url() or None,
+                auth_params={"login_hint": email},
+            )
+        except (requests.RequestException, OAuth2Error, ValueError) as error:
+            log.warning(
+                "single sign-on provider unreachable: provider=%s error=%s",
+                row.key,
+                error.__class__.__name__,
+            )
+            message = PROVIDER_UNREACHABLE.format(
+                organisation=row.organisation.display_name, issuer=row.issuer
+            )
+            return render(
+                self.request, "accounts/sso_refused.html", {"message": message}, status=503
+            )
+
+
+sign_in = SignInView.as_view()
+
+
+@login_required
+def second_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Where a person whose organisation requires a second factor is sent until they have one."""
+    methods = set(Authenticator.objects.filter(user=request.user).values_list("type", flat=True))
+    return render(
+        request,
+        "accounts/second_factor_setup.html",
+        {
+            "required": second_factor_required(request.user),
+            "outstanding": needs_second_factor(request),
+            "has_totp": Authenticator.Type.TOTP in methods,
+            "has_webauthn": Authenticator.Type.WEBAUTHN in methods,
+        },
+    )
+
+
+urlpatterns = [
+    path("login/", sign_in, name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/login/", sign_in, name="account_login"),
+    path("accounts/second-factor/", second_factor_setup, name="second_factor_setup"),
+    path("accounts/", include("allauth.urls")),
+]
