@@ -55,3 +55,42 @@ def member(organisation):
         return factories.MembershipFactory(organisation=organisation, role=role, **fields).user
 
     return make
+
+
+@pytest.fixture
+def send_queued_email(django_capture_on_commit_callbacks):
+    """Run what the code under test queues, here and now, into ``mail.outbox``::
+
+        with send_queued_email():
+            client.post(...)
+
+    The transaction's on-commit callbacks run when the block ends (the test's own transaction
+    never commits), and the ``riskreg.send_email`` task they queue runs in this process by
+    Celery's eager mode instead of waiting in the in-memory broker for a worker that never
+    comes. tests/test_topology.py runs a real worker."""
+    from contextlib import contextmanager
+
+    from celery import current_app
+    from django.core import mail
+
+    @contextmanager
+    def sending():
+        current_app.conf.task_always_eager = True
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                yield mail.outbox
+        finally:
+            current_app.conf.task_always_eager = False
+
+    return sending
+
+
+@pytest.fixture
+def eager_tasks():
+    """Queued tasks run in the process that queues them, for browser tests whose live server
+    commits for real (their e-mails then land in ``mail.outbox``)."""
+    from celery import current_app
+
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = False
