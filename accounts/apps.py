@@ -8,3 +8,10 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = "Accounts and sign-in"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import middleware
+
+        user_logged_in.connect(middleware.on_signed_in, dispatch_uid="riskreg-second-factor")

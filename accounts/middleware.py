@@ -7,8 +7,8 @@ it up or to leave (allauth's account pages, sign-out, static files). A session t
 through the organisation's own identity provider is held to that provider's rules instead (it
 is where Entra ID and the like enforce their second factor), so it is not asked twice.
 
-A "nothing needed" answer is kept in the session and worked out again every
-``RECHECK_SECONDS``, so most pages cost no query; an admin's reset of someone's second factor,
+A "nothing needed" answer is worked out at sign-in, kept in the session and worked out again
+every ``RECHECK_SECONDS``, so pages cost no query; an admin's reset of someone's second factor,
 or a new rule, reaches their open sessions within that time."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import time
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -34,14 +35,13 @@ def second_factor_required(user) -> bool:
     return (
         Membership.objects.filter(user=user)
         .filter(
-            organisation__second_factor_required=SecondFactorRule.EVERYONE,
+            Q(organisation__second_factor_required=SecondFactorRule.EVERYONE)
+            | Q(
+                organisation__second_factor_required=SecondFactorRule.ADMINS_AND_COORDINATORS,
+                role__in=(Role.ADMIN, Role.COORDINATOR),
+            )
         )
         .exists()
-        or Membership.objects.filter(
-            user=user,
-            organisation__second_factor_required=SecondFactorRule.ADMINS_AND_COORDINATORS,
-            role__in=(Role.ADMIN, Role.COORDINATOR),
-        ).exists()
     )
 
 
@@ -64,9 +64,20 @@ def needs_second_factor(request: HttpRequest) -> bool:
     return second_factor_required(user) and not has_second_factor(user)
 
 
-def forget(request: HttpRequest) -> None:
-    """Work the answer out again on the next page (after setting up or removing a factor)."""
-    request.session.pop(SESSION_KEY, None)
+def remember(request: HttpRequest) -> bool:
+    """Work the answer out now; keep "nothing needed" in the session. True if one is needed."""
+    if needs_second_factor(request):
+        request.session.pop(SESSION_KEY, None)
+        return True
+    request.session[SESSION_KEY] = time.time()
+    return False
+
+
+def on_signed_in(sender, request, user, **kwargs) -> None:
+    """At sign-in (``user_logged_in``), so that pages cost no query until the recheck is due."""
+    if request is not None and hasattr(request, "session"):
+        request.user = user
+        remember(request)
 
 
 class SecondFactorRequiredMiddleware:
@@ -82,10 +93,9 @@ class SecondFactorRequiredMiddleware:
             and not request.path.startswith((*ALLOWED_PREFIXES, self.static_url))
         ):
             checked_at = request.session.get(SESSION_KEY)
-            now = time.time()
-            if not checked_at or now - checked_at > RECHECK_SECONDS:
-                if needs_second_factor(request):
-                    # Not remembered: the page after setting one up must let them through.
-                    return redirect("second_factor_setup")
-                request.session[SESSION_KEY] = now
+            # "Needed" is never remembered: the page after setting one up lets them through.
+            if (not checked_at or time.time() - checked_at > RECHECK_SECONDS) and remember(
+                request
+            ):
+                return redirect("second_factor_setup")
         return self.get_response(request)

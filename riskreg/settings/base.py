@@ -388,9 +388,12 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "riskreg: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if RISKREG_BASE_URL.startswith("https:") else "http"
 # Failed passwords are counted by django-axes (above), per account and address with the lockout
-# page; allauth's own count of them is off so one rule, with one message, applies. Its other
-# limits stay: reset requests per address and per account, reset links per address.
+# page; allauth's own count of them is off so one rule, with one message, applies, and so is its
+# limit on sign-ins per address (30 a minute), which a force's shared office address reaches at
+# a shift change. Its other limits stay: reset requests per address and per account, reset
+# links per address.
 ACCOUNT_RATE_LIMITS = {
+    "login": False,
     "login_failed": False,
     "reset_password": "20/m/ip,5/h/key",
     "reset_password_from_key": "20/m/ip",
@@ -413,8 +416,9 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = int(env("RISKREG_SSO_TIMEOUT_SECONDS", "10"))
-# Sessions signed in elsewhere, listed on the account page with a way to end them.
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions signed in elsewhere, listed on the account page with a way to end them: when and from
+# where each began. Not "last seen": tracking it writes to the database on every page.
+USERSESSIONS_TRACK_ACTIVITY = False
 # An invitation link works for this many days, then says how to ask for a new one.
 RISKREG_INVITATION_DAYS = int(env("RISKREG_INVITATION_DAYS", "7"))
 # Client secrets typed into the sign-in settings page are encrypted with this key (Fernet; any
