@@ -5,7 +5,7 @@ from django import forms
 
 from . import sso
 
-PASSWORD_NEEDED = "Enter your password"
+PASSWORD_NEEDED = "Enter your password"  # noqa: S105  a message, not a password
 SSO_ONLY = (
     "{organisation} signs in people of {domain} with its own sign-in service, not with a "
     "password here."
@@ -43,9 +43,9 @@ class SignInForm(LoginForm):
             self.sso_provider = provider
             return self.cleaned_data
         if not password:
-            self.needs_password = True
+            if "password" in self.data:  # the password step, sent empty
+                self.add_error("password", forms.ValidationError(PASSWORD_NEEDED))
+            else:
+                self.needs_password = True
             return self.cleaned_data
         return super().clean()
-
-    def add_password_error(self) -> None:
-        self.add_error("password", forms.ValidationError(PASSWORD_NEEDED))

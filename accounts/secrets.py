@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-SECRET_UNREADABLE = (
+SECRET_UNREADABLE = (  # noqa: S105  a message, not a secret
     "The client secret stored for this provider cannot be read with this installation's key "
     "(RISKREG_SECRETS_KEY or SECRET_KEY changed): an admin must type it again."
 )
