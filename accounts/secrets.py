@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-SECRET_UNREADABLE = (  # noqa: S105  a message, not a secret
+KEY_CHANGED = (
     "The client secret stored for this provider cannot be read with this installation's key "
     "(RISKREG_SECRETS_KEY or SECRET_KEY changed): an admin must type it again."
 )
@@ -35,7 +35,7 @@ def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
-        raise ImproperlyConfigured(SECRET_UNREADABLE) from None
+        raise ImproperlyConfigured(KEY_CHANGED) from None
 
 
 def from_environment(name: str) -> str:

@@ -11,7 +11,8 @@ GROUPED = ("radioselect", "checkboxselectmultiple")
 @register.filter
 def error_links(form) -> list[tuple[str, str]]:
     if hasattr(form, "error_links"):
-        return form.error_links()
+        links = form.error_links
+        return links() if callable(links) else links
     links = []
     for name, errors in form.errors.items():
         anchor = ""
