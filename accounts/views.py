@@ -17,6 +17,7 @@ from django.urls import include, path
 from riskreg.security import client_ip
 
 from .forms import SignInForm
+from .invitations import invitation_accept_page
 from .middleware import needs_second_factor, second_factor_required
 
 log = logging.getLogger("riskreg.security")
@@ -101,4 +102,5 @@ urlpatterns = [
     path("accounts/login/", sign_in, name="account_login"),
     path("accounts/second-factor/", second_factor_setup, name="second_factor_setup"),
     path("accounts/", include("allauth.urls")),
+    path("invitations/<str:token>/", invitation_accept_page, name="invitation_accept"),
 ]

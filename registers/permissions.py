@@ -8,10 +8,12 @@ answer 403 when a member tries what their role does not allow.
 
 Who may do what:
 
-- admin: everything in the organisation, including members and per-register grants;
+- admin: everything in the organisation, including members and per-register grants, and
+  invites people in any role;
 - coordinator: edits every register, or, with ``registers_limited``, only registers granted to
   them (guardian ``edit_register`` on the register, to the user); unlimited coordinators get the
   grant through the organisation's coordinator group, which holds it on every register;
+  invites risk owners and viewers (``INVITABLE_ROLES``);
 - owner (risk owner or manager): edits and reviews the risks they own or manage;
 - anyone but viewers and panel members: updates the actions they own;
 - viewer, panel: read only (panel members also download report packs).
@@ -31,7 +33,17 @@ from django.db.models import QuerySet
 from django.http import Http404
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
-from .models import Action, Control, Marking, Membership, Organisation, Register, Risk, Role
+from .models import (
+    Action,
+    Control,
+    Invitation,
+    Marking,
+    Membership,
+    Organisation,
+    Register,
+    Risk,
+    Role,
+)
 
 EDIT_REGISTER = "registers.edit_register"
 # The roles by what they allow, named once: services, forms, views and reporting import these.
@@ -46,6 +58,12 @@ CLEARABLE_ROLES = frozenset({Role.VIEWER, Role.PANEL, Role.OWNER})
 RISK_OWNER_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.OWNER})
 # See, download and (coordinators) request report packs.
 PACK_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PANEL})
+# Who may invite whom (issue 14): an admin any role; a risk coordinator owners and viewers only,
+# so nobody can hand out more than the running of the registers they already have.
+INVITABLE_ROLES = {
+    Role.ADMIN: frozenset(Role.values),
+    Role.COORDINATOR: frozenset({Role.OWNER, Role.VIEWER}),
+}
 # Every refusal decided here (a 404) is logged, at WARNING, with the user's id, the organisation
 # and what was asked for by its identifier (a slug, ref or pk; never a risk's text). 403s raised
 # by views are logged by riskreg.security.RefusalLogMiddleware on the same logger.
@@ -85,6 +103,19 @@ class OrganisationAccess:
     @property
     def can_manage_members(self) -> bool:
         return self.is_admin
+
+    @property
+    def invitable_roles(self) -> frozenset[str]:
+        """The roles this member may invite people as (empty: they invite nobody)."""
+        return INVITABLE_ROLES.get(self.role, frozenset())
+
+    @property
+    def can_invite(self) -> bool:
+        """Invite people, and resend or withdraw invitations (of the roles they may invite)."""
+        return bool(self.invitable_roles)
+
+    def can_invite_role(self, role: str) -> bool:
+        return role in self.invitable_roles
 
     @property
     def can_edit_registers(self) -> bool:
@@ -289,6 +320,22 @@ def action_for_user(*, user, risk: Risk, pk: int) -> Action:
         _refused(user, risk.organisation.slug, f"no action {pk} on risk {risk.ref!r}")
         raise Http404("No such action")
     return action
+
+
+def invitation_for_user(*, user, organisation: Organisation, pk: int) -> Invitation:
+    """One of the organisation's invitations (open or not); 404 for an id of another
+    organisation's, or for someone who is not a member. Whether the member may act on it (its
+    role) is ``OrganisationAccess.can_invite_role``'s to say."""
+    _require_member(user, organisation)
+    invitation = (
+        Invitation.objects.filter(organisation=organisation, pk=pk)
+        .select_related("organisation", "invited_by")
+        .first()
+    )
+    if invitation is None:
+        _refused(user, organisation.slug, f"no invitation {pk} in the organisation")
+        raise Http404("No such invitation")
+    return invitation
 
 
 def _require_member(user, organisation: Organisation) -> None:

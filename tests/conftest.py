@@ -70,27 +70,24 @@ def send_queued_email(django_capture_on_commit_callbacks):
     comes. tests/test_topology.py runs a real worker."""
     from contextlib import contextmanager
 
-    from celery import current_app
     from django.core import mail
+    from django.test import override_settings
 
+    # Eager mode is the Django setting: the Celery app reads settings live (config_from_object),
+    # and its CELERY_TASK_ALWAYS_EAGER wins over anything set on current_app.conf.
     @contextmanager
     def sending():
-        current_app.conf.task_always_eager = True
-        try:
-            with django_capture_on_commit_callbacks(execute=True):
-                yield mail.outbox
-        finally:
-            current_app.conf.task_always_eager = False
+        with (
+            override_settings(CELERY_TASK_ALWAYS_EAGER=True),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            yield mail.outbox
 
     return sending
 
 
 @pytest.fixture
-def eager_tasks():
+def eager_tasks(settings):
     """Queued tasks run in the process that queues them, for browser tests whose live server
     commits for real (their e-mails then land in ``mail.outbox``)."""
-    from celery import current_app
-
-    current_app.conf.task_always_eager = True
-    yield
-    current_app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = True

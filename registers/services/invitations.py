@@ -89,12 +89,22 @@ def _expiry(now):
     return now + timedelta(days=settings.RISKREG_INVITATION_DAYS)
 
 
+def role_words(role: str, *, registers_limited: bool = False) -> str:
+    """The role as a sentence says it, with its article: "a viewer", "an organisation admin"."""
+    if role == Role.COORDINATOR and registers_limited:
+        text = "risk coordinator for some registers"
+    else:
+        text = Role(role).label.lower()
+    return ("an " if text[0] in "aeiou" else "a ") + text
+
+
 def _send(invitation: Invitation, token: str) -> None:
     organisation = invitation.organisation
     context = {
         "invitation": invitation,
         "organisation": organisation,
         "role": invitation.get_role_display(),
+        "role_words": role_words(invitation.role, registers_limited=invitation.registers_limited),
         "invited_by": invitation.invited_by,
         "acceptance_url": acceptance_url(token),
         "expires_at": timezone.localtime(invitation.expires_at),
@@ -104,6 +114,26 @@ def _send(invitation: Invitation, token: str) -> None:
         text=render_to_string("registers/email/invitation.txt", context),
         html=render_to_string("registers/email/invitation.html", context),
         to=[invitation.email],
+    )
+
+
+def _send_added(membership: Membership, *, added_by=None) -> None:
+    """Tell the holder of an existing account that they were added (no link to accept: they
+    are a member already)."""
+    organisation = membership.organisation
+    context = {
+        "membership": membership,
+        "organisation": organisation,
+        "role": membership.get_role_display(),
+        "role_words": role_words(membership.role, registers_limited=membership.registers_limited),
+        "added_by": added_by,
+        "organisation_url": mail.absolute(reverse("organisation", args=[organisation.slug])),
+    }
+    mail.send_later(
+        subject=f"You have been added to {organisation.display_name} on riskreg",
+        text=render_to_string("registers/email/membership_added.txt", context),
+        html=render_to_string("registers/email/membership_added.html", context),
+        to=[membership.user.email],
     )
 
 
@@ -148,11 +178,27 @@ def invitation_send(
             role=role,
             registers_limited=registers_limited,
             added_by=invited_by,
+            notify=False,  # told below, through the queue like every other e-mail here
+        )
+        # An invitation sent before they had an account is no longer needed.
+        open_invitations(organisation).filter(email=email).update(
+            withdrawn_at=timezone.now(), withdrawn_by=invited_by
+        )
+        _send_added(membership, added_by=invited_by)
+        log.info(
+            "member added at once (has an account): organisation=%s user=%s role=%s by=%s",
+            organisation.slug,
+            user.pk,
+            role,
+            invited_by.pk if invited_by else "command",
         )
         return InvitationResult(membership=membership)
     now = timezone.now()
     token, token_hash = _new_token()
-    invitation = open_invitations(organisation).select_for_update().filter(email=email).first()
+    # Locks the invitation row only: invited_by is an outer join, which FOR UPDATE cannot lock.
+    invitation = (
+        open_invitations(organisation).select_for_update(of=("self",)).filter(email=email).first()
+    )
     if invitation is None:
         invitation = Invitation(organisation=organisation, email=email, created_at=now)
     invitation.role = role

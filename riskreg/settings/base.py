@@ -397,6 +397,10 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": False,
     "reset_password": "20/m/ip,5/h/key",
     "reset_password_from_key": "20/m/ip",
+    # Attempts to accept an invitation (accounts/invitations.py), per client address: as many
+    # as the reset links, so an office accepting a bulk invitation is not paused; guessing a
+    # link's token (256 bits) is hopeless anyway, this stops a script hammering the page.
+    "invitation_accept": "20/m/ip",
 }
 # allauth counts per client address behind the same proxies as django-axes.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(env("RISKREG_TRUSTED_PROXY_COUNT", "0"))
