@@ -51,6 +51,19 @@ pytestmark = pytest.mark.django_db
 
 # Routes (as written in urls.py, after their include prefix) that are not organisation data.
 EXCLUDED_PREFIXES = ("admin/", "login/", "logout/", "static/", "media/", "__debug__/")
+# django-allauth's pages are a person's own account (password, e-mail addresses, two factors,
+# sessions), not organisation data: tests/accounts/test_account_isolation.py walks them person
+# against person. riskreg's own pages under /accounts/ are walked here like every other.
+EXCLUDED_MODULES = ("allauth.",)
+
+
+def _excluded_module(entry) -> bool:
+    if isinstance(entry, URLResolver):
+        module = getattr(entry.urlconf_module, "__name__", str(entry.urlconf_name))
+    else:
+        module = getattr(entry.callback, "__module__", "") or ""
+    return module.startswith(EXCLUDED_MODULES)
+
 
 # kwarg name -> the kind of object it names (an attribute of World). A name ending in _pk, _id,
 # _ref or _slug is looked up without that ending. "pk" and "id" could name anything, so they are
@@ -138,7 +151,7 @@ def url_patterns() -> list[Pattern]:
         for entry in resolver.url_patterns:
             raw = str(entry.pattern)
             route = prefix + raw
-            if route.lstrip("^").startswith(EXCLUDED_PREFIXES):
+            if route.lstrip("^").startswith(EXCLUDED_PREFIXES) or _excluded_module(entry):
                 continue
             if not isinstance(entry.pattern, RoutePattern):
                 found.append(Pattern(route, getattr(entry, "name", None), (), "regex pattern"))
