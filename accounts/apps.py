@@ -15,3 +15,7 @@ class AccountsConfig(AppConfig):
         from . import middleware
 
         user_logged_in.connect(middleware.on_signed_in, dispatch_uid="riskreg-second-factor")
+        # A person's own second factors added, removed and replaced, in the security log.
+        from . import second_factor_log
+
+        second_factor_log.connect_receivers()

@@ -52,9 +52,9 @@ def has_second_factor(user) -> bool:
 
 
 def _signed_in_by_provider(request: HttpRequest) -> bool:
-    return any(
-        record.get("method") == "socialaccount" for record in get_authentication_records(request)
-    )
+    # allauth returns no records unless it is told whose (65.22: user=None gives []).
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "socialaccount" for record in records)
 
 
 def needs_second_factor(request: HttpRequest) -> bool:

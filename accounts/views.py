@@ -16,6 +16,7 @@ from django.urls import include, path
 
 from riskreg.security import client_ip
 
+from . import second_factor
 from .forms import SignInForm
 from .invitations import invitation_accept_page
 from .middleware import needs_second_factor, second_factor_required
@@ -102,5 +103,7 @@ urlpatterns = [
     path("accounts/login/", sign_in, name="account_login"),
     path("accounts/second-factor/", second_factor_setup, name="second_factor_setup"),
     path("accounts/", include("allauth.urls")),
+    # Two-factor sign-in: the organisation's rule, an admin's reset of a member's.
+    *second_factor.urlpatterns,
     path("invitations/<str:token>/", invitation_accept_page, name="invitation_accept"),
 ]

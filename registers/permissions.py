@@ -105,6 +105,18 @@ class OrganisationAccess:
         return self.is_admin
 
     @property
+    def can_require_second_factor(self) -> bool:
+        """Choose who in the organisation must sign in with a second factor."""
+        return self.is_admin
+
+    @property
+    def can_reset_second_factors(self) -> bool:
+        """Reset a member's second factor (a lost phone): the organisation's admins, and
+        superusers among its members. Whose may be reset is the service's rule (an admin may not
+        reset a superuser's)."""
+        return self.is_admin or self.user.is_superuser
+
+    @property
     def invitable_roles(self) -> frozenset[str]:
         """The roles this member may invite people as (empty: they invite nobody)."""
         return INVITABLE_ROLES.get(self.role, frozenset())

@@ -411,6 +411,22 @@ MFA_TOTP_ISSUER = env("RISKREG_TOTP_ISSUER", "riskreg")
 MFA_PASSKEY_LOGIN_ENABLED = False
 # WebAuthn needs a secure origin; the demo on http://127.0.0.1 is one for browsers (localhost).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("RISKREG_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
+# riskreg's words and rules in allauth's two-factor pages: plain messages, and nobody whose
+# organisation requires a second factor turns off their only one (accounts.mfa_adapter).
+MFA_ADAPTER = "accounts.mfa_adapter.MFAAdapter"
+# The code asked for at sign-in (and again before a sensitive change) counts wrong codes, and
+# setting up an app has a labelled box instead of a placeholder (accounts.forms_second_factor).
+MFA_FORMS = {
+    "authenticate": "accounts.forms_second_factor.AuthenticateForm",
+    "reauthenticate": "accounts.forms_second_factor.ReauthenticateForm",
+    "activate_totp": "accounts.forms_second_factor.ActivateTOTPForm",
+}
+# Wrong second-factor codes (an authenticator app's or a recovery code): allauth counts them under
+# "login_failed", which is off above for passwords, so they would go uncounted and anyone with a
+# password could try every 6-digit code. riskreg counts them per account, from any address, as
+# axes counts passwords: five in 15 minutes, then the code box says to wait; a right code clears
+# the count. Needs the shared cache (DJANGO_CACHE_URL) to hold across web processes.
+ACCOUNT_RATE_LIMITS["second_factor_code"] = "5/15m/key"
 # Single sign-on: providers are organisations' own, stored in accounts.SingleSignOnProvider and
 # handed to allauth by the adapter. Signing in with one never makes an account or a membership by
 # itself (the adapter checks the invitation or membership); the address must be verified by it.

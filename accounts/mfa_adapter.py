@@ -1,0 +1,42 @@
+"""riskreg's rules in django-allauth's two-factor pages (``MFA_ADAPTER``).
+
+- Messages in plain words.
+- A person whose organisation requires a second factor cannot turn off their authenticator app
+  while it is their only one (allauth asks the adapter before deactivating an app; removing a
+  security key it does not ask about, so ``accounts.second_factor_log`` makes the middleware
+  look again at once after any removal)."""
+
+from __future__ import annotations
+
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+
+from .middleware import second_factor_required
+from .selectors_second_factor import FACTOR_TYPES
+
+INCORRECT_CODE = (
+    "That code is not right. Type the code your authenticator app shows now: each code works "
+    "for 30 seconds, and only once."
+)
+LAST_FACTOR_REQUIRED = (
+    "Your organisation requires you to sign in with a second factor, so you cannot turn off "
+    "your authenticator app while it is your only one. Add a security key first if you want to "
+    "stop using the app."
+)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": INCORRECT_CODE,
+        "cannot_delete_authenticator": LAST_FACTOR_REQUIRED,
+    }
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        if authenticator.type not in FACTOR_TYPES:
+            return True
+        user = authenticator.user
+        others = Authenticator.objects.filter(user=user, type__in=FACTOR_TYPES).exclude(
+            pk=authenticator.pk
+        )
+        return others.exists() or not second_factor_required(user)

@@ -1,0 +1,125 @@
+"""Writes about second factors: an organisation's rule for who must have one, and the reset of a
+member's second factor by an admin (a lost phone, a broken security key).
+
+Both are in the security log (``riskreg.security``) by ids and slugs only; the reset also tells the
+person by e-mail, so a reset they did not ask for does not go unnoticed. A person's own changes
+(adding and removing their factors on allauth's pages) are logged by ``accounts.second_factor_log``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from registers.calendar import organisation_zone
+from registers.models import Membership, Organisation, Role, SecondFactorRule
+from riskreg import mail
+
+from .middleware import second_factor_required
+
+log = logging.getLogger("riskreg.security")
+
+RULE_UNKNOWN = "Choose who must sign in with a second factor"
+RESET_SUPERUSER_REFUSED = (
+    "{name} is a system administrator (superuser), so only another system administrator can "
+    "reset their two-factor sign-in."
+)
+RESET_NOT_A_MEMBER = "{name} is not a member of {organisation}"
+RESET_SUBJECT = "Your two-factor sign-in to riskreg was reset"
+
+
+def _name(user) -> str:
+    return user.get_full_name()
+
+
+@transaction.atomic
+def second_factor_rule_set(*, organisation: Organisation, rule: str, by) -> bool:
+    """Set who in ``organisation`` must sign in with a second factor. True if it changed.
+
+    People already signed in meet a stricter rule within ``accounts.middleware.RECHECK_SECONDS``
+    (the middleware keeps a "nothing needed" answer that long)."""
+    if rule not in SecondFactorRule.values:
+        raise ValidationError({"rule": RULE_UNKNOWN})
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if locked.second_factor_required == rule:
+        return False
+    locked.second_factor_required = rule
+    locked._change_reason = f"second factor required for: {SecondFactorRule(rule).label}"
+    locked._history_user = by
+    locked.save(update_fields=["second_factor_required"])
+    organisation.second_factor_required = rule
+    log.info(
+        "second factor rule changed: organisation=%s rule=%s by=%s",
+        organisation.slug,
+        rule,
+        by.pk,
+    )
+    return True
+
+
+def reset_refusal(*, user, by) -> str:
+    """Why ``by`` may not reset ``user``'s second factor ("" if they may). Who may reset at all
+    is the access check's (``OrganisationAccess.can_reset_second_factors``); this is the rule
+    about whose: nobody but a superuser resets a superuser's, so an organisation admin cannot
+    weaken the account of the person who runs the installation."""
+    if user.is_superuser and not by.is_superuser:
+        return RESET_SUPERUSER_REFUSED.format(name=_name(user))
+    return ""
+
+
+@transaction.atomic
+def second_factor_reset(*, user, organisation: Organisation, by) -> int:
+    """Delete every second factor of ``user`` (authenticator app, security keys and passkeys,
+    recovery codes), so they can sign in with their password alone and set up a new one; if
+    an organisation requires them to have one, the middleware takes them to set it up at once.
+
+    Returns how many allauth authenticators were deleted; 0 deletes nothing, logs nothing and
+    sends nothing."""
+    refusal = reset_refusal(user=user, by=by)
+    if refusal:
+        raise ValidationError(refusal)
+    if not Membership.objects.filter(user=user, organisation=organisation).exists():
+        raise ValidationError(
+            RESET_NOT_A_MEMBER.format(name=_name(user), organisation=organisation.display_name)
+        )
+    # The account's row is the lock (as allauth's recovery-code flow takes it), so a factor
+    # added while the reset runs is either deleted with the others or added after it.
+    get_user_model()._default_manager.select_for_update().get(pk=user.pk)
+    deleted, _ = Authenticator.objects.filter(user=user).delete()
+    if not deleted:
+        return 0
+    log.warning(
+        "second factor reset: user=%s organisation=%s by=%s", user.pk, organisation.slug, by.pk
+    )
+    _tell(user=user, organisation=organisation, by=by)
+    return deleted
+
+
+def _tell(*, user, organisation: Organisation, by) -> None:
+    by_admin = Membership.objects.filter(user=by, organisation=organisation, role=Role.ADMIN)
+    context = {
+        "by_role": (
+            f"an admin of {organisation.name}"
+            if by_admin.exists()
+            else "a system administrator of riskreg"
+        ),
+        "user": user,
+        "organisation": organisation,
+        "by": by,
+        "reset_at": timezone.localtime(timezone=organisation_zone(organisation)),
+        "required": second_factor_required(user),
+        "setup_url": mail.absolute(reverse("second_factor_setup")),
+    }
+    mail.send_later(
+        subject=RESET_SUBJECT,
+        text=render_to_string("accounts/email/second_factor_reset.txt", context),
+        html=render_to_string("accounts/email/second_factor_reset.html", context),
+        to=[user.email],
+    )

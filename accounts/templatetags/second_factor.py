@@ -1,0 +1,33 @@
+"""A member's two-factor sign-in on the members pages, which belong to ``registers`` (it knows
+nothing of ``accounts``, so its templates ask here rather than its views importing accounts).
+
+``{% second_factor_of member as second_factor %}``: their factors (one query);
+``{{ organisation|second_factor_rule }}``: who must use it, in a sentence;
+``{% second_factor_reset_refusal member user as refusal %}``: why the viewer may not reset
+them ("" if they may; whether their role lets them at all is ``access.can_reset_second_factors``).
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from ..forms_second_factor import rule_summary
+from ..selectors_second_factor import SecondFactorStatus, second_factor_status
+from ..services_second_factor import reset_refusal
+
+register = template.Library()
+
+
+@register.simple_tag
+def second_factor_of(member) -> SecondFactorStatus:
+    return second_factor_status(member)
+
+
+@register.simple_tag
+def second_factor_reset_refusal(member, viewer) -> str:
+    return reset_refusal(user=member, by=viewer)
+
+
+@register.filter
+def second_factor_rule(organisation) -> str:
+    return rule_summary(organisation)

@@ -1,0 +1,543 @@
+"""Two-factor sign-in: an organisation's rule for who must use it (the admin's page and its
+service), the middleware that holds people to it, an admin's reset of a member's second factor,
+the security log of a person's own changes, and the limit on wrong codes at sign-in."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+
+import pytest
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.core import ratelimit
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.test import RequestFactory
+from django.urls import reverse
+
+from accounts.forms_second_factor import CODES_LIMITED, RATE_ACTION, codes_limited_message
+from accounts.mfa_adapter import INCORRECT_CODE, LAST_FACTOR_REQUIRED
+from accounts.second_factor import RESET_REFUSED, RULE_REFUSED
+from accounts.selectors_second_factor import second_factor_counts
+from accounts.services_second_factor import (
+    RESET_SUBJECT,
+    RESET_SUPERUSER_REFUSED,
+    RULE_UNKNOWN,
+    second_factor_reset,
+    second_factor_rule_set,
+)
+from registers.models import Organisation, Role, SecondFactorRule
+from tests.accounts.totp import code_now, wrong_code
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = "198.51.100.23"  # documentation range (RFC 5737)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counts and used codes live in the cache, which outlives a test's database."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def admin(organisation):
+    return MembershipFactory(organisation=organisation, role=Role.ADMIN).user
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    client.force_login(admin)
+    return client
+
+
+def security_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "riskreg.security"]
+
+
+def give_totp(user) -> str:
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret
+
+
+def require(organisation, rule) -> None:
+    Organisation.objects.filter(pk=organisation.pk).update(second_factor_required=rule)
+    organisation.refresh_from_db()
+
+
+def page(response) -> str:
+    """The response's text as a person reads it (entities such as &#x27; decoded)."""
+    return html.unescape(response.content.decode())
+
+
+# --- the rule: service ---------------------------------------------------------------------------
+
+
+def test_setting_the_rule_keeps_history_and_logs_who(organisation, admin, caplog):
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    assert second_factor_rule_set(
+        organisation=organisation, rule=SecondFactorRule.EVERYONE, by=admin
+    )
+    organisation.refresh_from_db()
+    assert organisation.second_factor_required == SecondFactorRule.EVERYONE
+    record = organisation.history.first()
+    assert (
+        record.history_change_reason == "second factor required for: Everyone in the organisation"
+    )
+    assert record.history_user == admin
+    assert (
+        f"second factor rule changed: organisation={organisation.slug} rule=everyone by={admin.pk}"
+    ) in security_lines(caplog)
+
+
+def test_setting_the_same_rule_again_changes_and_logs_nothing(organisation, admin, caplog):
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    before = organisation.history.count()
+    assert not second_factor_rule_set(
+        organisation=organisation, rule=SecondFactorRule.NOBODY, by=admin
+    )
+    assert organisation.history.count() == before
+    assert not [line for line in security_lines(caplog) if "rule changed" in line]
+
+
+def test_an_unknown_rule_is_refused(organisation, admin):
+    with pytest.raises(ValidationError) as error:
+        second_factor_rule_set(organisation=organisation, rule="some", by=admin)
+    assert error.value.message_dict == {"rule": [RULE_UNKNOWN]}
+
+
+def test_counts_of_members_without_a_second_factor_take_one_query(
+    organisation, admin, django_assert_num_queries
+):
+    coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
+    MembershipFactory(organisation=organisation, role=Role.VIEWER)
+    give_totp(coordinator)
+    # Recovery codes alone are not a second factor.
+    RecoveryCodes.activate(admin)
+    other = MembershipFactory(role=Role.ADMIN).user  # another organisation's
+    give_totp(other)
+    with django_assert_num_queries(1):
+        counts = second_factor_counts(organisation)
+    assert (counts.members, counts.members_without) == (3, 2)
+    assert (counts.admins_and_coordinators, counts.admins_and_coordinators_without) == (2, 1)
+
+
+# --- the rule: page --------------------------------------------------------------------------------
+
+
+def test_the_admin_chooses_the_rule_on_its_page(admin_client, organisation):
+    MembershipFactory(organisation=organisation, role=Role.VIEWER)
+    url = reverse("second_factor_settings", args=[organisation.slug])
+    text = page(admin_client.get(url))
+    assert "Who must sign in with a second factor" in text
+    assert "2 of the 2 members have not set it up yet." in text
+    assert "1 of the 1 admins and risk coordinators has not set it up yet." in text
+
+    response = admin_client.post(url, {"rule": SecondFactorRule.ADMINS_AND_COORDINATORS})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("members", args=[organisation.slug])
+    organisation.refresh_from_db()
+    assert organisation.second_factor_required == SecondFactorRule.ADMINS_AND_COORDINATORS
+    members = page(admin_client.get(response["Location"]))
+    assert "Admins and risk coordinators must use two-factor sign-in" in members
+    assert url in members
+
+
+def test_a_missing_or_unknown_choice_is_a_400_with_the_message(admin_client, organisation):
+    url = reverse("second_factor_settings", args=[organisation.slug])
+    for data in ({}, {"rule": "half"}):
+        response = admin_client.post(url, data)
+        assert response.status_code == 400
+        assert RULE_UNKNOWN in page(response)
+    organisation.refresh_from_db()
+    assert organisation.second_factor_required == SecondFactorRule.NOBODY
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.OWNER, Role.VIEWER, Role.PANEL])
+def test_only_admins_see_or_change_the_rule(client, organisation, member, role):
+    client.force_login(member(role))
+    url = reverse("second_factor_settings", args=[organisation.slug])
+    assert client.get(url).status_code == 403
+    response = client.post(url, {"rule": SecondFactorRule.NOBODY})
+    assert response.status_code == 403
+    assert RULE_REFUSED in page(response)
+    organisation.refresh_from_db()
+    assert organisation.second_factor_required == SecondFactorRule.NOBODY
+
+
+def test_another_organisations_rule_is_404(admin_client, other_organisation):
+    url = reverse("second_factor_settings", args=[other_organisation.slug])
+    assert admin_client.get(url).status_code == 404
+    assert admin_client.post(url, {"rule": SecondFactorRule.EVERYONE}).status_code == 404
+    other_organisation.refresh_from_db()
+    assert other_organisation.second_factor_required == SecondFactorRule.NOBODY
+
+
+def test_the_isolation_walker_covers_these_pages():
+    """tests/test_isolation.py walks every URL it can fill; these must stay among them."""
+    from tests.test_isolation import unfillable, url_patterns
+
+    walked = {pattern.name for pattern in url_patterns() if not unfillable(pattern)}
+    assert {"second_factor_settings", "second_factor_reset"} <= walked
+
+
+# --- the middleware --------------------------------------------------------------------------------
+
+
+def test_a_required_member_without_a_factor_is_sent_to_set_one_up(client, organisation, member):
+    require(organisation, SecondFactorRule.EVERYONE)
+    user = member(Role.VIEWER)
+    client.force_login(user)
+    recently_signed_in(client, user)  # else allauth asks for the password before setting up
+    dashboard = reverse("organisation", args=[organisation.slug])
+    response = client.get(dashboard)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("second_factor_setup")
+    assert client.get(reverse("home")).status_code == 302
+    # The pages needed to set one up, or to leave, still open.
+    for name in ("second_factor_setup", "mfa_index", "mfa_activate_totp", "mfa_add_webauthn"):
+        assert client.get(reverse(name)).status_code == 200, name
+    assert "Your organisation requires a second step" in page(
+        client.get(reverse("second_factor_setup"))
+    )
+
+
+def test_the_admins_and_coordinators_rule_leaves_others_alone(client, organisation, member):
+    require(organisation, SecondFactorRule.ADMINS_AND_COORDINATORS)
+    dashboard = reverse("organisation", args=[organisation.slug])
+    client.force_login(member(Role.VIEWER))
+    assert client.get(dashboard).status_code == 200
+    client.force_login(member(Role.COORDINATOR))
+    assert client.get(dashboard)["Location"] == reverse("second_factor_setup")
+
+
+def test_a_member_with_a_factor_passes(client, organisation, member):
+    require(organisation, SecondFactorRule.EVERYONE)
+    user = member(Role.VIEWER)
+    give_totp(user)
+    client.force_login(user)
+    assert client.get(reverse("organisation", args=[organisation.slug])).status_code == 200
+
+
+def test_a_session_signed_in_through_single_sign_on_is_not_asked(client, organisation, member):
+    require(organisation, SecondFactorRule.EVERYONE)
+    user = member(Role.VIEWER)
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "socialaccount", "at": time.time(), "provider": "org-oidc", "uid": "abc"}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.pop("riskreg_second_factor", None)  # not yet worked out for this session
+    session.save()
+    assert client.get(reverse("organisation", args=[organisation.slug])).status_code == 200
+    # The same person signing in with a password is asked.
+    client.logout()
+    client.force_login(user)
+    assert client.get(reverse("organisation", args=[organisation.slug])).status_code == 302
+
+
+# --- reset ---------------------------------------------------------------------------------------
+
+
+def reset_url(organisation, membership) -> str:
+    return reverse("second_factor_reset", args=[organisation.slug, membership.pk])
+
+
+def test_an_admin_resets_a_members_second_factor(
+    admin_client, admin, organisation, caplog, send_queued_email
+):
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    membership = MembershipFactory(
+        organisation=organisation, role=Role.OWNER, user__full_name="Rosa Diaz"
+    )
+    person = membership.user
+    secret = give_totp(person)
+    member_page = page(admin_client.get(reverse("member", args=[organisation.slug, membership.pk])))
+    assert "Two-factor sign-in" in member_page
+    assert "Authenticator app" in member_page
+    assert reset_url(organisation, membership) in member_page
+
+    confirm = admin_client.get(reset_url(organisation, membership))
+    assert confirm.status_code == 200
+    assert "Reset Rosa Diaz's two-factor sign-in?" in page(confirm)
+    assert Authenticator.objects.filter(user=person).count() == 2  # GET changes nothing
+
+    with send_queued_email() as outbox:
+        response = admin_client.post(reset_url(organisation, membership))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("member", args=[organisation.slug, membership.pk])
+    assert not Authenticator.objects.filter(user=person).exists()
+    assert (
+        f"second factor reset: user={person.pk} organisation={organisation.slug} by={admin.pk}"
+    ) in security_lines(caplog)
+    assert secret not in caplog.text
+
+    (email,) = outbox
+    assert email.to == [person.email]
+    assert email.subject == RESET_SUBJECT
+    assert admin.email in email.body
+    assert "/accounts/second-factor/" in email.body  # nobody requires one: how to set one up
+    html = email.alternatives[0][0]
+    assert "reset your two-factor sign-in" in html
+    assert "Two-factor sign-in was reset" not in email.body  # the subject is not repeated
+    after = page(admin_client.get(reverse("member", args=[organisation.slug, membership.pk])))
+    assert "Rosa Diaz's two-factor sign-in was reset" in after
+    assert reset_url(organisation, membership) not in after  # nothing left to reset
+
+
+def test_the_email_says_a_new_factor_is_required_where_it_is(
+    admin, organisation, send_queued_email
+):
+    require(organisation, SecondFactorRule.EVERYONE)
+    person = MembershipFactory(organisation=organisation, role=Role.VIEWER).user
+    give_totp(person)
+    with send_queued_email() as outbox:
+        assert second_factor_reset(user=person, organisation=organisation, by=admin) == 2
+    assert "you will be asked to set one up again" in outbox[0].body
+
+
+def test_nothing_to_reset_sends_and_logs_nothing(
+    admin_client, organisation, caplog, send_queued_email
+):
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    membership = MembershipFactory(organisation=organisation, role=Role.OWNER)
+    assert "nothing to reset" in page(admin_client.get(reset_url(organisation, membership)))
+    with send_queued_email() as outbox:
+        response = admin_client.post(reset_url(organisation, membership), follow=True)
+    assert "had no two-factor sign-in to reset" in page(response)
+    assert outbox == []
+    assert not [line for line in security_lines(caplog) if "second factor reset" in line]
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.OWNER, Role.VIEWER, Role.PANEL])
+def test_only_admins_reset(client, organisation, member, role):
+    membership = MembershipFactory(organisation=organisation, role=Role.OWNER)
+    give_totp(membership.user)
+    client.force_login(member(role))
+    assert client.get(reset_url(organisation, membership)).status_code == 403
+    response = client.post(reset_url(organisation, membership))
+    assert response.status_code == 403
+    assert RESET_REFUSED in page(response)
+    assert Authenticator.objects.filter(user=membership.user).count() == 2
+
+
+def test_another_organisations_member_is_404(admin_client, organisation, other_organisation):
+    theirs = MembershipFactory(organisation=other_organisation, role=Role.OWNER)
+    give_totp(theirs.user)
+    # Their member under our organisation's address, and under theirs.
+    assert admin_client.post(reset_url(organisation, theirs)).status_code == 404
+    assert admin_client.post(reset_url(other_organisation, theirs)).status_code == 404
+    assert admin_client.get(reset_url(other_organisation, theirs)).status_code == 404
+    assert Authenticator.objects.filter(user=theirs.user).count() == 2
+
+
+def test_an_admin_may_not_reset_a_superusers(admin_client, organisation):
+    membership = MembershipFactory(
+        organisation=organisation, role=Role.VIEWER, user__is_superuser=True
+    )
+    give_totp(membership.user)
+    name = membership.user.get_full_name()
+    member_page = page(admin_client.get(reverse("member", args=[organisation.slug, membership.pk])))
+    assert RESET_SUPERUSER_REFUSED.format(name=name) in member_page
+    assert reset_url(organisation, membership) not in member_page
+    response = admin_client.post(reset_url(organisation, membership))
+    assert response.status_code == 403
+    assert Authenticator.objects.filter(user=membership.user).count() == 2
+
+
+def test_a_superuser_member_may_reset_anyones_a_superusers_too(client, organisation):
+    superuser = MembershipFactory(
+        organisation=organisation, role=Role.VIEWER, user__is_superuser=True
+    ).user
+    other_superuser = MembershipFactory(
+        organisation=organisation, role=Role.OWNER, user__is_superuser=True
+    )
+    give_totp(other_superuser.user)
+    client.force_login(superuser)
+    assert client.post(reset_url(organisation, other_superuser)).status_code == 302
+    assert not Authenticator.objects.filter(user=other_superuser.user).exists()
+
+
+def test_the_reset_service_refuses_a_superusers_for_an_admin(admin, organisation):
+    person = MembershipFactory(
+        organisation=organisation, role=Role.OWNER, user__is_superuser=True
+    ).user
+    give_totp(person)
+    with pytest.raises(ValidationError) as error:
+        second_factor_reset(user=person, organisation=organisation, by=admin)
+    assert error.value.messages == [RESET_SUPERUSER_REFUSED.format(name=person.get_full_name())]
+
+
+def test_the_member_page_says_when_two_factor_sign_in_is_off(admin_client, organisation):
+    membership = MembershipFactory(organisation=organisation, role=Role.OWNER)
+    text = page(admin_client.get(reverse("member", args=[organisation.slug, membership.pk])))
+    assert "Two-factor sign-in" in text
+    assert ">Off<" in text
+    assert reset_url(organisation, membership) not in text
+
+
+# --- a person's own changes, logged ------------------------------------------------------------------
+
+
+def recently_signed_in(client, user) -> None:
+    """allauth asks for the password again before two-factor changes unless the person typed it
+    again within the last few minutes (a sign-in does not count); record that they did."""
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
+def activate_totp(client) -> str:
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+    secret = client.session["mfa.totp.secret"]
+    response = client.post(reverse("mfa_activate_totp"), {"code": code_now(secret)})
+    assert response.status_code == 302, page(response)
+    return secret
+
+
+def test_adding_replacing_and_removing_factors_is_logged_without_secrets(
+    client, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    user = UserFactory()
+    client.force_login(user)
+    recently_signed_in(client, user)
+    # allauth signals additions once the transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        secret = activate_totp(client)
+    lines = security_lines(caplog)
+    assert f"second factor added: user={user.pk} type=totp ip=127.0.0.1" in lines
+    assert f"second factor added: user={user.pk} type=recovery_codes ip=127.0.0.1" in lines
+
+    codes = RecoveryCodes(
+        Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
+    ).get_unused_codes()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("mfa_generate_recovery_codes")).status_code == 302
+    assert f"second factor replaced: user={user.pk} type=recovery_codes ip=127.0.0.1" in (
+        security_lines(caplog)
+    )
+
+    assert client.post(reverse("mfa_deactivate_totp")).status_code == 302
+    lines = security_lines(caplog)
+    assert f"second factor removed: user={user.pk} type=totp ip=127.0.0.1" in lines
+    assert f"second factor removed: user={user.pk} type=recovery_codes ip=127.0.0.1" in lines
+    for secret_text in (secret, *codes):
+        assert secret_text not in caplog.text
+
+
+def test_a_required_person_cannot_turn_off_their_only_factor(client, organisation, member):
+    require(organisation, SecondFactorRule.EVERYONE)
+    user = member(Role.VIEWER)
+    give_totp(user)
+    client.force_login(user)
+    recently_signed_in(client, user)
+    response = client.post(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 200
+    assert LAST_FACTOR_REQUIRED in page(response)
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def test_setting_up_an_app_takes_a_forced_person_to_the_dashboard_at_once(
+    client, organisation, member
+):
+    require(organisation, SecondFactorRule.EVERYONE)
+    user = member(Role.VIEWER)
+    client.force_login(user)
+    recently_signed_in(client, user)
+    dashboard = reverse("organisation", args=[organisation.slug])
+    assert client.get(dashboard).status_code == 302
+    activate_totp(client)
+    assert client.get(dashboard).status_code == 200
+
+
+# --- codes at sign-in ---------------------------------------------------------------------------
+
+
+def password_step(client, user):
+    response = client.post(
+        reverse("login"), {"login": user.email, "password": PASSWORD}, REMOTE_ADDR=ADDRESS
+    )
+    assert response["Location"] == reverse("mfa_authenticate")
+    return response
+
+
+def type_code(client, code: str):
+    return client.post(reverse("mfa_authenticate"), {"code": code}, REMOTE_ADDR=ADDRESS)
+
+
+def signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_a_wrong_code_is_refused_with_a_clear_message_and_logged(client, caplog):
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    user = UserFactory()
+    secret = give_totp(user)
+    password_step(client, user)
+    response = type_code(client, wrong_code(secret))
+    assert response.status_code == 200
+    assert INCORRECT_CODE in page(response)
+    assert not signed_in(client)
+    assert f"second factor code wrong: user={user.pk} type=totp ip={ADDRESS}" in (
+        security_lines(caplog)
+    )
+    assert type_code(client, code_now(secret)).status_code == 302
+    assert signed_in(client)
+
+
+def test_the_sixth_wrong_code_is_refused_even_when_right(client, caplog):
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    user = UserFactory()
+    secret = give_totp(user)
+    password_step(client, user)
+    for _ in range(5):
+        response = type_code(client, wrong_code(secret))
+        assert INCORRECT_CODE in page(response)
+    response = type_code(client, code_now(secret))
+    assert not signed_in(client)
+    assert codes_limited_message() in page(response)
+    assert "Wait 15 minutes" in codes_limited_message()
+    assert f"second factor codes limited: user={user.pk} ip={ADDRESS}" in security_lines(caplog)
+    # Counted per account, not per address: another address is held back the same way.
+    other = client.post(
+        reverse("mfa_authenticate"), {"code": code_now(secret)}, REMOTE_ADDR="203.0.113.5"
+    )
+    assert CODES_LIMITED.split(".")[0] in page(other)
+    assert not signed_in(client)
+
+
+def test_a_right_code_clears_the_count_of_wrong_ones(client):
+    user = UserFactory()
+    secret = give_totp(user)
+    password_step(client, user)
+    for _ in range(4):
+        type_code(client, wrong_code(secret))
+    assert type_code(client, code_now(secret)).status_code == 302
+    # Cleared: the next sign-in gets its own five tries.
+    request = RequestFactory().post("/")
+    assert ratelimit.consume(request, action=RATE_ACTION, key=f"user-{user.pk}", dry_run=True)
+
+
+def test_a_recovery_code_signs_in_and_counts_like_a_code(client):
+    user = UserFactory()
+    give_totp(user)
+    codes = RecoveryCodes(
+        Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
+    ).get_unused_codes()
+    password_step(client, user)
+    assert type_code(client, codes[0]).status_code == 302
+    assert signed_in(client)
