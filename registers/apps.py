@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class RegistersConfig(AppConfig):
     name = "registers"
     verbose_name = "Risk registers"
+
+    def ready(self):
+        # Services queue tasks by name: register them in every process, not only in workers.
+        from . import tasks  # noqa: F401

@@ -8,10 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import permissions
-from .models import Membership, Organisation, Register, Role, User
+from .models import Membership, Register, Role, User
 from .selectors import register_tree
+from .services.invitations import InvitationResult, invitation_send, open_invitations
 from .services.memberships import (
-    member_add_with_role,
     membership_clearance_check,
     membership_registers_check,
     membership_registers_set,
@@ -57,6 +57,28 @@ def role_and_limit(choice: str) -> tuple[str, bool]:
     return choice, False
 
 
+def role_choices_for(access: permissions.OrganisationAccess) -> list[tuple[str, str]]:
+    """The role choices a member may invite people as (an admin all; a coordinator some)."""
+    return [
+        (value, label)
+        for value, label in ROLE_CHOICES
+        if access.can_invite_role(role_and_limit(value)[0])
+    ]
+
+
+def role_refused(access: permissions.OrganisationAccess, choice: str) -> bool:
+    """A role that exists but that this member may not invite anyone as (the view answers 403;
+    an unknown role is the form's error)."""
+    known = {value for value, _ in ROLE_CHOICES}
+    return choice in known and not access.can_invite_role(role_and_limit(choice)[0])
+
+
+INVITED_AS_OTHER_ROLE = (
+    "{email} has already been invited as {role}; only an organisation admin can change that "
+    "invitation"
+)
+
+
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Put a service's ValidationError on the form: per field where it names one of the form's
     fields, otherwise as a summary (non-field) error."""
@@ -70,7 +92,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
-def role_options(bound_field) -> list[dict]:
+def role_options(bound_field, choices=None) -> list[dict]:
     """The role radios for the template: id, value, label, hint, checked; the first radio takes
     the field's id so an error summary can link to it."""
     current = str(bound_field.value() or "")
@@ -82,7 +104,7 @@ def role_options(bound_field) -> list[dict]:
             "hint": ROLE_HINTS[value],
             "checked": value == current,
         }
-        for index, (value, label) in enumerate(ROLE_CHOICES)
+        for index, (value, label) in enumerate(choices or ROLE_CHOICES)
     ]
 
 
@@ -113,6 +135,10 @@ class RoleField(forms.ChoiceField):
 
 
 class MemberAddForm(MemberForm):
+    """Add a member by e-mail: someone with an account becomes a member at once (and is told);
+    anyone else is sent an invitation to accept (``registers.services.invitations``). The role
+    choices are those the member adding may invite people as."""
+
     email = forms.EmailField(
         label="E-mail address",
         max_length=254,
@@ -121,28 +147,19 @@ class MemberAddForm(MemberForm):
             "invalid": "Enter an e-mail address in the right format, like name@example.org",
         },
     )
-    full_name = forms.CharField(
-        label="Full name (optional)",
-        max_length=150,
-        required=False,
-        help_text="Used for a new account; an existing account keeps its name.",
-    )
-    job_title = forms.CharField(
-        label="Job title (optional)",
-        max_length=150,
-        required=False,
-        help_text="The post, as the registers name owners, for example Chief Finance Officer.",
-    )
     role = RoleField(label="Role")
     error_anchor = "id_email"
 
-    def __init__(self, *args, organisation: Organisation, added_by=None, **kwargs):
+    def __init__(self, *args, access: permissions.OrganisationAccess, **kwargs):
         super().__init__(*args, **kwargs)
-        self.organisation = organisation
-        self.added_by = added_by
+        self.access = access
+        self.organisation = access.organisation
+        self.fields["role"].choices = role_choices_for(access)
+        self.existing_account = False
+        self.already_invited = False
 
     def role_options(self) -> list[dict]:
-        return role_options(self["role"])
+        return role_options(self["role"], self.fields["role"].choices)
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -154,20 +171,25 @@ class MemberAddForm(MemberForm):
             )
         # An account of its own (from another organisation): the page says whose it stays.
         self.existing_account = User.objects.filter(email__iexact=email).exists()
+        invited = open_invitations(self.organisation).filter(email=email).first()
+        if invited is not None and not self.access.can_invite_role(invited.role):
+            raise ValidationError(
+                INVITED_AS_OTHER_ROLE.format(email=email, role=invited.get_role_display().lower())
+            )
+        self.already_invited = invited is not None
         return email
 
-    def save(self) -> Membership | None:
-        """Add the member; None (with the service's errors on the form) if it refused."""
+    def save(self) -> InvitationResult | None:
+        """Add the member or invite them; None (with the service's errors on the form) if it
+        refused."""
         role, limited = role_and_limit(self.cleaned_data["role"])
         try:
-            return member_add_with_role(
+            return invitation_send(
                 organisation=self.organisation,
                 email=self.cleaned_data["email"],
                 role=role,
                 registers_limited=limited,
-                full_name=self.cleaned_data["full_name"].strip(),
-                job_title=self.cleaned_data["job_title"].strip(),
-                added_by=self.added_by,
+                invited_by=self.access.user,
             )
         except ValidationError as error:
             add_service_errors(self, error)

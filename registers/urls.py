@@ -1,10 +1,11 @@
-from .views import browse, editing, escalation, links, members, treatments, work
+from .views import browse, editing, escalation, invitations, links, members, treatments, work
 
 urlpatterns = [
     *browse.urlpatterns,
     *editing.urlpatterns,
     *treatments.urlpatterns,
     *members.urlpatterns,
+    *invitations.urlpatterns,
     *work.urlpatterns,
     *escalation.urlpatterns,
     *links.urlpatterns,

@@ -94,6 +94,7 @@ KWARG_OBJECTS = {
     "upload": "upload",
     "escalation": "escalation",
     "report": "pack",
+    "invitation": "invitation",
 }
 GENERIC_KINDS = (
     "register",
@@ -213,6 +214,7 @@ class World:
     upload: object  # a spreadsheet waiting for its import to be confirmed
     escalation: object = None  # a request to move the risk up to the parent register
     pack: object = None  # a report pack (queued: no file)
+    invitation: object = None  # an invitation to be a viewer, not yet accepted
 
 
 def build_world(tag: str, *, user=None, role: str | None = None) -> World:
@@ -311,6 +313,15 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
         escalation=escalation,
         pack=apps.get_model("reporting", "Pack").objects.create(
             organisation=organisation, kind="quarterly", as_of="2026-03-31"
+        ),
+        # By model, not by the invitation service (which e-mails): the link is never needed.
+        invitation=apps.get_model("registers", "Invitation").objects.create(
+            organisation=organisation,
+            email=f"invited@{tag.lower()}.example",
+            role=Role.VIEWER,
+            invited_by=owner,
+            token_hash=f"{tag.lower():0<64}",
+            expires_at=timezone.now() + dt.timedelta(days=7),
         ),
     )
 

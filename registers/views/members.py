@@ -1,4 +1,7 @@
-"""Membership management for organisation admins, and per-register grants.
+"""Membership management for organisation admins, and per-register grants. Adding a member is
+also open to risk coordinators, for the roles they may invite (``OrganisationAccess``): an
+address with an account becomes a member at once, any other is sent an invitation
+(``registers.views.invitations`` lists, resends and withdraws them).
 
 Every view first fetches the organisation through ``permissions.organisation_for_user`` (404 for
 anyone who is not a member), then refuses members who may not manage members (403) before it
@@ -6,6 +9,7 @@ looks at any membership id, so a 403 never depends on whether an id exists."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +17,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
 from .. import permissions
@@ -23,19 +29,28 @@ from ..forms_members import (
     MembershipChangeForm,
     RegisterGrantsForm,
     SensitiveAccessForm,
+    role_refused,
 )
 from ..models import Membership, Role
+from ..services.invitations import open_invitations, role_words
 from ..services.organisations import membership_remove
 
 EXISTING_ACCOUNT_MESSAGE = (
     "{name} already had a riskreg account. It stays theirs: you manage their membership here, "
     "not their password or e-mail address. They have been e-mailed that you added them."
 )
-NEEDS_RESET_MESSAGE = (
-    "{name} cannot sign in yet: their account has no password, so they need a password "
-    "reset. riskreg does not send e-mail invitations yet, so nobody has told them: ask your "
-    "system administrator to set a password for {email}, then let them know yourself."
+INVITATION_SENT_MESSAGE = (
+    "An invitation to join as {role} has been sent to {email}. The link in it works until "
+    "{expires}; they become a member when they accept."
 )
+INVITATION_SENT_AGAIN_MESSAGE = (
+    "{email} had already been invited: the invitation has been sent again, as {role}. Only the "
+    "new link works, until {expires}."
+)
+LIMITED_INVITATION_MESSAGE = (
+    "When they have accepted, choose the registers they edit from their page here."
+)
+ROLE_NOT_YOURS = "You cannot invite people as that role."
 
 
 def _admin_access(request: HttpRequest, org: str) -> permissions.OrganisationAccess:
@@ -43,6 +58,25 @@ def _admin_access(request: HttpRequest, org: str) -> permissions.OrganisationAcc
     if not access.can_manage_members:
         raise PermissionDenied("Only an organisation admin manages members.")
     return access
+
+
+def inviter_access(request: HttpRequest, org: str) -> permissions.OrganisationAccess:
+    """Admins, and coordinators for the roles they may invite."""
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    if not access.can_invite:
+        raise PermissionDenied("Only an organisation admin or risk coordinator invites people.")
+    return access
+
+
+def invitations_page(access: permissions.OrganisationAccess) -> str:
+    """Where an inviter goes back to: the members page for admins, else the invitations."""
+    name = "members" if access.can_manage_members else "member_invitations"
+    return reverse(name, args=[access.organisation.slug])
+
+
+def pending_invitations(access: permissions.OrganisationAccess):
+    """The open invitations this member may see and act on (those of roles they may invite)."""
+    return open_invitations(access.organisation).filter(role__in=access.invitable_roles)
 
 
 def _members(access: permissions.OrganisationAccess) -> QuerySet[Membership]:
@@ -89,6 +123,8 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
             "access": access,
             "organisation": access.organisation,
             "rows": rows,
+            "invitations": list(pending_invitations(access)),
+            "now": timezone.now(),
             "role_guide": [(label, ROLE_HINTS[value]) for value, label in ROLE_CHOICES],
         },
     )
@@ -97,13 +133,15 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_add(request: HttpRequest, org: str) -> HttpResponse:
-    access = _admin_access(request, org)
-    form = MemberAddForm(
-        request.POST or None, organisation=access.organisation, added_by=request.user
-    )
+    """Add a member: an address with an account at once, any other by invitation."""
+    access = inviter_access(request, org)
+    if request.method == "POST" and role_refused(access, request.POST.get("role", "")):
+        raise PermissionDenied(ROLE_NOT_YOURS)
+    form = MemberAddForm(request.POST or None, access=access)
     if request.method == "POST" and form.is_valid():
-        membership = form.save()
-        if membership is not None:
+        result = form.save()
+        if result is not None and result.membership is not None:
+            membership = result.membership
             user = membership.user
             limited = _is_limited_coordinator(membership)
             messages.success(
@@ -112,24 +150,34 @@ def member_add(request: HttpRequest, org: str) -> HttpResponse:
                 f"{_role_text(membership, article=True)}."
                 + (" Now choose the registers they edit." if limited else ""),
             )
+            messages.info(request, EXISTING_ACCOUNT_MESSAGE.format(name=_name(user)))
             if limited:
-                # The member page says they have no password yet, beside the registers to tick.
                 return redirect("member", org=org, member=membership.pk)
-            if form.existing_account:
-                messages.info(request, EXISTING_ACCOUNT_MESSAGE.format(name=_name(user)))
-            elif not user.has_usable_password():
-                messages.warning(
-                    request,
-                    NEEDS_RESET_MESSAGE.format(name=_name(user), email=user.email),
-                    extra_tags="rr-detail",
-                )
-            return redirect("members", org=org)
+            return redirect(invitations_page(access))
+        if result is not None:
+            invitation = result.invitation
+            words = role_words(invitation.role, registers_limited=invitation.registers_limited)
+            template = (
+                INVITATION_SENT_AGAIN_MESSAGE if form.already_invited else INVITATION_SENT_MESSAGE
+            )
+            messages.success(
+                request,
+                template.format(
+                    email=invitation.email,
+                    role=words,
+                    expires=date_format(timezone.localtime(invitation.expires_at), "j F Y, H:i"),
+                ),
+            )
+            if invitation.registers_limited:
+                messages.info(request, LIMITED_INVITATION_MESSAGE)
+            return redirect(invitations_page(access))
     return render(
         request,
         "registers/members_add.html",
         {
             "access": access,
             "organisation": access.organisation,
+            "invitation_days": settings.RISKREG_INVITATION_DAYS,
             "form": form,
             "error_forms": [form] if form.errors else [],
         },

@@ -363,3 +363,553 @@ def test_add_member_invite_refuses_a_password_or_a_name(organisation):
             "--invite",
         )
     assert not Invitation.objects.exists()
+
+
+# --- the members pages ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def coordinator(organisation):
+    return MembershipFactory(
+        organisation=organisation, role=Role.COORDINATOR, user__full_name="Cora Coordinator"
+    ).user
+
+
+@pytest.fixture
+def coordinator_client(client, coordinator):
+    client.force_login(coordinator)
+    return client
+
+
+def invite(organisation, email, role=Role.VIEWER, by=None) -> Invitation:
+    return invitation_send(
+        organisation=organisation, email=email, role=role, invited_by=by
+    ).invitation
+
+
+def page_text(response) -> str:
+    return response.content.decode()
+
+
+def test_the_members_page_lists_pending_invitations(admin_client, organisation, admin):
+    invitation = invite(organisation, "waiting@example.org", Role.OWNER, by=admin)
+    old = invite(organisation, "late@example.org", Role.PANEL)
+    Invitation.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+    invitation_withdraw(invitation=invite(organisation, "gone@example.org"))
+    page = page_text(admin_client.get(reverse("members", args=[organisation.slug])))
+    assert "2 invitations waiting" in page
+    assert "waiting@example.org" in page and "late@example.org" in page
+    assert "gone@example.org" not in page
+    assert "Risk owner or manager" in page and "Ada Admin" in page
+    assert "A system administrator" in page  # sent by the command
+    assert page.count('govuk-tag--red">Expired') == 1
+    expires = timezone.localtime(invitation.expires_at)
+    assert f"{expires.day} {expires:%b %Y, %H:%M}" in page
+    resend = reverse("member_invitation_resend", args=[organisation.slug, invitation.pk])
+    assert f'action="{resend}"' in page
+    assert reverse("member_invitation_withdraw", args=[organisation.slug, invitation.pk]) in page
+
+
+def test_the_members_page_query_count_does_not_grow_with_invitations(
+    admin_client, organisation, admin
+):
+    from tests.queries import assert_same_queries
+
+    url = reverse("members", args=[organisation.slug])
+    invite(organisation, "one@example.org", by=admin)
+    counter = iter(range(100))
+
+    def grow():
+        for _ in range(10):
+            invite(organisation, f"grown{next(counter)}@example.org", by=admin)
+
+    _, after = assert_same_queries(lambda: admin_client.get(url), grow)
+    assert "11 invitations waiting" in page_text(after)
+
+
+def test_the_invitations_page_query_count_does_not_grow(coordinator_client, organisation, admin):
+    from tests.queries import assert_same_queries
+
+    url = reverse("member_invitations", args=[organisation.slug])
+    invite(organisation, "one@example.org", Role.OWNER, by=admin)
+    counter = iter(range(100))
+
+    def grow():
+        for _ in range(10):
+            invite(organisation, f"grown{next(counter)}@example.org", Role.VIEWER, by=admin)
+
+    _, after = assert_same_queries(lambda: coordinator_client.get(url), grow)
+    assert "11 invitations waiting" in page_text(after)
+
+
+def test_admin_adds_a_new_address_by_invitation(admin_client, organisation, send_queued_email):
+    with send_queued_email() as outbox:
+        response = admin_client.post(
+            reverse("member_add", args=[organisation.slug]),
+            {"email": "new@example.org", "role": Role.ADMIN},
+            follow=True,
+        )
+    assert response.redirect_chain[-1][0] == reverse("members", args=[organisation.slug])
+    page = page_text(response)
+    assert "An invitation to join as an organisation admin has been sent to new@example.org" in page
+    assert "1 invitation waiting" in page
+    (sent,) = outbox
+    assert acceptance_links(sent)
+    assert not User.objects.filter(email="new@example.org").exists()
+
+
+def test_adding_an_invited_address_again_resends(admin_client, organisation, send_queued_email):
+    invite(organisation, "again@example.org", Role.VIEWER)
+    with send_queued_email() as outbox:
+        response = admin_client.post(
+            reverse("member_add", args=[organisation.slug]),
+            {"email": "again@example.org", "role": Role.PANEL},
+            follow=True,
+        )
+    assert "had already been invited: the invitation has been sent again, as an audit panel" in (
+        page_text(response)
+    )
+    assert Invitation.objects.get().role == Role.PANEL
+    assert len(outbox) == 1
+
+
+def test_a_coordinator_is_offered_owners_and_viewers_only(coordinator_client, organisation):
+    page = page_text(coordinator_client.get(reverse("member_add", args=[organisation.slug])))
+    assert 'value="owner"' in page and 'value="viewer"' in page
+    for refused in ("admin", "coordinator", "coordinator-limited", "panel"):
+        assert f'value="{refused}"' not in page
+
+
+def test_a_coordinator_invites_a_viewer(
+    coordinator_client, organisation, coordinator, send_queued_email
+):
+    with send_queued_email() as outbox:
+        response = coordinator_client.post(
+            reverse("member_add", args=[organisation.slug]),
+            {"email": "viewer@example.org", "role": Role.VIEWER},
+            follow=True,
+        )
+    assert response.redirect_chain[-1][0] == reverse("member_invitations", args=[organisation.slug])
+    assert "viewer@example.org" in page_text(response)
+    invitation = Invitation.objects.get()
+    assert invitation.invited_by == coordinator and invitation.role == Role.VIEWER
+    (sent,) = outbox
+    assert "Cora Coordinator" in sent.body
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator", "coordinator-limited", "panel"])
+def test_a_coordinator_inviting_another_role_is_refused_403(coordinator_client, organisation, role):
+    response = coordinator_client.post(
+        reverse("member_add", args=[organisation.slug]),
+        {"email": "boss@example.org", "role": role},
+    )
+    assert response.status_code == 403
+    assert not Invitation.objects.exists()
+    assert not Membership.objects.filter(user__email="boss@example.org").exists()
+
+
+def test_a_coordinator_cannot_change_an_admins_invitation(coordinator_client, organisation, admin):
+    invite(organisation, "boss@example.org", Role.ADMIN, by=admin)
+    response = coordinator_client.post(
+        reverse("member_add", args=[organisation.slug]),
+        {"email": "boss@example.org", "role": Role.VIEWER},
+    )
+    assert response.status_code == 200
+    assert "already been invited as organisation admin; only an organisation admin" in (
+        page_text(response)
+    )
+    assert Invitation.objects.get().role == Role.ADMIN
+
+
+def test_a_coordinator_sees_and_acts_on_only_the_invitations_of_their_roles(
+    coordinator_client, organisation, admin
+):
+    mine = invite(organisation, "owner@example.org", Role.OWNER, by=admin)
+    theirs = invite(organisation, "boss@example.org", Role.ADMIN, by=admin)
+    page = page_text(
+        coordinator_client.get(reverse("member_invitations", args=[organisation.slug]))
+    )
+    assert "owner@example.org" in page and "boss@example.org" not in page
+    for name in ("member_invitation_resend", "member_invitation_withdraw"):
+        url = reverse(name, args=[organisation.slug, theirs.pk])
+        assert coordinator_client.get(url).status_code == 403
+        assert coordinator_client.post(url).status_code == 403
+        assert (
+            coordinator_client.get(reverse(name, args=[organisation.slug, mine.pk])).status_code
+            == 200
+        )
+    theirs.refresh_from_db()
+    assert theirs.withdrawn_at is None
+    # The rest of the members pages stay the admins'.
+    assert coordinator_client.get(reverse("members", args=[organisation.slug])).status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.VIEWER, Role.PANEL])
+def test_other_members_invite_nobody(client, organisation, admin, role):
+    client.force_login(MembershipFactory(organisation=organisation, role=role).user)
+    invitation = invite(organisation, "someone@example.org", Role.VIEWER, by=admin)
+    slug = organisation.slug
+    urls = [
+        reverse("member_add", args=[slug]),
+        reverse("member_invitations", args=[slug]),
+        reverse("member_invite_many", args=[slug]),
+        reverse("member_invitation_resend", args=[slug, invitation.pk]),
+        reverse("member_invitation_withdraw", args=[slug, invitation.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, {"email": "x@example.org", "role": "viewer"}).status_code == 403
+    assert Invitation.objects.count() == 1
+    invitation.refresh_from_db()
+    assert invitation.withdrawn_at is None
+
+
+def test_another_organisations_invitation_is_404(admin_client, organisation, other_organisation):
+    theirs = invite(other_organisation, "theirs@example.org", Role.VIEWER)
+    for name in ("member_invitation_resend", "member_invitation_withdraw"):
+        url = reverse(name, args=[organisation.slug, theirs.pk])
+        assert admin_client.get(url).status_code == 404
+        assert admin_client.post(url).status_code == 404
+        # Under its own organisation's slug: not a member there.
+        url = reverse(name, args=[other_organisation.slug, theirs.pk])
+        assert admin_client.get(url).status_code == 404
+        assert admin_client.post(url).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.withdrawn_at is None
+
+
+def test_resend_from_the_list(admin_client, organisation, admin, send_queued_email, caplog):
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    invitation = invite(organisation, "resend@example.org", by=admin)
+    old_hash = invitation.token_hash
+    url = reverse("member_invitation_resend", args=[organisation.slug, invitation.pk])
+    confirm = page_text(admin_client.get(url))
+    assert "Resend the invitation to resend@example.org?" in confirm
+    with send_queued_email() as outbox:
+        response = admin_client.post(url, follow=True)
+    assert "The invitation has been sent again to resend@example.org" in page_text(response)
+    invitation.refresh_from_db()
+    assert invitation.token_hash != old_hash
+    (sent,) = outbox
+    assert invitation_for_token(token_of(sent)) == invitation
+    assert any(
+        r.getMessage().startswith(f"invitation sent again: invitation={invitation.pk}")
+        and r.getMessage().endswith(f"by={admin.pk}")
+        for r in caplog.records
+    )
+
+
+def test_withdraw_asks_first(admin_client, organisation, admin, caplog):
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    invitation = invite(organisation, "withdraw@example.org", by=admin)
+    url = reverse("member_invitation_withdraw", args=[organisation.slug, invitation.pk])
+    page = page_text(admin_client.get(url))
+    assert "Withdraw the invitation to withdraw@example.org?" in page
+    invitation.refresh_from_db()
+    assert invitation.withdrawn_at is None
+    response = admin_client.post(url, follow=True)
+    assert "The invitation to withdraw@example.org has been withdrawn" in page_text(response)
+    invitation.refresh_from_db()
+    assert invitation.withdrawn_by == admin
+    assert (
+        f"invitation withdrawn: invitation={invitation.pk} organisation={organisation.slug} "
+        f"by={admin.pk}"
+    ) in [r.getMessage() for r in caplog.records]
+    # Again: it is no longer open, and the page says so instead of failing.
+    again = admin_client.post(url, follow=True)
+    assert again.status_code == 200
+    assert "is no longer open: it has been withdrawn" in page_text(again)
+
+
+def test_every_post_is_csrf_checked(organisation, admin):
+    invitation = invite(organisation, "csrf@example.org", by=admin)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    slug = organisation.slug
+    urls = [
+        reverse("member_add", args=[slug]),
+        reverse("member_invite_many", args=[slug]),
+        reverse("member_invitation_resend", args=[slug, invitation.pk]),
+        reverse("member_invitation_withdraw", args=[slug, invitation.pk]),
+    ]
+    for url in urls:
+        response = client.post(url, {"email": "x@example.org", "role": "viewer", "rows": "a,b"})
+        assert response.status_code == 403, url
+        assert "Your form could not be sent" in page_text(response), url
+    invitation.refresh_from_db()
+    assert invitation.withdrawn_at is None
+    assert Invitation.objects.count() == 1
+
+
+# --- bulk ----------------------------------------------------------------------------------------
+
+
+def bulk_url(organisation) -> str:
+    return reverse("member_invite_many", args=[organisation.slug])
+
+
+def send_field(page: str, name: str = "rows") -> str:
+    """A hidden field of the preview's send form (unescaped): the checked list, or its key."""
+    import html
+
+    match = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)">', page)
+    return html.unescape(match[1]) if match else ""
+
+
+def send_data(page: str) -> dict:
+    return {"rows": send_field(page), "key": send_field(page, "key"), "action": "send"}
+
+
+def test_bulk_preview_says_what_happens_to_every_row_then_sends(
+    admin_client, organisation, other_organisation, admin, send_queued_email, caplog
+):
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    invite(organisation, "invited@example.org", Role.VIEWER)
+    existing = MembershipFactory(
+        organisation=other_organisation, role=Role.VIEWER, user__email="has.account@example.org"
+    ).user
+    text = (
+        "email,role\n"
+        "new.one@example.org,viewer\n"
+        "\n"
+        "New.Two@Example.org , Risk owner or manager\n"
+        "invited@example.org,owner\n"
+        "has.account@example.org,panel\n"
+    )
+    with send_queued_email() as outbox:
+        preview = admin_client.post(bulk_url(organisation), {"rows": text, "action": "preview"})
+    page = page_text(preview)
+    assert preview.status_code == 200 and not outbox
+    assert "4 rows: 2 to invite, 1 with an account to add at once, 1 already invited" in page
+    assert page.count("Will be invited") == 2
+    assert "Already invited: will be sent again" in page
+    assert "Has an account: will be added at once" in page
+    assert 'id="row-4"' in page  # the text's own line numbers (a blank line is line 3)
+    assert Invitation.objects.count() == 1
+
+    with send_queued_email() as outbox:
+        response = admin_client.post(bulk_url(organisation), send_data(page), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("members", args=[organisation.slug])
+    assert "4 people are being invited" in page_text(response)
+    assert set(
+        Invitation.objects.filter(accepted_at=None, withdrawn_at=None).values_list("email", "role")
+    ) == {
+        ("new.one@example.org", "viewer"),
+        ("new.two@example.org", "owner"),
+        ("invited@example.org", "owner"),
+    }
+    assert existing.memberships.get(organisation=organisation).role == Role.PANEL
+    assert sorted(message.to[0] for message in outbox) == [
+        "has.account@example.org",
+        "invited@example.org",
+        "new.one@example.org",
+        "new.two@example.org",
+    ]
+    lines = [r.getMessage() for r in caplog.records]
+    assert f"invitations queued in bulk: organisation={organisation.slug} rows=4 by={admin.pk}" in (
+        lines
+    )
+    assert (
+        f"invitations sent in bulk: organisation={organisation.slug} rows=4 invited=3 added=1 "
+        f"by={admin.pk}"
+    ) in lines
+
+    # The same confirmation again (a second click) sends nothing more.
+    outbox.clear()
+    with send_queued_email() as outbox:
+        again = admin_client.post(bulk_url(organisation), send_data(page), follow=True)
+    assert "This list has already been sent" in page_text(again)
+    assert not outbox
+
+
+def test_bulk_is_all_or_nothing(coordinator_client, organisation, admin, send_queued_email):
+    invite(organisation, "boss@example.org", Role.ADMIN, by=admin)
+    text = "\n".join(
+        [
+            "fine@example.org,viewer",
+            "not-an-address,viewer",
+            f"{admin.email},viewer",
+            "fine@example.org,owner",
+            "big@example.org,admin",
+            "odd@example.org,chief",
+            "boss@example.org,viewer",
+            "no-role@example.org",
+            "three@example.org,viewer,extra",
+        ]
+    )
+    preview = coordinator_client.post(bulk_url(organisation), {"rows": text, "action": "preview"})
+    page = page_text(preview)
+    assert "Nothing was sent: 8 rows of the list need changing first" in page
+    for expected in (
+        "Row 2: &#x27;not-an-address&#x27; is not a valid e-mail address",
+        f"Row 3: {admin.email} is already a member of {organisation.display_name}",
+        "Row 4: fine@example.org is also on row 1",
+        "Row 5: you cannot invite people as organisation admin; you can invite owner, viewer",
+        "Row 6: &#x27;chief&#x27; is not a role; use one of owner, viewer",
+        "Row 7: boss@example.org has already been invited as organisation admin",
+        "Row 8: put an e-mail address and a role, separated by a comma",
+        "Row 9: put an e-mail address and a role",
+    ):
+        assert expected in page
+    assert 'href="#row-2"' in page  # the error summary links each row
+    assert send_field(page) == ""  # no send button
+    # Posting the list to send anyway (a crafted form) sends nothing either.
+    with send_queued_email() as outbox:
+        response = coordinator_client.post(
+            bulk_url(organisation), {"rows": text, "action": "send", "key": "k" * 22}
+        )
+    assert response.status_code == 200
+    assert "Nothing was sent" in page_text(response)
+    assert not outbox
+    assert Invitation.objects.count() == 1
+
+
+def test_bulk_checks_again_when_sending(coordinator_client, organisation, admin):
+    page = page_text(
+        coordinator_client.post(
+            bulk_url(organisation), {"rows": "late@example.org,viewer", "action": "preview"}
+        )
+    )
+    assert send_field(page)
+    invite(organisation, "late@example.org", Role.ADMIN, by=admin)  # meanwhile
+    response = coordinator_client.post(bulk_url(organisation), send_data(page))
+    assert "has already been invited as organisation admin" in page_text(response)
+    assert Invitation.objects.get().role == Role.ADMIN
+
+
+def test_bulk_upload_a_csv_file(admin_client, organisation, send_queued_email):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = "\ufeffEmail,Role\r\nfile.one@example.org,viewer\r\nfile.two@example.org,owner\r\n"
+    upload = SimpleUploadedFile("people.csv", data.encode("utf-8"), content_type="text/csv")
+    preview = admin_client.post(bulk_url(organisation), {"file": upload, "action": "preview"})
+    page = page_text(preview)
+    assert page.count("Will be invited") == 2
+    assert "file.one@example.org,viewer" in page  # in the box, to correct and check again
+    with send_queued_email() as outbox:
+        admin_client.post(bulk_url(organisation), send_data(page))
+    assert len(outbox) == 2 and Invitation.objects.count() == 2
+
+
+def test_bulk_pasted_from_a_spreadsheet(admin_client, organisation):
+    page = page_text(
+        admin_client.post(
+            bulk_url(organisation),
+            {"rows": "tab.one@example.org\tViewer\ntab.two@example.org\tpanel\t\t", "action": "x"},
+        )
+    )
+    assert page.count("Will be invited") == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"rows": "   \n\n"}, "Paste the list, one e-mail address and role a line"),
+        ({}, "Paste the list, one e-mail address and role a line"),
+        ({"rows": "email,role\n"}, "Paste the list, one e-mail address and role a line"),
+        (
+            {"rows": "".join(f"p{n}@example.org,viewer\n" for n in range(501))},
+            "The list has more than 500 rows",
+        ),
+        ({"rows": "x" * (200 * 1024 + 1)}, "The list is larger than 200 KB"),
+        ({"rows": "a\x00b,viewer"}, "Null characters are not allowed"),
+        ({"rows": '"unclosed@example.org,viewer\nnext@example.org,owner'}, "Row "),
+    ],
+)
+def test_bulk_bad_lists_get_a_clear_message_never_a_500(admin_client, organisation, data, expected):
+    response = admin_client.post(bulk_url(organisation), {**data, "action": "preview"})
+    assert response.status_code == 200
+    assert expected in page_text(response)
+    assert "There is a problem" in page_text(response)
+    assert not Invitation.objects.exists()
+
+
+def test_bulk_500_rows_preview_in_few_queries(admin_client, organisation):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    text = "".join(f"p{n}@example.org,viewer\n" for n in range(500))
+    with CaptureQueriesContext(connection) as queries:
+        page = page_text(admin_client.post(bulk_url(organisation), {"rows": text}))
+    assert page.count("Will be invited") == 500
+    assert len(queries) < 20
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("big.csv", b"a@example.org,viewer\n" * 11_000, "The list is larger than 200 KB"),
+        ("sheet.xlsx", b"PK\x03\x04\x00\x00\x08\x00\xff\xfe", "The file is not a CSV text file"),
+        ("latin.csv", "caf\u00e9@example.org,viewer".encode("latin-1"), "not a CSV text file"),
+    ],
+)
+def test_bulk_bad_files_get_a_clear_message(admin_client, organisation, name, content, expected):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(name, content)
+    response = admin_client.post(bulk_url(organisation), {"file": upload})
+    assert response.status_code == 200
+    assert expected in page_text(response)
+    assert not Invitation.objects.exists()
+
+
+def test_bulk_paste_or_file_not_both(admin_client, organisation):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from registers.forms_invitations import PASTE_OR_FILE
+
+    upload = SimpleUploadedFile("a.csv", b"a@example.org,viewer")
+    response = admin_client.post(
+        bulk_url(organisation), {"file": upload, "rows": "b@example.org,viewer"}
+    )
+    assert PASTE_OR_FILE in page_text(response)
+
+
+def test_the_batch_task_checks_again_and_runs_once(organisation, admin, caplog, send_queued_email):
+    from registers.services.invitation_batches import invitation_batch_run
+
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    confirmed = (timezone.now() - timedelta(seconds=1)).isoformat()
+    rows = [[1, "one@example.org", "viewer"], [2, "two@example.org", "admin"]]
+    kwargs = {
+        "organisation_id": organisation.pk,
+        "invited_by_id": admin.pk,
+        "rows": rows,
+        "confirmed_at": confirmed,
+    }
+    with send_queued_email() as outbox:
+        assert invitation_batch_run(**kwargs) == 2
+        assert invitation_batch_run(**kwargs) == 0  # run again: already sent
+    assert len(outbox) == 2
+
+    # Someone no longer allowed to invite an admin by the time the worker runs: nothing sent.
+    coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
+    outbox.clear()
+    with send_queued_email() as outbox:
+        sent = invitation_batch_run(
+            **{
+                **kwargs,
+                "invited_by_id": coordinator.pk,
+                "rows": [[1, "three@example.org", "admin"]],
+            }
+        )
+    assert sent == 0 and not outbox
+    assert not Invitation.objects.filter(email="three@example.org").exists()
+    assert (
+        f"bulk invitations not sent: organisation={organisation.slug} rows=1 problems=1 "
+        f"by={coordinator.pk}"
+    ) in [r.getMessage() for r in caplog.records]
+
+
+def test_the_batch_task_is_registered_by_its_name():
+    from celery import current_app
+
+    from registers.services.invitation_batches import SEND_BATCH
+
+    assert SEND_BATCH in current_app.tasks

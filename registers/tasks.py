@@ -1,0 +1,21 @@
+"""Celery tasks of the registers app (registered at start-up by ``registers.apps``)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .services.invitation_batches import SEND_BATCH, invitation_batch_run
+
+
+@shared_task(name=SEND_BATCH)
+def send_invitation_batch(
+    *, organisation_id: int, invited_by_id: int, rows: list, confirmed_at: str
+) -> int:
+    """Send a confirmed bulk invitation, all or nothing (``invitation_batch_run``); a second
+    run of the same batch sends nothing more."""
+    return invitation_batch_run(
+        organisation_id=organisation_id,
+        invited_by_id=invited_by_id,
+        rows=rows,
+        confirmed_at=confirmed_at,
+    )
