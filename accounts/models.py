@@ -34,6 +34,15 @@ class SingleSignOnProvider(models.Model):
         default=False,
         help_text="People of these domains cannot sign in with a password.",
     )
+    trust_email = models.BooleanField(
+        "accept addresses the provider does not mark verified",
+        default=False,
+        help_text=(
+            "For providers that send no email_verified claim (Microsoft Entra ID without the "
+            "optional xms_edov claim): their addresses are taken as verified. An address the "
+            "provider marks unverified is still refused."
+        ),
+    )
     new_members_role = models.CharField(
         "members made at first sign-in",
         max_length=20,

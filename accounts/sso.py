@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from allauth.socialaccount.models import SocialApp
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+
+from riskreg import mail
 
 from . import secrets
 from .models import SingleSignOnProvider
@@ -33,6 +36,31 @@ def provider_by_key(key: str) -> SingleSignOnProvider | None:
     return SingleSignOnProvider.objects.select_related("organisation").filter(key=key).first()
 
 
+def redirect_uri(provider: SingleSignOnProvider) -> str:
+    """The address the provider sends people back to, as it must be registered with the
+    provider (Entra calls it the redirect URI; others, the callback URL). Built from
+    RISKREG_BASE_URL, the address people use; allauth builds the one it sends from the request,
+    which is the same behind a correctly configured proxy."""
+    return mail.absolute(reverse("openid_connect_callback", kwargs={"provider_id": provider.key}))
+
+
+def secret_source(provider: SingleSignOnProvider) -> str:
+    """Where the client secret comes from, in words a page or the command may show (never the
+    secret itself)."""
+    if provider.client_secret_env:
+        return f"from the environment variable {provider.client_secret_env}"
+    return "stored encrypted"
+
+
+def secret_problem(provider: SingleSignOnProvider) -> str | None:
+    """Why the secret cannot be read here (the variable unset, the key changed), or None."""
+    try:
+        client_secret(provider)
+    except ImproperlyConfigured as error:
+        return str(error)
+    return None
+
+
 def client_secret(provider: SingleSignOnProvider) -> str:
     if provider.client_secret_env:
         return secrets.from_environment(provider.client_secret_env)
@@ -55,6 +83,9 @@ def social_app(provider: SingleSignOnProvider) -> SocialApp:
         settings={
             "server_url": provider.issuer.rstrip("/"),
             "organisation": provider.organisation_id,
+            # Proof Key for Code Exchange: a code caught on its way back is no use to anyone
+            # else. Entra ID, Google, Okta and Keycloak all take it.
+            "oauth_pkce_enabled": True,
         },
     )
 

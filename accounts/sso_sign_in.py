@@ -1,7 +1,10 @@
 """Who may come in through an organisation's identity provider (issue 14).
 
-Signing in with a provider never makes an account or a membership by itself. The provider must
-have verified the address it returns, the address must be of a domain the provider covers, and
+Signing in with a provider never makes an account or a membership by itself. The answer must
+come from the issuer the organisation connected, the provider must have verified the address it
+returns (``email_verified``; Microsoft Entra ID's ``xms_edov`` where that is absent; or, where the
+organisation chose to trust the provider's addresses, neither, unless one says "not verified"),
+the address must be of a domain the provider covers, and
 the person must already be a member of the provider's organisation, or hold an open invitation
 to it (accepted here: the account is made, with no password), or the organisation must have
 chosen to let anyone of its domains in as a viewer (``new_members_role``). Everyone else is
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -26,6 +30,7 @@ from riskreg.security import client_ip
 
 from . import sso
 from .models import SingleSignOnProvider
+from .services_sso import normalised_issuer
 
 log = logging.getLogger("riskreg.security")
 
@@ -42,19 +47,71 @@ NOT_INVITED = (
     "admin or risk coordinator of {organisation} to invite you; then sign in again."
 )
 PROVIDER_GONE = "This single sign-on connection is no longer set up. Sign in again."
+WRONG_ISSUER = (
+    "riskreg expected {organisation}'s sign-in service to be {issuer}, but the answer came from "
+    "{answered}. Ask an admin of {organisation} to check the issuer URL on riskreg's single "
+    "sign-on settings page."
+)
 
 
-def _claims_email(sociallogin) -> tuple[str, bool]:
-    for address in sociallogin.email_addresses:
-        if address.email:
-            return address.email.strip().lower(), bool(address.verified)
-    return "", False
+def _sources(sociallogin) -> list[dict]:
+    """What the provider said about the person: the userinfo answer and the ID token's claims
+    (allauth keeps both; older rows kept the claims alone)."""
+    data = sociallogin.account.extra_data or {}
+    sources = [data.get(name) for name in ("userinfo", "id_token")]
+    sources = [source for source in sources if isinstance(source, dict)]
+    return sources or [data]
+
+
+def _truth(value) -> bool | None:
+    """A claim's yes or no (JSON true/false, or the strings some providers send), else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def _vouched(sources: list[dict], claim: str) -> bool | None:
+    """True if a source says yes and none says no; False if any says no; None if none says."""
+    answers = [_truth(source.get(claim)) for source in sources]
+    answers = [answer for answer in answers if answer is not None]
+    if not answers:
+        return None
+    return all(answers)
+
+
+def email_verified(provider: SingleSignOnProvider, sources: list[dict]) -> bool:
+    """Whether the provider vouches for the address: ``email_verified`` when it sends it;
+    otherwise Microsoft Entra ID's ``xms_edov`` (the address's domain is one the tenant has
+    proved it owns); otherwise only if the organisation chose to trust this provider's
+    addresses (``trust_email``). A provider that says "not verified" is always believed."""
+    for claim in ("email_verified", "xms_edov"):
+        said = _vouched(sources, claim)
+        if said is not None:
+            return said
+    return provider.trust_email
+
+
+def _claims_email(sources: list[dict]) -> str:
+    for source in sources:
+        email = source.get("email")
+        if isinstance(email, str) and email.strip():
+            return email.strip().lower()
+    return ""
+
+
+def _issuer(sociallogin) -> str:
+    claims = (sociallogin.account.extra_data or {}).get("id_token")
+    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    return normalised_issuer(issuer) if isinstance(issuer, str) else ""
 
 
 def _refuse(request: HttpRequest, provider, message: str, reason: str, user=None):
     log.warning(
-        "single sign-on refused: provider=%s reason=%s user=%s ip=%s",
+        "single sign-on refused: provider=%s organisation=%s reason=%s user=%s ip=%s",
         provider.key if provider else "-",
+        provider.organisation.slug if provider else "-",
         reason,
         user.pk if user is not None else "-",
         client_ip(request) or "-",
@@ -100,8 +157,21 @@ def check_sign_in(request: HttpRequest, sociallogin) -> None:
     if provider is None:
         _refuse(request, None, PROVIDER_GONE, "provider-removed")
     organisation = provider.organisation
-    email, verified = _claims_email(sociallogin)
-    if not email or not verified:
+    answered = _issuer(sociallogin)
+    if answered != provider.issuer:
+        _refuse(
+            request,
+            provider,
+            WRONG_ISSUER.format(
+                organisation=organisation.display_name,
+                issuer=provider.issuer,
+                answered=answered or "an answer naming no issuer",
+            ),
+            "wrong-issuer",
+        )
+    sources = _sources(sociallogin)
+    email = _claims_email(sources)
+    if not email or not email_verified(provider, sources):
         _refuse(request, provider, EMAIL_NOT_VERIFIED, "email-not-verified")
     if not provider.domains.filter(domain=sso.email_domain(email)).exists():
         _refuse(
@@ -134,16 +204,20 @@ def check_sign_in(request: HttpRequest, sociallogin) -> None:
                 user = membership.user
                 how = "invitation"
             elif provider.new_members_role:
-                if user is None:
-                    user = get_user_model().objects.create_user(
-                        email=email, full_name=_full_name(sociallogin)
-                    )
-                member_add_with_role(
+                new_account = user is None
+                membership = member_add_with_role(
                     organisation=organisation,
                     email=email,
                     role=provider.new_members_role,
+                    full_name=_full_name(sociallogin),
                     notify=False,
                 )
+                user = membership.user
+                if new_account:
+                    # The provider vouched for the address, as an invitation link would have.
+                    EmailAddress.objects.update_or_create(
+                        user=user, email=email, defaults={"verified": True, "primary": True}
+                    )
                 how = "domain"
             else:
                 _refuse(

@@ -16,7 +16,7 @@ from django.urls import include, path
 
 from riskreg.security import client_ip
 
-from . import second_factor
+from . import second_factor, sso_settings
 from .forms import SignInForm
 from .invitations import invitation_accept_page
 from .middleware import needs_second_factor, second_factor_required
@@ -28,6 +28,7 @@ PROVIDER_UNREACHABLE = (
     "in with it just now. Try again in a few minutes; if it keeps happening, tell your IT "
     "service desk."
 )
+PROVIDER_UNREACHABLE_HEADING = "Your organisation's sign-in service is not answering"
 
 
 class SignInView(LoginView):
@@ -58,7 +59,7 @@ class SignInView(LoginView):
             "single sign-on started: provider=%s ip=%s", row.key, client_ip(self.request) or "-"
         )
         try:
-            return provider.redirect(
+            response = provider.redirect(
                 self.request,
                 "login",
                 next_url=self.get_success_url() or None,
@@ -74,8 +75,22 @@ class SignInView(LoginView):
                 organisation=row.organisation.display_name, issuer=row.issuer
             )
             return render(
-                self.request, "accounts/sso_refused.html", {"message": message}, status=503
+                self.request,
+                "accounts/sso_refused.html",
+                {"message": message, "heading": PROVIDER_UNREACHABLE_HEADING},
+                status=503,
             )
+        if response.status_code != 302:
+            return response  # allauth's own page for a provider that refused the request
+        # A page that moves on by itself rather than a redirect: the sign-in form's
+        # Content-Security-Policy (form-action 'self') stops a form's redirect to another site.
+        response = render(
+            self.request,
+            "accounts/sso_continue.html",
+            {"provider": row, "provider_url": response["Location"]},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 sign_in = SignInView.as_view()
@@ -106,4 +121,6 @@ urlpatterns = [
     # Two-factor sign-in: the organisation's rule, an admin's reset of a member's.
     *second_factor.urlpatterns,
     path("invitations/<str:token>/", invitation_accept_page, name="invitation_accept"),
+    # An organisation admin's single sign-on connections (accounts/sso_settings.py).
+    *sso_settings.urlpatterns,
 ]

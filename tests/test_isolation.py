@@ -95,6 +95,7 @@ KWARG_OBJECTS = {
     "escalation": "escalation",
     "report": "pack",
     "invitation": "invitation",
+    "provider": "sso_provider",
 }
 GENERIC_KINDS = (
     "register",
@@ -215,6 +216,7 @@ class World:
     escalation: object = None  # a request to move the risk up to the parent register
     pack: object = None  # a report pack (queued: no file)
     invitation: object = None  # an invitation to be a viewer, not yet accepted
+    sso_provider: object = None  # a single sign-on connection (accounts.SingleSignOnProvider)
 
 
 def build_world(tag: str, *, user=None, role: str | None = None) -> World:
@@ -323,7 +325,22 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
             token_hash=f"{tag.lower():0<64}",
             expires_at=timezone.now() + dt.timedelta(days=7),
         ),
+        sso_provider=sso_provider_of(organisation, tag),
     )
+
+
+def sso_provider_of(organisation: Organisation, tag: str):
+    """A single sign-on connection with a domain (by model, as the upload above is)."""
+    provider = apps.get_model("accounts", "SingleSignOnProvider").objects.create(
+        organisation=organisation,
+        key=f"{tag.lower()}-sso",
+        name=f"{tag} sign-in",
+        issuer=f"https://login.{tag.lower()}.example/v2.0",
+        client_id=f"{tag.lower()}-client",
+        client_secret_encrypted="not-a-real-token",
+    )
+    provider.domains.create(domain=f"{tag.lower()}.example")
+    return provider
 
 
 def grow(world: World) -> None:

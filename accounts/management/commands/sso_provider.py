@@ -1,0 +1,199 @@
+"""``manage.py sso_provider add|list|remove``: an organisation's OpenID Connect sign-in, from the
+server (a thin interface over ``accounts.services_sso``, as the settings page is)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts import services_sso, sso
+from accounts.models import SingleSignOnProvider
+from registers.models import Role
+from riskreg.commands import organisation_or_error, validation_message
+
+HELP = """Connect an organisation to its OpenID Connect identity provider (Microsoft Entra ID,
+Google Workspace, Okta, Keycloak...), list its connections, or remove one.
+
+  sso_provider add --org SLUG --issuer URL --client-id ID --client-secret-env VAR
+                   --domain DOMAIN [--domain DOMAIN2 ...] [--only] [--name NAME]
+                   [--new-members-as viewer] [--trust-email]
+  sso_provider list --org SLUG
+  sso_provider remove --org SLUG --issuer URL
+
+The client secret is never given on the command line (it would stay in the shell's history and
+the process list): --client-secret-env names the environment variable that holds it, and only
+that name is stored. The variable must be set where this command runs, or it refuses: sign-in
+would fail without it. The web server reads it at every sign-in, so set it in the web server's
+environment too (the same .env file or compose env_file). Adding an issuer the organisation
+already has changes that connection to exactly what this command says (flags left out are off).
+"""
+
+NO_PROVIDERS = "{organisation} has no single sign-on connections"
+UNKNOWN_ISSUER = "{organisation} is not connected to {issuer}"
+
+
+# The service names its fields; the command's user knows its options.
+OPTIONS = {
+    "issuer": "--issuer",
+    "client_id": "--client-id",
+    "client_secret": "--client-secret-env",
+    "client_secret_env": "--client-secret-env",
+    "domains": "--domain",
+    "new_members_role": "--new-members-as",
+    "name": "--name",
+}
+
+
+def _message(exc: ValidationError) -> str:
+    if not hasattr(exc, "error_dict"):
+        return validation_message(exc)
+    return "; ".join(
+        f"{OPTIONS.get(field, field)}: {message}"
+        for field, messages in exc.message_dict.items()
+        for message in messages
+    )
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def describe(provider: SingleSignOnProvider) -> list[str]:
+    """The lines ``list`` prints for a connection (the secret's source, never the secret)."""
+    domains = ", ".join(domain.domain for domain in provider.domains.all()) or "(none)"
+    members = (
+        "anyone of these domains, as a viewer"
+        if provider.new_members_role
+        else "nobody: only people invited or added"
+    )
+    lines = [
+        provider.issuer,
+        f"  name: {provider.name}",
+        f"  key: {provider.key}",
+        f"  domains: {domains}",
+        f"  client id: {provider.client_id}",
+        f"  client secret: {sso.secret_source(provider)}",
+        f"  single sign-on only: {_yes(provider.only_way_in)}",
+        f"  members made at first sign-in: {members}",
+        f"  addresses trusted without email_verified: {_yes(provider.trust_email)}",
+        f"  redirect URI to register with the provider: {sso.redirect_uri(provider)}",
+    ]
+    problem = sso.secret_problem(provider)
+    if problem:
+        lines.append(f"  warning: {problem}")
+    return lines
+
+
+class Command(BaseCommand):
+    help = HELP
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        from argparse import RawDescriptionHelpFormatter
+
+        kwargs.setdefault("formatter_class", RawDescriptionHelpFormatter)
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", metavar="add|list|remove")
+        actions.required = True
+
+        add = actions.add_parser(
+            "add", help="connect a provider (or change the connection to this issuer)"
+        )
+        add.add_argument("--org", required=True, help="organisation slug")
+        add.add_argument(
+            "--issuer",
+            required=True,
+            help="the provider's issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0",
+        )
+        add.add_argument("--client-id", required=True, help="the client (application) id")
+        add.add_argument(
+            "--client-secret-env",
+            required=True,
+            metavar="VAR",
+            help="the environment variable holding the client secret (must be set)",
+        )
+        add.add_argument(
+            "--domain",
+            required=True,
+            action="append",
+            help="an e-mail domain the provider signs in (repeat for more)",
+        )
+        add.add_argument(
+            "--only",
+            action="store_true",
+            help="single sign-on is the only way in for these domains (no passwords)",
+        )
+        add.add_argument("--name", default="", help="what the provider is called on riskreg")
+        add.add_argument(
+            "--new-members-as",
+            choices=[Role.VIEWER.value],
+            default="",
+            help="let anyone of these domains in at first sign-in, as a viewer",
+        )
+        add.add_argument(
+            "--trust-email",
+            action="store_true",
+            help=(
+                "accept addresses the provider sends without email_verified (or Entra's "
+                "xms_edov); one marked unverified is still refused"
+            ),
+        )
+
+        listing = actions.add_parser("list", help="the organisation's connections")
+        listing.add_argument("--org", required=True, help="organisation slug")
+
+        remove = actions.add_parser("remove", help="disconnect a provider")
+        remove.add_argument("--org", required=True, help="organisation slug")
+        remove.add_argument("--issuer", required=True, help="the connection's issuer URL")
+
+    def handle(self, *args, **options):
+        organisation = organisation_or_error(options["org"])
+        getattr(self, f"_{options['action']}")(organisation, options)
+
+    def _add(self, organisation, options):
+        try:
+            provider, created = services_sso.sso_provider_add(
+                organisation=organisation,
+                issuer=options["issuer"],
+                client_id=options["client_id"],
+                client_secret_env=options["client_secret_env"],
+                domains=options["domain"],
+                name=options["name"],
+                only_way_in=options["only"],
+                trust_email=options["trust_email"],
+                new_members_role=options["new_members_as"],
+                # Whoever runs commands on the server vouches for the domains.
+                check_domain_owners=False,
+            )
+        except ValidationError as exc:
+            raise CommandError(_message(exc)) from None
+        self.stdout.write(
+            f"{'connected' if created else 'changed'}: {organisation.slug} signs in with "
+            f"{provider.issuer}"
+        )
+        for line in describe(provider)[1:]:
+            self.stdout.write(line)
+
+    def _list(self, organisation, options):
+        providers = organisation.sign_in_providers.prefetch_related("domains").order_by("issuer")
+        if not providers:
+            self.stdout.write(NO_PROVIDERS.format(organisation=organisation.slug))
+            return
+        for provider in providers:
+            for line in describe(provider):
+                self.stdout.write(line)
+
+    def _remove(self, organisation, options):
+        issuer = services_sso.normalised_issuer(options["issuer"])
+        provider = organisation.sign_in_providers.filter(issuer=issuer).first()
+        if provider is None:
+            known = ", ".join(
+                organisation.sign_in_providers.order_by("issuer").values_list("issuer", flat=True)
+            )
+            raise CommandError(
+                UNKNOWN_ISSUER.format(organisation=organisation.slug, issuer=issuer)
+                + (f"; its connections: {known}" if known else "")
+            )
+        services_sso.sso_provider_remove(provider=provider)
+        self.stdout.write(f"removed: {organisation.slug} no longer signs in with {issuer}")

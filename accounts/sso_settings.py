@@ -1,0 +1,203 @@
+"""An organisation admin's single sign-on page: the organisation's OpenID Connect connections,
+the redirect URI to register with each provider, and adding, changing and removing them.
+
+As on the members pages, every view first fetches the organisation through
+``permissions.organisation_for_user`` (404 for anyone who is not a member), then refuses members
+who are not admins (403) before it looks at any provider id, and finds a provider only among the
+organisation's own (404 otherwise). The client secret is never shown back: only where it comes
+from."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_http_methods
+
+from registers import permissions
+
+from . import services_sso, sso
+from .forms_sso import SingleSignOnProviderForm
+from .models import SingleSignOnProvider
+
+ADMINS_ONLY = "Only an organisation admin sets up single sign-on."
+CONNECTED = (
+    "{organisation} is connected to {name}. Register the redirect URI below with the provider "
+    "if you have not yet: sign-in through it works once you have."
+)
+CHANGED = "The connection to {name} is saved."
+REMOVED = (
+    "{organisation} no longer signs in with {name}. People of its domains sign in with a "
+    "password again (those who have none can reset one)."
+)
+
+
+def _admin_access(request: HttpRequest, org: str) -> permissions.OrganisationAccess:
+    access = permissions.organisation_for_user(user=request.user, slug=org)
+    if not access.can_manage_members:
+        raise PermissionDenied(ADMINS_ONLY)
+    return access
+
+
+def _providers(access: permissions.OrganisationAccess):
+    # Scoped by the organisation the access check returned, never by an id from the URL alone.
+    return (
+        SingleSignOnProvider.objects.filter(organisation=access.organisation)
+        .select_related("organisation")
+        .prefetch_related("domains")
+        .order_by("name", "issuer")
+    )
+
+
+def _provider(access: permissions.OrganisationAccess, pk: int) -> SingleSignOnProvider:
+    provider = _providers(access).filter(pk=pk).first()
+    if provider is None:
+        permissions.log_refusal(
+            access.user, access.organisation.slug, f"single sign-on connection {pk}"
+        )
+        raise Http404("No such single sign-on connection")
+    return provider
+
+
+def _row(provider: SingleSignOnProvider) -> dict:
+    return {
+        "provider": provider,
+        "domains": [domain.domain for domain in provider.domains.all()],
+        "secret_source": sso.secret_source(provider),
+        "secret_problem": sso.secret_problem(provider),
+        "redirect_uri": sso.redirect_uri(provider),
+    }
+
+
+@login_required
+def sso_settings(request: HttpRequest, org: str) -> HttpResponse:
+    access = _admin_access(request, org)
+    if request.method not in ("GET", "HEAD"):
+        # Checked after the access check, so a non-member still gets 404, not 405.
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return render(
+        request,
+        "accounts/sso_settings.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "rows": [_row(provider) for provider in _providers(access)],
+        },
+    )
+
+
+def _form_page(request, access, form, provider=None) -> HttpResponse:
+    return render(
+        request,
+        "accounts/sso_provider_form.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "form": form,
+            "provider": provider,
+            "row": _row(provider) if provider else None,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sso_provider_add(request: HttpRequest, org: str) -> HttpResponse:
+    access = _admin_access(request, org)
+    form = SingleSignOnProviderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organisation = access.organisation
+        arguments = form.service_arguments()
+        issuer = services_sso.normalised_issuer(arguments["issuer"])
+        if organisation.sign_in_providers.filter(issuer=issuer).exists():
+            # The command changes a connection to an issuer it already has; the page's add form
+            # says so instead, so a second tab cannot overwrite the first's settings unseen.
+            form.add_error(
+                "issuer",
+                services_sso.ISSUER_TAKEN.format(
+                    organisation=organisation.display_name, issuer=issuer
+                ),
+            )
+        else:
+            try:
+                provider, _ = services_sso.sso_provider_add(
+                    organisation=organisation, by=request.user, **arguments
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(
+                    request,
+                    CONNECTED.format(organisation=organisation.display_name, name=provider.name),
+                )
+                return redirect("sso_settings", org=org)
+    return _form_page(request, access, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sso_provider_change(request: HttpRequest, org: str, provider: int) -> HttpResponse:
+    access = _admin_access(request, org)
+    row = _provider(access, provider)
+    form = SingleSignOnProviderForm(request.POST or None, provider=row)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = services_sso.sso_provider_change(
+                provider=row, by=request.user, **form.service_arguments()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, CHANGED.format(name=row.name))
+            return redirect("sso_settings", org=org)
+    return _form_page(request, access, form, provider=row)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sso_provider_remove(request: HttpRequest, org: str, provider: int) -> HttpResponse:
+    access = _admin_access(request, org)
+    row = _provider(access, provider)
+    if request.method == "POST":
+        services_sso.sso_provider_remove(provider=row, by=request.user)
+        messages.success(
+            request,
+            REMOVED.format(organisation=access.organisation.display_name, name=row.name),
+        )
+        return redirect("sso_settings", org=org)
+    summary = _row(row)
+    return render(
+        request,
+        "accounts/sso_provider_remove.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "row": summary,
+            "provider": row,
+            "domains": summary["domains"],
+        },
+    )
+
+
+urlpatterns = [
+    path("o/<slug:org>/settings/single-sign-on/", sso_settings, name="sso_settings"),
+    path(
+        "o/<slug:org>/settings/single-sign-on/add/",
+        sso_provider_add,
+        name="sso_provider_add",
+    ),
+    path(
+        "o/<slug:org>/settings/single-sign-on/<int:provider>/",
+        sso_provider_change,
+        name="sso_provider_change",
+    ),
+    path(
+        "o/<slug:org>/settings/single-sign-on/<int:provider>/remove/",
+        sso_provider_remove,
+        name="sso_provider_remove",
+    ),
+]
