@@ -14,12 +14,15 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 
 from riskreg import mail
 from riskreg.security import client_ip
 
 from . import sso
+from .password_reset import duration_words
 
 
 def _absolute(url: str) -> str:
@@ -60,6 +63,30 @@ class AccountAdapter(DefaultAccountAdapter):
             "",
         )
         mail.send_later(subject=message.subject, text=message.body, html=html, to=message.to)
+
+    def send_password_reset_mail(self, user, email: str, context: dict) -> None:
+        """The reset link; or, for an address of a domain whose organisation lets its people in
+        only through its own sign-in service, an e-mail saying so with no link (a password set
+        here could not be used to sign in)."""
+        provider = sso.provider_for_email(email)
+        if provider is not None and provider.only_way_in:
+            self.send_mail(
+                "account/email/password_reset_sso_only",
+                email,
+                {
+                    "user": user,
+                    "organisation": provider.organisation,
+                    "provider": provider,
+                    "sign_in_url": mail.absolute(reverse("login")),
+                },
+            )
+            return
+        context = {
+            **context,
+            "link_lasts": duration_words(settings.PASSWORD_RESET_TIMEOUT),
+            "reset_request_url": mail.absolute(reverse("account_reset_password")),
+        }
+        super().send_password_reset_mail(user, email, context)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

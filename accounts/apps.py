@@ -12,9 +12,10 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from . import middleware
+        from . import middleware, password_reset
 
         user_logged_in.connect(middleware.on_signed_in, dispatch_uid="riskreg-second-factor")
+        password_reset.connect_receivers()
         # A person's own second factors added, removed and replaced, in the security log.
         from . import second_factor_log
 

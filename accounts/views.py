@@ -17,6 +17,7 @@ from django.urls import include, path
 from riskreg.security import client_ip
 
 from . import second_factor, sso_settings
+from .account_page import account, account_reminders
 from .forms import SignInForm
 from .invitations import invitation_accept_page
 from .middleware import needs_second_factor, second_factor_required
@@ -117,6 +118,9 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("accounts/login/", sign_in, name="account_login"),
     path("accounts/second-factor/", second_factor_setup, name="second_factor_setup"),
+    # "Your account" (accounts/account_page.py).
+    path("accounts/you/", account, name="account"),
+    path("accounts/you/reminders/<slug:org>/", account_reminders, name="account_reminders"),
     path("accounts/", include("allauth.urls")),
     # Two-factor sign-in: the organisation's rule, an admin's reset of a member's.
     *second_factor.urlpatterns,

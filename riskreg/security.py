@@ -299,18 +299,29 @@ class RefusalLogMiddleware:
 # would miss exactly the paths an attacker would use. No domain rule lives here; it only writes
 # the log. Values are named, never a password or its hash.
 
-ACCOUNT_FIELDS = ("email", "password", "is_active", "is_staff", "is_superuser", "full_name")
+ACCOUNT_FIELDS = (
+    "email",
+    "password",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "full_name",
+    "job_title",
+)
 MEMBERSHIP_FIELDS = ("role", "registers_limited", "sensitive_access")
 QUIET_VALUES = frozenset({"password"})  # named as changed, never shown
 
 
 def _actor() -> str:
     """Who made the change: the signed-in user of the request being served (simple-history's
-    middleware keeps it), else ``command`` (a management command or the shell)."""
+    middleware keeps it); ``anonymous`` for a request nobody is signed in to (a password reset
+    link, an invitation being accepted); else ``command`` (a management command or the shell)."""
     request = getattr(HistoricalRecords.context, "request", None)
     user = getattr(request, "user", None)
     if user is not None and getattr(user, "is_authenticated", False):
         return str(user.pk)
+    if request is not None:
+        return "anonymous"
     return "command"
 
 

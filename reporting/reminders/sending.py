@@ -75,7 +75,8 @@ def message(digest: Digest) -> EmailMultiAlternatives:
         "organisation": digest.organisation,
         "user": digest.user,
         "coordinator": coordinator,
-        "preferences_url": base_url() + reverse("reminder_preferences", kwargs={"org": slug}),
+        # The choice is made on the person's account page, one per organisation.
+        "preferences_url": base_url() + reverse("account") + f"#reminders-{slug}",
     }
     text = render_to_string("reporting/email/reminder_digest.txt", context)
     html = render_to_string("reporting/email/reminder_digest.html", context)

@@ -1,9 +1,10 @@
 """The "Reminder e-mails" page of an organisation.
 
-Every member chooses how often they get reminder digests (daily, weekly on Mondays, or only when
-something is overdue). Coordinators and admins also see the organisation's recent reminders,
-failures first with the reason, and can retry a failed one now (POST). The organisation comes
-only through ``registers.permissions``; the sending is ``reporting.reminders.sending``.
+Every member sees what the organisation's reminders are and how often they get them; they
+choose how often on their account page (``accounts.account_page``, one choice per
+organisation). Coordinators and admins also see the organisation's recent reminders, failures
+first with the reason, and can retry a failed one now (POST). The organisation comes only
+through ``registers.permissions``; the sending is ``reporting.reminders.sending``.
 """
 
 from __future__ import annotations
@@ -20,20 +21,21 @@ from django.views.decorators.http import require_http_methods
 
 from registers import permissions, selectors
 
-from ..forms import PreferenceForm
-from ..models import DigestFrequency, Reminder, ReminderPreference, ReminderStatus
+from ..models import DigestFrequency, Reminder, ReminderStatus
+from ..reminders.preferences import reminder_frequency
 from ..reminders.sending import retry_reminder
 
 RECENT_DAYS = 30
 RECENT_LIMIT = 100
 
 
-HINTS = {
-    DigestFrequency.DAILY: "One e-mail on any day when a review or action is due soon or overdue.",
-    DigestFrequency.WEEKLY: "One e-mail each Monday listing what is due soon or overdue.",
-    DigestFrequency.NEVER: "No reminders about what is due soon; an e-mail only when something "
-    "is overdue.",
+# How often a member gets them, as this page says it.
+FREQUENCY_WORDS = {
+    DigestFrequency.DAILY: "daily, on any day when something is due soon or overdue",
+    DigestFrequency.WEEKLY: "weekly, on Mondays",
+    DigestFrequency.NEVER: "only when something is overdue",
 }
+NO_REMINDER = "No such reminder"
 
 
 def _recent(organisation):
@@ -58,19 +60,17 @@ def reminder_preferences(request: HttpRequest, org: str) -> HttpResponse:
     access = permissions.organisation_for_user(user=request.user, slug=org)
     organisation = access.organisation
     coordinator = access.role in permissions.COORDINATOR_ROLES
-    preference = ReminderPreference.objects.filter(membership=access.membership).first()
-    current = preference.frequency if preference else DigestFrequency.DAILY
-    form = PreferenceForm(initial={"frequency": current})
-    status = 200
-    if request.method == "POST" and request.POST.get("retry"):
+    if request.method == "POST":
+        # The only thing posted here is a coordinator's retry; members choose how often on
+        # their account page.
         if not coordinator:
             raise PermissionDenied("Only coordinators can retry reminders")
         try:
             reminder = Reminder.objects.select_related("organisation", "user").get(
-                organisation=organisation, pk=int(request.POST["retry"])
+                organisation=organisation, pk=int(request.POST.get("retry", ""))
             )
         except (ValueError, Reminder.DoesNotExist):
-            raise Http404("No such reminder") from None
+            raise Http404(NO_REMINDER) from None
         outcome = retry_reminder(reminder)
         name = reminder.user.get_full_name()
         if outcome == ReminderStatus.FAILED:
@@ -81,32 +81,16 @@ def reminder_preferences(request: HttpRequest, org: str) -> HttpResponse:
                 request, f"The reminder to {name} for {reminder.day:%-d %B %Y} has been sent."
             )
         return redirect("reminder_preferences", org=organisation.slug)
-    if request.method == "POST":
-        form = PreferenceForm(request.POST)
-        if form.is_valid():
-            ReminderPreference.objects.update_or_create(
-                membership=access.membership,
-                defaults={"frequency": form.cleaned_data["frequency"]},
-            )
-            label = dict(form.fields["frequency"].choices)[form.cleaned_data["frequency"]]
-            messages.success(request, f"Reminder e-mails: {label.lower()}.")
-            return redirect("reminder_preferences", org=organisation.slug)
-        status = 400
-    choices = [(value, label, HINTS[value]) for value, label in form.fields["frequency"].choices]
-    selected = form["frequency"].value() or current
     return render(
         request,
         "reporting/reminders.html",
         {
             "access": access,
             "organisation": organisation,
-            "form": form,
-            "choices": choices,
-            "selected": selected,
+            "frequency": FREQUENCY_WORDS[reminder_frequency(membership=access.membership)],
             "coordinator": coordinator,
             "reminders": list(_recent(organisation)) if coordinator else [],
             "recent_days": RECENT_DAYS,
             "notice_days": organisation.reminder_notice_days,
         },
-        status=status,
     )

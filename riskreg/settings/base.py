@@ -402,6 +402,25 @@ ACCOUNT_RATE_LIMITS = {
     # link's token (256 bits) is hopeless anyway, this stops a script hammering the page.
     "invitation_accept": "20/m/ip",
 }
+# A reset link works once (it is made from the password it replaces, so setting a new one spends
+# it) and for this long; the e-mail says so. Django's default is three days.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#password-reset-timeout
+PASSWORD_RESET_TIMEOUT = 60 * 60
+# allauth's password and e-mail forms in our words; the reset request is logged
+# (accounts.password_reset).
+ACCOUNT_FORMS = {
+    "reset_password": "accounts.forms_password.PasswordResetRequestForm",
+    "reset_password_from_key": "accounts.forms_password.NewPasswordForm",
+    "change_password": "accounts.forms_password.ChangePasswordForm",
+    "set_password": "accounts.forms_password.SetPasswordForm",
+    "add_email": "accounts.forms_account.ChangeEmailForm",
+}
+# After confirming a new address, back to the account page (accounts/account_page.py).
+ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "/accounts/you/"
+# A person is told by e-mail when their password is changed or reset, their address changes (at
+# the old address), or a second factor is added or removed: if it was not them, they know at
+# once and can tell their organisation. Templates: templates/account/email/, templates/mfa/email/.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # allauth counts per client address behind the same proxies as django-axes.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(env("RISKREG_TRUSTED_PROXY_COUNT", "0"))
 # Two-factor: an authenticator app (TOTP) with recovery codes, and security keys or passkeys

@@ -1,5 +1,5 @@
-"""A member chooses how often they get reminder e-mails; a coordinator sees a failed reminder
-and retries it; the page passes axe-core."""
+"""A member chooses how often they get reminder e-mails (on their account page); a coordinator
+sees a failed reminder and retries it; the pages pass axe-core."""
 
 import pytest
 from django.utils import timezone
@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_owner_chooses_only_overdue(page):
+    """From the organisation's reminders page to the choice on the account page."""
     organisation = OrganisationFactory(name="University of Example", slug="example")
     membership = MembershipFactory(
         organisation=organisation, role=Role.OWNER, user__full_name="Olu Owner"
@@ -22,10 +23,17 @@ def test_owner_chooses_only_overdue(page):
     page.goto(f"/o/{organisation.slug}/reminders/")
     expect(page.get_by_role("heading", name="Reminder e-mails")).to_be_visible()
     assert axe_violations(page) == []
-    page.get_by_label("Only when something is overdue").check()
-    page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Reminder e-mails: only when something is overdue.")).to_be_visible()
-    expect(page.get_by_label("Only when something is overdue")).to_be_checked()
+    page.get_by_role("link", name="Choose how often on your account page").click()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    choice = page.get_by_role("group", name="How often University of Example sends you reminder")
+    choice.get_by_label("Only when something is overdue").check()
+    page.get_by_role("button", name="Save reminder e-mails from University of Example").click()
+    expect(
+        page.get_by_text(
+            "Reminder e-mails from University of Example: only when something is overdue."
+        )
+    ).to_be_visible()
+    expect(choice.get_by_label("Only when something is overdue")).to_be_checked()
     assert ReminderPreference.objects.get(membership=membership).frequency == "never"
     assert axe_violations(page) == []
 

@@ -173,7 +173,7 @@ def test_email_has_text_and_html_parts_with_links(organisation, settings):
     html, mimetype = email.alternatives[0]
     assert mimetype == "text/html"
     assert f'href="{review_url}"' in html and f'href="{action_url}"' in html
-    assert f"/o/{organisation.slug}/reminders/" in email.body
+    assert f"https://risks.example.test/accounts/you/#reminders-{organisation.slug}" in email.body
 
 
 def test_idempotent_across_two_runs(organisation):

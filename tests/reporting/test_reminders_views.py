@@ -1,5 +1,6 @@
-"""The "Reminder e-mails" page: preferences for every member, failures and retry for
-coordinators, nothing of another organisation; and the Celery task run in-process."""
+"""The "Reminder e-mails" page: what every member gets (chosen on their account page), failures
+and retry for coordinators, nothing of another organisation; and the Celery task run
+in-process."""
 
 import datetime as dt
 import smtplib
@@ -42,26 +43,25 @@ def failed_reminder(organisation, user, day=None):
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role])
-def test_every_member_chooses_a_frequency(client, organisation, role):
+def test_every_member_sees_the_page_and_chooses_on_their_account_page(client, organisation, role):
+    """How often is chosen on the account page (tests/accounts/test_account_page.py); this
+    page says what the choice is and links there."""
     membership = member(organisation, role)
+    ReminderPreference.objects.create(membership=membership, frequency=DigestFrequency.WEEKLY)
     client.force_login(membership.user)
     response = client.get(url(organisation))
     assert response.status_code == 200
-    assert b"Reminder e-mails" in response.content
-    response = client.post(url(organisation), {"frequency": DigestFrequency.NEVER})
-    assert response.status_code == 302
-    assert ReminderPreference.objects.get(membership=membership).frequency == "never"
-    response = client.post(url(organisation), {"frequency": DigestFrequency.WEEKLY}, follow=True)
-    assert ReminderPreference.objects.get(membership=membership).frequency == "weekly"
-    assert b"weekly, on mondays" in response.content
+    page = response.content.decode()
+    assert "Reminder e-mails" in page and "You get them weekly, on Mondays." in page
+    assert f'href="/accounts/you/#reminders-{organisation.slug}"' in page
+    assert 'name="frequency"' not in page
 
 
-def test_bad_choice_shows_an_error(client, organisation):
-    membership = member(organisation)
+def test_choosing_here_is_gone(client, organisation):
+    membership = member(organisation, Role.COORDINATOR)
     client.force_login(membership.user)
-    response = client.post(url(organisation), {"frequency": "hourly"})
-    assert response.status_code == 400
-    assert b"govuk-error-summary" in response.content
+    response = client.post(url(organisation), {"frequency": DigestFrequency.NEVER})
+    assert response.status_code == 404  # a coordinator's post names a reminder to retry
     assert not ReminderPreference.objects.filter(membership=membership).exists()
 
 

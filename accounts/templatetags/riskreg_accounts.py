@@ -1,0 +1,59 @@
+"""Template helpers for the account pages and allauth's e-mails: how long a reset link works,
+a page's absolute address (from ``RISKREG_BASE_URL``, as every e-mail link is), and a
+session's browser in a few words instead of its user-agent string."""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+from django.conf import settings
+from django.urls import reverse
+
+from riskreg import mail
+
+from ..password_reset import duration_words
+
+register = template.Library()
+
+
+@register.simple_tag
+def reset_link_lasts() -> str:
+    return duration_words(settings.PASSWORD_RESET_TIMEOUT)
+
+
+@register.simple_tag
+def absolute_url(name: str, *args) -> str:
+    """``{% absolute_url 'account' %}``: the page's address for an e-mail, never the request's
+    host (a request can carry any Host header)."""
+    return mail.absolute(reverse(name, args=args))
+
+
+# First match wins: Edge and Opera also say "Chrome", Chrome also says "Safari".
+BROWSERS = (
+    ("Edge", re.compile(r"\bEdg(e|A|iOS)?/")),
+    ("Opera", re.compile(r"\bOPR/")),
+    ("Firefox", re.compile(r"\b(Firefox|FxiOS)/")),
+    ("Chrome", re.compile(r"\b(Chrome|CriOS|HeadlessChrome)/")),
+    ("Safari", re.compile(r"\bSafari/")),
+)
+SYSTEMS = (
+    ("iPhone", re.compile(r"\biPhone\b")),
+    ("iPad", re.compile(r"\biPad\b")),
+    ("Android", re.compile(r"\bAndroid\b")),
+    ("Windows", re.compile(r"\bWindows\b")),
+    ("Mac", re.compile(r"\bMac OS X\b|\bMacintosh\b")),
+    ("ChromeOS", re.compile(r"\bCrOS\b")),
+    ("Linux", re.compile(r"\bLinux\b")),
+)
+
+
+@register.filter
+def browser_name(user_agent: str) -> str:
+    """ "Chrome on Windows", "Safari on iPhone"; "Unknown browser" when the string says neither."""
+    user_agent = user_agent or ""
+    browser = next((name for name, pattern in BROWSERS if pattern.search(user_agent)), "")
+    system = next((name for name, pattern in SYSTEMS if pattern.search(user_agent)), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or (f"A browser on {system}" if system else "Unknown browser")
