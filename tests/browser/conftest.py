@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.factories import PASSWORD
+from tests.oidc_provider.fixtures import oidc_provider  # noqa: F401  single sign-on journeys
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
 # browser steps are still synchronous and safe.
