@@ -19,6 +19,7 @@ import logging
 from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import render
@@ -150,6 +151,29 @@ def _full_name(sociallogin) -> str:
     return str(name or "")[:150]
 
 
+def _make_member(provider, sociallogin, email: str, user, invitation):
+    """The membership an open invitation gives (accepting it), or the domain option's; returns
+    the person's account, made here if they had none, and how they became a member."""
+    if invitation is not None:
+        membership = invitation_accept(
+            invitation=invitation, full_name=_full_name(sociallogin), user=user
+        )
+        return membership.user, "invitation"
+    membership = member_add_with_role(
+        organisation=provider.organisation,
+        email=email,
+        role=provider.new_members_role,
+        full_name=_full_name(sociallogin),
+        notify=False,
+    )
+    if user is None:
+        # The provider vouched for the address, as an invitation link would have.
+        EmailAddress.objects.update_or_create(
+            user=membership.user, email=email, defaults={"verified": True, "primary": True}
+        )
+    return membership.user, "domain"
+
+
 def check_sign_in(request: HttpRequest, sociallogin) -> None:
     """allauth's ``pre_social_login``: let the person in (connecting the provider's account to
     theirs, making it from an invitation if need be) or raise a refusal page."""
@@ -197,28 +221,12 @@ def check_sign_in(request: HttpRequest, sociallogin) -> None:
         )
         if not member:
             invitation = _open_invitation(provider, email)
-            if invitation is not None:
-                membership = invitation_accept(
-                    invitation=invitation, full_name=_full_name(sociallogin), user=user
-                )
-                user = membership.user
-                how = "invitation"
-            elif provider.new_members_role:
-                new_account = user is None
-                membership = member_add_with_role(
-                    organisation=organisation,
-                    email=email,
-                    role=provider.new_members_role,
-                    full_name=_full_name(sociallogin),
-                    notify=False,
-                )
-                user = membership.user
-                if new_account:
-                    # The provider vouched for the address, as an invitation link would have.
-                    EmailAddress.objects.update_or_create(
-                        user=user, email=email, defaults={"verified": True, "primary": True}
-                    )
-                how = "domain"
+            if invitation is not None or provider.new_members_role:
+                try:
+                    user, how = _make_member(provider, sociallogin, email, user, invitation)
+                except ValidationError as refusal:
+                    # Accepted or withdrawn a moment ago, or an address riskreg cannot take.
+                    _refuse(request, provider, " ".join(refusal.messages), "membership-refused")
             else:
                 _refuse(
                     request,

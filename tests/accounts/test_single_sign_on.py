@@ -27,7 +27,6 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts import secrets, services_sso
-from accounts.forms import SSO_ONLY
 from accounts.management.commands.sso_provider import NO_PROVIDERS, UNKNOWN_ISSUER
 from accounts.models import SingleSignOnDomain, SingleSignOnProvider
 from accounts.sso import redirect_uri
@@ -129,6 +128,19 @@ def test_the_sign_in_form_moves_on_to_the_provider_with_a_page_not_a_redirect(
         response.content.decode()
     )
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_person_lands_on_the_page_they_asked_for(
+    client, organisation, connected, oidc_provider, domain, member
+):
+    email = person_at_provider(oidc_provider, domain, "ned")
+    member(Role.OWNER, user__email=email)
+    wanted = f"/o/{organisation.slug}/my-work/"
+
+    response = provider_flow.sign_in(client, email, next_url=wanted)
+
+    assert response.status_code == 302
+    assert response["Location"] == wanted
 
 
 def test_an_existing_member_comes_in_through_the_provider_and_again_by_the_link(
@@ -378,10 +390,18 @@ def test_an_answer_from_another_issuer_is_refused(entra, member, organisation):
     )
 
 
+def test_an_address_riskreg_cannot_take_is_refused_not_an_error(entra):
+    entra.new_members_role = Role.VIEWER
+    entra.save()
+
+    text = _refusal(entra, email="a..b@entra.example.gov.uk", email_verified=True)
+
+    assert "not a valid e-mail address" in text
+    assert not User.objects.exists()
+
+
 def test_a_connection_removed_during_the_sign_in_refuses_it(entra):
-    key = entra.key
-    services_sso.sso_provider_remove(provider=entra)
-    entra.key = key
+    services_sso.sso_provider_remove(provider=entra)  # ``entra`` keeps its key and issuer
 
     assert PROVIDER_GONE in _refusal(entra, email="ann@entra.example.gov.uk", email_verified=True)
 
@@ -399,8 +419,6 @@ def test_single_sign_on_only_sends_a_password_sign_in_to_the_provider(
 
     assert provider_flow.provider_url(response).startswith(oidc_provider.issuer)
     assert signed_in_user(client) is None
-    # The rule's words, as the password reset for such an address uses them.
-    assert "{organisation}" in SSO_ONLY
 
 
 def test_without_single_sign_on_only_a_password_still_signs_in(
