@@ -181,13 +181,13 @@ def test_making_someone_an_organisation_admin_leaves_their_account_flags_alone(w
 
 
 def test_adding_an_existing_account_tells_the_person_and_gives_no_power_over_it(
-    world, client, django_capture_on_commit_callbacks
+    world, client, send_queued_email
 ):
     attacker = world["attacker"]
     outsider = MembershipFactory(organisation=world["met"], role=Role.ADMIN).user
     before = account(outsider)
     client.force_login(attacker)
-    with django_capture_on_commit_callbacks(execute=True):
+    with send_queued_email():
         response = client.post(
             reverse("member_add", args=["mopac"]),
             {"email": outsider.email, "role": Role.VIEWER, "full_name": "Renamed"},
@@ -203,13 +203,15 @@ def test_adding_an_existing_account_tells_the_person_and_gives_no_power_over_it(
     assert world["mopac"].display_name in body and "viewer" in body.lower()
     assert attacker.email in body and "not your password" in body
     assert "http://" in body and "/o/mopac/" in body
-    # A new account gets no such notice (it has no password yet; invitations will tell it).
+    # A new address gets no such notice: it is invited (its account is made when it accepts).
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with send_queued_email():
         client.post(
             reverse("member_add", args=["mopac"]), {"email": "new@x.test", "role": "viewer"}
         )
-    assert mail.outbox == []
+    assert [message.subject for message in mail.outbox] == [
+        f"You are invited to {world['mopac'].display_name} on riskreg"
+    ]
 
 
 def test_every_membership_change_is_in_the_security_log(world, client, caplog):

@@ -345,6 +345,8 @@ CSRF_CHECKED_INSIDE = {
     # Its size-limiting upload handler must be installed before anything reads request.POST,
     # which CsrfViewMiddleware would do; the inner view is csrf_protect.
     "register_import": "upload handler first, then csrf_protect",
+    # The same for the bulk invitation list's upload (registers.views.invitations).
+    "member_invite_many": "upload handler first, then csrf_protect",
 }
 
 

@@ -137,6 +137,28 @@ def test_an_existing_account_is_added_at_once_and_told(
     assert not acceptance_links(sent)
 
 
+def test_an_account_made_after_the_invitation_closes_it_when_invited_again(
+    organisation, admin, send_queued_email
+):
+    from tests.factories import UserFactory
+
+    stale = invite_by_service(organisation, "later@example.org")
+    person = UserFactory(email="later@example.org")
+    with send_queued_email() as outbox:
+        result = invitation_send(
+            organisation=organisation, email="later@example.org", role=Role.OWNER, invited_by=admin
+        )
+    assert result.membership.user == person
+    stale.refresh_from_db()
+    assert stale.withdrawn_at is not None and stale.withdrawn_by == admin
+    (sent,) = outbox
+    assert "You have been added" in sent.subject
+
+
+def invite_by_service(organisation, email: str) -> Invitation:
+    return invitation_send(organisation=organisation, email=email, role=Role.VIEWER).invitation
+
+
 def test_a_member_is_not_invited_again(organisation, admin):
     with pytest.raises(ValidationError) as caught:
         invitation_send(organisation=organisation, email=admin.email, role=Role.VIEWER)
