@@ -544,6 +544,16 @@ def test_command_adding_the_same_issuer_again_changes_it(organisation, secret_en
     assert any("single sign-on provider changed:" in line for line in security_lines(caplog))
 
 
+def test_command_trusts_addresses_only_when_told(organisation, secret_env):
+    run(*add_args(organisation, secret_env))
+    assert not SingleSignOnProvider.objects.get().trust_email
+
+    out = run(*add_args(organisation, secret_env, "--trust-email"))
+
+    assert SingleSignOnProvider.objects.get().trust_email
+    assert "addresses trusted without email_verified: yes" in out
+
+
 def test_command_lists_an_organisation_without_providers(organisation):
     assert run("list", "--org", organisation.slug).strip() == NO_PROVIDERS.format(
         organisation=organisation.slug
@@ -719,6 +729,18 @@ def test_the_page_says_where_an_environment_secret_comes_from_never_its_value(
 
     assert f"From the environment variable {secret_env}" in page
     assert SECRET not in page
+
+
+def test_the_page_warns_when_the_web_server_cannot_read_the_secret(
+    admin_client, organisation, secret_env, monkeypatch
+):
+    run(*add_args(organisation, secret_env))
+    monkeypatch.delenv(secret_env)
+
+    page = text(admin_client.get(settings_url(organisation)))
+
+    assert "Nobody can sign in through this connection" in page
+    assert f"the environment variable {secret_env} holds no client secret" in page
 
 
 def test_the_change_page_never_shows_the_secret_and_blank_keeps_it(admin_client, organisation):
