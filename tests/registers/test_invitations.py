@@ -935,3 +935,20 @@ def test_the_batch_task_is_registered_by_its_name():
     from registers.services.invitation_batches import SEND_BATCH
 
     assert SEND_BATCH in current_app.tasks
+
+
+@pytest.mark.parametrize(
+    ("role", "link"),
+    [
+        (Role.ADMIN, "members"),
+        (Role.COORDINATOR, "member_invitations"),
+        (Role.OWNER, None),
+        (Role.VIEWER, None),
+    ],
+)
+def test_the_menu_leads_whoever_may_invite_to_their_page(client, organisation, member, role, link):
+    client.force_login(member(role))
+    page = client.get(reverse("organisation", args=[organisation.slug])).content.decode()
+    for name in ("members", "member_invitations"):
+        href = f'href="{reverse(name, args=[organisation.slug])}"'
+        assert (href in page) == (name == link), (role, name)
