@@ -91,10 +91,13 @@ def social_app(provider: SingleSignOnProvider) -> SocialApp:
 
 
 def providers_for_allauth(*, provider: str | None = None, client_id: str | None = None):
-    """The rows allauth asks for: all of them, or one by its key (allauth's ``provider_id``)."""
-    rows = SingleSignOnProvider.objects.select_related("organisation")
-    if provider and provider != OIDC:
-        rows = rows.filter(key=provider)
+    """The row allauth asks for by its key (allauth's ``provider_id``), and no other. Asked for
+    them all (its "connect another account" list on /accounts/3rdparty/), it gets none: every
+    organisation's providers listed to anyone signed in would tell them which organisations use
+    riskreg and with whom. Nobody connects a provider from there: the sign-in page does it."""
+    if not provider or provider == OIDC:
+        return []
+    rows = SingleSignOnProvider.objects.select_related("organisation").filter(key=provider)
     if client_id:
         rows = rows.filter(client_id=client_id)
     return list(rows)

@@ -281,6 +281,27 @@ def test_removing_the_membership_stops_the_provider_letting_them_in(
     assert signed_in_user(client) is None
 
 
+def test_the_account_connections_page_lists_no_other_organisations_providers(
+    client, organisation, other_organisation, connected, oidc_provider, domain, member
+):
+    services_sso.sso_provider_add(
+        organisation=other_organisation,
+        issuer="https://idp.elsewhere.example",
+        client_id="c",
+        client_secret=SECRET,
+        domains=["elsewhere.example"],
+        name="Elsewhere Entra",
+    )
+    email = person_at_provider(oidc_provider, domain, "ida")
+    member(Role.OWNER, user__email=email)
+    provider_flow.sign_in(client, email)
+
+    page = text(client.get("/accounts/3rdparty/"))
+
+    assert "Elsewhere Entra" not in page and "elsewhere.example" not in page
+    assert connected.name in page  # their own connection, which they may see
+
+
 # --- claims the local provider does not send: check_sign_in as allauth calls it ---------------
 
 
