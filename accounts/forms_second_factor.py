@@ -14,6 +14,7 @@ import logging
 
 from allauth.core import context, ratelimit
 from allauth.mfa.base import forms as mfa_forms
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp import forms as totp_forms
 from django import forms
 from django.conf import settings
@@ -38,6 +39,11 @@ SIGN_IN_CODE_HINT = (
     "The 6-digit code your authenticator app shows for riskreg now, or one of your recovery "
     "codes if you do not have your app."
 )
+RECOVERY_CODE_LABEL = "Recovery code"
+RECOVERY_CODE_HINT = "One of the 8-digit codes you kept when you set up two-factor sign-in."
+RECOVERY_CODE_WRONG = (
+    "That recovery code is not right, or it has been used before. Check it and try again."
+)
 ACTIVATE_CODE_HINT = "The 6-digit code the app shows for riskreg after you have added it."
 
 
@@ -59,18 +65,33 @@ def _key(user) -> str:
     return f"user-{user.pk}"
 
 
-def _code_widget(field: forms.Field, hint: str) -> None:
+class CodeInput(forms.TextInput):
+    """A short box for a 6-digit code or an 8-digit recovery code. Its own widget type ("code"),
+    so riskreg.forms.GovukBoundField leaves its classes alone and the box keeps its width."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(
+            {
+                "class": "govuk-input govuk-input--width-10",
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                **(attrs or {}),
+            }
+        )
+
+
+def _code_field(form: forms.Form, hint: str) -> None:
+    field = form.fields["code"]
     field.label = CODE_LABEL
     field.help_text = hint
-    field.widget.attrs.pop("placeholder", None)
-    field.widget.attrs.update(
-        {
-            "autocomplete": "one-time-code",
-            "inputmode": "numeric",
-            "spellcheck": "false",
-            "class": "govuk-input--width-10",
-        }
-    )
+    field.widget = CodeInput()
+
+
+def _mark_code_error(form: forms.Form) -> None:
+    if form.errors.get("code"):
+        widget = form.fields["code"].widget
+        widget.attrs["class"] += " govuk-input--error"
 
 
 class _LimitedCodeMixin:
@@ -79,7 +100,18 @@ class _LimitedCodeMixin:
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _code_widget(self.fields["code"], SIGN_IN_CODE_HINT)
+        # Without an app, the box takes recovery codes only (a security key is the other way).
+        self.uses_app = Authenticator.objects.filter(
+            user=self.user, type=Authenticator.Type.TOTP
+        ).exists()
+        _code_field(self, SIGN_IN_CODE_HINT)
+        if not self.uses_app:
+            self.fields["code"].label = RECOVERY_CODE_LABEL
+            self.fields["code"].help_text = RECOVERY_CODE_HINT
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        _mark_code_error(self)
 
     def clean_code(self) -> str:
         request = context.request
@@ -90,7 +122,12 @@ class _LimitedCodeMixin:
                 client_ip(request) or "-",
             )
             raise ValidationError(codes_limited_message(), code="limited")
-        code = super().clean_code()
+        try:
+            code = super().clean_code()
+        except ValidationError:
+            if self.uses_app:
+                raise
+            raise ValidationError(RECOVERY_CODE_WRONG, code="incorrect_code") from None
         ratelimit.clear(request, action=RATE_ACTION, key=_key(self.user))
         return code
 
@@ -110,7 +147,11 @@ class ActivateTOTPForm(totp_forms.ActivateTOTPForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _code_widget(self.fields["code"], ACTIVATE_CODE_HINT)
+        _code_field(self, ACTIVATE_CODE_HINT)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        _mark_code_error(self)
 
 
 RULE_SUMMARIES = {

@@ -1,6 +1,6 @@
 """riskreg's rules in django-allauth's two-factor pages (``MFA_ADAPTER``).
 
-- Messages in plain words.
+- Messages and the default name of a security key in plain words.
 - A person whose organisation requires a second factor cannot turn off their authenticator app
   while it is their only one (allauth asks the adapter before deactivating an app; removing a
   security key it does not ask about, so ``accounts.second_factor_log`` makes the middleware
@@ -31,6 +31,11 @@ class MFAAdapter(DefaultMFAAdapter):
         "incorrect_code": INCORRECT_CODE,
         "cannot_delete_authenticator": LAST_FACTOR_REQUIRED,
     }
+
+    def generate_authenticator_name(self, user, type: Authenticator.Type) -> str:  # noqa: A002
+        """The name a new security key gets if the person gives none ("Master key" in allauth)."""
+        count = Authenticator.objects.filter(user_id=user.pk, type=type).count()
+        return "Security key" if count == 0 else f"Security key {count + 1}"
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         if authenticator.type not in FACTOR_TYPES:

@@ -19,6 +19,7 @@ from registers import permissions
 from registers.models import Membership, SecondFactorRule
 
 from .forms_second_factor import SecondFactorRuleForm, rule_summary
+from .middleware import has_second_factor
 from .selectors_second_factor import second_factor_counts, second_factor_status
 from .services_second_factor import reset_refusal, second_factor_reset, second_factor_rule_set
 
@@ -49,17 +50,20 @@ def _rule_options(form: SecondFactorRuleForm, organisation) -> list[dict]:
     counts = second_factor_counts(organisation)
     chosen = form["rule"].value() or organisation.second_factor_required
 
-    def outstanding(without: int, total: int, people: str) -> str:
+    def outstanding(without: int, total: int, one: str, many: str) -> str:
         if not total:
-            return f"There are no {people} yet."
+            return f"There are no {many} yet."
+        if total == 1:
+            return f"The one {one} {'has not set it up yet' if without else 'has set it up'}."
         if not without:
-            return f"All {total} {people} have set it up."
-        return f"{without} of the {total} {people} {'has' if without == 1 else 'have'} not set it up yet."
+            return f"All {total} {many} have set it up."
+        verb = "has" if without == 1 else "have"
+        return f"{without} of the {total} {many} {verb} not set it up yet."
 
     hints = {
         SecondFactorRule.NOBODY: (
             "Members choose for themselves: anyone can turn on two-factor sign-in from their "
-            "account. " + outstanding(counts.members_without, counts.members, "members")
+            "account. " + outstanding(counts.members_without, counts.members, "member", "members")
         ),
         SecondFactorRule.ADMINS_AND_COORDINATORS: (
             "An admin or risk coordinator without a second factor is taken to set one up when "
@@ -67,13 +71,14 @@ def _rule_options(form: SecondFactorRuleForm, organisation) -> list[dict]:
             + outstanding(
                 counts.admins_and_coordinators_without,
                 counts.admins_and_coordinators,
+                "admin or risk coordinator",
                 "admins and risk coordinators",
             )
         ),
         SecondFactorRule.EVERYONE: (
             "Every member without a second factor is taken to set one up when they sign in, and "
             "can do nothing else until they have. "
-            + outstanding(counts.members_without, counts.members, "members")
+            + outstanding(counts.members_without, counts.members, "member", "members")
         ),
     }
     field = form["rule"]
@@ -124,6 +129,7 @@ def second_factor_settings(request: HttpRequest, org: str) -> HttpResponse:
             "organisation": organisation,
             "form": form,
             "options": _rule_options(form, organisation),
+            "i_have_none": not has_second_factor(request.user),
         },
         status=status,
     )

@@ -11,6 +11,7 @@ import time
 import pytest
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.core import ratelimit
+from allauth.core.context import request_context
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -19,7 +20,14 @@ from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
 
-from accounts.forms_second_factor import CODES_LIMITED, RATE_ACTION, codes_limited_message
+from accounts.forms_second_factor import (
+    CODES_LIMITED,
+    RATE_ACTION,
+    RECOVERY_CODE_LABEL,
+    RECOVERY_CODE_WRONG,
+    AuthenticateForm,
+    codes_limited_message,
+)
 from accounts.mfa_adapter import INCORRECT_CODE, LAST_FACTOR_REQUIRED
 from accounts.second_factor import RESET_REFUSED, RULE_REFUSED
 from accounts.selectors_second_factor import second_factor_counts
@@ -140,7 +148,8 @@ def test_the_admin_chooses_the_rule_on_its_page(admin_client, organisation):
     text = page(admin_client.get(url))
     assert "Who must sign in with a second factor" in text
     assert "2 of the 2 members have not set it up yet." in text
-    assert "1 of the 1 admins and risk coordinators has not set it up yet." in text
+    assert "The one admin or risk coordinator has not set it up yet." in text
+    assert "You have not set up two-factor sign-in yourself" in text
 
     response = admin_client.post(url, {"rule": SecondFactorRule.ADMINS_AND_COORDINATORS})
     assert response.status_code == 302
@@ -541,3 +550,17 @@ def test_a_recovery_code_signs_in_and_counts_like_a_code(client):
     password_step(client, user)
     assert type_code(client, codes[0]).status_code == 302
     assert signed_in(client)
+
+
+def test_without_an_app_the_box_asks_for_a_recovery_code_and_says_so_when_wrong(rf):
+    """Someone whose second factor is a security key types a recovery code when they have not
+    got the key; the box and its message speak of recovery codes, not of an app."""
+    user = UserFactory()
+    codes = RecoveryCodes.activate(user).get_unused_codes()
+    request = rf.post("/accounts/2fa/authenticate/", REMOTE_ADDR=ADDRESS)
+    with request_context(request):
+        form = AuthenticateForm(user=user, data={"code": "12345678"})
+        assert form.fields["code"].label == RECOVERY_CODE_LABEL
+        assert not form.is_valid()
+        assert form.errors["code"] == [RECOVERY_CODE_WRONG]
+        assert AuthenticateForm(user=user, data={"code": codes[0]}).is_valid()
