@@ -144,6 +144,10 @@ def second_factor_reset_page(request: HttpRequest, org: str, member: int) -> Htt
     person = membership.user
     refusal = reset_refusal(user=person, by=request.user)
     status = 403 if refusal else 200
+    if refusal and request.method == "POST":
+        permissions.log_refusal(
+            request.user, access.organisation.slug, f"second factor reset of user {person.pk}"
+        )
     if request.method == "POST" and not refusal:
         try:
             deleted = second_factor_reset(

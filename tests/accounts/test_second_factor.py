@@ -350,7 +350,7 @@ def test_another_organisations_member_is_404(admin_client, organisation, other_o
     assert Authenticator.objects.filter(user=theirs.user).count() == 2
 
 
-def test_an_admin_may_not_reset_a_superusers(admin_client, organisation):
+def test_an_admin_may_not_reset_a_superusers(admin_client, admin, organisation, caplog):
     membership = MembershipFactory(
         organisation=organisation, role=Role.VIEWER, user__is_superuser=True
     )
@@ -359,9 +359,14 @@ def test_an_admin_may_not_reset_a_superusers(admin_client, organisation):
     member_page = page(admin_client.get(reverse("member", args=[organisation.slug, membership.pk])))
     assert RESET_SUPERUSER_REFUSED.format(name=name) in member_page
     assert reset_url(organisation, membership) not in member_page
+    caplog.set_level(logging.INFO, logger="riskreg.security")
     response = admin_client.post(reset_url(organisation, membership))
     assert response.status_code == 403
     assert Authenticator.objects.filter(user=membership.user).count() == 2
+    assert (
+        f"refused: user={admin.pk} organisation={organisation.slug}: second factor reset of "
+        f"user {membership.user.pk}"
+    ) in security_lines(caplog)
 
 
 def test_a_superuser_member_may_reset_anyones_a_superusers_too(client, organisation):
