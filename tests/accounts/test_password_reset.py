@@ -305,3 +305,27 @@ def test_single_sign_on_that_allows_passwords_gets_a_link(client, sso_only, send
     with send_queued_email() as outbox:
         request_reset(client, officer.email)
     assert LINK.search(outbox[0].body)
+
+
+def test_an_account_made_without_a_password_gets_in_by_a_reset(client, send_queued_email):
+    """add_member without --password or --invite makes an account with no usable password (the
+    README points such people to "Forgot your password?")."""
+    from django.core.management import call_command
+
+    organisation = OrganisationFactory()
+    call_command("add_member", "--org", organisation.slug, "--email", "new@example.test",
+                 "--role", "viewer")  # fmt: skip
+    with send_queued_email() as outbox:
+        request_reset(client, "new@example.test")
+    link = link_from(outbox[-1])
+    form = client.get(link, follow=True)
+    assert form.status_code == 200
+    done = client.post(
+        form.redirect_chain[-1][0] if form.redirect_chain else link,
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert done.status_code == 302
+    signed_in = client.post(
+        reverse("login"), {"login": "new@example.test", "password": NEW_PASSWORD}
+    )
+    assert signed_in.status_code == 302
