@@ -94,8 +94,6 @@ class SecondFactorRequiredMiddleware:
         ):
             checked_at = request.session.get(SESSION_KEY)
             # "Needed" is never remembered: the page after setting one up lets them through.
-            if (not checked_at or time.time() - checked_at > RECHECK_SECONDS) and remember(
-                request
-            ):
+            if (not checked_at or time.time() - checked_at > RECHECK_SECONDS) and remember(request):
                 return redirect("second_factor_setup")
         return self.get_response(request)
