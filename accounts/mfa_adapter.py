@@ -1,6 +1,9 @@
 """riskreg's rules in django-allauth's two-factor pages (``MFA_ADAPTER``).
 
 - Messages and the default name of a security key in plain words.
+- An authenticator app's key and the recovery codes' seed are stored encrypted
+  (``accounts.secrets``, the installation's key), not in clear where a database copy or the
+  admin's view of allauth's table would show them.
 - A person whose organisation requires a second factor cannot turn off their authenticator app
   while it is their only one (allauth asks the adapter before deactivating an app; removing a
   security key it does not ask about, so ``accounts.second_factor_log`` makes the middleware
@@ -10,7 +13,9 @@ from __future__ import annotations
 
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from django.core.exceptions import ImproperlyConfigured
 
+from . import secrets
 from .middleware import second_factor_required
 from .selectors_second_factor import FACTOR_TYPES
 
@@ -26,6 +31,17 @@ LAST_FACTOR_REQUIRED = (
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    def encrypt(self, text: str) -> str:
+        return secrets.encrypt(text, purpose=secrets.TWO_FACTOR_SECRETS)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        """A secret the installation's key no longer opens reads as empty: the person's codes
+        are refused, and an admin resets their second factor (README)."""
+        try:
+            return secrets.decrypt(encrypted_text, purpose=secrets.TWO_FACTOR_SECRETS)
+        except ImproperlyConfigured:
+            return ""
+
     error_messages = {
         **DefaultMFAAdapter.error_messages,
         "incorrect_code": INCORRECT_CODE,

@@ -3,7 +3,10 @@
 A secret typed into the sign-in settings page is stored as a Fernet token under a key stretched
 from ``RISKREG_SECRETS_KEY`` (``SECRET_KEY`` when unset); one set by the ``sso_provider`` command
 is not stored at all: the provider row names the environment variable that holds it. Neither is
-ever shown back: pages say only where the secret comes from."""
+ever shown back: pages say only where the secret comes from.
+
+The two-factor secrets allauth keeps (an authenticator app's key, the seed of recovery codes)
+are encrypted the same way, under their own purpose (``accounts.mfa_adapter``)."""
 
 from __future__ import annotations
 
@@ -21,19 +24,24 @@ KEY_CHANGED = (
 )
 
 
-def _fernet() -> Fernet:
+# What a key is for goes into it, so one purpose's token never decrypts as another's.
+SSO_CLIENT_SECRETS = b"riskreg sso client secrets"
+TWO_FACTOR_SECRETS = b"riskreg two-factor secrets"
+
+
+def _fernet(purpose: bytes) -> Fernet:
     material = (settings.RISKREG_SECRETS_KEY or settings.SECRET_KEY).encode()
-    key = hashlib.sha256(b"riskreg sso client secrets\0" + material).digest()
+    key = hashlib.sha256(purpose + b"\0" + material).digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
 
-def encrypt(secret: str) -> str:
-    return _fernet().encrypt(secret.encode()).decode()
+def encrypt(secret: str, *, purpose: bytes = SSO_CLIENT_SECRETS) -> str:
+    return _fernet(purpose).encrypt(secret.encode()).decode()
 
 
-def decrypt(token: str) -> str:
+def decrypt(token: str, *, purpose: bytes = SSO_CLIENT_SECRETS) -> str:
     try:
-        return _fernet().decrypt(token.encode()).decode()
+        return _fernet(purpose).decrypt(token.encode()).decode()
     except InvalidToken:
         raise ImproperlyConfigured(KEY_CHANGED) from None
 

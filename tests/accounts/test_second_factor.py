@@ -569,3 +569,16 @@ def test_without_an_app_the_box_asks_for_a_recovery_code_and_says_so_when_wrong(
         assert not form.is_valid()
         assert form.errors["code"] == [RECOVERY_CODE_WRONG]
         assert AuthenticateForm(user=user, data={"code": codes[0]}).is_valid()
+
+
+def test_the_app_key_and_recovery_seed_are_stored_encrypted(settings):
+    user = UserFactory()
+    secret = give_totp(user)  # an app and recovery codes
+    app = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    codes = Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
+    assert secret not in str(app.data) and app.data["secret"].startswith("gAAAA")  # Fernet
+    assert codes.data["seed"].startswith("gAAAA")
+    assert TOTP(app).validate_code(code_now(secret))
+    # a key that no longer opens them refuses the codes (an admin resets), never a 500
+    settings.RISKREG_SECRETS_KEY = "another-installation-key"
+    assert not TOTP(app).validate_code(code_now(secret))
