@@ -69,19 +69,23 @@ def reset_refusal(*, user, by) -> str:
     is the access check's (``OrganisationAccess.can_reset_second_factors``); this is the rule
     about whose: nobody but a superuser resets a superuser's, so an organisation admin cannot
     weaken the account of the person who runs the installation."""
+    if by is None:  # the server's operator (the reset_second_factor command)
+        return ""
     if user.is_superuser and not by.is_superuser:
         return RESET_SUPERUSER_REFUSED.format(name=_name(user))
     return ""
 
 
 @transaction.atomic
-def second_factor_reset(*, user, organisation: Organisation, by) -> int:
+def second_factor_reset(*, user, organisation: Organisation, by=None) -> int:
     """Delete every second factor of ``user`` (authenticator app, security keys and passkeys,
     recovery codes), so they can sign in with their password alone and set up a new one; if
     an organisation requires them to have one, the middleware takes them to set it up at once.
 
-    Returns how many allauth authenticators were deleted; 0 deletes nothing, logs nothing and
-    sends nothing."""
+    ``by`` is the admin doing it, or None for the ``reset_second_factor`` command (run by
+    whoever runs the server: for a superuser outside the organisation, or an organisation whose
+    only admin lost their phone). Returns how many allauth authenticators were deleted; 0
+    deletes nothing, logs nothing and sends nothing."""
     refusal = reset_refusal(user=user, by=by)
     if refusal:
         raise ValidationError(refusal)
@@ -96,19 +100,23 @@ def second_factor_reset(*, user, organisation: Organisation, by) -> int:
     if not deleted:
         return 0
     log.warning(
-        "second factor reset: user=%s organisation=%s by=%s", user.pk, organisation.slug, by.pk
+        "second factor reset: user=%s organisation=%s by=%s",
+        user.pk,
+        organisation.slug,
+        by.pk if by is not None else "command",
     )
     _tell(user=user, organisation=organisation, by=by)
     return deleted
 
 
 def _tell(*, user, organisation: Organisation, by) -> None:
-    by_admin = Membership.objects.filter(user=by, organisation=organisation, role=Role.ADMIN)
+    by_admin = (
+        by is not None
+        and Membership.objects.filter(user=by, organisation=organisation, role=Role.ADMIN).exists()
+    )
     context = {
         "by_role": (
-            f"an admin of {organisation.name}"
-            if by_admin.exists()
-            else "a system administrator of riskreg"
+            f"an admin of {organisation.name}" if by_admin else "a system administrator of riskreg"
         ),
         "user": user,
         "organisation": organisation,

@@ -582,3 +582,27 @@ def test_the_app_key_and_recovery_seed_are_stored_encrypted(settings):
     # a key that no longer opens them refuses the codes (an admin resets), never a 500
     settings.RISKREG_SECRETS_KEY = "another-installation-key"
     assert not TOTP(app).validate_code(code_now(secret))
+
+
+def test_the_command_resets_when_nobody_can_on_the_page(
+    organisation, caplog, send_queued_email, capsys
+):
+    from django.core.management import CommandError, call_command
+
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    person = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
+    give_totp(person)
+    with send_queued_email() as outbox:
+        call_command("reset_second_factor", "--org", organisation.slug, "--email", person.email)
+    assert not Authenticator.objects.filter(user=person).exists()
+    assert (
+        f"second factor reset: user={person.pk} organisation={organisation.slug} by=command"
+    ) in security_lines(caplog)
+    (email,) = outbox
+    assert "A system administrator of riskreg reset your two-factor sign-in" in email.body
+    assert "reset" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="no account"):
+        call_command("reset_second_factor", "--org", organisation.slug, "--email", "x@y.test")
+    stranger = UserFactory()
+    with pytest.raises(CommandError):
+        call_command("reset_second_factor", "--org", organisation.slug, "--email", stranger.email)
