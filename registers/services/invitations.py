@@ -29,6 +29,7 @@ from riskreg import mail
 
 from ..models import Invitation, InvitationState, Membership, Organisation, Role
 from .memberships import member_add_with_role
+from .organisations import membership_added_notify, role_words
 
 log = logging.getLogger("riskreg.security")
 
@@ -89,15 +90,6 @@ def _expiry(now):
     return now + timedelta(days=settings.RISKREG_INVITATION_DAYS)
 
 
-def role_words(role: str, *, registers_limited: bool = False) -> str:
-    """The role as a sentence says it, with its article: "a viewer", "an organisation admin"."""
-    if role == Role.COORDINATOR and registers_limited:
-        text = "risk coordinator for some registers"
-    else:
-        text = Role(role).label.lower()
-    return ("an " if text[0] in "aeiou" else "a ") + text
-
-
 def _send(invitation: Invitation, token: str) -> None:
     organisation = invitation.organisation
     context = {
@@ -114,26 +106,6 @@ def _send(invitation: Invitation, token: str) -> None:
         text=render_to_string("registers/email/invitation.txt", context),
         html=render_to_string("registers/email/invitation.html", context),
         to=[invitation.email],
-    )
-
-
-def _send_added(membership: Membership, *, added_by=None) -> None:
-    """Tell the holder of an existing account that they were added (no link to accept: they
-    are a member already)."""
-    organisation = membership.organisation
-    context = {
-        "membership": membership,
-        "organisation": organisation,
-        "role": membership.get_role_display(),
-        "role_words": role_words(membership.role, registers_limited=membership.registers_limited),
-        "added_by": added_by,
-        "organisation_url": mail.absolute(reverse("organisation", args=[organisation.slug])),
-    }
-    mail.send_later(
-        subject=f"You have been added to {organisation.display_name} on riskreg",
-        text=render_to_string("registers/email/membership_added.txt", context),
-        html=render_to_string("registers/email/membership_added.html", context),
-        to=[membership.user.email],
     )
 
 
@@ -184,7 +156,7 @@ def invitation_send(
         open_invitations(organisation).filter(email=email).update(
             withdrawn_at=timezone.now(), withdrawn_by=invited_by
         )
-        _send_added(membership, added_by=invited_by)
+        membership_added_notify(membership=membership, added_by=invited_by)
         log.info(
             "member added at once (has an account): organisation=%s user=%s role=%s by=%s",
             organisation.slug,

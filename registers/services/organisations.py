@@ -3,19 +3,15 @@
 
 from __future__ import annotations
 
-import logging
-import smtplib
-
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from appetite.services import appetite_levels_install
+from riskreg import mail
 from scoring.definition import SchemeDefinition
 from scoring.presets import preset
 from scoring.services import scheme_save
@@ -154,9 +150,7 @@ def member_add(
         user=user, organisation=organisation, defaults={"role": role}
     )
     if created and existing_account and notify:
-        transaction.on_commit(
-            lambda: membership_added_notify(membership=membership, added_by=added_by)
-        )
+        membership_added_notify(membership=membership, added_by=added_by)
     if not created and membership.role != role:
         return membership_change(membership=membership, role=role)
     permissions.membership_sync(membership)
@@ -192,35 +186,34 @@ def membership_remove(*, membership: Membership) -> None:
     membership.delete()
 
 
-def membership_added_notify(*, membership: Membership, added_by=None) -> bool:
-    """Tell the holder of an existing account that an organisation added them (a new account
-    learns of it from whoever set its password, until invitations exist). True if sent; a
-    failed send is logged and never undoes the membership."""
+def role_words(role: str, *, registers_limited: bool = False) -> str:
+    """The role as a sentence says it, with its article: "a viewer", "an organisation admin"."""
+    if role == Role.COORDINATOR and registers_limited:
+        text = "risk coordinator for some registers"
+    else:
+        text = Role(role).label.lower()
+    return ("an " if text[0] in "aeiou" else "a ") + text
+
+
+def membership_added_notify(*, membership: Membership, added_by=None) -> None:
+    """Tell the holder of an existing account that an organisation added them (no link to
+    accept: they are a member already), by the queue once the transaction commits; a send that
+    fails is retried by the task and never undoes the membership."""
     organisation = membership.organisation
     context = {
         "membership": membership,
         "organisation": organisation,
         "role": membership.get_role_display(),
+        "role_words": role_words(membership.role, registers_limited=membership.registers_limited),
         "added_by": added_by,
-        "organisation_url": settings.RISKREG_BASE_URL.rstrip("/")
-        + reverse("organisation", args=[organisation.slug]),
+        "organisation_url": mail.absolute(reverse("organisation", args=[organisation.slug])),
     }
-    try:
-        send_mail(
-            subject=f"You have been added to {organisation.display_name} on riskreg",
-            message=render_to_string("registers/email/membership_added.txt", context),
-            from_email=None,
-            recipient_list=[membership.user.email],
-        )
-    except (smtplib.SMTPException, OSError) as error:
-        logging.getLogger("riskreg.security").warning(
-            "membership notice not sent: user=%s organisation=%s: %s",
-            membership.user_id,
-            organisation.slug,
-            error.__class__.__name__,
-        )
-        return False
-    return True
+    mail.send_later(
+        subject=f"You have been added to {organisation.display_name} on riskreg",
+        text=render_to_string("registers/email/membership_added.txt", context),
+        html=render_to_string("registers/email/membership_added.html", context),
+        to=[membership.user.email],
+    )
 
 
 def _keep_an_admin(membership: Membership, *, new_role: str | None) -> None:
