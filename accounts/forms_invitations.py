@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 
 from riskreg.forms import GovukForm
 
+from .forms_password import NEW_PASSWORD_HINT
+
 PASSWORDS_DIFFER = "The passwords do not match: type the same password in both boxes"
 NAME_NEEDED = "Enter your full name"
 PASSWORD_NEEDED = "Choose a password"  # noqa: S105  a message, not a password
@@ -46,9 +48,8 @@ class InvitationAcceptForm(GovukForm):
     def __init__(self, *args, invitation, **kwargs):
         super().__init__(*args, **kwargs)
         self.invitation = invitation
-        self.fields["password1"].help_text = " ".join(
-            password_validation.password_validators_help_texts()
-        )
+        # The same words as every other page where a password is chosen.
+        self.fields["password1"].help_text = NEW_PASSWORD_HINT
 
     def clean(self):
         cleaned = super().clean()

@@ -295,3 +295,12 @@ def test_posts_are_csrf_checked(sent):
     response = client.post(path, form())
     assert response.status_code == 403
     assert not User.objects.filter(email="nia.new@example.org").exists()
+
+
+def test_the_password_hint_is_the_one_every_password_page_gives(client, sent):
+    from accounts.forms_password import NEW_PASSWORD_HINT
+
+    _, path = sent
+    page = client.get(path).content.decode()
+    assert NEW_PASSWORD_HINT in page
+    assert "can’t be entirely numeric" not in page  # Django's validator texts, run together
