@@ -138,3 +138,111 @@ class SingleSignOnProviderForm(GovukForm):
             "new_members_role": data["new_members_role"] or "",
             "trust_email": _yes(data["trust_email"]),
         }
+
+
+HINT_NEW_CERTIFICATE = (
+    "The identity provider's token-signing certificate, the whole -----BEGIN CERTIFICATE----- "
+    "block (Microsoft Entra ID: SAML Certificates, Certificate (Base64), opened in a text "
+    "editor). Leave blank if you give the metadata URL."
+)
+HINT_KEEP_CERTIFICATE = "Leave blank to keep the current certificate ({certificate})."
+
+
+class SamlProviderForm(GovukForm):
+    """A SAML 2.0 connection: the identity provider's entity ID, and its single sign-on URL and
+    signing certificate or its metadata URL (``accounts.services_sso.sso_saml_provider_add``)."""
+
+    name = forms.CharField(
+        label="Name (optional)",
+        required=False,
+        max_length=100,
+        help_text="What the sign-in page calls it, such as AD FS. Left blank, the entity ID.",
+    )
+    entity_id = forms.CharField(
+        label="Identity provider's entity ID",
+        max_length=300,
+        help_text=(
+            "Microsoft Entra ID: Microsoft Entra Identifier. AD FS: Federation Service "
+            "Identifier. It is the Issuer of the provider's answers."
+        ),
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    sso_url = forms.CharField(
+        label="Single sign-on URL",
+        required=False,
+        max_length=500,
+        help_text="Where riskreg sends people to sign in (Microsoft Entra ID: Login URL).",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    certificate = forms.CharField(
+        label="Signing certificate",
+        required=False,
+        help_text=HINT_NEW_CERTIFICATE,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+    )
+    metadata_url = forms.CharField(
+        label="Or: federation metadata URL",
+        required=False,
+        max_length=500,
+        help_text=(
+            "Instead of the single sign-on URL and certificate: the address of the provider's "
+            "metadata (Microsoft Entra ID: App Federation Metadata Url). riskreg reads it at "
+            "sign-in and keeps it for four hours."
+        ),
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    email_attribute = forms.CharField(
+        label="E-mail address attribute (optional)",
+        required=False,
+        max_length=300,
+        help_text=(
+            "The attribute that holds the person's e-mail address. Left blank: "
+            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress, then email."
+        ),
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    domains = SingleSignOnProviderForm.base_fields["domains"]
+    only_way_in = SingleSignOnProviderForm.base_fields["only_way_in"]
+    new_members_role = SingleSignOnProviderForm.base_fields["new_members_role"]
+
+    def __init__(self, *args, provider: SingleSignOnProvider | None = None, **kwargs):
+        self.provider = provider
+        if provider is not None:
+            from .models import SAML_EMAIL_ATTRIBUTES
+
+            attributes = provider.saml_email_attribute
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": provider.name,
+                    "entity_id": provider.issuer,
+                    "sso_url": provider.saml_sso_url,
+                    "metadata_url": provider.saml_metadata_url,
+                    "email_attribute": "" if attributes == SAML_EMAIL_ATTRIBUTES else attributes,
+                    "domains": "\n".join(d.domain for d in provider.domains.all()),
+                    "only_way_in": YES if provider.only_way_in else NO,
+                    "new_members_role": provider.new_members_role,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if provider is not None and provider.saml_certificate:
+            from .sso import saml_certificate_words
+
+            self.fields["certificate"].help_text = HINT_KEEP_CERTIFICATE.format(
+                certificate=saml_certificate_words(provider)
+            )
+
+    def service_arguments(self) -> dict:
+        """The cleaned answers as ``sso_saml_provider_add`` and ``..._change`` take them."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "entity_id": data["entity_id"],
+            "sso_url": data["sso_url"],
+            "certificate": data["certificate"],
+            "metadata_url": data["metadata_url"],
+            "email_attribute": data["email_attribute"],
+            "domains": [d for d in re.split(r"[\s,;]+", data["domains"]) if d],
+            "only_way_in": _yes(data["only_way_in"]),
+            "new_members_role": data["new_members_role"] or "",
+        }

@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from registers.models import Membership, Organisation, Role
 
 from . import secrets
-from .models import SingleSignOnDomain, SingleSignOnProvider
+from .models import SAML_EMAIL_ATTRIBUTES, Protocol, SingleSignOnDomain, SingleSignOnProvider
 
 log = logging.getLogger("riskreg.security")
 
@@ -306,6 +306,16 @@ def sso_provider_add(
         .filter(organisation=organisation, issuer=issuer_key)
         .first()
     )
+    if provider is not None and provider.protocol != Protocol.OIDC:
+        raise ValidationError(
+            {
+                "issuer": [
+                    PROTOCOL_CHANGED.format(
+                        organisation=organisation.display_name, entity_id=issuer_key
+                    )
+                ]
+            }
+        )
     created = provider is None
     if created:
         provider = SingleSignOnProvider(organisation=organisation, created_by=by)
@@ -401,3 +411,269 @@ def sso_provider_remove(*, provider: SingleSignOnProvider, by=None) -> None:
         issuer,
         _by(by),
     )
+
+
+# --- SAML 2.0 connections ------------------------------------------------------------------
+
+ENTITY_ID_NEEDED = (
+    "Enter the identity provider's entity ID (Microsoft Entra ID calls it the Microsoft Entra "
+    "Identifier; AD FS, the Federation Service Identifier)"
+)
+ENTITY_ID_INVALID = "The entity ID is one line with no spaces, of at most 300 characters"
+ENTITY_ID_TAKEN = (
+    "{organisation} is already connected to {entity_id}: change that connection instead"
+)
+SAML_URL_INVALID = (
+    "{url!r} is not a web address: it starts with https:// (plain http:// only for a provider "
+    "on this machine: 127.0.0.1 or localhost)"
+)
+SAML_IDP_NEEDED = (
+    "Enter the identity provider's single sign-on URL and its signing certificate, or the URL "
+    "of its federation metadata"
+)
+SAML_IDP_GIVEN_TWICE = "Give the single sign-on URL and certificate, or the metadata URL, not both"
+SSO_URL_NEEDED = "Enter the identity provider's single sign-on URL (Entra: Login URL)"
+CERTIFICATE_NEEDED = (
+    "Enter the identity provider's signing certificate (Entra: Certificate (Base64), the "
+    "whole -----BEGIN CERTIFICATE----- block)"
+)
+CERTIFICATE_INVALID = (
+    "That is not an X.509 certificate in PEM form: paste the whole -----BEGIN CERTIFICATE----- "
+    "block the identity provider gives (Entra: Certificate (Base64))"
+)
+EMAIL_ATTRIBUTE_INVALID = (
+    "Attribute names are separated by spaces, each at most 300 characters in all"
+)
+PROTOCOL_CHANGED = (
+    "{organisation} is connected to {entity_id} with another protocol: remove that connection first"
+)
+
+PEM_BLOCK = re.compile(
+    r"-----BEGIN CERTIFICATE-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END CERTIFICATE-----"
+)
+
+
+def saml_url_problems(url: str) -> list[str]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return [SAML_URL_INVALID.format(url=url)]
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        return [SAML_URL_INVALID.format(url=url)]
+    return []
+
+
+def normalised_certificate(text: str) -> str | None:
+    """The certificate as PEM (one block, the base64 body alone accepted too), or None if it
+    does not parse as an X.509 certificate."""
+    from cryptography import x509
+
+    text = (text or "").strip()
+    match = PEM_BLOCK.search(text)
+    body = match.group(1) if match else text
+    body = "".join(body.split())
+    if not body or not re.fullmatch(r"[A-Za-z0-9+/=]+", body):
+        return None
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    pem = "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+    try:
+        x509.load_pem_x509_certificate(pem.encode("ascii"))
+    except ValueError:
+        return None
+    return pem
+
+
+def _apply_saml(
+    provider: SingleSignOnProvider,
+    *,
+    entity_id: str,
+    domains: list[str],
+    sso_url: str,
+    certificate: str,
+    metadata_url: str,
+    email_attribute: str,
+    name: str,
+    only_way_in: bool,
+    new_members_role: str,
+    check_domain_owners: bool,
+) -> list[str]:
+    """As ``_apply``, for a SAML connection. A blank certificate keeps the current one."""
+    organisation = provider.organisation
+    errors: dict[str, list[str]] = {}
+    entity_id = (entity_id or "").strip()
+    if not entity_id:
+        errors["entity_id"] = [ENTITY_ID_NEEDED]
+    elif len(entity_id) > 300 or any(c.isspace() for c in entity_id):
+        errors["entity_id"] = [ENTITY_ID_INVALID]
+    else:
+        others = SingleSignOnProvider.objects.filter(organisation=organisation, issuer=entity_id)
+        if provider.pk:
+            others = others.exclude(pk=provider.pk)
+        if others.exists():
+            errors["entity_id"] = [
+                ENTITY_ID_TAKEN.format(organisation=organisation.display_name, entity_id=entity_id)
+            ]
+    sso_url = (sso_url or "").strip()
+    metadata_url = (metadata_url or "").strip()
+    typed_certificate = (certificate or "").strip()
+    pem = ""
+    if typed_certificate:
+        pem = normalised_certificate(typed_certificate)
+        if pem is None:
+            errors["certificate"] = [CERTIFICATE_INVALID]
+    elif not metadata_url:
+        pem = provider.saml_certificate if provider.pk else ""
+    if metadata_url:
+        if sso_url or typed_certificate:
+            errors["metadata_url"] = [SAML_IDP_GIVEN_TWICE]
+        elif problems := saml_url_problems(metadata_url):
+            errors["metadata_url"] = problems
+    elif not sso_url and not pem and "certificate" not in errors:
+        errors["sso_url"] = [SAML_IDP_NEEDED]
+    else:
+        if not sso_url:
+            errors["sso_url"] = [SSO_URL_NEEDED]
+        elif problems := saml_url_problems(sso_url):
+            errors["sso_url"] = problems
+        if not pem and "certificate" not in errors:
+            errors["certificate"] = [CERTIFICATE_NEEDED]
+    attributes = (email_attribute or "").split()
+    if len(" ".join(attributes)) > 300:
+        errors["email_attribute"] = [EMAIL_ATTRIBUTE_INVALID]
+    if new_members_role not in ("", Role.VIEWER.value):
+        errors["new_members_role"] = [NEW_MEMBERS_ROLE_INVALID]
+    cleaned, problems = _domain_problems(
+        organisation=organisation,
+        provider=provider,
+        domains=domains,
+        check_domain_owners=check_domain_owners,
+    )
+    if problems:
+        errors["domains"] = problems
+    _errors(errors)
+
+    provider.protocol = Protocol.SAML
+    provider.issuer = entity_id
+    provider.client_id = ""
+    provider.client_secret_env = ""
+    provider.client_secret_encrypted = ""
+    provider.saml_metadata_url = metadata_url
+    provider.saml_sso_url = "" if metadata_url else sso_url
+    provider.saml_certificate = "" if metadata_url else pem
+    provider.saml_email_attribute = " ".join(attributes) or SAML_EMAIL_ATTRIBUTES
+    provider.name = (name or "").strip() or provider.name or default_name(entity_id)
+    provider.only_way_in = bool(only_way_in)
+    provider.trust_email = False
+    provider.new_members_role = new_members_role
+    return cleaned
+
+
+@transaction.atomic
+def sso_saml_provider_add(
+    *,
+    organisation: Organisation,
+    entity_id: str,
+    domains: list[str],
+    sso_url: str = "",
+    certificate: str = "",
+    metadata_url: str = "",
+    email_attribute: str = "",
+    name: str = "",
+    only_way_in: bool = False,
+    new_members_role: str = "",
+    by=None,
+    check_domain_owners: bool = True,
+) -> tuple[SingleSignOnProvider, bool]:
+    """Connect ``organisation`` to the SAML 2.0 identity provider ``entity_id`` for ``domains``
+    (its single sign-on URL and signing certificate, or its metadata URL); a connection to that
+    entity ID is changed to these settings instead. Returns (provider, created)."""
+    entity_key = (entity_id or "").strip()
+    provider = (
+        SingleSignOnProvider.objects.select_for_update()
+        .filter(organisation=organisation, issuer=entity_key)
+        .first()
+    )
+    if provider is not None and provider.protocol != Protocol.SAML:
+        raise ValidationError(
+            {
+                "entity_id": [
+                    PROTOCOL_CHANGED.format(
+                        organisation=organisation.display_name, entity_id=entity_key
+                    )
+                ]
+            }
+        )
+    created = provider is None
+    if created:
+        provider = SingleSignOnProvider(organisation=organisation, created_by=by)
+    domains = _apply_saml(
+        provider,
+        entity_id=entity_id,
+        domains=domains,
+        sso_url=sso_url,
+        certificate=certificate,
+        metadata_url=metadata_url,
+        email_attribute=email_attribute,
+        name=name,
+        only_way_in=only_way_in,
+        new_members_role=new_members_role,
+        check_domain_owners=check_domain_owners,
+    )
+    if created:
+        provider.key = _new_key(organisation)
+    _save(provider, domains)
+    log.info(
+        "single sign-on provider %s: organisation=%s protocol=saml entity_id=%s by=%s",
+        "added" if created else "changed",
+        organisation.slug,
+        provider.issuer,
+        _by(by),
+    )
+    return provider, created
+
+
+@transaction.atomic
+def sso_saml_provider_change(
+    *,
+    provider: SingleSignOnProvider,
+    entity_id: str,
+    domains: list[str],
+    sso_url: str = "",
+    certificate: str = "",
+    metadata_url: str = "",
+    email_attribute: str = "",
+    name: str = "",
+    only_way_in: bool = False,
+    new_members_role: str = "",
+    by=None,
+    check_domain_owners: bool = True,
+) -> SingleSignOnProvider:
+    """Change a SAML connection. A blank ``certificate`` keeps the current one."""
+    provider = (
+        SingleSignOnProvider.objects.select_for_update()
+        .select_related("organisation")
+        .get(pk=provider.pk)
+    )
+    old_issuer = provider.issuer
+    domains = _apply_saml(
+        provider,
+        entity_id=entity_id,
+        domains=domains,
+        sso_url=sso_url,
+        certificate=certificate,
+        metadata_url=metadata_url,
+        email_attribute=email_attribute,
+        name=name,
+        only_way_in=only_way_in,
+        new_members_role=new_members_role,
+        check_domain_owners=check_domain_owners,
+    )
+    _save(provider, domains)
+    if provider.issuer != old_issuer:
+        _forget_accounts(provider.key)
+    log.info(
+        "single sign-on provider changed: organisation=%s protocol=saml entity_id=%s by=%s",
+        provider.organisation.slug,
+        provider.issuer,
+        _by(by),
+    )
+    return provider

@@ -10,10 +10,16 @@ from django.urls import reverse
 from riskreg import mail
 
 from . import secrets
-from .models import SingleSignOnProvider
+from .models import SAML_EMAIL_ATTRIBUTES, Protocol, SingleSignOnProvider
 
 # allauth's provider for every organisation's OpenID Connect sign-in.
 OIDC = "openid_connect"
+# allauth's provider for SAML 2.0; it finds an organisation's connection by ``client_id``, which
+# for our rows is their key (the ``<key>`` in /accounts/saml/<key>/acs/).
+SAML = "saml"
+# Where the SAML subject's identifier comes from when the provider sends it as an attribute;
+# otherwise its NameID.
+SAML_UID_ATTRIBUTES = ["urn:oasis:names:tc:SAML:attribute:subject-id"]
 
 
 def email_domain(email: str) -> str:
@@ -44,6 +50,53 @@ def redirect_uri(provider: SingleSignOnProvider) -> str:
     return mail.absolute(reverse("openid_connect_callback", kwargs={"provider_id": provider.key}))
 
 
+def is_saml(provider: SingleSignOnProvider) -> bool:
+    return provider.protocol == Protocol.SAML
+
+
+def saml_acs_url(provider: SingleSignOnProvider) -> str:
+    """Where the SAML identity provider posts its answer (its "Assertion Consumer Service URL",
+    Entra's "Reply URL"), to be registered with it."""
+    return mail.absolute(reverse("saml_acs", kwargs={"organization_slug": provider.key}))
+
+
+def saml_metadata_url(provider: SingleSignOnProvider) -> str:
+    """riskreg's SAML metadata for this connection, which most identity providers can read
+    instead of being told the entity ID and ACS URL one by one."""
+    return mail.absolute(reverse("saml_metadata", kwargs={"organization_slug": provider.key}))
+
+
+def saml_entity_id(provider: SingleSignOnProvider) -> str:
+    """riskreg's SAML entity ID for this connection (Entra's "Identifier"): the metadata's
+    address, built from RISKREG_BASE_URL so it is the same whatever Host a request carried."""
+    return saml_metadata_url(provider)
+
+
+def saml_email_attributes(provider: SingleSignOnProvider) -> list[str]:
+    return provider.saml_email_attribute.split() or SAML_EMAIL_ATTRIBUTES.split()
+
+
+def saml_certificate_words(provider: SingleSignOnProvider) -> str:
+    """Whose signing certificate and until when, for someone checking it is the right one."""
+    from cryptography import x509
+
+    try:
+        certificate = x509.load_pem_x509_certificate(provider.saml_certificate.encode("ascii"))
+    except ValueError:
+        return "unreadable"
+    return (
+        f"{certificate.subject.rfc4514_string()}, valid until "
+        f"{certificate.not_valid_after_utc:%Y-%m-%d}"
+    )
+
+
+def login_url(provider: SingleSignOnProvider) -> str:
+    """Where the sign-in page sends an address of a domain the provider covers."""
+    if is_saml(provider):
+        return reverse("saml_login", kwargs={"organization_slug": provider.key})
+    return reverse("openid_connect_login", kwargs={"provider_id": provider.key})
+
+
 def secret_source(provider: SingleSignOnProvider) -> str:
     """Where the client secret comes from, in words a page or the command may show (never the
     secret itself)."""
@@ -53,7 +106,10 @@ def secret_source(provider: SingleSignOnProvider) -> str:
 
 
 def secret_problem(provider: SingleSignOnProvider) -> str | None:
-    """Why the secret cannot be read here (the variable unset, the key changed), or None."""
+    """Why the secret cannot be read here (the variable unset, the key changed), or None. A
+    SAML connection has no secret."""
+    if is_saml(provider):
+        return None
     try:
         client_secret(provider)
     except ImproperlyConfigured as error:
@@ -67,9 +123,56 @@ def client_secret(provider: SingleSignOnProvider) -> str:
     return secrets.decrypt(provider.client_secret_encrypted)
 
 
+def saml_app(provider: SingleSignOnProvider) -> SocialApp:
+    """allauth's SAML provider's view of a SAML connection (allauth.socialaccount.providers.saml
+    .utils.build_saml_config reads these settings). python3-saml, in strict mode, accepts only an
+    answer signed with the identity provider's certificate, from its entity ID, for riskreg's
+    entity ID, posted to the ACS URL, in its time window; allauth accepts only answers to a
+    sign-in riskreg started (``InResponseTo`` matches the state it stashed): an answer the
+    identity provider sends unasked is refused."""
+    idp = {"entity_id": provider.issuer}
+    if provider.saml_metadata_url:
+        idp["metadata_url"] = provider.saml_metadata_url
+    else:
+        idp["sso_url"] = provider.saml_sso_url
+        idp["x509cert"] = provider.saml_certificate
+    return SocialApp(
+        provider=SAML,
+        provider_id=provider.key,
+        name=provider.name,
+        client_id=provider.key,
+        settings={
+            "idp": idp,
+            "sp": {"entity_id": saml_entity_id(provider)},
+            # No email_verified: an assertion signed by the organisation's own identity
+            # provider vouches for an address of a domain it covers (docs/decisions.md 32).
+            "attribute_mapping": {
+                "uid": SAML_UID_ATTRIBUTES,
+                "email": saml_email_attributes(provider),
+                "first_name": [
+                    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+                    "urn:oid:2.5.4.42",
+                ],
+                "last_name": [
+                    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+                    "urn:oid:2.5.4.4",
+                ],
+            },
+            "advanced": {
+                "strict": True,
+                "reject_idp_initiated_sso": True,
+                "reject_deprecated_algorithm": True,
+            },
+            "organisation": provider.organisation_id,
+        },
+    )
+
+
 def social_app(provider: SingleSignOnProvider) -> SocialApp:
     """allauth's view of the provider. A secret that cannot be read leaves the secret empty:
     the provider then refuses the sign-in, which allauth reports as a failed sign-in."""
+    if is_saml(provider):
+        return saml_app(provider)
     try:
         secret = client_secret(provider)
     except ImproperlyConfigured:
@@ -97,7 +200,13 @@ def providers_for_allauth(*, provider: str | None = None, client_id: str | None 
     riskreg and with whom. Nobody connects a provider from there: the sign-in page does it."""
     if not provider or provider == OIDC:
         return []
-    rows = SingleSignOnProvider.objects.select_related("organisation").filter(key=provider)
+    rows = SingleSignOnProvider.objects.select_related("organisation")
+    if provider == SAML:
+        # allauth's SAML views ask by client_id: the key in their URLs.
+        if not client_id:
+            return []
+        return list(rows.filter(key=client_id, protocol=Protocol.SAML))
+    rows = rows.filter(key=provider)
     if client_id:
         rows = rows.filter(client_id=client_id)
     return list(rows)

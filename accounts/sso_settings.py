@@ -1,5 +1,6 @@
-"""An organisation admin's single sign-on page: the organisation's OpenID Connect connections,
-the redirect URI to register with each provider, and adding, changing and removing them.
+"""An organisation admin's single sign-on page: the organisation's OpenID Connect and SAML 2.0
+connections, what to register with each provider (the redirect URI; for SAML, the ACS URL and
+riskreg's entity ID or metadata), and adding, changing and removing them.
 
 As on the members pages, every view first fetches the organisation through
 ``permissions.organisation_for_user`` (404 for anyone who is not a member), then refuses members
@@ -20,10 +21,15 @@ from django.views.decorators.http import require_http_methods
 from registers import permissions
 
 from . import services_sso, sso
-from .forms_sso import SingleSignOnProviderForm
+from .forms_sso import SamlProviderForm, SingleSignOnProviderForm
 from .models import SingleSignOnProvider
 
 ADMINS_ONLY = "Only an organisation admin sets up single sign-on."
+SAML_CONNECTED = (
+    "{organisation} is connected to {name}. Give the identity provider the ACS URL and entity "
+    "ID below (or riskreg's metadata) if you have not yet: sign-in through it works once you "
+    "have."
+)
 CONNECTED = (
     "{organisation} is connected to {name}. Register the redirect URI below with the provider "
     "if you have not yet: sign-in through it works once you have."
@@ -63,13 +69,23 @@ def _provider(access: permissions.OrganisationAccess, pk: int) -> SingleSignOnPr
 
 
 def _row(provider: SingleSignOnProvider) -> dict:
-    return {
+    row = {
         "provider": provider,
         "domains": [domain.domain for domain in provider.domains.all()],
+        "saml": sso.is_saml(provider),
         "secret_source": sso.secret_source(provider),
         "secret_problem": sso.secret_problem(provider),
         "redirect_uri": sso.redirect_uri(provider),
     }
+    if row["saml"]:
+        row.update(
+            acs_url=sso.saml_acs_url(provider),
+            sp_entity_id=sso.saml_entity_id(provider),
+            sp_metadata_url=sso.saml_metadata_url(provider),
+            email_attributes=sso.saml_email_attributes(provider),
+            certificate=sso.saml_certificate_words(provider) if provider.saml_certificate else "",
+        )
+    return row
 
 
 @login_required
@@ -90,9 +106,10 @@ def sso_settings(request: HttpRequest, org: str) -> HttpResponse:
 
 
 def _form_page(request, access, form, provider=None) -> HttpResponse:
+    saml = isinstance(form, SamlProviderForm)
     return render(
         request,
-        "accounts/sso_provider_form.html",
+        "accounts/sso_saml_provider_form.html" if saml else "accounts/sso_provider_form.html",
         {
             "access": access,
             "organisation": access.organisation,
@@ -140,15 +157,51 @@ def sso_provider_add(request: HttpRequest, org: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def sso_saml_provider_add(request: HttpRequest, org: str) -> HttpResponse:
+    access = _admin_access(request, org)
+    form = SamlProviderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organisation = access.organisation
+        arguments = form.service_arguments()
+        entity_id = arguments["entity_id"].strip()
+        if organisation.sign_in_providers.filter(issuer=entity_id).exists():
+            # As the OpenID Connect form: a second tab cannot overwrite the first's unseen.
+            form.add_error(
+                "entity_id",
+                services_sso.ENTITY_ID_TAKEN.format(
+                    organisation=organisation.display_name, entity_id=entity_id
+                ),
+            )
+        else:
+            try:
+                provider, _ = services_sso.sso_saml_provider_add(
+                    organisation=organisation, by=request.user, **arguments
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(
+                    request,
+                    SAML_CONNECTED.format(
+                        organisation=organisation.display_name, name=provider.name
+                    ),
+                )
+                return redirect("sso_settings", org=org)
+    return _form_page(request, access, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def sso_provider_change(request: HttpRequest, org: str, provider: int) -> HttpResponse:
     access = _admin_access(request, org)
     row = _provider(access, provider)
-    form = SingleSignOnProviderForm(request.POST or None, provider=row)
+    saml = sso.is_saml(row)
+    form_class = SamlProviderForm if saml else SingleSignOnProviderForm
+    change = services_sso.sso_saml_provider_change if saml else services_sso.sso_provider_change
+    form = form_class(request.POST or None, provider=row)
     if request.method == "POST" and form.is_valid():
         try:
-            row = services_sso.sso_provider_change(
-                provider=row, by=request.user, **form.service_arguments()
-            )
+            row = change(provider=row, by=request.user, **form.service_arguments())
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -189,6 +242,11 @@ urlpatterns = [
         "o/<slug:org>/settings/single-sign-on/add/",
         sso_provider_add,
         name="sso_provider_add",
+    ),
+    path(
+        "o/<slug:org>/settings/single-sign-on/add-saml/",
+        sso_saml_provider_add,
+        name="sso_saml_provider_add",
     ),
     path(
         "o/<slug:org>/settings/single-sign-on/<int:provider>/",

@@ -10,7 +10,12 @@ to it (accepted here: the account is made, with no password), or the organisatio
 chosen to let anyone of its domains in as a viewer (``new_members_role``). Everyone else is
 refused with a page saying why, and the refusal is in the security log. allauth's own sign-up
 form is never used: ``may_sign_up`` is always False, because the account is made here or not at
-all."""
+all.
+
+A SAML 2.0 connection has no ``email_verified``: python3-saml has checked the answer is signed
+with the identity provider's certificate and comes from its entity ID (the issuer), so the
+address it asserts counts as verified, and the same domain, membership and invitation rules
+follow (docs/decisions.md 32)."""
 
 from __future__ import annotations
 
@@ -46,6 +51,10 @@ DOMAIN_NOT_COVERED = (
 NOT_INVITED = (
     "You signed in as {email}, but nobody has invited you to {organisation} on riskreg. Ask an "
     "admin or risk coordinator of {organisation} to invite you; then sign in again."
+)
+SAML_EMAIL_MISSING = (
+    "Your organisation's sign-in service did not send your e-mail address, so riskreg cannot "
+    "tell who you are. Ask your IT service desk to send it as the attribute {attribute}."
 )
 PROVIDER_GONE = "This single sign-on connection is no longer set up. Sign in again."
 WRONG_ISSUER = (
@@ -142,7 +151,20 @@ def _open_invitation(provider: SingleSignOnProvider, email: str) -> Invitation |
     return None
 
 
-def _full_name(sociallogin) -> str:
+def _saml_email(sociallogin) -> str:
+    """The address the signed assertion gave (allauth's SAML provider puts the attribute the
+    connection names, or an e-mail NameID, in ``email_addresses`` and on the unsaved user)."""
+    for address in sociallogin.email_addresses:
+        if address.email and address.email.strip():
+            return address.email.strip().lower()
+    return (getattr(sociallogin.user, "email", "") or "").strip().lower()
+
+
+def _full_name(provider: SingleSignOnProvider, sociallogin) -> str:
+    if sso.is_saml(provider):
+        user = sociallogin.user
+        name = " ".join(part for part in (user.first_name, user.last_name) if part)
+        return name[:150]
     data = sociallogin.account.extra_data or {}
     claims = data.get("userinfo") or data.get("id_token") or data
     name = claims.get("name") or " ".join(
@@ -156,14 +178,14 @@ def _make_member(provider, sociallogin, email: str, user, invitation):
     the person's account, made here if they had none, and how they became a member."""
     if invitation is not None:
         membership = invitation_accept(
-            invitation=invitation, full_name=_full_name(sociallogin), user=user
+            invitation=invitation, full_name=_full_name(provider, sociallogin), user=user
         )
         return membership.user, "invitation"
     membership = member_add_with_role(
         organisation=provider.organisation,
         email=email,
         role=provider.new_members_role,
-        full_name=_full_name(sociallogin),
+        full_name=_full_name(provider, sociallogin),
         notify=False,
     )
     if user is None:
@@ -180,6 +202,23 @@ def check_sign_in(request: HttpRequest, sociallogin) -> None:
     provider = sso.provider_by_key(sociallogin.account.provider)
     if provider is None:
         _refuse(request, None, PROVIDER_GONE, "provider-removed")
+    if sso.is_saml(provider):
+        # Signed by the connection's certificate, from its entity ID: checked by python3-saml.
+        email = _saml_email(sociallogin)
+        if not email:
+            _refuse(
+                request,
+                provider,
+                SAML_EMAIL_MISSING.format(attribute=sso.saml_email_attributes(provider)[0]),
+                "email-missing",
+            )
+    else:
+        email = _oidc_email(request, provider, sociallogin)
+    _admit(request, provider, sociallogin, email)
+
+
+def _oidc_email(request: HttpRequest, provider: SingleSignOnProvider, sociallogin) -> str:
+    """The address an OpenID Connect provider vouched for, or a refusal page."""
     organisation = provider.organisation
     answered = _issuer(sociallogin)
     if answered != provider.issuer:
@@ -197,6 +236,12 @@ def check_sign_in(request: HttpRequest, sociallogin) -> None:
     email = _claims_email(sources)
     if not email or not email_verified(provider, sources):
         _refuse(request, provider, EMAIL_NOT_VERIFIED, "email-not-verified")
+    return email
+
+
+def _admit(request: HttpRequest, provider: SingleSignOnProvider, sociallogin, email: str):
+    """The rules for both protocols once the provider has vouched for ``email``."""
+    organisation = provider.organisation
     if not provider.domains.filter(domain=sso.email_domain(email)).exists():
         _refuse(
             request,

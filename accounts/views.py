@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.error import URLError
 
 import requests
 from allauth.account.views import LoginView, LogoutView
@@ -13,10 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import include, path
+from onelogin.saml2.errors import OneLogin_Saml2_Error
 
 from riskreg.security import client_ip
 
-from . import second_factor, sso_settings
+from . import second_factor, sso, sso_settings
 from .account_page import account, account_reminders
 from .forms import SignInForm
 from .invitations import invitation_accept_page
@@ -59,14 +61,19 @@ class SignInView(LoginView):
         log.info(
             "single sign-on started: provider=%s ip=%s", row.key, client_ip(self.request) or "-"
         )
+        # SAML has no login_hint; allauth's SAML provider builds the AuthnRequest to the
+        # identity provider's single sign-on URL (its metadata's, fetched and cached, if set).
+        hint = {} if sso.is_saml(row) else {"auth_params": {"login_hint": email}}
+        failures = (requests.RequestException, OAuth2Error, ValueError)
+        if sso.is_saml(row):
+            # python3-saml's metadata fetch raises URLError, a bare Exception for an answer that
+            # is not metadata, and KeyError for metadata that does not name the entity ID.
+            failures = (URLError, OneLogin_Saml2_Error, Exception)
         try:
             response = provider.redirect(
-                self.request,
-                "login",
-                next_url=self.get_success_url() or None,
-                auth_params={"login_hint": email},
+                self.request, "login", next_url=self.get_success_url() or None, **hint
             )
-        except (requests.RequestException, OAuth2Error, ValueError) as error:
+        except failures as error:
             log.warning(
                 "single sign-on provider unreachable: provider=%s error=%s",
                 row.key,

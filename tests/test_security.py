@@ -347,6 +347,13 @@ CSRF_CHECKED_INSIDE = {
     "register_import": "upload handler first, then csrf_protect",
     # The same for the bulk invitation list's upload (registers.views.invitations).
     "member_invite_many": "upload handler first, then csrf_protect",
+    # allauth's SAML endpoints (issue 14, SAML single sign-on), posted to cross-site by an
+    # identity provider, so no CSRF token can come with them. The ACS takes only an answer
+    # signed by the connection's certificate that answers a sign-in this browser's session
+    # started (InResponseTo; tests/accounts/test_saml.py), which is what a token would prove.
+    "saml_acs": "SAML: signed answer to this session's own request, not a token",
+    # Single logout from the identity provider: it can only end a session, never start one.
+    "saml_sls": "SAML single logout: posted by the identity provider; signs out at most",
 }
 
 

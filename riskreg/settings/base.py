@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    # SAML 2.0 for organisations whose identity provider speaks only SAML (accounts.sso).
+    "allauth.socialaccount.providers.saml",
     "allauth.mfa",
     "allauth.usersessions",
     "accounts",

@@ -1,5 +1,5 @@
-"""``manage.py sso_provider add|list|remove``: an organisation's OpenID Connect sign-in, from the
-server (a thin interface over ``accounts.services_sso``, as the settings page is)."""
+"""``manage.py sso_provider add|list|remove``: an organisation's OpenID Connect or SAML 2.0
+sign-in, from the server (a thin interface over ``accounts.services_sso``, as the settings page is)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,21 @@ from registers.models import Role
 from riskreg.commands import organisation_or_error, validation_message
 
 HELP = """Connect an organisation to its OpenID Connect identity provider (Microsoft Entra ID,
-Google Workspace, Okta, Keycloak...), list its connections, or remove one.
+Google Workspace, Okta, Keycloak...) or its SAML 2.0 one (AD FS, Shibboleth, any that speaks
+only SAML), list its connections, or remove one.
 
   sso_provider add --org SLUG --issuer URL --client-id ID --client-secret-env VAR
                    --domain DOMAIN [--domain DOMAIN2 ...] [--only] [--name NAME]
                    [--new-members-as viewer] [--trust-email]
+  sso_provider add --org SLUG --saml --entity-id ID
+                   (--sso-url URL --certificate-file FILE.pem | --metadata-url URL)
+                   --domain DOMAIN [...] [--email-attribute NAME ...] [--only] [--name NAME]
+                   [--new-members-as viewer]
   sso_provider list --org SLUG
-  sso_provider remove --org SLUG --issuer URL
+  sso_provider remove --org SLUG (--issuer URL | --entity-id ID)
+
+For SAML, give the identity provider the ACS URL and riskreg's entity ID (or its metadata URL)
+that `list` prints for the connection.
 
 The client secret is never given on the command line (it would stay in the shell's history and
 the process list): --client-secret-env names the environment variable that holds it, and only
@@ -41,7 +49,18 @@ OPTIONS = {
     "domains": "--domain",
     "new_members_role": "--new-members-as",
     "name": "--name",
+    "entity_id": "--entity-id",
+    "sso_url": "--sso-url",
+    "certificate": "--certificate-file",
+    "metadata_url": "--metadata-url",
+    "email_attribute": "--email-attribute",
 }
+OIDC_NEEDS = "an OpenID Connect connection needs --issuer, --client-id and --client-secret-env"
+SAML_NEEDS = "a SAML connection (--saml) needs --entity-id"
+SAML_ONLY = "{options} go with --saml"
+OIDC_ONLY = "{options} are for OpenID Connect, not --saml"
+CERTIFICATE_UNREADABLE = "cannot read the certificate file {path}: {error}"
+REMOVE_NEEDS = "give the connection's --issuer (OpenID Connect) or --entity-id (SAML)"
 
 
 def _message(exc: ValidationError) -> str:
@@ -66,8 +85,11 @@ def describe(provider: SingleSignOnProvider) -> list[str]:
         if provider.new_members_role
         else "nobody: only people invited or added"
     )
+    if sso.is_saml(provider):
+        return _describe_saml(provider, domains, members)
     lines = [
         provider.issuer,
+        "  protocol: OpenID Connect",
         f"  name: {provider.name}",
         f"  key: {provider.key}",
         f"  domains: {domains}",
@@ -82,6 +104,31 @@ def describe(provider: SingleSignOnProvider) -> list[str]:
     if problem:
         lines.append(f"  warning: {problem}")
     return lines
+
+
+def _describe_saml(provider: SingleSignOnProvider, domains: str, members: str) -> list[str]:
+    if provider.saml_metadata_url:
+        idp = [f"  identity provider's metadata URL: {provider.saml_metadata_url}"]
+    else:
+        idp = [
+            f"  identity provider's single sign-on URL: {provider.saml_sso_url}",
+            f"  signing certificate: {sso.saml_certificate_words(provider)}",
+        ]
+    return [
+        provider.issuer,
+        "  protocol: SAML 2.0",
+        f"  name: {provider.name}",
+        f"  key: {provider.key}",
+        f"  domains: {domains}",
+        *idp,
+        f"  e-mail attribute: {' or '.join(sso.saml_email_attributes(provider))}",
+        f"  single sign-on only: {_yes(provider.only_way_in)}",
+        f"  members made at first sign-in: {members}",
+        "  give the identity provider:",
+        f"    ACS URL (reply URL): {sso.saml_acs_url(provider)}",
+        f"    entity ID (identifier): {sso.saml_entity_id(provider)}",
+        f"    or riskreg's metadata: {sso.saml_metadata_url(provider)}",
+    ]
 
 
 class Command(BaseCommand):
@@ -103,15 +150,36 @@ class Command(BaseCommand):
         add.add_argument("--org", required=True, help="organisation slug")
         add.add_argument(
             "--issuer",
-            required=True,
             help="the provider's issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0",
         )
-        add.add_argument("--client-id", required=True, help="the client (application) id")
+        add.add_argument("--client-id", help="the client (application) id")
         add.add_argument(
             "--client-secret-env",
-            required=True,
             metavar="VAR",
             help="the environment variable holding the client secret (must be set)",
+        )
+        add.add_argument(
+            "--saml", action="store_true", help="a SAML 2.0 identity provider, not OpenID Connect"
+        )
+        add.add_argument("--entity-id", help="SAML: the identity provider's entity ID")
+        add.add_argument("--sso-url", help="SAML: the identity provider's single sign-on URL")
+        add.add_argument(
+            "--certificate-file",
+            metavar="FILE.pem",
+            help="SAML: the identity provider's signing certificate (X.509, PEM)",
+        )
+        add.add_argument(
+            "--metadata-url",
+            help="SAML: the identity provider's metadata URL (instead of --sso-url and the file)",
+        )
+        add.add_argument(
+            "--email-attribute",
+            action="append",
+            default=[],
+            help=(
+                "SAML: an attribute that holds the e-mail address (repeat for more; default "
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress, then email)"
+            ),
         )
         add.add_argument(
             "--domain",
@@ -145,13 +213,30 @@ class Command(BaseCommand):
 
         remove = actions.add_parser("remove", help="disconnect a provider")
         remove.add_argument("--org", required=True, help="organisation slug")
-        remove.add_argument("--issuer", required=True, help="the connection's issuer URL")
+        remove.add_argument("--issuer", help="the connection's issuer URL (OpenID Connect)")
+        remove.add_argument("--entity-id", help="the connection's entity ID (SAML)")
 
     def handle(self, *args, **options):
         organisation = organisation_or_error(options["org"])
         getattr(self, f"_{options['action']}")(organisation, options)
 
     def _add(self, organisation, options):
+        saml_options = ["entity_id", "sso_url", "certificate_file", "metadata_url"]
+        oidc_options = ["issuer", "client_id", "client_secret_env", "trust_email"]
+        if options["saml"]:
+            given = [f"--{o.replace('_', '-')}" for o in oidc_options if options[o]]
+            if given:
+                raise CommandError(OIDC_ONLY.format(options=", ".join(given)))
+            if not options["entity_id"]:
+                raise CommandError(SAML_NEEDS)
+            return self._add_saml(organisation, options)
+        given = [f"--{o.replace('_', '-')}" for o in saml_options if options[o]]
+        if options["email_attribute"]:
+            given.append("--email-attribute")
+        if given:
+            raise CommandError(SAML_ONLY.format(options=", ".join(given)))
+        if not (options["issuer"] and options["client_id"] and options["client_secret_env"]):
+            raise CommandError(OIDC_NEEDS)
         try:
             provider, created = services_sso.sso_provider_add(
                 organisation=organisation,
@@ -175,6 +260,43 @@ class Command(BaseCommand):
         for line in describe(provider)[1:]:
             self.stdout.write(line)
 
+    def _add_saml(self, organisation, options):
+        certificate = ""
+        if options["certificate_file"]:
+            try:
+                with open(options["certificate_file"], encoding="ascii") as file:
+                    certificate = file.read()
+            except (OSError, UnicodeDecodeError) as error:
+                raise CommandError(
+                    CERTIFICATE_UNREADABLE.format(
+                        path=options["certificate_file"], error=error.__class__.__name__
+                    )
+                ) from None
+            if not certificate.strip():
+                raise CommandError(services_sso.CERTIFICATE_INVALID)
+        try:
+            provider, created = services_sso.sso_saml_provider_add(
+                organisation=organisation,
+                entity_id=options["entity_id"],
+                sso_url=options["sso_url"] or "",
+                certificate=certificate,
+                metadata_url=options["metadata_url"] or "",
+                email_attribute=" ".join(options["email_attribute"]),
+                domains=options["domain"],
+                name=options["name"],
+                only_way_in=options["only"],
+                new_members_role=options["new_members_as"],
+                check_domain_owners=False,
+            )
+        except ValidationError as exc:
+            raise CommandError(_message(exc)) from None
+        self.stdout.write(
+            f"{'connected' if created else 'changed'}: {organisation.slug} signs in with "
+            f"{provider.issuer} (SAML 2.0)"
+        )
+        for line in describe(provider)[1:]:
+            self.stdout.write(line)
+
     def _list(self, organisation, options):
         providers = organisation.sign_in_providers.prefetch_related("domains").order_by("issuer")
         if not providers:
@@ -185,7 +307,12 @@ class Command(BaseCommand):
                 self.stdout.write(line)
 
     def _remove(self, organisation, options):
-        issuer = services_sso.normalised_issuer(options["issuer"])
+        if options["entity_id"]:
+            issuer = options["entity_id"].strip()
+        elif options["issuer"]:
+            issuer = services_sso.normalised_issuer(options["issuer"])
+        else:
+            raise CommandError(REMOVE_NEEDS)
         provider = organisation.sign_in_providers.filter(issuer=issuer).first()
         if provider is None:
             known = ", ".join(
