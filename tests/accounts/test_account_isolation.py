@@ -105,3 +105,12 @@ def test_the_lists_show_only_ones_own_sessions_keys_and_addresses():
 def test_made_up_links_are_refused_without_an_error(client, url):
     for method in (client.get, client.post):
         assert method(url).status_code < 500
+
+
+def test_a_failed_or_cancelled_provider_sign_in_says_so_in_plain_words(client):
+    failed = client.get(reverse("socialaccount_login_error"))
+    assert failed.status_code == 401
+    assert "Signing in through your organisation did not work" in failed.content.decode()
+    assert "Third-Party" not in failed.content.decode()
+    cancelled = client.get(reverse("socialaccount_login_cancelled")).content.decode()
+    assert "Signing in was cancelled" in cancelled and "Login Cancelled" not in cancelled
