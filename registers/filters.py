@@ -102,7 +102,8 @@ class RiskFilterForm(GovukForm):
 
     def __init__(self, data=None, *, categories=(), owners=(), bands=(), **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["category"].choices = [ANY, *((c.id, c.name) for c in categories)]
+        # str(): a retired category is still filtered on, and says it is retired.
+        self.fields["category"].choices = [ANY, *((c.id, str(c)) for c in categories)]
         self.fields["owner"].choices = [ANY, *((u.id, u.display_name) for u in owners)]
         self.fields["band"].choices = [ANY, *((name, name) for name, _ in bands)]
         for name in self.HIDDEN:

@@ -360,8 +360,18 @@ class RiskForm(PositionsMixin, GovukForm):
         else:
             # A new risk counts as reviewed today; its next review follows from its rating.
             del self.fields["reason"], self.fields["next_review_due"]
-        self.fields["category"].queryset = organisation.categories.all()
-        self.fields["objectives"].queryset = organisation.objectives.all()
+        # A retired category or objective is offered to no new risk, but stays a choice on a
+        # risk that already has it, so editing the risk does not drop it.
+        categories = organisation.categories.all()
+        objectives = organisation.objectives.all()
+        if risk is None:
+            categories = categories.filter(retired_at__isnull=True)
+            objectives = objectives.filter(retired_at__isnull=True)
+        else:
+            categories = categories.filter(Q(retired_at__isnull=True) | Q(pk=risk.category_id))
+            objectives = objectives.filter(Q(retired_at__isnull=True) | Q(risks=risk)).distinct()
+        self.fields["category"].queryset = categories
+        self.fields["objectives"].queryset = objectives
         keep = (risk.owner_id, risk.manager_id) if risk else ()
         self.fields["owner"].queryset = members(organisation, keep)
         self.fields["manager"].queryset = members(organisation, keep)

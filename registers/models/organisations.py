@@ -1,7 +1,11 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
+
+# How lists, choices and history name a retired category or objective.
+RETIRED_MARK = "(retired)"
 
 FOUR_TS = ["Treat", "Tolerate", "Transfer", "Terminate"]
 
@@ -131,16 +135,28 @@ class Category(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # A retired category stays on the risks that use it and in history, and is offered for no
+    # new risk (registers.services.categories); None: in use.
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["organisation", "position", "name"]
         verbose_name_plural = "categories"
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="category_unique_name"),
+            models.UniqueConstraint(
+                "organisation", Lower("name"), name="category_unique_name_any_case"
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name} {RETIRED_MARK}" if self.retired else self.name
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class Objective(models.Model):
@@ -153,12 +169,23 @@ class Objective(models.Model):
     name = models.CharField(max_length=250)
     description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    retired_at = models.DateTimeField(null=True, blank=True)  # as Category.retired_at
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["organisation", "position", "code"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "code"], name="objective_unique_code"),
+            models.UniqueConstraint(
+                "organisation", Lower("code"), name="objective_unique_code_any_case"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        text = f"{self.code} {self.name}"
+        return f"{text} {RETIRED_MARK}" if self.retired else text
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
