@@ -25,11 +25,17 @@ IMPORT_COLUMNS = (
     "next_review",
     "controls",
     "actions",
+    "register",
+    "objectives",
+    "working_leads",
+    "horizon",
+    "progress",
+    "marking",
+    "review_months",
 )
 # Written by export, worked out by the product: an import reads past them without a note, so an
 # exported file can be edited and imported again as it is.
 COMPUTED_COLUMNS = (
-    "marking",
     "status",
     "current_score",
     "current_band",
@@ -59,6 +65,16 @@ COLUMN_HELP = {
     "next_review": "a date: 2027-03-31, 31/03/2027 or a spreadsheet date cell",
     "controls": "key controls, one per line; only new ones are added",
     "actions": "mitigating actions, one per line; only new ones are added",
+    "register": (
+        "the slug or name of one of the organisation's registers; blank means the register "
+        "imported into (an existing risk stays on its own register)"
+    ),
+    "objectives": "objectives' codes or names, one per line or separated by ;",
+    "working_leads": "e-mail addresses or full names of members, one per line or separated by ;",
+    "horizon": "Short-term or Long-term",
+    "progress": "progress to target: On track, Limited, Slipped or No progress",
+    "marking": "OFFICIAL or OFFICIAL-SENSITIVE",
+    "review_months": "a review period in months (1 to 60) that overrides the register's and band's",
 }
 
 

@@ -29,12 +29,24 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from simple_history.models import HistoricalRecords
 
 from appetite.models import AppetiteStatement
 from appetite.rules import AppetiteState
 from appetite.selectors import AppetiteLookup, appetite_lookup
 from registers.calendar import as_of_day_check, organisation_zone
-from registers.models import Action, Control, Marking, Register, Risk, RiskStatus
+from registers.models import (
+    Action,
+    Control,
+    Horizon,
+    Marking,
+    Objective,
+    Progress,
+    Register,
+    Risk,
+    RiskStatus,
+    User,
+)
 
 from ..trends import trends_for
 from .columns import EXPORT_COLUMNS
@@ -45,11 +57,18 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-# The handling marking follows the other columns (an import reads past it, like the computed ones).
-EXPORT_HEADER = EXPORT_COLUMNS if "marking" in EXPORT_COLUMNS else (*EXPORT_COLUMNS, "marking")
+EXPORT_HEADER = EXPORT_COLUMNS
 WITHHELD = "[OFFICIAL-SENSITIVE: withheld]"
 WITHHELD_COLUMNS = ("description", "consequence", "controls", "actions")
-WIDE_COLUMNS = {"title": 40, "description": 60, "consequence": 50, "controls": 60, "actions": 60}
+WIDE_COLUMNS = {
+    "title": 40,
+    "description": 60,
+    "consequence": 50,
+    "controls": 60,
+    "actions": 60,
+    "objectives": 20,
+    "working_leads": 30,
+}
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -121,12 +140,14 @@ def register_export(
         risks = list(_current_risks(register))
         controls = _descriptions(Control, register)
         actions = _descriptions(Action, register)
+        objectives, leads = _objectives_and_leads(register)
         lookup = appetite_lookup(organisation=organisation)
     else:
         risks = list(_risks_as_of(register, as_of))
         ids = [risk.id for risk in risks]
         controls = _as_of_by_risk(Control, ids, as_of)
         actions = _as_of_by_risk(Action, ids, as_of)
+        objectives, leads = _objectives_and_leads_as_of(risks)
         lookup = AppetiteLookup(
             AppetiteStatement.history.as_of(as_of).filter(organisation_id=organisation.id)
         )
@@ -144,6 +165,9 @@ def register_export(
                 risk,
                 controls=controls.get(risk.id, []),
                 actions=actions.get(risk.id, []),
+                objectives=objectives.get(risk.id, []),
+                leads=leads.get(risk.id, []),
+                register=register,
                 lookup=lookup,
                 trend=trends[risk.id],
                 shown=shown,
@@ -183,6 +207,50 @@ def _descriptions(model, register: Register) -> dict[int, list]:
     return grouped
 
 
+def _objectives_and_leads(register: Register) -> tuple[dict[int, list], dict[int, list]]:
+    """Each risk's objective codes and working leads' e-mail addresses, one query each."""
+    objectives: dict[int, list] = defaultdict(list)
+    rows = (
+        Risk.objectives.through.objects.filter(risk__register_id=register.id)
+        .order_by("risk_id", "objective__position", "objective__code")
+        .values_list("risk_id", "objective__code")
+    )
+    for risk_id, code in rows:
+        objectives[risk_id].append(code)
+    leads: dict[int, list] = defaultdict(list)
+    rows = (
+        Risk.leads.through.objects.filter(risk__register_id=register.id)
+        .order_by("risk_id", "user__email")
+        .values_list("risk_id", "user__email")
+    )
+    for risk_id, email in rows:
+        leads[risk_id].append(email)
+    return objectives, leads
+
+
+def _objectives_and_leads_as_of(records) -> tuple[dict[int, list], dict[int, list]]:
+    """The same as each historical record held them (simple-history's many-to-many tables)."""
+    risk_of = {record.history_id: record.id for record in records}
+    found: list[dict[int, list]] = []
+    for name, column, model, key in (
+        ("objectives", "objective_id", Objective, "code"),
+        ("leads", "user_id", User, "email"),
+    ):
+        through = HistoricalRecords.m2m_models[Risk._meta.get_field(name)]
+        pairs = list(
+            through.objects.filter(history_id__in=list(risk_of)).values_list("history_id", column)
+        )
+        names = dict(model.objects.filter(id__in={pk for _, pk in pairs}).values_list("id", key))
+        grouped: dict[int, list] = defaultdict(list)
+        for history_id, pk in pairs:
+            if pk in names:
+                grouped[risk_of[history_id]].append(names[pk])
+        for values in grouped.values():
+            values.sort()
+        found.append(grouped)
+    return found[0], found[1]
+
+
 def _risks_as_of(register: Register, as_of: dt.datetime):
     """Historical records: each risk's latest state at ``as_of``, if it was on this register."""
     return (
@@ -217,6 +285,9 @@ def _row(
     controls,
     actions,
     lookup: AppetiteLookup,
+    objectives=(),
+    leads=(),
+    register: Register | None = None,
     trend: str,
     shown: bool = True,
     marking: str | None = None,
@@ -242,6 +313,13 @@ def _row(
         "next_review": risk.next_review_due,
         "controls": "\n".join(controls),  # descriptions, in order
         "actions": "\n".join(actions),
+        # Every row is of the register exported (its slug, which the import reads back).
+        "register": register.slug if register is not None else risk.register.slug,
+        "objectives": "\n".join(objectives),  # codes, which the import reads back
+        "working_leads": "\n".join(leads),  # e-mail addresses
+        "horizon": Horizon(risk.horizon).label if risk.horizon else "",
+        "progress": Progress(risk.progress).label if risk.progress else "",
+        "review_months": risk.review_months,
         "status": RiskStatus(risk.status).label,
         "current_score": risk.current_score,
         "current_band": risk.current_band,

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -20,7 +21,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.db.models.functions import Upper
 
-from registers.models import Action, Control, Organisation, Register, Risk, User
+from registers.models import (
+    Action,
+    Control,
+    Horizon,
+    Marking,
+    Objective,
+    Organisation,
+    Progress,
+    Register,
+    Risk,
+    User,
+)
 from registers.refs import ref_clean, ref_saved_as
 from registers.services.risks import (
     RiskConflict,
@@ -35,12 +47,36 @@ from scoring.engine import RatingError, level_for, rate
 
 from .columns import POSITIONS
 from .reading import Problem, Sheet, SheetRow, read_spreadsheet
-from .values import Members, blank, cell_lines, cell_text, fold, level_token, parse_date
+from .values import (
+    Members,
+    blank,
+    cell_items,
+    cell_lines,
+    cell_text,
+    fold,
+    level_token,
+    parse_date,
+)
 
 REF_MAX = Risk._meta.get_field("ref").max_length
 TITLE_MAX = Risk._meta.get_field("title").max_length
 TEXT_FIELDS = ("title", "description", "consequence")
 
+
+# The register column (DESIGN.md, "Spreadsheet columns"): a row goes to the register it names,
+# or to the one imported into; an existing risk stays on its own register.
+NO_SUCH_REGISTER = 'no register "{name}" in {organisation}; registers: {known}'
+REGISTER_ELSEWHERE = "{ref} is on the {register} register; move it on its page"
+REGISTER_NOT_EDITED = (
+    "you do not edit the {register} register, so its risks cannot be imported here "
+    "(registers you edit: {editable})"
+)
+NO_SUCH_OBJECTIVE = "{text!r} is not an objective here (objectives: {known})"
+# As the risk form (registers.forms): a retired category or objective stays on the risks that have
+# it and is given to no other.
+RETIRED = "{text!r} is retired: it stays on the risks that have it and is given to no other"
+NO_SUCH_CHOICE = "{text!r} is not a {what} here; use one of: {known}"
+REVIEW_MONTHS_RANGE = "give a whole number of months from 1 to 60, like 6 ({text!r} given)"
 
 REF_CREATED_MEANWHILE = (
     "row {row}: ref: {ref} was created by someone else while this import ran; nothing was "
@@ -74,6 +110,7 @@ class RowPlan:
     ref: str
     title: str
     action: str  # "create" | "update" | "unchanged"
+    register: Register | None = None  # where the row's risk is (or will be)
     risk: Risk | None = None
     expected_version: int | None = None
     fields: dict = field(default_factory=dict)
@@ -81,6 +118,8 @@ class RowPlan:
     changes: list[Change] = field(default_factory=list)
     controls: list[str] = field(default_factory=list)  # to add
     actions: list[str] = field(default_factory=list)  # to add
+    objectives: list[Objective] | None = None  # the risk's objectives as they will be; None: as is
+    leads: list[User] | None = None  # the working leads as they will be; None: as they are
     control_position: int = 0
     action_position: int = 0
     current: str = ""  # the current rating as it will be, for the preview
@@ -141,6 +180,7 @@ class ImportPlan:
                 [
                     row.row,
                     row.ref,
+                    row.register.slug if row.register else "",
                     row.action,
                     row.expected_version,
                     [[c.column, c.old, c.new] for c in row.changes],
@@ -158,18 +198,36 @@ class ImportPlan:
 
 
 def import_plan(
-    *, register: Register, data: bytes, filename: str, for_browser: bool = False
+    *,
+    register: Register,
+    data: bytes,
+    filename: str,
+    for_browser: bool = False,
+    can_edit: Callable[[Register], bool] | None = None,
 ) -> ImportPlan:
     """Read and validate the whole file; write nothing. Raises SpreadsheetError for a file that
     cannot be read at all (TooBigForBrowser past the browser's limits, ``for_browser``); every
-    row-level problem is in ``plan.problems``."""
+    row-level problem is in ``plan.problems``.
+
+    ``register`` is where rows that name no register go; ``can_edit`` (the browser's
+    ``access.can_edit_register``) makes a row for a register the person does not edit a problem.
+    """
     sheet = read_spreadsheet(data=data, filename=filename, for_browser=for_browser)
     return plan_from_sheet(
-        register=register, sheet=sheet, file_sha256=hashlib.sha256(data).hexdigest()
+        register=register,
+        sheet=sheet,
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        can_edit=can_edit,
     )
 
 
-def plan_from_sheet(*, register: Register, sheet: Sheet, file_sha256: str = "") -> ImportPlan:
+def plan_from_sheet(
+    *,
+    register: Register,
+    sheet: Sheet,
+    file_sha256: str = "",
+    can_edit: Callable[[Register], bool] | None = None,
+) -> ImportPlan:
     organisation = register.organisation
     plan = ImportPlan(
         organisation=organisation,
@@ -191,7 +249,9 @@ def plan_from_sheet(*, register: Register, sheet: Sheet, file_sha256: str = "") 
     except ValidationError as exc:
         plan.problems.append(Problem(sheet.header_row, "register", "; ".join(exc.messages)))
         return plan
-    context = _Context(organisation=organisation, register=register, scheme=scheme, sheet=sheet)
+    context = _Context(
+        organisation=organisation, register=register, scheme=scheme, sheet=sheet, can_edit=can_edit
+    )
     seen: dict[str, int] = {}
     for sheet_row in sheet.rows:
         row_plan = _plan_row(sheet_row, context, seen, plan.problems)
@@ -220,13 +280,29 @@ class _Context:
         register: Register,
         scheme: SchemeDefinition,
         sheet: Sheet,
+        can_edit: Callable[[Register], bool] | None = None,
     ):
         self.organisation = organisation
         self.register = register
         self.scheme = scheme
+        self.can_edit = can_edit
         self.categories = {
             fold(category.name): category for category in organisation.categories.all()
         }
+        self.registers = list(organisation.registers.order_by("slug"))
+        # A slug wins over another register's name that happens to read the same.
+        self.registers_by_key: dict[str, Register] = {}
+        for each in self.registers:
+            self.registers_by_key.setdefault(fold(each.name), each)
+        for each in self.registers:
+            self.registers_by_key[each.slug.casefold()] = each
+        self._schemes: dict[int, SchemeDefinition | str] = {register.id: scheme}
+        self.objectives = list(organisation.objectives.order_by("position", "code"))
+        self.objectives_by_key: dict[str, Objective] = {}
+        for objective in self.objectives:
+            self.objectives_by_key.setdefault(fold(objective.name), objective)
+        for objective in self.objectives:
+            self.objectives_by_key[fold(objective.code)] = objective
         self.responses = {option.casefold(): option for option in organisation.response_options}
         self.risks = self._existing_risks(sheet)
         self._members: Members | None = None
@@ -248,6 +324,8 @@ class _Context:
                 .prefetch_related(
                     Prefetch("controls", queryset=Control.objects.order_by("position", "id")),
                     Prefetch("actions", queryset=Action.objects.order_by("position", "id")),
+                    "objectives",
+                    "leads",
                 )
             )
             found.update({risk.ref.upper(): risk for risk in risks})
@@ -258,6 +336,32 @@ class _Context:
         if self._members is None:
             self._members = Members(self.organisation)
         return self._members
+
+    def scheme_for(self, register: Register) -> SchemeDefinition | str:
+        """The register's scheme, or why it has none (a message), fetched once per register."""
+        if register.id not in self._schemes:
+            try:
+                self._schemes[register.id] = scheme_version_for_register(register).parsed
+            except ValidationError as exc:
+                self._schemes[register.id] = "; ".join(exc.messages)
+        return self._schemes[register.id]
+
+    def no_such_register(self, text: str) -> str:
+        known = ", ".join(each.slug for each in self.registers)
+        return NO_SUCH_REGISTER.format(name=text, organisation=self.organisation.slug, known=known)
+
+    def not_edited(self, register: Register) -> str:
+        editable = [each.slug for each in self.registers if self.can_edit(each)] or ["none"]
+        return REGISTER_NOT_EDITED.format(register=register.slug, editable=", ".join(editable))
+
+
+def _choice(text: str, choices) -> str | None:
+    """A choice's stored value from its value or its label, any case; None if neither."""
+    key = fold(text).replace("_", " ")
+    for value, label in choices:
+        if value and key in (fold(value).replace("_", " "), fold(label)):
+            return value
+    return None
 
 
 def _plan_row(
@@ -295,13 +399,28 @@ def _plan_row(
             problem("ref", f"{ref!r} is also on row {seen[ref.upper()]}; give each risk one row")
         else:
             seen[ref.upper()] = number
-    if risk is not None and risk.register_id != context.register.id:
-        problem(
-            "ref",
-            f"{risk.ref} is on the register {risk.register.name!r} ({risk.register.slug}); "
-            "import it there, or move the risk first",
-        )
-        risk = None
+    # An existing risk stays on its register: the import never moves one (its page does).
+    register_text = cell_text(values.get("register"))
+    named = context.registers_by_key.get(fold(register_text)) if register_text else None
+    if register_text and named is None:
+        problem("register", context.no_such_register(register_text))
+    if risk is not None:
+        target: Register | None = risk.register
+        if named is not None and named.id != risk.register_id:
+            problem(
+                "register", REGISTER_ELSEWHERE.format(ref=risk.ref, register=risk.register.slug)
+            )
+    else:
+        target = named if register_text else context.register
+    scheme = context.scheme
+    if target is not None:
+        if context.can_edit is not None and not context.can_edit(target):
+            problem("register", context.not_edited(target))
+        found = context.scheme_for(target)
+        if isinstance(found, str):
+            problem("register", found)
+        else:
+            scheme = found
 
     wanted: dict[str, object] = {}
     for name in TEXT_FIELDS:
@@ -317,8 +436,11 @@ def _plan_row(
     if category_text:
         category = context.categories.get(fold(category_text))
         if category is None:
-            known = ", ".join(sorted(c.name for c in context.categories.values())) or "none yet"
+            in_use = (c.name for c in context.categories.values() if not c.retired)
+            known = ", ".join(sorted(in_use)) or "none yet"
             problem("category", f"{category_text!r} is not a category here (categories: {known})")
+        elif category.retired and (risk is None or risk.category_id != category.id):
+            problem("category", RETIRED.format(text=category_text))
         else:
             wanted["category"] = category
 
@@ -329,6 +451,53 @@ def _plan_row(
                 wanted[name] = context.members.find(person)
             except ValueError as exc:
                 problem(name, str(exc))
+
+    objectives: list[Objective] | None = None
+    if not blank(values.get("objectives")):
+        objectives = []
+        for text in cell_items(values["objectives"]):
+            objective = context.objectives_by_key.get(fold(text))
+            if objective is None:
+                in_use = [each.code for each in context.objectives if not each.retired]
+                known = ", ".join(in_use) or "none yet"
+                problem("objectives", NO_SUCH_OBJECTIVE.format(text=text, known=known))
+            elif objective.retired and (risk is None or objective not in risk.objectives.all()):
+                problem("objectives", RETIRED.format(text=text))
+            elif objective not in objectives:
+                objectives.append(objective)
+
+    leads: list[User] | None = None
+    if not blank(values.get("working_leads")):
+        leads = []
+        for text in cell_items(values["working_leads"]):
+            try:
+                lead = context.members.find(text)
+            except ValueError as exc:
+                problem("working_leads", str(exc))
+            else:
+                if lead not in leads:
+                    leads.append(lead)
+
+    for name, choices, what in (
+        ("horizon", Horizon.choices, "horizon"),
+        ("progress", Progress.choices, "progress to target"),
+        ("marking", Marking.choices, "handling marking"),
+    ):
+        text = cell_text(values.get(name))
+        if text:
+            value = _choice(text, choices)
+            if value is None:
+                known = ", ".join(label for value, label in choices if value)
+                problem(name, NO_SUCH_CHOICE.format(text=text, what=what, known=known))
+            else:
+                wanted[name] = value
+
+    months = cell_text(values.get("review_months"))
+    if months:
+        if months.isdigit() and 1 <= int(months) <= 60:
+            wanted["review_months"] = int(months)
+        else:
+            problem("review_months", REVIEW_MONTHS_RANGE.format(text=months))
 
     response = cell_text(values.get("response"))
     if response:
@@ -350,7 +519,7 @@ def _plan_row(
 
     positions: dict[str, tuple[int, int]] = {}
     for name in POSITIONS:
-        position = _position(name, values, context.scheme, problem, sheet_row.refused)
+        position = _position(name, values, scheme, problem, sheet_row.refused)
         if position is not None:
             positions[name] = position
 
@@ -359,8 +528,32 @@ def _plan_row(
     if errors or sheet_row.refused:  # a refused cell is already a problem of this row
         return None
     if risk is None:
-        return _create_plan(number, ref, wanted, positions, controls, actions, context.scheme)
-    return _update_plan(number, risk, wanted, positions, controls, actions, context.scheme)
+        row_plan = _create_plan(number, ref, wanted, positions, controls, actions, scheme)
+        row_plan.objectives, row_plan.leads = objectives, leads
+    else:
+        row_plan = _update_plan(number, risk, wanted, positions, controls, actions, scheme)
+        _plan_people_and_objectives(row_plan, risk, objectives, leads)
+    row_plan.register = target
+    return row_plan
+
+
+def _plan_people_and_objectives(row_plan: RowPlan, risk: Risk, objectives, leads) -> None:
+    """Objectives and working leads replace the risk's when given and different."""
+    for name, given, held, shown in (
+        ("objectives", objectives, list(risk.objectives.all()), lambda each: each.code),
+        ("working_leads", leads, list(risk.leads.all()), lambda each: each.display_name),
+    ):
+        if given is None or {each.pk for each in given} == {each.pk for each in held}:
+            continue
+        setattr(row_plan, "leads" if name == "working_leads" else name, given)
+        row_plan.changes.append(
+            Change(
+                name,
+                ", ".join(sorted(shown(each) for each in held)) or "(empty)",
+                ", ".join(sorted(shown(each) for each in given)) or "(empty)",
+            )
+        )
+        row_plan.action = "update"
 
 
 def _position(name, values, scheme, problem, refused) -> tuple[int, int] | None:
@@ -400,9 +593,14 @@ def _position_text(scheme: SchemeDefinition | None, likelihood, impact) -> str:
     return f"{rating.label}: likelihood {rating.likelihood.label}, impact {rating.impact.label}"
 
 
+_CHOICE_LABELS = {"horizon": Horizon, "progress": Progress}
+
+
 def _display(name: str, value: object) -> str:
     if value is None or value == "":
         return "(empty)"
+    if name in _CHOICE_LABELS:
+        return str(_CHOICE_LABELS[name](value).label)
     if isinstance(value, User):
         return value.display_name
     if isinstance(value, dt.date):
@@ -496,7 +694,7 @@ def import_apply(*, plan: ImportPlan) -> ImportPlan:
         with transaction.atomic():
             for row in plan.rows:
                 applying = row
-                _apply_row(row, plan.register, reason)
+                _apply_row(row, row.register or plan.register, reason)
     except RiskConflict as exc:
         raise ImportRefused(
             [f"{exc.risk.ref} was changed by someone else after the file was checked"],
@@ -537,17 +735,21 @@ def _apply_row(row: RowPlan, register: Register, reason: str) -> None:
             ref=row.ref,
             title=row.title,
             positions=dict(row.positions),
+            objectives=row.objectives or (),
+            leads=row.leads or (),
             reason=reason,
             **row.fields,
         )
     else:
         risk = row.risk
-        if row.fields or row.positions:
+        if row.fields or row.positions or row.objectives is not None or row.leads is not None:
             risk = risk_update(
                 risk=risk,
                 expected_version=row.expected_version,
                 fields=dict(row.fields),
                 positions=dict(row.positions) if row.positions else None,
+                objectives=row.objectives,
+                leads=row.leads,
                 reason=reason,
                 rescore_scheme=bool(row.positions),
             )
@@ -569,11 +771,18 @@ def plan_lines(plan: ImportPlan, *, dry_run: bool = False) -> list[str]:
     for row in plan.rows:
         if row.action == "unchanged":
             continue
+        on_register = (
+            f" on {row.register.slug}"
+            if row.register is not None and row.register.id != plan.register.id
+            else ""
+        )
         if row.action == "create":
-            lines.append(f"row {row.row}: {created} {row.ref} {row.title} ({row.current})")
+            lines.append(
+                f"row {row.row}: {created} {row.ref} {row.title}{on_register} ({row.current})"
+            )
         else:
             parts = [f"{change.column}: {change.old} -> {change.new}" for change in row.changes]
             parts += [f"control added: {text}" for text in row.controls]
             parts += [f"action added: {text}" for text in row.actions]
-            lines.append(f"row {row.row}: {updated} {row.ref}: " + "; ".join(parts))
+            lines.append(f"row {row.row}: {updated} {row.ref}{on_register}: " + "; ".join(parts))
     return lines

@@ -53,6 +53,19 @@ def cell_lines(value: object) -> list[str]:
     return lines
 
 
+def cell_items(value: object) -> list[str]:
+    """Several names in one cell: one per line or separated by ';', repeats dropped, order kept."""
+    seen: set[str] = set()
+    items = []
+    for line in cell_lines(value):
+        for item in line.split(";"):
+            item = item.strip()
+            if item and fold(item) not in seen:
+                seen.add(fold(item))
+                items.append(item)
+    return items
+
+
 def parse_date(value: object) -> dt.date:
     """ISO (2027-03-31), UK (31/03/2027) or a spreadsheet date cell, from 1900 to 2999."""
     day = _read_date(value)

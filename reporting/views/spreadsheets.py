@@ -107,7 +107,13 @@ def _register_import(request, org: str, register: str, limiter) -> HttpResponse:
         upload = form.cleaned_data["file"]
         data = upload.read()
         try:
-            import_plan(register=register_obj, data=data, filename=upload.name, for_browser=True)
+            import_plan(
+                register=register_obj,
+                data=data,
+                filename=upload.name,
+                for_browser=True,
+                can_edit=access.can_edit_register,
+            )
         except SpreadsheetError as exc:
             form.add_error("file", _refusal(exc, filename=upload.name, register=register_obj))
         else:
@@ -146,6 +152,7 @@ def register_import_preview(
             data=bytes(upload_obj.data),
             filename=upload_obj.filename,
             for_browser=True,
+            can_edit=access.can_edit_register,
         )
     except SpreadsheetError as exc:  # the rules tightened since the upload: refuse as at upload
         import_upload_discard(upload=upload_obj)
@@ -167,6 +174,7 @@ def register_import_preview(
                     register=register_obj,
                     data=bytes(upload_obj.data),
                     filename=upload_obj.filename,
+                    can_edit=access.can_edit_register,
                 )
                 stale, status = True, 409
             else:

@@ -315,14 +315,16 @@ def test_owner_by_email_or_full_name_category_and_response_case_insensitive(orga
     assert risk.response == "Tolerate" and risk.next_review_due == dt.date(2027, 1, 2)
 
 
-def test_a_ref_on_another_register_is_a_problem_not_a_move(organisation):
+def test_a_ref_on_another_register_is_updated_where_it_is_never_moved(organisation):
+    # Issue 15: an existing risk stays on its register; naming another one is a row problem
+    # (tests/reporting/test_import_columns.py), naming none updates it where it is.
     school = RegisterFactory(organisation=organisation, slug="school", name="School")
     RiskFactory(register=school, ref="S1")
-    found = problems(corporate_register_of(organisation), [["ref", "title"], ["S1", "Moved?"]])
-    assert found == [
-        "row 2: ref: S1 is on the register 'School' (school); import it there, or move the risk first"
-    ]
-    assert Risk.objects.get(ref="S1").register == school
+    plan = plan_for(corporate_register_of(organisation), [["ref", "title"], ["S1", "Moved?"]])
+    assert plan.ok and [row.register for row in plan.rows] == [school]
+    import_apply(plan=plan)
+    risk = Risk.objects.get(ref="S1")
+    assert (risk.register, risk.title) == (school, "Moved?")
 
 
 def test_refs_of_another_organisation_are_not_seen(organisation, other_organisation):
