@@ -165,6 +165,7 @@ def test_a_limited_coordinator_imports_only_into_registers_they_edit(
     response = client.post(url, {"file": SimpleUploadedFile("g.csv", data)})
     preview = client.get(response.url)
     assert preview.context["plan"].ok
+    assert '<td class="govuk-table__cell">Projects</td>' in preview.content.decode()
     fingerprint = preview.context["plan"].fingerprint
     assert client.post(response.url, {"fingerprint": fingerprint}).status_code == 302
     assert Risk.objects.get(ref="P1").register == projects

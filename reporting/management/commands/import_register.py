@@ -23,7 +23,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="the spreadsheet, FILE.xlsx or FILE.csv")
         parser.add_argument("--org", required=True, help="organisation slug")
-        parser.add_argument("--register", required=True, help="register slug, e.g. corporate")
+        parser.add_argument(
+            "--register",
+            required=True,
+            help="register slug, e.g. corporate: where rows whose register column is empty go",
+        )
         parser.add_argument(
             "--dry-run",
             action="store_true",
