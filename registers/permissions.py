@@ -35,10 +35,12 @@ from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from .models import (
     Action,
+    Category,
     Control,
     Invitation,
     Marking,
     Membership,
+    Objective,
     Organisation,
     Register,
     Risk,
@@ -182,6 +184,11 @@ class OrganisationAccess:
 
     @property
     def can_manage_appetite(self) -> bool:
+        return self.is_admin
+
+    @property
+    def can_manage_categories(self) -> bool:
+        """Add, rename, reorder, retire and merge categories and objectives."""
         return self.is_admin
 
     @property
@@ -348,6 +355,27 @@ def invitation_for_user(*, user, organisation: Organisation, pk: int) -> Invitat
         _refused(user, organisation.slug, f"no invitation {pk} in the organisation")
         raise Http404("No such invitation")
     return invitation
+
+
+def category_for_user(*, user, organisation: Organisation, pk: int) -> Category:
+    """One of the organisation's categories (retired or not); 404 for another organisation's
+    id, or for someone who is not a member."""
+    _require_member(user, organisation)
+    category = Category.objects.filter(organisation=organisation, pk=pk).first()
+    if category is None:
+        _refused(user, organisation.slug, f"no category {pk} in the organisation")
+        raise Http404("No such category")
+    return category
+
+
+def objective_for_user(*, user, organisation: Organisation, pk: int) -> Objective:
+    """As ``category_for_user``, for an objective."""
+    _require_member(user, organisation)
+    objective = Objective.objects.filter(organisation=organisation, pk=pk).first()
+    if objective is None:
+        _refused(user, organisation.slug, f"no objective {pk} in the organisation")
+        raise Http404("No such objective")
+    return objective
 
 
 def _require_member(user, organisation: Organisation) -> None:

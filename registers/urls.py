@@ -1,4 +1,14 @@
-from .views import browse, editing, escalation, invitations, links, members, treatments, work
+from .views import (
+    browse,
+    categories,
+    editing,
+    escalation,
+    invitations,
+    links,
+    members,
+    treatments,
+    work,
+)
 
 urlpatterns = [
     *browse.urlpatterns,
@@ -9,4 +19,5 @@ urlpatterns = [
     *work.urlpatterns,
     *escalation.urlpatterns,
     *links.urlpatterns,
+    *categories.urlpatterns,
 ]

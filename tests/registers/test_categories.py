@@ -30,6 +30,7 @@ from tests.factories import (
     OrganisationFactory,
     RiskFactory,
 )
+from tests.queries import assert_same_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -307,3 +308,231 @@ def test_a_new_risk_posted_with_a_retired_category_is_refused(
     # The risk pages answer a form with errors with the form again (as every risk form does).
     assert "Select a valid choice" in response.content.decode()
     assert not Risk.objects.filter(ref="N1").exists()
+
+
+# --- the settings pages -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    client.force_login(admin)
+    return client
+
+
+def page_urls(organisation, category, objective_):
+    slug = organisation.slug
+    urls = [
+        reverse("settings_categories", args=[slug]),
+        reverse("settings_objectives", args=[slug]),
+    ]
+    for action in ("", "_move", "_retire", "_restore", "_merge"):
+        urls.append(reverse(f"settings_category{action}", args=[slug, category.pk]))
+        urls.append(reverse(f"settings_objective{action}", args=[slug, objective_.pk]))
+    return urls
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.OWNER, Role.VIEWER, Role.PANEL])
+def test_only_admins_reach_the_pages(client, organisation, member, role):
+    category = CategoryFactory(organisation=organisation)
+    pillar = objective(organisation, "P1")
+    client.force_login(member(role))
+    for url in page_urls(organisation, category, pillar):
+        assert client.post(url, {"name": "X", "direction": "up"}).status_code == 403, url
+        assert client.get(url).status_code in (403, 405), url
+    assert Category.objects.get(pk=category.pk).name == category.name
+    assert not Category.objects.filter(name="X").exists()
+
+
+def test_another_organisations_admin_and_objects_get_404(client, organisation, admin):
+    category = CategoryFactory(organisation=organisation)
+    pillar = objective(organisation, "P1")
+    other = OrganisationFactory()
+    outsider = MembershipFactory(organisation=other, role=Role.ADMIN).user
+    client.force_login(outsider)
+    for url in page_urls(organisation, category, pillar):
+        assert client.get(url).status_code in (404, 405), url
+        assert client.post(url, {"direction": "up"}).status_code == 404, url
+    # An admin of ``organisation`` asking for the other organisation's category under their own.
+    theirs = CategoryFactory(organisation=other)
+    client.force_login(admin)
+    for action in ("", "_retire", "_merge"):
+        url = reverse(f"settings_category{action}", args=[organisation.slug, theirs.pk])
+        assert client.post(url).status_code == 404
+    assert not Category.objects.get(pk=theirs.pk).retired
+
+
+def test_the_list_shows_open_risks_appetite_and_retired(
+    admin_client, organisation, corporate_register, admin
+):
+    finance = CategoryFactory(organisation=organisation, name="Finance")
+    estates = CategoryFactory(organisation=organisation, name="Estates")
+    statement = appetite_statement_set(organisation=organisation, category=finance, tolerance=9)
+    RiskFactory(register=corporate_register, category=finance)
+    RiskFactory(register=corporate_register, category=finance)
+    services.category_retire(category=estates, by=admin)
+    response = admin_client.get(reverse("settings_categories", args=[organisation.slug]))
+    assert response.status_code == 200
+    rows = {row.name: row for row in response.context["rows"]}
+    assert rows["Finance"].open_risks == 2 and rows["Estates"].open_risks == 0
+    text = response.content.decode()
+    assert "breach above 9" in text
+    assert reverse("appetite_statement_edit", args=[organisation.slug, statement.pk]) in text
+    assert "Retired</strong>" in text and "Bring back" in text
+
+
+def test_adding_renaming_and_bad_input(admin_client, organisation):
+    url = reverse("settings_categories", args=[organisation.slug])
+    response = admin_client.post(url, {"name": "People"})
+    assert response.status_code == 302
+    people = Category.objects.get(organisation=organisation, name="People")
+    response = admin_client.post(url, {"name": "people"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "govuk-error-summary" in text
+    assert "There is already a category called people" in text
+    response = admin_client.post(url, {"name": ""})
+    assert (
+        response.status_code == 400
+        and "Enter the category&#x27;s name" in response.content.decode()
+    )
+
+    edit = reverse("settings_category", args=[organisation.slug, people.pk])
+    assert admin_client.get(edit).status_code == 200
+    assert admin_client.post(edit, {"name": "Staff"}).status_code == 302
+    people.refresh_from_db()
+    assert people.name == "Staff"
+
+    objectives_url = reverse("settings_objectives", args=[organisation.slug])
+    assert admin_client.post(objectives_url, {"code": "P1", "name": "Safer"}).status_code == 302
+    response = admin_client.post(objectives_url, {"code": "p1", "name": ""})
+    assert response.status_code == 400
+    assert Objective.objects.filter(organisation=organisation).count() == 1
+
+
+def test_get_changes_nothing(admin_client, organisation):
+    category = CategoryFactory(organisation=organisation, name="A")
+    target = CategoryFactory(organisation=organisation, name="B")
+    slug = organisation.slug
+    records = category.history.count()
+    for action in ("_move", "_retire", "_restore"):
+        url = reverse(f"settings_category{action}", args=[slug, category.pk])
+        assert admin_client.get(url).status_code == 405
+    merge = reverse("settings_category_merge", args=[slug, category.pk])
+    assert admin_client.get(merge, {"into": target.pk, "confirm": "1"}).status_code == 200
+    category.refresh_from_db()
+    assert not category.retired and category.history.count() == records
+
+
+def test_move_retire_and_bring_back_from_the_list(admin_client, organisation):
+    a = CategoryFactory(organisation=organisation, name="A", position=1)
+    b = CategoryFactory(organisation=organisation, name="B", position=2)
+    slug = organisation.slug
+    move = reverse("settings_category_move", args=[slug, b.pk])
+    assert admin_client.post(move, {"direction": "up"}).status_code == 302
+    assert list(organisation.categories.order_by("position")) == [b, a]
+    response = admin_client.post(move, {"direction": "sideways"})
+    assert response.status_code == 400 and "govuk-error-summary" in response.content.decode()
+
+    retire = reverse("settings_category_retire", args=[slug, a.pk])
+    assert admin_client.post(retire).status_code == 302
+    assert Category.objects.get(pk=a.pk).retired
+    response = admin_client.post(retire)  # already retired
+    assert response.status_code == 400
+    assert "A is already retired" in response.content.decode()
+    restore = reverse("settings_category_restore", args=[slug, a.pk])
+    assert admin_client.post(restore).status_code == 302
+    assert not Category.objects.get(pk=a.pk).retired
+
+
+def test_merge_asks_first_saying_how_many_risks_move(
+    admin_client, organisation, corporate_register
+):
+    source = CategoryFactory(organisation=organisation, name="IT")
+    target = CategoryFactory(organisation=organisation, name="Technology")
+    for _ in range(3):
+        RiskFactory(register=corporate_register, category=source)
+    url = reverse("settings_category_merge", args=[organisation.slug, source.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200 and "Technology" in page.content.decode()
+
+    confirm = admin_client.post(url, {"into": target.pk})
+    assert confirm.status_code == 200
+    assert "3 risks (3 open) will move from IT to Technology" in confirm.content.decode()
+    assert Risk.objects.filter(category=source).count() == 3
+
+    bad = admin_client.post(url, {"into": source.pk, "confirm": "1"})
+    assert bad.status_code == 400 and "govuk-error-summary" in bad.content.decode()
+
+    done = admin_client.post(url, {"into": target.pk, "confirm": "1"})
+    assert done.status_code == 302
+    assert Risk.objects.filter(category=target).count() == 3
+    assert Category.objects.get(pk=source.pk).retired
+
+
+def test_objective_merge_page(admin_client, organisation, corporate_register):
+    source, target = objective(organisation, "P1", "Old"), objective(organisation, "P2", "New")
+    RiskFactory(register=corporate_register, objectives=[source])
+    url = reverse("settings_objective_merge", args=[organisation.slug, source.pk])
+    confirm = admin_client.post(url, {"into": target.pk})
+    assert "1 risk (1 open) will move from Old to New" in confirm.content.decode()
+    assert admin_client.post(url, {"into": target.pk, "confirm": "1"}).status_code == 302
+    assert Risk.objects.filter(objectives=target).count() == 1
+
+
+def test_posts_need_the_csrf_token(organisation, admin):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    url = reverse("settings_categories", args=[organisation.slug])
+    assert client.post(url, {"name": "People"}).status_code == 403
+    assert not Category.objects.filter(name="People").exists()
+
+
+@pytest.mark.parametrize("kind", ["settings_categories", "settings_objectives"])
+def test_list_queries_do_not_grow_with_risks(admin_client, organisation, corporate_register, kind):
+    url = reverse(kind, args=[organisation.slug])
+    admin_client.get(url)  # warm caches
+
+    def grow():
+        for n in range(3):
+            category = CategoryFactory(organisation=organisation)
+            appetite_statement_set(organisation=organisation, category=category, tolerance=10)
+            pillar = objective(organisation, f"G{n}")
+            for _ in range(3):
+                RiskFactory(register=corporate_register, category=category, objectives=[pillar])
+
+    CategoryFactory(organisation=organisation)
+    objective(organisation, "S1")
+    before, after = assert_same_queries(lambda: admin_client.get(url), grow, at_most=12)
+    assert before.status_code == after.status_code == 200
+    assert len(after.context["rows"]) == len(before.context["rows"]) + 3
+
+
+def test_the_new_urls_are_walked_by_the_isolation_test():
+    from tests.test_isolation import unfillable, url_patterns
+
+    ours = [p for p in url_patterns() if (p.name or "").startswith("settings_c")]
+    ours += [p for p in url_patterns() if (p.name or "").startswith("settings_o")]
+    assert len(ours) == 12
+    assert not [p for p in ours if unfillable(p)]
+
+
+def test_a_retired_category_is_shown_retired_on_the_register_and_the_risk(
+    admin_client, organisation, corporate_register, admin
+):
+    old = CategoryFactory(organisation=organisation, name="Old")
+    risk = RiskFactory(register=corporate_register, category=old)
+    services.category_retire(category=old, by=admin)
+    register = admin_client.get(
+        reverse("register", args=[organisation.slug, corporate_register.slug])
+    )
+    assert "Old (retired)" in register.content.decode()
+    detail = admin_client.get(reverse("risk", args=[organisation.slug, risk.ref]))
+    assert "Old (retired)" in detail.content.decode()
+
+
+def test_the_members_page_links_the_settings_pages(admin_client, organisation):
+    text = admin_client.get(reverse("members", args=[organisation.slug])).content.decode()
+    assert reverse("settings_categories", args=[organisation.slug]) in text
+    assert reverse("settings_objectives", args=[organisation.slug]) in text

@@ -1,0 +1,86 @@
+"""The categories and objectives settings pages in Chromium: an admin reaches them from the
+members page, adds, moves, retires and merges a category (the merge asks first, saying how many
+risks move), and every page on the way passes axe-core."""
+
+import pytest
+
+from appetite.services import appetite_statement_set
+from registers.models import Category, Objective, Register, Risk
+from registers.services.organisations import member_add
+from tests.browser.conftest import axe_violations, sign_in
+from tests.factories import PASSWORD, CategoryFactory, OrganisationFactory, RiskFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def organisation():
+    organisation = OrganisationFactory(name="Example Trust")
+    top = Register.objects.get(organisation=organisation, slug="corporate")
+    finance = CategoryFactory(organisation=organisation, name="Finance", position=1)
+    money = CategoryFactory(organisation=organisation, name="Money", position=2)
+    appetite_statement_set(organisation=organisation, category=finance, tolerance=12)
+    Objective.objects.create(organisation=organisation, code="P1", name="Safe care")
+    RiskFactory(register=top, ref="BAF1", title="Deficit", category=money)
+    RiskFactory(register=top, ref="BAF2", title="Cash", category=money)
+    member_add(
+        organisation=organisation,
+        email=f"admin@{organisation.slug}.test",
+        role="admin",
+        password=PASSWORD,
+    )
+    return organisation
+
+
+def assert_axe_clean(page) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"{page.url}: {violations}"
+
+
+def test_an_admin_manages_categories_and_objectives(page, organisation):
+    sign_in(page, f"admin@{organisation.slug}.test")
+    page.goto(f"/o/{organisation.slug}/members/")
+    page.get_by_role("link", name="risk categories").click()
+    page.wait_for_url(f"**/o/{organisation.slug}/settings/categories/")
+    assert page.get_by_role("heading", name="Categories", level=1).is_visible()
+    assert "breach above 12" in page.get_by_role("row", name="Finance").inner_text()
+    assert_axe_clean(page)
+
+    # Bad input: the error summary, answered 400, axe-clean.
+    page.get_by_label("Name", exact=True).fill("finance")
+    page.get_by_role("button", name="Add the category").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_axe_clean(page)
+    page.get_by_label("Name", exact=True).fill("Estates")
+    page.get_by_role("button", name="Add the category").click()
+    assert page.get_by_role("row", name="Estates").is_visible()
+
+    page.get_by_role("button", name="Move up Estates").click()
+    names = page.locator("tbody th").all_inner_texts()
+    assert names.index("Estates") < names.index("Money")
+
+    page.get_by_role("button", name="Retire Estates").click()
+    assert page.get_by_role("button", name="Bring back Estates").is_visible()
+
+    page.get_by_role("link", name="Merge into another (Money)").click()
+    assert_axe_clean(page)
+    page.get_by_label("Finance").check()
+    page.get_by_role("button", name="Continue").click()
+    assert "2 risks (2 open) will move from Money to Finance" in page.content()
+    assert_axe_clean(page)
+    page.get_by_role("button", name="Merge and move 2 risks").click()
+    page.wait_for_url(f"**/o/{organisation.slug}/settings/categories/")
+    assert Risk.objects.filter(organisation=organisation, category__name="Finance").count() == 2
+    assert Category.objects.get(organisation=organisation, name="Money").retired
+
+    page.get_by_role("link", name="Rename Finance").click()
+    assert_axe_clean(page)
+
+    page.goto(f"/o/{organisation.slug}/settings/objectives/")
+    assert page.get_by_role("row", name="P1 Safe care").is_visible()
+    assert_axe_clean(page)
+    page.get_by_label("Code").fill("P2")
+    page.get_by_label("Name", exact=True).fill("Money well spent")
+    page.get_by_role("button", name="Add the objective").click()
+    assert page.get_by_role("row", name="P2 Money well spent").is_visible()
+    assert_axe_clean(page)
