@@ -11,7 +11,7 @@ from django import forms
 from registers.models import Role
 from riskreg.forms import GovukForm
 
-from .models import SingleSignOnProvider
+from .models import SAML_EMAIL_ATTRIBUTES, SingleSignOnProvider
 
 YES, NO = "yes", "no"
 HINT_NEW_CREDENTIAL = (
@@ -25,42 +25,17 @@ def _yes(value: str) -> bool:
     return value == YES
 
 
-class SingleSignOnProviderForm(GovukForm):
-    name = forms.CharField(
-        label="Name (optional)",
-        required=False,
-        max_length=100,
-        help_text=(
-            "What the sign-in page calls it, such as Microsoft Entra ID. Left blank, riskreg "
-            "uses the issuer's address."
-        ),
+def _name_field(help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label="Name (optional)", required=False, max_length=100, help_text=help_text
     )
-    issuer = forms.CharField(
-        label="Issuer URL",
-        max_length=300,
-        help_text=(
-            "Microsoft Entra ID: https://login.microsoftonline.com/ followed by your directory "
-            "(tenant) ID and /v2.0. Other providers show it as 'issuer' in their OpenID "
-            "configuration."
-        ),
-        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
-    )
-    client_id = forms.CharField(
-        label="Client id",
-        max_length=300,
-        help_text="Microsoft Entra ID calls it the application (client) ID.",
-        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
-    )
-    client_secret = forms.CharField(
-        label="Client secret",
-        required=False,
-        strip=False,
-        help_text=HINT_NEW_CREDENTIAL,
-        # new-password: a password manager must not fill in the admin's own riskreg password.
-        widget=forms.PasswordInput(
-            render_value=False, attrs={"autocomplete": "new-password", "spellcheck": "false"}
-        ),
-    )
+
+
+class _ConnectionForm(GovukForm):
+    """What every connection has, whatever its protocol: the domains it signs in, whether it is
+    the only way in and who becomes a member at first sign-in (each protocol's form adds its
+    own fields and ``name``, whose hint differs)."""
+
     domains = forms.CharField(
         label="E-mail domains",
         help_text=(
@@ -88,6 +63,85 @@ class SingleSignOnProviderForm(GovukForm):
         required=False,
         widget=forms.RadioSelect,
     )
+
+    def __init__(self, *args, provider: SingleSignOnProvider | None = None, **kwargs):
+        self.provider = provider
+        if provider is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": provider.name,
+                    "domains": "\n".join(d.domain for d in provider.domains.all()),
+                    "only_way_in": YES if provider.only_way_in else NO,
+                    "new_members_role": provider.new_members_role,
+                    **self.protocol_initial(provider),
+                },
+            )
+        super().__init__(*args, **kwargs)
+
+    def protocol_initial(self, provider: SingleSignOnProvider) -> dict:
+        """The protocol's own fields as the provider has them."""
+        raise NotImplementedError
+
+    def protocol_arguments(self, data: dict) -> dict:
+        """The protocol's own cleaned answers as its service takes them."""
+        raise NotImplementedError
+
+    def service_arguments(self) -> dict:
+        """The cleaned answers as the protocol's add and change services take them."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "domains": [d for d in re.split(r"[\s,;]+", data["domains"]) if d],
+            "only_way_in": _yes(data["only_way_in"]),
+            "new_members_role": data["new_members_role"] or "",
+            **self.protocol_arguments(data),
+        }
+
+
+class SingleSignOnProviderForm(_ConnectionForm):
+    """An OpenID Connect connection (``accounts.services_sso.sso_provider_add``)."""
+
+    field_order = [
+        "name",
+        "issuer",
+        "client_id",
+        "client_secret",
+        "domains",
+        "only_way_in",
+        "new_members_role",
+        "trust_email",
+    ]
+    name = _name_field(
+        "What the sign-in page calls it, such as Microsoft Entra ID. Left blank, riskreg "
+        "uses the issuer's address."
+    )
+    issuer = forms.CharField(
+        label="Issuer URL",
+        max_length=300,
+        help_text=(
+            "Microsoft Entra ID: https://login.microsoftonline.com/ followed by your directory "
+            "(tenant) ID and /v2.0. Other providers show it as 'issuer' in their OpenID "
+            "configuration."
+        ),
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    client_id = forms.CharField(
+        label="Client id",
+        max_length=300,
+        help_text="Microsoft Entra ID calls it the application (client) ID.",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    client_secret = forms.CharField(
+        label="Client secret",
+        required=False,
+        strip=False,
+        help_text=HINT_NEW_CREDENTIAL,
+        # new-password: a password manager must not fill in the admin's own riskreg password.
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "new-password", "spellcheck": "false"}
+        ),
+    )
     trust_email = forms.ChoiceField(
         label="Which e-mail addresses from the provider does riskreg accept?",
         help_text=(
@@ -103,21 +157,7 @@ class SingleSignOnProviderForm(GovukForm):
     )
 
     def __init__(self, *args, provider: SingleSignOnProvider | None = None, **kwargs):
-        self.provider = provider
-        if provider is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "name": provider.name,
-                    "issuer": provider.issuer,
-                    "client_id": provider.client_id,
-                    "domains": "\n".join(d.domain for d in provider.domains.all()),
-                    "only_way_in": YES if provider.only_way_in else NO,
-                    "new_members_role": provider.new_members_role,
-                    "trust_email": YES if provider.trust_email else NO,
-                },
-            )
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, provider=provider, **kwargs)
         if provider is not None:
             from .sso import secret_source
 
@@ -125,17 +165,18 @@ class SingleSignOnProviderForm(GovukForm):
                 source=secret_source(provider)
             )
 
-    def service_arguments(self) -> dict:
-        """The cleaned answers as ``sso_provider_add`` and ``sso_provider_change`` take them."""
-        data = self.cleaned_data
+    def protocol_initial(self, provider: SingleSignOnProvider) -> dict:
         return {
-            "name": data["name"],
+            "issuer": provider.issuer,
+            "client_id": provider.client_id,
+            "trust_email": YES if provider.trust_email else NO,
+        }
+
+    def protocol_arguments(self, data: dict) -> dict:
+        return {
             "issuer": data["issuer"],
             "client_id": data["client_id"],
             "client_secret": data["client_secret"],
-            "domains": [d for d in re.split(r"[\s,;]+", data["domains"]) if d],
-            "only_way_in": _yes(data["only_way_in"]),
-            "new_members_role": data["new_members_role"] or "",
             "trust_email": _yes(data["trust_email"]),
         }
 
@@ -148,16 +189,22 @@ HINT_NEW_CERTIFICATE = (
 HINT_KEEP_CERTIFICATE = "Leave blank to keep the current certificate ({certificate})."
 
 
-class SamlProviderForm(GovukForm):
+class SamlProviderForm(_ConnectionForm):
     """A SAML 2.0 connection: the identity provider's entity ID, and its single sign-on URL and
     signing certificate or its metadata URL (``accounts.services_sso.sso_saml_provider_add``)."""
 
-    name = forms.CharField(
-        label="Name (optional)",
-        required=False,
-        max_length=100,
-        help_text="What the sign-in page calls it, such as AD FS. Left blank, the entity ID.",
-    )
+    field_order = [
+        "name",
+        "entity_id",
+        "sso_url",
+        "certificate",
+        "metadata_url",
+        "email_attribute",
+        "domains",
+        "only_way_in",
+        "new_members_role",
+    ]
+    name = _name_field("What the sign-in page calls it, such as AD FS. Left blank, the entity ID.")
     entity_id = forms.CharField(
         label="Identity provider's entity ID",
         max_length=300,
@@ -201,30 +248,9 @@ class SamlProviderForm(GovukForm):
         ),
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
-    domains = SingleSignOnProviderForm.base_fields["domains"]
-    only_way_in = SingleSignOnProviderForm.base_fields["only_way_in"]
-    new_members_role = SingleSignOnProviderForm.base_fields["new_members_role"]
 
     def __init__(self, *args, provider: SingleSignOnProvider | None = None, **kwargs):
-        self.provider = provider
-        if provider is not None:
-            from .models import SAML_EMAIL_ATTRIBUTES
-
-            attributes = provider.saml_email_attribute
-            kwargs.setdefault(
-                "initial",
-                {
-                    "name": provider.name,
-                    "entity_id": provider.issuer,
-                    "sso_url": provider.saml_sso_url,
-                    "metadata_url": provider.saml_metadata_url,
-                    "email_attribute": "" if attributes == SAML_EMAIL_ATTRIBUTES else attributes,
-                    "domains": "\n".join(d.domain for d in provider.domains.all()),
-                    "only_way_in": YES if provider.only_way_in else NO,
-                    "new_members_role": provider.new_members_role,
-                },
-            )
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, provider=provider, **kwargs)
         if provider is not None and provider.saml_certificate:
             from .sso import saml_certificate_words
 
@@ -232,17 +258,20 @@ class SamlProviderForm(GovukForm):
                 certificate=saml_certificate_words(provider)
             )
 
-    def service_arguments(self) -> dict:
-        """The cleaned answers as ``sso_saml_provider_add`` and ``..._change`` take them."""
-        data = self.cleaned_data
+    def protocol_initial(self, provider: SingleSignOnProvider) -> dict:
+        attributes = provider.saml_email_attribute
         return {
-            "name": data["name"],
+            "entity_id": provider.issuer,
+            "sso_url": provider.saml_sso_url,
+            "metadata_url": provider.saml_metadata_url,
+            "email_attribute": "" if attributes == SAML_EMAIL_ATTRIBUTES else attributes,
+        }
+
+    def protocol_arguments(self, data: dict) -> dict:
+        return {
             "entity_id": data["entity_id"],
             "sso_url": data["sso_url"],
             "certificate": data["certificate"],
             "metadata_url": data["metadata_url"],
             "email_attribute": data["email_attribute"],
-            "domains": [d for d in re.split(r"[\s,;]+", data["domains"]) if d],
-            "only_way_in": _yes(data["only_way_in"]),
-            "new_members_role": data["new_members_role"] or "",
         }

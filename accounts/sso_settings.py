@@ -121,73 +121,74 @@ def _form_page(request, access, form, provider=None) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def sso_provider_add(request: HttpRequest, org: str) -> HttpResponse:
+def _add_page(
+    request: HttpRequest,
+    org: str,
+    *,
+    form_class: type[SingleSignOnProviderForm | SamlProviderForm],
+    add,
+    field: str,
+    identifier,
+    taken: str,
+    connected: str,
+) -> HttpResponse:
+    """An add page of either protocol. ``field`` names the connection's identifier (issuer or
+    entity ID), ``identifier`` makes it what is stored, and ``taken`` (formatted with the
+    organisation and the identifier under ``field``'s name) refuses one the organisation has."""
     access = _admin_access(request, org)
-    form = SingleSignOnProviderForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         organisation = access.organisation
         arguments = form.service_arguments()
-        issuer = services_sso.normalised_issuer(arguments["issuer"])
-        if organisation.sign_in_providers.filter(issuer=issuer).exists():
+        stored = identifier(arguments[field])
+        if organisation.sign_in_providers.filter(issuer=stored).exists():
             # The command changes a connection to an issuer it already has; the page's add form
             # says so instead, so a second tab cannot overwrite the first's settings unseen.
             form.add_error(
-                "issuer",
-                services_sso.ISSUER_TAKEN.format(
-                    organisation=organisation.display_name, issuer=issuer
-                ),
+                field, taken.format(organisation=organisation.display_name, **{field: stored})
             )
         else:
             try:
-                provider, _ = services_sso.sso_provider_add(
-                    organisation=organisation, by=request.user, **arguments
-                )
+                provider, _ = add(organisation=organisation, by=request.user, **arguments)
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
                 messages.success(
                     request,
-                    CONNECTED.format(organisation=organisation.display_name, name=provider.name),
+                    connected.format(organisation=organisation.display_name, name=provider.name),
                 )
                 return redirect("sso_settings", org=org)
     return _form_page(request, access, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sso_provider_add(request: HttpRequest, org: str) -> HttpResponse:
+    return _add_page(
+        request,
+        org,
+        form_class=SingleSignOnProviderForm,
+        add=services_sso.sso_provider_add,
+        field="issuer",
+        identifier=services_sso.normalised_issuer,
+        taken=services_sso.ISSUER_TAKEN,
+        connected=CONNECTED,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def sso_saml_provider_add(request: HttpRequest, org: str) -> HttpResponse:
-    access = _admin_access(request, org)
-    form = SamlProviderForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        organisation = access.organisation
-        arguments = form.service_arguments()
-        entity_id = arguments["entity_id"].strip()
-        if organisation.sign_in_providers.filter(issuer=entity_id).exists():
-            # As the OpenID Connect form: a second tab cannot overwrite the first's unseen.
-            form.add_error(
-                "entity_id",
-                services_sso.ENTITY_ID_TAKEN.format(
-                    organisation=organisation.display_name, entity_id=entity_id
-                ),
-            )
-        else:
-            try:
-                provider, _ = services_sso.sso_saml_provider_add(
-                    organisation=organisation, by=request.user, **arguments
-                )
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                messages.success(
-                    request,
-                    SAML_CONNECTED.format(
-                        organisation=organisation.display_name, name=provider.name
-                    ),
-                )
-                return redirect("sso_settings", org=org)
-    return _form_page(request, access, form)
+    return _add_page(
+        request,
+        org,
+        form_class=SamlProviderForm,
+        add=services_sso.sso_saml_provider_add,
+        field="entity_id",
+        identifier=str.strip,
+        taken=services_sso.ENTITY_ID_TAKEN,
+        connected=SAML_CONNECTED,
+    )
 
 
 @login_required

@@ -86,27 +86,40 @@ def describe(provider: SingleSignOnProvider) -> list[str]:
         else "nobody: only people invited or added"
     )
     if sso.is_saml(provider):
-        return _describe_saml(provider, domains, members)
-    lines = [
+        protocol, settings, after = "SAML 2.0", *_saml_lines(provider)
+    else:
+        protocol, settings, after = "OpenID Connect", *_oidc_lines(provider)
+    return [
         provider.issuer,
-        "  protocol: OpenID Connect",
+        f"  protocol: {protocol}",
         f"  name: {provider.name}",
         f"  key: {provider.key}",
         f"  domains: {domains}",
-        f"  client id: {provider.client_id}",
-        f"  client secret: {sso.secret_source(provider)}",
+        *settings,
         f"  single sign-on only: {_yes(provider.only_way_in)}",
         f"  members made at first sign-in: {members}",
+        *after,
+    ]
+
+
+def _oidc_lines(provider: SingleSignOnProvider) -> tuple[list[str], list[str]]:
+    """(the connection's own settings, what follows the shared ones)."""
+    settings = [
+        f"  client id: {provider.client_id}",
+        f"  client secret: {sso.secret_source(provider)}",
+    ]
+    after = [
         f"  addresses trusted without email_verified: {_yes(provider.trust_email)}",
         f"  redirect URI to register with the provider: {sso.redirect_uri(provider)}",
     ]
     problem = sso.secret_problem(provider)
     if problem:
-        lines.append(f"  warning: {problem}")
-    return lines
+        after.append(f"  warning: {problem}")
+    return settings, after
 
 
-def _describe_saml(provider: SingleSignOnProvider, domains: str, members: str) -> list[str]:
+def _saml_lines(provider: SingleSignOnProvider) -> tuple[list[str], list[str]]:
+    """(the connection's own settings, what follows the shared ones)."""
     if provider.saml_metadata_url:
         idp = [f"  identity provider's metadata URL: {provider.saml_metadata_url}"]
     else:
@@ -115,15 +128,9 @@ def _describe_saml(provider: SingleSignOnProvider, domains: str, members: str) -
             f"  signing certificate: {sso.saml_certificate_words(provider)}",
         ]
     return [
-        provider.issuer,
-        "  protocol: SAML 2.0",
-        f"  name: {provider.name}",
-        f"  key: {provider.key}",
-        f"  domains: {domains}",
         *idp,
         f"  e-mail attribute: {' or '.join(sso.saml_email_attributes(provider))}",
-        f"  single sign-on only: {_yes(provider.only_way_in)}",
-        f"  members made at first sign-in: {members}",
+    ], [
         "  give the identity provider:",
         f"    ACS URL (reply URL): {sso.saml_acs_url(provider)}",
         f"    entity ID (identifier): {sso.saml_entity_id(provider)}",
@@ -237,28 +244,15 @@ class Command(BaseCommand):
             raise CommandError(SAML_ONLY.format(options=", ".join(given)))
         if not (options["issuer"] and options["client_id"] and options["client_secret_env"]):
             raise CommandError(OIDC_NEEDS)
-        try:
-            provider, created = services_sso.sso_provider_add(
-                organisation=organisation,
-                issuer=options["issuer"],
-                client_id=options["client_id"],
-                client_secret_env=options["client_secret_env"],
-                domains=options["domain"],
-                name=options["name"],
-                only_way_in=options["only"],
-                trust_email=options["trust_email"],
-                new_members_role=options["new_members_as"],
-                # Whoever runs commands on the server vouches for the domains.
-                check_domain_owners=False,
-            )
-        except ValidationError as exc:
-            raise CommandError(_message(exc)) from None
-        self.stdout.write(
-            f"{'connected' if created else 'changed'}: {organisation.slug} signs in with "
-            f"{provider.issuer}"
+        self._connect(
+            organisation,
+            options,
+            services_sso.sso_provider_add,
+            issuer=options["issuer"],
+            client_id=options["client_id"],
+            client_secret_env=options["client_secret_env"],
+            trust_email=options["trust_email"],
         )
-        for line in describe(provider)[1:]:
-            self.stdout.write(line)
 
     def _add_saml(self, organisation, options):
         certificate = ""
@@ -274,25 +268,37 @@ class Command(BaseCommand):
                 ) from None
             if not certificate.strip():
                 raise CommandError(services_sso.CERTIFICATE_INVALID)
+        self._connect(
+            organisation,
+            options,
+            services_sso.sso_saml_provider_add,
+            what=" (SAML 2.0)",
+            entity_id=options["entity_id"],
+            sso_url=options["sso_url"] or "",
+            certificate=certificate,
+            metadata_url=options["metadata_url"] or "",
+            email_attribute=" ".join(options["email_attribute"]),
+        )
+
+    def _connect(self, organisation, options, add, *, what="", **settings):
+        """Add (or change) a connection of either protocol with the options they share, and
+        print it as ``list`` does."""
         try:
-            provider, created = services_sso.sso_saml_provider_add(
+            provider, created = add(
                 organisation=organisation,
-                entity_id=options["entity_id"],
-                sso_url=options["sso_url"] or "",
-                certificate=certificate,
-                metadata_url=options["metadata_url"] or "",
-                email_attribute=" ".join(options["email_attribute"]),
                 domains=options["domain"],
                 name=options["name"],
                 only_way_in=options["only"],
                 new_members_role=options["new_members_as"],
+                # Whoever runs commands on the server vouches for the domains.
                 check_domain_owners=False,
+                **settings,
             )
         except ValidationError as exc:
             raise CommandError(_message(exc)) from None
         self.stdout.write(
             f"{'connected' if created else 'changed'}: {organisation.slug} signs in with "
-            f"{provider.issuer} (SAML 2.0)"
+            f"{provider.issuer}{what}"
         )
         for line in describe(provider)[1:]:
             self.stdout.write(line)
