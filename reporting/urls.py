@@ -14,6 +14,11 @@ urlpatterns = [
         name="register_import_preview",
     ),
     path(
+        "o/<slug:org>/registers/<slug:register>/import/template/",
+        spreadsheets.register_import_template,
+        name="register_import_template",
+    ),
+    path(
         "o/<slug:org>/registers/<slug:register>/export/",
         spreadsheets.register_export,
         name="register_export",

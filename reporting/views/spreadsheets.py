@@ -35,6 +35,7 @@ from ..spreadsheets.reading import (
     web_max_rows,
     web_too_big_message,
 )
+from ..spreadsheets.template import TEMPLATE_CONTENT_TYPE, import_template, template_filename
 from ..spreadsheets.uploads import (
     SizeLimitedUploadHandler,
     import_upload_discard,
@@ -198,6 +199,25 @@ def register_import_preview(
         },
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def register_import_template(request: HttpRequest, org: str, register: str) -> HttpResponse:
+    """A blank workbook with drop-down lists of the values the import takes (for editors of the
+    register: it lists the members' e-mail addresses, as the import page's member lookup does)."""
+    access, register_obj = _editable_register(request, org, register)
+    try:
+        data = import_template(register=register_obj)
+    except ValidationError as exc:  # no scoring scheme yet: the levels cannot be listed
+        messages.error(request, "; ".join(exc.messages))
+        return redirect("register_import", access.organisation.slug, register_obj.slug)
+    response = HttpResponse(data, content_type=TEMPLATE_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=template_filename(register_obj)
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 PROBLEMS_LISTED = 20  # in the error summary; the table below the summary has them all
