@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from registers.models import Objective, Risk, Role
 from registers.permissions import membership_sync, register_grant
@@ -338,3 +339,26 @@ def test_export_writes_the_new_columns_as_the_import_reads_them(organisation, ob
         assert plan.summary == "created 0, updated 0, unchanged 1"
         import_apply(plan=plan)
     assert history_rows() == before
+
+
+def test_an_export_as_it_stood_gives_objectives_and_leads_as_they_were(organisation, objectives):
+    ann = MembershipFactory(organisation=organisation, user__full_name="Ann Lee").user
+    register = corporate_register_of(organisation)
+    risk = RiskFactory(register=register, ref="R1", title="x")
+    risk = risk_update(
+        risk=risk,
+        expected_version=risk.version,
+        objectives=[objectives[0]],
+        leads=[ann],
+        reason="then",
+    )
+    then = timezone.now()
+    risk_update(
+        risk=risk, expected_version=risk.version, objectives=objectives, leads=[], reason="now"
+    )
+    header = register_export(register=register).header
+    past = dict(zip(header, register_export(register=register, as_of=then).rows[0], strict=True))
+    now = dict(zip(header, register_export(register=register).rows[0], strict=True))
+    assert (past["objectives"], past["working_leads"]) == ("SO1", ann.email)
+    assert (now["objectives"], now["working_leads"]) == ("SO1\nSO2", "")
+    assert past["register"] == now["register"] == "corporate"
