@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
+from typing import NoReturn
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -192,6 +193,12 @@ class OrganisationAccess:
         return self.is_admin
 
     @property
+    def can_manage_registers(self) -> bool:
+        """Create registers, rename them, move them in the tree, set their level and review
+        period."""
+        return self.is_admin
+
+    @property
     def is_cleared(self) -> bool:
         """Cleared for every OFFICIAL-SENSITIVE risk of the organisation: admins and coordinators
         always, anyone else when an admin has cleared their membership."""
@@ -291,11 +298,36 @@ def registers_for_user(*, user, organisation: Organisation) -> QuerySet[Register
     return Register.objects.filter(organisation=organisation)
 
 
+class RegisterMoved(Http404):
+    """A register asked for by a slug it had before an admin changed it. A 404 to anything that
+    does not know better; ``registers.redirects.OldRegisterSlugMiddleware`` answers a GET with a
+    redirect to the same page under the register's current slug."""
+
+    def __init__(self, slug: str):
+        super().__init__("The register has a new address")
+        self.slug = slug
+
+
+def register_missing(*, user, organisation: Organisation, slug: str) -> NoReturn:
+    """Raise for a slug that names no register of the organisation: ``RegisterMoved`` when it is
+    one of its registers' old slugs, else a logged 404."""
+    current = (
+        Register.objects.filter(
+            organisation=organisation, old_slugs__slug=slug, old_slugs__organisation=organisation
+        )
+        .values_list("slug", flat=True)
+        .first()
+    )
+    if current is not None:
+        raise RegisterMoved(current)
+    _refused(user, organisation.slug, f"no register {slug!r} in the organisation")
+    raise Http404("No such register")
+
+
 def register_for_user(*, user, organisation: Organisation, slug: str) -> Register:
     register = registers_for_user(user=user, organisation=organisation).filter(slug=slug).first()
     if register is None:
-        _refused(user, organisation.slug, f"no register {slug!r} in the organisation")
-        raise Http404("No such register")
+        register_missing(user=user, organisation=organisation, slug=slug)
     return register
 
 

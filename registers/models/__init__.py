@@ -11,6 +11,7 @@ from .registers import (
     Register,
     RegisterGroupObjectPermission,
     RegisterLevel,
+    RegisterSlug,
     RegisterUserObjectPermission,
 )
 from .risks import (
@@ -55,6 +56,7 @@ __all__ = [
     "Register",
     "RegisterGroupObjectPermission",
     "RegisterLevel",
+    "RegisterSlug",
     "RegisterUserObjectPermission",
     "Review",
     "Risk",

@@ -72,6 +72,30 @@ class Register(models.Model):
         return self.name
 
 
+class RegisterSlug(models.Model):
+    """A slug a register had before an admin changed it. Old links (bookmarks, e-mails, packs)
+    that name it are redirected to the register's current address (``permissions.RegisterMoved``).
+
+    Decision: an old slug stays reserved for the register that had it while it redirects, so an
+    old link never silently opens a different register; another register cannot take it, and
+    the register itself can take it back (the old slug then stops being one)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    register = models.ForeignKey(Register, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=50)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "slug"], name="register_old_slug_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slug} (now {self.register_id})"
+
+
 class RegisterUserObjectPermission(UserObjectPermissionBase):
     """Direct-foreign-key guardian permission on a register, granted to a user."""
 

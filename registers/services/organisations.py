@@ -69,7 +69,12 @@ def register_create(
     review_months: int | None = None,
     scheme=None,
     description: str = "",
+    by=None,
+    reason: str | None = None,
 ) -> Register:
+    """Create a register and give the organisation's coordinators their grant on it; ``by`` and
+    ``reason`` go into its first history row (the settings page passes them; the command and
+    seeding leave them to the request, if any)."""
     if parent is not None and parent.organisation_id != organisation.id:
         raise ValidationError({"parent": "the parent register belongs to another organisation"})
     if scheme is not None and scheme.organisation_id != organisation.id:
@@ -89,6 +94,10 @@ def register_create(
         description=description,
     )
     register.full_clean()
+    if by is not None:
+        register._history_user = by
+    if reason:
+        register._change_reason = reason
     register.save()
     permissions.register_grant_defaults(register)
     return register

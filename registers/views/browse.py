@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -195,8 +195,8 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
         )
     )
     register_obj = next((r for r in registers if r.slug == register), None)
-    if register_obj is None:
-        raise Http404("No such register")
+    if register_obj is None:  # an old slug redirects to the register's current one
+        permissions.register_missing(user=request.user, organisation=organisation, slug=register)
     by_id = {r.id: r for r in registers}
     children = [r for r in registers if r.parent_id == register_obj.id]
     parent = by_id.get(register_obj.parent_id)

@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Logs every 403 to riskreg.security (riskreg/security.py).
     "riskreg.security.RefusalLogMiddleware",
+    # A GET of a renamed register's old address redirects to its new one (registers/redirects.py).
+    "registers.redirects.OldRegisterSlugMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
     # https://django-axes.readthedocs.io/en/latest/2_installation.html
     "axes.middleware.AxesMiddleware",

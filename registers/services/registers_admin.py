@@ -1,0 +1,260 @@
+"""An organisation admin's changes to its registers: add one (``register_add``, over
+``organisations.register_create``, which the ``create_register`` command uses too) and change
+one's name, address (slug), place in the tree, level and review period (``register_change``).
+Every change is kept by django-simple-history with who made it (``by``) and why (the reason
+written here).
+
+A register's slug is its address (``/o/<org>/registers/<slug>/``). When it changes, the old slug
+is kept (``RegisterSlug``) and old links redirect to the new address. Decision: an old slug stays
+reserved for its register while it redirects, so an old bookmark never silently opens a
+different register: no other register may take it; the register itself may take it back.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from ..models import Organisation, Register, RegisterLevel, RegisterSlug
+from .organisations import register_create
+
+SLUG_MAX_LENGTH = Register._meta.get_field("slug").max_length
+NAME_MAX_LENGTH = Register._meta.get_field("name").max_length
+REVIEW_MONTHS_MAX = 60
+
+REGISTER_NAME_REQUIRED = "enter the register's name"
+REGISTER_NAME_TOO_LONG = f"the register's name can be at most {NAME_MAX_LENGTH} characters"
+REGISTER_NAME_TAKEN = "there is already a register called {name}: choose another name"
+REGISTER_SLUG_INVALID = (
+    "the address can have only lower-case letters, numbers and hyphens (like finance-risks)"
+)
+REGISTER_SLUG_TAKEN = "{register} already has the address {slug}: choose another"
+REGISTER_SLUG_OLD = (
+    "{slug} was the address of {register} until it changed, and old links to it still lead "
+    "there: choose another"
+)
+# "new" is the address of the page that adds a register (/o/<org>/settings/registers/new/).
+RESERVED_SLUGS = frozenset({"new"})
+REGISTER_SLUG_RESERVED = "{slug} cannot be a register's address: choose another"
+REGISTER_LEVEL_UNKNOWN = "choose one of the levels: {levels}"
+REGISTER_REVIEW_MONTHS_RANGE = (
+    f"the review period is a whole number of months from 1 to {REVIEW_MONTHS_MAX}, or blank"
+)
+REGISTER_PARENT_OTHER_ORGANISATION = "the parent register belongs to another organisation"
+REGISTER_PARENT_ITSELF = "a register cannot sit under itself"
+REGISTER_PARENT_BELOW = (
+    "{parent} is below {name}: a register cannot sit under one of the registers below it"
+)
+
+# History reasons.
+ADDED_REASON = "added"
+RENAMED_REASON = "renamed from {old}"
+SLUG_CHANGED_REASON = "address changed from {old} to {new}"
+MOVED_REASON = "moved under {parent}"
+MOVED_TOP_REASON = "moved to the top level"
+LEVEL_REASON = "level set to {level}"
+REVIEW_MONTHS_REASON = "review period set to {months} months"
+REVIEW_MONTHS_BAND_REASON = "review period left to each rating's band"
+
+
+# simple-history keeps reasons of at most 100 characters; a long name is cut.
+REASON_MAX_LENGTH = 100
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= REASON_MAX_LENGTH else reason[: REASON_MAX_LENGTH - 1] + "…"
+
+
+def _clean(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def _check_name(organisation: Organisation, name: str, *, register: Register | None) -> str:
+    name = _clean(name)
+    if not name:
+        raise ValidationError({"name": REGISTER_NAME_REQUIRED})
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError({"name": REGISTER_NAME_TOO_LONG})
+    others = Register.objects.filter(organisation=organisation, name__iexact=name)
+    if register is not None:
+        others = others.exclude(pk=register.pk)
+    if others.exists():
+        raise ValidationError({"name": REGISTER_NAME_TAKEN.format(name=name)})
+    return name
+
+
+def _slug_problem(organisation: Organisation, slug: str, *, register: Register | None):
+    """Why ``slug`` cannot be the register's address, or None."""
+    if slug in RESERVED_SLUGS:
+        return REGISTER_SLUG_RESERVED.format(slug=slug)
+    holder = (
+        Register.objects.filter(organisation=organisation, slug=slug)
+        .exclude(pk=getattr(register, "pk", None))
+        .first()
+    )
+    if holder is not None:
+        return REGISTER_SLUG_TAKEN.format(register=holder.name, slug=slug)
+    old = (
+        RegisterSlug.objects.filter(organisation=organisation, slug=slug)
+        .exclude(register_id=getattr(register, "pk", None))
+        .select_related("register")
+        .first()
+    )
+    if old is not None:
+        return REGISTER_SLUG_OLD.format(slug=slug, register=old.register.name)
+    return None
+
+
+def _valid_slug(slug: str) -> bool:
+    return bool(slug) and len(slug) <= SLUG_MAX_LENGTH and slugify(slug) == slug
+
+
+def _slug_from_name(organisation: Organisation, name: str) -> str:
+    """The name as an address, numbered (-2, -3 ...) past any taken or reserved one."""
+    base = slugify(name)[:SLUG_MAX_LENGTH].strip("-") or "register"
+    slug, n = base, 1
+    while _slug_problem(organisation, slug, register=None):
+        n += 1
+        suffix = f"-{n}"
+        slug = base[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+    return slug
+
+
+def _check_slug(organisation: Organisation, slug: str, *, register: Register | None) -> str:
+    slug = (slug or "").strip()
+    if not _valid_slug(slug):
+        raise ValidationError({"slug": REGISTER_SLUG_INVALID})
+    problem = _slug_problem(organisation, slug, register=register)
+    if problem:
+        raise ValidationError({"slug": problem})
+    return slug
+
+
+def _check_level(level: str) -> str:
+    if level not in RegisterLevel.values:
+        levels = ", ".join(str(label) for label in RegisterLevel.labels)
+        raise ValidationError({"level": REGISTER_LEVEL_UNKNOWN.format(levels=levels)})
+    return level
+
+
+def _check_review_months(months) -> int | None:
+    if months is None:
+        return None
+    if isinstance(months, bool) or not isinstance(months, int):
+        raise ValidationError({"review_months": REGISTER_REVIEW_MONTHS_RANGE})
+    if not 1 <= months <= REVIEW_MONTHS_MAX:
+        raise ValidationError({"review_months": REGISTER_REVIEW_MONTHS_RANGE})
+    return months
+
+
+def _check_parent(
+    organisation: Organisation, parent: Register | None, *, register: Register | None, name: str
+) -> None:
+    """The parent is the organisation's, and (for an existing register) neither the register
+    itself nor any register below it: registers form a tree, never a cycle."""
+    if parent is None:
+        return
+    if parent.organisation_id != organisation.id:
+        raise ValidationError({"parent": REGISTER_PARENT_OTHER_ORGANISATION})
+    if register is None:
+        return
+    if parent.pk == register.pk:
+        raise ValidationError({"parent": REGISTER_PARENT_ITSELF})
+    parent_of = dict(
+        Register.objects.filter(organisation=organisation).values_list("id", "parent_id")
+    )
+    seen, current = set(), parent.pk
+    while current is not None and current not in seen:
+        if current == register.pk:
+            raise ValidationError(
+                {"parent": REGISTER_PARENT_BELOW.format(parent=parent.name, name=name)}
+            )
+        seen.add(current)
+        current = parent_of.get(current)
+
+
+@transaction.atomic
+def register_add(
+    *,
+    organisation: Organisation,
+    name: str,
+    slug: str = "",
+    level: str = RegisterLevel.DIRECTORATE,
+    parent: Register | None = None,
+    review_months: int | None = None,
+    by,
+) -> Register:
+    """Add a register. Without a slug, its address is made from its name."""
+    name = _check_name(organisation, name, register=None)
+    slug = (
+        _check_slug(organisation, slug, register=None)
+        if (slug or "").strip()
+        else _slug_from_name(organisation, name)
+    )
+    level = _check_level(level)
+    review_months = _check_review_months(review_months)
+    _check_parent(organisation, parent, register=None, name=name)
+    return register_create(
+        organisation=organisation,
+        slug=slug,
+        name=name,
+        level=level,
+        parent=parent,
+        review_months=review_months,
+        by=by,
+        reason=ADDED_REASON,
+    )
+
+
+@transaction.atomic
+def register_change(
+    *,
+    register: Register,
+    name: str,
+    slug: str,
+    level: str,
+    parent: Register | None,
+    review_months: int | None,
+    by,
+) -> Register:
+    """Change a register's name, address, parent, level and review period; one history entry
+    saying what changed. Returns the register (unsaved when nothing changed)."""
+    register = Register.objects.select_for_update().get(pk=register.pk)
+    organisation = register.organisation
+    name = _check_name(organisation, name, register=register)
+    slug = _check_slug(organisation, slug, register=register)
+    level = _check_level(level)
+    review_months = _check_review_months(review_months)
+    _check_parent(organisation, parent, register=register, name=name)
+
+    reasons = []
+    if name != register.name:
+        reasons.append(RENAMED_REASON.format(old=register.name))
+    if slug != register.slug:
+        reasons.append(SLUG_CHANGED_REASON.format(old=register.slug, new=slug))
+        # The new address stops being an old one; the old address starts being one.
+        RegisterSlug.objects.filter(register=register, slug=slug).delete()
+        RegisterSlug.objects.create(
+            organisation=organisation, register=register, slug=register.slug
+        )
+    parent_id = parent.pk if parent is not None else None
+    if parent_id != register.parent_id:
+        reasons.append(MOVED_REASON.format(parent=parent.name) if parent else MOVED_TOP_REASON)
+    if level != register.level:
+        reasons.append(LEVEL_REASON.format(level=RegisterLevel(level).label))
+    if review_months != register.review_months:
+        reasons.append(
+            REVIEW_MONTHS_REASON.format(months=review_months)
+            if review_months is not None
+            else REVIEW_MONTHS_BAND_REASON
+        )
+    if not reasons:
+        return register
+    register.name, register.slug, register.level = name, slug, level
+    register.parent, register.review_months = parent, review_months
+    register.full_clean(validate_unique=False, validate_constraints=False)
+    register._change_reason = _short("; ".join(reasons))
+    register._history_user = by
+    register.save()
+    return register
