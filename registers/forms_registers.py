@@ -1,0 +1,132 @@
+"""The form of the registers settings pages: add a register or change one. It checks what an
+admin typed; ``registers.services.registers_admin`` decides and writes, and its refusals are
+shown beside the field they name."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from riskreg.forms import GovukForm
+
+from .models import Organisation, Register, RegisterLevel
+from .selectors import register_tree
+from .selectors.register_list import descendant_ids
+from .services import registers_admin as services
+
+TOP_LEVEL = ""
+PARENT_UNKNOWN = "Choose one of the listed registers, or none to make it a top-level register"
+LEVEL_REQUIRED = "Choose the register's level"
+REVIEW_MONTHS_INVALID = (
+    services.REGISTER_REVIEW_MONTHS_RANGE[:1].upper() + (services.REGISTER_REVIEW_MONTHS_RANGE[1:])
+)
+
+
+class RegisterForm(GovukForm):
+    """Add a register (``register`` None) or change one."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=services.NAME_MAX_LENGTH,
+        error_messages={"required": "Enter the register's name"},
+    )
+    slug = forms.CharField(
+        label="Address",
+        required=False,
+        max_length=services.SLUG_MAX_LENGTH,
+        help_text=(
+            "The last part of the register's web address: lower-case letters, numbers and "
+            "hyphens. Leave it blank to make it from the name."
+        ),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "spellcheck": "false"}),
+    )
+    level = forms.ChoiceField(
+        label="Level",
+        choices=RegisterLevel.choices,
+        error_messages={"required": LEVEL_REQUIRED, "invalid_choice": LEVEL_REQUIRED},
+    )
+    parent = forms.ChoiceField(
+        label="Sits under",
+        required=False,
+        help_text="Risks escalate from a register to the one it sits under.",
+        error_messages={"invalid_choice": PARENT_UNKNOWN},
+    )
+    review_months = forms.IntegerField(
+        label="Review period in months (optional)",
+        required=False,
+        min_value=1,
+        max_value=services.REVIEW_MONTHS_MAX,
+        help_text=(
+            "How often every risk here is reviewed. Leave it blank for the period of each "
+            "risk's rating band."
+        ),
+        error_messages={
+            "invalid": REVIEW_MONTHS_INVALID,
+            "min_value": REVIEW_MONTHS_INVALID,
+            "max_value": REVIEW_MONTHS_INVALID,
+        },
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+
+    def __init__(
+        self,
+        *args,
+        organisation: Organisation,
+        registers: list[Register],
+        register: Register | None = None,
+        **kw,
+    ):
+        super().__init__(*args, **kw)
+        self.organisation, self.register = organisation, register
+        # Neither the register itself nor one below it can be its parent: no cycles.
+        below = set(descendant_ids(registers, register.pk)) if register is not None else set()
+        self.parents = {r.pk: r for r in registers if r.pk not in below}
+        self.fields["parent"].choices = [(TOP_LEVEL, "None: a top-level register")] + [
+            (r.pk, "\u2003" * depth + r.name)
+            for r, depth in register_tree(registers)
+            if r.pk not in below
+        ]
+        if register is not None:
+            self.fields["slug"].required = True
+            self.fields["slug"].error_messages["required"] = "Enter the register's address"
+            self.fields["slug"].help_text = (
+                "The last part of the register's web address: lower-case letters, numbers and "
+                "hyphens. Links to the old address keep working."
+            )
+            if not self.is_bound:
+                self.initial.update(
+                    name=register.name,
+                    slug=register.slug,
+                    level=register.level,
+                    parent=register.parent_id or TOP_LEVEL,
+                    review_months=register.review_months,
+                )
+        elif not self.is_bound:
+            self.initial["level"] = RegisterLevel.DIRECTORATE
+
+    def clean_parent(self) -> Register | None:
+        value = self.cleaned_data.get("parent")
+        if value in (None, TOP_LEVEL):
+            return None
+        return self.parents[int(value)]
+
+    def save(self, *, by) -> Register | None:
+        """The register added or changed, or None with the problems shown on the form."""
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        fields = {
+            "name": data["name"],
+            "slug": data["slug"],
+            "level": data["level"],
+            "parent": data["parent"],
+            "review_months": data["review_months"],
+            "by": by,
+        }
+        try:
+            if self.register is None:
+                return services.register_add(organisation=self.organisation, **fields)
+            return services.register_change(register=self.register, **fields)
+        except ValidationError as exc:
+            self.add_service_errors(exc)
+            return None
