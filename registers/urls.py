@@ -6,6 +6,8 @@ from .views import (
     invitations,
     links,
     members,
+    profile,
+    registers_admin,
     treatments,
     work,
 )
@@ -20,4 +22,6 @@ urlpatterns = [
     *escalation.urlpatterns,
     *links.urlpatterns,
     *categories.urlpatterns,
+    *profile.urlpatterns,
+    *registers_admin.urlpatterns,
 ]
