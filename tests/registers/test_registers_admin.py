@@ -4,8 +4,10 @@ redirect of a renamed register's old links, and the admin-only settings pages.""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
+from registers.forms_registers import PARENT_UNKNOWN
 from registers.models import Register, RegisterLevel, RegisterSlug, Role
 from registers.services import registers_admin as services
 from registers.services.registers_admin import (
@@ -24,7 +26,9 @@ from registers.services.registers_admin import (
     RENAMED_REASON,
     SLUG_CHANGED_REASON,
 )
-from tests.factories import MembershipFactory, OrganisationFactory, RiskFactory
+from registers.views.registers_admin import ADMINS_ONLY
+from tests.factories import MembershipFactory, OrganisationFactory, RegisterFactory, RiskFactory
+from tests.queries import assert_same_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -242,7 +246,7 @@ def test_old_links_to_a_renamed_register_redirect(
     assert page.redirect_chain == [(reverse("register", args=[slug, "money"]), 302)]
     assert risk.title in page.content.decode()
     # Other pages under the register (register_for_user), and the settings page itself.
-    for name in ("risk_create", "register_export"):
+    for name in ("risk_create", "register_export", "settings_register"):
         response = admin_client.get(reverse(name, args=[slug, "finance"]))
         assert response.status_code == 302, name
         assert response["Location"] == reverse(name, args=[slug, "money"]), name
@@ -260,3 +264,179 @@ def test_an_old_slug_redirects_only_in_its_own_organisation(client, organisation
     client.force_login(outsider)
     assert client.get(reverse("register", args=[other.slug, "finance"])).status_code == 404
     assert client.get(reverse("register", args=[organisation.slug, "finance"])).status_code == 404
+
+
+# --- the pages ----------------------------------------------------------------------------------
+
+
+def page_urls(organisation, register):
+    slug = organisation.slug
+    return [
+        reverse("settings_registers", args=[slug]),
+        reverse("settings_register_new", args=[slug]),
+        reverse("settings_register", args=[slug, register.slug]),
+    ]
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.OWNER, Role.VIEWER, Role.PANEL])
+def test_only_admins_reach_the_pages(
+    client, organisation, corporate_register, member, role, caplog
+):
+    client.force_login(member(role))
+    for url in page_urls(organisation, corporate_register):
+        response = client.post(url, {"name": "X", "level": "school", "slug": "x"})
+        assert response.status_code == (405 if url.endswith("/registers/") else 403), url
+        assert client.get(url).status_code in (403, 405), url
+    assert ADMINS_ONLY in caplog.text  # the refusal log says why
+    assert not Register.objects.filter(name="X").exists()
+    corporate_register.refresh_from_db()
+    assert corporate_register.name != "X"
+
+
+def test_another_organisations_admin_gets_404(client, organisation, corporate_register, admin):
+    other = OrganisationFactory()
+    client.force_login(MembershipFactory(organisation=other, role=Role.ADMIN).user)
+    for url in page_urls(organisation, corporate_register):
+        assert client.get(url).status_code == 404, url
+        response = client.post(url, {"name": "X", "level": "school"})
+        assert response.status_code == (405 if url.endswith("/registers/") else 404), url
+    # Their own organisation's page naming this organisation's register.
+    theirs = reverse(
+        "settings_register", args=[other.slug, RegisterFactory(organisation=organisation).slug]
+    )
+    assert client.get(theirs).status_code == 404
+    assert not Register.objects.filter(name="X").exists()
+
+
+def test_the_list_shows_the_tree_levels_periods_and_open_risks(
+    admin_client, organisation, corporate_register, admin
+):
+    finance = add(organisation, admin, "Finance", parent=corporate_register, review_months=4)
+    RiskFactory(register=finance)
+    RiskFactory(register=finance)
+    response = admin_client.get(reverse("settings_registers", args=[organisation.slug]))
+    assert response.status_code == 200
+    tree = response.context["tree"]
+    assert [(r.name, depth) for r, depth in tree] == [
+        (corporate_register.name, 0),
+        ("Finance", 1),
+    ]
+    assert tree[1][0].open_risks == 2
+    text = response.content.decode()
+    assert "4 months" in text and "Directorate" in text
+    assert reverse("settings_register", args=[organisation.slug, finance.slug]) in text
+    assert reverse("settings_register_new", args=[organisation.slug]) in text
+
+
+def test_adding_and_changing_in_the_browser_and_bad_input(
+    admin_client, organisation, corporate_register
+):
+    slug = organisation.slug
+    new = reverse("settings_register_new", args=[slug])
+    assert admin_client.get(new).status_code == 200
+    response = admin_client.post(
+        new,
+        {"name": "Finance", "slug": "", "level": "directorate", "parent": corporate_register.pk},
+    )
+    assert response.status_code == 302
+    finance = Register.objects.get(organisation=organisation, name="Finance")
+    assert (finance.slug, finance.parent, finance.review_months) == (
+        "finance",
+        corporate_register,
+        None,
+    )
+    response = admin_client.post(new, {"name": "finance", "level": "directorate"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "govuk-error-summary" in text and "There is already a register called finance" in text
+    response = admin_client.post(new, {"name": "", "level": "nope", "review_months": "x"})
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"name", "level", "review_months"}
+
+    edit = reverse("settings_register", args=[slug, "finance"])
+    assert admin_client.get(edit).status_code == 200
+    response = admin_client.post(
+        edit,
+        {
+            "name": "Finance and estates",
+            "slug": "finance-estates",
+            "level": "school",
+            "parent": "",
+            "review_months": "12",
+        },
+    )
+    assert response.status_code == 302
+    finance.refresh_from_db()
+    assert (finance.name, finance.slug, finance.level, finance.parent, finance.review_months) == (
+        "Finance and estates",
+        "finance-estates",
+        "school",
+        None,
+        12,
+    )
+    # Under itself or one below it is not offered, and posting it is refused.
+    payroll = add(organisation, None, "Payroll", parent=finance)
+    edit = reverse("settings_register", args=[slug, "finance-estates"])
+    choices = dict(admin_client.get(edit).context["form"].fields["parent"].choices)
+    assert finance.pk not in choices and payroll.pk not in choices
+    for below in (finance, payroll):
+        response = admin_client.post(
+            edit,
+            {"name": finance.name, "slug": finance.slug, "level": "school", "parent": below.pk},
+        )
+        assert response.status_code == 400
+        assert response.context["form"].errors["parent"] == [PARENT_UNKNOWN]
+    response = admin_client.post(
+        edit, {"name": finance.name, "slug": "corporate", "level": "school", "parent": ""}
+    )
+    assert response.status_code == 400
+    assert "already has the address corporate" in response.content.decode()
+    finance.refresh_from_db()
+    assert finance.slug == "finance-estates" and finance.parent is None
+
+
+def test_get_changes_nothing(admin_client, organisation, corporate_register):
+    records = corporate_register.history.count()
+    registers = Register.objects.count()
+    for url in page_urls(organisation, corporate_register):
+        assert admin_client.get(url + "?name=X&slug=x&level=school").status_code == 200
+    assert corporate_register.history.count() == records
+    assert Register.objects.count() == registers
+
+
+def test_posts_need_the_csrf_token(organisation, corporate_register, admin):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    url = reverse("settings_register_new", args=[organisation.slug])
+    assert client.post(url, {"name": "Finance", "level": "school"}).status_code == 403
+    assert not Register.objects.filter(name="Finance").exists()
+
+
+def test_list_queries_do_not_grow_with_registers(admin_client, organisation, corporate_register):
+    url = reverse("settings_registers", args=[organisation.slug])
+    admin_client.get(url)  # warm caches
+    add(organisation, None, "Seed", parent=corporate_register)
+
+    def grow():
+        for n in range(3):
+            parent = add(organisation, None, f"Grown {n}", parent=corporate_register)
+            child = add(organisation, None, f"Grown child {n}", parent=parent, review_months=3)
+            RiskFactory(register=child)
+            RiskFactory(register=parent)
+
+    before, after = assert_same_queries(lambda: admin_client.get(url), grow, at_most=12)
+    assert before.status_code == after.status_code == 200
+    assert len(after.context["tree"]) == len(before.context["tree"]) + 6
+
+
+def test_the_new_urls_are_walked_by_the_isolation_test():
+    from tests.test_isolation import unfillable, url_patterns
+
+    ours = [p for p in url_patterns() if (p.name or "").startswith("settings_register")]
+    assert len(ours) == 3
+    assert not [p for p in ours if unfillable(p)]
+
+
+def test_the_members_page_links_the_registers_page(admin_client, organisation):
+    text = admin_client.get(reverse("members", args=[organisation.slug])).content.decode()
+    assert reverse("settings_registers", args=[organisation.slug]) in text

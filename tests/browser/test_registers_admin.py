@@ -1,0 +1,74 @@
+"""The registers settings pages in Chromium: an admin reaches them from the members page, adds a
+register under the corporate one, renames it (a new address), moves it and sets its review
+period, and an old link to it still opens it; every page on the way passes axe-core."""
+
+import pytest
+
+from registers.models import Register
+from registers.services.organisations import member_add
+from tests.browser.conftest import axe_violations, sign_in
+from tests.factories import PASSWORD, OrganisationFactory, RiskFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def organisation():
+    organisation = OrganisationFactory(name="Example Trust")
+    top = Register.objects.get(organisation=organisation, slug="corporate")
+    RiskFactory(register=top, ref="BAF1", title="Deficit")
+    member_add(
+        organisation=organisation,
+        email=f"admin@{organisation.slug}.test",
+        role="admin",
+        password=PASSWORD,
+    )
+    return organisation
+
+
+def assert_axe_clean(page) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"{page.url}: {violations}"
+
+
+def test_an_admin_adds_renames_and_moves_a_register(page, organisation):
+    slug = organisation.slug
+    sign_in(page, f"admin@{slug}.test")
+    page.goto(f"/o/{slug}/members/")
+    page.locator("#main-content").get_by_role("link", name="Registers", exact=True).click()
+    page.wait_for_url(f"**/o/{slug}/settings/registers/")
+    assert page.get_by_role("heading", name="Registers", level=1).is_visible()
+    assert_axe_clean(page)
+
+    page.get_by_role("link", name="Add a register").click()
+    assert_axe_clean(page)
+    # Bad input: the error summary, axe-clean.
+    page.get_by_label("Review period in months (optional)").fill("99")
+    page.get_by_role("button", name="Add the register").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_axe_clean(page)
+    page.get_by_label("Name", exact=True).fill("Finance")
+    page.get_by_label("Review period in months (optional)").fill("")
+    page.get_by_label("Sits under").select_option(label="Example Trust corporate risk register")
+    page.get_by_role("button", name="Add the register").click()
+    page.wait_for_url(f"**/o/{slug}/settings/registers/")
+    assert page.get_by_role("row", name="Finance").is_visible()
+    finance = Register.objects.get(organisation=organisation, name="Finance")
+    assert finance.slug == "finance" and finance.parent.slug == "corporate"
+
+    page.get_by_role("link", name="Change Finance").click()
+    assert_axe_clean(page)
+    page.get_by_label("Name", exact=True).fill("Finance and estates")
+    page.get_by_label("Address").fill("finance-estates")
+    page.get_by_label("Sits under").select_option(label="None: a top-level register")
+    page.get_by_label("Review period in months (optional)").fill("6")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"**/o/{slug}/settings/registers/")
+    assert "6 months" in page.get_by_role("row", name="Finance and estates").inner_text()
+    finance.refresh_from_db()
+    assert (finance.slug, finance.parent, finance.review_months) == ("finance-estates", None, 6)
+
+    # An old link still opens the register.
+    page.goto(f"/o/{slug}/registers/finance/?sort=-current")
+    page.wait_for_url(f"**/o/{slug}/registers/finance-estates/?sort=-current")
+    assert page.get_by_role("heading", name="Finance and estates").first.is_visible()
