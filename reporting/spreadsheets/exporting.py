@@ -36,8 +36,6 @@ from appetite.rules import AppetiteState
 from appetite.selectors import AppetiteLookup, appetite_lookup
 from registers.calendar import as_of_day_check, organisation_zone
 from registers.models import (
-    Action,
-    Control,
     Horizon,
     Marking,
     Objective,
@@ -50,6 +48,7 @@ from registers.models import (
 
 from ..trends import trends_for
 from .columns import EXPORT_COLUMNS
+from .treatment_sheets import descriptions_by_risk, export_sheets, treatment_records
 from .values import FORMULA_STARTS
 
 FORMATS = ("xlsx", "csv")
@@ -82,6 +81,8 @@ class RegisterExport:
     rows: list[list[object]] = field(default_factory=list)
     withheld: int = 0  # rows whose OFFICIAL-SENSITIVE detail was left out
     sensitive: int = 0  # rows marked OFFICIAL-SENSITIVE
+    # The xlsx's controls and actions sheets (treatment_sheets.export_sheets), header row first.
+    second_sheets: dict[str, list] = field(default_factory=dict)
 
     @property
     def organisation(self):
@@ -138,21 +139,23 @@ def register_export(
     export = RegisterExport(register=register, as_of=as_of, generated_at=timezone.now())
     if as_of is None:
         risks = list(_current_risks(register))
-        controls = _descriptions(Control, register)
-        actions = _descriptions(Action, register)
+        # Every control and action with its detail: the descriptions of the main sheet's columns
+        # and the rows of the controls and actions sheets (treatment_sheets).
+        treatments = treatment_records(register=register, risks=risks, as_of=None)
         objectives, leads = _objectives_and_leads(register)
         lookup = appetite_lookup(organisation=organisation)
     else:
         risks = list(_risks_as_of(register, as_of))
-        ids = [risk.id for risk in risks]
-        controls = _as_of_by_risk(Control, ids, as_of)
-        actions = _as_of_by_risk(Action, ids, as_of)
+        treatments = treatment_records(register=register, risks=risks, as_of=as_of)
         objectives, leads = _objectives_and_leads_as_of(risks)
         lookup = AppetiteLookup(
             AppetiteStatement.history.as_of(as_of).filter(organisation_id=organisation.id)
         )
+    controls = descriptions_by_risk(treatments["controls"])
+    actions = descriptions_by_risk(treatments["actions"])
     trends = trends_for(risks, organisation=organisation, moment=as_of or export.generated_at)
     marked_now = _marked_now(risks) if as_of is not None else set()
+    shown_ids: set[int] = set()
     for risk in risks:
         # Clearance and the file's handling follow today's marking: a row as it stood before
         # the risk was marked holds text that is OFFICIAL-SENSITIVE now.
@@ -160,6 +163,8 @@ def register_export(
         marking = Marking.OFFICIAL_SENSITIVE if risk.id in marked_now else risk.marking
         export.sensitive += marking == Marking.OFFICIAL_SENSITIVE
         export.withheld += not shown
+        if shown:
+            shown_ids.add(risk.id)
         export.rows.append(
             _row(
                 risk,
@@ -174,6 +179,7 @@ def register_export(
                 marking=marking,
             )
         )
+    export.second_sheets = export_sheets(risks=risks, records=treatments, shown=shown_ids)
     return export
 
 
@@ -192,19 +198,6 @@ def _current_risks(register: Register):
         .select_related("owner", "manager", "category")
         .order_by(Length("ref"), "ref")
     )
-
-
-def _descriptions(model, register: Register) -> dict[int, list]:
-    """The controls' (or actions') descriptions of every risk of the register, in order."""
-    grouped: dict[int, list] = defaultdict(list)
-    rows = (
-        model.objects.filter(risk__register_id=register.id)
-        .order_by("risk_id", "position", "id")
-        .values_list("risk_id", "description")
-    )
-    for risk_id, description in rows:
-        grouped[risk_id].append(description)
-    return grouped
 
 
 def _objectives_and_leads(register: Register) -> tuple[dict[int, list], dict[int, list]]:
@@ -261,22 +254,6 @@ def _risks_as_of(register: Register, as_of: dt.datetime):
         .select_related("owner", "manager", "category")
         .order_by(Length("ref"), "ref")
     )
-
-
-def _as_of_by_risk(model, risk_ids: list[int], as_of: dt.datetime) -> dict[int, list]:
-    if not risk_ids:
-        return {}
-    records = (
-        model.history.filter(history_date__lte=as_of, risk_id__in=risk_ids)
-        .latest_of_each()
-        .exclude(history_type="-")
-        .order_by("position", "id")
-        .values_list("risk_id", "description")
-    )
-    grouped: dict[int, list] = defaultdict(list)
-    for risk_id, description in records:
-        grouped[risk_id].append(description)
-    return grouped
 
 
 def _row(
@@ -402,10 +379,36 @@ def to_xlsx(export: RegisterExport) -> bytes:
             styles[key] = cell._style
     sheet.freeze_panes = "B2"
     sheet.auto_filter.ref = sheet.dimensions
+    _second_sheets(workbook, export)
     _about_sheet(workbook, export)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _second_sheets(workbook: Workbook, export: RegisterExport) -> None:
+    """The controls and actions sheets: one row per control or action, keyed by ref."""
+    for name, rows in export.second_sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append([_xlsx_value(value) for value in row])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        date_style = None  # set once, then copied (as in to_xlsx)
+        for index, column in enumerate(rows[0], start=1):
+            wide = column in ("description", "source_of_assurance", "progress")
+            sheet.column_dimensions[get_column_letter(index)].width = 60 if wide else 16
+            if column != "due":
+                continue
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                if not isinstance(cell.value, dt.date):
+                    continue
+                if date_style is None:
+                    cell.number_format = "dd/mm/yyyy"
+                    date_style = cell._style
+                else:
+                    cell._style = copy(date_style)
+        sheet.freeze_panes = "C2"
 
 
 def _xlsx_value(value: object) -> object:
@@ -439,7 +442,11 @@ def _about_sheet(workbook: Workbook, export: RegisterExport) -> None:
             "level values of the register's scoring scheme; import accepts values, labels or codes",
         ),
         ("Trend", "current score against the end of the previous quarter: up, down, level, new"),
-        ("Import", "edit the Register sheet and import it again: computed columns are ignored"),
+        (
+            "Import",
+            "edit the Register, controls and actions sheets and import the workbook again: "
+            "computed columns are ignored; a control or action is matched by its description",
+        ),
         ("Marking", _marking_note(export)),
     ]
     for label, text in rows:

@@ -63,6 +63,9 @@ BLANK_ROWS_READ_PAST = 1_000
 # Excel's own limit; a sheet claiming rows beyond it is malformed or hostile.
 MAX_SHEET_ROWS = 1_048_576
 EXTENSIONS = (".xlsx", ".csv")
+# Further worksheets an import reads, by name (any case): controls and actions as structured rows
+# keyed by the risk's ref (reporting.spreadsheets.treatment_sheets).
+SECOND_SHEETS = ("controls", "actions")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and other old Office files
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -177,14 +180,17 @@ class TooBigForBrowser(SpreadsheetError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem with one row: printed as ``row N: column: problem``."""
+    """One problem with one row: printed as ``row N: column: problem`` on the main sheet, and as
+    ``controls row N: column: problem`` on a second sheet (``sheet`` names it)."""
 
     row: int
     column: str
     message: str
+    sheet: str = ""  # "" for the main sheet; "controls" or "actions" for a second sheet
 
     def __str__(self) -> str:
-        return f"row {self.row}: {self.column}: {self.message}"
+        where = f"{self.sheet} row" if self.sheet else "row"
+        return f"{where} {self.row}: {self.column}: {self.message}"
 
 
 @dataclass
@@ -204,6 +210,9 @@ class Sheet:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rows_read: int = 0  # every row the reader looked at, blank or not (the cost of the file)
+    # A workbook's second sheets named in SECOND_SHEETS ("controls", "actions"), as raw rows
+    # (``treatment_sheets`` reads them); a CSV file has none.
+    second_sheets: dict[str, list] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -248,12 +257,18 @@ def read_spreadsheet(*, data: bytes, filename: str, for_browser: bool = False) -
     row_limit = web_max_rows() if for_browser else max_rows()
     cell_limit = web_max_cells() if for_browser else max_cells()
     lowered = {"rows": row_limit < max_rows(), "cells": cell_limit < max_cells()}
+    second: dict[str, list] = {}
     try:
-        raw = _xlsx_rows(data, cell_limit) if extension == ".xlsx" else _csv_rows(data, cell_limit)
+        if extension == ".xlsx":
+            raw = _xlsx_rows(data, cell_limit, second=second, row_limit=row_limit)
+        else:
+            raw = _csv_rows(data, cell_limit)
         try:
-            return _sheet_from_rows(raw, filename=PurePath(filename).name, row_limit=row_limit)
+            sheet = _sheet_from_rows(raw, filename=PurePath(filename).name, row_limit=row_limit)
         finally:
             raw.close()  # reading may stop early: close the workbook now, not when collected
+        sheet.second_sheets = second
+        return sheet
     except OverLimit as exc:
         if lowered[exc.kind]:
             raise TooBigForBrowser(exc.reason) from None
@@ -405,6 +420,7 @@ class _WorkbookReader(ExcelReader):
         )
         self.text_limit = text_limit
         self.worksheet_path: str | None = None
+        self.second_paths: dict[str, str] = {}  # "controls" / "actions": the sheet's part
 
     def read_strings(self):
         part = self.package.find(SHARED_STRINGS)
@@ -414,10 +430,13 @@ class _WorkbookReader(ExcelReader):
 
     def read_worksheets(self):
         self.parser.assign_names = lambda: None  # defined names: never used by an import
-        for _sheet, relation in self.parser.find_sheets():
+        for sheet, relation in self.parser.find_sheets():
             if relation.target in self.valid_files and "chartsheet" not in relation.Type:
-                self.worksheet_path = relation.target
-                return
+                name = (sheet.name or "").strip().casefold()
+                if self.worksheet_path is None:
+                    self.worksheet_path = relation.target
+                elif name in SECOND_SHEETS and name not in self.second_paths:
+                    self.second_paths[name] = relation.target
 
     def read_properties(self):
         pass
@@ -456,13 +475,24 @@ def _open_workbook(data: bytes, cell_limit: int) -> _WorkbookReader:
     return reader
 
 
-def _xlsx_rows(data: bytes, cell_limit: int) -> Iterator[tuple[int, list[_Cell]]]:
+def _xlsx_rows(
+    data: bytes, cell_limit: int, *, second: dict | None = None, row_limit: int | None = None
+) -> Iterator[tuple[int, list[_Cell]]]:
+    """The first worksheet's rows. The second sheets (``SECOND_SHEETS``) are read first, whole,
+    into ``second`` (their cells count towards the same ``cell_limit``)."""
     reader = _open_workbook(data, cell_limit)
     try:
         if reader.worksheet_path is None:
             raise SpreadsheetError("the workbook has no worksheet")
+        counted = [0]  # cells read so far, across the sheets
         try:
-            yield from _worksheet_rows(reader, cell_limit)
+            if second is not None:
+                for name, path in reader.second_paths.items():
+                    second[name] = _second_sheet_rows(
+                        _worksheet_rows(reader, cell_limit, path=path, counted=counted),
+                        row_limit=row_limit or max_rows(),
+                    )
+            yield from _worksheet_rows(reader, cell_limit, counted=counted)
         except SpreadsheetError:
             raise
         except Exception:  # a damaged sheet part: refuse the file, do not half-read it
@@ -473,7 +503,34 @@ def _xlsx_rows(data: bytes, cell_limit: int) -> Iterator[tuple[int, list[_Cell]]
         reader.archive.close()
 
 
-def _worksheet_rows(reader: _WorkbookReader, cell_limit: int) -> Iterator[tuple[int, list[_Cell]]]:
+def _second_sheet_rows(raw: Iterator[tuple[int, list[_Cell]]], *, row_limit: int) -> list:
+    """A second sheet's rows with content, stopping after BLANK_ROWS_READ_PAST blank rows; more
+    than ``row_limit`` rows with content refuse the file (``TooManyRows``)."""
+    rows: list[tuple[int, list[_Cell]]] = []
+    last_content = 0
+    try:
+        for number, cells in raw:
+            empty = all(cell.kind == "value" and _blank(cell.value) for cell in cells)
+            if number - last_content - (0 if empty else 1) >= BLANK_ROWS_READ_PAST:
+                break
+            if empty:
+                continue
+            last_content = number
+            if len(rows) > row_limit:  # its header row and row_limit rows
+                raise TooManyRows(row_limit)
+            rows.append((number, cells))
+    finally:
+        raw.close()
+    return rows
+
+
+def _worksheet_rows(
+    reader: _WorkbookReader,
+    cell_limit: int,
+    *,
+    path: str | None = None,
+    counted: list[int] | None = None,
+) -> Iterator[tuple[int, list[_Cell]]]:
     """The rows actually present in the first worksheet's XML, a cell at a time.
 
     openpyxl's own row reader trusts the stored dimension, pads every gap in row numbers with
@@ -491,11 +548,11 @@ def _worksheet_rows(reader: _WorkbookReader, cell_limit: int) -> Iterator[tuple[
         date_formats=workbook._date_formats,
         timedelta_formats=workbook._timedelta_formats,
     )
-    cells_read = 0
+    cells_read = counted[0] if counted is not None else 0
     number = 0
     sheet_data = row = None
     cells: dict[int, _Cell] = {}
-    with reader.archive.open(reader.worksheet_path) as source:
+    with reader.archive.open(path or reader.worksheet_path) as source:
         for event, element in iterparse(source, events=("start", "end")):
             tag = element.tag
             if event == "start":
@@ -511,6 +568,8 @@ def _worksheet_rows(reader: _WorkbookReader, cell_limit: int) -> Iterator[tuple[
                 continue
             if tag == _CELL and row is not None:
                 cells_read += 1
+                if counted is not None:
+                    counted[0] = cells_read
                 if cells_read > cell_limit:
                     raise TooManyCells(cell_limit)
                 parsed = parser.parse_cell(element)
@@ -624,3 +683,74 @@ def _header(number: int, cells: list[_Cell], header: list[str], filename: str):
                 shown = str(cells[position].value).strip()
                 sheet.unknown_columns.append(shown)
     return sheet, names, headings
+
+
+# --- second sheets -----------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A second sheet (``controls``, ``actions``) read against its own columns."""
+
+    name: str
+    header_row: int = 0
+    columns: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    rows: list[SheetRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def table_from_rows(
+    raw: list, *, name: str, columns: tuple[str, ...], required: tuple[str, ...], aliases: dict
+) -> Table | None:
+    """The rows of a second sheet under its header row (the first row naming every ``required``
+    column; ``aliases`` maps other headings to a column). None when no row is a header."""
+    table = Table(name=name)
+    names: list[str | None] = []
+    for number, cells in raw:
+        if not table.header_row:
+            header = [normalise_header(cell.value) for cell in cells]
+            header = [aliases.get(each, each) for each in header]
+            if set(required) <= set(header):
+                table.header_row = number
+                for position, heading in enumerate(header):
+                    if heading in columns and heading not in table.columns:
+                        table.columns.append(heading)
+                        names.append(heading)
+                    else:
+                        names.append(None)
+                        if heading in columns:
+                            table.problems.append(
+                                Problem(
+                                    number,
+                                    heading,
+                                    "the column appears more than once; keep one",
+                                    name,
+                                )
+                            )
+                        elif heading:
+                            table.unknown_columns.append(str(cells[position].value).strip())
+            continue
+        values: dict[str, object] = {}
+        refused: set[str] = set()
+        for position, cell in enumerate(cells):
+            column = names[position] if position < len(names) else None
+            if column is None:
+                continue
+            if cell.kind == "formula":
+                refused.add(column)
+                table.problems.append(
+                    Problem(number, column, "formulas are not accepted, paste values", name)
+                )
+            elif cell.kind == "error":
+                refused.add(column)
+                table.problems.append(
+                    Problem(
+                        number, column, f"the cell holds an error ({cell.value}), not a value", name
+                    )
+                )
+            else:
+                values[column] = cell.value
+        if any(not _blank(value) for value in values.values()) or refused:
+            table.rows.append(SheetRow(number=number, values=values, refused=refused))
+    return table if table.header_row else None

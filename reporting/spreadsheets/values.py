@@ -6,6 +6,9 @@ import datetime as dt
 import re
 from collections import defaultdict
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
 from registers.calendar import AS_OF_TOO_EARLY, EARLIEST_AS_OF
 from registers.models import Membership, Organisation, User
 
@@ -134,4 +137,34 @@ class Members:
                     f"{text!r} is ambiguous: {len(users)} members have that {kind} ({emails}); "
                     "use the e-mail address"
                 )
-        raise ValueError(f"{text!r} is not a member of the organisation (use their e-mail address)")
+        email = _as_email(text)
+        if email:
+            raise NotAMember(NOT_A_MEMBER_EMAIL.format(text=text), email=email)
+        raise NotAMember(
+            f"{text!r} is not a member of the organisation (use their e-mail address)", email=""
+        )
+
+
+# Without the import's invite option, an address that is not a member is a row problem saying so.
+NOT_A_MEMBER_EMAIL = (
+    "{text!r} is not a member of the organisation: invite them by importing with the invite "
+    "option (--invite, or 'Invite people who are not members yet' on the import page)"
+)
+
+
+class NotAMember(ValueError):
+    """Nobody in the organisation has that e-mail address or name; ``email`` is the address
+    (lower case) when the text is one, else ""."""
+
+    def __init__(self, message: str, *, email: str):
+        self.email = email
+        super().__init__(message)
+
+
+def _as_email(text: str) -> str:
+    email = text.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        return ""
+    return email
