@@ -8,6 +8,7 @@ from .views import (
     members,
     profile,
     registers_admin,
+    settings_home,
     treatments,
     work,
 )
@@ -24,4 +25,5 @@ urlpatterns = [
     *categories.urlpatterns,
     *profile.urlpatterns,
     *registers_admin.urlpatterns,
+    *settings_home.urlpatterns,
 ]

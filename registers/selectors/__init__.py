@@ -49,6 +49,7 @@ from .dashboard import (
     risk_summary,
     since_text,
 )
+from .first_run import ChecklistItem, FirstRunChecklist, first_run_checklist
 from .heatmaps import (
     BandCount,
     HeatCell,
@@ -134,6 +135,8 @@ __all__ = [
     "AppetiteFilter",
     "AppetiteRank",
     "BandCount",
+    "ChecklistItem",
+    "FirstRunChecklist",
     "HeatCell",
     "HeatMap",
     "HeatRow",
@@ -165,6 +168,7 @@ __all__ = [
     "end_of_day",
     "escalations_waiting",
     "first_in_order",
+    "first_run_checklist",
     "heat_map",
     "in_order",
     "mine",

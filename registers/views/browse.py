@@ -145,8 +145,18 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
                 access=access,
             ),
             "list_limit": DASHBOARD_LIST,
+            "first_run": _first_run_unfinished(access),
         },
     )
+
+
+def _first_run_unfinished(access):
+    """The first-run checklist while it is not complete, for the organisation's admins (a banner
+    on the dashboard links it); None otherwise, and no query for anyone else."""
+    if not access.is_admin:
+        return None
+    checklist = selectors.first_run_checklist(organisation=access.organisation)
+    return None if checklist.complete else checklist
 
 
 COLUMNS = (

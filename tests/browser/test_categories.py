@@ -1,5 +1,5 @@
 """The categories and objectives settings pages in Chromium: an admin reaches them from the
-members page, adds, moves, retires and merges a category (the merge asks first, saying how many
+settings page, adds, moves, retires and merges a category (the merge asks first, saying how many
 risks move), and every page on the way passes axe-core."""
 
 import pytest
@@ -39,8 +39,8 @@ def assert_axe_clean(page) -> None:
 
 def test_an_admin_manages_categories_and_objectives(page, organisation):
     sign_in(page, f"admin@{organisation.slug}.test")
-    page.goto(f"/o/{organisation.slug}/members/")
-    page.get_by_role("link", name="risk categories").click()
+    page.goto(f"/o/{organisation.slug}/settings/")
+    page.get_by_role("link", name="Risk categories").click()
     page.wait_for_url(f"**/o/{organisation.slug}/settings/categories/")
     assert page.get_by_role("heading", name="Categories", level=1).is_visible()
     assert "breach above 12" in page.get_by_role("row", name="Finance").inner_text()

@@ -1,4 +1,4 @@
-"""The organisation profile page in Chromium: an admin reaches it from the members page, gets the
+"""The organisation profile page in Chromium: an admin reaches it from the settings page, gets the
 error summary for a calendar with no quarter end and an unknown timezone, then saves the panel,
 committee months and timezone; axe-clean, and nothing scrolling sideways, at 1280 and 390 px."""
 
@@ -36,8 +36,8 @@ def test_an_admin_edits_the_profile(page):
         password=PASSWORD,
     )
     sign_in(page, f"admin@{organisation.slug}.test")
-    page.goto(f"/o/{organisation.slug}/members/")
-    page.get_by_role("link", name="profile and reporting calendar").click()
+    page.goto(f"/o/{organisation.slug}/settings/")
+    page.get_by_role("link", name="Profile and reporting calendar").click()
     page.wait_for_url(f"**/o/{organisation.slug}/settings/profile/")
     expect(page.get_by_role("heading", name="Organisation profile", level=1)).to_be_visible()
     check_looks_right(page)

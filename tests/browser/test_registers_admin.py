@@ -1,4 +1,4 @@
-"""The registers settings pages in Chromium: an admin reaches them from the members page, adds a
+"""The registers settings pages in Chromium: an admin reaches them from the settings page, adds a
 register under the corporate one, renames it (a new address), moves it and sets its review
 period, and an old link to it still opens it; every page on the way passes axe-core."""
 
@@ -34,7 +34,7 @@ def assert_axe_clean(page) -> None:
 def test_an_admin_adds_renames_and_moves_a_register(page, organisation):
     slug = organisation.slug
     sign_in(page, f"admin@{slug}.test")
-    page.goto(f"/o/{slug}/members/")
+    page.goto(f"/o/{slug}/settings/")
     page.locator("#main-content").get_by_role("link", name="Registers", exact=True).click()
     page.wait_for_url(f"**/o/{slug}/settings/registers/")
     assert page.get_by_role("heading", name="Registers", level=1).is_visible()

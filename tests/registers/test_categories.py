@@ -532,7 +532,7 @@ def test_a_retired_category_is_shown_retired_on_the_register_and_the_risk(
     assert "Old (retired)" in detail.content.decode()
 
 
-def test_the_members_page_links_the_settings_pages(admin_client, organisation):
-    text = admin_client.get(reverse("members", args=[organisation.slug])).content.decode()
+def test_the_settings_page_links_the_categories_and_objectives(admin_client, organisation):
+    text = admin_client.get(reverse("settings_home", args=[organisation.slug])).content.decode()
     assert reverse("settings_categories", args=[organisation.slug]) in text
     assert reverse("settings_objectives", args=[organisation.slug]) in text

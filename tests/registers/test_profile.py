@@ -218,8 +218,8 @@ def test_the_panel_name_is_what_the_pack_is_addressed_to(organisation, admin):
 # --- the page -----------------------------------------------------------------------------------
 
 
-def test_the_members_page_links_to_the_profile(admin_client, organisation):
-    response = admin_client.get(reverse("members", args=[organisation.slug]))
+def test_the_settings_page_links_to_the_profile(admin_client, organisation):
+    response = admin_client.get(reverse("settings_home", args=[organisation.slug]))
     assert url_of(organisation) in response.content.decode()
 
 

@@ -437,6 +437,6 @@ def test_the_new_urls_are_walked_by_the_isolation_test():
     assert not [p for p in ours if unfillable(p)]
 
 
-def test_the_members_page_links_the_registers_page(admin_client, organisation):
-    text = admin_client.get(reverse("members", args=[organisation.slug])).content.decode()
+def test_the_settings_page_links_the_registers_page(admin_client, organisation):
+    text = admin_client.get(reverse("settings_home", args=[organisation.slug])).content.decode()
     assert reverse("settings_registers", args=[organisation.slug]) in text
