@@ -146,7 +146,9 @@ def command(path: Path, register: str = "corporate") -> dict:
     counter, out = QueryCounter(), io.StringIO()
     with connection.execute_wrapper(counter):
         wall, cpu = time.perf_counter(), time.process_time()
-        call_command("import_register", str(path), "--org", SLUG, "--register", register, stdout=out)
+        call_command(
+            "import_register", str(path), "--org", SLUG, "--register", register, stdout=out
+        )
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     summary = out.getvalue().strip().splitlines()[-1]
     return {
