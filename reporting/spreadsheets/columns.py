@@ -43,7 +43,11 @@ COMPUTED_COLUMNS = (
     "breach",
     "appetite",
     "trend",
+    "rag",
 )
+# Computed columns an import reads to check them against what it computes (``rag``, from progress:
+# reporting.spreadsheets.rag): a value that disagrees is a row problem.
+CHECKED_COLUMNS = ("rag",)
 EXPORT_COLUMNS = IMPORT_COLUMNS + COMPUTED_COLUMNS
 
 # What each column holds, in the users' words (shown on the import page).
@@ -75,6 +79,10 @@ COLUMN_HELP = {
     "progress": "progress to target: On track, Limited, Slipped or No progress",
     "marking": "OFFICIAL or OFFICIAL-SENSITIVE",
     "review_months": "a review period in months (1 to 60) that overrides the register's and band's",
+    "rag": (
+        "written by export, worked out from progress (On track Green, Limited Amber, Slipped or "
+        "No progress Red); if given, it must agree with progress"
+    ),
 }
 
 

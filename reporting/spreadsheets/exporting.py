@@ -48,6 +48,7 @@ from registers.models import (
 
 from ..trends import trends_for
 from .columns import EXPORT_COLUMNS
+from .rag import rag_for
 from .treatment_sheets import descriptions_by_risk, export_sheets, treatment_records
 from .values import FORMULA_STARTS
 
@@ -305,6 +306,7 @@ def _row(
         # within / warning / breach (amber before red); "" when no threshold applies or closed
         "appetite": "" if closed or state == AppetiteState.NOT_SET else str(state),
         "trend": trend,
+        "rag": rag_for(risk.progress),  # worked out from progress, never stored
         "marking": marking or risk.marking,
     }
     if not shown:

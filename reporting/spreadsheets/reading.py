@@ -30,7 +30,13 @@ from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse  # defusedxml's, which refuses entity tricks
 
-from .columns import COMPUTED_COLUMNS, IMPORT_COLUMNS, REQUIRED_COLUMNS, normalise_header
+from .columns import (
+    CHECKED_COLUMNS,
+    COMPUTED_COLUMNS,
+    IMPORT_COLUMNS,
+    REQUIRED_COLUMNS,
+    normalise_header,
+)
 
 DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ROWS = 20_000
@@ -668,7 +674,7 @@ def _header(number: int, cells: list[_Cell], header: list[str], filename: str):
     headings: list[str] = []
     for position, name in enumerate(header):
         headings.append(name)
-        if name in IMPORT_COLUMNS:
+        if name in IMPORT_COLUMNS or name in CHECKED_COLUMNS:
             if name in sheet.columns:
                 sheet.problems.append(
                     Problem(number, name, "the column appears more than once; keep one")

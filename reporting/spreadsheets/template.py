@@ -2,6 +2,10 @@
 validation) of the organisation's registers, categories, members, responses and the register's
 scheme levels, so a coordinator cannot type a value the import would refuse.
 
+Two more sheets, ``controls`` and ``actions``, take one control or action a row
+(``treatment_sheets``), with drop-down lists of members for the owner, the effectiveness, status,
+priority and difficulty choices, and a date check on ``due``.
+
 The lists live on a hidden ``Lists`` sheet that each column's validation points at; columns that
 take several values in one cell (``objectives``, ``working_leads``, ``controls``, ``actions``) have
 no list, as a drop-down would refuse a second value. The values are the ones the import reads:
@@ -17,12 +21,23 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from registers.models import Horizon, Marking, Membership, Progress, Register
+from registers.models import (
+    ActionStatus,
+    Effectiveness,
+    Horizon,
+    Marking,
+    Membership,
+    Progress,
+    Register,
+    Scale3,
+)
 from registers.services.risks import scheme_version_for_register
 
 from .columns import COLUMN_HELP, IMPORT_COLUMNS
 from .exporting import CONTENT_TYPES, safe_text
 from .reading import max_rows
+from .treatment_sheets import COLUMNS as SHEET_COLUMNS
+from .treatment_sheets import SHEET_HELP
 
 TEMPLATE_CONTENT_TYPE = CONTENT_TYPES["xlsx"]
 LIST_ERROR = "Choose a value from the list: the import accepts only these."
@@ -87,12 +102,42 @@ def import_template(*, register: Register) -> bytes:
             list_column += 1
         validation.add(target)
         sheet.add_data_validation(validation)
+    # The controls and actions sheets: one row each, keyed by the risk's ref.
+    choices = {
+        "owner": lists["owner"],
+        "effectiveness": [label for value, label in Effectiveness.choices if value],
+        "status": [label for value, label in ActionStatus.choices if value],
+        "priority": [label for value, label in Scale3.choices if value],
+        "difficulty": [label for value, label in Scale3.choices if value],
+    }
+    for sheet_name, columns in SHEET_COLUMNS.items():
+        second = workbook.create_sheet(sheet_name, index=workbook.index(hidden))
+        second.append(list(columns))
+        for cell in second[1]:
+            cell.font = Font(bold=True)
+        second.freeze_panes = "C2"
+        for index, name in enumerate(columns, start=1):
+            letter = get_column_letter(index)
+            wide = name in ("description", "source_of_assurance", "progress")
+            second.column_dimensions[letter].width = 50 if wide else max(14, len(name) + 2)
+            key = "next_review" if name == "due" else f"{sheet_name}.{name}"
+            values = choices.get(name) if name != "due" else None
+            validation = _validation(key, values, hidden, list_column + 1)
+            if validation is None:
+                continue
+            if values:
+                list_column += 1
+            validation.add(f"{letter}2:{letter}{rows}")
+            second.add_data_validation(validation)
     about = workbook.create_sheet("About")
     about.append(["Column", "What it holds"])
     for cell in about[1]:
         cell.font = Font(bold=True)
     for name in IMPORT_COLUMNS:
         about.append([name, COLUMN_HELP[name]])
+    for sheet_name, columns in SHEET_COLUMNS.items():
+        for name in columns:
+            about.append([f"{sheet_name}: {name}", SHEET_HELP[sheet_name][name]])
     about.column_dimensions["A"].width = 24
     about.column_dimensions["B"].width = 100
     buffer = io.BytesIO()

@@ -447,7 +447,7 @@ def treatment_lines(plan, row_plan, *, dry_run: bool = False) -> list[str]:
     treatments = getattr(plan, "treatments", None)
     if treatments is None:
         return []
-    added = "would add" if dry_run else "added"
+    added = "to add" if dry_run else "added"
     lines = []
     for row in treatments.of(row_plan.ref):
         if row.action == "create":
