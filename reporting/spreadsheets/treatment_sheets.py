@@ -366,6 +366,10 @@ def _match(name: str, row_plan, rows: list[TreatmentRow]) -> None:
         if found is None:
             row.position = position
             position += 1
+            if risk is not None:  # shown with the risk's other changes (preview and command)
+                row_plan.changes.append(
+                    Change(f"{row.kind} added ({name} row {row.row})", "(none)", row.description)
+                )
             if row_plan.action == "unchanged":
                 row_plan.action = "update"
             continue
@@ -443,9 +447,10 @@ def apply_treatment_sheets(*, plan, reason: str) -> None:
 
 
 def treatment_lines(plan, row_plan, *, dry_run: bool = False) -> list[str]:
-    """What the second sheets do to one risk, for the command's output."""
+    """What the second sheets add to a new risk, for the command's output (an existing risk's
+    additions are among its changes)."""
     treatments = getattr(plan, "treatments", None)
-    if treatments is None:
+    if treatments is None or row_plan.risk is not None:
         return []
     added = "to add" if dry_run else "added"
     lines = []
