@@ -266,7 +266,7 @@ def read_spreadsheet(*, data: bytes, filename: str, for_browser: bool = False) -
     second: dict[str, list] = {}
     try:
         if extension == ".xlsx":
-            raw = _xlsx_rows(data, cell_limit, second=second, row_limit=row_limit)
+            raw = _xlsx_rows(data, cell_limit, second=second)
         else:
             raw = _csv_rows(data, cell_limit)
         try:
@@ -482,7 +482,7 @@ def _open_workbook(data: bytes, cell_limit: int) -> _WorkbookReader:
 
 
 def _xlsx_rows(
-    data: bytes, cell_limit: int, *, second: dict | None = None, row_limit: int | None = None
+    data: bytes, cell_limit: int, *, second: dict | None = None
 ) -> Iterator[tuple[int, list[_Cell]]]:
     """The first worksheet's rows. The second sheets (``SECOND_SHEETS``) are read first, whole,
     into ``second`` (their cells count towards the same ``cell_limit``)."""
@@ -495,8 +495,7 @@ def _xlsx_rows(
             if second is not None:
                 for name, path in reader.second_paths.items():
                     second[name] = _second_sheet_rows(
-                        _worksheet_rows(reader, cell_limit, path=path, counted=counted),
-                        row_limit=row_limit or max_rows(),
+                        _worksheet_rows(reader, cell_limit, path=path, counted=counted)
                     )
             yield from _worksheet_rows(reader, cell_limit, counted=counted)
         except SpreadsheetError:
@@ -509,9 +508,10 @@ def _xlsx_rows(
         reader.archive.close()
 
 
-def _second_sheet_rows(raw: Iterator[tuple[int, list[_Cell]]], *, row_limit: int) -> list:
-    """A second sheet's rows with content, stopping after BLANK_ROWS_READ_PAST blank rows; more
-    than ``row_limit`` rows with content refuse the file (``TooManyRows``)."""
+def _second_sheet_rows(raw: Iterator[tuple[int, list[_Cell]]]) -> list:
+    """A second sheet's rows with content, stopping after BLANK_ROWS_READ_PAST blank rows. Its
+    rows are not limited by the main sheet's row limit (a risk has several controls): its cells
+    count towards the file's cell limit, which bounds what it costs."""
     rows: list[tuple[int, list[_Cell]]] = []
     last_content = 0
     try:
@@ -522,8 +522,6 @@ def _second_sheet_rows(raw: Iterator[tuple[int, list[_Cell]]], *, row_limit: int
             if empty:
                 continue
             last_content = number
-            if len(rows) > row_limit:  # its header row and row_limit rows
-                raise TooManyRows(row_limit)
             rows.append((number, cells))
     finally:
         raw.close()

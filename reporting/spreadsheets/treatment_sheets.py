@@ -106,7 +106,7 @@ NO_HEADER = (
     "the {sheet} sheet has no header row: no row names both a 'ref' and a 'description' column; "
     "its columns: {columns}"
 )
-NO_SUCH_CHOICE = "{text!r} is not a {what}; use one of: {known}"
+NO_SUCH_CHOICE = "{text!r} is not a valid {what}; use one of: {known}"
 
 
 @dataclass(frozen=True)
