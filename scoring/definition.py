@@ -335,12 +335,18 @@ def load_scheme_file(path: str | Path) -> SchemeDefinition:
         raise SchemeError([f"{path}: no such file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SchemeError([f"{path}: cannot be read ({exc})"]) from None
+    return parse_scheme_text(text, source=str(path))
+
+
+def parse_scheme_text(text: str, *, source: str) -> SchemeDefinition:
+    """Parse and validate a scheme file's text (read from a path, or uploaded in the browser);
+    ``source`` names it in the messages. Parsed with ``json`` only (data, never code)."""
     try:
         data = json.loads(text, parse_int=_scheme_int)
     except _NumberTooLong as exc:
-        raise SchemeError([f"{path}: {exc}"]) from None
+        raise SchemeError([f"{source}: {exc}"]) from None
     except json.JSONDecodeError as exc:
-        raise SchemeError([f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})"]) from None
+        raise SchemeError([f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})"]) from None
     except RecursionError:  # "[[[[..." nested beyond any scheme: json gives up, so do we
-        raise SchemeError([f"{path}: not a scheme (nested too deeply)"]) from None
+        raise SchemeError([f"{source}: not a scheme (nested too deeply)"]) from None
     return parse_scheme(data)

@@ -27,10 +27,12 @@ def scheme_save(
     name: str | None = None,
     make_default: bool = False,
     user=None,
+    reason: str = "",
 ) -> SchemeSaved:
     """Create a scheme, or add a version to the organisation's scheme of that name.
 
     The first scheme of an organisation becomes its default; ``make_default`` moves the default.
+    ``reason`` (the admin's words) follows "version N" in the scheme's history.
     """
     name = (name or definition.name).strip()
     canonical = definition.as_dict()
@@ -50,7 +52,7 @@ def scheme_save(
             scheme=scheme, number=number, definition=canonical, created_by=user
         )
         scheme.current_version = version
-        scheme._change_reason = f"version {number}"
+        scheme._change_reason = f"version {number}: {reason}" if reason else f"version {number}"
         scheme.save(update_fields=["current_version"])
     if make_default and not scheme.is_default:
         Scheme.objects.filter(organisation=organisation, is_default=True).update(is_default=False)
