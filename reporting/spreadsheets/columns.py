@@ -44,6 +44,7 @@ COMPUTED_COLUMNS = (
     "appetite",
     "trend",
     "rag",
+    "scheme_version",  # "5x5 v1", filled only when the export's ratings are under several versions
 )
 # Computed columns an import reads to check them against what it computes (``rag``, from progress:
 # reporting.spreadsheets.rag): a value that disagrees is a row problem.

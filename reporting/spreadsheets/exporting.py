@@ -45,6 +45,7 @@ from registers.models import (
     RiskStatus,
     User,
 )
+from registers.selectors.rescoring import rating_versions
 
 from ..trends import trends_for
 from .columns import EXPORT_COLUMNS
@@ -155,6 +156,7 @@ def register_export(
     controls = descriptions_by_risk(treatments["controls"])
     actions = descriptions_by_risk(treatments["actions"])
     trends = trends_for(risks, organisation=organisation, moment=as_of or export.generated_at)
+    versions = rating_versions(risk.scheme_version_id for risk in risks)  # {} when all one
     marked_now = _marked_now(risks) if as_of is not None else set()
     shown_ids: set[int] = set()
     for risk in risks:
@@ -178,6 +180,7 @@ def register_export(
                 trend=trends[risk.id],
                 shown=shown,
                 marking=marking,
+                version=versions.get(risk.scheme_version_id, ""),
             )
         )
     export.second_sheets = export_sheets(risks=risks, records=treatments, shown=shown_ids)
@@ -269,6 +272,7 @@ def _row(
     trend: str,
     shown: bool = True,
     marking: str | None = None,
+    version: str = "",
 ) -> list[object]:
     closed = risk.status == RiskStatus.CLOSED
     threshold = lookup.threshold(risk.category_id)
@@ -308,6 +312,7 @@ def _row(
         "trend": trend,
         "rag": rag_for(risk.progress),  # worked out from progress, never stored
         "marking": marking or risk.marking,
+        "scheme_version": version,
     }
     if not shown:
         values.update(dict.fromkeys(WITHHELD_COLUMNS, ""))
