@@ -83,6 +83,7 @@ def settings_home(request: HttpRequest, org: str) -> HttpResponse:
             "checklist": checklist,
             "steps": steps,
             "scheme_url": links["scheme"],
+            "pack_registers_url": url_if_routed("settings_pack_registers", organisation.slug),
         },
     )
 

@@ -117,6 +117,13 @@ def test_the_hub_links_every_settings_page(admin_client, organisation):
         assert scheme_url in text
     else:
         assert "Not yet changeable in the browser" in text
+    pack_registers_url = url_if_routed("settings_pack_registers", slug)
+    assert pack_registers_url is None or pack_registers_url in text
+
+
+def test_the_categories_pages_lead_back_to_the_hub(admin_client, organisation):
+    text = admin_client.get(reverse("settings_categories", args=[organisation.slug])).content
+    assert f'href="{url_of(organisation)}">Settings</a></li>' in text.decode()
 
 
 def test_a_settings_page_not_yet_built_is_named_without_a_link():
