@@ -55,6 +55,12 @@ class FirstRunChecklist:
     def complete(self) -> bool:
         return all(item.done for item in self.items)
 
+    @property
+    def in_use(self) -> bool:
+        """The organisation holds risks: its first run is over, whatever is left undone (a
+        published register may have no appetite statement at all), so nothing nags for it."""
+        return any(item.done for item in self.items if item.key == "import")
+
     def __iter__(self):
         return iter(self.items)
 
@@ -177,7 +183,8 @@ def _scheme(row: dict) -> ChecklistItem:
 
 def _registers(row: dict) -> ChecklistItem:
     n = row["n_registers"]
-    done = n > 1 or row["n_registers_touched"]
+    # One register can be all an organisation needs: once it holds risks, that is the choice.
+    done = n > 1 or row["n_registers_touched"] or row["n_risks"] > 0
     return ChecklistItem(
         key="registers",
         title="Registers",

@@ -151,12 +151,13 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
 
 
 def _first_run_unfinished(access):
-    """The first-run checklist while it is not complete, for the organisation's admins (a banner
-    on the dashboard links it); None otherwise, and no query for anyone else."""
+    """The first-run checklist of a new organisation (no risk yet) while it is not complete, for
+    its admins (a banner on the dashboard links it); None otherwise, and no query for anyone
+    else."""
     if not access.is_admin:
         return None
     checklist = selectors.first_run_checklist(organisation=access.organisation)
-    return None if checklist.complete else checklist
+    return None if checklist.complete or checklist.in_use else checklist
 
 
 COLUMNS = (

@@ -244,6 +244,11 @@ def test_a_single_register_the_admin_has_renamed_counts(organisation, admin):
     assert states(organisation)["registers"] == "Done: 1 register"
 
 
+def test_a_single_register_holding_risks_counts(organisation, admin):
+    RiskFactory(register=corporate_register_of(organisation))
+    assert states(organisation)["registers"] == "Done: 1 register"
+
+
 def test_the_checklist_is_one_query(organisation, admin, django_assert_num_queries):
     with django_assert_num_queries(1):
         selectors.first_run_checklist(organisation=organisation)
@@ -313,6 +318,17 @@ def test_no_banner_once_the_checklist_is_done(admin_client, organisation, admin)
     assert "set-up steps done" not in text
     hub = admin_client.get(url_of(organisation)).content.decode()
     assert "Setting up: all done" in hub
+
+
+def test_no_banner_once_the_organisation_holds_risks(admin_client, organisation):
+    """Its first run is over: a register published without appetite statements (MOPAC's) does
+    not keep a banner on its admin's dashboard for good. Settings still shows what is left."""
+    RiskFactory(register=corporate_register_of(organisation))
+    assert not selectors.first_run_checklist(organisation=organisation).complete
+    text = admin_client.get(reverse("organisation", args=[organisation.slug])).content.decode()
+    assert "set-up steps done" not in text
+    hub = admin_client.get(url_of(organisation)).content.decode()
+    assert "You have done 2 of 6 steps" in hub
 
 
 def test_the_banner_is_not_for_another_organisation(client, organisation, other_organisation):
