@@ -12,8 +12,15 @@ from django.core.validators import MaxValueValidator
 
 from riskreg.forms import GovukForm, sentence
 
-from .models import Organisation
+from .models import Marking, Organisation
+from .services.pack_logo import (
+    LOGO_MAX_BYTES,
+    LOGO_REQUIRED,
+    LOGO_TOO_BIG,
+    organisation_logo_set,
+)
 from .services.profile import (
+    MARKING_UNKNOWN,
     MONTHS_INVALID,
     QUARTER_END_REQUIRED,
     REMINDER_NOTICE_MAX,
@@ -131,6 +138,18 @@ class ProfileForm(GovukForm):
         ),
     )
 
+    default_marking = forms.ChoiceField(
+        label="Handling marking of a new risk",
+        choices=Marking.choices,
+        help_text="What the risk form starts from, and what an imported new risk gets when its "
+        "marking column is blank. OFFICIAL-SENSITIVE detail is shown only to cleared members.",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": sentence(MARKING_UNKNOWN),
+            "invalid_choice": sentence(MARKING_UNKNOWN),
+        },
+    )
+
     def __init__(self, *args, organisation: Organisation, **kw):
         super().__init__(*args, **kw)
         self.organisation = organisation
@@ -151,6 +170,42 @@ class ProfileForm(GovukForm):
         try:
             return organisation_profile_set(
                 organisation=self.organisation, by=by, **self.cleaned_data
+            )
+        except ValidationError as exc:
+            self.add_service_errors(exc)
+            return None
+
+
+class LogoForm(GovukForm):
+    """A logo for the packs (checked by its content in ``registers.services.pack_logo``)."""
+
+    error_anchor = "id_logo"
+    logo = forms.FileField(
+        label="Logo on packs",
+        required=False,
+        help_text="A PNG or JPEG picture of at most 500 KB. Packs show it on the cover page and "
+        "in the running header; without one, they show the organisation's name.",
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kw):
+        super().__init__(*args, **kw)
+        self.organisation = organisation
+
+    def save(self, *, by) -> Organisation | None:
+        """The organisation with its new logo, or None with the refusal shown."""
+        if not self.is_valid():
+            return None
+        upload = self.cleaned_data.get("logo")
+        if upload is None:
+            self.add_error("logo", sentence(LOGO_REQUIRED))
+            return None
+        if upload.size > LOGO_MAX_BYTES:  # refused before a byte is read
+            self.add_error("logo", sentence(LOGO_TOO_BIG))
+            return None
+        try:
+            return organisation_logo_set(
+                organisation=self.organisation, content=upload.read(), by=by
             )
         except ValidationError as exc:
             self.add_service_errors(exc)

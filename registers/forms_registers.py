@@ -7,11 +7,13 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from riskreg.forms import GovukForm
+from riskreg.forms import GovukForm, sentence
 
 from .models import Organisation, Register, RegisterLevel
 from .selectors import register_tree
 from .selectors.register_list import descendant_ids
+from .services import pack_coverage
+from .services import register_archive as archive
 from .services import registers_admin as services
 
 TOP_LEVEL = ""
@@ -80,6 +82,13 @@ class RegisterForm(GovukForm):
         self.organisation, self.register = organisation, register
         # Neither the register itself nor one below it can be its parent: no cycles.
         below = set(descendant_ids(registers, register.pk)) if register is not None else set()
+        # A register in use is offered no archived parent (one that is archived may keep its).
+        if register is None or register.archived_at is None:
+            below |= {
+                r.pk
+                for r in registers
+                if r.archived_at is not None and r.pk != getattr(register, "parent_id", None)
+            }
         self.parents = {r.pk: r for r in registers if r.pk not in below}
         self.fields["parent"].choices = [(TOP_LEVEL, "None: a top-level register")] + [
             (r.pk, "\u2003" * depth + r.name)
@@ -127,6 +136,86 @@ class RegisterForm(GovukForm):
             if self.register is None:
                 return services.register_add(organisation=self.organisation, **fields)
             return services.register_change(register=self.register, **fields)
+        except ValidationError as exc:
+            self.add_service_errors(exc)
+            return None
+
+
+class ArchiveForm(GovukForm):
+    """Why a register is archived, or brought back (``registers.services.register_archive``)."""
+
+    reason = forms.CharField(
+        label="Why",
+        max_length=archive.REASON_MAX,
+        help_text="Kept in the register's history with your name and the date.",
+        error_messages={
+            "required": sentence(archive.ARCHIVE_REASON_REQUIRED),
+            "max_length": sentence(archive.REASON_TOO_LONG),
+        },
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, register: Register, **kw):
+        super().__init__(*args, **kw)
+        self.register = register
+        if register.archived_at is not None:
+            self.fields["reason"].error_messages["required"] = sentence(
+                archive.UNARCHIVE_REASON_REQUIRED
+            )
+
+    def save(self, *, by) -> Register | None:
+        """The register archived (or brought back), or None with the refusal shown."""
+        if not self.is_valid():
+            return None
+        change = (
+            archive.register_unarchive
+            if self.register.archived_at is not None
+            else archive.register_archive
+        )
+        try:
+            return change(register=self.register, reason=self.cleaned_data["reason"], by=by)
+        except ValidationError as exc:
+            self.add_service_errors(exc)
+            return None
+
+
+class PackRegistersForm(GovukForm):
+    """Which registers the organisation's packs cover by default
+    (``registers.services.pack_coverage``)."""
+
+    registers = forms.ModelMultipleChoiceField(
+        label="Registers the packs cover",
+        help_text=(
+            "Scheduled packs cover the registers ticked, and a coordinator requesting a pack "
+            "starts from them. An archived register is not offered: packs as at a day before "
+            "it was archived still cover it."
+        ),
+        queryset=Register.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": sentence(pack_coverage.PACK_REGISTERS_REQUIRED),
+            "invalid_choice": sentence(pack_coverage.PACK_REGISTERS_UNKNOWN),
+            "invalid_pk_value": sentence(pack_coverage.PACK_REGISTERS_UNKNOWN),
+        },
+    )
+
+    def __init__(self, *args, organisation: Organisation, chosen: list[Register], **kw):
+        super().__init__(*args, **kw)
+        self.organisation = organisation
+        in_use = Register.objects.filter(organisation=organisation, archived_at__isnull=True)
+        self.fields["registers"].queryset = in_use.order_by("parent_id", "name")
+        self.fields["registers"].label_from_instance = lambda register: register.name
+        if not self.is_bound:
+            self.initial["registers"] = [register.pk for register in chosen]
+
+    def save(self, *, by) -> list[str] | None:
+        """The names of the registers now covered, or None with the refusal shown."""
+        if not self.is_valid():
+            return None
+        try:
+            return pack_coverage.organisation_pack_registers_set(
+                organisation=self.organisation, registers=self.cleaned_data["registers"], by=by
+            )
         except ValidationError as exc:
             self.add_service_errors(exc)
             return None

@@ -34,6 +34,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
+from scoring.models import Scheme
+
 from .models import (
     Action,
     Category,
@@ -143,19 +145,36 @@ class OrganisationAccess:
 
     @cached_property
     def editable_register_ids(self) -> frozenset[int]:
+        """The registers whose risks this member edits. Never an archived register: every
+        write to a risk is refused there, whoever asks (``archived_register_ids``)."""
         registers = Register.objects.filter(organisation=self.organisation)
         if self.is_admin:
-            return frozenset(registers.values_list("id", flat=True))
+            states = list(registers.values_list("id", "archived_at"))
+            # The same read answers which are archived: no second query for admins.
+            self.__dict__["archived_register_ids"] = frozenset(
+                pk for pk, archived_at in states if archived_at is not None
+            )
+            return frozenset(pk for pk, archived_at in states if archived_at is None)
         if self.role != Role.COORDINATOR:
             return frozenset()
         granted = get_objects_for_user(
             self.user,
             EDIT_REGISTER,
-            klass=registers,
+            klass=registers.filter(archived_at__isnull=True),
             accept_global_perms=False,
             with_superuser=False,
         )
         return frozenset(granted.values_list("id", flat=True))
+
+    @cached_property
+    def archived_register_ids(self) -> frozenset[int]:
+        """The organisation's archived registers (read-only for everyone). One query, asked
+        only when an owner's or action owner's own standing decides."""
+        return frozenset(
+            Register.objects.filter(
+                organisation=self.organisation, archived_at__isnull=False
+            ).values_list("id", flat=True)
+        )
 
     def can_edit_register(self, register: Register) -> bool:
         return register.organisation_id == self.organisation.id and (
@@ -163,12 +182,18 @@ class OrganisationAccess:
         )
 
     def can_edit_risk(self, risk: Risk) -> bool:
-        """Edit fields, re-score, manage controls and actions, close and reopen."""
+        """Edit fields, re-score, manage controls and actions, close and reopen. Never a risk
+        on an archived register."""
         if risk.organisation_id != self.organisation.id:
             return False
         if risk.register_id in self.editable_register_ids:
             return True
-        return self.role in RISK_OWNER_ROLES and self.user.id in (risk.owner_id, risk.manager_id)
+        if self.role not in RISK_OWNER_ROLES or self.user.id not in (
+            risk.owner_id,
+            risk.manager_id,
+        ):
+            return False
+        return risk.register_id not in self.archived_register_ids
 
     def can_review_risk(self, risk: Risk) -> bool:
         return self.can_edit_risk(risk)
@@ -178,7 +203,9 @@ class OrganisationAccess:
             return False
         if self.can_edit_risk(action.risk):
             return True
-        return not self.is_read_only and action.owner_id == self.user.id
+        if self.is_read_only or action.owner_id != self.user.id:
+            return False
+        return action.risk.register_id not in self.archived_register_ids
 
     def can_update_control(self, control: Control) -> bool:
         return self.can_edit_risk(control.risk)
@@ -195,7 +222,7 @@ class OrganisationAccess:
     @property
     def can_manage_registers(self) -> bool:
         """Create registers, rename them, move them in the tree, set their level and review
-        period."""
+        period, archive them and bring them back, choose which registers packs cover."""
         return self.is_admin
 
     @property
@@ -408,6 +435,21 @@ def objective_for_user(*, user, organisation: Organisation, pk: int) -> Objectiv
         _refused(user, organisation.slug, f"no objective {pk} in the organisation")
         raise Http404("No such objective")
     return objective
+
+
+def scheme_for_user(*, user, organisation: Organisation, pk: int) -> Scheme:
+    """One of the organisation's scoring schemes; 404 for another organisation's id, or for
+    someone who is not a member."""
+    _require_member(user, organisation)
+    scheme = (
+        Scheme.objects.filter(organisation=organisation, pk=pk)
+        .select_related("current_version", "organisation")
+        .first()
+    )
+    if scheme is None:
+        _refused(user, organisation.slug, f"no scheme {pk} in the organisation")
+        raise Http404("No such scheme")
+    return scheme
 
 
 def _require_member(user, organisation: Organisation) -> None:

@@ -22,11 +22,13 @@ WIDGET_CLASSES = {
     "textarea": "govuk-textarea",
     "select": "govuk-select",
     "selectmultiple": "govuk-select rr-select-multiple",
+    "file": "govuk-file-upload",
 }
 ERROR_CLASSES = {
     "govuk-input": "govuk-input--error",
     "govuk-textarea": "govuk-textarea--error",
     "govuk-select": "govuk-select--error",
+    "govuk-file-upload": "govuk-file-upload--error",
 }
 
 

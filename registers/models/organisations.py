@@ -22,6 +22,13 @@ def default_committee_months() -> list[int]:
     return [3, 9]
 
 
+class Marking(models.TextChoices):
+    """A risk's handling marking (the Government Security Classifications)."""
+
+    OFFICIAL = "OFFICIAL", "OFFICIAL"
+    OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE"
+
+
 class SecondFactorRule(models.TextChoices):
     """Who in an organisation must sign in with a second factor (TOTP or a security key)."""
 
@@ -58,9 +65,25 @@ class Organisation(models.Model):
         blank=True,
         help_text="Where the seed data came from, for demo organisations.",
     )
+    default_marking = models.CharField(
+        "handling marking of a new risk",
+        max_length=20,
+        choices=Marking.choices,
+        default=Marking.OFFICIAL,
+        help_text="The marking a new risk gets unless the form or the spreadsheet gives one.",
+    )
+    # Stored under a name made from its content (registers.services.profile_logo), never the
+    # uploaded file's name.
+    pack_logo = models.FileField("logo on packs", upload_to="logos/", max_length=200, blank=True)
+    # The registers committee packs cover by default (scheduled packs, the request form's
+    # ticks); none chosen: the organisation's top-level registers. An archived register is
+    # left out of packs as at a day after it was archived.
+    pack_registers = models.ManyToManyField(
+        "registers.Register", blank=True, related_name="+", verbose_name="registers packs cover"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[pack_registers])
 
     class Meta:
         ordering = ["name"]
@@ -72,6 +95,10 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(second_factor_required__in=SecondFactorRule.values),
                 name="organisation_second_factor_rule_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(default_marking__in=Marking.values),
+                name="organisation_default_marking_valid",
             ),
         ]
 

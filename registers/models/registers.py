@@ -43,6 +43,10 @@ class Register(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text="Overrides the review period of the rating's band for every risk here.",
     )
+    # Archived: read-only (no risk created, edited, reviewed, imported into, escalated into or
+    # out of), out of the dashboard, My work and reminders, and out of packs as at a day after
+    # this moment (registers.services.register_archive). None: in use.
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -70,6 +74,10 @@ class Register(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class RegisterSlug(models.Model):

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .organisations import Category, Objective, Organisation
+from .organisations import Category, Marking, Objective, Organisation
 from .registers import Register
 
 # Likelihood and impact are stored as level values. The scheme decides the upper bound (checked by
@@ -34,11 +34,6 @@ class Progress(models.TextChoices):
     LIMITED = "limited", "Limited"
     SLIPPED = "slipped", "Slipped"
     NO_PROGRESS = "no_progress", "No progress"
-
-
-class Marking(models.TextChoices):
-    OFFICIAL = "OFFICIAL", "OFFICIAL"
-    OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE"
 
 
 class Proximity(models.TextChoices):

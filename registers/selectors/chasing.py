@@ -35,9 +35,14 @@ DONE_ACTION_STATUSES = (ActionStatus.COMPLETED, ActionStatus.CANCELLED)
 
 def chaseable_actions(organisation: Organisation) -> QuerySet[Action]:
     """Every action of the organisation that somebody should be chasing, with its risk, the
-    risk's register and the action's owner joined (what every list shows)."""
+    risk's register and the action's owner joined (what every list shows). Nobody chases an
+    action on an archived register: it cannot be updated."""
     return (
-        Action.objects.filter(organisation=organisation, risk__status__in=CHASED_RISK_STATUSES)
+        Action.objects.filter(
+            organisation=organisation,
+            risk__status__in=CHASED_RISK_STATUSES,
+            risk__register__archived_at__isnull=True,
+        )
         .exclude(status__in=DONE_ACTION_STATUSES)
         .select_related("risk__register", "owner")
     )

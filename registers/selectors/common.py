@@ -10,8 +10,11 @@ from .rows import OPEN_STATUSES
 
 
 def open_risks(organisation: Organisation) -> QuerySet[Risk]:
-    """The organisation's open and escalated risks, unordered and with nothing joined."""
-    return Risk.objects.filter(organisation=organisation, status__in=OPEN_STATUSES)
+    """The organisation's open and escalated risks on registers in use (an archived register's
+    are left out of the dashboard and My work), unordered."""
+    return Risk.objects.filter(
+        organisation=organisation, status__in=OPEN_STATUSES, register__archived_at__isnull=True
+    )
 
 
 def mine(user) -> Q:

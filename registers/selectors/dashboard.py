@@ -257,7 +257,7 @@ DONE_ACTIONS = (ActionStatus.COMPLETED, ActionStatus.CANCELLED)
 
 def _open_actions(organisation: Organisation) -> QuerySet[Action]:
     return (
-        Action.objects.filter(organisation=organisation)
+        Action.objects.filter(organisation=organisation, risk__register__archived_at__isnull=True)
         .exclude(status__in=DONE_ACTIONS)
         .select_related("risk", "owner")
     )
@@ -267,7 +267,7 @@ def action_summary(*, organisation: Organisation, user, today: dt.date) -> dict[
     # Only the rows any figure counts (overdue, or the user's): the open-due index and the owner
     # index find them, where counting over every open action read them all (24,000 here).
     summary = (
-        Action.objects.filter(organisation=organisation)
+        Action.objects.filter(organisation=organisation, risk__register__archived_at__isnull=True)
         .exclude(status__in=DONE_ACTIONS)
         .filter(Q(due_date__lt=today) | Q(owner=user))
         .aggregate(

@@ -251,11 +251,13 @@ def sort_order(sort: str) -> list:
     return [*keys, "pk"]
 
 
-def descendant_ids(registers, register_id: int) -> list[int]:
-    """The register and every register below it, from one list of the organisation's registers."""
+def descendant_ids(registers, register_id: int, *, in_use: bool = False) -> list[int]:
+    """The register and every register below it, from one list of the organisation's registers;
+    with ``in_use``, none below it that is archived (a rolled-up list leaves them out)."""
     children: dict[int | None, list[int]] = {}
     for register in registers:
-        children.setdefault(register.parent_id, []).append(register.id)
+        if not in_use or register.archived_at is None:
+            children.setdefault(register.parent_id, []).append(register.id)
     found, stack = [], [register_id]
     while stack:
         current = stack.pop()

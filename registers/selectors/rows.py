@@ -88,13 +88,17 @@ def _risk_count(**condition) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def registers_with_counts(*, organisation: Organisation) -> QuerySet[Register]:
+def registers_with_counts(
+    *, organisation: Organisation, archived: bool = False
+) -> QuerySet[Register]:
     """Registers with their open and closed risks counted: a count per register on the
     (register, status) index, where joining and grouping 10,000 risks by every register column
-    took ten times as long."""
+    took ten times as long. Registers in use only, unless ``archived`` (the settings list)."""
+    registers = Register.objects.filter(organisation=organisation)
+    if not archived:
+        registers = registers.filter(archived_at__isnull=True)
     return (
-        Register.objects.filter(organisation=organisation)
-        .select_related("parent")
+        registers.select_related("parent")
         .annotate(
             open_risks=_risk_count(status__in=[RiskStatus.OPEN, RiskStatus.ESCALATED]),
             closed_risks=_risk_count(status=RiskStatus.CLOSED),

@@ -38,6 +38,7 @@ from ..models import (
     RiskStatus,
 )
 from ..permissions import RISK_OWNER_ROLES
+from .register_archive import refuse_if_archived
 from .risks import POSITIONS, apply_ratings, next_review_due, scheme_version_for_register
 
 REASON_MAX = 2000
@@ -213,7 +214,9 @@ def escalation_request(
     if locked.status == RiskStatus.CLOSED:
         raise ValidationError(f"{locked.ref} is closed: reopen it before moving it")
     _refuse_if_pending(locked)
+    refuse_if_archived(locked.register)
     destination = _destination(locked, direction, to_register)
+    refuse_if_archived(destination)
     _scales_fit(locked, destination)
     escalation = Escalation(
         organisation_id=locked.organisation_id,
@@ -278,6 +281,8 @@ def escalation_accept(
         )
     owner = _new_owner(locked.organisation_id, new_owner)
     source, destination = locked_escalation.from_register, locked_escalation.to_register
+    refuse_if_archived(source)
+    refuse_if_archived(destination)
     scheme_version = _scales_fit(locked, destination)
     locked.register = destination
     try:

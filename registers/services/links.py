@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from ..models import Risk, RiskLink
+from .register_archive import refuse_if_risk_archived
 
 NOTE_MAX = RiskLink._meta.get_field("note").max_length
 
@@ -57,6 +58,8 @@ def link_add(*, risk: Risk, other: Risk, note: str = "", user=None) -> RiskLink:
     note = " ".join((note or "").split())
     if len(note) > NOTE_MAX:
         raise ValidationError({"note": f"keep the note under {NOTE_MAX} characters"})
+    refuse_if_risk_archived(risk)
+    refuse_if_risk_archived(other)
     # Lock both risks in id order, so two people linking the same pair wait for each other.
     list(Risk.objects.select_for_update().filter(pk__in=[risk.pk, other.pk]).order_by("pk"))
     existing = RiskLink.objects.filter(
@@ -78,6 +81,8 @@ def link_remove(*, link: RiskLink, user=None) -> None:
     """Remove a link; both risks' history says so."""
     link = RiskLink.objects.select_related("from_risk", "to_risk").get(pk=link.pk)
     first, second = link.from_risk, link.to_risk
+    refuse_if_risk_archived(first)
+    refuse_if_risk_archived(second)
     link.delete()
     _note_history(first, user=user, reason=f"unlinked from {second.ref}")
     _note_history(second, user=user, reason=f"unlinked from {first.ref}")

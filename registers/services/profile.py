@@ -1,6 +1,7 @@
 """The organisation's profile, as its admin edits it: its names, the committee or panel its packs
 are addressed to, its reporting calendar (quarter-end months, committee months, timezone), the
-default review period and the reminder notice period.
+default review period, the reminder notice period, and the handling marking a new risk gets
+unless the form or the spreadsheet gives one (``default_marking``).
 
 The calendar these fields feed is ``registers.calendar``: a changed quarter-end month moves the
 dashboard's and the packs' "end of last quarter" at once, and a changed timezone moves "today".
@@ -15,7 +16,7 @@ from zoneinfo import available_timezones
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..models import Organisation
+from ..models import Marking, Organisation
 
 # The fields an admin may change here, in the order a change reason lists them.
 PROFILE_FIELDS = (
@@ -27,6 +28,7 @@ PROFILE_FIELDS = (
     "timezone",
     "default_review_months",
     "reminder_notice_days",
+    "default_marking",
 )
 # How a change reason names each field.
 FIELD_WORDS = {
@@ -38,6 +40,7 @@ FIELD_WORDS = {
     "timezone": "timezone",
     "default_review_months": "default review period",
     "reminder_notice_days": "reminder notice period",
+    "default_marking": "handling marking of new risks",
 }
 
 PROFILE_CHANGED_REASON = "profile changed: {fields}"
@@ -45,6 +48,7 @@ PROFILE_FIELD_UNKNOWN = "the profile has no field {name!r}"
 MONTHS_INVALID = "months are whole numbers from 1 (January) to 12 (December)"
 QUARTER_END_REQUIRED = "choose at least one quarter-end month"
 TIMEZONE_UNKNOWN = "“{zone}” is not a timezone: give one such as Europe/London"
+MARKING_UNKNOWN = "choose OFFICIAL or OFFICIAL-SENSITIVE"
 REMINDER_NOTICE_MIN, REMINDER_NOTICE_MAX = 1, 365
 REMINDER_NOTICE_RANGE = (
     f"the reminder notice period is from {REMINDER_NOTICE_MIN} to {REMINDER_NOTICE_MAX} days"
@@ -83,6 +87,8 @@ def _cleaned(fields: dict) -> dict:
         raise ValidationError({"quarter_end_months": QUARTER_END_REQUIRED})
     if "timezone" in cleaned and not timezone_known(cleaned["timezone"]):
         raise ValidationError({"timezone": TIMEZONE_UNKNOWN.format(zone=cleaned["timezone"])})
+    if "default_marking" in cleaned and cleaned["default_marking"] not in Marking.values:
+        raise ValidationError({"default_marking": MARKING_UNKNOWN})
     days = cleaned.get("reminder_notice_days")
     if days is not None and not REMINDER_NOTICE_MIN <= days <= REMINDER_NOTICE_MAX:
         raise ValidationError({"reminder_notice_days": REMINDER_NOTICE_RANGE})

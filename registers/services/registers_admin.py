@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from ..models import Organisation, Register, RegisterLevel, RegisterSlug
 from .organisations import register_create
+from .register_archive import PARENT_ARCHIVED_CHOICE
 
 SLUG_MAX_LENGTH = Register._meta.get_field("slug").max_length
 NAME_MAX_LENGTH = Register._meta.get_field("name").max_length
@@ -157,6 +158,9 @@ def _check_parent(
         return
     if parent.organisation_id != organisation.id:
         raise ValidationError({"parent": REGISTER_PARENT_OTHER_ORGANISATION})
+    # A register in use never sits under an archived one (register_archive's rule).
+    if parent.archived_at is not None and (register is None or register.archived_at is None):
+        raise ValidationError({"parent": PARENT_ARCHIVED_CHOICE.format(parent=parent.name)})
     if register is None:
         return
     if parent.pk == register.pk:

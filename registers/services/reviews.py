@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Review, Risk, RiskStatus
+from .register_archive import refuse_if_archived
 from .risks import (
     Position,
     RiskConflict,
@@ -38,6 +39,7 @@ def review_record(
     locked = (
         Risk.objects.select_for_update().select_related("register", "organisation").get(pk=risk.pk)
     )
+    refuse_if_archived(locked.register)
     if locked.version != expected_version and not _rescore_merges(
         locked, expected_version, positions
     ):

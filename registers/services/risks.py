@@ -20,6 +20,7 @@ from scoring.selectors import default_scheme
 
 from ..models import Action, Control, Register, Risk, RiskStatus
 from ..refs import ref_clean
+from .register_archive import refuse_if_archived, refuse_if_risk_archived
 from .risk_edits import merge_stale_edit
 
 POSITIONS = ("inherent", "current", "target")
@@ -146,8 +147,11 @@ def risk_create(
     reason: str = "",
     **fields,
 ) -> Risk:
-    """Create a risk on a register, rated under the register's scheme."""
+    """Create a risk on a register, rated under the register's scheme. Its marking is the
+    organisation's default for new risks unless ``marking`` is given."""
+    refuse_if_archived(register)
     organisation = register.organisation
+    fields.setdefault("marking", organisation.default_marking)
     for name in ("category", "owner", "manager"):
         _check_same_organisation(organisation, name, fields.get(name))
     try:
@@ -191,6 +195,7 @@ def risk_create(
 
 @transaction.atomic
 def control_add(*, risk: Risk, description: str, position: int = 0, **fields) -> Control:
+    refuse_if_risk_archived(risk)
     _check_same_organisation(risk.organisation, "owner", fields.get("owner"))
     control = Control(
         organisation_id=risk.organisation_id,
@@ -206,6 +211,7 @@ def control_add(*, risk: Risk, description: str, position: int = 0, **fields) ->
 
 @transaction.atomic
 def action_add(*, risk: Risk, description: str, position: int = 0, **fields) -> Action:
+    refuse_if_risk_archived(risk)
     _check_same_organisation(risk.organisation, "owner", fields.get("owner"))
     action = Action(
         organisation_id=risk.organisation_id,
@@ -296,6 +302,7 @@ def risk_update(
     locked = (
         Risk.objects.select_for_update().select_related("register", "organisation").get(pk=risk.pk)
     )
+    refuse_if_archived(locked.register)
     if locked.version != expected_version:
         if not merge_stale:
             raise RiskConflict(locked)
@@ -359,6 +366,7 @@ def risk_close(*, risk: Risk, expected_version: int, reason: str) -> Risk:
     if not reason.strip():
         raise ValidationError({"closed_reason": "say why the risk is closed"})
     locked = Risk.objects.select_for_update().get(pk=risk.pk)
+    refuse_if_risk_archived(locked)
     if locked.version != expected_version:
         raise RiskConflict(locked)
     if locked.status == RiskStatus.CLOSED:
@@ -379,6 +387,7 @@ def risk_close(*, risk: Risk, expected_version: int, reason: str) -> Risk:
 @transaction.atomic
 def risk_reopen(*, risk: Risk, expected_version: int, reason: str = "") -> Risk:
     locked = Risk.objects.select_for_update().get(pk=risk.pk)
+    refuse_if_risk_archived(locked)
     if locked.version != expected_version:
         raise RiskConflict(locked)
     if locked.status != RiskStatus.CLOSED:

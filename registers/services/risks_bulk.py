@@ -29,6 +29,7 @@ from scoring.models import SchemeVersion
 
 from ..models import Action, Control, Membership, Organisation, Register, Risk
 from ..refs import ref_clean
+from .register_archive import refuse_if_archived, refuse_if_risk_archived
 from .risks import (
     EDITABLE_FIELDS,
     POSITIONS,
@@ -177,6 +178,7 @@ def risk_create_many(
         refs[ref.upper()] = ref
         if item.register.organisation_id != organisation.id:
             raise ValidationError({"register": f"{item.register} belongs to another organisation"})
+        refuse_if_archived(item.register)
         for name in ("category", "owner", "manager"):
             checks.check(name, item.fields.get(name))
         for objective in item.objectives:
@@ -189,7 +191,7 @@ def risk_create_many(
             register=item.register,
             ref=ref,
             title=item.title.strip(),
-            **item.fields,
+            **{"marking": organisation.default_marking, **item.fields},
         )
         apply_ratings(
             risk, scheme_version=schemes.for_register(item.register), positions=item.positions
@@ -258,6 +260,7 @@ def risk_update_many(*, changes: Sequence[RiskChange], reason: str, by=None) -> 
         risk = locked[change.risk_id]
         if risk.organisation_id != organisation.id:
             raise ValidationError("every risk changed at once must belong to one organisation")
+        refuse_if_archived(risk.register)
         unknown = set(change.fields) - EDITABLE_FIELDS
         if unknown:
             raise ValidationError(
@@ -345,6 +348,7 @@ def _treatments_add(model, items: Sequence, *, reason: str, by) -> list:
     for item in items:
         if item.risk.organisation_id != organisation.id:
             raise ValidationError("every item added at once must belong to one organisation")
+        refuse_if_risk_archived(item.risk)
         if item.owner_id is not None and item.owner_id not in checks.members:
             raise ValidationError(
                 {"owner": f"{item.owner} is not a member of {organisation.display_name}"}

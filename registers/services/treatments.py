@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ..merging import KEEP_MINE, FieldConflict, choices_that_count, three_way_merge
 from ..models import Action, ActionStatus, Control
+from .register_archive import refuse_if_risk_archived
 from .risks import _check_same_organisation, control_add
 
 CONTROL_FIELDS = frozenset({"description", "owner", "effectiveness", "assurance", "position"})
@@ -170,6 +171,7 @@ def _locked(model: type[models.Model], row):
     locked = model.objects.select_for_update().get(pk=row.pk)
     for field in model._meta.concrete_fields:
         setattr(row, field.attname, getattr(locked, field.attname))
+    refuse_if_risk_archived(row.risk)
     return row
 
 
@@ -210,6 +212,7 @@ def control_update(
 
 @transaction.atomic
 def control_remove(*, control: Control, reason: str = "") -> None:
+    refuse_if_risk_archived(control.risk)
     control._change_reason = reason or "removed"
     control.delete()
 
@@ -255,6 +258,7 @@ def action_update(
 
 @transaction.atomic
 def action_remove(*, action: Action, reason: str = "") -> None:
+    refuse_if_risk_archived(action.risk)
     action._change_reason = reason or "removed"
     action.delete()
 

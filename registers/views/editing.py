@@ -121,7 +121,11 @@ def risk_create_view(request: HttpRequest, org: str, register: str) -> HttpRespo
         user=request.user, organisation=access.organisation, slug=register
     )
     register_obj.organisation = access.organisation
-    allow(access.can_edit_register(register_obj), "add risks to this register")
+    allow(
+        access.can_edit_register(register_obj),
+        "add risks to this register",
+        register=register_obj,
+    )
     try:
         scheme = scheme_version_for_register(register_obj).parsed
     except ValidationError as exc:
@@ -134,7 +138,8 @@ def risk_create_view(request: HttpRequest, org: str, register: str) -> HttpRespo
             form = RiskForm(restored, **kwargs)
             form.is_valid()
         else:
-            form = RiskForm(initial={"kind": "threat", "marking": "OFFICIAL"}, **kwargs)
+            initial = {"kind": "threat", "marking": access.organisation.default_marking}
+            form = RiskForm(initial=initial, **kwargs)
         return _render_risk_form(request, access, register_obj, form)
     form = RiskForm(request.POST, **kwargs)
     if not form.is_valid() or "preview" in request.POST:
@@ -176,7 +181,7 @@ def risk_create_view(request: HttpRequest, org: str, register: str) -> HttpRespo
 @GET_POST
 def risk_edit(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_edit_risk(risk), "edit this risk")
+    allow(access.can_edit_risk(risk), "edit this risk", register=risk.register)
     kwargs = {
         "organisation": access.organisation,
         "scheme": scheme_for(risk),
@@ -268,7 +273,7 @@ def risk_rating_preview(request: HttpRequest, org: str, register: str) -> HttpRe
 @GET_POST
 def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_review_risk(risk), "review this risk")
+    allow(access.can_review_risk(risk), "review this risk", register=risk.register)
     if risk.status == RiskStatus.CLOSED:
         messages.error(request, f"{risk.ref} is closed: reopen it before recording a review.")
         return redirect(risk_url(risk))
@@ -335,7 +340,7 @@ def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
 
 def _status_change(request, org: str, ref: str, *, closing: bool) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_edit_risk(risk), "close or reopen this risk")
+    allow(access.can_edit_risk(risk), "close or reopen this risk", register=risk.register)
     is_closed = risk.status == RiskStatus.CLOSED
     if closing == is_closed:
         messages.info(request, f"{risk.ref} is already {'closed' if is_closed else 'open'}.")

@@ -87,7 +87,7 @@ def _options(access, risk, direction: str = "") -> list[tuple[str, Register]]:
         options.append((EscalationDirection.UP.value, risk.register.parent))
     if access.can_deescalate(risk):
         children = Register.objects.filter(
-            organisation=access.organisation, parent=risk.register
+            organisation=access.organisation, parent=risk.register, archived_at__isnull=True
         ).order_by("name")
         options += [(EscalationDirection.DOWN.value, child) for child in children]
     chosen = [option for option in options if option[0] == direction]
@@ -117,6 +117,7 @@ def risk_escalate(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     allow(
         access.can_escalate(risk) or access.can_deescalate(risk),
         "escalate or de-escalate this risk",
+        register=risk.register,
     )
     options = _options(access, risk, request.GET.get("direction", ""))
     data = request.POST.copy() if request.method == "POST" else None

@@ -19,12 +19,17 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import permissions, selectors
-from ..forms_registers import RegisterForm
+from ..forms_registers import ArchiveForm, PackRegistersForm, RegisterForm
 from ..models import Register
+from ..services.pack_coverage import pack_registers_chosen
+from ..services.register_archive import archive_blockers
 
 ADMINS_ONLY = "Only an organisation admin manages the registers."
 ADDED_MESSAGE = "{name} added."
 CHANGED_MESSAGE = "{name} saved."
+ARCHIVED_MESSAGE = "{name} archived: it is read-only, and out of the dashboard and reminders."
+UNARCHIVED_MESSAGE = "{name} is in use again."
+PACK_REGISTERS_MESSAGE = "Packs now cover {names}."
 
 
 def _admin_access(request: HttpRequest, org: str) -> permissions.OrganisationAccess:
@@ -43,11 +48,19 @@ def _registers(access) -> list[Register]:
 def registers_list(request: HttpRequest, org: str) -> HttpResponse:
     access = _admin_access(request, org)
     organisation = access.organisation
-    tree = selectors.register_tree(selectors.registers_with_counts(organisation=organisation))
+    registers = list(selectors.registers_with_counts(organisation=organisation, archived=True))
+    tree = selectors.register_tree([r for r in registers if r.archived_at is None])
+    archived = sorted((r for r in registers if r.archived_at is not None), key=lambda r: r.name)
     return render(
         request,
         "registers/settings_registers.html",
-        {"access": access, "organisation": organisation, "tree": tree},
+        {
+            "access": access,
+            "organisation": organisation,
+            "tree": tree,
+            "archived": archived,
+            "pack_registers": pack_registers_chosen(organisation),
+        },
     )
 
 
@@ -102,6 +115,64 @@ def register_edit(request: HttpRequest, org: str, register: str) -> HttpResponse
     return _form_page(request, access, form, register_obj)
 
 
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def register_archive(request: HttpRequest, org: str, register: str) -> HttpResponse:
+    """Archive a register in use, or bring an archived one back, with a reason."""
+    access = _admin_access(request, org)
+    register_obj = permissions.register_for_user(
+        user=request.user, organisation=access.organisation, slug=register
+    )
+    form = ArchiveForm(request.POST or None, register=register_obj)
+    if request.method == "POST":
+        was_archived = register_obj.archived_at is not None
+        changed = form.save(by=request.user)
+        if changed is not None:
+            message = UNARCHIVED_MESSAGE if was_archived else ARCHIVED_MESSAGE
+            messages.success(request, message.format(name=changed.name))
+            return redirect("settings_registers", org=org)
+    return render(
+        request,
+        "registers/settings_register_archive.html",
+        {
+            "access": access,
+            "organisation": access.organisation,
+            "register": register_obj,
+            "form": form,
+            "blockers": [] if register_obj.archived_at else archive_blockers(register_obj),
+            "error_forms": [form] if form.errors else [],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def pack_registers(request: HttpRequest, org: str) -> HttpResponse:
+    """Choose which registers the organisation's packs cover by default."""
+    access = _admin_access(request, org)
+    organisation = access.organisation
+    form = PackRegistersForm(
+        request.POST or None, organisation=organisation, chosen=pack_registers_chosen(organisation)
+    )
+    if request.method == "POST":
+        names = form.save(by=request.user)
+        if names is not None:
+            messages.success(request, PACK_REGISTERS_MESSAGE.format(names=", ".join(names)))
+            return redirect("settings_registers", org=org)
+    return render(
+        request,
+        "registers/settings_pack_registers.html",
+        {
+            "access": access,
+            "organisation": organisation,
+            "form": form,
+            "error_forms": [form] if form.errors else [],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 urlpatterns = [
     path("o/<slug:org>/settings/registers/", registers_list, name="settings_registers"),
     path("o/<slug:org>/settings/registers/new/", register_new, name="settings_register_new"),
@@ -110,4 +181,10 @@ urlpatterns = [
         register_edit,
         name="settings_register",
     ),
+    path(
+        "o/<slug:org>/settings/registers/<slug:register>/archive/",
+        register_archive,
+        name="settings_register_archive",
+    ),
+    path("o/<slug:org>/settings/pack-registers/", pack_registers, name="settings_pack_registers"),
 ]

@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods
 
 from appetite.selectors import appetite_lookup
+from riskreg.forms import sentence
 
 from .. import history, permissions, selectors
 from ..forms import ActionForm, ControlForm, LinkForm
@@ -17,6 +18,7 @@ from ..models import ActionStatus, Register, Risk, RiskStatus
 from ..refs import RiskRefConverter
 from ..services.escalation import pending_escalation
 from ..services.links import links_for_risk
+from ..services.register_archive import archived_message
 from ..services.risks import (
     risk_warnings,
     scheme_version_for_register,
@@ -41,8 +43,12 @@ def fetch_risk(request: HttpRequest, org: str, ref: str):
     return access, risk
 
 
-def allow(allowed: bool, what: str = "change this risk") -> None:
+def allow(allowed: bool, what: str = "change this risk", *, register=None) -> None:
+    """Refuse (403) what the member may not do; on an archived ``register`` (the one the risk
+    is on) the refusal says it is archived, whatever the member's role."""
     if not allowed:
+        if register is not None and register.archived_at is not None:
+            raise PermissionDenied(sentence(archived_message(register)))
         raise PermissionDenied(f"Your role does not let you {what}.")
 
 

@@ -205,7 +205,7 @@ def _controls_section(request, access, risk, **state) -> HttpResponse:
 @GET_POST
 def control_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_edit_risk(risk), "add controls to this risk")
+    allow(access.can_edit_risk(risk), "add controls to this risk", register=risk.register)
     if request.method == "GET":
         # htmx: the form alone, swapped into the risk page's "Add a control" details when they
         # are first opened; without JavaScript: the risk page with the form open.
@@ -247,7 +247,7 @@ def _control_page(request, access, risk, control) -> HttpResponse:
 @GET_POST
 def control_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, control = _control(request, org, ref, pk)
-    allow(access.can_update_control(control), "change this control")
+    allow(access.can_update_control(control), "change this control", register=risk.register)
     kwargs = {
         "organisation": access.organisation,
         "keep": [control.owner_id],
@@ -291,7 +291,7 @@ def control_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespo
 @GET_POST
 def control_remove_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, control = _control(request, org, ref, pk)
-    allow(access.can_update_control(control), "remove this control")
+    allow(access.can_update_control(control), "remove this control", register=risk.register)
     if request.method == "POST":
         control_remove(control=control, reason="removed")
         if is_htmx(request):
@@ -357,7 +357,7 @@ def _action_page(request, access, risk, action) -> HttpResponse:
 @GET_POST
 def action_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_edit_risk(risk), "add actions to this risk")
+    allow(access.can_edit_risk(risk), "add actions to this risk", register=risk.register)
     if request.method == "GET":
         if is_htmx(request):  # as control_add_view
             return _add_form(request, "action", access, risk, new_action_form(access))
@@ -393,7 +393,7 @@ def action_detail(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResp
 def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     """Risk editors change every field; an action's owner only its status and progress."""
     access, risk, action = _action(request, org, ref, pk)
-    allow(access.can_update_action(action), "update this action")
+    allow(access.can_update_action(action), "update this action", register=risk.register)
     full = access.can_edit_risk(risk)
     form_class, kwargs = _action_form(access, action, full)
     if request.method == "GET":
@@ -438,7 +438,7 @@ def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespon
 @require_POST
 def action_complete(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, action = _action(request, org, ref, pk)
-    allow(access.can_update_action(action), "update this action")
+    allow(access.can_update_action(action), "update this action", register=risk.register)
     posted = ActionCompleteForm(request.POST)
     if not posted.is_valid():
         return HttpResponseBadRequest("The page did not say which version of the action it showed.")
@@ -470,7 +470,11 @@ def action_complete(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRe
 @require_POST
 def action_make_control(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, action = _action(request, org, ref, pk)
-    allow(access.can_edit_risk(risk), "turn actions into controls on this risk")
+    allow(
+        access.can_edit_risk(risk),
+        "turn actions into controls on this risk",
+        register=risk.register,
+    )
     try:
         control = action_to_control(action=action)
     except ValidationError as exc:
@@ -494,7 +498,7 @@ def action_make_control(request: HttpRequest, org: str, ref: str, pk: int) -> Ht
 @GET_POST
 def action_remove_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, action = _action(request, org, ref, pk)
-    allow(access.can_edit_risk(risk), "remove actions from this risk")
+    allow(access.can_edit_risk(risk), "remove actions from this risk", register=risk.register)
     if request.method == "POST":
         action_remove(action=action, reason="removed")
         if is_htmx(request):

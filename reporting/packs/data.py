@@ -47,6 +47,7 @@ from registers.selectors import (
     trend_between,
     with_appetite_as_of,
 )
+from registers.selectors.rescoring import older_rating_versions
 from reporting.movement import movement_between, movement_withheld
 from reporting.review_health import Health, RegisterHealth
 from scoring.engine import RatingError, rate
@@ -84,6 +85,7 @@ class PackRisk:
     controls: list = field(default_factory=list)
     actions: list = field(default_factory=list)
     judgement_since: dt.date | None = None  # when the recorded progress was last set
+    older_version: bool = False  # rated under an older scheme version than the pack's others
 
     @property
     def judgement(self) -> str:
@@ -170,6 +172,7 @@ class PackData:
     flagged_refs: set = field(default_factory=set)
     significant: list = field(default_factory=list)  # committee: rating changes on top register
     uses_horizons: bool = False
+    version_legend: str = ""  # what the mark on ratings under an older version means
 
     @property
     def public(self) -> bool:
@@ -318,7 +321,9 @@ def pack_data(
     registers: list[Register] | None = None,
 ) -> PackData:
     """The pack's content; it covers ``registers`` (the organisation's own, as chosen when the
-    pack was requested), by default its top-level registers."""
+    pack was requested), by default those the organisation chose for its packs, else its
+    top-level registers. A register archived by the end of ``as_of`` is left out: a pack as at
+    an earlier day still covers it."""
     if kind not in TITLES:
         raise PackDataError(f"Unknown pack kind {kind!r}: use quarterly or committee")
     if edition not in (FULL, PUBLIC):
@@ -333,7 +338,9 @@ def pack_data(
             raise PackDataError("A pack covers only registers of its own organisation")
         covered = top_registers(covered) + [r for r in covered if r.parent_id]
     else:
-        covered = top_registers(all_registers)
+        covered = pack_cover_default(organisation, all_registers, moment)
+    covered = [register for register in covered if in_use_at(register, moment)]
+    all_registers = [register for register in all_registers if in_use_at(register, moment)]
     data = PackData(
         organisation=organisation,
         kind=kind,
@@ -399,6 +406,11 @@ def pack_data(
             )
         )
     data.uses_horizons = any(risk.record.horizon for risk in data.risks)
+    older, data.version_legend = older_rating_versions(
+        r.record.scheme_version_id for r in data.risks
+    )
+    for risk in data.risks:
+        risk.older_version = risk.record.scheme_version_id in older
     data.heat_maps = _heat_maps(data)
     data.movement = movement_between(organisation=organisation, since=since, until=moment)
     if edition == PUBLIC:
@@ -423,6 +435,22 @@ def pack_data(
         ]
         data.health = _health_as_of(organisation, all_registers, moment, as_of)
     return data
+
+
+def in_use_at(register: Register, moment: dt.datetime) -> bool:
+    """Whether ``register`` was not yet archived at ``moment`` (packs as at a day before it was
+    archived still cover it)."""
+    return register.archived_at is None or register.archived_at > moment
+
+
+def pack_cover_default(organisation: Organisation, registers, moment) -> list[Register]:
+    """The registers the organisation chose for its packs (those in use at ``moment``), else
+    its top-level registers (then in use)."""
+    chosen_ids = set(organisation.pack_registers.values_list("id", flat=True))
+    chosen = [r for r in registers if r.id in chosen_ids and in_use_at(r, moment)]
+    if chosen:
+        return top_registers(chosen) + [r for r in chosen if r.parent_id]
+    return top_registers([r for r in registers if in_use_at(r, moment)])
 
 
 def _judgements_since(records, moment) -> dict[int, dt.date]:

@@ -1,8 +1,11 @@
 """Render a pack's data to PDF with WeasyPrint. No network: the url_fetcher serves only the
-project's own static files (fonts, ...) and refuses every other URL."""
+project's own static files (fonts, ...) and, at one address (``LOGO_URL``), the organisation's
+logo read from the media storage and checked again before the render; it refuses every other
+URL."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import mimetypes
 from dataclasses import dataclass
@@ -10,12 +13,15 @@ from dataclasses import dataclass
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from registers.services.pack_logo import Logo, logo_for_pack
+
 from .data import PackData
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # one INFO line per font otherwise
 
 BASE_URL = "https://pack.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
+LOGO_URL = BASE_URL + "organisation-logo"
 TEMPLATES = {
     "quarterly": "reporting/pdf/quarterly.html",
     "committee": "reporting/pdf/committee.html",
@@ -26,8 +32,11 @@ class FetchRefused(ValueError):
     pass
 
 
-def url_fetcher(url: str, *args, **kwargs):
-    """Serve static/... from the project's static files; refuse anything else."""
+def url_fetcher(url: str, *args, logo: Logo | None = None, **kwargs):
+    """Serve static/... from the project's static files, and ``LOGO_URL`` from ``logo`` (the
+    bytes the render was given, never a file named by the URL); refuse anything else."""
+    if url == LOGO_URL and logo is not None:
+        return {"string": logo.content, "mime_type": logo.mime_type, "redirected_url": url}
     if not url.startswith(STATIC_PREFIX):
         raise FetchRefused(f"PDF packs fetch nothing from outside the project: {url}")
     relative = url[len(STATIC_PREFIX) :].split("?", 1)[0].split("#", 1)[0]
@@ -52,14 +61,19 @@ class RenderedPack:
     html: str
 
 
-def render_html(data: PackData) -> str:
-    return render_to_string(TEMPLATES[data.kind], {"pack": data, "static_base": STATIC_PREFIX})
+def render_html(data: PackData, *, logo: Logo | None = None) -> str:
+    """The pack's HTML; with ``logo``, the cover and running header show it instead of the
+    organisation's name."""
+    context = {"pack": data, "static_base": STATIC_PREFIX, "logo_url": LOGO_URL if logo else ""}
+    return render_to_string(TEMPLATES[data.kind], context)
 
 
 def render_pdf(data: PackData) -> RenderedPack:
     from weasyprint import HTML  # imported late: heavy, and only the builder needs it
 
-    html = render_html(data)
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher).render()
+    logo = logo_for_pack(data.organisation)
+    html = render_html(data, logo=logo)
+    fetcher = functools.partial(url_fetcher, logo=logo)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
     pdf = document.write_pdf()
     return RenderedPack(pdf=pdf, pages=len(document.pages), html=html)

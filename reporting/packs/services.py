@@ -36,19 +36,26 @@ PACK_REGISTERS_NONE = "Choose at least one register for the pack to cover."
 
 
 def pack_registers_default(*, organisation) -> list[Register]:
-    """The registers a new pack covers unless others are chosen: those chosen for the
-    organisation's latest pack that names any (remembered per organisation, so the scheduled
-    packs follow the committee's choice), else its top-level registers."""
+    """The registers a new pack covers unless others are chosen: those the organisation's admin
+    chose for its packs (the registers settings page; archived ones left out), else those
+    chosen for its latest pack that names any (so the scheduled packs follow the committee's
+    last choice), else its top-level registers in use."""
+    in_use = Register.objects.filter(organisation=organisation, archived_at__isnull=True)
+    chosen = list(in_use.filter(pk__in=organisation.pack_registers.values("pk")).order_by("id"))
+    if chosen:
+        roots = top_registers(chosen)
+        return roots + [register for register in chosen if register not in roots]
     latest = (
         Pack.objects.filter(organisation=organisation, registers__isnull=False)
         .order_by("-created_at", "-pk")
         .first()
     )
     if latest is not None:
-        chosen = list(latest.registers.order_by("id"))
+        chosen = list(latest.registers.filter(archived_at__isnull=True).order_by("id"))
         roots = top_registers(chosen)
-        return roots + [register for register in chosen if register not in roots]
-    return top_registers(Register.objects.filter(organisation=organisation).order_by("id"))
+        if chosen:
+            return roots + [register for register in chosen if register not in roots]
+    return top_registers(in_use.order_by("id"))
 
 
 def pack_registers(pack: Pack) -> list[Register]:

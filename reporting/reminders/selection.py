@@ -136,7 +136,10 @@ def _action_line(action: Action, today: dt.date, *, chasing: bool = False) -> Li
 def _risks(organisation: Organisation, until: dt.date):
     return (
         Risk.objects.filter(
-            organisation=organisation, status__in=OPEN_STATUSES, next_review_due__lte=until
+            organisation=organisation,
+            status__in=OPEN_STATUSES,
+            next_review_due__lte=until,
+            register__archived_at__isnull=True,  # an archived register's risks are not reviewed
         )
         .select_related("register")
         .order_by("next_review_due", Length("ref"), "ref")

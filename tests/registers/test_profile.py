@@ -66,6 +66,7 @@ def the_form(organisation, **changes) -> dict:
         "timezone": organisation.timezone,
         "default_review_months": str(organisation.default_review_months),
         "reminder_notice_days": str(organisation.reminder_notice_days),
+        "default_marking": organisation.default_marking,
     }
     data.update(changes)
     return data
@@ -321,3 +322,73 @@ def test_the_isolation_walker_knows_the_page():
     from tests.test_isolation import url_patterns
 
     assert "organisation_profile" in {pattern.name for pattern in url_patterns()}
+
+
+# --- the handling marking of a new risk ---------------------------------------------------------
+
+
+def test_a_new_risk_gets_the_organisations_marking_unless_one_is_given(
+    organisation, corporate_register, admin
+):
+    from registers.models import Marking
+    from registers.services.risks import risk_create
+    from registers.services.risks_bulk import NewRisk, risk_create_many
+
+    assert organisation.default_marking == Marking.OFFICIAL
+    organisation_profile_set(
+        organisation=organisation, by=admin, default_marking=Marking.OFFICIAL_SENSITIVE
+    )
+    record = organisation.history.latest()
+    assert record.history_change_reason == PROFILE_CHANGED_REASON.format(
+        fields="handling marking of new risks"
+    )
+    register = type(corporate_register).objects.get(pk=corporate_register.pk)
+    assert risk_create(register=register, ref="M1", title="t").marking == Marking.OFFICIAL_SENSITIVE
+    given = risk_create(register=register, ref="M2", title="t", marking=Marking.OFFICIAL)
+    assert given.marking == Marking.OFFICIAL
+    (bulk,) = risk_create_many(
+        organisation=register.organisation,
+        new=[NewRisk(register=register, ref="M3", title="t")],
+        reason="imported",
+    )
+    assert bulk.marking == Marking.OFFICIAL_SENSITIVE
+
+
+def test_an_import_row_with_a_blank_marking_gets_the_default(
+    organisation, corporate_register, admin
+):
+    from registers.models import Marking, Risk
+    from reporting.spreadsheets.importing import import_apply, import_plan
+    from tests.reporting.conftest import csv_bytes
+
+    organisation_profile_set(
+        organisation=organisation, by=admin, default_marking=Marking.OFFICIAL_SENSITIVE
+    )
+    register = type(corporate_register).objects.get(pk=corporate_register.pk)
+    rows = [["ref", "title", "marking"], ["I1", "Blank", ""], ["I2", "Given", "OFFICIAL"]]
+    plan = import_plan(register=register, data=csv_bytes(rows), filename="r.csv")
+    assert not plan.problems
+    import_apply(plan=plan)
+    markings = dict(Risk.objects.filter(ref__in=["I1", "I2"]).values_list("ref", "marking"))
+    assert markings == {"I1": Marking.OFFICIAL_SENSITIVE, "I2": Marking.OFFICIAL}
+
+
+def test_the_risk_form_starts_from_the_default_and_the_page_saves_it(
+    admin_client, organisation, corporate_register
+):
+    from registers.models import Marking
+
+    response = admin_client.post(
+        url_of(organisation), the_form(organisation, default_marking=Marking.OFFICIAL_SENSITIVE)
+    )
+    assert response.status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.default_marking == Marking.OFFICIAL_SENSITIVE
+    page = admin_client.get(
+        reverse("risk_create", args=[organisation.slug, corporate_register.slug])
+    ).content.decode()
+    assert 'name="marking" type="radio" value="OFFICIAL-SENSITIVE" checked' in page or (
+        'value="OFFICIAL-SENSITIVE" selected' in page
+    )
+    bad = admin_client.post(url_of(organisation), the_form(organisation, default_marking="SECRET"))
+    assert bad.status_code == 400

@@ -1,0 +1,161 @@
+"""Archiving a register, and the one rule every write to a risk obeys: nothing changes on an
+archived register.
+
+An archived register is read-only: no risk is created, edited, reviewed, closed or reopened on
+it, imported into it, escalated into or out of it, and its controls, actions and links are not
+changed. It leaves the dashboard, My work, the reminders and the registers' default lists; its
+pages stay readable (with an "Archived on" banner), its history stays, and packs as at a day
+before it was archived still include it (``archived_at`` against the pack's moment).
+
+Two rules keep the tree whole: a register with a register below it that is not archived cannot
+be archived (archive those first), and a register under an archived one cannot be brought back
+before it. A register with an escalation waiting for a decision, into it or out of it, cannot be
+archived either: the request would be stuck.
+
+``refuse_if_archived`` is what the risk services (``registers.services.risks``, ``reviews``,
+``treatments``, ``escalation``, ``links``) and the importer call; ``OrganisationAccess`` refuses
+the same writes before they reach a service (``registers.permissions``).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from ..models import Escalation, EscalationStatus, Register, Risk
+
+# The rule's words, raised by every service that would change a risk on an archived register.
+REGISTER_ARCHIVED = (
+    "{register} is archived: its risks cannot be added, changed, reviewed, imported or moved "
+    "(an admin can bring it back from the registers settings page)"
+)
+ARCHIVE_REASON_REQUIRED = "say why the register is archived"
+UNARCHIVE_REASON_REQUIRED = "say why the register is brought back"
+REASON_MAX = 500
+REASON_TOO_LONG = f"keep the reason under {REASON_MAX} characters"
+ALREADY_ARCHIVED = "{register} is already archived"
+NOT_ARCHIVED = "{register} is not archived"
+CHILDREN_NOT_ARCHIVED = (
+    "{register} has registers below it that are not archived ({children}): archive them first"
+)
+PARENT_ARCHIVED = "{register} sits under {parent}, which is archived: bring {parent} back first"
+ESCALATIONS_PENDING = (
+    "{register} has {count} escalation request{s} waiting for a decision: accept, decline or "
+    "withdraw {them} first"
+)
+PARENT_ARCHIVED_CHOICE = "{parent} is archived: a register in use cannot sit under it"
+
+# History reasons (a text column: kept whole).
+ARCHIVED_REASON = "archived: {reason}"
+UNARCHIVED_REASON = "brought back from the archive: {reason}"
+
+
+def archived_message(register: Register) -> str:
+    return REGISTER_ARCHIVED.format(register=register.name)
+
+
+def archived_on(register: Register) -> str:
+    """The day it was archived, in the server's timezone, as the banner says it."""
+    return date_format(timezone.localtime(register.archived_at), "j F Y")
+
+
+def refuse_if_archived(register: Register) -> None:
+    """Raise the rule's ValidationError when ``register`` is archived."""
+    if register.archived_at is not None:
+        raise ValidationError(archived_message(register))
+
+
+def refuse_if_risk_archived(risk: Risk) -> None:
+    """As ``refuse_if_archived`` for the register ``risk`` is on: no query when the risk came
+    with its register (the importer's, the services' locked rows), one otherwise."""
+    if Risk.register.is_cached(risk):
+        refuse_if_archived(risk.register)
+        return
+    archived = Register.objects.filter(pk=risk.register_id, archived_at__isnull=False).first()
+    if archived is not None:
+        raise ValidationError(archived_message(archived))
+
+
+def _reason(text: str, required: str) -> str:
+    reason = " ".join((text or "").split())
+    if not reason:
+        raise ValidationError({"reason": required})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": REASON_TOO_LONG})
+    return reason
+
+
+def archive_blockers(register: Register) -> list[str]:
+    """Why ``register`` cannot be archived now (empty: it can)."""
+    problems = []
+    children = list(
+        Register.objects.filter(parent_id=register.pk, archived_at__isnull=True)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    if children:
+        problems.append(
+            CHILDREN_NOT_ARCHIVED.format(register=register.name, children=", ".join(children))
+        )
+    pending = Escalation.objects.filter(status=EscalationStatus.PENDING).filter(
+        organisation_id=register.organisation_id
+    )
+    count = (
+        pending.filter(from_register_id=register.pk).count()
+        + pending.filter(to_register_id=register.pk).exclude(from_register_id=register.pk).count()
+    )
+    if count:
+        problems.append(
+            ESCALATIONS_PENDING.format(
+                register=register.name,
+                count=count,
+                s="" if count == 1 else "s",
+                them="it" if count == 1 else "them",
+            )
+        )
+    return problems
+
+
+@transaction.atomic
+def register_archive(*, register: Register, reason: str, by) -> Register:
+    """Archive ``register``: read-only from now on. One history row with who and why."""
+    reason = _reason(reason, ARCHIVE_REASON_REQUIRED)
+    locked = Register.objects.select_for_update().get(pk=register.pk)
+    if locked.archived_at is not None:
+        raise ValidationError(ALREADY_ARCHIVED.format(register=locked.name))
+    problems = archive_blockers(locked)
+    if problems:
+        raise ValidationError(problems)
+    locked.archived_at = timezone.now()
+    locked.full_clean(validate_unique=False, validate_constraints=False)
+    locked._change_reason = ARCHIVED_REASON.format(reason=reason)
+    locked._history_user = by
+    locked.save()
+    register.archived_at = locked.archived_at
+    return locked
+
+
+@transaction.atomic
+def register_unarchive(*, register: Register, reason: str, by) -> Register:
+    """Bring ``register`` back into use. One history row with who and why."""
+    reason = _reason(reason, UNARCHIVE_REASON_REQUIRED)
+    locked = (
+        Register.objects.select_for_update(of=("self",))
+        .select_related("parent")
+        .get(pk=register.pk)
+    )
+    if locked.archived_at is None:
+        raise ValidationError(NOT_ARCHIVED.format(register=locked.name))
+    if locked.parent is not None and locked.parent.archived_at is not None:
+        raise ValidationError(
+            PARENT_ARCHIVED.format(register=locked.name, parent=locked.parent.name)
+        )
+    locked.archived_at = None
+    locked.full_clean(validate_unique=False, validate_constraints=False)
+    locked._change_reason = UNARCHIVED_REASON.format(reason=reason)
+    locked._history_user = by
+    locked.save()
+    register.archived_at = None
+    return locked
