@@ -31,6 +31,68 @@ class ImportUpload(models.Model):
         return f"{self.filename} for {self.register}"
 
 
+class ImportJobStatus(models.TextChoices):
+    CHECKING = "checking", "Checking"
+    CHECKED = "checked", "Checked"
+    WRITING = "writing", "Writing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """A big file's import in the background (reporting.spreadsheets.jobs): checked by a Celery
+    task, previewed and confirmed by its uploader, then written by another task, all rows or
+    none. Belongs to the organisation, the register imported into and the person who uploaded;
+    the file itself is the ImportUpload, dropped once written."""
+
+    organisation = models.ForeignKey(
+        "registers.Organisation", on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    register = models.ForeignKey(
+        "registers.Register", on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    upload = models.ForeignKey(
+        ImportUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    filename = models.CharField(max_length=255)
+    invite = models.BooleanField(
+        default=False, help_text="Invite people the file names who are not members yet."
+    )
+    status = models.CharField(
+        max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.CHECKING
+    )
+    failed_step = models.CharField(max_length=10, blank=True, help_text="check or write")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    # The checked plan: its fingerprint, and what the preview shows (counts, notes, problems and
+    # the first changes), so the preview never re-checks the file in a request.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    preview = models.JSONField(default=dict, blank=True)
+    confirmed_fingerprint = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True, help_text="The result, or why it failed.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "register", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ImportJobStatus.values),
+                name="import_job_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} into {self.register} ({self.status})"
+
+
 class PackKind(models.TextChoices):
     QUARTERLY = "quarterly", "Quarterly audit panel pack"
     COMMITTEE = "committee", "Bi-annual committee pack"
