@@ -95,7 +95,7 @@ def first_run_checklist(*, organisation: Organisation) -> FirstRunChecklist:
             ),
             n_categories=_count(Category.objects.filter(retired_at__isnull=True)),
             n_statements=_count(AppetiteStatement.objects.all()),
-            n_registers=_count(Register.objects.all()),
+            n_registers=_count(Register.objects.filter(archived_at__isnull=True)),
             # A register added or changed by a person (not the one create_org made): a
             # single-register organisation that renamed its top register has looked at it.
             n_registers_touched=Exists(

@@ -14,6 +14,7 @@ from appetite.services import appetite_statement_set
 from registers import selectors
 from registers.models import Invitation, Role
 from registers.services.organisations import member_add
+from registers.services.register_archive import register_archive
 from registers.services.registers_admin import register_change
 from registers.views.settings_home import url_if_routed
 from scoring.definition import parse_scheme
@@ -242,6 +243,14 @@ def test_a_single_register_the_admin_has_renamed_counts(organisation, admin):
         by=admin,
     )
     assert states(organisation)["registers"] == "Done: 1 register"
+
+
+def test_an_archived_register_is_not_counted(organisation, admin):
+    corporate = corporate_register_of(organisation)
+    first, second = (RegisterFactory(organisation=organisation, parent=corporate) for _ in "ab")
+    assert states(organisation)["registers"] == "Done: 3 registers"
+    register_archive(register=second, reason="Merged into the first", by=admin)
+    assert states(organisation)["registers"] == "Done: 2 registers"
 
 
 def test_a_single_register_holding_risks_counts(organisation, admin):
