@@ -123,7 +123,7 @@ def register_archive(request: HttpRequest, org: str, register: str) -> HttpRespo
     register_obj = permissions.register_for_user(
         user=request.user, organisation=access.organisation, slug=register
     )
-    form = ArchiveForm(request.POST or None, register=register_obj)
+    form = ArchiveForm(request.POST if request.method == "POST" else None, register=register_obj)
     if request.method == "POST":
         was_archived = register_obj.archived_at is not None
         changed = form.save(by=request.user)
@@ -153,7 +153,9 @@ def pack_registers(request: HttpRequest, org: str) -> HttpResponse:
     access = _admin_access(request, org)
     organisation = access.organisation
     form = PackRegistersForm(
-        request.POST or None, organisation=organisation, chosen=pack_registers_chosen(organisation)
+        request.POST if request.method == "POST" else None,
+        organisation=organisation,
+        chosen=pack_registers_chosen(organisation),
     )
     if request.method == "POST":
         names = form.save(by=request.user)

@@ -449,3 +449,11 @@ def test_the_settings_list_counts_queries_flat_with_archived_registers(
 
     grow()
     assert_same_queries(lambda: client.get(url), grow, at_most=20)
+
+
+def test_an_empty_archive_post_is_answered_400(client, organisation, estates, admin):
+    client.force_login(admin)
+    url = reverse("settings_register_archive", args=[organisation.slug, "estates"])
+    response = client.post(url, {})
+    assert response.status_code == 400
+    assert "govuk-error-summary" in response.content.decode()

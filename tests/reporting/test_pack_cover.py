@@ -190,3 +190,121 @@ def test_a_logo_the_storage_lost_falls_back_to_the_name(organisation, admin):
     assert logo_for_pack(organisation) is None
     data = pack_data(organisation=organisation, kind="committee", as_of=timezone.localdate())
     assert escape(organisation.name) in render_pdf(data).html
+
+
+# --- which registers the packs cover ---------------------------------------------------------------
+
+
+@pytest.fixture
+def two_tops(organisation, corporate_register):
+    from tests.factories import RegisterFactory
+
+    baf = RegisterFactory(
+        organisation=organisation, slug="baf", name="Board assurance", parent=None
+    )
+    estates = RegisterFactory(
+        organisation=organisation, slug="estates", name="Estates", parent=corporate_register
+    )
+    return corporate_register, baf, estates
+
+
+def test_until_chosen_the_packs_cover_the_top_level_registers(organisation, two_tops):
+    from reporting.packs.services import pack_registers_default
+
+    corporate, baf, _ = two_tops
+    assert set(pack_registers_default(organisation=organisation)) == {corporate, baf}
+
+
+def test_the_choice_is_the_default_of_scheduled_packs_and_the_request_form(
+    client, organisation, two_tops, admin
+):
+    import datetime as dt
+
+    from registers.services.pack_coverage import (
+        PACK_REGISTERS_REASON,
+        organisation_pack_registers_set,
+    )
+    from reporting.packs.schedule import request_scheduled_packs
+    from reporting.packs.services import pack_registers_default
+
+    corporate, baf, estates = two_tops
+    organisation_pack_registers_set(organisation=organisation, registers=[baf, estates], by=admin)
+    record = organisation.history.latest()
+    assert record.history_user == admin
+    assert record.history_change_reason == PACK_REGISTERS_REASON.format(
+        names="Board assurance, Estates"
+    )
+    assert {row.register for row in record.pack_registers.all()} == {baf, estates}
+    assert pack_registers_default(organisation=organisation) == [baf, estates]
+    Organisation.objects.filter(pk=organisation.pk).update(quarter_end_months=[9])
+    requested = [
+        pack
+        for pack in request_scheduled_packs(today=dt.date(2026, 10, 1))
+        if pack.organisation_id == organisation.pk
+    ]
+    assert requested and all(set(p.registers.all()) == {baf, estates} for p in requested)
+    client.force_login(admin)
+    page = client.get(reverse("packs", args=[organisation.slug])).content.decode()
+    assert f'value="{baf.pk}" checked' in page and f'value="{estates.pk}" checked' in page
+    assert f'value="{corporate.pk}" checked' not in page
+
+
+def test_the_choice_is_saved_once_and_archived_registers_are_neither_offered_nor_kept(
+    organisation, two_tops, admin
+):
+    from registers.services.pack_coverage import (
+        PACK_REGISTERS_ARCHIVED,
+        PACK_REGISTERS_REQUIRED,
+        organisation_pack_registers_set,
+        pack_registers_chosen,
+    )
+    from registers.services.register_archive import register_archive
+    from reporting.packs.services import pack_registers_default
+
+    corporate, baf, estates = two_tops
+    organisation_pack_registers_set(organisation=organisation, registers=[baf, estates], by=admin)
+    rows = organisation.history.count()
+    organisation_pack_registers_set(organisation=organisation, registers=[estates, baf], by=admin)
+    assert organisation.history.count() == rows  # the same choice writes nothing
+    with pytest.raises(ValidationError) as exc_info:
+        organisation_pack_registers_set(organisation=organisation, registers=[], by=admin)
+    assert exc_info.value.message_dict["registers"] == [PACK_REGISTERS_REQUIRED]
+    register_archive(register=estates, reason="merged", by=admin)
+    assert pack_registers_default(organisation=organisation) == [baf]
+    assert pack_registers_chosen(organisation) == [baf]
+    with pytest.raises(ValidationError) as exc_info:
+        organisation_pack_registers_set(organisation=organisation, registers=[estates], by=admin)
+    assert exc_info.value.message_dict["registers"] == [
+        PACK_REGISTERS_ARCHIVED.format(register="Estates")
+    ]
+
+
+def test_the_page_saves_the_choice_for_admins_only(client, organisation, two_tops, admin, member):
+    corporate, baf, estates = two_tops
+    url = reverse("settings_pack_registers", args=[organisation.slug])
+    client.force_login(admin)
+    page = client.get(url).content.decode()
+    assert f'value="{corporate.pk}" checked' in page and f'value="{baf.pk}" checked' in page
+    assert not organisation.pack_registers.exists()  # a GET changes nothing
+    response = client.post(url, {"registers": [str(estates.pk)]})
+    assert response.status_code == 302
+    assert list(organisation.pack_registers.all()) == [estates]
+    listing = client.get(reverse("settings_registers", args=[organisation.slug]))
+    assert "The quarterly and committee packs cover Estates." in listing.content.decode()
+    response = client.post(url, {})
+    assert response.status_code == 400
+    assert "govuk-error-summary" in response.content.decode()
+    response = client.post(url, {"registers": ["999999"]})
+    assert response.status_code == 400
+    client.force_login(member(Role.COORDINATOR))
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"registers": [str(baf.pk)]}).status_code == 403
+    assert list(organisation.pack_registers.all()) == [estates]
+
+
+def test_another_organisations_admin_gets_404(client, organisation, other_organisation, two_tops):
+    client.force_login(MembershipFactory(organisation=other_organisation, role=Role.ADMIN).user)
+    url = reverse("settings_pack_registers", args=[organisation.slug])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"registers": [str(two_tops[1].pk)]}).status_code == 404
+    assert not organisation.pack_registers.exists()
