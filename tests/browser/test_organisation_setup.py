@@ -2,8 +2,8 @@
 (issue 15, "Done when"): the profile (panel name, committee calendar), categories (two added,
 one renamed), two directorate registers, an appetite statement with a tolerance of 12, an
 invitation, and an import of a workbook whose `register` column fills both registers; the
-first-run checklist and the dashboard's banner follow each step, and a committee pack requested
-for the two registers covers them. The settings page and dashboard pass axe-core at 1280 and
+first-run checklist and the dashboard's banner follow each step; the two registers are chosen as
+the ones the packs cover, and a committee pack requested then covers them. The settings page and dashboard pass axe-core at 1280 and
 390 px."""
 
 import io
@@ -195,13 +195,25 @@ def test_an_admin_sets_up_a_new_organisation_in_the_browser(page, tmp_path, eage
     # FIN1 (16) is over Money's tolerance of 12: the dashboard says so.
     expect(page.get_by_role("table", name=re.compile("Risks in breach"))).to_contain_text("FIN1")
 
-    # A committee pack for the two directorate registers covers them.
+    # The packs cover the two directorate registers: chosen once in Settings, the request form
+    # starts from them, and the committee pack covers them.
+    to_settings(page)
+    page.get_by_role("link", name="Registers the packs cover").click()
+    covered = page.get_by_role("group", name="Registers the packs cover")
+    covered.get_by_label("Example NHS Trust corporate risk register").uncheck()
+    covered.get_by_label("Finance directorate").check()
+    covered.get_by_label("Operations directorate").check()
+    page.get_by_role("button", name="Save").click()
+    assert {r.slug for r in Organisation.objects.get(slug=SLUG).pack_registers.all()} == {
+        "finance",
+        "operations",
+    }
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Reports").click()
     page.get_by_label("Bi-annual committee pack").check()
     chosen = page.get_by_role("group", name="Registers")
-    chosen.get_by_label("Example NHS Trust corporate risk register").uncheck()
-    chosen.get_by_label("Finance directorate").check()
-    chosen.get_by_label("Operations directorate").check()
+    expect(chosen.get_by_label("Example NHS Trust corporate risk register")).not_to_be_checked()
+    expect(chosen.get_by_label("Finance directorate")).to_be_checked()
+    expect(chosen.get_by_label("Operations directorate")).to_be_checked()
     page.get_by_role("button", name="Request pack").click()
     expect(page.locator(".govuk-tag", has_text="Ready")).to_be_visible()
     pack = Pack.objects.get(organisation=organisation)
