@@ -211,7 +211,9 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
     by_id = {r.id: r for r in registers}
     children = [r for r in registers if r.parent_id == register_obj.id]
     parent = by_id.get(register_obj.parent_id)
-    has_descendants = bool(children)
+    # A rolled-up list leaves archived registers out (their risks are out of the dashboard too).
+    in_use = [r for r in registers if r.archived_at is None]
+    has_descendants = any(child.archived_at is None for child in children)
 
     bands = selectors.band_names(organisation=organisation)
     today = selectors.organisation_today(organisation)
@@ -224,12 +226,12 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
     )
     form.is_valid()
     risk_filter = form.risk_filter()
-    every_register = form.wants_every_register and len(registers) > 1
+    every_register = form.wants_every_register and len(in_use) > 1
     rollup = every_register or (form.wants_rollup and has_descendants)
     if every_register:
-        register_ids = [r.id for r in registers]
+        register_ids = [r.id for r in in_use]
     elif rollup:
-        register_ids = selectors.descendant_ids(registers, register_obj.id)
+        register_ids = selectors.descendant_ids(registers, register_obj.id, in_use=True)
     else:
         register_ids = [register_obj.id]
     # How the register is shown: as it stood at the end of a past day (from history, read

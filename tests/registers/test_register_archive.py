@@ -457,3 +457,27 @@ def test_an_empty_archive_post_is_answered_400(client, organisation, estates, ad
     response = client.post(url, {})
     assert response.status_code == 400
     assert "govuk-error-summary" in response.content.decode()
+
+
+def test_the_rolled_up_register_lists_leave_an_archived_register_out(
+    client, organisation, corporate_register, estates, admin
+):
+    from registers.filters import EVERY_REGISTER
+
+    RiskFactory(register=corporate_register, ref="C1")
+    RiskFactory(register=estates, ref="E1")
+    client.force_login(admin)
+    url = reverse("register", args=[organisation.slug, corporate_register.slug])
+
+    def refs(rollup) -> set[str]:
+        response = client.get(url, {"rollup": rollup})
+        rows = response.context["rows"]
+        return {row.risk.ref for row in rows}
+
+    assert refs(1) == {"C1", "E1"}
+    assert refs(EVERY_REGISTER) == {"C1", "E1"}
+    archived(estates, admin)
+    assert refs(1) == {"C1"}
+    assert refs(EVERY_REGISTER) == {"C1"}
+    own = client.get(reverse("register", args=[organisation.slug, "estates"]))
+    assert {row.risk.ref for row in own.context["rows"]} == {"E1"}  # its own page still lists them
