@@ -72,3 +72,27 @@ def test_an_admin_adds_renames_and_moves_a_register(page, organisation):
     page.goto(f"/o/{slug}/registers/finance/?sort=-current")
     page.wait_for_url(f"**/o/{slug}/registers/finance-estates/?sort=-current")
     assert page.get_by_role("heading", name="Finance and estates").first.is_visible()
+
+    # Archive it (with a reason): read-only, listed under "Archived", its page under a banner.
+    page.goto(f"/o/{slug}/settings/registers/finance-estates/")
+    page.get_by_role("link", name="Archive Finance and estates").click()
+    assert_axe_clean(page)
+    page.get_by_role("button", name="Archive the register").click()
+    assert page.locator(".govuk-error-summary").is_visible()  # no reason given
+    assert_axe_clean(page)
+    page.get_by_label("Why").fill("Merged into the corporate register")
+    page.get_by_role("button", name="Archive the register").click()
+    page.wait_for_url(f"**/o/{slug}/settings/registers/")
+    archived = page.get_by_role("table", name="Archived")
+    assert "Finance and estates" in archived.inner_text()
+    assert_axe_clean(page)
+    finance.refresh_from_db()
+    assert finance.archived_at is not None
+    page.get_by_role("link", name="Change which registers the packs cover").click()
+    assert_axe_clean(page)
+    page.goto(f"/o/{slug}/registers/finance-estates/")
+    assert page.get_by_text("Archived on").is_visible()
+    assert page.get_by_role("link", name="Add a risk").count() == 0
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        assert_axe_clean(page)
