@@ -161,7 +161,9 @@ def escalation_context(access, risk: Risk) -> dict:
     can_deescalate = (
         open_
         and access.can_deescalate(risk)
-        and Register.objects.filter(organisation=access.organisation, parent=risk.register).exists()
+        and Register.objects.filter(
+            organisation=access.organisation, parent=risk.register, archived_at__isnull=True
+        ).exists()
     )
     return {
         "pending_escalation": pending,

@@ -481,3 +481,16 @@ def test_the_rolled_up_register_lists_leave_an_archived_register_out(
     assert refs(EVERY_REGISTER) == {"C1"}
     own = client.get(reverse("register", args=[organisation.slug, "estates"]))
     assert {row.risk.ref for row in own.context["rows"]} == {"E1"}  # its own page still lists them
+
+
+def test_no_de_escalation_is_offered_into_an_archived_register(
+    client, organisation, corporate_register, estates, admin
+):
+    RiskFactory(register=corporate_register, ref="C1")
+    client.force_login(admin)
+    risk_url = reverse("risk", args=[organisation.slug, "C1"])
+    escalate = reverse("risk_escalate", args=[organisation.slug, "C1"])
+    assert f"{escalate}?direction=down" in client.get(risk_url).content.decode()
+    archived(estates, admin)
+    assert f"{escalate}?direction=down" not in client.get(risk_url).content.decode()
+    assert "Estates" not in client.get(escalate, {"direction": "down"}).content.decode()
