@@ -24,6 +24,7 @@ from .rows import OPEN_STATUSES
 
 POSITIONS = ("inherent", "current", "target")
 NEWLY_OVER = "Newly over tolerance"
+SHOWN_PER_REGISTER = 200  # risks listed per register and list; the rest are counted
 NO_LONGER_OVER = "No longer over tolerance"
 
 
@@ -93,10 +94,23 @@ class RiskRescore:
 
 @dataclass
 class RegisterRescore:
+    """A register's risks whose rating would change and those needing re-scoring by hand, the
+    first SHOWN_PER_REGISTER of each (by ref) listed and all of them counted."""
+
     name: str
     slug: str
     changes: list[RiskRescore] = field(default_factory=list)
     by_hand: list[RiskRescore] = field(default_factory=list)
+    changing: int = 0
+    needing: int = 0
+
+    @property
+    def changes_not_shown(self) -> int:
+        return self.changing - len(self.changes)
+
+    @property
+    def by_hand_not_shown(self) -> int:
+        return self.needing - len(self.by_hand)
 
 
 @dataclass
@@ -183,7 +197,9 @@ def rescoring_preview(*, scheme: Scheme, definition: SchemeDefinition) -> Rescor
             )
             preview.registers.append(register)
         if problems:
-            register.by_hand.append(entry)
+            register.needing += 1
+            if len(register.by_hand) < SHOWN_PER_REGISTER:
+                register.by_hand.append(entry)
             preview.by_hand += 1
             continue
         same = (
@@ -197,7 +213,9 @@ def rescoring_preview(*, scheme: Scheme, definition: SchemeDefinition) -> Rescor
         if same:
             preview.unchanged += 1
             continue
-        register.changes.append(entry)
+        register.changing += 1
+        if len(register.changes) < SHOWN_PER_REGISTER:
+            register.changes.append(entry)
         preview.changing += 1
         preview.newly_over += entry.tolerance_change == NEWLY_OVER
         preview.no_longer_over += entry.tolerance_change == NO_LONGER_OVER

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -142,7 +142,7 @@ def _rerate(risks: list[Risk], *, version: SchemeVersion, by, reason: str) -> tu
         risk.updated_at = now
         changed.append(risk)
     if changed:
-        Risk.objects.bulk_update(changed, RATING_FIELDS, batch_size=BATCH)
+        _update_ratings(changed)
         records = Risk.history.bulk_history_create(
             changed,
             batch_size=BATCH,
@@ -153,6 +153,36 @@ def _rerate(risks: list[Risk], *, version: SchemeVersion, by, reason: str) -> tu
         )
         _copy_m2m_history(records)
     return len(changed), by_hand
+
+
+def _update_ratings(risks: list[Risk]) -> None:
+    """Write the ratings, review dates and versions of ``risks`` in one statement. Django's
+    bulk_update builds a CASE per field and row, which took most of a minute for 10,000 risks;
+    on PostgreSQL one UPDATE joined to the new values as arrays takes well under a second."""
+    if connection.vendor != "postgresql":
+        Risk.objects.bulk_update(risks, RATING_FIELDS, batch_size=BATCH)
+        return
+    levels = [f"{p}_{part}" for p in POSITIONS for part in ("likelihood", "impact", "score")]
+    columns = [("id", "bigint"), *((name, "smallint") for name in levels)]
+    columns += [
+        ("current_band", "varchar"),
+        ("scheme_version_id", "bigint"),
+        ("next_review_due", "date"),
+        ("version", "integer"),
+        ("updated_at", "timestamptz"),
+    ]
+    table = connection.ops.quote_name(Risk._meta.db_table)
+    names = [connection.ops.quote_name(name) for name, _ in columns]
+    arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    # Table and column names come from the model, every value is a parameter.
+    sql = (
+        f"UPDATE {table} AS r SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}) "  # noqa: S608
+        "WHERE r.id = v.id"
+    )
+    params = [[getattr(risk, name) for risk in risks] for name, _ in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _band_rank(version: SchemeVersion | None, band: str) -> int | None:

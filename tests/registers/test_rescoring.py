@@ -280,3 +280,15 @@ def test_queries_do_not_grow_with_the_risks(organisation, corporate_register, ad
     before, after = assert_same_queries(preview, lambda: add(5), at_most=4)
     assert (before.total, after.total) == (15, 20)
     assert all(r.status == RiskStatus.OPEN for r in made)
+
+
+def test_a_long_list_shows_its_first_risks_and_counts_the_rest(
+    organisation, corporate_register, monkeypatch
+):
+    monkeypatch.setattr("registers.selectors.rescoring.SHOWN_PER_REGISTER", 2)
+    for n in range(1, 5):
+        risk(corporate_register, f"R{n}", (1, 5))  # each 5: Low now, Medium under the new edges
+    preview = rescoring_preview(scheme=default_scheme(organisation), definition=low_up_to_four())
+    [register] = preview.registers
+    assert [c.ref for c in register.changes] == ["R1", "R2"]
+    assert (register.changing, register.changes_not_shown, preview.changing) == (4, 2, 4)
