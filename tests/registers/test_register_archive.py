@@ -494,3 +494,24 @@ def test_no_de_escalation_is_offered_into_an_archived_register(
     archived(estates, admin)
     assert f"{escalate}?direction=down" not in client.get(risk_url).content.decode()
     assert "Estates" not in client.get(escalate, {"direction": "down"}).content.decode()
+
+
+def test_the_dashboard_and_packs_cover_page_count_queries_flat_as_archived_registers_grow(
+    client, organisation, corporate_register, admin
+):
+    RiskFactory(register=corporate_register, ref="C1")
+    client.force_login(admin)
+    dashboard = reverse("organisation", args=[organisation.slug])
+    cover = reverse("settings_pack_registers", args=[organisation.slug])
+
+    def grow():
+        for _ in range(3):
+            register = RegisterFactory(organisation=organisation, parent=corporate_register)
+            RiskFactory(register=register)
+            archive.register_archive(register=register, reason="old", by=admin)
+            RegisterFactory(organisation=organisation, parent=corporate_register)
+
+    grow()
+    client.get(dashboard)  # warm the caches
+    assert_same_queries(lambda: client.get(dashboard), grow)
+    assert_same_queries(lambda: client.get(cover), grow, at_most=15)
