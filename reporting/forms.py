@@ -34,9 +34,29 @@ class ImportUploadForm(GovukForm):
         label="Spreadsheet", required=False, error_messages={"empty": "The file is empty"}
     )
 
-    def __init__(self, *args, too_large: bool = False, **kwargs):
+    invite = forms.BooleanField(
+        label="Invite people who are not members yet",
+        required=False,
+        help_text=(
+            "An owner, manager, working lead, control owner or action owner given as an e-mail "
+            "address that is not a member is sent an invitation as a risk owner. Until they "
+            "accept, their rows are imported without them."
+        ),
+    )
+
+    def __init__(self, *args, too_large: bool = False, can_invite: bool = False, **kwargs):
         self.too_large = too_large
+        self.can_invite = can_invite  # may invite risk owners (registers.permissions)
         super().__init__(*args, **kwargs)
+
+    def clean_invite(self):
+        invite = self.cleaned_data.get("invite", False)
+        if invite and not self.can_invite:
+            raise forms.ValidationError(
+                "You cannot invite people to the organisation: ask an admin or a coordinator, "
+                "or untick the box"
+            )
+        return invite
 
     def clean_file(self):
         limit = max_upload_bytes()
