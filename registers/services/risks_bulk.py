@@ -27,7 +27,7 @@ from simple_history.utils import bulk_create_with_history
 
 from scoring.models import SchemeVersion
 
-from ..models import Action, Control, Membership, Organisation, Register, Risk
+from ..models import Action, ActionStatus, Control, Membership, Organisation, Register, Risk
 from ..refs import ref_clean
 from .register_archive import refuse_if_archived, refuse_if_risk_archived
 from .risks import (
@@ -40,6 +40,7 @@ from .risks import (
     bring_review_forward,
     scheme_version_for_register,
 )
+from .treatments import ACTION_FIELDS, CONTROL_FIELDS
 
 BATCH = 1000
 RATING_FIELDS = [
@@ -373,3 +374,83 @@ def control_add_many(*, controls: Sequence[Control], reason: str, by=None) -> li
 def action_add_many(*, actions: Sequence[Action], reason: str, by=None) -> list[Action]:
     """Save unsaved actions as ``action_add`` would (see ``control_add_many``)."""
     return _treatments_add(Action, actions, reason=reason, by=by)
+
+
+@dataclass
+class TreatmentChange:
+    """A change to a saved control or action, made on version ``expected_version``."""
+
+    pk: int
+    expected_version: int
+    fields: dict = field(default_factory=dict)
+
+
+def _treatments_update(model, changes: Sequence[TreatmentChange], allowed, *, reason: str, by):
+    """As ``services.treatments.control_update`` / ``action_update`` for many rows at once, each
+    checked against the version its editor saw: one saved since raises RiskConflict (naming its
+    risk) and nothing is written."""
+    if not changes:
+        return []
+    locked = {
+        item.pk: item
+        for item in model.objects.select_for_update(of=("self",))
+        .select_related("risk__register", "risk__organisation")
+        .filter(pk__in=[change.pk for change in changes])
+        .order_by("pk")
+    }
+    organisation = None
+    for change in changes:
+        item = locked.get(change.pk)
+        if item is None:
+            raise ValidationError(DELETED_MEANWHILE)
+        if item.version != change.expected_version:
+            raise RiskConflict(item.risk)
+        organisation = organisation or item.risk.organisation
+        if item.organisation_id != organisation.id:
+            raise ValidationError("every item changed at once must belong to one organisation")
+        unknown = set(change.fields) - allowed
+        if unknown:
+            raise ValidationError(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
+    people = [change.fields.get("owner") for change in changes]
+    checks = _Checks(organisation, people)
+    now = timezone.now()
+    written: set[str] = {"version"}
+    saved = []
+    for change in changes:
+        item = locked[change.pk]
+        refuse_if_risk_archived(item.risk)
+        if "owner" in change.fields:
+            checks.check("owner", change.fields["owner"])
+        was_completed = getattr(item, "status", None) == ActionStatus.COMPLETED
+        for name, value in change.fields.items():
+            if isinstance(value, str):
+                value = value.replace("\r\n", "\n").strip()
+            setattr(item, name, value)
+            written.add(name)
+        if model is Action:  # as action_update: completing stamps the time, reopening clears it
+            if item.status == ActionStatus.COMPLETED and not was_completed:
+                item.completed_at = now
+            elif item.status != ActionStatus.COMPLETED:
+                item.completed_at = None
+            written.add("completed_at")
+        item.version += 1
+        _clean(item, TREATMENT_KEYS, item.risk.ref)
+        item._change_reason = reason or "edited"
+        saved.append(item)
+    model.objects.bulk_update(saved, sorted(written), batch_size=BATCH)
+    model.history.bulk_history_create(
+        saved, batch_size=BATCH, update=True, default_user=by, default_change_reason=reason
+    )
+    return saved
+
+
+@transaction.atomic
+def control_update_many(
+    *, changes: Sequence[TreatmentChange], reason: str, by=None
+) -> list[Control]:
+    return _treatments_update(Control, changes, CONTROL_FIELDS, reason=reason, by=by)
+
+
+@transaction.atomic
+def action_update_many(*, changes: Sequence[TreatmentChange], reason: str, by=None) -> list[Action]:
+    return _treatments_update(Action, changes, ACTION_FIELDS, reason=reason, by=by)

@@ -12,8 +12,10 @@
 - The main sheet's one-per-line ``controls`` and ``actions`` columns feed the same matching: a line
   whose description is also a row of the second sheet is that row (added once, with its detail);
   other lines are added with their description only, as before (docs/decisions.md).
-- Writing goes through ``registers.services`` (``control_add``, ``control_update``, ``action_add``,
-  ``action_update``) inside the import's transaction, after the risks are written.
+- Writing goes through ``registers.services.risks_bulk`` (``control_add_many``,
+  ``control_update_many``, ``action_add_many``, ``action_update_many``: the rules of
+  ``control_add`` and ``control_update``, in bulk) inside the import's transaction, after the
+  risks are written.
 - Export: the same sheets, in the same columns, so an export imported again changes nothing.
 """
 
@@ -25,7 +27,6 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Upper
-from simple_history.utils import update_change_reason
 
 from registers.models import (
     Action,
@@ -37,8 +38,13 @@ from registers.models import (
     User,
 )
 from registers.refs import ref_clean
-from registers.services.risks import RiskConflict, action_add, control_add
-from registers.services.treatments import action_update, control_update
+from registers.services.risks_bulk import (
+    TreatmentChange,
+    action_add_many,
+    action_update_many,
+    control_add_many,
+    control_update_many,
+)
 
 from .reading import SECOND_SHEETS, Problem, Sheet, SheetRow, Table, table_from_rows
 from .values import blank, cell_text, fold, parse_date
@@ -403,10 +409,11 @@ def _match(name: str, row_plan, rows: list[TreatmentRow]) -> None:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def apply_treatment_sheets(*, plan, reason: str) -> None:
+def apply_treatment_sheets(*, plan, reason: str, by=None) -> None:
     """Write the second sheets' rows, inside the import's transaction, after the risks (new ones
-    included) are written. Raises RiskConflict when a control or action to update was changed
-    after the file was checked."""
+    included) are written, in bulk (``registers.services.risks_bulk``: the queries do not grow
+    with the rows; one history record each, naming the file and ``by``). Raises RiskConflict
+    when a control or action to update was changed after the file was checked."""
     treatments = getattr(plan, "treatments", None)
     if treatments is None:
         return
@@ -419,31 +426,27 @@ def apply_treatment_sheets(*, plan, reason: str) -> None:
         for risk in Risk.objects.filter(organisation=plan.organisation)
         .annotate(ref_upper=Upper("ref"))
         .filter(ref_upper__in=refs)
+        .select_related("register", "organisation")
     }
+    added: dict[str, list] = {"controls": [], "actions": []}
+    changed: dict[str, list[TreatmentChange]] = {"controls": [], "actions": []}
     for row in rows:
-        risk = risks[row.ref.upper()]
         if row.existing is None:
-            add = control_add if row.sheet == "controls" else action_add
-            added = add(risk=risk, description=row.description, position=row.position, **row.fields)
-            update_change_reason(added, reason)  # the services' add takes no reason
-            continue
-        model = Control if row.sheet == "controls" else Action
-        current = (
-            model.objects.select_for_update()
-            .filter(pk=row.existing.pk, version=row.expected_version)
-            .first()
-        )
-        if current is None:
-            raise RiskConflict(risk)
-        update = control_update if row.sheet == "controls" else action_update
-        if row.sheet == "controls":
-            update(
-                control=current, expected_version=row.expected_version, reason=reason, **row.fields
+            model = Control if row.sheet == "controls" else Action
+            risk = risks[row.ref.upper()]
+            added[row.sheet].append(
+                model(risk=risk, description=row.description, position=row.position, **row.fields)
             )
         else:
-            update(
-                action=current, expected_version=row.expected_version, reason=reason, **row.fields
+            changed[row.sheet].append(
+                TreatmentChange(
+                    pk=row.existing.pk, expected_version=row.expected_version, fields=row.fields
+                )
             )
+    control_add_many(controls=added["controls"], reason=reason, by=by)
+    action_add_many(actions=added["actions"], reason=reason, by=by)
+    control_update_many(changes=changed["controls"], reason=reason, by=by)
+    action_update_many(changes=changed["actions"], reason=reason, by=by)
 
 
 def treatment_lines(plan, row_plan, *, dry_run: bool = False) -> list[str]:
