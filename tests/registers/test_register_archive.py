@@ -32,7 +32,7 @@ from registers.services.treatments import (
 )
 from reporting.packs.data import pack_data
 from reporting.reminders.selection import digests_for
-from reporting.spreadsheets.importing import import_plan
+from reporting.spreadsheets.importing import ImportRefused, import_apply, import_plan
 from tests.factories import (
     ActionFactory,
     ControlFactory,
@@ -200,16 +200,19 @@ def test_nothing_is_escalated_into_or_out_of_an_archived_register(
     assert not Escalation.objects.exists()
 
 
-def test_an_import_into_an_archived_register_is_a_row_problem(estates, risk, admin):
+def test_nothing_is_imported_into_an_archived_register(estates, risk, admin):
+    """Refused whole, saying the register is archived: by the services as the rows are written,
+    and (once the planner checks it) as a problem of each row before anything is written."""
     archived(estates, admin)
     estates.refresh_from_db()
     rows = [["ref", "title"], ["E1", "Renamed"], ["E7", "New"]]
     plan = import_plan(register=estates, data=csv_bytes(rows), filename="r.csv")
-    messages = [str(problem) for problem in plan.problems]
-    assert messages == [
-        f"row 2: register: {archive.archived_message(estates)}",
-        f"row 3: register: {archive.archived_message(estates)}",
-    ]
+    with pytest.raises(ImportRefused) as exc_info:
+        import_apply(plan=plan)
+    assert all(archive.archived_message(estates) in problem for problem in exc_info.value.problems)
+    risk.refresh_from_db()
+    assert risk.title != "Renamed"
+    assert not estates.risks.filter(ref="E7").exists()
 
 
 # --- the access checks -------------------------------------------------------------------------
