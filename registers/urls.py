@@ -8,6 +8,7 @@ from .views import (
     members,
     profile,
     registers_admin,
+    scheme_settings,
     settings_home,
     treatments,
     work,
@@ -26,4 +27,5 @@ urlpatterns = [
     *profile.urlpatterns,
     *registers_admin.urlpatterns,
     *settings_home.urlpatterns,
+    *scheme_settings.urlpatterns,
 ]
