@@ -30,7 +30,8 @@ NO_LONGER_OVER = "No longer over tolerance"
 
 def scheme_open_risks(*, scheme: Scheme) -> QuerySet[Risk]:
     """The open (and escalated) risks of the registers that rate under ``scheme``: registers
-    that name it, and, for the organisation's default scheme, registers that name none."""
+    that name it, and, for the organisation's default scheme, registers that name none. An
+    archived register's risks are left out: it is read-only, so they keep their version."""
     registers = Q(scheme=scheme)
     if scheme.is_default:
         registers |= Q(scheme__isnull=True)
@@ -38,7 +39,7 @@ def scheme_open_risks(*, scheme: Scheme) -> QuerySet[Risk]:
         organisation_id=scheme.organisation_id,
         status__in=OPEN_STATUSES,
         register_id__in=Register.objects.filter(
-            registers, organisation_id=scheme.organisation_id
+            registers, organisation_id=scheme.organisation_id, archived_at__isnull=True
         ).values("id"),
     )
 

@@ -17,6 +17,7 @@ from registers.selectors.rescoring import (
     NO_LONGER_OVER,
     rescoring_preview,
 )
+from registers.services.register_archive import register_archive
 from registers.services.rescoring import (
     REASON_REQUIRED,
     scheme_version_adopt,
@@ -27,7 +28,7 @@ from scoring.definition import parse_scheme
 from scoring.models import Scheme
 from scoring.presets import preset
 from scoring.services import scheme_save
-from tests.factories import MembershipFactory, RiskFactory
+from tests.factories import MembershipFactory, RegisterFactory, RiskFactory
 from tests.queries import assert_same_queries
 
 pytestmark = pytest.mark.django_db
@@ -292,3 +293,18 @@ def test_a_long_list_shows_its_first_risks_and_counts_the_rest(
     [register] = preview.registers
     assert [c.ref for c in register.changes] == ["R1", "R2"]
     assert (register.changing, register.changes_not_shown, preview.changing) == (4, 2, 4)
+
+
+def test_an_archived_registers_risks_keep_their_version(organisation, corporate_register, admin):
+    old_register = RegisterFactory(organisation=organisation, name="Old projects")
+    kept = risk(old_register, "P1", (1, 5))
+    register_archive(register=old_register, reason="Programme ended", by=admin)
+    scheme = default_scheme(organisation)
+    old = scheme.current_version
+
+    assert rescoring_preview(scheme=scheme, definition=low_up_to_four()).total == 0
+    adopted = scheme_version_adopt(
+        scheme=scheme, definition=low_up_to_four(), by=admin, rerate=True, reason="Edges"
+    )
+    kept.refresh_from_db()
+    assert adopted.rerated == 0 and (kept.scheme_version, kept.current_band) == (old, "Low")
