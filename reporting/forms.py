@@ -171,8 +171,9 @@ class PackRequestForm(GovukForm):
     )
     registers = forms.ModelMultipleChoiceField(
         label="Registers",
-        help_text="The pack covers the open risks of the registers ticked. The next pack, and "
-        "the scheduled ones, cover the same registers until you choose others.",
+        help_text="The pack covers the open risks of the registers ticked. They start as the "
+        "registers the packs cover by default, which the scheduled packs cover and an admin "
+        "chooses on the registers settings page.",
         queryset=Register.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         # Not required: a request that never showed the boxes (a script) gets the remembered
@@ -187,9 +188,11 @@ class PackRequestForm(GovukForm):
 
     def __init__(self, *args, editions, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the organisation's own registers are offered (and accepted).
+        # Only the organisation's own registers in use are offered (and accepted): an archived
+        # one is covered only by packs as at a day before it was archived, which its earlier
+        # packs are.
         self.fields["registers"].queryset = Register.objects.filter(
-            organisation=organisation
+            organisation=organisation, archived_at__isnull=True
         ).order_by("parent_id", "name")
         self.fields["registers"].label_from_instance = lambda register: register.name
         # Only the editions the member may read are offered (and accepted).

@@ -27,6 +27,7 @@ from registers.services.pack_logo import (
     organisation_logo_remove,
     organisation_logo_set,
 )
+from reporting.models import Pack
 from reporting.packs.data import pack_data
 from reporting.packs.render import LOGO_URL, FetchRefused, render_html, render_pdf, url_fetcher
 from riskreg.forms import sentence
@@ -308,3 +309,26 @@ def test_another_organisations_admin_gets_404(client, organisation, other_organi
     assert client.get(url).status_code == 404
     assert client.post(url, {"registers": [str(two_tops[1].pk)]}).status_code == 404
     assert not organisation.pack_registers.exists()
+
+
+def test_the_request_form_offers_no_archived_register(client, organisation, two_tops, admin):
+    from registers.services.register_archive import register_archive
+
+    corporate, baf, estates = two_tops
+    register_archive(register=estates, reason="merged", by=admin)
+    client.force_login(admin)
+    page = client.get(reverse("packs", args=[organisation.slug])).content.decode()
+    assert f'value="{baf.pk}"' in page
+    assert f'value="{estates.pk}"' not in page
+    response = client.post(
+        reverse("packs", args=[organisation.slug]),
+        {
+            "kind": "quarterly",
+            "edition": "full",
+            "as_of": timezone.localdate().strftime("%d/%m/%Y"),
+            "registers": [str(estates.pk)],
+            "registers_shown": "1",
+        },
+    )
+    assert "govuk-error-summary" in response.content.decode()
+    assert not Pack.objects.filter(organisation=organisation).exists()
