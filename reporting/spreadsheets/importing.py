@@ -34,21 +34,27 @@ from registers.models import (
     User,
 )
 from registers.refs import ref_clean, ref_saved_as
-from registers.services.risks import (
-    RiskConflict,
-    action_add,
-    control_add,
-    risk_create,
-    risk_update,
-    scheme_version_for_register,
+from registers.services.register_archive import archived_message
+from registers.services.risks import RiskConflict, scheme_version_for_register
+from registers.services.risks_bulk import (
+    NewRisk,
+    RiskChange,
+    action_add_many,
+    control_add_many,
+    risk_create_many,
+    risk_update_many,
 )
 from scoring.definition import SchemeDefinition
 from scoring.engine import RatingError, level_for, rate
 
 from .columns import POSITIONS
+from .invites import Invites, invites_send
+from .rag import rag_problem
 from .reading import Problem, Sheet, SheetRow, read_spreadsheet
+from .treatment_sheets import apply_treatment_sheets, plan_treatment_sheets, treatment_lines
 from .values import (
     Members,
+    NotAMember,
     blank,
     cell_items,
     cell_lines,
@@ -61,6 +67,7 @@ from .values import (
 REF_MAX = Risk._meta.get_field("ref").max_length
 TITLE_MAX = Risk._meta.get_field("title").max_length
 TEXT_FIELDS = ("title", "description", "consequence")
+PROGRESS_EVERY = 250  # rows, between two reports of a background check's progress
 
 
 # The register column (DESIGN.md, "Spreadsheet columns"): a row goes to the register it names,
@@ -138,6 +145,11 @@ class ImportPlan:
     rows: list[RowPlan] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The workbook's controls and actions sheets (treatment_sheets.TreatmentPlan), if any.
+    treatments: object | None = None
+    # With the invite option: who to invite (invites.Invites), and who invites them.
+    invites: object | None = None
+    invited_by: User | None = None
 
     @property
     def ok(self) -> bool:
@@ -165,11 +177,16 @@ class ImportPlan:
             f"unchanged {len(self.unchanged)}"
         )
 
-    def problems_by_row(self) -> list[tuple[int, list[Problem]]]:
-        grouped: dict[int, list[Problem]] = defaultdict(list)
+    def problems_by_row(self) -> list[tuple[int | str, list[Problem]]]:
+        """Problems grouped by row: the main sheet's keyed by row number, a second sheet's by
+        "controls 4" (its name and row number)."""
+        grouped: dict[tuple[str, int], list[Problem]] = defaultdict(list)
         for problem in self.problems:
-            grouped[problem.row].append(problem)
-        return sorted(grouped.items())
+            grouped[(problem.sheet, problem.row)].append(problem)
+        return [
+            (f"{sheet} {row}" if sheet else row, problems)
+            for (sheet, row), problems in sorted(grouped.items())
+        ]
 
     @property
     def fingerprint(self) -> str:
@@ -190,6 +207,8 @@ class ImportPlan:
                 for row in self.rows
             ],
             "problems": [str(problem) for problem in self.problems],
+            "treatments": self.treatments.fingerprint() if self.treatments else [],
+            "invites": self.invites.fingerprint() if self.invites else [],
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
@@ -204,6 +223,9 @@ def import_plan(
     filename: str,
     for_browser: bool = False,
     can_edit: Callable[[Register], bool] | None = None,
+    invite: bool = False,
+    invited_by: User | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportPlan:
     """Read and validate the whole file; write nothing. Raises SpreadsheetError for a file that
     cannot be read at all (TooBigForBrowser past the browser's limits, ``for_browser``); every
@@ -218,6 +240,9 @@ def import_plan(
         sheet=sheet,
         file_sha256=hashlib.sha256(data).hexdigest(),
         can_edit=can_edit,
+        invite=invite,
+        invited_by=invited_by,
+        progress=progress,
     )
 
 
@@ -227,7 +252,12 @@ def plan_from_sheet(
     sheet: Sheet,
     file_sha256: str = "",
     can_edit: Callable[[Register], bool] | None = None,
+    invite: bool = False,
+    invited_by: User | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportPlan:
+    """``invite``: addresses that are no member's are invited (``invites``), not problems.
+    ``progress`` is told how many rows are checked, every PROGRESS_EVERY rows."""
     organisation = register.organisation
     plan = ImportPlan(
         organisation=organisation,
@@ -252,14 +282,22 @@ def plan_from_sheet(
     context = _Context(
         organisation=organisation, register=register, scheme=scheme, sheet=sheet, can_edit=can_edit
     )
+    if invite:
+        context.invites = plan.invites = Invites(organisation)
+        plan.invited_by = invited_by
     seen: dict[str, int] = {}
-    for sheet_row in sheet.rows:
+    for number, sheet_row in enumerate(sheet.rows, 1):
         row_plan = _plan_row(sheet_row, context, seen, plan.problems)
         if row_plan is not None:
             plan.rows.append(row_plan)
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number)
     plan.notes.extend(context.notes)
+    # The controls and actions sheets (their own module), judged against the rows above.
+    plan_treatment_sheets(plan=plan, sheet=sheet, context=context)
     if plan.problems:
-        plan.problems.sort(key=lambda problem: problem.row)
+        # The main sheet's problems first, then each second sheet's, each by row.
+        plan.problems.sort(key=lambda problem: (problem.sheet, problem.row))
     return plan
 
 
@@ -307,6 +345,7 @@ class _Context:
         self.risks = self._existing_risks(sheet)
         self._members: Members | None = None
         self.notes: list[str] = []
+        self.invites: Invites | None = None  # with the invite option
 
     def _existing_risks(self, sheet: Sheet) -> dict[str, Risk]:
         typed = {cell_text(row.values.get("ref")) for row in sheet.rows} - {""}
@@ -322,8 +361,15 @@ class _Context:
                 .filter(ref_upper__in=chunk)
                 .select_related("register", "category", "owner", "manager", "scheme_version")
                 .prefetch_related(
-                    Prefetch("controls", queryset=Control.objects.order_by("position", "id")),
-                    Prefetch("actions", queryset=Action.objects.order_by("position", "id")),
+                    # Owners with them: the second sheets compare and show them (no query each).
+                    Prefetch(
+                        "controls",
+                        queryset=Control.objects.select_related("owner").order_by("position", "id"),
+                    ),
+                    Prefetch(
+                        "actions",
+                        queryset=Action.objects.select_related("owner").order_by("position", "id"),
+                    ),
                     "objectives",
                     "leads",
                 )
@@ -336,6 +382,21 @@ class _Context:
         if self._members is None:
             self._members = Members(self.organisation)
         return self._members
+
+    def person(self, text: str, *, problem, column: str, row: int, sheet: str = "") -> User | None:
+        """The member ``text`` names, or None after reporting the problem through ``problem``.
+        With the invite option, an address that is no member's is planned as an invitation
+        instead (``invites``): the user to assign now (an account, made a member at once) or
+        None (assign once they accept)."""
+        try:
+            return self.members.find(text)
+        except NotAMember as exc:
+            if self.invites is not None and exc.email:
+                return self.invites.add(exc.email, row=row, column=column, sheet=sheet)
+            problem(column, str(exc))
+        except ValueError as exc:
+            problem(column, str(exc))
+        return None
 
     def scheme_for(self, register: Register) -> SchemeDefinition | str:
         """The register's scheme, or why it has none (a message), fetched once per register."""
@@ -414,7 +475,9 @@ def _plan_row(
         target = named if register_text else context.register
     scheme = context.scheme
     if target is not None:
-        if context.can_edit is not None and not context.can_edit(target):
+        if target.archived_at is not None:  # read-only, for the command line too
+            problem("register", archived_message(target))
+        elif context.can_edit is not None and not context.can_edit(target):
             problem("register", context.not_edited(target))
         found = context.scheme_for(target)
         if isinstance(found, str):
@@ -447,10 +510,9 @@ def _plan_row(
     for name in ("owner", "manager"):
         person = cell_text(values.get(name))
         if person:
-            try:
-                wanted[name] = context.members.find(person)
-            except ValueError as exc:
-                problem(name, str(exc))
+            found = context.person(person, problem=problem, column=name, row=number)
+            if found is not None:
+                wanted[name] = found
 
     objectives: list[Objective] | None = None
     if not blank(values.get("objectives")):
@@ -470,13 +532,9 @@ def _plan_row(
     if not blank(values.get("working_leads")):
         leads = []
         for text in cell_items(values["working_leads"]):
-            try:
-                lead = context.members.find(text)
-            except ValueError as exc:
-                problem("working_leads", str(exc))
-            else:
-                if lead not in leads:
-                    leads.append(lead)
+            lead = context.person(text, problem=problem, column="working_leads", row=number)
+            if lead is not None and lead not in leads:
+                leads.append(lead)
 
     for name, choices, what in (
         ("horizon", Horizon.choices, "horizon"),
@@ -491,6 +549,12 @@ def _plan_row(
                 problem(name, NO_SUCH_CHOICE.format(text=text, what=what, known=known))
             else:
                 wanted[name] = value
+
+    rag_text = cell_text(values.get("rag"))  # worked out from progress: only checked (rag.py)
+    if rag_text:
+        message = rag_problem(rag_text, wanted.get("progress", risk.progress if risk else ""))
+        if message:
+            problem("rag", message)
 
     months = cell_text(values.get("review_months"))
     if months:
@@ -680,21 +744,29 @@ def _update_plan(number, risk, wanted, positions, controls, actions, scheme) -> 
 # --- applying ----------------------------------------------------------------------------------
 
 
-def import_apply(*, plan: ImportPlan) -> ImportPlan:
+def import_apply(
+    *,
+    plan: ImportPlan,
+    by: User | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportPlan:
     """Write the whole plan in one transaction, or nothing.
 
     Raises ImportRefused when the plan has problems, or (``stale=True``) when a risk it updates was
     changed after the plan was made: then nothing is written and a fresh plan is needed.
+
+    Written in bulk (``registers.services.risks_bulk``): the queries do not grow with the rows,
+    and each risk written gets one history record naming the file and ``by`` (None: the person
+    of the request, if any). ``progress`` is told how many rows are written as they are.
     """
     if plan.problems:
         raise ImportRefused([str(problem) for problem in plan.problems])
     reason = f"imported from {plan.filename}"
-    applying: RowPlan | None = None
     try:
         with transaction.atomic():
-            for row in plan.rows:
-                applying = row
-                _apply_row(row, row.register or plan.register, reason)
+            invites_send(plan=plan)  # first: a person with an account is a member, then assigned
+            _apply_rows(plan, reason=reason, by=by, progress=progress)
+            apply_treatment_sheets(plan=plan, reason=reason, by=by)  # the second sheets
     except RiskConflict as exc:
         raise ImportRefused(
             [f"{exc.risk.ref} was changed by someone else after the file was checked"],
@@ -704,64 +776,91 @@ def import_apply(*, plan: ImportPlan) -> ImportPlan:
         # Something changed between planning and writing: nothing was written; say what, and ask
         # for a fresh check. Two imports creating the same new ref at once both pass the service's
         # check; the second then meets the database's unique constraint (IntegrityError).
-        created = _created_meanwhile(plan, applying)
+        created = _created_meanwhile(plan)
         if created is not None:
             raise ImportRefused([created], stale=True) from None
         if isinstance(exc, IntegrityError):
             raise ImportRefused([CHANGED_MEANWHILE], stale=True) from None
         raise ImportRefused(exc.messages, stale=True) from None
+    if progress is not None:
+        progress(len(plan.rows))
     return plan
 
 
-def _created_meanwhile(plan: ImportPlan, row: RowPlan | None) -> str | None:
-    """REF_CREATED_MEANWHILE if ``row`` creates a risk whose ref now exists (the write that
-    failed has been rolled back, so what is found was written by someone else)."""
-    if row is None or row.action != "create":
+def _created_meanwhile(plan: ImportPlan) -> str | None:
+    """REF_CREATED_MEANWHILE for the first row creating a risk whose ref now exists (the write
+    that failed has been rolled back, so what is found was written by someone else)."""
+    wanted: dict[str, RowPlan] = {}
+    for row in plan.created:
+        wanted.setdefault(_saved_ref(row.ref).upper(), row)
+    if not wanted:
         return None
-    try:
-        ref = ref_clean(row.ref)
-    except ValidationError:
-        ref = row.ref
-    taken = Risk.objects.filter(organisation=plan.organisation, ref__iexact=ref).exists()
-    return REF_CREATED_MEANWHILE.format(row=row.row, ref=ref) if taken else None
+    taken = set(
+        Risk.objects.filter(organisation=plan.organisation)
+        .annotate(ref_upper=Upper("ref"))
+        .filter(ref_upper__in=list(wanted))
+        .values_list("ref_upper", flat=True)
+    )
+    for key, row in wanted.items():
+        if key in taken:
+            return REF_CREATED_MEANWHILE.format(row=row.row, ref=_saved_ref(row.ref))
+    return None
 
 
-def _apply_row(row: RowPlan, register: Register, reason: str) -> None:
-    if row.action == "unchanged":
-        return
-    if row.action == "create":
-        risk = risk_create(
-            register=register,
-            ref=row.ref,
-            title=row.title,
-            positions=dict(row.positions),
-            objectives=row.objectives or (),
-            leads=row.leads or (),
-            reason=reason,
-            **row.fields,
-        )
-    else:
-        risk = row.risk
-        if row.fields or row.positions or row.objectives is not None or row.leads is not None:
-            risk = risk_update(
-                risk=risk,
+def _apply_rows(
+    plan: ImportPlan, *, reason: str, by: User | None, progress: Callable[[int], None] | None
+) -> None:
+    """Every row's risk, then every control and action added, each kind in one bulk write."""
+    creating, updating = plan.created, plan.updated
+    created = risk_create_many(
+        organisation=plan.organisation,
+        new=[
+            NewRisk(
+                register=row.register or plan.register,
+                ref=row.ref,
+                title=row.title,
+                positions=dict(row.positions),
+                fields=dict(row.fields),
+                objectives=row.objectives or (),
+                leads=row.leads or (),
+            )
+            for row in creating
+        ],
+        reason=reason,
+        by=by,
+    )
+    if progress is not None:
+        progress(len(created))
+    # A row that only adds controls or actions writes no risk, but is still refused if the
+    # risk moved on since the check (RiskChange with nothing in it).
+    updated = risk_update_many(
+        changes=[
+            RiskChange(
+                risk_id=row.risk.pk,
                 expected_version=row.expected_version,
                 fields=dict(row.fields),
                 positions=dict(row.positions) if row.positions else None,
                 objectives=row.objectives,
                 leads=row.leads,
-                reason=reason,
                 rescore_scheme=bool(row.positions),
             )
-        else:
-            # Only controls or actions to add: still refuse if the risk moved on since the check.
-            locked = Risk.objects.select_for_update().get(pk=risk.pk)
-            if locked.version != row.expected_version:
-                raise RiskConflict(locked)
-    for offset, description in enumerate(row.controls):
-        control_add(risk=risk, description=description, position=row.control_position + offset)
-    for offset, description in enumerate(row.actions):
-        action_add(risk=risk, description=description, position=row.action_position + offset)
+            for row in updating
+        ],
+        reason=reason,
+        by=by,
+    )
+    controls, actions = [], []
+    for row, risk in [*zip(creating, created, strict=True), *zip(updating, updated, strict=True)]:
+        controls += [
+            Control(risk=risk, description=text, position=row.control_position + offset)
+            for offset, text in enumerate(row.controls)
+        ]
+        actions += [
+            Action(risk=risk, description=text, position=row.action_position + offset)
+            for offset, text in enumerate(row.actions)
+        ]
+    control_add_many(controls=controls, reason=reason, by=by)
+    action_add_many(actions=actions, reason=reason, by=by)
 
 
 def plan_lines(plan: ImportPlan, *, dry_run: bool = False) -> list[str]:
@@ -777,12 +876,17 @@ def plan_lines(plan: ImportPlan, *, dry_run: bool = False) -> list[str]:
             else ""
         )
         if row.action == "create":
+            added = "".join(f"; {line}" for line in treatment_lines(plan, row, dry_run=dry_run))
             lines.append(
                 f"row {row.row}: {created} {row.ref} {row.title}{on_register} ({row.current})"
+                + added
             )
         else:
             parts = [f"{change.column}: {change.old} -> {change.new}" for change in row.changes]
             parts += [f"control added: {text}" for text in row.controls]
             parts += [f"action added: {text}" for text in row.actions]
+            parts += treatment_lines(plan, row, dry_run=dry_run)
             lines.append(f"row {row.row}: {updated} {row.ref}{on_register}: " + "; ".join(parts))
+    if plan.invites is not None:
+        lines += plan.invites.lines(dry_run=dry_run)
     return lines
