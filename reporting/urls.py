@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import lifecycle, packs, reminders, spreadsheets
+from .views import import_jobs, lifecycle, packs, reminders, spreadsheets
 
 urlpatterns = [
     path(
@@ -12,6 +12,11 @@ urlpatterns = [
         "o/<slug:org>/registers/<slug:register>/import/<int:upload>/",
         spreadsheets.register_import_preview,
         name="register_import_preview",
+    ),
+    path(
+        "o/<slug:org>/registers/<slug:register>/import/jobs/<int:job>/",
+        import_jobs.register_import_job,
+        name="register_import_job",
     ),
     path(
         "o/<slug:org>/registers/<slug:register>/import/template/",

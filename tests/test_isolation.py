@@ -92,6 +92,7 @@ KWARG_OBJECTS = {
     "appetite": "appetite_statement",
     "history": "risk_history",
     "upload": "upload",
+    "job": "import_job",
     "escalation": "escalation",
     "report": "pack",
     "invitation": "invitation",
@@ -217,6 +218,7 @@ class World:
     pack: object = None  # a report pack (queued: no file)
     invitation: object = None  # an invitation to be a viewer, not yet accepted
     sso_provider: object = None  # a single sign-on connection (accounts.SingleSignOnProvider)
+    import_job: object = None  # a big import being checked in the background (its uploader's)
 
 
 def build_world(tag: str, *, user=None, role: str | None = None) -> World:
@@ -284,6 +286,16 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
         size=40,
         sha256="0" * 64,
     )
+    import_job = apps.get_model("reporting", "ImportJob").objects.create(
+        organisation=organisation,
+        register=register,
+        user=owner,
+        upload=upload,
+        filename=upload.filename,
+        rows_total=1,
+        status="checked",
+        preview={"created": 1, "lines": [f"row 2: would create {tag[:3].upper()}7 {tag} risk"]},
+    )
     escalation = apps.get_model("registers", "Escalation").objects.create(
         organisation=organisation,
         risk=risk,
@@ -326,6 +338,7 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
             expires_at=timezone.now() + dt.timedelta(days=7),
         ),
         sso_provider=sso_provider_of(organisation, tag),
+        import_job=import_job,
     )
 
 

@@ -44,14 +44,14 @@ DEFAULT_MAX_ROWS = 20_000
 # a file is bounded by its cells, not its rows: 20,000 rows of 30 columns, and a workbook at this
 # limit reads in about 5 s. Shared texts beyond it could never all be used by a cell.
 DEFAULT_MAX_CELLS = 600_000
-# A request in the browser dies at gunicorn's 60 s timeout, and confirming writes every row (its
-# history, controls and actions) in that request. Measured (2026-12, 2-core machine shared with
-# test runs): 97 ms a new risk with three controls and two actions, checking 0.4 ms a row; the
-# issue's 8,000-row CSV took 33 ms a row. 300 rows is 30 s in the worst case measured: half the
-# timeout. Bigger files go through the import_register command.
-DEFAULT_WEB_MAX_ROWS = 300
-# A register row has about 35 columns; a hundred leaves room for notes and helper columns. At
-# 30,000 cells a workbook reads in about 1.5 s on that machine.
+# The most rows an import in the browser takes. A file of more than RISKREG_IMPORT_BACKGROUND_ROWS
+# is checked and written by the worker (reporting/spreadsheets/jobs.py), never in a request, and
+# writing is in bulk: 10,000 rows of two controls and an action import in about 16 s (bench/
+# imports.py). Bigger files go through the import_register command (its limit: DEFAULT_MAX_ROWS).
+DEFAULT_WEB_MAX_ROWS = 10_000
+# A register row has about 35 columns; a hundred leaves room for notes and helper columns. The
+# upload page reads the file (to refuse an unreadable one at once and count its rows), so this
+# bounds that request too: never more than DEFAULT_MAX_CELLS, about 5 s of reading.
 WEB_CELLS_PER_ROW = 100
 MAX_COLUMNS = 200
 # A workbook is a zip: refuse one that would expand far beyond any real register (a zip bomb), on

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
+from django.template.defaultfilters import pluralize, slugify
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
@@ -20,18 +20,20 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from registers import permissions
-from registers.models import Register
+from registers.models import Register, Role
 from registers.services.risks import scheme_version_for_register
 
 from ..forms import ExportForm, ImportUploadForm
 from ..spreadsheets import exporting
 from ..spreadsheets.columns import COLUMN_HELP, IMPORT_COLUMNS
 from ..spreadsheets.importing import ImportPlan, ImportRefused, import_apply, import_plan
+from ..spreadsheets.jobs import background_rows, import_job_start
 from ..spreadsheets.reading import (
     SpreadsheetError,
     TooBigForBrowser,
     describe_size,
     max_upload_bytes,
+    read_spreadsheet,
     web_max_rows,
     web_too_big_message,
 )
@@ -100,35 +102,43 @@ def register_import(request: HttpRequest, org: str, register: str) -> HttpRespon
 @csrf_protect
 def _register_import(request, org: str, register: str, limiter) -> HttpResponse:
     access, register_obj = _editable_register(request, org, register)
+    can_invite = access.can_invite_role(Role.OWNER)
     if request.method == "POST":
-        form = ImportUploadForm(request.POST, request.FILES, too_large=limiter.too_large)
+        form = ImportUploadForm(
+            request.POST, request.FILES, too_large=limiter.too_large, can_invite=can_invite
+        )
     else:
-        form = ImportUploadForm()
+        form = ImportUploadForm(can_invite=can_invite)
     if form.is_bound and form.is_valid():
         upload = form.cleaned_data["file"]
+        invite = form.cleaned_data["invite"]
         data = upload.read()
         try:
-            import_plan(
-                register=register_obj,
-                data=data,
-                filename=upload.name,
-                for_browser=True,
-                can_edit=access.can_edit_register,
-            )
+            # Read here (a file that cannot be read is refused on this page at once); its rows
+            # are checked on the preview, or in the background for a big file.
+            sheet = read_spreadsheet(data=data, filename=upload.name, for_browser=True)
         except SpreadsheetError as exc:
             form.add_error("file", _refusal(exc, filename=upload.name, register=register_obj))
         else:
             stored = import_upload_save(
                 register=register_obj, user=request.user, filename=upload.name, data=data
             )
-            return redirect(
-                "register_import_preview", access.organisation.slug, register_obj.slug, stored.pk
+            if len(sheet.rows) > background_rows():
+                job = import_job_start(upload=stored, rows=len(sheet.rows), invite=invite)
+                return redirect(
+                    "register_import_job", access.organisation.slug, register_obj.slug, job.pk
+                )
+            preview = reverse(
+                "register_import_preview",
+                args=[access.organisation.slug, register_obj.slug, stored.pk],
             )
+            return redirect(preview + ("?invite=1" if invite else ""))
     context = {
         "access": access,
         "organisation": access.organisation,
         "register": register_obj,
         "form": form,
+        "can_invite": can_invite,
         **_guide(register_obj),
     }
     status = 400 if form.errors else 200
@@ -147,6 +157,10 @@ def register_import_preview(
         import_upload_discard(upload=upload_obj)
         messages.info(request, f"Import of {upload_obj.filename} cancelled: nothing was changed.")
         return redirect(register_url)
+    # The invite option chosen on the upload page travels in the preview's address and form.
+    invite = (request.POST if request.method == "POST" else request.GET).get("invite") == "1"
+    if invite and not access.can_invite_role(Role.OWNER):
+        raise PermissionDenied("You cannot invite people to the organisation")
     try:
         plan = import_plan(
             register=register_obj,
@@ -154,6 +168,8 @@ def register_import_preview(
             filename=upload_obj.filename,
             for_browser=True,
             can_edit=access.can_edit_register,
+            invite=invite,
+            invited_by=request.user,
         )
     except SpreadsheetError as exc:  # the rules tightened since the upload: refuse as at upload
         import_upload_discard(upload=upload_obj)
@@ -176,6 +192,8 @@ def register_import_preview(
                     data=bytes(upload_obj.data),
                     filename=upload_obj.filename,
                     can_edit=access.can_edit_register,
+                    invite=invite,
+                    invited_by=request.user,
                 )
                 stale, status = True, 409
             else:
@@ -191,6 +209,8 @@ def register_import_preview(
             "register": register_obj,
             "upload": upload_obj,
             "plan": plan,
+            "invite": invite,
+            "invite_lines": plan.invites.lines(dry_run=True) if plan.invites else [],
             "stale": stale,
             "refusal": refusal,
             "changes_count": _changes_count(plan),
@@ -227,7 +247,10 @@ def _problem_summary(plan: ImportPlan, filename: str) -> dict:
     """The error summary of a file with problems: each links to its row in the table."""
     count = len(plan.problems)
     links = [
-        (f"row-{problem.row}", f"Row {problem.row}: {problem.column}: {problem.message}")
+        (
+            f"row-{slugify(f'{problem.sheet} {problem.row}' if problem.sheet else problem.row)}",
+            f"{str(problem)[0].upper()}{str(problem)[1:]}",  # Row 4: ... / Controls row 4: ...
+        )
         for problem in plan.problems[:PROBLEMS_LISTED]
     ]
     if count > PROBLEMS_LISTED:

@@ -504,9 +504,11 @@ RISKREG_IMPORT_MAX_ROWS = int(env("RISKREG_IMPORT_MAX_ROWS", "20000"))
 # Cells read from one file, empty formatted ones included (the cost of reading it); shared texts
 # in a workbook count against the same limit. See reporting/spreadsheets/reading.py.
 RISKREG_IMPORT_MAX_CELLS = int(env("RISKREG_IMPORT_MAX_CELLS", "600000"))
-# Rows an import in the browser may have: confirming writes them all in one request, which must
-# finish inside gunicorn's timeout (GUNICORN_TIMEOUT); bigger files go through import_register.
-RISKREG_WEB_IMPORT_MAX_ROWS = int(env("RISKREG_WEB_IMPORT_MAX_ROWS", "300"))
+# Rows an import in the browser may have (bigger files go through import_register). A file of
+# more than RISKREG_IMPORT_BACKGROUND_ROWS rows is checked and written by Celery tasks, with a
+# progress page, instead of in the request (reporting/spreadsheets/jobs.py).
+RISKREG_WEB_IMPORT_MAX_ROWS = int(env("RISKREG_WEB_IMPORT_MAX_ROWS", "10000"))
+RISKREG_IMPORT_BACKGROUND_ROWS = int(env("RISKREG_IMPORT_BACKGROUND_ROWS", "200"))
 # Request bodies. https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
 # Form fields (not files): the longest real form is a risk with its description and consequence;
 # 1 MiB is hundreds of pages of text, and anything larger is refused (400) before it is parsed.

@@ -37,7 +37,7 @@ from registers.services.links import link_add
 from registers.services.organisations import member_add
 from registers.services.reviews import review_record
 from registers.services.risks import risk_update
-from reporting.models import Pack, PackStatus
+from reporting.models import ImportJob, Pack, PackStatus
 from reporting.packs.access import PUBLIC_EDITION_OUTDATED
 from reporting.packs.data import PUBLIC, pack_data
 from reporting.packs.services import pack_build
@@ -139,6 +139,15 @@ def world(organisation):
         positions={"current": (3, 4)},
     )
     secret.refresh_from_db()
+    for who in UNCLEARED:  # a checked import of theirs whose preview names the secret risk
+        ImportJob.objects.create(
+            organisation=organisation,
+            register=corporate,
+            user=people[who],
+            filename="s1.csv",
+            status="checked",
+            preview={"updated": 1, "lines": [f"row 2: would update S1: {MARKERS['description']}"]},
+        )
     return {
         "organisation": organisation,
         "people": people,
@@ -419,6 +428,11 @@ def fillings(route: str, world, packs) -> list[str]:
         ],
         "statement": [],
         "upload": [],
+        # A big import's page (its uploader's alone; the preview names the secret risk's text).
+        "job": list(
+            ImportJob.objects.filter(organisation=organisation).values_list("pk", flat=True)
+        ),
+        "scheme": list(organisation.schemes.values_list("pk", flat=True)),
         "format": ["csv", "xlsx"],
     }
     urls = [""]
