@@ -228,6 +228,40 @@ class ControlInline(admin.TabularInline):
     fields = ("description", "owner", "effectiveness", "assurance", "position")
 
 
+class ArchivedRegisterReadOnly:
+    """Mixed in before ``OrganisationScopedAdmin``: a row on an archived register is read-only
+    here as on the pages (registers.services.register_archive), and no archived register is
+    offered for a new row. ``register_path`` leads from the row to its register."""
+
+    register_path = "register"
+
+    def _archived(self, obj) -> bool:
+        register = obj
+        for part in self.register_path.split("__"):
+            register = getattr(register, part)
+        return register.archived_at is not None
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and self._archived(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and self._archived(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        in_use = {
+            "register": {"archived_at__isnull": True},
+            "risk": {"register__archived_at__isnull": True},
+        }.get(db_field.name)
+        if field is not None and in_use and db_field.name == self.register_path.split("__")[0]:
+            field.queryset = field.queryset.filter(**in_use)
+        return field
+
+
 class ActionInline(admin.TabularInline):
     model = Action
     extra = 0
@@ -250,7 +284,7 @@ class RiskAdminForm(forms.ModelForm):
 
 
 @admin.register(Risk)
-class RiskAdmin(OrganisationScopedAdmin):
+class RiskAdmin(ArchivedRegisterReadOnly, OrganisationScopedAdmin):
     form = RiskAdminForm
     list_display = (
         "ref",
@@ -269,19 +303,22 @@ class RiskAdmin(OrganisationScopedAdmin):
 
 
 @admin.register(Control)
-class ControlAdmin(OrganisationScopedAdmin):
+class ControlAdmin(ArchivedRegisterReadOnly, OrganisationScopedAdmin):
+    register_path = "risk__register"
     list_display = ("__str__", "risk", "effectiveness")
     list_select_related = ("risk",)
 
 
 @admin.register(Action)
-class ActionAdmin(OrganisationScopedAdmin):
+class ActionAdmin(ArchivedRegisterReadOnly, OrganisationScopedAdmin):
+    register_path = "risk__register"
     list_display = ("__str__", "risk", "owner", "due_date", "status")
     list_select_related = ("risk", "owner")
 
 
 @admin.register(Review)
-class ReviewAdmin(OrganisationScopedAdmin):
+class ReviewAdmin(ArchivedRegisterReadOnly, OrganisationScopedAdmin):
+    register_path = "risk__register"
     list_display = ("risk", "reviewed_on", "reviewed_by", "rescored")
     list_select_related = ("risk", "reviewed_by")
 

@@ -518,3 +518,26 @@ def test_the_dashboard_and_packs_cover_page_count_queries_flat_as_archived_regis
     client.get(dashboard)  # warm the caches
     assert_same_queries(lambda: client.get(dashboard), grow)
     assert_same_queries(lambda: client.get(cover), grow, at_most=15)
+
+
+def test_the_scoped_admin_shows_an_archived_registers_rows_read_only(
+    client, organisation, estates, risk, admin
+):
+    import re
+
+    control = ControlFactory(risk=risk)
+    admin.is_staff = True
+    admin.save()
+    archived(estates, admin)
+    client.force_login(admin)
+    change = reverse("admin:registers_risk_change", args=[risk.pk])
+    page = client.get(change)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert client.post(change, {"title": "Changed"}).status_code == 403
+    delete = reverse("admin:registers_control_delete", args=[control.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    add = client.get(reverse("admin:registers_risk_add")).content.decode()
+    choices = re.search(r'<select name="register".*?</select>', add, re.S).group(0)
+    assert f'value="{estates.pk}"' not in choices
+    risk.refresh_from_db()
+    assert risk.title != "Changed" and risk.controls.filter(pk=control.pk).exists()
