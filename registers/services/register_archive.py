@@ -22,7 +22,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from ..models import Escalation, EscalationStatus, Register, Risk
 
@@ -54,11 +53,6 @@ UNARCHIVED_REASON = "brought back from the archive: {reason}"
 
 def archived_message(register: Register) -> str:
     return REGISTER_ARCHIVED.format(register=register.name)
-
-
-def archived_on(register: Register) -> str:
-    """The day it was archived, in the server's timezone, as the banner says it."""
-    return date_format(timezone.localtime(register.archived_at), "j F Y")
 
 
 def refuse_if_archived(register: Register) -> None:
