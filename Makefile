@@ -79,6 +79,7 @@ test: install lint browser-deps
 bench: install
 	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
 	$(PY) bench/packs.py
+	$(PY) bench/imports.py
 	$(PY) bench/run.py
 
 # Point-in-time recovery rehearsed end to end on PostgreSQL clusters of the drill's own (a

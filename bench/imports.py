@@ -238,13 +238,17 @@ def _named(data: bytes, name: str):
     )
 
 
-def profile(made, rows: int) -> None:
+def profile(made, rows: int, *, update: bool = False) -> None:
+    """cProfile's tables of one import: creating ``rows`` risks, or (``update``) changing them."""
     import cProfile
     import pstats
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "profile.xlsx"
         path.write_bytes(workbook(made, rows=rows))
+        if update:
+            command(path)
+            path.write_bytes(workbook(made, rows=rows, edited=True))
         profiler = cProfile.Profile()
         profiler.enable()
         print(command(path))
@@ -258,11 +262,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000, help="rows of the command's file")
     parser.add_argument("--profile", action="store_true", help="cProfile the command's import")
+    parser.add_argument(
+        "--profile-update", action="store_true", help="cProfile an import that changes every row"
+    )
     parser.add_argument("--skip-browser", action="store_true", help="leave out the browser")
     args = parser.parse_args()
     made = setup()
-    if args.profile:
-        profile(made, args.rows)
+    if args.profile or args.profile_update:
+        profile(made, args.rows, update=args.profile_update)
         return
     record = {"rows": args.rows, "command": run_command(made, args.rows)}
     if not args.skip_browser:
