@@ -1,11 +1,14 @@
 """A new organisation set up end to end in Chromium by its admin, from the settings page alone
-(issue 15, "Done when"): the profile (panel name, committee calendar), categories (two added,
-one renamed), two directorate registers, an appetite statement with a tolerance of 12, an
-invitation, and an import of a workbook whose `register` column fills both registers; the
+(issue 15, "Done when"): a scoring scheme from a preset with a band edge moved, the profile
+(panel name, committee calendar), categories (two added, one renamed), two directorate
+registers, an appetite statement with a tolerance of 12, an invitation, and an import of a
+workbook whose `register` column fills both registers and whose `controls` and `actions` sheets
+give owners, effectiveness, a due date and a status; the
 first-run checklist and the dashboard's banner follow each step; the two registers are chosen as
 the ones the packs cover, and a committee pack requested then covers them. The settings page and dashboard pass axe-core at 1280 and
 390 px."""
 
+import datetime as dt
 import io
 import re
 import subprocess
@@ -17,7 +20,17 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from appetite.models import AppetiteStatement
-from registers.models import Category, Invitation, Organisation, Register, Risk
+from registers.models import (
+    Action,
+    ActionStatus,
+    Category,
+    Control,
+    Effectiveness,
+    Invitation,
+    Organisation,
+    Register,
+    Risk,
+)
 from reporting.models import Pack, PackStatus
 from tests.browser.conftest import axe_violations, sign_in
 from tests.factories import PASSWORD
@@ -52,6 +65,13 @@ def workbook(path) -> None:
     sheet.append(["FIN3", "Capital programme slips", "finance", "Money", 3, 3, ""])
     sheet.append(["OPS1", "Too few nurses", "operations", "People and workforce", 4, 5, ""])
     sheet.append(["OPS2", "Theatre downtime", "Operations directorate", "", 3, 4, ""])
+    controls = book.create_sheet("controls")
+    controls.append(["ref", "description", "owner", "effectiveness"])
+    controls.append(["FIN1", "Monthly budget review", ADMIN, "Partially effective"])
+    controls.append(["OPS1", "Bank staff framework", "", "Effective"])
+    actions = book.create_sheet("actions")
+    actions.append(["ref", "description", "owner", "due", "status"])
+    actions.append(["FIN1", "Recovery plan to the board", ADMIN, "31/03/2027", "In progress"])
     book.save(path)
 
 
@@ -89,7 +109,28 @@ def test_an_admin_sets_up_a_new_organisation_in_the_browser(page, tmp_path, eage
     expect(checklist.locator(".govuk-tag", has_text="Not started")).to_have_count(6)
     check_looks_right(page)
 
+    # Scoring scheme: a new version from a preset, with the Low band's top edge moved down.
+    page.get_by_role("link", name="Choose the scoring scheme").click()
+    page.get_by_role("link", name="Make a new version").click()
+    page.get_by_label("Preset: ESPO 5x5 (5x5, product)").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Band 1: highest score").fill("4")
+    page.get_by_label("Band 2: lowest score").fill("5")
+    page.get_by_role("button", name="Preview the new version").click()
+    expect(page.get_by_role("heading", name="Check version 2", level=1)).to_be_visible()
+    page.get_by_label("Re-rate them all now under the new version").check()
+    page.get_by_label("Why is the scheme changing?").fill("The trust's own Low band")
+    page.get_by_role("button", name="Save version 2").click()
+    expect(page.get_by_text("Version 2 of 5x5 likelihood x impact saved")).to_be_visible()
+    version = organisation.schemes.get(is_default=True).current_version
+    assert version.number == 2
+    assert [(band["min"], band["max"]) for band in version.definition["bands"]][:2] == [
+        (1, 4),
+        (5, version.definition["bands"][1]["max"]),
+    ]
+
     # Profile: the committee the packs are addressed to, and its calendar.
+    to_settings(page)
     page.get_by_role("link", name="Profile and reporting calendar").click()
     page.get_by_label("Committee or panel the packs are addressed to (optional)").fill(
         "Audit and Risk Committee"
@@ -150,10 +191,11 @@ def test_an_admin_sets_up_a_new_organisation_in_the_browser(page, tmp_path, eage
     page.get_by_role("button", name="Add member").click()
     expect(page.get_by_text("An invitation to join as a risk coordinator")).to_be_visible()
 
-    # The checklist has followed every step but the scheme and the import.
+    # The checklist has followed every step but the import.
     to_settings(page)
-    expect(page.get_by_text("You have done 4 of 6 steps")).to_be_visible()
+    expect(page.get_by_text("You have done 5 of 6 steps")).to_be_visible()
     for done in (
+        "Done: 5x5 likelihood x impact, version 2",
         "Done: 2 categories",
         "Done: 1 appetite statement",
         "Done: 3 registers",
@@ -161,7 +203,7 @@ def test_an_admin_sets_up_a_new_organisation_in_the_browser(page, tmp_path, eage
     ):
         expect(checklist).to_contain_text(done)
     page.goto(f"/o/{SLUG}/")
-    banner.get_by_text("4 of 6 set-up steps done").wait_for()
+    banner.get_by_text("5 of 6 set-up steps done").wait_for()
     banner.get_by_role("link", name="Carry on setting up").click()
 
     # Import: one workbook fills both registers through its `register` column.
@@ -185,9 +227,23 @@ def test_an_admin_sets_up_a_new_organisation_in_the_browser(page, tmp_path, eage
         "OPS2": "operations",
     }
     assert Risk.objects.get(ref="OPS1").category.name == "People and workforce"
+    # The controls and actions sheets: structured rows with owner, effectiveness, due date, status.
+    control = Control.objects.get(risk__ref="FIN1")
+    assert (control.description, control.owner.email, control.effectiveness) == (
+        "Monthly budget review",
+        ADMIN,
+        Effectiveness.PARTIAL,
+    )
+    assert Control.objects.get(risk__ref="OPS1").effectiveness == Effectiveness.EFFECTIVE
+    action = Action.objects.get(risk__ref="FIN1")
+    assert (action.owner.email, action.due_date, action.status) == (
+        ADMIN,
+        dt.date(2027, 3, 31),
+        ActionStatus.IN_PROGRESS,
+    )
 
     to_settings(page)
-    expect(page.get_by_text("You have done 5 of 6 steps")).to_be_visible()
+    expect(page.get_by_role("heading", name="Setting up: all done")).to_be_visible()
     expect(checklist).to_contain_text("Done: 5 risks")
     # The organisation is in use: the dashboard no longer shows the set-up banner.
     page.goto(f"/o/{SLUG}/")
