@@ -3,10 +3,10 @@
 (panel name, committee calendar), categories (two added, one renamed), two directorate
 registers, an appetite statement with a tolerance of 12, an invitation, and an import of a
 workbook whose `register` column fills both registers and whose `controls` and `actions` sheets
-give owners, effectiveness, a due date and a status; the
-first-run checklist and the dashboard's banner follow each step; the two registers are chosen as
-the ones the packs cover, and a committee pack requested then covers them. The settings page and dashboard pass axe-core at 1280 and
-390 px."""
+give owners, effectiveness, a due date and a status; the first-run checklist and the
+dashboard's banner follow each step; the two registers are chosen as the ones the packs cover,
+and a committee pack requested then covers them. The settings page and dashboard pass axe-core
+at 1280 and 390 px."""
 
 import datetime as dt
 import io
