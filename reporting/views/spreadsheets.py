@@ -152,6 +152,9 @@ def register_import_preview(
 ) -> HttpResponse:
     access, register_obj = _editable_register(request, org, register)
     upload_obj = import_upload_for_user(user=request.user, register=register_obj, pk=upload)
+    job = upload_obj.jobs.first()
+    if job is not None:  # a big file is checked and written in the background, never here
+        return redirect("register_import_job", access.organisation.slug, register_obj.slug, job.pk)
     register_url = reverse("register", args=[access.organisation.slug, register_obj.slug])
     if request.method == "POST" and "cancel" in request.POST:
         import_upload_discard(upload=upload_obj)

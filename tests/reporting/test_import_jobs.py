@@ -272,3 +272,16 @@ def test_posts_are_csrf_checked(organisation, django_capture_on_commit_callbacks
     )
     assert client.post(job_url(job), {"cancel": "1"}).status_code == 403
     assert ImportJob.objects.filter(pk=job.pk).exists()
+
+
+def test_a_big_files_preview_address_leads_to_its_job_page(
+    client, organisation, coordinator, django_capture_on_commit_callbacks
+):
+    job = started(client, organisation, django_capture_on_commit_callbacks)
+    preview = reverse(
+        "register_import_preview", args=[organisation.slug, "corporate", job.upload_id]
+    )
+    assert client.get(preview).url == job_url(job)
+    response = client.post(preview, {"fingerprint": "x", "confirm": "1"})
+    assert response.url == job_url(job)
+    assert not Risk.objects.filter(organisation=organisation).exists()
