@@ -73,6 +73,7 @@ def _guide(register: Register) -> dict:
         "categories": register.organisation.categories.all(),
         "max_size": describe_size(max_upload_bytes()),
         "max_rows": web_max_rows(),
+        "background_rows": background_rows(),
     }
 
 
