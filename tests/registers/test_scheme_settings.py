@@ -371,3 +371,16 @@ def test_gets_change_nothing(admin_client, organisation, scheme, corporate_regis
     response = admin_client.get(url("settings_scheme_save", organisation, scheme))
     assert response.status_code == 405
     assert counts() == before
+
+
+def test_a_renamed_band_of_a_matrix_scheme_keeps_its_cells(admin_client, organisation, scheme):
+    met = preset("met-4x4")
+    response = admin_client.post(
+        url("settings_scheme_edit", organisation, scheme),
+        edit_data(met, band_1_name="Minor", band_1_colour="#00703c"),
+    )
+    assert response.status_code == 200
+    proposed = json.loads(response.context["definition_json"])
+    renamed = [row.count("Minor") for row in proposed["matrix"]]
+    assert sum(renamed) == sum(row.count("Low") for row in met.as_dict()["matrix"])
+    assert not any("Low" in row for row in proposed["matrix"])
