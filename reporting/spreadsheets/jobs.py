@@ -16,6 +16,7 @@ counts once the step ends.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -34,12 +35,14 @@ from ..models import ImportJob, ImportJobStatus, ImportUpload
 from ..packs.enqueue import task_send
 from .importing import ImportPlan, ImportRefused, import_apply, import_plan, plan_lines
 from .reading import SpreadsheetError
+from .uploads import KEEP_FOR
 
 logger = logging.getLogger(__name__)
 
 IMPORT_CHECK = "reporting.import_check"
 IMPORT_WRITE = "reporting.import_write"
 DEFAULT_BACKGROUND_ROWS = 200
+DEFAULT_STALLED_SECONDS = 600  # a step of 10,000 rows takes well under a minute
 LINES_KEPT = 500  # of the preview's list of changes; the counts cover every row
 PROBLEMS_KEPT = 500
 PROGRESS_FOR = 24 * 60 * 60  # seconds the cache keeps a job's progress
@@ -59,7 +62,7 @@ CHANGED_SINCE_CHECK = (
 NOT_CHECKED = "This import is not waiting for a confirmation."
 FINGERPRINT_STALE = "The check you confirmed is out of date: look through this one and confirm."
 HAS_PROBLEMS = "The file has problems: fix them and upload it again."
-NOT_FAILED = "Only a failed import can be tried again."
+NOT_FAILED = "Only a failed or stalled import can be tried again."
 
 
 def background_rows() -> int:
@@ -74,6 +77,16 @@ def _progress_key(job_id: int) -> str:
 def _tell(job_id: int, **counts: int) -> None:
     key = _progress_key(job_id)
     cache.set(key, {**(cache.get(key) or {}), **counts}, PROGRESS_FOR)
+
+
+def import_job_stalled(job: ImportJob) -> bool:
+    """A step that has said nothing for RISKREG_IMPORT_STALLED_SECONDS: its task was lost or its
+    worker stopped. It may be run again (a step still running holds the job's row, so the second
+    waits for it and then finds nothing to do)."""
+    limit = getattr(settings, "RISKREG_IMPORT_STALLED_SECONDS", DEFAULT_STALLED_SECONDS)
+    return job.status in (ImportJobStatus.CHECKING, ImportJobStatus.WRITING) and (
+        job.updated_at < timezone.now() - dt.timedelta(seconds=limit)
+    )
 
 
 def import_job_progress(job: ImportJob) -> dict[str, int]:
@@ -93,7 +106,11 @@ def import_job_progress(job: ImportJob) -> dict[str, int]:
 @transaction.atomic
 def import_job_start(*, upload: ImportUpload, rows: int, invite: bool = False) -> ImportJob:
     """A job for an uploaded file of ``rows`` rows, its check queued once this commits;
-    ``invite``: the import's invite option (people not yet members are invited)."""
+    ``invite``: the import's invite option (people not yet members are invited). The person's
+    jobs of more than a day ago that are not running are dropped (their files already are)."""
+    ImportJob.objects.filter(
+        user_id=upload.user_id, created_at__lt=timezone.now() - KEEP_FOR
+    ).exclude(status__in=(ImportJobStatus.CHECKING, ImportJobStatus.WRITING)).delete()
     job = ImportJob.objects.create(
         invite=invite,
         organisation_id=upload.organisation_id,
@@ -143,8 +160,12 @@ def import_job_confirm(*, job: ImportJob, fingerprint: str) -> ImportJob:
 @transaction.atomic
 def import_job_retry(*, job: ImportJob) -> ImportJob:
     """Run a failed step again: the check, or the write the person had confirmed."""
-    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if locked.status != ImportJobStatus.FAILED:
+    locked = ImportJob.objects.select_for_update(skip_locked=True).filter(pk=job.pk).first()
+    if locked is None:  # a step is running now: it holds the row
+        raise ValidationError(NOT_FAILED)
+    if import_job_stalled(locked):
+        locked.failed_step = "write" if locked.status == ImportJobStatus.WRITING else "check"
+    elif locked.status != ImportJobStatus.FAILED:
         raise ValidationError(NOT_FAILED)
     writing = locked.failed_step == "write"
     locked.status = ImportJobStatus.WRITING if writing else ImportJobStatus.CHECKING

@@ -25,6 +25,7 @@ from ..spreadsheets.jobs import (
     import_job_for_user,
     import_job_progress,
     import_job_retry,
+    import_job_stalled,
 )
 from .spreadsheets import _editable_register
 
@@ -64,6 +65,7 @@ def register_import_job(request: HttpRequest, org: str, register: str, job: int)
         "preview": preview,
         "progress": import_job_progress(job_obj),
         "running": job_obj.status in RUNNING,
+        "stalled": import_job_stalled(job_obj),
         "refresh_seconds": REFRESH_SECONDS,
         "problem": problem,
         "problem_title": (

@@ -3,10 +3,13 @@ by Celery tasks (called here directly), with a page showing progress that refres
 then the same preview and confirm as a small file, all rows or none, a failure with a retry;
 the job is its uploader's alone."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from registers.models import Risk, Role
 from registers.permissions import membership_sync
@@ -285,3 +288,39 @@ def test_a_big_files_preview_address_leads_to_its_job_page(
     response = client.post(preview, {"fingerprint": "x", "confirm": "1"})
     assert response.url == job_url(job)
     assert not Risk.objects.filter(organisation=organisation).exists()
+
+
+def test_a_stalled_step_can_be_run_again(
+    client, organisation, coordinator, django_capture_on_commit_callbacks
+):
+    job = started(client, organisation, django_capture_on_commit_callbacks)
+    assert b"Try again" not in client.get(job_url(job)).content
+    long_ago = timezone.now() - dt.timedelta(seconds=jobs.DEFAULT_STALLED_SECONDS + 1)
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=long_ago)
+    page = client.get(job_url(job))
+    assert b"Try again" in page.content and b"may have stopped" in page.content
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(job_url(job), {"retry": "1"})
+    assert response.status_code == 302 and len(queued) == 1
+    assert import_check_task(job.pk) == ImportJobStatus.CHECKED
+
+
+def test_a_step_running_normally_cannot_be_started_twice(
+    client, organisation, coordinator, django_capture_on_commit_callbacks
+):
+    job = started(client, organisation, django_capture_on_commit_callbacks)
+    response = client.post(job_url(job), {"retry": "1"})
+    assert response.status_code == 409
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.CHECKING
+
+
+def test_a_persons_jobs_of_more_than_a_day_ago_are_dropped_when_they_start_another(
+    client, organisation, coordinator, django_capture_on_commit_callbacks
+):
+    old = started(client, organisation, django_capture_on_commit_callbacks)
+    import_check_task(old.pk)
+    ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    with django_capture_on_commit_callbacks():
+        upload(client, organisation)
+    assert list(ImportJob.objects.values_list("status", flat=True)) == [ImportJobStatus.CHECKING]
