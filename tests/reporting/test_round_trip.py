@@ -1,5 +1,6 @@
 """An export imported again unchanged changes nothing (issue 15; DESIGN.md, "Spreadsheet
-columns"): every register of every seeded organisation, as .csv and as .xlsx."""
+columns"): every register of every seeded organisation, as .csv and as .xlsx (with its controls
+and actions sheets)."""
 
 import pytest
 
@@ -23,11 +24,19 @@ def test_every_seeded_register_exported_and_imported_again_changes_nothing():
     versions = dict(Risk.objects.values_list("id", "version"))
     checked = 0
     carried: set[str] = set()  # the columns issue 15 added that the seeded risks fill
+    sheet_columns: set[str] = set()  # the controls and actions sheets' columns filled
     for organisation in organisations:
         for register in organisation.registers.order_by("slug"):
             export = register_export(register=register)
             for row in export.rows:
                 carried |= {name for name, value in zip(export.header, row, strict=True) if value}
+            for name, rows in export.second_sheets.items():
+                for row in rows[1:]:
+                    sheet_columns |= {
+                        f"{name}.{column}"
+                        for column, value in zip(rows[0], row, strict=True)
+                        if value
+                    }
             for data, filename in (
                 (to_csv(export), f"{register.slug}.csv"),
                 (to_xlsx(export), f"{register.slug}.xlsx"),
@@ -40,9 +49,21 @@ def test_every_seeded_register_exported_and_imported_again_changes_nothing():
                     where,
                     [(row.ref, row.changes, row.controls, row.actions) for row in plan.updated],
                 )
+                if filename.endswith(".xlsx"):
+                    assert plan.treatments is not None, where  # the sheets were read
+                    assert plan.treatments.writes() == [], (where, plan.treatments.writes())
                 import_apply(plan=plan)
             checked += len(export.rows)
     assert checked == Risk.objects.filter(organisation__in=organisations).count() > 0
     assert history_counts() == before
     assert {"register", "objectives", "working_leads", "horizon", "progress"} <= carried
+    assert {
+        "controls.owner",
+        "controls.effectiveness",
+        "controls.source_of_assurance",
+        "actions.owner",
+        "actions.due",
+        "actions.status",
+        "actions.progress",
+    } <= sheet_columns, sheet_columns
     assert dict(Risk.objects.values_list("id", "version")) == versions

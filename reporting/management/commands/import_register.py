@@ -17,7 +17,8 @@ from riskreg.commands import organisation_or_error
 class Command(BaseCommand):
     help = (
         "Import a register from an .xlsx or .csv file: every row is checked first, then all rows "
-        "are written or none. Problems are printed as 'row N: column: problem'."
+        "are written or none. Problems are printed as 'row N: column: problem' (on a workbook's "
+        "controls and actions sheets, 'controls row N: column: problem')."
     )
 
     def add_arguments(self, parser):
@@ -32,6 +33,15 @@ class Command(BaseCommand):
             "--dry-run",
             action="store_true",
             help="check the file and print what would change, without writing anything",
+        )
+        parser.add_argument(
+            "--invite",
+            action="store_true",
+            help=(
+                "invite people given by an e-mail address that is not a member (owner, manager, "
+                "working lead, control or action owner) as risk owners; until they accept, their "
+                "rows are imported without them. Without it, such an address is a row problem"
+            ),
         )
 
     def handle(self, *args, **options):
@@ -60,7 +70,12 @@ class Command(BaseCommand):
                 f"{describe_size(limit)}; nothing was imported"
             )
         try:
-            plan = import_plan(register=register, data=path.read_bytes(), filename=path.name)
+            plan = import_plan(
+                register=register,
+                data=path.read_bytes(),
+                filename=path.name,
+                invite=options["invite"],
+            )
         except SpreadsheetError as exc:
             raise CommandError(f"{path.name}: {exc}; nothing was imported") from None
         for note in plan.notes:
