@@ -187,7 +187,7 @@ def register_import_preview(
             status = 400
         else:
             try:
-                import_apply(plan=plan)
+                import_apply(plan=plan, by=request.user)
             except ImportRefused as exc:
                 # Someone saved a risk in between: nothing was written; say what, check afresh.
                 refusal = exc.problems

@@ -324,3 +324,13 @@ def test_a_persons_jobs_of_more_than_a_day_ago_are_dropped_when_they_start_anoth
     with django_capture_on_commit_callbacks():
         upload(client, organisation)
     assert list(ImportJob.objects.values_list("status", flat=True)) == [ImportJobStatus.CHECKING]
+
+
+def test_a_small_file_confirmed_in_the_browser_is_recorded_as_its_uploaders(
+    client, organisation, coordinator
+):
+    preview = upload(client, organisation, ROWS[:3]).url
+    fingerprint = client.get(preview).context["plan"].fingerprint
+    assert client.post(preview, {"fingerprint": fingerprint, "confirm": "1"}).status_code == 302
+    record = Risk.objects.get(organisation=organisation, ref="J2").history.get()
+    assert (record.history_user, record.history_type) == (coordinator, "+")
