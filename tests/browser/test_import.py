@@ -66,3 +66,32 @@ def test_problems_are_listed_by_row_and_nothing_is_imported(page, tmp_path):
     assert page.get_by_role("button", name="Confirm and import").count() == 0
     assert axe_violations(page) == []
     assert not Risk.objects.exists()
+
+
+def test_a_big_file_is_checked_and_imported_in_the_background(page, tmp_path, settings):
+    # Tasks run in the process that queues them, once the request's transaction commits: the
+    # check is done by the time the upload lands on the job's page, the write by the confirm's.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.RISKREG_IMPORT_BACKGROUND_ROWS = 2
+    organisation = OrganisationFactory(name="Example Council")
+    membership = MembershipFactory(organisation=organisation, role=Role.COORDINATOR)
+    membership_sync(membership)
+    spreadsheet = tmp_path / "big.csv"
+    spreadsheet.write_bytes(
+        csv_bytes(
+            [["ref", "title", "controls"]] + [[f"B{n}", f"Risk {n}", "Audit"] for n in range(3)]
+        )
+    )
+    sign_in(page, membership.user.email)
+    page.goto(f"/o/{organisation.slug}/registers/corporate/import/")
+    page.set_input_files("#id_file", str(spreadsheet))
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_url("**/import/jobs/*/")
+    assert page.get_by_role("heading", name="Check the import").is_visible()
+    assert page.get_by_text("row 3: would create B1 Risk 1").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Confirm and import").click()
+    assert page.get_by_role("heading", name="Imported").is_visible()
+    assert page.get_by_text("Imported big.csv: created 3, updated 0, unchanged 0.").is_visible()
+    assert axe_violations(page) == []
+    assert Risk.objects.filter(organisation=organisation).count() == 3
