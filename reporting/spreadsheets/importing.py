@@ -849,6 +849,8 @@ def _apply_rows(
         reason=reason,
         by=by,
     )
+    if progress is not None:
+        progress(len(created) + len(updated))
     controls, actions = [], []
     for row, risk in [*zip(creating, created, strict=True), *zip(updating, updated, strict=True)]:
         controls += [
