@@ -281,3 +281,14 @@ def test_updating_controls_from_the_sheet_costs_the_same_queries_at_5_and_50(set
     control = Control.objects.get(risk__ref="T3")
     assert control.effectiveness == "partially_effective" and control.version == 3
     assert control.history.count() == 3
+
+
+def test_progress_is_told_as_the_rows_are_written(setting):
+    register, people = setting
+    imported(register, rows("P", 2, people))
+    plan = import_plan(
+        register=register, data=csv_bytes(rows("P", 5, people, title="New")), filename="p.csv"
+    )
+    told = []
+    import_apply(plan=plan, progress=told.append)
+    assert told == [3, 5, 5]  # three new risks, then two changed ones, then every row
