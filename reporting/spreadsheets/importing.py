@@ -130,10 +130,22 @@ class RowPlan:
     control_position: int = 0
     action_position: int = 0
     current: str = ""  # the current rating as it will be, for the preview
+    # Controls and actions a workbook's controls and actions sheets add (treatment_sheets).
+    sheet_controls: int = 0
+    sheet_actions: int = 0
 
     @property
     def adds(self) -> bool:
         return bool(self.controls or self.actions)
+
+    @property
+    def controls_added(self) -> int:
+        """Every control the row adds: its column's lines and its controls sheet's rows."""
+        return len(self.controls) + self.sheet_controls
+
+    @property
+    def actions_added(self) -> int:
+        return len(self.actions) + self.sheet_actions
 
 
 @dataclass

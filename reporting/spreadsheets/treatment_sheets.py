@@ -372,6 +372,10 @@ def _match(name: str, row_plan, rows: list[TreatmentRow]) -> None:
         if found is None:
             row.position = position
             position += 1
+            if name == "controls":
+                row_plan.sheet_controls += 1
+            else:
+                row_plan.sheet_actions += 1
             if risk is not None:  # shown with the risk's other changes (preview and command)
                 row_plan.changes.append(
                     Change(f"{row.kind} added ({name} row {row.row})", "(none)", row.description)

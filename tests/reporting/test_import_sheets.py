@@ -375,3 +375,22 @@ def test_a_sheet_may_have_more_rows_than_the_risks_limit_but_its_cells_count(
     settings.RISKREG_IMPORT_MAX_CELLS = 12  # 5 header cells and 12 more on the controls sheet
     with pytest.raises(TooManyCells):
         read_spreadsheet(data=data, filename="f.xlsx")
+
+
+def test_the_preview_counts_what_the_sheets_add_to_a_new_risk(client, organisation, people):
+    membership = MembershipFactory(organisation=organisation, role=Role.COORDINATOR)
+    membership_sync(membership)
+    client.force_login(membership.user)
+    register = corporate_register_of(organisation)
+    data = workbook(
+        [["ref", "title", "controls"], ["R1", "x", "Firewall\nBackups"]],
+        controls=[CONTROLS, ["R1", "firewall", "", "Effective", ""], ["R1", "Guard", "", "", ""]],
+        actions=[ACTIONS, ["R1", "Patch", "", "", "", "", "", ""]],
+    )
+    url = reverse("register_import", args=[organisation.slug, register.slug])
+    preview = client.get(client.post(url, {"file": SimpleUploadedFile("r.xlsx", data)}).url)
+    (row,) = preview.context["plan"].created
+    assert (row.controls_added, row.actions_added) == (3, 1)  # Firewall once, Backups, Guard
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in (
+        preview.content.decode()
+    )
