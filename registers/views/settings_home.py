@@ -31,8 +31,12 @@ def url_if_routed(name: str, *args) -> str | None:
 
 
 def _top_register(organisation) -> Register | None:
+    """Where the checklist's import starts: a top-level register in use (the workbook's
+    `register` column sends rows anywhere else)."""
     return (
-        Register.objects.filter(organisation=organisation, parent__isnull=True)
+        Register.objects.filter(
+            organisation=organisation, parent__isnull=True, archived_at__isnull=True
+        )
         .order_by("name", "pk")
         .first()
     )
@@ -50,6 +54,13 @@ def checklist_links(organisation, top: Register | None) -> dict[str, str | None]
         "import": top and reverse("register_import", args=[slug, top.slug]),
     }
 
+
+# Why a step has no link: its page is not part of this installation yet, or there is nowhere to
+# do it yet.
+CHECKLIST_NO_LINK = {
+    "scheme": "Not yet available in the browser.",
+    "import": "Add a register first.",
+}
 
 CHECKLIST_ACTIONS = {
     "scheme": "Choose the scoring scheme",
@@ -71,7 +82,12 @@ def settings_home(request: HttpRequest, org: str) -> HttpResponse:
     checklist = selectors.first_run_checklist(organisation=organisation)
     links = checklist_links(organisation, _top_register(organisation))
     steps = [
-        {"item": item, "url": links[item.key], "action": CHECKLIST_ACTIONS[item.key]}
+        {
+            "item": item,
+            "url": links[item.key],
+            "action": CHECKLIST_ACTIONS[item.key],
+            "no_link": CHECKLIST_NO_LINK.get(item.key, ""),
+        }
         for item in checklist
     ]
     return render(

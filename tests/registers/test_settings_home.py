@@ -127,6 +127,20 @@ def test_the_categories_pages_lead_back_to_the_hub(admin_client, organisation):
     assert f'href="{url_of(organisation)}">Settings</a></li>' in text.decode()
 
 
+def test_the_import_step_starts_on_a_top_register_in_use(admin_client, organisation, admin):
+    corporate = corporate_register_of(organisation)
+    board = RegisterFactory(
+        organisation=organisation, name="Board assurance", slug="board", parent=None
+    )
+    register_archive(register=corporate, reason="Replaced by the board register", by=admin)
+    text = admin_client.get(url_of(organisation)).content.decode()
+    assert reverse("register_import", args=[organisation.slug, board.slug]) in text
+    assert reverse("register_import", args=[organisation.slug, corporate.slug]) not in text
+    register_archive(register=board, reason="Closing down", by=admin)
+    text = admin_client.get(url_of(organisation)).content.decode()
+    assert "Add a register first." in text
+
+
 def test_a_settings_page_not_yet_built_is_named_without_a_link():
     assert url_if_routed("no_such_settings_page", "x") is None
     assert url_if_routed("settings_home", "x") == "/o/x/settings/"
