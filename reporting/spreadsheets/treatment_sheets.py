@@ -303,7 +303,11 @@ def _plan_row(name, sheet_row: SheetRow, context, on_main, row_plans, seen, prob
             seen[key] = number
     given: dict[str, object] = {}
     owner_text = cell_text(values.get("owner"))
-    if owner_text:
+    held = _held_owner(row_plan, name, description)
+    if owner_text and held is not None and fold(owner_text) == held.email.casefold():
+        # As stored, even if they are no longer a member: an export of it imports unchanged.
+        given["owner"] = held
+    elif owner_text:
         owner = context.person(owner_text, problem=problem, column="owner", row=number, sheet=name)
         if owner is not None:
             given["owner"] = owner
@@ -332,6 +336,16 @@ def _plan_row(name, sheet_row: SheetRow, context, on_main, row_plans, seen, prob
     return TreatmentRow(
         sheet=name, row=number, ref=row_plan.ref, description=description, fields=given
     )
+
+
+def _held_owner(row_plan, name: str, description: str) -> User | None:
+    """The owner of the risk's control (action) of that description, if it has one."""
+    if row_plan is None or row_plan.risk is None or not description:
+        return None
+    for each in getattr(row_plan.risk, name).all():  # prefetched with the risk
+        if fold(each.description) == fold(description):
+            return each.owner if each.owner_id else None
+    return None
 
 
 def _stored_owner_matches(existing, value) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from registers.models import Risk
+from registers.models import Membership, Risk
 from registers.services.risks import risk_update
 from registers.services.treatments import control_update
 from reporting.spreadsheets.exporting import register_export, to_csv, to_xlsx
@@ -194,3 +194,19 @@ def test_the_template_has_controls_and_actions_sheets_with_lists(filled):
     risk = Risk.objects.get(ref="R9")
     assert risk.controls.get().effectiveness == "ineffective"
     assert risk.actions.get().priority == "low"
+
+
+def test_an_owner_who_left_the_organisation_imports_back_unchanged(filled, organisation):
+    register, risk = filled
+    Membership.objects.filter(organisation=organisation, user__email="ann@example.org").delete()
+    data = to_xlsx(register_export(register=register))
+    plan = import_plan(register=register, data=data, filename="r.xlsx")
+    assert plan.ok, [str(problem) for problem in plan.problems]
+    assert plan.treatments.writes() == []
+    # Naming them for another control is still a problem: they are not a member.
+    workbook = load_workbook(io.BytesIO(data))
+    workbook["controls"].append(["R1", "New one", "ann@example.org"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    plan = import_plan(register=register, data=buffer.getvalue(), filename="r.xlsx")
+    assert [problem.column for problem in plan.problems] == ["owner"]
