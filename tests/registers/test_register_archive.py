@@ -545,3 +545,49 @@ def test_the_scoped_admin_shows_an_archived_registers_rows_read_only(
     assert f'value="{estates.pk}"' not in choices
     risk.refresh_from_db()
     assert risk.title != "Changed" and risk.controls.filter(pk=control.pk).exists()
+
+
+def test_the_bulk_writes_refuse_an_archived_register_too(organisation, estates, risk, admin):
+    from registers.models import Control
+    from registers.services.risks_bulk import (
+        NewRisk,
+        RiskChange,
+        TreatmentChange,
+        control_add_many,
+        control_update_many,
+        risk_create_many,
+        risk_update_many,
+    )
+
+    control = ControlFactory(risk=risk)
+    archived(estates, admin)
+    estates.refresh_from_db()
+    risk = type(risk).objects.select_related("register", "organisation").get(pk=risk.pk)
+    writes = [
+        lambda: risk_create_many(
+            organisation=organisation,
+            new=[NewRisk(register=estates, ref="E9", title="New")],
+            reason="imported",
+        ),
+        lambda: risk_update_many(
+            changes=[
+                RiskChange(risk_id=risk.pk, expected_version=risk.version, fields={"title": "x"})
+            ],
+            reason="imported",
+        ),
+        lambda: control_add_many(
+            controls=[Control(risk=risk, description="another")], reason="imported"
+        ),
+        lambda: control_update_many(
+            changes=[
+                TreatmentChange(
+                    pk=control.pk, expected_version=control.version, fields={"description": "y"}
+                )
+            ],
+            reason="imported",
+        ),
+    ]
+    for write in writes:
+        with pytest.raises(ValidationError) as exc_info:
+            write()
+        refused_as_archived(exc_info, estates)
