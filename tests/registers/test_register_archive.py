@@ -591,3 +591,15 @@ def test_the_bulk_writes_refuse_an_archived_register_too(organisation, estates, 
         with pytest.raises(ValidationError) as exc_info:
             write()
         refused_as_archived(exc_info, estates)
+
+
+def test_the_banner_dates_the_archive_in_the_organisations_timezone(
+    client, organisation, estates, admin
+):
+    archived(estates, admin)
+    moment = dt.datetime(2026, 12, 5, 20, 0, tzinfo=dt.UTC)  # 6 December in Auckland
+    Register.objects.filter(pk=estates.pk).update(archived_at=moment)
+    type(organisation).objects.filter(pk=organisation.pk).update(timezone="Pacific/Auckland")
+    client.force_login(admin)
+    page = client.get(reverse("register", args=[organisation.slug, "estates"])).content.decode()
+    assert "Archived on 6 December 2026" in page
