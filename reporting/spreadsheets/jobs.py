@@ -44,6 +44,7 @@ IMPORT_WRITE = "reporting.import_write"
 DEFAULT_BACKGROUND_ROWS = 200
 DEFAULT_STALLED_SECONDS = 600  # a step of 10,000 rows takes well under a minute
 LINES_KEPT = 500  # of the preview's list of changes; the counts cover every row
+ROWS_SHOWN = 200  # new and changed risks shown in full, as the small file's preview
 PROBLEMS_KEPT = 500
 PROGRESS_FOR = 24 * 60 * 60  # seconds the cache keeps a job's progress
 
@@ -255,6 +256,8 @@ def _plan(job: ImportJob, *, progress: Callable[[int], None] | None = None) -> I
 
 
 def _preview(plan: ImportPlan) -> dict:
+    """What the job's page shows of the checked plan, as the small file's preview does: the
+    counts, notes, people to invite, problems, and the first ROWS_SHOWN new and changed risks."""
     lines = plan_lines(plan, dry_run=True)
     return {
         "created": len(plan.created),
@@ -262,9 +265,34 @@ def _preview(plan: ImportPlan) -> dict:
         "unchanged": len(plan.unchanged),
         "summary": plan.summary,
         "notes": plan.notes[:PROBLEMS_KEPT],
+        "invites": plan.invites.lines(dry_run=True) if plan.invites else [],
         "problem_count": len(plan.problems),
         "problem_rows": len(plan.problems_by_row()),
         "problems": [str(problem) for problem in plan.problems[:PROBLEMS_KEPT]],
+        "new": [
+            {
+                "row": row.row,
+                "ref": row.ref,
+                "title": row.title,
+                "register": row.register.name if row.register else plan.register.name,
+                "current": row.current,
+                "controls": len(row.controls),
+                "actions": len(row.actions),
+            }
+            for row in plan.created[:ROWS_SHOWN]
+        ],
+        "changed": [
+            {
+                "row": row.row,
+                "ref": row.ref,
+                "title": row.title,
+                "register": row.register.name if row.register else plan.register.name,
+                "changes": [[c.column, c.old, c.new] for c in row.changes],
+                "controls": row.controls,
+                "actions": row.actions,
+            }
+            for row in plan.updated[:ROWS_SHOWN]
+        ],
         "line_count": len(lines),
         "lines": lines[:LINES_KEPT],
     }

@@ -88,7 +88,8 @@ def test_a_big_file_is_checked_and_imported_in_the_background(page, tmp_path, se
     page.get_by_role("button", name="Upload and check").click()
     page.wait_for_url("**/import/jobs/*/")
     assert page.get_by_role("heading", name="Check the import").is_visible()
-    assert page.get_by_text("row 3: would create B1 Risk 1").is_visible()
+    assert page.get_by_role("rowheader", name="B1").is_visible()
+    assert page.get_by_role("cell", name="Risk 1", exact=True).is_visible()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Confirm and import").click()
     assert page.get_by_role("heading", name="Imported").is_visible()

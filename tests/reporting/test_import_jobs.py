@@ -99,7 +99,17 @@ def test_a_big_file_is_checked_then_confirmed_then_written_in_the_background(
     page = client.get(job_url(job))
     assert b'http-equiv="refresh"' not in page.content
     assert b"Confirm and import" in page.content
-    assert b"would create J1 Risk 1" in page.content
+    assert b"would create J1 Risk 1" in page.content  # the line-by-line list
+    assert job.preview["new"][0] == {
+        "row": 2,
+        "ref": "J1",
+        "title": "Risk 1",
+        "register": job.register.name,
+        "current": job.preview["new"][0]["current"],
+        "controls": 2,
+        "actions": 1,
+    }
+    assert b'<th scope="row" class="govuk-table__header">J1</th>' in page.content
     assert not Risk.objects.filter(organisation=organisation).exists()  # checking writes nothing
 
     with django_capture_on_commit_callbacks() as queued:
