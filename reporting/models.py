@@ -158,6 +158,46 @@ class Pack(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # What the coordinator chooses and writes before release (issue 16).
+    summary = models.TextField(
+        "executive summary", blank=True, help_text="Printed on the pack's first page."
+    )
+    three_quarters = models.BooleanField(
+        "three quarters side by side",
+        default=False,
+        help_text="Quarterly packs: each risk's rating at the last three quarter ends.",
+    )
+    deep_dive_risks = models.ManyToManyField(
+        "registers.Risk",
+        blank=True,
+        related_name="+",
+        help_text="Risks the coordinator chose for a full page, whatever their state.",
+    )
+    # A built pack is a draft until a coordinator releases it; only released packs reach the
+    # panel, and a released pack never changes: a correction is a new pack with the next version.
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveSmallIntegerField(default=1)
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        help_text="The released pack this one corrects.",
+    )
+    correction_note = models.TextField(blank=True, help_text="What this version corrects.")
+    # The Word edition of the same pack, built with the PDF.
+    docx = models.FileField(upload_to="packs/%Y/%m/", blank=True)
+    docx_size = models.PositiveIntegerField(null=True, blank=True)
+    docx_sha256 = models.CharField(max_length=64, blank=True)
+
     class Meta:
         ordering = ["-as_of", "-created_at"]
         constraints = [
@@ -176,6 +216,13 @@ class Pack(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=PackStatus.values), name="pack_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="pack_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(released_at__isnull=True) | models.Q(status=PackStatus.READY),
+                name="pack_released_only_when_ready",
             ),
         ]
         indexes = [models.Index(fields=["organisation", "kind", "as_of"])]

@@ -4,6 +4,7 @@ from .organisations import (
     Membership,
     Objective,
     Organisation,
+    PackOrder,
     Role,
     SecondFactorRule,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "Membership",
     "Objective",
     "Organisation",
+    "PackOrder",
     "Progress",
     "Proximity",
     "Register",

@@ -29,6 +29,13 @@ class Marking(models.TextChoices):
     OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE"
 
 
+class PackOrder(models.TextChoices):
+    """How a pack ranks its risks in the summary (ESPO ranks by score; most by reference)."""
+
+    REF = "ref", "By reference"
+    SCORE = "score", "By current score, highest first"
+
+
 class SecondFactorRule(models.TextChoices):
     """Who in an organisation must sign in with a second factor (TOTP or a security key)."""
 
@@ -81,6 +88,16 @@ class Organisation(models.Model):
     pack_registers = models.ManyToManyField(
         "registers.Register", blank=True, related_name="+", verbose_name="registers packs cover"
     )
+    pack_order = models.CharField(
+        "order of risks in packs", max_length=5, choices=PackOrder.choices, default=PackOrder.REF
+    )
+    deep_dive_quarters = models.PositiveSmallIntegerField(
+        "quarters red before a deep dive",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="A risk red for more than this many consecutive quarters is listed in packs "
+        "as a candidate for a deep dive.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(m2m_fields=[pack_registers])
@@ -99,6 +116,14 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(default_marking__in=Marking.values),
                 name="organisation_default_marking_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pack_order__in=PackOrder.values),
+                name="organisation_pack_order_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deep_dive_quarters__gte=1, deep_dive_quarters__lte=12),
+                name="organisation_deep_dive_quarters_range",
             ),
         ]
 

@@ -105,6 +105,10 @@ class Risk(models.Model):
     )
     horizon = models.CharField(max_length=10, choices=Horizon.choices, blank=True, default="")
     kind = models.CharField(max_length=12, choices=RiskKind.choices, default=RiskKind.THREAT)
+    emerging = models.BooleanField(
+        default=False,
+        help_text="On the horizon and not yet scored: packs list emerging risks on their own.",
+    )
 
     scheme_version = models.ForeignKey(
         "scoring.SchemeVersion",
