@@ -284,6 +284,7 @@ def test_the_hub_shows_each_state_and_link(admin_client, organisation):
     assert "Done: 1 category" in text
     assert reverse("settings_categories", args=[organisation.slug]) in text
     assert ">Not started</strong>" in text
+    assert "Now: the plain 5x5 every new organisation starts with." in text
 
 
 def test_the_hub_query_count_does_not_grow_with_the_organisation(admin_client, organisation):
