@@ -121,6 +121,7 @@ def import_job_start(*, upload: ImportUpload, rows: int, invite: bool = False) -
         filename=upload.filename,
         rows_total=rows,
     )
+    cache.delete(_progress_key(job.pk))  # an id used before (a database restored, SQLite)
     _enqueue_on_commit(IMPORT_CHECK, job.pk)
     return job
 
