@@ -197,3 +197,13 @@ def quarter_label(*, organisation: Organisation, end: dt.datetime) -> str:
     number = (local.month - FINANCIAL_YEAR_START) % 12 // 3 + 1
     start_year = local.year if local.month >= FINANCIAL_YEAR_START else local.year - 1
     return f"Q{number} {start_year}/{(start_year + 1) % 100:02d}"
+
+
+def last_report_date(*, organisation: Organisation, moment: dt.datetime) -> dt.datetime:
+    """The end of the organisation's last reporting period before ``moment``: the later of its
+    previous quarter end and its last committee date ("changed since the last report")."""
+    ends = [previous_quarter_end(organisation=organisation, moment=moment)]
+    committee = last_committee_date(organisation=organisation, moment=moment)
+    if committee is not None:
+        ends.append(committee)
+    return max(ends)

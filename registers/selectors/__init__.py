@@ -2,8 +2,9 @@
 presenters that rate each risk through the scoring engine without further queries.
 
 A package by topic (``register_list``, ``trends``, ``dashboard``, ``heatmaps``, ``chasing``,
-``rows``, and ``common`` for what several of them share); the names below are re-exported here,
-so callers write ``selectors.risk_rows``.
+``rows``, ``changes`` (what changed since the last report), ``quarter_runs`` (breach and red
+runs counted in quarter ends), and ``common`` for what several of them share); the names below
+are re-exported here, so callers write ``selectors.risk_rows``.
 """
 
 # The organisation's calendar lives in ``registers.calendar``. Views read today, the as-of check
@@ -20,6 +21,7 @@ from ..calendar import (
     organisation_zone,
     quarter_label,
 )
+from .changes import ChangeSet, FieldChange, RiskChanges, changed_risk_ids, risk_changes
 from .chasing import (
     CHASED_RISK_STATUSES,
     DONE_ACTION_STATUSES,
@@ -61,6 +63,7 @@ from .heatmaps import (
     organisation_heat_maps,
     text_on,
 )
+from .quarter_runs import QuarterRun, QuarterStanding, quarter_standing
 from .register_list import (
     DESCENDING_FIRST,
     HORIZON_NONE,
@@ -128,6 +131,14 @@ from .trends import (
 )
 
 __all__ = [
+    "quarter_standing",
+    "QuarterStanding",
+    "QuarterRun",
+    "risk_changes",
+    "changed_risk_ids",
+    "RiskChanges",
+    "FieldChange",
+    "ChangeSet",
     "APPETITE_RANKS",
     "AS_OF_TOO_EARLY",
     "CHASED_RISK_STATUSES",
