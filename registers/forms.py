@@ -497,10 +497,13 @@ class ReviewForm(PositionsMixin, GovukForm):
         error_messages={"required": "Say whether the current rating still stands"},
     )
     note = forms.CharField(
-        label="Review note",
+        label="This period's update: what changed and what is being done",
         required=False,
-        widget=_textarea(4),
-        help_text="What you looked at and what you found: recorded in the risk's history.",
+        widget=_textarea(5),
+        help_text=(
+            "Printed in the next risk report with the date and your name, and recorded in the "
+            "risk's history. Needed when the rating still stands."
+        ),
     )
     reviewed_on = widgets.DateField(
         label="Date of the review",
@@ -528,7 +531,9 @@ class ReviewForm(PositionsMixin, GovukForm):
                 "to save the new rating, or put the rating back",
             )
         if outcome == self.UNCHANGED and not (cleaned.get("note") or "").strip():
-            self.add_error("note", "Write a note saying what you reviewed")
+            self.add_error(
+                "note", "Write this period's update: what changed and what is being done"
+            )
         if (
             outcome == self.RESCORE
             and self.ratings.get("current") is None

@@ -33,6 +33,7 @@ from ..forms import (
 from ..forms_treatments import RiskEditForm
 from ..models import RiskStatus
 from ..refs import ref_saved_as
+from ..selectors.reviews import risk_updates
 from ..services.reviews import review_record
 from ..services.risk_edits import RiskEditConflict
 from ..services.risks import (
@@ -333,6 +334,7 @@ def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
             "risk": risk,
             "row": selectors.risk_row(risk, lookup),
             "form": form,
+            "updates": risk_updates(risk, access=access, limit=3),
             **extra,
         },
     )

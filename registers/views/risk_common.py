@@ -16,6 +16,7 @@ from .. import history, permissions, selectors
 from ..forms import ActionForm, ControlForm, LinkForm
 from ..models import ActionStatus, Register, Risk, RiskStatus
 from ..refs import RiskRefConverter
+from ..selectors.reviews import risk_updates
 from ..services.escalation import pending_escalation
 from ..services.links import links_for_risk
 from ..services.register_archive import archived_message
@@ -237,6 +238,7 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         "history_entries": entries[:HISTORY_ON_PAGE],
         "history_more": len(entries) > HISTORY_ON_PAGE,
         "history_count": len(entries),
+        "updates": risk_updates(risk, access=access),
         "can_see_detail": can_see_detail,
         "detail_withheld": not can_see_detail,
         "withheld_message": WITHHELD,

@@ -148,7 +148,9 @@ def test_owner_records_a_review(page, organisation, corporate):
     page.get_by_label("The current rating has changed: re-score it").check()
     page.locator("#current_likelihood_2").check()
     expect(page.locator("#current-rating")).to_contain_text("8 (Medium)")
-    page.get_by_label("Review note").fill("Encryption rolled out to every laptop.")
+    page.get_by_label("This period's update: what changed and what is being done").fill(
+        "Encryption rolled out to every laptop."
+    )
     page.get_by_role("button", name="Record review").click()
     expect(page.get_by_text(re.compile("Review of CRR42 recorded"))).to_be_visible()
     history = page.locator("#history")

@@ -407,7 +407,7 @@ def test_owner_confirms_the_risk_unchanged(client, risk, people):
     client.force_login(people["owner"])
     assert client.get(url("risk_review", risk)).status_code == 200
     missing = client.post(url("risk_review", risk), {"outcome": "unchanged", "version": 1})
-    assert "Write a note saying what you reviewed" in missing.content.decode()
+    assert "Write this period&#x27;s update: what changed" in missing.content.decode()
     # a new rating chosen but "no change" ticked: asked which was meant, nothing saved
     mixed = client.post(
         url("risk_review", risk),

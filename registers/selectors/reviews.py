@@ -1,0 +1,21 @@
+"""The owners' updates of a risk: the notes of its reviews (docs/decisions.md: a review's note
+is the period's update, "what changed and what is being done")."""
+
+from __future__ import annotations
+
+from ..models import Review, Risk
+
+UPDATES_ON_PAGE = 5
+
+
+def risk_updates(risk: Risk, *, access, limit: int = UPDATES_ON_PAGE) -> list[Review]:
+    """The risk's latest updates (reviews with a note), newest first, with their author; none
+    when ``access`` may not read the risk's OFFICIAL-SENSITIVE detail. One query."""
+    if not access.can_see_sensitive(risk):
+        return []
+    return list(
+        Review.objects.filter(risk=risk)
+        .exclude(note="")
+        .select_related("reviewed_by")
+        .order_by("-reviewed_on", "-created_at", "-id")[:limit]
+    )
