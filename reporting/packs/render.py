@@ -59,6 +59,7 @@ class RenderedPack:
     pdf: bytes
     pages: int
     html: str
+    docx: bytes | None = None  # the Word edition, when asked for (``pack_render(word=True)``)
 
 
 def render_html(data: PackData, *, logo: Logo | None = None) -> str:

@@ -1,5 +1,6 @@
-"""build_pack --org SLUG --kind (quarterly|committee) --as-of YYYY-MM-DD --out FILE.pdf
-[--edition full|public]: the same code the Celery task and the web button run."""
+"""build_pack --org SLUG --kind (quarterly|committee) --as-of YYYY-MM-DD --out FILE.(pdf|docx)
+[--edition full|public]: the same code the Celery task and the web button run. An --out ending
+in .docx writes the Word edition of the same pack."""
 
 from __future__ import annotations
 
@@ -11,17 +12,23 @@ from django.utils import timezone
 from registers.calendar import as_of_day_check
 from registers.models import Organisation
 from reporting.packs.data import PackDataError, parse_day
+from reporting.packs.docx import pack_render_docx
 from reporting.packs.services import pack_render
 
 
 class Command(BaseCommand):
-    help = "Build a quarterly or committee PDF pack as at a date and write it to a file."
+    help = (
+        "Build a quarterly or committee pack as at a date and write it to a file: the PDF, or "
+        "the Word edition when --out ends in .docx."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="Organisation slug")
         parser.add_argument("--kind", required=True, choices=["quarterly", "committee"])
         parser.add_argument("--as-of", required=True, dest="as_of", help="YYYY-MM-DD")
-        parser.add_argument("--out", required=True, help="Where to write the PDF")
+        parser.add_argument(
+            "--out", required=True, help="Where to write the pack: FILE.pdf or FILE.docx (Word)"
+        )
         parser.add_argument("--edition", default="full", choices=["full", "public"])
 
     def handle(self, *args, **options):
@@ -39,8 +46,17 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(f"--as-of {as_of}: {error}") from None
         out = Path(options["out"])
+        suffix = out.suffix.lower()
+        if suffix not in (".pdf", ".docx"):
+            raise CommandError(
+                f"--out {out}: the file name must end in .pdf (the PDF pack) or .docx (its "
+                "Word edition)"
+            )
         if not out.parent.exists():
             raise CommandError(f"The folder {out.parent} does not exist")
+        if suffix == ".docx":
+            self._write_docx(organisation, as_of, out, options)
+            return
         try:
             rendered = pack_render(
                 organisation=organisation,
@@ -56,3 +72,20 @@ class Command(BaseCommand):
             ) from error
         out.write_bytes(rendered.pdf)
         self.stdout.write(f"wrote {out} ({rendered.pages} pages, {len(rendered.pdf)} bytes)")
+
+    def _write_docx(self, organisation, as_of, out: Path, options) -> None:
+        try:
+            content = pack_render_docx(
+                organisation=organisation,
+                kind=options["kind"],
+                as_of=as_of,
+                edition=options["edition"],
+            )
+        except PackDataError as error:
+            raise CommandError(str(error)) from None
+        except Exception as error:  # noqa: BLE001  a readable message, not a traceback
+            raise CommandError(
+                f"The Word edition could not be built: {type(error).__name__}: {error}"
+            ) from error
+        out.write_bytes(content)
+        self.stdout.write(f"wrote {out} (Word edition, {len(content)} bytes)")

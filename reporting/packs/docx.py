@@ -1,0 +1,950 @@
+"""The Word (.docx) edition of a pack, rendered with python-docx from the same ``PackData`` as
+the PDF, so it has the same sections and withholds exactly what the PDF withholds (the public
+edition's data holds no OFFICIAL-SENSITIVE text to print).
+
+Made for clerks who paste into their committee's own template: Word's built-in styles (Title,
+Heading 1 for the sections, Heading 2 for each risk's action plan, Heading 3 within it, Caption
+above each table) and real tables, never pictures of tables. A rating is its notation with the
+band named ("12 (Medium)", "M v H (High)"), and its cell is shaded in the band's colour, so
+colour is never the only signal. The marking is in every page's header and footer, as the
+PDF's running header and footer carry it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.utils.text import Truncator
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+from appetite.rules import AppetiteState
+from registers.calendar import organisation_zone
+from registers.selectors.heatmaps import text_on
+from registers.services.pack_logo import Logo, logo_for_pack
+
+from .data import COMMITTEE, PackData, PackRisk, pack_data
+
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+GREY = RGBColor(0x50, 0x5A, 0x5F)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+INK = RGBColor(0x0B, 0x0C, 0x0C)
+DASH = "—"
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _day(value) -> str:
+    """ "31 March 2026" (the PDF's j F Y)."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def _short_day(value, zone=None) -> str:
+    """ "31 Mar 2026" (the PDF's j M Y); a datetime is told in the organisation's zone."""
+    if value is None:
+        return DASH
+    if isinstance(value, dt.datetime) and zone is not None:
+        value = value.astimezone(zone)
+    return f"{value.day} {value:%b %Y}"
+
+
+def _person(user) -> str:
+    if user is None:
+        return DASH
+    return user.get_full_name() or user.email
+
+
+def _shade(cell, colour: str) -> None:
+    """Fill a table cell with ``colour`` ("#d4351c")."""
+    properties = cell._tc.get_or_add_tcPr()
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), colour.lstrip("#").upper())
+    properties.append(shading)
+
+
+def _repeat_header(row) -> None:
+    """The table's heading row repeats at the top of each page the table runs onto."""
+    properties = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
+
+
+def _widths(table, widths: list) -> None:
+    """Column widths in the table's grid (what LibreOffice and Word lay out by); each cell
+    added later is given its column's width too (Word reads those)."""
+    table._widths = widths
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+
+
+def _keep_with_next(paragraph) -> None:
+    paragraph.paragraph_format.keep_with_next = True
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) Word fills in as it lays the pages out."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _logo_size(logo: Logo, max_width_mm: float, max_height_mm: float) -> tuple[Mm, Mm]:
+    from PIL import Image  # imported late: only logos need it
+
+    with Image.open(io.BytesIO(logo.content)) as image:
+        width, height = image.size
+    scale = min(max_width_mm / width, max_height_mm / height)
+    return Mm(width * scale), Mm(height * scale)
+
+
+class _Writer:
+    """Appends the pack's parts to one Document."""
+
+    def __init__(self, data: PackData, logo: Logo | None):
+        self.data = data
+        self.logo = logo
+        self.zone = organisation_zone(data.organisation)
+        self.doc = Document()
+        self._styles()
+
+    # --- document frame ---
+
+    def _styles(self) -> None:
+        normal = self.doc.styles["Normal"]
+        normal.font.name = "Arial"
+        normal.font.size = Pt(10)
+        for name, size in (("Heading 1", 16), ("Heading 2", 13), ("Heading 3", 11)):
+            self.doc.styles[name].font.size = Pt(size)
+        caption = self.doc.styles["Caption"]
+        caption.font.size = Pt(9.5)
+        caption.font.bold = True
+        caption.font.italic = False
+        caption.font.color.rgb = INK
+        _keep_with_next(caption)
+
+    def _page(self, section, *, landscape: bool = False) -> None:
+        long, short = Mm(297), Mm(210)
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = (long, short) if landscape else (short, long)
+        section.top_margin = section.bottom_margin = Mm(20)
+        section.left_margin = section.right_margin = Mm(16 if not landscape else 14)
+        section.header_distance = section.footer_distance = Mm(8)
+
+    def frame(self) -> None:
+        """A4, with the marking in the header and the footer of every page; the first page
+        (the cover) has the marking without the running title."""
+        data = self.data
+        section = self.doc.sections[0]
+        self._page(section)
+        section.different_first_page_header_footer = True
+        core = self.doc.core_properties
+        core.title = f"{data.organisation.name} – {data.title} as at {_day(data.as_of)}"
+        core.author = core.last_modified_by = data.organisation.name
+        core.subject = f"{data.title}, {data.edition} edition"
+        core.keywords = data.marking
+        core.comments = ""
+        core.created = core.modified = data.moment.astimezone(dt.UTC).replace(tzinfo=None)
+        for header, running in ((section.header, True), (section.first_page_header, False)):
+            self._header(header, running=running)
+        for footer in (section.footer, section.first_page_footer):
+            self._footer(footer)
+
+    def _header(self, header, *, running: bool) -> None:
+        marking = header.paragraphs[0]
+        marking.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = marking.add_run(self.data.marking)
+        run.bold = True
+        run.font.size = Pt(8)
+        if running:
+            title = header.add_paragraph()
+            if self.logo is not None:
+                width, height = _logo_size(self.logo, 40, 7)
+                title.add_run().add_picture(io.BytesIO(self.logo.content), width, height)
+                title.add_run(" ")
+                text = self.data.title
+            else:
+                text = f"{self.data.organisation.name} · {self.data.title}"
+            run = title.add_run(text)
+            run.font.size = Pt(8)
+            run.font.color.rgb = GREY
+
+    def _footer(self, footer) -> None:
+        marking = footer.paragraphs[0]
+        marking.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = marking.add_run(self.data.marking)
+        run.bold = True
+        run.font.size = Pt(8)
+        line = footer.add_paragraph()
+        line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = line.add_run(
+            f"As at {_day(self.data.as_of)} · {self.data.edition.title()} edition · Page "
+        )
+        run.font.size = Pt(8)
+        _field(line, "PAGE")
+        line.add_run(" of ").font.size = Pt(8)
+        _field(line, "NUMPAGES")
+
+    def new_section(self, *, landscape: bool) -> None:
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        self._page(section, landscape=landscape)
+        section.different_first_page_header_footer = False
+
+    def page_break(self) -> None:
+        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    # --- text ---
+
+    def heading(self, text: str, level: int):
+        return self.doc.add_heading(text, level=level)
+
+    def para(self, text: str = "", *, bold: bool = False, small: bool = False, style=None):
+        paragraph = self.doc.add_paragraph(style=style)
+        if text:
+            run = paragraph.add_run(text)
+            run.bold = bold
+            if small:
+                run.font.size = Pt(8.5)
+                run.font.color.rgb = GREY
+        return paragraph
+
+    def note(self, text: str):
+        paragraph = self.doc.add_paragraph(style="Quote")
+        paragraph.add_run(text)
+        return paragraph
+
+    def labelled(self, pairs: list[tuple[str, str]]):
+        """ "Owner: A · Leads: B" with the labels in bold."""
+        paragraph = self.doc.add_paragraph()
+        for number, (label, value) in enumerate(pairs):
+            if number:
+                paragraph.add_run(" · ")
+            paragraph.add_run(f"{label}: ").bold = True
+            paragraph.add_run(value)
+        return paragraph
+
+    # --- tables ---
+
+    def table(self, caption: str, headings: list[str], widths: list[float]):
+        """A table with a caption above it, a bold heading row that repeats on each page, and
+        ``widths`` in millimetres."""
+        if caption:
+            self.doc.add_paragraph(caption, style="Caption")
+        table = self.doc.add_table(rows=1, cols=len(headings))
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.LEFT
+        table.autofit = False
+        _widths(table, [Mm(width) for width in widths])
+        row = table.rows[0]
+        _repeat_header(row)
+        for cell, text, width in zip(row.cells, headings, table._widths, strict=True):
+            cell.width = width
+            paragraph = cell.paragraphs[0]
+            run = paragraph.add_run(text)
+            run.bold = True
+            run.font.size = Pt(8.5)
+        return table
+
+    def row(self, table, values: list) -> list:
+        """A row of ``values``: each a string, or a list of (text, options) runs, or a callable
+        given the cell to fill it itself."""
+        cells = table.add_row().cells
+        for cell, value, width in zip(cells, values, table._widths, strict=True):
+            cell.width = width
+            if callable(value):
+                value(cell)
+            else:
+                self.fill(cell, value)
+        return cells
+
+    def fill(self, cell, value) -> None:
+        paragraph = cell.paragraphs[0]
+        runs = [(value, {})] if isinstance(value, str) else value
+        for text, options in runs:
+            if options.get("newline"):
+                paragraph = cell.add_paragraph()
+            run = paragraph.add_run(text)
+            run.font.size = Pt(options.get("size", 8.5))
+            run.bold = options.get("bold")
+            run.italic = options.get("italic")
+            if options.get("grey"):
+                run.font.color.rgb = GREY
+
+    def rating_cell(self, rating, *, mark: str = "", extra=None):
+        """A filler for a cell holding a rating: its label (notation and band) on the band's
+        colour, in white or ink, whichever reads."""
+
+        def filler(cell):
+            if rating is None:
+                self.fill(cell, [("Not rated", {"grey": True})])
+                return
+            _shade(cell, rating.colour)
+            paragraph = cell.paragraphs[0]
+            run = paragraph.add_run(rating.label + mark)
+            run.bold = True
+            run.font.size = Pt(8.5)
+            run.font.color.rgb = WHITE if text_on(rating.colour) == "rr-on-dark" else INK
+            for text, options in extra or []:
+                line = cell.add_paragraph().add_run(text)
+                line.font.size = Pt(options.get("size", 8))
+                line.font.color.rgb = run.font.color.rgb
+
+        return filler
+
+
+# --- the parts -------------------------------------------------------------------------------
+
+
+def _appetite_runs(risk: PackRisk) -> list:
+    marks = {AppetiteState.BREACH: "▲ ", AppetiteState.WARNING: "△ "}
+    runs = [(marks.get(risk.appetite, "") + risk.appetite.label, {"bold": True})]
+    if risk.tolerance is not None:
+        text = f"tolerance {risk.tolerance}"
+        if risk.warning is not None:
+            text += f", warning {risk.warning}"
+        runs.append((text, {"newline": True, "size": 8, "grey": True}))
+    return runs
+
+
+def _progress_runs(risk: PackRisk, data: PackData) -> list:
+    runs = []
+    if risk.judgement:
+        since = f", set {_short_day(risk.judgement_since)}" if risk.judgement_since else ""
+        runs += [(risk.judgement, {"bold": True}), (since, {})]
+    elif data.records_judgements:
+        runs.append(("No judgement recorded", {}))
+    runs.append((risk.progress_to_target, {"newline": bool(runs)}))
+    return runs
+
+
+def _trend(risk: PackRisk) -> str:
+    word = risk.trend.word
+    word = word[:1].upper() + word[1:]
+    return f"{risk.trend.arrow} {word}" if risk.trend.arrow else word
+
+
+def _cover(w: _Writer) -> None:
+    data = w.data
+    if w.logo is not None:
+        width, height = _logo_size(w.logo, 90, 30)
+        w.doc.add_paragraph().add_run().add_picture(io.BytesIO(w.logo.content), width, height)
+    else:
+        w.para(data.organisation.name).runs[0].font.size = Pt(14)
+    w.doc.add_paragraph(data.title, style="Title")
+    w.para(f"As at {_day(data.as_of)}").runs[0].font.size = Pt(16)
+    counts = str(len(data.risks))
+    if data.uses_appetite:
+        counts += f" ({len(data.breaches)} in breach of appetite, {len(data.warnings)} at warning)"
+    rows = [
+        ("For", data.panel_name),
+        ("Register" + ("s" if len(data.registers) != 1 else ""), data.register_names),
+        ("Open risks", counts),
+        ("Compared with", f"the position at {data.since_label}"),
+        ("Kind", "Quarterly pack" if data.kind != COMMITTEE else "Committee pack"),
+        (
+            "Edition",
+            "Public: OFFICIAL-SENSITIVE detail is left out" if data.public else "Full",
+        ),
+        ("Marking", data.marking),
+    ]
+    table = w.table("", ["", ""], [45, 130])
+    table.rows[0]._tr.getparent().remove(table.rows[0]._tr)  # a list of facts: no heading row
+    for label, value in rows:
+        w.row(table, [[(label, {"bold": True, "size": 10})], [(value, {"size": 10})]])
+    w.para()
+    marking = w.para(data.marking, bold=True)
+    marking.runs[0].font.size = Pt(14)
+    w.para(
+        f"Built from the risk register's history as it stood at the end of "
+        f"{_day(data.as_of)}; rebuilding this pack for the same date gives the same content.",
+        small=True,
+    )
+
+
+def _contents(w: _Writer, sections: list[str]) -> None:
+    data = w.data
+    w.page_break()
+    w.heading("Contents", 1)
+    for title in sections:
+        w.doc.add_paragraph(title)
+        if title.split(".")[0] == _DETAILS_NUMBER[data.kind]:
+            for risk in data.details:
+                w.doc.add_paragraph(f"{risk.ref} {risk.record.title}", style="List Bullet")
+    if data.public and data.withheld_count:
+        n = data.withheld_count
+        w.note(
+            f"Public edition: {n} risk{'s' if n != 1 else ''} marked OFFICIAL-SENSITIVE "
+            f"{'are' if n != 1 else 'is'} listed with ref, title and ratings only; "
+            f"{'their' if n != 1 else 'its'} description, consequence, controls and actions "
+            "are left out."
+        )
+
+
+_DETAILS_NUMBER = {"quarterly": "5", "committee": "3"}
+
+
+def _cards(w: _Writer, cards: list[tuple[int, str]]) -> None:
+    """The PDF's summary cards, as one table row of counts."""
+    table = w.doc.add_table(rows=1, cols=len(cards))
+    table.style = "Table Grid"
+    for cell, (count, label) in zip(table.rows[0].cells, cards, strict=True):
+        paragraph = cell.paragraphs[0]
+        run = paragraph.add_run(str(count))
+        run.bold = True
+        run.font.size = Pt(16)
+        cell.add_paragraph(label).runs[0].font.size = Pt(8.5)
+    w.para()
+
+
+def _summary_table(w: _Writer, caption: str) -> None:
+    data = w.data
+    headings = ["Ref", "Trend", "Risk", "Owner and leads", "Current", "Target"]
+    if data.uses_appetite:
+        headings.append("Appetite")
+        widths = [17, 18, 78, 38, 30, 28, 26, 34]
+    else:
+        widths = [17, 18, 90, 38, 30, 28, 48]
+    headings.append("Progress to target")
+    table = w.table(caption, headings, widths)
+    for risk in data.risks:
+        ref = [(risk.ref, {"bold": True})]
+        if risk.sensitive:
+            ref.append(("OFFICIAL-SENSITIVE", {"newline": True, "size": 7, "grey": True}))
+        title = [(risk.record.title, {"bold": True})]
+        if risk.withheld:
+            title.append(
+                ("Description withheld (OFFICIAL-SENSITIVE).", {"newline": True, "italic": True})
+            )
+        elif risk.record.description:
+            text = Truncator(risk.record.description).words(70)
+            title.append((text, {"newline": True, "size": 8, "grey": True}))
+        owner = [(risk.owner_name, {})]
+        if risk.lead_names:
+            owner.append((f"Leads: {risk.lead_names}", {"newline": True, "size": 8}))
+        mark = "†" if risk.older_version and risk.current else ""
+        values = [
+            ref,
+            _trend(risk),
+            title,
+            owner,
+            w.rating_cell(risk.current, mark=mark),
+            w.rating_cell(risk.target),
+        ]
+        if data.uses_appetite:
+            values.append(_appetite_runs(risk))
+        values.append(_progress_runs(risk, data))
+        w.row(table, values)
+    if not data.risks:
+        w.row(
+            table,
+            ["", "", "No open risks on the register at this date."] + [""] * (len(headings) - 3),
+        )
+    if data.version_legend:
+        w.note(data.version_legend)
+
+
+def _heat_maps(w: _Writer) -> None:
+    data = w.data
+    if not data.heat_maps:
+        w.para("No rated risks to map.")
+        return
+    w.para(
+        f"Each cell gives the number of open risks on the {data.register_names} at that "
+        "likelihood and impact, with its band named. Rows are likelihood (highest first), "
+        "columns impact.",
+        small=True,
+    )
+    for heatmap in data.heat_maps:
+        _heat_map(w, heatmap)
+    if not data.has_target_map:
+        n = len(data.registers)
+        w.note(
+            f"No open risk on the register{'s' if n != 1 else ''} has a target rating, so "
+            "there is no target heat map."
+        )
+
+
+def _heat_map(w: _Writer, heatmap) -> None:
+    """One heat map as a real table: a row per likelihood (highest first) with its heading at
+    the left, a column per impact with its heading along the bottom; each cell shaded in its
+    band's colour and naming its count and band."""
+    counted = heatmap.counted
+    w.doc.add_paragraph(
+        f"{heatmap.title}: {counted} open risk{'s' if counted != 1 else ''}", style="Caption"
+    )
+    columns = len(heatmap.impacts) + 1
+    width = min(24.0, 150.0 / columns)
+    table = w.doc.add_table(rows=0, cols=columns)
+    table.style = "Table Grid"
+    table.autofit = False
+    widths = [Mm(30)] + [Mm(width)] * (columns - 1)
+    _widths(table, widths)
+    for heat_row in heatmap.rows:
+        row = table.add_row()
+        row.height = Mm(11)
+        cells = row.cells
+        for cell, cell_width in zip(cells, widths, strict=True):
+            cell.width = cell_width
+        w.fill(
+            cells[0],
+            [
+                (str(heat_row.likelihood.value), {"bold": True}),
+                (heat_row.likelihood.label, {"newline": True, "size": 7}),
+            ],
+        )
+        for cell, heat in zip(cells[1:], heat_row.cells, strict=True):
+            _shade(cell, heat.rating.colour)
+            cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+            colour = WHITE if heat.text_class == "rr-on-dark" else INK
+            paragraph = cell.paragraphs[0]
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            lines = []
+            if heat.count:
+                lines.append((f"{heat.count} risk{'s' if heat.count != 1 else ''}", 9, True))
+            lines.append((heat.rating.band.name, 7, False))
+            if heat.breaches:
+                lines.append((f"{heat.breaches} in breach", 7, False))
+            for number, (text, size, bold) in enumerate(lines):
+                if number:
+                    paragraph = cell.add_paragraph()
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                run = paragraph.add_run(text)
+                run.font.size = Pt(size)
+                run.bold = bold
+                run.font.color.rgb = colour
+    cells = table.add_row().cells
+    w.fill(cells[0], [("↑ Likelihood", {"size": 7}), ("Impact →", {"newline": True, "size": 7})])
+    for cell, level, cell_width in zip(cells[1:], heatmap.impacts, widths[1:], strict=True):
+        cell.width = cell_width
+        w.fill(
+            cell, [(str(level.value), {"bold": True}), (level.label, {"newline": True, "size": 7})]
+        )
+    cells[0].width = widths[0]
+    notes = []
+    if heatmap.left_out:
+        n = heatmap.left_out
+        notes.append(
+            f"{n} open risk{' is' if n == 1 else 's are'} rated on levels this scheme does not "
+            f"have (another scheme or an earlier version) and {'is' if n == 1 else 'are'} not "
+            "shown."
+        )
+    if heatmap.not_rated:
+        n = heatmap.not_rated
+        notes.append(f"{n} open risk{' has' if n == 1 else 's have'} no {heatmap.position} rating.")
+    w.para(" ".join(notes), small=True)
+
+
+def _movement(w: _Writer) -> None:
+    data = w.data
+    m = data.movement
+    if m is None:
+        return
+    zone = w.zone
+    if m.is_empty:
+        w.para(
+            f"No risks were added, closed, reopened, re-scored or moved between registers "
+            f"since {data.since_label}."
+        )
+    else:
+        _cards(
+            w,
+            [
+                (len(m.added), "added"),
+                (len(m.closed), "closed"),
+                (m.risks_rescored, "re-scored"),
+                (len(m.escalated), "escalated"),
+                (len(m.de_escalated), "de-escalated"),
+            ],
+        )
+        if m.rating_changes:
+            table = w.table(
+                "Changes of current rating (all registers)",
+                ["Risk", "Register", "Before", "After", "When", "Reason"],
+                [48, 26, 26, 30, 20, 28],
+            )
+            for change in m.rating_changes:
+                arrow = change.direction.arrow
+                w.row(
+                    table,
+                    [
+                        [(f"{change.risk.ref} {change.risk.title}", {"bold": True})],
+                        _register_name(change.risk),
+                        w.rating_cell(change.old),
+                        w.rating_cell(change.new, mark=f" {arrow}" if arrow else ""),
+                        _short_day(change.when, zone),
+                        [(change.reason, {"size": 8})],
+                    ],
+                )
+        if m.added or m.closed or m.reopened:
+            table = w.table(
+                "Risks added, closed or reopened",
+                ["Risk", "Register", "What", "When", "Note"],
+                [62, 32, 18, 22, 44],
+            )
+            for events, what in (
+                (m.added, "Added"),
+                (m.closed, "Closed"),
+                (m.reopened, "Reopened"),
+            ):
+                for event in events:
+                    w.row(
+                        table,
+                        [
+                            [(f"{event.risk.ref} {event.risk.title}", {"bold": True})],
+                            _register_name(event.risk),
+                            what,
+                            _short_day(event.when, zone),
+                            [(event.reason, {"size": 8})],
+                        ],
+                    )
+        if m.escalation_steps:
+            table = w.table(
+                "Escalation and de-escalation",
+                ["Risk", "Step", "From", "To", "When"],
+                [56, 44, 28, 28, 22],
+            )
+            for step in m.escalation_steps:
+                w.row(
+                    table,
+                    [
+                        [(f"{step.risk.ref} {step.risk.title}", {"bold": True})],
+                        step.description,
+                        step.from_register.name if step.from_register else DASH,
+                        step.to_register.name if step.to_register else DASH,
+                        _short_day(step.when, zone),
+                    ],
+                )
+    if m.flagged:
+        table = w.table(
+            "Moved more than one tolerance level (flagged for the committee)",
+            ["Risk", "Then", "Now", "Levels moved"],
+            [82, 34, 34, 28],
+        )
+        for move in m.flagged:
+            w.row(
+                table,
+                [
+                    [(f"{move.risk.ref} {move.risk.title}", {"bold": True})],
+                    f"{move.old_score} ({move.old_level.name})",
+                    f"{move.new_score} ({move.new_level.name})",
+                    str(move.levels_moved),
+                ],
+            )
+
+
+def _register_name(info) -> str:
+    return info.register.name if info.register else DASH
+
+
+def _risk_detail(w: _Writer, risk: PackRisk, *, new_page: bool = False) -> None:
+    """A risk's action plan: its heading (Heading 2), the ratings, owner, and unless withheld,
+    its background, consequence, controls, actions and road to target (Heading 3 each)."""
+    data = w.data
+    heading = w.heading(f"{risk.ref} {risk.record.title}", 2)
+    heading.paragraph_format.page_break_before = new_page  # a page each, as in the PDF
+    headings, widths, values = [], [], []
+    if data.uses_appetite:
+        headings.append("Appetite")
+        values.append(_appetite_runs(risk))
+    headings += ["Inherent", "Current", "Target"]
+    trend = [] if risk.trend == "not rated" else [(_trend(risk), {"size": 8})]
+    values += [
+        w.rating_cell(risk.inherent),
+        w.rating_cell(risk.current, extra=trend),
+        w.rating_cell(risk.target),
+    ]
+    widths = [178 / len(headings)] * len(headings)
+    table = w.table("", headings, widths)
+    w.row(table, values)
+    pairs = [("Owner", risk.owner_name)]
+    if risk.lead_names:
+        pairs.append(("Leads", risk.lead_names))
+    if risk.record.category_id:
+        pairs.append(("Category", risk.record.category.name))
+    if risk.record.marking == "OFFICIAL-SENSITIVE":
+        pairs.append(("Marking", "OFFICIAL-SENSITIVE"))
+    w.para()
+    w.labelled(pairs)
+    if risk.ref in data.flagged_refs:
+        w.note(f"Moved more than one tolerance level since {data.since_label}.")
+    if risk.withheld:
+        w.note(
+            "OFFICIAL-SENSITIVE: the description, consequence, controls and actions of this risk "
+            "are left out of the public edition."
+        )
+        return
+    w.heading("Background", 3)
+    w.para(risk.record.description or "No description recorded.")
+    if risk.record.consequence:
+        w.heading("Consequence", 3)
+        w.para(risk.record.consequence)
+    w.heading("Controls in place", 3)
+    table = w.table("", ["Control", "Owner", "Effectiveness"], [104, 42, 32])
+    for control in risk.controls:
+        text = [(control.description, {})]
+        if control.assurance:
+            text.append(
+                (f"Assurance: {control.assurance}", {"newline": True, "size": 8, "grey": True})
+            )
+        w.row(table, [text, _person(control.owner), control.get_effectiveness_display()])
+    if not risk.controls:
+        w.row(table, ["No controls recorded.", "", ""])
+    w.heading("Actions (road to target)", 3)
+    table = w.table("", ["Action", "Owner", "Due", "Status"], [84, 38, 26, 30])
+    for action in risk.actions:
+        text = [(action.description, {})]
+        if action.progress_note:
+            text.append((action.progress_note, {"newline": True, "size": 8, "grey": True}))
+        status = [(action.get_status_display(), {})]
+        if getattr(action, "is_overdue", False):
+            status.append(("Overdue", {"newline": True, "bold": True}))
+        w.row(
+            table,
+            [text, _person(action.owner), _short_day(action.due_date), status],
+        )
+    if not risk.actions:
+        w.row(table, ["No actions recorded.", "", "", ""])
+    road = risk.progress_to_target
+    if risk.judgement:
+        since = f" (set {_day(risk.judgement_since)})" if risk.judgement_since else ""
+        road = f"{risk.judgement}{since}; {road}"
+    if risk.target:
+        road += f"; target {risk.target.label}"
+    w.para()
+    w.labelled([("Road to target", road + ".")])
+
+
+def _details(w: _Writer, *, intro: str, none: str) -> None:
+    data = w.data
+    if not data.details:
+        w.para(none)
+        return
+    refs = ", ".join(risk.ref for risk in data.details)
+    w.para(f"{intro}: {refs}.")
+    for number, risk in enumerate(data.details):
+        _risk_detail(w, risk, new_page=bool(number))
+
+
+def _n(count: int, word: str, plural: str = "") -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+# --- the two kinds ---------------------------------------------------------------------------
+
+
+def _quarterly(w: _Writer) -> None:
+    data = w.data
+    names = data.register_names
+    plans = "5. Risk action plans" + (
+        ": risks in breach or at warning" if data.uses_appetite else ""
+    )
+    sections = [
+        f"1. Summary of {names} risks",
+        "2. Heat maps: current and target positions",
+        "3. Alignment with objectives",
+        "4. Movement since the last report",
+        plans,
+        "6. Overdue actions",
+    ]
+    _contents(w, sections)
+    w.new_section(landscape=True)
+    w.heading(sections[0], 1)
+    cards = [(len(data.risks), "open risks")]
+    if data.uses_appetite:
+        cards += [(len(data.breaches), "in breach of appetite"), (len(data.warnings), "at warning")]
+    cards += [(count, name) for name, _colour, count in data.band_summary]
+    _cards(w, cards)
+    legend = (
+        f"Trend compares each risk's current rating with {data.since_label}: ↑ up (worse), "
+        "↓ down (better), → level, New (added or first rated since); a risk not rated now has "
+        "no trend. Ratings use the organisation's scoring scheme and name the band"
+    )
+    if data.uses_appetite:
+        legend += "; appetite compares the current score with the tolerance of the risk's category"
+    legend += ". Progress to target gives "
+    if data.records_judgements:
+        legend += "the judgement recorded for the risk and when it was last set, then "
+    legend += (
+        "the current position against the target: at target only when both likelihood and "
+        "impact are at or below the target's."
+    )
+    w.para(legend, small=True)
+    _summary_table(w, "Open risks on the register, as at the report date")
+    w.new_section(landscape=False)
+    w.heading(sections[1], 1)
+    _heat_maps(w)
+    w.heading(sections[2], 1)
+    if data.alignment:
+        table = w.table(
+            "Objectives and the risks that threaten them", ["Objective", "Risks"], [62, 116]
+        )
+        for objective, risks in data.alignment:
+            linked = [
+                (
+                    f"{risk.ref} {risk.record.title} "
+                    f"({risk.current.label if risk.current else 'Not rated'})",
+                    {"newline": bool(number)},
+                )
+                for number, risk in enumerate(risks)
+            ] or [("No open risk aligned", {"grey": True})]
+            w.row(table, [[(f"{objective.code} {objective.name}", {"bold": True})], linked])
+        if data.unaligned:
+            linked = [
+                (f"{risk.ref} {risk.record.title}", {"newline": bool(number)})
+                for number, risk in enumerate(data.unaligned)
+            ]
+            w.row(table, [[("Not aligned to an objective", {"bold": True})], linked])
+    else:
+        w.para("The organisation has not recorded objectives.")
+    w.heading(sections[3], 1)
+    w.para(
+        f"Changes between {data.since_label} and {_day(data.as_of)}, read from the registers' "
+        "history."
+    )
+    _movement(w)
+    w.heading(sections[4], 1)
+    count = len(data.details)
+    none = (
+        "No risk on the register is in breach of appetite or at warning."
+        if data.uses_appetite
+        else "No appetite thresholds are set for these risks, so no risk action plan is singled out."
+    )
+    _details(
+        w,
+        intro=(
+            f"{_n(count, 'risk')} {'is' if count == 1 else 'are'} above "
+            f"{'its' if count == 1 else 'their'} appetite warning or tolerance threshold"
+        ),
+        none=none,
+    )
+    w.heading(sections[5], 1)
+    if data.overdue_actions:
+        table = w.table(
+            f"Actions past their due date and not completed, as at {_day(data.as_of)}",
+            ["Risk", "Action", "Owner", "Due", "Days overdue", "Status"],
+            [16, 72, 28, 22, 18, 22],
+        )
+        for item in data.overdue_actions:
+            w.row(
+                table,
+                [
+                    [(item.risk.ref, {"bold": True})],
+                    item.action.description,
+                    _person(item.action.owner),
+                    _short_day(item.action.due_date),
+                    str(item.days),
+                    item.action.get_status_display(),
+                ],
+            )
+    else:
+        left_out = (
+            " (actions of OFFICIAL-SENSITIVE risks are left out of the public edition)"
+            if data.public and data.withheld_count
+            else ""
+        )
+        w.para(f"No overdue actions on the register's risks{left_out}.")
+
+
+def _committee(w: _Writer) -> None:
+    data = w.data
+    sections = [
+        "1. Strategic risks: current scores",
+        f"2. Significant changes since {data.since_label}",
+        "3. Risks above tolerance or moved more than one tolerance level",
+        "4. Review health per register",
+    ]
+    _contents(w, sections)
+    w.new_section(landscape=True)
+    w.heading(sections[0], 1)
+    cards = [(len(data.risks), "strategic risks")]
+    if data.uses_appetite:
+        cards.append((len(data.breaches), "above tolerance"))
+    cards.append(
+        (len(data.movement.flagged) if data.movement else 0, "moved more than one tolerance level")
+    )
+    _cards(w, cards)
+    _summary_table(w, "Strategic risks, as at the report date")
+    w.new_section(landscape=False)
+    w.heading("Heat maps", 2)
+    _heat_maps(w)
+    w.heading(sections[1], 1)
+    _movement(w)
+    w.heading(sections[2], 1)
+    count = len(data.details)
+    _details(
+        w,
+        intro=(
+            f"{_n(count, 'strategic risk')} {'is' if count == 1 else 'are'} above tolerance or "
+            f"moved more than one tolerance level since {data.since_label}"
+        ),
+        none="No strategic risk is above its tolerance threshold or moved more than one tolerance level.",
+    )
+    w.heading(sections[3], 1)
+    table = w.table(
+        f"Reviews of open risks, as at {_day(data.as_of)}",
+        ["Register", "Open risks", "Overdue", "Due soon", "On time"],
+        [70, 27, 27, 27, 27],
+    )
+    for row in data.health:
+        health = row.health
+        on_time = f"{health.percent_on_time}%" if health.percent_on_time is not None else DASH
+        name = ("    " * row.depth) + row.register.name
+        w.row(
+            table,
+            [
+                [(name, {"bold": True})],
+                str(health.open),
+                str(health.overdue),
+                str(health.due_soon),
+                on_time,
+            ],
+        )
+
+
+def render_docx(data: PackData, *, logo: Logo | None = None) -> bytes:
+    """The pack's Word edition; with ``logo``, the cover and running header show it instead
+    of the organisation's name."""
+    w = _Writer(data, logo)
+    w.frame()
+    _cover(w)
+    if data.kind == COMMITTEE:
+        _committee(w)
+    else:
+        _quarterly(w)
+    out = io.BytesIO()
+    w.doc.save(out)
+    return out.getvalue()
+
+
+def render_docx_for(data: PackData) -> bytes:
+    """The Word edition with the organisation's logo, as the PDF gets it."""
+    return render_docx(data, logo=logo_for_pack(data.organisation))
+
+
+def pack_render_docx(
+    *, organisation, kind: str, as_of: dt.date, edition: str = "full", registers=None
+) -> bytes:
+    """The Word edition built synchronously from the pack's data (the command's path)."""
+    data = pack_data(
+        organisation=organisation, kind=kind, as_of=as_of, edition=edition, registers=registers
+    )
+    return render_docx_for(data)
+
+
+def docx_filename(pdf_filename: str) -> str:
+    """The Word edition's file name beside the PDF's: the same name ending in .docx."""
+    return pdf_filename.removesuffix(".pdf") + ".docx"
