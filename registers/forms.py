@@ -275,6 +275,12 @@ class RiskForm(PositionsMixin, GovukForm):
         label="Threat or opportunity", choices=RiskKind.choices, widget=forms.RadioSelect
     )
     horizon = forms.ChoiceField(required=False, choices=Horizon.choices)
+    emerging = forms.BooleanField(
+        label="Emerging risk",
+        required=False,
+        help_text="On the horizon and not yet fully understood: it may have no current rating "
+        "yet. Reports list emerging risks in a section of their own.",
+    )
     response = forms.ChoiceField(required=False)
     proximity = forms.ChoiceField(required=False, choices=Proximity.choices)
     progress = forms.ChoiceField(
@@ -319,6 +325,7 @@ class RiskForm(PositionsMixin, GovukForm):
     HANDLING_FIELDS = (
         "kind",
         "horizon",
+        "emerging",
         "response",
         "proximity",
         "progress",
@@ -335,6 +342,7 @@ class RiskForm(PositionsMixin, GovukForm):
         "manager",
         "horizon",
         "kind",
+        "emerging",
         "response",
         "proximity",
         "progress",

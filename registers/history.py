@@ -126,6 +126,10 @@ def _months(value) -> str:
     return f"{value} month{'s' if value != 1 else ''}"
 
 
+def _yes_no(value) -> str:
+    return "Yes" if value else "No"
+
+
 def _plain(value) -> str:
     return str(value) if value not in ("", None) else "(blank)"
 
@@ -181,6 +185,7 @@ RISK_FIELDS: list[tuple[str, str, object]] = [
     ("manager_id", "Manager", "user"),
     ("kind", "Threat or opportunity", _choice(RiskKind.choices)),
     ("horizon", "Horizon", _choice(Horizon.choices)),
+    ("emerging", "Emerging", _yes_no),
     ("response", "Response", _plain),
     ("proximity", "Proximity", _choice(Proximity.choices)),
     ("progress", "Progress to target", _choice(Progress.choices)),
@@ -420,7 +425,7 @@ def _risk_entries(
             changes = [
                 Change(label, "", _show(names, how, getattr(last, attribute)))
                 for attribute, label, how in RISK_FIELDS
-                if attribute != "title" and getattr(last, attribute) not in ("", None)
+                if attribute != "title" and getattr(last, attribute) not in ("", None, False)
             ]
             changes += [
                 Change(label, "", _rating_text(names, last, position))

@@ -248,6 +248,7 @@ EDITABLE_FIELDS = frozenset(
         "manager",
         "horizon",
         "kind",
+        "emerging",
         "response",
         "proximity",
         "progress",
