@@ -1,0 +1,61 @@
+"""What a pack's PDF prints to prove which pack it is (issue 16): its identifier and version on
+every page footer, "DRAFT – not released" until it is released, and the executive summary on its
+first page. Read by ``services.pack_build`` (through ``pack_render``) and the pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reporting.models import Pack
+
+PACK_RELEASED_UNCHANGEABLE = (
+    "This pack has been released, so it cannot change: correct it with a new version instead."
+)
+
+
+def pack_identifier(pack: Pack) -> str:
+    """What every page footer, the Reports page and the release e-mail call the pack:
+    "MET-COMMITTEE-2026-09-30" (with its version: "... v2")."""
+    return f"{pack.organisation.slug.upper()}-{pack.kind.upper()}-{pack.as_of.isoformat()}"
+
+
+def pack_replaced_by(pack: Pack) -> Pack | None:
+    """The released correction of a released pack (the latest), if any. Uses prefetched
+    ``corrections`` when the list prefetched them (``packs_with_corrections``)."""
+    released = [c for c in pack.corrections.all() if c.released_at is not None]
+    return max(released, key=lambda c: c.version) if released else None
+
+
+@dataclass(frozen=True)
+class PackProof:
+    """What the PDF prints to prove which pack it is: identifier and version on every footer,
+    the DRAFT mark until released, the executive summary on the first page."""
+
+    identifier: str
+    version: int
+    draft: bool
+    summary: str
+    summary_generated: bool
+    correction_note: str = ""
+    corrects_version: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.identifier} v{self.version}"
+
+
+def pack_proof(*, pack: Pack, data) -> PackProof:
+    """The proof for a build of ``pack`` from its ``data``: a release waiting for its final
+    build prints no DRAFT mark; an empty summary prints the generated draft."""
+    from .summary import summary_draft
+
+    summary = pack.summary.strip()
+    return PackProof(
+        identifier=pack_identifier(pack),
+        version=pack.version,
+        draft=pack.released_at is None and pack.released_by_id is None,
+        summary=summary or summary_draft(data),
+        summary_generated=not summary,
+        correction_note=pack.correction_note,
+        corrects_version=pack.corrects.version if pack.corrects_id else None,
+    )
