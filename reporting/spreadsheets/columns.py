@@ -32,6 +32,7 @@ IMPORT_COLUMNS = (
     "progress",
     "marking",
     "review_months",
+    "emerging",
 )
 # Written by export, worked out by the product: an import reads past them without a note, so an
 # exported file can be edited and imported again as it is.
@@ -80,6 +81,10 @@ COLUMN_HELP = {
     "progress": "progress to target: On track, Limited, Slipped or No progress",
     "marking": "OFFICIAL or OFFICIAL-SENSITIVE",
     "review_months": "a review period in months (1 to 60) that overrides the register's and band's",
+    "emerging": (
+        "yes or no: an emerging risk (on the horizon; it may have no current rating yet), "
+        "listed on its own in report packs; blank leaves it as it is (no for a new risk)"
+    ),
     "rag": (
         "written by export, worked out from progress (On track Green, Limited Amber, Slipped or "
         "No progress Red); if given, it must agree with progress"

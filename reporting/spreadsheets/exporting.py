@@ -302,6 +302,7 @@ def _row(
         "horizon": Horizon(risk.horizon).label if risk.horizon else "",
         "progress": Progress(risk.progress).label if risk.progress else "",
         "review_months": risk.review_months,
+        "emerging": "yes" if risk.emerging else "no",
         "status": RiskStatus(risk.status).label,
         "current_score": risk.current_score,
         "current_band": risk.current_band,

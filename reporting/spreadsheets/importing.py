@@ -83,6 +83,9 @@ NO_SUCH_OBJECTIVE = "{text!r} is not an objective here (objectives: {known})"
 # it and is given to no other.
 RETIRED = "{text!r} is retired: it stays on the risks that have it and is given to no other"
 NO_SUCH_CHOICE = "{text!r} is not a {what} here; use one of: {known}"
+EMERGING_YES_NO = "give yes or no ({text!r} given)"
+YES_NO = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False}
+YES_NO |= {"false": False, "0": False}
 REVIEW_MONTHS_RANGE = "give a whole number of months from 1 to 60, like 6 ({text!r} given)"
 
 REF_CREATED_MEANWHILE = (
@@ -568,6 +571,14 @@ def _plan_row(
         if message:
             problem("rag", message)
 
+    emerging = cell_text(values.get("emerging"))
+    if emerging:
+        flag = YES_NO.get(emerging.casefold())
+        if flag is None:
+            problem("emerging", EMERGING_YES_NO.format(text=emerging))
+        else:
+            wanted["emerging"] = flag
+
     months = cell_text(values.get("review_months"))
     if months:
         if months.isdigit() and 1 <= int(months) <= 60:
@@ -677,6 +688,8 @@ def _display(name: str, value: object) -> str:
         return "(empty)"
     if name in _CHOICE_LABELS:
         return str(_CHOICE_LABELS[name](value).label)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, User):
         return value.display_name
     if isinstance(value, dt.date):

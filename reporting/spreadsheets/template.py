@@ -68,6 +68,7 @@ def _lists(register: Register) -> dict[str, list[str]]:
         "horizon": [label for value, label in Horizon.choices if value],
         "progress": [label for value, label in Progress.choices if value],
         "marking": [label for value, label in Marking.choices if value],
+        "emerging": ["yes", "no"],
     }
     lists["manager"] = lists["owner"]
     scheme = scheme_version_for_register(register).parsed
