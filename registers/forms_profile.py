@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator
 
 from riskreg.forms import GovukForm, sentence
 
-from .models import Marking, Organisation
+from .models import Marking, Organisation, PackOrder
 from .services.pack_logo import (
     LOGO_MAX_BYTES,
     LOGO_REQUIRED,
@@ -20,8 +20,12 @@ from .services.pack_logo import (
     organisation_logo_set,
 )
 from .services.profile import (
+    DEEP_DIVE_MAX,
+    DEEP_DIVE_MIN,
+    DEEP_DIVE_RANGE,
     MARKING_UNKNOWN,
     MONTHS_INVALID,
+    PACK_ORDER_UNKNOWN,
     QUARTER_END_REQUIRED,
     REMINDER_NOTICE_MAX,
     REMINDER_NOTICE_MIN,
@@ -36,6 +40,7 @@ TIMEZONE_REQUIRED = "Enter a timezone, such as Europe/London"
 REVIEW_MONTHS_RANGE = "The default review period is from 1 to {most} months"
 REVIEW_MONTHS_REQUIRED = "Enter the default review period in months, such as 3"
 REMINDER_DAYS_REQUIRED = "Enter the reminder notice period in days, such as 14"
+DEEP_DIVE_REQUIRED = "Enter the number of quarters red before a deep dive, such as 2"
 
 MONTHS = [(number, calendar.month_name[number]) for number in range(1, 13)]
 
@@ -148,6 +153,28 @@ class ProfileForm(GovukForm):
             "required": sentence(MARKING_UNKNOWN),
             "invalid_choice": sentence(MARKING_UNKNOWN),
         },
+    )
+
+    pack_order = forms.ChoiceField(
+        label="Order of risks in packs",
+        choices=PackOrder.choices,
+        help_text="How a pack's summary ranks the risks (ESPO ranks by score).",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": sentence(PACK_ORDER_UNKNOWN),
+            "invalid_choice": sentence(PACK_ORDER_UNKNOWN),
+        },
+    )
+    deep_dive_quarters = forms.IntegerField(
+        label="Quarters red before a deep dive",
+        help_text="A risk in the top band of its scoring scheme at more than this many "
+        "consecutive quarter ends is listed in packs as a candidate for a deep dive.",
+        **_whole_number(
+            low=DEEP_DIVE_MIN,
+            high=DEEP_DIVE_MAX,
+            out_of_range=sentence(DEEP_DIVE_RANGE),
+            required=DEEP_DIVE_REQUIRED,
+        ),
     )
 
     def __init__(self, *args, organisation: Organisation, **kw):

@@ -16,7 +16,7 @@ from zoneinfo import available_timezones
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..models import Marking, Organisation
+from ..models import Marking, Organisation, PackOrder
 
 # The fields an admin may change here, in the order a change reason lists them.
 PROFILE_FIELDS = (
@@ -29,6 +29,8 @@ PROFILE_FIELDS = (
     "default_review_months",
     "reminder_notice_days",
     "default_marking",
+    "pack_order",
+    "deep_dive_quarters",
 )
 # How a change reason names each field.
 FIELD_WORDS = {
@@ -41,6 +43,8 @@ FIELD_WORDS = {
     "default_review_months": "default review period",
     "reminder_notice_days": "reminder notice period",
     "default_marking": "handling marking of new risks",
+    "pack_order": "order of risks in packs",
+    "deep_dive_quarters": "quarters red before a deep dive",
 }
 
 PROFILE_CHANGED_REASON = "profile changed: {fields}"
@@ -49,6 +53,9 @@ MONTHS_INVALID = "months are whole numbers from 1 (January) to 12 (December)"
 QUARTER_END_REQUIRED = "choose at least one quarter-end month"
 TIMEZONE_UNKNOWN = "“{zone}” is not a timezone: give one such as Europe/London"
 MARKING_UNKNOWN = "choose OFFICIAL or OFFICIAL-SENSITIVE"
+PACK_ORDER_UNKNOWN = "choose by reference or by current score"
+DEEP_DIVE_MIN, DEEP_DIVE_MAX = 1, 12
+DEEP_DIVE_RANGE = f"the quarters red before a deep dive are from {DEEP_DIVE_MIN} to {DEEP_DIVE_MAX}"
 REMINDER_NOTICE_MIN, REMINDER_NOTICE_MAX = 1, 365
 REMINDER_NOTICE_RANGE = (
     f"the reminder notice period is from {REMINDER_NOTICE_MIN} to {REMINDER_NOTICE_MAX} days"
@@ -89,6 +96,15 @@ def _cleaned(fields: dict) -> dict:
         raise ValidationError({"timezone": TIMEZONE_UNKNOWN.format(zone=cleaned["timezone"])})
     if "default_marking" in cleaned and cleaned["default_marking"] not in Marking.values:
         raise ValidationError({"default_marking": MARKING_UNKNOWN})
+    if "pack_order" in cleaned and cleaned["pack_order"] not in PackOrder.values:
+        raise ValidationError({"pack_order": PACK_ORDER_UNKNOWN})
+    quarters = cleaned.get("deep_dive_quarters")
+    if "deep_dive_quarters" in cleaned and (
+        isinstance(quarters, bool)
+        or not isinstance(quarters, int)
+        or not DEEP_DIVE_MIN <= quarters <= DEEP_DIVE_MAX
+    ):
+        raise ValidationError({"deep_dive_quarters": DEEP_DIVE_RANGE})
     days = cleaned.get("reminder_notice_days")
     if days is not None and not REMINDER_NOTICE_MIN <= days <= REMINDER_NOTICE_MAX:
         raise ValidationError({"reminder_notice_days": REMINDER_NOTICE_RANGE})

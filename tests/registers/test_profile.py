@@ -67,6 +67,8 @@ def the_form(organisation, **changes) -> dict:
         "default_review_months": str(organisation.default_review_months),
         "reminder_notice_days": str(organisation.reminder_notice_days),
         "default_marking": organisation.default_marking,
+        "pack_order": organisation.pack_order,
+        "deep_dive_quarters": str(organisation.deep_dive_quarters),
     }
     data.update(changes)
     return data
@@ -392,3 +394,36 @@ def test_the_risk_form_starts_from_the_default_and_the_page_saves_it(
     )
     bad = admin_client.post(url_of(organisation), the_form(organisation, default_marking="SECRET"))
     assert bad.status_code == 400
+
+
+# --- packs: order of risks and quarters red before a deep dive (issue 16) ------------------------
+
+
+def test_the_page_sets_the_pack_order_and_deep_dive_quarters(admin_client, organisation):
+    response = admin_client.post(
+        url_of(organisation), the_form(organisation, pack_order="score", deep_dive_quarters="3")
+    )
+    assert response.status_code == 302
+    organisation.refresh_from_db()
+    assert (organisation.pack_order, organisation.deep_dive_quarters) == ("score", 3)
+    record = organisation.history.latest()
+    assert "order of risks in packs" in record.history_change_reason
+    assert "quarters red before a deep dive" in record.history_change_reason
+
+
+@pytest.mark.parametrize("quarters", ["0", "13", "two", ""])
+def test_deep_dive_quarters_out_of_range_is_400_with_the_rule(admin_client, organisation, quarters):
+    response = admin_client.post(
+        url_of(organisation), the_form(organisation, deep_dive_quarters=quarters)
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "govuk-error-summary" in page
+    assert "deep dive" in page
+    organisation.refresh_from_db()
+    assert organisation.deep_dive_quarters == 2
+
+
+def test_the_service_refuses_an_unknown_pack_order(organisation, admin):
+    with pytest.raises(ValidationError):
+        organisation_profile_set(organisation=organisation, by=admin, pack_order="random")
