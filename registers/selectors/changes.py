@@ -8,9 +8,9 @@ report" filter, the risk page's "What changed" panel and the packs all read this
 never highlighted by hand.
 
 A change is judged between the two states (the latest record at or before each moment), not
-record by record: a title edited and edited back is no change. Seven queries for any number of
-risks (two of risks, two of controls, two of actions, one of scheme versions) and one each for
-the people and categories named, whatever the length of their histories.
+record by record: a title edited and edited back is no change. Five queries for any number of
+risks (the risks then and now, the records of their controls and of their actions, the scheme
+versions) and one each for the people and categories named.
 
 OFFICIAL-SENSITIVE: for risks in ``withheld_risk_ids`` (the reader's ``withheld_risk_ids``, or
 every sensitive risk in a public pack) the text of what changed is replaced by
@@ -179,19 +179,27 @@ def _risk_states(ids: list[int], moment: dt.datetime) -> dict[int, dict]:
     return {row["id"]: row for row in rows}
 
 
-def _treatments(model, ids: list[int], moment: dt.datetime, fields) -> dict[int, dict[int, dict]]:
-    """Controls or actions of the risks at ``moment``: {risk id: {control id: values}}."""
+def _treatments(
+    model, ids: list[int], since: dt.datetime, until: dt.datetime, fields
+) -> tuple[dict[int, dict[int, dict]], dict[int, dict[int, dict]]]:
+    """Controls or actions of the risks at ``since`` and at ``until``, from one read of their
+    records: ({risk id: {control id: values}} then, the same now)."""
     rows = (
-        model.history.filter(risk_id__in=ids, history_date__lte=moment)
-        .latest_of_each()
-        .exclude(history_type="-")
+        model.history.filter(risk_id__in=ids, history_date__lte=until)
         .order_by("history_date", "history_id")
-        .values("id", "risk_id", "position", *fields)
+        .values("id", "risk_id", "position", "history_type", "history_date", *fields)
     )
-    held: dict[int, dict[int, dict]] = defaultdict(dict)
+    then: dict[int, dict[int, dict]] = defaultdict(dict)
+    now: dict[int, dict[int, dict]] = defaultdict(dict)
     for row in rows:
-        held[row["risk_id"]][row["id"]] = row
-    return held
+        for held, reached in ((then, row["history_date"] <= since), (now, True)):
+            if not reached:
+                continue
+            if row["history_type"] == "-":
+                held[row["risk_id"]].pop(row["id"], None)
+            else:
+                held[row["risk_id"]][row["id"]] = row
+    return then, now
 
 
 def _rating(versions, state: dict, position: str) -> Rating | None:
@@ -246,10 +254,10 @@ def risk_changes(
     if not now:
         return result
     present = list(now)
-    controls_then = _treatments(Control, present, since, ("description",))
-    controls_now = _treatments(Control, present, until, ("description",))
-    actions_then = _treatments(Action, present, since, ("description", "status"))
-    actions_now = _treatments(Action, present, until, ("description", "status"))
+    controls_then, controls_now = _treatments(Control, present, since, until, ("description",))
+    actions_then, actions_now = _treatments(
+        Action, present, since, until, ("description", "status")
+    )
     version_ids = {
         state["scheme_version_id"]
         for state in (*then.values(), *now.values())

@@ -9,10 +9,11 @@ from django.urls import register_converter, reverse
 from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods
 
+from appetite.rules import AppetiteState
 from appetite.selectors import appetite_lookup
 from riskreg.forms import sentence
 
-from .. import history, permissions, selectors
+from .. import calendar, history, permissions, selectors
 from ..forms import ActionForm, ControlForm, LinkForm
 from ..models import ActionStatus, Register, Risk, RiskStatus
 from ..refs import RiskRefConverter
@@ -206,6 +207,28 @@ def links_context(access, risk: Risk, lookup, *, can_see_detail: bool, **state) 
     return context
 
 
+def changes_context(access, risk: Risk, appetite: AppetiteState) -> dict:
+    """What changed since the last report (the panel) and, for a breach, since when in quarter
+    ends; the changed text of a risk the member may not read is withheld by the selector."""
+    organisation = access.organisation
+    now = timezone.now()
+    since = calendar.last_report_date(organisation=organisation, moment=now)
+    found = selectors.risk_changes(
+        risk_ids=[risk.id], since=since, until=now, withheld_risk_ids=access.withheld_risk_ids
+    )
+    run = None
+    if appetite == AppetiteState.BREACH and risk.status != RiskStatus.CLOSED:
+        standing = selectors.quarter_standing(
+            organisation=organisation, risk_ids=[risk.id], moment=now
+        )
+        run = standing.breach.get(risk.id)
+    return {
+        "risk_changes": found.get(risk.id),
+        "changes_since": calendar.local_date(organisation=organisation, moment=since),
+        "breach_run": run,
+    }
+
+
 def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 200, **state):
     lookup = appetite_lookup(organisation=access.organisation)
     row = selectors.risk_row(risk, lookup)
@@ -243,6 +266,7 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         "detail_withheld": not can_see_detail,
         "withheld_message": WITHHELD,
         "origin_register": risk.origin_register,
+        **changes_context(access, risk, row.appetite),
         **escalation_context(access, risk),
         **links_context(access, risk, lookup, can_see_detail=can_see_detail, **state),
         **controls_context(access, risk, **state),
