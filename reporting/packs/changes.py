@@ -1,0 +1,77 @@
+"""What changed since the last report, how long each breach has lasted, and the deep-dive
+candidates, added to a pack's data (issue 16).
+
+Everything is read from history by the registers' selectors (``registers.selectors.changes`` and
+``quarter_runs``), as at the pack's moment and compared with the pack's own comparison date (the
+previous quarter end, or the last committee date), so a rebuilt pack highlights the same things.
+
+What it sets on ``PackData`` (other pack pieces may read these):
+- ``changes``: a ``ChangeSet`` of the pack's risks and those closed since (``.new``, ``.closed``,
+  ``.changed``, ``.get(risk_id)``); each ``PackRisk.changes`` is its ``RiskChanges`` or None.
+- ``breach_runs``: {risk id: ``QuarterRun``} for each risk in breach; ``PackRisk.breach_run`` the
+  same; ``run.breach_text`` is "outside appetite since March 2026, 3 quarters", ``run.quarters``
+  and ``run.since`` (a date) the figures.
+- ``deep_dive_candidate_ids``: ids of the risks red (their scheme's top band) at more than
+  ``Organisation.deep_dive_quarters`` consecutive quarter ends; ``deep_dive_candidates`` the
+  same as (PackRisk, QuarterRun) pairs, highest run first.
+In the public edition the changed text of OFFICIAL-SENSITIVE risks is withheld.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from appetite.rules import AppetiteState
+from registers.models import RiskStatus
+from registers.permissions import sensitive_risk_ids
+from registers.selectors import quarter_standing, risk_changes, risks_as_of
+
+CHANGES_LEGEND = (
+    "Changed marks a risk with a field changed since {since}: the new text is printed in bold "
+    "and underlined, the previous text follows it after “was”; a risk added since is marked New, "
+    "one closed since Closed; a changed rating is shown beside the rating it replaced."
+)
+
+
+def add_changes(data, *, since: dt.datetime) -> None:
+    """Set what changed, breach runs and deep-dive candidates on ``data`` (a PackData)."""
+    organisation = data.organisation
+    open_ids = [risk.record.id for risk in data.risks]
+    closed_ids = []
+    if data.registers:
+        closed_ids = list(
+            risks_as_of(organisation=organisation, moment=data.moment)
+            .filter(
+                register_id__in=[register.id for register in data.registers],
+                status=RiskStatus.CLOSED,
+                closed_at__gt=since,
+            )
+            .values_list("id", flat=True)
+        )
+    withheld = sensitive_risk_ids(organisation) if data.public else frozenset()
+    data.changes = risk_changes(
+        risk_ids=[*open_ids, *closed_ids],
+        since=since,
+        until=data.moment,
+        withheld_risk_ids=withheld,
+    )
+    data.changes_legend = CHANGES_LEGEND.format(since=data.since_label)
+    for risk in data.risks:
+        risk.changes = data.changes.get(risk.record.id)
+
+    standing = quarter_standing(organisation=organisation, risk_ids=open_ids, moment=data.moment)
+    data.breach_runs = {}
+    for risk in data.risks:
+        run = standing.breach.get(risk.record.id) if risk.appetite == AppetiteState.BREACH else None
+        risk.breach_run = run
+        if run is not None:
+            data.breach_runs[risk.record.id] = run
+    data.deep_dive_quarters = organisation.deep_dive_quarters
+    data.deep_dive_candidate_ids = standing.deep_dive_ids(organisation.deep_dive_quarters)
+    candidates = [
+        (risk, standing.red[risk.record.id])
+        for risk in data.risks
+        if risk.record.id in data.deep_dive_candidate_ids
+    ]
+    candidates.sort(key=lambda pair: -pair[1].quarters)  # stable: the pack's order otherwise
+    data.deep_dive_candidates = candidates
