@@ -1,7 +1,7 @@
 """The period's words in a pack: each risk's latest owner's update within the pack's period,
 the owners who gave none, and the emerging risks.
 
-An update is the note of a review (decision 0xx in docs/decisions.md: the review's note IS the
+An update is the note of a review (decision 40 in docs/decisions.md: the review's note IS the
 period's update). The period runs from the pack's comparison moment (the previous quarter end
 or committee date, as the organisation's calendar defines it: the same ``since`` the movement
 section uses) to the end of the as-at day. A review counts when it is dated after the
