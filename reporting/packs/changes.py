@@ -11,9 +11,10 @@ What it sets on ``PackData`` (other pack pieces may read these):
 - ``breach_runs``: {risk id: ``QuarterRun``} for each risk in breach; ``PackRisk.breach_run`` the
   same; ``run.breach_text`` is "outside appetite since March 2026, 3 quarters", ``run.quarters``
   and ``run.since`` (a date) the figures.
-- ``deep_dive_candidate_ids``: ids of the risks red (their scheme's top band) at more than
-  ``Organisation.deep_dive_quarters`` consecutive quarter ends; ``deep_dive_candidates`` the
-  same as (PackRisk, QuarterRun) pairs, highest run first.
+- ``deep_dive_candidates``: a frozenset of the ids of the risks red (their scheme's top band)
+  at more than ``Organisation.deep_dive_quarters`` consecutive quarter ends (the layout gives
+  them full pages); ``deep_dive_rows`` the same as (PackRisk, QuarterRun) pairs, longest run
+  first, for the pack's list.
 In the public edition the changed text of OFFICIAL-SENSITIVE risks is withheld.
 """
 
@@ -67,11 +68,11 @@ def add_changes(data, *, since: dt.datetime) -> None:
         if run is not None:
             data.breach_runs[risk.record.id] = run
     data.deep_dive_quarters = organisation.deep_dive_quarters
-    data.deep_dive_candidate_ids = standing.deep_dive_ids(organisation.deep_dive_quarters)
-    candidates = [
+    data.deep_dive_candidates = standing.deep_dive_ids(organisation.deep_dive_quarters)
+    rows = [
         (risk, standing.red[risk.record.id])
         for risk in data.risks
-        if risk.record.id in data.deep_dive_candidate_ids
+        if risk.record.id in data.deep_dive_candidates
     ]
-    candidates.sort(key=lambda pair: -pair[1].quarters)  # stable: the pack's order otherwise
-    data.deep_dive_candidates = candidates
+    rows.sort(key=lambda pair: -pair[1].quarters)  # stable: the pack's order otherwise
+    data.deep_dive_rows = rows
