@@ -30,8 +30,10 @@ def _names(items: list[str]) -> str:
 
 def _breach_words(risk) -> str:
     """How long a risk has been outside appetite, when the pack's data says (the breach
-    duration of issue 16, ``PackRisk.breach_duration``); else its rating and tolerance."""
-    duration = getattr(risk, "breach_duration", None)
+    duration of issue 16: ``PackRisk.breach_run``, set by ``packs/changes.py``); else its
+    rating and tolerance."""
+    run = getattr(risk, "breach_run", None)
+    duration = getattr(run, "breach_text", "") if run is not None else ""
     words = f"{risk.ref} {risk.record.title}"
     if duration:
         return f"{words} ({duration})"

@@ -89,7 +89,9 @@ def test_breaches_are_named_with_their_rating_or_how_long():
             "Funding gap",
             rating(16, RED),
             appetite=AppetiteState.BREACH,
-            breach_duration="outside appetite since March 2026, 3 quarters",
+            breach_run=SimpleNamespace(
+                breach_text="outside appetite since March 2026, 3 quarters", quarters=3
+            ),
         ),
         risk(3, "CRR3", "Estates", rating(10, AMBER), appetite=AppetiteState.WARNING),
     ]
