@@ -70,6 +70,13 @@ class QuarterRun:
         return f"outside appetite since {self.since_month}, {self.quarters_text}"
 
     @property
+    def breach_short(self) -> str:
+        """Beside "Breach" in a narrow column: "since March 2026, 3 quarters"."""
+        if not self.quarters:
+            return "since this quarter"
+        return f"since {self.since_month}, {self.quarters_text}"
+
+    @property
     def red_text(self) -> str:
         if not self.quarters:
             return ""

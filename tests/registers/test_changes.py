@@ -193,7 +193,7 @@ def test_query_count_flat(corporate_register, member):
     def fetch():
         return risk_changes(risk_ids=[r.id for r in risks], since=SINCE, until=UNTIL)
 
-    small, large = assert_same_queries(fetch, grow, at_most=9)
+    small, large = assert_same_queries(fetch, grow, at_most=7)
     assert len(small) == 4 and len(large) == 8
 
 
