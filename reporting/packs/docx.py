@@ -87,6 +87,11 @@ def _widths(table, widths: list) -> None:
         column.width = width
 
 
+def _cant_split(row) -> None:
+    """A row is never split across pages (the PDF's rows are not either)."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
 def _keep_with_next(paragraph) -> None:
     paragraph.paragraph_format.keep_with_next = True
 
@@ -191,8 +196,10 @@ class _Writer:
         run.font.size = Pt(8)
         line = footer.add_paragraph()
         line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        proof = getattr(self.data, "proof", None)  # a built pack's identifier and version
+        stamp = f"{proof.label}{' · DRAFT' if proof.draft else ''} · " if proof else ""
         run = line.add_run(
-            f"As at {_day(self.data.as_of)} · {self.data.edition.title()} edition · Page "
+            f"{stamp}As at {_day(self.data.as_of)} · {self.data.edition.title()} edition · Page "
         )
         run.font.size = Pt(8)
         _field(line, "PAGE")
@@ -262,7 +269,9 @@ class _Writer:
     def row(self, table, values: list) -> list:
         """A row of ``values``: each a string, or a list of (text, options) runs, or a callable
         given the cell to fill it itself."""
-        cells = table.add_row().cells
+        row = table.add_row()
+        _cant_split(row)
+        cells = row.cells
         for cell, value, width in zip(cells, values, table._widths, strict=True):
             cell.width = width
             if callable(value):
@@ -281,6 +290,7 @@ class _Writer:
             run.font.size = Pt(options.get("size", 8.5))
             run.bold = options.get("bold")
             run.italic = options.get("italic")
+            run.underline = options.get("underline")
             if options.get("grey"):
                 run.font.color.rgb = GREY
 
@@ -410,51 +420,120 @@ def _cards(w: _Writer, cards: list[tuple[int, str]]) -> None:
     w.para()
 
 
+class _Group:
+    def __init__(self, caption: str, risks: list):
+        self.caption, self.risks = caption, risks
+
+
+def _summary_groups(data: PackData, caption: str) -> list:
+    """The summary's tables: one, or one per horizon (``data.summary_groups``, the exception
+    layout's), else one of every risk."""
+    groups = getattr(data, "summary_groups", None)
+    if groups is None:
+        return [_Group(caption, data.risks)]
+    return groups
+
+
+def _change_tag(risk: PackRisk) -> list:
+    changes = getattr(risk, "changes", None)
+    if not changes:
+        return []
+    word = "NEW" if changes.new else "CHANGED"
+    return [(word, {"newline": True, "size": 7, "bold": True})]
+
+
+def _was(risk: PackRisk) -> list:
+    """ "was 12 (Medium)" under a current rating changed since the last report."""
+    changes = getattr(risk, "changes", None)
+    rating = changes.rating if changes else None
+    return [(f"was {rating.old}", {"size": 7.5})] if rating else []
+
+
+def _breach_runs(risk: PackRisk) -> list:
+    run = getattr(risk, "breach_run", None)
+    if run is None:
+        return []
+    text = run.breach_text
+    return [(text[:1].upper() + text[1:], {"newline": True, "size": 8, "bold": True})]
+
+
 def _summary_table(w: _Writer, caption: str) -> None:
+    """The summary (exception-based where the pack is laid out so): a risk with a full page
+    gets its description and why; every other risk one line."""
     data = w.data
-    headings = ["Ref", "Trend", "Risk", "Owner and leads", "Current", "Target"]
-    if data.uses_appetite:
-        headings.append("Appetite")
-        widths = [17, 18, 78, 38, 30, 28, 26, 34]
-    else:
-        widths = [17, 18, 90, 38, 30, 28, 48]
-    headings.append("Progress to target")
-    table = w.table(caption, headings, widths)
-    for risk in data.risks:
-        ref = [(risk.ref, {"bold": True})]
-        if risk.sensitive:
-            ref.append(("OFFICIAL-SENSITIVE", {"newline": True, "size": 7, "grey": True}))
-        title = [(risk.record.title, {"bold": True})]
-        if risk.withheld:
-            title.append(
-                ("Description withheld (OFFICIAL-SENSITIVE).", {"newline": True, "italic": True})
-            )
-        elif risk.record.description:
-            text = Truncator(risk.record.description).words(70)
-            title.append((text, {"newline": True, "size": 8, "grey": True}))
-        owner = [(risk.owner_name, {})]
-        if risk.lead_names:
-            owner.append((f"Leads: {risk.lead_names}", {"newline": True, "size": 8}))
-        mark = "†" if risk.older_version and risk.current else ""
-        values = [
-            ref,
-            _trend(risk),
-            title,
-            owner,
-            w.rating_cell(risk.current, mark=mark),
-            w.rating_cell(risk.target),
-        ]
-        if data.uses_appetite:
-            values.append(_appetite_runs(risk))
-        values.append(_progress_runs(risk, data))
-        w.row(table, values)
-    if not data.risks:
-        w.row(
-            table,
-            ["", "", "No open risks on the register at this date."] + [""] * (len(headings) - 3),
-        )
+    quarter_ends = getattr(data, "quarter_ends", None) or []
+    layout = hasattr(data, "summary_groups")
+    groups = _summary_groups(data, caption)
+    if not any(group.risks for group in groups):
+        w.para("No open risks on the register at this date.")
+    for group in groups:
+        if group.risks:
+            _summary_group(w, group, quarter_ends=quarter_ends, layout=layout)
     if data.version_legend:
         w.note(data.version_legend)
+
+
+def _summary_group(w: _Writer, group, *, quarter_ends: list, layout: bool) -> None:
+    data = w.data
+    appetite = data.uses_appetite
+    headings = ["Ref", "Trend", "Risk", "Owner and leads" if not layout else "Owner"]
+    headings += [_short_day(end) for end in quarter_ends]
+    headings += ["Current", "Target"] + (["Appetite"] if appetite else []) + ["Progress to target"]
+    # 269 mm across a landscape page
+    quarters = [20.0] * len(quarter_ends)
+    risk_width = 78 - 20 * len(quarter_ends) + (0 if appetite else 12)
+    widths = [17, 18, risk_width, 38, *quarters, 30, 28] + ([26] if appetite else [])
+    widths.append(269 - sum(widths))
+    table = w.table(group.caption, headings, widths)
+    for risk in group.risks:
+        full = not layout or bool(getattr(risk, "page_reasons", None))
+        update_missing = layout and not getattr(risk, "period_update", None)
+        ref = [(risk.ref, {"bold": True}), *_change_tag(risk)]
+        title = [(risk.record.title, {"bold": full})]
+        if getattr(risk.record, "emerging", False):
+            title.append((" (emerging)", {"size": 8}))
+        if full and risk.sensitive:
+            ref.append(("OFFICIAL-SENSITIVE", {"newline": True, "size": 7, "grey": True}))
+        elif risk.sensitive:
+            title.append((" OFFICIAL-SENSITIVE", {"size": 7, "grey": True}))
+        if full:
+            if risk.withheld:
+                title.append(
+                    (
+                        "Description withheld (OFFICIAL-SENSITIVE).",
+                        {"newline": True, "italic": True},
+                    )
+                )
+            elif risk.record.description:
+                words = 40 if layout else 70
+                text = Truncator(risk.record.description).words(words)
+                title.append((text, {"newline": True, "size": 8, "grey": True}))
+            if layout:
+                reasons = "; ".join(risk.page_reasons)
+                title.append((f"{reasons}: full page", {"newline": True, "size": 8}))
+        owner = [(risk.owner_name, {})]
+        if full and risk.lead_names:
+            owner.append((f"Leads: {risk.lead_names}", {"newline": True, "size": 8}))
+        if update_missing:
+            owner.append(("No update this period", {"newline": True, "size": 8, "bold": True}))
+        mark = "†" if risk.older_version and risk.current else ""
+        values = [ref, _trend(risk), title, owner]
+        for rating in getattr(risk, "quarters", None) or []:
+            values.append(w.rating_cell(rating) if rating else DASH)
+        values += [
+            w.rating_cell(risk.current, mark=mark, extra=_was(risk)),
+            w.rating_cell(risk.target),
+        ]
+        if appetite:
+            runs = _appetite_runs(risk) if full else _appetite_runs(risk)[:1]
+            values.append(runs + _breach_runs(risk))
+        if full:
+            values.append(_progress_runs(risk, data))
+        else:
+            line = getattr(risk, "progress_line", None) or risk.progress_to_target
+            runs = [(f"{risk.judgement}: ", {"bold": True})] if risk.judgement else []
+            values.append([*runs, (line, {})])
+        w.row(table, values)
 
 
 def _heat_maps(w: _Writer) -> None:
@@ -462,10 +541,14 @@ def _heat_maps(w: _Writer) -> None:
     if not data.heat_maps:
         w.para("No rated risks to map.")
         return
+    refs = any(
+        getattr(cell, "refs", ()) for m in data.heat_maps for r in m.rows for cell in r.cells
+    )
     w.para(
         f"Each cell gives the number of open risks on the {data.register_names} at that "
-        "likelihood and impact, with its band named. Rows are likelihood (highest first), "
-        "columns impact.",
+        "likelihood and impact, with its band named"
+        + (" and the refs of its risks (the first 10)" if refs else "")
+        + ". Rows are likelihood (highest first), columns impact.",
         small=True,
     )
     for heatmap in data.heat_maps:
@@ -516,6 +599,10 @@ def _heat_map(w: _Writer, heatmap) -> None:
             if heat.count:
                 lines.append((f"{heat.count} risk{'s' if heat.count != 1 else ''}", 9, True))
             lines.append((heat.rating.band.name, 7, False))
+            refs = list(getattr(heat, "refs", ()) or ())
+            if heat.count and refs:
+                more = f" +{len(refs) - 10} more" if len(refs) > 10 else ""
+                lines.append((", ".join(refs[:10]) + more, 6.5, False))
             if heat.breaches:
                 lines.append((f"{heat.breaches} in breach", 7, False))
             for number, (text, size, bold) in enumerate(lines):
@@ -659,9 +746,9 @@ def _risk_detail(w: _Writer, risk: PackRisk, *, new_page: bool = False) -> None:
     headings, widths, values = [], [], []
     if data.uses_appetite:
         headings.append("Appetite")
-        values.append(_appetite_runs(risk))
+        values.append(_appetite_runs(risk) + _breach_runs(risk))
     headings += ["Inherent", "Current", "Target"]
-    trend = [] if risk.trend == "not rated" else [(_trend(risk), {"size": 8})]
+    trend = _was(risk) + ([] if risk.trend == "not rated" else [(_trend(risk), {"size": 8})])
     values += [
         w.rating_cell(risk.inherent),
         w.rating_cell(risk.current, extra=trend),
@@ -679,8 +766,15 @@ def _risk_detail(w: _Writer, risk: PackRisk, *, new_page: bool = False) -> None:
         pairs.append(("Marking", "OFFICIAL-SENSITIVE"))
     w.para()
     w.labelled(pairs)
-    if risk.ref in data.flagged_refs:
+    reasons = getattr(risk, "page_reasons", None)
+    if reasons:
+        since = f" since {data.since_label}" if _MOVED in reasons else ""
+        w.note(f"In full because: {'; '.join(reasons)}{since}.")
+    elif risk.ref in data.flagged_refs:
         w.note(f"Moved more than one tolerance level since {data.since_label}.")
+    if hasattr(risk, "period_update"):
+        _risk_update(w, risk)
+    _risk_changes(w, risk)
     if risk.withheld:
         w.note(
             "OFFICIAL-SENSITIVE: the description, consequence, controls and actions of this risk "
@@ -728,13 +822,273 @@ def _risk_detail(w: _Writer, risk: PackRisk, *, new_page: bool = False) -> None:
     w.labelled([("Road to target", road + ".")])
 
 
-def _details(w: _Writer, *, intro: str, none: str) -> None:
+_MOVED = "Moved more than one tolerance level"
+
+
+def _risk_update(w: _Writer, risk: PackRisk) -> None:
+    """The risk's latest update within the period, on its page."""
+    data = w.data
+    w.heading("This period's update", 3)
+    update = risk.period_update
+    if not update:
+        w.note(
+            f"No update this period: no review with an update was recorded between "
+            f"{data.since_label} and {_day(data.as_of)}."
+        )
+    elif update.withheld:
+        w.note(
+            f"OFFICIAL-SENSITIVE: the update of {_day(update.reviewed_on)} by {update.author} "
+            "is left out of the public edition."
+        )
+    else:
+        w.para(update.text)
+        rescored = " (re-scored)" if update.rescored else ""
+        w.para(f"{update.author}, review of {_day(update.reviewed_on)}{rescored}", small=True)
+
+
+def _field_runs(change, *, words: int = 40) -> list:
+    """A changed field: its new text in bold and underlined, then "was" and the old text."""
+    if change.is_rating:
+        new = change.new_rating.label if change.new_rating else "Not rated"
+        return [(new, {"bold": True}), (f" was {change.old}", {"size": 8, "grey": True})]
+    if change.new:
+        runs = [(change.new, {"bold": True, "underline": True})]
+        if change.old:
+            old = Truncator(change.old).words(words)
+            runs.append((f" was {old}", {"size": 8, "grey": True}))
+        return runs
+    return [(f"removed: {Truncator(change.old).words(words)}", {"size": 8, "grey": True})]
+
+
+def _risk_changes(w: _Writer, risk: PackRisk) -> None:
+    """What changed on this risk since the last report, on its page."""
+    changes = getattr(risk, "changes", None)
+    if not changes or not changes.fields:
+        return
+    paragraph = w.para()
+    paragraph.add_run(f"CHANGED since {w.data.since_label}").bold = True
+    for change in changes.fields:
+        item = w.doc.add_paragraph(style="List Bullet")
+        item.add_run(f"{change.label}: ")
+        for text, options in _field_runs(change):
+            run = item.add_run(text)
+            run.bold = options.get("bold")
+            run.underline = options.get("underline")
+            if options.get("grey"):
+                run.font.color.rgb = GREY
+
+
+def _changes_section(w: _Writer) -> None:
+    """What changed since the last report, with its key (reporting/packs/changes.py)."""
+    data = w.data
+    if not hasattr(data, "changes_legend"):
+        return
+    since = data.since_label
+    w.heading(f"What changed since {since}", 2)
+    w.note(
+        f"Key: CHANGED a field changed since {since}: the new text is in bold and underlined, "
+        "the text it replaced follows after “was”. NEW a risk added since; CLOSED a risk closed "
+        "since. A changed rating is shown beside the one it replaced. Read from the registers' "
+        "history, not marked by hand."
+    )
+    c = data.changes
+    if not c or not c.by_risk:
+        w.para(f"No risk of the report was added, closed or changed since {since}.")
+        return
+    if c.new or c.closed:
+        table = w.table(
+            f"Risks added or closed since {since}",
+            ["Ref", "What", "Risk", "Note"],
+            [22, 25, 70, 61],
+        )
+        for r in c.new:
+            what = "NEW" + (" CLOSED" if r.closed else "")
+            note = f"Added since {since}" + (", and closed" if r.closed else "")
+            w.row(table, [[(r.ref, {"bold": True})], [(what, {"bold": True})], r.title, note])
+        for r in c.closed:
+            if not r.new:
+                note = r.closed_reason or "No reason recorded"
+                w.row(
+                    table, [[(r.ref, {"bold": True})], [("CLOSED", {"bold": True})], r.title, note]
+                )
+    if c.changed:
+        table = w.table(
+            "Changes to risks on the register then and now",
+            ["Risk", "Changed", "Now", "Before"],
+            [22, 29, 70, 57],
+        )
+        for r in c.changed:
+            for number, change in enumerate(r.fields):
+                ref = [(r.ref, {"bold": True}), ("CHANGED", {"newline": True, "size": 7})]
+                if change.is_rating:
+                    now = w.rating_cell(change.new_rating)
+                    before = w.rating_cell(change.old_rating)
+                else:
+                    now = (
+                        [(Truncator(change.new).words(60), {"bold": True, "underline": True})]
+                        if change.new
+                        else [("(removed)", {"grey": True})]
+                    )
+                    before = [(Truncator(change.old).words(60) or DASH, {"size": 8})]
+                w.row(table, [ref if number == 0 else "", change.label, now, before])
+
+
+def _deep_dive(w: _Writer) -> None:
+    """The candidates for a deep dive: red at more than N consecutive quarter ends."""
+    data = w.data
+    if not hasattr(data, "deep_dive_rows"):
+        return
+    n = data.deep_dive_quarters
+    ends = f"{n} consecutive quarter end{'s' if n != 1 else ''}"
+    w.heading("Candidates for a deep dive", 2)
+    w.para(
+        f"Risks in the top band of their scoring scheme (red) at more than {ends}, as at "
+        f"{_day(data.as_of)}, read from history: the panel may call them in."
+    )
+    if not data.deep_dive_rows:
+        w.para(f"No risk has been in the top band for more than {ends}.")
+        return
+    table = w.table(
+        "Candidates for a deep dive",
+        ["Ref", "Risk", "Current", "Red since", "Owner"],
+        [18, 70, 32, 30, 28],
+    )
+    for risk, run in data.deep_dive_rows:
+        w.row(
+            table,
+            [
+                [(risk.ref, {"bold": True})],
+                risk.record.title,
+                w.rating_cell(risk.current),
+                f"{run.since_month}, {run.quarters_text}",
+                risk.owner_name,
+            ],
+        )
+
+
+def _updates_section(w: _Writer, number: str) -> None:
+    """Every risk's latest update this period, and the owners who gave none."""
+    data = w.data
+    w.heading(f"{number}. Owners' updates this period", 1)
+    text = (
+        f"The latest update each risk owner wrote when recording a review between "
+        f"{data.since_label} and {_day(data.as_of)}: what changed and what is being done."
+    )
+    if data.public and data.withheld_count:
+        text += (
+            " The updates of OFFICIAL-SENSITIVE risks are left out of the public edition; "
+            "their date and author are given."
+        )
+    w.para(text)
+    table = w.table(
+        "Updates by risk, as at the report date",
+        ["Ref", "Risk", "Update", "By, on"],
+        [16, 36, 90, 36],
+    )
+    for risk in data.risks:
+        update = risk.period_update
+        title = [(risk.record.title, {})]
+        if getattr(risk.record, "emerging", False):
+            title.append(("Emerging", {"newline": True, "size": 8}))
+        if not update:
+            said = [("No update this period", {"bold": True})]
+            by = f"{risk.owner_name} (owner)"
+        elif update.withheld:
+            said = [("Update withheld (OFFICIAL-SENSITIVE).", {"italic": True})]
+            by = [(update.author, {}), (_short_day(update.reviewed_on), {"newline": True})]
+        else:
+            said = update.text
+            by = [(update.author, {}), (_short_day(update.reviewed_on), {"newline": True})]
+        w.row(table, [[(risk.ref, {"bold": True})], title, said, by])
+    if not data.risks:
+        w.row(table, ["", "", "No open risks on the register at this date.", ""])
+    owners = getattr(data, "owners_without_update", None) or []
+    if owners:
+        table = w.table(
+            "Owners who gave no update this period",
+            ["Owner", "Risks", "Risks without an update"],
+            [62, 26, 90],
+        )
+        for row in owners:
+            w.row(table, [[(row.owner, {"bold": True})], str(len(row.risks)), row.refs])
+    elif data.risks:
+        w.para("Every risk's owner gave an update this period.")
+
+
+def _emerging_section(w: _Writer, number: str) -> None:
+    data = w.data
+    w.heading(f"{number}. Emerging risks", 1)
+    if not data.emerging:
+        n = len(data.registers)
+        w.para(f"No risk on the register{'s' if n != 1 else ''} is flagged as emerging.")
+        return
+    text = (
+        "Risks on the horizon that owners have flagged as emerging: not yet fully understood "
+        "or scored."
+    )
+    if data.heat_maps:
+        text += " Those without a current rating are not on the heat maps."
+    w.para(text)
+    table = w.table(
+        "Emerging risks, as at the report date",
+        ["Ref", "Risk", "Owner", "Current", "Update"],
+        [16, 68, 34, 34, 26],
+    )
+    for risk in data.emerging:
+        ref = [(risk.ref, {"bold": True})]
+        if risk.sensitive:
+            ref.append(("OFFICIAL-SENSITIVE", {"newline": True, "size": 7, "grey": True}))
+        title = [(risk.record.title, {"bold": True})]
+        if risk.withheld:
+            title.append(
+                ("Description withheld (OFFICIAL-SENSITIVE).", {"newline": True, "italic": True})
+            )
+        elif risk.record.description:
+            text = Truncator(risk.record.description).words(50)
+            title.append((text, {"newline": True, "size": 8, "grey": True}))
+        update = risk.period_update
+        w.row(
+            table,
+            [
+                ref,
+                title,
+                risk.owner_name,
+                w.rating_cell(risk.current) if risk.current else "Not yet rated",
+                _short_day(update.reviewed_on) if update else "No update this period",
+            ],
+        )
+
+
+def _exec_summary(w: _Writer) -> None:
+    """The executive summary (the coordinator's words, or the generated draft), first."""
+    proof = getattr(w.data, "proof", None)
+    if proof is None:
+        return
+    w.page_break()
+    w.heading("Executive summary", 1)
+    if proof.corrects_version:
+        w.note(
+            f"Version {proof.version}, correcting version {proof.corrects_version}: "
+            f"{proof.correction_note}"
+        )
+    if proof.summary_generated:
+        w.para(
+            f"Generated from the registers as at {_day(w.data.as_of)}; the coordinator has not "
+            "written a summary for this pack.",
+            small=True,
+        )
+    for paragraph in proof.summary.replace("\r\n", "\n").split("\n\n"):
+        if paragraph.strip():
+            w.para(paragraph.strip())
+
+
+def _details(w: _Writer, *, intro: str, none: str, after: str = "") -> None:
     data = w.data
     if not data.details:
         w.para(none)
         return
     refs = ", ".join(risk.ref for risk in data.details)
-    w.para(f"{intro}: {refs}.")
+    w.para(f"{intro}: {refs}. Each has a page of its own{after}.")
     for number, risk in enumerate(data.details):
         _risk_detail(w, risk, new_page=bool(number))
 
@@ -749,9 +1103,13 @@ def _n(count: int, word: str, plural: str = "") -> str:
 def _quarterly(w: _Writer) -> None:
     data = w.data
     names = data.register_names
-    plans = "5. Risk action plans" + (
-        ": risks in breach or at warning" if data.uses_appetite else ""
-    )
+    layout = hasattr(data, "summary_groups")  # the exception layout (issue 16)
+    if layout:
+        which = "in breach, at warning, " if data.uses_appetite else ""
+        plans = f"5. Risk action plans: risks {which}moved or chosen"
+    else:
+        which = ": risks in breach or at warning" if data.uses_appetite else ""
+        plans = f"5. Risk action plans{which}"
     sections = [
         f"1. Summary of {names} risks",
         "2. Heat maps: current and target positions",
@@ -760,6 +1118,9 @@ def _quarterly(w: _Writer) -> None:
         plans,
         "6. Overdue actions",
     ]
+    words = hasattr(data, "emerging")  # the period's words (issue 16)
+    if words:
+        sections += ["7. Owners' updates this period", "8. Emerging risks"]
     _contents(w, sections)
     w.new_section(landscape=True)
     w.heading(sections[0], 1)
@@ -816,21 +1177,38 @@ def _quarterly(w: _Writer) -> None:
         "history."
     )
     _movement(w)
+    _changes_section(w)
+    _deep_dive(w)
     w.heading(sections[4], 1)
     count = len(data.details)
-    none = (
-        "No risk on the register is in breach of appetite or at warning."
-        if data.uses_appetite
-        else "No appetite thresholds are set for these risks, so no risk action plan is singled out."
-    )
-    _details(
-        w,
-        intro=(
+    if layout:
+        total, are = len(data.risks), "is" if count == 1 else "are"
+        intro = (
+            f"{count} of {_n(total, 'risk')} {are} in breach of appetite, at the warning "
+            f"threshold, moved more than one tolerance level since {data.since_label} or chosen "
+            "for a deep dive"
+        )
+        after = "; every other risk has its line in the summary"
+        none = (
+            "No risk on the register is in breach of appetite, at warning, moved more than one "
+            "tolerance level or chosen for a deep dive: each has its line in the summary."
+            if data.uses_appetite
+            else "No appetite thresholds are set for these risks and none moved more than one "
+            "tolerance level or was chosen for a deep dive, so no risk action plan is singled out."
+        )
+    else:
+        intro = (
             f"{_n(count, 'risk')} {'is' if count == 1 else 'are'} above "
             f"{'its' if count == 1 else 'their'} appetite warning or tolerance threshold"
-        ),
-        none=none,
-    )
+        )
+        after = ""
+        none = (
+            "No risk on the register is in breach of appetite or at warning."
+            if data.uses_appetite
+            else "No appetite thresholds are set for these risks, so no risk action plan is "
+            "singled out."
+        )
+    _details(w, intro=intro, none=none, after=after)
     w.heading(sections[5], 1)
     if data.overdue_actions:
         table = w.table(
@@ -857,25 +1235,39 @@ def _quarterly(w: _Writer) -> None:
             else ""
         )
         w.para(f"No overdue actions on the register's risks{left_out}.")
+    if words:
+        _updates_section(w, "7")
+        _emerging_section(w, "8")
 
 
 def _committee(w: _Writer) -> None:
     data = w.data
+    layout = hasattr(data, "summary_groups")  # the exception layout (issue 16)
+    if layout:
+        which = "above tolerance, at warning, " if data.uses_appetite else ""
+        in_full = f"3. Risks in full: {which}moved or chosen"
+    else:
+        in_full = "3. Risks above tolerance or moved more than one tolerance level"
     sections = [
         "1. Strategic risks: current scores",
         f"2. Significant changes since {data.since_label}",
-        "3. Risks above tolerance or moved more than one tolerance level",
+        in_full,
         "4. Review health per register",
     ]
+    words = hasattr(data, "emerging")  # the period's words (issue 16)
+    if words:
+        sections += ["5. Owners' updates this period", "6. Emerging risks"]
     _contents(w, sections)
     w.new_section(landscape=True)
     w.heading(sections[0], 1)
     cards = [(len(data.risks), "strategic risks")]
     if data.uses_appetite:
         cards.append((len(data.breaches), "above tolerance"))
-    cards.append(
-        (len(data.movement.flagged) if data.movement else 0, "moved more than one tolerance level")
-    )
+    if layout:
+        cards.append((len(data.details), "in full (pages below)"))
+    else:
+        moved = len(data.movement.flagged) if data.movement else 0
+        cards.append((moved, "moved more than one tolerance level"))
     _cards(w, cards)
     _summary_table(w, "Strategic risks, as at the report date")
     w.new_section(landscape=False)
@@ -883,16 +1275,33 @@ def _committee(w: _Writer) -> None:
     _heat_maps(w)
     w.heading(sections[1], 1)
     _movement(w)
+    _changes_section(w)
+    _deep_dive(w)
     w.heading(sections[2], 1)
     count = len(data.details)
-    _details(
-        w,
-        intro=(
-            f"{_n(count, 'strategic risk')} {'is' if count == 1 else 'are'} above tolerance or "
-            f"moved more than one tolerance level since {data.since_label}"
-        ),
-        none="No strategic risk is above its tolerance threshold or moved more than one tolerance level.",
-    )
+    if layout:
+        total, are = len(data.risks), "is" if count == 1 else "are"
+        _details(
+            w,
+            intro=(
+                f"{count} of {_n(total, 'strategic risk')} {are} above tolerance, at the "
+                f"appetite warning threshold, moved more than one tolerance level since "
+                f"{data.since_label} or chosen for a deep dive"
+            ),
+            after="; every other risk is within tolerance and has its line in the summary",
+            none="No strategic risk is above its tolerance threshold, at warning, moved more "
+            "than one tolerance level or chosen for a deep dive: each has its line in the summary.",
+        )
+    else:
+        _details(
+            w,
+            intro=(
+                f"{_n(count, 'strategic risk')} {'is' if count == 1 else 'are'} above tolerance "
+                f"or moved more than one tolerance level since {data.since_label}"
+            ),
+            none="No strategic risk is above its tolerance threshold or moved more than one "
+            "tolerance level.",
+        )
     w.heading(sections[3], 1)
     table = w.table(
         f"Reviews of open risks, as at {_day(data.as_of)}",
@@ -913,6 +1322,9 @@ def _committee(w: _Writer) -> None:
                 on_time,
             ],
         )
+    if words:
+        _updates_section(w, "5")
+        _emerging_section(w, "6")
 
 
 def render_docx(data: PackData, *, logo: Logo | None = None) -> bytes:
@@ -921,6 +1333,7 @@ def render_docx(data: PackData, *, logo: Logo | None = None) -> bytes:
     w = _Writer(data, logo)
     w.frame()
     _cover(w)
+    _exec_summary(w)
     if data.kind == COMMITTEE:
         _committee(w)
     else:
