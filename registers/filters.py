@@ -17,10 +17,12 @@ from .selectors import (
     SORTS,
     STATUS_ALL,
     AppetiteFilter,
+    ChangedFilter,
     ReviewFilter,
     RiskFilter,
     as_of_day_check,
 )
+from .selectors.register_list import EMERGING_NO, EMERGING_YES
 
 ANY = ("", "Any")
 # ``?rollup=all`` on a register page: every register of the organisation, not only those below.
@@ -45,6 +47,7 @@ REVIEW_CHOICES = [
     (ReviewFilter.OVERDUE, "Overdue"),
     (ReviewFilter.DUE_SOON, "Due within 30 days"),
 ]
+CHANGED_CHOICES = [ANY, (ChangedFilter.LAST_REPORT, "Changed since the last report")]
 SORT_CHOICES = [("", "Default")] + [
     (f"{prefix}{column}", f"{prefix}{column}") for column in SORTS for prefix in ("", "-")
 ]
@@ -75,6 +78,7 @@ class RiskFilterForm(GovukForm):
     band = forms.ChoiceField(label="Current band", required=False)
     appetite = forms.ChoiceField(label="Appetite", choices=APPETITE_CHOICES, required=False)
     review = forms.ChoiceField(label="Review", choices=REVIEW_CHOICES, required=False)
+    changed = forms.ChoiceField(label="Changes", choices=CHANGED_CHOICES, required=False)
     level = forms.ChoiceField(
         label="Register level", choices=[ANY, *RegisterLevel.choices], required=False
     )
@@ -85,6 +89,11 @@ class RiskFilterForm(GovukForm):
             *((value, label) for value, label in Horizon.choices if value),
             (HORIZON_NONE, "Not set"),
         ],
+        required=False,
+    )
+    emerging = forms.ChoiceField(
+        label="Emerging",
+        choices=[ANY, (EMERGING_YES, "Emerging risks only"), (EMERGING_NO, "Not emerging")],
         required=False,
     )
     rollup = forms.BooleanField(label="Include child registers", required=False)
@@ -147,9 +156,11 @@ class RiskFilterForm(GovukForm):
             status=self.value("status") or "",
             level=self.value("level") or "",
             horizon=self.value("horizon") or "",
+            emerging=self.value("emerging") or "",
             position=self.value("position") or "current",
             likelihood=self.value("likelihood"),
             impact=self.value("impact"),
+            changed=self.value("changed") or "",
         )
 
     @property

@@ -72,6 +72,7 @@ from .register_list import (
     SORTS,
     STATUS_ALL,
     AppetiteFilter,
+    ChangedFilter,
     ReviewFilter,
     RiskFilter,
     band_names,
@@ -131,6 +132,7 @@ from .trends import (
 )
 
 __all__ = [
+    "ChangedFilter",
     "quarter_standing",
     "QuarterStanding",
     "QuarterRun",

@@ -22,12 +22,13 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, Length, Lower, NullIf
+from django.utils import timezone
 
 from appetite.models import AppetiteStatement
 from appetite.rules import AppetiteState
 from scoring.selectors import schemes_for_organisation
 
-from ..calendar import DUE_SOON_DAYS
+from ..calendar import DUE_SOON_DAYS, last_report_date
 from ..models import (
     Category,
     Organisation,
@@ -36,6 +37,7 @@ from ..models import (
     RiskStatus,
     User,
 )
+from .changes import changed_risk_ids
 from .rows import (
     _RANK_OF,
     CLOSED_LAST,
@@ -53,6 +55,10 @@ class ReviewFilter(StrEnum):
     DUE_SOON = "due30"
 
 
+class ChangedFilter(StrEnum):
+    LAST_REPORT = "last_report"  # changed since the organisation's last report date
+
+
 class AppetiteFilter(StrEnum):
     OUTSIDE = "outside"  # breach or at warning
     BREACH = "breach"
@@ -63,6 +69,7 @@ class AppetiteFilter(StrEnum):
 
 STATUS_ALL = "all"
 HORIZON_NONE = "none"
+EMERGING_YES, EMERGING_NO = "yes", "no"
 
 _STATUS_RANK = Case(
     When(status=RiskStatus.OPEN, then=Value(0)),
@@ -104,9 +111,11 @@ class RiskFilter:
     status: str = ""  # "" = open and escalated; "all"; or one status
     level: str = ""
     horizon: str = ""
+    emerging: str = ""  # "" any, "yes" emerging only, "no" not emerging
     position: str = "current"
     likelihood: int | None = None
     impact: int | None = None
+    changed: str = ""  # ChangedFilter: changed since the last report (``changes``)
 
 
 def risk_list(
@@ -187,11 +196,18 @@ def risk_list(
         risks = risks.filter(horizon="")
     elif f.horizon:
         risks = risks.filter(horizon=f.horizon)
+    if f.emerging in (EMERGING_YES, EMERGING_NO):
+        risks = risks.filter(emerging=f.emerging == EMERGING_YES)
     if f.position in POSITION_LABELS:
         if f.likelihood is not None:
             risks = risks.filter(**{f"{f.position}_likelihood": f.likelihood})
         if f.impact is not None:
             risks = risks.filter(**{f"{f.position}_impact": f.impact})
+    if f.changed == ChangedFilter.LAST_REPORT:
+        # Last, on the risks the other filters left: only those touched since are compared.
+        until = as_of or timezone.now()
+        since = last_report_date(organisation=organisation, moment=until)
+        risks = risks.filter(id__in=changed_risk_ids(risks=risks, since=since, until=until))
     return risks.order_by(*sort_order(sort))
 
 

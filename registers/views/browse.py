@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 
 from scoring.selectors import default_scheme
 
-from .. import permissions, selectors
+from .. import calendar, permissions, selectors
 from ..filters import (
     ESCALATED_IN,
     EVERY_REGISTER,
@@ -270,6 +270,12 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
         _quarter_heading(selectors.quarter_label(organisation=organisation, end=end), end)
         for end in trends.quarter_ends
     ]
+    changed_since = None
+    if risk_filter.changed:  # the date the filter compares with, for the page to say
+        changed_since = calendar.local_date(
+            organisation=organisation,
+            moment=calendar.last_report_date(organisation=organisation, moment=as_of or now),
+        )
     columns = _columns(request, form.sort_key, rollup=rollup)
     if show_quarters:  # room for the quarter columns, as WMP lays its register out
         columns = [column for column in columns if column["key"] not in TREND_VIEW_OMITS]
@@ -314,6 +320,7 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
             "form": form,
             "risk_filter": risk_filter,
             "cell": cell,
+            "changed_since": changed_since,
             "sort": form.sort_key,
             "columns": columns,
             "column_count": len(columns) + len(quarter_columns) + int(escalated_in),
