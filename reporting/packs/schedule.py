@@ -45,7 +45,9 @@ def packs_due(*, organisation: Organisation, today: dt.date) -> list[tuple[str, 
 
 
 def request_scheduled_packs(*, today: dt.date) -> list[Pack]:
-    """Request every scheduled pack that is due and not yet requested, in both editions."""
+    """Request every scheduled pack that is due and not yet requested, in both editions. They
+    are built as drafts: a coordinator reads and releases each (``release.py``) before the panel
+    sees it; the Reports page lists them for coordinators as "Draft"."""
     requested = []
     for organisation in Organisation.objects.order_by("slug"):
         for kind, as_of in packs_due(organisation=organisation, today=today):
@@ -81,7 +83,7 @@ PACKS_BUILT_BY = (
 )
 NEXT_PACK_AUTOMATIC = (
     "The next {kind} pack, as at {as_of}, will be built automatically on {built_on}, in both "
-    "editions."
+    "editions, as drafts for a coordinator to read and release."
 )
 # Without a broker there is no beat (the in-process demo): nothing is built on a calendar.
 NEXT_PACK_ON_REQUEST = (
