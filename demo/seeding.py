@@ -71,6 +71,7 @@ ORG_FIELDS = (
     "quarter_end_months",
     "committee_months",
     "default_review_months",
+    "pack_order",
 )
 
 

@@ -120,6 +120,8 @@ ORGANISATION = {
     "quarter_end_months": [3, 6, 9, 12],
     # March: annual report on the Corporate Risk Register; June: Annual Governance Statement.
     "committee_months": [3, 6],
+    # ESPO's committee papers rank the strategic risks by score, highest first.
+    "pack_order": "score",
     "default_review_months": 12,
     "appetite_levels": "orange_book",
     "categories": [

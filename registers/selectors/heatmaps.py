@@ -49,6 +49,7 @@ class HeatCell:
     rating: Rating
     count: int
     breaches: int = 0  # of the count, risks in breach of appetite (current position only)
+    refs: tuple = ()  # the refs of its risks, where the map lists them (packs)
 
     @property
     def text_class(self) -> str:
@@ -87,10 +88,12 @@ def heat_map(
     key: str = "",
     horizon: str = "",
     breaches: dict[tuple[int | None, int | None], int] | None = None,
+    refs: dict[tuple[int | None, int | None], list[str]] | None = None,
 ) -> HeatMap:
     """Pure: place counts keyed by (likelihood value, impact value) on the scheme's grid, with,
-    where given, how many of each cell's risks breach appetite."""
+    where given, how many of each cell's risks breach appetite and the refs of its risks."""
     breaches = breaches or {}
+    refs = refs or {}
     cells = grid(scheme)
     fits = {(cell.likelihood.value, cell.impact.value) for row in cells for cell in row}
     rows = [
@@ -103,6 +106,7 @@ def heat_map(
                     rating=cell.rating,
                     count=counts.get((cell.likelihood.value, cell.impact.value), 0),
                     breaches=breaches.get((cell.likelihood.value, cell.impact.value), 0),
+                    refs=tuple(refs.get((cell.likelihood.value, cell.impact.value), ())),
                 )
                 for cell in row
             ],

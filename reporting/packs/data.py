@@ -52,6 +52,10 @@ from reporting.movement import movement_between, movement_withheld
 from reporting.review_health import Health, RegisterHealth
 from scoring.engine import RatingError, rate
 
+from .changes import add_changes
+from .layout import heat_map_refs, layout_apply
+from .updates import add_period_words
+
 QUARTERLY, COMMITTEE = "quarterly", "committee"
 FULL, PUBLIC = "full", "public"
 TITLES = {QUARTERLY: "Quarterly risk report", COMMITTEE: "Bi-annual committee risk report"}
@@ -86,6 +90,11 @@ class PackRisk:
     actions: list = field(default_factory=list)
     judgement_since: dt.date | None = None  # when the recorded progress was last set
     older_version: bool = False  # rated under an older scheme version than the pack's others
+    changes: object | None = None  # RiskChanges since the last report (packs/changes.py)
+    breach_run: object | None = None  # QuarterRun when in breach: .breach_text, .quarters, .since
+    period_update: object | None = None  # updates.PeriodUpdate: latest owner's update in period
+    page_reasons: list = field(default_factory=list)  # why a full page (packs/layout.py)
+    quarters: list = field(default_factory=list)  # ratings at the last quarter ends (option)
 
     @property
     def judgement(self) -> str:
@@ -173,6 +182,17 @@ class PackData:
     significant: list = field(default_factory=list)  # committee: rating changes on top register
     uses_horizons: bool = False
     version_legend: str = ""  # what the mark on ratings under an older version means
+    # What changed since the last report, breach durations, deep-dive candidates (changes.py).
+    changes: object | None = None  # registers.selectors.ChangeSet (.new, .closed, .changed)
+    changes_legend: str = ""
+    breach_runs: dict = field(default_factory=dict)  # risk id -> QuarterRun (risks in breach)
+    deep_dive_quarters: int = 0  # Organisation.deep_dive_quarters
+    deep_dive_candidates: frozenset = frozenset()  # ids: red at more than that many quarters
+    deep_dive_rows: list = field(default_factory=list)  # [(PackRisk, QuarterRun)], longest first
+    owners_without_update: list = field(default_factory=list)  # [updates.OwnerWithoutUpdate]
+    emerging: list[PackRisk] = field(default_factory=list)  # risks flagged emerging
+    summary_groups: list = field(default_factory=list)  # the summary's tables (packs/layout.py)
+    quarter_ends: list = field(default_factory=list)  # three-quarter trend columns (option)
 
     @property
     def public(self) -> bool:
@@ -293,15 +313,21 @@ def _as_of_by_risk(model, risk_ids, moment):
 
 
 def _m2m_as_of(records, name: str) -> dict[int, list]:
-    """The leads or objectives each historical record carried (simple-history m2m)."""
-    result = {}
-    for record in records:
-        try:
-            through = getattr(record, name).all()
-            target = "user" if name == "leads" else "objective"
-            result[record.id] = [getattr(row, target) for row in through]
-        except AttributeError:
-            result[record.id] = []
+    """The leads or objectives each historical record carried (simple-history m2m), by risk
+    id: one query for all the records (it was one a record: 400 for 200 risks)."""
+    result = {record.id: [] for record in records}
+    if not records:
+        return result
+    target = "user" if name == "leads" else "objective"
+    through = getattr(records[0], name).model  # HistoricalRisk_leads, ..._objectives
+    rows = (
+        through.objects.filter(history_id__in=[record.history_id for record in records])
+        .select_related(target)
+        .order_by("m2m_history_id")
+    )
+    by_history = {record.history_id: record.id for record in records}
+    for row in rows:
+        result[by_history[row.history_id]].append(getattr(row, target))
     return result
 
 
@@ -319,6 +345,8 @@ def pack_data(
     as_of: dt.date,
     edition: str = FULL,
     registers: list[Register] | None = None,
+    deep_dive_ids=(),
+    three_quarters: bool = False,
 ) -> PackData:
     """The pack's content; it covers ``registers`` (the organisation's own, as chosen when the
     pack was requested), by default those the organisation chose for its packs, else its
@@ -352,6 +380,7 @@ def pack_data(
         risks=[],
     )
     if not covered:
+        layout_apply(data, then={})
         return data
     records = list(
         with_appetite_as_of(
@@ -411,6 +440,7 @@ def pack_data(
     )
     for risk in data.risks:
         risk.older_version = risk.record.scheme_version_id in older
+    add_period_words(data, since=since)  # updates.py: period_update, owners, emerging
     data.heat_maps = _heat_maps(data)
     data.movement = movement_between(organisation=organisation, since=since, until=moment)
     if edition == PUBLIC:
@@ -418,15 +448,9 @@ def pack_data(
     data.flagged_refs = {move.risk.ref for move in data.movement.flagged}
     overdue = _overdue(data.risks, as_of)  # marks each action for the detail pages of both kinds
     if kind == QUARTERLY:
-        data.details = [risk for risk in data.risks if risk.in_breach_or_warning]
         data.alignment, data.unaligned = _alignment(organisation, data.risks)
         data.overdue_actions = overdue
     else:
-        data.details = [
-            risk
-            for risk in data.risks
-            if risk.appetite == AppetiteState.BREACH or risk.ref in data.flagged_refs
-        ]
         top_ids = {risk.record.id for risk in data.risks}
         data.significant = [
             change
@@ -434,6 +458,9 @@ def pack_data(
             if change.risk.id in top_ids and change.direction in (Trend.UP, Trend.DOWN)
         ]
         data.health = _health_as_of(organisation, all_registers, moment, as_of)
+    add_changes(data, since=since)  # changes.py: changes, breach_runs, deep-dive candidates
+    # Who gets a full page, the order, the summary's tables and the options (packs/layout.py).
+    layout_apply(data, then=then, chosen_ids=deep_dive_ids, three_quarters=three_quarters)
     return data
 
 
@@ -513,7 +540,12 @@ def _heat_maps(data: PackData) -> list:
         horizons = sorted({risk.record.horizon for risk in data.risks if risk.record.horizon})
     maps = []
     for horizon in horizons:
-        chosen = [r for r in data.risks if not horizon or r.record.horizon == horizon]
+        chosen = [
+            r
+            for r in data.risks
+            if (not horizon or r.record.horizon == horizon)
+            and not (r.record.emerging and r.current is None)  # listed on their own instead
+        ]
         suffix = f" ({horizon.replace('_', ' ')} term)" if horizon else ""
         for position in ("current", "target"):
             counts = Counter(
@@ -534,6 +566,9 @@ def _heat_maps(data: PackData) -> list:
                     horizon=horizon,
                     title=f"{position.title()} position{suffix}",
                     key=f"pack-{position}-{horizon or 'all'}",
+                    refs=heat_map_refs(
+                        chosen, position=position, horizon=horizon, version_id=version_id
+                    ),
                 )
             )
     return maps
