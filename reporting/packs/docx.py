@@ -171,6 +171,14 @@ class _Writer:
 
     def _header(self, header, *, running: bool) -> None:
         marking = header.paragraphs[0]
+        proof = getattr(self.data, "proof", None)
+        if proof is not None and proof.draft:  # as the PDF's header says it, on every page
+            run = marking.add_run("DRAFT – not released")
+            run.bold = True
+            run.font.size = Pt(9)
+            run.font.color.rgb = RGBColor(0x94, 0x25, 0x14)
+            marking.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            marking = header.add_paragraph()
         marking.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         run = marking.add_run(self.data.marking)
         run.bold = True
@@ -197,7 +205,9 @@ class _Writer:
         line = footer.add_paragraph()
         line.alignment = WD_ALIGN_PARAGRAPH.CENTER
         proof = getattr(self.data, "proof", None)  # a built pack's identifier and version
-        stamp = f"{proof.label}{' · DRAFT' if proof.draft else ''} · " if proof else ""
+        stamp = (
+            f"{proof.label}{' · DRAFT – not released' if proof.draft else ''} · " if proof else ""
+        )
         run = line.add_run(
             f"{stamp}As at {_day(self.data.as_of)} · {self.data.edition.title()} edition · Page "
         )
