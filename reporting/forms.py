@@ -7,16 +7,19 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.text import capfirst
 
 from registers import selectors
-from registers.models import Register
+from registers.models import Register, Risk
+from registers.selectors import OPEN_STATUSES
 from registers.widgets import DateField
 from riskreg.forms import GovukForm
 
 from .models import DigestFrequency, PackEdition, PackKind
 from .packs.access import FULL_EDITION_REFUSED
+from .packs.release import PACK_CORRECTION_NOTE_REQUIRED, SUMMARY_MAX_LENGTH, SUMMARY_TOO_LONG
 from .packs.services import PACK_REGISTERS_NONE
 from .spreadsheets.exporting import FORMATS, parse_as_of
 from .spreadsheets.reading import (
@@ -185,9 +188,30 @@ class PackRequestForm(GovukForm):
         help_text="The pack shows the registers as they stood at the end of this day.",
         invalid="Enter the date the pack is as at as a real date, day first",
     )
+    three_quarters = forms.BooleanField(
+        label="Show each risk's rating at the last three quarter ends (quarterly pack)",
+        required=False,
+    )
+    deep_dive_risks = forms.ModelMultipleChoiceField(
+        label="Risks for a deep dive (optional)",
+        help_text="Each risk ticked gets a full page in the pack, whatever its rating. Risks in "
+        "breach, at warning or moved more than one tolerance level get one anyway.",
+        queryset=Risk.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={
+            "invalid_choice": "Choose deep-dive risks from the organisation's open risks",
+            "invalid_pk_value": "Choose deep-dive risks from the organisation's open risks",
+        },
+    )
 
     def __init__(self, *args, editions, organisation, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the organisation's open risks are offered (and accepted) for a deep dive.
+        self.fields["deep_dive_risks"].queryset = Risk.objects.filter(
+            organisation=organisation, status__in=OPEN_STATUSES
+        ).order_by(Length("ref"), "ref")
+        self.fields["deep_dive_risks"].label_from_instance = lambda r: f"{r.ref} {r.title}"
         # Only the organisation's own registers in use are offered (and accepted): an archived
         # one is covered only by packs as at a day before it was archived, which its earlier
         # packs are.
@@ -202,6 +226,15 @@ class PackRequestForm(GovukForm):
         self.fields["edition"].error_messages["invalid_choice"] = FULL_EDITION_REFUSED
         if PackEdition.FULL not in editions:
             self.fields["edition"].initial = PackEdition.PUBLIC
+
+    def clean_three_quarters(self):
+        value = self.cleaned_data.get("three_quarters", False)
+        if value and self.data.get("kind") == PackKind.COMMITTEE:
+            raise ValidationError(
+                "Three quarters side by side is an option of the quarterly pack: untick it or "
+                "choose the quarterly pack"
+            )
+        return value
 
     def clean_registers(self):
         chosen = self.cleaned_data["registers"]
@@ -229,4 +262,37 @@ class PreferenceForm(GovukForm):
         ],
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how often you want reminder e-mails"},
+    )
+
+
+class PackSummaryForm(GovukForm):
+    """A draft pack's executive summary (the write is ``packs.release.pack_summary_save``)."""
+
+    summary = forms.CharField(
+        label="Executive summary",
+        required=False,
+        help_text=(
+            "Printed on the pack's first page. Start from the draft generated from the pack's "
+            "data, or write your own; left empty, the generated draft is printed. Saving builds "
+            "the draft again."
+        ),
+        widget=forms.Textarea(attrs={"rows": 12}),
+    )
+
+    def clean_summary(self):
+        summary = self.cleaned_data["summary"]
+        if len(summary) > SUMMARY_MAX_LENGTH:
+            raise ValidationError(SUMMARY_TOO_LONG)
+        return summary
+
+
+class PackCorrectionForm(GovukForm):
+    """What a correction of a released pack corrects (``packs.release.pack_correct``)."""
+
+    correction_note = forms.CharField(
+        label="What does this version correct?",
+        help_text="Printed on the new version's first page and sent to the panel with it.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={"required": PACK_CORRECTION_NOTE_REQUIRED},
     )

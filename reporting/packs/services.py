@@ -21,7 +21,9 @@ from registers.selectors import top_registers
 from reporting.models import ACTIVE_PACK_STATUSES, Pack, PackEdition, PackKind, PackStatus
 
 from .data import PackDataError, pack_data
+from .docx import docx_filename, render_docx_for
 from .enqueue import BUILD_PACK, task_send
+from .layout import pack_options
 from .render import render_pdf
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ class TransientPackError(Exception):
 
 
 PACK_REGISTERS_OTHER_ORGANISATION = "Choose registers of this organisation."
+PACK_DEEP_DIVE_OTHER_ORGANISATION = "Choose deep-dive risks of this organisation."
 PACK_REGISTERS_NONE = "Choose at least one register for the pack to cover."
 
 
@@ -191,9 +194,13 @@ def pack_request(
     user=None,
     scheduled: bool = False,
     registers=None,
+    three_quarters: bool = False,
+    deep_dive_risks=(),
+    release_by=None,
 ) -> Pack:
     """A queued pack covering ``registers`` (default: ``pack_registers_default``); its build is
-    enqueued once the transaction commits.
+    enqueued once the transaction commits. With ``release_by`` (a coordinator; the demo's
+    packs) it is released by them as soon as it is built, with no draft (``release.py``).
 
     An identical pack (registers too) that failed is retried in place, as its Retry button
     would, and returned with ``retried`` set, instead of a second pack being made.
@@ -209,6 +216,9 @@ def pack_request(
     registers = list(registers)
     if any(register.organisation_id != organisation.pk for register in registers):
         raise ValidationError({"registers": PACK_REGISTERS_OTHER_ORGANISATION})
+    deep_dive_risks = list(deep_dive_risks or ())
+    if any(risk.organisation_id != organisation.pk for risk in deep_dive_risks):
+        raise ValidationError({"deep_dive_risks": PACK_DEEP_DIVE_OTHER_ORGANISATION})
     twin = {"organisation_id": organisation.pk, "kind": kind, "edition": edition, "as_of": as_of}
     failed = _failed_twin(**twin, registers=registers)
     if failed is not None:
@@ -226,10 +236,13 @@ def pack_request(
                     as_of=as_of,
                     requested_by=user,
                     scheduled=scheduled,
+                    released_by=release_by,
                     queued_at=timezone.now(),
                     queue_sends=1,
+                    three_quarters=three_quarters and kind == PackKind.QUARTERLY,
                 )
                 pack.registers.set(registers)
+                pack.deep_dive_risks.set(deep_dive_risks)
         except IntegrityError:
             existing = _active_twin(**twin)
             if existing is None:  # finished between the insert and this read: not a duplicate
@@ -288,17 +301,38 @@ def pack_render(
     as_of: dt.date,
     edition: str = PackEdition.FULL,
     registers=None,
+    pack: Pack | None = None,
+    word: bool = False,
 ):
-    """The PDF bytes and page count, built synchronously (the command's path too)."""
+    """The PDF bytes and page count, built synchronously (the command's path too). With
+    ``pack``, the PDF prints its proof: identifier and version on every footer, DRAFT until
+    released, the executive summary first (``release.pack_proof``)."""
     data = pack_data(
-        organisation=organisation, kind=kind, as_of=as_of, edition=edition, registers=registers
+        organisation=organisation,
+        kind=kind,
+        as_of=as_of,
+        edition=edition,
+        registers=registers,
+        **pack_options(pack),
     )
-    return render_pdf(data)
+    if pack is not None:
+        from .proof import pack_proof
+
+        data.proof = pack_proof(pack=pack, data=data)
+    rendered = render_pdf(data)
+    if word:  # the Word edition, from the same data
+        rendered.docx = render_docx_for(data)
+    return rendered
 
 
 def pack_build(pack: Pack) -> Pack:
     """Build the pack's PDF now: building -> ready, or failed with a readable reason. A failure
-    leaves no file behind."""
+    leaves no file behind. A released pack never changes; a release waiting for its final
+    copy (``released_by`` set) is released when this build is stored, and its panel told."""
+    if pack.released_at is not None:
+        from .proof import PACK_RELEASED_UNCHANGEABLE
+
+        raise ValidationError(PACK_RELEASED_UNCHANGEABLE)
     Pack.objects.filter(pk=pack.pk).update(
         status=PackStatus.BUILDING,
         started_at=timezone.now(),
@@ -313,6 +347,8 @@ def pack_build(pack: Pack) -> Pack:
             as_of=pack.as_of,
             edition=pack.edition,
             registers=pack_registers(pack),
+            pack=pack,
+            word=True,
         )
     except TransientPackError:
         raise
@@ -329,30 +365,46 @@ def pack_build(pack: Pack) -> Pack:
         logger.exception("Pack %s failed to build", pack.pk)
         return _fail(pack, f"The pack could not be built: {type(error).__name__}: {error}")
     old_name = pack.file.name if pack.file else ""
-    name = ""
+    old_docx = pack.docx.name if pack.docx else ""
+    name = docx_name = ""
     try:
         name = pack.file.storage.save(
             pack.file.field.generate_filename(pack, pack_filename(pack)),
             ContentFile(rendered.pdf),
         )
+        docx_name = pack.docx.storage.save(
+            pack.docx.field.generate_filename(pack, docx_filename(pack_filename(pack))),
+            ContentFile(rendered.docx),
+        )
+        releasing = pack.released_by_id is not None
         with transaction.atomic():
             Pack.objects.filter(pk=pack.pk).update(
+                released_at=timezone.now() if releasing else None,
                 status=PackStatus.READY,
                 file=name,
                 size=len(rendered.pdf),
                 sha256=hashlib.sha256(rendered.pdf).hexdigest(),
+                docx=docx_name,
+                docx_size=len(rendered.docx),
+                docx_sha256=hashlib.sha256(rendered.docx).hexdigest(),
                 pages=rendered.pages,
                 finished_at=timezone.now(),
                 error="",
             )
     except Exception as error:  # noqa: BLE001
-        if name:
-            pack.file.storage.delete(name)
+        for stored in (name, docx_name):
+            if stored:
+                pack.file.storage.delete(stored)
         logger.exception("Pack %s could not be stored", pack.pk)
         return _fail(pack, f"The pack was built but could not be stored: {error}")
-    if old_name and old_name != name:
-        pack.file.storage.delete(old_name)
+    for old, new in ((old_name, name), (old_docx, docx_name)):
+        if old and old != new:
+            pack.file.storage.delete(old)
     pack.refresh_from_db()
+    if releasing:
+        from .announce import pack_release_finish
+
+        pack_release_finish(pack=pack)
     return pack
 
 
@@ -411,7 +463,11 @@ def packs_sweep_queued(*, now: dt.datetime | None = None) -> int:
 
 def _fail(pack: Pack, reason: str) -> Pack:
     Pack.objects.filter(pk=pack.pk).update(
-        status=PackStatus.FAILED, error=reason[:2000], finished_at=timezone.now(), file=""
+        status=PackStatus.FAILED,
+        error=reason[:2000],
+        finished_at=timezone.now(),
+        file="",
+        docx="",
     )
     pack.refresh_from_db()
     return pack

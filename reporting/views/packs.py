@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,6 +28,7 @@ from ..packs.access import (
     public_pack_outdated,
     readable_editions,
 )
+from ..packs.proof import pack_replaced_by
 from ..packs.schedule import packs_schedule_notes
 from ..packs.services import (
     PackAlreadyRequested,
@@ -82,6 +84,8 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
                     as_of=form.cleaned_data["as_of"],
                     user=request.user,
                     registers=form.cleaned_data["registers"],
+                    three_quarters=form.cleaned_data["three_quarters"],
+                    deep_dive_risks=form.cleaned_data["deep_dive_risks"],
                 )
             except PackAlreadyRequested as duplicate:
                 messages.info(request, " ".join(duplicate.messages))
@@ -96,7 +100,9 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
                 else:
                     messages.success(request, PACK_REQUESTED)
                 return redirect("packs", org=access.organisation.slug)
-    pack_list = packs_for_user(access=access).select_related("requested_by")[:200]
+    pack_list = _with_replacements(
+        packs_for_user(access=access).select_related("requested_by")[:200]
+    )
     return render(
         request,
         "reporting/packs.html",
@@ -114,7 +120,7 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
 @login_required
 def pack_status(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     access = _access(request, org)
-    pack = _pack(access, pk)
+    pack = _with_replacements([_pack(access, pk)])[0]
     return render(
         request,
         "reporting/packs_status.html",
@@ -159,6 +165,17 @@ def pack_download(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     return response
 
 
+def _with_replacements(packs) -> list[Pack]:
+    """The packs, each with ``replaced_by``: its latest released correction, if any (one query
+    for the whole list)."""
+    packs = list(packs)
+    released = Pack.objects.filter(released_at__isnull=False)
+    prefetch_related_objects(packs, Prefetch("corrections", queryset=released))
+    for pack in packs:
+        pack.replaced_by = pack_replaced_by(pack)
+    return packs
+
+
 def _schedule_notes(organisation) -> list[str]:
     """Who builds the packs and when the next are due: what a page without packs says."""
     return packs_schedule_notes(
@@ -177,7 +194,7 @@ def my_packs(request: HttpRequest) -> HttpResponse:
         .select_related("organisation")
         .order_by("organisation__name", "-as_of", "-created_at")
     )
-    pack_list = list(pack_list)
+    pack_list = _with_replacements(pack_list)
     schedules = [] if pack_list else [(m, _schedule_notes(m.organisation)) for m in memberships]
     return render(
         request,
