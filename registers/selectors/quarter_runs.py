@@ -48,6 +48,7 @@ class QuarterRun:
     since: dt.date | None
     latest: dt.date | None
     open_ended: bool = False  # the run reaches back as far as we look: "or more"
+    added: dt.date | None = None  # no quarters, and not on the registers at the latest one
 
     @property
     def since_month(self) -> str:
@@ -64,6 +65,8 @@ class QuarterRun:
     def breach_text(self) -> str:
         """As the pack and the risk page print it beside a breach."""
         if not self.quarters:
+            if self.added is not None:
+                return f"outside appetite since it was added on {self.added:%-d %B %Y}"
             if self.latest is None:
                 return "outside appetite this quarter"
             return f"newly outside appetite this quarter (not at the end of {self.latest:%B %Y})"
@@ -73,7 +76,7 @@ class QuarterRun:
     def breach_short(self) -> str:
         """Beside "Breach" in a narrow column: "since March 2026, 3 quarters"."""
         if not self.quarters:
-            return "since this quarter"
+            return f"since added, {self.added:%-d %b %Y}" if self.added else "since this quarter"
         return f"since {self.since_month}, {self.quarters_text}"
 
     @property
@@ -138,6 +141,7 @@ def quarter_standing(
     )
     versions = SchemeVersion.objects.in_bulk({row[8] for row in rows if row[8] is not None})
 
+    zone = organisation_zone(organisation)
     by_risk: dict[int, list] = defaultdict(list)
     for row in rows:
         by_risk[row[0]].append(row)
@@ -171,11 +175,14 @@ def quarter_standing(
             red = rating is not None and rating.band.position == len(version.parsed.bands)
         return breach, red
 
-    zone = organisation_zone(organisation)
     latest = ends[0].astimezone(zone).date() if ends else None
     for pk in ids:
         records = by_risk.get(pk, [])
         dates = [record[1] for record in records]
+        # Not there at the latest quarter end (or no quarter end looked at): when it was added.
+        added = None
+        if records and (not ends or _latest_at(records, dates, ends[0]) is None):
+            added = records[0][1].astimezone(zone).date()
         breach_now, red_now = state_at(records, dates, moment)
         counts = {"breach": 0, "red": 0}
         now = {"breach": breach_now, "red": red_now}
@@ -199,5 +206,6 @@ def quarter_standing(
                 since=first[key].astimezone(zone).date() if first[key] else None,
                 latest=latest,
                 open_ended=bool(ends) and counts[key] == len(ends),
+                added=added,
             )
     return standing

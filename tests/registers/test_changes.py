@@ -250,6 +250,13 @@ def test_breach_since_and_quarters(organisation, corporate_register):
     assert (
         standing.breach[fresh.id].breach_text == "outside appetite since December 2026, 1 quarter"
     )
+    # mid-quarter, a risk added this quarter: since it was added, not "not at the end of September"
+    mid = quarter_standing(
+        organisation=organisation, risk_ids=[fresh.id], moment=moment(dt.date(2026, 11, 15))
+    ).breach[fresh.id]
+    assert mid.quarters == 0 and mid.added == dt.date(2026, 10, 5)
+    assert mid.breach_text == "outside appetite since it was added on 5 October 2026"
+    assert mid.breach_short == "since added, 5 Oct 2026"
     assert within.id not in standing.breach
 
 
