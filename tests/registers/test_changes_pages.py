@@ -146,3 +146,18 @@ def test_risk_page_says_how_long_in_breach(client, organisation, corporate_regis
     with at(NOW):
         page = client.get(reverse("risk", args=[organisation.slug, "B1"])).content.decode()
     assert "Outside appetite since March 2026, 3 quarters." in page
+
+
+def test_register_filter_as_it_stood_compares_with_the_report_before_that_day(
+    client, organisation, corporate_register, member
+):
+    retitled = make_risk(corporate_register, "T1")
+    update(retitled, fields={"title": "Retitled in November"})
+    later = make_risk(corporate_register, "L1")
+    update(later, when=dt.datetime(2026, 12, 3, 10, tzinfo=LONDON), fields={"title": "December"})
+    client.force_login(member(Role.VIEWER))
+    with at(NOW):
+        response = client.get(register_url(organisation, changed="last_report", as_of="2026-11-30"))
+    assert response.status_code == 200
+    assert refs_listed(response) == ["T1"]
+    assert "since the last report, 30 September 2026" in response.content.decode()
