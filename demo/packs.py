@@ -7,7 +7,8 @@ With a queue (a broker), both editions of both kinds are queued and the worker b
 background. Built in-process (no broker, the embedded demo), only the public editions are built:
 they are what every panel member may read, and two packs per organisation keep the first run to
 some 20 seconds instead of 45. Coordinators request the full editions on the Reports page.
-Idempotent: a pack already there (in any state) for that organisation, kind, edition and date is
+Each is released by the organisation's coordinator as soon as it is built (no draft), so the
+demo's panel members see them. Idempotent: a pack already there (in any state) for that organisation, kind, edition and date is
 not requested again.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from registers.models import Organisation
+from registers.models import Membership, Organisation, Role
 from reporting.models import Pack, PackEdition, PackKind
 from reporting.packs.services import PackAlreadyRequested, PackQueueUnavailable, pack_request
 
@@ -35,6 +36,22 @@ class DemoPacksUnqueued(Exception):
         self.requested = requested
 
 
+def _releaser(organisation: Organisation):
+    """Who releases the demo's packs: its first coordinator (else admin), so the demo's panel
+    members find released packs, not drafts (issue 16)."""
+    membership = (
+        Membership.objects.filter(
+            organisation=organisation, role__in=(Role.COORDINATOR, Role.ADMIN)
+        )
+        .select_related("user")
+        .order_by(
+            "-role", "user__email"
+        )  # "coordinator" after "admin" backwards: coordinators first
+        .first()
+    )
+    return membership.user if membership else None
+
+
 def demo_packs_in_process() -> bool:
     return bool(settings.CELERY_TASK_ALWAYS_EAGER)
 
@@ -48,6 +65,7 @@ def demo_packs_request(*, in_process: bool | None = None) -> list[Pack]:
     requested: list[Pack] = []
     for organisation in Organisation.objects.filter(slug__in=SEED_ORGANISATIONS).order_by("slug"):
         as_of = source_day(organisation)
+        releaser = _releaser(organisation)
         for kind in DEMO_PACK_KINDS:
             for edition in editions:
                 there = Pack.objects.filter(
@@ -58,7 +76,11 @@ def demo_packs_request(*, in_process: bool | None = None) -> list[Pack]:
                 try:
                     requested.append(
                         pack_request(
-                            organisation=organisation, kind=kind, as_of=as_of, edition=edition
+                            organisation=organisation,
+                            kind=kind,
+                            as_of=as_of,
+                            edition=edition,
+                            release_by=releaser,
                         )
                     )
                 except PackAlreadyRequested:

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from .views import import_jobs, lifecycle, packs, reminders, spreadsheets
+from .views import (
+    import_jobs,
+    lifecycle,
+    pack_release,
+    pack_word,
+    packs,
+    reminders,
+    spreadsheets,
+)
 
 urlpatterns = [
     path(
@@ -36,12 +44,29 @@ urlpatterns = [
         name="reminder_preferences",
     ),
     path("o/<slug:org>/reports/", packs.packs, name="packs"),
+    path("o/<slug:org>/reports/<int:pk>/", pack_release.pack_detail, name="pack_detail"),
+    path("o/<slug:org>/reports/<int:pk>/summary/", pack_release.pack_summary, name="pack_summary"),
+    path(
+        "o/<slug:org>/reports/<int:pk>/release/",
+        pack_release.pack_release_view,
+        name="pack_release",
+    ),
+    path(
+        "o/<slug:org>/reports/<int:pk>/correct/",
+        pack_release.pack_correct_view,
+        name="pack_correct",
+    ),
     path("o/<slug:org>/reports/<int:pk>/status/", packs.pack_status, name="pack_status"),
     path("o/<slug:org>/reports/<int:pk>/retry/", packs.pack_retry_view, name="pack_retry"),
     path(
         "o/<slug:org>/reports/<int:pk>/download/",
         packs.pack_download,
         name="pack_download",
+    ),
+    path(
+        "o/<slug:org>/reports/<int:pk>/download/word/",
+        pack_word.pack_download_docx,
+        name="pack_download_docx",
     ),
     path("reports/", packs.my_packs, name="my_packs"),
 ]

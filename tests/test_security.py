@@ -418,6 +418,7 @@ def test_packs_are_attachments_that_browsers_do_not_sniff(client):
     )
     pack.file.save("pack.pdf", ContentFile(b"%PDF-1.7 test pack"), save=False)
     pack.status = PackStatus.READY
+    pack.released_at = timezone.now()  # panel members read released packs only
     pack.save()
     client.force_login(membership.user)
     response = client.get(reverse("pack_download", args=[membership.organisation.slug, pack.pk]))

@@ -34,11 +34,21 @@ def readable_editions(access) -> list[str]:
     return [PackEdition.PUBLIC]
 
 
+def can_read_drafts(access) -> bool:
+    """Drafts (built, not yet released) are read, summarised, released and corrected by
+    coordinators and admins; everyone else sees released packs only (issue 16)."""
+    return access.role in permissions.COORDINATOR_ROLES
+
+
 def packs_for_user(*, access) -> QuerySet[Pack]:
-    """The organisation's packs in the editions the member may read."""
-    return Pack.objects.filter(
+    """The organisation's packs in the editions the member may read: every pack (drafts and
+    builds too) for coordinators and admins, the released ones for everyone else."""
+    packs = Pack.objects.filter(
         organisation=access.organisation, edition__in=readable_editions(access)
     )
+    if not can_read_drafts(access):
+        packs = packs.filter(released_at__isnull=False)
+    return packs
 
 
 def pack_for_user(*, access, pk: int) -> Pack:
@@ -54,12 +64,17 @@ def pack_for_user(*, access, pk: int) -> Pack:
 def packs_everywhere_for_user(*, memberships) -> QuerySet[Pack]:
     """Packs of every organisation of these memberships (one person's), each organisation's in
     the editions that person may read there."""
-    full, public = [], []
+    full, public, drafts = [], [], []
     for membership in memberships:
         access = permissions.OrganisationAccess(membership.organisation, membership)
         (full if access.can_read_full_packs else public).append(membership.organisation_id)
+        if can_read_drafts(access):
+            drafts.append(membership.organisation_id)
+    readable = Q(organisation_id__in=full) | Q(
+        organisation_id__in=public, edition=PackEdition.PUBLIC
+    )
     return Pack.objects.filter(
-        Q(organisation_id__in=full) | Q(organisation_id__in=public, edition=PackEdition.PUBLIC)
+        readable & (Q(released_at__isnull=False) | Q(organisation_id__in=drafts))
     )
 
 

@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
+from docx import Document
 from openpyxl import load_workbook
 
 from registers import history
@@ -173,6 +174,16 @@ def body_text(response) -> str:
     kind = response.get("Content-Type", "")
     if content.startswith(b"%PDF"):
         return content.decode("latin-1") + pdf_text(content)
+    if "wordprocessingml" in kind:  # a pack's Word edition: body, tables, headers, footers
+        document = Document(io.BytesIO(content))
+        parts = [p.text for p in document.paragraphs]
+        parts += [
+            cell.text for table in document.tables for row in table.rows for cell in row.cells
+        ]
+        for section in document.sections:
+            for part in (section.header, section.footer, section.first_page_header):
+                parts += [p.text for p in part.paragraphs]
+        return "\n".join(parts)
     if "spreadsheetml" in kind:
         workbook = load_workbook(io.BytesIO(content))
         return "\n".join(
@@ -244,6 +255,7 @@ def ready_pack(organisation, *, edition, content=b"%PDF-1.7 stand-in") -> Pack:
     )
     pack.file.save(f"pack-{pack.pk}.pdf", ContentFile(content), save=False)
     pack.status, pack.size, pack.pages = PackStatus.READY, len(content), 1
+    pack.released_at = timezone.now()  # panel members read released packs only
     pack.save()
     return pack
 
@@ -473,11 +485,21 @@ def test_walk_every_page_as_an_uncleared_member(client, world, who):
     full = ready_pack(
         organisation, edition="full", content=b"%PDF-1.7 " + MARKERS["action"].encode()
     )
+    word = Document()
+    word.add_paragraph(MARKERS["action"])
+    stored = io.BytesIO()
+    word.save(stored)
+    full.docx.save(f"pack-{full.pk}.docx", ContentFile(stored.getvalue()))
     public = Pack.objects.create(
-        organisation=organisation, kind="quarterly", edition="public", as_of=world["as_of_day"]
+        organisation=organisation,
+        kind="quarterly",
+        edition="public",
+        as_of=world["as_of_day"],
+        released_by=world["people"]["coordinator"],  # released by this build: panels see it
     )
     public = pack_build(public)
     assert public.status == PackStatus.READY, public.error
+    assert public.released_at is not None
     user = world["people"][who]
     client.force_login(user)
     leaks, visited, answered = [], 0, {}
@@ -504,6 +526,10 @@ def test_walk_every_page_as_an_uncleared_member(client, world, who):
     status, text = answered[(reverse("pack_download", args=[slug, public.pk]), ())]
     assert status == 200 and "S1" in text and "left out" in " ".join(text.split())
     assert answered[(reverse("pack_download", args=[slug, full.pk]), ())][0] == 404
+    # and its Word edition the same (the full edition's is out of reach)
+    status, text = answered[(reverse("pack_download_docx", args=[slug, public.pk]), ())]
+    assert status == 200 and "S1" in text and "left out" in " ".join(text.split())
+    assert answered[(reverse("pack_download_docx", args=[slug, full.pk]), ())][0] == 404
     for name in ("organisation", "my_work", "movement"):
         status, text = answered[(reverse(name, args=[slug]), ())]
         assert status == 200 and "S1" in text, name

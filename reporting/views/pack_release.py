@@ -1,0 +1,167 @@
+"""A pack's own page (issue 16): a draft's executive summary, its release, and the correction of a
+released pack. Coordinators and admins read drafts and act on them; panel members see released
+packs only (``reporting.packs.access``), with each file's SHA-256.
+
+Thin views: the pack through ``packs.access.pack_for_user`` (404 outside the organisation or for
+a draft a panel member may not see), the role checked first (403), the writes in
+``packs.release``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ..forms import PackCorrectionForm, PackSummaryForm
+from ..models import Pack, PackStatus
+from ..packs.access import can_read_drafts, pack_for_user
+from ..packs.announce import pack_release_recipients
+from ..packs.data import pack_data
+from ..packs.proof import pack_identifier
+from ..packs.release import pack_correct, pack_release, pack_summary_save
+from ..packs.services import PackAlreadyRequested, pack_registers
+from ..packs.summary import summary_draft
+from .packs import _access
+
+PACK_RELEASE_STARTED = (
+    "Releasing: the final copy (without the DRAFT marks) is being built. The panel is e-mailed "
+    "a link to it as soon as it is stored."
+)
+PACK_SUMMARY_SAVED = "Summary saved: the draft is being built again with it on its first page."
+PACK_CORRECTION_STARTED = "Correction requested: version {version} is being built as a draft."
+
+
+def _coordinator(request: HttpRequest, org: str):
+    access = _access(request, org)
+    if not can_read_drafts(access):
+        raise PermissionDenied("Only coordinators and admins summarise, release and correct packs")
+    return access
+
+
+def _generated_summary(pack: Pack) -> str:
+    """The generated draft of the pack's summary, from the same data its build reads."""
+    data = pack_data(
+        organisation=pack.organisation,
+        kind=pack.kind,
+        as_of=pack.as_of,
+        edition=pack.edition,
+        registers=pack_registers(pack),
+    )
+    return summary_draft(data)
+
+
+def _page(request, access, pack: Pack, *, summary_form=None, status=200) -> HttpResponse:
+    coordinator = can_read_drafts(access)
+    editable = coordinator and pack.released_at is None and pack.released_by_id is None
+    if summary_form is None and editable and pack.status == PackStatus.READY:
+        initial = pack.summary or _generated_summary(pack)
+        summary_form = PackSummaryForm(initial={"summary": initial})
+    released_corrections = [c for c in pack.corrections.all() if c.released_at is not None]
+    context = {
+        "organisation": access.organisation,
+        "access": access,
+        "pack": pack,
+        "identifier": pack_identifier(pack),
+        "coordinator": coordinator,
+        "editable": editable,
+        "summary_form": summary_form,
+        "replaced_by": max(released_corrections, key=lambda c: c.version, default=None),
+        "recipients": len(pack_release_recipients(pack)) if editable else None,
+    }
+    return render(request, "reporting/pack.html", context, status=status)
+
+
+def _pack(access, pk: int) -> Pack:
+    pack = pack_for_user(access=access, pk=pk)
+    return (
+        Pack.objects.select_related("organisation", "corrects", "released_by", "requested_by")
+        .prefetch_related("corrections")
+        .get(pk=pack.pk)
+    )
+
+
+@login_required
+def pack_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    access = _access(request, org)
+    return _page(request, access, _pack(access, pk))
+
+
+@login_required
+@require_POST
+def pack_summary(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    access = _coordinator(request, org)
+    pack = _pack(access, pk)
+    form = PackSummaryForm(request.POST)
+    if form.is_valid():
+        try:
+            pack_summary_save(pack=pack, summary=form.cleaned_data["summary"], by=request.user)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, PACK_SUMMARY_SAVED)
+            return redirect("pack_detail", org=access.organisation.slug, pk=pack.pk)
+    return _page(request, access, pack, summary_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pack_release_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    """GET asks to confirm (changes nothing); POST releases."""
+    access = _coordinator(request, org)
+    pack = _pack(access, pk)
+    problem = ""
+    if request.method == "POST":
+        try:
+            pack_release(pack=pack, by=request.user)
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+        else:
+            messages.success(request, PACK_RELEASE_STARTED)
+            return redirect("pack_detail", org=access.organisation.slug, pk=pack.pk)
+    context = {
+        "organisation": access.organisation,
+        "pack": pack,
+        "identifier": pack_identifier(pack),
+        "recipients": pack_release_recipients(pack),
+        "problem": problem,
+    }
+    status = 409 if problem else 200
+    return render(request, "reporting/pack_release.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pack_correct_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    access = _coordinator(request, org)
+    pack = _pack(access, pk)
+    form = PackCorrectionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                correction = pack_correct(
+                    pack=pack, by=request.user, note=form.cleaned_data["correction_note"]
+                )
+            except PackAlreadyRequested as busy:
+                form.add_service_errors(busy)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(
+                    request, PACK_CORRECTION_STARTED.format(version=correction.version)
+                )
+                return redirect(
+                    reverse("pack_detail", args=[access.organisation.slug, correction.pk])
+                )
+        status = 400
+    context = {
+        "organisation": access.organisation,
+        "pack": pack,
+        "identifier": pack_identifier(pack),
+        "form": form,
+    }
+    return render(request, "reporting/pack_correct.html", context, status=status)
