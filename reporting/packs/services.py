@@ -229,11 +229,19 @@ def pack_request(
         try:
             # The savepoint keeps an outer transaction usable when the constraint refuses.
             with transaction.atomic():
+                # The next version of an organisation, kind, edition and date already built, so
+                # a pack's identifier and version ("MET-QUARTERLY-2026-03-31 v2") name one pack.
+                latest = (
+                    Pack.objects.filter(**twin)
+                    .order_by("-version")
+                    .values_list("version", flat=True)
+                ).first()
                 pack = Pack.objects.create(
                     organisation=organisation,
                     kind=kind,
                     edition=edition,
                     as_of=as_of,
+                    version=(latest or 0) + 1,
                     requested_by=user,
                     scheduled=scheduled,
                     released_by=release_by,

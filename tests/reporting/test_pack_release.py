@@ -391,3 +391,15 @@ def test_reports_page_query_count_stays_flat(client, org):
     grow()
     client.get(url)
     assert_same_queries(lambda: client.get(url), grow, at_most=20)
+
+
+def test_a_second_request_for_a_built_date_is_the_next_version(org):
+    first = built_draft(org, as_of="2026-03-31")
+    second = services.pack_request(
+        organisation=org, kind="quarterly", edition="public", as_of=first.as_of
+    )
+    assert (first.version, second.version, second.corrects) == (1, 2, None)
+    other_edition = services.pack_request(
+        organisation=org, kind="quarterly", edition="full", as_of=first.as_of
+    )
+    assert other_edition.version == 1
