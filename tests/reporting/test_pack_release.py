@@ -403,3 +403,14 @@ def test_a_second_request_for_a_built_date_is_the_next_version(org):
         organisation=org, kind="quarterly", edition="full", as_of=first.as_of
     )
     assert other_edition.version == 1
+
+
+def test_the_reports_page_offers_the_word_edition_with_its_sha256(client, org):
+    pack = released(org)
+    pack.docx.save("pack.docx", ContentFile(b"PK word"), save=False)
+    pack.docx_size, pack.docx_sha256 = 7, "cd" * 32
+    pack.save()
+    client.force_login(member(org, Role.PANEL))
+    page = client.get(reverse("packs", args=[org.slug])).content.decode()
+    assert reverse("pack_download_docx", args=[org.slug, pack.pk]) in page
+    assert "cd" * 32 in page and pack.sha256 in page
