@@ -386,3 +386,16 @@ def test_pack_build_stores_the_word_edition(aberdeen):
     assert pack.docx_size == len(content)
     assert pack.docx_sha256 == hashlib.sha256(content).hexdigest()
     assert "1. Summary of Strategic Risk Register risks" in headings(read(content), 1)
+
+
+def test_reports_pages_offer_the_word_edition_beside_the_pdf(client, organisation):
+    with_word = ready_pack(organisation)
+    without = ready_pack(organisation, edition="public", word=False)
+    client.force_login(member(organisation, "panel", sensitive_access=True))
+    slug = organisation.slug
+    for page in (reverse("packs", args=[slug]), reverse("my_packs")):
+        body = client.get(page).content.decode()
+        assert reverse("pack_download", args=[slug, with_word.pk]) in body, page
+        assert reverse("pack_download_docx", args=[slug, with_word.pk]) in body, page
+        assert reverse("pack_download", args=[slug, without.pk]) in body, page
+        assert reverse("pack_download_docx", args=[slug, without.pk]) not in body, page
