@@ -399,3 +399,24 @@ def test_reports_pages_offer_the_word_edition_beside_the_pdf(client, organisatio
         assert reverse("pack_download_docx", args=[slug, with_word.pk]) in body, page
         assert reverse("pack_download", args=[slug, without.pk]) in body, page
         assert reverse("pack_download_docx", args=[slug, without.pk]) not in body, page
+
+
+def test_a_word_edition_that_fails_leaves_the_pack_failed_with_no_file(aberdeen, monkeypatch):
+    from reporting.packs import services
+    from reporting.packs.render import RenderedPack
+
+    monkeypatch.setattr(
+        services, "render_pdf", lambda data: RenderedPack(pdf=b"%PDF-1.7 x", pages=1, html="")
+    )
+
+    def broken(data):
+        raise ValueError("no room for the table")
+
+    monkeypatch.setattr(services, "render_docx_for", broken)
+    pack = Pack.objects.create(
+        organisation=aberdeen, kind="quarterly", edition="full", as_of=timezone.localdate()
+    )
+    pack = services.pack_build(pack)
+    assert pack.status == PackStatus.FAILED
+    assert "no room for the table" in pack.error
+    assert not pack.file and not pack.docx
