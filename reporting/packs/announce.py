@@ -17,9 +17,10 @@ from .proof import pack_identifier
 logger = logging.getLogger("riskreg.security")
 
 
-def pack_release_finish(*, pack: Pack) -> None:
+def pack_release_finish(*, pack: Pack, notify: bool = True) -> None:
     """Called by ``pack_build`` once a release's final copy is stored (``released_at`` set in
-    the same write): log it and e-mail the panel."""
+    the same write): log it and e-mail the panel, unless ``notify`` is false (a pack requested
+    released, the demo's, was never a draft anyone waited on)."""
     logger.info(
         "pack released: user=%s organisation=%s pack=%s %s v%s sha256=%s",
         pack.released_by_id or "-",
@@ -29,7 +30,8 @@ def pack_release_finish(*, pack: Pack) -> None:
         pack.version,
         pack.sha256,
     )
-    pack_release_notify(pack=pack)
+    if notify:
+        pack_release_notify(pack=pack)
 
 
 def pack_release_recipients(pack: Pack) -> list[Membership]:

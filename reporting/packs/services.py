@@ -385,6 +385,8 @@ def pack_build(pack: Pack) -> Pack:
             ContentFile(rendered.docx),
         )
         releasing = pack.released_by_id is not None
+        # A pack requested released (the demo's) was never a draft anyone waited on: no e-mail.
+        was_draft = bool(pack.sha256)
         with transaction.atomic():
             Pack.objects.filter(pk=pack.pk).update(
                 released_at=timezone.now() if releasing else None,
@@ -412,7 +414,7 @@ def pack_build(pack: Pack) -> Pack:
     if releasing:
         from .announce import pack_release_finish
 
-        pack_release_finish(pack=pack)
+        pack_release_finish(pack=pack, notify=was_draft)
     return pack
 
 

@@ -414,3 +414,21 @@ def test_the_reports_page_offers_the_word_edition_with_its_sha256(client, org):
     page = client.get(reverse("packs", args=[org.slug])).content.decode()
     assert reverse("pack_download_docx", args=[org.slug, pack.pk]) in page
     assert "cd" * 32 in page and pack.sha256 in page
+
+
+def test_a_pack_requested_released_is_built_once_final_and_tells_nobody(org, build):
+    """The demo's packs: released by the coordinator as built, with no draft to wait on."""
+    coordinator = member(org, Role.COORDINATOR)
+    member(org, Role.PANEL)
+    with build() as outbox:
+        pack = services.pack_request(
+            organisation=org,
+            kind="quarterly",
+            edition="public",
+            as_of=timezone.localdate(),
+            release_by=coordinator,
+        )
+    pack.refresh_from_db()
+    assert pack.released_at is not None and pack.released_by == coordinator
+    assert DRAFT_MARK not in stored(pack)
+    assert outbox == []
