@@ -196,6 +196,15 @@ def test_marking_in_every_header_and_footer_and_the_public_edition_withholds(abe
     text = all_text(public)
     assert secret not in text
     assert secret.encode() not in content  # nor in any part of the file (compressed or not)
+    # its controls and actions too: what the full edition prints, the public one does not,
+    # exactly as the PDF (rendered from the same data)
+    srr02 = next(r for r in quarterly(aberdeen).risks if r.ref == "SRR02")
+    hidden = [c.description for c in srr02.controls] + [a.description for a in srr02.actions]
+    assert hidden and all(words in all_text(full) for words in hidden)
+    public_html = unescape(render_html(data))
+    for words in hidden:
+        assert words not in text
+        assert words not in public_html
     assert "left out of the public edition" in text
     summary = table_with(public, "Ref", "Trend", "Risk")
     row = next(r for r in rows(summary) if r[0].startswith("SRR02"))
