@@ -24,6 +24,7 @@ import ctypes
 import json
 import os
 import secrets
+import select
 import shutil
 import signal
 import socket
@@ -65,6 +66,7 @@ class LocalOidcProvider:
         self._process: subprocess.Popen | None = None
         self._log = None
         self._env: dict[str, str] = {}
+        self._commands: subprocess.Popen | None = None
 
     # The URL riskreg is configured with. allauth's idp advertises the request's own origin
     # (adapter.get_issuer: build_absolute_uri("/") without the trailing slash); the discovery
@@ -229,24 +231,42 @@ class LocalOidcProvider:
         self._manage("oidc_provider_client", *arguments)
 
     def _manage(self, *arguments: str) -> str:
+        """Runs one of the provider's management commands in its command process
+        (tests/oidc_provider/commands.py), started on first use, and returns what it wrote."""
         if not self._env:
             raise OidcProviderError("the provider is not started")
-        result = subprocess.run(  # noqa: S603 (fixed command, our own interpreter)
-            [sys.executable, "-m", "django", *arguments],
-            cwd=REPO_ROOT,
-            env=self._env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
-        )
-        if result.returncode != 0:
+        if self._commands is None:
+            with self.log_path.open("ab") as log:  # the child keeps its own copy of the file
+                self._commands = subprocess.Popen(  # noqa: S603 (fixed command, our interpreter)
+                    [sys.executable, "-m", "tests.oidc_provider.commands"],
+                    cwd=REPO_ROOT,
+                    env=self._env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    text=True,
+                    preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                )
+        commands = self._commands
+        line, why = "", "timed out"
+        try:
+            commands.stdin.write(json.dumps(arguments) + "\n")
+            commands.stdin.flush()
+            if select.select([commands.stdout], [], [], COMMAND_TIMEOUT)[0]:
+                line, why = commands.stdout.readline(), "the command process ended"
+        except OSError as error:
+            why = f"the command process ended: {error}"
+        if not line:
+            self._commands = None
+            commands.kill()
+            commands.wait()
             raise OidcProviderError(
-                f"provider command {arguments[0]} failed ({result.returncode}):\n"
-                f"{result.stdout}{result.stderr}"
+                f"provider command {arguments[0]} got no answer ({why}):\n{self._log_tail()}"
             )
-        return result.stdout
+        answer = json.loads(line)
+        if not answer["ok"]:
+            raise OidcProviderError(f"provider command {arguments[0]} failed:\n{answer['output']}")
+        return answer["output"]
 
     def _log_tail(self, characters: int = 4000) -> str:
         try:
@@ -255,8 +275,18 @@ class LocalOidcProvider:
             return "(no log)"
 
     def stop(self) -> None:
-        """Ends the provider's processes (gunicorn's arbiter and worker) and removes its
-        temporary directory. Safe to call more than once."""
+        """Ends the provider's processes (gunicorn's arbiter and worker, the command process) and
+        removes its temporary directory. Safe to call more than once."""
+        commands, self._commands = self._commands, None
+        if commands is not None:
+            with contextlib.suppress(OSError):
+                commands.stdin.close()  # the command process ends at the end of its input
+            try:
+                commands.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                commands.kill()
+                commands.wait()
+            commands.stdout.close()
         process, self._process = self._process, None
         if process is not None:
             self._end(process)
