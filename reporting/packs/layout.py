@@ -110,6 +110,16 @@ class SummaryGroup:
     caption: str
     risks: list
 
+    @property
+    def full(self) -> list:
+        """The group's risks with a full page: a full row each (description, leads)."""
+        return [risk for risk in self.risks if risk.page_reasons]
+
+    @property
+    def lines(self) -> list:
+        """The rest: one line each."""
+        return [risk for risk in self.risks if not risk.page_reasons]
+
 
 def summary_groups(risks: list, *, uses_horizons: bool, caption: str) -> list[SummaryGroup]:
     """One summary table, or, where the organisation uses horizons, one per horizon (short-term,
