@@ -8,7 +8,10 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import subprocess
+import sys
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -429,3 +432,31 @@ def test_a_word_edition_that_fails_leaves_the_pack_failed_with_no_file(aberdeen,
     assert pack.status == PackStatus.FAILED
     assert "no room for the table" in pack.error
     assert not pack.file and not pack.docx
+
+
+def test_command_line_exit_status_for_a_bad_extension(tmp_path):
+    """From the shell: exit non-zero with the reason, nothing written (checked before the
+    database is read, so no data is needed)."""
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            str(root / "manage.py"),
+            "build_pack",
+            "--org",
+            "any",
+            "--kind",
+            "quarterly",
+            "--as-of",
+            "2026-03-31",
+            "--out",
+            str(tmp_path / "pack.odt"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+    )
+    assert result.returncode != 0
+    assert "must end in .pdf (the PDF pack) or .docx (its Word edition)" in result.stderr
+    assert list(tmp_path.iterdir()) == []

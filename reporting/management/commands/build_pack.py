@@ -32,6 +32,12 @@ class Command(BaseCommand):
         parser.add_argument("--edition", default="full", choices=["full", "public"])
 
     def handle(self, *args, **options):
+        suffix = Path(options["out"]).suffix.lower()
+        if suffix not in (".pdf", ".docx"):  # before anything is read or built
+            raise CommandError(
+                f"--out {options['out']}: the file name must end in .pdf (the PDF pack) or "
+                ".docx (its Word edition)"
+            )
         organisation = Organisation.objects.filter(slug=options["org"]).first()
         if organisation is None:
             raise CommandError(f"No organisation with slug {options['org']!r}")
@@ -46,12 +52,6 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(f"--as-of {as_of}: {error}") from None
         out = Path(options["out"])
-        suffix = out.suffix.lower()
-        if suffix not in (".pdf", ".docx"):
-            raise CommandError(
-                f"--out {out}: the file name must end in .pdf (the PDF pack) or .docx (its "
-                "Word edition)"
-            )
         if not out.parent.exists():
             raise CommandError(f"The folder {out.parent} does not exist")
         if suffix == ".docx":
