@@ -20,10 +20,12 @@ from registers.models import Register
 from registers.selectors import top_registers
 from reporting.models import ACTIVE_PACK_STATUSES, Pack, PackEdition, PackKind, PackStatus
 
+from .announce import pack_release_finish
 from .data import PackDataError, pack_data
 from .docx import docx_filename, render_docx_for
 from .enqueue import BUILD_PACK, task_send
 from .layout import pack_options
+from .proof import PACK_RELEASED_UNCHANGEABLE, pack_proof
 from .render import render_pdf
 
 logger = logging.getLogger(__name__)
@@ -266,6 +268,8 @@ def pack_request(
 def pack_retry(*, pack: Pack) -> Pack:
     """Queue a failed pack again (``PackAlreadyRequested`` if an identical pack is on its way,
     ``PackQueueUnavailable`` if the queue still cannot take it)."""
+    if pack.released_at is not None:
+        raise ValidationError(PACK_RELEASED_UNCHANGEABLE)
     if pack.status != PackStatus.FAILED:
         raise ValidationError("Only a failed pack can be retried.")
     with transaction.atomic():
@@ -314,7 +318,7 @@ def pack_render(
 ):
     """The PDF bytes and page count, built synchronously (the command's path too). With
     ``pack``, the PDF prints its proof: identifier and version on every footer, DRAFT until
-    released, the executive summary first (``release.pack_proof``)."""
+    released, the executive summary first (``proof.pack_proof``)."""
     data = pack_data(
         organisation=organisation,
         kind=kind,
@@ -324,8 +328,6 @@ def pack_render(
         **pack_options(pack),
     )
     if pack is not None:
-        from .proof import pack_proof
-
         data.proof = pack_proof(pack=pack, data=data)
     rendered = render_pdf(data)
     if word:  # the Word edition, from the same data
@@ -338,8 +340,6 @@ def pack_build(pack: Pack) -> Pack:
     leaves no file behind. A released pack never changes; a release waiting for its final
     copy (``released_by`` set) is released when this build is stored, and its panel told."""
     if pack.released_at is not None:
-        from .proof import PACK_RELEASED_UNCHANGEABLE
-
         raise ValidationError(PACK_RELEASED_UNCHANGEABLE)
     Pack.objects.filter(pk=pack.pk).update(
         status=PackStatus.BUILDING,
@@ -412,8 +412,6 @@ def pack_build(pack: Pack) -> Pack:
             pack.file.storage.delete(old)
     pack.refresh_from_db()
     if releasing:
-        from .announce import pack_release_finish
-
         pack_release_finish(pack=pack, notify=was_draft)
     return pack
 

@@ -189,8 +189,9 @@ def test_a_released_pack_cannot_change(org, build):
         with pytest.raises(ValidationError) as refused:
             attempt()
         assert refused.value.messages == [PACK_RELEASED_UNCHANGEABLE]
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.pack_retry(pack=pack)
+    assert refused.value.messages == [PACK_RELEASED_UNCHANGEABLE]
     assert tasks.build_pack_task(pack.pk) == "ready"  # the worker leaves it be
     pack.refresh_from_db()
     assert pack.summary == "" and pack.status == PackStatus.READY
