@@ -287,3 +287,12 @@ def test_pack_data_queries_flat_at_two_sizes(organisation):
     with CaptureQueriesContext(connection) as large:
         pack_data(organisation=organisation, kind="quarterly", as_of=today, three_quarters=True)
     assert len(large) == len(small)
+
+
+def test_a_crowded_heat_map_cell_lists_ten_refs_then_how_many_more(organisation):
+    for n in range(12):
+        _add(organisation, f"R{n + 1}", (1, 2))
+    data = pack_data(organisation=organisation, kind="committee", as_of=timezone.localdate())
+    html = render_html(data)
+    heat = html.split('id="pack-current-all"', 1)[1].split("</table>", 1)[0]
+    assert "R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 +2 more" in " ".join(heat.split())
