@@ -190,6 +190,9 @@ class PackData:
     deep_dive_candidates: frozenset = frozenset()  # ids: red at more than that many quarters
     deep_dive_rows: list = field(default_factory=list)  # [(PackRisk, QuarterRun)], longest first
     owners_without_update: list = field(default_factory=list)  # [updates.OwnerWithoutUpdate]
+    updated_risks: list[PackRisk] = field(
+        default_factory=list
+    )  # risks with an update in the period
     emerging: list[PackRisk] = field(default_factory=list)  # risks flagged emerging
     summary_groups: list = field(default_factory=list)  # the summary's tables (packs/layout.py)
     quarter_ends: list = field(default_factory=list)  # three-quarter trend columns (option)

@@ -106,10 +106,12 @@ def owners_without_update(risks: list) -> list[OwnerWithoutUpdate]:
 
 
 def add_period_words(data, *, since: dt.datetime) -> None:
-    """Fill the pack's ``PackRisk.period_update``, ``PackData.owners_without_update`` and
-    ``PackData.emerging`` (the hook pack_data calls once its risks are built)."""
+    """Fill the pack's ``PackRisk.period_update``, ``PackData.updated_risks``,
+    ``PackData.owners_without_update`` and ``PackData.emerging`` (the hook pack_data calls once
+    its risks are built)."""
     updates = period_updates(risks=data.risks, since=since, moment=data.moment)
     for risk in data.risks:
         risk.period_update = updates.get(risk.record.id)
+    data.updated_risks = [risk for risk in data.risks if risk.period_update is not None]
     data.owners_without_update = owners_without_update(data.risks)
     data.emerging = [risk for risk in data.risks if risk.record.emerging]
