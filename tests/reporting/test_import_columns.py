@@ -267,8 +267,7 @@ def test_bad_values_in_the_new_columns_are_row_problems(organisation, objectives
     found = [str(p) for p in plan_for(corporate_register_of(organisation), rows).problems]
     assert found == [
         "row 2: objectives: " + NO_SUCH_OBJECTIVE.format(text="SO9", known="SO1, SO2"),
-        "row 2: working_leads: "
-        + NOT_A_MEMBER_EMAIL.format(text="nobody@example.org"),
+        "row 2: working_leads: " + NOT_A_MEMBER_EMAIL.format(text="nobody@example.org"),
         "row 2: horizon: "
         + NO_SUCH_CHOICE.format(text="soon", what="horizon", known="Short-term, Long-term"),
         "row 2: progress: "
