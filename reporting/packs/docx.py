@@ -370,21 +370,21 @@ class _Writer:
                 tc.append(paragraph)
             paragraph.append(_run(text, **{"size": 8.5, **options}))
 
-    def rating_cell(self, rating, *, mark: str = "", extra=None):
+    def rating_cell(self, rating, *, mark: str = "", extra=None, size: float = 8.5):
         """A filler for a cell holding a rating: its label (notation and band) on the band's
         colour, in white or ink, whichever reads."""
 
         def filler(cell):
             if rating is None:
-                self.fill(cell, [("Not rated", {"grey": True})])
+                self.fill(cell, [("Not rated", {"grey": True, "size": size})])
                 return
             _shade(cell, rating.colour)
             colour = "FFFFFF" if text_on(rating.colour) == "rr-on-dark" else "0B0C0C"
-            runs = [(rating.label + mark, {"bold": True, "colour": colour})]
+            runs = [(rating.label + mark, {"bold": True, "colour": colour, "size": size})]
             for text, options in extra or []:
-                runs.append(
-                    (text, {"newline": True, "size": options.get("size", 8), "colour": colour})
-                )
+                newline = options.get("newline", True)
+                line_size = options.get("size", 8)
+                runs.append((text, {"newline": newline, "size": line_size, "colour": colour}))
             self.fill(cell, runs)
 
         return filler
@@ -530,11 +530,13 @@ def _was(risk: PackRisk) -> list:
     return [(f"was {rating.old}", {"size": 7.5})] if rating else []
 
 
-def _breach_runs(risk: PackRisk) -> list:
+def _breach_runs(risk: PackRisk, *, short: bool = False) -> list:
+    """How long a breach has lasted: "Outside appetite since March 2026, 3 quarters" on a
+    risk's page, "Since March 2026, 3 quarters" in the summary's narrow column."""
     run = getattr(risk, "breach_run", None)
     if run is None:
         return []
-    text = run.breach_text
+    text = getattr(run, "breach_short", run.breach_text) if short else run.breach_text
     return [(text[:1].upper() + text[1:], {"newline": True, "size": 8, "bold": True})]
 
 
@@ -548,25 +550,95 @@ def _summary_table(w: _Writer, caption: str) -> None:
     if not any(group.risks for group in groups):
         w.para("No open risks on the register at this date.")
     for group in groups:
-        if group.risks:
-            _summary_group(w, group, quarter_ends=quarter_ends, layout=layout)
+        if not group.risks:
+            continue
+        if not hasattr(group, "full"):  # one table, a line or a full row each
+            _summary_group(w, group.caption, group.risks, quarter_ends=quarter_ends, layout=layout)
+            continue
+        # the risks given a full page in one table, the others one short line each in another
+        if group.full:
+            which = f"the {len(group.full)} " if group.lines else ""
+            caption = f"{group.caption}: {which}in full below"
+            _summary_group(w, caption, group.full, quarter_ends=quarter_ends, layout=layout)
+        if group.lines:
+            which = f"the other {len(group.lines)}, " if group.full else ""
+            _summary_lines(w, f"{group.caption}: {which}one line each", group.lines, quarter_ends)
     if data.version_legend:
         w.note(data.version_legend)
 
 
-def _summary_group(w: _Writer, group, *, quarter_ends: list, layout: bool) -> None:
+def _summary_lines(w: _Writer, caption: str, risks: list, quarter_ends: list) -> None:
+    """The risks within tolerance, one short line each, as the PDF's second summary table."""
+    data = w.data
+    appetite = data.uses_appetite
+    headings = ["Ref", "Risk", "Owner", *[_short_day(end) for end in quarter_ends]]
+    headings += ["Current", "Target"] + (["Appetite"] if appetite else []) + ["Trend", "Progress"]
+    if quarter_ends:  # three quarters' ratings take the room (269 mm across the page)
+        quarters = [19] * len(quarter_ends)
+        widths = [16, 50 if appetite else 72, 36, *quarters, 22, 22] + ([22] if appetite else [])
+    else:
+        widths = [22, 70 if appetite else 96, 50, 28, 26] + ([26] if appetite else [])
+    widths.append(16)
+    widths.append(269 - sum(widths))
+    table = w.table(caption, headings, widths)
+    small = 7.5
+    for risk in risks:
+        ref = [(risk.ref, {"bold": True, "size": small})]
+        changes = getattr(risk, "changes", None)
+        if changes:
+            ref.append((" NEW" if changes.new else " CHANGED", {"size": 6.5, "bold": True}))
+        title = [(risk.record.title, {"size": small})]
+        if getattr(risk.record, "emerging", False):
+            title.append((" (emerging)", {"size": 7}))
+        if risk.sensitive:
+            title.append((" OFFICIAL-SENSITIVE", {"size": 7, "grey": True}))
+        owner = [(risk.owner_name, {"size": small})]
+        if not getattr(risk, "period_update", None):
+            owner.append((" · No update this period", {"size": 7, "bold": True}))
+        was = [(text, {**options, "newline": False}) for text, options in _was(risk)]
+        values = [ref, title, owner]
+        for rating in getattr(risk, "quarters", None) or []:
+            values.append(w.rating_cell(rating, size=small) if rating else DASH)
+        values += [
+            w.rating_cell(
+                risk.current,
+                mark="†" if risk.older_version and risk.current else "",
+                extra=was,
+                size=small,
+            ),
+            w.rating_cell(risk.target, size=small),
+        ]
+        if appetite:
+            values.append([(risk.appetite.label, {"bold": True, "size": small})])
+        values.append([(_trend(risk), {"size": small})])
+        line = getattr(risk, "progress_line", None) or risk.progress_to_target
+        progress = []
+        if risk.judgement:
+            since = f", set {_short_day(risk.judgement_since)}" if risk.judgement_since else ""
+            progress.append((f"{risk.judgement}{since}: ", {"bold": True, "size": small}))
+        progress.append((line, {"size": small}))
+        values.append(progress)
+        w.row(table, values)
+
+
+def _summary_group(
+    w: _Writer, caption: str, risks: list, *, quarter_ends: list, layout: bool
+) -> None:
     data = w.data
     appetite = data.uses_appetite
     headings = ["Ref", "Trend", "Risk", "Owner and leads" if not layout else "Owner"]
     headings += [_short_day(end) for end in quarter_ends]
     headings += ["Current", "Target"] + (["Appetite"] if appetite else []) + ["Progress to target"]
     # 269 mm across a landscape page
-    quarters = [20.0] * len(quarter_ends)
-    risk_width = 78 - 20 * len(quarter_ends) + (0 if appetite else 12)
-    widths = [17, 18, risk_width, 38, *quarters, 30, 28] + ([26] if appetite else [])
+    if quarter_ends:  # three quarters' ratings take the room
+        quarters = [19] * len(quarter_ends)
+        widths = [14, 16, 55 if appetite else 77, 30, *quarters, 26, 24]
+        widths += [22] if appetite else []
+    else:
+        widths = [17, 18, 78 if appetite else 90, 38, 30, 28] + ([26] if appetite else [])
     widths.append(269 - sum(widths))
-    table = w.table(group.caption, headings, widths)
-    for risk in group.risks:
+    table = w.table(caption, headings, widths)
+    for risk in risks:
         full = not layout or bool(getattr(risk, "page_reasons", None))
         update_missing = layout and not getattr(risk, "period_update", None)
         ref = [(risk.ref, {"bold": True}), *_change_tag(risk)]
@@ -591,7 +663,7 @@ def _summary_group(w: _Writer, group, *, quarter_ends: list, layout: bool) -> No
                 title.append((text, {"newline": True, "size": 8, "grey": True}))
             if layout:
                 reasons = "; ".join(risk.page_reasons)
-                title.append((f"{reasons}: full page", {"newline": True, "size": 8}))
+                title.append((f"{reasons}: in full below", {"newline": True, "size": 8}))
         owner = [(risk.owner_name, {})]
         if full and risk.lead_names:
             owner.append((f"Leads: {risk.lead_names}", {"newline": True, "size": 8}))
@@ -607,7 +679,7 @@ def _summary_group(w: _Writer, group, *, quarter_ends: list, layout: bool) -> No
         ]
         if appetite:
             runs = _appetite_runs(risk) if full else _appetite_runs(risk)[:1]
-            values.append(runs + _breach_runs(risk))
+            values.append(runs + _breach_runs(risk, short=layout))
         if full:
             values.append(_progress_runs(risk, data))
         else:

@@ -132,7 +132,15 @@ def test_quarterly_has_the_pdfs_sections_as_word_headings_and_tables(aberdeen):
     column = {cell.text: n for n, cell in enumerate(summary.rows[0].cells)}
     assert {"Current", "Target", "Appetite", "Progress to target"} <= set(column)
     by_ref = {row[0].split("\n")[0]: row for row in rows(summary)}
-    assert sorted(by_ref) == sorted(f"SRR{n:02d}" for n in range(1, 11))
+    # every open risk is in the summary: a full row, or a line in the table of the others
+    lines = [
+        t
+        for t in document.tables
+        if [c.text for c in t.rows[0].cells][:3] == ["Ref", "Risk", "Owner"]
+    ]
+    on_a_line = {row[0].split(" ")[0] for table in lines for row in rows(table)}
+    assert sorted([*by_ref, *on_a_line]) == sorted(f"SRR{n:02d}" for n in range(1, 11))
+    assert set(by_ref) == {risk.ref for risk in data.details}
     srr02 = next(r for r in data.risks if r.ref == "SRR02")
     row = by_ref["SRR02"]
     assert row[2].startswith(srr02.record.title)
@@ -460,3 +468,18 @@ def test_command_line_exit_status_for_a_bad_extension(tmp_path):
     assert result.returncode != 0
     assert "must end in .pdf (the PDF pack) or .docx (its Word edition)" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_three_quarter_columns_as_the_pdf_has_them(aberdeen):
+    data = pack_data(
+        organisation=aberdeen, kind="quarterly", as_of=timezone.localdate(), three_quarters=True
+    )
+    assert len(data.quarter_ends) == 3
+    document = read(render_docx(data))
+    ends = [f"{day.day} {day:%b %Y}" for day in data.quarter_ends]
+    summaries = [t for t in document.tables if t.rows[0].cells[0].text == "Ref"]
+    summaries = [t for t in summaries if "Current" in [c.text for c in t.rows[0].cells]]
+    assert len(summaries) == 2  # the risks in full, the others one line each
+    for table in summaries:
+        headings = [cell.text for cell in table.rows[0].cells]
+        assert headings[headings.index("Current") - 3 : headings.index("Current")] == ends
