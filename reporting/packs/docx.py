@@ -1113,13 +1113,18 @@ def _deep_dive(w: _Writer) -> None:
 
 
 def _updates_section(w: _Writer, number: str) -> None:
-    """Every risk's latest update this period, and the owners who gave none."""
+    """The updates given this period, by risk, then the owners who gave none."""
     data = w.data
     w.heading(f"{number}. Owners' updates this period", 1)
+    updated = getattr(data, "updated_risks", None)
+    if updated is None:  # before the section listed only the updates given
+        updated = data.risks
     text = (
         f"The latest update each risk owner wrote when recording a review between "
         f"{data.since_label} and {_day(data.as_of)}: what changed and what is being done."
     )
+    if hasattr(data, "updated_risks"):
+        text += " Risks without an update are listed by owner after the updates, and marked in the summary."
     if data.public and data.withheld_count:
         text += (
             " The updates of OFFICIAL-SENSITIVE risks are left out of the public edition; "
@@ -1131,7 +1136,7 @@ def _updates_section(w: _Writer, number: str) -> None:
         ["Ref", "Risk", "Update", "By, on"],
         [16, 36, 90, 36],
     )
-    for risk in data.risks:
+    for risk in updated:
         update = risk.period_update
         title = [(risk.record.title, {})]
         if getattr(risk.record, "emerging", False):
@@ -1146,8 +1151,13 @@ def _updates_section(w: _Writer, number: str) -> None:
             said = update.text
             by = [(update.author, {}), (_short_day(update.reviewed_on), {"newline": True})]
         w.row(table, [[(risk.ref, {"bold": True})], title, said, by])
-    if not data.risks:
-        w.row(table, ["", "", "No open risks on the register at this date.", ""])
+    if not updated:
+        none = (
+            "No risk owner recorded an update this period."
+            if data.risks
+            else "No open risks on the register at this date."
+        )
+        w.row(table, ["", "", none, ""])
     owners = getattr(data, "owners_without_update", None) or []
     if owners:
         table = w.table(

@@ -5,6 +5,7 @@ build_pack command, the stored file and its download."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -483,3 +484,62 @@ def test_three_quarter_columns_as_the_pdf_has_them(aberdeen):
     for table in summaries:
         headings = [cell.text for cell in table.rows[0].cells]
         assert headings[headings.index("Current") - 3 : headings.index("Current")] == ends
+
+
+# --- the period's words and what changed (issue 16), as the PDF prints them ------------------
+
+
+def test_updates_emerging_and_what_changed(organisation, corporate_register, member):
+    from registers.services.reviews import review_record
+    from tests.factories import RiskFactory
+
+    today = timezone.localdate()
+    ann = member(user__full_name="Ann Owner")
+    bob = member(user__full_name="Bob Owner")
+    told = RiskFactory(register=corporate_register, ref="U1", owner=ann)
+    secret = RiskFactory(register=corporate_register, ref="U2", owner=ann)
+    RiskFactory(register=corporate_register, ref="U3", owner=bob)
+    RiskFactory(register=corporate_register, ref="E1", title="Quantum decryption", emerging=True)
+    changed = RiskFactory(register=corporate_register, ref="C1", description="Old wording.")
+    a_year_ago = timezone.now() - dt.timedelta(days=400)
+    Risk.history.filter(id=changed.pk).update(history_date=a_year_ago)
+    changed.description = "New wording of the cause."
+    changed.save()
+    for risk, note in ((told, "Budget agreed by the board."), (secret, "Informant compromised.")):
+        risk.refresh_from_db()
+        review_record(risk=risk, user=ann, expected_version=risk.version, note=note)
+    Risk.objects.filter(pk=secret.pk).update(marking=Marking.OFFICIAL_SENSITIVE)
+
+    data = pack_data(organisation=organisation, kind="quarterly", as_of=today)
+    document = read(render_docx(data))
+    assert headings(document, 1) == pdf_headings(data, 1)
+    assert headings(document, 2) == pdf_headings(data, 2)
+    updates = rows(table_with(document, "Ref", "Risk", "Update", "By, on"))
+    by_ref = {row[0]: row for row in updates}
+    assert by_ref["U1"][2] == "Budget agreed by the board."
+    assert by_ref["U1"][3].startswith("Ann Owner")
+    assert by_ref["U2"][2] == "Informant compromised."
+    assert "U3" not in by_ref  # the updates given; a silent risk is listed by its owner
+    owners = rows(table_with(document, "Owner", "Risks", "Risks without an update"))
+    assert any(row[0] == "Bob Owner" and "U3" in row[2] for row in owners)
+    emerging = rows(table_with(document, "Ref", "Risk", "Owner", "Current", "Update"))
+    assert [row[0] for row in emerging] == ["E1"]
+    # the changed description: new text bold and underlined, then what it was
+    changes = table_with(document, "Risk", "Changed", "Now", "Before")
+    row = next(r for r in changes.rows[1:] if r.cells[0].text.startswith("C1"))
+    now = row.cells[2].paragraphs[0].runs[0]
+    assert now.text == "New wording of the cause." and now.bold and now.underline
+    assert row.cells[3].text == "Old wording."
+
+    public = all_text(
+        read(
+            render_docx(
+                pack_data(
+                    organisation=organisation, kind="quarterly", as_of=today, edition="public"
+                )
+            )
+        )
+    )
+    assert "Informant compromised." not in public
+    assert "Update withheld (OFFICIAL-SENSITIVE)." in public
+    assert "Budget agreed by the board." in public
