@@ -271,12 +271,13 @@ def test_an_admin_sets_up_a_new_organisation_in_the_browser(page, tmp_path, eage
     expect(chosen.get_by_label("Finance directorate")).to_be_checked()
     expect(chosen.get_by_label("Operations directorate")).to_be_checked()
     page.get_by_role("button", name="Request pack").click()
-    expect(page.locator(".govuk-tag", has_text="Ready")).to_be_visible()
+    # Built as a draft for the admin to read and release (issue 16).
+    expect(page.locator(".govuk-tag", has_text="Draft v1")).to_be_visible()
     pack = Pack.objects.get(organisation=organisation)
     assert pack.status == PackStatus.READY, pack.error
     assert {r.slug for r in pack.registers.all()} == {"finance", "operations"}
     with page.expect_download() as info:
-        page.get_by_role("link", name="Download PDF").click()
+        page.get_by_role("link", name="Read the draft (PDF)").click()
     with open(info.value.path(), "rb") as handle:
         text = pdf_text(handle.read())
     for expected in ("Audit and Risk Committee", "Finance directorate", "Operations directorate"):
