@@ -32,6 +32,7 @@ from ..packs.proof import pack_replaced_by
 from ..packs.schedule import packs_schedule_notes
 from ..packs.services import (
     PackAlreadyRequested,
+    PackQueueUnavailable,
     pack_filename,
     pack_registers_default,
     pack_request,
@@ -71,6 +72,7 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
     if can_request:
         initial["registers"] = pack_registers_default(organisation=access.organisation)
     form = PackRequestForm(initial=initial, editions=editions, organisation=access.organisation)
+    status = 200
     if request.method == "POST":
         if not can_request:
             raise PermissionDenied("Only coordinators and admins request packs")
@@ -94,12 +96,16 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
                 for field, errors in error.message_dict.items():
                     for message in errors:
                         form.add_error(field if field in form.fields else None, message)
+                # The queue being down is not the person's input: retry later (503).
+                status = 503 if isinstance(error, PackQueueUnavailable) else 400
             else:
                 if getattr(pack, "retried", False):
                     messages.success(request, PACK_RETRIED_ON_REQUEST)
                 else:
                     messages.success(request, PACK_REQUESTED)
                 return redirect("packs", org=access.organisation.slug)
+        else:
+            status = 400
     pack_list = _with_replacements(
         packs_for_user(access=access).select_related("requested_by")[:200]
     )
@@ -114,6 +120,7 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
             "can_request": can_request,
             "schedule_notes": _schedule_notes(access.organisation),
         },
+        status=status,
     )
 
 

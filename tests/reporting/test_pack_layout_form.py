@@ -64,7 +64,7 @@ def test_request_form_refuses_another_organisations_risk(organisation, client):
             "deep_dive_risks": [theirs.id],
         },
     )
-    assert response.status_code == 200  # the page again, with the error summary
+    assert response.status_code == 400  # the page again, with the error summary
     assert b"Choose deep-dive risks from the organisation" in response.content
     assert b"option of the quarterly pack" in response.content
     assert not Pack.objects.filter(organisation=organisation).exists()
