@@ -36,6 +36,7 @@ from registers.services.invitations import (
     refusal_for,
     role_words,
 )
+from riskreg.forms import posted
 from riskreg.security import client_ip
 
 from . import sso
@@ -142,7 +143,7 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
     form = None
     problem = ""
     if password_allowed:
-        form = InvitationAcceptForm(request.POST or None, invitation=invitation)
+        form = InvitationAcceptForm(posted(request), invitation=invitation)
     elif request.method == "POST":
         problem = SSO_ONLY.format(
             organisation=invitation.organisation.display_name,

@@ -19,6 +19,7 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods
 
 from registers import permissions
+from riskreg.forms import posted
 
 from . import services_sso, sso
 from .forms_sso import SamlProviderForm, SingleSignOnProviderForm
@@ -136,7 +137,7 @@ def _add_page(
     entity ID), ``identifier`` makes it what is stored, and ``taken`` (formatted with the
     organisation and the identifier under ``field``'s name) refuses one the organisation has."""
     access = _admin_access(request, org)
-    form = form_class(request.POST or None)
+    form = form_class(posted(request))
     if request.method == "POST" and form.is_valid():
         organisation = access.organisation
         arguments = form.service_arguments()
@@ -199,7 +200,7 @@ def sso_provider_change(request: HttpRequest, org: str, provider: int) -> HttpRe
     saml = sso.is_saml(row)
     form_class = SamlProviderForm if saml else SingleSignOnProviderForm
     change = services_sso.sso_saml_provider_change if saml else services_sso.sso_provider_change
-    form = form_class(request.POST or None, provider=row)
+    form = form_class(posted(request), provider=row)
     if request.method == "POST" and form.is_valid():
         try:
             row = change(provider=row, by=request.user, **form.service_arguments())

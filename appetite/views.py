@@ -24,6 +24,7 @@ from registers.merging import KEEP_MINE, KEEP_THEIRS
 from registers.models import RiskStatus
 from registers.services.treatments import CHOOSE_A_VALUE
 from riskreg import unsaved
+from riskreg.forms import posted
 
 from . import selectors
 from .forms import (
@@ -265,7 +266,7 @@ def statement_add(request: HttpRequest, org: str) -> HttpResponse:
         initial["category"] = wanted
     scale = score_scale(organisation=organisation)
     form = StatementForm(
-        request.POST or None,
+        posted(request),
         organisation=organisation,
         scale=scale,
         category_choices=choices,
@@ -292,6 +293,7 @@ def statement_add(request: HttpRequest, org: str) -> HttpResponse:
             "statement": None,
             "no_choices": not choices,
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -371,7 +373,7 @@ def statement_edit(request: HttpRequest, org: str, statement: int) -> HttpRespon
 def statement_remove(request: HttpRequest, org: str, statement: int) -> HttpResponse:
     access = _admin_access(request, org)
     statement_obj = _statement(access, statement)
-    form = RemoveStatementForm(request.POST or None)
+    form = RemoveStatementForm(posted(request))
     subject = _subject(statement_obj)
     if request.method == "POST" and form.is_valid():
         try:
@@ -418,10 +420,10 @@ def levels_edit(request: HttpRequest, org: str) -> HttpResponse:
         }
         for level in levels
     ]
-    formset = LevelFormSet(request.POST or None, prefix="levels", initial=initial)
+    formset = LevelFormSet(posted(request), prefix="levels", initial=initial)
     if not formset.is_bound:
         formset.forms[-1].initial = {"order": len(levels) + 1}
-    reason_form = LevelsReasonForm(request.POST or None)
+    reason_form = LevelsReasonForm(posted(request))
     errors: list[str] = []
     if request.method == "POST":
         formset_ok, reason_ok = formset.is_valid(), reason_form.is_valid()
@@ -460,4 +462,5 @@ def levels_edit(request: HttpRequest, org: str) -> HttpResponse:
             "has_errors": has_errors,
             "scale": score_scale(organisation=organisation),
         },
+        status=400 if has_errors else 200,
     )

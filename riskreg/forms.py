@@ -97,3 +97,11 @@ class GovukForm(forms.Form):
 
 def sentence(message: str) -> str:
     return message[:1].upper() + message[1:] if message else message
+
+
+def posted(request):
+    """The data a form is bound to: the POST's, even when empty, and None on GET.
+
+    ``request.POST or None`` leaves a form unbound on an empty POST, which then re-renders the
+    page with 200 and no message instead of the 400 with the error summary bad input gets."""
+    return request.POST if request.method == "POST" else None

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from riskreg.forms import sentence
+from riskreg.forms import posted, sentence
 
 from .. import permissions
 from ..forms_categories import CategoryForm, MergeForm, MoveForm, ObjectiveForm
@@ -125,7 +125,7 @@ def _context(kind: Kind, access, **more) -> dict:
 def _list(kind: Kind, request: HttpRequest, org: str) -> HttpResponse:
     """The list; a POST adds one (a 400 with the errors when it cannot)."""
     access = _admin_access(request, org)
-    form = kind.form(request.POST or None, organisation=access.organisation)
+    form = kind.form(posted(request), organisation=access.organisation)
     if request.method == "POST":
         added = form.save(by=request.user)
         if added is not None:
@@ -152,9 +152,7 @@ def _edit(kind: Kind, request: HttpRequest, org: str, pk: int) -> HttpResponse:
     access = _admin_access(request, org)
     obj = _one(kind, request, access, pk)
     old = kind.label(obj)
-    form = kind.form(
-        request.POST or None, organisation=access.organisation, **{kind.form_kwarg: obj}
-    )
+    form = kind.form(posted(request), organisation=access.organisation, **{kind.form_kwarg: obj})
     if request.method == "POST":
         saved = form.save(by=request.user)
         if saved is not None:
@@ -232,7 +230,7 @@ def _merge(kind: Kind, request: HttpRequest, org: str, pk: int) -> HttpResponse:
     targets = in_use(kind.model.objects.filter(organisation=access.organisation)).exclude(
         pk=source.pk
     )
-    form = MergeForm(request.POST or None, source=source, targets=targets, plural=kind.plural)
+    form = MergeForm(posted(request), source=source, targets=targets, plural=kind.plural)
     confirming = False
     status = 200
     if request.method == "POST":

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
+from riskreg.forms import posted
+
 from .. import permissions
 from ..forms_members import (
     ROLE_CHOICES,
@@ -137,7 +139,7 @@ def member_add(request: HttpRequest, org: str) -> HttpResponse:
     access = inviter_access(request, org)
     if request.method == "POST" and role_refused(access, request.POST.get("role", "")):
         raise PermissionDenied(ROLE_NOT_YOURS)
-    form = MemberAddForm(request.POST or None, access=access)
+    form = MemberAddForm(posted(request), access=access)
     if request.method == "POST" and form.is_valid():
         result = form.save()
         if result is not None and result.membership is not None:
@@ -181,6 +183,7 @@ def member_add(request: HttpRequest, org: str) -> HttpResponse:
             "form": form,
             "error_forms": [form] if form.errors else [],
         },
+        status=400 if form.errors else 200,
     )
 
 

@@ -18,6 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
+from riskreg.forms import posted
+
 from .. import permissions, selectors
 from ..forms_registers import ArchiveForm, PackRegistersForm, RegisterForm
 from ..models import Register
@@ -84,7 +86,7 @@ def _form_page(request, access, form, register=None) -> HttpResponse:
 def register_new(request: HttpRequest, org: str) -> HttpResponse:
     access = _admin_access(request, org)
     form = RegisterForm(
-        request.POST or None, organisation=access.organisation, registers=_registers(access)
+        posted(request), organisation=access.organisation, registers=_registers(access)
     )
     if request.method == "POST":
         added = form.save(by=request.user)
@@ -102,7 +104,7 @@ def register_edit(request: HttpRequest, org: str, register: str) -> HttpResponse
         user=request.user, organisation=access.organisation, slug=register
     )
     form = RegisterForm(
-        request.POST or None,
+        posted(request),
         organisation=access.organisation,
         registers=_registers(access),
         register=register_obj,

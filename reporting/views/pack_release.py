@@ -16,6 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from riskreg.forms import posted
+
 from ..forms import PackCorrectionForm, PackSummaryForm
 from ..models import Pack, PackStatus
 from ..packs.access import can_read_drafts, pack_for_user
@@ -138,7 +140,7 @@ def pack_release_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 def pack_correct_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     access = _coordinator(request, org)
     pack = _pack(access, pk)
-    form = PackCorrectionForm(request.POST or None)
+    form = PackCorrectionForm(posted(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():

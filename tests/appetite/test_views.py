@@ -546,7 +546,7 @@ def test_level_ranges_are_checked(admin_client, organisation, changes, message):
     response = admin_client.post(
         reverse("appetite_levels", args=[organisation.slug]), levels_post(organisation, changes)
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message.lower() in text(response).lower().replace("&#x27;", "'")
     assert "There is a problem" in text(response)
     assert level_names(organisation) == before

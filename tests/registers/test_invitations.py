@@ -542,7 +542,7 @@ def test_a_coordinator_cannot_change_an_admins_invitation(coordinator_client, or
         reverse("member_add", args=[organisation.slug]),
         {"email": "boss@example.org", "role": Role.VIEWER},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already been invited as organisation admin; only an organisation admin" in (
         page_text(response)
     )

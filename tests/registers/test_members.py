@@ -204,7 +204,7 @@ def test_add_someone_already_a_member_is_an_error_not_a_silent_role_change(
         {"email": member.user.email, "role": Role.ADMIN},
     )
     page = page_text(response)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "There is a problem" in page and "already a member" in page
     assert 'href="#id_email"' in page
     member.refresh_from_db()
