@@ -154,6 +154,7 @@ def risk_create(
     fields.setdefault("marking", organisation.default_marking)
     for name in ("category", "owner", "manager"):
         _check_same_organisation(organisation, name, fields.get(name))
+    _refuse_retired("category", fields.get("category"))
     try:
         ref = ref_clean(ref)
     except ValidationError as exc:
@@ -184,6 +185,7 @@ def risk_create(
         objectives = list(objectives)
         for objective in objectives:
             _check_same_organisation(organisation, "objectives", objective)
+            _refuse_retired("objectives", objective)
         risk.objectives.set(objectives)
     if leads:
         leads = list(leads)
@@ -223,6 +225,17 @@ def action_add(*, risk: Risk, description: str, position: int = 0, **fields) -> 
     action.full_clean()
     action.save()
     return action
+
+
+# As the risk form and the importer offer them: a retired category or objective stays on the
+# risks that have it and is given to no other.
+RETIRED_NOT_GIVEN = "{name} is retired: it stays on the risks that have it and is given to no other"
+
+
+def _refuse_retired(field: str, obj, *, kept=()) -> None:
+    """A retired category or objective may stay where it is (``kept``), never be given anew."""
+    if obj is not None and getattr(obj, "retired_at", None) and obj.pk not in kept:
+        raise ValidationError({field: RETIRED_NOT_GIVEN.format(name=getattr(obj, "name", obj))})
 
 
 def _check_same_organisation(organisation, field: str, obj) -> None:
@@ -327,6 +340,8 @@ def risk_update(
     for name in ("category", "owner", "manager"):
         if name in fields:
             _check_same_organisation(organisation, name, fields[name])
+    if "category" in fields:
+        _refuse_retired("category", fields["category"], kept={locked.category_id})
     response = fields.get("response")
     if response and response not in organisation.response_options:
         raise ValidationError(
@@ -350,8 +365,10 @@ def risk_update(
     locked.save()
     if objectives is not None:
         objectives = list(objectives)
+        kept = set(locked.objectives.values_list("pk", flat=True))
         for objective in objectives:
             _check_same_organisation(organisation, "objectives", objective)
+            _refuse_retired("objectives", objective, kept=kept)
         locked.objectives.set(objectives)
     if leads is not None:
         leads = list(leads)
