@@ -289,6 +289,20 @@ def test_coordinators_read_the_draft(client, org):
     assert reverse("pack_release", args=[org.slug, draft.pk]) in body
 
 
+def test_the_draft_page_says_who_release_tells_and_why_nobody(client, org):
+    full = built_draft(org, edition="full")
+    member(org, Role.PANEL)  # not cleared for the full edition
+    client.force_login(member(org, Role.COORDINATOR))
+
+    def release_words(pack) -> str:
+        page = client.get(reverse("pack_detail", args=[org.slug, pack.pk])).content.decode()
+        return " ".join(page[page.index("Releasing builds") :].split())[:400]
+
+    assert "e-mails nobody: no panel member is cleared" in release_words(full)
+    member(org, Role.PANEL, sensitive_access=True)
+    assert "e-mails 1 panel member a link" in release_words(full)
+
+
 @pytest.mark.parametrize("role", [Role.OWNER, Role.VIEWER, Role.PANEL])
 def test_only_coordinators_and_admins_summarise_release_and_correct(client, org, role):
     draft, out = built_draft(org), released(org, as_of="2025-12-31")
