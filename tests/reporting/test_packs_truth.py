@@ -307,9 +307,9 @@ def test_reports_form_offers_the_organisations_registers_ticked_as_last_chosen(c
     day = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
     form = {"kind": "quarterly", "edition": "full", "as_of": day, "registers_shown": "1"}
     response = client.post(url, form)  # nothing ticked
-    assert response.status_code == 200 and PACK_REGISTERS_NONE in response.content.decode()
+    assert response.status_code == 400 and PACK_REGISTERS_NONE in response.content.decode()
     response = client.post(url, {**form, "registers": [other.pk]})
-    assert response.status_code == 200 and not Pack.objects.filter(organisation=organisation)
+    assert response.status_code == 400 and not Pack.objects.filter(organisation=organisation)
     response = client.post(url, {**form, "registers": [baf.pk]})
     assert response.status_code == 302
     assert list(Pack.objects.get(organisation=organisation).registers.all()) == [baf]
