@@ -229,13 +229,15 @@ def action_add(*, risk: Risk, description: str, position: int = 0, **fields) -> 
 
 # As the risk form and the importer offer them: a retired category or objective stays on the
 # risks that have it and is given to no other.
-RETIRED_NOT_GIVEN = "{name} is retired: it stays on the risks that have it and is given to no other"
+RETIRED_NOT_GIVEN = (
+    "{text!r} is retired: it stays on the risks that have it and is given to no other"
+)
 
 
 def _refuse_retired(field: str, obj, *, kept=()) -> None:
     """A retired category or objective may stay where it is (``kept``), never be given anew."""
     if obj is not None and getattr(obj, "retired_at", None) and obj.pk not in kept:
-        raise ValidationError({field: RETIRED_NOT_GIVEN.format(name=getattr(obj, "name", obj))})
+        raise ValidationError({field: RETIRED_NOT_GIVEN.format(text=getattr(obj, "name", obj))})
 
 
 def _check_same_organisation(organisation, field: str, obj) -> None:

@@ -35,7 +35,11 @@ from registers.models import (
 )
 from registers.refs import ref_clean, ref_saved_as
 from registers.services.register_archive import archived_message
-from registers.services.risks import RiskConflict, scheme_version_for_register
+from registers.services.risks import (
+    RETIRED_NOT_GIVEN,
+    RiskConflict,
+    scheme_version_for_register,
+)
 from registers.services.risks_bulk import (
     NewRisk,
     RiskChange,
@@ -79,9 +83,9 @@ REGISTER_NOT_EDITED = (
     "(registers you edit: {editable})"
 )
 NO_SUCH_OBJECTIVE = "{text!r} is not an objective here (objectives: {known})"
-# As the risk form (registers.forms): a retired category or objective stays on the risks that have
+# The risk services' rule and words: a retired category or objective stays on the risks that have
 # it and is given to no other.
-RETIRED = "{text!r} is retired: it stays on the risks that have it and is given to no other"
+RETIRED = RETIRED_NOT_GIVEN
 NO_SUCH_CHOICE = "{text!r} is not a {what} here; use one of: {known}"
 EMERGING_YES_NO = "give yes or no ({text!r} given)"
 YES_NO = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False}

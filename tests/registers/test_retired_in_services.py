@@ -32,7 +32,7 @@ def test_a_new_risk_is_given_no_retired_category_or_objective(corporate_register
     with pytest.raises(ValidationError) as raised:
         risk_create(register=corporate_register, ref="R1", title="Risk", category=category)
     assert raised.value.message_dict == {
-        "category": [RETIRED_NOT_GIVEN.format(name="Old category")]
+        "category": [RETIRED_NOT_GIVEN.format(text="Old category")]
     }
     with pytest.raises(ValidationError) as raised:
         risk_create(register=corporate_register, ref="R2", title="Risk", objectives=[objective])
