@@ -1,8 +1,13 @@
 """Shared by the real-worker integration tests: is Redis there, the test database's URL for a
 subprocess, and waiting for something the worker does."""
 
+import signal
 import socket
+import subprocess
+import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 from django.db import connection
 
@@ -32,3 +37,54 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.25) -> bool:
             return True
         time.sleep(interval)
     return False
+
+
+CELERY = str(Path(sys.executable).with_name("celery"))
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def celery_worker(*, queue: str, env: dict, log_path: Path):
+    """A real Celery worker (solo pool) on ``queue`` with ``env``, its output in ``log_path``;
+    what an earlier run left on the queue is purged first, and the worker is stopped as
+    ``docker stop`` would (SIGTERM, then kill). Yields the process and its open log."""
+    subprocess.run(  # noqa: S603 - our own celery binary; purge what an earlier run left
+        [CELERY, "-A", "riskreg", "purge", "-f", "-Q", queue],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    log = open(log_path, "w+")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(  # noqa: S603 - our own celery binary and fixed arguments
+        [
+            CELERY,
+            "-A",
+            "riskreg",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-Q",
+            queue,
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield process, log
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()

@@ -4,10 +4,6 @@ queue; the others call the tasks directly). Skipped when Redis does not answer o
 is not a shared PostgreSQL."""
 
 import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -18,11 +14,15 @@ from reporting.spreadsheets.jobs import import_job_confirm
 from reporting.spreadsheets.tasks import import_check_task, import_write_task
 from reporting.spreadsheets.uploads import import_upload_save
 from tests.factories import MembershipFactory, OrganisationFactory, corporate_register_of
-from tests.reporting.celery_subprocess import database_url, redis_answers, wait_for
+from tests.reporting.celery_subprocess import (
+    ROOT,
+    celery_worker,
+    database_url,
+    redis_answers,
+    wait_for,
+)
 from tests.reporting.conftest import csv_bytes
 
-ROOT = Path(__file__).resolve().parents[2]
-CELERY = str(Path(sys.executable).with_name("celery"))
 BROKER = os.environ.get("RISKREG_TEST_IMPORT_REDIS", "redis://127.0.0.1:6379/7")
 QUEUE = "riskreg-test-imports"
 ROWS = 300
@@ -47,44 +47,8 @@ def worker(tmp_path):
             "PYTHONUNBUFFERED": "1",
         }
     )
-    subprocess.run(  # noqa: S603 - our own celery binary; purge what an earlier run left
-        [CELERY, "-A", "riskreg", "purge", "-f", "-Q", QUEUE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(  # noqa: S603 - our own celery binary and fixed arguments
-        [
-            CELERY,
-            "-A",
-            "riskreg",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-Q",
-            QUEUE,
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    yield log
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    log.close()
+    with celery_worker(queue=QUEUE, env=env, log_path=tmp_path / "worker.log") as (_, log):
+        yield log
 
 
 def send(task, job_id: int) -> None:

@@ -3,9 +3,6 @@ using the test database and a file storage under a temporary MEDIA_ROOT both pro
 Skipped when Redis does not answer or the database is not a shared PostgreSQL."""
 
 import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,10 +14,14 @@ from registers.models import Register
 from reporting.models import Pack, PackStatus
 from reporting.packs.tasks import build_pack_task
 from tests.factories import OrganisationFactory, RiskFactory
-from tests.reporting.celery_subprocess import database_url, redis_answers, wait_for
+from tests.reporting.celery_subprocess import (
+    ROOT,
+    celery_worker,
+    database_url,
+    redis_answers,
+    wait_for,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-CELERY = str(Path(sys.executable).with_name("celery"))
 BROKER = os.environ.get("RISKREG_TEST_PACK_REDIS", "redis://127.0.0.1:6379/7")
 QUEUE = "riskreg-test-packs"
 
@@ -66,44 +67,8 @@ def media(tmp_path):
 @pytest.fixture
 def worker(media, tmp_path):
     env = _env(media)
-    subprocess.run(  # noqa: S603 - our own celery binary; purge what an earlier run left
-        [CELERY, "-A", "riskreg", "purge", "-f", "-Q", QUEUE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(  # noqa: S603 - our own celery binary and fixed arguments
-        [
-            CELERY,
-            "-A",
-            "riskreg",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-Q",
-            QUEUE,
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    yield process, log
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    log.close()
+    with celery_worker(queue=QUEUE, env=env, log_path=tmp_path / "worker.log") as worker:
+        yield worker
 
 
 def test_pack_built_through_the_queue(worker, media):
