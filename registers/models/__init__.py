@@ -1,5 +1,9 @@
+from .acceptance import RiskAcceptance
+from .comments import COMMENT_MAX_LENGTH, Comment
 from .invitations import Invitation, InvitationState
+from .notices import DEFAULT_DELIVERY, Delivery, Notice, NoticeKind, NoticePreference
 from .organisations import (
+    AcceptanceAuthority,
     Category,
     Membership,
     Objective,
@@ -28,6 +32,7 @@ from .risks import (
     Progress,
     Proximity,
     Review,
+    ReviewState,
     Risk,
     RiskKind,
     RiskLink,
@@ -37,6 +42,16 @@ from .risks import (
 from .users import User
 
 __all__ = [
+    "COMMENT_MAX_LENGTH",
+    "DEFAULT_DELIVERY",
+    "AcceptanceAuthority",
+    "Comment",
+    "Delivery",
+    "Notice",
+    "NoticeKind",
+    "NoticePreference",
+    "ReviewState",
+    "RiskAcceptance",
     "Action",
     "ActionStatus",
     "Category",

@@ -44,6 +44,14 @@ class SecondFactorRule(models.TextChoices):
     EVERYONE = "everyone", "Everyone in the organisation"
 
 
+class AcceptanceAuthority(models.TextChoices):
+    """Who may formally accept (tolerate) a risk above tolerance (issue 17)."""
+
+    ADMINS = "admins", "Organisation admins, and the people named"
+    COORDINATORS = "coordinators", "Admins and risk coordinators, and the people named"
+    NAMED = "named", "Only the people named"
+
+
 class Organisation(models.Model):
     """A tenant: a police force, an oversight office, a university, a consortium."""
 
@@ -98,6 +106,18 @@ class Organisation(models.Model):
         help_text="A risk red for more than this many consecutive quarters is listed in packs "
         "as a candidate for a deep dive.",
     )
+    acceptance_authority = models.CharField(
+        "who may accept a risk above tolerance",
+        max_length=12,
+        choices=AcceptanceAuthority.choices,
+        default=AcceptanceAuthority.ADMINS,
+    )
+    acceptance_approvers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name="people who may accept risks",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(m2m_fields=[pack_registers])
@@ -124,6 +144,10 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(deep_dive_quarters__gte=1, deep_dive_quarters__lte=12),
                 name="organisation_deep_dive_quarters_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(acceptance_authority__in=AcceptanceAuthority.values),
+                name="organisation_acceptance_authority_valid",
             ),
         ]
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -47,6 +48,17 @@ class Register(models.Model):
     # out of), out of the dashboard, My work and reminders, and out of packs as at a day after
     # this moment (registers.services.register_archive). None: in use.
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Sign-off (issue 17): an owner's review or change of current rating waits for a
+    # coordinator of the register, or one of the named approvers, to sign it off.
+    sign_off_required = models.BooleanField(
+        "reviews need sign-off",
+        default=False,
+        help_text="An owner's review or change of current rating is shown only once a "
+        "coordinator or a named approver signs it off.",
+    )
+    sign_off_approvers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name="named approvers"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()

@@ -343,6 +343,18 @@ class Action(models.Model):
         return self.owner.display_name if self.owner_id else NO_OWNER
 
 
+class ReviewState(models.TextChoices):
+    """Where a review stands (issue 17). Without sign-off a review is applied as it is recorded;
+    on a register that requires sign-off an owner's review (or change of current rating) waits,
+    unapplied, until a coordinator or a named approver signs it off or sends it back."""
+
+    RECORDED = "recorded", "Recorded"
+    SUBMITTED = "submitted", "Awaiting sign-off"
+    SENT_BACK = "sent_back", "Sent back"
+    SIGNED_OFF = "signed_off", "Signed off"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
 class Review(models.Model):
     """A dated record that the owner looked at the risk, even when nothing changed."""
 
@@ -355,9 +367,36 @@ class Review(models.Model):
     rescored = models.BooleanField(default=False)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Sign-off (issue 17). A submitted review changes nothing on the risk until signed off:
+    # ``proposed`` holds what the owner asked for ({"positions": {"current": [l, i], ...},
+    # and any other fields}), ``base_version`` the risk's version they saw.
+    state = models.CharField(
+        max_length=12, choices=ReviewState.choices, default=ReviewState.RECORDED
+    )
+    proposed = models.JSONField(null=True, blank=True)
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["risk", "-reviewed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=ReviewState.values), name="review_state_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["risk"],
+                condition=models.Q(state="submitted"),
+                name="review_one_awaiting_sign_off",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Review of {self.risk.ref} on {self.reviewed_on}"

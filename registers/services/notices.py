@@ -1,0 +1,146 @@
+"""Telling people what happened (issue 17): an in-app notice for each person, and an e-mail by
+their preference (straight away here, through the queue; or in the daily digest).
+
+``notify`` is the one way in. Every event (an assignment, a mention, a sign-off, a released pack)
+calls it with the people concerned; it keeps the rules in one place:
+- never the person who caused it (``actor``), never anyone who is not an active member of the
+  organisation, never about a closed risk or another organisation's risk;
+- once per event and person: ``event_key`` names the event, and a second call is a no-op, so a
+  retried task or a repeated request tells nobody twice;
+- OFFICIAL-SENSITIVE: a person not cleared for the risk's detail gets the ref and title only
+  (which every member may read on the register), never ``body``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from riskreg import mail
+
+from ..models import (
+    DEFAULT_DELIVERY,
+    Delivery,
+    Marking,
+    Membership,
+    Notice,
+    NoticePreference,
+    Organisation,
+    Risk,
+    RiskStatus,
+)
+from ..permissions import OrganisationAccess
+from ..withholding import WITHHELD
+
+# The notification preferences page (the notifications helper names its URL this path).
+PREFERENCES_PATH = "/notifications/preferences/"
+TITLE_MAX = Notice._meta.get_field("title").max_length
+
+
+def delivery_for(*, user_ids: Iterable[int], kind: str) -> dict[int, str]:
+    """Each person's chosen delivery of e-mail for ``kind`` (``DEFAULT_DELIVERY`` if unset)."""
+    user_ids = list(user_ids)
+    chosen = dict(
+        NoticePreference.objects.filter(user_id__in=user_ids, kind=kind).values_list(
+            "user_id", "delivery"
+        )
+    )
+    return {pk: chosen.get(pk, DEFAULT_DELIVERY) for pk in user_ids}
+
+
+@transaction.atomic
+def notify(
+    *,
+    kind: str,
+    organisation: Organisation,
+    recipients: Iterable,
+    event_key: str,
+    title: str,
+    url: str = "",
+    body: str = "",
+    risk: Risk | None = None,
+    actor=None,
+) -> list[Notice]:
+    """Tell each of ``recipients`` (users; None and repeats are skipped) of one event. Returns
+    the notices made now (none for people already told of ``event_key``). Their immediate
+    e-mails are queued to send after the transaction commits."""
+    if risk is not None and (
+        risk.organisation_id != organisation.id or risk.status == RiskStatus.CLOSED
+    ):
+        return []
+    wanted = {user.pk for user in recipients if user is not None}
+    if actor is not None:
+        wanted.discard(actor.pk)
+    if not wanted:
+        return []
+    told = set(
+        Notice.objects.filter(user_id__in=wanted, event_key=event_key).values_list(
+            "user_id", flat=True
+        )
+    )
+    memberships = list(
+        Membership.objects.filter(
+            organisation=organisation, user_id__in=wanted - told, user__is_active=True
+        ).select_related("user")
+    )
+    if not memberships:
+        return []
+    deliveries = delivery_for(user_ids=[m.user_id for m in memberships], kind=kind)
+    notices = []
+    for membership in memberships:
+        withheld = (
+            risk is not None
+            and risk.marking == Marking.OFFICIAL_SENSITIVE
+            and not OrganisationAccess(organisation, membership).can_see_sensitive(risk)
+        )
+        notices.append(
+            Notice(
+                organisation=organisation,
+                user=membership.user,
+                kind=kind,
+                event_key=event_key,
+                risk=risk,
+                actor=actor,
+                title=title[:TITLE_MAX],
+                body=WITHHELD if withheld and body else body,
+                url=url,
+                delivery=deliveries[membership.user_id],
+            )
+        )
+    # Two requests telling of the same event at once: the unique (user, event_key) keeps one.
+    Notice.objects.bulk_create(notices, ignore_conflicts=True)
+    made = list(
+        Notice.objects.filter(
+            event_key=event_key, user_id__in=[n.user_id for n in notices]
+        ).select_related("user", "organisation", "actor")
+    )
+    for notice in made:
+        if notice.delivery == Delivery.IMMEDIATE:
+            notice_email_send(notice)
+    return made
+
+
+def notice_email_send(notice: Notice) -> bool:
+    """Queue the e-mail of one notice (sent after commit), once: the notice is claimed by
+    setting ``emailed_at``, and a notice already claimed (by a concurrent call) is left."""
+    claimed = Notice.objects.filter(pk=notice.pk, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    context = {
+        "notice": notice,
+        "organisation": notice.organisation,
+        "url": mail.absolute(notice.url) if notice.url else "",
+        "preferences_url": mail.absolute(PREFERENCES_PATH),
+    }
+    mail.send_later(
+        subject=f"{notice.organisation.display_name}: {notice.title}",
+        text=render_to_string("registers/email/notice.txt", context),
+        html=render_to_string("registers/email/notice.html", context),
+        to=[notice.user.email],
+    )
+    return True
