@@ -1,10 +1,12 @@
-"""Template context every page needs: the signed-in user's organisations, for the switcher, and
-whether they sit on a panel (the header links "Your reports" for them)."""
+"""Template context every page needs: the signed-in user's organisations, for the switcher,
+whether they sit on a panel (the header links "Your reports" for them), and how many of their
+notifications are unread (the header's "Notifications 3")."""
 
 from django.utils.functional import SimpleLazyObject
 
 from .models import Role
 from .permissions import memberships_for_request
+from .selectors.notices import unread_notice_count
 
 
 def navigation(request):
@@ -18,4 +20,6 @@ def navigation(request):
         "sits_on_a_panel": SimpleLazyObject(
             lambda: any(membership.role == Role.PANEL for membership in memberships)
         ),
+        # Lazy too: one count on the (user, read_at) index, only where the header shows it.
+        "unread_notices": SimpleLazyObject(lambda: unread_notice_count(user=request.user)),
     }

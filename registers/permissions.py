@@ -24,37 +24,53 @@ global grant or a superuser flag never crosses organisations.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from functools import cached_property
 from typing import NoReturn
 
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from django.utils import timezone
+from guardian.shortcuts import (
+    assign_perm,
+    get_objects_for_user,
+    get_users_with_perms,
+    remove_perm,
+)
 
 from scoring.models import Scheme
 
 from .models import (
+    AcceptanceAuthority,
     Action,
     Category,
     Control,
     Invitation,
     Marking,
     Membership,
+    Notice,
     Objective,
     Organisation,
     Register,
+    Review,
     Risk,
+    RiskStatus,
     Role,
 )
+from .models.comments import Comment
 
 EDIT_REGISTER = "registers.edit_register"
 # The roles by what they allow, named once: services, forms, views and reporting import these.
 READ_ONLY_ROLES = frozenset({Role.VIEWER, Role.PANEL})
 # Run the registers: request report packs, get the coordinators' reminders.
 COORDINATOR_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
+# Read a risk's comments but never write them (decision on who may comment, issue 17).
+COMMENT_READ_ONLY_ROLES = frozenset({Role.PANEL})
+# How long the author may still change a comment after writing it.
+COMMENT_EDIT_WINDOW = dt.timedelta(minutes=15)
 # Always cleared for OFFICIAL-SENSITIVE detail (decision 12); others when an admin clears them.
 CLEARED_ROLES = COORDINATOR_ROLES
 # Cleared for OFFICIAL-SENSITIVE one by one, by an admin.
@@ -198,6 +214,40 @@ class OrganisationAccess:
     def can_review_risk(self, risk: Risk) -> bool:
         return self.can_edit_risk(risk)
 
+    # --- sign-off of reviews (issue 17; docs/decisions.md, sign-off) ---
+
+    @cached_property
+    def named_approver_register_ids(self) -> frozenset[int]:
+        """The registers naming this member as an approver of updates (one query, asked only
+        where sign-off is in question). Named approvers count only while their role can own
+        risks: a viewer or panel member, even if named, signs off nothing."""
+        if self.role not in RISK_OWNER_ROLES:
+            return frozenset()
+        return frozenset(
+            Register.sign_off_approvers.through.objects.filter(
+                user_id=self.user.id, register__organisation_id=self.organisation.id
+            ).values_list("register_id", flat=True)
+        )
+
+    def can_sign_off_register(self, register: Register) -> bool:
+        """Sign off (or send back) updates of the register's risks: the coordinators who edit
+        it, admins, and its named approvers. Never on an archived register."""
+        if register.organisation_id != self.organisation.id or register.archived_at is not None:
+            return False
+        return self.can_edit_register(register) or register.id in self.named_approver_register_ids
+
+    def can_sign_off(self, risk: Risk) -> bool:
+        """Sign off, or send back, an update of ``risk`` awaiting sign-off."""
+        return risk.organisation_id == self.organisation.id and self.can_sign_off_register(
+            risk.register
+        )
+
+    @property
+    def sign_off_register_ids(self) -> frozenset[int]:
+        """Every register whose updates this member may sign off (archived ones left out)."""
+        named = self.named_approver_register_ids - self.archived_register_ids
+        return self.editable_register_ids | named
+
     def can_update_action(self, action: Action) -> bool:
         if action.organisation_id != self.organisation.id:
             return False
@@ -261,6 +311,44 @@ class OrganisationAccess:
             return frozenset()
         return sensitive_risk_ids(self.organisation, except_for=self.user)
 
+    @cached_property
+    def is_named_approver(self) -> bool:
+        """Named by an admin as someone who may accept risks above tolerance. One query, asked
+        only when a risk's acceptance is in question."""
+        return self.organisation.acceptance_approvers.filter(pk=self.user.pk).exists()
+
+    @property
+    def can_accept_risks(self) -> bool:
+        """May accept (tolerate) some risk above tolerance: by the organisation's authority
+        (``acceptance_authority``: admins, admins and coordinators, or only the people named)
+        and its named people. Only roles that can own a risk, never a viewer or panel member,
+        even if named (decision 46): accepting a risk is running the register, not reading it."""
+        if self.role not in RISK_OWNER_ROLES:
+            return False
+        authority = self.organisation.acceptance_authority
+        if authority == AcceptanceAuthority.ADMINS and self.is_admin:
+            return True
+        if authority == AcceptanceAuthority.COORDINATORS and self.role in COORDINATOR_ROLES:
+            return True
+        return self.is_named_approver
+
+    def can_accept_risk(self, risk: Risk) -> bool:
+        """Accept this risk above tolerance, or withdraw its acceptance: ``can_accept_risks``,
+        for an open risk of the organisation on a register in use. A coordinator accepting by
+        role does so on the registers they edit; admins and named people on any register."""
+        if risk.organisation_id != self.organisation.id or risk.status == RiskStatus.CLOSED:
+            return False
+        if not self.can_accept_risks:
+            return False
+        if risk.register_id in self.archived_register_ids:
+            return False
+        if self.is_admin or self.role != Role.COORDINATOR:
+            return True
+        authority = self.organisation.acceptance_authority
+        if authority == AcceptanceAuthority.COORDINATORS and not self.is_named_approver:
+            return risk.register_id in self.editable_register_ids
+        return True
+
     def can_escalate(self, risk: Risk) -> bool:
         """Ask to move a risk up to its register's parent (coordinator or owner of the risk)."""
         return risk.register.parent_id is not None and self.can_edit_risk(risk)
@@ -274,6 +362,81 @@ class OrganisationAccess:
         return escalation.organisation_id == self.organisation.id and self.can_edit_register(
             escalation.to_register
         )
+
+    # --- comments (issue 17; decision on who may comment in docs/decisions.md) ---
+
+    def _risk_archived(self, risk: Risk) -> bool:
+        if Risk.register.is_cached(risk):
+            return risk.register.archived_at is not None
+        return risk.register_id in self.archived_register_ids
+
+    def can_read_comments(self, risk: Risk) -> bool:
+        """A risk's thread is its detail: whoever may read the detail reads the comments."""
+        return risk.organisation_id == self.organisation.id and self.can_see_sensitive(risk)
+
+    def can_comment(self, risk: Risk) -> bool:
+        """Write in the thread of a risk (and its controls and actions): every member who may
+        read its detail but panel members (they read; the panel is not part of the running of
+        the register), and never on an archived register."""
+        return (
+            self.role not in COMMENT_READ_ONLY_ROLES
+            and self.can_read_comments(risk)
+            and not self._risk_archived(risk)
+        )
+
+    def can_edit_comment(self, comment: Comment) -> bool:
+        """Its author, for ``COMMENT_EDIT_WINDOW`` after writing it, while they may comment."""
+        return (
+            comment.deleted_at is None
+            and comment.author_id == self.user.id
+            and timezone.now() - comment.created_at <= COMMENT_EDIT_WINDOW
+            and self.can_comment(comment.risk)
+        )
+
+    def can_delete_comment(self, comment: Comment) -> bool:
+        """Its author (while they may comment), or an admin of the organisation."""
+        if comment.deleted_at is not None or not self.can_read_comments(comment.risk):
+            return False
+        if self.is_admin:
+            return not self._risk_archived(comment.risk)
+        return comment.author_id == self.user.id and self.can_comment(comment.risk)
+
+
+def sign_off_access(*, user, register: Register) -> OrganisationAccess | None:
+    """``user``'s standing in the register's organisation, for services that are handed a user
+    and must know whether an update of theirs needs sign-off; None for someone not a member."""
+    membership = (
+        Membership.objects.filter(organisation_id=register.organisation_id, user_id=user.pk)
+        .select_related("organisation", "user")
+        .first()
+    )
+    if membership is None:
+        return None
+    return OrganisationAccess(membership.organisation, membership)
+
+
+def sign_off_approvers(register: Register) -> list:
+    """Everyone to tell that an update of a risk on ``register`` awaits sign-off: active members
+    who are admins, coordinators who edit it, and its named approvers with a role that can own
+    risks (``OrganisationAccess.can_sign_off_register`` as a query), by name."""
+    editors = get_users_with_perms(
+        register,
+        only_with_perms_in=[EDIT_REGISTER.split(".", 1)[1]],
+        with_group_users=True,
+        with_superusers=False,
+    ).values_list("pk", flat=True)
+    named = register.sign_off_approvers.values_list("pk", flat=True)
+    members = Membership.objects.filter(
+        organisation_id=register.organisation_id, user__is_active=True
+    ).filter(
+        Q(role=Role.ADMIN)
+        | Q(role=Role.COORDINATOR, user_id__in=list(editors))
+        | Q(role__in=RISK_OWNER_ROLES, user_id__in=list(named))
+    )
+    return [
+        membership.user
+        for membership in members.select_related("user").order_by("user__full_name", "user_id")
+    ]
 
 
 def sensitive_risk_ids(organisation: Organisation, *, except_for=None) -> frozenset[int]:
@@ -392,12 +555,64 @@ def control_for_user(*, user, risk: Risk, pk: int) -> Control:
     return control
 
 
+def review_for_user(*, user, risk: Risk, pk: int) -> Review:
+    """A review (or update awaiting sign-off) of ``risk``, a risk already fetched for ``user``,
+    with its author joined; 404, logged, for one of another risk or organisation. Whether the
+    member may decide it is ``OrganisationAccess.can_sign_off``'s to say."""
+    review = (
+        Review.objects.filter(risk=risk, organisation_id=risk.organisation_id, pk=pk)
+        .select_related("reviewed_by", "decided_by")
+        .first()
+    )
+    if review is None or not memberships_for_user(user).filter(
+        organisation_id=risk.organisation_id
+    ).exists():
+        _refused(user, risk.organisation.slug, f"no review {pk} of risk {risk.ref!r}")
+        raise Http404("No such review")
+    review.risk = risk
+    return review
+
+
 def action_for_user(*, user, risk: Risk, pk: int) -> Action:
     action = Action.objects.filter(risk=risk, pk=pk).select_related("risk", "owner").first()
     if action is None or not risk.organisation.memberships.filter(user=user).exists():
         _refused(user, risk.organisation.slug, f"no action {pk} on risk {risk.ref!r}")
         raise Http404("No such action")
     return action
+
+
+def comment_for_user(*, user, risk: Risk, pk: int) -> Comment:
+    """A comment in the thread of ``risk`` (a risk already fetched for ``user``), with its risk,
+    author, control and action joined; 404, logged, for one of another risk's or another
+    organisation's, or for someone who is not a member. Whether its text may be read is
+    ``OrganisationAccess.can_read_comments``' to say."""
+    comment = (
+        Comment.objects.filter(risk=risk, organisation_id=risk.organisation_id, pk=pk)
+        .select_related("author", "deleted_by", "control", "action")
+        .first()
+    )
+    member = memberships_for_user(user).filter(organisation_id=risk.organisation_id).exists()
+    if comment is None or not member:
+        _refused(user, risk.organisation.slug, f"no comment {pk} on risk {risk.ref!r}")
+        raise Http404("No such comment")
+    comment.risk = risk  # the same row, already joined with its register
+    return comment
+
+
+def members_who_may_read(risk: Risk) -> QuerySet[Membership]:
+    """The active members who may read ``risk``'s detail (``can_see_sensitive`` as a query):
+    everyone for an OFFICIAL risk; for an OFFICIAL-SENSITIVE one the cleared (admins,
+    coordinators, members cleared by an admin) and its owner and manager."""
+    members = Membership.objects.filter(
+        organisation_id=risk.organisation_id, user__is_active=True
+    ).select_related("user")
+    if risk.marking == Marking.OFFICIAL_SENSITIVE:
+        members = members.filter(
+            Q(role__in=CLEARED_ROLES)
+            | Q(sensitive_access=True)
+            | Q(user_id__in=[pk for pk in (risk.owner_id, risk.manager_id) if pk])
+        )
+    return members.order_by("user__full_name", "user__email")
 
 
 def invitation_for_user(*, user, organisation: Organisation, pk: int) -> Invitation:
@@ -450,6 +665,22 @@ def scheme_for_user(*, user, organisation: Organisation, pk: int) -> Scheme:
         _refused(user, organisation.slug, f"no scheme {pk} in the organisation")
         raise Http404("No such scheme")
     return scheme
+
+
+def notice_for_user(*, user, pk: int) -> Notice:
+    """One of the person's own notices, from an organisation they still belong to; 404 for
+    anyone else's (a notice is one person's), logged."""
+    notice = (
+        Notice.objects.filter(pk=pk, user_id=user.pk, organisation__memberships__user_id=user.pk)
+        .select_related("organisation")
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if notice is None:
+        _refused(user, "-", f"no notice {pk} of theirs")
+        raise Http404("No such notification")
+    return notice
 
 
 def _require_member(user, organisation: Organisation) -> None:

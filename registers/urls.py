@@ -6,6 +6,7 @@ from .views import (
     invitations,
     links,
     members,
+    notices,
     profile,
     registers_admin,
     scheme_settings,
@@ -28,4 +29,5 @@ urlpatterns = [
     *registers_admin.urlpatterns,
     *settings_home.urlpatterns,
     *scheme_settings.urlpatterns,
+    *notices.urlpatterns,
 ]

@@ -63,6 +63,12 @@ from .heatmaps import (
     organisation_heat_maps,
     text_on,
 )
+from .notices import (
+    notice_deliveries,
+    notices_for_user,
+    notices_shown,
+    unread_notice_count,
+)
 from .quarter_runs import QuarterRun, QuarterStanding, quarter_standing
 from .register_list import (
     DESCENDING_FIRST,
@@ -132,6 +138,10 @@ from .trends import (
 )
 
 __all__ = [
+    "notice_deliveries",
+    "notices_for_user",
+    "notices_shown",
+    "unread_notice_count",
     "ChangedFilter",
     "quarter_standing",
     "QuarterStanding",

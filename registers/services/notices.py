@@ -27,6 +27,7 @@ from ..models import (
     Marking,
     Membership,
     Notice,
+    NoticeKind,
     NoticePreference,
     Organisation,
     Risk,
@@ -144,3 +145,25 @@ def notice_email_send(notice: Notice) -> bool:
         to=[notice.user.email],
     )
     return True
+
+
+@transaction.atomic
+def notice_preferences_set(*, user, deliveries: dict[str, str]) -> None:
+    """Save how ``user`` wants e-mail of each kind named in ``deliveries``. Notices already made
+    keep the delivery they were made with (a digest one goes in the next digest)."""
+    for kind, delivery in deliveries.items():
+        if kind not in NoticeKind.values or delivery not in Delivery.values:
+            raise ValueError(f"unknown kind or delivery: {kind!r}, {delivery!r}")
+        NoticePreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"delivery": delivery}
+        )
+
+
+@transaction.atomic
+def notice_mark_read(*, user, notice: Notice | None = None) -> int:
+    """Mark one of ``user``'s notices read, or (``notice`` None) every unread one. Returns how
+    many changed; a notice read already keeps the time it was first read."""
+    unread = Notice.objects.filter(user_id=user.pk, read_at__isnull=True)
+    if notice is not None:
+        unread = unread.filter(pk=notice.pk)
+    return unread.update(read_at=timezone.now())
