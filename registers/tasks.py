@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .services.invitation_batches import SEND_BATCH, invitation_batch_run
+from .services.notices import notice_digest_send
 
 
 @shared_task(name=SEND_BATCH)
@@ -19,3 +20,11 @@ def send_invitation_batch(
         rows=rows,
         confirmed_at=confirmed_at,
     )
+
+
+@shared_task(name="registers.send_notice_digest", acks_late=True, reject_on_worker_lost=True)
+def send_notice_digest() -> int:
+    """The daily digest of notifications (beat, 07:30 London): one e-mail per person with what
+    they asked to have daily. A rerun, or a second worker, sends nothing twice: the notices are
+    claimed as their e-mail is queued (``notice_digest_send``)."""
+    return notice_digest_send()
