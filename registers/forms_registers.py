@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 
 from riskreg.forms import GovukForm, sentence
 
-from .models import Organisation, Register, RegisterLevel
+from .models import Organisation, Register, RegisterLevel, User
+from .permissions import RISK_OWNER_ROLES
 from .selectors import register_tree
 from .selectors.register_list import descendant_ids
 from .services import pack_coverage
@@ -19,6 +20,7 @@ from .services import registers_admin as services
 TOP_LEVEL = ""
 PARENT_UNKNOWN = "Choose one of the listed registers, or none to make it a top-level register"
 LEVEL_REQUIRED = "Choose the register's level"
+APPROVER_UNKNOWN = "Choose named approvers from the members listed"
 REVIEW_MONTHS_INVALID = (
     services.REGISTER_REVIEW_MONTHS_RANGE[:1].upper() + (services.REGISTER_REVIEW_MONTHS_RANGE[1:])
 )
@@ -70,6 +72,31 @@ class RegisterForm(GovukForm):
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
     )
 
+    # Sign-off (issue 17), offered when a register is changed (a new one starts without it).
+    sign_off_required = forms.BooleanField(
+        label="Reviews need sign-off",
+        required=False,
+        help_text=(
+            "An owner's review or change of current rating waits for a coordinator of this "
+            "register or a named approver to sign it off; until then the register and packs "
+            "show the rating last signed off, marked 'update awaiting sign-off'."
+        ),
+    )
+    sign_off_approvers = forms.ModelMultipleChoiceField(
+        label="Named approvers (optional)",
+        required=False,
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "Besides the register's coordinators, who may sign off updates: members who can "
+            "own risks."
+        ),
+        error_messages={
+            "invalid_choice": APPROVER_UNKNOWN,
+            "invalid_pk_value": APPROVER_UNKNOWN,
+        },
+    )
+
     def __init__(
         self,
         *args,
@@ -80,6 +107,16 @@ class RegisterForm(GovukForm):
     ):
         super().__init__(*args, **kw)
         self.organisation, self.register = organisation, register
+        if register is None:
+            del self.fields["sign_off_required"], self.fields["sign_off_approvers"]
+        else:
+            approvers = self.fields["sign_off_approvers"]
+            approvers.queryset = User.objects.filter(
+                memberships__organisation=organisation,
+                memberships__role__in=RISK_OWNER_ROLES,
+                is_active=True,
+            ).order_by("full_name", "email")
+            approvers.label_from_instance = lambda user: user.display_name
         # Neither the register itself nor one below it can be its parent: no cycles.
         below = set(descendant_ids(registers, register.pk)) if register is not None else set()
         # A register in use is offered no archived parent (one that is archived may keep its).
@@ -109,6 +146,10 @@ class RegisterForm(GovukForm):
                     level=register.level,
                     parent=register.parent_id or TOP_LEVEL,
                     review_months=register.review_months,
+                    sign_off_required=register.sign_off_required,
+                    sign_off_approvers=list(
+                        register.sign_off_approvers.values_list("pk", flat=True)
+                    ),
                 )
         elif not self.is_bound:
             self.initial["level"] = RegisterLevel.DIRECTORATE
@@ -135,7 +176,12 @@ class RegisterForm(GovukForm):
         try:
             if self.register is None:
                 return services.register_add(organisation=self.organisation, **fields)
-            return services.register_change(register=self.register, **fields)
+            return services.register_change(
+                register=self.register,
+                sign_off_required=data["sign_off_required"],
+                sign_off_approvers=data["sign_off_approvers"],
+                **fields,
+            )
         except ValidationError as exc:
             self.add_service_errors(exc)
             return None

@@ -38,6 +38,7 @@ from .models import (
     Proximity,
     Register,
     Review,
+    ReviewState,
     Risk,
     RiskKind,
     RiskStatus,
@@ -476,6 +477,8 @@ def _risk_entries(
 
 
 def _risk_summary(old, new, reason: str) -> str:
+    if reason.startswith("signed off by "):  # services.sign_off: an update applied
+        return "Update signed off"
     if reason.startswith(("re-scored", "reviewed")):
         return "Reviewed and re-scored" if reason.startswith("re-scored") else "Reviewed, no change"
     if old.status != new.status:
@@ -496,6 +499,8 @@ def _matching_review(reviews: list[Review], when: dt.datetime) -> Review | None:
 
 def _review_summary(review: Review) -> str:
     kind = "Reviewed and re-scored" if review.rescored else "Reviewed, no change"
+    if review.state != ReviewState.RECORDED:  # went to sign-off (issue 17): where it stands
+        kind = f"Update submitted for sign-off ({review.get_state_display().lower()})"
     return f"{kind} (review dated {_date(review.reviewed_on)})"
 
 

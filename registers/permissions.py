@@ -245,7 +245,9 @@ class OrganisationAccess:
     @property
     def sign_off_register_ids(self) -> frozenset[int]:
         """Every register whose updates this member may sign off (archived ones left out)."""
-        named = self.named_approver_register_ids - self.archived_register_ids
+        named = self.named_approver_register_ids
+        if named:  # the archived ones asked only then (editable ones are never archived)
+            named -= self.archived_register_ids
         return self.editable_register_ids | named
 
     def can_update_action(self, action: Action) -> bool:
@@ -564,9 +566,10 @@ def review_for_user(*, user, risk: Risk, pk: int) -> Review:
         .select_related("reviewed_by", "decided_by")
         .first()
     )
-    if review is None or not memberships_for_user(user).filter(
-        organisation_id=risk.organisation_id
-    ).exists():
+    if (
+        review is None
+        or not memberships_for_user(user).filter(organisation_id=risk.organisation_id).exists()
+    ):
         _refused(user, risk.organisation.slug, f"no review {pk} of risk {risk.ref!r}")
         raise Http404("No such review")
     review.risk = risk
@@ -681,6 +684,35 @@ def notice_for_user(*, user, pk: int) -> Notice:
         _refused(user, "-", f"no notice {pk} of theirs")
         raise Http404("No such notification")
     return notice
+
+
+def register_coordinator_ids(*, organisation: Organisation, register_ids) -> dict[int, set[int]]:
+    """Who coordinates each of the registers: the organisation's active admins, its coordinators
+    who edit every register, and its limited coordinators granted that one (as
+    ``editable_register_ids`` decides, asked the other way round). One query, plus one per
+    register when some coordinator is limited."""
+    register_ids = set(register_ids)
+    members = list(
+        Membership.objects.filter(
+            organisation=organisation, role__in=COORDINATOR_ROLES, user__is_active=True
+        ).values_list("user_id", "role", "registers_limited")
+    )
+    everywhere = {pk for pk, role, limited in members if role == Role.ADMIN or not limited}
+    limited = {pk for pk, role, limited in members if role != Role.ADMIN and limited}
+    found = {pk: set(everywhere) for pk in register_ids}
+    if limited:
+        for register in Register.objects.filter(organisation=organisation, pk__in=register_ids):
+            found[register.pk] |= set(
+                get_users_with_perms(
+                    register,
+                    only_with_perms_in=[EDIT_REGISTER.split(".", 1)[1]],
+                    with_group_users=False,
+                    with_superusers=False,
+                )
+                .filter(pk__in=limited)
+                .values_list("pk", flat=True)
+            )
+    return found
 
 
 def _require_member(user, organisation: Organisation) -> None:

@@ -3,9 +3,11 @@ is the period's update, "what changed and what is being done")."""
 
 from __future__ import annotations
 
-from ..models import Review, Risk
+from ..models import Review, ReviewState, Risk
 
 UPDATES_ON_PAGE = 5
+# Reviews that reached the risk: an update awaiting sign-off is shown in its own panel.
+APPLIED = (ReviewState.RECORDED, ReviewState.SIGNED_OFF)
 
 
 def risk_updates(risk: Risk, *, access, limit: int = UPDATES_ON_PAGE) -> list[Review]:
@@ -14,7 +16,7 @@ def risk_updates(risk: Risk, *, access, limit: int = UPDATES_ON_PAGE) -> list[Re
     if not access.can_see_sensitive(risk):
         return []
     return list(
-        Review.objects.filter(risk=risk)
+        Review.objects.filter(risk=risk, state__in=APPLIED)
         .exclude(note="")
         .select_related("reviewed_by")
         .order_by("-reviewed_on", "-created_at", "-id")[:limit]

@@ -12,11 +12,14 @@ different register: no other register may take it; the register itself may take 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from ..models import Organisation, Register, RegisterLevel, RegisterSlug
+from ..models import Membership, Organisation, Register, RegisterLevel, RegisterSlug
+from ..permissions import RISK_OWNER_ROLES
 from .organisations import register_create
 from .register_archive import PARENT_ARCHIVED_CHOICE
 
@@ -57,6 +60,15 @@ MOVED_TOP_REASON = "moved to the top level"
 LEVEL_REASON = "level set to {level}"
 REVIEW_MONTHS_REASON = "review period set to {months} months"
 REVIEW_MONTHS_BAND_REASON = "review period left to each rating's band"
+SIGN_OFF_ON_REASON = "reviews need sign-off"
+SIGN_OFF_OFF_REASON = "reviews no longer need sign-off"
+APPROVERS_REASON = "named approvers: {names}"
+APPROVERS_NONE_REASON = "no named approvers"
+# Named approvers sign off updates of risks: members whose role can own a risk (issue 17).
+APPROVER_NOT_ALLOWED = (
+    "{name} cannot be a named approver: only members who can own risks (admins, coordinators "
+    "and risk owners) can"
+)
 
 
 # simple-history keeps reasons of at most 100 characters; a long name is cut.
@@ -221,9 +233,12 @@ def register_change(
     parent: Register | None,
     review_months: int | None,
     by,
+    sign_off_required: bool | None = None,
+    sign_off_approvers: Iterable | None = None,
 ) -> Register:
-    """Change a register's name, address, parent, level and review period; one history entry
-    saying what changed. Returns the register (unsaved when nothing changed)."""
+    """Change a register's name, address, parent, level and review period, and (when given)
+    whether reviews need sign-off and who its named approvers are; one history entry saying
+    what changed. Returns the register (unsaved when nothing changed)."""
     register = Register.objects.select_for_update().get(pk=register.pk)
     organisation = register.organisation
     name = _check_name(organisation, name, register=register)
@@ -253,6 +268,18 @@ def register_change(
             if review_months is not None
             else REVIEW_MONTHS_BAND_REASON
         )
+    if sign_off_required is not None and sign_off_required != register.sign_off_required:
+        reasons.append(SIGN_OFF_ON_REASON if sign_off_required else SIGN_OFF_OFF_REASON)
+        register.sign_off_required = sign_off_required
+    if sign_off_approvers is not None:
+        approvers = _check_approvers(organisation, sign_off_approvers)
+        before = set(register.sign_off_approvers.values_list("pk", flat=True))
+        if {user.pk for user in approvers} != before:
+            names = ", ".join(_person(user) for user in approvers)
+            reasons.append(
+                APPROVERS_REASON.format(names=names) if approvers else APPROVERS_NONE_REASON
+            )
+            register.sign_off_approvers.set(approvers)
     if not reasons:
         return register
     register.name, register.slug, register.level = name, slug, level
@@ -262,3 +289,23 @@ def register_change(
     register._history_user = by
     register.save()
     return register
+
+
+def _person(user) -> str:
+    return getattr(user, "display_name", None) or user.get_full_name() or user.email
+
+
+def _check_approvers(organisation: Organisation, users: Iterable) -> list:
+    """The named approvers, each a member of the organisation with a role that can own risks."""
+    users = list(users)
+    roles = dict(
+        Membership.objects.filter(
+            organisation=organisation, user_id__in=[user.pk for user in users]
+        ).values_list("user_id", "role")
+    )
+    for user in users:
+        if roles.get(user.pk) not in RISK_OWNER_ROLES:
+            raise ValidationError(
+                {"sign_off_approvers": APPROVER_NOT_ALLOWED.format(name=_person(user))}
+            )
+    return sorted(users, key=lambda user: _person(user).lower())

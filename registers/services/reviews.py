@@ -9,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Review, Risk, RiskStatus
+from . import notice_events
 from .register_archive import refuse_if_archived
+from .review_submissions import needs_sign_off, review_submit
 from .risks import (
     Position,
     RiskConflict,
@@ -35,7 +37,11 @@ def review_record(
     A review from a page opened at an older version is refused (RiskConflict), except a re-score
     of positions nobody else re-rated since: the person's new rating goes on top of the others'
     other changes. A "no change" review confirms the rating the person saw, so it is refused
-    whenever anything changed since."""
+    whenever anything changed since.
+
+    On a register that requires sign-off, the review of someone who may not sign it off is
+    recorded as awaiting sign-off instead (``review.state``): nothing on the risk changes until
+    an approver signs it off (``services.sign_off``)."""
     locked = (
         Risk.objects.select_for_update().select_related("register", "organisation").get(pk=risk.pk)
     )
@@ -51,6 +57,17 @@ def review_record(
         raise ValidationError({"reviewed_on": "a review cannot be dated in the future"})
     rescored = bool(positions)
     version = scheme_version_for_register(locked.register)
+    if needs_sign_off(register=locked.register, user=user):
+        # Recorded as awaiting sign-off: the risk stays as it is until an approver signs it off.
+        return review_submit(
+            risk=locked,
+            user=user,
+            scheme=version.parsed,
+            positions=positions,
+            note=note,
+            reviewed_on=reviewed_on,
+        )
+    before = notice_events.snapshot([locked])
     apply_ratings(locked, scheme_version=version, positions=positions or {})
     locked.last_reviewed = reviewed_on
     locked.next_review_due = next_review_due(
@@ -71,6 +88,10 @@ def review_record(
     )
     review.full_clean()
     review.save()
+    # A re-score that takes the risk outside appetite tells its owner, manager and coordinators.
+    notice_events.risks_changed_tell(
+        organisation=locked.organisation, before=before, risks=[locked], actor=user
+    )
     return review
 
 

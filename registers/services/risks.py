@@ -20,7 +20,9 @@ from scoring.selectors import default_scheme
 
 from ..models import Action, Control, Register, Risk, RiskStatus
 from ..refs import ref_clean
+from . import notice_events
 from .register_archive import refuse_if_archived, refuse_if_risk_archived
+from .review_submissions import KIND_RATING, needs_sign_off, rated_positions, review_submit
 from .risk_edits import merge_stale_edit
 
 POSITIONS = ("inherent", "current", "target")
@@ -192,6 +194,13 @@ def risk_create(
         for lead in leads:
             _check_same_organisation(organisation, "leads", lead)
         risk.leads.set(leads)
+    notice_events.risks_changed_tell(
+        organisation=organisation,
+        before={},
+        risks=[risk],
+        actor=notice_events.acting_user(),
+        breaches=False,
+    )
     return risk
 
 
@@ -224,6 +233,12 @@ def action_add(*, risk: Risk, description: str, position: int = 0, **fields) -> 
     )
     action.full_clean()
     action.save()
+    notice_events.actions_changed_tell(
+        organisation=risk.organisation,
+        before={},
+        actions=[action],
+        actor=notice_events.acting_user(),
+    )
     return action
 
 
@@ -299,6 +314,7 @@ def risk_update(
     merge_stale: bool = False,
     choices: Mapping[str, str] | None = None,
     choices_at: int | None = None,
+    user=None,
 ) -> Risk:
     """Change a risk. ``expected_version`` is the version the editor loaded: if someone saved in
     between, nothing is written and RiskConflict says what they changed (optimistic locking).
@@ -310,6 +326,11 @@ def risk_update(
     say whose value to keep (``services.risk_edits``).
 
     Positions are re-rated under the register's current scheme version. Unknown fields are refused.
+
+    ``user`` is the person editing, where there is one: on a register that requires sign-off, a
+    change of current rating by someone who may not sign it off is not applied but recorded as
+    awaiting sign-off (returned as ``sign_off_submission`` on the risk); their other changes
+    are saved as usual.
     """
     fields = dict(fields or {})
     unknown = set(fields) - EDITABLE_FIELDS
@@ -319,6 +340,7 @@ def risk_update(
         Risk.objects.select_for_update().select_related("register", "organisation").get(pk=risk.pk)
     )
     refuse_if_archived(locked.register)
+    before = notice_events.snapshot([locked])
     if locked.version != expected_version:
         if not merge_stale:
             raise RiskConflict(locked)
@@ -351,6 +373,14 @@ def risk_update(
         )
     for name, value in fields.items():
         setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    submitted_current = None
+    if positions and "current" in positions and needs_sign_off(register=locked.register, user=user):
+        scheme = scheme_version_for_register(locked.register).parsed
+        wanted = rated_positions(scheme, {"current": positions["current"]})
+        stored = locked.current_likelihood, locked.current_impact
+        if wanted["current"] != (None if stored == (None, None) else list(stored)):
+            submitted_current = wanted
+        positions = {name: value for name, value in positions.items() if name != "current"}
     if positions is not None or rescore_scheme:
         rank_before = band_rank(locked)
         version = scheme_version_for_register(locked.register)
@@ -365,6 +395,12 @@ def risk_update(
     locked.full_clean(exclude=["objectives", "leads"], validate_constraints=False)
     locked._change_reason = reason or "edited"
     locked.save()
+    notice_events.risks_changed_tell(
+        organisation=organisation,
+        before=before,
+        risks=[locked],
+        actor=notice_events.acting_user(),
+    )
     if objectives is not None:
         objectives = list(objectives)
         kept = set(locked.objectives.values_list("pk", flat=True))
@@ -377,6 +413,16 @@ def risk_update(
         for lead in leads:
             _check_same_organisation(organisation, "leads", lead)
         locked.leads.set(leads)
+    if submitted_current is not None:
+        locked.sign_off_submission = review_submit(
+            risk=locked,
+            user=user,
+            scheme=scheme,
+            positions=submitted_current,
+            note="" if reason in ("", "edited") else reason,
+            reviewed_on=timezone.localdate(),
+            kind=KIND_RATING,
+        )
     return locked
 
 

@@ -31,7 +31,7 @@ from ..forms import (
     RiskForm,
 )
 from ..forms_treatments import RiskEditForm
-from ..models import RiskStatus
+from ..models import ReviewState, RiskStatus
 from ..refs import ref_saved_as
 from ..selectors.reviews import risk_updates
 from ..services.reviews import review_record
@@ -59,6 +59,16 @@ from .risk_common import (
     scheme_for,
 )
 from .risk_conflicts import conflict_form
+
+# Sign-off (issue 17): what the owner is told when their update waits for an approver.
+REVIEW_SUBMITTED = (
+    "Review of {ref} submitted for sign-off. The register shows the rating last signed off "
+    "until a coordinator or named approver signs your review off."
+)
+CURRENT_RATING_SUBMITTED = (
+    "The change of current rating of {ref} is submitted for sign-off: the risk keeps its "
+    "current rating until a coordinator or named approver signs it off."
+)
 
 
 @login_required
@@ -220,6 +230,7 @@ def risk_edit(request: HttpRequest, org: str, ref: str) -> HttpResponse:
             merge_stale=True,
             choices=form.choices(),
             choices_at=data["choices_at"],
+            user=request.user,
         )
     except RiskEditConflict as exc:
         form, context = conflict_form(request, exc, data["version"], **kwargs)
@@ -235,6 +246,8 @@ def risk_edit(request: HttpRequest, org: str, ref: str) -> HttpResponse:
         )
     else:
         messages.success(request, f"Risk {risk.ref} saved.")
+    if getattr(saved, "sign_off_submission", None) is not None:
+        messages.info(request, CURRENT_RATING_SUBMITTED.format(ref=risk.ref))
     return redirect(risk_url(risk))
 
 
@@ -317,6 +330,9 @@ def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
+                if review.state == ReviewState.SUBMITTED:
+                    messages.success(request, REVIEW_SUBMITTED.format(ref=risk.ref))
+                    return redirect(risk_url(risk))
                 review.risk.refresh_from_db(fields=["next_review_due"])
                 messages.success(
                     request,

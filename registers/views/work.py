@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from .. import calendar, permissions, selectors
+from ..selectors.sign_off import awaiting_my_sign_off
 from ..withholding import withhold_actions
 
 # A coordinator who owns every imported risk can have thousands; a page that long helps nobody.
@@ -61,6 +62,7 @@ def my_work(request: HttpRequest, org: str) -> HttpResponse:
             "more_risks": more_risks,
             "more_actions": more_actions,
             "limit": MY_WORK_LIMIT,
+            "awaiting_sign_off": awaiting_my_sign_off(access=access, limit=MY_WORK_LIMIT),
         },
     )
 

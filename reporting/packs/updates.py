@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from registers.models import Review
+from django.db.models import Q
+
+from registers.models import Review, ReviewState
 
 NO_UPDATE = "No update this period"
 
@@ -72,6 +74,10 @@ def period_updates(
             reviewed_on__lte=last_day,
         )
         .exclude(note="")
+        # An update awaiting sign-off (or sent back, withdrawn) is no update yet (issue 17).
+        .filter(
+            Q(state=ReviewState.RECORDED) | Q(state=ReviewState.SIGNED_OFF, decided_at__lte=moment)
+        )
         .select_related("reviewed_by")
         .order_by("risk_id", "-reviewed_on", "-created_at", "-id")
     )

@@ -1,0 +1,104 @@
+"""Reading updates that await sign-off (issue 17): the marker on register rows and in packs,
+the risk page's panel, and an approver's list of what awaits them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
+
+from scoring.engine import RatingError, rate
+
+from ..models import Review, ReviewState, Risk
+
+AWAITING_MARKER = "Update awaiting sign-off"
+
+
+def awaiting_sign_off(moment: dt.datetime | None = None) -> Exists:
+    """An expression for a risk row (live, or a historical record: both carry ``id``): it has an
+    update awaiting sign-off now, or (``moment``) had one then: submitted by that moment and not
+    yet decided or withdrawn."""
+    reviews = Review.objects.filter(risk_id=OuterRef("id"))
+    if moment is None:
+        return Exists(reviews.filter(state=ReviewState.SUBMITTED))
+    return Exists(
+        reviews.exclude(state=ReviewState.RECORDED).filter(
+            Q(decided_at__isnull=True) | Q(decided_at__gt=moment), created_at__lte=moment
+        )
+    )
+
+
+def awaiting_ids(risk_ids, moment: dt.datetime | None = None) -> frozenset[int]:
+    """Of ``risk_ids``, those with an update awaiting sign-off (then). One query."""
+    rows = Risk.objects.filter(id__in=list(risk_ids)).filter(awaiting_sign_off(moment))
+    return frozenset(rows.values_list("id", flat=True))
+
+
+@dataclass
+class SignOffPanel:
+    """What the risk page says of sign-off: the update awaiting it, or the last one sent back."""
+
+    review: Review
+    proposed: list  # [(label, Rating | None)] for each position the update re-rates
+    awaiting: bool
+    sent_back: bool
+
+
+POSITION_NAMES = {"inherent": "Initial (inherent)", "current": "Current", "target": "Target"}
+
+
+def proposed_ratings(review: Review, scheme) -> list:
+    positions = (review.proposed or {}).get("positions") or {}
+    shown = []
+    for name, label in POSITION_NAMES.items():
+        if name not in positions:
+            continue
+        value = positions[name]
+        rating = None
+        if value and scheme is not None:
+            try:
+                rating = rate(scheme, *value)
+            except (RatingError, TypeError, ValueError):
+                rating = None
+        shown.append((label, rating))
+    return shown
+
+
+def sign_off_panel(risk: Risk, *, scheme_of) -> SignOffPanel | None:
+    """The risk's latest update that went to sign-off, when it still awaits it or was sent back
+    (signed off or withdrawn: nothing to say). One query; ``scheme_of(risk)`` (the scheme the
+    update would be rated under) is asked only when there is one to show."""
+    latest = (
+        Review.objects.filter(risk=risk)
+        .exclude(state=ReviewState.RECORDED)
+        .select_related("reviewed_by", "decided_by")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None or latest.state not in (ReviewState.SUBMITTED, ReviewState.SENT_BACK):
+        return None
+    return SignOffPanel(
+        review=latest,
+        proposed=proposed_ratings(latest, scheme_of(risk)),
+        awaiting=latest.state == ReviewState.SUBMITTED,
+        sent_back=latest.state == ReviewState.SENT_BACK,
+    )
+
+
+def awaiting_my_sign_off(*, access, limit: int = 200) -> list[Review]:
+    """The updates awaiting sign-off that ``access``'s member may decide (not their own), oldest
+    first, with their risk and author. One query (after the member's registers, cached)."""
+    register_ids = access.sign_off_register_ids
+    if not register_ids:
+        return []
+    return list(
+        Review.objects.filter(
+            organisation_id=access.organisation.id,
+            state=ReviewState.SUBMITTED,
+            risk__register_id__in=register_ids,
+        )
+        .exclude(reviewed_by_id=access.user.id)
+        .select_related("risk", "risk__register", "reviewed_by")
+        .order_by("created_at", "id")[:limit]
+    )
