@@ -1,4 +1,5 @@
 from .views import (
+    acceptance,
     browse,
     categories,
     editing,
@@ -30,4 +31,5 @@ urlpatterns = [
     *settings_home.urlpatterns,
     *scheme_settings.urlpatterns,
     *notices.urlpatterns,
+    *acceptance.urlpatterns,
 ]

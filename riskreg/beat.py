@@ -2,7 +2,8 @@
 ``beat_schedule``, so settings import no app module (issue 13). Imports only Celery.
 
 Crontabs are read in ``CELERY_TIMEZONE`` (Europe/London), so 06:00 and 07:00 are London time in
-summer and winter alike. The tasks are named, not imported: they live in ``reporting``.
+summer and winter alike. The tasks are named, not imported: they live in ``reporting`` and
+``registers``.
 """
 
 from celery.schedules import crontab
@@ -34,15 +35,16 @@ REMINDER_BEAT_SCHEDULE = {
     },
 }
 
-NOTICE_BEAT_SCHEDULE = {
-    # The daily digest of notifications (registers.services.notices.notice_digest_send), after
-    # the 07:00 reminders. A run not started within 12 hours is left to the next day's, which
-    # sends everything still unsent (nothing is dropped, nothing sent twice).
-    "send-notice-digest-daily": {
-        "task": "registers.send_notice_digest",
-        "schedule": crontab(hour=7, minute=30),
-        "options": {"expires": 12 * 60 * 60},
+ACCEPTANCE_BEAT_SCHEDULE = {
+    # Risk acceptances past their date end, and their approvers are told (issue 17). 06:30, so
+    # the day's registers and reminders already show the risk back in breach; hourly after it
+    # until 20:30 finishes a run stopped part-way (each acceptance ends once, each notice is
+    # told once).
+    "expire-risk-acceptances-daily": {
+        "task": "registers.expire_risk_acceptances",
+        "schedule": crontab(hour="6-20", minute=30),
+        "options": {"expires": 55 * 60},
     },
 }
 
-BEAT_SCHEDULE = {**PACK_BEAT_SCHEDULE, **REMINDER_BEAT_SCHEDULE, **NOTICE_BEAT_SCHEDULE}
+BEAT_SCHEDULE = {**PACK_BEAT_SCHEDULE, **REMINDER_BEAT_SCHEDULE, **ACCEPTANCE_BEAT_SCHEDULE}

@@ -21,6 +21,12 @@ from ..calendar import (
     organisation_zone,
     quarter_label,
 )
+from .acceptance import (
+    acceptances_as_of,
+    accepted_breach_count,
+    risk_acceptances,
+    with_acceptance,
+)
 from .changes import ChangeSet, FieldChange, RiskChanges, changed_risk_ids, risk_changes
 from .chasing import (
     CHASED_RISK_STATUSES,
@@ -138,6 +144,10 @@ from .trends import (
 )
 
 __all__ = [
+    "accepted_breach_count",
+    "acceptances_as_of",
+    "risk_acceptances",
+    "with_acceptance",
     "notice_deliveries",
     "notices_for_user",
     "notices_shown",

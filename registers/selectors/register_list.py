@@ -37,6 +37,7 @@ from ..models import (
     RiskStatus,
     User,
 )
+from .acceptance import with_acceptance
 from .changes import changed_risk_ids
 from .rows import (
     _RANK_OF,
@@ -142,6 +143,8 @@ def risk_list(
             organisation=organisation,
         )
     else:
+        # "Accepted until ..." beside a breach someone accepted (issue 17).
+        risks = with_acceptance(risks, today=today)
         risks = with_appetite_as_of(
             risks_as_of(organisation=organisation, moment=as_of).filter(
                 register_id__in=register_ids

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -42,6 +43,8 @@ class RiskRow:
     target: Rating | None
     inherent: Rating | None
     appetite: AppetiteState
+    # In breach and accepted (issue 17): the day the acceptance runs to, else None.
+    accepted_until: dt.date | None = None
 
 
 def _rating(risk: Risk, position: str) -> Rating | None:
@@ -264,6 +267,10 @@ def annotated_rows(risks) -> list[RiskRow]:
             target=_rating(risk, "target"),
             inherent=_rating(risk, "inherent"),
             appetite=APPETITE_RANKS[risk.appetite_rank],
+            # ``selectors.acceptance.with_acceptance`` annotates it, where a list shows it.
+            accepted_until=getattr(risk, "accepted_until", None)
+            if risk.appetite_rank == _RANK_OF[AppetiteState.BREACH]
+            else None,
         )
         for risk in risks
     ]

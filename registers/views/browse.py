@@ -93,6 +93,10 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
 
     risks = selectors.risk_summary(organisation=organisation, user=user, today=today, groups=groups)
     risks["outside"] = risks["breach"] + risks["warning"]
+    # Breaches someone accepted until a date (issue 17): still breaches, counted apart.
+    risks["accepted"] = risks["breach"] and selectors.accepted_breach_count(
+        organisation=organisation, today=today
+    )
     actions = selectors.action_summary(organisation=organisation, user=user, today=today)
     links = {}
     if top is not None:

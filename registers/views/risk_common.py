@@ -26,6 +26,7 @@ from ..services.risks import (
     scheme_version_for_register,
 )
 from ..withholding import WITHHELD
+from .risk_acceptance import acceptance_context
 
 # Any stored ref, including ones older data holds that a URL cannot carry as they are ('/'):
 # a page must not fail to link to a risk (registers/refs.py).
@@ -232,6 +233,8 @@ def changes_context(access, risk: Risk, appetite: AppetiteState) -> dict:
 def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 200, **state):
     lookup = appetite_lookup(organisation=access.organisation)
     row = selectors.risk_row(risk, lookup)
+    acceptance = acceptance_context(access, risk, row, **state)  # its row: "accepted until"
+    row = acceptance.pop("row")
     threshold = lookup.threshold(risk.category_id)
     can_see_detail = access.can_see_sensitive(risk)
     if can_see_detail:
@@ -271,6 +274,7 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         **links_context(access, risk, lookup, can_see_detail=can_see_detail, **state),
         **controls_context(access, risk, **state),
         **actions_context(access, risk, **state),
+        **acceptance,
     }
     # An add form's error that names no field links to that form, which the page opens.
     context["error_forms"] = []
@@ -278,6 +282,8 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         ("control_form", "add-control"),
         ("action_form", "add-action"),
         ("link_form", "add-link"),
+        ("accept_form", "accept-reason"),
+        ("withdraw_acceptance_form", "withdraw-acceptance-reason"),
     ):
         form = context.get(name)
         if form is not None and form.errors:

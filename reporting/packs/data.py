@@ -47,6 +47,7 @@ from registers.selectors import (
     trend_between,
     with_appetite_as_of,
 )
+from registers.selectors.acceptance import acceptances_as_of
 from registers.selectors.rescoring import older_rating_versions
 from reporting.movement import movement_between, movement_withheld
 from reporting.review_health import Health, RegisterHealth
@@ -93,6 +94,8 @@ class PackRisk:
     changes: object | None = None  # RiskChanges since the last report (packs/changes.py)
     breach_run: object | None = None  # QuarterRun when in breach: .breach_text, .quarters, .since
     period_update: object | None = None  # updates.PeriodUpdate: latest owner's update in period
+    # The acceptance of its breach in force at the pack's moment (issue 17), else None.
+    acceptance: object | None = None
     page_reasons: list = field(default_factory=list)  # why a full page (packs/layout.py)
     quarters: list = field(default_factory=list)  # ratings at the last quarter ends (option)
 
@@ -151,6 +154,19 @@ class PackRisk:
     @property
     def in_breach_or_warning(self) -> bool:
         return self.appetite in (AppetiteState.BREACH, AppetiteState.WARNING)
+
+    @property
+    def accepted_text(self) -> str:
+        """ "accepted until 31 March 2027 by Ann Jones: the reason" for a breach accepted at the
+        pack's moment (the reason left out of a withheld risk), else ""."""
+        acceptance = self.acceptance
+        if acceptance is None:
+            return ""
+        until = acceptance.expires_on
+        text = f"accepted until {until.day} {until:%B %Y}"
+        if acceptance.accepted_by_id:
+            text += f" by {_name(acceptance.accepted_by)}"
+        return text if self.withheld else f"{text}: {acceptance.reason}"
 
 
 @dataclass
@@ -249,6 +265,11 @@ class PackData:
     @property
     def breaches(self) -> list[PackRisk]:
         return [risk for risk in self.risks if risk.appetite == AppetiteState.BREACH]
+
+    @property
+    def accepted_breaches(self) -> list[PackRisk]:
+        """Breaches accepted at the pack's moment (issue 17): still breaches, explained."""
+        return [risk for risk in self.breaches if risk.acceptance is not None]
 
     @property
     def warnings(self) -> list[PackRisk]:
@@ -437,6 +458,7 @@ def pack_data(
                 judgement_since=judged.get(record.id),
             )
         )
+    _add_acceptances(data)
     data.uses_horizons = any(risk.record.horizon for risk in data.risks)
     older, data.version_legend = older_rating_versions(
         r.record.scheme_version_id for r in data.risks
@@ -465,6 +487,23 @@ def pack_data(
     # Who gets a full page, the order, the summary's tables and the options (packs/layout.py).
     layout_apply(data, then=then, chosen_ids=deep_dive_ids, three_quarters=three_quarters)
     return data
+
+
+def _add_acceptances(data: PackData) -> None:
+    """Each breach's acceptance in force at the pack's moment (given by then, not ended by then,
+    running to the pack's day or later) that covers the score the risk had then: one query."""
+    breaches = {
+        risk.record.id: risk for risk in data.risks if risk.appetite == AppetiteState.BREACH
+    }
+    if not breaches:
+        return
+    found = acceptances_as_of(
+        organisation=data.organisation, risk_ids=breaches, moment=data.moment, day=data.as_of
+    )
+    for risk_id, acceptance in found.items():
+        score = breaches[risk_id].record.current_score
+        if score is not None and score <= (acceptance.accepted_score or 0):
+            breaches[risk_id].acceptance = acceptance
 
 
 def in_use_at(register: Register, moment: dt.datetime) -> bool:

@@ -401,6 +401,9 @@ def _appetite_runs(risk: PackRisk) -> list:
         if risk.warning is not None:
             text += f", warning {risk.warning}"
         runs.append((text, {"newline": True, "size": 8, "grey": True}))
+    if risk.acceptance is not None:  # a breach accepted until a date (issue 17)
+        text = risk.accepted_text
+        runs.append((text[:1].upper() + text[1:], {"newline": True, "size": 8}))
     return runs
 
 

@@ -43,6 +43,8 @@ COMPUTED_COLUMNS = (
     "tolerance",
     "breach",
     "appetite",
+    # the last day a breach's acceptance holds (issue 17); blank when none covers it
+    "accepted_until",
     "trend",
     "rag",
     "scheme_version",  # "5x5 v1", filled only when the export's ratings are under several versions

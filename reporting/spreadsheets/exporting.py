@@ -34,7 +34,7 @@ from simple_history.models import HistoricalRecords
 from appetite.models import AppetiteStatement
 from appetite.rules import AppetiteState
 from appetite.selectors import AppetiteLookup, appetite_lookup
-from registers.calendar import as_of_day_check, organisation_zone
+from registers.calendar import as_of_day_check, local_date, organisation_zone
 from registers.models import (
     Horizon,
     Marking,
@@ -45,6 +45,7 @@ from registers.models import (
     RiskStatus,
     User,
 )
+from registers.selectors.acceptance import acceptances_as_of
 from registers.selectors.rescoring import rating_versions
 
 from ..trends import trends_for
@@ -158,6 +159,9 @@ def register_export(
     trends = trends_for(risks, organisation=organisation, moment=as_of or export.generated_at)
     versions = rating_versions(risk.scheme_version_id for risk in risks)  # {} when all one
     marked_now = _marked_now(risks) if as_of is not None else set()
+    accepted = _accepted_until(
+        risks, organisation=organisation, moment=as_of or export.generated_at
+    )
     shown_ids: set[int] = set()
     for risk in risks:
         # Clearance and the file's handling follow today's marking: a row as it stood before
@@ -181,10 +185,24 @@ def register_export(
                 shown=shown,
                 marking=marking,
                 version=versions.get(risk.scheme_version_id, ""),
+                accepted_until=accepted.get(risk.id),
             )
         )
     export.second_sheets = export_sheets(risks=risks, records=treatments, shown=shown_ids)
     return export
+
+
+def _accepted_until(risks, *, organisation, moment: dt.datetime) -> dict[int, dt.date]:
+    """Per risk, the last day of the acceptance in force at ``moment`` that covers its score
+    then (issue 17): one query."""
+    day = local_date(organisation=organisation, moment=moment)
+    scores = {risk.id: risk.current_score for risk in risks}
+    found = acceptances_as_of(organisation=organisation, risk_ids=scores, moment=moment, day=day)
+    return {
+        risk_id: acceptance.expires_on
+        for risk_id, acceptance in found.items()
+        if scores[risk_id] is not None and scores[risk_id] <= (acceptance.accepted_score or 0)
+    }
 
 
 def _marked_now(records) -> set[int]:
@@ -273,6 +291,7 @@ def _row(
     shown: bool = True,
     marking: str | None = None,
     version: str = "",
+    accepted_until: dt.date | None = None,
 ) -> list[object]:
     closed = risk.status == RiskStatus.CLOSED
     threshold = lookup.threshold(risk.category_id)
@@ -310,6 +329,8 @@ def _row(
         "breach": "yes" if state == AppetiteState.BREACH and not closed else "no",
         # within / warning / breach (amber before red); "" when no threshold applies or closed
         "appetite": "" if closed or state == AppetiteState.NOT_SET else str(state),
+        # A breach accepted until a date (issue 17): it stays a breach ("breach" says yes).
+        "accepted_until": accepted_until if state == AppetiteState.BREACH and not closed else None,
         "trend": trend,
         "rag": rag_for(risk.progress),  # worked out from progress, never stored
         "marking": marking or risk.marking,
