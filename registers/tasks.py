@@ -6,6 +6,7 @@ from celery import shared_task
 
 from .services.acceptance import risk_acceptances_expire
 from .services.invitation_batches import SEND_BATCH, invitation_batch_run
+from .services.notices import notice_digest_send
 
 
 @shared_task(name=SEND_BATCH)
@@ -30,3 +31,11 @@ def expire_risk_acceptances() -> int:
     """End the risk acceptances past their date and tell their approvers (and remind them a
     fortnight before); idempotent, so a second run the same day does nothing more."""
     return risk_acceptances_expire()
+
+
+@shared_task(name="registers.send_notice_digest", acks_late=True, reject_on_worker_lost=True)
+def send_notice_digest() -> int:
+    """The daily digest of notifications (beat, 07:30 London): one e-mail per person with what
+    they asked to have daily. A rerun, or a second worker, sends nothing twice: the notices are
+    claimed as their e-mail is queued (``notice_digest_send``)."""
+    return notice_digest_send()

@@ -47,4 +47,20 @@ ACCEPTANCE_BEAT_SCHEDULE = {
     },
 }
 
-BEAT_SCHEDULE = {**PACK_BEAT_SCHEDULE, **REMINDER_BEAT_SCHEDULE, **ACCEPTANCE_BEAT_SCHEDULE}
+NOTICE_BEAT_SCHEDULE = {
+    # The daily digest of notifications (registers.services.notices.notice_digest_send), after
+    # the 07:00 reminders. A run not started within 12 hours is left to the next day's, which
+    # sends everything still unsent (nothing is dropped, nothing sent twice).
+    "send-notice-digest-daily": {
+        "task": "registers.send_notice_digest",
+        "schedule": crontab(hour=7, minute=30),
+        "options": {"expires": 12 * 60 * 60},
+    },
+}
+
+BEAT_SCHEDULE = {
+    **PACK_BEAT_SCHEDULE,
+    **REMINDER_BEAT_SCHEDULE,
+    **ACCEPTANCE_BEAT_SCHEDULE,
+    **NOTICE_BEAT_SCHEDULE,
+}
