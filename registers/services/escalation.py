@@ -38,6 +38,7 @@ from ..models import (
     RiskStatus,
 )
 from ..permissions import RISK_OWNER_ROLES
+from . import notice_events
 from .register_archive import refuse_if_archived
 from .risks import POSITIONS, apply_ratings, next_review_due, scheme_version_for_register
 
@@ -234,6 +235,7 @@ def escalation_request(
     _save_risk(
         locked, user=user, reason=change_reason(f"{_noun(direction)} requested", escalation, reason)
     )
+    notice_events.escalation_requested_tell(escalation, actor=user)
     return escalation
 
 
@@ -284,6 +286,7 @@ def escalation_accept(
     refuse_if_archived(source)
     refuse_if_archived(destination)
     scheme_version = _scales_fit(locked, destination)
+    before = notice_events.snapshot([locked])
     locked.register = destination
     try:
         apply_ratings(locked, scheme_version=scheme_version, positions={})
@@ -308,6 +311,10 @@ def escalation_accept(
     )
     locked_escalation.new_owner = owner
     _decide(locked_escalation, user=user, status=EscalationStatus.ACCEPTED, note=note)
+    notice_events.risks_changed_tell(
+        organisation=locked.organisation, before=before, risks=[locked], actor=user
+    )
+    notice_events.escalation_decided_tell(locked_escalation, actor=user)
     return locked
 
 
@@ -333,7 +340,9 @@ def escalation_decline(
             f"{_noun(locked_escalation.direction)} declined", locked_escalation, note
         ),
     )
-    return _decide(locked_escalation, user=user, status=EscalationStatus.DECLINED, note=note)
+    declined = _decide(locked_escalation, user=user, status=EscalationStatus.DECLINED, note=note)
+    notice_events.escalation_decided_tell(declined, actor=user)
+    return declined
 
 
 @transaction.atomic

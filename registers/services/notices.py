@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -55,7 +56,22 @@ def delivery_for(*, user_ids: Iterable[int], kind: str) -> dict[int, str]:
     return {pk: chosen.get(pk, DEFAULT_DELIVERY) for pk in user_ids}
 
 
-@transaction.atomic
+@dataclass
+class NoticeEvent:
+    """One event to tell people of (the arguments of ``notify``); ``recipients`` are users or
+    user ids, for callers that hold only ids (a bulk import)."""
+
+    kind: str
+    organisation: Organisation
+    recipients: Iterable
+    event_key: str
+    title: str
+    url: str = ""
+    body: str = ""
+    risk: Risk | None = None
+    actor: object = None
+
+
 def notify(
     *,
     kind: str,
@@ -74,60 +90,115 @@ def notify(
     e-mails are queued to send after the transaction commits; with ``immediate_email`` false
     the caller sends its own e-mail for them instead (``notice_email_claim`` first), so a
     released pack's one e-mail is the release e-mail, not a second one."""
-    if risk is not None and (
-        risk.organisation_id != organisation.id or risk.status == RiskStatus.CLOSED
-    ):
-        return []
-    wanted = {user.pk for user in recipients if user is not None}
-    if actor is not None:
-        wanted.discard(actor.pk)
+    event = NoticeEvent(
+        kind=kind,
+        organisation=organisation,
+        recipients=recipients,
+        event_key=event_key,
+        title=title,
+        url=url,
+        body=body,
+        risk=risk,
+        actor=actor,
+    )
+    return notify_many([event], immediate_email=immediate_email)
+
+
+def _user_id(recipient) -> int | None:
+    return recipient if recipient is None or isinstance(recipient, int) else recipient.pk
+
+
+# No savepoint of its own: every caller is inside its own write's transaction, and an import
+# pays two queries for each savepoint.
+@transaction.atomic(savepoint=False)
+def notify_many(events: Iterable[NoticeEvent], *, immediate_email: bool = True) -> list[Notice]:
+    """``notify`` for many events at once (an import, a bulk edit), in a number of queries that
+    does not grow with the events: who was told already, who is a member, their preferences,
+    the notices, and their immediate e-mails claimed, one query each."""
+    wanted: list[tuple[NoticeEvent, int]] = []
+    for event in events:
+        risk = event.risk
+        if risk is not None and (
+            risk.organisation_id != event.organisation.id or risk.status == RiskStatus.CLOSED
+        ):
+            continue
+        people = {_user_id(r) for r in event.recipients} - {None, _user_id(event.actor)}
+        wanted += [(event, user_id) for user_id in sorted(people)]
     if not wanted:
         return []
+    keys = {event.event_key for event, _ in wanted}
+    user_ids = {user_id for _, user_id in wanted}
     told = set(
-        Notice.objects.filter(user_id__in=wanted, event_key=event_key).values_list(
-            "user_id", flat=True
+        Notice.objects.filter(event_key__in=keys, user_id__in=user_ids).values_list(
+            "user_id", "event_key"
         )
     )
-    memberships = list(
-        Membership.objects.filter(
-            organisation=organisation, user_id__in=wanted - told, user__is_active=True
-        ).select_related("user")
-    )
-    if not memberships:
+    if all((user_id, event.event_key) in told for event, user_id in wanted):
         return []
-    deliveries = delivery_for(user_ids=[m.user_id for m in memberships], kind=kind)
+    memberships = {
+        (m.organisation_id, m.user_id): m
+        for m in Membership.objects.filter(
+            organisation_id__in={event.organisation.id for event, _ in wanted},
+            user_id__in=user_ids,
+            user__is_active=True,
+        ).select_related("user")
+    }
+    chosen = {
+        (user_id, kind): delivery
+        for user_id, kind, delivery in NoticePreference.objects.filter(
+            user_id__in=user_ids
+        ).values_list("user_id", "kind", "delivery")
+    }
     notices = []
-    for membership in memberships:
+    for event, user_id in wanted:
+        membership = memberships.get((event.organisation.id, user_id))
+        if membership is None or (user_id, event.event_key) in told:
+            continue
+        told.add((user_id, event.event_key))
+        risk = event.risk
         withheld = (
             risk is not None
             and risk.marking == Marking.OFFICIAL_SENSITIVE
-            and not OrganisationAccess(organisation, membership).can_see_sensitive(risk)
+            and not OrganisationAccess(event.organisation, membership).can_see_sensitive(risk)
         )
         notices.append(
             Notice(
-                organisation=organisation,
+                organisation=event.organisation,
                 user=membership.user,
-                kind=kind,
-                event_key=event_key,
+                kind=event.kind,
+                event_key=event.event_key,
                 risk=risk,
-                actor=actor,
-                title=title[:TITLE_MAX],
-                body=WITHHELD if withheld and body else body,
-                url=url,
-                delivery=deliveries[membership.user_id],
+                actor=event.actor,
+                title=event.title[:TITLE_MAX],
+                body=WITHHELD if withheld and event.body else event.body,
+                url=event.url,
+                delivery=chosen.get((user_id, event.kind), DEFAULT_DELIVERY),
             )
         )
+    if not notices:
+        return []
     # Two requests telling of the same event at once: the unique (user, event_key) keeps one.
     Notice.objects.bulk_create(notices, ignore_conflicts=True)
-    made = list(
-        Notice.objects.filter(
-            event_key=event_key, user_id__in=[n.user_id for n in notices]
+    pairs = {(n.user_id, n.event_key) for n in notices}
+    made = [
+        notice
+        for notice in Notice.objects.filter(
+            event_key__in={key for _, key in pairs}, user_id__in={pk for pk, _ in pairs}
         ).select_related("user", "organisation", "actor")
-    )
+        if (notice.user_id, notice.event_key) in pairs
+    ]
     if immediate_email:
+        now = timezone.now()
+        immediate = [n.pk for n in made if n.delivery == Delivery.IMMEDIATE]
+        # Claimed in one write (a concurrent call claims the rest), then each queued once.
+        Notice.objects.filter(pk__in=immediate, emailed_at__isnull=True).update(emailed_at=now)
+        claimed = set(
+            Notice.objects.filter(pk__in=immediate, emailed_at=now).values_list("pk", flat=True)
+        )
         for notice in made:
-            if notice.delivery == Delivery.IMMEDIATE:
-                notice_email_send(notice)
+            if notice.pk in claimed:
+                notice.emailed_at = now
+                _email_queue(notice)
     return made
 
 
@@ -145,6 +216,11 @@ def notice_email_send(notice: Notice) -> bool:
     """Queue the e-mail of one notice (sent after commit), once (``notice_email_claim``)."""
     if not notice_email_claim(notice):
         return False
+    _email_queue(notice)
+    return True
+
+
+def _email_queue(notice: Notice) -> None:
     context = {
         "notice": notice,
         "organisation": notice.organisation,
@@ -157,7 +233,6 @@ def notice_email_send(notice: Notice) -> bool:
         html=render_to_string("registers/email/notice.html", context),
         to=[notice.user.email],
     )
-    return True
 
 
 @transaction.atomic

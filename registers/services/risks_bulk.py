@@ -29,6 +29,7 @@ from scoring.models import SchemeVersion
 
 from ..models import Action, ActionStatus, Control, Membership, Organisation, Register, Risk
 from ..refs import ref_clean
+from . import notice_events
 from .register_archive import refuse_if_archived, refuse_if_risk_archived
 from .risks import (
     EDITABLE_FIELDS,
@@ -223,6 +224,13 @@ def risk_create_many(
         records=records,
         replace=False,
     )
+    notice_events.risks_changed_tell(
+        organisation=organisation,
+        before={},
+        risks=risks,
+        actor=notice_events.acting_user(by),
+        breaches=False,
+    )
     return risks
 
 
@@ -250,6 +258,7 @@ def risk_update_many(*, changes: Sequence[RiskChange], reason: str, by=None) -> 
     writing = [change for change in changes if change.writes]
     if not writing:
         return [locked[change.risk_id] for change in changes]
+    before = notice_events.snapshot(locked[change.risk_id] for change in writing)
     organisation = locked[writing[0].risk_id].organisation
     people = [person for change in writing for person in change.leads or ()]
     people += [change.fields.get(name) for change in writing for name in ("owner", "manager")]
@@ -303,6 +312,12 @@ def risk_update_many(*, changes: Sequence[RiskChange], reason: str, by=None) -> 
         leads={c.risk_id: c.leads for c in writing if c.leads is not None},
         records=records,
         replace=True,
+    )
+    notice_events.risks_changed_tell(
+        organisation=organisation,
+        before=before,
+        risks=saved,
+        actor=notice_events.acting_user(by),
     )
     return [locked[change.risk_id] for change in changes]
 
@@ -373,7 +388,15 @@ def control_add_many(*, controls: Sequence[Control], reason: str, by=None) -> li
 @transaction.atomic
 def action_add_many(*, actions: Sequence[Action], reason: str, by=None) -> list[Action]:
     """Save unsaved actions as ``action_add`` would (see ``control_add_many``)."""
-    return _treatments_add(Action, actions, reason=reason, by=by)
+    saved = _treatments_add(Action, actions, reason=reason, by=by)
+    if saved:
+        notice_events.actions_changed_tell(
+            organisation=saved[0].risk.organisation,
+            before={},
+            actions=saved,
+            actor=notice_events.acting_user(by),
+        )
+    return saved
 
 
 @dataclass
@@ -453,4 +476,14 @@ def control_update_many(
 
 @transaction.atomic
 def action_update_many(*, changes: Sequence[TreatmentChange], reason: str, by=None) -> list[Action]:
-    return _treatments_update(Action, changes, ACTION_FIELDS, reason=reason, by=by)
+    owners = [change.pk for change in changes if "owner" in change.fields]
+    before = dict(Action.objects.filter(pk__in=owners).values_list("pk", "owner_id"))
+    saved = _treatments_update(Action, changes, ACTION_FIELDS, reason=reason, by=by)
+    if before:
+        notice_events.actions_changed_tell(
+            organisation=saved[0].risk.organisation,
+            before=before,
+            actions=[action for action in saved if action.pk in before],
+            actor=notice_events.acting_user(by),
+        )
+    return saved

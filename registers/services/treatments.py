@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ..merging import KEEP_MINE, FieldConflict, choices_that_count, three_way_merge
 from ..models import Action, ActionStatus, Control
+from . import notice_events
 from .register_archive import refuse_if_risk_archived
 from .risks import _check_same_organisation, control_add
 
@@ -232,6 +233,7 @@ def action_update(
     if unknown:
         raise ValidationError(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
     locked = _locked(Action, action)
+    owner_before = locked.owner_id
     fields = _merge_stale(
         Action,
         locked,
@@ -253,6 +255,12 @@ def action_update(
     locked.full_clean()
     locked._change_reason = reason or "edited"
     locked.save()
+    notice_events.actions_changed_tell(
+        organisation=locked.risk.organisation,
+        before={locked.pk: owner_before},
+        actions=[locked],
+        actor=notice_events.acting_user(),
+    )
     return locked
 
 

@@ -1,5 +1,10 @@
 """Telling the panel that a pack was released (issue 16): one e-mail per panel member who may read
-it, with a link to the pack (never the file) and the SHA-256 of each released file."""
+it, with a link to the pack (never the file) and the SHA-256 of each released file.
+
+Each member also gets a notice on their Notifications page (issue 17, through ``notify``), and
+the e-mail follows their preference for released packs: straight away it is this release
+e-mail (not a second, plainer one), in the daily digest it is a line there, never none. So
+each member gets exactly one e-mail per release, or none if they chose none."""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ import logging
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from registers.models import Membership, Role
+from registers.models import Delivery, Membership, NoticeKind, Role
+from registers.services.notices import notice_email_claim, notify
 from reporting.models import Pack, PackEdition
 from riskreg import mail
 
@@ -46,28 +52,46 @@ def pack_release_recipients(pack: Pack) -> list[Membership]:
 
 
 def pack_release_notify(*, pack: Pack) -> int:
-    """One e-mail per panel member (nobody sees another's address): a link to the pack, never
-    the file, and the SHA-256 of each released file. Returns how many were queued."""
+    """Tell each panel member who may read the pack (``notify``: once per release, however
+    often this runs), and queue the release e-mail (nobody sees another's address: a link to
+    the pack, never the file, and the SHA-256 of each released file) to those who want e-mail
+    straight away. Returns how many e-mails were queued."""
     organisation = pack.organisation
+    label = f"{pack_identifier(pack)} v{pack.version}"
+    reports_url = reverse("packs", args=[organisation.slug])
     context = {
         "pack": pack,
         "organisation": organisation,
-        "label": f"{pack_identifier(pack)} v{pack.version}",
+        "label": label,
         "download_url": mail.absolute(reverse("pack_download", args=[organisation.slug, pack.pk])),
-        "reports_url": mail.absolute(reverse("packs", args=[organisation.slug])),
+        "reports_url": mail.absolute(reports_url),
         "readme_check": True,
     }
     subject = (
         f"{organisation.display_name}: {pack.get_kind_display()} as at "
-        f"{pack.as_of:%-d %B %Y} released ({pack_identifier(pack)} v{pack.version})"
+        f"{pack.as_of:%-d %B %Y} released ({label})"
     )
-    recipients = pack_release_recipients(pack)
-    for membership in recipients:
-        person = {**context, "user": membership.user}
+    notices = notify(
+        kind=NoticeKind.PACK_RELEASED,
+        organisation=organisation,
+        recipients=[membership.user for membership in pack_release_recipients(pack)],
+        event_key=f"pack:{pack.pk}:released",
+        title=f"{pack.get_kind_display()} as at {pack.as_of:%-d %B %Y} released ({label})",
+        url=reports_url,
+        body=f"SHA-256 of the released PDF: {pack.sha256}" if pack.sha256 else "",
+        actor=pack.released_by,
+        immediate_email=False,
+    )
+    queued = 0
+    for notice in sorted(notices, key=lambda n: n.user.email):
+        if notice.delivery != Delivery.IMMEDIATE or not notice_email_claim(notice):
+            continue
+        person = {**context, "user": notice.user}
         mail.send_later(
             subject=subject,
             text=render_to_string("reporting/email/pack_released.txt", person),
             html=render_to_string("reporting/email/pack_released.html", person),
-            to=[membership.user.email],
+            to=[notice.user.email],
         )
-    return len(recipients)
+        queued += 1
+    return queued
