@@ -28,6 +28,7 @@ from scoring.services import scheme_save
 
 from ..models import Risk
 from ..selectors.rescoring import scheme_open_risks
+from . import notice_events
 from .risks import POSITIONS, apply_ratings, bring_review_forward, next_review_due
 
 REASON_REQUIRED = "Say why the scheme is changing: the reason is kept in the history"
@@ -120,6 +121,7 @@ def _rerate(risks: list[Risk], *, version: SchemeVersion, by, reason: str) -> tu
     """Re-rate ``risks`` (locked) under ``version`` through ``apply_ratings``, as an edit or a
     review would; returns (re-rated, left for re-scoring by hand)."""
     scheme = version.parsed
+    before = notice_events.snapshot(risks)
     older = SchemeVersion.objects.in_bulk({risk.scheme_version_id for risk in risks} - {None})
     now, today = timezone.now(), timezone.localdate()
     changed: list[Risk] = []
@@ -152,6 +154,10 @@ def _rerate(risks: list[Risk], *, version: SchemeVersion, by, reason: str) -> tu
             default_date=now,
         )
         _copy_m2m_history(records)
+        # A new scheme that puts a risk's score above its tolerance starts a breach.
+        notice_events.risks_changed_tell(
+            organisation=changed[0].organisation, before=before, risks=changed, actor=by
+        )
     return len(changed), by_hand
 
 

@@ -445,3 +445,28 @@ def test_a_released_pack_makes_one_e_mail_per_member_by_their_preference(
         assert notice_digest_send() == 1
     assert [m.to[0] for m in outbox] == [daily.email]
     assert "released" in outbox[0].body
+
+
+def test_a_new_scheme_that_puts_a_risk_over_tolerance_starts_a_breach(
+    organisation, corporate_register, people
+):
+    from registers.services.rescoring import scheme_version_adopt
+    from scoring.presets import preset
+
+    appetite_statement_set(organisation=organisation, tolerance=10)
+    RiskFactory(
+        register=corporate_register, ref="R2", owner=people["ann"], positions={"current": (4, 4)}
+    )
+    scheme = organisation.schemes.get(is_default=True)
+    scheme_version_adopt(
+        scheme=scheme, definition=preset("met-4x4"), by=people["admin"], rerate=True, reason="4x4"
+    )
+    assert told(people["ann"], NoticeKind.BREACH) == []  # out of breach
+    scheme.refresh_from_db()
+    scheme_version_adopt(
+        scheme=scheme, definition=preset("espo-5x5"), by=people["admin"], rerate=True, reason="5x5"
+    )
+    (title,) = told(people["ann"], NoticeKind.BREACH)
+    assert title.startswith("R2 is outside appetite")
+    assert told(people["coordinator"], NoticeKind.BREACH) == [title]
+    assert told(people["admin"], NoticeKind.BREACH) == []  # who adopted the scheme
