@@ -53,6 +53,13 @@ def organisation_today(organisation: Organisation) -> dt.date:
     return timezone.localdate(timezone=organisation_zone(organisation))
 
 
+def reminder_horizon(*, organisation: Organisation, today: dt.date) -> dt.date:
+    """The last day a review or action counts as due for an owner's reminder e-mail and their
+    quick update page: today plus the organisation's reminder notice period (overdue ones are
+    due too). The e-mail and the page it links to list the same risks."""
+    return today + dt.timedelta(days=organisation.reminder_notice_days)
+
+
 def local_date(*, organisation: Organisation, moment: dt.datetime) -> dt.date:
     """The day ``moment`` falls on where the organisation is."""
     return moment.astimezone(organisation_zone(organisation)).date()

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db.models.functions import Length
 from django.urls import reverse
 
+from registers.calendar import reminder_horizon
 from registers.models import Action, Membership, Organisation, Risk
 from registers.models.risks import RiskStatus
 from registers.permissions import COORDINATOR_ROLES, OrganisationAccess
@@ -156,7 +157,7 @@ def _actions(organisation: Organisation, until: dt.date):
 
 def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
     """Every digest due in ``organisation`` on ``today``; empty digests are left out."""
-    until = today + dt.timedelta(days=organisation.reminder_notice_days)
+    until = reminder_horizon(organisation=organisation, today=today)
     is_monday = today.weekday() == MONDAY
     memberships = list(
         Membership.objects.filter(organisation=organisation, user__is_active=True)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from registers.calendar import organisation_today
 from registers.models import Organisation
 from reporting.models import Reminder, ReminderStatus
+from riskreg.mail import absolute
 
 from .selection import DAILY, Digest, base_url, digests_for
 
@@ -77,6 +78,10 @@ def message(digest: Digest) -> EmailMultiAlternatives:
         "coordinator": coordinator,
         # The choice is made on the person's account page, one per organisation.
         "preferences_url": base_url() + reverse("account") + f"#reminders-{slug}",
+        # An owner's reviews due are all on one page, with their actions: one click away.
+        "quick_update_url": absolute(reverse("quick_update", kwargs={"org": slug}))
+        if not coordinator and digest.reviews
+        else "",
     }
     text = render_to_string("reporting/email/reminder_digest.txt", context)
     html = render_to_string("reporting/email/reminder_digest.html", context)

@@ -63,6 +63,7 @@ def pages_of(slug: str) -> dict[str, str]:
         "risk page": f"/o/{slug}/risks/{risk.ref}/",
         "risk history": f"/o/{slug}/risks/{risk.ref}/history/",
         "My work": f"/o/{slug}/my-work/",
+        "quick update": f"/o/{slug}/my-update/?all=1",
         "Reports": f"/o/{slug}/reports/",
         "members": f"/o/{slug}/members/",
         "movement": f"/o/{slug}/movement/",
