@@ -25,7 +25,7 @@ from django.utils import timezone
 from appetite.rules import AppetiteState
 from scoring.engine import Rating
 
-from ..calendar import DUE_SOON_DAYS, organisation_zone
+from ..calendar import DUE_SOON_DAYS, organisation_today, organisation_zone
 from ..models import (
     Action,
     ActionStatus,
@@ -34,6 +34,7 @@ from ..models import (
     Organisation,
     Risk,
 )
+from .acceptance import with_acceptance
 from .chasing import actions_to_chase
 from .common import mine, open_risks
 from .rows import annotated_rows, first_in_order, with_appetite
@@ -106,6 +107,7 @@ class OutsideRow:
     appetite: AppetiteState
     since: dt.date | None  # None: its history does not say (e.g. loaded without history)
     today: dt.date | None = None
+    accepted_until: dt.date | None = None  # a breach accepted until then (issue 17)
 
     @property
     def since_text(self) -> str:
@@ -125,7 +127,8 @@ def outside_appetite_rows(
     when it has been continuously in its present state: three queries for any number of risks
     and any length of history."""
     # Ids first: the sort then carries ids, not 4,000 whole rows with their joins.
-    risks = first_in_order(outside_appetite(organisation=organisation), limit)
+    outside = with_acceptance(outside_appetite(organisation=organisation), today=today)
+    risks = first_in_order(outside, limit)
     since = appetite_since(risks, organisation=organisation)
     return [
         OutsideRow(
@@ -136,6 +139,7 @@ def outside_appetite_rows(
             appetite=row.appetite,
             since=since.get(row.risk.id),
             today=today,
+            accepted_until=row.accepted_until,
         )
         for row in annotated_rows(risks)
     ]
@@ -300,9 +304,10 @@ def actions_overdue(*, organisation: Organisation, today: dt.date) -> QuerySet[A
 
 def my_risks(*, organisation: Organisation, user) -> QuerySet[Risk]:
     """Open risks the user owns, manages or leads on; the earliest review (overdue) first.
-    ``my_part`` says how they are involved."""
+    ``my_part`` says how they are involved; ``accepted_until`` a breach accepted until then."""
+    risks = with_appetite(open_risks(organisation), organisation=organisation)
     return (
-        with_appetite(open_risks(organisation), organisation=organisation)
+        with_acceptance(risks, today=organisation_today(organisation))
         .filter(mine(user))
         .annotate(
             my_part=Case(

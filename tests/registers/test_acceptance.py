@@ -295,6 +295,20 @@ def test_the_dashboard_says_how_many_breaches_are_accepted(
     client.force_login(admin)
     page = client.get(reverse("organisation", args=[organisation.slug])).content.decode()
     assert "of which 1 accepted" in page
+    # The list of risks outside appetite says which breach is accepted.
+    assert page.count("Accepted until") == 1
+
+
+def test_my_work_shows_an_owner_s_accepted_breach(
+    appetite_setup, corporate_register, member, client, organisation
+):
+    owner, admin = member(Role.OWNER), member(Role.ADMIN)
+    risk = RiskFactory(register=corporate_register, owner=owner, positions={"current": (3, 4)})
+    until = timezone.localdate() + dt.timedelta(days=9)
+    risk_accept(risk=risk, by=admin, reason="Tolerated", expires_on=until)
+    client.force_login(owner)
+    page = client.get(reverse("my_work", args=[organisation.slug])).content.decode()
+    assert f"Accepted until {long_date(until)}" in page
 
 
 # --- expiry -----------------------------------------------------------------------------------
