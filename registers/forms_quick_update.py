@@ -57,7 +57,9 @@ class QuickRiskForm(PositionsMixin, GovukForm):
     @property
     def error_links(self) -> list[tuple[str, str]]:
         """Errors named by the risk they belong to: the summary lists every risk's."""
-        return [(anchor, f"{self.risk.ref}: {message}") for anchor, message in super().error_links]
+        return [
+            (anchor, f"Risk {self.risk.ref}: {message}") for anchor, message in super().error_links
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -101,7 +103,9 @@ class QuickActionForm(ActionProgressEditForm):
     @property
     def error_links(self) -> list[tuple[str, str]]:
         ref = self.action.risk.ref
-        return [(anchor, f"{ref} action: {message}") for anchor, message in super().error_links]
+        return [
+            (anchor, f"Action on risk {ref}: {message}") for anchor, message in super().error_links
+        ]
 
     def changed_fields(self) -> dict:
         """Status and progress as typed, only when they differ from what the page showed."""

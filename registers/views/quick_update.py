@@ -42,7 +42,7 @@ NOT_YOURS_NOW = (
     "{count} of the risks on the page {verb} no longer open risks of yours, so nothing was "
     "saved for {them}."
 )
-ACTION_CHANGED = "{ref}: someone else changed the action “{action}” after you opened the page."
+ACTION_CHANGED = "Risk {ref}: someone else changed the action “{action}” after you opened the page."
 PROGRESS_REASON = "progress to target updated (quick update)"
 ACTION_REASON = "updated (quick update)"
 

@@ -285,7 +285,7 @@ def test_bad_input_is_400_and_nothing_is_written(client, organisation, owner, to
     assert response.status_code == 400
     html = response.content.decode()
     assert "There is a problem" in html
-    assert "BAD: Choose the current impact as well as the likelihood, or neither" in html
+    assert "Risk BAD: Choose the current impact as well as the likelihood, or neither" in html
     assert f'href="#id_risk-{bad.pk}-current_impact"' in html
     assert "A fine update." in html  # what was typed is kept
     assert not Review.objects.exists()
@@ -331,7 +331,7 @@ def test_bad_action_status_is_400(client, organisation, owner, today):
     data[f"action-{action.pk}-status"] = "finished-ish"
     response = client.post(url(organisation), data)
     assert response.status_code == 400
-    assert f"{risk.ref} action: Select a valid choice" in response.content.decode()
+    assert f"Action on risk {risk.ref}: Select a valid choice" in response.content.decode()
 
 
 def test_empty_post_is_400(client, organisation, owner):
@@ -360,8 +360,8 @@ def test_conflict_on_one_risk_keeps_it_and_saves_the_others(client, organisation
     response = client.post(url(organisation), data)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "ONE not saved: someone else changed it" in html
-    assert "What they changed in ONE" in html
+    assert "Risk ONE not saved: someone else changed it" in html
+    assert "What they changed in risk ONE" in html
     assert "No change this quarter." in html  # nothing lost
     assert [e.risk.ref for e in response.context["entries"]] == ["ONE"]
     assert "1 risk updated" in html and "TWO" in html
@@ -421,7 +421,7 @@ def test_action_both_changed_is_shown_with_both_values(client, organisation, own
     response = client.post(url(organisation), data)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "ACT not saved: an action was changed" in html
+    assert "Risk ACT not saved: an action was changed" in html
     assert "Cancelled" in html and "Completed" in html
     assert not Review.objects.exists()  # the risk's unit is saved whole or not at all
     again = client.post(url(organisation), form_data(response))
@@ -451,7 +451,7 @@ def test_a_rule_refusing_one_risk_keeps_it_with_its_message(
     monkeypatch.setattr(view, "review_record", refusing)
     response = client.post(url(organisation), data)
     assert response.status_code == 400
-    assert "ONE: An update of ONE already awaits sign-off" in response.content.decode()
+    assert "Risk ONE: An update of ONE already awaits sign-off" in response.content.decode()
     assert [r.risk.ref for r in Review.objects.all()] == ["TWO"]
 
 
