@@ -34,7 +34,8 @@ from ..services.risks import RiskConflict, risk_update
 from ..services.treatments import TreatmentConflict, action_update
 from .risk_common import GET_POST, allow, date_value
 
-SAVED_KEY = "quick_update_saved"  # the session's list of what the last save did, shown once
+# What the last save did, shown once, by the organisation's page it was saved on.
+SAVED_KEY = "quick_update_saved:{org}"
 NOTHING_CHANGED = (
     "Nothing was saved: you changed no rating, progress or action and wrote no update."
 )
@@ -190,7 +191,7 @@ def quick_update_view(request: HttpRequest, org: str) -> HttpResponse:
             access,
             page,
             _entries(page),
-            saved=request.session.pop(SAVED_KEY, None),
+            saved=request.session.pop(SAVED_KEY.format(org=organisation.slug), None),
         )
 
     data = posted(request)
@@ -228,7 +229,7 @@ def quick_update_view(request: HttpRequest, org: str) -> HttpResponse:
     if not unsaved:
         if not saved and not notes:
             notes.append(NOTHING_CHANGED)
-        request.session[SAVED_KEY] = {"risks": saved, "notes": notes}
+        request.session[SAVED_KEY.format(org=organisation.slug)] = {"risks": saved, "notes": notes}
         return redirect(_page_url(organisation, due_only))
     # Some risks met a colleague's save or a rule: only those come back, the rest are saved.
     return _render(

@@ -334,6 +334,23 @@ def test_bad_action_status_is_400(client, organisation, owner, today):
     assert f"Action on risk {risk.ref}: Select a valid choice" in response.content.decode()
 
 
+def test_every_bad_field_is_listed_and_all_stays_all(client, organisation, owner, today):
+    risk = make_risk(organisation, today, ref="BOTH", owner=owner)  # not due: on ?all=1 only
+    action = ActionFactory(risk=risk, owner=owner)
+    client.force_login(owner)
+    data = form_data(client.get(url(organisation, all=True)))
+    assert data["all"] == "1"
+    data[key(risk, "current_impact")] = "9"
+    data[f"action-{action.pk}-status"] = "nearly"
+    html = client.post(url(organisation), data).content.decode()
+    assert "Risk BOTH: Current impact must be one of the scheme" in html
+    assert "Action on risk BOTH: Select a valid choice" in html
+    data = form_data(client.get(url(organisation, all=True)))
+    data[key(risk, "note")] = "All of them"
+    response = client.post(url(organisation), data)
+    assert response.url == url(organisation, all=True)
+
+
 def test_empty_post_is_400(client, organisation, owner):
     client.force_login(owner)
     assert client.post(url(organisation), {}).status_code == 400
