@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from registers import permissions
 from registers import selectors as register_selectors
 from registers.merging import KEEP_MINE, KEEP_THEIRS
 from registers.models import RiskStatus
+from registers.selectors.acceptance import covering
 from registers.services.treatments import CHOOSE_A_VALUE
 from riskreg import unsaved
 from riskreg.forms import posted
@@ -70,8 +71,10 @@ def _subject(statement: AppetiteStatement | None, category=None) -> str:
 
 
 def _risk_counts(access: permissions.OrganisationAccess) -> dict[int | None, dict[str, int]]:
-    """Open risks in breach and at warning per category, in one query."""
+    """Open risks in breach (and of those, accepted until a date: issue 17) and at warning per
+    category, in one query."""
     risks = permissions.risks_for_user(user=access.user, organisation=access.organisation)
+    accepted = Exists(covering(today=register_selectors.organisation_today(access.organisation)))
     rows = (
         register_selectors.with_appetite(
             risks.filter(status__in=OPEN), organisation=access.organisation
@@ -79,6 +82,7 @@ def _risk_counts(access: permissions.OrganisationAccess) -> dict[int | None, dic
         .values("category_id")
         .annotate(
             breach=Count("id", filter=Q(appetite_rank=3)),
+            accepted=Count("id", filter=Q(accepted, appetite_rank=3)),
             warning=Count("id", filter=Q(appetite_rank=2)),
         )
         .order_by()
@@ -100,17 +104,18 @@ def appetite(request: HttpRequest, org: str) -> HttpResponse:
         )
     )
     lines = []
-    default_counts = {"breach": 0, "warning": 0}
+    default_counts = {"breach": 0, "accepted": 0, "warning": 0}
     own = {line.category.id for line in overview if line.category and line.statement}
     for category_id, row in counts.items():
         if category_id not in own:  # these risks are judged by the default
             default_counts["breach"] += row["breach"]
+            default_counts["accepted"] += row["accepted"]
             default_counts["warning"] += row["warning"]
     for line in overview:
         if line.category is None:
             count, link = default_counts, None
         else:
-            count = counts.get(line.category.id, {"breach": 0, "warning": 0})
+            count = counts.get(line.category.id, {"breach": 0, "accepted": 0, "warning": 0})
             link = top and (
                 reverse("register", args=[organisation.slug, top.slug])
                 + "?"
@@ -124,7 +129,13 @@ def appetite(request: HttpRequest, org: str) -> HttpResponse:
                 )
             )
         lines.append(
-            {"line": line, "breach": count["breach"], "warning": count["warning"], "link": link}
+            {
+                "line": line,
+                "breach": count["breach"],
+                "accepted": count["accepted"],
+                "warning": count["warning"],
+                "link": link,
+            }
         )
     missing = [line for line in overview if line.statement is None]
     return render(

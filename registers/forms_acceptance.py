@@ -57,7 +57,7 @@ class ApproverChoiceField(forms.ModelMultipleChoiceField):
 
 class AcceptanceAuthorityForm(GovukForm):
     authority = forms.ChoiceField(
-        label="Who may accept a risk above tolerance",
+        label="Who may accept, by their role",
         choices=AcceptanceAuthority.choices,
         widget=forms.RadioSelect,
         error_messages={"required": AUTHORITY_REQUIRED, "invalid_choice": AUTHORITY_REQUIRED},

@@ -361,3 +361,13 @@ def test_acceptances_as_of_a_day_are_those_in_force_then(breach, member, organis
         day=UNTIL + dt.timedelta(days=1),
     )
     assert after == {}
+
+
+def test_the_appetite_page_counts_the_accepted_breaches(breach, member, client, organisation):
+    admin = member(Role.ADMIN)
+    risk_accept(
+        risk=breach, by=admin, reason="Tolerated", expires_on=timezone.localdate() + dt.timedelta(9)
+    )
+    client.force_login(admin)
+    page = client.get(reverse("appetite", args=[organisation.slug])).content.decode()
+    assert "1 in breach (1 accepted)" in page
