@@ -97,6 +97,7 @@ KWARG_OBJECTS = {
     "report": "pack",
     "invitation": "invitation",
     "provider": "sso_provider",
+    "notice": "notice",
 }
 GENERIC_KINDS = (
     "register",
@@ -219,6 +220,7 @@ class World:
     invitation: object = None  # an invitation to be a viewer, not yet accepted
     sso_provider: object = None  # a single sign-on connection (accounts.SingleSignOnProvider)
     import_job: object = None  # a big import being checked in the background (its uploader's)
+    notice: object = None  # a notification to the risk's owner (a person's own, not the org's)
 
 
 def build_world(tag: str, *, user=None, role: str | None = None) -> World:
@@ -339,6 +341,16 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
         ),
         sso_provider=sso_provider_of(organisation, tag),
         import_job=import_job,
+        notice=apps.get_model("registers", "Notice").objects.create(
+            organisation=organisation,
+            user=owner,
+            kind="comment",
+            event_key=f"{tag.lower()}-notice",
+            risk=risk,
+            title=f"{tag} notice",
+            url=f"/o/{organisation.slug}/risks/{risk.ref}/",
+            delivery="never",
+        ),
     )
 
 

@@ -30,6 +30,7 @@ from registers.models import (
     Control,
     Marking,
     Membership,
+    Notice,
     Register,
     Risk,
     Role,
@@ -121,6 +122,18 @@ def world(organisation):
     other = RiskFactory(register=corporate, ref="O2", title="Estate", owner=people["owner"])
     secret.refresh_from_db()
     link_add(risk=other, other=secret, note=f"Shares {MARKERS['link_before']}")
+    for who in UNCLEARED:  # told of it while OFFICIAL: the notice's words judged by today's marking
+        Notice.objects.create(
+            organisation=organisation,
+            user=people[who],
+            kind="comment",
+            event_key="s1-comment",
+            risk=secret,
+            title="S1: a comment",
+            body=f"Said {MARKERS['description']}",
+            url="/",
+            delivery="never",
+        )
     backdate(DAYS_BEFORE)
     secret.refresh_from_db()
     risk_update(
@@ -446,6 +459,9 @@ def fillings(route: str, world, packs) -> list[str]:
         ),
         "scheme": list(organisation.schemes.values_list("pk", flat=True)),
         "format": ["csv", "xlsx"],
+        "notice": list(
+            Notice.objects.filter(organisation=organisation).values_list("pk", flat=True)
+        ),
     }
     urls = [""]
     for match in PARAM.finditer(route):
