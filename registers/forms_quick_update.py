@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from django import forms
 
-from riskreg.forms import GovukForm
+from riskreg.forms import GovukForm, sentence
+from scoring.engine import RatingError
 
 from .forms import PositionsMixin, RiskForm, _textarea
 from .forms_treatments import VERSION_MAX, VERSION_MISSING, ActionProgressEditForm
 
 CHOOSE_BOTH = "Choose the current likelihood and impact: a review cannot leave a rated risk unrated"
+EARLIER_LEVEL = "{value} (from the scheme it was rated under)"
 
 
 class QuickRiskForm(PositionsMixin, GovukForm):
@@ -40,15 +42,24 @@ class QuickRiskForm(PositionsMixin, GovukForm):
         self.risk = risk
         self.opened = opened
         self.add_position_fields(scheme)
-        for axis, levels in (("likelihood", scheme.likelihood), ("impact", scheme.impact)):
+        stored = opened.get("current") or (None, None)
+        for index, (axis, levels) in enumerate(
+            (("likelihood", scheme.likelihood), ("impact", scheme.impact))
+        ):
             field = self.fields[f"current_{axis}"]
             # A select per axis keeps a page of twenty risks short; each level says its value,
             # label and code, as the review form's radios do.
             field.widget = forms.Select()
-            field.choices = [("", "Not rated")] + [
+            choices = [("", "Not rated")] + [
                 (str(level.value), f"{level.value} {level.label} ({level.code})")
                 for level in levels
             ]
+            value = stored[index]
+            if value is not None and value not in {level.value for level in levels}:
+                # Rated under an earlier scheme with more levels (and left there when it was
+                # replaced): kept as it is unless the owner re-scores it.
+                choices.append((str(value), EARLIER_LEVEL.format(value=value)))
+            field.choices = choices
         message = VERSION_MISSING.format(noun="risk")
         self.fields["version"].error_messages.update(
             required=message, invalid=message, min_value=message, max_value=message
@@ -63,7 +74,14 @@ class QuickRiskForm(PositionsMixin, GovukForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.clean_positions(cleaned)
+        chosen = (cleaned.get("current_likelihood"), cleaned.get("current_impact"))
+        if self.opened.get("current") is not None and chosen == tuple(self.opened["current"]):
+            return cleaned  # the rating stands, whichever scheme version it was made under
+        try:
+            self.clean_positions(cleaned)
+        except RatingError as exc:  # a level only an earlier scheme had, with a new one
+            self.add_error("current_likelihood", sentence(str(exc)))
+            return cleaned
         if (
             self.opened.get("current") is not None
             and self.ratings.get("current", False) is None

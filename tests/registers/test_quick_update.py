@@ -15,11 +15,15 @@ from registers.forms_quick_update import CHOOSE_BOTH
 from registers.models import Action, ActionStatus, Review, ReviewState, Risk, RiskStatus, Role
 from registers.permissions import organisation_for_user
 from registers.selectors.quick_update import quick_update
+from registers.services.rescoring import scheme_version_adopt
 from registers.services.reviews import review_record
 from registers.services.risks import risk_update
 from registers.services.treatments import action_update
 from registers.views import quick_update as view
 from reporting.reminders.sending import send_reminders
+from scoring.models import Scheme
+from scoring.presets import preset
+from scoring.services import scheme_save
 from tests.factories import (
     ActionFactory,
     MembershipFactory,
@@ -546,3 +550,41 @@ def test_member_of_two_organisations_sees_each_ones_own(
     data[key(there, "note")] = "Crossing over"
     client.post(url(organisation), data)
     assert not Review.objects.filter(risk=there).exists()
+
+
+def test_a_rating_from_an_earlier_scheme_stays_unless_rescored(
+    client, organisation, owner, member, today
+):
+    """A level the register's new scheme lacks (a 6x6 replaced by a 5x5, the risk kept under the
+    old version) is shown as it is; untouched it saves nothing, an update alone is refused with
+    the review's own message, and a re-score saves."""
+    admin = member(Role.ADMIN)
+    scheme_save(organisation=organisation, definition=preset("aberdeen-6x6"), make_default=True)
+    corner = make_risk(organisation, today, ref="CORNER", owner=owner, due_in=1)
+    risk_update(risk=corner, expected_version=corner.version, positions={"current": (6, 6)})
+    other = make_risk(organisation, today, ref="OTHER", owner=owner, due_in=2)
+    six = Scheme.objects.get(organisation=organisation, is_default=True)
+    scheme_version_adopt(
+        scheme=six, definition=preset("espo-5x5"), by=admin, rerate=False, reason="Back to 5x5"
+    )
+    client.force_login(owner)
+    page = client.get(url(organisation))
+    assert "6 (from the scheme it was rated under)" in page.content.decode()
+    data = form_data(page)
+    assert data[key(corner, "current_likelihood")] == "6"
+    data[key(other, "note")] = "Other moves on."
+    assert client.post(url(organisation), data).status_code == 302
+    assert [r.risk.ref for r in Review.objects.all()] == ["OTHER"]
+
+    data = form_data(client.get(url(organisation)))
+    data[key(corner, "note")] = "Still the worst case."
+    refused = client.post(url(organisation), data)
+    assert refused.status_code == 400 and "Risk CORNER: " in refused.content.decode()
+    assert not Review.objects.filter(risk=corner).exists()
+
+    data[key(corner, "current_likelihood")] = "5"
+    assert client.post(url(organisation), data).status_code == 400  # half new, half old
+    data[key(corner, "current_impact")] = "5"
+    assert client.post(url(organisation), data).status_code == 302
+    corner.refresh_from_db()
+    assert (corner.current_likelihood, corner.current_impact) == (5, 5)
