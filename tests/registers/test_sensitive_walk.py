@@ -23,6 +23,7 @@ from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
+from appetite.services import appetite_statement_set
 from registers import history
 from registers.models import (
     Action,
@@ -33,6 +34,7 @@ from registers.models import (
     Notice,
     Register,
     Risk,
+    RiskAcceptance,
     Role,
 )
 from registers.services.links import link_add
@@ -58,6 +60,7 @@ MARKERS = {
     "review": "Qreviewtern4417",
     "link_before": "Qlinkoldswift4417",
     "link_after": "Qlinknewlark4417",
+    "acceptance": "Qacceptedgull4417",
 }
 UNCLEARED = ("viewer", "panel")
 DAYS_BEFORE = 10  # the risk was written (OFFICIAL) this many days ago; marked today
@@ -153,6 +156,16 @@ def world(organisation):
         positions={"current": (3, 4)},
     )
     secret.refresh_from_db()
+    # In breach (12 over a tolerance of 8) and accepted, with a reason (issue 17).
+    appetite_statement_set(organisation=organisation, tolerance=8)
+    RiskAcceptance.objects.create(
+        organisation=organisation,
+        risk=secret,
+        accepted_by=people["admin"],
+        reason=f"Tolerated {MARKERS['acceptance']}",
+        accepted_score=secret.current_score,
+        expires_on=today + dt.timedelta(days=30),
+    )
     for who in UNCLEARED:  # a checked import of theirs whose preview names the secret risk
         ImportJob.objects.create(
             organisation=organisation,
