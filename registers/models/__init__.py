@@ -1,5 +1,7 @@
 from .acceptance import RiskAcceptance
 from .comments import COMMENT_MAX_LENGTH, Comment
+from .evidence import AssuranceLine, Evidence
+from .indicators import Indicator, IndicatorDirection, IndicatorFrequency, IndicatorReading
 from .invitations import Invitation, InvitationState
 from .notices import DEFAULT_DELIVERY, Delivery, Notice, NoticeKind, NoticePreference
 from .organisations import (
@@ -45,6 +47,12 @@ __all__ = [
     "COMMENT_MAX_LENGTH",
     "DEFAULT_DELIVERY",
     "AcceptanceAuthority",
+    "AssuranceLine",
+    "Evidence",
+    "Indicator",
+    "IndicatorDirection",
+    "IndicatorFrequency",
+    "IndicatorReading",
     "Comment",
     "Delivery",
     "Notice",
