@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..models import NoticeKind, Review, ReviewState, Risk, RiskStatus
+from . import notice_events
 from .notices import notify
 from .register_archive import refuse_if_archived
 from .review_submissions import KIND_RATING, person, proposed_positions
@@ -127,6 +128,7 @@ def review_sign_off(*, review: Review, user, note: str = "") -> Review:
         raise ValidationError(SIGN_OFF_STALE.format(ref=risk.ref))
     version = scheme_version_for_register(risk.register)
     rank_before = band_rank(risk)
+    before = notice_events.snapshot([risk])
     apply_ratings(risk, scheme_version=version, positions=positions)
     if (review.proposed or {}).get("kind") == KIND_RATING:
         # A change of rating on the edit form is a re-rate, not a review (decision 30).
@@ -145,6 +147,10 @@ def review_sign_off(*, review: Review, user, note: str = "") -> Review:
     risk.save()
     _decide(review, user=user, state=ReviewState.SIGNED_OFF, note=note)
     _tell_author(review, risk, user=user, what="signed off", note=note)
+    # The rating applies now: a breach it starts is told now (not when it was submitted).
+    notice_events.risks_changed_tell(
+        organisation=risk.organisation, before=before, risks=[risk], actor=user
+    )
     return review
 
 

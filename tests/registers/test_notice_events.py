@@ -470,3 +470,29 @@ def test_a_new_scheme_that_puts_a_risk_over_tolerance_starts_a_breach(
     assert title.startswith("R2 is outside appetite")
     assert told(people["coordinator"], NoticeKind.BREACH) == [title]
     assert told(people["admin"], NoticeKind.BREACH) == []  # who adopted the scheme
+
+
+def test_a_signed_off_rating_starts_the_breach_not_its_submission(risk, people, tolerance):
+    from registers.services.sign_off import review_sign_off
+
+    register = risk.register
+    register.sign_off_required = True
+    register.save()
+    risk_update(
+        risk=risk,
+        expected_version=risk.version,
+        fields={"category": tolerance, "manager": people["bob"]},
+    )
+    risk.refresh_from_db()
+    review = review_record(
+        risk=risk,
+        user=people["ann"],
+        expected_version=risk.version,
+        note="worse",
+        positions={"current": (4, 4)},
+    )
+    assert told(people["bob"], NoticeKind.BREACH) == []  # awaiting sign-off: nothing changed yet
+    review_sign_off(review=review, user=people["coordinator"])
+    assert len(told(people["bob"], NoticeKind.BREACH)) == 1
+    assert len(told(people["ann"], NoticeKind.BREACH)) == 1
+    assert told(people["coordinator"], NoticeKind.BREACH) == []  # who signed it off
