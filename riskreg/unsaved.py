@@ -37,7 +37,9 @@ KEEP_SECONDS = 60 * 60
 MAX_KEPT = 5  # forms per session: older ones give way
 MAX_CHARACTERS = 100_000  # what one form may keep: more is not kept, and the page says so
 # Pages whose GET shows the form again from kept values (they call ``restore``).
-RESTORING_PAGES = frozenset({"risk_edit", "risk_create", "risk_review", "appetite_statement_edit"})
+RESTORING_PAGES = frozenset(
+    {"risk_edit", "risk_create", "risk_review", "appetite_statement_edit", "quick_update"}
+)
 
 SIGNED_OUT_KEPT = (
     "You were signed out before this was saved. Nothing was saved: check your changes below "

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
+from riskreg import unsaved
 from riskreg.forms import posted
 
 from .. import calendar, history, permissions
@@ -78,6 +79,11 @@ def _version_posted(data, prefix: str) -> int | None:
         return int(data.get(f"{prefix}-version", ""))
     except ValueError:
         return None
+
+
+def _posted_ids(data) -> set[int]:
+    """The risks the form named (ids a database integer can hold; anything else ignored)."""
+    return {int(value) for value in data.getlist("risk") if value.isdigit() and len(value) < 10}
 
 
 def _risk_opened(risk: Risk, version: int | None) -> dict:
@@ -185,6 +191,18 @@ def quick_update_view(request: HttpRequest, org: str) -> HttpResponse:
     organisation = access.organisation
     today = calendar.organisation_today(organisation)
     if request.method == "GET":
+        restored = unsaved.restore(request)  # typed before a sign-in: shown again, unsaved
+        if restored is not None and _posted_ids(restored):
+            due_only = restored.get("all") != "1"
+            page = quick_update(
+                access=access, today=today, due_only=due_only, ids=_posted_ids(restored)
+            )
+            page.due_only = due_only
+            entries = _entries(page, restored)
+            for entry in entries:
+                for form in (entry.form, *entry.action_forms):
+                    form.is_valid()  # shown as typed, with any errors
+            return _render(request, access, page, entries)
         page = quick_update(access=access, today=today, due_only=request.GET.get("all") != "1")
         return _render(
             request,
@@ -196,7 +214,7 @@ def quick_update_view(request: HttpRequest, org: str) -> HttpResponse:
 
     data = posted(request)
     due_only = data.get("all") != "1"
-    ids = {int(value) for value in data.getlist("risk") if value.isdigit() and len(value) < 11}
+    ids = _posted_ids(data)
     if not ids:
         return HttpResponseBadRequest("The form named no risk to update: open the page again.")
     page = quick_update(access=access, today=today, due_only=due_only, ids=ids)
@@ -217,16 +235,16 @@ def quick_update_view(request: HttpRequest, org: str) -> HttpResponse:
     if not all(valid):
         return _render(request, access, page, entries, status=400, notes=notes)
 
-    saved, unsaved = [], []
+    saved, not_saved = [], []
     for entry in entries:
         outcome = _save(request, entry)
         if outcome is None:
             continue
         if outcome is False:
-            unsaved.append(entry)
+            not_saved.append(entry)
         else:
             saved.append(outcome)
-    if not unsaved:
+    if not not_saved:
         if not saved and not notes:
             notes.append(NOTHING_CHANGED)
         request.session[SAVED_KEY.format(org=organisation.slug)] = {"risks": saved, "notes": notes}
@@ -236,8 +254,8 @@ def quick_update_view(request: HttpRequest, org: str) -> HttpResponse:
         request,
         access,
         page,
-        unsaved,
-        status=400 if any(e.has_errors for e in unsaved) else 200,
+        not_saved,
+        status=400 if any(e.has_errors for e in not_saved) else 200,
         saved={"risks": saved, "notes": notes},
         partly_saved=True,
     )

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from registers import calendar
@@ -21,10 +22,13 @@ from registers.services.risks import risk_update
 from registers.services.treatments import action_update
 from registers.views import quick_update as view
 from reporting.reminders.sending import send_reminders
+from riskreg.unsaved import SIGNED_OUT_KEPT
 from scoring.models import Scheme
 from scoring.presets import preset
 from scoring.services import scheme_save
+from tests import test_unsaved as unsaved_tests
 from tests.factories import (
+    PASSWORD,
     ActionFactory,
     MembershipFactory,
     RegisterFactory,
@@ -588,3 +592,24 @@ def test_a_rating_from_an_earlier_scheme_stays_unless_rescored(
     assert client.post(url(organisation), data).status_code == 302
     corner.refresh_from_db()
     assert (corner.current_likelihood, corner.current_impact) == (5, 5)
+
+
+def test_a_session_that_ended_keeps_what_was_typed(organisation, owner, today):
+    """Twenty updates typed while the session ran out come back after signing in again."""
+    one = make_risk(organisation, today, ref="ONE", owner=owner, due_in=1)
+    two = make_risk(organisation, today, ref="TWO", owner=owner, due_in=2)
+    browser = Client(enforce_csrf_checks=True)
+    owner.set_password(PASSWORD)
+    owner.save()
+    assert unsaved_tests.sign_in(browser, owner).status_code == 302
+    data = form_data(browser.get(url(organisation)))
+    data[key(one, "note")] = "Typed before the session ended"
+    data[key(two, "current_likelihood")] = "1"
+    data[key(two, "current_impact")] = "1"
+    data.pop("all", None)
+    page, again = unsaved_tests.signed_out_and_back(browser, owner, url(organisation), data)
+    assert SIGNED_OUT_KEPT in page
+    assert "Typed before the session ended" in page
+    assert 'value="1" selected' in page
+    assert "Typed before the session ended" not in again
+    assert not Review.objects.exists()  # nothing saved until saved again
