@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from ..models import Organisation, Risk, RiskAcceptance
 from .common import open_risks
@@ -36,6 +36,23 @@ def with_acceptance(risks: QuerySet, *, today: dt.date) -> QuerySet:
     return risks.annotate(
         accepted_until=Subquery(covering(today=today).values("expires_on")[:1]),
     )
+
+
+def with_acceptance_as_of(records: QuerySet, *, moment: dt.datetime, day: dt.date) -> QuerySet:
+    """``with_acceptance`` for historical records (the register as it stood at ``moment``, whose
+    day is ``day``): the acceptance in force then (given by then, not ended by then, running to
+    ``day`` or later) covering the score the risk had then. One correlated subquery."""
+    then = (
+        RiskAcceptance.objects.filter(
+            risk_id=OuterRef("id"),
+            accepted_at__lte=moment,
+            expires_on__gte=day,
+            accepted_score__gte=OuterRef("current_score"),
+        )
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
+        .order_by("-accepted_at", "-id")
+    )
+    return records.annotate(accepted_until=Subquery(then.values("expires_on")[:1]))
 
 
 def accepted_breach_count(*, organisation: Organisation, today: dt.date) -> int:

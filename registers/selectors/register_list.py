@@ -37,7 +37,7 @@ from ..models import (
     RiskStatus,
     User,
 )
-from .acceptance import with_acceptance
+from .acceptance import with_acceptance, with_acceptance_as_of
 from .changes import changed_risk_ids
 from .rows import (
     _RANK_OF,
@@ -152,6 +152,7 @@ def risk_list(
             organisation=organisation,
             moment=as_of,
         )
+        risks = with_acceptance_as_of(risks, moment=as_of, day=today)
     # The scheme version (its JSON definition) is fetched once for the page, not joined and
     # decoded again on each of its 50 rows.
     risks = risks.select_related("owner", "category", "register", "origin_register")

@@ -19,6 +19,7 @@ from registers.models import (
     RiskAcceptance,
     Role,
 )
+from registers.selectors import annotated_rows, risk_list
 from registers.selectors.acceptance import acceptances_as_of
 from registers.services.acceptance import (
     ACCEPT_ALREADY,
@@ -371,3 +372,30 @@ def test_the_appetite_page_counts_the_accepted_breaches(breach, member, client, 
     client.force_login(admin)
     page = client.get(reverse("appetite", args=[organisation.slug])).content.decode()
     assert "1 in breach (1 accepted)" in page
+
+
+def test_the_register_as_it_stood_shows_the_acceptance_in_force_then(
+    breach, member, organisation, corporate_register
+):
+    admin = member(Role.ADMIN)
+    today = timezone.localdate()
+    acceptance = risk_accept(
+        risk=breach, by=admin, reason="Tolerated", expires_on=today + dt.timedelta(9)
+    )
+    risk_acceptance_withdraw(acceptance=acceptance, by=admin, reason="Treated after all")
+    acceptance.refresh_from_db()
+
+    def accepted_at(moment):
+        rows = annotated_rows(
+            risk_list(
+                organisation=organisation,
+                register_ids=[corporate_register.id],
+                today=today,
+                as_of=moment,
+            )
+        )
+        return [row.accepted_until for row in rows]
+
+    between = acceptance.accepted_at + (acceptance.ended_at - acceptance.accepted_at) / 2
+    assert accepted_at(between) == [acceptance.expires_on]
+    assert accepted_at(acceptance.ended_at + dt.timedelta(seconds=1)) == [None]
