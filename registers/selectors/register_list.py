@@ -142,9 +142,9 @@ def risk_list(
             Risk.objects.filter(organisation=organisation, register_id__in=register_ids),
             organisation=organisation,
         )
-    else:
         # "Accepted until ..." beside a breach someone accepted (issue 17).
         risks = with_acceptance(risks, today=today)
+    else:
         risks = with_appetite_as_of(
             risks_as_of(organisation=organisation, moment=as_of).filter(
                 register_id__in=register_ids
