@@ -301,10 +301,13 @@ def _save(request, entry: Entry):
                     reason=ACTION_REASON,
                     **fields,
                 )
-    except (RiskConflict, RiskEditConflict) as exc:
-        _show_risk_conflict(request, entry, exc.risk, version)
+    except (RiskConflict, RiskEditConflict):
+        # The risk as it is now, after the rollback (the exception's row may hold this
+        # person's own review, undone with the rest of the risk's changes).
+        _show_risk_conflict(request, entry, Risk.objects.get(pk=risk.pk), version)
         return False
     except TreatmentConflict as exc:
+        exc.current = Action.objects.get(pk=exc.current.pk)
         _show_action_conflict(request, entry, exc)
         return False
     except ValidationError as exc:

@@ -435,6 +435,31 @@ def test_progress_both_changed_is_a_conflict(client, organisation, owner, today)
     assert Risk.objects.get(pk=risk.pk).progress == "on_track"
 
 
+def test_a_review_undone_by_a_progress_conflict_leaves_the_risk_as_their_save(
+    client, organisation, owner, today
+):
+    risk = make_risk(organisation, today, owner=owner, due_in=1)
+    client.force_login(owner)
+    data = form_data(client.get(url(organisation)))
+    risk_update(risk=risk, expected_version=risk.version, fields={"progress": "limited"})
+    data[key(risk, "current_likelihood")] = "1"
+    data[key(risk, "current_impact")] = "2"
+    data[key(risk, "note")] = "Much better now."
+    data[key(risk, "progress")] = "on_track"
+    response = client.post(url(organisation), data)
+    assert response.status_code == 200
+    risk.refresh_from_db()
+    assert (risk.current_likelihood, risk.progress) == (3, "limited")  # the review was undone
+    assert not Review.objects.exists()
+    form = response.context["entries"][0].form
+    assert form["version"].value() == str(risk.version)  # as stored, not the undone one
+    assert form["note"].value() == "Much better now."
+    assert client.post(url(organisation), form_data(response)).status_code == 302
+    risk.refresh_from_db()
+    assert (risk.current_likelihood, risk.current_impact, risk.progress) == (1, 2, "on_track")
+    assert Review.objects.get(risk=risk).note == "Much better now."
+
+
 def test_action_both_changed_is_shown_with_both_values(client, organisation, owner, today):
     risk = make_risk(organisation, today, ref="ACT", owner=owner, due_in=1)
     action = ActionFactory(risk=risk, owner=owner, description="Buy pumps")
