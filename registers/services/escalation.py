@@ -142,7 +142,12 @@ def _destination(risk: Risk, direction: str, to_register: Register | None) -> Re
 def _scales_fit(risk: Risk, to_register: Register):
     """The scheme version the risk would be rated under on ``to_register``; ValidationError when
     that register's scheme has scales the risk's levels cannot be carried across to."""
-    target = scheme_version_for_register(to_register)
+    return scales_fit(risk, to_register, target=scheme_version_for_register(to_register))
+
+
+def scales_fit(risk: Risk, to_register: Register, *, target):
+    """As ``_scales_fit`` with the receiving register's scheme version ``target`` already known
+    (a bulk move reads it once for every risk)."""
     current = risk.scheme_version
     rated = [p for p in POSITIONS if getattr(risk, f"{p}_likelihood") is not None]
     if current is None or not rated or current.scheme_id == target.scheme_id:

@@ -27,18 +27,30 @@ from simple_history.utils import bulk_create_with_history
 
 from scoring.models import SchemeVersion
 
-from ..models import Action, ActionStatus, Control, Membership, Organisation, Register, Risk
+from ..models import (
+    Action,
+    ActionStatus,
+    Control,
+    Membership,
+    Organisation,
+    Register,
+    Risk,
+    RiskStatus,
+)
 from ..refs import ref_clean
 from . import notice_events
+from .escalation import scales_fit
 from .register_archive import refuse_if_archived, refuse_if_risk_archived
 from .risks import (
     EDITABLE_FIELDS,
     POSITIONS,
     Position,
     RiskConflict,
+    _refuse_retired,
     apply_ratings,
     band_rank,
     bring_review_forward,
+    next_review_due,
     scheme_version_for_register,
 )
 from .treatments import ACTION_FIELDS, CONTROL_FIELDS
@@ -56,6 +68,9 @@ TREATMENT_KEYS = ["organisation", "risk", "owner"]
 ALREADY_EXISTS = "{organisation} already has a risk {ref!r}"
 TWICE = "{ref!r} is given twice"
 DELETED_MEANWHILE = "a risk being changed was deleted meanwhile"
+# A move outside escalation: an escalated risk waits for the decision on its request (which
+# names the register it is on), and a closed one stays on the register it was closed on.
+MOVE_ONLY_OPEN = "{ref} is {status}: only an open risk can be moved to another register"
 
 
 @dataclass
@@ -82,6 +97,9 @@ class RiskChange:
     objectives: Sequence | None = None
     leads: Sequence | None = None
     rescore_scheme: bool = False
+    # Move to this register (of the same organisation, in use), re-rated under its scheme as an
+    # accepted escalation is; refused when the scales do not fit (``escalation.scales_fit``).
+    register: Register | None = None
 
     @property
     def writes(self) -> bool:
@@ -89,6 +107,7 @@ class RiskChange:
             self.fields
             or self.positions
             or self.rescore_scheme
+            or self.register is not None
             or self.objectives is not None
             or self.leads is not None
         )
@@ -279,6 +298,8 @@ def risk_update_many(*, changes: Sequence[RiskChange], reason: str, by=None) -> 
         for name in ("category", "owner", "manager"):
             if name in change.fields:
                 checks.check(name, change.fields[name])
+        if "category" in change.fields:
+            _refuse_retired("category", change.fields["category"], kept={risk.category_id})
         for objective in change.objectives or ():
             checks.check("objectives", objective)
         for lead in change.leads or ():
@@ -297,6 +318,9 @@ def risk_update_many(*, changes: Sequence[RiskChange], reason: str, by=None) -> 
             )
             written_fields.update(RATING_FIELDS)
             written_fields.add("next_review_due")
+        if change.register is not None and change.register.pk != risk.register_id:
+            _move(risk, change.register, checks=checks, schemes=schemes)
+            written_fields.update([*RATING_FIELDS, "register", "next_review_due"])
         risk.version += 1
         risk.updated_at = now
         _clean(risk, RISK_KEYS, risk.ref)
@@ -320,6 +344,30 @@ def risk_update_many(*, changes: Sequence[RiskChange], reason: str, by=None) -> 
         actor=notice_events.acting_user(by),
     )
     return [locked[change.risk_id] for change in changes]
+
+
+def _move(risk: Risk, destination: Register, *, checks: _Checks, schemes: _Schemes) -> None:
+    """Put ``risk`` on ``destination`` as an accepted escalation does: re-rated under the
+    receiving register's scheme, its next review following that register's period."""
+    checks.check("register", destination)
+    refuse_if_archived(destination)
+    if risk.status != RiskStatus.OPEN:
+        raise ValidationError(
+            MOVE_ONLY_OPEN.format(ref=risk.ref, status=risk.get_status_display().lower())
+        )
+    risk.scheme_version = schemes.shared(risk.scheme_version)
+    version = scales_fit(risk, destination, target=schemes.for_register(destination))
+    risk.register = destination
+    try:
+        apply_ratings(risk, scheme_version=version, positions={})
+    except ValidationError as exc:
+        raise ValidationError(
+            f"{risk.ref} cannot be rated on {destination.name}'s scheme: " + "; ".join(exc.messages)
+        ) from None
+    if risk.last_reviewed is not None:
+        risk.next_review_due = next_review_due(
+            risk=risk, scheme=version.parsed, reviewed_on=risk.last_reviewed
+        )
 
 
 def _set_many_to_many(risks, *, objectives: dict, leads: dict, records, replace: bool) -> None:

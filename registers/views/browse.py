@@ -294,6 +294,7 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
             "likelihood_label": _level_label(levels, "likelihood", risk_filter.likelihood),
             "impact_label": _level_label(levels, "impact", risk_filter.impact),
         }
+    can_edit = as_of is None and access.can_edit_register(register_obj)
     return render(
         request,
         "registers/register_detail.html",
@@ -333,7 +334,9 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
             or selectors.uses_horizons(organisation=organisation),
             "today": today,
             "real_today": real_today,
-            "can_edit": as_of is None and access.can_edit_register(register_obj),
+            "can_edit": can_edit,
+            # Risks on these registers get a checkbox for "Change selected risks".
+            "bulk_register_ids": access.editable_register_ids if can_edit else frozenset(),
         },
     )
 
