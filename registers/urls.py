@@ -1,6 +1,7 @@
 from .views import (
     acceptance,
     browse,
+    bulk_edit,
     categories,
     editing,
     escalation,
@@ -19,6 +20,7 @@ from .views import (
 
 urlpatterns = [
     *browse.urlpatterns,
+    *bulk_edit.urlpatterns,
     *editing.urlpatterns,
     *treatments.urlpatterns,
     *members.urlpatterns,
