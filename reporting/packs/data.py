@@ -156,6 +156,12 @@ class PackRisk:
         return self.appetite in (AppetiteState.BREACH, AppetiteState.WARNING)
 
     @property
+    def accepted_short(self) -> str:
+        """ "accepted until 31 March 2027" (a summary line), else ""."""
+        until = self.acceptance.expires_on if self.acceptance is not None else None
+        return f"accepted until {until.day} {until:%B %Y}" if until else ""
+
+    @property
     def accepted_text(self) -> str:
         """ "accepted until 31 March 2027 by Ann Jones: the reason" for a breach accepted at the
         pack's moment (the reason left out of a withheld risk), else ""."""

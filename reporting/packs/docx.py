@@ -612,7 +612,11 @@ def _summary_lines(w: _Writer, caption: str, risks: list, quarter_ends: list) ->
             w.rating_cell(risk.target, size=small),
         ]
         if appetite:
-            values.append([(risk.appetite.label, {"bold": True, "size": small})])
+            cell = [(risk.appetite.label, {"bold": True, "size": small})]
+            if risk.acceptance is not None:  # a breach accepted until a date (issue 17)
+                short = risk.accepted_short
+                cell.append((short[:1].upper() + short[1:], {"newline": True, "size": 7}))
+            values.append(cell)
         values.append([(_trend(risk), {"size": small})])
         line = getattr(risk, "progress_line", None) or risk.progress_to_target
         progress = []

@@ -9,12 +9,15 @@ import io
 
 import pytest
 from django.utils import timezone
+from docx import Document
 
 from appetite.rules import AppetiteState
 from appetite.services import appetite_statement_set
 from registers.models import Marking, Risk, Role
 from registers.services.acceptance import risk_accept, risk_acceptance_withdraw
 from reporting.packs.data import pack_data
+from reporting.packs.docx import render_docx
+from reporting.packs.render import render_html
 from reporting.spreadsheets.exporting import register_export, to_csv, to_xlsx
 from reporting.spreadsheets.importing import import_plan
 from tests.factories import RiskFactory, corporate_register_of
@@ -89,3 +92,21 @@ def test_the_public_edition_leaves_out_a_sensitive_risk_s_reason(accepted, organ
     )
     text = next(r for r in data.risks if r.ref == "A1").accepted_text
     assert "Ann Approver" in text and "Cost outweighs" not in text
+
+
+def test_the_pack_s_pages_say_accepted_until(accepted, organisation):
+    risk, acceptance, _ = accepted
+    data = pack_data(organisation=organisation, kind="committee", as_of=timezone.localdate())
+    until = acceptance.expires_on
+    text = " ".join(render_html(data).split())
+    assert f"Accepted until {until.day} {until:%B %Y}" in text
+    assert "above tolerance, of which 1 accepted" in text
+
+
+def test_the_word_edition_says_accepted_until(accepted, organisation):
+    acceptance = accepted[1]
+    data = pack_data(organisation=organisation, kind="quarterly", as_of=timezone.localdate())
+    document = Document(io.BytesIO(render_docx(data)))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    until = acceptance.expires_on
+    assert any(f"Accepted until {until.day} {until:%B %Y}" in text for text in cells)
