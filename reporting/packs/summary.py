@@ -31,15 +31,16 @@ def _names(items: list[str]) -> str:
 def _breach_words(risk) -> str:
     """How long a risk has been outside appetite, when the pack's data says (the breach
     duration of issue 16: ``PackRisk.breach_run``, set by ``packs/changes.py``); else its
-    rating and tolerance."""
+    rating and tolerance; and until when it is accepted, where it is."""
     run = getattr(risk, "breach_run", None)
     duration = getattr(run, "breach_text", "") if run is not None else ""
     words = f"{risk.ref} {risk.record.title}"
-    if duration:
-        return f"{words} ({duration})"
-    if risk.current is not None and risk.tolerance is not None:
-        return f"{words} ({risk.current.label} against a tolerance of {risk.tolerance})"
-    return words
+    detail = duration
+    if not detail and risk.current is not None and risk.tolerance is not None:
+        detail = f"{risk.current.label} against a tolerance of {risk.tolerance}"
+    # A breach accepted until a date (issue 17) says so: explained, still listed.
+    detail = "; ".join(part for part in (detail, getattr(risk, "accepted_short", "")) if part)
+    return f"{words} ({detail})" if detail else words
 
 
 def summary_draft(data: PackData) -> str:

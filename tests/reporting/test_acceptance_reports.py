@@ -18,6 +18,7 @@ from registers.services.acceptance import risk_accept, risk_acceptance_withdraw
 from reporting.packs.data import pack_data
 from reporting.packs.docx import render_docx
 from reporting.packs.render import render_html
+from reporting.packs.summary import summary_draft
 from reporting.spreadsheets.exporting import register_export, to_csv, to_xlsx
 from reporting.spreadsheets.importing import import_plan
 from tests.factories import RiskFactory, corporate_register_of
@@ -110,3 +111,10 @@ def test_the_word_edition_says_accepted_until(accepted, organisation):
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     until = acceptance.expires_on
     assert any(f"Accepted until {until.day} {until:%B %Y}" in text for text in cells)
+
+
+def test_the_draft_summary_lists_the_accepted_breach_as_accepted(accepted, organisation):
+    acceptance = accepted[1]
+    data = pack_data(organisation=organisation, kind="quarterly", as_of=timezone.localdate())
+    until = acceptance.expires_on
+    assert f"accepted until {until.day} {until:%B %Y})" in summary_draft(data)
