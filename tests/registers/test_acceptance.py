@@ -37,6 +37,8 @@ from registers.services.acceptance import (
     risk_acceptances_expire,
 )
 from registers.services.risks import risk_update
+from registers.tasks import EXPIRE_ACCEPTANCES, expire_risk_acceptances
+from riskreg.beat import BEAT_SCHEDULE
 from tests.factories import RegisterFactory, RiskFactory
 from tests.queries import assert_same_queries
 
@@ -399,3 +401,19 @@ def test_the_register_as_it_stood_shows_the_acceptance_in_force_then(
     between = acceptance.accepted_at + (acceptance.ended_at - acceptance.accepted_at) / 2
     assert accepted_at(between) == [acceptance.expires_on]
     assert accepted_at(acceptance.ended_at + dt.timedelta(seconds=1)) == [None]
+
+
+def test_the_daily_beat_task_ends_what_has_expired(breach, member):
+    admin = member(Role.ADMIN)
+    assert BEAT_SCHEDULE["expire-risk-acceptances-daily"]["task"] == EXPIRE_ACCEPTANCES
+    RiskAcceptance.objects.create(
+        organisation=breach.organisation,
+        risk=breach,
+        accepted_by=admin,
+        reason="Tolerated",
+        accepted_score=12,
+        expires_on=timezone.localdate() - dt.timedelta(days=1),
+    )
+    assert expire_risk_acceptances() == 1
+    assert expire_risk_acceptances() == 0
+    assert RiskAcceptance.objects.get().end_reason == "expired"
