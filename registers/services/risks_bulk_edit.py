@@ -45,7 +45,7 @@ REASON_TOO_LONG = f"keep the reason under {REASON_MAX} characters"
 # Why a chosen risk is not changed (shown on its row of the preview).
 NOT_FOUND = "not found in this organisation"
 NOT_EDITED = "you do not edit the {register} register"
-ALREADY = "already {value}: not changed"
+ALREADY = "already {value}"
 CLOSED_NO_REVIEW = "closed: a closed risk has no next review"
 DESTINATION_NOT_EDITED = "you do not edit the {register} register, so risks cannot be moved to it"
 CHANGED_SINCE = "changed by {person} since your preview: not changed"
@@ -111,7 +111,8 @@ class Plan:
 
     @property
     def label(self) -> str:
-        return BulkField(self.field).label
+        """What is changed, as a sentence starts ("Register", not the choice's "(move ...)")."""
+        return BulkField(self.field).label.split(" (")[0]
 
     @property
     def versions(self) -> dict[str, int]:
