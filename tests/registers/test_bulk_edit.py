@@ -482,3 +482,27 @@ def test_preview_and_confirm_queries_do_not_grow_with_the_risks(
     first = list(refs)
     assert_same_queries(write, more, at_most=40)
     assert Risk.objects.filter(ref__in=first).exclude(version=1).count() == len(first)
+
+
+def test_a_save_racing_the_confirm_writes_nothing_and_shows_the_preview_again(
+    client, organisation, people, risks, monkeypatch
+):
+    """Someone saves a risk between the confirm's plan and its write: risk_update_many refuses
+    (RiskConflict), nothing is written, and the preview comes back with 409 saying so."""
+    from registers.services import risks_bulk_edit
+    from registers.services.risks import RiskConflict
+
+    def racing(**kwargs):
+        raise RiskConflict(risks[0])
+
+    client.force_login(people["coordinator"])
+    seen = preview(client, organisation, ["CRR1", "CRR2"], "owner", people["new"].pk).context[
+        "seen"
+    ]
+    monkeypatch.setattr(risks_bulk_edit, "risk_update_many", racing)
+    data = {**form_data(["CRR1", "CRR2"], "owner", people["new"].pk), "seen": seen}
+    response = client.post(bulk_url(organisation), {**data, "action": "confirm"})
+    assert response.status_code == 409
+    assert "nothing was changed: check the preview again" in response.content.decode()
+    assert "Check the changes" in response.content.decode()
+    assert _nothing_written()
