@@ -503,6 +503,8 @@ QUERY_VARIANTS = {
         {"format": "xlsx", "as_of": w["as_of_day"].isoformat()},
     ],
     "movement": lambda w: [{}, {"all": 1}],
+    # The bulk edit page with the sensitive risk chosen (its editors are always cleared).
+    "register_bulk_edit": lambda w: [{}, {"risk": "S1"}],
 }
 
 
