@@ -43,7 +43,7 @@ REASON_REQUIRED = "say why these risks are changed: it is recorded in each risk'
 REASON_MAX = 500
 REASON_TOO_LONG = f"keep the reason under {REASON_MAX} characters"
 # Why a chosen risk is not changed (shown on its row of the preview).
-NOT_FOUND = "not found in this organisation"
+NOT_FOUND = "no risk of this organisation has this reference"
 NOT_EDITED = "you do not edit the {register} register"
 ALREADY = "already {value}"
 CLOSED_NO_REVIEW = "closed: a closed risk has no next review"
