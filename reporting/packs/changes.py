@@ -57,6 +57,16 @@ def add_changes(data, *, since: dt.datetime) -> None:
         withheld_risk_ids=withheld,
     )
     data.changes_legend = CHANGES_LEGEND.format(since=data.since_label)
+    # The movement section, printed before this one, lists the risks added, closed and reopened
+    # with their register and date: here only those it does not list (ESPO's committee pack
+    # listed its new risks twice).
+    movement = getattr(data, "movement", None)
+    listed = {event.risk.id for event in (*movement.added, *movement.closed)} if movement else set()
+    data.changes_new = [r for r in data.changes.new if r.risk_id not in listed]
+    data.changes_closed = [r for r in data.changes.closed if not r.new and r.risk_id not in listed]
+    data.changes_listed_above = any(
+        r.risk_id in listed for r in (*data.changes.new, *data.changes.closed)
+    )
     for risk in data.risks:
         risk.changes = data.changes.get(risk.record.id)
 

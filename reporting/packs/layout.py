@@ -97,6 +97,26 @@ def progress_line(risk) -> str:
     return "Not at target"
 
 
+NO_UPDATE = "no update"  # a one-line risk whose owner gave no update this period (decision 50)
+LINES_KEY = (
+    "Current: the rating now and its trend since {since} (↑ higher, → level, ↓ lower); every "
+    "risk here is within appetite unless marked otherwise. “No update”: its owner gave no "
+    "update this period."
+)
+
+
+def line_marks(risk, *, uses_appetite: bool) -> str:
+    """What follows a one-line risk's current rating, in both editions: its trend arrow ("→"),
+    or the trend's word where there is no arrow ("new"), and its appetite where it is not within
+    ("no threshold"; a risk in breach or at warning has a full page, not a line)."""
+    if risk.current is None:
+        return ""  # "Not rated" says it
+    marks = [risk.trend.arrow or risk.trend.word.lower()]
+    if uses_appetite and risk.appetite != AppetiteState.WITHIN:
+        marks.append(risk.appetite.label.lower())
+    return " · ".join(mark for mark in marks if mark)
+
+
 def order_risks(risks: list, order: str) -> list:
     """By reference (the order read: short refs first, then alphabetical), or by current score,
     highest first (ESPO), ties and unrated risks by reference."""
@@ -245,6 +265,8 @@ def layout_apply(data, *, then: dict, chosen_ids=(), three_quarters: bool = Fals
         )
         if not risk.page_reasons:
             risk.progress_line = progress_line(risk)
+            risk.line_marks = line_marks(risk, uses_appetite=data.uses_appetite)
+    data.lines_key = LINES_KEY.format(since=data.since_label)
     data.details = [risk for risk in data.risks if risk.page_reasons]
     data.summary_groups = summary_groups(
         data.risks, uses_horizons=data.uses_horizons, caption=CAPTIONS[data.kind]

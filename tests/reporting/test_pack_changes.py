@@ -127,8 +127,13 @@ def test_changes_section_marks_new_text_and_lists_new_and_closed(organisation, w
     section = text_of(markup.split('id="changes-since"', 1)[1].split('id="deep-dive"', 1)[0])
     assert "What changed since 30 September 2026" in text_of(markup)
     assert "Old title" in section  # the text it replaced
-    assert "C1 Closed" in section and "Fully mitigated" in section
-    assert "N1 New" in section
+    # the risks added and closed are listed once, by the movement section above (decision 50)
+    assert "are listed above, under “Risks added, closed or reopened”" in section
+    assert "C1" not in section and "N1" not in section
+    movement = text_of(markup.split('id="changes-since"', 1)[0])
+    movement = movement[movement.rindex("Risks added, closed or reopened") :]
+    assert "C1" in movement and "Fully mitigated" in movement
+    assert "N1" in movement
     assert "Control added" in section
 
 

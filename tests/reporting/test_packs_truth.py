@@ -200,7 +200,8 @@ def test_a_risk_added_on_the_day_of_the_report_reads_new(organisation):
     trends = {risk.ref: risk.trend for risk in data.risks}
     assert trends == {"TODAY": Trend.NEW, "BLANK": Trend.NEW}
     html = render_html(data)
-    assert html.count("New</td>") == 2
+    for ref in ("TODAY", "BLANK"):  # one line each: the New tag by the ref
+        assert f'{ref} <span class="tag-new">New</span></th>' in html
 
 
 # --- no clutter --------------------------------------------------------------------------------
