@@ -47,6 +47,7 @@ from .rows import (
     in_order,
     with_appetite,
 )
+from .sign_off import awaiting_sign_off
 
 POSITION_LABELS = {"current": "Current", "inherent": "Inherent (initial)", "target": "Target"}
 
@@ -153,6 +154,8 @@ def risk_list(
             moment=as_of,
         )
         risks = with_acceptance_as_of(risks, moment=as_of, day=today)
+    # "Update awaiting sign-off" beside the rating shown (issue 17): a subquery, no query more.
+    risks = risks.annotate(awaiting_sign_off=awaiting_sign_off(as_of))
     # The scheme version (its JSON definition) is fetched once for the page, not joined and
     # decoded again on each of its 50 rows.
     risks = risks.select_related("owner", "category", "register", "origin_register")

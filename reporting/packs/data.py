@@ -49,6 +49,7 @@ from registers.selectors import (
 )
 from registers.selectors.acceptance import acceptances_as_of
 from registers.selectors.rescoring import older_rating_versions
+from registers.selectors.sign_off import AWAITING_MARKER, awaiting_sign_off
 from reporting.movement import movement_between, movement_withheld
 from reporting.review_health import Health, RegisterHealth
 from scoring.engine import RatingError, rate
@@ -66,6 +67,7 @@ RANK_STATES = {
     2: AppetiteState.WARNING,
     3: AppetiteState.BREACH,
 }
+AWAITING_SIGN_OFF = AWAITING_MARKER[:1].lower() + AWAITING_MARKER[1:]  # "update awaiting ..."
 WITHHELD_NOTE = "OFFICIAL-SENSITIVE detail withheld from the public edition."
 
 
@@ -94,6 +96,9 @@ class PackRisk:
     changes: object | None = None  # RiskChanges since the last report (packs/changes.py)
     breach_run: object | None = None  # QuarterRun when in breach: .breach_text, .quarters, .since
     period_update: object | None = None  # updates.PeriodUpdate: latest owner's update in period
+    # An update of the risk awaited sign-off at the pack's moment: its rating is the last signed
+    # off (issue 17).
+    awaiting_sign_off: bool = False
     # The acceptance of its breach in force at the pack's moment (issue 17), else None.
     acceptance: object | None = None
     page_reasons: list = field(default_factory=list)  # why a full page (packs/layout.py)
@@ -421,6 +426,7 @@ def pack_data(
             organisation=organisation,
             moment=moment,
         )
+        .annotate(awaiting_sign_off=awaiting_sign_off(moment))
         .select_related("owner", "manager", "category", "scheme_version")
         .order_by(Length("ref"), "ref")
     )
@@ -462,6 +468,7 @@ def pack_data(
                 controls=[] if withheld else controls.get(record.id, []),
                 actions=[] if withheld else actions.get(record.id, []),
                 judgement_since=judged.get(record.id),
+                awaiting_sign_off=record.awaiting_sign_off,
             )
         )
     _add_acceptances(data)
