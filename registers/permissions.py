@@ -48,6 +48,7 @@ from .models import (
     Action,
     Category,
     Control,
+    Indicator,
     Invitation,
     Marking,
     Membership,
@@ -261,6 +262,23 @@ class OrganisationAccess:
 
     def can_update_control(self, control: Control) -> bool:
         return self.can_edit_risk(control.risk)
+
+    def can_edit_indicators(self, risk: Risk) -> bool:
+        """Add, change and retire a risk's key risk indicators (issue 18)."""
+        return self.can_edit_risk(risk)
+
+    def can_record_reading(self, indicator: Indicator) -> bool:
+        """Record a reading: the indicator's owner, or whoever may edit its risk (its owner or
+        manager, the coordinators of its register). Never on a retired indicator or an
+        archived register."""
+        risk = indicator.risk
+        if indicator.organisation_id != self.organisation.id or indicator.retired_at is not None:
+            return False
+        if self.can_edit_risk(risk):
+            return True
+        if self.is_read_only or indicator.owner_id != self.user.id:
+            return False
+        return risk.register_id not in self.archived_register_ids
 
     @property
     def can_manage_appetite(self) -> bool:
@@ -582,6 +600,22 @@ def action_for_user(*, user, risk: Risk, pk: int) -> Action:
         _refused(user, risk.organisation.slug, f"no action {pk} on risk {risk.ref!r}")
         raise Http404("No such action")
     return action
+
+
+def indicator_for_user(*, user, risk: Risk, pk: int) -> Indicator:
+    """A key risk indicator of ``risk`` (a risk already fetched for ``user``), with its owner
+    joined; 404, logged, for one of another risk or organisation, or for a non-member."""
+    indicator = (
+        Indicator.objects.filter(risk=risk, organisation_id=risk.organisation_id, pk=pk)
+        .select_related("owner")
+        .first()
+    )
+    member = memberships_for_user(user).filter(organisation_id=risk.organisation_id).exists()
+    if indicator is None or not member:
+        _refused(user, risk.organisation.slug, f"no indicator {pk} on risk {risk.ref!r}")
+        raise Http404("No such indicator")
+    indicator.risk = risk
+    return indicator
 
 
 def comment_for_user(*, user, risk: Risk, pk: int) -> Comment:

@@ -43,3 +43,17 @@ def withheld_refs(access) -> frozenset[str]:
     then = Risk.history.filter(id__in=ids).order_by().values_list("ref", flat=True).distinct()
     now = Risk.objects.filter(id__in=ids).values_list("ref", flat=True)
     return frozenset(then) | frozenset(now)
+
+
+def withhold_indicators(indicators, *, access) -> list:
+    """Key risk indicators (with their risk joined) in order; one of a risk whose detail the
+    member may not read keeps its status, dates and owner but says ``WITHHELD_SHORT`` instead
+    of its name, and loses its description and unit. The instances are for showing only."""
+    shown = []
+    for indicator in indicators:
+        indicator.withheld = not access.can_see_sensitive(indicator.risk)
+        if indicator.withheld:
+            indicator.name = WITHHELD_SHORT
+            indicator.description = ""
+        shown.append(indicator)
+    return shown
