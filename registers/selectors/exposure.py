@@ -1,0 +1,118 @@
+"""The organisation's exposure at its last quarter ends: open risks by band of their current
+rating, and risks in breach of appetite, at each of the last eight quarter ends
+(``registers.calendar``), for the dashboard and the committee pack.
+
+One grouped query whatever the number of risks: each history record of a risk is valid from its
+date until the risk's next record (a window, ``LEAD``), so a record stands at a quarter end when
+it began at or before it and was not replaced by then; the records standing at each quarter end
+are counted by band, and judged against the appetite statements standing then (the same
+validity window over their history), the rule ``appetite.rules.appetite_state`` applies: a
+breach is a score above the tolerance of the risk's category, or of the organisation's general
+statement. A closed or deleted risk, or one on a register archived by then, is not counted.
+The SQL is plain (a VALUES list of the quarter ends, window functions): PostgreSQL in
+production and tests, SQLite for the demo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
+
+from appetite.models import AppetiteStatement
+
+from ..calendar import quarter_ends, quarter_label
+from ..models import Organisation, Register, Risk, RiskStatus
+
+QUARTERS = 8
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Per quarter end (oldest first): open risks per band name ("" not rated) and in breach."""
+
+    ends: tuple[dt.datetime, ...]
+    labels: tuple[str, ...]
+    by_band: dict[str, tuple[int, ...]]
+    breaches: tuple[int, ...]
+
+    @property
+    def totals(self) -> tuple[int, ...]:
+        return tuple(
+            sum(counts[i] for counts in self.by_band.values()) for i in range(len(self.ends))
+        )
+
+
+def _sql(count: int) -> str:
+    cast = "CAST(%s AS timestamp with time zone)" if connection.vendor == "postgresql" else "%s"
+    ends = ", ".join(f"({index}, {cast})" for index in range(count))
+    risks = Risk.history.model._meta.db_table
+    statements = AppetiteStatement.history.model._meta.db_table
+    registers = Register._meta.db_table
+    # Table names from the models and placeholders only: no value is written into the text.
+    return f"""
+WITH ends (q, at_end) AS (VALUES {ends}),
+records AS (
+  SELECT h.id, h.history_date, h.history_type, h.status, h.current_band, h.current_score,
+         h.category_id, h.register_id,
+         LEAD(h.history_date) OVER (PARTITION BY h.id ORDER BY h.history_date, h.history_id)
+           AS until
+  FROM {risks} h WHERE h.organisation_id = %s AND h.history_date <= %s
+),
+standing AS (
+  SELECT e.q, r.current_band AS band, r.category_id, r.current_score AS score, COUNT(*) AS n
+  FROM ends e
+  JOIN records r ON r.history_date <= e.at_end AND (r.until IS NULL OR r.until > e.at_end)
+  JOIN {registers} g ON g.id = r.register_id
+  WHERE r.history_type <> '-' AND r.status <> %s
+    AND (g.archived_at IS NULL OR g.archived_at > e.at_end)
+  GROUP BY e.q, r.current_band, r.category_id, r.current_score
+),
+statements AS (
+  SELECT s.history_date, s.history_type, s.category_id, s.tolerance,
+         LEAD(s.history_date) OVER (PARTITION BY s.id ORDER BY s.history_date, s.history_id)
+           AS until
+  FROM {statements} s WHERE s.organisation_id = %s AND s.history_date <= %s
+),
+thresholds AS (
+  SELECT e.q, s.category_id, MIN(s.tolerance) AS tolerance
+  FROM ends e
+  JOIN statements s ON s.history_date <= e.at_end AND (s.until IS NULL OR s.until > e.at_end)
+  WHERE s.history_type <> '-'
+  GROUP BY e.q, s.category_id
+)
+SELECT st.q, st.band, SUM(st.n),
+       SUM(CASE WHEN st.score > COALESCE(tc.tolerance, td.tolerance) THEN st.n ELSE 0 END)
+FROM standing st
+LEFT JOIN thresholds tc ON tc.q = st.q AND tc.category_id = st.category_id
+LEFT JOIN thresholds td ON td.q = st.q AND td.category_id IS NULL
+GROUP BY st.q, st.band
+ORDER BY st.q, st.band
+"""  # noqa: S608
+
+
+def exposure_by_quarter(
+    *, organisation: Organisation, moment: dt.datetime, quarters: int = QUARTERS
+) -> Exposure:
+    """Open risks by band and risks in breach at each of the last ``quarters`` quarter ends at
+    or before ``moment`` (aware). One query."""
+    ends = quarter_ends(organisation=organisation, moment=moment, count=quarters, inclusive=True)
+    adapt = connection.ops.adapt_datetimefield_value
+    last = adapt(ends[-1])
+    params = [*(adapt(end) for end in ends), organisation.id, last, RiskStatus.CLOSED.value]
+    params += [organisation.id, last]
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(len(ends)), params)
+        rows = cursor.fetchall()
+    by_band: dict[str, list[int]] = {}
+    breaches = [0] * len(ends)
+    for index, band, count, breach in rows:
+        by_band.setdefault(band or "", [0] * len(ends))[index] = int(count)
+        breaches[index] += int(breach or 0)
+    return Exposure(
+        ends=tuple(ends),
+        labels=tuple(quarter_label(organisation=organisation, end=end) for end in ends),
+        by_band={band: tuple(counts) for band, counts in by_band.items()},
+        breaches=tuple(breaches),
+    )

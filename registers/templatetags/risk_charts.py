@@ -1,0 +1,29 @@
+"""Charts on pages: ``{% risk_chart risk organisation as chart %}`` (the risk page, one query)
+and ``{% exposure_charts organisation scheme as charts %}`` (the dashboard, one grouped query).
+A tag, so the shared pages gain one include line each and their views stay as they are."""
+
+from django import template
+from django.utils import timezone
+
+from ..charting import exposure_charts as build_exposure_charts
+from ..charting import risk_chart as build_risk_chart
+from ..selectors.exposure import exposure_by_quarter
+from ..selectors.risk_series import risk_series_many
+
+register = template.Library()
+
+
+@register.simple_tag
+def risk_chart(risk, organisation):
+    series = risk_series_many(
+        organisation=organisation, risk_ids=[risk.id], moment=timezone.now()
+    )[risk.id]
+    version = risk.scheme_version
+    return build_risk_chart(series, ref=risk.ref, scheme=version.parsed if version else None)
+
+
+@register.simple_tag
+def exposure_charts(organisation, scheme):
+    version = scheme.current_version if scheme else None
+    exposure = exposure_by_quarter(organisation=organisation, moment=timezone.now())
+    return build_exposure_charts(exposure, scheme=version.parsed if version else None)

@@ -1,0 +1,76 @@
+"""The organisation's exposure at its last eight quarter ends (dashboard and committee pack):
+open risks by band and risks in breach, from history, in one query."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from appetite.models import AppetiteStatement
+from appetite.services import appetite_statement_set
+from registers.calendar import quarter_ends
+from registers.selectors.exposure import exposure_by_quarter
+from tests.appetite.test_breach_duration import noon, timeline
+from tests.factories import corporate_register_of
+
+pytestmark = pytest.mark.django_db
+
+
+def quarter_days(organisation, count=8):
+    ends = quarter_ends(
+        organisation=organisation, moment=timezone.now(), count=count, inclusive=True
+    )
+    return [end.date() for end in ends]
+
+
+def test_counts_by_band_and_breaches_match_a_hand_built_history(organisation):
+    statement = appetite_statement_set(organisation=organisation, tolerance=10)
+    AppetiteStatement.history.filter(id=statement.id).update(history_date=noon(dt.date(2000, 1, 1)))
+    top = corporate_register_of(organisation)
+    q = quarter_days(organisation)
+    after = dt.timedelta(days=10)
+    # A: Medium-ish 6 from before the window, 16 (breach) after the 3rd quarter end.
+    timeline(top, "A", [(q[0] - after, (2, 3)), (q[2] + after, (4, 4))])
+    # B: added after the 5th quarter end at 20 (breach), closed after the 7th.
+    timeline(top, "B", [(q[4] + after, (4, 5)), (q[6] + after, "close")])
+    # C: 12 (breach), re-scored twice within one quarter (1, then 9): the later stands.
+    timeline(top, "C", [(q[0] - after, (3, 4)), (q[1] + after, (1, 1)), (q[1] + 2 * after, (3, 3))])
+
+    with CaptureQueriesContext(connection) as queries:
+        exposure = exposure_by_quarter(organisation=organisation, moment=timezone.now())
+    assert len(queries) == 1
+    assert len(exposure.ends) == 8
+    assert exposure.totals == (2, 2, 2, 2, 2, 3, 3, 2)
+    assert exposure.breaches == (1, 1, 0, 1, 1, 2, 2, 1)
+    # Each quarter's bands add up to its open risks.
+    for index, total in enumerate(exposure.totals):
+        assert sum(counts[index] for counts in exposure.by_band.values()) == total
+
+
+def test_breach_is_judged_against_the_tolerance_of_then(organisation):
+    statement = appetite_statement_set(organisation=organisation, tolerance=20)
+    top = corporate_register_of(organisation)
+    q = quarter_days(organisation)
+    AppetiteStatement.history.filter(id=statement.id).update(
+        history_date=noon(q[0] - dt.timedelta(days=5))
+    )
+    statement = appetite_statement_set(
+        organisation=organisation, tolerance=10, expected_version=statement.version
+    )
+    latest = AppetiteStatement.history.filter(id=statement.id).order_by("-history_id").first()
+    AppetiteStatement.history.filter(history_id=latest.history_id).update(
+        history_date=noon(q[3] + dt.timedelta(days=5))
+    )
+    timeline(top, "A", [(q[0] - dt.timedelta(days=30), (3, 4))])  # 12 all along
+    exposure = exposure_by_quarter(organisation=organisation, moment=timezone.now())
+    assert exposure.breaches == (0, 0, 0, 0, 1, 1, 1, 1)
+    assert exposure.totals == (1,) * 8
+
+
+def test_a_new_organisation_has_empty_quarters(organisation):
+    exposure = exposure_by_quarter(organisation=organisation, moment=timezone.now())
+    assert exposure.totals == (0,) * 8
+    assert exposure.breaches == (0,) * 8
+    assert exposure.labels[-1].startswith("Q")
