@@ -145,11 +145,17 @@ def indicator_chart(
     )
 
 
+NO_THRESHOLDS = (
+    "No appetite threshold applied to these risks at these quarter ends, so none is counted as "
+    "in breach."
+)
+
+
 def exposure_charts(
     exposure: Exposure, *, scheme: SchemeDefinition | None, key: str = "exposure"
-) -> tuple[Chart, Chart]:
-    """Open risks by band per quarter end (stacked, lowest band at the bottom) and risks in
-    breach per quarter end."""
+) -> tuple[Chart, ...]:
+    """Open risks by band per quarter end (stacked, lowest band at the bottom) and, where any
+    tolerance applied, risks in breach per quarter end (``NO_THRESHOLDS`` says why not)."""
     counts = dict(exposure.by_band)
     stacks = []
     if scheme is not None:
@@ -181,6 +187,8 @@ def exposure_charts(
         ),
         key=f"{key}-bands",
     )
+    if not exposure.any_threshold:
+        return (bands_chart,)
     breaches = exposure.breaches
     breach_chart = bar_chart(
         title=f"Risks in breach of appetite, {first} to {last}",
@@ -194,9 +202,10 @@ def exposure_charts(
         bar_colour=BREACH_COLOUR,
         table=Table(
             caption="Risks in breach of appetite at each quarter end",
-            headers=("Quarter", "Risks in breach", "Open risks"),
+            headers=("Quarter", "Risks in breach", "Open risks with a tolerance", "Open risks"),
             rows=tuple(
-                (label, str(breaches[i]), str(totals[i])) for i, label in enumerate(exposure.labels)
+                (label, str(breaches[i]), str(exposure.judged[i]), str(totals[i]))
+                for i, label in enumerate(exposure.labels)
             ),
         ),
         key=f"{key}-breaches",

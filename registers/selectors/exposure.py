@@ -36,6 +36,13 @@ class Exposure:
     labels: tuple[str, ...]
     by_band: dict[str, tuple[int, ...]]
     breaches: tuple[int, ...]
+    judged: tuple[int, ...]  # open risks a tolerance applied to (rated or not)
+
+    @property
+    def any_threshold(self) -> bool:
+        """Whether any risk had a tolerance at any of the quarter ends: with none, "0 in
+        breach" would say more than is known."""
+        return any(self.judged)
 
     @property
     def totals(self) -> tuple[int, ...]:
@@ -83,7 +90,8 @@ thresholds AS (
   GROUP BY e.q, s.category_id
 )
 SELECT st.q, st.band, SUM(st.n),
-       SUM(CASE WHEN st.score > COALESCE(tc.tolerance, td.tolerance) THEN st.n ELSE 0 END)
+       SUM(CASE WHEN st.score > COALESCE(tc.tolerance, td.tolerance) THEN st.n ELSE 0 END),
+       SUM(CASE WHEN COALESCE(tc.tolerance, td.tolerance) IS NULL THEN 0 ELSE st.n END)
 FROM standing st
 LEFT JOIN thresholds tc ON tc.q = st.q AND tc.category_id = st.category_id
 LEFT JOIN thresholds td ON td.q = st.q AND td.category_id IS NULL
@@ -106,13 +114,15 @@ def exposure_by_quarter(
         cursor.execute(_sql(len(ends)), params)
         rows = cursor.fetchall()
     by_band: dict[str, list[int]] = {}
-    breaches = [0] * len(ends)
-    for index, band, count, breach in rows:
+    breaches, judged = [0] * len(ends), [0] * len(ends)
+    for index, band, count, breach, with_threshold in rows:
         by_band.setdefault(band or "", [0] * len(ends))[index] = int(count)
         breaches[index] += int(breach or 0)
+        judged[index] += int(with_threshold or 0)
     return Exposure(
         ends=tuple(ends),
         labels=tuple(quarter_label(organisation=organisation, end=end) for end in ends),
         by_band={band: tuple(counts) for band, counts in by_band.items()},
         breaches=tuple(breaches),
+        judged=tuple(judged),
     )

@@ -5,6 +5,7 @@ A tag, so the shared pages gain one include line each and their views stay as th
 from django import template
 from django.utils import timezone
 
+from ..charting import NO_THRESHOLDS
 from ..charting import exposure_charts as build_exposure_charts
 from ..charting import risk_chart as build_risk_chart
 from ..selectors.exposure import exposure_by_quarter
@@ -15,9 +16,9 @@ register = template.Library()
 
 @register.simple_tag
 def risk_chart(risk, organisation):
-    series = risk_series_many(
-        organisation=organisation, risk_ids=[risk.id], moment=timezone.now()
-    )[risk.id]
+    series = risk_series_many(organisation=organisation, risk_ids=[risk.id], moment=timezone.now())[
+        risk.id
+    ]
     version = risk.scheme_version
     return build_risk_chart(series, ref=risk.ref, scheme=version.parsed if version else None)
 
@@ -26,4 +27,5 @@ def risk_chart(risk, organisation):
 def exposure_charts(organisation, scheme):
     version = scheme.current_version if scheme else None
     exposure = exposure_by_quarter(organisation=organisation, moment=timezone.now())
-    return build_exposure_charts(exposure, scheme=version.parsed if version else None)
+    charts = build_exposure_charts(exposure, scheme=version.parsed if version else None)
+    return {"charts": charts, "note": "" if exposure.any_threshold else NO_THRESHOLDS}

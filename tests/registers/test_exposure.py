@@ -73,4 +73,28 @@ def test_a_new_organisation_has_empty_quarters(organisation):
     exposure = exposure_by_quarter(organisation=organisation, moment=timezone.now())
     assert exposure.totals == (0,) * 8
     assert exposure.breaches == (0,) * 8
+    assert not exposure.any_threshold
     assert exposure.labels[-1].startswith("Q")
+
+
+def test_the_dashboard_shows_exposure_with_its_numbers(client, organisation, member):
+    from django.urls import reverse
+
+    from registers.charting import NO_THRESHOLDS
+    from registers.models import Role
+
+    top = corporate_register_of(organisation)
+    timeline(top, "A", [(quarter_days(organisation)[0], (4, 4))])
+    client.force_login(member(Role.VIEWER))
+    url = reverse("organisation", args=[organisation.slug])
+    html = client.get(url).content.decode()
+    assert "Exposure over eight quarters" in html
+    assert "Open risks by band at each quarter end" in html  # the table behind the chart
+    assert NO_THRESHOLDS in html and "Risks in breach of appetite" not in html
+    statement = appetite_statement_set(organisation=organisation, tolerance=10)
+    html = client.get(url).content.decode()
+    assert NO_THRESHOLDS in html  # set today: no quarter end had it
+    AppetiteStatement.history.filter(id=statement.id).update(history_date=noon(dt.date(2000, 1, 1)))
+    html = client.get(url).content.decode()
+    assert "Risks in breach of appetite" in html and NO_THRESHOLDS not in html
+    assert html.count("<summary") >= 2 and "Chart data" in html
