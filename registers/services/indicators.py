@@ -142,7 +142,7 @@ def indicator_retire(*, user, indicator: Indicator, reason: str = "") -> Indicat
     refuse_if_risk_archived(locked.risk)
     if locked.retired_at is not None:
         return locked
-    locked.retired_at = timezone.now()
+    locked.retired_at = indicator.retired_at = timezone.now()
     locked.version += 1
     locked._change_reason = reason or "retired"
     locked._history_user = user
@@ -162,7 +162,14 @@ def reading_record(
 ) -> IndicatorReading:
     """Record a reading of ``indicator`` on ``taken_on``: a second reading the same day replaces
     the first (the change is in the reading's history)."""
-    if indicator.retired_at is not None:
+    # The row locked: a reading and a retirement of the same indicator wait for each other.
+    retired_at = (
+        Indicator.objects.select_for_update()
+        .filter(pk=indicator.pk)
+        .values_list("retired_at", flat=True)
+        .first()
+    )
+    if retired_at is not None:
         raise ValidationError(INDICATOR_RETIRED)
     refuse_if_risk_archived(indicator.risk)
     if value is None:

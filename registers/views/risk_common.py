@@ -26,6 +26,7 @@ from ..services.risks import (
     scheme_version_for_register,
 )
 from ..withholding import WITHHELD
+from .indicator_context import indicator_error_forms, indicators_context
 from .risk_acceptance import acceptance_context
 
 # Any stored ref, including ones older data holds that a URL cannot carry as they are ('/'):
@@ -274,6 +275,7 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         **links_context(access, risk, lookup, can_see_detail=can_see_detail, **state),
         **controls_context(access, risk, **state),
         **actions_context(access, risk, **state),
+        **indicators_context(access, risk, can_see_detail=can_see_detail, **state),
         **acceptance,
     }
     # An add form's error that names no field links to that form, which the page opens.
@@ -289,4 +291,5 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         if form is not None and form.errors:
             form.error_anchor = anchor
             context["error_forms"].append(form)
+    context["error_forms"] += indicator_error_forms(context)
     return render(request, "registers/risk_detail.html", context, status=status)

@@ -1,0 +1,123 @@
+"""The risk page's key risk indicators section (issue 18): each current indicator with its
+standing (status, stale, next reading due) and latest readings, withheld as risk detail, and the
+forms open on it."""
+
+from __future__ import annotations
+
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from ..forms_indicators import IndicatorForm, ReadingForm
+from ..models import Indicator, IndicatorReading, Risk
+from ..selectors.indicators import indicator_standing, with_latest_reading
+from ..withholding import withhold_indicators
+
+READINGS_SHOWN = 8
+
+
+def thresholds_in_words(indicator) -> str:
+    """'Higher is worse: amber from 5 %, red from 10 %'."""
+    unit = f" {indicator.unit}" if indicator.unit else ""
+
+    def shown(value) -> str:
+        text = format(value.normalize(), "f") if value is not None else ""
+        return f"{text}{unit}"
+
+    return (
+        f"{indicator.get_direction_display()}: amber from {shown(indicator.amber_from)}, "
+        f"red from {shown(indicator.red_from)}"
+    )
+
+
+def value_shown(value, unit: str) -> str:
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return f"{text} {unit}".strip()
+
+
+def risk_indicators(risk: Risk, *, today, readings: bool = True) -> list[Indicator]:
+    """The risk's current indicators with their standing (one query) and, with ``readings``,
+    each one's latest readings (one more query, whatever their number)."""
+    indicators = list(
+        with_latest_reading(
+            Indicator.objects.filter(risk=risk, retired_at__isnull=True).select_related("owner")
+        ).order_by("position", "id")
+    )
+    recent: dict[int, list] = {indicator.pk: [] for indicator in indicators}
+    if readings and indicators:
+        rows = (
+            IndicatorReading.objects.filter(indicator_id__in=recent)
+            .annotate(
+                row=Window(
+                    RowNumber(),
+                    partition_by=[F("indicator_id")],
+                    order_by=[F("taken_on").desc(), F("id").desc()],
+                )
+            )
+            .filter(row__lte=READINGS_SHOWN)
+            .order_by("indicator_id", "-taken_on")
+        )
+        for reading in rows:
+            recent[reading.indicator_id].append(reading)
+    for indicator in indicators:
+        indicator.risk = risk
+        indicator.standing = indicator_standing(
+            indicator, today=today, since=timezone.localdate(indicator.created_at)
+        )
+        indicator.thresholds = thresholds_in_words(indicator)
+        indicator.latest_shown = value_shown(indicator.standing.value, indicator.unit)
+        indicator.recent = recent[indicator.pk]
+        for reading in indicator.recent:
+            reading.shown = value_shown(reading.value, indicator.unit)
+    return indicators
+
+
+def indicators_context(access, risk: Risk, *, can_see_detail: bool, **state) -> dict:
+    """The risk page's indicators section: each indicator with its standing and latest
+    readings (for the charts helper: ``indicator.recent``, newest first), the forms open."""
+    today = timezone.localdate()
+    indicators = risk_indicators(risk, today=today, readings=can_see_detail)
+    if not can_see_detail:
+        indicators = withhold_indicators(indicators, access=access)
+    can_edit = can_see_detail and access.can_edit_indicators(risk)
+    editing = state.get("indicator_editing")
+    reading_form = state.get("reading_form")
+    reading_for = state.get("reading_for")
+    for indicator in indicators:
+        indicator.can_record = can_see_detail and access.can_record_reading(indicator)
+        if editing is not None and editing[0] == indicator.pk:
+            indicator.edit_form = editing[1]
+        if state.get("indicator_retiring") == indicator.pk:
+            indicator.retiring = True
+        if indicator.can_record:
+            if reading_for == indicator.pk and reading_form is not None:
+                indicator.reading_form = reading_form
+            else:
+                indicator.reading_form = ReadingForm(auto_id=f"reading-{indicator.pk}-%s")
+    context = {
+        "indicators": indicators,
+        "can_edit_indicators": can_edit,
+        "indicators_message": state.get("indicators_message", ""),
+    }
+    if can_edit:
+        form = state.get("indicator_form")
+        if form is None and state.get("indicator_form_open"):
+            form = IndicatorForm(organisation=access.organisation, auto_id="new-indicator-%s")
+        context["indicator_form"] = form
+    return context
+
+
+def indicator_error_forms(context: dict) -> list:
+    """The indicator forms with errors, for the risk page's error summary."""
+    found = []
+    form = context.get("indicator_form")
+    if form is not None and form.errors:
+        found.append(form)
+    for indicator in context.get("indicators", []):
+        for name in ("edit_form", "reading_form"):
+            form = getattr(indicator, name, None)
+            if form is not None and form.is_bound and form.errors:
+                found.append(form)
+    return found

@@ -1,0 +1,188 @@
+"""Key risk indicators on the risk page (issue 18): add, edit and retire an indicator, record a
+reading. Plain forms that redirect back to the risk page (JavaScript off); with htmx, the
+indicators section is swapped in place."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+
+from riskreg.forms import posted
+
+from .. import permissions
+from ..forms_indicators import IndicatorEditForm, IndicatorForm, ReadingForm
+from ..services.indicators import (
+    INDICATOR_CHANGED,
+    indicator_add,
+    indicator_retire,
+    indicator_update,
+    reading_record,
+)
+from .indicator_context import indicators_context
+from .risk_common import GET_POST, RISK, allow, fetch_risk, is_htmx, render_risk_page, risk_url
+
+INDICATOR_FIELDS = (
+    "name",
+    "unit",
+    "direction",
+    "amber_from",
+    "red_from",
+    "frequency",
+    "owner",
+    "description",
+)
+
+
+def _section(request, access, risk, *, status: int = 200, **state) -> HttpResponse:
+    context = {
+        "organisation": access.organisation,
+        "risk": risk,
+        "can_see_detail": True,
+        **indicators_context(access, risk, can_see_detail=True, **state),
+    }
+    return render(request, "registers/partials/indicator_section.html", context, status=status)
+
+
+def _answer(request, access, risk, *, status: int, **state) -> HttpResponse:
+    if is_htmx(request):
+        # htmx swaps only 2xx answers: the section with its errors, as the control forms do.
+        return _section(request, access, risk, **state)
+    return render_risk_page(request, access, risk, status=status, **state)
+
+
+def _done(request, access, risk, message: str, anchor: str) -> HttpResponse:
+    if is_htmx(request):
+        return _section(request, access, risk, indicators_message=message)
+    messages.success(request, message)
+    return redirect(risk_url(risk, anchor))
+
+
+def _indicator(request, org: str, ref: str, pk: int):
+    access, risk = fetch_risk(request, org, ref)
+    indicator = permissions.indicator_for_user(user=request.user, risk=risk, pk=pk)
+    allow(access.can_see_sensitive(risk), "see this OFFICIAL-SENSITIVE detail")
+    return access, risk, indicator
+
+
+@login_required
+@GET_POST
+def indicator_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
+    access, risk = fetch_risk(request, org, ref)
+    allow(access.can_see_sensitive(risk), "see this OFFICIAL-SENSITIVE detail")
+    allow(access.can_edit_indicators(risk), "add indicators to this risk", register=risk.register)
+    if request.method == "GET":
+        return _answer(request, access, risk, status=200, indicator_form_open=True)
+    form = IndicatorForm(
+        posted(request), organisation=access.organisation, auto_id="new-indicator-%s"
+    )
+    if form.is_valid():
+        try:
+            indicator = indicator_add(user=request.user, risk=risk, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            return _done(request, access, risk, "Indicator added.", f"indicator-{indicator.pk}")
+    form.error_anchor = "add-indicator"
+    return _answer(request, access, risk, status=400, indicator_form=form)
+
+
+@login_required
+@GET_POST
+def indicator_edit_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    access, risk, indicator = _indicator(request, org, ref, pk)
+    allow(
+        access.can_edit_indicators(risk) and indicator.retired_at is None,
+        "change this indicator",
+        register=risk.register,
+    )
+    kwargs = {
+        "organisation": access.organisation,
+        "keep": [indicator.owner_id],
+        "auto_id": f"indicator-{indicator.pk}-%s",
+    }
+    if request.method == "GET":
+        initial = {name: getattr(indicator, name) for name in INDICATOR_FIELDS}
+        initial |= {"owner": indicator.owner_id, "version": indicator.version}
+        form = IndicatorEditForm(initial=initial, **kwargs)
+        return _answer(request, access, risk, status=200, indicator_editing=(indicator.pk, form))
+    form = IndicatorEditForm(posted(request), **kwargs)
+    status = 400
+    if form.is_valid():
+        fields = dict(form.cleaned_data)
+        opened = fields.pop("version")
+        try:
+            indicator_update(
+                user=request.user, indicator=indicator, expected_version=opened, **fields
+            )
+        except ValidationError as exc:
+            if INDICATOR_CHANGED in exc.messages:
+                status = 409
+            form.add_service_errors(exc)
+        else:
+            return _done(request, access, risk, "Indicator saved.", f"indicator-{indicator.pk}")
+    return _answer(request, access, risk, status=status, indicator_editing=(indicator.pk, form))
+
+
+@login_required
+@GET_POST
+def indicator_retire_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    access, risk, indicator = _indicator(request, org, ref, pk)
+    allow(
+        access.can_edit_indicators(risk) and indicator.retired_at is None,
+        "retire this indicator",
+        register=risk.register,
+    )
+    if request.method == "POST":
+        try:
+            indicator_retire(user=request.user, indicator=indicator)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(risk_url(risk, "indicators"))
+        return _done(
+            request,
+            access,
+            risk,
+            f"Indicator retired: {indicator.name} keeps its readings in the history.",
+            "indicators",
+        )
+    return _answer(request, access, risk, status=200, indicator_retiring=indicator.pk)
+
+
+@login_required
+@GET_POST
+def reading_add_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    access, risk, indicator = _indicator(request, org, ref, pk)
+    allow(
+        access.can_record_reading(indicator),
+        "record readings of this indicator",
+        register=risk.register,
+    )
+    if request.method == "GET":
+        return redirect(risk_url(risk, f"indicator-{indicator.pk}"))
+    form = ReadingForm(posted(request), auto_id=f"reading-{indicator.pk}-%s")
+    if form.is_valid():
+        try:
+            reading_record(user=request.user, indicator=indicator, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            return _done(
+                request,
+                access,
+                risk,
+                f"Reading of {indicator.name} recorded.",
+                f"indicator-{indicator.pk}",
+            )
+    return _answer(request, access, risk, status=400, reading_form=form, reading_for=indicator.pk)
+
+
+urlpatterns = [
+    path(f"{RISK}indicators/add/", indicator_add_view, name="indicator_add"),
+    path(f"{RISK}indicators/<int:pk>/edit/", indicator_edit_view, name="indicator_edit"),
+    path(f"{RISK}indicators/<int:pk>/retire/", indicator_retire_view, name="indicator_retire"),
+    path(f"{RISK}indicators/<int:pk>/readings/", reading_add_view, name="reading_add"),
+]

@@ -1,0 +1,344 @@
+"""Key risk indicators (issue 18): the services, who may do what, and the risk page's section."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from registers.models import (
+    Indicator,
+    IndicatorDirection,
+    IndicatorReading,
+    Marking,
+    Role,
+)
+from registers.services.indicators import (
+    INDICATOR_CHANGED,
+    READING_IN_FUTURE,
+    indicator_add,
+    indicator_retire,
+    indicator_update,
+    reading_record,
+)
+from registers.services.memberships import member_add
+from tests.factories import OrganisationFactory, RiskFactory, corporate_register_of
+from tests.queries import assert_same_queries
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def person(organisation, role, name):
+    email = f"{name.lower().replace(' ', '.')}@{organisation.slug}.test"
+    return member_add(organisation=organisation, email=email, role=role, full_name=name).user
+
+
+@pytest.fixture
+def people(organisation):
+    return {
+        "coordinator": person(organisation, Role.COORDINATOR, "Cora Coordinator"),
+        "owner": person(organisation, Role.OWNER, "Owen Owner"),
+        "reader": person(organisation, Role.OWNER, "Rita Reader"),
+        "other_owner": person(organisation, Role.OWNER, "Olga Other"),
+        "viewer": person(organisation, Role.VIEWER, "Vic Viewer"),
+    }
+
+
+@pytest.fixture
+def risk(corporate_register, people):
+    return RiskFactory(register=corporate_register, ref="CRR1", owner=people["owner"])
+
+
+def add(risk, people, **fields):
+    values = {
+        "user": people["coordinator"],
+        "risk": risk,
+        "name": "Staff vacancy rate",
+        "unit": "%",
+        "amber_from": D("5"),
+        "red_from": D("10"),
+        "owner": people["reader"],
+    }
+    return indicator_add(**(values | fields))
+
+
+def url(name, risk, *args):
+    return reverse(name, args=[risk.organisation.slug, risk.ref, *args])
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def test_a_second_reading_the_same_day_replaces_the_first_in_history(risk, people):
+    indicator = add(risk, people)
+    day = timezone.localdate()
+    reading_record(user=people["reader"], indicator=indicator, taken_on=day, value=D("4"))
+    reading_record(
+        user=people["reader"], indicator=indicator, taken_on=day, value=D("12"), note="Leavers"
+    )
+    reading = IndicatorReading.objects.get(indicator=indicator)
+    assert (reading.value, reading.note) == (D("12"), "Leavers")
+    assert [r.value for r in reading.history.order_by("history_id")] == [D("4"), D("12")]
+
+
+def test_a_reading_in_the_future_or_without_a_value_is_refused(risk, people):
+    indicator = add(risk, people)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        reading_record(user=people["reader"], indicator=indicator, taken_on=tomorrow, value=D(1))
+    assert READING_IN_FUTURE in str(refused.value)
+    with pytest.raises(ValidationError):
+        reading_record(
+            user=people["reader"], indicator=indicator, taken_on=tomorrow.today(), value=None
+        )
+    assert not IndicatorReading.objects.exists()
+
+
+def test_thresholds_must_run_the_way_of_the_direction(risk, people):
+    with pytest.raises(ValidationError):
+        add(risk, people, amber_from=D("10"), red_from=D("5"))
+    better = add(
+        risk, people, direction=IndicatorDirection.HIGHER_IS_BETTER, amber_from=D(90), red_from=80
+    )
+    assert better.pk
+
+
+def test_an_edit_from_an_older_version_is_refused(risk, people):
+    indicator = add(risk, people)
+    indicator_update(user=people["coordinator"], indicator=indicator, expected_version=1, unit="pc")
+    with pytest.raises(ValidationError) as refused:
+        indicator_update(
+            user=people["coordinator"], indicator=indicator, expected_version=1, name="Other"
+        )
+    assert INDICATOR_CHANGED in str(refused.value)
+    indicator.refresh_from_db()
+    assert (indicator.name, indicator.unit, indicator.version) == ("Staff vacancy rate", "pc", 2)
+
+
+def test_a_retired_indicator_takes_no_readings(risk, people):
+    indicator = add(risk, people)
+    indicator_retire(user=people["coordinator"], indicator=indicator)
+    with pytest.raises(ValidationError):
+        reading_record(
+            user=people["reader"], indicator=indicator, taken_on=timezone.localdate(), value=D(1)
+        )
+
+
+# --- the risk page ----------------------------------------------------------------------------
+
+
+def test_the_risk_page_shows_status_in_words_thresholds_and_readings(client, risk, people):
+    indicator = add(risk, people, illustrative=True)
+    today = timezone.localdate()
+    reading_record(
+        user=people["reader"], indicator=indicator, taken_on=today, value=D("12.5"), note="Up"
+    )
+    client.force_login(people["viewer"])
+    page = client.get(url("risk", risk)).content.decode()
+    assert "Staff vacancy rate" in page and "Illustrative" in page
+    assert ">Red<" in page
+    assert "12.5 %" in page
+    assert "Higher is worse: amber from 5 %, red from 10 %" in page
+    assert "Rita Reader" in page
+    assert "Record a reading" not in page  # a viewer reads only
+
+
+def test_an_indicator_overdue_for_its_reading_says_stale_and_when_it_was_due(client, risk, people):
+    indicator = add(risk, people)
+    read = timezone.localdate() - dt.timedelta(days=60)
+    reading_record(user=people["reader"], indicator=indicator, taken_on=read, value=D("1"))
+    client.force_login(people["viewer"])
+    page = client.get(url("risk", risk)).content.decode()
+    due = read + dt.timedelta(days=31)
+    assert f"Stale: reading due {due.day} {due:%b}" in page
+    assert ">Green<" in page
+
+
+def test_no_reading_yet_says_so(client, risk, people):
+    add(risk, people)
+    client.force_login(people["viewer"])
+    assert "No reading yet" in client.get(url("risk", risk)).content.decode()
+
+
+def test_the_indicators_owner_records_a_reading_without_javascript(client, risk, people):
+    indicator = add(risk, people)
+    client.force_login(people["reader"])
+    response = client.post(
+        url("reading_add", risk, indicator.pk),
+        {"taken_on": timezone.localdate().strftime("%d/%m/%Y"), "value": "7", "note": "Q3"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#indicator-{indicator.pk}")
+    reading = IndicatorReading.objects.get()
+    assert (reading.value, reading.entered_by) == (D("7"), people["reader"])
+    page = client.get(url("risk", risk)).content.decode()
+    assert ">Amber<" in page
+
+
+def test_a_reading_with_htmx_swaps_the_section(client, risk, people):
+    indicator = add(risk, people)
+    client.force_login(people["owner"])  # the risk's owner
+    response = client.post(
+        url("reading_add", risk, indicator.pk),
+        {"taken_on": timezone.localdate().strftime("%d/%m/%Y"), "value": "11"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith("{#") or 'id="indicators"' in html
+    assert "Reading of Staff vacancy rate recorded." in html
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"taken_on": "", "value": "3"}, "Enter the date the reading was taken"),
+        ({"taken_on": "1/1/2020", "value": ""}, "Enter the reading&#x27;s value"),
+        ({"taken_on": "1/1/2020", "value": "lots"}, "Value must be a number"),
+        ({"taken_on": "1/1/2999", "value": "3"}, "A reading cannot be dated in the future"),
+        ({"taken_on": "1/1/2020", "value": "1" * 20}, "Value"),
+    ],
+)
+def test_bad_readings_get_a_message_and_400(client, risk, people, data, message):
+    indicator = add(risk, people)
+    client.force_login(people["reader"])
+    response = client.post(url("reading_add", risk, indicator.pk), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not IndicatorReading.objects.exists()
+
+
+def test_a_coordinator_adds_edits_and_retires_an_indicator(client, risk, people):
+    client.force_login(people["coordinator"])
+    assert client.get(url("indicator_add", risk)).status_code == 200
+    response = client.post(
+        url("indicator_add", risk),
+        {
+            "name": "Days to pay invoices",
+            "unit": "days",
+            "direction": IndicatorDirection.HIGHER_IS_WORSE,
+            "amber_from": "30",
+            "red_from": "45",
+            "frequency": "monthly",
+            "owner": people["reader"].pk,
+        },
+    )
+    assert response.status_code == 302
+    indicator = Indicator.objects.get()
+    edit = url("indicator_edit", risk, indicator.pk)
+    assert "Save indicator" in client.get(edit).content.decode()
+    data = {
+        "name": "Days to pay",
+        "unit": "days",
+        "direction": IndicatorDirection.HIGHER_IS_WORSE,
+        "amber_from": "30",
+        "red_from": "20",
+        "frequency": "monthly",
+        "version": "1",
+    }
+    bad = client.post(edit, data)
+    assert bad.status_code == 400
+    assert "red must start at or above amber" in bad.content.decode()
+    assert client.post(edit, data | {"red_from": "60"}).status_code == 302
+    indicator.refresh_from_db()
+    assert (indicator.name, indicator.red_from, indicator.version) == ("Days to pay", 60, 2)
+    stale = client.post(edit, data | {"red_from": "70"})  # still at version 1
+    assert stale.status_code == 409
+    assert client.post(url("indicator_retire", risk, indicator.pk)).status_code == 302
+    indicator.refresh_from_db()
+    assert indicator.retired_at is not None
+    page = client.get(url("risk", risk)).content.decode()
+    assert "Indicator retired: Days to pay keeps its readings" in page  # the message, once
+    assert 'id="indicator-' not in page
+
+
+def test_an_empty_add_form_gets_400(client, risk, people):
+    client.force_login(people["coordinator"])
+    response = client.post(url("indicator_add", risk), {})
+    assert response.status_code == 400
+    assert "Give the indicator a name" in response.content.decode()
+
+
+# --- who may -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["viewer", "other_owner"])
+def test_others_may_not_record_readings_or_change_indicators(client, risk, people, who):
+    indicator = add(risk, people)
+    client.force_login(people[who])
+    day = timezone.localdate().strftime("%d/%m/%Y")
+    posts = [
+        (url("reading_add", risk, indicator.pk), {"taken_on": day, "value": "1"}),
+        (url("indicator_add", risk), {"name": "X", "amber_from": "1", "red_from": "2"}),
+        (url("indicator_edit", risk, indicator.pk), {"name": "X", "version": "1"}),
+        (url("indicator_retire", risk, indicator.pk), {}),
+    ]
+    for address, data in posts:
+        assert client.post(address, data).status_code == 403, address
+    assert not IndicatorReading.objects.exists()
+    indicator.refresh_from_db()
+    assert indicator.version == 1 and indicator.retired_at is None
+
+
+def test_an_indicator_of_another_risk_or_organisation_is_not_found(client, risk, people):
+    other_risk = RiskFactory(register=risk.register, ref="CRR2", owner=people["owner"])
+    indicator = add(other_risk, people)
+    elsewhere = OrganisationFactory()
+    foreign_risk = RiskFactory(register=corporate_register_of(elsewhere), ref="CRR1")
+    foreign = indicator_add(
+        user=None, risk=foreign_risk, name="Theirs", amber_from=D(1), red_from=D(2)
+    )
+    client.force_login(people["coordinator"])
+    assert client.get(url("indicator_edit", risk, indicator.pk)).status_code == 404
+    assert client.get(url("indicator_edit", risk, foreign.pk)).status_code == 404
+    day = timezone.localdate().strftime("%d/%m/%Y")
+    response = client.post(url("reading_add", risk, foreign.pk), {"taken_on": day, "value": "1"})
+    assert response.status_code == 404
+
+
+def test_sensitive_indicators_are_withheld_from_members_not_cleared(client, risk, people):
+    risk.marking = Marking.OFFICIAL_SENSITIVE
+    risk.save()
+    indicator = add(risk, people, name="Informants exposed")
+    reading_record(
+        user=people["reader"],
+        indicator=indicator,
+        taken_on=timezone.localdate(),
+        value=D("11"),
+        note="Handler notes",
+    )
+    client.force_login(people["viewer"])
+    page = client.get(url("risk", risk)).content.decode()
+    assert "Informants exposed" not in page and "Handler notes" not in page
+    assert ">Red<" in page  # the status still shows
+    assert client.get(url("indicator_edit", risk, indicator.pk)).status_code == 403
+    client.force_login(people["coordinator"])
+    page = client.get(url("risk", risk)).content.decode()
+    assert "Informants exposed" in page and "Handler notes" in page
+
+
+def test_risk_page_queries_do_not_grow_with_indicators_and_readings(client, risk, people):
+    client.force_login(people["coordinator"])
+    add(risk, people)
+    page = url("risk", risk)
+    client.get(page)
+
+    def grow():
+        for n in range(5):
+            indicator = add(risk, people, name=f"Indicator {n}", owner=people["owner"])
+            for days in range(10):
+                reading_record(
+                    user=people["reader"],
+                    indicator=indicator,
+                    taken_on=timezone.localdate() - dt.timedelta(days=days * 30),
+                    value=D(days),
+                )
+
+    _, response = assert_same_queries(lambda: client.get(page), grow)
+    assert "Indicator 4" in response.content.decode()
