@@ -99,10 +99,10 @@ def progress_line(risk) -> str:
 
 NO_UPDATE = "no update"  # a one-line risk whose owner gave no update this period (decision 50)
 LINES_KEY = (
-    "Current: the rating now and its trend since {since} (↑ higher, → level, ↓ lower); every "
-    "risk here is within appetite unless marked otherwise. “No update”: its owner gave no "
-    "update this period."
+    "Current: the rating now and its trend since {since} (↑ higher, → level, ↓ lower){appetite}. "
+    "“No update”: its owner gave no update this period."
 )
+LINES_KEY_APPETITE = "; every risk here is within appetite unless marked otherwise"
 
 
 def line_marks(risk, *, uses_appetite: bool) -> str:
@@ -266,7 +266,8 @@ def layout_apply(data, *, then: dict, chosen_ids=(), three_quarters: bool = Fals
         if not risk.page_reasons:
             risk.progress_line = progress_line(risk)
             risk.line_marks = line_marks(risk, uses_appetite=data.uses_appetite)
-    data.lines_key = LINES_KEY.format(since=data.since_label)
+    appetite = LINES_KEY_APPETITE if data.uses_appetite else ""
+    data.lines_key = LINES_KEY.format(since=data.since_label, appetite=appetite)
     data.details = [risk for risk in data.risks if risk.page_reasons]
     data.summary_groups = summary_groups(
         data.risks, uses_horizons=data.uses_horizons, caption=CAPTIONS[data.kind]
