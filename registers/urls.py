@@ -15,6 +15,7 @@ from .views import (
     registers_admin,
     scheme_settings,
     settings_home,
+    sign_off,
     treatments,
     work,
 )
@@ -37,5 +38,6 @@ urlpatterns = [
     *settings_home.urlpatterns,
     *scheme_settings.urlpatterns,
     *notices.urlpatterns,
+    *sign_off.urlpatterns,
     *acceptance.urlpatterns,
 ]

@@ -15,9 +15,11 @@ from riskreg.forms import sentence
 
 from .. import calendar, history, permissions, selectors
 from ..forms import ActionForm, ControlForm, LinkForm
+from ..forms_sign_off import SignOffForm
 from ..models import ActionStatus, Register, Risk, RiskStatus
 from ..refs import RiskRefConverter
 from ..selectors.reviews import risk_updates
+from ..selectors.sign_off import sign_off_panel
 from ..services.escalation import pending_escalation
 from ..services.links import links_for_risk
 from ..services.register_archive import archived_message
@@ -231,6 +233,21 @@ def changes_context(access, risk: Risk, appetite: AppetiteState) -> dict:
     }
 
 
+def sign_off_context(access, risk: Risk, *, can_review: bool) -> dict:
+    """The update awaiting sign-off (or the last sent back) and what this member may do."""
+    panel = sign_off_panel(risk, scheme_of=scheme_for)
+    if panel is None:
+        return {"sign_off": None}
+    own = panel.review.reviewed_by_id == access.user.id
+    return {
+        "sign_off": panel,
+        "can_sign_off_update": panel.awaiting and not own and access.can_sign_off(risk),
+        "can_withdraw_update": panel.awaiting and own,
+        "show_sent_back": can_review or access.can_sign_off(risk),
+        "sign_off_form": SignOffForm(auto_id="sign-off-%s"),
+    }
+
+
 def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 200, **state):
     lookup = appetite_lookup(organisation=access.organisation)
     row = selectors.risk_row(risk, lookup)
@@ -245,6 +262,7 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         entries = []
         state.update(controls=[], actions=[])
     can_edit = access.can_edit_risk(risk)
+    can_review = access.can_review_risk(risk) and risk.status != RiskStatus.CLOSED
     context = {
         "access": access,
         "organisation": access.organisation,
@@ -261,7 +279,7 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         "leads": risk.leads.all(),
         "today": timezone.localdate(),
         "can_edit": can_edit,
-        "can_review": access.can_review_risk(risk) and risk.status != RiskStatus.CLOSED,
+        "can_review": can_review,
         "history_entries": entries[:HISTORY_ON_PAGE],
         "history_more": len(entries) > HISTORY_ON_PAGE,
         "history_count": len(entries),
@@ -272,6 +290,7 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         "origin_register": risk.origin_register,
         **changes_context(access, risk, row.appetite),
         **escalation_context(access, risk),
+        **sign_off_context(access, risk, can_review=can_review),
         **links_context(access, risk, lookup, can_see_detail=can_see_detail, **state),
         **controls_context(access, risk, **state),
         **actions_context(access, risk, **state),

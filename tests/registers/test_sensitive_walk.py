@@ -33,6 +33,8 @@ from registers.models import (
     Membership,
     Notice,
     Register,
+    Review,
+    ReviewState,
     Risk,
     RiskAcceptance,
     Role,
@@ -156,6 +158,16 @@ def world(organisation):
         positions={"current": (3, 4)},
     )
     secret.refresh_from_db()
+    Review.objects.create(  # an owner's update awaiting sign-off (issue 17): its words too
+        organisation=organisation,
+        risk=secret,
+        reviewed_by=people["owner"],
+        reviewed_on=today,
+        note=f"Pending {MARKERS['review']}",
+        state=ReviewState.SUBMITTED,
+        proposed={"positions": {"current": [2, 2]}, "kind": "review"},
+        base_version=secret.version,
+    )
     # In breach (12 over a tolerance of 8) and accepted, with a reason (issue 17).
     appetite_statement_set(organisation=organisation, tolerance=8)
     RiskAcceptance.objects.create(
@@ -472,6 +484,7 @@ def fillings(route: str, world, packs) -> list[str]:
         ),
         "scheme": list(organisation.schemes.values_list("pk", flat=True)),
         "format": ["csv", "xlsx"],
+        "review": list(secret.reviews.values_list("pk", flat=True)),
         "notice": list(
             Notice.objects.filter(organisation=organisation).values_list("pk", flat=True)
         ),
