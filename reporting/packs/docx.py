@@ -30,7 +30,7 @@ from registers.calendar import organisation_zone
 from registers.selectors.heatmaps import text_on
 from registers.services.pack_logo import Logo, logo_for_pack
 
-from .data import COMMITTEE, PackData, PackRisk, pack_data
+from .data import AWAITING_SIGN_OFF, COMMITTEE, PackData, PackRisk, pack_data
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 GREY = RGBColor(0x50, 0x5A, 0x5F)
@@ -530,7 +530,10 @@ def _was(risk: PackRisk) -> list:
     """ "was 12 (Medium)" under a current rating changed since the last report."""
     changes = getattr(risk, "changes", None)
     rating = changes.rating if changes else None
-    return [(f"was {rating.old}", {"size": 7.5})] if rating else []
+    runs = [(f"was {rating.old}", {"size": 7.5})] if rating else []
+    if getattr(risk, "awaiting_sign_off", False):  # the rating shown is the last signed off
+        runs.append((AWAITING_SIGN_OFF, {"size": 7.5, "bold": True}))
+    return runs
 
 
 def _breach_runs(risk: PackRisk, *, short: bool = False) -> list:

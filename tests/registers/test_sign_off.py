@@ -540,3 +540,19 @@ def test_service_refuses_a_viewer_as_named_approver(organisation, people):
         )
     assert "sign_off_approvers" in caught.value.message_dict
     assert not Register.objects.get(pk=register.pk).sign_off_approvers.exists()
+
+
+def test_pdf_and_word_editions_say_update_awaiting_sign_off(organisation, risk, people):
+    import io
+
+    from docx import Document
+
+    from reporting.packs.docx import render_docx
+    from reporting.packs.render import render_html
+
+    submit(risk, people["owner"])
+    data = pack_data(organisation=organisation, kind="quarterly", as_of=timezone.localdate())
+    assert "update awaiting sign-off" in render_html(data).lower()
+    document = Document(io.BytesIO(render_docx(data)))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert any("update awaiting sign-off" in text.lower() for text in cells)
