@@ -187,6 +187,7 @@ TREND_QUARTERS = "quarters"
 TREND_QUARTER_COUNT = 3  # WMP's Q1, Q2, Q3 trending
 TREND_VIEW_OMITS = frozenset({"owner", "target"})  # shown again when the columns are hidden
 ESCALATED_IN = "in"
+INDICATORS_SHOWN = "shown"
 
 
 class RegisterViewForm(RiskFilterForm):
@@ -207,8 +208,13 @@ class RegisterViewForm(RiskFilterForm):
     as_of = widgets.DateField(
         label="As it stood on", required=False, invalid="enter a real date, day first"
     )
+    indicators = forms.ChoiceField(
+        label="Indicators column",
+        choices=[("", "Hidden"), (INDICATORS_SHOWN, "Shown")],
+        required=False,
+    )
 
-    HIDDEN = (*RiskFilterForm.HIDDEN, "trend", "escalated", "as_of")
+    HIDDEN = (*RiskFilterForm.HIDDEN, "trend", "escalated", "as_of", "indicators")
 
     def __init__(self, *args, today, **kwargs):
         self.today = today

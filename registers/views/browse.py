@@ -17,13 +17,15 @@ from .. import calendar, permissions, selectors
 from ..filters import (
     ESCALATED_IN,
     EVERY_REGISTER,
+    INDICATORS_SHOWN,
     TREND_QUARTER_COUNT,
     TREND_QUARTERS,
     TREND_VIEW_OMITS,
     RegisterViewForm,
 )
 from ..models import Role
-from ..withholding import withhold_actions
+from ..selectors.indicator_lists import indicator_summaries, open_risk_indicators, red_or_stale
+from ..withholding import withhold_actions, withhold_indicators
 
 RISKS_PER_PAGE = 50
 DASHBOARD_LIST = selectors.LIST_LIMIT
@@ -149,9 +151,24 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
                 access=access,
             ),
             "list_limit": DASHBOARD_LIST,
+            "indicators_flagged": _indicators_flagged(access, today),
             "first_run": _first_run_unfinished(access),
         },
     )
+
+
+def _indicators_flagged(access, today):
+    """Key risk indicators at red or stale on open risks (issue 18): the first few, red first,
+    and how many in all; an OFFICIAL-SENSITIVE risk's indicator names withheld."""
+    flagged = red_or_stale(
+        open_risk_indicators(organisation=access.organisation).filter(
+            risk__register__archived_at__isnull=True
+        ),
+        today=today,
+        limit=DASHBOARD_LIST,
+    )
+    flagged.indicators = withhold_indicators(flagged.indicators, access=access)
+    return flagged
 
 
 def _first_run_unfinished(access):
@@ -280,6 +297,12 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
             organisation=organisation,
             moment=calendar.last_report_date(organisation=organisation, moment=as_of or now),
         )
+    # The key risk indicators column (issue 18): worst status and how many are stale, per risk.
+    show_indicators = form.value("indicators") == INDICATORS_SHOWN
+    if show_indicators:
+        summaries = indicator_summaries([row.risk.id for row in rows], today=today, as_of=as_of_day)
+        for row in rows:
+            row.risk.indicator_summary = summaries.get(row.risk.id)
     columns = _columns(request, form.sort_key, rollup=rollup)
     if show_quarters:  # room for the quarter columns, as WMP lays its register out
         columns = [column for column in columns if column["key"] not in TREND_VIEW_OMITS]
@@ -328,7 +351,11 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
             "changed_since": changed_since,
             "sort": form.sort_key,
             "columns": columns,
-            "column_count": len(columns) + len(quarter_columns) + int(escalated_in),
+            "column_count": len(columns)
+            + len(quarter_columns)
+            + int(escalated_in)
+            + int(show_indicators),
+            "show_indicators": show_indicators,
             "status_label": dict(form.fields["status"].choices).get(risk_filter.status, ""),
             "uses_horizons": bool(risk_filter.horizon)
             or selectors.uses_horizons(organisation=organisation),
