@@ -98,6 +98,7 @@ KWARG_OBJECTS = {
     "invitation": "invitation",
     "provider": "sso_provider",
     "notice": "notice",
+    "indicator": "indicator",
 }
 GENERIC_KINDS = (
     "register",
@@ -221,6 +222,7 @@ class World:
     sso_provider: object = None  # a single sign-on connection (accounts.SingleSignOnProvider)
     import_job: object = None  # a big import being checked in the background (its uploader's)
     notice: object = None  # a notification to the risk's owner (a person's own, not the org's)
+    indicator: object = None  # a key risk indicator of the risk, with a reading
 
 
 def build_world(tag: str, *, user=None, role: str | None = None) -> World:
@@ -351,7 +353,25 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
             url=f"/o/{organisation.slug}/risks/{risk.ref}/",
             delivery="never",
         ),
+        indicator=indicator_of(risk, owner, tag),
     )
+
+
+def indicator_of(risk, owner, tag: str):
+    """A key risk indicator of the risk, with one reading (issue 18)."""
+    from registers.services.indicators import indicator_add, reading_record
+
+    indicator = indicator_add(
+        user=owner, risk=risk, name=f"{tag} indicator", amber_from=5, red_from=10, owner=owner
+    )
+    reading_record(
+        user=owner,
+        indicator=indicator,
+        taken_on=timezone.localdate(),
+        value=7,
+        note=f"{tag} reading note",
+    )
+    return indicator
 
 
 def sso_provider_of(organisation: Organisation, tag: str):

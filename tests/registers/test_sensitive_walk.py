@@ -39,6 +39,7 @@ from registers.models import (
     RiskAcceptance,
     Role,
 )
+from registers.services.indicators import indicator_add, reading_record
 from registers.services.links import link_add
 from registers.services.organisations import member_add
 from registers.services.reviews import review_record
@@ -63,6 +64,8 @@ MARKERS = {
     "link_before": "Qlinkoldswift4417",
     "link_after": "Qlinknewlark4417",
     "acceptance": "Qacceptedgull4417",
+    "indicator": "Qindicatorwren4417",
+    "reading": "Qreadingplover4417",
 }
 UNCLEARED = ("viewer", "panel")
 DAYS_BEFORE = 10  # the risk was written (OFFICIAL) this many days ago; marked today
@@ -112,6 +115,21 @@ def world(organisation):
         risk=secret,
         description=f"Vetting {MARKERS['control']}",
         assurance=f"Audit {MARKERS['assurance']}",
+    )
+    indicator = indicator_add(  # a key risk indicator (issue 18) with a reading and its note
+        user=people["coordinator"],
+        risk=secret,
+        name=f"Exposed {MARKERS['indicator']}",
+        amber_from=1,
+        red_from=2,
+        owner=people["owner"],
+    )
+    reading_record(
+        user=people["owner"],
+        indicator=indicator,
+        taken_on=today,
+        value=3,
+        note=f"Read {MARKERS['reading']}",
     )
     # Each uncleared member owns one overdue action: "My work" and the digest e-mail list it.
     for who in UNCLEARED:
@@ -474,6 +492,7 @@ def fillings(route: str, world, packs) -> list[str]:
         "pk": [
             *secret.controls.values_list("pk", flat=True),
             *secret.actions.values_list("pk", flat=True),
+            *secret.indicators.values_list("pk", flat=True),
             *(pack.pk for pack in packs),
         ],
         "statement": [],
