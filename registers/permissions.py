@@ -263,6 +263,36 @@ class OrganisationAccess:
     def can_update_control(self, control: Control) -> bool:
         return self.can_edit_risk(control.risk)
 
+    # --- assurance evidence (issue 18) ---
+
+    def can_add_evidence(self, risk: Risk, *, action=None, review=None) -> bool:
+        """Attach evidence to ``risk`` or one of its controls: whoever may edit the risk; to an
+        action, also its owner; to a review, also its author. Only those who may read the
+        risk's detail (OFFICIAL-SENSITIVE), never on an archived register."""
+        if risk.organisation_id != self.organisation.id or not self.can_see_sensitive(risk):
+            return False
+        if self.can_edit_risk(risk):
+            return True
+        if self.is_read_only or risk.register_id in self.archived_register_ids:
+            return False
+        if action is not None:
+            return action.owner_id == self.user.id
+        if review is not None:
+            return review.reviewed_by_id == self.user.id
+        return False
+
+    def can_delete_evidence(self, evidence) -> bool:
+        """Delete evidence: whoever may edit its risk, or its uploader while they may still add
+        evidence there."""
+        risk = evidence.risk
+        if evidence.deleted_at is not None or risk.organisation_id != self.organisation.id:
+            return False
+        if self.can_edit_risk(risk) and self.can_see_sensitive(risk):
+            return True
+        return evidence.uploaded_by_id == self.user.id and self.can_add_evidence(
+            risk, action=evidence.action, review=evidence.review
+        )
+
     def can_edit_indicators(self, risk: Risk) -> bool:
         """Add, change and retire a risk's key risk indicators (issue 18)."""
         return self.can_edit_risk(risk)
@@ -616,6 +646,26 @@ def indicator_for_user(*, user, risk: Risk, pk: int) -> Indicator:
         raise Http404("No such indicator")
     indicator.risk = risk
     return indicator
+
+
+def evidence_for_user(*, user, risk: Risk, pk: int):
+    """A piece of evidence on ``risk`` (a risk already fetched for ``user``), deleted or not,
+    with its uploader, control, action and review joined; 404, logged, for one of another risk
+    or organisation, or for someone who is not a member. Whether it may be downloaded is
+    ``OrganisationAccess.can_see_sensitive``'s to say."""
+    from .models.evidence import Evidence
+
+    evidence = (
+        Evidence.objects.filter(risk=risk, organisation_id=risk.organisation_id, pk=pk)
+        .select_related("uploaded_by", "deleted_by", "control", "action", "review")
+        .first()
+    )
+    member = memberships_for_user(user).filter(organisation_id=risk.organisation_id).exists()
+    if evidence is None or not member:
+        _refused(user, risk.organisation.slug, f"no evidence {pk} on risk {risk.ref!r}")
+        raise Http404("No such evidence")
+    evidence.risk = risk
+    return evidence
 
 
 def comment_for_user(*, user, risk: Risk, pk: int) -> Comment:

@@ -28,6 +28,7 @@ from ..services.risks import (
     scheme_version_for_register,
 )
 from ..withholding import WITHHELD
+from .evidence_context import evidence_context
 from .indicator_context import indicator_error_forms, indicators_context
 from .risk_acceptance import acceptance_context
 
@@ -297,6 +298,14 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         **indicators_context(access, risk, can_see_detail=can_see_detail, **state),
         **acceptance,
     }
+    context |= evidence_context(
+        access,
+        risk,
+        controls=context["controls"],
+        actions=context["actions"],
+        can_see_detail=can_see_detail,
+        evidence_form=state.get("evidence_form"),
+    )
     # An add form's error that names no field links to that form, which the page opens.
     context["error_forms"] = []
     for name, anchor in (
@@ -311,4 +320,6 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
             form.error_anchor = anchor
             context["error_forms"].append(form)
     context["error_forms"] += indicator_error_forms(context)
+    if context.get("evidence_form") is not None and context["evidence_form"].errors:
+        context["error_forms"].append(context["evidence_form"])
     return render(request, "registers/risk_detail.html", context, status=status)

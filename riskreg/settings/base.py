@@ -501,6 +501,11 @@ RISKREG_DEFAULT_TIMEZONE = "Europe/London"
 # Spreadsheet imports: the largest file accepted, and the most data rows read from it.
 RISKREG_MAX_UPLOAD_BYTES = int(env("RISKREG_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 RISKREG_IMPORT_MAX_ROWS = int(env("RISKREG_IMPORT_MAX_ROWS", "20000"))
+# Assurance evidence (issue 18): the largest file accepted, in MB. Uploads above
+# FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file, and DATA_UPLOAD_MAX_MEMORY_SIZE
+# does not count files, so Django lets such a file through to the check in
+# registers/services/evidence.py; a proxy in front must allow the body too (docs/deploy.md).
+RISKREG_EVIDENCE_MAX_MB = int(env("RISKREG_EVIDENCE_MAX_MB", "20"))
 # Cells read from one file, empty formatted ones included (the cost of reading it); shared texts
 # in a workbook count against the same limit. See reporting/spreadsheets/reading.py.
 RISKREG_IMPORT_MAX_CELLS = int(env("RISKREG_IMPORT_MAX_CELLS", "600000"))
