@@ -10,6 +10,10 @@ Per person and organisation, a personal digest (kind ``daily``) lists
 Their preference filters it: ``daily`` (the default) every day; ``weekly`` only on Mondays;
 ``never`` means only the overdue lines, on any day.
 
+- the key risk indicators (issue 18) whose reading is overdue ("stale",
+  ``registers.selectors.indicators.stale``) of open risks, to the indicator's owner (or, when it
+  has none, the risk's owner), whatever their preference (a stale reading is overdue).
+
 Coordinators and admins also get a coordinator digest (kind ``weekly``) on Mondays: everything
 overdue in the registers they edit (``OrganisationAccess.editable_register_ids``), an action with no
 owner flagged as such.
@@ -27,12 +31,15 @@ from dataclasses import dataclass, field, replace
 from django.conf import settings
 from django.db.models.functions import Length
 from django.urls import reverse
+from django.utils import timezone
 
 from registers.calendar import reminder_horizon
 from registers.models import Action, Membership, Organisation, Risk
 from registers.models.risks import RiskStatus
 from registers.permissions import COORDINATOR_ROLES, OrganisationAccess
 from registers.selectors import chaseable_actions, chasers
+from registers.selectors.indicator_lists import open_risk_indicators
+from registers.selectors.indicators import indicator_standing
 from registers.withholding import WITHHELD_SHORT
 from reporting.models import DigestFrequency, ReminderPreference
 
@@ -40,6 +47,8 @@ DAILY = "daily"
 WEEKLY = "weekly"
 OPEN_STATUSES = (RiskStatus.OPEN, RiskStatus.ESCALATED)
 MONDAY = 0
+
+INDICATOR_READING = "Record a reading of {name} ({ref}): it is overdue"
 
 # An action line, in the words of whoever reads it: the action's owner; the owner or manager of
 # its risk, who chases it; anyone about an action nobody owns (registers/selectors/chasing.py).
@@ -93,6 +102,10 @@ class Digest:
     def actions(self) -> list[Line]:
         return [line for line in self.lines if line.kind == "action"]
 
+    @property
+    def indicators(self) -> list[Line]:
+        return [line for line in self.lines if line.kind == "indicator"]
+
 
 def _review_line(risk: Risk, today: dt.date) -> Line:
     path = reverse("risk_review", kwargs={"org": risk.organisation.slug, "ref": risk.ref})
@@ -130,6 +143,39 @@ def _action_line(action: Action, today: dt.date, *, chasing: bool = False) -> Li
         due=action.due_date,
         overdue=action.due_date < today,
         url=base_url() + path,
+        register=risk.register.name,
+    )
+
+
+def _stale_indicators(organisation: Organisation, today: dt.date) -> list:
+    """The current indicators of open risks (not on archived registers) overdue for a reading,
+    with their risk, in one query."""
+    indicators = (
+        open_risk_indicators(organisation=organisation)
+        .filter(risk__register__archived_at__isnull=True)
+        .select_related("risk", "risk__register")
+        .order_by(Length("risk__ref"), "risk__ref", "position", "id")
+    )
+    stale = []
+    for indicator in indicators:
+        indicator.standing = indicator_standing(
+            indicator, today=today, since=timezone.localdate(indicator.created_at)
+        )
+        if indicator.standing.stale:
+            stale.append(indicator)
+    return stale
+
+
+def _indicator_line(indicator, *, detail: str) -> Line:
+    risk = indicator.risk
+    path = reverse("risk", kwargs={"org": risk.organisation.slug, "ref": risk.ref})
+    return Line(
+        kind="indicator",
+        ref=risk.ref,
+        text=INDICATOR_READING.format(name=detail, ref=risk.ref),
+        due=indicator.standing.next_due,
+        overdue=True,
+        url=f"{base_url()}{path}#indicator-{indicator.pk}",
         register=risk.register.name,
     )
 
@@ -184,6 +230,14 @@ def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
         for user_id in {risk.owner_id, risk.manager_id} - {None}:
             by_user[user_id].append(line)
     accesses = {m.user_id: OrganisationAccess(organisation, m) for m in memberships}
+    for indicator in _stale_indicators(organisation, today):
+        indicator.risk.organisation = organisation
+        access = accesses.get(indicator.owner_id or indicator.risk.owner_id)
+        if access is None:
+            continue
+        shown = access.can_see_sensitive(indicator.risk)
+        detail = indicator.name if shown else WITHHELD_SHORT
+        by_user[access.user.id].append(_indicator_line(indicator, detail=detail))
     for action, line in action_lines:
         # The owner's own line; the risk's owner and manager chase it in other words (built
         # once per action, when somebody other than its owner chases it).
