@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.safestring import SafeString, mark_safe
 
-FONT = "Arial, Helvetica, sans-serif"
+FONT = "'Noto Sans', Arial, Helvetica, sans-serif"  # the packs' shipped font first
 INK = "#0b0c0c"  # GOV.UK text colour
 GRID = "#b1b4b6"
 NEUTRAL = "#505a5f"

@@ -60,8 +60,8 @@ def risk_chart(
         summary = f"{now.absent.lower()} at {series.labels[-1].lower()}"
     else:
         summary = (
-            f"at {series.labels[-1].lower()}: current score {_score(now.current, '')}, "
-            f"target {_score(now.target, '')}, tolerance "
+            f"at {series.labels[-1].lower()}: current score {_score(now.current, '').lower()}, "
+            f"target {_score(now.target, '').lower()}, tolerance "
             f"{now.tolerance if now.tolerance is not None else 'none set'}"
         )
     first = series.at[0]

@@ -55,6 +55,7 @@ from reporting.review_health import Health, RegisterHealth
 from scoring.engine import RatingError, rate
 
 from .changes import add_changes
+from .charts import add_charts
 from .layout import heat_map_refs, layout_apply
 from .updates import add_period_words
 
@@ -103,6 +104,7 @@ class PackRisk:
     acceptance: object | None = None
     page_reasons: list = field(default_factory=list)  # why a full page (packs/layout.py)
     quarters: list = field(default_factory=list)  # ratings at the last quarter ends (option)
+    chart: object | None = None  # charts.Chart over eight quarters, on its full page (charts.py)
 
     @property
     def judgement(self) -> str:
@@ -216,6 +218,9 @@ class PackData:
     deep_dive_quarters: int = 0  # Organisation.deep_dive_quarters
     deep_dive_candidates: frozenset = frozenset()  # ids: red at more than that many quarters
     deep_dive_rows: list = field(default_factory=list)  # [(PackRisk, QuarterRun)], longest first
+    # The committee pack's open risks by band and in breach per quarter end (charts.py).
+    exposure_charts: tuple = ()
+    exposure_note: str = ""
     owners_without_update: list = field(default_factory=list)  # [updates.OwnerWithoutUpdate]
     updated_risks: list[PackRisk] = field(
         default_factory=list
@@ -499,6 +504,7 @@ def pack_data(
     add_changes(data, since=since)  # changes.py: changes, breach_runs, deep-dive candidates
     # Who gets a full page, the order, the summary's tables and the options (packs/layout.py).
     layout_apply(data, then=then, chosen_ids=deep_dive_ids, three_quarters=three_quarters)
+    add_charts(data)  # charts.py: over eight quarters, for the full pages and the committee
     return data
 
 

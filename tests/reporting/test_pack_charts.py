@@ -1,0 +1,60 @@
+"""Charts in packs (issue 18): each Risk Action Plan page carries its risk's scores over eight
+quarters, and the committee pack the organisation's exposure per quarter end; the Word edition
+has the same numbers as tables. Text read with pdftotext."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from reporting.packs.charts import add_charts
+from reporting.packs.data import pack_data
+from reporting.packs.services import pack_render
+from tests.reporting.test_packs import aberdeen, espo, pdf_text, section  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_risk_action_plan_pages_hold_their_chart(aberdeen):  # noqa: F811
+    pdf = pack_render(organisation=aberdeen, kind="quarterly", as_of=timezone.localdate()).pdf
+    text = pdf_text(pdf)
+    details = section(text, "5. Risk action plans", "6. Overdue actions")
+    for ref in ("SRR02", "SRR05", "SRR08"):
+        assert f"{ref}: current and target scores and tolerance" in details.replace("\n", " ")
+    # one chart per full page, no more
+    flat = details.replace("\n", " ")
+    assert details.count("Over eight quarters") == flat.count(": current and target scores")
+    # a risk with a summary line only gets no chart
+    assert "SRR01: current and target" not in text
+
+
+def test_the_committee_pack_shows_exposure_with_its_numbers(espo):  # noqa: F811
+    rendered = pack_render(
+        organisation=espo, kind="committee", as_of=timezone.localdate(), word=True
+    )
+    text = pdf_text(rendered.pdf)
+    assert "Exposure over eight quarters" in text
+    assert "Open risks by band at each quarter end" in text
+    assert "Risks in breach of appetite at each quarter end" in text
+    import io
+
+    from docx import Document
+
+    word = "\n".join(p.text for p in Document(io.BytesIO(rendered.docx)).paragraphs)
+    tables = [
+        cell.text
+        for table in Document(io.BytesIO(rendered.docx)).tables
+        for row in table.rows
+        for cell in row.cells
+    ]
+    assert "Exposure over eight quarters" in word
+    assert "Risks in breach" in tables
+
+
+def test_charts_cost_two_queries_whatever_the_number_of_pages(espo):  # noqa: F811
+    data = pack_data(organisation=espo, kind="committee", as_of=timezone.localdate())
+    assert data.details
+    with CaptureQueriesContext(connection) as queries:
+        add_charts(data)
+    assert len(queries) <= 3  # the risks' series, the exposure, the default scheme
+    assert all(risk.chart is not None for risk in data.details)
