@@ -29,6 +29,7 @@ import importlib
 import os
 import zlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -45,6 +46,7 @@ from registers.models import (
     Action,
     Category,
     Control,
+    Indicator,
     Membership,
     Objective,
     Organisation,
@@ -53,6 +55,7 @@ from registers.models import (
     Risk,
     Role,
 )
+from registers.services.indicators import indicator_add, reading_record
 from registers.services.reviews import review_record
 from registers.services.risks import action_add, control_add, next_review_due, risk_create
 from scoring.presets import preset
@@ -264,6 +267,7 @@ def _seed_organisation(
 
     existing = set(Risk.objects.filter(organisation=organisation).values_list("ref", flat=True))
     timeline = _Timeline(organisation, today=today)
+    _seed_indicators(organisation, data, people=people, today=today)  # of risks seeded before
     for spec in data.get("risks", []):
         if spec["ref"] in existing:
             continue
@@ -278,6 +282,64 @@ def _seed_organisation(
         )
         report.risks_created += 1
     _backdate_appetite(organisation, seeded_statements)
+
+
+# How far apart illustrative readings are, by the indicator's frequency (days).
+READING_STEP_DAYS = {"weekly": 7, "monthly": 30, "quarterly": 91}
+
+
+def _seed_indicators(organisation: Organisation, data: dict, *, people, today: dt.date) -> None:
+    """Key risk indicators of risks seeded before indicators were (a demo database kept from
+    an earlier version); a risk that already has indicators keeps them as they are."""
+    wanted = {
+        spec["ref"]: spec
+        for spec in data.get("risks", [])
+        if any("indicator" in control for control in spec.get("controls", []))
+    }
+    if not wanted:
+        return
+    risks = Risk.objects.filter(organisation=organisation, ref__in=wanted).exclude(
+        indicators__isnull=False
+    )
+    for risk in risks.select_related("register", "organisation"):
+        _indicators_of_risk(risk, wanted[risk.ref], people=people, today=today)
+
+
+def _indicators_of_risk(risk: Risk, spec: dict, *, people, today: dt.date) -> None:
+    """The risk's illustrative key risk indicators (issue 18) with readings showing a trend: one
+    a period (``READING_STEP_DAYS``), the last ``last`` periods before today."""
+    kris = [control for control in spec.get("controls", []) if "indicator" in control]
+    for position, control in enumerate(kris):
+        kri = control["indicator"]
+        owner = people.get(control.get("owner"))
+        indicator = indicator_add(
+            user=None,
+            risk=risk,
+            name=kri["name"],
+            description=kri["description"],
+            unit=kri["unit"],
+            direction=kri["direction"],
+            amber_from=Decimal(kri["amber_from"]),
+            red_from=Decimal(kri["red_from"]),
+            frequency=kri["frequency"],
+            owner=owner,
+            illustrative=True,
+            position=position,
+        )
+        step = READING_STEP_DAYS[kri["frequency"]]
+        values = kri["readings"]
+        first = today - dt.timedelta(days=step * (kri["last"] + len(values) - 1))
+        for n, value in enumerate(values):
+            reading_record(
+                user=owner,
+                indicator=indicator,
+                taken_on=first + dt.timedelta(days=step * n),
+                value=Decimal(value),
+                note="Illustrative reading (demo)" if n == len(values) - 1 else "",
+                today=today,
+            )
+        # Set up before its first reading, so it was never "stale" before it began.
+        Indicator.objects.filter(pk=indicator.pk).update(created_at=_at(first))
 
 
 def _backdate_appetite(organisation: Organisation, statement_ids: list[int]) -> None:
@@ -337,6 +399,8 @@ def _seed_risk(
         reason="seeded from source document",
     )
     for position, control in enumerate(spec.get("controls", []), start=1):
+        if "indicator" in control:
+            continue  # a key risk indicator: _indicators_of_risk
         control_add(
             risk=risk,
             description=control["description"],
@@ -357,6 +421,7 @@ def _seed_risk(
             difficulty=action.get("difficulty", ""),
             progress_note=action.get("progress_note", ""),
         )
+    _indicators_of_risk(risk, spec, people=people, today=today)
     if backdated:
         _backdate(risk, plan.created)
         if plan.rescore_from is not None:

@@ -26,8 +26,11 @@ What is transcribed from the statement:
   each year, and the Annual Governance Statement (June Committee) reviews risk management, hence
   committee months 3 and 6. SMT reviews the register quarterly; the default review period is the
   annual review the statement gives for low and medium risks (12 months).
-* Risk indicators ("warning lights") are recorded as controls whose description starts
-  "Indicator: ", and named in the risk description.
+* Risk indicators ("warning lights") are named in the risk description and become key risk
+  indicators (issue 18), their description the statement's words. Their units, thresholds and
+  monthly (or quarterly) readings over the last nine months are NOT in the source: they are
+  illustrative, chosen to show a trend (one rising to red, one falling, one stale), and labelled
+  so wherever they show.
 
 What is NOT in the source: the statement publishes no register. The eight risks are illustrative
 (``"illustrative": True``, titles starting "Illustrative: "), drawn from the impact guide's
@@ -88,13 +91,24 @@ def _control(description, owner=None, effectiveness="not_assessed", assurance=""
     }
 
 
-def _indicator(description, owner=None):
-    return _control(
-        f"Indicator: {description}",
-        owner,
-        "not_assessed",
-        "Monitored by SMT at its quarterly review of the Corporate Risk Register.",
-    )
+def _indicator(description, owner=None, **kri):
+    """A key risk indicator (illustrative): ``kri`` holds its name, unit, direction, amber and
+    red thresholds, frequency, readings (oldest first) and how many periods ago the last one was
+    taken (``last``, 0 for this month)."""
+    return {
+        "indicator": {
+            "name": kri["name"],
+            "description": f"Indicator: {description}",
+            "unit": kri.get("unit", ""),
+            "direction": kri.get("direction", "higher_worse"),
+            "amber_from": kri["amber"],
+            "red_from": kri["red"],
+            "frequency": kri.get("frequency", "monthly"),
+            "readings": kri["readings"],
+            "last": kri.get("last", 0),
+        },
+        "owner": owner,
+    }
 
 
 def _action(description, owner, due, status, progress_note=""):
@@ -227,7 +241,15 @@ ORGANISATION = {
                     "ad-procurement",
                     "effective",
                 ),
-                _indicator("contract spend against forecast, reported monthly.", "finance-manager"),
+                _indicator(
+                    "contract spend against forecast, reported monthly.",
+                    "finance-manager",
+                    name="Contract spend below forecast",
+                    unit="%",
+                    amber="5",
+                    red="10",
+                    readings=["3", "4", "4", "6", "7", "6", "8", "9", "11"],
+                ),
             ],
             actions=[
                 _action(
@@ -269,7 +291,14 @@ ORGANISATION = {
                     "effective",
                 ),
                 _indicator(
-                    "share of each member authority's spend placed through ESPO.", "finance-manager"
+                    "share of each member authority's spend placed through ESPO.",
+                    "finance-manager",
+                    name="Member spend placed through ESPO",
+                    unit="%",
+                    direction="higher_better",
+                    amber="60",
+                    red="50",
+                    readings=["68", "67", "66", "64", "63", "61", "60", "59", "58"],
                 ),
             ],
             actions=[
@@ -308,7 +337,13 @@ ORGANISATION = {
                     "Not tested against a full loss of the warehouse management system.",
                 ),
                 _indicator(
-                    "unplanned system downtime hours per month; failed restore tests.", "it-manager"
+                    "unplanned system downtime hours per month; failed restore tests.",
+                    "it-manager",
+                    name="Unplanned system downtime",
+                    unit="hours",
+                    amber="4",
+                    red="8",
+                    readings=["6", "5", "7", "3", "2", "4", "2", "1", "2"],
                 ),
             ],
             actions=[
@@ -356,6 +391,12 @@ ORGANISATION = {
                 _indicator(
                     "fire-alarm and sprinkler inspection results; housekeeping audit findings.",
                     "warehouse-manager",
+                    name="Housekeeping audit findings",
+                    unit="findings",
+                    amber="3",
+                    red="6",
+                    readings=["5", "4", "4", "3", "2", "2", "1"],
+                    last=2,  # not read for two months: stale
                 ),
             ],
             actions=[
@@ -403,6 +444,12 @@ ORGANISATION = {
                 _indicator(
                     "challenges and standstill-period complaints received per quarter.",
                     "group-buyer",
+                    name="Challenges and standstill complaints",
+                    unit="a quarter",
+                    amber="2",
+                    red="4",
+                    frequency="quarterly",
+                    readings=["1", "2", "3", "2"],
                 ),
             ],
             actions=[
@@ -452,7 +499,15 @@ ORGANISATION = {
                     "warehouse-manager",
                     "effective",
                 ),
-                _indicator("accident and near-miss rates and trends.", "warehouse-manager"),
+                _indicator(
+                    "accident and near-miss rates and trends.",
+                    "warehouse-manager",
+                    name="Accidents and near misses",
+                    unit="a month",
+                    amber="5",
+                    red="8",
+                    readings=["9", "8", "7", "7", "6", "5", "5", "4", "4"],
+                ),
             ],
             actions=[
                 _action(
@@ -488,7 +543,13 @@ ORGANISATION = {
                     "partially_effective",
                 ),
                 _indicator(
-                    "vacancy, turnover and sickness-absence rates, reported monthly.", "hr-manager"
+                    "vacancy, turnover and sickness-absence rates, reported monthly.",
+                    "hr-manager",
+                    name="Staff vacancy rate",
+                    unit="%",
+                    amber="6",
+                    red="9",
+                    readings=["5", "5.5", "6", "6.5", "7", "7.5", "8", "8.5", "9.2"],
                 ),
             ],
             actions=[
@@ -541,6 +602,12 @@ ORGANISATION = {
                 _indicator(
                     "sales against budget, weekly; government spending announcements.",
                     "finance-manager",
+                    name="Sales against budget",
+                    unit="% of budget",
+                    direction="higher_better",
+                    amber="97",
+                    red="93",
+                    readings=["101", "100", "99", "98", "98", "97", "96", "96", "95"],
                 ),
             ],
             actions=[

@@ -179,3 +179,30 @@ def test_seeded_appetite_holds_from_before_the_first_backdated_risk(seeded):
     assert statements == 10
     as_at = AppetiteStatement.history.as_of(first_risk).filter(organisation_id=organisation.id)
     assert as_at.count() == statements
+
+
+def test_espo_indicator_controls_became_illustrative_indicators_with_a_trend(seeded):
+    from registers.models import Control, Indicator
+    from registers.selectors.indicator_lists import indicator_summaries
+    from registers.selectors.indicators import IndicatorStatus
+
+    organisation = Organisation.objects.get(slug="espo")
+    assert not Control.objects.filter(
+        organisation=organisation, description__startswith="Indicator:"
+    ).exists()
+    indicators = Indicator.objects.filter(organisation=organisation)
+    assert indicators.count() == 8
+    assert all(indicator.illustrative and indicator.owner_id for indicator in indicators)
+    assert all(indicator.readings.count() >= 4 for indicator in indicators)
+    vacancies = indicators.get(name="Staff vacancy rate")
+    values = list(vacancies.readings.order_by("taken_on").values_list("value", flat=True))
+    assert values == sorted(values) and len(values) == 9  # rising, month by month
+    from django.utils import timezone
+
+    summaries = indicator_summaries(
+        Risk.objects.filter(organisation=organisation).values_list("id", flat=True),
+        today=timezone.localdate(),
+    )
+    worst = {summary.worst for summary in summaries.values()}
+    assert {IndicatorStatus.RED, IndicatorStatus.AMBER, IndicatorStatus.GREEN} <= worst
+    assert sum(summary.stale for summary in summaries.values()) == 1
