@@ -31,6 +31,7 @@ from registers.selectors.heatmaps import text_on
 from registers.services.pack_logo import Logo, logo_for_pack
 
 from .data import AWAITING_SIGN_OFF, COMMITTEE, PackData, PackRisk, pack_data
+from .layout import NO_UPDATE
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 GREY = RGBColor(0x50, 0x5A, 0x5F)
@@ -574,19 +575,18 @@ def _summary_table(w: _Writer, caption: str) -> None:
 
 
 def _summary_lines(w: _Writer, caption: str, risks: list, quarter_ends: list) -> None:
-    """The risks within tolerance, one short line each, as the PDF's second summary table."""
-    data = w.data
-    appetite = data.uses_appetite
+    """The risks within tolerance, one short line each, as the PDF's second summary table: five
+    columns (decision 50), the trend and appetite as marks beside the current rating, the
+    target and progress in one cell, and the key under the caption."""
     headings = ["Ref", "Risk", "Owner", *[_short_day(end) for end in quarter_ends]]
-    headings += ["Current", "Target"] + (["Appetite"] if appetite else []) + ["Trend", "Progress"]
-    if quarter_ends:  # three quarters' ratings take the room (269 mm across the page)
-        quarters = [19] * len(quarter_ends)
-        widths = [16, 50 if appetite else 72, 36, *quarters, 22, 22] + ([22] if appetite else [])
-    else:
-        widths = [22, 70 if appetite else 96, 50, 28, 26] + ([26] if appetite else [])
-    widths.append(16)
+    headings += ["Current", "Target and progress"]
+    # 269 mm across the page; three quarters' ratings take room from the title
+    quarters = [19] * len(quarter_ends)
+    widths = [16, 72, 50, *quarters, 34] if quarters else [18, 100, 54, 36]
     widths.append(269 - sum(widths))
-    table = w.table(caption, headings, widths)
+    w.para(caption, style="Caption")
+    w.para(w.data.lines_key, small=True)  # the key at the top of the table, as in the PDF
+    table = w.table("", headings, widths)
     small = 7.5
     for risk in risks:
         ref = [(risk.ref, {"bold": True, "size": small})]
@@ -595,34 +595,29 @@ def _summary_lines(w: _Writer, caption: str, risks: list, quarter_ends: list) ->
             ref.append((" NEW" if changes.new else " CHANGED", {"size": 6.5, "bold": True}))
         title = [(risk.record.title, {"size": small})]
         if getattr(risk.record, "emerging", False):
-            title.append((" (emerging)", {"size": 7}))
+            title.append((" (emerging)", {"size": small}))
         if risk.sensitive:
-            title.append((" OFFICIAL-SENSITIVE", {"size": 7, "grey": True}))
+            title.append((" · OFFICIAL-SENSITIVE", {"size": small}))
         owner = [(risk.owner_name, {"size": small})]
         if not getattr(risk, "period_update", None):
-            owner.append((" · No update this period", {"size": 7, "bold": True}))
-        was = [(text, {**options, "newline": False}) for text, options in _was(risk)]
+            owner.append((f" · {NO_UPDATE}", {"size": small, "bold": True}))
+        marks = getattr(risk, "line_marks", "")
+        extra = [(f" {marks}", {"newline": False, "size": small})] if marks else []
+        extra += _was(risk)  # on a line of its own, as in the PDF
         values = [ref, title, owner]
         for rating in getattr(risk, "quarters", None) or []:
             values.append(w.rating_cell(rating, size=small) if rating else DASH)
-        values += [
+        values.append(
             w.rating_cell(
                 risk.current,
                 mark="†" if risk.older_version and risk.current else "",
-                extra=was,
+                extra=extra,
                 size=small,
-            ),
-            w.rating_cell(risk.target, size=small),
-        ]
-        if appetite:
-            cell = [(risk.appetite.label, {"bold": True, "size": small})]
-            if risk.acceptance is not None:  # a breach accepted until a date (issue 17)
-                short = risk.accepted_short
-                cell.append((short[:1].upper() + short[1:], {"newline": True, "size": 7}))
-            values.append(cell)
-        values.append([(_trend(risk), {"size": small})])
+            )
+        )
         line = getattr(risk, "progress_line", None) or risk.progress_to_target
-        progress = []
+        target = risk.target.label if risk.target else "No target"
+        progress = [(f"{target} · ", {"size": small})]
         if risk.judgement:
             since = f", set {_short_day(risk.judgement_since)}" if risk.judgement_since else ""
             progress.append((f"{risk.judgement}{since}: ", {"bold": True, "size": small}))
@@ -903,7 +898,7 @@ def _risk_detail(w: _Writer, risk: PackRisk, *, new_page: bool = False) -> None:
     its background, consequence, controls, actions and road to target (Heading 3 each)."""
     data = w.data
     heading = w.heading(f"{risk.ref} {risk.record.title}", 2)
-    heading.paragraph_format.page_break_before = new_page  # a page each, as in the PDF
+    heading.paragraph_format.page_break_before = new_page
     headings, widths, values = [], [], []
     if data.uses_appetite:
         headings.append("Appetite")
@@ -1051,22 +1046,26 @@ def _changes_section(w: _Writer) -> None:
     if not c or not c.by_risk:
         w.para(f"No risk of the report was added, closed or changed since {since}.")
         return
-    if c.new or c.closed:
+    new, closed = data.changes_new, data.changes_closed
+    if data.changes_listed_above:  # the movement section lists them, as in the PDF
+        others = "; the others below" if new or closed else ""
+        w.para(
+            f"The risks added, closed or reopened since {since} are listed above, under "
+            f"“Risks added, closed or reopened”{others}."
+        )
+    if new or closed:
         table = w.table(
             f"Risks added or closed since {since}",
             ["Ref", "What", "Risk", "Note"],
             [22, 25, 70, 61],
         )
-        for r in c.new:
+        for r in new:
             what = "NEW" + (" CLOSED" if r.closed else "")
             note = f"Added since {since}" + (", and closed" if r.closed else "")
             w.row(table, [[(r.ref, {"bold": True})], [(what, {"bold": True})], r.title, note])
-        for r in c.closed:
-            if not r.new:
-                note = r.closed_reason or "No reason recorded"
-                w.row(
-                    table, [[(r.ref, {"bold": True})], [("CLOSED", {"bold": True})], r.title, note]
-                )
+        for r in closed:
+            note = r.closed_reason or "No reason recorded"
+            w.row(table, [[(r.ref, {"bold": True})], [("CLOSED", {"bold": True})], r.title, note])
     if c.changed:
         table = w.table(
             "Changes to risks on the register then and now",
@@ -1254,9 +1253,10 @@ def _details(w: _Writer, *, intro: str, none: str, after: str = "") -> None:
         w.para(none)
         return
     refs = ", ".join(risk.ref for risk in data.details)
-    w.para(f"{intro}: {refs}. Each has a page of its own{after}.")
-    for number, risk in enumerate(data.details):
-        _risk_detail(w, risk, new_page=bool(number))
+    # The plans follow one another, as in the PDF (not a page each: it is not so there)
+    w.para(f"{intro}: {refs}. Each is set out in full below, in that order{after}.")
+    for risk in data.details:
+        _risk_detail(w, risk)
 
 
 def _n(count: int, word: str, plural: str = "") -> str:
