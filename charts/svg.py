@@ -212,7 +212,7 @@ def line_chart(
             + _text(34, 4, line.name, size=12)
         )
         legend_entries.append(sample)
-    left, right, top = 46, 16, 14
+    left, right, top = 52, 34, 14  # room for the first and last labels, centred on their ticks
     legend_rows = math.ceil(len(legend_entries) / max(int((width - left) // 160), 1))
     bottom = 34 + legend_rows * 18
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -247,7 +247,7 @@ def line_chart(
               transform=f"rotate(-90 12 {top + plot_h / 2:.1f})")
     )  # fmt: skip
     # Category labels: every one when they fit, else every other (the table has them all).
-    every = 1 if len(labels) * 64 <= plot_w else 2
+    every = 1 if len(labels) * 60 <= plot_w else 2
     for index, words in enumerate(labels):
         x = x_at(index)
         parts.append(
@@ -255,8 +255,7 @@ def line_chart(
             f'stroke="{INK}"/>'
         )
         if index % every == 0 or index == len(labels) - 1:
-            anchor = "start" if index == 0 else "end" if index == len(labels) - 1 else "middle"
-            parts.append(_text(x, top + plot_h + 17, words, size=11, anchor=anchor))
+            parts.append(_text(x, top + plot_h + 17, words, size=11, anchor="middle"))
     parts.append(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
         f'stroke="{INK}"/>'

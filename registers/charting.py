@@ -16,6 +16,11 @@ CURRENT_COLOUR, TARGET_COLOUR, TOLERANCE_COLOUR = "#0b0c0c", "#1d70b8", "#d4351c
 BREACH_COLOUR = "#d4351c"
 
 
+def short_quarter(label: str) -> str:
+    """On an axis: "Q3 24/25" for "Q3 2024/25" (the table keeps the long form)."""
+    return label.replace(" 20", " ", 1) if label.startswith("Q") else label
+
+
 def _score(value: int | None, absent: str) -> str:
     if absent:
         return absent
@@ -84,7 +89,7 @@ def risk_chart(
     return line_chart(
         title=title,
         description=description,
-        labels=series.labels,
+        labels=[short_quarter(label) for label in series.labels],
         series=[
             Series("Current score", series.points("current"), CURRENT_COLOUR, "", "circle"),
             Series("Target score", series.points("target"), TARGET_COLOUR, "6 4", "square"),
@@ -175,7 +180,7 @@ def exposure_charts(
             f"Open risks at each quarter end, stacked by the band of their current rating: "
             f"{totals[0]} at the end of {first}, {totals[-1]} at the end of {last}."
         ),
-        labels=exposure.labels,
+        labels=[short_quarter(label) for label in exposure.labels],
         stacks=stacks,
         table=Table(
             caption="Open risks by band at each quarter end",
@@ -196,7 +201,7 @@ def exposure_charts(
             f"Open risks scoring above their tolerance at each quarter end: {breaches[0]} at the "
             f"end of {first}, {breaches[-1]} at the end of {last}."
         ),
-        labels=exposure.labels,
+        labels=[short_quarter(label) for label in exposure.labels],
         values=breaches,
         name="Risks in breach",
         bar_colour=BREACH_COLOUR,
