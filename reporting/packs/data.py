@@ -56,6 +56,7 @@ from scoring.engine import RatingError, rate
 
 from .changes import add_changes
 from .charts import add_charts
+from .indicators import add_indicators
 from .layout import heat_map_refs, layout_apply
 from .updates import add_period_words
 
@@ -505,6 +506,7 @@ def pack_data(
     # Who gets a full page, the order, the summary's tables and the options (packs/layout.py).
     layout_apply(data, then=then, chosen_ids=deep_dive_ids, three_quarters=three_quarters)
     add_charts(data)  # charts.py: over eight quarters, for the full pages and the committee
+    add_indicators(data)  # indicators.py: key risk indicators as at the day, one query
     return data
 
 
