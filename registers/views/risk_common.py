@@ -28,6 +28,7 @@ from ..services.risks import (
     scheme_version_for_register,
 )
 from ..withholding import WITHHELD
+from .comment_context import comments_context
 from .evidence_context import evidence_context
 from .indicator_context import indicator_error_forms, indicators_context
 from .risk_acceptance import acceptance_context
@@ -105,6 +106,7 @@ def controls_context(access, risk: Risk, *, controls=None, **state) -> dict:
         "controls": controls,
         "can_edit": can_edit,
         "controls_message": state.get("controls_message", ""),
+        "can_comment": access.can_comment(risk),
     }
     if can_edit:
         # The add form is drawn only when it is open (its errors, or /controls/add/ without
@@ -146,6 +148,7 @@ def actions_context(access, risk: Risk, *, actions=None, **state) -> dict:
         "can_edit": can_edit,
         "any_action_updatable": can_edit or any(action.can_update for action in actions),
         "actions_message": state.get("actions_message", ""),
+        "can_comment": access.can_comment(risk),
     }
     if can_edit:
         form = state.get("action_form")  # drawn only when open, as the control form
@@ -298,6 +301,16 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         **indicators_context(access, risk, can_see_detail=can_see_detail, **state),
         **acceptance,
     }
+    context |= comments_context(
+        access,
+        risk,
+        controls=context["controls"],
+        actions=context["actions"],
+        about=request.GET.get("comment_on", ""),
+        comment_form=state.get("comment_form"),
+        comment_editing=state.get("comment_editing"),
+        comment_deleting=state.get("comment_deleting"),
+    )
     context |= evidence_context(
         access,
         risk,
