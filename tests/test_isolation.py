@@ -34,6 +34,7 @@ from django.utils import timezone
 from appetite.services import appetite_statement_set
 from registers import permissions
 from registers.models import Objective, Organisation, Register, RiskLink, Role
+from registers.services.comments import comment_add
 from registers.services.organisations import member_add, membership_change
 from registers.services.reviews import review_record
 from tests.factories import (
@@ -99,6 +100,7 @@ KWARG_OBJECTS = {
     "provider": "sso_provider",
     "notice": "notice",
     "indicator": "indicator",
+    "comment": "comment",
 }
 GENERIC_KINDS = (
     "register",
@@ -223,6 +225,7 @@ class World:
     import_job: object = None  # a big import being checked in the background (its uploader's)
     notice: object = None  # a notification to the risk's owner (a person's own, not the org's)
     indicator: object = None  # a key risk indicator of the risk, with a reading
+    comment: object = None  # a comment in the thread of the risk's control
 
 
 def build_world(tag: str, *, user=None, role: str | None = None) -> World:
@@ -354,6 +357,7 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
             delivery="never",
         ),
         indicator=indicator_of(risk, owner, tag),
+        comment=comment_add(risk=risk, user=member.user, body=f"{tag} comment", control=control),
     )
 
 

@@ -39,6 +39,8 @@ from registers.models import (
     RiskAcceptance,
     Role,
 )
+from registers.models.comments import Comment
+from registers.services.comments import comment_add
 from registers.services.indicators import indicator_add, reading_record
 from registers.services.links import link_add
 from registers.services.organisations import member_add
@@ -66,6 +68,7 @@ MARKERS = {
     "acceptance": "Qacceptedgull4417",
     "indicator": "Qindicatorwren4417",
     "reading": "Qreadingplover4417",
+    "comment": "Qcommentowl4417",
 }
 UNCLEARED = ("viewer", "panel")
 DAYS_BEFORE = 10  # the risk was written (OFFICIAL) this many days ago; marked today
@@ -185,6 +188,12 @@ def world(organisation):
         state=ReviewState.SUBMITTED,
         proposed={"positions": {"current": [2, 2]}, "kind": "review"},
         base_version=secret.version,
+    )
+    comment_add(  # in the thread of one of its controls
+        risk=secret,
+        user=people["coordinator"],
+        body=f"Asked {MARKERS['comment']} @{people['owner'].email}",
+        control=secret.controls.first(),
     )
     # In breach (12 over a tolerance of 8) and accepted, with a reason (issue 17).
     appetite_statement_set(organisation=organisation, tolerance=8)
@@ -507,6 +516,9 @@ def fillings(route: str, world, packs) -> list[str]:
         "notice": list(
             Notice.objects.filter(organisation=organisation).values_list("pk", flat=True)
         ),
+        "comment": list(
+            Comment.objects.filter(organisation=organisation).values_list("pk", flat=True)
+        ),
     }
     urls = [""]
     for match in PARAM.finditer(route):
@@ -537,6 +549,8 @@ QUERY_VARIANTS = {
     "movement": lambda w: [{}, {"all": 1}],
     # The bulk edit page with the sensitive risk chosen (its editors are always cleared).
     "register_bulk_edit": lambda w: [{}, {"risk": "S1"}],
+    "comment_mentions": lambda w: [{}, {"q": "o"}],
+    "comment_add": lambda w: [{}, {"about": f"control-{w['secret'].controls.first().pk}"}],
 }
 
 
