@@ -30,6 +30,7 @@ from registers.calendar import organisation_zone
 from registers.selectors.heatmaps import text_on
 from registers.services.pack_logo import Logo, logo_for_pack
 
+from . import docx_indicators
 from .data import AWAITING_SIGN_OFF, COMMITTEE, PackData, PackRisk, pack_data
 from .layout import NO_UPDATE
 
@@ -968,6 +969,7 @@ def _risk_detail(w: _Writer, risk: PackRisk, *, new_page: bool = False) -> None:
         )
     if not risk.actions:
         w.row(table, ["No actions recorded.", "", "", ""])
+    docx_indicators.risk_indicators(w, risk)
     road = risk.progress_to_target
     if risk.judgement:
         since = f" (set {_day(risk.judgement_since)})" if risk.judgement_since else ""
@@ -1251,12 +1253,14 @@ def _details(w: _Writer, *, intro: str, none: str, after: str = "") -> None:
     data = w.data
     if not data.details:
         w.para(none)
+        docx_indicators.red_indicators(w)
         return
     refs = ", ".join(risk.ref for risk in data.details)
     # The plans follow one another, as in the PDF (not a page each: it is not so there)
     w.para(f"{intro}: {refs}. Each is set out in full below, in that order{after}.")
     for risk in data.details:
         _risk_detail(w, risk)
+    docx_indicators.red_indicators(w)
 
 
 def _n(count: int, word: str, plural: str = "") -> str:

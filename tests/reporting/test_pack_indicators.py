@@ -64,3 +64,19 @@ def test_indicators_cost_one_query_for_the_whole_pack(espo):  # noqa: F811
         add_indicators(data)
     assert len(queries) == 1
     assert sum(len(risk.indicators) for risk in data.risks) == 8
+
+
+def test_the_word_edition_has_the_same_indicators(espo):  # noqa: F811
+    import io
+
+    from docx import Document
+
+    rendered = pack_render(
+        organisation=espo, kind="committee", as_of=timezone.localdate(), word=True
+    )
+    document = Document(io.BytesIO(rendered.docx))
+    headings = [p.text for p in document.paragraphs]
+    assert "Indicators at red" in headings
+    assert "Key risk indicators (illustrative)" in headings
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    assert "Staff vacancy rate (illustrative)" in cells
