@@ -55,7 +55,22 @@ def pages_of(slug: str) -> dict[str, str]:
         .order_by("pk")
         .first()
     )
-    return {
+    # Key risk indicators (issue 18): the register's column, and a risk page with indicators.
+    measured = (
+        Risk.objects.filter(organisation=organisation, status="open")
+        .exclude(indicators=None)
+        .order_by("pk")
+        .first()
+    )
+    extra = {}
+    if measured is not None:
+        extra = {
+            "register with indicators": f"/o/{slug}/registers/{top.slug}/?indicators=shown",
+            "risk page with indicators": f"/o/{slug}/risks/{measured.ref}/",
+            "indicator edit form": f"/o/{slug}/risks/{measured.ref}/indicators/"
+            f"{measured.indicators.first().pk}/edit/",
+        }
+    return extra | {
         "dashboard": f"/o/{slug}/",
         "register": f"/o/{slug}/registers/{top.slug}/",
         "register with registers below": f"/o/{slug}/registers/{top.slug}/?rollup=1",
@@ -102,7 +117,7 @@ def report(found: dict[str, dict]) -> str:
 
 @pytest.mark.parametrize(
     ("slug", "email"),
-    [("met", "admin@met.demo"), ("aberdeen", "admin@aberdeen.demo")],
+    [("met", "admin@met.demo"), ("aberdeen", "admin@aberdeen.demo"), ("espo", "admin@espo.demo")],
 )
 def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, slug, email):
     seed_demo(slugs=(slug,))
