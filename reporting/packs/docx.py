@@ -32,6 +32,7 @@ from registers.services.pack_logo import Logo, logo_for_pack
 
 from . import docx_indicators
 from .data import AWAITING_SIGN_OFF, COMMITTEE, PackData, PackRisk, pack_data
+from .docx_charts import chart_table, exposure_tables
 from .layout import NO_UPDATE
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -937,6 +938,7 @@ def _risk_detail(w: _Writer, risk: PackRisk, *, new_page: bool = False) -> None:
             "OFFICIAL-SENSITIVE: the description, consequence, controls and actions of this risk "
             "are left out of the public edition."
         )
+        _risk_chart(w, risk)
         return
     w.heading("Background", 3)
     w.para(risk.record.description or "No description recorded.")
@@ -978,6 +980,13 @@ def _risk_detail(w: _Writer, risk: PackRisk, *, new_page: bool = False) -> None:
         road += f"; target {risk.target.label}"
     w.para()
     w.labelled([("Road to target", road + ".")])
+    _risk_chart(w, risk)
+
+
+def _risk_chart(w: _Writer, risk: PackRisk) -> None:
+    """Over eight quarters: the PDF's chart as its numbers (docx_charts.py)."""
+    if risk.chart is not None:
+        chart_table(w, risk.chart, heading="Over eight quarters")
 
 
 _MOVED = "Moved more than one tolerance level"
@@ -1443,6 +1452,7 @@ def _committee(w: _Writer) -> None:
     w.new_section(landscape=False)
     w.heading("Heat maps", 2)
     _heat_maps(w)
+    exposure_tables(w, data)
     w.heading(sections[1], 1)
     _movement(w)
     _changes_section(w)
