@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from ..charting import NO_THRESHOLDS
 from ..charting import exposure_charts as build_exposure_charts
+from ..charting import indicator_chart as build_indicator_chart
 from ..charting import risk_chart as build_risk_chart
 from ..selectors.exposure import exposure_by_quarter
-from ..selectors.risk_series import risk_series_many
+from ..selectors.risk_series import Reading, risk_series_many
 
 register = template.Library()
 
@@ -29,3 +30,20 @@ def exposure_charts(organisation, scheme):
     exposure = exposure_by_quarter(organisation=organisation, moment=timezone.now())
     charts = build_exposure_charts(exposure, scheme=version.parsed if version else None)
     return {"charts": charts, "note": "" if exposure.any_threshold else NO_THRESHOLDS}
+
+
+@register.simple_tag
+def indicator_chart(indicator):
+    """From the readings the risk page already holds (``indicator.recent``, newest first): no
+    query."""
+    readings = [
+        Reading(reading.taken_on, float(reading.value)) for reading in reversed(indicator.recent)
+    ]
+    return build_indicator_chart(
+        name=indicator.name,
+        unit=indicator.unit,
+        amber_from=float(indicator.amber_from),
+        red_from=float(indicator.red_from),
+        readings=readings,
+        key=f"indicator-{indicator.pk}",
+    )

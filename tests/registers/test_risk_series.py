@@ -112,3 +112,39 @@ def test_the_chart_holds_the_series_as_a_table(organisation, q, tolerance):
     ]
     assert chart.table.rows[-1][0] == "Today"
     assert "R1" in svg.find("{http://www.w3.org/2000/svg}title").text
+
+
+def test_an_indicators_readings_chart_against_its_thresholds_on_the_risk_page(client, organisation):
+    from decimal import Decimal as D
+
+    from django.urls import reverse
+
+    from registers.models import Role
+    from registers.selectors.risk_series import indicator_readings
+    from tests.registers.test_indicators import add, person
+
+    people = {
+        "coordinator": person(organisation, Role.COORDINATOR, "Cora Coordinator"),
+        "reader": person(organisation, Role.OWNER, "Rita Reader"),
+    }
+    risk = timeline(corporate_register_of(organisation), "K1", [(dt.date(2026, 1, 5), (3, 4))])
+    indicator = add(risk, people)
+    today = timezone.localdate()
+    from registers.services.indicators import reading_record
+
+    for weeks, value in ((3, "4"), (2, "7.5"), (1, "11")):
+        reading_record(
+            user=people["reader"],
+            indicator=indicator,
+            taken_on=today - dt.timedelta(weeks=weeks),
+            value=D(value),
+        )
+    with CaptureQueriesContext(connection) as queries:
+        readings = indicator_readings(indicator=indicator)
+    assert len(queries) == 1
+    assert [r.value for r in readings] == [4.0, 7.5, 11.0]  # oldest first
+    client.force_login(people["coordinator"])
+    page = client.get(reverse("risk", args=[organisation.slug, risk.ref])).content.decode()
+    assert "Staff vacancy rate: readings against thresholds" in page
+    assert "Amber from 5" in page and "Red from 10" in page  # the legend names the lines
+    assert "Staff vacancy rate: readings</caption>" in page  # the table behind the chart
