@@ -100,6 +100,7 @@ KWARG_OBJECTS = {
     "provider": "sso_provider",
     "notice": "notice",
     "indicator": "indicator",
+    "evidence": "evidence",
     "comment": "comment",
 }
 GENERIC_KINDS = (
@@ -225,6 +226,7 @@ class World:
     import_job: object = None  # a big import being checked in the background (its uploader's)
     notice: object = None  # a notification to the risk's owner (a person's own, not the org's)
     indicator: object = None  # a key risk indicator of the risk, with a reading
+    evidence: object = None  # a file of assurance evidence on the risk's control
     comment: object = None  # a comment in the thread of the risk's control
 
 
@@ -357,8 +359,19 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
             delivery="never",
         ),
         indicator=indicator_of(risk, owner, tag),
+        evidence=evidence_of(risk, owner, control, tag),
         comment=comment_add(risk=risk, user=member.user, body=f"{tag} comment", control=control),
     )
+
+
+def evidence_of(risk, owner, control, tag: str):
+    """A file of assurance evidence on the risk's control (issue 18)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from registers.services.evidence import evidence_add
+
+    upload = SimpleUploadedFile(f"{tag} audit.txt", f"{tag} evidence".encode())
+    return evidence_add(risk=risk, user=owner, upload=upload, control=control, line=3)
 
 
 def indicator_of(risk, owner, tag: str):

@@ -17,6 +17,7 @@ import subprocess
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
@@ -41,6 +42,7 @@ from registers.models import (
 )
 from registers.models.comments import Comment
 from registers.services.comments import comment_add
+from registers.services.evidence import evidence_add
 from registers.services.indicators import indicator_add, reading_record
 from registers.services.links import link_add
 from registers.services.organisations import member_add
@@ -68,6 +70,7 @@ MARKERS = {
     "acceptance": "Qacceptedgull4417",
     "indicator": "Qindicatorwren4417",
     "reading": "Qreadingplover4417",
+    "evidence": "Qevidencelark4417",
     "comment": "Qcommentowl4417",
 }
 UNCLEARED = ("viewer", "panel")
@@ -133,6 +136,16 @@ def world(organisation):
         taken_on=today,
         value=3,
         note=f"Read {MARKERS['reading']}",
+    )
+    evidence_add(  # assurance evidence (issue 18): its name, description and content marked
+        risk=secret,
+        user=people["coordinator"],
+        upload=SimpleUploadedFile(
+            f"Sources {MARKERS['evidence']}.txt", f"Names {MARKERS['evidence']}".encode()
+        ),
+        control=secret.controls.first(),
+        line=3,
+        description=f"Audit of {MARKERS['evidence']}",
     )
     # Each uncleared member owns one overdue action: "My work" and the digest e-mail list it.
     for who in UNCLEARED:
@@ -502,6 +515,7 @@ def fillings(route: str, world, packs) -> list[str]:
             *secret.controls.values_list("pk", flat=True),
             *secret.actions.values_list("pk", flat=True),
             *secret.indicators.values_list("pk", flat=True),
+            *secret.evidence.values_list("pk", flat=True),
             *(pack.pk for pack in packs),
         ],
         "statement": [],
