@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("unsaved/<str:token>/", unsaved_view, name="unsaved"),
     path("admin/", admin.site.urls),
+    # The REST API (issue 19): tokens, /api/v1/ and its schema.
+    path("", include("api.urls")),
     path("", include("appetite.urls")),
     path("", include("reporting.urls")),
     path("", include("registers.urls")),

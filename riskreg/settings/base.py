@@ -61,6 +61,13 @@ INSTALLED_APPS = [
     "scoring",
     "appetite",
     "reporting",
+    # The REST API (issue 19): tokens and /api/v1/; nothing imports it but riskreg/urls.py.
+    "api",
+    # Django REST framework (https://www.django-rest-framework.org/) and the OpenAPI schema
+    # (https://drf-spectacular.readthedocs.io/); the sidecar serves Swagger UI's files ourselves.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # seed_demo and its data; no other app imports it (issue 13).
     "demo",
     # Signing in (issue 14): django-allauth's accounts, password reset, two-factor, OpenID
@@ -537,4 +544,40 @@ LOGGING = {
         # Sign-ins, sign-outs, lockouts and refused requests (riskreg/security.py).
         "riskreg.security": {"level": env("RISKREG_SECURITY_LOG_LEVEL", "INFO")},
     },
+}
+
+# --- REST API (issue 19) ------------------------------------------------------------------------
+# https://www.django-rest-framework.org/api-guide/settings/
+REST_FRAMEWORK = {
+    # Bearer tokens (api/authentication.py) for scripts; the session for the browsable docs,
+    # with CSRF enforced on writes by DRF's SessionAuthentication.
+    # https://www.django-rest-framework.org/api-guide/authentication/
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # https://www.django-rest-framework.org/api-guide/permissions/
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # https://www.django-rest-framework.org/api-guide/pagination/#cursorpagination
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.RiskCursorPagination",
+    "PAGE_SIZE": 100,
+    # Per token (or per signed-in person): api/throttling.py.
+    # https://www.django-rest-framework.org/api-guide/throttling/
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env("RISKREG_API_RATE", "600/min")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # https://drf-spectacular.readthedocs.io/en/latest/readme.html#installation
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html
+SPECTACULAR_SETTINGS = {
+    "TITLE": "riskreg API",
+    "DESCRIPTION": "Risks of the organisations a token covers. Authorization: Bearer <token>.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files from drf-spectacular-sidecar, served by us: no CDN under our CSP.
+    # https://drf-spectacular.readthedocs.io/en/latest/settings.html#django-rest-framework-settings
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

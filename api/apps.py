@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    """The REST API (issue 19): tokens, the /api/v1/ endpoints and their schema."""
+
+    name = "api"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,120 @@
+"""What the API shows of a risk, and what a PATCH may change."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from registers.models import Risk
+from registers.withholding import WITHHELD
+
+SENSITIVE_TEXT = ("description", "consequence")
+
+
+class AppetiteSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["within", "warning", "breach", "not_set"])
+    tolerance = serializers.IntegerField(allow_null=True)
+    warning = serializers.IntegerField(allow_null=True)
+
+
+class RiskSerializer(serializers.ModelSerializer):
+    register = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SerializerMethodField()
+    owner = serializers.SerializerMethodField()
+    appetite = serializers.SerializerMethodField()
+    withheld = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Risk
+        fields = [
+            "id",
+            "ref",
+            "title",
+            "organisation",
+            "register",
+            "status",
+            "category",
+            "owner",
+            "inherent_likelihood",
+            "inherent_impact",
+            "inherent_score",
+            "current_likelihood",
+            "current_impact",
+            "current_score",
+            "current_band",
+            "target_likelihood",
+            "target_impact",
+            "target_score",
+            "appetite",
+            "response",
+            "marking",
+            "next_review_due",
+            "last_reviewed",
+            "version",
+            "updated_at",
+            "withheld",
+            "description",
+            "consequence",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_category(self, risk) -> str | None:
+        return risk.category.name if risk.category_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_owner(self, risk) -> str | None:
+        if not risk.owner_id:
+            return None
+        return risk.owner.full_name or risk.owner.email
+
+    @extend_schema_field(AppetiteSerializer)
+    def get_appetite(self, risk) -> dict:
+        lookup = self.context["appetite"][risk.organisation_id]
+        threshold = lookup.threshold(risk.category_id)
+        state = lookup.state(category_id=risk.category_id, score=risk.current_score)
+        return {
+            "state": str(state),
+            "tolerance": threshold.tolerance if threshold else None,
+            "warning": threshold.warning if threshold else None,
+        }
+
+    def get_withheld(self, risk) -> bool:
+        return not self.context["access"][risk.organisation_id].can_see_sensitive(risk)
+
+    def to_representation(self, risk):
+        data = super().to_representation(risk)
+        if data["withheld"]:
+            for name in SENSITIVE_TEXT:
+                data[name] = WITHHELD
+        fields = self.context.get("fields")
+        if fields:
+            data = {k: v for k, v in data.items() if k in fields or k == "id"}
+        return data
+
+
+class RiskPatchSerializer(serializers.Serializer):
+    """The fields a PATCH may change; ratings are re-rated by the scheme engine."""
+
+    title = serializers.CharField(max_length=250, required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+    consequence = serializers.CharField(allow_blank=True, required=False)
+    response = serializers.CharField(allow_blank=True, required=False)
+    next_review_due = serializers.DateField(allow_null=True, required=False)
+    current_likelihood = serializers.IntegerField(min_value=1, required=False)
+    current_impact = serializers.IntegerField(min_value=1, required=False)
+    target_likelihood = serializers.IntegerField(min_value=1, required=False)
+    target_impact = serializers.IntegerField(min_value=1, required=False)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    def validate(self, data):
+        for position in ("current", "target"):
+            has_l = f"{position}_likelihood" in data
+            has_i = f"{position}_impact" in data
+            if has_l != has_i:
+                missing = f"{position}_impact" if has_l else f"{position}_likelihood"
+                raise serializers.ValidationError(
+                    {missing: f"Give {position} likelihood and impact together."}
+                )
+        return data
