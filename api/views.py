@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from appetite.selectors import appetite_lookup
@@ -117,11 +117,11 @@ class RiskViewSet(viewsets.ViewSet):
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
     )
     def partial_update(self, request, pk=None):
-        require_write(request)
+        # Reach first (another organisation's risk is a 404 to every token), then the token's
+        # read-only flag, then the member's role.
         access, risk = self._risk(request, pk)
+        require_write(request)
         if not access.can_edit_risk(risk):
-            from rest_framework.exceptions import PermissionDenied
-
             raise PermissionDenied("You may not edit this risk.")
         given = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
         if not given:
