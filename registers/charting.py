@@ -44,7 +44,12 @@ def _top_score(scheme: SchemeDefinition | None, seen: list[int]) -> int:
 
 
 def risk_chart(
-    series: RiskSeries, *, ref: str, title: str = "", scheme: SchemeDefinition | None = None
+    series: RiskSeries,
+    *,
+    ref: str,
+    title: str = "",
+    scheme: SchemeDefinition | None = None,
+    height: int = 300,
 ) -> Chart:
     """The risk's current and target scores and its tolerance as steps over eight quarters."""
     title = title or f"{ref}: current and target scores and tolerance over eight quarters"
@@ -105,6 +110,7 @@ def risk_chart(
             rows=rows,
         ),
         key=f"risk-{ref}",
+        height=height,
     )
 
 

@@ -12,6 +12,9 @@ from registers.selectors.risk_series import risk_series_many
 from scoring.selectors import default_scheme
 
 COMMITTEE = "committee"
+# Low on a Risk Action Plan page (about 35 mm at the text width): plans follow one another and
+# keep whole, so every millimetre of chart is pages more in a 200-risk pack.
+RISK_CHART_HEIGHT = 130
 
 
 def add_charts(data) -> None:
@@ -27,7 +30,9 @@ def add_charts(data) -> None:
     for risk in data.details:
         record = risk.record
         scheme = record.scheme_version.parsed if record.scheme_version_id else None
-        risk.chart = risk_chart(series[record.id], ref=record.ref, scheme=scheme)
+        risk.chart = risk_chart(
+            series[record.id], ref=record.ref, scheme=scheme, height=RISK_CHART_HEIGHT
+        )
     if data.kind == COMMITTEE:
         exposure = exposure_by_quarter(organisation=data.organisation, moment=data.moment)
         scheme = default_scheme(organisation=data.organisation)  # the dashboard's bands
