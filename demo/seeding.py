@@ -55,6 +55,7 @@ from registers.models import (
     Risk,
     Role,
 )
+from registers.selectors.exposure import forget_exposure
 from registers.services.indicators import indicator_add, reading_record
 from registers.services.reviews import review_record
 from registers.services.risks import action_add, control_add, next_review_due, risk_create
@@ -282,6 +283,7 @@ def _seed_organisation(
         )
         report.risks_created += 1
     _backdate_appetite(organisation, seeded_statements)
+    forget_exposure(organisation.id)  # history written into past quarters
 
 
 # How far apart illustrative readings are, by the indicator's frequency (days).

@@ -56,6 +56,15 @@ def _fresh_content_type_caches():
     _get_ct_cached.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (locmem in tests): figures cached by an earlier test
+    (the exposure series, keyed by organisation id) must not be read by the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def organisation(db):
     return factories.OrganisationFactory()

@@ -11,14 +11,25 @@ breach is a score above the tolerance of the risk's category, or of the organisa
 statement. A closed or deleted risk, or one on a register archived by then, is not counted.
 The SQL is plain (a VALUES list of the quarter ends, window functions): PostgreSQL in
 production and tests, SQLite for the demo.
+
+Cached (decision 57): every end is a past instant and history is append-only, so the figures at
+an end never change once it has passed. Each end's figures are kept in Django's cache (Redis in
+production) for ``CACHE_SECONDS``, keyed by organisation, the organisation's cache version and
+the end's instant (so a change of quarter-end months or timezone asks for other keys); only the
+ends missing from the cache are counted, in one query. Whatever rewrites the past (history
+written or re-dated into the past, a register un-archived: it counts again at ends after it was
+archived) calls ``forget_exposure``, which moves the organisation to a new version once the
+transaction commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 
 from appetite.models import AppetiteStatement
 
@@ -26,6 +37,36 @@ from ..calendar import quarter_ends, quarter_label
 from ..models import Organisation, Register, Risk, RiskStatus
 
 QUARTERS = 8
+
+# A past quarter end's figures change only through ``forget_exposure``; the time limit bounds
+# the cost of a past-rewriting path that forgot to call it.
+CACHE_SECONDS = 30 * 24 * 3600
+_VERSION_KEY = "exposure:version:{organisation_id}"
+_END_KEY = "exposure:{organisation_id}:{version}:{end}"
+
+
+def _version(organisation_id: int) -> str:
+    """The organisation's cache version: a fresh random one when none is held (first use, or
+    evicted), so figures kept under an older version are never read again."""
+    key = _VERSION_KEY.format(organisation_id=organisation_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        version = cache.get(key) or "none"
+    return version
+
+
+def forget_exposure(organisation_id: int) -> None:
+    """Drop the organisation's cached exposure: now (this transaction reads its own change) and
+    again once the transaction commits (meanwhile another request, not seeing the change yet,
+    may have cached figures under the version set now)."""
+    key = _VERSION_KEY.format(organisation_id=organisation_id)
+
+    def bump() -> None:
+        cache.set(key, uuid.uuid4().hex, timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 @dataclass(frozen=True)
@@ -100,12 +141,8 @@ ORDER BY st.q, st.band
 """  # noqa: S608
 
 
-def exposure_by_quarter(
-    *, organisation: Organisation, moment: dt.datetime, quarters: int = QUARTERS
-) -> Exposure:
-    """Open risks by band and risks in breach at each of the last ``quarters`` quarter ends at
-    or before ``moment`` (aware). One query."""
-    ends = quarter_ends(organisation=organisation, moment=moment, count=quarters, inclusive=True)
+def _count(organisation: Organisation, ends: list[dt.datetime]) -> list[tuple]:
+    """Per end: ({band: open risks}, in breach, judged). One query."""
     adapt = connection.ops.adapt_datetimefield_value
     last = adapt(ends[-1])
     params = [*(adapt(end) for end in ends), organisation.id, last, RiskStatus.CLOSED.value]
@@ -113,16 +150,42 @@ def exposure_by_quarter(
     with connection.cursor() as cursor:
         cursor.execute(_sql(len(ends)), params)
         rows = cursor.fetchall()
+    figures = [({}, 0, 0) for _ in ends]
+    for index, band, count, breach, with_threshold in rows:
+        bands, breaches, judged = figures[index]
+        bands[band or ""] = int(count)
+        figures[index] = (bands, breaches + int(breach or 0), judged + int(with_threshold or 0))
+    return figures
+
+
+def exposure_by_quarter(
+    *, organisation: Organisation, moment: dt.datetime, quarters: int = QUARTERS
+) -> Exposure:
+    """Open risks by band and risks in breach at each of the last ``quarters`` quarter ends at
+    or before ``moment`` (aware). From the cache, and one query for the ends it lacks."""
+    ends = quarter_ends(organisation=organisation, moment=moment, count=quarters, inclusive=True)
+    version = _version(organisation.id)
+    keys = [
+        _END_KEY.format(organisation_id=organisation.id, version=version, end=end.isoformat())
+        for end in ends
+    ]
+    held = cache.get_many(keys)
+    missing = [index for index, key in enumerate(keys) if key not in held]
+    if missing:
+        counted = _count(organisation, [ends[index] for index in missing])
+        fresh = {keys[index]: figures for index, figures in zip(missing, counted, strict=True)}
+        cache.set_many(fresh, timeout=CACHE_SECONDS)
+        held.update(fresh)
     by_band: dict[str, list[int]] = {}
     breaches, judged = [0] * len(ends), [0] * len(ends)
-    for index, band, count, breach, with_threshold in rows:
-        by_band.setdefault(band or "", [0] * len(ends))[index] = int(count)
-        breaches[index] += int(breach or 0)
-        judged[index] += int(with_threshold or 0)
+    for index, key in enumerate(keys):
+        bands, breaches[index], judged[index] = held[key]
+        for band, count in bands.items():
+            by_band.setdefault(band, [0] * len(ends))[index] = count
     return Exposure(
         ends=tuple(ends),
         labels=tuple(quarter_label(organisation=organisation, end=end) for end in ends),
-        by_band={band: tuple(counts) for band, counts in by_band.items()},
+        by_band={band: tuple(counts) for band, counts in sorted(by_band.items())},
         breaches=tuple(breaches),
         judged=tuple(judged),
     )

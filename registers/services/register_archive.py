@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Escalation, EscalationStatus, Register, Risk
+from ..selectors.exposure import forget_exposure
 
 # The rule's words, raised by every service that would change a risk on an archived register.
 REGISTER_ARCHIVED = (
@@ -152,4 +153,6 @@ def register_unarchive(*, register: Register, reason: str, by) -> Register:
     locked._history_user = by
     locked.save()
     register.archived_at = None
+    # Its risks count again at the quarter ends since it was archived.
+    forget_exposure(locked.organisation_id)
     return locked
