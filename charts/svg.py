@@ -196,10 +196,29 @@ def line_chart(
     width: int = 640,
     height: int = 300,
     key: str = "",
+    compact: bool = False,
 ) -> Chart:
     """Lines over ``labels`` (quarter ends, reading dates): ``series`` as step lines or straight
     ones, ``thresholds`` as horizontal lines across the whole chart (their first point's value),
-    ``bands`` as labelled backgrounds."""
+    ``bands`` as labelled backgrounds.
+
+    ``compact`` draws a small, cheap chart for a pack's page (WeasyPrint's time grows with each
+    element): one path per line, no markers, no legend (the page names each line and its dash in
+    words, beside the numbers), no gridlines, the lowest and highest ticks only, the first and
+    last category labels only, band backgrounds unlabelled and blended rather than translucent."""
+    if compact:
+        return _compact_line_chart(
+            key=chart_key(title, key),
+            title=title,
+            description=description,
+            labels=labels,
+            series=series,
+            y_axis=y_axis,
+            table=table,
+            bands=bands,
+            width=width,
+            height=height,
+        )
     key = chart_key(title, key)
     legend_entries = []
     for line in (*series, *thresholds):
@@ -297,6 +316,79 @@ def line_chart(
                 parts.append(_marker(line.marker, x_at(position), y_at(value), stroke))
     legend, _height = _legend(legend_entries, x=left, y=top + plot_h + 34, width=plot_w)
     parts.extend(legend)
+    parts.append("</svg>")
+    return Chart(key, title, description, mark_safe("".join(parts)), table)  # noqa: S308 (escaped above)
+
+
+def _blend(value: str, amount: float = 0.18) -> str:
+    """``value`` laid at ``amount`` over white, as one opaque colour (no opacity to composite)."""
+    hex_ = colour(value).lstrip("#")
+    if len(hex_) == 3:
+        hex_ = "".join(c * 2 for c in hex_)
+    rgb = [int(hex_[i : i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(255 - (255 - c) * amount):02x}" for c in rgb)
+
+
+def _step_path(points, x_at, y_at, step: bool) -> str:
+    path: list[str] = []
+    previous = None
+    for position, value in points:
+        if value is None:
+            if previous is not None and step:  # held until it stopped
+                path.append(f"H{x_at(position):.1f}")
+            previous = None
+            continue
+        x, y = x_at(position), y_at(value)
+        if previous is None:
+            path.append(f"M{x:.1f},{y:.1f}")
+        elif step:
+            path.append(f"H{x:.1f}V{y:.1f}")
+        else:
+            path.append(f"L{x:.1f},{y:.1f}")
+        previous = (x, y)
+    return "".join(path)
+
+
+def _compact_line_chart(
+    *, key, title, description, labels, series, y_axis, table, bands, width, height
+) -> Chart:
+    left, right, top, bottom = 20, 14, 4, 14
+    plot_w, plot_h = width - left - right, height - top - bottom
+    low, high = y_axis.low, y_axis.high if y_axis.high > y_axis.low else y_axis.low + 1
+    last = max(len(labels) - 1, 1)
+
+    def x_at(position: float) -> float:
+        return left + plot_w * min(max(position, 0), last) / last
+
+    def y_at(value: float) -> float:
+        value = min(max(value, low), high)
+        return top + plot_h * (high - value) / (high - low)
+
+    parts = _open(key, title, description, width, height)[:-1]  # on the page's white: no ground
+    for band in bands:
+        y1, y2 = y_at(band.high), y_at(band.low)
+        if y2 > y1:
+            parts.append(
+                f'<rect x="{left}" y="{y1:.1f}" width="{plot_w}" height="{y2 - y1:.1f}" '
+                f'fill="{_blend(band.colour)}"/>'
+            )
+    ticks = y_axis.ticks or nice_ticks(low, high)
+    for value, words in (ticks[0], ticks[-1]) if ticks else ():
+        parts.append(_text(left - 4, y_at(value) + 4, words, size=11, anchor="end"))
+    parts.append(
+        f'<path d="M{left},{top}V{top + plot_h}H{left + plot_w}" fill="none" stroke="{INK}"/>'
+    )
+    if labels:
+        parts.append(_text(left, height - 2, labels[0], size=11, anchor="start"))
+        if len(labels) > 1:
+            parts.append(_text(width - 2, height - 2, labels[-1], size=11, anchor="end"))
+    for line in series:
+        path = _step_path(line.points, x_at, y_at, line.step)
+        if path:
+            parts.append(
+                f'<path d="{path}" fill="none" stroke="{colour(line.colour, INK)}" '
+                f'stroke-width="{line.width}"' + _dash(line) + "/>"
+            )
     parts.append("</svg>")
     return Chart(key, title, description, mark_safe("".join(parts)), table)  # noqa: S308 (escaped above)
 

@@ -6,15 +6,31 @@ moment: two queries for the whole pack, whatever the number of pages."""
 
 from __future__ import annotations
 
-from registers.charting import NO_THRESHOLDS, exposure_charts, risk_chart
+from charts import Axis, Band, Series, line_chart
+from registers.charting import (
+    CURRENT_COLOUR,
+    NO_THRESHOLDS,
+    TARGET_COLOUR,
+    TOLERANCE_COLOUR,
+    _top_score,
+    exposure_charts,
+    risk_chart,
+    short_quarter,
+)
 from registers.selectors.exposure import exposure_by_quarter
 from registers.selectors.risk_series import risk_series_many
 from scoring.selectors import default_scheme
 
 COMMITTEE = "committee"
-# Low on a Risk Action Plan page (about 35 mm at the text width): plans follow one another and
-# keep whole, so every millimetre of chart is pages more in a 200-risk pack.
-RISK_CHART_HEIGHT = 130
+# Beside the ratings in the plan's fact box (about 70 x 20 mm): plans follow one another and keep
+# whole, so a chart across the page pushed each onto a page of its own (decision 57).
+RISK_CHART_WIDTH, RISK_CHART_HEIGHT = 300, 86
+# Each line named with its dash in words beside its numbers: the compact chart has no legend.
+LINES = (
+    ("current", "Current (solid)", CURRENT_COLOUR, "", 2.0),
+    ("target", "Target (dashed)", TARGET_COLOUR, "6 4", 2.0),
+    ("tolerance", "Tolerance (dotted)", TOLERANCE_COLOUR, "2 3", 1.6),
+)
 
 
 def add_charts(data) -> None:
@@ -30,9 +46,7 @@ def add_charts(data) -> None:
     for risk in data.details:
         record = risk.record
         scheme = record.scheme_version.parsed if record.scheme_version_id else None
-        risk.chart = risk_chart(
-            series[record.id], ref=record.ref, scheme=scheme, height=RISK_CHART_HEIGHT
-        )
+        risk.chart, risk.chart_lines = plan_chart(series[record.id], ref=record.ref, scheme=scheme)
     if data.kind == COMMITTEE:
         exposure = exposure_by_quarter(organisation=data.organisation, moment=data.moment)
         scheme = default_scheme(organisation=data.organisation)  # the dashboard's bands
@@ -41,3 +55,44 @@ def add_charts(data) -> None:
             exposure, scheme=version.parsed if version else None, key="pack-exposure"
         )
         data.exposure_note = "" if exposure.any_threshold else NO_THRESHOLDS
+
+
+def plan_chart(series, *, ref: str, scheme):
+    """The risk page's chart (same title, words and table) drawn compact for a plan's fact box,
+    and its numbers a line per series: (field, name, values by quarter)."""
+    full = risk_chart(series, ref=ref, scheme=scheme)
+    seen = [
+        value
+        for standing in (s for _x, s in series.changes)
+        for value in (standing.current, standing.target, standing.tolerance)
+        if value is not None
+    ]
+    bands = ()
+    if scheme is not None and all(band.min is not None for band in scheme.bands):
+        bands = [Band(b.min - 0.5, b.max + 0.5, b.colour, b.name) for b in scheme.bands]
+    chart = line_chart(
+        title=full.title,
+        description=full.description,
+        labels=[short_quarter(label) for label in series.labels],
+        series=[
+            Series(name, series.points(field), colour, dash, "none", width=width)
+            for field, name, colour, dash, width in LINES
+        ],
+        y_axis=Axis("Score", 0, _top_score(scheme, seen)),
+        bands=bands,
+        table=full.table,
+        key=f"risk-{ref}",
+        width=RISK_CHART_WIDTH,
+        height=RISK_CHART_HEIGHT,
+        compact=True,
+    )
+    lines = tuple(
+        (field, name, tuple(_cell(row[column]) for row in full.table.rows))
+        for column, (field, name, _colour, _dash, _width) in enumerate(LINES, start=1)
+    )
+    return chart, lines
+
+
+def _cell(text: str) -> str:
+    """A number, or a dash for a quarter with none (the key under the numbers says why)."""
+    return text if text.isdigit() else "–"

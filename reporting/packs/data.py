@@ -106,6 +106,7 @@ class PackRisk:
     page_reasons: list = field(default_factory=list)  # why a full page (packs/layout.py)
     quarters: list = field(default_factory=list)  # ratings at the last quarter ends (option)
     chart: object | None = None  # charts.Chart over eight quarters, on its full page (charts.py)
+    chart_lines: tuple = ()  # its numbers by line, in the fact box beside it (charts.py)
 
     @property
     def judgement(self) -> str:

@@ -107,3 +107,18 @@ def test_the_partial_puts_the_numbers_in_a_table_behind_chart_data():
     for quarter, value in TABLE.rows:
         assert f'<th scope="row" class="govuk-table__header">{quarter}</th>' in html
         assert f'<td class="govuk-table__cell">{value}</td>' in html
+
+
+def test_a_compact_line_chart_is_cheap_and_still_labelled():
+    """A pack's plan draws dozens of these: one path a line, few texts, nothing translucent."""
+    chart = a_line_chart(compact=True, thresholds=(), title=HOSTILE, width=300, height=86)
+    svg = ET.fromstring(chart.svg)
+    assert svg.get("role") == "img" and svg.find(f"{SVG}title").text == HOSTILE
+    assert svg.find(f"{SVG}desc").text == "Current score over two quarters."
+    tags = [element.tag.removeprefix(SVG) for element in svg.iter()]
+    assert "circle" not in tags and "polygon" not in tags and "line" not in tags
+    assert len(list(svg.iter(f"{SVG}path"))) == 3  # the two series and the axes
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert texts == ["0", "25", "Q1 2026/27", "Today"]  # lowest and highest ticks, ends
+    assert "opacity" not in chart.svg and "filter" not in chart.svg
+    assert len(tags) <= 12

@@ -64,3 +64,17 @@ def test_charts_cost_two_queries_whatever_the_number_of_pages(espo):  # noqa: F8
         add_charts(data)
     assert len(queries) <= 3  # the risks' series, the exposure, the default scheme
     assert all(risk.chart is not None for risk in data.details)
+
+
+def test_a_plans_chart_sits_beside_its_facts_with_its_numbers(aberdeen):  # noqa: F811
+    """Beside the ratings, not across the page (two plans to a page, as before charts), and its
+    numbers printed under it, each line named with its dash."""
+    data = pack_data(organisation=aberdeen, kind="committee", as_of=timezone.localdate())
+    html = pack_render(organisation=aberdeen, kind="committee", as_of=timezone.localdate())
+    text = " ".join(pdf_text(html.pdf).split())
+    risk = data.details[0]
+    (_c, current_name, values), *_rest = risk.chart_lines
+    assert current_name == "Current (solid)" and len(values) == len(risk.chart.table.rows)
+    assert f"Current (solid) {' '.join(values)}" in text
+    assert "Target (dashed)" in text and "Tolerance (dotted)" in text
+    assert "<circle" not in risk.chart.svg and risk.chart.svg.count("<text") <= 4
