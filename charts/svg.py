@@ -374,12 +374,13 @@ def _compact_line_chart(
             )
     ticks = y_axis.ticks or nice_ticks(low, high)
     for value, words in (ticks[0], ticks[-1]) if ticks else ():
-        parts.append(_text(left - 4, y_at(value) + 4, words, size=11, anchor="end"))
+        y = y_at(value) + (9 if value == ticks[-1][0] else 0)  # inside the plot's height
+        parts.append(_text(left - 4, y, words, size=11, anchor="end"))
     parts.append(
         f'<path d="M{left},{top}V{top + plot_h}H{left + plot_w}" fill="none" stroke="{INK}"/>'
     )
     if labels:
-        parts.append(_text(left, height - 2, labels[0], size=11, anchor="start"))
+        parts.append(_text(left + 2, height - 2, labels[0], size=11, anchor="start"))
         if len(labels) > 1:
             parts.append(_text(width - 2, height - 2, labels[-1], size=11, anchor="end"))
     for line in series:

@@ -23,8 +23,8 @@ from scoring.selectors import default_scheme
 
 COMMITTEE = "committee"
 # Beside the ratings in the plan's fact box (about 70 x 20 mm): plans follow one another and keep
-# whole, so a chart across the page pushed each onto a page of its own (decision 57).
-RISK_CHART_WIDTH, RISK_CHART_HEIGHT = 300, 86
+# whole, so a chart across the page pushed each onto a page of its own (decision 58).
+RISK_CHART_WIDTH, RISK_CHART_HEIGHT = 300, 66
 # Each line named with its dash in words beside its numbers: the compact chart has no legend.
 LINES = (
     ("current", "Current (solid)", CURRENT_COLOUR, "", 2.0),
