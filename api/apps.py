@@ -6,3 +6,7 @@ class ApiConfig(AppConfig):
 
     name = "api"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the Bearer token's description with drf-spectacular.
+        from . import schema  # noqa: F401
