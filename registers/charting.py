@@ -27,7 +27,7 @@ def _score(value: int | None, absent: str) -> str:
     return "Not rated" if value is None else str(value)
 
 
-def _top_score(scheme: SchemeDefinition | None, seen: list[int]) -> int:
+def top_score(scheme: SchemeDefinition | None, seen: list[int]) -> int:
     highest = max(seen, default=0)
     if scheme is not None:
         maxima = [band.max for band in scheme.bands if band.max is not None]
@@ -59,7 +59,7 @@ def risk_chart(
         for value in (standing.current, standing.target, standing.tolerance)
         if value is not None
     ]
-    high = _top_score(scheme, seen)
+    high = top_score(scheme, seen)
     bands = []
     if scheme is not None and all(band.min is not None for band in scheme.bands):
         bands = [

@@ -12,10 +12,10 @@ from registers.charting import (
     NO_THRESHOLDS,
     TARGET_COLOUR,
     TOLERANCE_COLOUR,
-    _top_score,
     exposure_charts,
     risk_chart,
     short_quarter,
+    top_score,
 )
 from registers.selectors.exposure import exposure_by_quarter
 from registers.selectors.risk_series import risk_series_many
@@ -78,7 +78,7 @@ def plan_chart(series, *, ref: str, scheme):
             Series(name, series.points(field), colour, dash, "none", width=width)
             for field, name, colour, dash, width in LINES
         ],
-        y_axis=Axis("Score", 0, _top_score(scheme, seen)),
+        y_axis=Axis("Score", 0, top_score(scheme, seen)),
         bands=bands,
         table=full.table,
         key=f"risk-{ref}",
