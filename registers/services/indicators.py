@@ -159,9 +159,11 @@ def reading_record(
     value: Decimal | None,
     note: str = "",
     today: dt.date | None = None,
+    reason: str = "",
 ) -> IndicatorReading:
     """Record a reading of ``indicator`` on ``taken_on``: a second reading the same day replaces
-    the first (the change is in the reading's history)."""
+    the first (the change is in the reading's history). ``reason`` says where it came from
+    ("via the API by ..."), after what happened."""
     # The row locked: a reading and a retirement of the same indicator wait for each other.
     retired_at = (
         Indicator.objects.select_for_update()
@@ -191,6 +193,8 @@ def reading_record(
         reading._change_reason = "recorded"
     else:
         reading._change_reason = "replaced by a reading the same day"
+    if reason:
+        reading._change_reason += f" {reason}"
     reading.value = value
     reading.note = note
     reading.entered_by = user

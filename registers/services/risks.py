@@ -205,7 +205,9 @@ def risk_create(
 
 
 @transaction.atomic
-def control_add(*, risk: Risk, description: str, position: int = 0, **fields) -> Control:
+def control_add(
+    *, risk: Risk, description: str, position: int = 0, reason: str = "", **fields
+) -> Control:
     refuse_if_risk_archived(risk)
     _check_same_organisation(risk.organisation, "owner", fields.get("owner"))
     control = Control(
@@ -216,12 +218,16 @@ def control_add(*, risk: Risk, description: str, position: int = 0, **fields) ->
         **fields,
     )
     control.full_clean()
+    if reason:
+        control._change_reason = reason
     control.save()
     return control
 
 
 @transaction.atomic
-def action_add(*, risk: Risk, description: str, position: int = 0, **fields) -> Action:
+def action_add(
+    *, risk: Risk, description: str, position: int = 0, reason: str = "", **fields
+) -> Action:
     refuse_if_risk_archived(risk)
     _check_same_organisation(risk.organisation, "owner", fields.get("owner"))
     action = Action(
@@ -232,6 +238,8 @@ def action_add(*, risk: Risk, description: str, position: int = 0, **fields) -> 
         **fields,
     )
     action.full_clean()
+    if reason:
+        action._change_reason = reason
     action.save()
     notice_events.actions_changed_tell(
         organisation=risk.organisation,
