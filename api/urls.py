@@ -2,6 +2,12 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .views import RiskViewSet
+from .views_feed import (
+    HistoryCsvFeedView,
+    HistoryJsonFeedView,
+    RiskCsvFeedView,
+    RiskJsonFeedView,
+)
 
 # Plain paths with typed converters (not a router's regexes), so the isolation walker fills them.
 urlpatterns = [
@@ -17,5 +23,22 @@ urlpatterns = [
         "api/v1/risks/<int:pk>/",
         RiskViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="api-risk-detail",
+    ),
+    # The reporting feed (BI tools): one document each, CSV or JSON by the name's ending.
+    path(
+        "api/v1/feed/<slug:org>/risks.csv",
+        RiskCsvFeedView.as_view(),
+        name="api-feed-risks-csv",
+    ),
+    path("api/v1/feed/<slug:org>/risks.json", RiskJsonFeedView.as_view(), name="api-feed-risks"),
+    path(
+        "api/v1/feed/<slug:org>/history.csv",
+        HistoryCsvFeedView.as_view(),
+        name="api-feed-history-csv",
+    ),
+    path(
+        "api/v1/feed/<slug:org>/history.json",
+        HistoryJsonFeedView.as_view(),
+        name="api-feed-history",
     ),
 ]
