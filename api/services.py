@@ -100,3 +100,24 @@ def api_token_revoke(*, token: ApiToken, by) -> ApiToken:
             getattr(by, "pk", "-"),
         )
     return token
+
+
+@transaction.atomic
+def api_token_organisation_remove(*, token: ApiToken, organisation: Organisation, by) -> ApiToken:
+    """An organisation admin's revoke (decision 59): the token no longer reaches ``organisation``
+    and keeps the others its owner chose (which this admin may not administer); a token left
+    reaching nothing is revoked. Idempotent."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.organisations.filter(pk=organisation.pk).exists():
+        token.organisations.remove(organisation)
+        security_log.info(
+            "api token organisation removed: token=%s name=%r user=%s organisation=%s by=%s",
+            token.pk,
+            token.name,
+            token.user_id,
+            organisation.slug,
+            getattr(by, "pk", "-"),
+        )
+    if token.revoked_at is None and not token.organisations.exists():
+        api_token_revoke(token=token, by=by)
+    return token

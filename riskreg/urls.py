@@ -15,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The REST API (issue 19): tokens, /api/v1/ and its schema.
     path("", include("api.urls")),
+    # API tokens in the browser: a person's own (account page) and an admin's (settings).
+    path("", include("api.views_tokens")),
     path("", include("appetite.urls")),
     path("", include("reporting.urls")),
     path("", include("registers.urls")),
