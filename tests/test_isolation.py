@@ -102,6 +102,7 @@ KWARG_OBJECTS = {
     "indicator": "indicator",
     "evidence": "evidence",
     "comment": "comment",
+    "api_token": "api_token",
 }
 GENERIC_KINDS = (
     "register",
@@ -228,6 +229,7 @@ class World:
     indicator: object = None  # a key risk indicator of the risk, with a reading
     evidence: object = None  # a file of assurance evidence on the risk's control
     comment: object = None  # a comment in the thread of the risk's control
+    api_token: object = None  # an API token of the risk's owner reaching the organisation
 
 
 def build_world(tag: str, *, user=None, role: str | None = None) -> World:
@@ -361,7 +363,18 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
         indicator=indicator_of(risk, owner, tag),
         evidence=evidence_of(risk, owner, control, tag),
         comment=comment_add(risk=risk, user=member.user, body=f"{tag} comment", control=control),
+        api_token=api_token_of(organisation, owner, tag),
     )
+
+
+def api_token_of(organisation: Organisation, owner, tag: str):
+    """A read-write API token of the risk's owner reaching the organisation (issue 19)."""
+    from api.services import api_token_create
+
+    token, _ = api_token_create(
+        user=owner, name=f"{tag} token", organisations=[organisation], read_only=False
+    )
+    return token
 
 
 def evidence_of(risk, owner, control, tag: str):
