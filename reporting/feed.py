@@ -121,7 +121,9 @@ class _Ratings:
         """``version_ids``: ids, or a query of them (then one query in all)."""
         if not hasattr(version_ids, "query"):
             version_ids = {pk for pk in version_ids if pk is not None}
-        self._schemes = {v.pk: v.parsed for v in SchemeVersion.objects.filter(pk__in=version_ids)}
+        self._schemes = {
+            v.pk: v.parsed for v in SchemeVersion.objects.filter(pk__in=version_ids).order_by()
+        }
         self._memo: dict[tuple, tuple] = {}
 
     def __call__(self, version_id, likelihood, impact) -> tuple[str, str]:
@@ -296,7 +298,9 @@ def history_feed(
     organisation = access.organisation
     moment = moment or timezone.now()
     ends = quarter_ends(organisation=organisation, moment=moment, count=quarters, inclusive=True)
-    slugs = dict(Register.objects.filter(organisation=organisation).values_list("id", "slug"))
+    slugs = dict(
+        Register.objects.filter(organisation=organisation).order_by().values_list("id", "slug")
+    )
     lookups = _lookups_at(organisation, ends)
     adapt = connection.ops.adapt_datetimefield_value
     params = [*(adapt(end) for end in ends), organisation.id, adapt(ends[-1])]
