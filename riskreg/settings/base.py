@@ -580,4 +580,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per set of choices (risk, action and indicator statuses; review and appetite
+    # states), not a hash. https://drf-spectacular.readthedocs.io/en/latest/faq.html
+    "ENUM_NAME_OVERRIDES": {
+        "RiskStatusEnum": "registers.models.RiskStatus",
+        "ActionStatusEnum": "registers.models.ActionStatus",
+        "ReviewStateEnum": "registers.models.ReviewState",
+        "Scale3Enum": "registers.models.Scale3",
+        "IndicatorStatusEnum": "api.serializers_children.INDICATOR_STATUS_CHOICES",
+    },
 }

@@ -1,0 +1,109 @@
+"""/api/v1/risks/<pk>/indicators/: a risk's current key risk indicators with their standing (the
+page's rules: ``registers.selectors.indicators``), and each one's readings, listed and recorded
+through ``reading_record`` (one a day: a second the same day replaces the first)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.response import Response
+
+from registers.forms_indicators import ReadingForm
+from registers.models import Indicator, IndicatorReading
+from registers.permissions import indicator_for_user
+from registers.selectors.indicators import indicator_standing, with_latest_reading
+from registers.services.indicators import reading_record
+from registers.withholding import withhold_indicators
+
+from .access import api_risk
+from .children import (
+    ChildCursorPagination,
+    form_errors,
+    may_write,
+    posted_fields,
+    reason,
+    service_errors,
+    withheld_list,
+)
+from .serializers_children import IndicatorSerializer, ReadingSerializer, ReadingWriteSerializer
+
+READING_FIELDS = ("taken_on", "value", "note")
+MAY_NOT_RECORD = "You may not record readings of this indicator."
+
+
+class ReadingPagination(ChildCursorPagination):
+    ordering = ("-taken_on", "-id")
+
+
+class IndicatorViewSet(viewsets.ViewSet):
+    """A risk's current (not retired) indicators, in the page's order."""
+
+    pagination_class = ChildCursorPagination
+
+    @extend_schema(responses=IndicatorSerializer(many=True))
+    def list(self, request, pk=None):
+        access, risk = api_risk(request, pk)
+        paginator = self.pagination_class()
+        indicators = with_latest_reading(
+            Indicator.objects.filter(risk=risk, retired_at__isnull=True).select_related("owner")
+        )
+        page = paginator.paginate_queryset(indicators, request, view=self)
+        today = timezone.localdate()
+        for indicator in page:
+            indicator.risk = risk
+            indicator.standing = indicator_standing(
+                indicator, today=today, since=timezone.localdate(indicator.created_at)
+            )
+        page = withhold_indicators(page, access=access)
+        return paginator.get_paginated_response(IndicatorSerializer(page, many=True).data)
+
+
+class ReadingViewSet(viewsets.ViewSet):
+    """An indicator's readings, newest first. Withheld (no readings, ``withheld``) from someone
+    not cleared for the risk's OFFICIAL-SENSITIVE detail, as on the risk page."""
+
+    pagination_class = ReadingPagination
+
+    def _indicator(self, request, pk, indicator_pk):
+        access, risk = api_risk(request, pk)
+        return access, risk, indicator_for_user(user=request.user, risk=risk, pk=indicator_pk)
+
+    @extend_schema(responses=ReadingSerializer(many=True))
+    def list(self, request, pk=None, indicator_pk=None):
+        access, risk, indicator = self._indicator(request, pk, indicator_pk)
+        if not access.can_see_sensitive(risk):
+            return withheld_list()
+        paginator = self.pagination_class()
+        readings = IndicatorReading.objects.filter(indicator=indicator).select_related("entered_by")
+        page = paginator.paginate_queryset(readings, request, view=self)
+        return paginator.get_paginated_response(
+            ReadingSerializer(page, many=True, context={"indicator": indicator}).data
+        )
+
+    @extend_schema(request=ReadingWriteSerializer, responses={201: ReadingSerializer})
+    def create(self, request, pk=None, indicator_pk=None):
+        access, risk, indicator = self._indicator(request, pk, indicator_pk)
+        may_write(
+            request,
+            access,
+            risk,
+            allowed=access.can_record_reading(indicator),
+            refusal=MAY_NOT_RECORD,
+        )
+        data = {"taken_on": timezone.localdate().isoformat(), "note": ""}
+        data |= posted_fields(request, allowed=READING_FIELDS, noun="reading")
+        form = ReadingForm(data)
+        if not form.is_valid():
+            raise form_errors(form)
+        try:
+            reading = reading_record(
+                user=request.user, indicator=indicator, reason=reason(request), **form.cleaned_data
+            )
+        except DjangoValidationError as error:
+            raise service_errors(form, error) from error
+        return Response(
+            ReadingSerializer(reading, context={"indicator": indicator}).data,
+            status=status.HTTP_201_CREATED,
+        )
