@@ -49,6 +49,7 @@ from registers.selectors.acceptance import acceptances_as_of
 from registers.selectors.rescoring import rating_versions
 
 from ..trends import trends_for
+from . import indicator_sheets
 from .columns import EXPORT_COLUMNS
 from .rag import rag_for
 from .treatment_sheets import descriptions_by_risk, export_sheets, treatment_records
@@ -84,7 +85,8 @@ class RegisterExport:
     rows: list[list[object]] = field(default_factory=list)
     withheld: int = 0  # rows whose OFFICIAL-SENSITIVE detail was left out
     sensitive: int = 0  # rows marked OFFICIAL-SENSITIVE
-    # The xlsx's controls and actions sheets (treatment_sheets.export_sheets), header row first.
+    # The xlsx's controls and actions sheets (treatment_sheets.export_sheets) and indicators and
+    # readings sheets (indicator_sheets.export_sheets), header row first.
     second_sheets: dict[str, list] = field(default_factory=dict)
 
     @property
@@ -189,6 +191,12 @@ def register_export(
             )
         )
     export.second_sheets = export_sheets(risks=risks, records=treatments, shown=shown_ids)
+    # Key risk indicators and their readings (issue 18), withheld alike.
+    export.second_sheets |= indicator_sheets.export_sheets(
+        risks=risks,
+        records=indicator_sheets.indicator_records(risks=risks, as_of=as_of),
+        shown=shown_ids,
+    )
     return export
 
 
@@ -416,7 +424,7 @@ def to_xlsx(export: RegisterExport) -> bytes:
 
 
 def _second_sheets(workbook: Workbook, export: RegisterExport) -> None:
-    """The controls and actions sheets: one row per control or action, keyed by ref."""
+    """The controls, actions, indicators and readings sheets: one row each, keyed by ref."""
     for name, rows in export.second_sheets.items():
         sheet = workbook.create_sheet(name)
         for row in rows:
@@ -425,9 +433,9 @@ def _second_sheets(workbook: Workbook, export: RegisterExport) -> None:
             cell.font = Font(bold=True)
         date_style = None  # set once, then copied (as in to_xlsx)
         for index, column in enumerate(rows[0], start=1):
-            wide = column in ("description", "source_of_assurance", "progress")
+            wide = column in ("description", "source_of_assurance", "progress", "note")
             sheet.column_dimensions[get_column_letter(index)].width = 60 if wide else 16
-            if column != "due":
+            if column not in ("due", "date"):
                 continue
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 if not isinstance(cell.value, dt.date):
@@ -452,7 +460,8 @@ def _marking_note(export: RegisterExport) -> str:
         note += f"; {export.sensitive} risk(s) marked OFFICIAL-SENSITIVE: handle this file as such"
     if export.withheld:
         note += (
-            f"; the description, consequence, controls and actions of {export.withheld} of them "
+            f"; the description, consequence, controls, actions and indicators of "
+            f"{export.withheld} of them "
             f"are withheld ({WITHHELD}): your membership is not cleared for them"
         )
     return note
@@ -473,8 +482,10 @@ def _about_sheet(workbook: Workbook, export: RegisterExport) -> None:
         ("Trend", "current score against the end of the previous quarter: up, down, level, new"),
         (
             "Import",
-            "edit the Register, controls and actions sheets and import the workbook again: "
-            "computed columns are ignored; a control or action is matched by its description",
+            "edit the Register, controls, actions, indicators and readings sheets and import the "
+            "workbook again: computed columns are ignored; a control or action is matched by its "
+            "description, an indicator by its risk's ref and its name, a reading by its indicator "
+            "and date (one a day: a changed value replaces the day's reading, history keeps it)",
         ),
         ("Marking", _marking_note(export)),
     ]

@@ -52,6 +52,7 @@ from scoring.definition import SchemeDefinition
 from scoring.engine import RatingError, level_for, rate
 
 from .columns import POSITIONS
+from .indicator_sheets import apply_indicator_sheets, indicator_lines, plan_indicator_sheets
 from .invites import Invites, invites_send
 from .rag import rag_problem
 from .reading import Problem, Sheet, SheetRow, read_spreadsheet
@@ -166,6 +167,8 @@ class ImportPlan:
     notes: list[str] = field(default_factory=list)
     # The workbook's controls and actions sheets (treatment_sheets.TreatmentPlan), if any.
     treatments: object | None = None
+    # The workbook's indicators and readings sheets (indicator_sheets.IndicatorPlan), if any.
+    indicators: object | None = None
     # With the invite option: who to invite (invites.Invites), and who invites them.
     invites: object | None = None
     invited_by: User | None = None
@@ -191,10 +194,19 @@ class ImportPlan:
 
     @property
     def summary(self) -> str:
-        return (
+        text = (
             f"created {len(self.created)}, updated {len(self.updated)}, "
             f"unchanged {len(self.unchanged)}"
         )
+        if self.indicators is not None and self.indicators.writes:
+            text += f"; {self.indicators.summary}"
+        return text
+
+    @property
+    def writes(self) -> int:
+        """Risks created or updated, and indicators and readings added or changed."""
+        indicators = self.indicators.writes if self.indicators is not None else 0
+        return len(self.created) + len(self.updated) + indicators
 
     def problems_by_row(self) -> list[tuple[int | str, list[Problem]]]:
         """Problems grouped by row: the main sheet's keyed by row number, a second sheet's by
@@ -227,6 +239,7 @@ class ImportPlan:
             ],
             "problems": [str(problem) for problem in self.problems],
             "treatments": self.treatments.fingerprint() if self.treatments else [],
+            "indicators": self.indicators.fingerprint() if self.indicators else [],
             "invites": self.invites.fingerprint() if self.invites else [],
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
@@ -314,6 +327,7 @@ def plan_from_sheet(
     plan.notes.extend(context.notes)
     # The controls and actions sheets (their own module), judged against the rows above.
     plan_treatment_sheets(plan=plan, sheet=sheet, context=context)
+    plan_indicator_sheets(plan=plan, sheet=sheet, context=context)  # and key risk indicators
     if plan.problems:
         # The main sheet's problems first, then each second sheet's, each by row.
         plan.problems.sort(key=lambda problem: (problem.sheet, problem.row))
@@ -796,6 +810,7 @@ def import_apply(
             invites_send(plan=plan)  # first: a person with an account is a member, then assigned
             _apply_rows(plan, reason=reason, by=by, progress=progress)
             apply_treatment_sheets(plan=plan, reason=reason, by=by)  # the second sheets
+            apply_indicator_sheets(plan=plan, reason=reason, by=by)
     except RiskConflict as exc:
         raise ImportRefused(
             [f"{exc.risk.ref} was changed by someone else after the file was checked"],
@@ -918,6 +933,7 @@ def plan_lines(plan: ImportPlan, *, dry_run: bool = False) -> list[str]:
             parts += [f"action added: {text}" for text in row.actions]
             parts += treatment_lines(plan, row, dry_run=dry_run)
             lines.append(f"row {row.row}: {updated} {row.ref}{on_register}: " + "; ".join(parts))
+    lines += indicator_lines(plan, dry_run=dry_run)
     if plan.invites is not None:
         lines += plan.invites.lines(dry_run=dry_run)
     return lines

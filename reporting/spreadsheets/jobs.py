@@ -34,6 +34,7 @@ from registers.models import Register, Role
 from ..models import ImportJob, ImportJobStatus, ImportUpload
 from ..packs.enqueue import task_send
 from .importing import ImportPlan, ImportRefused, import_apply, import_plan, plan_lines
+from .indicator_sheets import indicator_counts
 from .reading import SpreadsheetError
 from .uploads import KEEP_FOR
 
@@ -265,6 +266,7 @@ def _preview(plan: ImportPlan) -> dict:
         "updated": len(plan.updated),
         "unchanged": len(plan.unchanged),
         "summary": plan.summary,
+        "indicators": indicator_counts(plan),  # written ones only (issue 18)
         "notes": plan.notes[:PROBLEMS_KEPT],
         "invites": plan.invites.lines(dry_run=True) if plan.invites else [],
         "problem_count": len(plan.problems),

@@ -70,8 +70,9 @@ BLANK_ROWS_READ_PAST = 1_000
 MAX_SHEET_ROWS = 1_048_576
 EXTENSIONS = (".xlsx", ".csv")
 # Further worksheets an import reads, by name (any case): controls and actions as structured rows
-# keyed by the risk's ref (reporting.spreadsheets.treatment_sheets).
-SECOND_SHEETS = ("controls", "actions")
+# keyed by the risk's ref (reporting.spreadsheets.treatment_sheets), key risk indicators and their
+# readings (reporting.spreadsheets.indicator_sheets).
+SECOND_SHEETS = ("controls", "actions", "indicators", "readings")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and other old Office files
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -216,8 +217,9 @@ class Sheet:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rows_read: int = 0  # every row the reader looked at, blank or not (the cost of the file)
-    # A workbook's second sheets named in SECOND_SHEETS ("controls", "actions"), as raw rows
-    # (``treatment_sheets`` reads them); a CSV file has none.
+    # A workbook's second sheets named in SECOND_SHEETS ("controls", "actions", "indicators",
+    # "readings"), as raw rows (``treatment_sheets``, ``indicator_sheets`` read them); a CSV file
+    # has none.
     second_sheets: dict[str, list] = field(default_factory=dict)
 
 

@@ -4,7 +4,10 @@ scheme levels, so a coordinator cannot type a value the import would refuse.
 
 Two more sheets, ``controls`` and ``actions``, take one control or action a row
 (``treatment_sheets``), with drop-down lists of members for the owner, the effectiveness, status,
-priority and difficulty choices, and a date check on ``due``.
+priority and difficulty choices, and a date check on ``due``. Two more, ``indicators`` and
+``readings``, take key risk indicators and their readings (``indicator_sheets``), with drop-down
+lists of the direction and frequency choices and members for the owner, a date check on the
+reading's ``date`` and number checks on the thresholds and value.
 
 The lists live on a hidden ``Lists`` sheet that each column's validation points at; columns that
 take several values in one cell (``objectives``, ``working_leads``, ``controls``, ``actions``) have
@@ -25,6 +28,8 @@ from registers.models import (
     ActionStatus,
     Effectiveness,
     Horizon,
+    IndicatorDirection,
+    IndicatorFrequency,
     Marking,
     Membership,
     Progress,
@@ -35,6 +40,8 @@ from registers.services.risks import scheme_version_for_register
 
 from .columns import COLUMN_HELP, IMPORT_COLUMNS
 from .exporting import CONTENT_TYPES, safe_text
+from .indicator_sheets import COLUMNS as INDICATOR_SHEET_COLUMNS
+from .indicator_sheets import SHEET_HELP as INDICATOR_SHEET_HELP
 from .reading import max_rows
 from .treatment_sheets import COLUMNS as SHEET_COLUMNS
 from .treatment_sheets import SHEET_HELP
@@ -43,6 +50,8 @@ TEMPLATE_CONTENT_TYPE = CONTENT_TYPES["xlsx"]
 LIST_ERROR = "Choose a value from the list: the import accepts only these."
 REVIEW_MONTHS_ERROR = "A whole number of months from 1 to 60."
 NEXT_REVIEW_ERROR = "A date from 01/01/1900 to 31/12/2999."
+NUMBER_ERROR = "A number, like 12 or 12.5."
+NUMBER_COLUMNS = ("amber_from", "red_from", "value")
 
 
 def template_filename(register: Register) -> str:
@@ -110,8 +119,11 @@ def import_template(*, register: Register) -> bytes:
         "status": [label for value, label in ActionStatus.choices if value],
         "priority": [label for value, label in Scale3.choices if value],
         "difficulty": [label for value, label in Scale3.choices if value],
+        "direction": [str(label) for _value, label in IndicatorDirection.choices],
+        "frequency": [str(label) for _value, label in IndicatorFrequency.choices],
     }
-    for sheet_name, columns in SHEET_COLUMNS.items():
+    help_of = {**SHEET_HELP, **INDICATOR_SHEET_HELP}
+    for sheet_name, columns in {**SHEET_COLUMNS, **INDICATOR_SHEET_COLUMNS}.items():
         second = workbook.create_sheet(sheet_name, index=workbook.index(hidden))
         second.append(list(columns))
         for cell in second[1]:
@@ -119,10 +131,13 @@ def import_template(*, register: Register) -> bytes:
         second.freeze_panes = "C2"
         for index, name in enumerate(columns, start=1):
             letter = get_column_letter(index)
-            wide = name in ("description", "source_of_assurance", "progress")
+            wide = name in ("description", "source_of_assurance", "progress", "note")
             second.column_dimensions[letter].width = 50 if wide else max(14, len(name) + 2)
-            key = "next_review" if name == "due" else f"{sheet_name}.{name}"
-            values = choices.get(name) if name != "due" else None
+            dated = name == "due" or (sheet_name, name) == ("readings", "date")
+            key = "next_review" if dated else f"{sheet_name}.{name}"
+            if name in NUMBER_COLUMNS:
+                key = "number"
+            values = choices.get(name) if not dated else None
             validation = _validation(key, values, hidden, list_column + 1)
             if validation is None:
                 continue
@@ -136,9 +151,9 @@ def import_template(*, register: Register) -> bytes:
         cell.font = Font(bold=True)
     for name in IMPORT_COLUMNS:
         about.append([name, COLUMN_HELP[name]])
-    for sheet_name, columns in SHEET_COLUMNS.items():
+    for sheet_name, columns in {**SHEET_COLUMNS, **INDICATOR_SHEET_COLUMNS}.items():
         for name in columns:
-            about.append([f"{sheet_name}: {name}", SHEET_HELP[sheet_name][name]])
+            about.append([f"{sheet_name}: {name}", help_of[sheet_name][name]])
     about.column_dimensions["A"].width = 24
     about.column_dimensions["B"].width = 100
     buffer = io.BytesIO()
@@ -166,6 +181,16 @@ def _validation(name: str, values, hidden, column: int) -> DataValidation | None
             allow_blank=True,
             showErrorMessage=True,
             error=NEXT_REVIEW_ERROR,
+        )
+    if name == "number":
+        return DataValidation(
+            type="decimal",
+            operator="between",
+            formula1="-99999999999",
+            formula2="99999999999",
+            allow_blank=True,
+            showErrorMessage=True,
+            error=NUMBER_ERROR,
         )
     if not values:  # a column that takes several values, or an empty list: no drop-down
         return None

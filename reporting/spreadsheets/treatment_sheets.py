@@ -46,7 +46,7 @@ from registers.services.risks_bulk import (
     control_update_many,
 )
 
-from .reading import SECOND_SHEETS, Problem, Sheet, SheetRow, Table, table_from_rows
+from .reading import Problem, Sheet, SheetRow, Table, table_from_rows
 from .values import blank, cell_text, fold, parse_date
 
 CONTROL_COLUMNS = ("ref", "description", "owner", "effectiveness", "source_of_assurance")
@@ -201,7 +201,7 @@ def read_tables(sheet: Sheet) -> tuple[dict[str, Table], list[Problem], list[str
     tables: dict[str, Table] = {}
     problems: list[Problem] = []
     notes: list[str] = []
-    for name in SECOND_SHEETS:
+    for name in COLUMNS:  # this module's sheets of SECOND_SHEETS
         raw = sheet.second_sheets.get(name)
         if not raw:
             continue
@@ -249,7 +249,7 @@ def plan_treatment_sheets(*, plan, sheet: Sheet, context) -> None:
     for row_plan in plan.rows:
         row_plans[row_plan.ref.upper()] = row_plan
     treatments = TreatmentPlan()
-    for name in SECOND_SHEETS:
+    for name in COLUMNS:  # this module's sheets of SECOND_SHEETS
         table = tables.get(name)
         if table is None:
             continue

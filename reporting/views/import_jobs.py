@@ -73,7 +73,9 @@ def register_import_job(request: HttpRequest, org: str, register: str, job: int)
             "nothing will be imported"
         ),
         "problem_links": [("problems", line) for line in preview.get("problems", [])[:20]],
-        "changes_count": preview.get("created", 0) + preview.get("updated", 0),
+        "changes_count": preview.get("created", 0)
+        + preview.get("updated", 0)
+        + sum(preview.get("indicators", {}).values()),  # indicators and readings (issue 18)
         "more_new": max(preview.get("created", 0) - len(preview.get("new", [])), 0),
         "more_changed": max(preview.get("updated", 0) - len(preview.get("changed", [])), 0),
         "more_lines": max(preview.get("line_count", 0) - len(preview.get("lines", [])), 0),

@@ -27,6 +27,7 @@ from ..forms import ExportForm, ImportUploadForm
 from ..spreadsheets import exporting
 from ..spreadsheets.columns import COLUMN_HELP, IMPORT_COLUMNS
 from ..spreadsheets.importing import ImportPlan, ImportRefused, import_apply, import_plan
+from ..spreadsheets.indicator_sheets import indicator_counts, preview_rows
 from ..spreadsheets.jobs import background_rows, import_job_start
 from ..spreadsheets.reading import (
     SpreadsheetError,
@@ -218,6 +219,8 @@ def register_import_preview(
             "stale": stale,
             "refusal": refusal,
             "changes_count": _changes_count(plan),
+            "indicator_counts": indicator_counts(plan),
+            "indicator_rows": preview_rows(plan, can_see=access.can_see_sensitive),
             "problem_rows": plan.problems_by_row(),
             "problem_summary": _problem_summary(plan, upload_obj.filename),
         },
@@ -268,7 +271,7 @@ def _problem_summary(plan: ImportPlan, filename: str) -> dict:
 
 
 def _changes_count(plan: ImportPlan) -> int:
-    return len(plan.created) + len(plan.updated)
+    return plan.writes  # risks, and indicators and readings (issue 18)
 
 
 @login_required
