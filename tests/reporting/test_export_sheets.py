@@ -63,6 +63,8 @@ def test_the_xlsx_export_has_controls_and_actions_sheets(filled):
         "Register",
         "controls",
         "actions",
+        "indicators",  # issue 18: tests/reporting/test_import_indicators.py
+        "readings",
         "About",
     ]
     assert sheet_rows(data, "controls") == [
@@ -159,7 +161,15 @@ def test_rag_as_it_stood(filled):
 def test_the_template_has_controls_and_actions_sheets_with_lists(filled):
     register, _risk = filled
     workbook = load_workbook(io.BytesIO(import_template(register=register)))
-    assert workbook.sheetnames == ["Register", "controls", "actions", "Lists", "About"]
+    assert workbook.sheetnames == [
+        "Register",
+        "controls",
+        "actions",
+        "indicators",  # issue 18: tests/reporting/test_import_indicators.py
+        "readings",
+        "Lists",
+        "About",
+    ]
     controls, actions = workbook["controls"], workbook["actions"]
     assert [cell.value for cell in controls[1]] == list(CONTROL_COLUMNS)
     assert [cell.value for cell in actions[1]] == list(ACTION_COLUMNS)
