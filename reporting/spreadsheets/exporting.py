@@ -194,7 +194,7 @@ def register_export(
     # Key risk indicators and their readings (issue 18), withheld alike.
     export.second_sheets |= indicator_sheets.export_sheets(
         risks=risks,
-        records=indicator_sheets.indicator_records(risks=risks, as_of=as_of),
+        records=indicator_sheets.indicator_records(register=register, risks=risks, as_of=as_of),
         shown=shown_ids,
     )
     return export

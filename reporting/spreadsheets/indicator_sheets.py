@@ -816,45 +816,56 @@ def indicator_lines(plan, *, dry_run: bool = False) -> list[str]:
 # --- export ------------------------------------------------------------------------------------
 
 
-def indicator_records(*, risks, as_of: dt.datetime | None) -> dict[str, list[tuple]]:
-    """The exported ``risks``' indicators in use (now, or as they stood at ``as_of``) as tuples
+def indicator_records(*, register, risks, as_of: dt.datetime | None) -> dict[str, list[tuple]]:
+    """The exported ``risks``' (of ``register`` now, or history records as at ``as_of``)
+    indicators in use (now, or as they stood at ``as_of``) as tuples
     (risk id, indicator id, name, description, unit, direction, amber, red, frequency, owner's
-    e-mail) in order, and their readings (risk id, indicator name, date, value, note), oldest
-    first: a query each, and one for the owners of an export as it stood."""
+    e-mail) in order, and their readings (indicator id, date, value, note), oldest first: one
+    query now; as it stood, a query each and one for the owners."""
     ids = [risk.id for risk in risks]
     if not ids:
         return {"indicators": [], "readings": []}
     names = ["name", "description", "unit", "direction", "amber_from", "red_from", "frequency"]
     if as_of is None:
-        indicators = list(
-            Indicator.objects.filter(risk_id__in=ids, retired_at__isnull=True)
-            .order_by("risk_id", "position", "id")
-            .values_list("risk_id", "id", *names, "owner__email")
-        )
-        readings_qs = IndicatorReading.objects.filter(
-            indicator_id__in=[row[1] for row in indicators]
-        )
-    else:
-        records = list(
-            Indicator.history.filter(history_date__lte=as_of, risk_id__in=ids)
-            .latest_of_each()
-            .exclude(history_type="-")
-            .filter(Q(retired_at__isnull=True) | Q(retired_at__gt=as_of))
-            .order_by("risk_id", "position", "id")
-            .values_list("risk_id", "id", *names, "owner_id")
-        )
-        owners = {row[-1] for row in records if row[-1]}
-        emails = (
-            dict(User.objects.filter(id__in=owners).values_list("id", "email")) if owners else {}
-        )
-        indicators = [(*row[:-1], emails.get(row[-1], "")) for row in records]
-        readings_qs = (
-            IndicatorReading.history.filter(
-                history_date__lte=as_of, indicator_id__in=[row[1] for row in indicators]
+        # One query for both: each indicator joined with its readings (none: one row of nulls).
+        joined = (
+            Indicator.objects.filter(risk__register_id=register.id, retired_at__isnull=True)
+            .order_by("risk_id", "position", "id", "readings__taken_on")
+            .values_list(
+                "risk_id",
+                "id",
+                *names,
+                "owner__email",
+                "readings__taken_on",
+                "readings__value",
+                "readings__note",
             )
-            .latest_of_each()
-            .exclude(history_type="-")
         )
+        indicators, readings = [], []
+        for row in joined:
+            if not indicators or indicators[-1][1] != row[1]:
+                indicators.append(row[:-3])
+            if row[-3] is not None:
+                readings.append((row[1], *row[-3:]))
+        return {"indicators": indicators, "readings": readings}
+    records = list(
+        Indicator.history.filter(history_date__lte=as_of, risk_id__in=ids)
+        .latest_of_each()
+        .exclude(history_type="-")
+        .filter(Q(retired_at__isnull=True) | Q(retired_at__gt=as_of))
+        .order_by("risk_id", "position", "id")
+        .values_list("risk_id", "id", *names, "owner_id")
+    )
+    owners = {row[-1] for row in records if row[-1]}
+    emails = dict(User.objects.filter(id__in=owners).values_list("id", "email")) if owners else {}
+    indicators = [(*row[:-1], emails.get(row[-1], "")) for row in records]
+    readings_qs = (
+        IndicatorReading.history.filter(
+            history_date__lte=as_of, indicator_id__in=[row[1] for row in indicators]
+        )
+        .latest_of_each()
+        .exclude(history_type="-")
+    )
     readings = list(
         readings_qs.order_by("indicator_id", "taken_on").values_list(
             "indicator_id", "taken_on", "value", "note"

@@ -141,6 +141,15 @@ BLANK_ROWS_NOTE = (
 )
 
 
+# A file (a CSV, or a workbook's first sheet) holding only indicators or readings (issue 18).
+INDICATORS_NEED_WORKBOOK = (
+    "no header row: no row names both a 'ref' and a 'title' column. Indicators and readings go "
+    "on sheets named 'indicators' and 'readings' of an Excel workbook (.xlsx), after a first "
+    "sheet listing the risks they belong to (a 'ref' and 'title' header; for an existing risk "
+    "the ref alone is enough); a CSV file holds that first sheet only"
+)
+
+
 def describe_size(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB".replace(".0 ", " ")
@@ -613,6 +622,7 @@ def _sheet_from_rows(
     headings: list[str] = []  # per column position: what the header row says, for messages
     rows_read = last_content = 0
     stopped_after: int | None = None
+    indicator_rows = False  # a header of an indicators or readings sheet seen instead
     for number, cells in raw:
         rows_read += 1
         empty = all(cell.kind == "value" and _blank(cell.value) for cell in cells)
@@ -627,6 +637,7 @@ def _sheet_from_rows(
             header = [normalise_header(cell.value) for cell in cells]
             if set(REQUIRED_COLUMNS) <= set(header):
                 sheet, names, headings = _header(number, cells, header, filename)
+            indicator_rows = indicator_rows or {"ref", "indicator"} <= set(header)
             continue
         if len(sheet.rows) >= row_limit:
             raise TooManyRows(row_limit)
@@ -653,6 +664,8 @@ def _sheet_from_rows(
                 values[name] = cell.value
         sheet.rows.append(SheetRow(number=number, values=values, refused=refused))
     if sheet is None:
+        if indicator_rows:
+            raise SpreadsheetError(INDICATORS_NEED_WORKBOOK)
         if stopped_after is not None:
             raise SpreadsheetError(
                 f"no header row: no row names both a 'ref' and a 'title' column (reading stopped "

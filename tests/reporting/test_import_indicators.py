@@ -52,8 +52,10 @@ from reporting.spreadsheets.indicator_sheets import (
     UNKNOWN_INDICATOR,
     preview_rows,
 )
+from reporting.spreadsheets.reading import INDICATORS_NEED_WORKBOOK, SpreadsheetError
 from reporting.spreadsheets.template import import_template
 from tests.factories import MembershipFactory, RiskFactory
+from tests.queries import assert_same_queries
 from tests.reporting.test_import_template import listed, validations
 
 pytestmark = pytest.mark.django_db
@@ -542,3 +544,26 @@ def test_a_sensitive_risk_keeps_its_indicators_out_of_an_uncleared_export(
     access = OrganisationAccess(corporate_register.organisation, viewer)
     export = register_export(register=corporate_register, access=access)
     assert export.second_sheets["indicators"] == [list(INDICATOR_COLUMNS)]
+
+
+def test_a_readings_only_csv_is_refused_saying_readings_need_the_workbook(corporate_register):
+    data = b"ref,indicator,date,value\nR1,Phishing clicks,2026-01-31,3\n"
+    with pytest.raises(SpreadsheetError) as refused:
+        import_plan(register=corporate_register, data=data, filename="readings.csv")
+    assert str(refused.value) == INDICATORS_NEED_WORKBOOK
+
+
+def test_export_queries_do_not_grow_with_indicators_and_readings(
+    corporate_register, risk, indicator
+):
+    def grow():
+        for n in range(5):
+            each = RiskFactory(register=corporate_register, ref=f"G{n}", title=f"G{n}")
+            found = indicator_add(user=None, risk=each, name="Count", amber_from=1, red_from=2)
+            for day in range(3):
+                reading_record(
+                    user=None, indicator=found, taken_on=DAY1 + dt.timedelta(days=day), value=day
+                )
+
+    before, after = assert_same_queries(lambda: register_export(register=corporate_register), grow)
+    assert len(before.second_sheets["readings"]) == 2 and len(after.second_sheets["readings"]) == 17
