@@ -49,7 +49,7 @@ def api_organisation(request, slug: str) -> OrganisationAccess:
     """The member's access to ``slug``; 404 when not a member or the token does not cover it."""
     access = organisation_for_user(user=request.user, slug=slug)
     if not token_covers(request, access.organisation):
-        log_refusal(request.user, slug, "API token does not cover the organisation")
+        log_refusal(request.user, slug, f"API token {request.auth.pk} does not cover it")
         raise Http404("No such organisation")
     return access
 

@@ -29,6 +29,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower():
             return None
         if len(header) != 2:
+            security_log.warning(
+                "api refused: malformed Bearer header from %s", request.META.get("REMOTE_ADDR", "-")
+            )
             raise exceptions.AuthenticationFailed("The Authorization header is 'Bearer <token>'.")
         token = (
             ApiToken.objects.select_related("user").filter(token_hash=hash_token(header[1])).first()
