@@ -104,7 +104,7 @@ def api_token_revoke(*, token: ApiToken, by) -> ApiToken:
 
 @transaction.atomic
 def api_token_organisation_remove(*, token: ApiToken, organisation: Organisation, by) -> ApiToken:
-    """An organisation admin's revoke (decision 59): the token no longer reaches ``organisation``
+    """An organisation admin's revoke (decision 61): the token no longer reaches ``organisation``
     and keeps the others its owner chose (which this admin may not administer); a token left
     reaching nothing is revoked. Idempotent."""
     token = ApiToken.objects.select_for_update().get(pk=token.pk)

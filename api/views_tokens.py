@@ -3,7 +3,7 @@
 - A person's own tokens (``/accounts/you/tokens/``, linked from "Your account"): listed with
   their state, created with a form, revoked after a confirmation. A new token's secret is
   written into the answer to the POST that made it and nowhere else: not the session, not a
-  log, not a later page (decision 59). That answer is never cached.
+  log, not a later page (decision 61). That answer is never cached.
 - An organisation admin's list of the live tokens that reach their organisation
   (``/o/<org>/settings/api-tokens/``), each of which they may take their organisation off; a
   token left reaching nothing is revoked (``api.services.api_token_organisation_remove``).
