@@ -5,10 +5,27 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from registers.models import Risk
+from appetite.rules import AppetiteState
+from registers.models import Risk, RiskStatus
+from registers.selectors.trends import Trend
 from registers.withholding import WITHHELD
+from scoring.engine import RatingError, rate
 
 SENSITIVE_TEXT = ("description", "consequence")
+
+
+def rating_display(risk, position: str) -> str | None:
+    """The rating in the scheme's notation ("12 (Medium)", "M v H"), by the scoring engine under
+    the scheme version the risk was rated with; None when not rated."""
+    likelihood = getattr(risk, f"{position}_likelihood")
+    if likelihood is None or risk.scheme_version_id is None:
+        return None
+    try:
+        return rate(
+            risk.scheme_version.parsed, likelihood, getattr(risk, f"{position}_impact")
+        ).display
+    except RatingError:
+        return None
 
 
 class AppetiteSerializer(serializers.Serializer):
@@ -24,6 +41,10 @@ class RiskSerializer(serializers.ModelSerializer):
     owner = serializers.SerializerMethodField()
     appetite = serializers.SerializerMethodField()
     withheld = serializers.SerializerMethodField()
+    inherent_display = serializers.SerializerMethodField()
+    current_display = serializers.SerializerMethodField()
+    target_display = serializers.SerializerMethodField()
+    trend = serializers.SerializerMethodField()
 
     class Meta:
         model = Risk
@@ -39,13 +60,17 @@ class RiskSerializer(serializers.ModelSerializer):
             "inherent_likelihood",
             "inherent_impact",
             "inherent_score",
+            "inherent_display",
             "current_likelihood",
             "current_impact",
             "current_score",
             "current_band",
+            "current_display",
+            "trend",
             "target_likelihood",
             "target_impact",
             "target_score",
+            "target_display",
             "appetite",
             "response",
             "marking",
@@ -73,12 +98,34 @@ class RiskSerializer(serializers.ModelSerializer):
     def get_appetite(self, risk) -> dict:
         lookup = self.context["appetite"][risk.organisation_id]
         threshold = lookup.threshold(risk.category_id)
-        state = lookup.state(category_id=risk.category_id, score=risk.current_score)
+        # As the register page judges it: a closed risk is out of appetite's reach.
+        state = (
+            AppetiteState.NOT_SET
+            if risk.status == RiskStatus.CLOSED
+            else lookup.state(category_id=risk.category_id, score=risk.current_score)
+        )
         return {
             "state": str(state),
             "tolerance": threshold.tolerance if threshold else None,
             "warning": threshold.warning if threshold else None,
         }
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_inherent_display(self, risk) -> str | None:
+        return rating_display(risk, "inherent")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_current_display(self, risk) -> str | None:
+        return rating_display(risk, "current")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_target_display(self, risk) -> str | None:
+        return rating_display(risk, "target")
+
+    @extend_schema_field(serializers.ChoiceField(choices=[t.value for t in Trend], allow_null=True))
+    def get_trend(self, risk) -> str | None:
+        """Since the last quarter end, from history, as the register page's arrow."""
+        return self.context.get("trends", {}).get(risk.id)
 
     def get_withheld(self, risk) -> bool:
         return not self.context["access"][risk.organisation_id].can_see_sensitive(risk)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .views import RiskViewSet
@@ -24,6 +24,10 @@ urlpatterns = [
         RiskViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="api-risk-detail",
     ),
+    # A risk's controls, actions, reviews, indicators and readings, history (api/urls_children.py).
+    path("", include("api.urls_children")),
+    # Organisations, their registers, scheme, appetite and packs (api/urls_organisations.py).
+    path("", include("api.urls_organisations")),
     # The reporting feed (BI tools): one document each, CSV or JSON by the name's ending.
     path(
         "api/v1/feed/<slug:org>/risks.csv",

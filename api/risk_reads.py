@@ -1,0 +1,78 @@
+"""What the risk list and detail read besides the risks: ``?as_of=`` (the register as it stood,
+from history, as ``export_register --as-of`` and the register page read it), the appetite
+thresholds in force then, and each risk's trend (the register page's ``register_trends``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from rest_framework.exceptions import NotFound, ValidationError
+
+from appetite.models import AppetiteStatement
+from appetite.selectors import AppetiteLookup, appetite_lookup
+from registers.models import Risk
+from registers.selectors import register_trends, risks_as_of
+from reporting.spreadsheets.exporting import parse_as_of
+
+# Joined with every risk a list or detail shows (historical records join the same names).
+RISK_JOINS = ("register", "category", "owner", "organisation", "scheme_version")
+NOT_THEN = "This risk was not on the register at {moment}."
+
+
+def as_of_moment(request, organisation) -> dt.datetime | None:
+    """``?as_of=`` as an aware moment (a date is the end of that day where the organisation
+    is), as ``export_register --as-of`` reads it; None without it; a 400 for bad input."""
+    text = request.query_params.get("as_of", "").strip()
+    if not text:
+        return None
+    try:
+        moment = parse_as_of(text, organisation=organisation)
+    except ValueError as error:
+        raise ValidationError({"as_of": [str(error)]}) from None
+    return min(moment, timezone.now())
+
+
+def risks_listed(*, organisation, as_of: dt.datetime | None):
+    """The organisation's risks now, or as they stood at ``as_of`` (historical records, read
+    only: risks created later are absent, deleted ones as they last stood before)."""
+    if as_of is None:
+        risks = Risk.objects.filter(organisation=organisation)
+    else:
+        risks = risks_as_of(organisation=organisation, moment=as_of)
+    return risks.select_related(*RISK_JOINS)
+
+
+def risk_as_of(*, risk: Risk, as_of: dt.datetime):
+    """The historical record of ``risk`` (already reached through the access functions) as it
+    stood at ``as_of``; a 404 when it did not exist then."""
+    record = (
+        Risk.history.filter(id=risk.id, history_date__lte=as_of)
+        .select_related(*RISK_JOINS)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if record is None or record.history_type == "-":
+        raise NotFound(NOT_THEN.format(moment=as_of.isoformat()))
+    return record
+
+
+def appetite_then(*, organisation, as_of: dt.datetime | None) -> AppetiteLookup:
+    """The organisation's appetite thresholds now, or those in force at ``as_of``."""
+    if as_of is None:
+        return appetite_lookup(organisation=organisation)
+    return AppetiteLookup(
+        AppetiteStatement.history.filter(organisation_id=organisation.id, history_date__lte=as_of)
+        .latest_of_each()
+        .exclude(history_type="-")
+    )
+
+
+def trends_of(risks, *, organisation, as_of: dt.datetime | None) -> dict[int, str]:
+    """Each risk's trend since the last quarter end before ``as_of`` (or now), from history as
+    the register page shows it: up, down, level, new, closed, not rated. One query."""
+    risks = list(risks)
+    if not risks:
+        return {}
+    trends = register_trends(risks, organisation=organisation, moment=as_of or timezone.now())
+    return {risk.id: trends[risk.id].arrow.trend.value for risk in risks}
