@@ -37,6 +37,7 @@ from registers.services.indicators import (
     reading_record,
 )
 from registers.withholding import WITHHELD_SHORT
+from reporting.models import ImportJob, ImportJobStatus
 from reporting.spreadsheets.exporting import register_export, to_xlsx
 from reporting.spreadsheets.importing import ImportRefused, import_apply, import_plan, plan_lines
 from reporting.spreadsheets.indicator_sheets import (
@@ -53,6 +54,7 @@ from reporting.spreadsheets.indicator_sheets import (
     preview_rows,
 )
 from reporting.spreadsheets.reading import INDICATORS_NEED_WORKBOOK, SpreadsheetError
+from reporting.spreadsheets.tasks import import_check_task, import_write_task
 from reporting.spreadsheets.template import import_template
 from tests.factories import MembershipFactory, RiskFactory
 from tests.queries import assert_same_queries
@@ -567,3 +569,50 @@ def test_export_queries_do_not_grow_with_indicators_and_readings(
 
     before, after = assert_same_queries(lambda: register_export(register=corporate_register), grow)
     assert len(before.second_sheets["readings"]) == 2 and len(after.second_sheets["readings"]) == 17
+
+
+def test_a_background_import_counts_and_writes_the_readings(
+    client,
+    organisation,
+    corporate_register,
+    risk,
+    indicator,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    settings.RISKREG_IMPORT_BACKGROUND_ROWS = 1
+    membership = MembershipFactory(organisation=organisation, role=Role.COORDINATOR)
+    membership_sync(membership)
+    client.force_login(membership.user)
+    data = workbook(
+        [["ref", "title"], ["R1", ""], ["N1", "New"]],
+        readings=[
+            list(READING_COLUMNS),
+            ["R1", "Phishing clicks", DAY2, 3, ""],
+            ["R1", "Phishing clicks", DAY1, 4, ""],
+        ],
+    )
+    with django_capture_on_commit_callbacks():
+        client.post(
+            reverse("register_import", args=[organisation.slug, "corporate"]),
+            {"file": SimpleUploadedFile("big.xlsx", data)},
+        )
+    job = ImportJob.objects.get()
+    assert import_check_task(job.pk) == ImportJobStatus.CHECKED
+    job.refresh_from_db()
+    assert job.preview["indicators"] == {
+        "indicators_added": 0,
+        "indicators_changed": 0,
+        "readings_added": 1,
+        "readings_changed": 1,
+    }
+    url = reverse("register_import_job", args=[organisation.slug, "corporate", job.pk])
+    page = client.get(url).content.decode()
+    assert "Readings to add" in page and "reading to change: R1 Phishing clicks" in page
+    with django_capture_on_commit_callbacks():
+        client.post(url, {"fingerprint": job.fingerprint, "confirm": "1"})
+    assert import_write_task(job.pk) == ImportJobStatus.DONE
+    assert list(indicator.readings.order_by("taken_on").values_list("value", flat=True)) == [
+        D("4"),
+        D("3"),
+    ]
