@@ -18,7 +18,7 @@ class Command(BaseCommand):
     help = (
         "Import a register from an .xlsx or .csv file: every row is checked first, then all rows "
         "are written or none. Problems are printed as 'row N: column: problem' (on a workbook's "
-        "controls and actions sheets, 'controls row N: column: problem')."
+        "controls, actions, indicators and readings sheets, 'readings row N: column: problem')."
     )
 
     def add_arguments(self, parser):
