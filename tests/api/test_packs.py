@@ -1,12 +1,15 @@
 """GET /api/v1/organisations/<org>/packs/ and a pack's download: as the Reports page lists them
 and the pack download serves them (reporting.packs.access), 404 beyond reach, flat queries."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from registers.models import Role
+from registers.models import Marking, Risk, Role
 from reporting.models import Pack, PackStatus
+from reporting.packs.access import PUBLIC_EDITION_OUTDATED
 from tests import factories
 from tests.queries import assert_same_queries
 
@@ -138,3 +141,17 @@ def test_the_list_pages_by_cursor(organisation, member, token_for, api):
     assert second["next"] is None
     back = client.get(second["previous"]).json()
     assert [p["id"] for p in back["results"]] == ids[:3]
+
+
+def test_a_public_edition_built_before_a_marking_is_409(
+    organisation, corporate_register, member, token_for, api
+):
+    risk = factories.RiskFactory(register=corporate_register)
+    Risk.history.update(history_date=timezone.now() - dt.timedelta(days=30))
+    pack = _pack(organisation, edition="public")
+    Pack.objects.filter(pk=pack.pk).update(finished_at=timezone.now() - dt.timedelta(days=10))
+    Risk.objects.filter(pk=risk.pk).update(marking=Marking.OFFICIAL_SENSITIVE)
+    _, secret = token_for(member(Role.PANEL), [organisation])
+    response = _download(api(secret), organisation, pack)
+    assert response.status_code == 409
+    assert response.json() == {"detail": PUBLIC_EDITION_OUTDATED}

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from api.ordering import CURSOR_INVALID, CURSOR_OTHER_ORDERING, NO_DATE, UNRATED
+from appetite.services import appetite_statement_set
 from registers.models import Risk, Role
 from registers.services.risks import risk_update
 from scoring.engine import rate
@@ -154,3 +155,25 @@ def test_the_list_queries_stay_flat_in_any_order(organisation, risks, client_for
                 factories.RiskFactory(register=register, positions={"current": (2, 5)})
 
         assert_same_queries(fetch, grow, at_most=8)
+
+
+def test_the_appetite_filter_by_the_register_pages_rule(
+    organisation, corporate_register, client_for
+):
+    appetite_statement_set(organisation=organisation, tolerance=10, warning=6)
+    breach = factories.RiskFactory(register=corporate_register, positions={"current": (4, 4)})
+    warning = factories.RiskFactory(register=corporate_register, positions={"current": (2, 4)})
+    within = factories.RiskFactory(register=corporate_register, positions={"current": (1, 2)})
+    closed = factories.RiskFactory(register=corporate_register, positions={"current": (5, 5)})
+    Risk.objects.filter(pk=closed.pk).update(status="closed", closed_reason="Gone")
+
+    def ids(state):
+        url = f"/api/v1/risks/?organisation={organisation.slug}&appetite={state}"
+        response = client_for.get(url)
+        assert response.status_code == 200
+        return {r["id"]: r["appetite"]["state"] for r in response.json()["results"]}
+
+    assert ids("breach") == {breach.pk: "breach"}
+    assert ids("warning") == {warning.pk: "warning"}
+    assert ids("within") == {within.pk: "within"}
+    assert ids("not_set") == {closed.pk: "not_set"}  # closed: out of appetite's reach
