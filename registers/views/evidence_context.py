@@ -3,96 +3,48 @@ the three lines of assurance: current, lapsed or none, and its gaps named), the 
 risk and on each control, action and review, and the upload form for those who may add.
 
 All the risk's evidence is read in one query, whatever its number (the page's budget stays
-flat); none of it is read for a member who may not see the risk's detail."""
+flat); none of it is read for a member who may not see the risk's detail. What is current or
+lapsed is ``registers.selectors.assurance``'s to say, for this page as for the packs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.utils import timezone
-
+from ..calendar import organisation_today
 from ..forms_evidence import ON_RISK, EvidenceForm
 from ..models import Review, Risk
-from ..models.evidence import AssuranceLine, Evidence
+from ..selectors.assurance import ControlAssurance, risk_evidence, with_assurance
 
 REVIEWS_OFFERED = 5  # the latest reviews offered as something to attach evidence to
-LINE_WORDS = {
-    AssuranceLine.FIRST: "first",
-    AssuranceLine.SECOND: "second",
-    AssuranceLine.THIRD: "third",
-}
-
-
-@dataclass
-class LineCell:
-    line: int
-    state: str  # "current", "lapsed" or "none"
-    lapsed_on: object = None
-    count: int = 0
-
-    @property
-    def words(self) -> str:
-        if self.state == "current":
-            return f"{self.count} current"
-        if self.state == "lapsed":
-            return f"Lapsed on {self.lapsed_on:%-d %b %Y}"
-        return "None"
 
 
 @dataclass
 class MapRow:
+    """A control and its assurance (``registers.selectors.assurance``) as the map shows it."""
+
     control: object
-    cells: list[LineCell] = field(default_factory=list)
+    state: ControlAssurance
+
+    @property
+    def cells(self):
+        return self.state.lines
 
     @property
     def gaps(self) -> list[str]:
-        words = []
-        for cell in self.cells:
-            name = LINE_WORDS[cell.line]
-            if cell.state == "none":
-                words.append(f"No {name}-line assurance")
-            elif cell.state == "lapsed":
-                words.append(
-                    f"{name.capitalize()}-line assurance lapsed on {cell.lapsed_on:%-d %b %Y}"
-                )
-        return words
+        return self.state.gaps
 
     @property
     def lapsed(self) -> bool:
-        return any(cell.state == "lapsed" for cell in self.cells)
+        return self.state.lapsed
 
 
-def risk_evidence(risk: Risk, *, today) -> list[Evidence]:
-    """The risk's evidence not deleted, newest first, each marked ``lapsed`` (one query)."""
-    items = list(
-        Evidence.objects.filter(risk=risk, deleted_at__isnull=True)
-        .select_related("uploaded_by", "review")
-        .order_by("-uploaded_at", "-id")
-    )
-    for item in items:
-        item.risk = risk
-        item.lapsed = item.valid_until is not None and item.valid_until < today
-    return items
-
-
-def assurance_map(controls, items: list[Evidence]) -> list[MapRow]:
-    rows = []
-    for control in controls:
-        row = MapRow(control=control)
-        own = [item for item in items if item.control_id == control.pk]
-        for line in AssuranceLine.values:
-            on_line = [item for item in own if item.line == line]
-            current = [item for item in on_line if not item.lapsed]
-            if current:
-                row.cells.append(LineCell(line, "current", count=len(current)))
-            elif on_line:
-                last = max(item.valid_until for item in on_line)
-                row.cells.append(LineCell(line, "lapsed", lapsed_on=last, count=len(on_line)))
-            else:
-                row.cells.append(LineCell(line, "none"))
-        control.assurance_lapsed = row.lapsed
-        rows.append(row)
-    return rows
+def assurance_map(controls, *, today) -> list[MapRow]:
+    """The map's rows; controls not yet given their assurance (``controls_context`` gives it)
+    are read in one query."""
+    missing = [c for c in controls if not hasattr(c, "assurance_state")]
+    if missing:
+        with_assurance(missing, today=today)
+    return [MapRow(control=c, state=c.assurance_state) for c in controls]
 
 
 def evidence_targets(access, risk: Risk, *, controls, actions, reviews) -> list[tuple[str, str]]:
@@ -130,7 +82,7 @@ def evidence_context(
 ) -> dict:
     if not can_see_detail:
         return {"evidence_items": [], "assurance_rows": [], "evidence_withheld": True}
-    today = timezone.localdate()
+    today = organisation_today(access.organisation)
     items = risk_evidence(risk, today=today)
     controls_by_id = {c.pk: c for c in controls}
     actions_by_id = {a.pk: a for a in actions}
@@ -162,7 +114,7 @@ def evidence_context(
     return {
         "evidence_items": items,
         "evidence_groups": [(titles[key], key, group) for key, group in groups.items()],
-        "assurance_rows": assurance_map(controls, items),
+        "assurance_rows": assurance_map(controls, today=today),
         "evidence_form": form,
         "evidence_withheld": False,
     }

@@ -18,6 +18,7 @@ from ..forms import ActionForm, ControlForm, LinkForm
 from ..forms_sign_off import SignOffForm
 from ..models import ActionStatus, Register, Risk, RiskStatus
 from ..refs import RiskRefConverter
+from ..selectors.assurance import with_assurance
 from ..selectors.reviews import risk_updates
 from ..selectors.sign_off import sign_off_panel
 from ..services.escalation import pending_escalation
@@ -99,6 +100,8 @@ def rebound(form_class, request: HttpRequest, version: int, **kwargs):
 def controls_context(access, risk: Risk, *, controls=None, **state) -> dict:
     if controls is None:
         controls = list(risk.controls.select_related("owner"))
+    # Each control's "Assurance lapsed" flag, and the assurance map's rows (one query).
+    controls = with_assurance(controls, today=calendar.organisation_today(access.organisation))
     can_edit = access.can_edit_risk(risk)
     context = {
         "organisation": access.organisation,

@@ -18,6 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions
+from ..calendar import organisation_today
 from ..forms import ActionForm, ControlForm
 from ..forms_treatments import (
     ActionCompleteForm,
@@ -27,6 +28,7 @@ from ..forms_treatments import (
 )
 from ..merging import KEEP_MINE, KEEP_THEIRS
 from ..models import ActionStatus
+from ..selectors.assurance import with_assurance
 from ..services.risks import (
     action_add,
     control_add,
@@ -171,6 +173,7 @@ def _control(request, org: str, ref: str, pk: int):
 
 
 def _control_row(request, access, risk, control) -> HttpResponse:
+    with_assurance([control], today=organisation_today(access.organisation))
     return render(
         request,
         "registers/partials/control_row.html",

@@ -48,6 +48,7 @@ from registers.selectors import (
     with_appetite_as_of,
 )
 from registers.selectors.acceptance import acceptances_as_of
+from registers.selectors.assurance import with_assurance
 from registers.selectors.rescoring import older_rating_versions
 from registers.selectors.sign_off import AWAITING_MARKER, awaiting_sign_off
 from reporting.movement import movement_between, movement_withheld
@@ -447,6 +448,11 @@ def pack_data(
     data.since_label = since.astimezone(zone).date().strftime("%-d %B %Y")
     then = risk_snapshots(moment=since, risk_ids=ids)
     controls = _as_of_by_risk(Control, ids, moment)
+    # Each control's assurance as at the pack's day, its "Assurance lapsed" flag on the Risk
+    # Action Plans (registers.selectors.assurance): one query for the whole pack.
+    with_assurance(
+        [control for group in controls.values() for control in group], today=as_of, moment=moment
+    )
     actions = _as_of_by_risk(Action, ids, moment)
     leads = _m2m_as_of(records, "leads")
     judged = _judgements_since(records, moment)

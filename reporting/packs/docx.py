@@ -949,6 +949,9 @@ def _risk_detail(w: _Writer, risk: PackRisk, *, new_page: bool = False) -> None:
     table = w.table("", ["Control", "Owner", "Effectiveness"], [104, 42, 32])
     for control in risk.controls:
         text = [(control.description, {})]
+        state = getattr(control, "assurance_state", None)  # pack_data gives every control one
+        if state is not None and state.lapsed:
+            text.append((state.flag, {"newline": True, "bold": True}))
         if control.assurance:
             text.append(
                 (f"Assurance: {control.assurance}", {"newline": True, "size": 8, "grey": True})
