@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal as D
+from io import StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -616,3 +618,37 @@ def test_a_background_import_counts_and_writes_the_readings(
         D("4"),
         D("3"),
     ]
+
+
+def test_the_command_prints_reading_problems_exits_1_then_imports(
+    organisation, corporate_register, risk, indicator, tmp_path
+):
+    path = tmp_path / "kri.xlsx"
+    path.write_bytes(
+        workbook(
+            [["ref", "title"], ["R1", ""]],
+            readings=[list(READING_COLUMNS), ["R1", "Phishing clicks", "soon", 3, ""]],
+        )
+    )
+    args = [str(path), "--org", organisation.slug, "--register", "corporate"]
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="1 problem in 1 row; nothing was imported"):
+        call_command("import_register", *args, stdout=out, stderr=err)
+    assert err.getvalue().strip() == (
+        "readings row 2: date: 'soon' is not a date: use yyyy-mm-dd or dd/mm/yyyy (31/03/2027)"
+    )
+    path.write_bytes(
+        workbook(
+            [["ref", "title"], ["R1", ""]],
+            readings=[list(READING_COLUMNS), ["R1", "Phishing clicks", DAY2, 3, ""]],
+        )
+    )
+    call_command("import_register", *args, stdout=out, stderr=err)
+    day = DAY2.strftime("%d/%m/%Y")
+    assert f"readings row 2: reading added: R1 Phishing clicks {day} 3" in out.getvalue()
+    assert (
+        out.getvalue()
+        .strip()
+        .endswith("unchanged 1; indicators added 0, changed 0; readings added 1, changed 0")
+    )
+    assert indicator.readings.count() == 2
