@@ -60,6 +60,7 @@ class RiskViewSet(viewsets.ViewSet):
     """Risks of one organisation the token covers."""
 
     serializer_class = RiskSerializer
+    pagination_class = OrderedCursorPagination  # the schema's cursor pages (``paginator``)
 
     def _context(self, access, request, risks, *, as_of=None):
         fields = request.query_params.get("fields")
