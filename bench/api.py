@@ -199,11 +199,13 @@ def cases(organisation) -> list[tuple[str, str, str]]:
     ]
 
 
-def run(organisations: dict) -> dict:
+def run(organisations: dict, *, only: str = "") -> dict:
     results: dict[str, dict] = {}
     for slug, organisation in organisations.items():
         client = client_for(organisation)
         for kind, name, url in cases(organisation):
+            if only and only not in name:
+                continue
             figures = measure_pages(client, url) if kind == "list" else measure_feed(client, url)
             results.setdefault(name, {})[slug] = figures
             print(f"  {slug:<12} {name:<46} {figures}", flush=True)
@@ -256,6 +258,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reuse", action="store_true", help="time the data already there")
     parser.add_argument("--profile", action="store_true", help="profile a page of 100 instead")
+    parser.add_argument("--only", default="", help="only requests whose name contains this")
     args = parser.parse_args()
     generation = setup(reuse=args.reuse)
     from registers.models import Organisation
@@ -264,11 +267,12 @@ def main() -> None:
     if args.profile:
         profile(organisations[BIG])
         return
-    results = run(organisations)
+    results = run(organisations, only=args.only)
     record = {"machine": gen.machine(), "requests": results}
     if generation:
         record["generation"] = generation
-    gen.merge_results("api", record)
+    if not args.only:
+        gen.merge_results("api", record)
     print_table(results)
     print(
         f"machine: {record['machine']} (calibration: a fixed Python workload, lower is faster); "
