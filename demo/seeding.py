@@ -41,6 +41,7 @@ from django.utils.formats import date_format
 
 from appetite.models import AppetiteLevel, AppetiteStatement
 from appetite.services import appetite_levels_install, appetite_statement_set
+from demo.evidence import evidence_seed
 from registers import permissions, selectors
 from registers.models import (
     Action,
@@ -282,6 +283,7 @@ def _seed_organisation(
             timeline=timeline,
         )
         report.risks_created += 1
+    evidence_seed(organisation, today=today)  # illustrative, once (demo.evidence)
     _backdate_appetite(organisation, seeded_statements)
     forget_exposure(organisation.id)  # history written into past quarters
 

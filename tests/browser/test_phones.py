@@ -12,6 +12,7 @@ import pytest
 
 from demo.seeding import demo_password, seed_demo
 from registers.models import Organisation, Risk
+from registers.models.evidence import Evidence
 from tests.browser.conftest import axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,6 +70,19 @@ def pages_of(slug: str) -> dict[str, str]:
             "risk page with indicators": f"/o/{slug}/risks/{measured.ref}/",
             "indicator edit form": f"/o/{slug}/risks/{measured.ref}/indicators/"
             f"{measured.indicators.first().pk}/edit/",
+        }
+    # Assurance evidence (issue 18): ESPO's demo evidence, its risk page and delete page.
+    evidenced = (
+        Evidence.objects.filter(organisation=organisation, deleted_at=None)
+        .select_related("risk")
+        .order_by("pk")
+        .first()
+    )
+    if evidenced is not None:
+        on = f"/o/{slug}/risks/{evidenced.risk.ref}/"
+        extra |= {
+            "risk page with evidence": on,
+            "evidence delete confirmation": f"{on}evidence/{evidenced.pk}/delete/",
         }
     return extra | {
         "dashboard": f"/o/{slug}/",
