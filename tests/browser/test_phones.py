@@ -9,7 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from api.services import api_token_create
 from demo.seeding import demo_password, seed_demo
 from registers.models import Organisation, Risk
 from registers.models.evidence import Evidence
@@ -83,6 +85,17 @@ def pages_of(slug: str) -> dict[str, str]:
         extra |= {
             "risk page with evidence": on,
             "evidence delete confirmation": f"{on}evidence/{evidenced.pk}/delete/",
+        }
+    # API tokens (issue 19): the admin's own and the organisation's lists, each with a token.
+    admin = get_user_model().objects.filter(email=f"admin@{slug}.demo").first()
+    if admin is not None:
+        if not admin.api_tokens.exists():
+            api_token_create(
+                user=admin, name="Power BI board dashboard", organisations=[organisation]
+            )
+        extra |= {
+            "API tokens": "/accounts/you/tokens/",
+            "API tokens of the organisation": f"/o/{slug}/settings/api-tokens/",
         }
     return extra | {
         "dashboard": f"/o/{slug}/",
