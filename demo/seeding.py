@@ -20,6 +20,10 @@ History is written as the sources date it, so trends derived from history mean s
   so the "more than one tolerance level" flag has something to show, each said in its note.
 - The sources publish no review dates: the demo's last reviews are spread over the past eight
   months, recorded in history on that date.
+- ESPO's and Aberdeen's strategic risks (illustrative registers) get eight quarters of
+  illustrative back history before their first record: quarterly reviews moving toward the
+  position they were seeded with (``demo.back_history``), so the dashboard's exposure and each
+  risk's chart have something to show. The papers' registers (the Met, MOPAC, WMP) get none.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from django.utils.formats import date_format
 
 from appetite.models import AppetiteLevel, AppetiteStatement
 from appetite.services import appetite_levels_install, appetite_statement_set
+from demo.back_history import back_history_add
 from demo.evidence import evidence_seed
 from registers import permissions, selectors
 from registers.models import (
@@ -96,6 +101,10 @@ PUBLISHED_QUARTERS = {
 # SRR05 12 Averse -> 18 Moderate moves one (not flagged).
 ILLUSTRATIVE_MOVES = {"aberdeen": {"SRR02": (3, 4), "SRR04": (4, 5), "SRR05": (3, 4)}}
 ILLUSTRATIVE_HISTORY_REGISTERS = {"aberdeen": ("corporate",)}
+# Registers whose illustrative risks get eight quarters of illustrative back history
+# (demo.back_history): the sources publish no register, so no real position is overwritten.
+BACK_HISTORY_REGISTERS = {"espo": ("corporate",), "aberdeen": ("corporate",)}
+SEEDED_APPETITE = "seeded from source"
 SEED_HOUR = 9  # backdated records are written at 09:00 local time
 LONDON = ZoneInfo("Europe/London")
 
@@ -210,7 +219,7 @@ def _seed_organisation(
                 tolerance=spec["tolerance"],
                 warning=spec.get("warning"),
                 rationale=spec.get("rationale", ""),
-                reason="seeded from source",
+                reason=SEEDED_APPETITE,
             )
             seeded_statements.append(statement.pk)
 
@@ -283,6 +292,20 @@ def _seed_organisation(
             timeline=timeline,
         )
         report.risks_created += 1
+    if organisation.slug in BACK_HISTORY_REGISTERS:
+        specs = {spec["ref"]: spec for spec in data.get("risks", [])}
+        added = back_history_add(
+            organisation=organisation,
+            specs=specs,
+            register_slugs=BACK_HISTORY_REGISTERS[organisation.slug],
+            at=_at,
+        )
+        if added and not seeded_statements:  # a demo database seeded before back history
+            seeded_statements = list(
+                AppetiteStatement.history.filter(
+                    organisation_id=organisation.id, history_change_reason=SEEDED_APPETITE
+                ).values_list("id", flat=True)
+            )
     evidence_seed(organisation, today=today)  # illustrative, once (demo.evidence)
     _backdate_appetite(organisation, seeded_statements)
     forget_exposure(organisation.id)  # history written into past quarters
@@ -357,9 +380,11 @@ def _backdate_appetite(organisation: Organisation, statement_ids: list[int]) -> 
     )["first"]
     if earliest is None:
         return
-    AppetiteStatement.history.filter(id__in=statement_ids, history_date__gt=earliest).update(
-        history_date=earliest - dt.timedelta(minutes=1)
-    )
+    AppetiteStatement.history.filter(
+        id__in=statement_ids,
+        history_date__gt=earliest,
+        history_change_reason=SEEDED_APPETITE,  # never a later edit of a demo user's
+    ).update(history_date=earliest - dt.timedelta(minutes=1))
 
 
 def _seed_risk(

@@ -42,6 +42,9 @@ Format (keys not marked optional are required)::
                 "inherent": None,             # or [likelihood, impact]: value, code or label
                 "current": ["M", "H"],
                 "target": ["L", "M"],
+                "back_from": None,            # optional, illustrative registers only (ESPO,
+                                              # Aberdeen's strategic): the position eight
+                                              # quarters back (demo.back_history)
                 "response": "",
                 "status": "open",             # "open" or "closed"
                 "closed_reason": "",

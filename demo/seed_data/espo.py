@@ -32,6 +32,12 @@ What is transcribed from the statement:
   illustrative, chosen to show a trend (one rising to red, one falling, one stale), and labelled
   so wherever they show.
 
+Back history (issue 18, ``demo.back_history``): eight quarters of illustrative quarterly
+reviews before each risk's first record, moving toward its net score: from halfway between gross
+and net (controls taking effect), or from ``back_from`` for the four risks whose indicators say
+the risk has been rising (ESPO-01, ESPO-02, ESPO-07, ESPO-08). Labelled illustrative in history
+and in each review's note.
+
 What is NOT in the source: the statement publishes no register. The eight risks are illustrative
 (``"illustrative": True``, titles starting "Illustrative: "), drawn from the impact guide's
 examples. Net scores cover every band: Low (ESPO-04 5, ESPO-06 6), Medium (ESPO-01 9, ESPO-02 8,
@@ -228,6 +234,7 @@ ORGANISATION = {
             manager="group-buyer",
             inherent=["H", "MO"],  # 4 x 3 = 12 Medium
             current=["M", "MO"],  # 3 x 3 = 9 Medium
+            back_from=["L", "MO"],  # 6 Low: rising with contract spend below forecast
             response="Reduce",
             controls=[
                 _control(
@@ -278,6 +285,7 @@ ORGANISATION = {
             manager="risk-coordinator",
             inherent=["M", "S"],  # 3 x 4 = 12 Medium
             current=["L", "S"],  # 2 x 4 = 8 Medium
+            back_from=["VL", "S"],  # 4 Low: rising as member spend slips
             response="Prevent",
             controls=[
                 _control(
@@ -533,6 +541,7 @@ ORGANISATION = {
             manager="hr-manager",
             inherent=["VH", "VS"],  # 5 x 5 = 25 Very high
             current=["M", "VS"],  # 3 x 5 = 15 High, above tolerance 10
+            back_from=["L", "VS"],  # 10 Medium: rising with the vacancy rate
             target=["L", "VS"],  # 2 x 5 = 10
             response="Reduce",
             controls=[
@@ -585,6 +594,7 @@ ORGANISATION = {
             manager="risk-coordinator",
             inherent=["VH", "VS"],  # 5 x 5 = 25 Very high
             current=["VH", "VS"],  # 5 x 5 = 25 Very high, above tolerance 10
+            back_from=["H", "VS"],  # 20 High: rising as sales fall behind budget
             target=["VH", "MI"],  # 5 x 2 = 10
             response="Contingency",
             controls=[

@@ -1,0 +1,153 @@
+"""The demo's illustrative back history (issue 18): ESPO's and Aberdeen's strategic risks move
+over the eight quarters before they were seeded, toward the positions they were seeded with;
+the papers' registers (the Met, MOPAC, WMP) are left as their papers date them."""
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from demo.back_history import REASON, REVIEW_NOTE
+from demo.seeding import BACK_HISTORY_REGISTERS, SEED_ORGANISATIONS, seed_data
+from registers.models import Organisation, Review, Risk
+from registers.selectors.exposure import exposure_by_quarter
+from registers.selectors.risk_series import risk_series
+from scoring.engine import rate
+
+pytestmark = pytest.mark.django_db
+
+PAPERS = ("mopac", "met", "wmp")
+
+
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--quiet-logins", "--no-packs")
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def seeded(seeded_once, db):
+    return None
+
+
+def quarters_of(exposure):
+    """Each quarter end's figures: open risks by band, and in breach."""
+    return [
+        (tuple(counts[index] for counts in exposure.by_band.values()), exposure.breaches[index])
+        for index in range(len(exposure.ends))
+    ]
+
+
+def test_the_illustrative_organisations_dashboards_show_movement(seeded):
+    for slug in BACK_HISTORY_REGISTERS:
+        organisation = Organisation.objects.get(slug=slug)
+        exposure = exposure_by_quarter(organisation=organisation, moment=timezone.now())
+        assert len(set(quarters_of(exposure))) > 1, slug
+        assert all(exposure.totals), slug  # on the register at every quarter end
+    espo = exposure_by_quarter(
+        organisation=Organisation.objects.get(slug="espo"), moment=timezone.now()
+    )
+    assert len(set(espo.breaches)) > 1  # risks cross ESPO's tolerance of 10
+
+
+def test_the_papers_registers_get_no_back_history(seeded):
+    """Their positions and dates are the papers': nothing is invented before or after them."""
+    assert not Risk.history.filter(
+        organisation__slug__in=PAPERS, history_change_reason=REASON
+    ).exists()
+    assert not Review.objects.filter(
+        organisation__slug__in=PAPERS, note__startswith=REVIEW_NOTE
+    ).exists()
+    # Aberdeen's school and project risks were added when the demo was seeded.
+    registers = Risk.history.filter(
+        organisation__slug="aberdeen", history_change_reason=REASON
+    ).values_list("register__slug", flat=True)
+    assert set(registers) == {"corporate"}
+
+
+def test_an_espo_risk_chart_moves_over_at_least_four_quarters(seeded):
+    risk = Risk.objects.get(organisation__slug="espo", ref="ESPO-06")
+    series = risk_series(risk=risk, moment=timezone.now())
+    quarters = series.at[:-1]
+    on_register = [standing.current for standing in quarters if standing.current is not None]
+    assert len(on_register) >= 4
+    assert len(set(on_register)) > 1
+    assert series.at[-1].current == risk.current_score == 6  # 2 x 3, the seeded net score
+    assert all(standing.tolerance == 10 for standing in quarters)  # ESPO's, held then too
+    # Every ESPO risk is on the register at each of the eight quarter ends.
+    for risk in Risk.objects.filter(organisation__slug="espo"):
+        series = risk_series(risk=risk, moment=timezone.now())
+        assert all(standing.current is not None for standing in series.at), risk.ref
+
+
+def test_current_positions_are_the_seeded_ones(seeded):
+    """Back history never changes a risk's current position, nor its latest record."""
+    for slug in SEED_ORGANISATIONS:
+        data = seed_data(slug)
+        risks = {risk.ref: risk for risk in Risk.objects.filter(organisation__slug=slug)}
+        for spec in data["risks"]:
+            risk = risks[spec["ref"]]
+            if spec.get("current") is None:
+                assert risk.current_score is None, (slug, spec["ref"])
+                continue
+            rating = rate(risk.scheme_version.parsed, *spec["current"])
+            position = (risk.current_likelihood, risk.current_impact)
+            assert position == (rating.likelihood.value, rating.impact.value), (slug, risk.ref)
+            latest = risk.history.order_by("-history_date", "-history_id").first()
+            assert (latest.current_likelihood, latest.current_impact) == position
+
+
+def test_the_back_history_is_labelled_illustrative(seeded):
+    for slug, registers in BACK_HISTORY_REGISTERS.items():
+        risks = Risk.objects.filter(organisation__slug=slug, register__slug__in=registers)
+        for risk in risks:
+            records = list(risk.history.order_by("history_date", "history_id"))
+            back = [record for record in records if record.history_change_reason == REASON]
+            assert len(back) >= 6, risk.ref  # about eight quarters
+            assert records[: len(back)] == back, risk.ref  # all before the seeded records
+            assert records[0].history_type == "+"
+            assert all(record.history_type == "~" for record in records[1:])
+            assert all(record.history_user_id == risk.owner_id for record in back)
+            assert risk.created_at == records[0].history_date
+            reviews = risk.reviews.filter(note__startswith=REVIEW_NOTE)
+            assert reviews.count() == len(back), risk.ref
+            assert set(reviews.values_list("reviewed_on", flat=True)) == {
+                record.history_date.astimezone(timezone.get_default_timezone()).date()
+                for record in back
+            }
+            assert all(review.reviewed_by_id == risk.owner_id for review in reviews)
+            assert risk.illustrative
+
+
+def test_espo_back_history_ends_at_each_risks_demo_review(seeded):
+    for risk in Risk.objects.filter(organisation__slug="espo"):
+        last = risk.history.filter(history_change_reason=REASON).latest("history_date")
+        assert (last.current_likelihood, last.current_impact) == (
+            risk.current_likelihood,
+            risk.current_impact,
+        )
+        assert last.last_reviewed == risk.last_reviewed
+
+
+def test_seeding_again_adds_no_history(seeded):
+    before = (Risk.history.count(), Review.objects.count())
+    call_command("seed_demo", "--quiet-logins", "--no-packs")
+    assert (Risk.history.count(), Review.objects.count()) == before
+
+
+def test_a_demo_seeded_before_back_history_gains_it_once_and_no_stale_exposure(seeded):
+    espo = Organisation.objects.get(slug="espo")
+    Risk.history.filter(organisation_id=espo.id, history_change_reason=REASON).delete()
+    Review.objects.filter(organisation=espo, note__startswith=REVIEW_NOTE).delete()
+    without = exposure_by_quarter(organisation=espo, moment=timezone.now())  # now cached
+    assert without.totals == (0,) * 8
+    call_command("seed_demo", "--quiet-logins", "--no-packs")
+    exposure = exposure_by_quarter(organisation=espo, moment=timezone.now())
+    assert all(exposure.totals) and len(set(quarters_of(exposure))) > 1
+    counts = Risk.history.filter(organisation_id=espo.id, history_change_reason=REASON).count()
+    call_command("seed_demo", "--quiet-logins", "--no-packs")
+    assert (
+        Risk.history.filter(organisation_id=espo.id, history_change_reason=REASON).count() == counts
+    )
