@@ -44,6 +44,7 @@ class IndicatorViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=IndicatorSerializer(many=True))
     def list(self, request, pk=None):
+        """Indicators in use with their status (red, amber, green, no_reading) and staleness."""
         access, risk = api_risk(request, pk)
         paginator = self.pagination_class()
         indicators = with_latest_reading(
@@ -72,6 +73,7 @@ class ReadingViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=ReadingSerializer(many=True))
     def list(self, request, pk=None, indicator_pk=None):
+        """The indicator's readings, newest first."""
         access, risk, indicator = self._indicator(request, pk, indicator_pk)
         if not access.can_see_sensitive(risk):
             return withheld_list()
@@ -84,6 +86,7 @@ class ReadingViewSet(viewsets.ViewSet):
 
     @extend_schema(request=ReadingWriteSerializer, responses={201: ReadingSerializer})
     def create(self, request, pk=None, indicator_pk=None):
+        """Record a reading (default: today); a second the same day replaces the first."""
         access, risk, indicator = self._indicator(request, pk, indicator_pk)
         may_write(
             request,

@@ -41,6 +41,7 @@ class ReviewViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=ReviewSerializer(many=True))
     def list(self, request, pk=None):
+        """Recorded and signed-off reviews and the one awaiting sign-off, newest first."""
         access, risk = api_risk(request, pk)
         paginator = self.pagination_class()
         reviews = Review.objects.filter(risk=risk, state__in=LISTED_STATES).select_related(
@@ -67,6 +68,9 @@ class ReviewViewSet(viewsets.ViewSet):
         ],
     )
     def create(self, request, pk=None):
+        """Record a review: no change (with a note) or a re-score of the current rating, with
+        the risk's ETag as If-Match. Where the register requires sign-off and you may not sign
+        off, it awaits sign-off (state "submitted") and the risk is unchanged."""
         access, risk = api_risk(request, pk)
         may_write(
             request, access, risk, allowed=access.can_review_risk(risk), refusal=MAY_NOT_REVIEW

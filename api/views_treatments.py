@@ -104,6 +104,8 @@ class ControlViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=ControlSerializer(many=True))
     def list(self, request, pk=None):
+        """The risk's controls in the page's order; a risk you are not cleared for lists them
+        with their text withheld."""
         access, risk = api_risk(request, pk)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
@@ -116,6 +118,7 @@ class ControlViewSet(viewsets.ViewSet):
 
     @extend_schema(request=ControlWriteSerializer, responses={201: ControlSerializer})
     def create(self, request, pk=None):
+        """Add a control (whoever may edit the risk); its ETag is in the answer."""
         access, risk = api_risk(request, pk)
         may_write(
             request,
@@ -150,6 +153,7 @@ class ControlViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=ControlSerializer)
     def retrieve(self, request, pk=None, control_pk=None):
+        """One control, with its ETag (its version) for a PATCH's If-Match."""
         access, risk, control = self._control(request, pk, control_pk)
         context = {"withheld": not access.can_see_sensitive(risk)}
         return _answer(ControlSerializer(control, context=context))
@@ -158,6 +162,7 @@ class ControlViewSet(viewsets.ViewSet):
         request=ControlWriteSerializer, responses=ControlSerializer, parameters=[IF_MATCH]
     )
     def partial_update(self, request, pk=None, control_pk=None):
+        """Change a control: If-Match with its ETag (stale or missing: 412)."""
         access, risk, control = self._control(request, pk, control_pk)
         may_write(
             request,
@@ -201,6 +206,8 @@ class ActionViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=ActionSerializer(many=True))
     def list(self, request, pk=None):
+        """The risk's actions in the page's order; a risk you are not cleared for lists them
+        with their text withheld."""
         access, risk = api_risk(request, pk)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
@@ -213,6 +220,7 @@ class ActionViewSet(viewsets.ViewSet):
 
     @extend_schema(request=ActionWriteSerializer, responses={201: ActionSerializer})
     def create(self, request, pk=None):
+        """Add an action (whoever may edit the risk); its ETag is in the answer."""
         access, risk = api_risk(request, pk)
         may_write(
             request,
@@ -253,14 +261,16 @@ class ActionViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=ActionSerializer)
     def retrieve(self, request, pk=None, action_pk=None):
+        """One action, with its ETag (its version) for a PATCH's If-Match."""
         access, risk, action = self._action(request, pk, action_pk)
         [action] = withhold_actions([action], access=access)
         return _answer(ActionSerializer(action))
 
     @extend_schema(request=ActionWriteSerializer, responses=ActionSerializer, parameters=[IF_MATCH])
     def partial_update(self, request, pk=None, action_pk=None):
-        """Whoever may edit the risk changes every field; the action's owner only its status
-        and progress note, as on the risk page."""
+        """Change an action: If-Match with its ETag (stale or missing: 412). Whoever may edit
+        the risk changes every field; the action's owner only its status and progress note, as
+        on the risk page."""
         access, risk, action = self._action(request, pk, action_pk)
         may_write(
             request,

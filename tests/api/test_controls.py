@@ -256,3 +256,14 @@ def test_the_list_costs_the_same_queries_whatever_its_length(risk, writer):
 
     fetch()
     assert_same_queries(fetch, grow, at_most=12)
+
+
+def test_a_session_write_needs_csrf(risk, coordinator):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(coordinator)
+    assert client.get(_url(risk)).status_code == 200
+    response = client.post(_url(risk), {"description": "x"}, format="json")
+    assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+    assert not Control.objects.filter(risk=risk).exists()
