@@ -29,7 +29,8 @@ class HistoryViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
     def list(self, request, pk=None):
-        """The risk page's history, newest first, a page at a time (?page=, ?page_size=)."""
+        """The risk page's history, newest first, a page at a time (?page=, ?page_size=); none
+        ("withheld": true) for a risk whose OFFICIAL-SENSITIVE detail you are not cleared for."""
         access, risk = api_risk(request, pk)
         if not access.can_see_sensitive(risk):
             return withheld_list()

@@ -73,7 +73,8 @@ class ReadingViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=ReadingSerializer(many=True))
     def list(self, request, pk=None, indicator_pk=None):
-        """The indicator's readings, newest first."""
+        """The indicator's readings, newest first; none ("withheld": true) for a risk whose
+        OFFICIAL-SENSITIVE detail you are not cleared for."""
         access, risk, indicator = self._indicator(request, pk, indicator_pk)
         if not access.can_see_sensitive(risk):
             return withheld_list()
