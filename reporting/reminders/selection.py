@@ -2,7 +2,9 @@
 
 Per person and organisation, a personal digest (kind ``daily``) lists
 - open risks (open or escalated; never closed) they own or manage whose next review is due within
-  the organisation's notice period (``reminder_notice_days``) or overdue, and
+  the organisation's notice period (``reminder_notice_days``) or overdue, except a risk with an
+  update awaiting sign-off (decision 51): its review is done and waits for an approver, who is
+  told by a notice when it is submitted, so nobody is chased for it until it is decided, and
 - the actions they chase (``registers.selectors.actions_to_chase``: their own, and every open one
   on the risks they own or manage, whoever owns it) due within the notice period or overdue; an
   action with no owner says so.
@@ -40,6 +42,7 @@ from registers.permissions import COORDINATOR_ROLES, OrganisationAccess
 from registers.selectors import chaseable_actions, chasers
 from registers.selectors.indicator_lists import open_risk_indicators
 from registers.selectors.indicators import indicator_standing
+from registers.selectors.sign_off import awaiting_sign_off
 from registers.withholding import WITHHELD_SHORT
 from reporting.models import DigestFrequency, ReminderPreference
 
@@ -188,6 +191,8 @@ def _risks(organisation: Organisation, until: dt.date):
             next_review_due__lte=until,
             register__archived_at__isnull=True,  # an archived register's risks are not reviewed
         )
+        # Reviewed, waiting for an approver: not the owner's to do again (in the same query).
+        .exclude(awaiting_sign_off())
         .select_related("register")
         .order_by("next_review_due", Length("ref"), "ref")
     )
