@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.template import TemplateSyntaxError
 from django.utils import timezone
 
@@ -43,19 +44,35 @@ def section(text: str, start: str, end: str | None) -> str:
     return text[begin:finish]
 
 
-@pytest.fixture
-def aberdeen():
+def _seeded_once(slug: str, django_db_blocker):
+    """The demo organisation seeded once for the module, inside a transaction rolled back at its
+    end: each test runs in its own savepoint within it, so what a test changes (a risk renamed,
+    a pack built) is gone before the next, as if it had seeded its own."""
     from demo.seeding import seed_demo
 
-    seed_demo(slugs=("aberdeen",))
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed_demo(slugs=(slug,))
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def _aberdeen_once(django_db_setup, django_db_blocker):
+    yield from _seeded_once("aberdeen", django_db_blocker)
+
+
+@pytest.fixture(scope="module")
+def _espo_once(django_db_setup, django_db_blocker):
+    yield from _seeded_once("espo", django_db_blocker)
+
+
+@pytest.fixture
+def aberdeen(_aberdeen_once, db):
     return Organisation.objects.get(slug="aberdeen")
 
 
 @pytest.fixture
-def espo():
-    from demo.seeding import seed_demo
-
-    seed_demo(slugs=("espo",))
+def espo(_espo_once, db):
     return Organisation.objects.get(slug="espo")
 
 
