@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from docx import Document
@@ -34,11 +35,20 @@ from tests.factories import MembershipFactory, OrganisationFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def aberdeen():
+@pytest.fixture(scope="module")
+def _aberdeen_once(django_db_setup, django_db_blocker):
+    """Aberdeen seeded once for the module, inside a transaction rolled back at its end: each
+    test runs in its own savepoint within it, so what a test changes is gone before the next."""
     from demo.seeding import seed_demo
 
-    seed_demo(slugs=("aberdeen",))
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed_demo(slugs=("aberdeen",))
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def aberdeen(_aberdeen_once, db):
     return Organisation.objects.get(slug="aberdeen")
 
 
