@@ -54,6 +54,7 @@ from scoring.engine import RatingError, level_for, rate
 from .columns import POSITIONS
 from .indicator_sheets import apply_indicator_sheets, indicator_lines, plan_indicator_sheets
 from .invites import Invites, invites_send
+from .preview import shown_changes
 from .rag import rag_problem
 from .reading import Problem, Sheet, SheetRow, read_spreadsheet
 from .treatment_sheets import apply_treatment_sheets, plan_treatment_sheets, treatment_lines
@@ -909,8 +910,12 @@ def _apply_rows(
     action_add_many(actions=actions, reason=reason, by=by)
 
 
-def plan_lines(plan: ImportPlan, *, dry_run: bool = False) -> list[str]:
-    """What the plan does, one line per risk, for the command's output."""
+def plan_lines(
+    plan: ImportPlan, *, dry_run: bool = False, can_see: Callable[[Risk], bool] | None = None
+) -> list[str]:
+    """What the plan does, one line per risk, for the command's output; ``can_see`` (a member's
+    OFFICIAL-SENSITIVE clearance, on a page) withholds what is stored (``preview.shown_changes``).
+    """
     created, updated = ("would create", "would update") if dry_run else ("created", "updated")
     lines = []
     for row in plan.rows:
@@ -928,7 +933,10 @@ def plan_lines(plan: ImportPlan, *, dry_run: bool = False) -> list[str]:
                 + added
             )
         else:
-            parts = [f"{change.column}: {change.old} -> {change.new}" for change in row.changes]
+            parts = [
+                f"{column}: {old} -> {new}"
+                for column, old, new in shown_changes(row, can_see=can_see)
+            ]
             parts += [f"control added: {text}" for text in row.controls]
             parts += [f"action added: {text}" for text in row.actions]
             parts += treatment_lines(plan, row, dry_run=dry_run)

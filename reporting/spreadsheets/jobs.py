@@ -35,6 +35,7 @@ from ..models import ImportJob, ImportJobStatus, ImportUpload
 from ..packs.enqueue import task_send
 from .importing import ImportPlan, ImportRefused, import_apply, import_plan, plan_lines
 from .indicator_sheets import indicator_counts
+from .preview import ROWS_SHOWN, risk_tables
 from .reading import SpreadsheetError
 from .uploads import KEEP_FOR
 
@@ -45,7 +46,6 @@ IMPORT_WRITE = "reporting.import_write"
 DEFAULT_BACKGROUND_ROWS = 200
 DEFAULT_STALLED_SECONDS = 600  # a step of 10,000 rows takes well under a minute
 LINES_KEPT = 500  # of the preview's list of changes; the counts cover every row
-ROWS_SHOWN = 200  # new and changed risks shown in full, as the small file's preview
 PROBLEMS_KEPT = 500
 PROGRESS_FOR = 24 * 60 * 60  # seconds the cache keeps a job's progress
 
@@ -230,8 +230,11 @@ def _locked(job_id: int, status: str) -> ImportJob | None:
     )
 
 
-def _plan(job: ImportJob, *, progress: Callable[[int], None] | None = None) -> ImportPlan:
-    """The job's file checked against the register as it is now, with the uploader's rights."""
+def _plan(
+    job: ImportJob, *, progress: Callable[[int], None] | None = None
+) -> tuple[ImportPlan, Callable]:
+    """The job's file checked against the register as it is now, with the uploader's rights;
+    and their OFFICIAL-SENSITIVE clearance, for what the preview may show them."""
     if job.upload is None:
         raise _Refused(FILE_GONE)
     try:
@@ -243,7 +246,7 @@ def _plan(job: ImportJob, *, progress: Callable[[int], None] | None = None) -> I
     if job.invite and not access.can_invite_role(Role.OWNER):
         raise _Refused(NO_LONGER_INVITES)
     try:
-        return import_plan(
+        plan = import_plan(
             register=job.register,
             data=bytes(job.upload.data),
             filename=job.upload.filename,
@@ -255,12 +258,14 @@ def _plan(job: ImportJob, *, progress: Callable[[int], None] | None = None) -> I
         )
     except SpreadsheetError as exc:
         raise _Refused(f"{job.filename}: {exc}. Nothing was imported.") from None
+    return plan, access.can_see_sensitive
 
 
-def _preview(plan: ImportPlan) -> dict:
+def _preview(plan: ImportPlan, *, can_see: Callable) -> dict:
     """What the job's page shows of the checked plan, as the small file's preview does: the
-    counts, notes, people to invite, problems, and the first ROWS_SHOWN new and changed risks."""
-    lines = plan_lines(plan, dry_run=True)
+    counts, notes, people to invite, problems, and the first ROWS_SHOWN new and changed risks
+    (``preview.risk_tables``: withheld where the uploader may not read a risk, ``can_see``)."""
+    lines = plan_lines(plan, dry_run=True, can_see=can_see)
     return {
         "created": len(plan.created),
         "updated": len(plan.updated),
@@ -272,38 +277,16 @@ def _preview(plan: ImportPlan) -> dict:
         "problem_count": len(plan.problems),
         "problem_rows": len(plan.problems_by_row()),
         "problems": [str(problem) for problem in plan.problems[:PROBLEMS_KEPT]],
-        "new": [
-            {
-                "row": row.row,
-                "ref": row.ref,
-                "title": row.title,
-                "register": row.register.name if row.register else plan.register.name,
-                "current": row.current,
-                "controls": len(row.controls),
-                "actions": len(row.actions),
-            }
-            for row in plan.created[:ROWS_SHOWN]
-        ],
-        "changed": [
-            {
-                "row": row.row,
-                "ref": row.ref,
-                "title": row.title,
-                "register": row.register.name if row.register else plan.register.name,
-                "changes": [[c.column, c.old, c.new] for c in row.changes],
-                "controls": row.controls,
-                "actions": row.actions,
-            }
-            for row in plan.updated[:ROWS_SHOWN]
-        ],
+        **risk_tables(plan, can_see=can_see, limit=ROWS_SHOWN),
         "line_count": len(lines),
         "lines": lines[:LINES_KEPT],
     }
 
 
-def _checked(job: ImportJob, plan: ImportPlan, *, message: str = "") -> None:
+def _checked(job: ImportJob, checked: tuple, *, message: str = "") -> None:
+    plan, can_see = checked
     job.status, job.message = ImportJobStatus.CHECKED, message
-    job.fingerprint, job.preview = plan.fingerprint, _preview(plan)
+    job.fingerprint, job.preview = plan.fingerprint, _preview(plan, can_see=can_see)
     job.rows_checked = job.rows_total
     job.save()
 
@@ -326,8 +309,7 @@ def import_job_check(*, job_id: int) -> str:
             if job is None:  # gone, or this step already ran
                 return "skipped"
             job.attempts += 1
-            plan = _plan(job, progress=lambda rows: _tell(job_id, checked=rows))
-            _checked(job, plan)
+            _checked(job, _plan(job, progress=lambda rows: _tell(job_id, checked=rows)))
             return job.status
     except _Refused as refusal:
         _failed(job_id, "check", str(refusal))
@@ -345,9 +327,10 @@ def import_job_write(*, job_id: int) -> str:
             if job is None:
                 return "skipped"
             job.attempts += 1
-            plan = _plan(job)
+            checked = _plan(job)
+            plan = checked[0]
             if plan.fingerprint != job.confirmed_fingerprint:
-                _checked(job, plan, message=CHANGED_SINCE_CHECK)
+                _checked(job, checked, message=CHANGED_SINCE_CHECK)
                 return job.status
             try:
                 import_apply(

@@ -122,6 +122,9 @@ class Change:
     column: str
     old: str
     new: str
+    # The column named without the stored description, for a member who may not read the risk
+    # (preview.shown_changes); not part of the plan's fingerprint.
+    plain: str = ""
 
 
 @dataclass
@@ -415,6 +418,7 @@ def _match(name: str, row_plan, rows: list[TreatmentRow]) -> None:
                         f"{row.kind} {_short(found.description)!r}: {label}",
                         _display(field_name, stored),
                         _display(field_name, value),
+                        plain=f"{row.kind} ({name} row {row.row}): {label}",
                     )
                 )
         row.fields = changed

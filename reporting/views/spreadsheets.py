@@ -27,8 +27,9 @@ from ..forms import ExportForm, ImportUploadForm
 from ..spreadsheets import exporting
 from ..spreadsheets.columns import COLUMN_HELP, IMPORT_COLUMNS
 from ..spreadsheets.importing import ImportPlan, ImportRefused, import_apply, import_plan
-from ..spreadsheets.indicator_sheets import indicator_counts, preview_rows
+from ..spreadsheets.indicator_sheets import indicator_counts
 from ..spreadsheets.jobs import background_rows, import_job_start
+from ..spreadsheets.preview import ROWS_SHOWN, risk_tables
 from ..spreadsheets.reading import (
     SpreadsheetError,
     TooBigForBrowser,
@@ -220,7 +221,10 @@ def register_import_preview(
             "refusal": refusal,
             "changes_count": _changes_count(plan),
             "indicator_counts": indicator_counts(plan),
-            "indicator_rows": preview_rows(plan, can_see=access.can_see_sensitive),
+            # Every table through the OFFICIAL-SENSITIVE withholding (as the job's page).
+            "tables": risk_tables(plan, can_see=access.can_see_sensitive),
+            "more_new": max(len(plan.created) - ROWS_SHOWN, 0),
+            "more_changed": max(len(plan.updated) - ROWS_SHOWN, 0),
             "problem_rows": plan.problems_by_row(),
             "problem_summary": _problem_summary(plan, upload_obj.filename),
         },
