@@ -66,11 +66,13 @@ class Figures:
     queries: int
     query_counts: list[int]
     runs: int
+    sql_ms: float = 0.0  # median time in the database (the driver's round trips included)
 
     def as_dict(self) -> dict:
         return {
             "median_ms": round(self.median_ms, 1),
             "p95_ms": round(self.p95_ms, 1),
+            "sql_ms": round(self.sql_ms, 1),
             "queries": self.queries,
             "query_counts_seen": sorted(set(self.query_counts)),
             "runs": self.runs,
@@ -91,10 +93,10 @@ def measure(client, page: Page) -> Figures:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    times, counts = [], []
+    times, counts, sql_times = [], [], []
     for run in range(page.warm_up + page.runs):
         requests = page.requests(run)
-        elapsed, queries = 0.0, 0
+        elapsed, queries, sql = 0.0, 0, 0.0
         for request in requests:
             send = client.get if request.method == "GET" else client.post
             # The query log is a bounded deque: once full, CaptureQueriesContext counts 0.
@@ -110,15 +112,18 @@ def measure(client, page: Page) -> Figures:
                     + response.content.decode(errors="replace")[:3000]
                 )
             queries += len(captured)
+            sql += sum(float(query["time"]) for query in captured.captured_queries)
         if run >= page.warm_up:
             times.append(elapsed * 1000)
             counts.append(queries)
+            sql_times.append(sql * 1000)
     return Figures(
         median_ms=statistics.median(times),
         p95_ms=percentile(times, 95),
         queries=max(counts),
         query_counts=counts,
         runs=page.runs,
+        sql_ms=statistics.median(sql_times),
     )
 
 

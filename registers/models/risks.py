@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from .history_records import IndexedHistoricalRecords
 from .organisations import Category, Marking, Objective, Organisation
 from .registers import Register
 
@@ -165,7 +166,14 @@ class Risk(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[objectives, leads])
+    history = IndexedHistoricalRecords(
+        m2m_fields=[objectives, leads],
+        # "What changed this period" (movement, packs): the organisation's records of the period
+        # alone, where the organisation index read all of them (76,666 at 10,000 risks).
+        indexes=(
+            models.Index(fields=["organisation", "history_date"], name="risk_history_org_date"),
+        ),
+    )
 
     class Meta:
         ordering = ["organisation", "register", "ref"]
@@ -210,6 +218,8 @@ class Risk(models.Model):
             models.Index(
                 fields=["organisation"], condition=~Q(horizon=""), name="risk_with_horizon"
             ),
+            # The register's owner filter (the organisation's risk owners) from the index alone.
+            models.Index(fields=["organisation", "owner"], name="risk_org_owner"),
         ]
 
     def __str__(self) -> str:
