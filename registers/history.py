@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.db.models import CharField, Value
 from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
 
@@ -155,10 +156,19 @@ class _Names:
             "scheme_version": SchemeVersion,
         }
         for kind, ids in self._wanted.items():
+            if kind in self._found:  # handed in already (``known``)
+                continue
             queryset = models[kind].objects.all()
             if kind == "scheme_version":
                 queryset = queryset.select_related("scheme")
             self._found[kind] = queryset.in_bulk(ids)
+
+    def wanted(self, kind: str) -> set[int]:
+        return self._wanted.get(kind, set())
+
+    def known(self, kind: str, found: dict) -> None:
+        """Objects of ``kind`` the caller already holds, by id: ``fetch`` reads no more."""
+        self._found[kind] = found
 
     def get(self, kind: str, value):
         return self._found.get(kind, {}).get(value)
@@ -294,18 +304,24 @@ def _reason(record) -> str:
 
 
 def _m2m_snapshots(record_ids: list[int]) -> dict[str, dict[int, frozenset[int]]]:
-    """For each many-to-many field, the ids it held at each historical record of the risk."""
-    snapshots: dict[str, dict[int, frozenset[int]]] = {}
-    for name, (column, _label) in RISK_M2M.items():
-        model = HistoricalRecords.m2m_models[Risk._meta.get_field(name)]
-        held: dict[int, set[int]] = defaultdict(set)
-        rows = model.objects.filter(history_id__in=record_ids).values_list("history_id", column)
-        for history_id, value in rows:
-            held[history_id].add(value)
-        snapshots[name] = {
-            record_id: frozenset(held.get(record_id, ())) for record_id in record_ids
-        }
-    return snapshots
+    """For each many-to-many field, the ids it held at each historical record of the risk (one
+    query for all the fields)."""
+    reads = [
+        HistoricalRecords.m2m_models[Risk._meta.get_field(name)]
+        .objects.filter(history_id__in=record_ids)
+        .annotate(m2m_field=Value(name, output_field=CharField()))
+        .values_list("m2m_field", "history_id", column)
+        .order_by()
+        for name, (column, _label) in RISK_M2M.items()
+    ]
+    held: dict[str, dict[int, set[int]]] = {name: defaultdict(set) for name in RISK_M2M}
+    if record_ids:
+        for name, history_id, value in reads[0].union(*reads[1:], all=True):
+            held[name][history_id].add(value)
+    return {
+        name: {record_id: frozenset(held[name].get(record_id, ())) for record_id in record_ids}
+        for name in RISK_M2M
+    }
 
 
 def _is_step(reason: str | None) -> bool:
@@ -373,10 +389,13 @@ def _group_events(records: list, key: Callable) -> list[list]:
     return events
 
 
-def _risk_records(risk: Risk, names: _Names) -> tuple[list, dict]:
-    records = list(
-        Risk.history.filter(id=risk.id).select_related("history_user").order_by("history_date")
-    )
+def _risk_records(risk: Risk, names: _Names, held=None) -> tuple[list, dict]:
+    if held is not None:
+        records = held
+    else:
+        records = list(
+            Risk.history.filter(id=risk.id).select_related("history_user").order_by("history_date")
+        )
     snapshots = _m2m_snapshots([record.history_id for record in records])
     _want_names(names, records, RISK_FIELDS)
     for record in records:
@@ -517,12 +536,15 @@ def _review_entry(review: Review) -> HistoryEntry:
 # --- controls and actions ---------------------------------------------------------------------
 
 
-def _treatment_records(model, risk: Risk, names: _Names, fields) -> list:
-    records = list(
-        model.history.filter(risk_id=risk.id)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
-    )
+def _treatment_records(model, risk: Risk, names: _Names, fields, held=None) -> list:
+    if held is not None:
+        records = sorted(held, key=lambda r: (r.id, r.history_date, r.history_id))
+    else:
+        records = list(
+            model.history.filter(risk_id=risk.id)
+            .select_related("history_user")
+            .order_by("id", "history_date", "history_id")
+        )
     _want_names(names, records, fields)
     return records
 
@@ -567,27 +589,39 @@ def _treatment_entries(records, names: _Names, fields, noun: str) -> list[Histor
 # --- public -----------------------------------------------------------------------------------
 
 
-def risk_history(risk: Risk, *, reader=None) -> list[HistoryEntry]:
+def risk_history(
+    risk: Risk, *, reader=None, reviews=None, escalations=None, records=None
+) -> list[HistoryEntry]:
     """Every change to the risk, its controls, actions and reviews, newest first, as ``reader``
     (an ``OrganisationAccess``) may read it: nothing of a risk whose detail they may not read,
     and no note of a link to such a risk (the note may say what that risk is about). Without a
     reader (commands, operators) the history is whole.
 
     A fixed number of queries: the risk's records and their many-to-many snapshots, the control
-    and action records, the reviews, the escalations, then one query per kind of name shown."""
+    and action records, the reviews, the escalations, then one query per kind of name shown.
+    ``reviews`` and ``escalations`` (all the risk's, as a page already holds them) save two;
+    ``records`` (``selectors.risk_records.RiskRecords``, the page's one read) three more."""
     if reader is not None and not reader.can_see_sensitive(risk):
         return []
     names = _Names()
-    reviews = list(
-        Review.objects.filter(risk=risk).select_related("reviewed_by").order_by("created_at")
+    if reviews is None:
+        reviews = Review.objects.filter(risk=risk).select_related("reviewed_by")
+    reviews = sorted(reviews, key=lambda review: review.created_at)
+    held = records
+    risk_records, snapshots = _risk_records(risk, names, held.risk if held else None)
+    control_records = _treatment_records(
+        Control, risk, names, CONTROL_FIELDS, held.controls if held else None
     )
-    risk_records, snapshots = _risk_records(risk, names)
-    control_records = _treatment_records(Control, risk, names, CONTROL_FIELDS)
-    action_records = _treatment_records(Action, risk, names, ACTION_FIELDS)
+    action_records = _treatment_records(
+        Action, risk, names, ACTION_FIELDS, held.actions if held else None
+    )
+    if held is not None:
+        names.known("scheme_version", held.versions(names.wanted("scheme_version")))
     names.fetch()
-    escalations = Escalation.objects.filter(risk_id=risk.id).select_related(
-        "from_register", "to_register"
-    )
+    if escalations is None:
+        escalations = Escalation.objects.filter(risk_id=risk.id).select_related(
+            "from_register", "to_register"
+        )
     entries = _risk_entries(risk_records, snapshots, names, reviews, {e.pk: e for e in escalations})
     entries += _treatment_entries(control_records, names, CONTROL_FIELDS, "Control")
     entries += _treatment_entries(action_records, names, ACTION_FIELDS, "Action")

@@ -174,13 +174,15 @@ class OrganisationAccess:
             return frozenset(pk for pk, archived_at in states if archived_at is None)
         if self.role != Role.COORDINATOR:
             return frozenset()
+        # klass the model, then the filter: given a queryset, guardian first lists its ids (once
+        # for the person's grants, once for their groups'): two queries more for the same answer.
         granted = get_objects_for_user(
             self.user,
             EDIT_REGISTER,
-            klass=registers.filter(archived_at__isnull=True),
+            klass=Register,
             accept_global_perms=False,
             with_superuser=False,
-        )
+        ).filter(organisation=self.organisation, archived_at__isnull=True)
         return frozenset(granted.values_list("id", flat=True))
 
     @cached_property
@@ -533,6 +535,18 @@ def organisation_for_user(*, user, slug: str) -> OrganisationAccess:
     return OrganisationAccess(organisation=membership.organisation, membership=membership)
 
 
+def organisation_for_request(request, *, slug: str) -> OrganisationAccess:
+    """``organisation_for_user`` from the request's one read of the person's memberships (which
+    the header reads too), so a page pays for that read once."""
+    membership = next(
+        (m for m in memberships_for_request(request) if m.organisation.slug == slug), None
+    )
+    if membership is None:
+        _refused(request.user, slug, "not a member of the organisation (or it does not exist)")
+        raise Http404("No such organisation")
+    return OrganisationAccess(organisation=membership.organisation, membership=membership)
+
+
 def registers_for_user(*, user, organisation: Organisation) -> QuerySet[Register]:
     _require_member(user, organisation)
     return Register.objects.filter(organisation=organisation)
@@ -577,9 +591,20 @@ def risks_for_user(*, user, organisation: Organisation) -> QuerySet[Risk]:
 
 
 def risk_for_user(*, user, organisation: Organisation, ref: str) -> Risk:
+    return _risk_by_ref(
+        risks_for_user(user=user, organisation=organisation), user, organisation, ref
+    )
+
+
+def risk_for_member(*, access: OrganisationAccess, ref: str) -> Risk:
+    """``risk_for_user`` for a member already found (``access``): no second membership check."""
+    risks = Risk.objects.filter(organisation=access.organisation)
+    return _risk_by_ref(risks, access.user, access.organisation, ref)
+
+
+def _risk_by_ref(risks: QuerySet[Risk], user, organisation: Organisation, ref: str) -> Risk:
     risk = (
-        risks_for_user(user=user, organisation=organisation)
-        .select_related(
+        risks.select_related(
             "register",
             "register__parent",
             "category",

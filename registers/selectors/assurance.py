@@ -140,11 +140,19 @@ def control_assurance(
     return assurance_from(rows, ids, today=today)
 
 
-def with_assurance(controls, *, today: dt.date, moment: dt.datetime | None = None) -> list:
+def with_assurance(
+    controls, *, today: dt.date, moment: dt.datetime | None = None, evidence=None
+) -> list:
     """``controls`` (Control rows, or history records, with ``id``), each given
-    ``.assurance_state`` (a ControlAssurance): one query."""
+    ``.assurance_state`` (a ControlAssurance): one query, or none from ``evidence`` (the risk's
+    evidence not deleted, as ``risk_evidence`` reads it for the risk page)."""
     controls = list(controls)
-    found = control_assurance(control_ids=[c.id for c in controls], today=today, moment=moment)
+    ids = [c.id for c in controls]
+    if evidence is not None and moment is None:
+        rows = [(e.control_id, e.line, e.valid_until) for e in evidence if e.line is not None]
+        found = assurance_from(rows, ids, today=today)
+    else:
+        found = control_assurance(control_ids=ids, today=today, moment=moment)
     for control in controls:
         control.assurance_state = found[control.id]
     return controls

@@ -168,6 +168,31 @@ def _in_ref_order(items: Iterable[RiskChanges]) -> list[RiskChanges]:
 # --- reading history ---------------------------------------------------------------------------
 
 
+def _held_states(held: list, moment: dt.datetime) -> dict[int, dict]:
+    """``_risk_states`` of one risk from its records (ordered by date, then history id)."""
+    upto = [record for record in held if record.history_date <= moment]
+    if not upto:
+        return {}
+    last = upto[-1].history_date  # latest_of_each: every record at the latest instant
+    kept = [r for r in upto if r.history_date == last and r.history_type != "-"]
+    if not kept:
+        return {}
+    record = kept[-1]
+    return {record.id: {name: getattr(record, name) for name in RISK_FIELDS}}
+
+
+def _held_treatments(held: list, since, until, fields):
+    rows = [
+        {
+            name: getattr(record, name)
+            for name in ("id", "risk_id", "position", "history_type", "history_date", *fields)
+        }
+        for record in held
+        if record.history_date <= until
+    ]
+    return _treatment_states(rows, since)
+
+
 def _risk_states(ids: list[int], moment: dt.datetime) -> dict[int, dict]:
     rows = (
         Risk.history.filter(id__in=ids, history_date__lte=moment)
@@ -189,6 +214,10 @@ def _treatments(
         .order_by("history_date", "history_id")
         .values("id", "risk_id", "position", "history_type", "history_date", *fields)
     )
+    return _treatment_states(rows, since)
+
+
+def _treatment_states(rows, since):
     then: dict[int, dict[int, dict]] = defaultdict(dict)
     now: dict[int, dict[int, dict]] = defaultdict(dict)
     for row in rows:
@@ -242,28 +271,49 @@ def risk_changes(
     since: dt.datetime,
     until: dt.datetime,
     withheld_risk_ids: Collection[int] = frozenset(),
+    records=None,
 ) -> ChangeSet:
     """What changed on these risks after ``since`` up to ``until`` (aware moments). A risk that
-    did not exist at ``until`` is left out; one created after ``since`` is ``new``."""
+    did not exist at ``until`` is left out; one created after ``since`` is ``new``.
+
+    ``records`` (``selectors.risk_records.RiskRecords`` of the one risk asked about, as its
+    page holds them): no query for the records or the scheme versions."""
     result = ChangeSet(since=since, until=until)
     ids = sorted(set(risk_ids))
     if not ids:
         return result
-    then = _risk_states(ids, since)
-    now = _risk_states(ids, until)
+    if records is not None and len(ids) != 1:
+        raise ValueError("records are one risk's: ask about that risk alone")
+    if records is not None:
+        then = _held_states(records.risk, since)
+        now = _held_states(records.risk, until)
+    else:
+        then = _risk_states(ids, since)
+        now = _risk_states(ids, until)
     if not now:
         return result
     present = list(now)
-    controls_then, controls_now = _treatments(Control, present, since, until, ("description",))
-    actions_then, actions_now = _treatments(
-        Action, present, since, until, ("description", "status")
-    )
+    if records is not None:
+        controls_then, controls_now = _held_treatments(
+            records.controls, since, until, ("description",)
+        )
+        actions_then, actions_now = _held_treatments(
+            records.actions, since, until, ("description", "status")
+        )
+    else:
+        controls_then, controls_now = _treatments(Control, present, since, until, ("description",))
+        actions_then, actions_now = _treatments(
+            Action, present, since, until, ("description", "status")
+        )
     version_ids = {
         state["scheme_version_id"]
         for state in (*then.values(), *now.values())
         if state["scheme_version_id"] is not None
     }
-    versions = SchemeVersion.objects.in_bulk(version_ids) if version_ids else {}
+    if records is not None:
+        versions = records.versions(version_ids)
+    else:
+        versions = SchemeVersion.objects.in_bulk(version_ids) if version_ids else {}
 
     user_ids, category_ids = set(), set()
     for risk_id, state in now.items():

@@ -103,22 +103,7 @@ def _latest_at(records: list, dates: list, moment: dt.datetime):
     return records[index - 1] if index else None
 
 
-def quarter_standing(
-    *,
-    organisation: Organisation,
-    risk_ids: Iterable[int],
-    moment: dt.datetime,
-    lookback: int = LOOKBACK_QUARTERS,
-) -> QuarterStanding:
-    """The breach run and the red run of each of these risks, as at ``moment`` (aware). A risk
-    not in breach (or not red) at ``moment`` itself has a run of 0 quarters whatever came before:
-    a run is its present state's."""
-    ids = sorted(set(risk_ids))
-    standing = QuarterStanding(breach={}, red={})
-    if not ids:
-        return standing
-    ends = quarter_ends(organisation=organisation, moment=moment, count=lookback, inclusive=True)
-    ends.reverse()  # newest first
+def _read(organisation: Organisation, ids: list[int], moment: dt.datetime):
     rows = list(
         Risk.history.filter(id__in=ids, history_date__lte=moment)
         .order_by("id", "history_date", "history_id")
@@ -140,6 +125,48 @@ def quarter_standing(
         ).order_by("history_date", "history_id")
     )
     versions = SchemeVersion.objects.in_bulk({row[8] for row in rows if row[8] is not None})
+    return rows, statements, versions
+
+
+def quarter_standing(
+    *,
+    organisation: Organisation,
+    risk_ids: Iterable[int],
+    moment: dt.datetime,
+    lookback: int = LOOKBACK_QUARTERS,
+    records=None,
+) -> QuarterStanding:
+    """The breach run and the red run of each of these risks, as at ``moment`` (aware). A risk
+    not in breach (or not red) at ``moment`` itself has a run of 0 quarters whatever came before:
+    a run is its present state's. ``records`` (``selectors.risk_records.RiskRecords`` of the one
+    risk asked about, as its page holds them): no query."""
+    ids = sorted(set(risk_ids))
+    standing = QuarterStanding(breach={}, red={})
+    if not ids:
+        return standing
+    ends = quarter_ends(organisation=organisation, moment=moment, count=lookback, inclusive=True)
+    ends.reverse()  # newest first
+    if records is not None:
+        if len(ids) != 1:
+            raise ValueError("records are one risk's: ask about that risk alone")
+        rows = [
+            (
+                record.id,
+                record.history_date,
+                record.history_type,
+                record.status,
+                record.category_id,
+                record.current_score,
+                record.current_likelihood,
+                record.current_impact,
+                record.scheme_version_id,
+            )
+            for record in records.risk_upto(moment)
+        ]
+        statements = records.statements_upto(moment)
+        versions = records.versions({row[8] for row in rows if row[8] is not None})
+    else:
+        rows, statements, versions = _read(organisation, ids, moment)
 
     zone = organisation_zone(organisation)
     by_risk: dict[int, list] = defaultdict(list)

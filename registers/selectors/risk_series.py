@@ -66,15 +66,43 @@ def risk_series_many(
     moment: dt.datetime,
     moment_label: str = "Today",
     quarters: int = QUARTERS,
+    records=None,
 ) -> dict[int, RiskSeries]:
     """Each risk's series over the last ``quarters`` quarter ends before ``moment`` and
-    ``moment`` itself. One query for any number of risks."""
+    ``moment`` itself. One query for any number of risks; none from ``records``
+    (``selectors.risk_records.RiskRecords`` of the one risk asked about, as its page holds
+    them)."""
     ids = sorted(set(risk_ids))
     if not ids:
         return {}
     ends = quarter_ends(organisation=organisation, moment=moment, count=quarters)
     moments = [*ends, moment]
     labels = (*(quarter_label(organisation=organisation, end=end) for end in ends), moment_label)
+    if records is not None:
+        if len(ids) != 1:
+            raise ValueError("records are one risk's: ask about that risk alone")
+        rows = _held_rows(records, moment)
+    else:
+        rows = _read_rows(organisation, ids, moment)
+    return _series(rows, ids, moments, labels)
+
+
+def _held_rows(records, moment: dt.datetime) -> list[tuple]:
+    """The rows ``_read_rows`` reads, from records already held."""
+    rows = [
+        ("r", r.id, r.history_date, r.history_id, r.history_type, r.status)
+        + (r.current_score, r.target_score, r.category_id)
+        for r in records.risk_upto(moment)
+    ]
+    rows += [
+        ("s", s.id, s.history_date, s.history_id, s.history_type, "", s.tolerance, None)
+        + (s.category_id,)
+        for s in records.statements_upto(moment)
+    ]
+    return sorted(rows, key=lambda r: (r[2], r[0], r[3]))
+
+
+def _read_rows(organisation: Organisation, ids: list[int], moment: dt.datetime) -> list[tuple]:
     risk_rows = (
         Risk.history.filter(id__in=ids, history_date__lte=moment)
         .annotate(series_kind=Value("r", output_field=CharField()))
@@ -111,8 +139,12 @@ def risk_series_many(
         )
         .order_by()
     )
-    rows = sorted(risk_rows.union(statement_rows, all=True), key=lambda r: (r[2], r[0], r[3]))
+    return sorted(risk_rows.union(statement_rows, all=True), key=lambda r: (r[2], r[0], r[3]))
 
+
+def _series(
+    rows: list[tuple], ids: list[int], moments: list, labels: tuple
+) -> dict[int, RiskSeries]:
     statements: dict[int, tuple] = {}
     by_risk: dict[int, list[tuple[dt.datetime, tuple | None]]] = defaultdict(list)
     events: list[tuple[dt.datetime, str, tuple]] = [(row[2], row[0], row) for row in rows]

@@ -65,17 +65,22 @@ def proposed_ratings(review: Review, scheme) -> list:
     return shown
 
 
-def sign_off_panel(risk: Risk, *, scheme_of) -> SignOffPanel | None:
+def sign_off_panel(risk: Risk, *, scheme_of, reviews=None) -> SignOffPanel | None:
     """The risk's latest update that went to sign-off, when it still awaits it or was sent back
     (signed off or withdrawn: nothing to say). One query; ``scheme_of(risk)`` (the scheme the
-    update would be rated under) is asked only when there is one to show."""
-    latest = (
-        Review.objects.filter(risk=risk)
-        .exclude(state=ReviewState.RECORDED)
-        .select_related("reviewed_by", "decided_by")
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    update would be rated under) is asked only when there is one to show. No query from
+    ``reviews`` (all the risk's, with their authors and deciders, as the risk page holds them)."""
+    if reviews is not None:
+        sent = [r for r in reviews if r.state != ReviewState.RECORDED]
+        latest = max(sent, key=lambda r: (r.created_at, r.id), default=None)
+    else:
+        latest = (
+            Review.objects.filter(risk=risk)
+            .exclude(state=ReviewState.RECORDED)
+            .select_related("reviewed_by", "decided_by")
+            .order_by("-created_at", "-id")
+            .first()
+        )
     if latest is None or latest.state not in (ReviewState.SUBMITTED, ReviewState.SENT_BACK):
         return None
     return SignOffPanel(

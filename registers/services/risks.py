@@ -41,6 +41,16 @@ def scheme_version_for_register(register: Register) -> SchemeVersion:
     return scheme.current_version
 
 
+def scheme_version_read_once(register: Register) -> SchemeVersion:
+    """``scheme_version_for_register``, read once per register object: a page that rates a risk
+    and shows which version its ratings are under asks several times (the risk page, the sign-off
+    panel, ``{% rated_under %}``). Only for reads: a write reads the scheme afresh."""
+    cached = register.__dict__.get("_scheme_version_read")
+    if cached is None:
+        cached = register.__dict__["_scheme_version_read"] = scheme_version_for_register(register)
+    return cached
+
+
 def apply_ratings(
     risk: Risk, *, scheme_version: SchemeVersion, positions: dict[str, Position]
 ) -> None:

@@ -16,10 +16,14 @@ register = template.Library()
 
 
 @register.simple_tag
-def risk_chart(risk, organisation):
-    series = risk_series_many(organisation=organisation, risk_ids=[risk.id], moment=timezone.now())[
-        risk.id
-    ]
+def risk_chart(risk, organisation, records=None):
+    """``records``: the risk's history as the risk page read it once (``risk_records``)."""
+    series = risk_series_many(
+        organisation=organisation,
+        risk_ids=[risk.id],
+        moment=timezone.now(),
+        records=records or None,  # a missing template variable is ""
+    )[risk.id]
     version = risk.scheme_version
     return build_risk_chart(series, ref=risk.ref, scheme=version.parsed if version else None)
 

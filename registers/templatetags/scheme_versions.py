@@ -8,7 +8,7 @@ from django import template
 from django.core.exceptions import ValidationError
 
 from ..selectors.rescoring import RatingVersion, risk_rating_version
-from ..services.risks import scheme_version_for_register
+from ..services.risks import scheme_version_read_once
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ register = template.Library()
 @register.simple_tag
 def rated_under(risk) -> RatingVersion | None:
     try:
-        current = scheme_version_for_register(risk.register)
+        current = scheme_version_read_once(risk.register)
     except ValidationError:  # the organisation has no scheme: nothing to compare with
         return None
     return risk_rating_version(risk, current=current)

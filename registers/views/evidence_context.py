@@ -66,24 +66,38 @@ def evidence_targets(access, risk: Risk, *, controls, actions, reviews) -> list[
     return targets
 
 
-def offered_reviews(risk: Risk) -> list[Review]:
+def offered_reviews(risk: Risk, reviews=None) -> list[Review]:
+    if reviews is not None:  # all the risk's, as the risk page holds them
+        newest = sorted(reviews, key=lambda r: (r.reviewed_on, r.id), reverse=True)
+        return newest[:REVIEWS_OFFERED]
     return list(Review.objects.filter(risk=risk).order_by("-reviewed_on", "-id")[:REVIEWS_OFFERED])
 
 
-def new_evidence_form(access, risk, *, controls, actions, data=None, files=None) -> EvidenceForm:
+def new_evidence_form(
+    access, risk, *, controls, actions, data=None, files=None, reviews=None
+) -> EvidenceForm:
     targets = evidence_targets(
-        access, risk, controls=controls, actions=actions, reviews=offered_reviews(risk)
+        access, risk, controls=controls, actions=actions, reviews=offered_reviews(risk, reviews)
     )
     return EvidenceForm(data, files, targets=targets, auto_id="evidence-%s")
 
 
 def evidence_context(
-    access, risk: Risk, *, controls, actions, can_see_detail: bool, evidence_form=None
+    access,
+    risk: Risk,
+    *,
+    controls,
+    actions,
+    can_see_detail: bool,
+    evidence_form=None,
+    reviews=None,
+    items=None,
 ) -> dict:
     if not can_see_detail:
         return {"evidence_items": [], "assurance_rows": [], "evidence_withheld": True}
     today = organisation_today(access.organisation)
-    items = risk_evidence(risk, today=today)
+    if items is None:  # else the risk's evidence as the page read it (``risk_evidence``)
+        items = risk_evidence(risk, today=today)
     controls_by_id = {c.pk: c for c in controls}
     actions_by_id = {a.pk: a for a in actions}
     groups: dict[str, list] = {}
@@ -110,7 +124,7 @@ def evidence_context(
     )
     form = evidence_form
     if form is None and may_add:
-        form = new_evidence_form(access, risk, controls=controls, actions=actions)
+        form = new_evidence_form(access, risk, controls=controls, actions=actions, reviews=reviews)
     return {
         "evidence_items": items,
         "evidence_groups": [(titles[key], key, group) for key, group in groups.items()],

@@ -16,10 +16,19 @@ from riskreg.forms import sentence
 from .. import calendar, history, permissions, selectors
 from ..forms import ActionForm, ControlForm, LinkForm
 from ..forms_sign_off import SignOffForm
-from ..models import ActionStatus, Register, Risk, RiskStatus
+from ..models import (
+    ActionStatus,
+    Escalation,
+    EscalationStatus,
+    Register,
+    Review,
+    Risk,
+    RiskStatus,
+)
 from ..refs import RiskRefConverter
-from ..selectors.assurance import with_assurance
+from ..selectors.assurance import risk_evidence, with_assurance
 from ..selectors.reviews import risk_updates
+from ..selectors.risk_records import risk_records
 from ..selectors.sign_off import sign_off_panel
 from ..services.escalation import pending_escalation
 from ..services.links import links_for_risk
@@ -27,6 +36,7 @@ from ..services.register_archive import archived_message
 from ..services.risks import (
     risk_warnings,
     scheme_version_for_register,
+    scheme_version_read_once,
 )
 from ..withholding import WITHHELD
 from .comment_context import comments_context
@@ -46,9 +56,11 @@ GET_POST = require_http_methods(["GET", "POST"])
 
 
 def fetch_risk(request: HttpRequest, org: str, ref: str):
-    access = permissions.organisation_for_user(user=request.user, slug=org)
-    risk = permissions.risk_for_user(user=request.user, organisation=access.organisation, ref=ref)
+    # The request's one read of the memberships (the header reads it too), then the risk.
+    access = permissions.organisation_for_request(request, slug=org)
+    risk = permissions.risk_for_member(access=access, ref=ref)
     risk.organisation = access.organisation  # the same row: saves a query wherever it is read
+    risk.register.organisation = access.organisation
     return access, risk
 
 
@@ -75,6 +87,11 @@ def scheme_for(risk: Risk):
     return scheme_version_for_register(risk.register).parsed
 
 
+def page_scheme_for(risk: Risk):
+    """``scheme_for`` read once for the page (the sign-off panel and ``{% rated_under %}``)."""
+    return scheme_version_read_once(risk.register).parsed
+
+
 def date_value(value) -> str:
     return formats.date_format(value, "j F Y") if value else ""
 
@@ -97,11 +114,14 @@ def rebound(form_class, request: HttpRequest, version: int, **kwargs):
 # --- the risk page ----------------------------------------------------------------------------
 
 
-def controls_context(access, risk: Risk, *, controls=None, **state) -> dict:
+def controls_context(access, risk: Risk, *, controls=None, evidence=None, **state) -> dict:
     if controls is None:
         controls = list(risk.controls.select_related("owner"))
-    # Each control's "Assurance lapsed" flag, and the assurance map's rows (one query).
-    controls = with_assurance(controls, today=calendar.organisation_today(access.organisation))
+    # Each control's "Assurance lapsed" flag, and the assurance map's rows (one query, or none
+    # from the risk's ``evidence`` the page already holds).
+    controls = with_assurance(
+        controls, today=calendar.organisation_today(access.organisation), evidence=evidence
+    )
     can_edit = access.can_edit_risk(risk)
     context = {
         "organisation": access.organisation,
@@ -166,9 +186,13 @@ def new_action_form(access) -> ActionForm:
     return ActionForm(organisation=access.organisation, auto_id="new-action-%s")
 
 
-def escalation_context(access, risk: Risk) -> dict:
-    """The risk's pending escalation (if any) and the moves this member may ask for."""
-    pending = pending_escalation(risk)
+def escalation_context(access, risk: Risk, *, escalations=None) -> dict:
+    """The risk's pending escalation (if any) and the moves this member may ask for;
+    ``escalations``: all the risk's, as the page holds them (no query)."""
+    if escalations is None:
+        pending = pending_escalation(risk)
+    else:
+        pending = next((e for e in escalations if e.status == EscalationStatus.PENDING), None)
     open_ = risk.status != RiskStatus.CLOSED and pending is None
     can_escalate = open_ and access.can_escalate(risk)
     can_deescalate = (
@@ -218,19 +242,23 @@ def links_context(access, risk: Risk, lookup, *, can_see_detail: bool, **state) 
     return context
 
 
-def changes_context(access, risk: Risk, appetite: AppetiteState) -> dict:
+def changes_context(access, risk: Risk, appetite: AppetiteState, *, records=None) -> dict:
     """What changed since the last report (the panel) and, for a breach, since when in quarter
     ends; the changed text of a risk the member may not read is withheld by the selector."""
     organisation = access.organisation
     now = timezone.now()
     since = calendar.last_report_date(organisation=organisation, moment=now)
     found = selectors.risk_changes(
-        risk_ids=[risk.id], since=since, until=now, withheld_risk_ids=access.withheld_risk_ids
+        risk_ids=[risk.id],
+        since=since,
+        until=now,
+        withheld_risk_ids=access.withheld_risk_ids,
+        records=records,
     )
     run = None
     if appetite == AppetiteState.BREACH and risk.status != RiskStatus.CLOSED:
         standing = selectors.quarter_standing(
-            organisation=organisation, risk_ids=[risk.id], moment=now
+            organisation=organisation, risk_ids=[risk.id], moment=now, records=records
         )
         run = standing.breach.get(risk.id)
     return {
@@ -240,9 +268,9 @@ def changes_context(access, risk: Risk, appetite: AppetiteState) -> dict:
     }
 
 
-def sign_off_context(access, risk: Risk, *, can_review: bool) -> dict:
+def sign_off_context(access, risk: Risk, *, can_review: bool, reviews=None) -> dict:
     """The update awaiting sign-off (or the last sent back) and what this member may do."""
-    panel = sign_off_panel(risk, scheme_of=scheme_for)
+    panel = sign_off_panel(risk, scheme_of=page_scheme_for, reviews=reviews)
     if panel is None:
         return {"sign_off": None}
     own = panel.review.reviewed_by_id == access.user.id
@@ -262,8 +290,31 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
     row = acceptance.pop("row")
     threshold = lookup.threshold(risk.category_id)
     can_see_detail = access.can_see_sensitive(risk)
+    # Read once for the whole page: the history, the updates, the sign-off panel and the
+    # evidence form's reviews; the history and the escalation panel's escalations.
+    reviews = list(
+        Review.objects.filter(risk=risk)
+        .select_related("reviewed_by", "decided_by")
+        .order_by("created_at", "id")
+    )
+    escalations = list(
+        Escalation.objects.filter(risk_id=risk.id).select_related(
+            "from_register", "to_register", "requested_by"
+        )
+    )
+    # The risk's evidence, read once: the controls' assurance and the evidence section.
+    evidence = (
+        risk_evidence(risk, today=calendar.organisation_today(access.organisation))
+        if can_see_detail
+        else None
+    )
+    # The risk's history, read once: the history in words, what changed since the last
+    # report, the breach run and the chart (selectors/risk_records.py).
+    records = risk_records(risk)
     if can_see_detail:
-        entries = history.risk_history(risk, reader=access)
+        entries = history.risk_history(
+            risk, reader=access, reviews=reviews, escalations=escalations, records=records
+        )
     else:
         # OFFICIAL-SENSITIVE and the member is not cleared: no detail reaches the template.
         entries = []
@@ -290,16 +341,17 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         "history_entries": entries[:HISTORY_ON_PAGE],
         "history_more": len(entries) > HISTORY_ON_PAGE,
         "history_count": len(entries),
-        "updates": risk_updates(risk, access=access),
+        "updates": risk_updates(risk, access=access, reviews=reviews),
         "can_see_detail": can_see_detail,
         "detail_withheld": not can_see_detail,
         "withheld_message": WITHHELD,
         "origin_register": risk.origin_register,
-        **changes_context(access, risk, row.appetite),
-        **escalation_context(access, risk),
-        **sign_off_context(access, risk, can_review=can_review),
+        "risk_records": records,
+        **changes_context(access, risk, row.appetite, records=records),
+        **escalation_context(access, risk, escalations=escalations),
+        **sign_off_context(access, risk, can_review=can_review, reviews=reviews),
         **links_context(access, risk, lookup, can_see_detail=can_see_detail, **state),
-        **controls_context(access, risk, **state),
+        **controls_context(access, risk, evidence=evidence, **state),
         **actions_context(access, risk, **state),
         **indicators_context(access, risk, can_see_detail=can_see_detail, **state),
         **acceptance,
@@ -321,6 +373,8 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         actions=context["actions"],
         can_see_detail=can_see_detail,
         evidence_form=state.get("evidence_form"),
+        reviews=reviews,
+        items=evidence,
     )
     # An add form's error that names no field links to that form, which the page opens.
     context["error_forms"] = []
