@@ -156,19 +156,21 @@ class _Names:
             "scheme_version": SchemeVersion,
         }
         for kind, ids in self._wanted.items():
-            if kind in self._found:  # handed in already (``known``)
+            found = self._found.setdefault(kind, {})
+            missing = ids - found.keys()  # none of those handed in already (``known``)
+            if not missing:
                 continue
             queryset = models[kind].objects.all()
             if kind == "scheme_version":
                 queryset = queryset.select_related("scheme")
-            self._found[kind] = queryset.in_bulk(ids)
+            found.update(queryset.in_bulk(missing))
 
     def wanted(self, kind: str) -> set[int]:
         return self._wanted.get(kind, set())
 
     def known(self, kind: str, found: dict) -> None:
-        """Objects of ``kind`` the caller already holds, by id: ``fetch`` reads no more."""
-        self._found[kind] = found
+        """Objects of ``kind`` the caller already holds, by id: ``fetch`` reads only the others."""
+        self._found.setdefault(kind, {}).update(found)
 
     def get(self, kind: str, value):
         return self._found.get(kind, {}).get(value)
@@ -617,6 +619,9 @@ def risk_history(
     )
     if held is not None:
         names.known("scheme_version", held.versions(names.wanted("scheme_version")))
+        for kind, objects in held.related().items():
+            names.known(kind, objects)
+        names.known("register", {risk.register_id: risk.register})  # the page holds it
     names.fetch()
     if escalations is None:
         escalations = Escalation.objects.filter(risk_id=risk.id).select_related(
