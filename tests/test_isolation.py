@@ -50,6 +50,16 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _no_api_throttle(monkeypatch):
+    """One person walks every API URL in a test: more calls than a token's rate allows (the
+    rate is tested in tests/api/test_throttling.py)."""
+    from api.throttling import TokenRateThrottle
+
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"api": None})
+
+
 # Routes (as written in urls.py, after their include prefix) that are not organisation data.
 EXCLUDED_PREFIXES = ("admin/", "login/", "logout/", "static/", "media/", "__debug__/")
 # django-allauth's pages are a person's own account (password, e-mail addresses, two factors,
