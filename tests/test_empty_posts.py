@@ -4,7 +4,7 @@ and a 400, never the unchanged page with 200 (``request.POST or None`` left form
 import pytest
 from django.urls import reverse
 
-from registers.models import Role
+from registers.models import Risk, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +42,118 @@ def test_an_empty_post_to_a_registers_change_page_is_answered_400(
     assert "There is a problem" in response.content.decode()
     corporate_register.refresh_from_db()
     assert corporate_register.name  # nothing stored was lost
+
+
+# --- every form page: invalid input is a 400 with the error summary (riskreg/bad_input.py) -------
+
+
+def _named_patterns(resolver=None, namespace="", outer=frozenset(), groups=0):
+    """(name with its namespace, the URL's keyword names) of every named pattern of the project
+    (a re_path() with unnamed groups left out: it is not addressed by keywords)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    resolver = resolver or get_resolver()
+    found = []
+    for pattern in resolver.url_patterns:
+        keys = outer | frozenset(pattern.pattern.converters)
+        count = groups + pattern.pattern.regex.groups
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found += _named_patterns(pattern, inner, keys, count)
+        elif isinstance(pattern, URLPattern) and pattern.name and count == len(keys):
+            found.append((namespace + pattern.name, keys))
+    return found
+
+
+# The keywords a page of the person, an organisation, a register, a risk or one of its controls
+# or actions is addressed by; pages that need another object's id (a pack, a token, a member)
+# are covered by their own tests.
+WALKED_KEYS = frozenset({"org", "register", "ref", "pk"})
+PATTERNS = dict(_named_patterns())
+WALKED = sorted(
+    name
+    for name, keys in PATTERNS.items()
+    if keys <= WALKED_KEYS and ("pk" not in keys or "ref" in keys) and ":" not in name
+)
+
+
+@pytest.fixture
+def walk_risk(organisation, corporate_register):
+    from tests.factories import RiskFactory
+
+    return RiskFactory(register=corporate_register, ref="W1", title="Walked risk")
+
+
+def _addresses(name, organisation, register, risk):
+    """The page's address with each object that fits (a pk: the risk's control, or action)."""
+    from tests.factories import ActionFactory, ControlFactory
+
+    keys = PATTERNS[name]
+    values = {"org": organisation.slug, "register": register.slug, "ref": risk.ref}
+    base = {key: values[key] for key in keys if key != "pk"}
+    if "pk" not in keys:
+        return [reverse(name, kwargs=base)]
+    control, action = ControlFactory(risk=risk), ActionFactory(risk=risk)
+    return [reverse(name, kwargs={**base, "pk": each.pk}) for each in (control, action)]
+
+
+@pytest.mark.parametrize("name", WALKED)
+def test_no_form_page_answers_an_empty_post_with_200_and_errors(
+    client, organisation, corporate_register, walk_risk, member, name
+):
+    """Every page of the person, an organisation, a register, a risk, its controls and actions
+    that shows a form posting to itself: an empty POST is either done (a redirect), refused
+    (4xx), or, when it shows the error summary, a 4xx. Never the error summary with 200."""
+    client.force_login(member(Role.ADMIN))
+    for url in _addresses(name, organisation, corporate_register, walk_risk):
+        page = client.get(url)
+        if page.status_code != 200 or "text/html" not in page.get("Content-Type", ""):
+            continue
+        if 'method="post"' not in page.content.decode():
+            continue
+        response = client.post(url, {})
+        shown = "govuk-error-summary" in response.content.decode(errors="replace")
+        assert not (response.status_code == 200 and shown), (
+            f"{name}: an empty POST answered 200 with the error summary"
+        )
+        if shown:
+            assert response.status_code in (400, 409, 422), (name, response.status_code)
+
+
+def test_an_invalid_risk_form_is_answered_400(client, organisation, corporate_register, member):
+    client.force_login(member(Role.ADMIN))
+    url = reverse("risk_create", args=[organisation.slug, corporate_register.slug])
+    response = client.post(url, {"ref": "X1", "title": "", "current_likelihood": "99"})
+    assert response.status_code == 400
+    assert "There is a problem" in response.content.decode()
+    assert not Risk.objects.filter(organisation=organisation, ref="X1").exists()
+
+
+def test_an_invalid_risk_edit_is_answered_400(client, organisation, walk_risk, member):
+    client.force_login(member(Role.ADMIN))
+    url = reverse("risk_edit", args=[organisation.slug, walk_risk.ref])
+    response = client.post(url, {"title": "", "version": walk_risk.version})
+    assert response.status_code == 400
+    assert "There is a problem" in response.content.decode()
+    walk_risk.refresh_from_db()
+    assert walk_risk.title == "Walked risk"  # nothing stored was lost
+
+
+def test_a_failed_sign_in_is_answered_400_with_the_same_page(client, member, password):
+    user = member(Role.OWNER)
+    response = client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "There is a problem" in text
+    assert 'name="password"' in text  # the sign-in page again, to try once more
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_htmx_form_keeps_200_so_its_errors_are_swapped_in(
+    client, organisation, corporate_register, member
+):
+    """htmx swaps only 2xx answers: an in-place form's errors come back with 200."""
+    client.force_login(member(Role.ADMIN))
+    url = reverse("risk_create", args=[organisation.slug, corporate_register.slug])
+    response = client.post(url, {"ref": "X1", "title": ""}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200

@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Logs every 403 to riskreg.security (riskreg/security.py).
     "riskreg.security.RefusalLogMiddleware",
+    # A POST answered with the error summary is a 400, not a 200 (riskreg/bad_input.py).
+    "riskreg.bad_input.BadInputMiddleware",
     # A GET of a renamed register's old address redirects to its new one (registers/redirects.py).
     "registers.redirects.OldRegisterSlugMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.

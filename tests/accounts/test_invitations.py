@@ -151,7 +151,7 @@ def test_bad_input_is_shown_in_the_error_summary(client, sent, fields, message, 
     invitation, path = sent
     response = client.post(path, form(**fields))
     page = text(response)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "There is a problem" in page
     assert message in page
     assert f'href="#{anchor}"' in page
@@ -276,7 +276,7 @@ def test_acceptance_is_throttled_per_address(client, sent, caplog):
     (rate,) = parse_rates(settings.ACCOUNT_RATE_LIMITS["invitation_accept"])
     assert rate.per == "ip"
     for _ in range(rate.amount):
-        assert client.post(path, form(password2="does-not-match-1")).status_code == 200
+        assert client.post(path, form(password2="does-not-match-1")).status_code == 400
     response = client.post(path, form())
     assert response.status_code == 429
     assert ACCEPT_THROTTLED in text(response)

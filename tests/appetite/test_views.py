@@ -332,7 +332,7 @@ def test_history_reads_as_before_and_after(admin_client, organisation, statement
 
 def test_the_reason_for_the_change_is_required(admin_client, organisation, statement):
     response = admin_client.post(edit_url(organisation, statement), statement_form(reason=""))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Enter the reason for the change" in text(response)
     assert 'href="#id_reason"' in text(response)  # the error summary links to the field
     statement.refresh_from_db()
@@ -344,7 +344,7 @@ def test_warning_at_or_above_tolerance_is_refused(admin_client, organisation, st
         response = admin_client.post(
             edit_url(organisation, statement), statement_form(warning=warning)
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert f"The warning threshold ({warning}) must be below the tolerance (15)" in text(
             response
         )
@@ -356,7 +356,7 @@ def test_tolerance_above_the_schemes_highest_score_is_refused(
     admin_client, organisation, statement
 ):
     response = admin_client.post(edit_url(organisation, statement), statement_form(tolerance="26"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "above the highest score on" in text(response) and "(25)" in text(response)
     response = admin_client.post(edit_url(organisation, statement), statement_form(tolerance="25"))
     assert response.status_code == 302
@@ -459,7 +459,7 @@ def test_remove_a_statement_with_a_reason(admin_client, organisation, statement)
     url = reverse("appetite_statement_remove", args=[organisation.slug, statement.pk])
     page = text(admin_client.get(url))
     assert "organisation-wide default instead: breach above 20" in page
-    assert admin_client.post(url, {"reason": ""}).status_code == 200
+    assert admin_client.post(url, {"reason": ""}).status_code == 400
     assert AppetiteStatement.objects.filter(pk=statement.pk).exists()
     response = admin_client.post(url, {"reason": "Merged into Governance"}, follow=True)
     assert "The appetite statement for Finance is removed." in text(response)

@@ -101,7 +101,7 @@ def test_the_new_risk_form_refuses_a_slash_and_says_what_is_allowed(client, orga
     page = client.get(url).content.decode()
     assert escape(REF_HINT) in page
     response = client.post(url, {"ref": "A/B", "title": "Slashed", "kind": "threat"})
-    assert response.status_code == 200  # the form again, as for any mistake on it
+    assert response.status_code == 400  # the form again (400), as for any mistake on it
     assert response.context["form"].errors["ref"] == [
         REF_CHARACTERS[:1].upper() + REF_CHARACTERS[1:]
     ]

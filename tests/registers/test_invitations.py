@@ -786,7 +786,7 @@ def test_bulk_is_all_or_nothing(coordinator_client, organisation, admin, send_qu
         response = coordinator_client.post(
             bulk_url(organisation), {"rows": text, "action": "send", "key": "k" * 22}
         )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Nothing was sent" in page_text(response)
     assert not outbox
     assert Invitation.objects.count() == 1
@@ -846,7 +846,7 @@ def test_bulk_pasted_from_a_spreadsheet(admin_client, organisation):
 )
 def test_bulk_bad_lists_get_a_clear_message_never_a_500(admin_client, organisation, data, expected):
     response = admin_client.post(bulk_url(organisation), {**data, "action": "preview"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert expected in page_text(response)
     assert "There is a problem" in page_text(response)
     assert not Invitation.objects.exists()
@@ -876,7 +876,7 @@ def test_bulk_bad_files_get_a_clear_message(admin_client, organisation, name, co
 
     upload = SimpleUploadedFile(name, content)
     response = admin_client.post(bulk_url(organisation), {"file": upload})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert expected in page_text(response)
     assert not Invitation.objects.exists()
 

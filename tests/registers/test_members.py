@@ -263,7 +263,7 @@ def test_grants_refuse_another_organisations_register(
         reverse("member_registers", args=[organisation.slug, membership.pk]),
         {"registers": [corporate_register_of(other_organisation).pk]},
     )
-    assert response.status_code == 200 and "There is a problem" in page_text(response)
+    assert response.status_code == 400 and "There is a problem" in page_text(response)
     assert not permissions.registers_granted(user=membership.user, organisation=other_organisation)
 
 
@@ -332,7 +332,7 @@ def test_an_unknown_role_is_refused(admin_client, organisation):
     response = admin_client.post(
         reverse("member", args=[organisation.slug, membership.pk]), {"role": "superuser"}
     )
-    assert response.status_code == 200 and "There is a problem" in page_text(response)
+    assert response.status_code == 400 and "There is a problem" in page_text(response)
     membership.refresh_from_db()
     assert membership.role == Role.VIEWER
 
@@ -343,7 +343,7 @@ def test_the_last_admin_cannot_be_demoted(admin_client, organisation, admin):
         reverse("member", args=[organisation.slug, membership.pk]), {"role": Role.VIEWER}
     )
     page = page_text(response)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "There is a problem" in page and "is the last admin of" in page
     membership.refresh_from_db()
     assert membership.role == Role.ADMIN
@@ -386,7 +386,7 @@ def test_the_last_admin_cannot_be_removed(admin_client, organisation, admin):
     membership = Membership.objects.get(user=admin)
     response = admin_client.post(reverse("member_remove", args=[organisation.slug, membership.pk]))
     page = page_text(response)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "There is a problem" in page and "is the last admin of" in page
     assert Membership.objects.filter(pk=membership.pk).exists()
 

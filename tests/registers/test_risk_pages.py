@@ -319,7 +319,7 @@ def test_invalid_likelihood_is_refused_naming_the_field(client, organisation, pe
     client.force_login(people["coordinator"])
     create = reverse("risk_create", args=[organisation.slug, "corporate"])
     response = client.post(create, create_data(current_likelihood="9"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "There is a problem" in html
     assert "Current likelihood must be one of the scheme&#x27;s levels" in html
@@ -541,7 +541,7 @@ def test_control_errors_with_and_without_htmx(client, risk, people):
     assert "Describe the control" in partial and "<html" not in partial
     page = client.post(url("control_add", risk), {"description": ""})
     html = page.content.decode()
-    assert page.status_code == 200 and "<html" in html and "There is a problem" in html
+    assert page.status_code == 400 and "<html" in html and "There is a problem" in html
     assert "Describe the control" in html and "<details" in html and " open>" in html
 
 

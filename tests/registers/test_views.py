@@ -33,7 +33,7 @@ def test_login_page_and_sign_in(client, member, password):
     assert response.status_code == 302 and response.url == reverse("home")
     client.logout()
     bad = client.post(reverse("login"), {"login": member.email, "password": "wrong"})
-    assert bad.status_code == 200 and "There is a problem" in bad.content.decode()
+    assert bad.status_code == 400 and "There is a problem" in bad.content.decode()
 
 
 def test_home_lists_only_my_organisations(client, member, organisation, other_organisation):
