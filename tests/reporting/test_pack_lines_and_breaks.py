@@ -163,10 +163,22 @@ def test_no_heading_or_caption_is_left_alone_at_a_page_foot(kind):
 
 
 def test_risks_added_since_are_listed_once_in_significant_changes():
+    from registers.services.risks import risk_create
+
     espo = seeded("espo")
+    # ESPO's seeded risks carry illustrative back history (two years on the register): two
+    # risks added since the last committee date.
+    corporate = espo.registers.get(slug="corporate")
+    for ref in ("ESPO-09", "ESPO-10"):
+        risk_create(
+            register=corporate,
+            ref=ref,
+            title="Added since the committee",
+            positions={"current": (2, 2)},
+        )
     data = pack_data(organisation=espo, kind="committee", as_of=timezone.localdate())
     added = [event.risk.ref for event in data.movement.added]
-    assert added  # the seeded risks are new since the last committee date
+    assert added == ["ESPO-09", "ESPO-10"]  # new since the last committee date
     text = text_of(render_html(data))
     section = text[text.rindex("2. Significant changes since") : text.rindex("3. Risks in full")]
     for ref in added:
