@@ -26,11 +26,15 @@ class OwnerNameField(serializers.Field):
         return user.display_name if user is not None else None
 
 
-class ControlSerializer(serializers.ModelSerializer):
+class TreatmentSerializer(serializers.ModelSerializer):
+    # A control's or an action's owner (e-mail and name) and whether its text is withheld. No
+    # docstring: the schema would give it to both serializers as their description.
     owner = OwnerEmailField(read_only=True)
     owner_name = OwnerNameField(source="owner", read_only=True)
     withheld = serializers.SerializerMethodField()
 
+
+class ControlSerializer(TreatmentSerializer):
     class Meta:
         model = Control
         fields = [
@@ -58,11 +62,7 @@ class ControlSerializer(serializers.ModelSerializer):
         return data
 
 
-class ActionSerializer(serializers.ModelSerializer):
-    owner = OwnerEmailField(read_only=True)
-    owner_name = OwnerNameField(source="owner", read_only=True)
-    withheld = serializers.SerializerMethodField()
-
+class ActionSerializer(TreatmentSerializer):
     class Meta:
         model = Action
         fields = [

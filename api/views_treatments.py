@@ -97,215 +97,239 @@ def _answer(serializer, *, code=status.HTTP_200_OK) -> Response:
     return response
 
 
-class ControlViewSet(viewsets.ViewSet):
-    """A risk's controls."""
+class TreatmentViewSet(viewsets.ViewSet):
+    """What the controls' and the actions' endpoints share: list, add, read and change a risk's
+    rows through the page's form and services. A subclass names its model, form, serializer,
+    services, fields, nouns and refusals, and keeps the documented methods (their docstrings and
+    schema) as thin calls of the ``_list``, ``_create``, ``_retrieve`` and ``_update`` here."""
 
     pagination_class = ChildCursorPagination
+    model: type[models.Model]
+    form_class: type
+    row_serializer: type
+    fields: tuple[str, ...]
+    defaults: dict  # what the add form gets for a field the body leaves out (owner aside)
+    noun: str  # "control": the service's keyword and the messages' noun
+    nouns: str
+    may_not_add: str
+    may_not_change: str
 
-    @extend_schema(responses=ControlSerializer(many=True))
-    def list(self, request, pk=None):
-        """The risk's controls in the page's order; a risk you are not cleared for lists them
-        with their text withheld."""
+    @staticmethod
+    def service_add(**kwargs):
+        raise NotImplementedError
+
+    @staticmethod
+    def service_update(**kwargs):
+        raise NotImplementedError
+
+    def find(self, *, user, risk, pk):
+        """The row through its registers.permissions access function (looked up when called)."""
+        raise NotImplementedError
+
+    def may_change(self, access, row) -> bool:
+        raise NotImplementedError
+
+    def withhold(self, rows, *, access, risk) -> tuple[list, dict]:
+        """The rows as shown and the serializer's context (a risk you are not cleared for:
+        its rows' text withheld)."""
+        return rows, {"withheld": not access.can_see_sensitive(risk)}
+
+    def changeable(self, access, risk, patch) -> tuple[type, tuple[str, ...]]:
+        """The form that checks a PATCH and the fields it needs; refuses what the member may
+        not change."""
+        return self.form_class, self.fields
+
+    def _list(self, request, pk):
         access, risk = api_risk(request, pk)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
-            Control.objects.filter(risk=risk).select_related("owner"), request, view=self
+            self.model.objects.filter(risk=risk).select_related("owner"), request, view=self
         )
-        context = {"withheld": not access.can_see_sensitive(risk)}
+        for row in page:
+            row.risk = risk
+        page, context = self.withhold(page, access=access, risk=risk)
         return paginator.get_paginated_response(
-            ControlSerializer(page, many=True, context=context).data
+            self.row_serializer(page, many=True, context=context).data
         )
 
-    @extend_schema(request=ControlWriteSerializer, responses={201: ControlSerializer})
-    def create(self, request, pk=None):
-        """Add a control (whoever may edit the risk); its ETag is in the answer."""
+    def _create(self, request, pk):
         access, risk = api_risk(request, pk)
         may_write(
             request,
             access,
             risk,
             allowed=access.can_edit_risk(risk),
-            refusal=MAY_NOT_ADD_CONTROLS,
+            refusal=self.may_not_add,
         )
-        data = {"effectiveness": Effectiveness.NOT_ASSESSED, "assurance": ""}
-        data |= posted_fields(request, allowed=CONTROL_FIELDS, noun="control")
+        data = dict(self.defaults)
+        data |= posted_fields(request, allowed=self.fields, noun=self.noun)
         organisation = access.organisation
-        data["owner"] = owner_by_email(organisation, data.get("owner", ""), nouns="controls")
-        form = ControlForm(data, organisation=organisation)
+        data["owner"] = owner_by_email(organisation, data.get("owner", ""), nouns=self.nouns)
+        form = self.form_class(data, organisation=organisation)
         if not form.is_valid():
             raise form_errors(form)
         try:
-            control = control_add(
+            row = self.service_add(
                 risk=risk,
-                position=Control.objects.filter(risk=risk).count(),
+                position=self.model.objects.filter(risk=risk).count(),
                 reason=reason(request),
                 **form.cleaned_data,
             )
         except DjangoValidationError as error:
             raise service_errors(form, error) from error
-        return _answer(ControlSerializer(control), code=status.HTTP_201_CREATED)
+        return _answer(self.row_serializer(row), code=status.HTTP_201_CREATED)
 
-    def _control(self, request, pk, control_pk):
+    def _row(self, request, pk, row_pk):
         access, risk = api_risk(request, pk)
-        control = control_for_user(user=request.user, risk=risk, pk=control_pk)
-        control.risk = risk
-        return access, risk, control
+        row = self.find(user=request.user, risk=risk, pk=row_pk)
+        row.risk = risk
+        return access, risk, row
+
+    def _retrieve(self, request, pk, row_pk):
+        access, risk, row = self._row(request, pk, row_pk)
+        [row], context = self.withhold([row], access=access, risk=risk)
+        return _answer(self.row_serializer(row, context=context))
+
+    def _update(self, request, pk, row_pk):
+        access, risk, row = self._row(request, pk, row_pk)
+        may_write(
+            request,
+            access,
+            risk,
+            allowed=self.may_change(access, row),
+            refusal=self.may_not_change,
+        )
+        given = if_match(request, version=row.version, noun=self.noun)
+        patch = posted_fields(request, allowed=self.fields, noun=self.noun)
+        if not patch:
+            raise ValidationError({"non_field_errors": [NOTHING_TO_CHANGE]})
+        form_class, names = self.changeable(access, risk, patch)
+        organisation = access.organisation
+        keep = [row.owner_id]
+        data = _current(row, names) | patch
+        if "owner" in patch:
+            data["owner"] = owner_by_email(
+                organisation, patch["owner"], nouns=self.nouns, keep=keep
+            )
+        form = form_class(data, organisation=organisation, keep=keep)
+        if not form.is_valid():
+            raise form_errors(form)
+        try:
+            row = self.service_update(
+                **{self.noun: row},
+                expected_version=given,
+                reason=reason(request),
+                **{name: form.cleaned_data[name] for name in patch},
+            )
+        except TreatmentConflict as conflict:
+            raise stale(self.noun, given, conflict.current.version) from conflict
+        except DjangoValidationError as error:
+            raise service_errors(form, error) from error
+        return _answer(self.row_serializer(row))
+
+
+class ControlViewSet(TreatmentViewSet):
+    """A risk's controls."""
+
+    model = Control
+    form_class = ControlForm
+    row_serializer = ControlSerializer
+    fields = CONTROL_FIELDS
+    defaults = {"effectiveness": Effectiveness.NOT_ASSESSED, "assurance": ""}
+    noun, nouns = "control", "controls"
+    may_not_add = MAY_NOT_ADD_CONTROLS
+    may_not_change = MAY_NOT_CHANGE_CONTROL
+    service_add = staticmethod(control_add)
+    service_update = staticmethod(control_update)
+
+    def find(self, *, user, risk, pk):
+        return control_for_user(user=user, risk=risk, pk=pk)
+
+    def may_change(self, access, row) -> bool:
+        return access.can_update_control(row)
+
+    @extend_schema(responses=ControlSerializer(many=True))
+    def list(self, request, pk=None):
+        """The risk's controls in the page's order; a risk you are not cleared for lists them
+        with their text withheld."""
+        return self._list(request, pk)
+
+    @extend_schema(request=ControlWriteSerializer, responses={201: ControlSerializer})
+    def create(self, request, pk=None):
+        """Add a control (whoever may edit the risk); its ETag is in the answer."""
+        return self._create(request, pk)
 
     @extend_schema(responses=ControlSerializer)
     def retrieve(self, request, pk=None, control_pk=None):
         """One control, with its ETag (its version) for a PATCH's If-Match."""
-        access, risk, control = self._control(request, pk, control_pk)
-        context = {"withheld": not access.can_see_sensitive(risk)}
-        return _answer(ControlSerializer(control, context=context))
+        return self._retrieve(request, pk, control_pk)
 
     @extend_schema(
         request=ControlWriteSerializer, responses=ControlSerializer, parameters=[IF_MATCH]
     )
     def partial_update(self, request, pk=None, control_pk=None):
         """Change a control: If-Match with its ETag (stale or missing: 412)."""
-        access, risk, control = self._control(request, pk, control_pk)
-        may_write(
-            request,
-            access,
-            risk,
-            allowed=access.can_update_control(control),
-            refusal=MAY_NOT_CHANGE_CONTROL,
-        )
-        given = if_match(request, version=control.version, noun="control")
-        patch = posted_fields(request, allowed=CONTROL_FIELDS, noun="control")
-        if not patch:
-            raise ValidationError({"non_field_errors": [NOTHING_TO_CHANGE]})
-        organisation = access.organisation
-        keep = [control.owner_id]
-        data = _current(control, CONTROL_FIELDS) | patch
-        if "owner" in patch:
-            data["owner"] = owner_by_email(
-                organisation, patch["owner"], nouns="controls", keep=keep
-            )
-        form = ControlForm(data, organisation=organisation, keep=keep)
-        if not form.is_valid():
-            raise form_errors(form)
-        try:
-            control = control_update(
-                control=control,
-                expected_version=given,
-                reason=reason(request),
-                **{name: form.cleaned_data[name] for name in patch},
-            )
-        except TreatmentConflict as conflict:
-            raise stale("control", given, conflict.current.version) from conflict
-        except DjangoValidationError as error:
-            raise service_errors(form, error) from error
-        return _answer(ControlSerializer(control))
+        return self._update(request, pk, control_pk)
 
 
-class ActionViewSet(viewsets.ViewSet):
+class ActionViewSet(TreatmentViewSet):
     """A risk's mitigating actions."""
 
-    pagination_class = ChildCursorPagination
+    model = Action
+    form_class = ActionForm
+    row_serializer = ActionSerializer
+    fields = ACTION_FIELDS
+    defaults = {
+        "status": ActionStatus.NOT_STARTED,
+        "due_date": "",
+        "priority": "",
+        "difficulty": "",
+        "progress_note": "",
+    }
+    noun, nouns = "action", "actions"
+    may_not_add = MAY_NOT_ADD_ACTIONS
+    may_not_change = MAY_NOT_UPDATE_ACTION
+    service_add = staticmethod(action_add)
+    service_update = staticmethod(action_update)
+
+    def find(self, *, user, risk, pk):
+        return action_for_user(user=user, risk=risk, pk=pk)
+
+    def may_change(self, access, row) -> bool:
+        return access.can_update_action(row)
+
+    def withhold(self, rows, *, access, risk) -> tuple[list, dict]:
+        return withhold_actions(rows, access=access), {}
+
+    def changeable(self, access, risk, patch) -> tuple[type, tuple[str, ...]]:
+        """Whoever may edit the risk changes every field; the action's owner only its status
+        and progress note, as on the risk page."""
+        if access.can_edit_risk(risk):
+            return ActionForm, ACTION_FIELDS
+        beyond = sorted(set(patch) - ACTION_OWNER_FIELDS)
+        if beyond:
+            raise PermissionDenied(ACTION_OWNER_ONLY.format(fields=", ".join(beyond)))
+        return ActionProgressForm, tuple(sorted(ACTION_OWNER_FIELDS))
 
     @extend_schema(responses=ActionSerializer(many=True))
     def list(self, request, pk=None):
         """The risk's actions in the page's order; a risk you are not cleared for lists them
         with their text withheld."""
-        access, risk = api_risk(request, pk)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            Action.objects.filter(risk=risk).select_related("owner"), request, view=self
-        )
-        for action in page:
-            action.risk = risk
-        page = withhold_actions(page, access=access)
-        return paginator.get_paginated_response(ActionSerializer(page, many=True).data)
+        return self._list(request, pk)
 
     @extend_schema(request=ActionWriteSerializer, responses={201: ActionSerializer})
     def create(self, request, pk=None):
         """Add an action (whoever may edit the risk); its ETag is in the answer."""
-        access, risk = api_risk(request, pk)
-        may_write(
-            request,
-            access,
-            risk,
-            allowed=access.can_edit_risk(risk),
-            refusal=MAY_NOT_ADD_ACTIONS,
-        )
-        data = {
-            "status": ActionStatus.NOT_STARTED,
-            "due_date": "",
-            "priority": "",
-            "difficulty": "",
-            "progress_note": "",
-        }
-        data |= posted_fields(request, allowed=ACTION_FIELDS, noun="action")
-        organisation = access.organisation
-        data["owner"] = owner_by_email(organisation, data.get("owner", ""), nouns="actions")
-        form = ActionForm(data, organisation=organisation)
-        if not form.is_valid():
-            raise form_errors(form)
-        try:
-            action = action_add(
-                risk=risk,
-                position=Action.objects.filter(risk=risk).count(),
-                reason=reason(request),
-                **form.cleaned_data,
-            )
-        except DjangoValidationError as error:
-            raise service_errors(form, error) from error
-        return _answer(ActionSerializer(action), code=status.HTTP_201_CREATED)
-
-    def _action(self, request, pk, action_pk):
-        access, risk = api_risk(request, pk)
-        action = action_for_user(user=request.user, risk=risk, pk=action_pk)
-        action.risk = risk
-        return access, risk, action
+        return self._create(request, pk)
 
     @extend_schema(responses=ActionSerializer)
     def retrieve(self, request, pk=None, action_pk=None):
         """One action, with its ETag (its version) for a PATCH's If-Match."""
-        access, risk, action = self._action(request, pk, action_pk)
-        [action] = withhold_actions([action], access=access)
-        return _answer(ActionSerializer(action))
+        return self._retrieve(request, pk, action_pk)
 
     @extend_schema(request=ActionWriteSerializer, responses=ActionSerializer, parameters=[IF_MATCH])
     def partial_update(self, request, pk=None, action_pk=None):
         """Change an action: If-Match with its ETag (stale or missing: 412). Whoever may edit
         the risk changes every field; the action's owner only its status and progress note, as
         on the risk page."""
-        access, risk, action = self._action(request, pk, action_pk)
-        may_write(
-            request,
-            access,
-            risk,
-            allowed=access.can_update_action(action),
-            refusal=MAY_NOT_UPDATE_ACTION,
-        )
-        full = access.can_edit_risk(risk)
-        given = if_match(request, version=action.version, noun="action")
-        patch = posted_fields(request, allowed=ACTION_FIELDS, noun="action")
-        if not patch:
-            raise ValidationError({"non_field_errors": [NOTHING_TO_CHANGE]})
-        beyond = sorted(set(patch) - ACTION_OWNER_FIELDS)
-        if not full and beyond:
-            raise PermissionDenied(ACTION_OWNER_ONLY.format(fields=", ".join(beyond)))
-        organisation = access.organisation
-        keep = [action.owner_id]
-        form_class = ActionForm if full else ActionProgressForm
-        names = ACTION_FIELDS if full else tuple(sorted(ACTION_OWNER_FIELDS))
-        data = _current(action, names) | patch
-        if "owner" in patch:
-            data["owner"] = owner_by_email(organisation, patch["owner"], nouns="actions", keep=keep)
-        form = form_class(data, organisation=organisation, keep=keep)
-        if not form.is_valid():
-            raise form_errors(form)
-        try:
-            action = action_update(
-                action=action,
-                expected_version=given,
-                reason=reason(request),
-                **{name: form.cleaned_data[name] for name in patch},
-            )
-        except TreatmentConflict as conflict:
-            raise stale("action", given, conflict.current.version) from conflict
-        except DjangoValidationError as error:
-            raise service_errors(form, error) from error
-        return _answer(ActionSerializer(action))
+        return self._update(request, pk, action_pk)
