@@ -30,7 +30,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from registers.models import (
@@ -41,7 +40,6 @@ from registers.models import (
     Risk,
     User,
 )
-from registers.refs import ref_clean
 from registers.services.indicators import (
     INDICATOR_RETIRED,
     READING_DATE_REQUIRED,
@@ -58,7 +56,14 @@ from registers.services.indicators_bulk import (
 )
 from registers.withholding import WITHHELD_SHORT
 
-from .reading import Problem, Sheet, SheetRow, Table, table_from_rows
+from .reading import Problem, Sheet, SheetRow, Table
+from .second_sheets import NOT_ON_MAIN_SHEET as NOT_ON_MAIN_SHEET  # re-exported
+from .second_sheets import (
+    main_sheet_refs,
+    read_tables,
+    risks_by_ref,
+    row_plan_of,
+)
 from .values import blank, cell_text, fold, parse_date
 
 INDICATOR_COLUMNS = (
@@ -119,10 +124,6 @@ UNIT_MAX = Indicator._meta.get_field("unit").max_length
 _PLACES = Indicator._meta.get_field("amber_from").decimal_places
 _DIGITS = Indicator._meta.get_field("amber_from").max_digits
 
-NOT_ON_MAIN_SHEET = (
-    "{ref} is not a row of the main sheet: add a row with its ref there (for an existing risk "
-    "the ref alone is enough)"
-)
 NO_HEADER = (
     "the {sheet} sheet has no header row: no row names both a 'ref' and an 'indicator' column; "
     "its columns: {columns}"
@@ -285,13 +286,6 @@ def _choice(text: str, choices) -> str | None:
     return None
 
 
-def _saved(ref: str) -> str:
-    try:
-        return ref_clean(ref)
-    except ValidationError:
-        return ref
-
-
 def _number_text(value: Decimal | None) -> str:
     if value is None:
         return "(empty)"
@@ -313,37 +307,6 @@ def _display(name: str, value) -> str:
 
 
 # --- planning ----------------------------------------------------------------------------------
-
-
-def read_tables(sheet: Sheet) -> tuple[dict[str, Table], list[Problem], list[str]]:
-    tables: dict[str, Table] = {}
-    problems: list[Problem] = []
-    notes: list[str] = []
-    for name in SHEETS:
-        raw = sheet.second_sheets.get(name)
-        if not raw:
-            continue
-        table = table_from_rows(
-            raw, name=name, columns=COLUMNS[name], required=REQUIRED, aliases=ALIASES[name]
-        )
-        if table is None:
-            problems.append(
-                Problem(
-                    raw[0][0],
-                    "ref",
-                    NO_HEADER.format(sheet=name, columns=", ".join(COLUMNS[name])),
-                    name,
-                )
-            )
-            continue
-        problems.extend(table.problems)
-        if table.unknown_columns:
-            notes.append(
-                f"These columns of the {name} sheet are not ones we import and were left out: "
-                + ", ".join(repr(each) for each in table.unknown_columns)
-            )
-        tables[name] = table
-    return tables, problems, notes
 
 
 class _Known:
@@ -400,16 +363,14 @@ def plan_indicator_sheets(*, plan, sheet: Sheet, context) -> None:
     """Judge the indicators and readings sheets' rows against the main sheet's plan
     (``importing.ImportPlan``) and the organisation; put them on ``plan.indicators`` and every
     problem on ``plan.problems``. Writes nothing."""
-    tables, problems, notes = read_tables(sheet)
+    tables, problems, notes = read_tables(
+        sheet, columns=COLUMNS, required=REQUIRED, aliases=ALIASES, no_header=NO_HEADER
+    )
     plan.problems.extend(problems)
     plan.notes.extend(notes)
     if not tables:
         return
-    on_main: set[str] = set()
-    for main_row in sheet.rows:
-        typed = cell_text(main_row.values.get("ref"))
-        if typed:
-            on_main |= {typed.upper(), _saved(typed).upper()}
+    on_main = main_sheet_refs(sheet)
     row_plans = {row_plan.ref.upper(): row_plan for row_plan in plan.rows}
     known = _Known([row.risk for row in plan.rows if row.risk is not None], tables.get("readings"))
     result = IndicatorPlan()
@@ -437,19 +398,6 @@ def plan_indicator_sheets(*, plan, sheet: Sheet, context) -> None:
     plan.indicators = result
 
 
-def _ref_of(values, on_main, row_plans, problem):
-    """The row plan of the row's ref, or None after reporting why (a ref on the main sheet
-    whose row has problems of its own has no plan, and no second problem)."""
-    ref = cell_text(values.get("ref"))
-    if not ref:
-        problem("ref", "required: every row needs the ref of its risk")
-        return None
-    if ref.upper() not in on_main and _saved(ref).upper() not in on_main:
-        problem("ref", NOT_ON_MAIN_SHEET.format(ref=ref))
-        return None
-    return row_plans.get(ref.upper()) or row_plans.get(_saved(ref).upper())
-
-
 def _problem_for(sheet_name: str, sheet_row: SheetRow, errors: list[Problem]):
     def problem(column: str, message: str) -> None:
         if column not in sheet_row.refused:
@@ -462,7 +410,7 @@ def _plan_indicator(sheet_row, context, on_main, row_plans, known, seen, positio
     number, values = sheet_row.number, sheet_row.values
     errors: list[Problem] = []
     problem = _problem_for("indicators", sheet_row, errors)
-    row_plan = _ref_of(values, on_main, row_plans, problem)
+    row_plan = row_plan_of(values, on_main, row_plans, problem)
     name = " ".join(cell_text(values.get("indicator")).split())
     risk = row_plan.risk if row_plan is not None else None
     existing = None
@@ -577,7 +525,7 @@ def _plan_reading(sheet_row, on_main, row_plans, known, added, seen, today, prob
     number, values = sheet_row.number, sheet_row.values
     errors: list[Problem] = []
     problem = _problem_for("readings", sheet_row, errors)
-    row_plan = _ref_of(values, on_main, row_plans, problem)
+    row_plan = row_plan_of(values, on_main, row_plans, problem)
     risk = row_plan.risk if row_plan is not None else None
     name = " ".join(cell_text(values.get("indicator")).split())
     indicator = new_indicator = None
@@ -674,13 +622,7 @@ def apply_indicator_sheets(*, plan, reason: str, by=None) -> None:
     changed_rows = [row for row in found.indicators if row.action == "update"]
     reading_rows = [row for row in found.readings if row.action != "unchanged"]
     refs = sorted({row.ref.upper() for row in [*new_rows, *changed_rows, *reading_rows]})
-    risks = {
-        risk.ref.upper(): risk
-        for risk in Risk.objects.filter(organisation=plan.organisation)
-        .annotate(ref_upper=Upper("ref"))
-        .filter(ref_upper__in=refs)
-        .select_related("register", "organisation")
-    }
+    risks = risks_by_ref(plan.organisation, refs)
     created = indicator_add_many(
         indicators=[
             Indicator(

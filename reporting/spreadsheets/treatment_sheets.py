@@ -25,19 +25,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db.models.functions import Upper
-
 from registers.models import (
     Action,
     ActionStatus,
     Control,
     Effectiveness,
-    Risk,
     Scale3,
     User,
 )
-from registers.refs import ref_clean
 from registers.services.risks_bulk import (
     TreatmentChange,
     action_add_many,
@@ -46,7 +41,14 @@ from registers.services.risks_bulk import (
     control_update_many,
 )
 
-from .reading import Problem, Sheet, SheetRow, Table, table_from_rows
+from .reading import Problem, Sheet, SheetRow
+from .second_sheets import NOT_ON_MAIN_SHEET as NOT_ON_MAIN_SHEET  # re-exported
+from .second_sheets import (
+    main_sheet_refs,
+    read_tables,
+    risks_by_ref,
+    row_plan_of,
+)
 from .values import blank, cell_text, fold, parse_date
 
 CONTROL_COLUMNS = ("ref", "description", "owner", "effectiveness", "source_of_assurance")
@@ -103,10 +105,6 @@ SHEET_HELP = {
     },
 }
 
-NOT_ON_MAIN_SHEET = (
-    "{ref} is not a row of the main sheet: add a row with its ref there (for an existing risk "
-    "the ref alone is enough)"
-)
 ALSO_ON_ROW = "{kind} {description!r} of {ref} is also on {sheet} row {row}; give it one row"
 NO_HEADER = (
     "the {sheet} sheet has no header row: no row names both a 'ref' and a 'description' column; "
@@ -187,67 +185,23 @@ def _choice(text: str, choices) -> str | None:
     return None
 
 
-def _saved(ref: str) -> str:
-    try:
-        return ref_clean(ref)
-    except ValidationError:
-        return ref
-
-
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def read_tables(sheet: Sheet) -> tuple[dict[str, Table], list[Problem], list[str]]:
-    """The workbook's second sheets as tables, with the problems and notes of reading them."""
-    tables: dict[str, Table] = {}
-    problems: list[Problem] = []
-    notes: list[str] = []
-    for name in COLUMNS:  # this module's sheets of SECOND_SHEETS
-        raw = sheet.second_sheets.get(name)
-        if not raw:
-            continue
-        table = table_from_rows(
-            raw, name=name, columns=COLUMNS[name], required=REQUIRED, aliases=ALIASES[name]
-        )
-        if table is None:
-            first = raw[0][0]
-            problems.append(
-                Problem(
-                    first,
-                    "ref",
-                    NO_HEADER.format(sheet=name, columns=", ".join(COLUMNS[name])),
-                    name,
-                )
-            )
-            continue
-        problems.extend(table.problems)
-        if table.unknown_columns:
-            notes.append(
-                f"These columns of the {name} sheet are not ones we import and were left out: "
-                + ", ".join(repr(each) for each in table.unknown_columns)
-            )
-        tables[name] = table
-    return tables, problems, notes
 
 
 def plan_treatment_sheets(*, plan, sheet: Sheet, context) -> None:
     """Judge the second sheets' rows against the main sheet's plan (``importing.ImportPlan``)
     and the organisation; put the rows on ``plan.treatments`` and every problem on
     ``plan.problems``. Writes nothing."""
-    tables, problems, notes = read_tables(sheet)
+    tables, problems, notes = read_tables(
+        sheet, columns=COLUMNS, required=REQUIRED, aliases=ALIASES, no_header=NO_HEADER
+    )
     plan.problems.extend(problems)
     plan.notes.extend(notes)
     if not tables:
         return
-    # The refs of the main sheet, as typed and as they would be saved (its row plans may hold
-    # either); a row with problems there has no plan but is still "on the main sheet".
-    on_main: set[str] = set()
-    for main_row in sheet.rows:
-        typed = cell_text(main_row.values.get("ref"))
-        if typed:
-            on_main |= {typed.upper(), _saved(typed).upper()}
+    on_main = main_sheet_refs(sheet)
     row_plans = {}
     for row_plan in plan.rows:
         row_plans[row_plan.ref.upper()] = row_plan
@@ -277,15 +231,8 @@ def _plan_row(name, sheet_row: SheetRow, context, on_main, row_plans, seen, prob
         if column not in sheet_row.refused:
             errors.append(Problem(number, column, message, name))
 
-    ref = cell_text(values.get("ref"))
+    row_plan = row_plan_of(values, on_main, row_plans, problem)
     description = cell_text(values.get("description"))
-    row_plan = None
-    if not ref:
-        problem("ref", "required: every row needs the ref of its risk")
-    elif ref.upper() not in on_main and _saved(ref).upper() not in on_main:
-        problem("ref", NOT_ON_MAIN_SHEET.format(ref=ref))
-    else:
-        row_plan = row_plans.get(ref.upper()) or row_plans.get(_saved(ref).upper())
     kind = "control" if name == "controls" else "action"
     if not description:
         problem("description", f"required: the {kind}'s text")
@@ -443,13 +390,7 @@ def apply_treatment_sheets(*, plan, reason: str, by=None) -> None:
     if not rows:
         return
     refs = sorted({row.ref.upper() for row in rows})
-    risks = {
-        risk.ref.upper(): risk
-        for risk in Risk.objects.filter(organisation=plan.organisation)
-        .annotate(ref_upper=Upper("ref"))
-        .filter(ref_upper__in=refs)
-        .select_related("register", "organisation")
-    }
+    risks = risks_by_ref(plan.organisation, refs)
     added: dict[str, list] = {"controls": [], "actions": []}
     changed: dict[str, list[TreatmentChange]] = {"controls": [], "actions": []}
     for row in rows:
