@@ -47,7 +47,7 @@ def test_one_address_trying_many_accounts_is_paused(settings):
     accounts = UserFactory.create_batch(-(-limit // per_account))
     statuses = spray(accounts, per_account)
     # every failure before the limit is an ordinary "wrong password"; the limit-th pauses
-    assert statuses[: limit - 1] == [200] * (limit - 1)
+    assert statuses[: limit - 1] == [400] * (limit - 1)
     assert statuses[limit - 1] == 429
 
     # any account from that address now, even with the right password: paused, saying why

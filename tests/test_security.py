@@ -70,7 +70,7 @@ def test_five_failures_pause_sign_in_and_the_pause_ends_after_the_cool_off(clien
     user = UserFactory(email="ann@example.test")
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         response = sign_in(client, user.email, "not-the-password")
-        assert response.status_code == 200  # the form again, with its error
+        assert response.status_code == 400  # the form again, with its error
         assert SIGN_IN_FAILED in response.content.decode()
 
     response = sign_in(client, user.email, "not-the-password")

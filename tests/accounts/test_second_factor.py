@@ -503,7 +503,7 @@ def test_a_wrong_code_is_refused_with_a_clear_message_and_logged(client, caplog)
     secret = give_totp(user)
     password_step(client, user)
     response = type_code(client, wrong_code(secret))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert INCORRECT_CODE in page(response)
     assert not signed_in(client)
     assert f"second factor code wrong: user={user.pk} type=totp ip={ADDRESS}" in (
