@@ -14,7 +14,7 @@ from registers.models.evidence import AssuranceLine, Evidence
 from registers.selectors.assurance import ASSURANCE_LAPSED, control_assurance
 from reporting.packs.data import pack_data
 from reporting.packs.render import render_html
-from tests.reporting.test_packs import espo  # noqa: F401 (fixture)
+from tests.reporting.test_packs import _espo_once, espo  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

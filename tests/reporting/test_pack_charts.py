@@ -11,7 +11,14 @@ from registers.charting import NO_THRESHOLDS
 from reporting.packs.charts import add_charts
 from reporting.packs.data import pack_data
 from reporting.packs.services import pack_render
-from tests.reporting.test_packs import aberdeen, espo, pdf_text, section  # noqa: F401 (fixtures)
+from tests.reporting.test_packs import (  # noqa: F401 (fixtures)
+    _aberdeen_once,
+    _espo_once,
+    aberdeen,
+    espo,
+    pdf_text,
+    section,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from registers.selectors.indicator_lists import current_indicators
 from reporting.packs.data import pack_data
 from reporting.packs.indicators import add_indicators
 from reporting.packs.services import pack_render
-from tests.reporting.test_packs import espo, pdf_text, section  # noqa: F401 (fixtures)
+from tests.reporting.test_packs import _espo_once, espo, pdf_text, section  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
