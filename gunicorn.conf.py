@@ -30,3 +30,14 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Django reads X-Forwarded-Proto through SECURE_PROXY_SSL_HEADER either way, so the web port must
 # only be reachable through that proxy.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded Django and the application, keep those objects out of the
+    garbage collector's full passes: each walked them all, about one request in sixteen paid
+    it, and that set the API's p95 (212 ms against a 55 ms median; 138 ms with this, bench/api.py
+    at calibration 150 ms). https://docs.python.org/3/library/gc.html#gc.freeze"""
+    import gc
+
+    gc.collect()
+    gc.freeze()
