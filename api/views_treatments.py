@@ -5,8 +5,6 @@ version as its ETag."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,6 +12,7 @@ from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from registers.form_values import as_posted
 from registers.forms import ActionForm, ActionProgressForm, ControlForm
 from registers.models import Action, ActionStatus, Control, Effectiveness
 from registers.permissions import action_for_user, control_for_user
@@ -73,21 +72,10 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def _as_data(value) -> str:
-    """A stored value as the page's form would have it posted."""
-    if value is None:
-        return ""
-    if isinstance(value, models.Model):
-        return str(value.pk)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def _current(row, names) -> dict:
-    data = {name: _as_data(getattr(row, name)) for name in names if name != "owner"}
+    data = {name: as_posted(getattr(row, name)) for name in names if name != "owner"}
     if "owner" in names:
-        data["owner"] = _as_data(row.owner_id)
+        data["owner"] = as_posted(row.owner_id)
     return data
 
 

@@ -12,6 +12,7 @@ from django.forms import models as forms_models
 from scoring.engine import RatingError, rate
 
 from .. import history
+from ..form_values import as_posted
 from ..forms import POSITION_LABELS
 from ..forms_treatments import RiskEditForm
 from ..merging import KEEP_MINE, KEEP_THEIRS
@@ -25,16 +26,6 @@ def _ids(value) -> list[str]:
     return sorted(str(getattr(item, "pk", item)) for item in value or ())
 
 
-def _as_data(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "pk"):
-        return str(value.pk)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def conflict_form(request, exc: RiskEditConflict, opened_version: int, **kwargs):
     """The form holding what was typed, with the merged values of the fields only the colleague
     changed, still at the opened version; and what the page says about the fields both changed."""
@@ -42,12 +33,12 @@ def conflict_form(request, exc: RiskEditConflict, opened_version: int, **kwargs)
     for name, value in exc.merged.items():
         if name in POSITIONS:
             likelihood, impact = value or ("", "")
-            data[f"{name}_likelihood"] = _as_data(likelihood)
-            data[f"{name}_impact"] = _as_data(impact)
+            data[f"{name}_likelihood"] = as_posted(likelihood)
+            data[f"{name}_impact"] = as_posted(impact)
         elif name in M2M_FIELDS:
             data.setlist(name, _ids(value))
         else:
-            data[name] = _as_data(value)
+            data[name] = as_posted(value)
     data["version"] = str(opened_version)
     data["choices_at"] = str(exc.risk.version)
     for name, choice in exc.chosen.items():

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.forms import models as forms_models
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions
 from ..calendar import organisation_today
+from ..form_values import as_posted
 from ..forms import ActionForm, ControlForm
 from ..forms_treatments import (
     ActionCompleteForm,
@@ -73,17 +73,6 @@ ACTION_FORM_FIELDS = (
 )
 
 
-def _as_data(value) -> str:
-    """A value as a browser would post it."""
-    if value is None:
-        return ""
-    if isinstance(value, models.Model):
-        return str(value.pk)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def _shown(form, name: str, value, people: dict) -> str:
     """A value of one side of a conflict as the person reads it: names, labels, dates."""
     if value in (None, ""):
@@ -103,8 +92,8 @@ def _conflict(form_class, exc: TreatmentConflict, row, opened_version: int, kwar
     colleague's changes to the fields only the colleague changed), still at the version they
     opened; and what the page says about the fields both changed, with a choice for each."""
     names = [name for name in form_class.base_fields if name not in ("version", "choices_at")]
-    data = {name: _as_data(getattr(row, name)) for name in names}
-    data |= {name: _as_data(value) for name, value in exc.merged.items()}
+    data = {name: as_posted(getattr(row, name)) for name in names}
+    data |= {name: as_posted(value) for name, value in exc.merged.items()}
     data |= {"version": str(opened_version), "choices_at": str(exc.current.version)}
     data |= {f"keep-{name}": choice for name, choice in exc.chosen.items()}
     form = form_class(data, **kwargs)
