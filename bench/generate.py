@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results.json"
+# BENCH_RESULTS names another file (a trial run's figures kept out of the shared one).
+RESULTS = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench" / "results.json")
 BENCH_DATABASE = "riskreg_bench_pages"
 DEFAULT_DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DATABASE}"
 # Every generated account signs in with this (the load test logs in through the form).
@@ -124,16 +125,31 @@ def recreate_database() -> None:
         )
 
 
-def merge_results(key: str, value) -> None:
-    """Read-modify-write bench/results.json so each script's figures survive the others'."""
+def now_iso() -> str:
+    """The time a record was made, in UTC: bench/targets.py tells this run's figures from an
+    earlier run's by it."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def read_results() -> dict:
     try:
         results = json.loads(RESULTS.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
-        results = {}
-    if not isinstance(results, dict):
-        results = {}
+        return {}
+    return results if isinstance(results, dict) else {}
+
+
+def merge_results(key: str, value) -> None:
+    """Read-modify-write bench/results.json so each script's figures survive the others'. A
+    record (a dict) is stamped with the time it was written ("when") unless it has one."""
+    if isinstance(value, dict) and "when" not in value:
+        value = {"when": now_iso(), **value}
+    results = read_results()
     results[key] = value
-    RESULTS.write_text(json.dumps(results, indent=2, default=str))
+    # Written whole then renamed: a reader never sees half a file.
+    partial = RESULTS.with_name(f".{RESULTS.name}.{os.getpid()}")
+    partial.write_text(json.dumps(results, indent=2, default=str))
+    partial.replace(RESULTS)
 
 
 def machine() -> dict:

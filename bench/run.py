@@ -1,5 +1,6 @@
 """Pages, load test and reminders in one go, on one freshly generated bench database
-(``make bench`` runs bench/packs.py, then this).
+(``make bench`` runs bench/packs.py, bench/imports.py, this, bench/api.py and bench/tenants.py,
+then bench/targets.py's summary of every target).
 
     .venv/bin/python bench/run.py            # generate, then measure everything
     .venv/bin/python bench/run.py --reuse    # measure again on the data already generated
