@@ -30,6 +30,7 @@ from functools import cached_property
 from typing import NoReturn
 
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -56,6 +57,8 @@ from .models import (
     Objective,
     Organisation,
     Register,
+    RegisterGroupObjectPermission,
+    RegisterUserObjectPermission,
     Review,
     Risk,
     RiskStatus,
@@ -822,6 +825,50 @@ def register_coordinator_ids(*, organisation: Organisation, register_ids) -> dic
                 .values_list("pk", flat=True)
             )
     return found
+
+
+def prime_editable_register_ids(accesses) -> None:
+    """Answer ``editable_register_ids`` for many members of one organisation at once (the
+    reminder digests ask it of every coordinator): at most three queries however many members,
+    where each access alone asks one. The same answer as the property: every register in use
+    for an admin; for a coordinator, guardian's ``edit_register`` grants on registers in use, to
+    them or to a group of theirs (never a global grant); nothing for anyone else."""
+    accesses = [a for a in accesses if "editable_register_ids" not in a.__dict__]
+    if not accesses:
+        return
+    organisation = accesses[0].organisation
+    assert all(a.organisation.id == organisation.id for a in accesses)  # noqa: S101
+    coordinators = {a.user.id: a for a in accesses if a.role == Role.COORDINATOR}
+    if any(a.is_admin for a in accesses):
+        states = list(
+            Register.objects.filter(organisation=organisation).values_list("id", "archived_at")
+        )
+        usable = frozenset(pk for pk, archived_at in states if archived_at is None)
+        archived = frozenset(pk for pk, archived_at in states if archived_at is not None)
+    granted: dict[int, set[int]] = {user_id: set() for user_id in coordinators}
+    if coordinators:
+        on_registers_in_use = {
+            "permission__content_type": ContentType.objects.get_for_model(Register),
+            "permission__codename": EDIT_REGISTER.split(".", 1)[1],
+            "content_object__organisation": organisation,
+            "content_object__archived_at__isnull": True,
+        }
+        own = RegisterUserObjectPermission.objects.filter(
+            user_id__in=list(coordinators), **on_registers_in_use
+        ).values_list("user_id", "content_object_id")
+        through_groups = RegisterGroupObjectPermission.objects.filter(
+            group__user__in=list(coordinators), **on_registers_in_use
+        ).values_list("group__user", "content_object_id")
+        for user_id, register_id in [*own, *through_groups]:
+            granted[user_id].add(register_id)
+    for access in accesses:
+        if access.is_admin:
+            access.__dict__["editable_register_ids"] = usable
+            access.__dict__["archived_register_ids"] = archived
+        elif access.user.id in coordinators:
+            access.__dict__["editable_register_ids"] = frozenset(granted[access.user.id])
+        else:
+            access.__dict__["editable_register_ids"] = frozenset()
 
 
 def _require_member(user, organisation: Organisation) -> None:

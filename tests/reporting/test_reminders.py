@@ -5,6 +5,7 @@ import smtplib
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
 
 from registers.models import Risk
@@ -188,7 +189,7 @@ def test_idempotent_across_two_runs(organisation):
     assert send_reminders(today=TUESDAY + dt.timedelta(days=1)).sent == 1  # a new day
 
 
-class FlakyBackend:
+class FlakyBackend(BaseEmailBackend):
     """Raises on the first send, then delivers through locmem."""
 
     calls = 0
@@ -196,6 +197,7 @@ class FlakyBackend:
     def __init__(self, *args, **kwargs):
         from django.core.mail.backends.locmem import EmailBackend
 
+        super().__init__(*args, **kwargs)
         self.inner = EmailBackend(*args, **kwargs)
 
     def send_messages(self, messages):

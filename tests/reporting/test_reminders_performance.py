@@ -6,14 +6,22 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from registers.models.organisations import Role
+from registers.permissions import register_grant
 from reporting.models import Reminder, ReminderStatus
 from reporting.reminders.selection import DAILY, WEEKLY, digests_for
 from reporting.reminders.sending import send_reminders
-from tests.factories import ActionFactory
+from tests.factories import (
+    ActionFactory,
+    MembershipFactory,
+    RegisterFactory,
+    corporate_register_of,
+)
+from tests.queries import assert_same_queries
 from tests.reporting.test_reminders import MONDAY, member, risk
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +81,83 @@ def test_a_row_left_pending_by_an_interrupted_run_is_sent_next_time(organisation
     row = Reminder.objects.get(organisation=organisation, user=owner, kind=DAILY, day=MONDAY)
     assert row.status == ReminderStatus.SENT and row.attempts == 1
     assert send_reminders(today=MONDAY, organisations=[organisation]).sent == 0
+
+
+def _coordinators_and_owners(organisation, count: int) -> None:
+    """``count`` each of coordinators, coordinators limited to a register of their own (with an
+    overdue risk on it), admins, and owners with something overdue."""
+    for _ in range(count):
+        member(organisation, role=Role.COORDINATOR)
+        member(organisation, role=Role.ADMIN)
+        limited = MembershipFactory(
+            organisation=organisation, role=Role.COORDINATOR, registers_limited=True
+        )
+        theirs = RegisterFactory(
+            organisation=organisation, parent=corporate_register_of(organisation)
+        )
+        register_grant(user=limited.user, register=theirs)
+        risk(organisation, MONDAY - dt.timedelta(days=5), owner=limited.user, register=theirs)
+        owner = member(organisation)
+        late = risk(organisation, MONDAY - dt.timedelta(days=3), owner=owner)
+        ActionFactory(risk=late, owner=owner, due_date=MONDAY - dt.timedelta(days=1))
+
+
+def test_selection_queries_do_not_grow_with_coordinators_and_owners(organisation):
+    """Monday's digests (the coordinators' too) in the same queries for N people and for 2N:
+    the coordinators' registers are read for all of them at once, not one query each."""
+    _coordinators_and_owners(organisation, 2)
+    digests_for(organisation=organisation, today=MONDAY)  # guardian's content-type cache
+    _, digests = assert_same_queries(
+        lambda: digests_for(organisation=organisation, today=MONDAY),
+        lambda: _coordinators_and_owners(organisation, 2),
+        at_most=10,
+    )
+    weekly = {d.user.id: d for d in digests if d.kind == WEEKLY}
+    assert len(weekly) == 12  # four each of coordinators, limited coordinators and admins
+    limited = [d for d in weekly.values() if len(d.lines) == 1]
+    assert len(limited) == 4  # their own register's risk only
+
+
+def test_links_are_what_reverse_makes(organisation):
+    """A line's URL is filled in from a route reversed once: the same as ``reverse`` for refs
+    a URL cannot carry as they are."""
+    from django.urls import reverse
+
+    from reporting.reminders.selection import _Links
+
+    links = _Links(organisation)
+    base = links.base
+    refs = ["CRR18", "7", "A.1", ".", "..", "a b", "x/y", "~1", "50%", "r?s#t", "{x}", "é€", ""]
+    for ref in refs:
+        review = reverse("risk_review", kwargs={"org": organisation.slug, "ref": ref})
+        action = reverse("action_edit", kwargs={"org": organisation.slug, "ref": ref, "pk": 42})
+        assert links.review(ref) == base + review, ref
+        assert links.action(ref, 42) == base + action, ref
+
+
+class CountingBackend(BaseEmailBackend):
+    """locmem, counting the connections opened."""
+
+    opened = 0
+
+    def open(self):
+        type(self).opened += 1
+        return True
+
+    def send_messages(self, messages):
+        from django.core.mail.backends.locmem import EmailBackend
+
+        return EmailBackend().send_messages(messages)
+
+
+def test_one_mail_connection_per_run_and_commits_wait_for_the_disk_again_after(
+    organisation, settings
+):
+    settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
+    CountingBackend.opened = 0
+    _people_with_overdue_risks(organisation, 3)
+    assert send_reminders(today=MONDAY, organisations=[organisation]).sent == 3
+    assert len(mail.outbox) == 3 and CountingBackend.opened == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # set off only while the run sends
