@@ -55,12 +55,12 @@ def with_acceptance_as_of(records: QuerySet, *, moment: dt.datetime, day: dt.dat
     return records.annotate(accepted_until=Subquery(then.values("expires_on")[:1]))
 
 
-def accepted_breach_count(*, organisation: Organisation, today: dt.date) -> int:
+def accepted_breach_count(*, organisation: Organisation, today: dt.date, statements=None) -> int:
     """How many of the organisation's open risks are in breach and accepted today (the
     dashboard's "N in breach, of which M accepted"): two queries (the appetite statements, the
-    count)."""
+    count), one when the ``statements`` are given."""
     return (
-        with_appetite(open_risks(organisation), organisation=organisation)
+        with_appetite(open_risks(organisation), organisation=organisation, statements=statements)
         .filter(appetite_rank=3)
         .filter(Exists(covering(today=today)))
         .order_by()

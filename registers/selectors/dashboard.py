@@ -74,7 +74,7 @@ def risk_summary(
         summary["open"] += group["n"]
         summary["overdue"] += group["overdue"]
         summary["due_soon"] += group["due_soon"]
-        summary["mine"] += group["mine"]
+        summary["mine"] += group.get("mine", 0)  # not counted where the groups are everyone's
         if rank == 3:
             summary["breach"] += group["n"]
         elif rank == 2:
@@ -86,10 +86,10 @@ def risk_summary(
     return summary
 
 
-def outside_appetite(*, organisation: Organisation) -> QuerySet[Risk]:
+def outside_appetite(*, organisation: Organisation, statements=None) -> QuerySet[Risk]:
     """Open risks in breach of appetite or at warning: breaches first, then highest score."""
     return (
-        with_appetite(open_risks(organisation), organisation=organisation)
+        with_appetite(open_risks(organisation), organisation=organisation, statements=statements)
         .filter(appetite_rank__gte=2)
         .select_related("register", "owner", "scheme_version")
         .order_by("-appetite_rank", F("current_score").desc(), Length("ref"), "ref")
@@ -121,15 +121,17 @@ class OutsideRow:
 
 
 def outside_appetite_rows(
-    *, organisation: Organisation, today: dt.date, limit: int = LIST_LIMIT
+    *, organisation: Organisation, today: dt.date, limit: int = LIST_LIMIT, statements=None
 ) -> list[OutsideRow]:
     """The first ``limit`` risks outside appetite (breaches first), each with the date since
     when it has been continuously in its present state: three queries for any number of risks
     and any length of history."""
     # Ids first: the sort then carries ids, not 4,000 whole rows with their joins.
-    outside = with_acceptance(outside_appetite(organisation=organisation), today=today)
+    outside = with_acceptance(
+        outside_appetite(organisation=organisation, statements=statements), today=today
+    )
     risks = first_in_order(outside, limit)
-    since = appetite_since(risks, organisation=organisation)
+    since = appetite_since(risks, organisation=organisation, statements=statements)
     return [
         OutsideRow(
             risk=row.risk,
@@ -145,7 +147,7 @@ def outside_appetite_rows(
     ]
 
 
-def appetite_since(risks, *, organisation: Organisation) -> dict[int, dt.date]:
+def appetite_since(risks, *, organisation: Organisation, statements=None) -> dict[int, dt.date]:
     """For risks annotated by ``with_appetite`` and outside appetite now, the day (in the
     organisation's timezone) since when each has been continuously in its present state (in
     breach, or at warning), judged from its history against TODAY's thresholds: the first record
@@ -156,7 +158,7 @@ def appetite_since(risks, *, organisation: Organisation) -> dict[int, dt.date]:
     risk's records finds the last record in another state, and only the records after it come
     back."""
     ranks = {risk.id: risk.appetite_rank for risk in risks if risk.appetite_rank >= 2}
-    return _since(ranks, organisation=organisation)
+    return _since(ranks, organisation=organisation, statements=statements)
 
 
 OUTSIDE_RANKS = {AppetiteState.WARNING: 2, AppetiteState.BREACH: 3}  # as with_appetite ranks
@@ -173,11 +175,15 @@ def risk_outside_since(
     return _since({risk.id: rank}, organisation=organisation).get(risk.id)
 
 
-def _since(ranks: dict[int, int], *, organisation: Organisation) -> dict[int, dt.date]:
+def _since(
+    ranks: dict[int, int], *, organisation: Organisation, statements=None
+) -> dict[int, dt.date]:
     if not ranks:
         return {}
     records = with_appetite(
-        Risk.history.model.objects.filter(id__in=ranks), organisation=organisation
+        Risk.history.model.objects.filter(id__in=ranks),
+        organisation=organisation,
+        statements=statements,
     ).annotate(
         state_now=Case(
             *(When(id=pk, then=Value(rank)) for pk, rank in ranks.items()),
@@ -235,18 +241,22 @@ def duration_text(since: dt.date, today: dt.date) -> str:
     return " ".join(parts)
 
 
-def reviews_overdue(*, organisation: Organisation, today: dt.date) -> QuerySet[Risk]:
+def reviews_overdue(
+    *, organisation: Organisation, today: dt.date, statements=None
+) -> QuerySet[Risk]:
     return (
-        with_appetite(open_risks(organisation), organisation=organisation)
+        with_appetite(open_risks(organisation), organisation=organisation, statements=statements)
         .filter(next_review_due__lt=today)
         .select_related("register", "owner", "scheme_version")
         .order_by("next_review_due", Length("ref"), "ref")
     )
 
 
-def reviews_due_soon(*, organisation: Organisation, today: dt.date) -> QuerySet[Risk]:
+def reviews_due_soon(
+    *, organisation: Organisation, today: dt.date, statements=None
+) -> QuerySet[Risk]:
     return (
-        with_appetite(open_risks(organisation), organisation=organisation)
+        with_appetite(open_risks(organisation), organisation=organisation, statements=statements)
         .filter(
             next_review_due__gte=today,
             next_review_due__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
@@ -312,10 +322,12 @@ def actions_overdue(*, organisation: Organisation, today: dt.date) -> QuerySet[A
 # --- my work -----------------------------------------------------------------------------------
 
 
-def my_risks(*, organisation: Organisation, user) -> QuerySet[Risk]:
+def my_risks(*, organisation: Organisation, user, statements=None) -> QuerySet[Risk]:
     """Open risks the user owns, manages or leads on; the earliest review (overdue) first.
     ``my_part`` says how they are involved; ``accepted_until`` a breach accepted until then."""
-    risks = with_appetite(open_risks(organisation), organisation=organisation)
+    risks = with_appetite(
+        open_risks(organisation), organisation=organisation, statements=statements
+    )
     return (
         with_acceptance(risks, today=organisation_today(organisation))
         .filter(mine(user))
@@ -348,3 +360,15 @@ def escalations_waiting(*, organisation: Organisation, register_ids) -> QuerySet
         .select_related("risk", "from_register", "to_register", "requested_by")
         .order_by("requested_at", "id")
     )
+
+
+def first_with_counts(queryset: QuerySet, limit: int, **counts) -> tuple[list, dict[str, int]]:
+    """The first ``limit`` rows of ``queryset`` and aggregates (``Count``s) over all its rows,
+    in one query: each count is a window over the whole result, read off the first row (0 when
+    there is none)."""
+    rows = list(
+        queryset.annotate(**{f"counted_{name}": Window(c) for name, c in counts.items()})[:limit]
+    )
+    if not rows:
+        return rows, dict.fromkeys(counts, 0)
+    return rows, {name: getattr(rows[0], f"counted_{name}") for name in counts}

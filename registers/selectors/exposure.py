@@ -33,6 +33,7 @@ from django.db import connection, transaction
 
 from appetite.models import AppetiteStatement
 
+from .. import caching
 from ..calendar import quarter_ends, quarter_label
 from ..models import Organisation, Register, Risk, RiskStatus
 
@@ -67,6 +68,8 @@ def forget_exposure(organisation_id: int) -> None:
 
     bump()
     transaction.on_commit(bump)
+    # The dashboard's overview holds the charts drawn from these figures (decision 67).
+    caching.organisation_changed(organisation_id)
 
 
 @dataclass(frozen=True)

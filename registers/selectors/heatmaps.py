@@ -128,24 +128,29 @@ def heat_map(
     )
 
 
-def current_position_groups(*, organisation: Organisation, user, today) -> list[dict]:
+def current_position_groups(
+    *, organisation: Organisation, user=None, today, statements=None
+) -> list[dict]:
     """The organisation's open risks counted per current cell, horizon, band and appetite rank,
-    with how many of each group are rated, overdue, due within 30 days and the user's.
+    with how many of each group are rated, overdue, due within 30 days and (given a ``user``)
+    the user's.
 
     One scan of the risks that the dashboard's current heat maps, band counts and key figures
     all add up from (``organisation_heat_maps(current_groups=)``, ``band_counts(counts=)``,
     ``risk_summary(groups=)``), where each used to read all 10,000 risks again."""
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    counts = {
+        "n": Count("id"),
+        "rated": Count("id", filter=Q(current_score__isnull=False)),
+        "overdue": Count("id", filter=Q(next_review_due__lt=today)),
+        "due_soon": Count("id", filter=Q(next_review_due__gte=today, next_review_due__lte=soon)),
+    }
+    if user is not None:
+        counts["mine"] = Count("id", filter=mine(user))
     return list(
-        with_appetite(open_risks(organisation), organisation=organisation)
+        with_appetite(open_risks(organisation), organisation=organisation, statements=statements)
         .values("current_likelihood", "current_impact", "horizon", "current_band", "appetite_rank")
-        .annotate(
-            n=Count("id"),
-            rated=Count("id", filter=Q(current_score__isnull=False)),
-            overdue=Count("id", filter=Q(next_review_due__lt=today)),
-            due_soon=Count("id", filter=Q(next_review_due__gte=today, next_review_due__lte=soon)),
-            mine=Count("id", filter=mine(user)),
-        )
+        .annotate(**counts)
         .order_by()
     )
 

@@ -230,7 +230,9 @@ def appetite_annotations(statements) -> dict:
     }
 
 
-def with_appetite(risks: QuerySet[Risk], *, organisation: Organisation) -> QuerySet[Risk]:
+def with_appetite(
+    risks: QuerySet[Risk], *, organisation: Organisation, statements=None
+) -> QuerySet[Risk]:
     """Annotate ``appetite_tolerance``, ``appetite_warning`` and ``appetite_rank`` (0 no threshold,
     1 within, 2 at warning, 3 breach: the same rule as appetite.rules, so lists can filter and sort
     by appetite in the database).
@@ -239,11 +241,20 @@ def with_appetite(risks: QuerySet[Risk], *, organisation: Organisation) -> Query
     statements (one small query): a category's statement, else the organisation's default. That is
     what a per-row Subquery on AppetiteStatement would give, without running correlated subqueries
     on every row of a 10,000-risk register (the rank refers to each threshold more than once).
+    ``statements`` (from ``appetite_statements``), when a page has read them already, save it.
     """
-    statements = AppetiteStatement.objects.filter(organisation=organisation).values_list(
-        "category_id", "tolerance", "warning"
-    )
+    if statements is None:
+        statements = appetite_statements(organisation=organisation)
     return risks.annotate(**appetite_annotations(statements))
+
+
+def appetite_statements(*, organisation: Organisation) -> tuple[tuple, ...]:
+    """The organisation's appetite statements as (category_id, tolerance, warning): one query."""
+    return tuple(
+        AppetiteStatement.objects.filter(organisation=organisation).values_list(
+            "category_id", "tolerance", "warning"
+        )
+    )
 
 
 def in_order(risks: QuerySet, ids: list) -> list:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from .. import caching
 from ..models import Indicator, IndicatorReading
 from .indicators import (
     INDICATOR_FIELDS,
@@ -79,6 +80,7 @@ def indicator_add_many(*, indicators: Sequence[Indicator], reason: str, by=None)
         indicator.description = (indicator.description or "").strip()
         indicator.unit = (indicator.unit or "").strip()
         _check(indicator, checks)
+    caching.organisation_changed(organisation.id)  # bulk_create sends no signal
     return bulk_create_with_history(
         list(indicators), Indicator, batch_size=BATCH, default_user=by, default_change_reason=reason
     )
@@ -137,6 +139,7 @@ def indicator_update_many(
         indicator.version += 1
         saved.append(indicator)
     Indicator.objects.bulk_update(saved, sorted(written), batch_size=BATCH)
+    caching.organisations_changed(each.organisation_id for each in saved)  # no signal sent
     Indicator.history.bulk_history_create(
         saved, batch_size=BATCH, update=True, default_user=by, default_change_reason=reason
     )
@@ -213,6 +216,7 @@ def reading_record_many(
         reading.note = (entry.note or "").replace("\r\n", "\n").strip()
         reading.entered_by = by
         _clean(reading, READING_KEYS, f"{indicator.risk.ref}: {indicator.name}")
+    caching.organisations_changed(each.organisation_id for each in [*added, *replaced])
     saved = bulk_create_with_history(
         added,
         IndicatorReading,

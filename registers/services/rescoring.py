@@ -26,6 +26,7 @@ from scoring.definition import SchemeDefinition
 from scoring.models import Scheme, SchemeVersion
 from scoring.services import scheme_save
 
+from .. import caching
 from ..models import Risk
 from ..selectors.rescoring import scheme_open_risks
 from . import notice_events
@@ -165,6 +166,7 @@ def _update_ratings(risks: list[Risk]) -> None:
     """Write the ratings, review dates and versions of ``risks`` in one statement. Django's
     bulk_update builds a CASE per field and row, which took most of a minute for 10,000 risks;
     on PostgreSQL one UPDATE joined to the new values as arrays takes well under a second."""
+    caching.organisations_changed(risk.organisation_id for risk in risks)  # no signal sent
     if connection.vendor != "postgresql":
         Risk.objects.bulk_update(risks, RATING_FIELDS, batch_size=BATCH)
         return

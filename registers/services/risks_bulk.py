@@ -27,6 +27,7 @@ from simple_history.utils import bulk_create_with_history
 
 from scoring.models import SchemeVersion
 
+from .. import caching
 from ..models import (
     Action,
     ActionStatus,
@@ -233,6 +234,7 @@ def risk_create_many(
             {"ref": ALREADY_EXISTS.format(organisation=organisation.display_name, ref=ref)}
         )
     Risk.objects.bulk_create(risks, batch_size=BATCH)
+    caching.organisation_changed(organisation.id)  # bulk_create sends no signal
     records = Risk.history.bulk_history_create(
         risks, batch_size=BATCH, default_user=by, default_change_reason=reason or "created"
     )
@@ -327,6 +329,7 @@ def risk_update_many(*, changes: Sequence[RiskChange], reason: str, by=None) -> 
         risk._change_reason = reason or "edited"
         saved.append(risk)
     Risk.objects.bulk_update(saved, sorted(written_fields), batch_size=BATCH)
+    caching.organisation_changed(organisation.id)  # bulk_update sends no signal
     records = Risk.history.bulk_history_create(
         saved, batch_size=BATCH, update=True, default_user=by, default_change_reason=reason
     )
@@ -420,6 +423,7 @@ def _treatments_add(model, items: Sequence, *, reason: str, by) -> list:
         item.organisation_id = item.risk.organisation_id
         item.description = item.description.strip()
         _clean(item, TREATMENT_KEYS, item.risk.ref)
+    caching.organisation_changed(organisation.id)  # bulk_create sends no signal
     return bulk_create_with_history(
         list(items), model, batch_size=BATCH, default_user=by, default_change_reason=reason
     )
@@ -509,6 +513,7 @@ def _treatments_update(model, changes: Sequence[TreatmentChange], allowed, *, re
         item._change_reason = reason or "edited"
         saved.append(item)
     model.objects.bulk_update(saved, sorted(written), batch_size=BATCH)
+    caching.organisations_changed(item.organisation_id for item in saved)  # no signal sent
     model.history.bulk_history_create(
         saved, batch_size=BATCH, update=True, default_user=by, default_change_reason=reason
     )

@@ -274,6 +274,11 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The dashboard's organisation-wide figures, kept between the organisation's writes
+# (registers/caching.py, decision 67). A write drops them through the cache, so it must be one
+# that every web and Celery process shares: on with DJANGO_CACHE_URL; a per-process memory cache
+# only where one process serves and writes (tests, bench, a lone runserver): RISKREG_PAGE_CACHE=1.
+RISKREG_PAGE_CACHE = env_bool("RISKREG_PAGE_CACHE", bool(CACHE_URL))
 
 # https://docs.djangoproject.com/en/5.2/topics/email/
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

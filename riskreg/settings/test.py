@@ -36,6 +36,9 @@ AUTHENTICATION_BACKENDS = [
     *[b for b in AUTHENTICATION_BACKENDS if b != "axes.backends.AxesStandaloneBackend"],  # noqa: F405
 ]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# One process reads and writes: the memory cache is shared by all, so the page cache is on and
+# tested (tests/conftest.py empties the cache before each test).
+RISKREG_PAGE_CACHE = True
 # Tasks are queued in this process's memory and never run: each test that needs a task to run
 # calls it directly or starts a real worker on its own Redis database. Without this, Celery's
 # default broker (amqp://localhost) would receive the suite's tasks wherever a RabbitMQ happens

@@ -1,0 +1,229 @@
+"""What is the same for every reader of an organisation, kept between its writes (decision 67).
+
+Each organisation has a *generation* in Django's cache: a random token that every write to what
+its pages show replaces. A cached piece is kept under a key naming the piece, the organisation,
+its generation and whatever else changes it (the day, the reader's role and clearance), so a
+write makes every piece of the organisation unreachable at once, and nothing needs to know which
+pieces a write affects. Old pieces are never read again and age out (``PIECE_SECONDS``).
+
+The root of the invalidation is here, not in the views: ``organisation_changed`` runs on every
+save and delete of the models the pages read (``connect_signals``, from the app's ``ready``),
+and the writes that send no signal (``bulk_create``, ``bulk_update``, ``QuerySet.update``: the
+spreadsheet import, bulk edits, rescoring, indicator imports) call it themselves.
+
+A token lost from the cache (evicted, a restart) comes back as a fresh random one, never an old
+one, so a lost token can only cost a recount. A write replaces the token at once (a request in
+the same transaction reads its own change) and again when its transaction commits (another
+request may have cached what it read, before the commit, under the token set at once).
+
+Pieces are kept only where every process shares the cache (``RISKREG_PAGE_CACHE``, on with
+``DJANGO_CACHE_URL``): a write in one gunicorn worker or a Celery worker has to reach the
+others, which a per-process memory cache cannot do. Without it, every request counts afresh.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+
+T = TypeVar("T")
+
+# A piece outlives its generation only until this: a bound on the memory old pieces hold, and
+# on how long a write path that forgot to call ``organisation_changed`` could show old figures.
+PIECE_SECONDS = 15 * 60
+_GENERATION_KEY = "org-generation:{organisation_id}"
+_PIECE_KEY = "org-piece:{organisation_id}:{generation}:{name}:{vary}"
+
+# Organisations this thread has moved to a new token inside the current transaction and whose
+# token nobody in this thread has read since: another write needs no new token at once (the
+# one on commit is registered already). Saves a cache write per row in loops that save rows.
+_local = threading.local()
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "RISKREG_PAGE_CACHE", False))
+
+
+def _fresh() -> set[int]:
+    if not hasattr(_local, "fresh"):
+        _local.fresh = set()
+    return _local.fresh
+
+
+def _renew(organisation_id: int) -> None:
+    cache.set(
+        _GENERATION_KEY.format(organisation_id=organisation_id),
+        secrets.token_hex(8),
+        timeout=None,
+    )
+
+
+def generation(organisation_id: int) -> str:
+    """The organisation's token now: a fresh random one when none is held."""
+    _fresh().discard(organisation_id)
+    key = _GENERATION_KEY.format(organisation_id=organisation_id)
+    token = cache.get(key)
+    if token is None:
+        cache.add(key, secrets.token_hex(8), timeout=None)
+        token = cache.get(key) or secrets.token_hex(8)  # a cache that keeps nothing: never reuse
+    return token
+
+
+class _AfterCommit:
+    """The on-commit renewal of one organisation's token, recognisable among the connection's
+    pending callbacks so that a transaction registers one per organisation, not one per row."""
+
+    def __init__(self, organisation_id: int):
+        self.organisation_id = organisation_id
+
+    def __call__(self) -> None:
+        _fresh().discard(self.organisation_id)
+        _renew(self.organisation_id)
+
+
+def organisation_changed(organisation_id: int | None) -> None:
+    """Something the organisation's pages show was written: every cached piece of it is dropped
+    (now, and again when the transaction commits). Cheap enough to call once per row saved."""
+    if organisation_id is None:
+        return
+    if not connection.in_atomic_block:
+        _renew(organisation_id)
+        return
+    fresh = _fresh()
+    if organisation_id not in fresh:
+        _renew(organisation_id)
+        fresh.add(organisation_id)
+    pending = any(
+        isinstance(callback, _AfterCommit) and callback.organisation_id == organisation_id
+        for _, callback, *_ in connection.run_on_commit
+    )
+    if not pending:
+        transaction.on_commit(_AfterCommit(organisation_id))
+
+
+def organisations_changed(organisation_ids) -> None:
+    for organisation_id in set(organisation_ids):
+        organisation_changed(organisation_id)
+
+
+def cached(organisation_id: int, name: str, vary: str, build: Callable[[], T]) -> T:
+    """The piece ``name`` of the organisation for ``vary`` (what else it depends on: the day,
+    the reader's role and clearance), from the cache, or built by ``build()`` and kept."""
+    if not enabled():
+        return build()
+    key = _PIECE_KEY.format(
+        organisation_id=organisation_id,
+        generation=generation(organisation_id),
+        name=name,
+        vary=vary,
+    )
+    piece = cache.get(key)
+    if piece is None:
+        piece = build()
+        cache.set(key, piece, timeout=PIECE_SECONDS)
+    return piece
+
+
+# --- the root: every save and delete of what the pages read ------------------------------------
+
+
+def _organisation_of(instance) -> int | None:
+    organisation_id = getattr(instance, "organisation_id", None)
+    if organisation_id is not None:
+        return organisation_id
+    scheme = getattr(instance, "scheme", None)  # a scheme's version
+    return getattr(scheme, "organisation_id", None)
+
+
+def _on_write(sender, instance, **kwargs) -> None:
+    organisation_changed(_organisation_of(instance))
+
+
+def _on_organisation_write(sender, instance, **kwargs) -> None:
+    organisation_changed(instance.pk)
+
+
+# What of a person the pages show (as owner): a save of other fields (a sign-in's last_login)
+# drops nothing.
+_USER_SHOWN = frozenset({"full_name", "job_title", "email"})
+
+
+def _on_user_write(sender, instance, raw=False, created=False, update_fields=None, **kwargs):
+    """A person's name shows as owner in every organisation they belong to. Only a row that
+    already existed can be someone's owner."""
+    if raw or created or (update_fields is not None and not _USER_SHOWN & set(update_fields)):
+        return
+    from .models import Membership
+
+    organisations_changed(
+        Membership.objects.filter(user_id=instance.pk).values_list("organisation_id", flat=True)
+    )
+
+
+def _on_links_changed(sender, instance, action, **kwargs) -> None:
+    if action.startswith("post_"):
+        organisation_changed(_organisation_of(instance))
+
+
+def connect_signals() -> None:
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from appetite.models import AppetiteLevel, AppetiteStatement
+    from scoring.models import Scheme, SchemeVersion
+
+    from .models import (
+        Action,
+        Category,
+        Control,
+        Escalation,
+        Indicator,
+        IndicatorReading,
+        Membership,
+        Objective,
+        Organisation,
+        Register,
+        Review,
+        Risk,
+        RiskAcceptance,
+        RiskLink,
+    )
+
+    models = (
+        Risk,
+        Control,
+        Action,
+        Review,
+        RiskAcceptance,
+        Escalation,
+        RiskLink,
+        Register,
+        Category,
+        Objective,
+        Membership,
+        Indicator,
+        IndicatorReading,
+        AppetiteLevel,
+        AppetiteStatement,
+        Scheme,
+        SchemeVersion,
+    )
+    for model in models:
+        uid = f"riskreg-generation-{model._meta.label_lower}"
+        post_save.connect(_on_write, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(_on_write, sender=model, dispatch_uid=f"{uid}-delete")
+    post_save.connect(_on_organisation_write, sender=Organisation, dispatch_uid="riskreg-gen-org")
+    post_delete.connect(
+        _on_organisation_write, sender=Organisation, dispatch_uid="riskreg-gen-org-delete"
+    )
+    post_save.connect(_on_user_write, sender=get_user_model(), dispatch_uid="riskreg-gen-user")
+    for through in (Risk.leads.through, Risk.objectives.through):
+        m2m_changed.connect(
+            _on_links_changed, sender=through, dispatch_uid=f"riskreg-gen-{through._meta.label}"
+        )
