@@ -18,6 +18,7 @@ import subprocess
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
@@ -53,7 +54,7 @@ from reporting.packs.access import PUBLIC_EDITION_OUTDATED
 from reporting.packs.data import PUBLIC, pack_data
 from reporting.packs.services import pack_build
 from reporting.reminders.selection import digests_for
-from tests.factories import ActionFactory, ControlFactory, RiskFactory
+from tests.factories import ActionFactory, ControlFactory, OrganisationFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,8 +98,32 @@ def found(text: str) -> list[str]:
     return [name for name, marker in MARKERS.items() if marker in text]
 
 
+@pytest.fixture(scope="module")
+def _world_once(django_db_setup, django_db_blocker):
+    """The world is built once for the module, inside a transaction rolled back at its end. Each
+    test runs in a savepoint of it (pytest-django's ``db``), so what a test changes is undone
+    before the next; ``world`` hands each test its own instances, read again."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world(OrganisationFactory())
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(organisation):
+def world(_world_once, db):
+    def fresh(obj):
+        return type(obj)._default_manager.get(pk=obj.pk)
+
+    return {
+        **_world_once,
+        **{
+            key: fresh(_world_once[key])
+            for key in ("organisation", "secret", "plain", "other", "register")
+        },
+        "people": {who: fresh(user) for who, user in _world_once["people"].items()},
+    }
+
+
+def build_world(organisation):
     people = {
         "admin": person(organisation, Role.ADMIN, "Ada Admin"),
         "coordinator": person(organisation, Role.COORDINATOR, "Cora Coordinator"),
@@ -497,10 +522,10 @@ def routes() -> list[str]:
     return found_routes
 
 
-def fillings(route: str, world, packs) -> list[str]:
-    """Every URL of the route filled with the world's objects (each pk tried with each kind)."""
+def filling_values(world, packs) -> dict[str, list]:
+    """What each URL kwarg is filled with: the world's objects (a pk with each kind)."""
     organisation, secret = world["organisation"], world["secret"]
-    values = {
+    return {
         "org": [organisation.slug],
         "register": ["corporate"],
         "ref": ["S1", "O1", "O2"],
@@ -534,6 +559,10 @@ def fillings(route: str, world, packs) -> list[str]:
             Comment.objects.filter(organisation=organisation).values_list("pk", flat=True)
         ),
     }
+
+
+def fillings(route: str, values: dict[str, list]) -> list[str]:
+    """Every URL of the route filled with ``values`` (``filling_values``), each combination."""
     urls = [""]
     for match in PARAM.finditer(route):
         options = values.get(match["name"])
@@ -594,8 +623,9 @@ def test_walk_every_page_as_an_uncleared_member(client, world, who):
     user = world["people"][who]
     client.force_login(user)
     leaks, visited, answered = [], 0, {}
+    values = filling_values(world, [full, public])
     for route in routes():
-        for url in fillings(route, world, [full, public]):
+        for url in fillings(route, values):
             name = get_resolver().resolve(url).url_name
             for query in QUERY_VARIANTS.get(name, lambda w: [{}])(world):
                 response = client.get(
