@@ -14,6 +14,7 @@ from .views import (
     notices,
     profile,
     quick_update,
+    register_page,
     registers_admin,
     scheme_settings,
     settings_home,
@@ -24,6 +25,7 @@ from .views import (
 
 urlpatterns = [
     *browse.urlpatterns,
+    *register_page.urlpatterns,
     *bulk_edit.urlpatterns,
     *editing.urlpatterns,
     *treatments.urlpatterns,

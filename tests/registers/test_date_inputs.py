@@ -8,11 +8,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from registers.filters import RegisterViewForm
 from registers.forms import ActionForm, ReviewForm, RiskForm
 from registers.models import Role
 from registers.services.organisations import member_add
 from registers.services.risks import scheme_version_for_register
-from registers.views.browse import RegisterViewForm
 from registers.widgets import DATE_EXAMPLE
 from reporting.views.lifecycle import PeriodForm
 from reporting.views.packs import PackRequestForm

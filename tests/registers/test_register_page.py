@@ -3,15 +3,17 @@ the database, and cost the same queries for 10 risks or 500."""
 
 import datetime as dt
 import re
+from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from appetite.services import appetite_statement_set
 from registers import selectors
 from registers.models import Risk, RiskStatus, Role
 from registers.services.organisations import member_add
-from registers.services.risks import apply_ratings, scheme_version_for_register
+from registers.services.risks import apply_ratings, risk_update, scheme_version_for_register
 from tests.factories import (
     CategoryFactory,
     MembershipFactory,
@@ -372,3 +374,163 @@ def test_a_bad_as_of_date_is_shown_at_the_date_and_described_by_its_message(page
     assert missing_describedby_targets(html) == []
     # the person sees what they typed, to correct it
     assert 'value="31/02/2026"' in html
+
+
+# --- issue 20: the rows drawn in one loop, the queries few and flat, the owner sort by key ------
+
+
+def test_each_cell_of_a_row_says_what_the_partials_said(client, organisation):
+    """The rows are drawn from values computed in Python (registers/views/register_table.py),
+    not per-row includes: each cell still says what it said."""
+    top = corporate_register_of(organisation)
+    school = RegisterFactory(organisation=organisation, parent=top, name="School of Law")
+    category = CategoryFactory(organisation=organisation, name="Estates")
+    owner = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    owner.full_name, owner.job_title = "Amy Ash", "Head of Estates"
+    owner.save()
+    appetite_statement_set(organisation=organisation, tolerance=10, warning=6)
+    rated = RiskFactory(
+        register=top,
+        ref="R1",
+        title="Roof <leaks>",
+        category=category,
+        owner=owner,
+        marking="OFFICIAL-SENSITIVE",
+        emerging=True,
+        positions={"current": (5, 5), "target": (1, 1)},
+    )
+    Risk.objects.filter(pk=rated.pk).update(
+        origin_register=school, next_review_due=dt.date(2020, 1, 1)
+    )
+    RiskFactory(register=school, ref="S1", title="Unrated", positions={})
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
+    client.force_login(admin)
+    url = reverse("register", args=[organisation.slug, "corporate"])
+    html = client.get(url, {"rollup": 1, "sort": "ref"}).content.decode()
+    risk_url = reverse("risk", args=[organisation.slug, "R1"])
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', html, re.S)[1:]
+    first, second = (" ".join(row.split()) for row in rows)
+    assert f'<a class="govuk-link" href="{risk_url}">R1</a>' in first
+    assert "Roof &lt;leaks&gt;</a>" in first
+    assert '<strong class="govuk-tag govuk-tag--grey">Sensitive</strong>' in first
+    assert '<strong class="govuk-tag govuk-tag--yellow">Emerging</strong>' in first
+    assert '<span class="govuk-body-s">Estates</span>' in first
+    assert '<span class="govuk-body-s">Came from School of Law</span>' in first
+    assert 'data-label="Owner">Amy Ash, Head of Estates</td>' in first
+    assert 'class="rr-rating"' in first and 'title="Likelihood ' in first
+    assert '<strong class="rr-appetite rr-appetite--breach">Breach</strong>' in first
+    assert '1 Jan 2020 <strong class="govuk-tag govuk-tag--red">Overdue</strong>' in first
+    assert 'data-label="Status">Open</td>' in first
+    assert 'id="bulk-risk-1" name="risk" type="checkbox" value="R1"' in first
+    assert '<span class="govuk-visually-hidden">Select R1</span>' in first
+    assert 'data-label="Register">' + top.name + "</td>" in first  # its own register: no link
+    school_url = reverse("register", args=[organisation.slug, school.slug])
+    assert f'<a class="govuk-link" href="{school_url}">School of Law</a>' in second
+    assert '<span class="govuk-hint rr-not-rated">Not rated</span>' in second
+    assert '<span class="govuk-hint">No threshold</span>' in second
+    assert 'data-label="Owner">—</td>' in second and 'data-label="Next review">—</td>' in second
+    assert "bulk-risk-2" in second
+
+
+def test_page_links_are_the_first_last_current_and_neighbours(rf):
+    """The pagination's items, worked out in Python, as the template's test of every page
+    number had them."""
+    from django.core.paginator import Paginator
+
+    from registers.views.register_page import _page_links
+
+    def by_template(page) -> list:
+        items = []
+        for number in page.paginator.page_range:
+            if number == page.number:
+                items.append(("current", number))
+            elif (
+                number in (1, page.paginator.num_pages)
+                or number - 1 == page.number
+                or number + 1 == page.number
+            ):
+                items.append(("link", number))
+            elif number - 2 == page.number or number + 2 == page.number:
+                items.append(("ellipsis", number))
+        return items
+
+    request = rf.get("/", {"q": "flood", "page": "3"})
+    for pages in (1, 2, 3, 5, 9):
+        paginator = Paginator(range(pages * 50), 50)
+        for number in paginator.page_range:
+            page = paginator.page(number)
+            links = _page_links(request, page)
+            if pages == 1:
+                assert links == {}
+                continue
+            kinds = [
+                (
+                    "current"
+                    if item.get("current")
+                    else "ellipsis"
+                    if item.get("ellipsis")
+                    else "link",
+                    item["number"],
+                )
+                for item in links["items"]
+            ]
+            assert kinds == by_template(page)
+            assert all(
+                item["url"] == f"?q=flood&page={item['number']}"
+                for item in links["items"]
+                if "url" in item
+            )
+            assert links["previous"] == (f"?q=flood&page={number - 1}" if number > 1 else "")
+            assert links["next"] == (f"?q=flood&page={number + 1}" if number < pages else "")
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.COORDINATOR, Role.VIEWER])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"rollup": 1, "sort": "owner"},
+        {"rollup": 1, "appetite": "outside", "sort": "-current"},
+        {"rollup": 1, "q": "bulk", "sort": "title"},
+        {},
+    ],
+)
+def test_queries_are_few_and_the_same_for_10_and_500_risks(client, organisation, role, params):
+    """The bench's four register pages (issue 20), for each role: at most 17 queries (20 before;
+    six are the session's, the person's and the header's), the same at both sizes."""
+    top = corporate_register_of(organisation)
+    child = RegisterFactory(organisation=organisation, parent=top)
+    owners = [MembershipFactory(organisation=organisation, role=Role.OWNER).user for _ in range(3)]
+    appetite_statement_set(organisation=organisation, tolerance=3, warning=2)  # some outside
+    bulk_risks(top, 5, prefix="A", owner=owners[0])
+    bulk_risks(child, 5, prefix="C", owner=owners[1])
+    client.force_login(MembershipFactory(organisation=organisation, role=role).user)
+    url = reverse("register", args=[organisation.slug, "corporate"])
+    client.get(url, params)  # the session settles
+
+    def grow():
+        bulk_risks(top, 245, prefix="M", owner=owners[2])
+        bulk_risks(child, 245, prefix="N", owner=owners[0])
+
+    few, many = assert_same_queries(lambda: client.get(url, params), grow, at_most=17)
+    assert few.status_code == many.status_code == 200
+    assert len(many.context["rows"]) == 50
+
+
+def test_owner_sort_of_the_register_as_it_stood_names_past_owners(client, organisation):
+    """The owner sort joins only today's owners of the organisation's risks; the register as it
+    stood sorts by the owners of then, who may own nothing today."""
+    top = corporate_register_of(organisation)
+    amy, bob, zed = (
+        MembershipFactory(organisation=organisation, role=Role.OWNER, user__full_name=name).user
+        for name in ("Amy", "Bob", "Zed")
+    )
+    past = timezone.now() - dt.timedelta(days=30)
+    with mock.patch("django.utils.timezone.now", return_value=past):
+        first = RiskFactory(register=top, ref="A1", owner=amy)
+        RiskFactory(register=top, ref="B1", owner=bob)
+    risk_update(risk=first, expected_version=first.version, fields={"owner": zed})
+    client.force_login(MembershipFactory(organisation=organisation, role=Role.VIEWER).user)
+    url = reverse("register", args=[organisation.slug, "corporate"])
+    assert refs(client.get(url, {"sort": "owner"})) == ["B1", "A1"]  # Bob, Zed
+    then = (past + dt.timedelta(days=1)).date().isoformat()
+    assert refs(client.get(url, {"sort": "owner", "as_of": then})) == ["A1", "B1"]  # Amy, Bob

@@ -64,3 +64,24 @@ def test_dashboard_action_counts_join_only_the_organisations_risks(organisation)
     assert summary["overdue"] == summary["mine"] == summary["mine_overdue"] == 1
     # The risk's organisation named, so its index bounds the join (it was a scan of all risks).
     assert f'"registers_risk"."organisation_id" = {organisation.id}' in captured[0]["sql"]
+
+
+def test_owner_sort_joins_only_the_organisations_owners(organisation):
+    # A plain join on the owner hashed a scan of every user of the installation to sort one
+    # organisation's register by owner (2.5 ms at 8,500 users); the owners of the
+    # organisation's risks are listed first and looked up by key.
+    owner = MembershipFactory(organisation=organisation).user
+    register = corporate_register_of(organisation)
+    RiskFactory(register=register, owner=owner)
+    risks = selectors.risk_list(
+        organisation=organisation,
+        register_ids=[register.id],
+        sort="owner",
+        today=dt.date(2026, 1, 1),
+    )
+    with CaptureQueriesContext(connection) as captured:
+        page, rows = selectors.risk_page(risks, number=1, per_page=50)
+    assert [risk.owner for risk in rows] == [owner]
+    ids_query = captured[0]["sql"]
+    assert 'LEFT OUTER JOIN "registers_user" listed_owner ON' in ids_query
+    assert 'listed_owner."id" = ANY(ARRAY(SELECT DISTINCT' in ids_query
