@@ -4,16 +4,20 @@ from django.contrib.admin.apps import AdminConfig
 
 class RiskregConfig(AppConfig):
     """The project package as an app, so that its security audit-log receivers are connected at
-    start-up (``riskreg.security``) and its e-mail task is registered (``riskreg.tasks``). It
+    start-up (``riskreg.security``), a sign-in records when its session was saved
+    (``riskreg.session_middleware``) and its e-mail task is registered (``riskreg.tasks``). It
     has no models."""
 
     name = "riskreg"
     verbose_name = "riskreg"
 
     def ready(self) -> None:
-        from . import security, tasks  # noqa: F401  tasks: known by name in every process
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import security, session_middleware, tasks  # noqa: F401  tasks: known by name
 
         security.connect_receivers()
+        user_logged_in.connect(session_middleware.on_signed_in, dispatch_uid="riskreg-session")
 
 
 class RiskregAdminConfig(AdminConfig):

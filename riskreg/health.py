@@ -58,9 +58,9 @@ def broker_status() -> str:
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    # SESSION_SAVE_EVERY_REQUEST would save (and extend) the session of a caller that sends a
-    # session cookie; without a session attribute SessionMiddleware leaves the response alone,
-    # so a health check never writes, whoever calls it.
+    # The session refresh (riskreg/session_middleware.py) would save (and extend) the session of
+    # a caller that sends a session cookie; without a session attribute it and SessionMiddleware
+    # leave the response alone, so a health check never writes, whoever calls it.
     if hasattr(request, "session"):
         del request.session
     checks = {"database": database_status(), "broker": broker_status()}

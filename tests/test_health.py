@@ -91,7 +91,8 @@ def test_writes_nothing_for_a_load_balancer(client):
 
 @override_settings(CELERY_BROKER_URL="", CELERY_TASK_ALWAYS_EAGER=True)
 def test_writes_nothing_for_a_signed_in_browser(client):
-    """SESSION_SAVE_EVERY_REQUEST saves the session on every other page; not on this one."""
+    """Other pages save the session once its last save is a minute old (the session refresh,
+    riskreg/session_middleware.py); this one never does."""
     client.force_login(UserFactory())
     session = Session.objects.get()
     with CaptureQueriesContext(connection) as queries:

@@ -193,7 +193,8 @@ def test_a_session_idle_past_its_age_is_signed_out(client):
     page = reverse("organisation", args=[membership.organisation.slug])
     assert client.get(page).status_code == 200
     session = Session.objects.get(session_key=client.session.session_key)
-    # Every request pushes the expiry a working day ahead (SESSION_SAVE_EVERY_REQUEST).
+    # A request pushes the expiry a working day ahead (the first after signing in does not need
+    # to: the sign-in saved it; later ones once the last save is a minute old).
     left = session.expire_date - timezone.now()
     assert dt.timedelta(hours=8) - left < dt.timedelta(minutes=1)
 
@@ -293,7 +294,7 @@ def test_htmx_indicator_styles_come_from_our_css():
 
 # --- 6. nothing changes on GET; CSRF on every POST --------------------------------------------
 
-# Every request saves its session (SESSION_SAVE_EVERY_REQUEST): that is the one write expected.
+# A request may save its session (riskreg/session_middleware.py): that is the one write expected.
 # And allauth keeps its table of e-mail addresses in step with the account's own address when a
 # page reads it (the e-mail address page): a copy, not a change.
 NOT_TENANT_DATA = {"sessions.session", "account.emailaddress"}

@@ -93,6 +93,8 @@ MIDDLEWARE = [
     # https://whitenoise.readthedocs.io/en/stable/django.html
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Keeps an active session from expiring without saving it on every request (decision 68).
+    "riskreg.session_middleware.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -333,9 +335,20 @@ CELERY_TIMEZONE = TIME_ZONE
 # Absolute links in e-mails (reminders) point here.
 RISKREG_BASE_URL = env("RISKREG_BASE_URL", "http://127.0.0.1:8000")
 
-# Sessions expire after a working day of inactivity.
+# Sessions expire after a working day of inactivity. An unchanged session is saved again (its
+# expiry pushed a full age ahead) once its last save is RISKREG_SESSION_REFRESH_SECONDS old, not on
+# every request (riskreg/session_middleware.py, decision 68): idle sign-out comes between the age
+# less that interval and the age after the last page. Django's SESSION_SAVE_EVERY_REQUEST would
+# write the session to the database on every page.
 SESSION_COOKIE_AGE = int(env("DJANGO_SESSION_COOKIE_AGE", str(8 * 60 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+RISKREG_SESSION_REFRESH_SECONDS = int(env("RISKREG_SESSION_REFRESH_SECONDS", "60"))
+if not 0 <= RISKREG_SESSION_REFRESH_SECONDS <= SESSION_COOKIE_AGE // 10:
+    raise ImproperlyConfigured(
+        "RISKREG_SESSION_REFRESH_SECONDS must be between 0 and a tenth of "
+        f"DJANGO_SESSION_COOKIE_AGE ({SESSION_COOKIE_AGE // 10}), not "
+        f"{RISKREG_SESSION_REFRESH_SECONDS}"
+    )
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
