@@ -89,6 +89,12 @@ def audience(access) -> str:
     return f"{access.role}-{'cleared' if access.is_cleared else 'uncleared'}"
 
 
+def vary(access, today: dt.date) -> str:
+    """What besides the organisation's generation the overview (and what is drawn from it
+    alone) depends on: the day and the reader's audience."""
+    return f"{today.isoformat()}:{audience(access)}"
+
+
 def overview(*, access, today: dt.date) -> Overview:
     """The organisation's overview for this reader's audience: from the cache, or counted
     (about a dozen queries, whatever the number of risks)."""
@@ -96,7 +102,7 @@ def overview(*, access, today: dt.date) -> Overview:
     return caching.cached(
         organisation.id,
         "dashboard",
-        f"{today.isoformat()}:{audience(access)}",
+        vary(access, today),
         lambda: build_overview(
             organisation=organisation, today=today, with_first_run=access.is_admin
         ),
@@ -123,6 +129,7 @@ def build_overview(
         )
         bands = band_counts(organisation=organisation, scheme=definition, counts=band_totals)
     figures = risk_summary(organisation=organisation, user=None, today=today, groups=groups)
+    del figures["mine"]  # the reader's own (``MyPart``), not everyone's
     figures["outside"] = figures["breach"] + figures["warning"]
     # Breaches someone accepted until a date (issue 17): still breaches, counted apart.
     figures["accepted"] = figures["breach"] and accepted_breach_count(

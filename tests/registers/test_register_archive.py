@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from registers import permissions, selectors
+from registers import caching, permissions, selectors
 from registers.models import Escalation, EscalationDirection, Register, Role
 from registers.services import register_archive as archive
 from registers.services.escalation import escalation_request
@@ -518,9 +518,13 @@ def test_the_dashboard_and_packs_cover_page_count_queries_flat_as_archived_regis
             archive.register_archive(register=register, reason="old", by=admin)
             RegisterFactory(organisation=organisation, parent=corporate_register)
 
+    def first_view_after_a_write():  # the cached overview counted again (decision 67)
+        caching.organisation_changed(organisation.id)
+        return client.get(dashboard)
+
     grow()
     client.get(dashboard)  # warm the caches
-    assert_same_queries(lambda: client.get(dashboard), grow)
+    assert_same_queries(first_view_after_a_write, grow)
     assert_same_queries(lambda: client.get(cover), grow, at_most=15)
 
 
