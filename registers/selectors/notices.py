@@ -3,8 +3,16 @@ notice naming its organisation, and the unread count the header shows."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
+from .. import caching
 from ..models import Marking, Notice, NoticeKind, NoticePreference
 from ..models.notices import DEFAULT_DELIVERY
 from ..permissions import OrganisationAccess
@@ -22,9 +30,75 @@ def notices_for_user(*, user, unread_only: bool = False) -> QuerySet[Notice]:
     return notices.order_by("-created_at", "-id")
 
 
-def unread_notice_count(*, user) -> int:
-    """One query on the (user, read_at) index: the header's count."""
+def unread_notice_count(*, user, memberships: Iterable | None = None) -> int:
+    """The header's count: one query on the (user, read_at) index, or none when it is cached.
+
+    Every page shows it, so it is kept in the cache per person between writes to their notices
+    (decision 68): under the person's generation, which ``forget_unread_counts`` replaces
+    whenever ``registers.services.notices`` makes or reads their notices, and under the
+    organisations they belong to (``memberships``, which the header reads anyway), because a
+    notice counts only while its organisation is one of theirs: joining or leaving one asks for
+    another count without any write having to say so. Only where every process shares the cache
+    (``caching.enabled``); otherwise, and without ``memberships``, counted each time."""
+    if memberships is None or not _count_cache_enabled():
+        return _count_unread(user)
+    organisations = ",".join(str(pk) for pk in sorted({m.organisation_id for m in memberships}))
+    key = _UNREAD_KEY.format(
+        user_id=user.pk,
+        generation=_unread_generation(user.pk),
+        organisations=hashlib.blake2b(organisations.encode(), digest_size=8).hexdigest(),
+    )
+    count = cache.get(key)
+    if count is None:
+        count = _count_unread(user)
+        cache.set(key, count, UNREAD_SECONDS)
+    return count
+
+
+def _count_cache_enabled() -> bool:
+    # RISKREG_NOTICE_COUNT_CACHE: off in the test settings only (see there).
+    return caching.enabled() and getattr(settings, "RISKREG_NOTICE_COUNT_CACHE", True)
+
+
+def _count_unread(user) -> int:
     return notices_for_user(user=user, unread_only=True).order_by().count()
+
+
+# A count outlives its generation at most this long: the bound on a change made outside the
+# notices service (a notice deleted with its risk in the admin, an edit in the shell).
+UNREAD_SECONDS = 5 * 60
+_UNREAD_GENERATION_KEY = "notices-generation:{user_id}"
+_UNREAD_KEY = "notices-unread:{user_id}:{generation}:{organisations}"
+
+
+def _unread_generation(user_id: int) -> str:
+    """The person's token now; a fresh random one when none is held (evicted, a restart), never
+    an old one, so a lost token costs a recount and nothing else."""
+    key = _UNREAD_GENERATION_KEY.format(user_id=user_id)
+    token = cache.get(key)
+    if token is None:
+        cache.add(key, secrets.token_hex(8), timeout=None)
+        token = cache.get(key) or secrets.token_hex(8)  # a cache that keeps nothing
+    return token
+
+
+def _renew_unread_generations(user_ids: set[int]) -> None:
+    cache.set_many(
+        {_UNREAD_GENERATION_KEY.format(user_id=pk): secrets.token_hex(8) for pk in user_ids},
+        timeout=None,
+    )
+
+
+def forget_unread_counts(user_ids: Iterable[int]) -> None:
+    """These people's notices were made or read: their cached counts are dropped now (a request
+    in the same transaction counts its own change) and again when the transaction commits
+    (another request may have counted, before the commit, under the token set now)."""
+    user_ids = {pk for pk in user_ids if pk is not None}
+    if not user_ids or not _count_cache_enabled():
+        return
+    _renew_unread_generations(user_ids)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _renew_unread_generations(user_ids))
 
 
 def notices_shown(notices, *, memberships) -> list[Notice]:

@@ -36,7 +36,7 @@ from ..models import (
     RiskStatus,
 )
 from ..permissions import OrganisationAccess
-from ..selectors.notices import notices_shown
+from ..selectors.notices import forget_unread_counts, notices_shown
 from ..withholding import WITHHELD
 
 # The notification preferences page (the notifications helper names its URL this path).
@@ -179,6 +179,8 @@ def notify_many(events: Iterable[NoticeEvent], *, immediate_email: bool = True) 
         return []
     # Two requests telling of the same event at once: the unique (user, event_key) keeps one.
     Notice.objects.bulk_create(notices, ignore_conflicts=True)
+    # The header's unread count of each person told (selectors.notices.unread_notice_count).
+    forget_unread_counts(n.user_id for n in notices)
     pairs = {(n.user_id, n.event_key) for n in notices}
     made = [
         notice
@@ -254,7 +256,10 @@ def notice_mark_read(*, user, notice: Notice | None = None) -> int:
     unread = Notice.objects.filter(user_id=user.pk, read_at__isnull=True)
     if notice is not None:
         unread = unread.filter(pk=notice.pk)
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    if changed:
+        forget_unread_counts([user.pk])
+    return changed
 
 
 DIGEST_SUBJECT = "riskreg: {count} notification{plural} since the last digest"

@@ -39,6 +39,11 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # One process reads and writes: the memory cache is shared by all, so the page cache is on and
 # tested (tests/conftest.py empties the cache before each test).
 RISKREG_PAGE_CACHE = True
+# The header's unread count is counted on every page in tests (cached in production, decision 68):
+# the query-count tests compare a first page after signing in with a later one, and a count
+# cached by the first would make the second one query fewer. tests/registers/
+# test_notice_count_cache.py turns it on.
+RISKREG_NOTICE_COUNT_CACHE = False
 # Tasks are queued in this process's memory and never run: each test that needs a task to run
 # calls it directly or starts a real worker on its own Redis database. Without this, Celery's
 # default broker (amqp://localhost) would receive the suite's tasks wherever a RabbitMQ happens
