@@ -9,9 +9,16 @@ import os
 wsgi_app = "riskreg.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers: pages are short database reads and PDFs are built by the worker, never in a
-# request. Scale a replica's workers with its CPUs (2 x cores + 1 is gunicorn's rule of thumb)
-# and add replicas for more.
+# request. A page is mostly Python work in the worker (bench/load.py measures 45-75 ms of a
+# worker's CPU a page on our 2-core machines, against quiet page times of 60-120 ms with their
+# queries), so a worker per core, plus one to use a core while another waits for PostgreSQL, is
+# what a host's CPUs can run at once: 3 on 2 cores (decision 69).
+# gunicorn's "2 x cores + 1" suits requests that mostly wait; here more workers only share the
+# same cores, each request slower, and cost memory. Add replicas (or cores) for more.
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
+# Threads per worker (gthread above 1): they overlap only the waits for the database, under one
+# interpreter lock, so 1 unless a host's pages wait much longer on a remote database.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A request slower than this is a bug (spreadsheet imports of 20,000 rows take a few seconds).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))

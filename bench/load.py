@@ -1,14 +1,26 @@
-"""Load test: 50 Locust users against gunicorn (2 workers, DEBUG off) on loopback for 60 s.
+"""Load test: 50 Locust users against gunicorn (DEBUG off) on loopback for 60 s.
 
     .venv/bin/python bench/load.py --reuse     # on the organisations bench/pages.py generated
 
-gunicorn runs the project's own gunicorn.conf.py (as the web service does) with 2 workers on a
-free port against the bench database; Locust runs headless with bench/locustfile.py, spawning 10
+gunicorn runs the project's own gunicorn.conf.py (as the web service does, with its workers and
+threads unless told otherwise) on a free port against the bench database; Locust runs headless with bench/locustfile.py, spawning 10
 users a second; each user signs in and opens each kind of page once (as a long-running worker
 would have them compiled); its statistics are reset 10 s after the last sign-in and the run ends
 a minute later, so the sign-ins (one password hash each, slow on purpose) and what queued behind
 them are not in the figures. Prints requests/s, p50, p95, p99 and
 failures, overall and per kind of request, and merges them into bench/results.json ("locust").
+
+It also prints what a request costs the server in CPU, which the clock under a shared machine's
+load does not show reliably: the gunicorn workers' CPU seconds over the measured minute (from the
+operating system, master and workers, recycled ones included) divided by the requests they
+answered in it, and per kind of page the CPU of the request itself in its worker
+(bench/gunicorn_bench.conf.py, the project's gunicorn.conf.py plus a hook that records it).
+Options: --workers and --threads (default: gunicorn.conf.py's), --cache-url: production's
+DJANGO_CACHE_URL (the shared cache: cached_db sessions, the page cache, the header's counts),
+by default a Redis database of the bench's own, redis://127.0.0.1:6379/9 (BENCH_CACHE_URL names
+another), emptied before the run, when Redis answers there; "none" (or no Redis) runs without
+one, as the demo does: sessions in the database and, with several workers, no page cache (a
+per-process cache cannot carry one worker's writes to the others).
 """
 
 from __future__ import annotations
@@ -17,7 +29,11 @@ import argparse
 import csv
 import json
 import os
+import re
+import runpy
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -31,9 +47,50 @@ import pages  # noqa: E402
 USERS = int(os.environ.get("BENCH_LOCUST_USERS", "50"))
 SECONDS = int(os.environ.get("BENCH_LOCUST_SECONDS", "60"))
 SPAWN_RATE = 10
-WORKERS = 2
 RISKS_PER_USER = 10
 VAR = gen.ROOT / "var"
+CPU_DIR = VAR / "bench-cpu"
+# The kinds of request the locustfile names, from the path the server saw.
+KINDS = (
+    ("login", re.compile(r"^/login/$")),
+    ("dashboard", re.compile(r"^/o/[^/]+/$")),
+    ("register", re.compile(r"^/o/[^/]+/registers/[^/]+/$")),
+    ("edit", re.compile(r"^/o/[^/]+/risks/[^/]+/edit/$")),
+    ("risk", re.compile(r"^/o/[^/]+/risks/[^/]+/$")),
+)
+
+
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/9"
+
+
+def default_cache_url() -> str:
+    """BENCH_CACHE_URL, else the bench's own Redis database when Redis answers on loopback."""
+    if "BENCH_CACHE_URL" in os.environ:
+        return os.environ["BENCH_CACHE_URL"]
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return DEFAULT_CACHE_URL
+    except OSError:
+        return ""
+
+
+def empty_cache(url: str) -> None:
+    """The cache starts empty: pieces cached for another state of the bench database (generated
+    again since) must not be read."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def gunicorn_defaults() -> dict:
+    """The workers and threads gunicorn.conf.py starts (GUNICORN_* unset: the shipped defaults)."""
+    names = ("GUNICORN_WORKERS", "GUNICORN_THREADS")
+    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        config = runpy.run_path(str(gen.ROOT / "gunicorn.conf.py"))
+    finally:
+        os.environ.update(saved)
+    return {"workers": config["workers"], "threads": config.get("threads", 1)}
 
 
 def free_port() -> int:
@@ -92,15 +149,29 @@ def write_plan(organisation, path: Path) -> None:
     path.write_text(json.dumps(plan))
 
 
-def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, log: Path, *, workers: int, threads: int, cache_url: str
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": str(WORKERS),
+        "GUNICORN_WORKERS": str(workers),
+        "GUNICORN_THREADS": str(threads),
         "GUNICORN_LOG_LEVEL": "warning",
+        "BENCH_CPU_DIR": str(CPU_DIR),
     }
+    if cache_url:
+        env["DJANGO_CACHE_URL"] = cache_url
+        empty_cache(cache_url)
+    elif workers > 1:
+        # The local settings keep the page cache in each process's memory without a broker;
+        # several workers would each keep their own, and miss each other's writes.
+        env["RISKREG_PAGE_CACHE"] = "false"
+    shutil.rmtree(CPU_DIR, ignore_errors=True)
+    CPU_DIR.mkdir(parents=True)
+    config = gen.ROOT / "bench" / "gunicorn_bench.conf.py"
     process = subprocess.Popen(  # noqa: S603
-        [str(gen.ROOT / ".venv" / "bin" / "gunicorn"), "riskreg.wsgi:application"],
+        [str(gen.ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(config)],
         cwd=gen.ROOT,
         env=env,
         stdout=log.open("w"),
@@ -137,15 +208,80 @@ def read_stats(prefix: Path) -> dict:
     return {row["Name"]: figures(row) for row in rows if int(row["Request Count"])}
 
 
-def run(organisation) -> dict:
+def kind_of(method: str, path: str, query: str) -> str:
+    for name, pattern in KINDS:
+        if pattern.match(path):
+            if name == "register" and re.search(r"(^|&)q=", query):
+                name = "search"
+            return f"{name} ({method})" if name in ("login", "edit") else name
+    return "other"
+
+
+def cpu_figures(window: dict, served: int) -> dict:
+    """CPU per request over the measured minute: the workers' (operating system) over the
+    requests they answered, and the request's own in its worker per kind (the hook's lines)."""
+    start, end = window["start"], window["end"]
+    seconds = end["time"] - start["time"]
+    per_kind: dict[str, list[float]] = {}
+    for log in CPU_DIR.glob("*.tsv"):
+        for line in log.read_text().splitlines():
+            at, cpu_ms, method, path, query = (line.split("\t") + [""])[:5]
+            if start["time"] <= float(at) <= end["time"]:
+                per_kind.setdefault(kind_of(method, path, query), []).append(float(cpu_ms))
+    answered = sum(len(times) for times in per_kind.values()) or served
+    workers_cpu = end["gunicorn_cpu_s"] - start["gunicorn_cpu_s"]
+    machine = end["machine_busy_s"] - start["machine_busy_s"]
+    machine_total = end["machine_s"] - start["machine_s"]
+    every = [cpu for times in per_kind.values() for cpu in times]
+    return {
+        "seconds": round(seconds, 1),
+        "requests_answered": answered,
+        "gunicorn_cpu_s": round(workers_cpu, 2),
+        "gunicorn_cpu_ms_per_request": round(workers_cpu * 1000 / answered, 1)
+        if answered
+        else None,
+        "gunicorn_cores_busy": round(workers_cpu / seconds, 2),
+        "in_request_cpu_ms_mean": round(statistics.mean(every), 1) if every else None,
+        "locust_cpu_s": round(end["locust_cpu_s"] - start["locust_cpu_s"], 2),
+        # The whole machine, other people's work included: how busy the 2 cores were.
+        "machine_busy_fraction": round(machine / machine_total, 2) if machine_total else None,
+        "per_kind": {
+            kind: {
+                "requests": len(times),
+                "cpu_ms_mean": round(statistics.mean(times), 1),
+                "cpu_ms_median": round(statistics.median(times), 1),
+                "cpu_ms_p95": round(pages.percentile(times, 95), 1),
+            }
+            for kind, times in sorted(per_kind.items())
+        },
+    }
+
+
+def run(
+    organisation,
+    *,
+    workers: int | None = None,
+    threads: int | None = None,
+    cache_url: str | None = None,
+) -> dict:
+    defaults = gunicorn_defaults()
+    workers = workers or defaults["workers"]
+    threads = threads or defaults["threads"]
+    cache_url = default_cache_url() if cache_url is None else cache_url
+    cache_url = "" if cache_url == "none" else cache_url
     VAR.mkdir(exist_ok=True)
     plan, prefix = VAR / "bench-locust-plan.json", VAR / "bench-locust"
+    window = VAR / "bench-locust-window.json"
+    window.unlink(missing_ok=True)
     write_plan(organisation, plan)
     port = free_port()
-    server = start_gunicorn(port, VAR / "bench-gunicorn.log")
+    server = start_gunicorn(
+        port, VAR / "bench-gunicorn.log", workers=workers, threads=threads, cache_url=cache_url
+    )
     try:
         started = time.perf_counter()
-        subprocess.run(  # noqa: S603
+        locust_log = VAR / "bench-locust.log"
+        completed = subprocess.run(  # noqa: S603
             [
                 str(gen.ROOT / ".venv" / "bin" / "locust"),
                 "-f",
@@ -171,12 +307,20 @@ def run(organisation) -> dict:
                 "BENCH_LOCUST_PLAN": str(plan),
                 "BENCH_LOCUST_USERS": str(USERS),
                 "BENCH_LOCUST_SECONDS": str(SECONDS),
+                "BENCH_LOCUST_WINDOW": str(window),
+                "BENCH_GUNICORN_PID": str(server.pid),
             },
             check=False,
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=locust_log.open("w"),
             timeout=SECONDS + 300,
         )
         elapsed = time.perf_counter() - started
+        if not window.exists():
+            print(
+                f"Locust ended (exit {completed.returncode}) without measuring: see {locust_log}",
+                file=sys.stderr,
+            )
     finally:
         server.terminate()
         try:
@@ -184,21 +328,28 @@ def run(organisation) -> dict:
         except subprocess.TimeoutExpired:
             server.kill()
     stats = read_stats(prefix)
-    return {
+    result = {
         "users": USERS,
         "seconds": SECONDS,
-        "gunicorn_workers": WORKERS,
+        "gunicorn_workers": workers,
+        "gunicorn_threads": threads,
+        "cache": cache_url or "none (sessions in the database)",
         "wall_seconds": round(elapsed, 1),
         "stats": stats,
         "machine": gen.machine(),
     }
+    if window.exists():
+        served = stats.get("Aggregated", {}).get("requests", 0)
+        result["cpu"] = cpu_figures(json.loads(window.read_text()), served)
+    return result
 
 
 def print_stats(result: dict) -> None:
     print()
     print(
-        f"Locust: {result['users']} users, {result['seconds']} s, gunicorn {result['gunicorn_workers']}"
-        " workers (target: p95 < 300 ms, no failures)"
+        f"Locust: {result['users']} users, {result['seconds']} s, gunicorn "
+        f"{result['gunicorn_workers']} workers x {result['gunicorn_threads']} threads, cache: "
+        f"{result['cache']} (target: p95 < 300 ms, no failures)"
     )
     print(f"{'request':<16}{'count':>7}{'fail':>6}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}")
     for name, row in sorted(result["stats"].items(), key=lambda item: item[0] == "Aggregated"):
@@ -206,14 +357,58 @@ def print_stats(result: dict) -> None:
             f"{name:<16}{row['requests']:>7}{row['failures']:>6}{row['requests_per_s']:>8.1f}"
             f"{row['p50_ms']:>7.0f}{row['p95_ms']:>7.0f}{row['p99_ms']:>7.0f}"
         )
+    cpu = result.get("cpu")
+    if cpu:
+        print(
+            f"\nServer CPU over the measured {cpu['seconds']} s: gunicorn "
+            f"{cpu['gunicorn_cpu_s']} s for {cpu['requests_answered']} requests = "
+            f"{cpu['gunicorn_cpu_ms_per_request']} ms a request ({cpu['gunicorn_cores_busy']} "
+            f"cores); in the request itself {cpu['in_request_cpu_ms_mean']} ms on average; "
+            f"Locust {cpu['locust_cpu_s']} s; machine {cpu['machine_busy_fraction']:.0%} busy"
+        )
+        print(f"{'CPU in request':<16}{'count':>7}{'mean':>7}{'median':>8}{'p95':>7}")
+        for kind, row in cpu["per_kind"].items():
+            print(
+                f"{kind:<16}{row['requests']:>7}{row['cpu_ms_mean']:>7.1f}"
+                f"{row['cpu_ms_median']:>8.1f}{row['cpu_ms_p95']:>7.1f}"
+            )
+    machine = result["machine"]
+    print(
+        f"calibration {machine['calibration_ms']} ms, load average "
+        f"{' / '.join(str(x) for x in machine['load_average_1_5_15'])}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reuse", action="store_true", help="use the organisations already there")
+    defaults = gunicorn_defaults()
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=defaults["workers"],
+        help=f"gunicorn workers (default: gunicorn.conf.py's, {defaults['workers']})",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=defaults["threads"],
+        help=f"threads a worker (default: gunicorn.conf.py's, {defaults['threads']})",
+    )
+    parser.add_argument(
+        "--cache-url",
+        default=None,
+        help=f"DJANGO_CACHE_URL for gunicorn, emptied first, or none (default: {DEFAULT_CACHE_URL} "
+        "when Redis answers)",
+    )
     args = parser.parse_args()
     pages.setup(reuse=args.reuse)
-    result = run(pages.organisations()[pages.BIG])
+    result = run(
+        pages.organisations()[pages.BIG],
+        workers=args.workers,
+        threads=args.threads,
+        cache_url=args.cache_url,
+    )
     print_stats(result)
     gen.merge_results("locust", result)
 

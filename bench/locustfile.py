@@ -16,6 +16,7 @@ import json
 import os
 import random
 import re
+import time
 from itertools import cycle
 from urllib.parse import urlencode
 
@@ -34,6 +35,11 @@ MEASURED_SECONDS = int(os.environ.get("BENCH_LOCUST_SECONDS", "60"))
 SETTLE_SECONDS = 10
 SIGNED_IN = []
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# bench/load.py's: where to write the measured minute's start and end, with the CPU the gunicorn
+# workers (the master's process tree), this process and the whole machine had spent by then.
+WINDOW = os.environ.get("BENCH_LOCUST_WINDOW", "")
+GUNICORN_PID = int(os.environ.get("BENCH_GUNICORN_PID", "0"))
+SAMPLES = {}
 SORTS = ("", "title", "-current", "owner", "next_review", "-appetite")
 WORDS = ("flood", "cyber", "funding", "supplier", "audit", "fraud", "backlog")
 
@@ -41,6 +47,44 @@ WORDS = ("flood", "cyber", "funding", "supplier", "audit", "fraud", "backlog")
 def form(**fields) -> str:
     """A form body as a browser sends it: a list is the field repeated (objectives, leads)."""
     return urlencode(fields, doseq=True)
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) of a process and its children, live ones and those it has
+    reaped: gunicorn's master and its workers, recycled ones included."""
+    import psutil
+
+    master = psutil.Process(pid)
+    times = master.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for child in master.children(recursive=True):
+        try:
+            child_times = child.cpu_times()
+        except psutil.NoSuchProcess:  # exited since it was listed: counted once reaped
+            continue
+        total += child_times.user + child_times.system
+    return total
+
+
+BUSY = ("user", "nice", "system", "irq", "softirq", "steal")
+
+
+def sample() -> dict:
+    import psutil
+
+    machine = psutil.cpu_times()._asdict()
+    # guest time is counted in user already; idle and waiting for the disk are not busy.
+    busy = sum(machine.get(name, 0.0) for name in BUSY)
+    own = psutil.Process().cpu_times()
+    figures = {
+        "time": time.time(),
+        "machine_busy_s": busy,
+        "machine_s": busy + machine["idle"] + machine.get("iowait", 0.0),
+        "locust_cpu_s": own.user + own.system,
+    }
+    if GUNICORN_PID:
+        figures["gunicorn_cpu_s"] = tree_cpu_seconds(GUNICORN_PID)
+    return figures
 
 
 class Coordinator(FastHttpUser):
@@ -58,7 +102,8 @@ class Coordinator(FastHttpUser):
         with self.client.post(
             "/login/",
             {
-                "username": account["email"],
+                # django-allauth's sign-in form calls the e-mail box "login".
+                "login": account["email"],
                 "password": PLAN["password"],
                 "csrfmiddlewaretoken": token,
             },
@@ -81,7 +126,15 @@ class Coordinator(FastHttpUser):
 
     def start_measuring(self):
         self.environment.stats.reset_all()
-        gevent.spawn_later(MEASURED_SECONDS, self.environment.runner.quit)
+        SAMPLES["start"] = sample()
+        gevent.spawn_later(MEASURED_SECONDS, self.stop_measuring)
+
+    def stop_measuring(self):
+        SAMPLES["end"] = sample()
+        if WINDOW:
+            with open(WINDOW, "w") as window:
+                json.dump(SAMPLES, window)
+        self.environment.runner.quit()
 
     @task(2)
     def dashboard(self):
