@@ -392,13 +392,15 @@ def _group_events(records: list, key: Callable) -> list[list]:
 
 
 def _risk_records(risk: Risk, names: _Names, held=None) -> tuple[list, dict]:
+    """``held``: the page's ``RiskRecords`` (its records and their snapshots, no query)."""
     if held is not None:
-        records = held
+        records = held.risk
+        snapshots = held.snapshots_of([record.history_id for record in records])
     else:
         records = list(
             Risk.history.filter(id=risk.id).select_related("history_user").order_by("history_date")
         )
-    snapshots = _m2m_snapshots([record.history_id for record in records])
+        snapshots = _m2m_snapshots([record.history_id for record in records])
     _want_names(names, records, RISK_FIELDS)
     for record in records:
         names.want("scheme_version", record.scheme_version_id)
@@ -602,7 +604,7 @@ def risk_history(
     A fixed number of queries: the risk's records and their many-to-many snapshots, the control
     and action records, the reviews, the escalations, then one query per kind of name shown.
     ``reviews`` and ``escalations`` (all the risk's, as a page already holds them) save two;
-    ``records`` (``selectors.risk_records.RiskRecords``, the page's one read) three more."""
+    ``records`` (``selectors.risk_records.RiskRecords``, the page's one read) four more."""
     if reader is not None and not reader.can_see_sensitive(risk):
         return []
     names = _Names()
@@ -610,7 +612,7 @@ def risk_history(
         reviews = Review.objects.filter(risk=risk).select_related("reviewed_by")
     reviews = sorted(reviews, key=lambda review: review.created_at)
     held = records
-    risk_records, snapshots = _risk_records(risk, names, held.risk if held else None)
+    risk_records, snapshots = _risk_records(risk, names, held)
     control_records = _treatment_records(
         Control, risk, names, CONTROL_FIELDS, held.controls if held else None
     )

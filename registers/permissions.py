@@ -32,7 +32,7 @@ from typing import NoReturn
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import (
@@ -215,7 +215,7 @@ class OrganisationAccess:
             risk.manager_id,
         ):
             return False
-        return risk.register_id not in self.archived_register_ids
+        return not self._risk_archived(risk)
 
     def can_review_risk(self, risk: Risk) -> bool:
         return self.can_edit_risk(risk)
@@ -263,7 +263,7 @@ class OrganisationAccess:
             return True
         if self.is_read_only or action.owner_id != self.user.id:
             return False
-        return action.risk.register_id not in self.archived_register_ids
+        return not self._risk_archived(action.risk)
 
     def can_update_control(self, control: Control) -> bool:
         return self.can_edit_risk(control.risk)
@@ -278,7 +278,7 @@ class OrganisationAccess:
             return False
         if self.can_edit_risk(risk):
             return True
-        if self.is_read_only or risk.register_id in self.archived_register_ids:
+        if self.is_read_only or self._risk_archived(risk):
             return False
         if action is not None:
             return action.owner_id == self.user.id
@@ -313,7 +313,7 @@ class OrganisationAccess:
             return True
         if self.is_read_only or indicator.owner_id != self.user.id:
             return False
-        return risk.register_id not in self.archived_register_ids
+        return not self._risk_archived(risk)
 
     @property
     def can_manage_appetite(self) -> bool:
@@ -369,7 +369,11 @@ class OrganisationAccess:
     @cached_property
     def is_named_approver(self) -> bool:
         """Named by an admin as someone who may accept risks above tolerance. One query, asked
-        only when a risk's acceptance is in question."""
+        only when a risk's acceptance is in question, and none when the membership was read
+        with it (``memberships_for_user``)."""
+        named = getattr(self.membership, "named_acceptance_approver", None)
+        if named is not None:
+            return named
         return self.organisation.acceptance_approvers.filter(pk=self.user.pk).exists()
 
     @property
@@ -395,7 +399,7 @@ class OrganisationAccess:
             return False
         if not self.can_accept_risks:
             return False
-        if risk.register_id in self.archived_register_ids:
+        if self._risk_archived(risk):
             return False
         if self.is_admin or self.role != Role.COORDINATOR:
             return True
@@ -421,6 +425,8 @@ class OrganisationAccess:
     # --- comments (issue 17; decision on who may comment in docs/decisions.md) ---
 
     def _risk_archived(self, risk: Risk) -> bool:
+        """Whether the risk's register is archived: from the register read with the risk (the
+        risk page's), else from the organisation's archived registers (one query)."""
         if Risk.register.is_cached(risk):
             return risk.register.archived_at is not None
         return risk.register_id in self.archived_register_ids
@@ -494,9 +500,8 @@ def sign_off_approvers(register: Register) -> list:
     ]
 
 
-def sensitive_risk_ids(organisation: Organisation, *, except_for=None) -> frozenset[int]:
-    """Ids of the organisation's risks marked OFFICIAL-SENSITIVE today (a deleted risk by its
-    last record), leaving out those ``except_for`` (a user) owns or manages. One query."""
+def _sensitive_risk_id_reads(organisation: Organisation, *, except_for=None) -> tuple:
+    """The two reads of ``sensitive_risk_ids`` (live risks, deleted ones), as querysets of ids."""
     live = Risk.objects.filter(organisation=organisation)
     sensitive = live.filter(marking=Marking.OFFICIAL_SENSITIVE)
     if except_for is not None:
@@ -504,19 +509,45 @@ def sensitive_risk_ids(organisation: Organisation, *, except_for=None) -> frozen
     deleted = Risk.history.filter(
         organisation_id=organisation.id, history_type="-", marking=Marking.OFFICIAL_SENSITIVE
     ).exclude(id__in=live.values("id"))
-    ids = sensitive.order_by().values_list("id", flat=True)
-    return frozenset(ids.union(deleted.order_by().values_list("id", flat=True)))
+    return (
+        sensitive.order_by().values_list("id", flat=True),
+        deleted.order_by().values_list("id", flat=True),
+    )
+
+
+def sensitive_risk_ids(organisation: Organisation, *, except_for=None) -> frozenset[int]:
+    """Ids of the organisation's risks marked OFFICIAL-SENSITIVE today (a deleted risk by its
+    last record), leaving out those ``except_for`` (a user) owns or manages. One query."""
+    live, deleted = _sensitive_risk_id_reads(organisation, except_for=except_for)
+    return frozenset(live.union(deleted))
+
+
+def withheld_risks(access: OrganisationAccess) -> Q:
+    """``id__in`` the member's ``withheld_risk_ids``, as a condition for another query (no
+    read of its own): for a page that needs what those ids lead to, not the ids."""
+    if "withheld_risk_ids" in access.__dict__:  # already read
+        return Q(id__in=access.withheld_risk_ids)
+    if access.is_cleared:
+        return Q(pk__in=[])
+    live, deleted = _sensitive_risk_id_reads(access.organisation, except_for=access.user)
+    return Q(id__in=live) | Q(id__in=deleted)
 
 
 # --- reads -------------------------------------------------------------------------------------
 
 
 def memberships_for_user(user) -> QuerySet[Membership]:
+    """With whether the person is named as an acceptance approver of each organisation
+    (``OrganisationAccess.is_named_approver``: no query of its own on a risk's page)."""
     if not user.is_authenticated:
         return Membership.objects.none()
+    approvers = Organisation.acceptance_approvers.through.objects.filter(
+        organisation_id=OuterRef("organisation_id"), user_id=OuterRef("user_id")
+    )
     return (
         Membership.objects.filter(user=user)
         .select_related("organisation", "user")
+        .annotate(named_acceptance_approver=Exists(approvers))
         .order_by("organisation__name")
     )
 
@@ -616,9 +647,12 @@ def risk_for_user(*, user, organisation: Organisation, ref: str) -> Risk:
     )
 
 
-def risk_for_member(*, access: OrganisationAccess, ref: str) -> Risk:
-    """``risk_for_user`` for a member already found (``access``): no second membership check."""
+def risk_for_member(*, access: OrganisationAccess, ref: str, **annotations) -> Risk:
+    """``risk_for_user`` for a member already found (``access``): no second membership check.
+    ``annotations``: read with the risk (the risk page's scheme version, for one query less)."""
     risks = Risk.objects.filter(organisation=access.organisation)
+    if annotations:
+        risks = risks.annotate(**annotations)
     return _risk_by_ref(risks, access.user, access.organisation, ref)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .models import Action, Risk
+from .permissions import withheld_risks
 
 WITHHELD = "This detail is OFFICIAL-SENSITIVE: ask the risk coordinator if you need it."
 # In a list, where the full sentence would crowd out the rest of the row.
@@ -37,12 +38,12 @@ def withheld_refs(access) -> frozenset[str]:
     """Every ref (today's and earlier ones) of the risks whose detail the member may not read.
     History lines name another risk by the ref it had when they were written; a ref that one of
     those risks ever held is withheld, even if another risk holds it now (fail closed)."""
-    ids = access.withheld_risk_ids
-    if not ids:
+    if access.is_cleared or access.__dict__.get("withheld_risk_ids") == frozenset():
         return frozenset()
-    then = Risk.history.filter(id__in=ids).order_by().values_list("ref", flat=True)
-    now = Risk.objects.filter(id__in=ids).order_by().values_list("ref", flat=True)
-    return frozenset(then.union(now))  # one query
+    withheld = withheld_risks(access)  # the ids as a subquery: one query in all
+    then = Risk.history.filter(withheld).order_by().values_list("ref", flat=True)
+    now = Risk.objects.filter(withheld).order_by().values_list("ref", flat=True)
+    return frozenset(then.union(now))
 
 
 def withhold_indicators(indicators, *, access) -> list:

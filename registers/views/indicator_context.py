@@ -37,30 +37,55 @@ def value_shown(value, unit: str) -> str:
     return f"{text} {unit}".strip()
 
 
+# A reading's columns, read beside its indicator's (``risk_indicators``).
+_READING_COLUMNS = (
+    "id",
+    "organisation_id",
+    "taken_on",
+    "value",
+    "note",
+    "entered_by_id",
+    "created_at",
+)
+
+
 def risk_indicators(risk: Risk, *, today, readings: bool = True) -> list[Indicator]:
-    """The risk's current indicators with their standing (one query) and, with ``readings``,
-    each one's latest readings (one more query, whatever their number)."""
-    indicators = list(
-        with_latest_reading(
-            Indicator.objects.filter(risk=risk, retired_at__isnull=True).select_related("owner")
-        ).order_by("position", "id")
-    )
-    recent: dict[int, list] = {indicator.pk: [] for indicator in indicators}
-    if readings and indicators:
+    """The risk's current indicators with their standing and, with ``readings``, each one's
+    latest readings: one query either way, whatever their number (with readings, a row per
+    indicator and reading, the newest ``READINGS_SHOWN`` of each, a row for one with none)."""
+    current = Indicator.objects.filter(risk=risk, retired_at__isnull=True).select_related("owner")
+    if not readings:
+        indicators = list(with_latest_reading(current).order_by("position", "id"))
+        recent: dict[int, list] = {indicator.pk: [] for indicator in indicators}
+    else:
         rows = (
-            IndicatorReading.objects.filter(indicator_id__in=recent)
-            .annotate(
-                row=Window(
+            current.annotate(
+                **{f"reading_{name}": F(f"readings__{name}") for name in _READING_COLUMNS},
+                reading_row=Window(
                     RowNumber(),
-                    partition_by=[F("indicator_id")],
-                    order_by=[F("taken_on").desc(), F("id").desc()],
-                )
+                    partition_by=[F("id")],
+                    order_by=[F("readings__taken_on").desc(), F("readings__id").desc()],
+                ),
             )
-            .filter(row__lte=READINGS_SHOWN)
-            .order_by("indicator_id", "-taken_on")
+            .filter(reading_row__lte=READINGS_SHOWN)
+            .order_by("position", "id", "reading_row")
         )
-        for reading in rows:
-            recent[reading.indicator_id].append(reading)
+        indicators, recent = [], {}
+        for row in rows:
+            if row.pk not in recent:
+                indicators.append(row)
+                recent[row.pk] = []
+            if row.reading_id is not None:
+                recent[row.pk].append(
+                    IndicatorReading(
+                        indicator_id=row.pk,
+                        **{name: getattr(row, f"reading_{name}") for name in _READING_COLUMNS},
+                    )
+                )
+        for indicator in indicators:  # as ``with_latest_reading``: the newest reading's
+            latest = recent[indicator.pk][0] if recent[indicator.pk] else None
+            indicator.latest_value = latest.value if latest else None
+            indicator.latest_taken_on = latest.taken_on if latest else None
     for indicator in indicators:
         indicator.risk = risk
         indicator.standing = indicator_standing(
@@ -91,11 +116,14 @@ def indicators_context(access, risk: Risk, *, can_see_detail: bool, **state) -> 
             indicator.edit_form = editing[1]
         if state.get("indicator_retiring") == indicator.pk:
             indicator.retiring = True
+        # A reading form is drawn only when open: its errors, or /readings/ without JavaScript
+        # (``reading_form_open``); otherwise the page carries a link that htmx swaps for the
+        # form when the details are first opened (as the control and action add forms).
         if indicator.can_record:
             if reading_for == indicator.pk and reading_form is not None:
                 indicator.reading_form = reading_form
-            else:
-                indicator.reading_form = ReadingForm(auto_id=f"reading-{indicator.pk}-%s")
+            elif state.get("reading_form_open") == indicator.pk:
+                indicator.reading_form = new_reading_form(indicator)
     context = {
         "indicators": indicators,
         "can_edit_indicators": can_edit,
@@ -107,6 +135,10 @@ def indicators_context(access, risk: Risk, *, can_see_detail: bool, **state) -> 
             form = IndicatorForm(organisation=access.organisation, auto_id="new-indicator-%s")
         context["indicator_form"] = form
     return context
+
+
+def new_reading_form(indicator) -> ReadingForm:
+    return ReadingForm(auto_id=f"reading-{indicator.pk}-%s")
 
 
 def indicator_error_forms(context: dict) -> list:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.cache import patch_vary_headers
 
 from riskreg.forms import posted
 
@@ -22,7 +23,7 @@ from ..services.indicators import (
     indicator_update,
     reading_record,
 )
-from .indicator_context import indicators_context
+from .indicator_context import indicators_context, new_reading_form
 from .risk_common import GET_POST, RISK, allow, fetch_risk, is_htmx, render_risk_page, risk_url
 
 INDICATOR_FIELDS = (
@@ -162,7 +163,22 @@ def reading_add_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpR
         register=risk.register,
     )
     if request.method == "GET":
-        return redirect(risk_url(risk, f"indicator-{indicator.pk}"))
+        # htmx: the form alone, swapped into the indicator's "Record a reading" details when
+        # they are first opened; without JavaScript: the risk page with that form open.
+        if is_htmx(request):
+            response = render(
+                request,
+                "registers/partials/reading_form.html",
+                {
+                    "organisation": access.organisation,
+                    "risk": risk,
+                    "indicator": indicator,
+                    "form": new_reading_form(indicator),
+                },
+            )
+            patch_vary_headers(response, ["HX-Request"])
+            return response
+        return render_risk_page(request, access, risk, reading_form_open=indicator.pk)
     form = ReadingForm(posted(request), auto_id=f"reading-{indicator.pk}-%s")
     if form.is_valid():
         try:

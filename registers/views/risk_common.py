@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Subquery, When
 from django.http import HttpRequest
 from django.shortcuts import render
 from django.urls import register_converter, reverse
@@ -10,14 +11,16 @@ from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods
 
 from appetite.rules import AppetiteState
-from appetite.selectors import appetite_lookup
 from riskreg.forms import sentence
+from scoring.models import Scheme
 
 from .. import calendar, history, permissions, selectors
 from ..forms import ActionForm, ControlForm, LinkForm
 from ..forms_sign_off import SignOffForm
 from ..models import (
+    Action,
     ActionStatus,
+    Control,
     Escalation,
     EscalationStatus,
     Register,
@@ -55,12 +58,40 @@ GET_POST = require_http_methods(["GET", "POST"])
 # --- helpers ----------------------------------------------------------------------------------
 
 
+def _register_scheme_version_id():
+    """The id of the scheme version new ratings on the risk's register are made under (its own
+    scheme's, else the organisation's default's): ``scheme_version_for_register`` in SQL."""
+    default = Scheme.objects.filter(
+        organisation_id=OuterRef("organisation_id"), is_default=True
+    ).values("current_version_id")[:1]
+    return Case(
+        When(register__scheme__isnull=False, then=F("register__scheme__current_version_id")),
+        default=Subquery(default),
+        output_field=BigIntegerField(),
+    )
+
+
 def fetch_risk(request: HttpRequest, org: str, ref: str):
     # The request's one read of the memberships (the header reads it too), then the risk.
     access = permissions.organisation_for_request(request, slug=org)
-    risk = permissions.risk_for_member(access=access, ref=ref)
+    risk = permissions.risk_for_member(
+        access=access,
+        ref=ref,
+        register_scheme_version_id=_register_scheme_version_id(),
+        # Somewhere to de-escalate to (``escalation_context``), read with the risk.
+        register_has_children=Exists(
+            Register.objects.filter(parent_id=OuterRef("register_id"), archived_at__isnull=True)
+        ),
+    )
     risk.organisation = access.organisation  # the same row: saves a query wherever it is read
     risk.register.organisation = access.organisation
+    if (
+        risk.scheme_version_id is not None
+        and risk.register_scheme_version_id == risk.scheme_version_id
+    ):
+        # Rated under its register's version now (the usual case): the version read with the
+        # risk is the one ``page_scheme_for`` and ``{% rated_under %}`` ask for, no query.
+        risk.register.__dict__["_scheme_version_read"] = risk.scheme_version
     return access, risk
 
 
@@ -195,13 +226,7 @@ def escalation_context(access, risk: Risk, *, escalations=None) -> dict:
         pending = next((e for e in escalations if e.status == EscalationStatus.PENDING), None)
     open_ = risk.status != RiskStatus.CLOSED and pending is None
     can_escalate = open_ and access.can_escalate(risk)
-    can_deescalate = (
-        open_
-        and access.can_deescalate(risk)
-        and Register.objects.filter(
-            organisation=access.organisation, parent=risk.register, archived_at__isnull=True
-        ).exists()
-    )
+    can_deescalate = open_ and access.can_deescalate(risk) and _register_has_children(access, risk)
     return {
         "pending_escalation": pending,
         "can_escalate": can_escalate,
@@ -209,6 +234,17 @@ def escalation_context(access, risk: Risk, *, escalations=None) -> dict:
         "can_decide_pending": pending is not None and access.can_decide_escalation(pending),
         "can_withdraw_pending": pending is not None and can_withdraw(access, pending),
     }
+
+
+def _register_has_children(access, risk: Risk) -> bool:
+    """Whether the risk's register has a register in use below it: as read with the risk
+    (``fetch_risk``), else one query."""
+    known = getattr(risk, "register_has_children", None)
+    if known is not None:
+        return known
+    return Register.objects.filter(
+        organisation=access.organisation, parent=risk.register, archived_at__isnull=True
+    ).exists()
 
 
 def can_withdraw(access, escalation) -> bool:
@@ -248,11 +284,14 @@ def changes_context(access, risk: Risk, appetite: AppetiteState, *, records=None
     organisation = access.organisation
     now = timezone.now()
     since = calendar.last_report_date(organisation=organisation, moment=now)
+    # Of the one risk asked about, whether it is withheld is ``can_see_sensitive``'s to say (no
+    # read of every withheld risk of the organisation).
+    withheld = frozenset() if access.can_see_sensitive(risk) else frozenset({risk.id})
     found = selectors.risk_changes(
         risk_ids=[risk.id],
         since=since,
         until=now,
-        withheld_risk_ids=access.withheld_risk_ids,
+        withheld_risk_ids=withheld,
         records=records,
     )
     run = None
@@ -284,7 +323,11 @@ def sign_off_context(access, risk: Risk, *, can_review: bool, reviews=None) -> d
 
 
 def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 200, **state):
-    lookup = appetite_lookup(organisation=access.organisation)
+    # The risk's history, read once: the history in words, what changed since the last
+    # report, the breach run, the chart, the appetite thresholds now and, for a reader of its
+    # detail, its controls and actions now (selectors/risk_records.py).
+    records = risk_records(risk)
+    lookup = records.appetite_now()
     row = selectors.risk_row(risk, lookup)
     acceptance = acceptance_context(access, risk, row, **state)  # its row: "accepted until"
     row = acceptance.pop("row")
@@ -308,13 +351,13 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         if can_see_detail
         else None
     )
-    # The risk's history, read once: the history in words, what changed since the last
-    # report, the breach run and the chart (selectors/risk_records.py).
-    records = risk_records(risk)
     if can_see_detail:
         entries = history.risk_history(
             risk, reader=access, reviews=reviews, escalations=escalations, records=records
         )
+        # The controls and actions as they are now, from the same read (no query).
+        state.setdefault("controls", records.live(Control, risk))
+        state.setdefault("actions", records.live(Action, risk))
     else:
         # OFFICIAL-SENSITIVE and the member is not cleared: no detail reaches the template.
         entries = []
@@ -333,8 +376,8 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
             ("Target", row.target),
         ],
         "warnings": risk_warnings(risk),
-        "objectives": risk.objectives.all(),
-        "leads": risk.leads.all(),
+        "objectives": records.objectives,
+        "leads": records.leads,
         "today": timezone.localdate(),
         "can_edit": can_edit,
         "can_review": can_review,
