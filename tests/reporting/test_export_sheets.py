@@ -220,3 +220,42 @@ def test_an_owner_who_left_the_organisation_imports_back_unchanged(filled, organ
     workbook.save(buffer)
     plan = import_plan(register=register, data=buffer.getvalue(), filename="r.xlsx")
     assert [problem.column for problem in plan.problems] == ["owner"]
+
+
+def test_the_workbook_written_as_it_is_built_keeps_its_layout(filled):
+    """to_xlsx writes rows as it builds them (openpyxl's write-only mode): the sheets still say
+    their size to read-only readers, and keep their bold headers, widths, frozen panes, filter
+    and date formats."""
+    register, _risk = filled
+    data = to_xlsx(register_export(register=register))
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames[0] == "Register" and workbook.sheetnames[-1] == "About"
+    main = workbook["Register"]
+    assert (
+        main.auto_filter.ref
+        == main.dimensions
+        == f"A1:{main.cell(1, main.max_column).column_letter}2"
+    )
+    controls, actions = workbook["controls"], workbook["actions"]
+    for sheet in (controls, actions):
+        assert sheet.freeze_panes == "C2"
+        assert all(cell.font.bold for cell in sheet[1])
+        assert not any(cell.font.bold for cell in sheet[2])
+        header = [cell.value for cell in sheet[1]]
+        widths = [sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]]
+        assert widths == [
+            60 if name in ("description", "source_of_assurance", "progress") else 16
+            for name in header
+        ]
+    due = actions.cell(2, ACTION_COLUMNS.index("due") + 1)
+    assert due.value.date() == dt.date(2027, 3, 31) and due.number_format == "dd/mm/yyyy"
+    control = controls.cell(2, CONTROL_COLUMNS.index("description") + 1)
+    assert control.value == "'=Firewall" and control.data_type == "s"
+    about = workbook["About"]
+    assert about["A1"].font.bold and not about["B1"].font.bold
+    assert about.column_dimensions["A"].width == 24 and about.column_dimensions["B"].width == 90
+    sizes = {
+        sheet.title: (sheet.max_row, sheet.max_column)
+        for sheet in load_workbook(io.BytesIO(data), read_only=True).worksheets
+    }
+    assert sizes == {sheet.title: (sheet.max_row, sheet.max_column) for sheet in workbook}
