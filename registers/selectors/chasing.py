@@ -19,6 +19,7 @@ from django.db.models.functions import Length
 
 from ..models import Action, ActionStatus, Organisation, RiskStatus
 from ..models.risks import NO_OWNER
+from .register_list import pk_in
 
 __all__ = [
     "CHASED_RISK_STATUSES",
@@ -68,8 +69,10 @@ def actions_to_chase(*, user, organisation: Organisation) -> QuerySet[Action]:
             Action.objects.filter(risk__manager_id=user.id).order_by().values("pk"),
         )
     )
+    # Looked up by key (``pk_in``): as ``IN (union)`` PostgreSQL hashed the few ids against a
+    # scan of every open action of the organisation (24,000 at 10,000 risks: 28-40 ms).
     return (
         chaseable_actions(organisation)
-        .filter(pk__in=ids)
+        .filter(pk_in(ids))
         .order_by(F("due_date").asc(nulls_last=True), Length("risk__ref"), "risk__ref", "id")
     )

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from registers import caching
 from registers.models import Marking, Role
 from registers.services.indicators import indicator_add, reading_record
 from tests.factories import MembershipFactory, RiskFactory
@@ -116,7 +117,11 @@ def test_dashboard_indicator_panel_queries_do_not_grow(
             risk = RiskFactory(register=corporate_register, ref=f"CRR{made[0]}")
             indicator(risk, coordinator, f"Measure {made[0]}", 20)
 
+    def first_view_after_a_write():  # the cached overview counted again (decision 67)
+        caching.organisation_changed(organisation.id)
+        return client.get(url)
+
     grow(2)
     client.get(url)
-    _, response = assert_same_queries(lambda: client.get(url), lambda: grow(12))
+    _, response = assert_same_queries(first_view_after_a_write, lambda: grow(12))
     assert response.context["indicators_flagged"].total == 14
