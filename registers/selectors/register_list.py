@@ -26,7 +26,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Length, Lower, NullIf
+from django.db.models.functions import Coalesce, Collate, Length, Lower, NullIf, Upper
 from django.utils import timezone
 
 from appetite.models import AppetiteStatement
@@ -182,10 +182,11 @@ def risk_list(
         # them, or a search would reveal what the page withholds. Judged by today's marking
         # (``id`` is the risk's on a historical record too): the register as it stood before
         # the marking holds the text written while the risk was OFFICIAL.
-        in_description = Q(description__icontains=f.q)
+        risks, contains = _searchable(risks, f.q)
+        in_description = contains("description")
         if search_sensitive_for is not None and search_sensitive_for.withheld_risk_ids:
             in_description &= ~Q(id__in=search_sensitive_for.withheld_risk_ids)
-        risks = risks.filter(Q(ref__icontains=f.q) | Q(title__icontains=f.q) | in_description)
+        risks = risks.filter(contains("ref") | contains("title") | in_description)
     if f.category is not None:
         risks = risks.filter(category_id=f.category)
     if f.owner is not None:
@@ -242,6 +243,24 @@ def _with_listed_owner(risks: QuerySet, *, organisation: Organisation, as_of) ->
     )
 
 
+def _searchable(risks: QuerySet, words: str):
+    """``risks`` and a function giving the condition "field contains ``words``, whatever the
+    case" (``icontains``).
+
+    On PostgreSQL, words in ASCII (nearly every search) are compared with the text's letters
+    folded as ASCII (``UPPER(description COLLATE "C") LIKE '%FLOOD%'``): the database's own
+    folding looked each character of 10,000 descriptions up in the locale's tables, two
+    thirds of a search's time at 10,000 risks (issue 20). It finds the same risks: the words
+    are ASCII, so a match is a run of the text's ASCII letters, folded alike either way (a
+    Turkish dotless i or a long s, which the locale folds to I and S, is the one difference).
+    Other words, and other databases, keep ``icontains``."""
+    if connection.vendor != "postgresql" or not words.isascii():
+        return risks, lambda field: Q(**{f"{field}__icontains": words})
+    folded = {f"{field}_folded": Upper(Collate(field, "C")) for field in SEARCHED}
+    return risks.alias(**folded), lambda field: Q(**{f"{field}_folded__contains": words.upper()})
+
+
+SEARCHED = ("ref", "title", "description")
 MAX_PAGE = 10**9
 
 
@@ -362,10 +381,15 @@ def risk_owners(*, organisation: Organisation) -> QuerySet:
     """People who own at least one risk of the organisation (the register's owner filter).
 
     A semi-join on the owners' ids rather than joining every risk to its owner's whole row and
-    de-duplicating 10,000 of them with DISTINCT."""
+    de-duplicating 10,000 of them with DISTINCT. Only what names them is read (``display_name``):
+    a select of 200 owners built 200 whole users."""
     owners = Risk.objects.filter(organisation=organisation, owner_id__isnull=False)
     ids = owners.order_by().values("owner_id").distinct()
-    return User.objects.filter(pk_in(ids)).order_by("full_name", "email")
+    return (
+        User.objects.filter(pk_in(ids))
+        .only("id", "full_name", "job_title", "email")
+        .order_by("full_name", "email")
+    )
 
 
 class _AnyOfArray(Lookup):

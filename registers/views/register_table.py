@@ -9,12 +9,16 @@ a plain string or flag in a dict (the template engine finds a dict's key at its 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
+from django.utils.http import RFC3986_SUBDELIMS
 
 from appetite.rules import AppetiteState
 
 from ..models import RiskStatus
+from ..refs import RiskRefConverter
 from ..selectors.indicators import IndicatorStatus
 from ..selectors.trends import Trend
 
@@ -43,6 +47,22 @@ def _trend(cell, label: str = "") -> dict:
     column's, for a narrow screen)."""
     trend = cell.trend
     return {"arrow": trend.arrow, "word": trend.word, "label": label}
+
+
+def _risk_urls(organisation):
+    """``reverse("risk", ...)`` for the organisation's refs, resolved once: the ref is the last
+    segment, made safe as ``reverse`` makes it (``RiskRefConverter``, then percent-quoting)."""
+    head, marker, tail = reverse("risk", args=[organisation.slug, _MARKER]).rpartition(_MARKER)
+    assert marker, "the risk URL carries its ref"  # noqa: S101
+    converter = RiskRefConverter()
+
+    def url(ref: str) -> str:
+        return f"{head}{quote(converter.to_url(ref), safe=RFC3986_SUBDELIMS + '/~:@')}{tail}"
+
+    return url
+
+
+_MARKER = "REFxREF"
 
 
 def _dates(pattern: str):
@@ -74,6 +94,7 @@ def register_lines(
     With ``show_quarters`` (a column per quarter of ``quarter_ends``) the owner and target are
     left out."""
     short_date, long_date = _dates("j M Y"), _dates("j F Y")
+    risk_url = _risk_urls(organisation)
     quarter_labels = [f"Quarter to {short_date(end)}" for end in quarter_ends]
     slug = organisation.slug
     register_urls: dict[str, str] = {}
@@ -89,7 +110,7 @@ def register_lines(
         arrow = trends.arrow
         line = {
             "row": row,
-            "url": reverse("risk", args=[slug, risk.ref]),
+            "url": risk_url(risk.ref),
             "ref": risk.ref,
             "title": risk.title,
             "sensitive": risk.marking == SENSITIVE,

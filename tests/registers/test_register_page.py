@@ -495,8 +495,9 @@ def test_page_links_are_the_first_last_current_and_neighbours(rf):
     ],
 )
 def test_queries_are_few_and_the_same_for_10_and_500_risks(client, organisation, role, params):
-    """The bench's four register pages (issue 20), for each role: at most 17 queries (20 before;
-    six are the session's, the person's and the header's), the same at both sizes."""
+    """The bench's four register pages (issue 20), for each role: at most 14 queries here (20
+    before; the session's, the person's and the header's among them, the unread count counted
+    each time in tests), the same at both sizes."""
     top = corporate_register_of(organisation)
     child = RegisterFactory(organisation=organisation, parent=top)
     owners = [MembershipFactory(organisation=organisation, role=Role.OWNER).user for _ in range(3)]
@@ -511,7 +512,7 @@ def test_queries_are_few_and_the_same_for_10_and_500_risks(client, organisation,
         bulk_risks(top, 245, prefix="M", owner=owners[2])
         bulk_risks(child, 245, prefix="N", owner=owners[0])
 
-    few, many = assert_same_queries(lambda: client.get(url, params), grow, at_most=17)
+    few, many = assert_same_queries(lambda: client.get(url, params), grow, at_most=14)
     assert few.status_code == many.status_code == 200
     assert len(many.context["rows"]) == 50
 
@@ -534,3 +535,45 @@ def test_owner_sort_of_the_register_as_it_stood_names_past_owners(client, organi
     assert refs(client.get(url, {"sort": "owner"})) == ["B1", "A1"]  # Bob, Zed
     then = (past + dt.timedelta(days=1)).date().isoformat()
     assert refs(client.get(url, {"sort": "owner", "as_of": then})) == ["A1", "B1"]  # Amy, Bob
+
+
+@pytest.mark.parametrize("words", ["flood", "FLOOD", "fLoOd", "lood"])
+def test_search_finds_words_whatever_their_case(page, organisation, words):
+    """ASCII words are compared with the text's letters folded as ASCII on PostgreSQL (a third
+    of the time at 10,000 risks); the same risks are found."""
+    register = corporate_register_of(organisation)
+    RiskFactory(register=register, ref="T1", title="Flooding of the depot")
+    RiskFactory(register=register, ref="D1", title="Depot", description="River FLOODS in spring")
+    RiskFactory(register=register, ref="FLOOD-7", title="Levees")
+    RiskFactory(register=register, ref="N1", title="Fire", description="Fl ood, not flo-od")
+    assert sorted(refs(page(q=words))) == ["D1", "FLOOD-7", "T1"]
+
+
+def test_search_folds_letters_beyond_ascii_as_before(page, organisation):
+    register = corporate_register_of(organisation)
+    RiskFactory(register=register, ref="E1", title="École closures", description="Été")
+    RiskFactory(register=register, ref="E2", title="Schools", description="the ÉCOLE's roof")
+    RiskFactory(register=register, ref="E3", title="Cafe", description="no accents")
+    assert sorted(refs(page(q="école"))) == ["E1", "E2"]
+    assert refs(page(q="ÉTÉ")) == ["E1"]
+
+
+def test_search_words_are_not_patterns(page, organisation):
+    register = corporate_register_of(organisation)
+    RiskFactory(register=register, ref="P1", title="100% loss of data")
+    RiskFactory(register=register, ref="P2", title="1000 lost items")
+    RiskFactory(register=register, ref="U1", title="snake_case names")
+    RiskFactory(register=register, ref="U2", title="snakeXcase names")
+    assert refs(page(q="100%")) == ["P1"]
+    assert refs(page(q="e_c")) == ["U1"]
+
+
+@pytest.mark.parametrize(
+    "ref", ["CRR18", "a.b_c-d", "A B", "a/b", "~x", ".", "..", "", "50%", "q?#", "Räum€", "x y/z~"]
+)
+def test_row_links_are_what_reverse_gives(organisation, ref):
+    """The rows' risk links are resolved once for the page (register_table._risk_urls), not
+    reversed per row: the same address for any stored ref."""
+    from registers.views.register_table import _risk_urls
+
+    assert _risk_urls(organisation)(ref) == reverse("risk", args=[organisation.slug, ref])
