@@ -83,13 +83,9 @@ def empty_cache(url: str) -> None:
 
 
 def gunicorn_defaults() -> dict:
-    """The workers and threads gunicorn.conf.py starts (GUNICORN_* unset: the shipped defaults)."""
-    names = ("GUNICORN_WORKERS", "GUNICORN_THREADS")
-    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
-    try:
-        config = runpy.run_path(str(gen.ROOT / "gunicorn.conf.py"))
-    finally:
-        os.environ.update(saved)
+    """The workers and threads gunicorn.conf.py starts here: its defaults, or GUNICORN_WORKERS
+    and GUNICORN_THREADS when set, as for the web service."""
+    config = runpy.run_path(str(gen.ROOT / "gunicorn.conf.py"))
     return {"workers": config["workers"], "threads": config.get("threads", 1)}
 
 
