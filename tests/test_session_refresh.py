@@ -9,7 +9,9 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,6 +23,13 @@ from riskreg.session_middleware import SAVED_AT
 from tests.factories import PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["db", "cached_db"])
+def engine(request, settings):
+    """The database sessions of the demo and tests, and production's cached_db (with Redis)."""
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{request.param}"
+    return request.param
 
 
 def session_writes(queries) -> list[str]:
@@ -95,10 +104,13 @@ def test_idle_for_the_age_since_the_last_save_is_signed_out(member_client):
     """Requests that save nothing do not keep a session alive past its stored expiry: the
     expiry is never later than SESSION_COOKIE_AGE after the last request."""
     assert member_client.get(member_client.page).status_code == 200
-    # The last save was a full age ago (the pages since saved nothing), so it has expired.
-    Session.objects.filter(session_key=member_client.session.session_key).update(
+    # The last save was a full age ago (the pages since saved nothing), so it has expired: in
+    # the database, and in the cache, whose entry was kept for the same age at that save.
+    key = member_client.session.session_key
+    Session.objects.filter(session_key=key).update(
         expire_date=timezone.now() - dt.timedelta(seconds=1)
     )
+    cache.delete(f"{cached_db.KEY_PREFIX}{key}")
     response = member_client.get(member_client.page)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
