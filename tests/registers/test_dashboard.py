@@ -328,7 +328,7 @@ def test_query_count_is_the_same_for_10_and_500_risks(client, organisation):
         lambda: _bulk(organisation, 490, prefix="B", owner=me, category=None),
         # The overview counted afresh (test_dashboard_cache.py counts the views between
         # writes); the exposure over eight quarters comes from its own cache (test_exposure.py).
-        at_most=25,
+        at_most=20,
     )
     assert few.status_code == 200
     assert response.context["risks"]["open"] == 500
