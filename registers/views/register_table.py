@@ -4,7 +4,7 @@ The rows were drawn with five includes each (rating twice, trend, appetite, the 
 and a ``{% url %}``, a ``|date`` and a dozen attribute lookups through the template engine: 50
 rows cost 17 ms of a 27 ms render at 10,000 risks (issue 20). Here every value a cell shows is
 a plain string or flag in a dict (the template engine finds a dict's key at its first try), and
-``registers/partials/register_rows.html`` draws them in one loop, markup unchanged.
+``registers/register_detail.html`` draws them in one loop, markup unchanged.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ STATUS_LABELS = dict(RiskStatus.choices)
 
 
 def _rating(rating) -> dict | None:
-    """What ``registers/partials/rating.html`` shows of a rating (None: "Not rated")."""
+    """What a rating cell shows (as ``registers/partials/rating.html``; None: "Not rated")."""
     if rating is None:
         return None
     return {
@@ -43,8 +43,8 @@ def _rating(rating) -> dict | None:
 
 
 def _trend(cell, label: str = "") -> dict:
-    """A trend as ``reporting/partials/lifecycle_trend.html`` words it (``label``: the quarter
-    column's, for a narrow screen)."""
+    """A trend as the register words it: the arrow, hidden from screen readers, and the word
+    ("up", "New", "N/A"); ``label``: the quarter column's, for a narrow screen."""
     trend = cell.trend
     return {"arrow": trend.arrow, "word": trend.word, "label": label}
 

@@ -138,3 +138,27 @@ def test_register_counts_open_escalated_and_closed(organisation):
         for r in selectors.registers_with_counts(organisation=organisation)
     }
     assert counts == {top.id: (6, 3), empty.id: (0, 0)}
+
+
+def test_owner_sort_and_search_build_for_the_demos_sqlite(organisation):
+    """Other databases (the demo's SQLite) sort by owner through a plain join and search with
+    icontains: a FilteredRelation there takes no subquery (the owner sort raised ValueError)."""
+    from unittest import mock
+
+    from registers.selectors import register_list
+
+    owner = MembershipFactory(organisation=organisation).user
+    top = corporate_register_of(organisation)
+    RiskFactory(register=top, ref="A1", title="Flood", owner=owner)
+    RiskFactory(register=top, ref="B1", title="Flooding")
+    with mock.patch.object(register_list, "connection", mock.Mock(vendor="sqlite")):
+        risks = selectors.risk_list(
+            organisation=organisation,
+            register_ids=[top.id],
+            sort="-owner",
+            today=timezone.localdate(),
+            risk_filter=selectors.RiskFilter(q="FLOOD"),
+        )
+    sql = str(risks.query)
+    assert "ANY(ARRAY" not in sql and 'COLLATE "C"' not in sql
+    assert [risk.ref for risk in risks] == ["A1", "B1"]  # nobody last either way
