@@ -144,7 +144,7 @@ def build_overview(
     if with_first_run and not figures["open"]:
         checklist = first_run_checklist(organisation=organisation)
         first_run = None if checklist.complete or checklist.in_use else checklist
-    return Overview(
+    overview = Overview(
         today=today,
         registers=registers,
         tree=register_tree(registers),
@@ -183,6 +183,18 @@ def build_overview(
         },
         first_run=first_run,
     )
+    _share_scheme_versions(overview)
+    return overview
+
+
+def _share_scheme_versions(overview: Overview) -> None:
+    """One scheme version object for every row rated under it, so that the kept piece holds
+    each version's definition once (pickle keeps a shared object once), not once per row."""
+    versions: dict = {}
+    for row in (*overview.outside, *overview.overdue, *overview.due_soon):
+        version = row.risk.scheme_version
+        if version is not None:
+            row.risk.scheme_version = versions.setdefault(version.pk, version)
 
 
 @dataclass
