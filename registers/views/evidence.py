@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from riskreg.forms import posted
@@ -22,7 +23,15 @@ from .. import permissions
 from ..forms_evidence import ON_RISK
 from ..services.evidence import evidence_add, evidence_delete
 from .evidence_context import new_evidence_form
-from .risk_common import GET_POST, RISK, allow, fetch_risk, render_risk_page, risk_url
+from .risk_common import (
+    GET_POST,
+    RISK,
+    allow,
+    fetch_risk,
+    is_htmx,
+    render_risk_page,
+    risk_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +57,25 @@ def evidence_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     controls = list(risk.controls.select_related("owner"))
     actions = list(risk.actions.select_related("owner"))
     if request.method == "GET":
-        return redirect(risk_url(risk, "add-evidence"))
+        # htmx: the form alone, swapped into the page's "Upload evidence" details when they are
+        # first opened; without JavaScript: the risk page with the form open.
+        if is_htmx(request):
+            form = new_evidence_form(access, risk, controls=controls, actions=actions)
+            allow(
+                bool(form.fields["attach_to"].choices),
+                "add evidence to this risk",
+                register=risk.register,
+            )
+            response = render(
+                request,
+                "registers/partials/evidence_form.html",
+                {"organisation": access.organisation, "risk": risk, "evidence_form": form},
+            )
+            patch_vary_headers(response, ["HX-Request"])
+            return response
+        return render_risk_page(
+            request, access, risk, evidence_form_open=True, controls=controls, actions=actions
+        )
     form = new_evidence_form(
         access,
         risk,

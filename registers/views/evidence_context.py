@@ -90,9 +90,13 @@ def evidence_context(
     actions,
     can_see_detail: bool,
     evidence_form=None,
+    evidence_form_open: bool = False,
     reviews=None,
     items=None,
 ) -> dict:
+    """The section's context. The upload form is drawn only when open (its errors, or GET
+    /evidence/add/ without JavaScript: ``evidence_form_open``); otherwise ``evidence_may_add``
+    says the page carries the details with a link that htmx swaps for the form."""
     if not can_see_detail:
         return {"evidence_items": [], "assurance_rows": [], "evidence_withheld": True}
     today = organisation_today(access.organisation)
@@ -123,9 +127,10 @@ def evidence_context(
         access.can_add_evidence(risk, action=a) for a in actions
     )
     form = evidence_form
-    if form is None and may_add:
+    if form is None and may_add and evidence_form_open:
         form = new_evidence_form(access, risk, controls=controls, actions=actions, reviews=reviews)
     return {
+        "evidence_may_add": may_add,
         "evidence_items": items,
         "evidence_groups": [(titles[key], key, group) for key, group in groups.items()],
         "assurance_rows": assurance_map(controls, today=today),

@@ -416,6 +416,7 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         actions=context["actions"],
         can_see_detail=can_see_detail,
         evidence_form=state.get("evidence_form"),
+        evidence_form_open=bool(state.get("evidence_form_open")),
         reviews=reviews,
         items=evidence,
     )

@@ -149,3 +149,34 @@ def test_a_reading_form_is_drawn_only_when_opened_with_or_without_javascript(
     )
     assert "Record reading</button>" in html
     assert f'id="reading-{indicator.pk}-value"' in html
+
+
+def test_the_evidence_form_is_drawn_only_when_opened_with_or_without_javascript(
+    client, member, corporate_register
+):
+    risk = RiskFactory(register=corporate_register)
+    control = ControlFactory(risk=risk, description="Flood barrier")
+    client.force_login(member(Role.ADMIN))
+    url = reverse("evidence_add", args=[risk.organisation.slug, risk.ref])
+    html = page(client, risk)
+    assert f'hx-get="{url}"' in html and f'href="{url}"' in html
+    assert 'id="evidence-attach_to"' not in html
+
+    fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment
+    assert 'id="evidence-attach_to"' in fragment
+    assert f'value="control-{control.pk}"' in fragment
+
+    opened = client.get(url)
+    assert opened.status_code == 200
+    html = opened.content.decode()
+    assert '<details class="govuk-details" id="add-evidence" open>' in html
+    assert 'id="evidence-attach_to"' in html
+
+
+def test_no_evidence_form_for_a_reader_who_may_not_upload(client, member, corporate_register):
+    risk = RiskFactory(register=corporate_register)
+    client.force_login(member(Role.VIEWER))
+    url = reverse("evidence_add", args=[risk.organisation.slug, risk.ref])
+    assert url not in page(client, risk)
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 403
