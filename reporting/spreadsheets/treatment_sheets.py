@@ -25,6 +25,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import OuterRef, Subquery
+
 from registers.models import (
     Action,
     ActionStatus,
@@ -452,8 +454,14 @@ def treatment_records(*, register, risks, as_of: dt.datetime | None) -> dict[str
     for name, model in (("controls", Control), ("actions", Action)):
         names = _EXPORTED[name]
         if as_of is None:
-            records = model.objects.filter(risk__register_id=register.id)
-            columns = [each if each != "owner" else "owner__email" for each in names]
+            # The owner's address looked up per row by the users' primary key: joined, a small
+            # register's export merged or hashed every user of the installation.
+            records = model.objects.filter(risk__register_id=register.id).annotate(
+                owner_email=Subquery(
+                    User.objects.filter(pk=OuterRef("owner_id")).values("email")[:1]
+                )
+            )
+            columns = [each if each != "owner" else "owner_email" for each in names]
         elif ids:
             records = (
                 model.history.filter(history_date__lte=as_of, risk_id__in=ids)
