@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
+from django.db import transaction
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
@@ -503,6 +504,23 @@ def setup(role: str):
     return user, mine, theirs
 
 
+@pytest.fixture(scope="module", params=ROLES)
+def _role_worlds_once(request, django_db_setup, django_db_blocker):
+    """A's tester in a role, A's world and B's, built once for that role's two tests below inside
+    a transaction rolled back after them. Each test runs in a savepoint of it (pytest-django's
+    ``db``), so what one test changes (B grown, anything a request wrote) is gone before the
+    next. pytest runs the two tests of a role one after the other."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield request.param, setup(request.param)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def role_worlds(_role_worlds_once, db):
+    """(role, (user, mine, theirs)) for one test."""
+    return _role_worlds_once
+
+
 # --- filling kwargs ----------------------------------------------------------------------------
 
 
@@ -604,9 +622,8 @@ def test_every_url_pattern_is_known_to_this_test():
     )
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_no_url_reaches_another_organisations_objects(client, role):
-    user, mine, theirs = setup(role)
+def test_no_url_reaches_another_organisations_objects(client, role_worlds):
+    role, (user, mine, theirs) = role_worlds
     client.force_login(user)
     patterns = [p for p in url_patterns() if p.params and not unfillable(p)]
     assert any(p.name == "risk" for p in patterns), "the walk found no organisation URLs"
@@ -686,9 +703,8 @@ def own_pages(patterns: list[Pattern], mine: World) -> list[tuple[str, str]]:
     return pages
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_nothing_of_another_organisation_is_listed_or_counted(client, role):
-    user, mine, theirs = setup(role)
+def test_nothing_of_another_organisation_is_listed_or_counted(client, role_worlds):
+    role, (user, mine, theirs) = role_worlds
     client.force_login(user)
     patterns = [p for p in url_patterns() if not unfillable(p)]
     pages = own_pages(patterns, mine)
