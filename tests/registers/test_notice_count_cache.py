@@ -24,6 +24,7 @@ def _count_cache_on(settings):
     """As in production (the test settings count on every page: see there)."""
     settings.RISKREG_NOTICE_COUNT_CACHE = True
 
+
 COUNT = re.compile(r'<span class="rr-nav-count">(\d+)<span class="govuk-visually-hidden">')
 
 
