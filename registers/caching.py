@@ -185,6 +185,7 @@ def connect_signals() -> None:
         Escalation,
         Indicator,
         IndicatorReading,
+        Invitation,
         Membership,
         Objective,
         Organisation,
@@ -207,6 +208,7 @@ def connect_signals() -> None:
         Category,
         Objective,
         Membership,
+        Invitation,  # an admin's first-run checklist counts the open ones
         Indicator,
         IndicatorReading,
         AppetiteLevel,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -82,6 +83,10 @@ class Overview:
     indicators: FlaggedIndicators  # detail not withheld
     exposure: dict = field(default_factory=dict)  # {"charts", "note"} (risk_charts' tag)
     first_run: FirstRunChecklist | None = None  # admins only: the unfinished checklist
+    # Names this build: what is drawn from it is kept under it (``dashboard_fragments``), so
+    # HTML drawn from one overview is never served beside another, whatever token the
+    # organisation holds by the time it is drawn.
+    built: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
 def audience(access) -> str:

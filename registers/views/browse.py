@@ -110,7 +110,7 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
         "registers/organisation_detail.html",
         {
             **drawn,
-            "shared_html": shared_html(access=access, today=today, context=drawn),
+            "shared_html": shared_html(access=access, today=today, shared=shared, context=drawn),
             "top_register": top,
             "risks": risks,
             "actions": actions,

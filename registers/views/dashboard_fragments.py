@@ -21,10 +21,19 @@ FRAGMENTS = {
 }
 
 
-def shared_html(*, access, today, context: dict) -> dict[str, str]:
-    """The parts, from the cache (kept under the overview's key), or rendered from ``context``."""
+def shared_html(*, access, today, shared, context: dict) -> dict[str, str]:
+    """The parts, from the cache, or rendered from ``context`` (drawn from ``shared`` alone).
+
+    Kept under the overview's own name (``shared.built``) as well as the organisation's token:
+    the token is read again here, and a write committed between reading the overview and
+    drawing it would otherwise keep HTML of the older overview under the newer token."""
 
     def render() -> dict[str, str]:
         return {name: render_to_string(template, context) for name, template in FRAGMENTS.items()}
 
-    return caching.cached(access.organisation.id, "dashboard-html", vary(access, today), render)
+    built = getattr(shared, "built", None)  # kept before overviews were named: draw afresh
+    if built is None:
+        return render()
+    return caching.cached(
+        access.organisation.id, "dashboard-html", f"{vary(access, today)}:{built}", render
+    )

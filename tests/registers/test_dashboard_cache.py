@@ -436,3 +436,47 @@ def test_two_readers_of_one_role_see_their_own_counts_beside_the_same_figures(cl
     assert "Risks you own, manage or lead: 0" in pages[theirs].content.decode()
     for user in (mine, theirs):
         assert pages[user].context["risks"]["open"] == 2
+
+
+def test_html_drawn_from_an_overview_is_never_kept_beside_a_newer_one(
+    view, organisation, monkeypatch
+):
+    """A write committed between the view reading the overview and drawing its parts (the
+    token is read again when they are drawn): the parts drawn from the older overview must not
+    be kept under the newer token, or every later view would show the old figures beside fresh
+    ones of the reader's own."""
+    from registers.views import browse
+
+    risk = _risk(organisation, title="Old title", next_review_due=dt.date(2000, 1, 1))
+    real_my_part = browse.my_part
+    written = []
+
+    def my_part_with_a_write_between(**kwargs):
+        if not written:
+            Risk.objects.filter(pk=risk.pk).update(title="New title")
+            caching.organisation_changed(organisation.id)
+            written.append(True)
+        return real_my_part(**kwargs)
+
+    monkeypatch.setattr(browse, "my_part", my_part_with_a_write_between)
+    first = view()
+    assert "Old title" in _main(first)  # the overview was read before the write
+    assert "New title" in _main(view())
+
+
+def test_an_invitation_is_on_an_admins_next_view(client, organisation):
+    """The first-run checklist counts open invitations: sending one is a write of the page."""
+    from registers.services.invitations import invitation_send
+
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
+    client.force_login(admin)
+    before = client.get(_url(organisation)).context["first_run"]
+    assert before is not None
+    invitation_send(
+        organisation=organisation,
+        email="new.person@example.test",
+        role=Role.OWNER,
+        invited_by=admin,
+    )
+    after = client.get(_url(organisation)).context["first_run"]
+    assert after is None or after.done_count == before.done_count + 1
