@@ -102,6 +102,9 @@ def configure(*, settings: str = "riskreg.settings.local") -> str:
     os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")  # no line per sign-in in the tables
     os.environ.setdefault("RISKREG_SECURITY_LOG_LEVEL", "WARNING")
     os.environ["CELERY_BROKER_URL"] = ""  # packs and reminders in-process, as the commands do
+    # The page cache as production has it (there shared through Redis): here one process serves
+    # and writes, so its memory cache sees every write (bench/load.py gives gunicorn Redis).
+    os.environ.setdefault("RISKREG_PAGE_CACHE", "true")
     # The test client calls itself "testserver"; the load test uses 127.0.0.1.
     os.environ["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     if str(ROOT) not in sys.path:

@@ -21,3 +21,35 @@ def test_every_migration_runs_on_sqlite(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "demo.sqlite3").stat().st_size > 0
+
+
+def _local_setting(name: str, **env) -> str:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DJANGO_CACHE_URL", "RISKREG_PAGE_CACHE", "CELERY_BROKER_URL")
+    }
+    done = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            f"import django; django.setup(); from django.conf import settings; print(settings.{name})",
+        ],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "riskreg.settings.local", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip()
+
+
+def test_the_demo_keeps_no_pages_in_a_cache_its_other_processes_cannot_reach():
+    """`make demo` without Redis: a command in another terminal (an import, a member added) or a
+    Celery worker writes in a process of its own; a per-process memory cache would keep showing
+    the dashboard as it was (decision 67). Only a shared cache turns the page cache on."""
+    assert _local_setting("RISKREG_PAGE_CACHE") == "False"
+    assert (
+        _local_setting("RISKREG_PAGE_CACHE", DJANGO_CACHE_URL="redis://127.0.0.1:6379/1") == "True"
+    )

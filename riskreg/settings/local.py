@@ -11,11 +11,6 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", "") or "local-demo-key-not-for-production"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
-# The page cache (registers/caching.py) needs every process that writes to share the cache. The
-# demo's runserver with tasks run in-process (no broker) is one process, so its memory cache is
-# shared by all: on. With a broker, imports run in a Celery worker, a process of its own: off,
-# unless DJANGO_CACHE_URL gives them a shared cache.
-RISKREG_PAGE_CACHE = env_bool(
-    "RISKREG_PAGE_CACHE",
-    bool(CACHE_URL) or not CELERY_BROKER_URL,  # noqa: F405
-)
+# The page cache keeps base.py's default, on only with DJANGO_CACHE_URL: a per-process memory
+# cache would not hear of the demo's other processes' writes (a Celery worker, or
+# `manage.py import_register` or `add_member` in another terminal) and would show old figures.
