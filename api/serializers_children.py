@@ -116,6 +116,16 @@ class IndicatorSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     withheld = serializers.BooleanField()
 
+    # What of a withheld indicator (``withhold_indicators``) the risk page and the packs do not
+    # show either: its readings and the thresholds they are judged by.
+    WITHHELD_NULL = ("amber_from", "red_from", "latest_value", "latest_taken_on")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if getattr(instance, "withheld", False):
+            data.update(dict.fromkeys(self.WITHHELD_NULL))
+        return data
+
 
 class ReadingSerializer(serializers.ModelSerializer):
     entered_by = OwnerEmailField(read_only=True)

@@ -56,5 +56,6 @@ def withhold_indicators(indicators, *, access) -> list:
         if indicator.withheld:
             indicator.name = WITHHELD_SHORT
             indicator.description = ""
+            indicator.unit = ""
         shown.append(indicator)
     return shown

@@ -189,7 +189,9 @@ def test_the_indicators_owner_records_readings(
 def test_a_sensitive_risks_indicators_and_readings_are_withheld(
     risk, coordinator, member, organisation, token_for, api
 ):
-    indicator = _indicator(risk, coordinator, "Secret measure", description="Secret")
+    indicator = _indicator(
+        risk, coordinator, "Secret measure", description="Secret", unit="Secret units"
+    )
     _read(indicator, coordinator, 12)
     Risk.objects.filter(pk=risk.pk).update(marking=Marking.OFFICIAL_SENSITIVE)
     _, secret = token_for(member(Role.VIEWER), [organisation])
@@ -198,6 +200,10 @@ def test_a_sensitive_risks_indicators_and_readings_are_withheld(
     assert item["withheld"] is True and item["name"] == WITHHELD_SHORT
     assert item["status"] == "red"  # the standing shows, as on the page
     assert "Secret" not in str(item)
+    # Its readings and thresholds do not, as on the page and in the packs.
+    assert item["unit"] == ""
+    for withheld in ("latest_value", "latest_taken_on", "amber_from", "red_from"):
+        assert item[withheld] is None, withheld
     readings = client.get(_readings(risk, indicator)).json()
     assert readings["withheld"] is True and readings["results"] == []
     assert readings["detail"] == WITHHELD
