@@ -56,23 +56,29 @@ def _fresh() -> set[int]:
     return _local.fresh
 
 
+def token(key: str) -> str:
+    """The token kept under ``key``: a fresh random one when none is held (evicted, a restart),
+    never an old one, so a lost token costs a recount and nothing else."""
+    held = cache.get(key)
+    if held is None:
+        cache.add(key, secrets.token_hex(8), timeout=None)
+        held = cache.get(key) or secrets.token_hex(8)  # a cache that keeps nothing: never reuse
+    return held
+
+
+def renew_tokens(keys) -> None:
+    """A new random token under each key: whatever was kept under the old ones is unreachable."""
+    cache.set_many({key: secrets.token_hex(8) for key in keys}, timeout=None)
+
+
 def _renew(organisation_id: int) -> None:
-    cache.set(
-        _GENERATION_KEY.format(organisation_id=organisation_id),
-        secrets.token_hex(8),
-        timeout=None,
-    )
+    renew_tokens([_GENERATION_KEY.format(organisation_id=organisation_id)])
 
 
 def generation(organisation_id: int) -> str:
     """The organisation's token now: a fresh random one when none is held."""
     _fresh().discard(organisation_id)
-    key = _GENERATION_KEY.format(organisation_id=organisation_id)
-    token = cache.get(key)
-    if token is None:
-        cache.add(key, secrets.token_hex(8), timeout=None)
-        token = cache.get(key) or secrets.token_hex(8)  # a cache that keeps nothing: never reuse
-    return token
+    return token(_GENERATION_KEY.format(organisation_id=organisation_id))
 
 
 class _AfterCommit:

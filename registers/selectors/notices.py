@@ -4,7 +4,6 @@ notice naming its organisation, and the unread count the header shows."""
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -72,21 +71,11 @@ _UNREAD_KEY = "notices-unread:{user_id}:{generation}:{organisations}"
 
 
 def _unread_generation(user_id: int) -> str:
-    """The person's token now; a fresh random one when none is held (evicted, a restart), never
-    an old one, so a lost token costs a recount and nothing else."""
-    key = _UNREAD_GENERATION_KEY.format(user_id=user_id)
-    token = cache.get(key)
-    if token is None:
-        cache.add(key, secrets.token_hex(8), timeout=None)
-        token = cache.get(key) or secrets.token_hex(8)  # a cache that keeps nothing
-    return token
+    return caching.token(_UNREAD_GENERATION_KEY.format(user_id=user_id))
 
 
 def _renew_unread_generations(user_ids: set[int]) -> None:
-    cache.set_many(
-        {_UNREAD_GENERATION_KEY.format(user_id=pk): secrets.token_hex(8) for pk in user_ids},
-        timeout=None,
-    )
+    caching.renew_tokens(_UNREAD_GENERATION_KEY.format(user_id=pk) for pk in user_ids)
 
 
 def forget_unread_counts(user_ids: Iterable[int]) -> None:
