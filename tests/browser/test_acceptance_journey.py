@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from appetite.services import appetite_statement_set
 from registers.models import Register
@@ -59,7 +60,7 @@ def test_an_accepted_breach_expires_back_to_breach(page, organisation, eager_tas
     page.get_by_label("Accept until").fill(until.strftime("%d/%m/%Y"))
     page.get_by_role("button", name="Accept until this date").click()
     assert f"accepted above its tolerance until {shown}" in page.inner_text("main")
-    assert page.get_by_text(f"Accepted until {shown}").first.is_visible()
+    expect(page.get_by_text(f"Accepted until {shown}").first).to_be_visible()
     assert axe_violations(page) == []
 
     page.goto(f"/o/{slug}/registers/corporate/")
@@ -75,5 +76,7 @@ def test_an_accepted_breach_expires_back_to_breach(page, organisation, eager_tas
     assert [m.to for m in expired] == [[f"admin@{slug}.test"]]
 
     page.goto(f"/o/{slug}/settings/acceptance/")
-    assert page.get_by_role("heading", name="Who may accept a risk above tolerance").is_visible()
+    expect(
+        page.get_by_role("heading", name="Who may accept a risk above tolerance")
+    ).to_be_visible()
     assert axe_violations(page) == []

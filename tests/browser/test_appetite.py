@@ -2,6 +2,7 @@
 follows; every appetite page passes axe-core; a viewer reads but cannot change."""
 
 import pytest
+from playwright.sync_api import expect
 
 from appetite.services import appetite_statement_set
 from registers.models import Register
@@ -70,7 +71,7 @@ def test_admin_raises_a_tolerance_and_the_breach_leaves_the_dashboard(page, orga
     assert "since" in page.get_by_role("table", name="Risks in breach").inner_text()
 
     page.get_by_role("link", name="appetite page").click()
-    assert page.get_by_role("heading", name="Risk appetite", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Risk appetite", level=1)).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("link", name="Change the appetite for Financial Sustainability").click()
     assert axe_violations(page) == []
@@ -98,7 +99,7 @@ def test_admin_raises_a_tolerance_and_the_breach_leaves_the_dashboard(page, orga
     assert "SRR2" in page.get_by_role("table", name="Risks in breach").inner_text()  # at warning
 
     page.goto(f"/o/{slug}/appetite/history/")
-    assert page.get_by_role("heading", name="History of appetite changes").is_visible()
+    expect(page.get_by_role("heading", name="History of appetite changes")).to_be_visible()
     history = page.get_by_role("table").inner_text()
     assert "Audit Committee, March" in history and "12 → 16" in history
     assert axe_violations(page) == []

@@ -3,6 +3,7 @@ settings page, adds, moves, retires and merges a category (the merge asks first,
 risks move), and every page on the way passes axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 from appetite.services import appetite_statement_set
 from registers.models import Category, Objective, Register, Risk
@@ -42,25 +43,25 @@ def test_an_admin_manages_categories_and_objectives(page, organisation):
     page.goto(f"/o/{organisation.slug}/settings/")
     page.get_by_role("link", name="Risk categories").click()
     page.wait_for_url(f"**/o/{organisation.slug}/settings/categories/")
-    assert page.get_by_role("heading", name="Categories", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Categories", level=1)).to_be_visible()
     assert "breach above 12" in page.get_by_role("row", name="Finance").inner_text()
     assert_axe_clean(page)
 
     # Bad input: the error summary, answered 400, axe-clean.
     page.get_by_label("Name", exact=True).fill("finance")
     page.get_by_role("button", name="Add the category").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_axe_clean(page)
     page.get_by_label("Name", exact=True).fill("Estates")
     page.get_by_role("button", name="Add the category").click()
-    assert page.get_by_role("row", name="Estates").is_visible()
+    expect(page.get_by_role("row", name="Estates")).to_be_visible()
 
     page.get_by_role("button", name="Move up Estates").click()
     names = page.locator("tbody th").all_inner_texts()
     assert names.index("Estates") < names.index("Money")
 
     page.get_by_role("button", name="Retire Estates").click()
-    assert page.get_by_role("button", name="Bring back Estates").is_visible()
+    expect(page.get_by_role("button", name="Bring back Estates")).to_be_visible()
 
     page.get_by_role("link", name="Merge into another (Money)").click()
     assert_axe_clean(page)
@@ -77,10 +78,10 @@ def test_an_admin_manages_categories_and_objectives(page, organisation):
     assert_axe_clean(page)
 
     page.goto(f"/o/{organisation.slug}/settings/objectives/")
-    assert page.get_by_role("row", name="P1 Safe care").is_visible()
+    expect(page.get_by_role("row", name="P1 Safe care")).to_be_visible()
     assert_axe_clean(page)
     page.get_by_label("Code").fill("P2")
     page.get_by_label("Name", exact=True).fill("Money well spent")
     page.get_by_role("button", name="Add the objective").click()
-    assert page.get_by_role("row", name="P2 Money well spent").is_visible()
+    expect(page.get_by_role("row", name="P2 Money well spent")).to_be_visible()
     assert_axe_clean(page)

@@ -4,6 +4,7 @@ its tabs work from the keyboard, and filters and sort end up in the URL."""
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from appetite.services import appetite_statement_set
 from registers.models import Register, Risk, Role
@@ -73,14 +74,16 @@ def test_coordinator_reads_dashboard_and_follows_a_heat_map_cell(page, organisat
     )
     sign_in(page, f"coordinator@{organisation.slug}.test")
     page.goto(f"/o/{organisation.slug}/")
-    assert page.get_by_role("heading", name="Example Police", level=1).is_visible()
-    assert page.get_by_role("table", name="Current position: 3 open risks").is_visible()
+    expect(page.get_by_role("heading", name="Example Police", level=1)).to_be_visible()
+    expect(page.get_by_role("table", name="Current position: 3 open risks")).to_be_visible()
     assert axe_violations(page) == []
 
     # The tabs work from the keyboard: focus the selected tab, arrow to the next.
     page.get_by_role("tab", name="Current", exact=True).focus()
     page.keyboard.press("ArrowRight")
-    assert page.get_by_role("table", name="Inherent (initial) position: 1 open risk").is_visible()
+    expect(
+        page.get_by_role("table", name="Inherent (initial) position: 1 open risk")
+    ).to_be_visible()
     page.keyboard.press("ArrowLeft")
 
     # The cell holding CRR2 and TC1 (likelihood 3, impact 4) links to exactly those risks.
@@ -90,8 +93,8 @@ def test_coordinator_reads_dashboard_and_follows_a_heat_map_cell(page, organisat
     page.keyboard.press("Enter")
     page.wait_for_url("**/registers/corporate/**")
     assert "likelihood=3" in page.url and "rollup=1" in page.url
-    assert page.get_by_role("link", name="CRR2").is_visible()
-    assert page.get_by_role("link", name="TC1").is_visible()
+    expect(page.get_by_role("link", name="CRR2")).to_be_visible()
+    expect(page.get_by_role("link", name="TC1")).to_be_visible()
     assert page.get_by_role("link", name="CRR1").count() == 0
     assert page.get_by_role("link", name="Add a risk").count() in (0, 1)
     assert axe_violations(page) == []
@@ -101,9 +104,9 @@ def test_panel_member_filters_sorts_and_pages_the_register(page, organisation):
     panel = MembershipFactory(organisation=organisation, role=Role.PANEL).user
     sign_in(page, panel.email)
     page.goto(f"/o/{organisation.slug}/registers/corporate/")
-    assert page.get_by_role("table", name="2 risks Open and escalated").is_visible()
+    expect(page.get_by_role("table", name="2 risks Open and escalated")).to_be_visible()
     assert page.get_by_role("link", name="Add a risk").count() == 0
-    assert page.locator("strong.govuk-tag", has_text="Overdue").is_visible()
+    expect(page.locator("strong.govuk-tag", has_text="Overdue")).to_be_visible()
     assert axe_violations(page) == []
 
     # Keyboard only: type a search, tick "include child registers", submit with Enter.
@@ -112,8 +115,8 @@ def test_panel_member_filters_sorts_and_pages_the_register(page, organisation):
     page.get_by_label("Search").press("Enter")
     page.wait_for_url("**q=turnover**")
     assert "rollup=1" in page.url
-    assert page.get_by_role("link", name="TC1").is_visible()
-    assert page.get_by_role("columnheader", name="Register").is_visible()
+    expect(page.get_by_role("link", name="TC1")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Register")).to_be_visible()
 
     # Sort by a heading; the filter stays, aria-sort says how.
     page.goto(f"/o/{organisation.slug}/registers/corporate/?rollup=1")
@@ -132,7 +135,7 @@ def test_my_work_page_is_accessible(page, organisation):
     sign_in(page, owner.email)
     page.goto(f"/o/{organisation.slug}/")
     page.get_by_role("link", name="My work").first.click()
-    assert page.get_by_role("heading", name="My work").is_visible()
-    assert page.get_by_role("link", name="CRR1").first.is_visible()
-    assert page.locator("text=Patch the servers").is_visible()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    expect(page.get_by_role("link", name="CRR1").first).to_be_visible()
+    expect(page.locator("text=Patch the servers")).to_be_visible()
     assert axe_violations(page) == []

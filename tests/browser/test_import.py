@@ -2,6 +2,7 @@
 axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 from registers.models import Register, Risk, Role
 from registers.permissions import membership_sync
@@ -31,25 +32,25 @@ def test_coordinator_uploads_checks_and_confirms_an_import(page, tmp_path):
 
     sign_in(page, membership.user.email)
     page.goto(f"/o/{organisation.slug}/registers/corporate/import/")
-    assert page.get_by_role("heading", name="Import risks from a spreadsheet").is_visible()
+    expect(page.get_by_role("heading", name="Import risks from a spreadsheet")).to_be_visible()
     assert axe_violations(page) == []
 
     page.set_input_files("#id_file", str(spreadsheet))
     page.get_by_role("button", name="Upload and check").click()
-    assert page.get_by_role("heading", name="Check the import").is_visible()
-    assert page.get_by_role("rowheader", name="CRR2").is_visible()
-    assert page.get_by_role("cell", name="Cyber attack on payroll").is_visible()
+    expect(page.get_by_role("heading", name="Check the import")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="CRR2")).to_be_visible()
+    expect(page.get_by_role("cell", name="Cyber attack on payroll")).to_be_visible()
     assert axe_violations(page) == []
     assert not Risk.objects.filter(ref="CRR2").exists()
 
     page.get_by_role("button", name="Confirm and import").click()
     page.wait_for_url(f"**/o/{organisation.slug}/registers/corporate/")
-    assert page.get_by_text(
-        "Imported register.csv: created 1, updated 1, unchanged 0."
-    ).is_visible()
-    assert page.get_by_role("link", name="CRR2").is_visible()
-    assert page.get_by_role("cell", name="Flooding at the depot").is_visible()
-    assert page.get_by_role("cell", name="20 (High)").first.is_visible()
+    expect(
+        page.get_by_text("Imported register.csv: created 1, updated 1, unchanged 0.")
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="CRR2")).to_be_visible()
+    expect(page.get_by_role("cell", name="Flooding at the depot")).to_be_visible()
+    expect(page.get_by_role("cell", name="20 (High)").first).to_be_visible()
     assert Risk.objects.get(ref="CRR1").title == "Cyber attack on payroll"
 
 
@@ -62,7 +63,7 @@ def test_problems_are_listed_by_row_and_nothing_is_imported(page, tmp_path):
     page.goto(f"/o/{organisation.slug}/registers/corporate/import/")
     page.set_input_files("#id_file", str(spreadsheet))
     page.get_by_role("button", name="Upload and check").click()
-    assert page.get_by_text("Row 2: title: required for a new risk").is_visible()
+    expect(page.get_by_text("Row 2: title: required for a new risk")).to_be_visible()
     assert page.get_by_role("button", name="Confirm and import").count() == 0
     assert axe_violations(page) == []
     assert not Risk.objects.exists()
@@ -87,12 +88,12 @@ def test_a_big_file_is_checked_and_imported_in_the_background(page, tmp_path, se
     page.set_input_files("#id_file", str(spreadsheet))
     page.get_by_role("button", name="Upload and check").click()
     page.wait_for_url("**/import/jobs/*/")
-    assert page.get_by_role("heading", name="Check the import").is_visible()
-    assert page.get_by_role("rowheader", name="B1").is_visible()
-    assert page.get_by_role("cell", name="Risk 1", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Check the import")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="B1")).to_be_visible()
+    expect(page.get_by_role("cell", name="Risk 1", exact=True)).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Confirm and import").click()
-    assert page.get_by_role("heading", name="Imported").is_visible()
-    assert page.get_by_text("Imported big.csv: created 3, updated 0, unchanged 0.").is_visible()
+    expect(page.get_by_role("heading", name="Imported")).to_be_visible()
+    expect(page.get_by_text("Imported big.csv: created 3, updated 0, unchanged 0.")).to_be_visible()
     assert axe_violations(page) == []
     assert Risk.objects.filter(organisation=organisation).count() == 3

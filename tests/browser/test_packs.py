@@ -4,6 +4,7 @@ pass axe-core."""
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from registers.services.organisations import member_add
 from reporting.models import Pack, PackStatus
@@ -57,7 +58,7 @@ def test_panel_member_downloads_and_pages_are_accessible(page, panel_member, tmp
         assert handle.read().startswith(b"%PDF")
 
     page.goto("/o/epa/reports/")
-    assert page.get_by_role("heading", name="Reports").is_visible()
+    expect(page.get_by_role("heading", name="Reports")).to_be_visible()
     assert "Request a pack" not in page.content()  # panel members do not request
     assert "Boom" not in page.content()  # failed builds and drafts are the coordinators'
     assert axe_violations(page) == []

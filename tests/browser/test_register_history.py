@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from registers.models import Register, Role
 from registers.services.organisations import organisation_create, register_create
@@ -79,20 +80,20 @@ def test_register_trends_history_movement_and_reviews(page, university):
     page.get_by_role("link", name="Show the trend of the last three quarters").click()
     assert "trend=quarters" in page.url
     table = page.get_by_role("table")
-    assert table.get_by_role("columnheader", name="Current").is_visible()
+    expect(table.get_by_role("columnheader", name="Current")).to_be_visible()
     assert page.locator("th", has_text="to ").count() == 3  # one heading per quarter end
     row = table.get_by_role("row", name="SRR02")
-    assert row.get_by_text("up", exact=False).first.is_visible()
-    assert table.get_by_role("row", name="SRR04").get_by_text("New").first.is_visible()
+    expect(row.get_by_text("up", exact=False).first).to_be_visible()
+    expect(table.get_by_role("row", name="SRR04").get_by_text("New").first).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_text("See the register as it stood on a past date").click()
     year_ago = (timezone.localdate() - dt.timedelta(days=200)).isoformat()
     page.fill("#as-of-date", year_ago)
     page.get_by_role("button", name="Show the register on that date").click()
-    assert page.get_by_text("As it stood on").first.is_visible()
+    expect(page.get_by_text("As it stood on").first).to_be_visible()
     assert "trend=quarters" in page.url  # the view options are kept
-    assert page.get_by_role("row", name="SRR03").is_visible()  # not closed yet, then
+    expect(page.get_by_role("row", name="SRR03")).to_be_visible()  # not closed yet, then
     assert page.get_by_role("row", name="SRR04").count() == 0  # not created yet
     assert page.get_by_role("link", name="Add a risk").count() == 0
     assert axe_violations(page) == []
@@ -100,19 +101,19 @@ def test_register_trends_history_movement_and_reviews(page, university):
     assert "as_of" not in page.url
 
     page.goto("/o/uni/movement/")
-    assert page.get_by_role("heading", name="Movement since the last report").is_visible()
+    expect(page.get_by_role("heading", name="Movement since the last report")).to_be_visible()
     flagged = page.get_by_role("table", name="Moved more than one tolerance level")
-    assert flagged.get_by_role("row", name="SRR02").is_visible()
-    assert page.get_by_role("table", name="Risks added to a register").is_visible()
+    expect(flagged.get_by_role("row", name="SRR02")).to_be_visible()
+    expect(page.get_by_role("table", name="Risks added to a register")).to_be_visible()
     assert axe_violations(page) == []
     page.fill("#id_until", "2999-01-01")
     page.get_by_role("button", name="Show the movement").click()
-    assert page.get_by_text("There is a problem with the dates").is_visible()
+    expect(page.get_by_text("There is a problem with the dates")).to_be_visible()
     assert axe_violations(page) == []
 
     page.goto("/o/uni/reviews/")
-    assert page.get_by_role("table", name="Review health by register").is_visible()
-    assert page.get_by_role("table", name="Review health by owner").is_visible()
+    expect(page.get_by_role("table", name="Review health by register")).to_be_visible()
+    expect(page.get_by_role("table", name="Review health by owner")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("link", name="By owner").click()
     assert "by=owner" in page.url

@@ -3,6 +3,7 @@ register under the corporate one, renames it (a new address), moves it and sets 
 period, and an old link to it still opens it; every page on the way passes axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 from registers.models import Register
 from registers.services.organisations import member_add
@@ -37,7 +38,7 @@ def test_an_admin_adds_renames_and_moves_a_register(page, organisation):
     page.goto(f"/o/{slug}/settings/")
     page.locator("#main-content").get_by_role("link", name="Registers", exact=True).click()
     page.wait_for_url(f"**/o/{slug}/settings/registers/")
-    assert page.get_by_role("heading", name="Registers", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Registers", level=1)).to_be_visible()
     assert_axe_clean(page)
 
     page.get_by_role("link", name="Add a register").click()
@@ -45,14 +46,14 @@ def test_an_admin_adds_renames_and_moves_a_register(page, organisation):
     # Bad input: the error summary, axe-clean.
     page.get_by_label("Review period in months (optional)").fill("99")
     page.get_by_role("button", name="Add the register").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_axe_clean(page)
     page.get_by_label("Name", exact=True).fill("Finance")
     page.get_by_label("Review period in months (optional)").fill("")
     page.get_by_label("Sits under").select_option(label="Example Trust corporate risk register")
     page.get_by_role("button", name="Add the register").click()
     page.wait_for_url(f"**/o/{slug}/settings/registers/")
-    assert page.get_by_role("row", name="Finance").is_visible()
+    expect(page.get_by_role("row", name="Finance")).to_be_visible()
     finance = Register.objects.get(organisation=organisation, name="Finance")
     assert finance.slug == "finance" and finance.parent.slug == "corporate"
 
@@ -71,14 +72,14 @@ def test_an_admin_adds_renames_and_moves_a_register(page, organisation):
     # An old link still opens the register.
     page.goto(f"/o/{slug}/registers/finance/?sort=-current")
     page.wait_for_url(f"**/o/{slug}/registers/finance-estates/?sort=-current")
-    assert page.get_by_role("heading", name="Finance and estates").first.is_visible()
+    expect(page.get_by_role("heading", name="Finance and estates").first).to_be_visible()
 
     # Archive it (with a reason): read-only, listed under "Archived", its page under a banner.
     page.goto(f"/o/{slug}/settings/registers/finance-estates/")
     page.get_by_role("link", name="Archive Finance and estates").click()
     assert_axe_clean(page)
     page.get_by_role("button", name="Archive the register").click()
-    assert page.locator(".govuk-error-summary").is_visible()  # no reason given
+    expect(page.locator(".govuk-error-summary")).to_be_visible()  # no reason given
     assert_axe_clean(page)
     page.get_by_label("Why").fill("Merged into the corporate register")
     page.get_by_role("button", name="Archive the register").click()
@@ -91,7 +92,7 @@ def test_an_admin_adds_renames_and_moves_a_register(page, organisation):
     page.get_by_role("link", name="Change which registers the packs cover").click()
     assert_axe_clean(page)
     page.goto(f"/o/{slug}/registers/finance-estates/")
-    assert page.get_by_text("Archived on").is_visible()
+    expect(page.get_by_text("Archived on")).to_be_visible()
     assert page.get_by_role("link", name="Add a risk").count() == 0
     for width, height in ((1280, 900), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
