@@ -67,7 +67,7 @@ def test_an_admin_manages_categories_and_objectives(page, organisation):
     assert_axe_clean(page)
     page.get_by_label("Finance").check()
     page.get_by_role("button", name="Continue").click()
-    assert "2 risks (2 open) will move from Money to Finance" in page.content()
+    expect(page.locator("main")).to_contain_text("2 risks (2 open) will move from Money to Finance")
     assert_axe_clean(page)
     page.get_by_role("button", name="Merge and move 2 risks").click()
     page.wait_for_url(f"**/o/{organisation.slug}/settings/categories/")

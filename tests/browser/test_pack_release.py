@@ -8,6 +8,7 @@ import hashlib
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from registers.services.organisations import member_add
 from reporting.models import Pack
@@ -40,7 +41,7 @@ def test_coordinator_releases_a_pack_and_the_panel_downloads_it(page, eager_task
     page.get_by_label("Public (OFFICIAL-SENSITIVE detail left out)").check()
     page.fill("#id_as_of", timezone.localdate().strftime("%d/%m/%Y"))
     page.get_by_role("button", name="Request pack").click()  # built at once (eager tasks)
-    assert "Draft v1" in page.content()
+    expect(page.get_by_text("Draft v1")).to_be_visible()
     check_axe(page, "Reports page with a draft")
 
     page.get_by_role("link", name="Summarise and release").click()
@@ -49,11 +50,12 @@ def test_coordinator_releases_a_pack_and_the_panel_downloads_it(page, eager_task
     check_axe(page, "draft pack page")
     box.fill(SUMMARY)
     page.get_by_role("button", name="Save summary and rebuild the draft").click()
-    assert "Summary saved" in page.content()
+    expect(page.get_by_text("Summary saved")).to_be_visible()
 
     page.get_by_role("link", name="Release this pack").click()
     check_axe(page, "release confirmation")
     page.get_by_role("button", name="Yes, release this pack").click()
+    expect(page.get_by_text("Releasing: the final copy")).to_be_visible()
     pack = Pack.objects.get(organisation=organisation)
     assert pack.released_at is not None and pack.summary == SUMMARY
     assert [message.to for message in mail.outbox if "released" in message.subject] == [[PANEL]]
