@@ -12,9 +12,19 @@ and the writes that send no signal (``bulk_create``, ``bulk_update``, ``QuerySet
 spreadsheet import, bulk edits, rescoring, indicator imports) call it themselves.
 
 A token lost from the cache (evicted, a restart) comes back as a fresh random one, never an old
-one, so a lost token can only cost a recount. A write replaces the token at once (a request in
-the same transaction reads its own change) and again when its transaction commits (another
-request may have cached what it read, before the commit, under the token set at once).
+one, so a lost token can only cost a recount. A write inside a transaction replaces the token
+when the transaction commits, and until then the transaction reads under a token of its own:
+the shared one, a random one replaced by each of its writes and the savepoints it is in
+(``generation``). So it reads its own change, and what it keeps is reachable only by itself, and
+only as long as what it wrote stands: a rollback (whole, or to a savepoint) leaves nothing under
+a token anyone reads, and a request that read before the commit kept what it read under the
+token the commit replaces. Django has no hook on rollback; the private token lives on the
+pending on-commit renewal, which Django drops with the transaction or savepoint that made it.
+A write outside a transaction replaces the shared token at once.
+
+Data changed where no signal is sent and nothing calls ``organisation_changed`` (a migration, an
+edit in the shell, a database restored to a past time) is dropped by ``forget_everything``: run
+after every ``migrate`` (``post_migrate``) and by ``manage.py clear_page_cache``.
 
 Pieces are kept only where every process shares the cache (``RISKREG_PAGE_CACHE``, on with
 ``DJANGO_CACHE_URL``): a write in one gunicorn worker or a Celery worker has to reach the
@@ -24,7 +34,6 @@ others, which a per-process memory cache cannot do. Without it, every request co
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -40,20 +49,9 @@ PIECE_SECONDS = 15 * 60
 _GENERATION_KEY = "org-generation:{organisation_id}"
 _PIECE_KEY = "org-piece:{organisation_id}:{generation}:{name}:{vary}"
 
-# Organisations this thread has moved to a new token inside the current transaction and whose
-# token nobody in this thread has read since: another write needs no new token at once (the
-# one on commit is registered already). Saves a cache write per row in loops that save rows.
-_local = threading.local()
-
 
 def enabled() -> bool:
     return bool(getattr(settings, "RISKREG_PAGE_CACHE", False))
-
-
-def _fresh() -> set[int]:
-    if not hasattr(_local, "fresh"):
-        _local.fresh = set()
-    return _local.fresh
 
 
 def token(key: str) -> str:
@@ -71,46 +69,62 @@ def renew_tokens(keys) -> None:
     cache.set_many({key: secrets.token_hex(8) for key in keys}, timeout=None)
 
 
+def _generation_key(organisation_id: int) -> str:
+    return _GENERATION_KEY.format(organisation_id=organisation_id)
+
+
 def _renew(organisation_id: int) -> None:
-    renew_tokens([_GENERATION_KEY.format(organisation_id=organisation_id)])
-
-
-def generation(organisation_id: int) -> str:
-    """The organisation's token now: a fresh random one when none is held."""
-    _fresh().discard(organisation_id)
-    return token(_GENERATION_KEY.format(organisation_id=organisation_id))
+    renew_tokens([_generation_key(organisation_id)])
 
 
 class _AfterCommit:
     """The on-commit renewal of one organisation's token, recognisable among the connection's
-    pending callbacks so that a transaction registers one per organisation, not one per row."""
+    pending callbacks so that a transaction registers one per organisation, not one per row.
+    It carries the transaction's own token (``private``) for the organisation until then: Django
+    drops the callback with the transaction or the savepoint it was registered in, and so the
+    token with it."""
 
     def __init__(self, organisation_id: int):
         self.organisation_id = organisation_id
+        self.private = secrets.token_hex(8)
 
     def __call__(self) -> None:
-        _fresh().discard(self.organisation_id)
         _renew(self.organisation_id)
+
+
+def _pending(organisation_id: int) -> _AfterCommit | None:
+    for _, callback, *_ in connection.run_on_commit:
+        if isinstance(callback, _AfterCommit) and callback.organisation_id == organisation_id:
+            return callback
+    return None
+
+
+def generation(organisation_id: int) -> str:
+    """The organisation's token for this reader: the shared one, or, in a transaction that wrote
+    to the organisation, that followed by the transaction's own token and the savepoints it is
+    in now (so what is read inside a savepoint later rolled back is never read again)."""
+    shared = token(_generation_key(organisation_id))
+    if connection.in_atomic_block:
+        pending = _pending(organisation_id)
+        if pending is not None:
+            return ".".join([shared, pending.private, *connection.savepoint_ids])
+    return shared
 
 
 def organisation_changed(organisation_id: int | None) -> None:
     """Something the organisation's pages show was written: every cached piece of it is dropped
-    (now, and again when the transaction commits). Cheap enough to call once per row saved."""
+    (now for this transaction, and for everyone when it commits). Cheap enough to call once per
+    row saved: no cache write until the commit."""
     if organisation_id is None:
         return
     if not connection.in_atomic_block:
         _renew(organisation_id)
         return
-    fresh = _fresh()
-    if organisation_id not in fresh:
-        _renew(organisation_id)
-        fresh.add(organisation_id)
-    pending = any(
-        isinstance(callback, _AfterCommit) and callback.organisation_id == organisation_id
-        for _, callback, *_ in connection.run_on_commit
-    )
-    if not pending:
+    pending = _pending(organisation_id)
+    if pending is None:
         transaction.on_commit(_AfterCommit(organisation_id))
+    else:
+        pending.private = secrets.token_hex(8)
 
 
 def organisations_changed(organisation_ids) -> None:

@@ -3,10 +3,11 @@ between writes reads only the reader's own part; every write path (services, bul
 API) makes the next view count again; nothing crosses readers or organisations."""
 
 import datetime as dt
+import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -480,3 +481,82 @@ def test_an_invitation_is_on_an_admins_next_view(client, organisation):
     )
     after = client.get(_url(organisation)).context["first_run"]
     assert after is None or after.done_count == before.done_count + 1
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _in_another_process(view) -> dict:
+    """A view by another request (its own thread and connection): reads only what is
+    committed, and keeps what it counts under the token everyone shares."""
+    seen: dict = {}
+
+    def read():
+        try:
+            seen["open"] = view().context["risks"]["open"]
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join(30)
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_rollback_the_next_transaction_still_reads_its_own_write(view, organisation):
+    """A transaction that wrote and rolled back must not leave this thread believing its token
+    is already new: the next transaction's read after its write would get what another request
+    kept meanwhile, from before that write."""
+    risk = _risk(organisation)
+    with pytest.raises(_RolledBack), transaction.atomic():
+        risk_update(risk=risk, expected_version=risk.version, fields={"title": "Never saved"})
+        raise _RolledBack
+    risk.refresh_from_db()
+    assert _in_another_process(view) == {"open": 1}
+    with transaction.atomic():
+        risk_close(risk=risk, expected_version=risk.version, reason="Done")
+        assert view().context["risks"]["open"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_a_rolled_back_transaction_read_is_never_shown(view, organisation):
+    """A transaction that wrote, read the dashboard and rolled back: nobody sees its write."""
+    risk = _risk(organisation)
+    assert view().context["risks"]["open"] == 1
+    with pytest.raises(_RolledBack), transaction.atomic():
+        risk_close(risk=risk, expected_version=risk.version, reason="Done")
+        assert view().context["risks"]["open"] == 0
+        raise _RolledBack
+    assert _in_another_process(view) == {"open": 1}
+    assert view().context["risks"]["open"] == 1
+
+
+def test_what_was_read_inside_a_rolled_back_savepoint_is_never_shown(view, organisation):
+    risk = _risk(organisation)
+    assert view().context["risks"]["open"] == 1
+    with pytest.raises(_RolledBack), transaction.atomic():
+        risk_close(risk=risk, expected_version=risk.version, reason="Done")
+        assert view().context["risks"]["open"] == 0
+        raise _RolledBack
+    assert view().context["risks"]["open"] == 1
+    risk.refresh_from_db()
+    risk_close(risk=risk, expected_version=risk.version, reason="Done")
+    assert view().context["risks"]["open"] == 0
+
+
+def test_a_write_is_on_everyones_next_view_only_once_committed(organisation):
+    """Until the commit, the shared token stays: another request, which cannot see the write
+    yet, keeps what it reads under the token the commit replaces."""
+    shared = caching.token(caching._generation_key(organisation.id))
+    caching.organisation_changed(organisation.id)
+    assert caching.token(caching._generation_key(organisation.id)) == shared
+    assert caching.generation(organisation.id) != shared
+    pending = [
+        callback
+        for _, callback, *_ in connection.run_on_commit
+        if isinstance(callback, caching._AfterCommit)
+    ]
+    pending[0]()
+    assert caching.token(caching._generation_key(organisation.id)) != shared
