@@ -6,9 +6,13 @@ class RegistersConfig(AppConfig):
     verbose_name = "Risk registers"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         # Services queue tasks by name: register them in every process, not only in workers.
         from . import tasks  # noqa: F401
-        from .caching import connect_signals
+        from .caching import connect_signals, forget_after_migrate
 
-        # Every write to what the pages show drops the organisation's cached pieces (decision 67).
+        # Every write to what the pages show drops the organisation's cached pieces (decision 67),
+        # and so does every migrate, which writes without saying so (decision 73).
         connect_signals()
+        post_migrate.connect(forget_after_migrate, sender=self, dispatch_uid="riskreg-forget-all")

@@ -23,7 +23,8 @@ pending on-commit renewal, which Django drops with the transaction or savepoint 
 A write outside a transaction replaces the shared token at once.
 
 Data changed where no signal is sent and nothing calls ``organisation_changed`` (a migration, an
-edit in the shell, a database restored to a past time) is dropped by ``forget_everything``: run
+edit in the shell, a database restored to a past time) is dropped by ``forget_everything``, which
+renews every token (these, the exposure's versions, the people's unread counts) at once: run
 after every ``migrate`` (``post_migrate``) and by ``manage.py clear_page_cache``.
 
 Pieces are kept only where every process shares the cache (``RISKREG_PAGE_CACHE``, on with
@@ -33,6 +34,7 @@ others, which a per-process memory cache cannot do. Without it, every request co
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from typing import TypeVar
@@ -43,10 +45,15 @@ from django.db import connection, transaction
 
 T = TypeVar("T")
 
+logger = logging.getLogger(__name__)
+
 # A piece outlives its generation only until this: a bound on the memory old pieces hold, and
 # on how long a write path that forgot to call ``organisation_changed`` could show old figures.
 PIECE_SECONDS = 15 * 60
 _GENERATION_KEY = "org-generation:{organisation_id}"
+# Every token is kept as "<epoch>/<random>": one of an earlier epoch counts as none held, so
+# renewing the epoch renews every token at once (``forget_everything``).
+_EPOCH_KEY = "cache-epoch"
 _PIECE_KEY = "org-piece:{organisation_id}:{generation}:{name}:{vary}"
 
 
@@ -54,19 +61,43 @@ def enabled() -> bool:
     return bool(getattr(settings, "RISKREG_PAGE_CACHE", False))
 
 
+def _held_epoch(held) -> str:
+    """The epoch (``forget_everything``) from what was read with it, or a fresh one."""
+    epoch = held.get(_EPOCH_KEY)
+    if epoch is None:
+        cache.add(_EPOCH_KEY, secrets.token_hex(8), timeout=None)
+        epoch = cache.get(_EPOCH_KEY) or secrets.token_hex(8)  # a cache that keeps nothing
+    return epoch
+
+
 def token(key: str) -> str:
-    """The token kept under ``key``: a fresh random one when none is held (evicted, a restart),
-    never an old one, so a lost token costs a recount and nothing else."""
-    held = cache.get(key)
-    if held is None:
-        cache.add(key, secrets.token_hex(8), timeout=None)
-        held = cache.get(key) or secrets.token_hex(8)  # a cache that keeps nothing: never reuse
-    return held
+    """The token kept under ``key``: a fresh random one when none is held (evicted, a restart)
+    or the one held is of an earlier epoch, never an old one, so a lost token costs a recount
+    and nothing else. One read of the cache (the epoch with the token)."""
+    held = cache.get_many([_EPOCH_KEY, key])
+    epoch = _held_epoch(held)
+    kept = held.get(key)
+    if kept is not None and kept.startswith(f"{epoch}/"):
+        return kept
+    fresh = f"{epoch}/{secrets.token_hex(8)}"
+    if kept is None:
+        cache.add(key, fresh, timeout=None)
+        return cache.get(key) or fresh  # a cache that keeps nothing: never reuse
+    cache.set(key, fresh, timeout=None)
+    return fresh
 
 
 def renew_tokens(keys) -> None:
     """A new random token under each key: whatever was kept under the old ones is unreachable."""
-    cache.set_many({key: secrets.token_hex(8) for key in keys}, timeout=None)
+    epoch = _held_epoch({_EPOCH_KEY: cache.get(_EPOCH_KEY)})
+    cache.set_many({key: f"{epoch}/{secrets.token_hex(8)}" for key in keys}, timeout=None)
+
+
+def forget_everything() -> None:
+    """Every token of every organisation and person renewed at once, whoever they are (an
+    organisation or a person deleted by a restore whose id is given again later included):
+    one cache write, no query. For data changed where no write says so (decision 73)."""
+    cache.set(_EPOCH_KEY, secrets.token_hex(8), timeout=None)
 
 
 def _generation_key(organisation_id: int) -> str:
@@ -148,6 +179,20 @@ def cached(organisation_id: int, name: str, vary: str, build: Callable[[], T]) -
         piece = build()
         cache.set(key, piece, timeout=PIECE_SECONDS)
     return piece
+
+
+def forget_after_migrate(**kwargs) -> None:
+    """``post_migrate``: a migration may have changed what the pages show, and sends no signal
+    a cache would hear. A cache out of reach must not stop a deployment's migrate: logged, and
+    ``manage.py clear_page_cache`` does the same once it is back."""
+    try:
+        forget_everything()
+    except Exception:  # noqa: BLE001 - any cache backend's error; the migration itself succeeded
+        logger.warning(
+            "cached pages not dropped after migrate: the cache could not be reached; "
+            "run manage.py clear_page_cache once it can",
+            exc_info=True,
+        )
 
 
 # --- the root: every save and delete of what the pages read ------------------------------------

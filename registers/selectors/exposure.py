@@ -25,7 +25,6 @@ transaction commits.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -48,13 +47,9 @@ _END_KEY = "exposure:{organisation_id}:{version}:{end}"
 
 def _version(organisation_id: int) -> str:
     """The organisation's cache version: a fresh random one when none is held (first use, or
-    evicted), so figures kept under an older version are never read again."""
-    key = _VERSION_KEY.format(organisation_id=organisation_id)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, uuid.uuid4().hex, timeout=None)
-        version = cache.get(key) or "none"
-    return version
+    evicted, or ``caching.forget_everything`` since), so figures kept under an older version are
+    never read again."""
+    return caching.token(_VERSION_KEY.format(organisation_id=organisation_id))
 
 
 def forget_exposure(organisation_id: int) -> None:
@@ -64,7 +59,7 @@ def forget_exposure(organisation_id: int) -> None:
     key = _VERSION_KEY.format(organisation_id=organisation_id)
 
     def bump() -> None:
-        cache.set(key, uuid.uuid4().hex, timeout=None)
+        caching.renew_tokens([key])
 
     bump()
     transaction.on_commit(bump)
