@@ -7,8 +7,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.forms.models import ModelChoiceIterator
+from django.template.loader import render_to_string
 from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
 
 from riskreg.forms import GovukBoundField, GovukForm, sentence
 from scoring.definition import SchemeDefinition
@@ -43,29 +46,90 @@ POSITION_HINTS = {
 }
 
 
-class MemberChoiceField(forms.ModelChoiceField):
+class ReadOnceChoiceIterator(ModelChoiceIterator):
+    """A model choice field's choices, read once per form and kept on the field: Django's own
+    runs the query (through a server-side cursor) each time the field is drawn or asked whether
+    it has any. A form that has already read them with another field's (the owner, manager and
+    working leads lists are one query) gives them as ``field.read_choices``."""
+
+    def objects(self) -> list:
+        field = self.field
+        if field.listed is None:
+            field.listed = (
+                field.read_choices() if field.read_choices is not None else list(self.queryset)
+            )
+        return field.listed
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.objects():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.objects()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.objects())
+
+
+class ReadOnceMixin:
+    """For ModelChoiceField and ModelMultipleChoiceField: choices read once (above). Setting the
+    queryset forgets what was read; validation still asks the queryset, as Django's does."""
+
+    iterator = ReadOnceChoiceIterator
+    listed: list | None = None
+    read_choices = None
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.listed = None
+        return result
+
+    def _set_queryset(self, queryset):
+        self.listed = None
+        super()._set_queryset(queryset)
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+
+class ReadOnceChoiceField(ReadOnceMixin, forms.ModelChoiceField):
+    pass
+
+
+class ReadOnceMultipleChoiceField(ReadOnceMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
+class MemberChoiceField(ReadOnceChoiceField):
     widget = widgets.Select  # the same markup, drawn in Python: members lists are long
 
     def label_from_instance(self, obj) -> str:
         return obj.display_name
 
 
-class MembersChoiceField(forms.ModelMultipleChoiceField):
+class MembersChoiceField(ReadOnceMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.display_name
 
 
-def members(organisation: Organisation, keep=()):
-    """Members who can be named as owners, plus anyone already named (``keep``)."""
+def members(organisation: Organisation, keep=(), *, keep_leads_of=None):
+    """Members who can be named as owners, plus anyone already named (``keep``, or the working
+    leads of the risk ``keep_leads_of``, read in the same query). Each has ``can_own``: whether
+    they could be named were they not already."""
     keep = [pk for pk in keep if pk]
     member = Membership.objects.filter(organisation=organisation, user=OuterRef("pk"))
+    kept = Q(pk__in=keep)
+    if keep_leads_of is not None:
+        kept |= Q(
+            pk__in=keep_leads_of.leads.through.objects.filter(risk=keep_leads_of).values("user")
+        )
     # EXISTS rather than a join made DISTINCT, and only what a choice shows: the risk page draws
     # this list twice (controls, actions), for hundreds of members.
     return (
         get_user_model()
-        .objects.filter(
-            Exists(member.filter(role__in=RISK_OWNER_ROLES)) | (Q(pk__in=keep) & Exists(member))
-        )
+        .objects.annotate(can_own=Exists(member.filter(role__in=RISK_OWNER_ROLES)))
+        .filter(Q(can_own=True) | (kept & Exists(member)))
         .only("id", "email", "full_name", "job_title")
         .order_by("full_name", "email")
     )
@@ -214,6 +278,12 @@ class PositionsMixin:
             )
         return rows
 
+    @cached_property
+    def scheme_grid_body(self) -> SafeString:
+        """The grid's cells and axes, the same for every position: drawn once a form rather than
+        once a position (three times on the edit page: a tenth of its CPU)."""
+        return render_to_string("registers/partials/risk_grid_body.html", {"form": self})
+
     def shown_rating(self, position: str) -> Rating | None:
         """The rating of what the form holds now (typed, or loaded), rated by the engine."""
         if position in self.ratings:
@@ -248,8 +318,8 @@ class RiskForm(PositionsMixin, GovukForm):
         required=False, widget=_textarea(), help_text="The cause and the event."
     )
     consequence = forms.CharField(required=False, widget=_textarea(3))
-    category = forms.ModelChoiceField(queryset=None, required=False, empty_label="No category")
-    objectives = forms.ModelMultipleChoiceField(
+    category = ReadOnceChoiceField(queryset=None, required=False, empty_label="No category")
+    objectives = ReadOnceMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     owner = MemberChoiceField(
@@ -383,14 +453,32 @@ class RiskForm(PositionsMixin, GovukForm):
         keep = (risk.owner_id, risk.manager_id) if risk else ()
         self.fields["owner"].queryset = members(organisation, keep)
         self.fields["manager"].queryset = members(organisation, keep)
-        self.fields["leads"].queryset = members(
-            organisation, [lead.pk for lead in risk.leads.all()] if risk else ()
-        )
+        self.fields["leads"].queryset = members(organisation, keep_leads_of=risk)
+        # Drawn, the three lists are one query: those who can be named, the owner and manager
+        # and the working leads, each list keeping its own (the queries above check a choice).
+        self.fields["owner"].read_choices = self.fields["manager"].read_choices = lambda: [
+            person for person in self.people if person.can_own or person.pk in keep
+        ]
+        self.fields["leads"].read_choices = lambda: [
+            person for person in self.people if person.can_own or person.is_lead
+        ]
         options = list(organisation.response_options)
         if risk is not None and risk.response and risk.response not in options:
             options.append(risk.response)
         self.fields["response"].choices = [("", "Not decided")] + [(o, o) for o in options]
         self.add_position_fields(scheme)
+
+    @cached_property
+    def people(self) -> list:
+        """Every member the owner, manager and leads lists show, ``is_lead`` if a working lead."""
+        risk = self.risk
+        keep = (risk.owner_id, risk.manager_id) if risk else ()
+        is_lead = (
+            Value(False)
+            if risk is None
+            else Exists(risk.leads.through.objects.filter(risk=risk, user=OuterRef("pk")))
+        )
+        return list(members(self.organisation, keep, keep_leads_of=risk).annotate(is_lead=is_lead))
 
     @classmethod
     def initial_for(cls, risk) -> dict:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString, mark_safe
 
 WIDGET_CLASSES = {
     "text": "govuk-input",
@@ -45,6 +47,58 @@ class GovukBoundField(forms.BoundField):
                 classes = f"{classes} {ERROR_CLASSES[base]}"
             attrs["class"] = f"{classes} {attrs.get('class', '')}".strip()
         return attrs
+
+
+# One radio or checkbox of a list, as templates/govuk/field.html places them.
+CHOICE_ITEM = (
+    '\n      <div class="govuk-{module}__item">\n'
+    '        <input class="govuk-{module}__input" id="{id}" name="{name}" type="{type}" '
+    'value="{value}"{checked}>\n'
+    '        <label class="govuk-label govuk-{module}__label" for="{id}">{label}</label>\n'
+    "      </div>"
+)
+
+
+def choice_items(bound: forms.BoundField) -> SafeString:
+    """The radios or checkboxes of ``bound`` (a RadioSelect or CheckboxSelectMultiple), drawn in
+    one loop in Python: the template's loop over ``subwidgets`` resolved seven variables an item,
+    and a list of 250 people (a risk's working leads) was a fifth of the risk edit page's CPU.
+    Each item's id, value and checked state are Django's (``ChoiceWidget.optgroups``)."""
+    widget = bound.field.widget
+    radio = bound.widget_type == "radioselect"
+    module, kind = ("radios", "radio") if radio else ("checkboxes", "checkbox")
+    base_id = widget.attrs.get("id") or bound.auto_id
+    choices = list(widget.choices)
+    if base_id and not any(isinstance(label, (list, tuple)) for _, label in choices):
+        chosen = set(widget.format_value(bound.value()))
+        items, selected_one = [], False
+        for index, (value, label) in enumerate(choices):
+            text = "" if value is None else str(value)
+            # As Django's: a radio list checks only its first match.
+            checked = (widget.allow_multiple_selected or not selected_one) and text in chosen
+            selected_one = selected_one or checked
+            items.append((widget.id_for_label(base_id, index), text, checked, label))
+    else:  # grouped choices, or no id: Django's own subwidgets
+        items = [
+            (choice.id_for_label, str(choice.data["value"]), choice.data["selected"], label)
+            for choice in bound.subwidgets
+            for label in (choice.choice_label,)
+        ]
+    name = escape(bound.html_name)
+    return mark_safe(  # noqa: S308  every part escaped
+        "".join(
+            CHOICE_ITEM.format(
+                module=module,
+                type=kind,
+                id=escape(item_id),
+                name=name,
+                value=escape(value),
+                checked=" checked" if checked else "",
+                label=conditional_escape(label),
+            )
+            for item_id, value, checked, label in items
+        )
+    )
 
 
 class GovukFormRenderer(TemplatesSetting):

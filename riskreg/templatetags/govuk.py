@@ -1,7 +1,10 @@
 """``{{ form|error_links }}``: a form's errors as (anchor, message) pairs for the GOV.UK error
-summary, for riskreg's forms (``GovukForm.error_links``) and for others' (django-allauth's)."""
+summary, for riskreg's forms (``GovukForm.error_links``) and for others' (django-allauth's).
+``{{ field|choice_items }}``: a radio or checkbox list's items (riskreg.forms.choice_items)."""
 
 from django import template
+
+from riskreg import forms
 
 register = template.Library()
 
@@ -21,3 +24,8 @@ def error_links(form) -> list[tuple[str, str]]:
             anchor = f"{bound.auto_id}_0" if bound.widget_type in GROUPED else bound.auto_id
         links += [(anchor, message) for message in errors]
     return links
+
+
+@register.filter
+def choice_items(field):
+    return forms.choice_items(field)

@@ -1,0 +1,181 @@
+"""The risk edit form (issue 20, the load test's costliest page): its queries do not grow with the
+organisation's members, risks or the risk's working leads; the owner, manager and leads lists
+drawn from one query offer exactly whom each field accepts; and the radios and checkboxes drawn
+in Python (riskreg.forms.choice_items) are the markup the template's loop drew."""
+
+import pytest
+from django import forms
+from django.template import Context, Template
+from django.test.html import parse_html
+from django.urls import reverse
+
+from registers.forms import RiskForm
+from registers.forms_treatments import RiskEditForm
+from registers.models import Membership, Objective, Risk, Role
+from registers.services.organisations import member_add
+from registers.views.risk_common import scheme_for
+from riskreg.forms import GovukForm, choice_items
+from tests.factories import MembershipFactory, RiskFactory, corporate_register_of
+from tests.queries import assert_same_queries
+from tests.registers.test_register_page import bulk_risks
+from tests.registers.test_risk_pages import edit_data
+
+pytestmark = pytest.mark.django_db
+
+# The edit page's queries today: the user and their memberships, the risk, the registers they
+# edit, the scheme, the risk's objectives and working leads, the category and objective choices,
+# one for the owner, manager and leads lists (three before), and in tests the session and the
+# header's unread count (both in the cache in production: 10 there, 13 before).
+EDIT_PAGE_QUERIES = 12
+
+
+def person(organisation, role, name):
+    email = f"{name.lower().replace(' ', '.')}@{organisation.slug}.test"
+    return member_add(organisation=organisation, email=email, role=role, full_name=name).user
+
+
+@pytest.fixture
+def people(organisation):
+    return {
+        "coordinator": person(organisation, Role.COORDINATOR, "Cora Coordinator"),
+        "owner": person(organisation, Role.OWNER, "Owen Owner"),
+        "viewer": person(organisation, Role.VIEWER, "Vic Viewer"),
+        "panel": person(organisation, Role.PANEL, "Pat Panel"),
+        "leaver": person(organisation, Role.OWNER, "Lee Leaver"),
+    }
+
+
+@pytest.fixture
+def risk(organisation, people):
+    risk = RiskFactory(
+        register=corporate_register_of(organisation),
+        ref="CRR07",
+        title="Fire at the depot",
+        owner=people["owner"],
+        positions={"inherent": (3, 4), "current": (3, 4), "target": (1, 2)},
+    )
+    # A viewer as manager and as a working lead: named already, so kept in their lists.
+    Risk.objects.filter(pk=risk.pk).update(manager=people["viewer"])
+    risk.refresh_from_db()
+    risk.leads.add(people["viewer"], people["owner"])
+    risk.objectives.add(Objective.objects.create(organisation=organisation, code="S1", name="Safe"))
+    return risk
+
+
+def edit_url(risk) -> str:
+    return reverse("risk_edit", args=[risk.organisation.slug, risk.ref])
+
+
+def test_the_edit_page_queries_do_not_grow_with_members_risks_or_leads(
+    client, organisation, people, risk
+):
+    client.force_login(people["coordinator"])
+    client.get(edit_url(risk))  # the organisation, the header's count: cached from then on
+
+    def grow():
+        extra = [
+            MembershipFactory(organisation=organisation, role=Role.OWNER).user for _ in range(25)
+        ]
+        risk.leads.add(*extra[:10])
+        bulk_risks(corporate_register_of(organisation), 40, prefix="G", owner=people["owner"])
+
+    few, many = assert_same_queries(
+        lambda: client.get(edit_url(risk)), grow, at_most=EDIT_PAGE_QUERIES
+    )
+    assert few.status_code == many.status_code == 200
+    # three who can own, the viewer who is a lead, and the 25 new owners
+    assert many.content.decode().count('name="leads" type="checkbox"') == 3 + 1 + 25
+
+
+def _form(risk, data=None):
+    kwargs = {"organisation": risk.organisation, "scheme": scheme_for(risk), "risk": risk}
+    if data is None:
+        return RiskEditForm(initial=RiskForm.initial_for(risk), **kwargs)
+    return RiskEditForm(data, **kwargs)
+
+
+def _drawn(bound) -> list:
+    return [value for value, _ in bound.field.widget.choices if value != ""]
+
+
+def test_the_lists_drawn_from_one_query_are_what_each_field_accepts(
+    organisation, other_organisation, people, risk
+):
+    MembershipFactory(organisation=other_organisation, role=Role.OWNER)  # never offered
+    former_lead = people["leaver"]
+    risk.leads.add(former_lead)
+    Membership.objects.filter(user=former_lead, organisation=organisation).update(role=Role.PANEL)
+    form = _form(risk)
+    for name in ("owner", "manager", "leads"):
+        drawn = _drawn(form[name])
+        assert [choice.instance for choice in drawn] == list(form.fields[name].queryset), name
+    owners = {choice.instance for choice in _drawn(form["owner"])}
+    leads = {choice.instance for choice in _drawn(form["leads"])}
+    # The viewer is the manager and a lead: offered in both; a panel member who is a lead only
+    # among the leads; the panel member who is neither, nowhere.
+    assert people["viewer"] in owners and people["viewer"] in leads
+    assert former_lead in leads and former_lead not in owners
+    assert people["panel"] not in owners | leads
+    # Drawn twice, asked for their number and whether there are any: still read once.
+    form = _form(risk)
+    with pytest.MonkeyPatch.context() as patch:
+        calls = []
+        people_query = type(form).people.func
+        patch.setattr(type(form), "people", property(lambda f: calls.append(1) or people_query(f)))
+        str(form["owner"]), str(form["owner"]), str(form["leads"].as_field_group())
+        assert len(form.fields["owner"].widget.choices) == len(_drawn(form["owner"])) + 1
+        assert bool(form.fields["leads"].widget.choices)
+    assert len(calls) == 2  # once for the owner's list, once for the leads' (the list is kept)
+
+
+def test_an_edit_still_saves_and_checks_the_leads_it_is_given(client, organisation, people, risk):
+    client.force_login(people["coordinator"])
+    data = edit_data(risk, title="Depot fire")
+    data["leads"] = [people["viewer"].pk, people["panel"].pk]  # the panel member was never a lead
+    response = client.post(edit_url(risk), data)
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    data["leads"] = [people["viewer"].pk, people["coordinator"].pk]
+    response = client.post(edit_url(risk), data)
+    assert response.status_code == 302
+    risk.refresh_from_db()
+    assert risk.title == "Depot fire"
+    assert set(risk.leads.all()) == {people["viewer"], people["coordinator"]}
+
+
+# The loop govuk/field.html drew the items with, before choice_items.
+TEMPLATE_LOOP = Template(
+    """{% for choice in field.subwidgets %}
+      <div class="govuk-{{ module }}__item">
+        <input class="govuk-{{ module }}__input" id="{{ choice.id_for_label }}" name="{{ choice.data.name }}" type="{{ type }}" value="{{ choice.data.value|stringformat:'s' }}"{% if choice.data.selected %} checked{% endif %}>
+        <label class="govuk-label govuk-{{ module }}__label" for="{{ choice.id_for_label }}">{{ choice.choice_label }}</label>
+      </div>{% endfor %}"""  # noqa: E501
+)
+CHOICES = [("a", "Alpha <one>"), ("b", 'Beta "two"'), ("a", "Alpha again"), ("", "None")]
+GROUPED = [("Group & co", [("x", "Ex"), ("y", "Why")]), ("z", "Zed")]
+
+
+class Sample(GovukForm):
+    radios = forms.ChoiceField(choices=CHOICES, widget=forms.RadioSelect, required=False)
+    boxes = forms.MultipleChoiceField(
+        choices=CHOICES, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    grouped = forms.MultipleChoiceField(
+        choices=GROUPED, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+@pytest.mark.parametrize("auto_id", ["id_%s", "%s", False])
+@pytest.mark.parametrize(
+    "data",
+    [None, {"radios": "a", "boxes": ["a", "b"], "grouped": ["y", "z"]}, {"radios": "zz"}],
+)
+def test_choice_items_draw_what_the_template_loop_drew(auto_id, data):
+    form = Sample(data, auto_id=auto_id)
+    form.is_valid()
+    for name in ("radios", "boxes", "grouped"):
+        bound = form[name]
+        radio = name == "radios"
+        module, kind = ("radios", "radio") if radio else ("checkboxes", "checkbox")
+        context = Context({"field": bound, "module": module, "type": kind})
+        assert parse_html(choice_items(bound)) == parse_html(TEMPLATE_LOOP.render(context)), name
