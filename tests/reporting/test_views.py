@@ -5,7 +5,9 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -292,3 +294,49 @@ def test_export_query_count_does_not_grow_per_risk(client, organisation):
         lambda: client.get(export_url(organisation) + "?format=xlsx"), lambda: add(27, 3)
     )
     assert load_workbook(io.BytesIO(response.content)).worksheets[0].max_row == 31
+
+
+def _registers_with_risks(organisation, count: int) -> list[str]:
+    """``count`` risks spread over the corporate register and two below it, each with an owner,
+    a control, an action, and every third OFFICIAL-SENSITIVE."""
+    from registers.models import Marking
+
+    registers = [corporate_register_of(organisation)]
+    registers += [RegisterFactory(organisation=organisation) for _ in range(2)]
+    owners = [member(organisation, Role.OWNER) for _ in range(3)]
+    for n in range(count):
+        risk = RiskFactory(
+            register=registers[n % 3],
+            ref=f"R{n}",
+            owner=owners[n % 3],
+            marking=Marking.OFFICIAL_SENSITIVE if n % 3 == 0 else Marking.OFFICIAL,
+        )
+        ControlFactory(risk=risk)
+        ActionFactory(risk=risk)
+    return [register.slug for register in registers]
+
+
+@pytest.mark.parametrize("params", ["format=xlsx", "format=csv", "format=csv&as_of=YESTERDAY"])
+def test_every_registers_export_makes_as_many_queries_at_5_risks_as_at_40(
+    client, organisation, params
+):
+    """The bench's "export (all registers)" at two sizes, in small: per register, the same."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    params = params.replace("YESTERDAY", yesterday)
+    larger = OrganisationFactory()
+    counts = {}
+    for org, risks in ((organisation, 5), (larger, 40)):
+        slugs = _registers_with_risks(org, risks)
+        client.force_login(member(org, Role.COORDINATOR))
+        client.get(export_url(org, slugs[0]) + f"?{params}")  # the first: who signed in
+        counts[risks] = []
+        for slug in slugs:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(export_url(org, slug) + f"?{params}")
+            assert response.status_code == 200
+            counts[risks].append(len(queries))
+    assert counts[5] == counts[40], counts
