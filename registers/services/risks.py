@@ -318,6 +318,21 @@ class RiskConflict(Exception):
         super().__init__(f"{risk.ref} was changed by someone else while you were editing it")
 
 
+# A risk's foreign keys as risk_update leaves them: the locked row's own, the register's current
+# scheme version, or a category, owner or manager checked above (same organisation, a member).
+# Model.full_clean would look each one up again (six queries an edit); the database's foreign key
+# constraints still hold.
+KEYS_CHECKED = (
+    "organisation",
+    "register",
+    "origin_register",
+    "category",
+    "owner",
+    "manager",
+    "scheme_version",
+)
+
+
 @transaction.atomic
 def risk_update(
     *,
@@ -410,7 +425,7 @@ def risk_update(
             today=timezone.localdate(),
         )
     locked.version += 1
-    locked.full_clean(exclude=["objectives", "leads"], validate_constraints=False)
+    locked.full_clean(exclude=["objectives", "leads", *KEYS_CHECKED], validate_constraints=False)
     locked._change_reason = reason or "edited"
     locked.save()
     notice_events.risks_changed_tell(
