@@ -26,7 +26,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Collate, Length, Lower, NullIf, Upper
+from django.db.models.functions import Collate, Length, Lower, Upper
 from django.utils import timezone
 
 from appetite.models import AppetiteStatement
@@ -85,12 +85,10 @@ _STATUS_RANK = Case(
     default=Value(2),
     output_field=IntegerField(),
 )
-# The owner sort reads the owner through ``listed_owner`` (``_with_listed_owner``).
-_OWNER_NAME = Coalesce(
-    NullIf(Lower("listed_owner__full_name"), Value("")),
-    NullIf(Lower("listed_owner__job_title"), Value("")),
-    Lower("listed_owner__email"),
-)
+# The owner sort reads the owner through ``listed_owner`` (``_with_listed_owner``), by the name
+# the register shows first, lowered: ``User.sort_name``, which the database keeps for each person
+# (lowering it in the sort cost a quarter of the sort's query at 10,000 risks, issue 20).
+_OWNER_NAME = F("listed_owner__sort_name")
 # Column -> the expressions it sorts by; the natural ref order breaks ties.
 SORTS: dict[str, tuple] = {
     "ref": (Length("ref"), F("ref")),
@@ -182,11 +180,9 @@ def risk_list(
         # them, or a search would reveal what the page withholds. Judged by today's marking
         # (``id`` is the risk's on a historical record too): the register as it stood before
         # the marking holds the text written while the risk was OFFICIAL.
-        risks, contains = _searchable(risks, f.q)
-        in_description = contains("description")
-        if search_sensitive_for is not None and search_sensitive_for.withheld_risk_ids:
-            in_description &= ~Q(id__in=search_sensitive_for.withheld_risk_ids)
-        risks = risks.filter(contains("ref") | contains("title") | in_description)
+        withheld = () if search_sensitive_for is None else search_sensitive_for.withheld_risk_ids
+        risks, found = search_condition(risks, f.q, withheld_ids=withheld)
+        risks = risks.filter(found)
     if f.category is not None:
         risks = risks.filter(category_id=f.category)
     if f.owner is not None:
@@ -242,6 +238,20 @@ def _with_listed_owner(risks: QuerySet, *, organisation: Organisation, as_of) ->
     return risks.annotate(
         listed_owner=FilteredRelation("owner", condition=Q(pk_in(ids, field="owner__pk")))
     )
+
+
+def search_condition(risks: QuerySet, words: str, *, withheld_ids=()) -> tuple[QuerySet, Q]:
+    """``risks`` and the condition "the ref, title or description contains ``words``", the
+    description only of risks not in ``withheld_ids``. On PostgreSQL the trigram index
+    ``risk_search_trgm`` (migration 0017) holds these very expressions, so the database reads
+    only the risks whose text holds the words' trigrams (issue 20, decision 74). Words of fewer
+    than three letters, or found in most risks, are read row by row as before (PostgreSQL's
+    choice); words beyond ASCII compare with ``icontains`` and read every row, as before."""
+    risks, contains = _searchable(risks, words)
+    in_description = contains("description")
+    if withheld_ids:
+        in_description &= ~Q(id__in=withheld_ids)
+    return risks, contains("ref") | contains("title") | in_description
 
 
 def _searchable(risks: QuerySet, words: str):
