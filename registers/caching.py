@@ -15,7 +15,8 @@ A token lost from the cache (evicted, a restart) comes back as a fresh random on
 one, so a lost token can only cost a recount. A write inside a transaction replaces the token
 when the transaction commits, and until then the transaction reads under a token of its own:
 the shared one, a random one replaced by each of its writes and the savepoints it is in
-(``generation``). So it reads its own change, and what it keeps is reachable only by itself, and
+(``reader_token``, ``tokens_changed``; the exposure's versions and the people's unread-count
+generations use the same two). So it reads its own change, and what it keeps is reachable only by itself, and
 only as long as what it wrote stands: a rollback (whole, or to a savepoint) leaves nothing under
 a token anyone reads, and a request that read before the commit kept what it read under the
 token the commit replaces. Django has no hook on rollback; the private token lives on the
@@ -100,67 +101,77 @@ def forget_everything() -> None:
     cache.set(_EPOCH_KEY, secrets.token_hex(8), timeout=None)
 
 
-def _generation_key(organisation_id: int) -> str:
-    return _GENERATION_KEY.format(organisation_id=organisation_id)
-
-
-def _renew(organisation_id: int) -> None:
-    renew_tokens([_generation_key(organisation_id)])
-
-
 class _AfterCommit:
-    """The on-commit renewal of one organisation's token, recognisable among the connection's
-    pending callbacks so that a transaction registers one per organisation, not one per row.
-    It carries the transaction's own token (``private``) for the organisation until then: Django
-    drops the callback with the transaction or the savepoint it was registered in, and so the
-    token with it."""
+    """The on-commit renewal of one token (``key``), recognisable among the connection's pending
+    callbacks so that a transaction registers one per token, not one per row. It carries the
+    transaction's own token (``private``) until then: Django drops the callback with the
+    transaction or the savepoint it was registered in, and so the private token with it."""
 
-    def __init__(self, organisation_id: int):
-        self.organisation_id = organisation_id
+    def __init__(self, key: str):
+        self.key = key
         self.private = secrets.token_hex(8)
 
     def __call__(self) -> None:
-        _renew(self.organisation_id)
+        renew_tokens([self.key])
 
 
-def _pending(organisation_id: int) -> _AfterCommit | None:
-    for _, callback, *_ in connection.run_on_commit:
-        if isinstance(callback, _AfterCommit) and callback.organisation_id == organisation_id:
-            return callback
-    return None
+def _pending() -> dict[str, _AfterCommit]:
+    return {
+        callback.key: callback
+        for _, callback, *_ in connection.run_on_commit
+        if isinstance(callback, _AfterCommit)
+    }
 
 
-def generation(organisation_id: int) -> str:
-    """The organisation's token for this reader: the shared one, or, in a transaction that wrote
-    to the organisation, that followed by the transaction's own token and the savepoints it is
-    in now (so what is read inside a savepoint later rolled back is never read again)."""
-    shared = token(_generation_key(organisation_id))
+def reader_token(key: str) -> str:
+    """The token under ``key`` for this reader: the shared one, or, in a transaction that
+    changed what it stands for (``tokens_changed``), that followed by the transaction's own
+    token and the savepoints it is in now (so what is read inside a savepoint later rolled back
+    is never read again)."""
+    shared = token(key)
     if connection.in_atomic_block:
-        pending = _pending(organisation_id)
+        pending = _pending().get(key)
         if pending is not None:
             return ".".join([shared, pending.private, *connection.savepoint_ids])
     return shared
 
 
-def organisation_changed(organisation_id: int | None) -> None:
-    """Something the organisation's pages show was written: every cached piece of it is dropped
-    (now for this transaction, and for everyone when it commits). Cheap enough to call once per
-    row saved: no cache write until the commit."""
-    if organisation_id is None:
+def tokens_changed(keys) -> None:
+    """What was kept under these tokens is out of date: dropped now for this transaction, and
+    for everyone when it commits (outside a transaction, at once). Cheap enough to call once
+    per row saved: no cache write until the commit."""
+    keys = set(keys)
+    if not keys:
         return
     if not connection.in_atomic_block:
-        _renew(organisation_id)
+        renew_tokens(keys)
         return
-    pending = _pending(organisation_id)
-    if pending is None:
-        transaction.on_commit(_AfterCommit(organisation_id))
-    else:
-        pending.private = secrets.token_hex(8)
+    pending = _pending()
+    for key in keys:
+        if key in pending:
+            pending[key].private = secrets.token_hex(8)
+        else:
+            transaction.on_commit(_AfterCommit(key))
+
+
+def generation_key(organisation_id: int) -> str:
+    return _GENERATION_KEY.format(organisation_id=organisation_id)
+
+
+def generation(organisation_id: int) -> str:
+    """The organisation's token for this reader (``reader_token``)."""
+    return reader_token(generation_key(organisation_id))
+
+
+def organisation_changed(organisation_id: int | None) -> None:
+    """Something the organisation's pages show was written: every cached piece of it is dropped
+    (now for this transaction, and for everyone when it commits)."""
+    if organisation_id is not None:
+        tokens_changed([generation_key(organisation_id)])
 
 
 def organisations_changed(organisation_ids) -> None:
-    for organisation_id in set(organisation_ids):
-        organisation_changed(organisation_id)
+    tokens_changed(generation_key(pk) for pk in set(organisation_ids) if pk is not None)
 
 
 def cached(organisation_id: int, name: str, vary: str, build: Callable[[], T]) -> T:

@@ -28,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 
 from appetite.models import AppetiteStatement
 
@@ -46,23 +46,17 @@ _END_KEY = "exposure:{organisation_id}:{version}:{end}"
 
 
 def _version(organisation_id: int) -> str:
-    """The organisation's cache version: a fresh random one when none is held (first use, or
-    evicted, or ``caching.forget_everything`` since), so figures kept under an older version are
-    never read again."""
-    return caching.token(_VERSION_KEY.format(organisation_id=organisation_id))
+    """The organisation's cache version for this reader (``caching.reader_token``): a fresh
+    random one when none is held (first use, evicted, ``caching.forget_everything`` since), so
+    figures kept under an older version are never read again."""
+    return caching.reader_token(_VERSION_KEY.format(organisation_id=organisation_id))
 
 
 def forget_exposure(organisation_id: int) -> None:
-    """Drop the organisation's cached exposure: now (this transaction reads its own change) and
-    again once the transaction commits (meanwhile another request, not seeing the change yet,
-    may have cached figures under the version set now)."""
-    key = _VERSION_KEY.format(organisation_id=organisation_id)
-
-    def bump() -> None:
-        caching.renew_tokens([key])
-
-    bump()
-    transaction.on_commit(bump)
+    """Drop the organisation's cached exposure: for this transaction now (it reads its own
+    change), for everyone once it commits (meanwhile another request, not seeing the change
+    yet, may cache figures under the version the commit replaces); nothing on a rollback."""
+    caching.tokens_changed([_VERSION_KEY.format(organisation_id=organisation_id)])
     # The dashboard's overview holds the charts drawn from these figures (decision 67).
     caching.organisation_changed(organisation_id)
 

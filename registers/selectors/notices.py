@@ -8,7 +8,6 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from .. import caching
@@ -71,23 +70,19 @@ _UNREAD_KEY = "notices-unread:{user_id}:{generation}:{organisations}"
 
 
 def _unread_generation(user_id: int) -> str:
-    return caching.token(_UNREAD_GENERATION_KEY.format(user_id=user_id))
-
-
-def _renew_unread_generations(user_ids: set[int]) -> None:
-    caching.renew_tokens(_UNREAD_GENERATION_KEY.format(user_id=pk) for pk in user_ids)
+    return caching.reader_token(_UNREAD_GENERATION_KEY.format(user_id=user_id))
 
 
 def forget_unread_counts(user_ids: Iterable[int]) -> None:
-    """These people's notices were made or read: their cached counts are dropped now (a request
-    in the same transaction counts its own change) and again when the transaction commits
-    (another request may have counted, before the commit, under the token set now)."""
-    user_ids = {pk for pk in user_ids if pk is not None}
-    if not user_ids or not _count_cache_enabled():
+    """These people's notices were made or read: their cached counts are dropped for this
+    transaction now (it counts its own change), for everyone when it commits (another request
+    may count, before the commit, under the token the commit replaces), and not on a rollback
+    (``caching.tokens_changed``)."""
+    if not _count_cache_enabled():
         return
-    _renew_unread_generations(user_ids)
-    if connection.in_atomic_block:
-        transaction.on_commit(lambda: _renew_unread_generations(user_ids))
+    caching.tokens_changed(
+        _UNREAD_GENERATION_KEY.format(user_id=pk) for pk in user_ids if pk is not None
+    )
 
 
 def notices_shown(notices, *, memberships) -> list[Notice]:

@@ -366,7 +366,7 @@ def test_a_transaction_of_many_saves_registers_one_renewal(organisation):
             callback
             for _, callback, *_ in connection.run_on_commit
             if isinstance(callback, caching._AfterCommit)
-            and callback.organisation_id == organisation.id
+            and callback.key == caching.generation_key(organisation.id)
         ]
 
     risk = _risk(organisation)
@@ -549,9 +549,9 @@ def test_what_was_read_inside_a_rolled_back_savepoint_is_never_shown(view, organ
 def test_a_write_is_on_everyones_next_view_only_once_committed(organisation):
     """Until the commit, the shared token stays: another request, which cannot see the write
     yet, keeps what it reads under the token the commit replaces."""
-    shared = caching.token(caching._generation_key(organisation.id))
+    shared = caching.token(caching.generation_key(organisation.id))
     caching.organisation_changed(organisation.id)
-    assert caching.token(caching._generation_key(organisation.id)) == shared
+    assert caching.token(caching.generation_key(organisation.id)) == shared
     assert caching.generation(organisation.id) != shared
     pending = [
         callback
@@ -559,4 +559,4 @@ def test_a_write_is_on_everyones_next_view_only_once_committed(organisation):
         if isinstance(callback, caching._AfterCommit)
     ]
     pending[0]()
-    assert caching.token(caching._generation_key(organisation.id)) != shared
+    assert caching.token(caching.generation_key(organisation.id)) != shared

@@ -227,3 +227,25 @@ def test_a_register_unarchived_counts_again_at_the_ends_since_it_was_archived(or
     sub.refresh_from_db()
     register_unarchive(register=sub, reason="Split out again", by=by)
     assert exposure_by_quarter(organisation=organisation, moment=timezone.now()).totals == (1,) * 8
+
+
+class _RolledBack(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_figures_a_rolled_back_transaction_counted_are_never_shown(organisation):
+    """A transaction that rewrote the past, counted the exposure and rolled back: what it
+    counted stays its own (decision 73)."""
+    from django.db import transaction
+
+    top = corporate_register_of(organisation)
+    q = quarter_days(organisation)
+    assert exposure_by_quarter(organisation=organisation, moment=timezone.now()).totals == (0,) * 8
+    with pytest.raises(_RolledBack), transaction.atomic():
+        timeline(top, "A", [(q[0] - dt.timedelta(days=10), (2, 3))])
+        forget_exposure(organisation.id)
+        counted = exposure_by_quarter(organisation=organisation, moment=timezone.now())
+        assert counted.totals == (1,) * 8
+        raise _RolledBack
+    assert exposure_by_quarter(organisation=organisation, moment=timezone.now()).totals == (0,) * 8

@@ -136,8 +136,8 @@ def test_without_a_shared_cache_every_page_counts(client, risk, member, settings
 def test_a_write_in_a_transaction_drops_the_count_again_when_it_commits(
     risk, member, django_capture_on_commit_callbacks
 ):
-    """A page that counted between the write and its commit (the old figure, under the token
-    set at once) cannot leave it for the next page: the token changes again on commit."""
+    """A page that counted between the write and its commit (the old figure, under the shared
+    token) cannot leave it for the next page: the token changes on commit."""
     ann = member(Role.OWNER)
     memberships = list(Membership.objects.filter(user=ann))
 
@@ -150,3 +150,24 @@ def test_a_write_in_a_transaction_drops_the_count_again_when_it_commits(
         generation = notice_selectors._unread_generation(ann.pk)
     assert notice_selectors._unread_generation(ann.pk) != generation
     assert count() == 1
+
+
+class _RolledBack(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_count_made_in_a_rolled_back_transaction_is_never_shown(risk, member):
+    """Notices made, counted, and rolled back: the next page counts none (decision 73)."""
+    ann = member(Role.OWNER)
+    memberships = list(Membership.objects.filter(user=ann))
+
+    def count():
+        return notice_selectors.unread_notice_count(user=ann, memberships=memberships)
+
+    assert count() == 0
+    with pytest.raises(_RolledBack), transaction.atomic():
+        tell(risk, [ann], key="k1")
+        assert count() == 1
+        raise _RolledBack
+    assert count() == 0
