@@ -4,6 +4,8 @@ from the register's scoring scheme (likelihood and impact levels)."""
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -52,6 +54,13 @@ class ReadOnceChoiceIterator(ModelChoiceIterator):
     it has any. A form that has already read them with another field's (the owner, manager and
     working leads lists are one query) gives them as ``field.read_choices``."""
 
+    def __init__(self, field):
+        self.field = field  # the queryset is the field's, asked for only when read
+
+    @property
+    def queryset(self):
+        return self.field.queryset
+
     def objects(self) -> list:
         field = self.field
         if field.listed is None:
@@ -75,22 +84,34 @@ class ReadOnceChoiceIterator(ModelChoiceIterator):
 
 class ReadOnceMixin:
     """For ModelChoiceField and ModelMultipleChoiceField: choices read once (above). Setting the
-    queryset forgets what was read; validation still asks the queryset, as Django's does."""
+    queryset forgets what was read; validation still asks the queryset, as Django's does.
+    ``queryset_from(make)`` builds it only when asked for: a form whose lists are drawn from
+    ``read_choices`` and which checks no choice (a GET) never builds it."""
 
     iterator = ReadOnceChoiceIterator
     listed: list | None = None
     read_choices = None
+    make_queryset = None
 
     def __deepcopy__(self, memo):
         result = super().__deepcopy__(memo)
         result.listed = None
         return result
 
+    def _get_queryset(self):
+        if self._queryset is None and self.make_queryset is not None:
+            self._queryset = self.make_queryset().all()
+        return self._queryset
+
     def _set_queryset(self, queryset):
-        self.listed = None
+        self.listed, self.make_queryset = None, None
         super()._set_queryset(queryset)
 
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+    queryset = property(_get_queryset, _set_queryset)
+
+    def queryset_from(self, make) -> None:
+        self._queryset, self.listed, self.make_queryset = None, None, make
+        self.widget.choices = self.choices
 
 
 class ReadOnceChoiceField(ReadOnceMixin, forms.ModelChoiceField):
@@ -451,9 +472,12 @@ class RiskForm(PositionsMixin, GovukForm):
         self.fields["category"].queryset = categories
         self.fields["objectives"].queryset = objectives
         keep = (risk.owner_id, risk.manager_id) if risk else ()
-        self.fields["owner"].queryset = members(organisation, keep)
-        self.fields["manager"].queryset = members(organisation, keep)
-        self.fields["leads"].queryset = members(organisation, keep_leads_of=risk)
+        # Who each field accepts, built when a choice is checked (building the query is a tenth
+        # of the edit page's CPU); the owner and manager share one.
+        owners = functools.cache(lambda: members(organisation, keep))
+        self.fields["owner"].queryset_from(owners)
+        self.fields["manager"].queryset_from(owners)
+        self.fields["leads"].queryset_from(lambda: members(organisation, keep_leads_of=risk))
         # Drawn, the three lists are one query: those who can be named, the owner and manager
         # and the working leads, each list keeping its own (the queries above check a choice).
         self.fields["owner"].read_choices = self.fields["manager"].read_choices = lambda: [
