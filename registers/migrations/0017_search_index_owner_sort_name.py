@@ -1,4 +1,4 @@
-"""The register page's search and owner sort at 10,000 risks (issue 20, decision 74): a trigram
+"""The register page's search and owner sort at 10,000 risks (issue 20, decision 75): a trigram
 index for the search, and each person's sort name for the owner sort.
 
 The search compares ``UPPER(field COLLATE "C") LIKE '%WORDS%'`` on a risk's ref, title and

@@ -39,7 +39,7 @@ class User(AbstractUser):
     )
     # What the register's owner column sorts by (the name it shows first, whatever the case),
     # kept by the database: worked out in the sort it was lowered once per risk, 10,000 times
-    # for a 10,000-risk register, where a person has it once (issue 20, decision 74).
+    # for a 10,000-risk register, where a person has it once (issue 20, decision 75).
     sort_name = models.GeneratedField(
         expression=Coalesce(
             NullIf(Lower("full_name"), Value("")),

@@ -244,7 +244,7 @@ def search_condition(risks: QuerySet, words: str, *, withheld_ids=()) -> tuple[Q
     """``risks`` and the condition "the ref, title or description contains ``words``", the
     description only of risks not in ``withheld_ids``. On PostgreSQL the trigram index
     ``risk_search_trgm`` (migration 0017) holds these very expressions, so the database reads
-    only the risks whose text holds the words' trigrams (issue 20, decision 74). Words of fewer
+    only the risks whose text holds the words' trigrams (issue 20, decision 75). Words of fewer
     than three letters, or found in most risks, are read row by row as before (PostgreSQL's
     choice); words beyond ASCII compare with ``icontains`` and read every row, as before."""
     risks, contains = _searchable(risks, words)

@@ -1,4 +1,4 @@
-"""The register's search is served by its trigram index (migration 0017, decision 74), and the
+"""The register's search is served by its trigram index (migration 0017, decision 75), and the
 owner sort's key, ``User.sort_name``, is the name the register shows first and follows a rename.
 
 PostgreSQL uses an expression index only for the very expression it holds: were the search's
