@@ -102,24 +102,25 @@ def forget_everything() -> None:
 
 
 class _AfterCommit:
-    """The on-commit renewal of one token (``key``), recognisable among the connection's pending
-    callbacks so that a transaction registers one per token, not one per row. It carries the
-    transaction's own token (``private``) until then: Django drops the callback with the
-    transaction or the savepoint it was registered in, and so the private token with it."""
+    """The on-commit renewal of some tokens (the keys of ``private``), recognisable among the
+    connection's pending callbacks so that a transaction registers one per token, not one per
+    row, and one cache write for the tokens of one call (a notice to 200 people). It carries the
+    transaction's own token for each (``private``) until then: Django drops the callback with the
+    transaction or the savepoint it was registered in, and so the private tokens with it."""
 
-    def __init__(self, key: str):
-        self.key = key
-        self.private = secrets.token_hex(8)
+    def __init__(self, keys):
+        self.private = {key: secrets.token_hex(8) for key in keys}
 
     def __call__(self) -> None:
-        renew_tokens([self.key])
+        renew_tokens(self.private)
 
 
 def _pending() -> dict[str, _AfterCommit]:
     return {
-        callback.key: callback
+        key: callback
         for _, callback, *_ in connection.run_on_commit
         if isinstance(callback, _AfterCommit)
+        for key in callback.private
     }
 
 
@@ -132,7 +133,7 @@ def reader_token(key: str) -> str:
     if connection.in_atomic_block:
         pending = _pending().get(key)
         if pending is not None:
-            return ".".join([shared, pending.private, *connection.savepoint_ids])
+            return ".".join([shared, pending.private[key], *connection.savepoint_ids])
     return shared
 
 
@@ -147,11 +148,10 @@ def tokens_changed(keys) -> None:
         renew_tokens(keys)
         return
     pending = _pending()
-    for key in keys:
-        if key in pending:
-            pending[key].private = secrets.token_hex(8)
-        else:
-            transaction.on_commit(_AfterCommit(key))
+    for key in keys & pending.keys():
+        pending[key].private[key] = secrets.token_hex(8)
+    if keys - pending.keys():
+        transaction.on_commit(_AfterCommit(keys - pending.keys()))
 
 
 def generation_key(organisation_id: int) -> str:

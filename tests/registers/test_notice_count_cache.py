@@ -171,3 +171,19 @@ def test_a_count_made_in_a_rolled_back_transaction_is_never_shown(risk, member):
         assert count() == 1
         raise _RolledBack
     assert count() == 0
+
+
+def test_a_notice_to_many_people_renews_their_counts_in_one_cache_write(
+    risk, member, django_capture_on_commit_callbacks, monkeypatch
+):
+    from registers import caching
+
+    people = [member(Role.OWNER) for _ in range(5)]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        tell(risk, people, key="k1")
+    renewals = [callback for callback in callbacks if isinstance(callback, caching._AfterCommit)]
+    writes = []
+    monkeypatch.setattr(caching, "renew_tokens", lambda keys: writes.append(set(keys)))
+    for renewal in renewals:
+        renewal()
+    assert [len(keys) for keys in writes if any("notices" in key for key in keys)] == [5]
