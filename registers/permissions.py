@@ -647,29 +647,41 @@ def risk_for_user(*, user, organisation: Organisation, ref: str) -> Risk:
     )
 
 
-def risk_for_member(*, access: OrganisationAccess, ref: str, **annotations) -> Risk:
+# What a risk fetched by its ref is read with.
+RISK_RELATED = (
+    "register",
+    "register__parent",
+    "category",
+    "owner",
+    "manager",
+    "scheme_version",
+    "scheme_version__scheme",
+)
+
+
+def risk_for_member(
+    *, access: OrganisationAccess, ref: str, related: tuple[str, ...] = RISK_RELATED, **annotations
+) -> Risk:
     """``risk_for_user`` for a member already found (``access``): no second membership check.
-    ``annotations``: read with the risk (the risk page's scheme version, for one query less)."""
+    ``related``: joined (``select_related``); ``annotations``: read with the risk (the risk
+    page's scheme version, for one query less)."""
     risks = Risk.objects.filter(organisation=access.organisation)
     if annotations:
         risks = risks.annotate(**annotations)
-    return _risk_by_ref(risks, access.user, access.organisation, ref)
+    return _risk_by_ref(risks, access.user, access.organisation, ref, related=related)
 
 
-def _risk_by_ref(risks: QuerySet[Risk], user, organisation: Organisation, ref: str) -> Risk:
-    risk = (
-        risks.select_related(
-            "register",
-            "register__parent",
-            "category",
-            "owner",
-            "manager",
-            "scheme_version",
-            "scheme_version__scheme",
-        )
-        .filter(ref=ref)
-        .first()
-    )
+def _risk_by_ref(
+    risks: QuerySet[Risk],
+    user,
+    organisation: Organisation,
+    ref: str,
+    *,
+    related: tuple[str, ...] = RISK_RELATED,
+) -> Risk:
+    # A ref is unique in its organisation: ordered by key, not by the default ordering, which
+    # joins the organisation twice more for nothing.
+    risk = risks.select_related(*related).filter(ref=ref).order_by("pk").first()
     if risk is None:
         _refused(user, organisation.slug, f"no risk {ref!r} in the organisation")
         raise Http404("No such risk")

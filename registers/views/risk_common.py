@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from appetite.rules import AppetiteState
 from riskreg.forms import sentence
-from scoring.models import Scheme
+from scoring.models import Scheme, SchemeVersion
 
 from .. import calendar, history, permissions, selectors
 from ..forms import ActionForm, ControlForm, LinkForm
@@ -27,9 +27,11 @@ from ..models import (
     Review,
     Risk,
     RiskStatus,
+    User,
 )
 from ..refs import RiskRefConverter
 from ..selectors.assurance import risk_evidence, with_assurance
+from ..selectors.json_rows import instance, row_json
 from ..selectors.reviews import risk_updates
 from ..selectors.risk_records import risk_records
 from ..selectors.sign_off import sign_off_panel
@@ -46,6 +48,7 @@ from .comment_context import comments_context
 from .evidence_context import evidence_context
 from .indicator_context import indicator_error_forms, indicators_context
 from .risk_acceptance import acceptance_context
+from .treatment_rows import action_links, control_links
 
 # Any stored ref, including ones older data holds that a URL cannot carry as they are ('/'):
 # a page must not fail to link to a risk (registers/refs.py).
@@ -61,14 +64,50 @@ GET_POST = require_http_methods(["GET", "POST"])
 def _register_scheme_version_id():
     """The id of the scheme version new ratings on the risk's register are made under (its own
     scheme's, else the organisation's default's): ``scheme_version_for_register`` in SQL."""
-    default = Scheme.objects.filter(
-        organisation_id=OuterRef("organisation_id"), is_default=True
-    ).values("current_version_id")[:1]
+    default = (
+        Scheme.objects.filter(organisation_id=OuterRef("organisation_id"), is_default=True)
+        .order_by()  # one default per organisation (a constraint): no ordering, no join
+        .values("current_version_id")[:1]
+    )
     return Case(
         When(register__scheme__isnull=False, then=F("register__scheme__current_version_id")),
         default=Subquery(default),
         output_field=BigIntegerField(),
     )
+
+
+# The owner's and manager's, scheme version's and scheme's fields read with the risk, each row
+# as one JSON value (selectors/json_rows.py): joined, they made the risk's query take 4-5 ms to
+# plan. Any other field of theirs is read if asked for.
+USER_FIELDS = ("id", "email", "full_name", "job_title", "is_active")
+VERSION_FIELDS = ("id", "scheme_id", "number", "definition")
+SCHEME_FIELDS = ("id", "organisation_id", "name", "is_default", "current_version_id")
+
+
+def _read_with_risk() -> dict:
+    return {
+        "owner_row": row_json(User, "owner_id", USER_FIELDS),
+        "manager_row": row_json(User, "manager_id", USER_FIELDS),
+        "scheme_version_row": row_json(
+            SchemeVersion,
+            "scheme_version_id",
+            VERSION_FIELDS,
+            **{f"scheme__{name}": f"scheme__{name}" for name in SCHEME_FIELDS},
+        ),
+    }
+
+
+def _attach_read_with_risk(risk: Risk) -> None:
+    db = risk._state.db
+    risk.owner = instance(User, risk.owner_row, db=db, fields=USER_FIELDS)
+    risk.manager = instance(User, risk.manager_row, db=db, fields=USER_FIELDS)
+    row = risk.scheme_version_row
+    version = instance(SchemeVersion, row, db=db, fields=VERSION_FIELDS)
+    if version is not None:
+        scheme = {name: row[f"scheme__{name}"] for name in SCHEME_FIELDS}
+        version.scheme = instance(Scheme, scheme, db=db, fields=SCHEME_FIELDS)
+    risk.scheme_version = version
+    del risk.owner_row, risk.manager_row, risk.scheme_version_row
 
 
 def fetch_risk(request: HttpRequest, org: str, ref: str):
@@ -77,12 +116,15 @@ def fetch_risk(request: HttpRequest, org: str, ref: str):
     risk = permissions.risk_for_member(
         access=access,
         ref=ref,
+        related=("register", "register__parent", "category"),
         register_scheme_version_id=_register_scheme_version_id(),
         # Somewhere to de-escalate to (``escalation_context``), read with the risk.
         register_has_children=Exists(
             Register.objects.filter(parent_id=OuterRef("register_id"), archived_at__isnull=True)
         ),
+        **_read_with_risk(),
     )
+    _attach_read_with_risk(risk)
     risk.organisation = access.organisation  # the same row: saves a query wherever it is read
     risk.register.organisation = access.organisation
     if (
@@ -154,13 +196,15 @@ def controls_context(access, risk: Risk, *, controls=None, evidence=None, **stat
         controls, today=calendar.organisation_today(access.organisation), evidence=evidence
     )
     can_edit = access.can_edit_risk(risk)
+    can_comment = access.can_comment(risk)
+    control_links(access.organisation, risk, controls, comment=can_comment)
     context = {
         "organisation": access.organisation,
         "risk": risk,
         "controls": controls,
         "can_edit": can_edit,
         "controls_message": state.get("controls_message", ""),
-        "can_comment": access.can_comment(risk),
+        "can_comment": can_comment,
     }
     if can_edit:
         # The add form is drawn only when it is open (its errors, or /controls/add/ without
@@ -195,6 +239,8 @@ def actions_context(access, risk: Risk, *, actions=None, **state) -> dict:
         actions = list(risk.actions.select_related("owner"))
     can_edit = access.can_edit_risk(risk)
     action_flags(access, actions, can_edit)
+    can_comment = access.can_comment(risk)
+    action_links(access.organisation, risk, actions, comment=can_comment)
     context = {
         "organisation": access.organisation,
         "risk": risk,
@@ -202,7 +248,7 @@ def actions_context(access, risk: Risk, *, actions=None, **state) -> dict:
         "can_edit": can_edit,
         "any_action_updatable": can_edit or any(action.can_update for action in actions),
         "actions_message": state.get("actions_message", ""),
-        "can_comment": access.can_comment(risk),
+        "can_comment": can_comment,
     }
     if can_edit:
         form = state.get("action_form")  # drawn only when open, as the control form

@@ -58,6 +58,7 @@ from .risk_common import (
     render_risk_page,
     risk_url,
 )
+from .treatment_rows import action_links, control_links
 
 # --- two people editing one control or action ---------------------------------------------------
 
@@ -163,13 +164,14 @@ def _control(request, org: str, ref: str, pk: int):
 
 def _control_row(request, access, risk, control) -> HttpResponse:
     with_assurance([control], today=organisation_today(access.organisation))
+    control_links(access.organisation, risk, [control], comment=False)
     return render(
         request,
-        "registers/partials/control_row.html",
+        "registers/partials/control_rows.html",
         {
             "organisation": access.organisation,
             "risk": risk,
-            "control": control,
+            "controls": [control],
             "can_edit": access.can_edit_risk(risk),
         },
     )
@@ -309,13 +311,14 @@ def _action(request, org: str, ref: str, pk: int):
 def _action_row(request, access, risk, action) -> HttpResponse:
     can_edit = access.can_edit_risk(risk)
     action_flags(access, [action], can_edit)
+    action_links(access.organisation, risk, [action], comment=False)
     return render(
         request,
-        "registers/partials/action_row.html",
+        "registers/partials/action_rows.html",
         {
             "organisation": access.organisation,
             "risk": risk,
-            "action": action,
+            "actions": [action],
             "can_edit": can_edit,
             "any_action_updatable": True,
         },
