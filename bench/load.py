@@ -21,11 +21,20 @@ by default a Redis database of the bench's own, redis://127.0.0.1:6379/9 (BENCH_
 another), emptied before the run, when Redis answers there; "none" (or no Redis) runs without
 one, as the demo does: sessions in the database and, with several workers, no page cache (a
 per-process cache cannot carry one worker's writes to the others).
+
+--slower FACTOR (make bench: --slower 2.3 after the normal run, recorded as "load_slower"):
+the same run on an emulated slower machine, the server side (gunicorn and the PostgreSQL
+backends of its connections, not Locust) held to 2 cores / FACTOR by a CPU quota in a cgroup
+(bench/slower.py: what it is and is not, and why it errs on the pessimistic side). The workers
+keep their database connections for the run (DATABASE_CONN_MAX_AGE, 60 s by default, would
+renew them, and the new backends start outside the cgroup until the next sweep). Where no cgroup
+can be written it says the emulation is unavailable and skips it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -43,6 +52,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate as gen  # noqa: E402
 import pages  # noqa: E402
+import slower  # noqa: E402
 
 USERS = int(os.environ.get("BENCH_LOCUST_USERS", "50"))
 SECONDS = int(os.environ.get("BENCH_LOCUST_SECONDS", "60"))
@@ -146,10 +156,11 @@ def write_plan(organisation, path: Path) -> None:
 
 
 def start_gunicorn(
-    port: int, log: Path, *, workers: int, threads: int, cache_url: str
+    port: int, log: Path, *, workers: int, threads: int, cache_url: str, extra_env=None
 ) -> subprocess.Popen:
     env = {
         **os.environ,
+        **(extra_env or {}),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": str(workers),
         "GUNICORN_THREADS": str(threads),
@@ -184,6 +195,14 @@ def start_gunicorn(
             time.sleep(0.5)
     process.terminate()
     raise SystemExit(f"gunicorn did not answer on port {port} within 60 s; see {log}")
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 def read_stats(prefix: Path) -> dict:
@@ -259,7 +278,22 @@ def run(
     workers: int | None = None,
     threads: int | None = None,
     cache_url: str | None = None,
-) -> dict:
+    slower_by: float | None = None,
+) -> dict | None:
+    """One load run; with ``slower_by``, on the emulated slower machine (None when this machine
+    cannot emulate it)."""
+    controller = None
+    if slower_by:
+        slower.quota_us(slower_by)  # a factor under 1 is refused before anything starts
+        controller = slower.find_controller()
+        if controller is None:
+            print(
+                "emulated slower machine: unavailable (no writable cgroup cpu controller, v1 or "
+                "v2, under /sys/fs/cgroup: needs root); skipped",
+                flush=True,
+            )
+            return None
+        print(slower.banner(slower_by), flush=True)
     defaults = gunicorn_defaults()
     workers = workers or defaults["workers"]
     threads = threads or defaults["threads"]
@@ -271,10 +305,25 @@ def run(
     window.unlink(missing_ok=True)
     write_plan(organisation, plan)
     port = free_port()
-    server = start_gunicorn(
-        port, VAR / "bench-gunicorn.log", workers=workers, threads=threads, cache_url=cache_url
-    )
-    try:
+    emulation = None
+    with contextlib.ExitStack() as stack:
+        cgroup = keeper = None
+        if controller:
+            cgroup = stack.enter_context(slower.SlowCgroup(controller, slower_by))
+        server = start_gunicorn(
+            port,
+            VAR / "bench-gunicorn.log",
+            workers=workers,
+            threads=threads,
+            cache_url=cache_url,
+            # Connections kept for the whole run, so their backends stay the ones moved in.
+            extra_env={"DATABASE_CONN_MAX_AGE": "86400"} if cgroup else None,
+        )
+        stack.callback(stop, server)
+        if cgroup:
+            keeper = slower.Keeper(cgroup, server.pid)
+            keeper.start()
+            stack.callback(keeper.stop)
         started = time.perf_counter()
         locust_log = VAR / "bench-locust.log"
         completed = subprocess.run(  # noqa: S603
@@ -317,12 +366,19 @@ def run(
                 f"Locust ended (exit {completed.returncode}) without measuring: see {locust_log}",
                 file=sys.stderr,
             )
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        if cgroup:
+            emulation = {
+                "factor": slower_by,
+                "cores": slower.cores_left(slower_by),
+                "quota_us": slower.quota_us(slower_by),
+                "period_us": slower.PERIOD_US,
+                "cgroup": f"{controller.version} {controller.path}",
+                "gunicorn_workers_moved": len(keeper.workers),
+                "postgres_backends_moved": len(keeper.backends),
+                # The whole run's, sign-ins included.
+                "throttling": cgroup.throttling(),
+                "note": slower.banner(slower_by),
+            }
     stats = read_stats(prefix)
     result = {
         "users": USERS,
@@ -334,6 +390,8 @@ def run(
         "stats": stats,
         "machine": gen.machine(),
     }
+    if emulation:
+        result["emulated_slower_machine"] = emulation
     if window.exists():
         served = stats.get("Aggregated", {}).get("requests", 0)
         result["cpu"] = cpu_figures(json.loads(window.read_text()), served)
@@ -368,6 +426,18 @@ def print_stats(result: dict) -> None:
                 f"{kind:<16}{row['requests']:>7}{row['cpu_ms_mean']:>7.1f}"
                 f"{row['cpu_ms_median']:>8.1f}{row['cpu_ms_p95']:>7.1f}"
             )
+    emulation = result.get("emulated_slower_machine")
+    if emulation:
+        throttled = emulation.get("throttling") or {}
+        print(
+            f"\n{emulation['note']}\nin the cgroup ({emulation['cgroup']}, quota "
+            f"{emulation['quota_us']} us every {emulation['period_us']} us): gunicorn's master, "
+            f"{emulation['gunicorn_workers_moved']} workers and "
+            f"{emulation['postgres_backends_moved']} PostgreSQL backends; the quota held them "
+            f"back in {throttled.get('throttled_periods', '?')} of "
+            f"{throttled.get('periods', '?')} periods ({throttled.get('throttled_s', '?')} s, "
+            "the whole run)"
+        )
     machine = result["machine"]
     print(
         f"calibration {machine['calibration_ms']} ms, load average "
@@ -397,16 +467,28 @@ def main() -> None:
         help=f"DJANGO_CACHE_URL for gunicorn, emptied first, or none (default: {DEFAULT_CACHE_URL} "
         "when Redis answers)",
     )
+    parser.add_argument(
+        "--slower",
+        type=float,
+        metavar="FACTOR",
+        help=f"emulate a machine FACTOR times slower (ours: {slower.FACTOR}): the server side "
+        "held to 2 cores / FACTOR by a CPU quota (root; recorded as load_slower)",
+    )
     args = parser.parse_args()
+    if args.slower is not None and args.slower < 1:
+        parser.error("--slower: a factor of at least 1")
     pages.setup(reuse=args.reuse)
     result = run(
         pages.organisations()[pages.BIG],
         workers=args.workers,
         threads=args.threads,
         cache_url=args.cache_url,
+        slower_by=args.slower,
     )
+    if result is None:  # the emulation is unavailable here
+        return
     print_stats(result)
-    gen.merge_results("locust", result)
+    gen.merge_results("load_slower" if args.slower else "locust", result)
 
 
 if __name__ == "__main__":

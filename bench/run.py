@@ -7,7 +7,9 @@ then bench/targets.py's summary of every target).
 
 The database is riskreg_bench_pages on 127.0.0.1:5432, dropped and created again each run (set
 BENCH_DATABASE_URL to use another; a database named that way is never dropped). Figures are
-merged into bench/results.json under "pages", "locust" and "reminders"; bench/packs.py writes
+merged into bench/results.json under "pages", "locust", "load_slower" (the load test again on an
+emulated 2.3x slower machine, bench/slower.py; skipped where no cgroup can be written) and
+"reminders"; bench/packs.py writes
 "packs" there. Not part of make test: timings depend on the machine and what else runs on it.
 """
 
@@ -28,6 +30,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reuse", action="store_true", help="use the organisations already there")
     parser.add_argument("--skip-load", action="store_true", help="leave out the Locust run")
+    parser.add_argument(
+        "--skip-slower", action="store_true", help="leave out the emulated slower machine's run"
+    )
     parser.add_argument("--skip-reminders", action="store_true", help="leave out the reminders")
     args = parser.parse_args()
 
@@ -45,6 +50,14 @@ def main() -> None:
         print("load test (gunicorn + Locust) ...", flush=True)
         locust = load.run(organisations[pages.BIG])
         gen.merge_results("locust", locust)
+        emulated = None
+        if not args.skip_slower:
+            print(
+                f"load test on an emulated {load.slower.FACTOR:g}x slower machine ...", flush=True
+            )
+            emulated = load.run(organisations[pages.BIG], slower_by=load.slower.FACTOR)
+            if emulated:
+                gen.merge_results("load_slower", emulated)
     if not args.skip_reminders:
         # Last: it spreads the organisation over 1,000 people, which the pages above do not use.
         print("reminders ...", flush=True)
@@ -58,6 +71,8 @@ def main() -> None:
     pages.print_table(results)
     if not args.skip_load:
         load.print_stats(locust)
+        if emulated:
+            load.print_stats(emulated)
     if not args.skip_reminders:
         reminders.print_result(sent)
     print(f"\nmachine: {gen.machine()}; figures merged into {gen.RESULTS}")

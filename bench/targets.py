@@ -52,7 +52,7 @@ IMPORT_ROWS, IMPORT_SECONDS = 10_000, 30
 API_BIG, API_SMALL = "benchapi10k", "benchapi100"
 API_LIST = "risks, page of 100"
 API_MEDIAN_MS, API_P95_MS = 50, 150
-PIECES = ("pages", "locust", "packs", "reminders", "imports", "api", "tenants")
+PIECES = ("pages", "locust", "load_slower", "packs", "reminders", "imports", "api", "tenants")
 
 
 @dataclass
@@ -170,6 +170,31 @@ def locust_rows(record: dict) -> list[Row]:
         figure = ", ".join(f"{k} {v:g}" for k, v in cpu.items()) or "not recorded"
         rows.append(Row("Locust: server CPU per request", "locust", figure, "", False, ""))
     return rows
+
+
+def slower_rows(record: dict) -> list[Row]:
+    """bench/load.py --slower: the same load with the server side held to 2 cores / FACTOR by a
+    CPU quota. An emulation, pessimistic for p95 (bench/slower.py); not the slower machine."""
+    emulation = record.get("emulated_slower_machine") or {}
+    factor = emulation.get("factor", 2.3)
+    row = Row(
+        f"Locust p95, emulated {factor:g}x slower machine: p95 < {LOCUST_P95_MS} ms, no failures",
+        "load_slower",
+        sized=False,
+    )
+    total = (record.get("stats") or {}).get("Aggregated")
+    if total and emulation:
+        row.big = (
+            f"p95 {total['p95_ms']:.0f} ms, {total['failures']} failures in "
+            f"{total['requests']:,} requests ({emulation.get('cores', '?')} cores by a CPU quota: "
+            "an emulation, not the real slower machine)"
+        )
+        if record.get("users") != LOCUST_USERS:
+            row.big += f"; {record.get('users')} users"
+        else:
+            met = total["p95_ms"] < LOCUST_P95_MS and total["failures"] == 0
+            row.verdict = MET if met else MISSED
+    return [row]
 
 
 # ---- packs, reminders, imports
@@ -318,6 +343,7 @@ def tenant_rows(record: dict) -> list[Row]:
 PIECE_ROWS = {
     "pages": page_rows,
     "locust": locust_rows,
+    "load_slower": slower_rows,
     "packs": pack_rows,
     "reminders": reminder_rows,
     "imports": import_rows,

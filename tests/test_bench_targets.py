@@ -238,3 +238,28 @@ def test_report_ends_with_the_machine_line():
     text = "\n".join(lines)
     assert "target" in text and "10,000 risks" in text and "100 risks" in text and "met?" in text
     assert "packs      2026-12-05 09:00 UTC: calibration 53.4 ms, load 1.2 1.0 0.8" in text
+
+
+def test_the_emulated_slower_machine_is_its_own_row_and_says_it_is_an_emulation():
+    data = results()
+    named = by_target(targets.summarise(data, since=RUN))
+    row = named["Locust p95, emulated 2.3x slower machine: p95 < 300 ms, no failures"]
+    assert row.verdict == "not measured" and row.piece == "load_slower"
+    aggregated = {"requests": 700, "failures": 0, "requests_per_s": 11.7}
+    data["load_slower"] = {
+        "when": NOW,
+        "users": 50,
+        "stats": {"Aggregated": {**aggregated, "p50_ms": 120, "p95_ms": 280, "p99_ms": 400}},
+        "emulated_slower_machine": {"factor": 2.3, "cores": 0.87, "quota_us": 86957},
+        "machine": MACHINE,
+    }
+    named = by_target(targets.summarise(data, since=RUN))
+    row = named["Locust p95, emulated 2.3x slower machine: p95 < 300 ms, no failures"]
+    assert row.verdict == "met" and "p95 280 ms, 0 failures" in row.big
+    assert "0.87 cores by a CPU quota: an emulation, not the real slower machine" in row.big
+    # The real machine's row is judged apart, from its own record.
+    assert named["Locust, 50 users: p95 < 300 ms, no failures"].verdict == "MISSED"
+    data["load_slower"]["stats"]["Aggregated"]["failures"] = 3
+    named = by_target(targets.summarise(data, since=RUN))
+    assert named[row.target].verdict == "MISSED"
+    assert any(line.startswith("  load_slower ") for line in targets.machines(data))
