@@ -438,6 +438,14 @@ def print_stats(result: dict) -> None:
             f"{throttled.get('periods', '?')} periods ({throttled.get('throttled_s', '?')} s, "
             "the whole run)"
         )
+        busy = (cpu or {}).get("machine_busy_fraction")
+        if busy is not None and busy >= 0.9:
+            # The quota is a ceiling: other work on the machine can hold the server below it.
+            print(
+                f"the machine was {busy:.0%} busy: what else ran on it, not only the quota, "
+                "held the server back; emulate on a quiet machine (calibration near its quiet "
+                "figure) before reading these figures as the slower machine's"
+            )
     machine = result["machine"]
     print(
         f"calibration {machine['calibration_ms']} ms, load average "
