@@ -309,7 +309,9 @@ def run(
     with contextlib.ExitStack() as stack:
         cgroup = keeper = None
         if controller:
-            cgroup = stack.enter_context(slower.SlowCgroup(controller, slower_by))
+            cgroup = stack.enter_context(
+                slower.SlowCgroup(controller, slower_by, processes=1 + 2 * workers)
+            )
         server = start_gunicorn(
             port,
             VAR / "bench-gunicorn.log",
@@ -371,6 +373,7 @@ def run(
                 "factor": slower_by,
                 "cores": slower.cores_left(slower_by),
                 "quota_us": slower.quota_us(slower_by),
+                "weight": slower.weight(1 + 2 * workers, controller.version),
                 "period_us": slower.PERIOD_US,
                 "cgroup": f"{controller.version} {controller.path}",
                 "gunicorn_workers_moved": len(keeper.workers),

@@ -9,7 +9,9 @@ one core runs at this machine's speed, only the capacity is lower; and a quota t
 bursts (once the cgroup has spent its quota, everything in it waits for the next 100 ms period),
 so a request can wait where a truly slower core would only have been slower. At the same load
 that makes latency worse than the real machine's: for p95 the emulation is pessimistic.
-Not limited: Redis (the shared cache) and PostgreSQL's own background processes.
+The cgroup is weighted as the processes in it (a cgroup otherwise competes with the machine's
+other processes as one): what the quota leaves it still has to be shared with whatever else
+runs, so the emulation means something only on a quiet machine. Not limited: Redis (the shared cache) and PostgreSQL's own background processes.
 
 cgroup v1 (a cpu controller at /sys/fs/cgroup/cpu, cpu.cfs_quota_us) or v2 (cpu.max); with
 neither writable (not root, a container) the emulation is unavailable and is skipped. Every
@@ -38,6 +40,15 @@ def quota_us(factor: float, *, cores: int = CORES, period_us: int = PERIOD_US) -
     if not factor >= 1:
         raise ValueError(f"a slower machine is at least 1x slower, not {factor!r}")
     return round(cores * period_us / factor)
+
+
+def weight(processes: int, version: str) -> int:
+    """The cgroup's scheduling weight for ``processes`` processes: a cgroup competes with the
+    root's processes as ONE of them (v1 cpu.shares 1024, v2 cpu.weight 100), so on a shared
+    machine seven server processes moved in would get one process's share; weighted by their
+    number they get what they had outside, and only the quota is new."""
+    one, most = (1024, 262_144) if version == "v1" else (100, 10_000)
+    return min(one * max(processes, 1), most)
 
 
 def cores_left(factor: float, *, cores: int = CORES) -> float:
@@ -103,6 +114,7 @@ class SlowCgroup:
 
     controller: Controller
     factor: float
+    processes: int = 7  # gunicorn's master, 3 workers, their 3 PostgreSQL backends
     origins: dict[int, str] = field(default_factory=dict)  # pid -> the cgroup it came from
 
     def __enter__(self) -> SlowCgroup:
@@ -118,8 +130,10 @@ class SlowCgroup:
         if self.controller.version == "v1":
             (path / "cpu.cfs_period_us").write_text(str(PERIOD_US))
             (path / "cpu.cfs_quota_us").write_text(str(quota))
+            (path / "cpu.shares").write_text(str(weight(self.processes, "v1")))
         else:
             (path / "cpu.max").write_text(f"{quota} {PERIOD_US}")
+            (path / "cpu.weight").write_text(str(weight(self.processes, "v2")))
         return self
 
     def __exit__(self, *exc) -> None:

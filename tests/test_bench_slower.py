@@ -25,6 +25,11 @@ def test_the_quota_leaves_two_cores_divided_by_the_factor():
             slower.quota_us(factor)
 
 
+def test_the_cgroup_weighs_as_the_processes_in_it():
+    assert slower.weight(7, "v1") == 7 * 1024 and slower.weight(7, "v2") == 700
+    assert slower.weight(0, "v1") == 1024 and slower.weight(500, "v2") == 10_000
+
+
 def test_the_banner_says_it_is_an_emulation_and_pessimistic():
     text = slower.banner(2.3)
     assert "limited to 0.87 cores (2 / 2.3) by a CPU quota" in text
@@ -83,6 +88,7 @@ def test_a_real_cgroup_limits_a_process_and_is_removed_however_the_run_ends():
             if controller.version == "v1":
                 assert (controller.path / "cpu.cfs_quota_us").read_text().strip() == "86957"
                 assert (controller.path / "cpu.cfs_period_us").read_text().strip() == "100000"
+                assert (controller.path / "cpu.shares").read_text().strip() == str(7 * 1024)
             else:
                 assert (controller.path / "cpu.max").read_text().split() == ["86957", "100000"]
             assert cgroup.throttling()["periods"] >= 0
