@@ -1,6 +1,11 @@
+import fcntl
+import os
+import tempfile
+
 import pytest
 from django.conf import settings
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+from pytest_django import fixtures as pytest_django_fixtures
 
 from registers.models import Role
 from tests import factories
@@ -34,6 +39,90 @@ def _delete_flush(self, style, tables, *, reset_sequences=False, allow_cascade=F
 
 
 PostgresOperations.sql_flush = _delete_flush
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """``--create-db --reuse-db`` (CI) on PostgreSQL with xdist: the first worker migrates one
+    database for the run and each worker's database is a copy of it (``CREATE DATABASE ...
+    TEMPLATE``), where each worker migrated its own from nothing, every migration twice over. The
+    copy is the migrated database byte for byte, content types and permissions included, so
+    nothing is migrated on it. Anything else (no xdist, SQLite, ``--reuse-db`` alone,
+    ``--no-migrations``) is pytest-django's own ``django_db_setup``."""
+    if (
+        django_db_createdb
+        and django_db_keepdb
+        and django_db_use_migrations
+        and os.environ.get("PYTEST_XDIST_WORKER")
+        # A test with serialized_rollback needs the contents serialized at setup: none has one.
+        and not pytest_django_fixtures._get_databases_for_setup(request.session.items)[1]
+    ):
+        with django_db_blocker.unblock():
+            copied = _copy_of_this_runs_database(request.config.option.verbose)
+        if copied:
+            yield  # kept, as --reuse-db keeps it: nothing to tear down
+            return
+    yield from pytest_django_fixtures.django_db_setup.__wrapped__(
+        request,
+        django_test_environment,
+        django_db_blocker,
+        django_db_use_migrations,
+        django_db_keepdb,
+        django_db_createdb,
+        django_db_modify_db_settings,
+    )
+
+
+def _copy_of_this_runs_database(verbosity: int) -> bool:
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return False
+    worker = os.environ["PYTEST_XDIST_WORKER"]
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+    test_settings = connection.settings_dict["TEST"]
+    name = test_settings["NAME"]  # test_<NAME>_gw0: pytest-django's suffix is already on it
+    template = f"{name.removesuffix(f'_{worker}')}_template"
+    quote = connection.ops.quote_name
+    lock_path = os.path.join(tempfile.gettempdir(), f"riskreg-{template}.lock")
+    with open(lock_path, "a+") as lock:
+        # One worker at a time: the first of this run migrates the template; every worker copies
+        # it while no other connection is open on it (PostgreSQL refuses a copy otherwise).
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        if lock.read() != run:
+            original = connection.settings_dict["NAME"]
+            test_settings["NAME"] = template
+            try:
+                connection.creation.create_test_db(
+                    verbosity=verbosity, autoclobber=True, serialize=False, keepdb=False
+                )
+            finally:
+                connection.close()
+                test_settings["NAME"] = name
+                connection.settings_dict["NAME"] = original
+                settings.DATABASES[connection.alias]["NAME"] = original
+            lock.seek(0)
+            lock.truncate()
+            lock.write(run)
+            lock.flush()
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+            cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+    # Where pytest-django's create_test_db would leave the connection: on the worker's database.
+    connection.close()
+    settings.DATABASES[connection.alias]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+    return True
 
 
 # The files that take longest, slowest first (per-file totals of `--durations` on two workers):
