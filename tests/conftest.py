@@ -85,10 +85,10 @@ def _copy_of_this_runs_database(verbosity: int) -> bool:
     from django.db import connections
 
     connection = connections["default"]
-    if connection.vendor != "postgresql":
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # the same in every worker of one run
+    if connection.vendor != "postgresql" or not run:
         return False
     worker = os.environ["PYTEST_XDIST_WORKER"]
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
     test_settings = connection.settings_dict["TEST"]
     name = test_settings["NAME"]  # test_<NAME>_gw0: pytest-django's suffix is already on it
     template = f"{name.removesuffix(f'_{worker}')}_template"
