@@ -1,5 +1,7 @@
 """The demo's embedded default: with no DATABASE_URL, `make demo` migrates an SQLite file. Every
-migration must run there too (a PostgreSQL-only statement broke it once: extended statistics)."""
+migration must run there too (a PostgreSQL-only statement broke it once: extended statistics),
+and the pages must draw there (the risk page's JSON-nested rows broke it once: SQLite nests a
+JSON column as its text)."""
 
 import os
 import subprocess
@@ -9,7 +11,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_every_migration_runs_on_sqlite(tmp_path):
+# Run on the migrated SQLite file: a rated risk's page as its coordinator sees it.
+RISK_PAGE = """
+import django
+django.setup()
+from django.test import Client
+from registers.models import Register, Role
+from tests.factories import MembershipFactory, OrganisationFactory, RiskFactory
+organisation = OrganisationFactory(name="Example Police")
+register = Register.objects.get(organisation=organisation, slug="corporate")
+RiskFactory(register=register, ref="CRR01", title="Cyber attack",
+            positions={"current": (4, 5), "target": (2, 3)})
+coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
+client = Client(HTTP_HOST="127.0.0.1")
+client.force_login(coordinator)
+page = client.get(f"/o/{organisation.slug}/risks/CRR01/")
+print(page.status_code, "20 (High)" in page.content.decode())
+"""
+
+
+def test_every_migration_runs_on_sqlite_and_a_risk_page_draws(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
     done = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
@@ -21,6 +42,22 @@ def test_every_migration_runs_on_sqlite(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "demo.sqlite3").stat().st_size > 0
+
+    environment = {
+        key: value
+        for key, value in env.items()
+        if key not in ("DJANGO_CACHE_URL", "RISKREG_PAGE_CACHE", "CELERY_BROKER_URL")
+    }
+    drawn = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", RISK_PAGE],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "riskreg.settings.local"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert drawn.returncode == 0, drawn.stderr[-3000:]
+    assert drawn.stdout.split()[-2:] == ["200", "True"]
 
 
 def _local_setting(name: str, **env) -> str:
