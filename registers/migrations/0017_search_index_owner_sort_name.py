@@ -18,7 +18,11 @@ which other things in the database may use (it may have been there before).
 
 ``User.sort_name`` is the owner sort's key (the name the register shows first, lowered), a
 generated column the database keeps, added last: a single statement, so a migration stopped
-before it can run again from the start.
+before it can run again from the start. Adding it rewrites the users table under its strongest
+lock, and every signed-in request reads a user: waiting behind a long transaction (an import, a
+pack build) would queue the whole site behind it. So it waits at most ``LOCK_WAIT`` for the
+lock and then fails with PostgreSQL's "lock timeout", leaving nothing changed; run ``migrate``
+again. Its type is text: lowering may lengthen a name (an ICU collation's dotted capital I).
 """
 
 import django.db.models.functions.comparison
@@ -57,6 +61,19 @@ def index_create(apps, schema_editor):
     schema_editor.execute("ANALYZE registers_risk")
 
 
+LOCK_WAIT = "5s"
+
+
+def lock_wait_limited(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"SET lock_timeout = '{LOCK_WAIT}'")
+
+
+def lock_wait_unlimited(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET lock_timeout = DEFAULT")
+
+
 def index_drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
@@ -71,6 +88,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(index_create, index_drop, elidable=False),
+        migrations.RunPython(lock_wait_limited, lock_wait_unlimited, elidable=False),
         migrations.AddField(
             model_name="user",
             name="sort_name",
@@ -85,7 +103,8 @@ class Migration(migrations.Migration):
                     ),
                     django.db.models.functions.text.Lower("email"),
                 ),
-                output_field=models.CharField(max_length=254),
+                output_field=models.TextField(),
             ),
         ),
+        migrations.RunPython(lock_wait_unlimited, lock_wait_limited, elidable=False),
     ]

@@ -46,7 +46,7 @@ class User(AbstractUser):
             NullIf(Lower("job_title"), Value("")),
             Lower("email"),
         ),
-        output_field=models.CharField(max_length=254),
+        output_field=models.TextField(),  # lowering may lengthen a name
         db_persist=True,
     )
 
