@@ -110,6 +110,7 @@ class _AfterCommit:
 
     def __init__(self, keys):
         self.private = {key: secrets.token_hex(8) for key in keys}
+        self.__qualname__ = "renew_tokens"  # what Django names when a robust callback fails
 
     def __call__(self) -> None:
         renew_tokens(self.private)
@@ -151,7 +152,9 @@ def tokens_changed(keys) -> None:
     for key in keys & pending.keys():
         pending[key].private[key] = secrets.token_hex(8)
     if keys - pending.keys():
-        transaction.on_commit(_AfterCommit(keys - pending.keys()))
+        # Robust: a cache out of reach then must not turn a saved write into an error page, nor
+        # stop the callbacks registered after it (the e-mails and tasks of the same write).
+        transaction.on_commit(_AfterCommit(keys - pending.keys()), robust=True)
 
 
 def generation_key(organisation_id: int) -> str:

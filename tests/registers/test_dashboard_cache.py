@@ -560,3 +560,21 @@ def test_a_write_is_on_everyones_next_view_only_once_committed(organisation):
     ]
     pending[0]()
     assert caching.token(caching.generation_key(organisation.id)) != shared
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_out_of_reach_at_commit_neither_fails_the_write_nor_stops_what_follows(
+    monkeypatch,
+):
+    """The renewal runs on commit, after the write is saved: Redis failing then is logged, and
+    the write's other on-commit work (its e-mails, its tasks) still runs."""
+
+    def out_of_reach(*args, **kwargs):
+        raise ConnectionError("Redis is out of reach")
+
+    followed = []
+    with transaction.atomic():
+        caching.tokens_changed([caching.generation_key(987654)])
+        monkeypatch.setattr(caching.cache, "set_many", out_of_reach)
+        transaction.on_commit(lambda: followed.append("the e-mail"))
+    assert followed == ["the e-mail"]
