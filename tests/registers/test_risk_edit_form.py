@@ -220,3 +220,22 @@ def test_an_edit_naming_an_owner_from_elsewhere_is_refused_by_the_service_too(
         risk_update(risk=risk, expected_version=risk.version, fields={"owner": outsider})
     risk.refresh_from_db()
     assert risk.owner == people["owner"]
+
+
+@pytest.mark.parametrize("field", ["owner", "manager", "leads"])
+def test_the_form_refuses_a_person_from_elsewhere_posted_by_hand(
+    client, organisation, other_organisation, people, risk, field
+):
+    """The choice-checking query is built only when a choice is posted: a person of another
+    organisation, or of none, typed into the form is refused with the field's message, and
+    nothing is saved."""
+    outsider = MembershipFactory(organisation=other_organisation, role=Role.COORDINATOR).user
+    client.force_login(people["coordinator"])
+    data = edit_data(risk, title="Depot fire")
+    data[field] = [outsider.pk] if field == "leads" else outsider.pk
+    response = client.post(edit_url(risk), data)
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    risk.refresh_from_db()
+    assert risk.title == "Fire at the depot"
+    assert risk.owner == people["owner"] and risk.manager == people["viewer"]
