@@ -12,11 +12,11 @@ from django.urls import reverse
 from registers.forms import RiskForm
 from registers.forms_treatments import RiskEditForm
 from registers.models import Membership, Objective, Risk, Role
-from registers.services.organisations import member_add
 from registers.views.risk_common import scheme_for
 from riskreg.forms import GovukForm, choice_items
 from tests.factories import MembershipFactory, RiskFactory, corporate_register_of
 from tests.queries import assert_same_queries
+from tests.registers.test_links import person
 from tests.registers.test_register_page import bulk_risks
 from tests.registers.test_risk_pages import edit_data
 
@@ -30,11 +30,6 @@ EDIT_PAGE_QUERIES = 12
 # Saving it: 23 on the bench database (29 before: full_clean no longer looks each foreign key up
 # again), here 25 with the session and the header's count.
 EDIT_SAVE_QUERIES = 25
-
-
-def person(organisation, role, name):
-    email = f"{name.lower().replace(' ', '.')}@{organisation.slug}.test"
-    return member_add(organisation=organisation, email=email, role=role, full_name=name).user
 
 
 @pytest.fixture
