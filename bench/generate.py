@@ -32,6 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench" / "results.json")
 BENCH_DATABASE = "riskreg_bench_pages"
 DEFAULT_DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DATABASE}"
+# Every e-mail the bench's pages, load test, imports and reminders send is kept in the sending
+# process's memory, never printed: the console backend (the local default) wrote some 34,000
+# lines a run, inside timed requests. Set in the environment, so gunicorn's workers get it too.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Every generated account signs in with this (the load test logs in through the form).
 PASSWORD = "bench-password-not-secret-2026"  # noqa: S105
 
@@ -102,6 +106,7 @@ def configure(*, settings: str = "riskreg.settings.local") -> str:
     os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")  # no line per sign-in in the tables
     os.environ.setdefault("RISKREG_SECURITY_LOG_LEVEL", "WARNING")
     os.environ["CELERY_BROKER_URL"] = ""  # packs and reminders in-process, as the commands do
+    os.environ["DJANGO_EMAIL_BACKEND"] = EMAIL_BACKEND
     # The page cache as production has it (there shared through Redis): here one process serves
     # and writes, so its memory cache sees every write (bench/load.py gives gunicorn Redis).
     os.environ.setdefault("RISKREG_PAGE_CACHE", "true")
