@@ -202,7 +202,7 @@ def connection(
 def locked(provider: SingleSignOnProvider) -> SingleSignOnProvider:
     """The connection re-read and locked for a change or removal."""
     return (
-        SingleSignOnProvider.objects.select_for_update()
+        SingleSignOnProvider.objects.select_for_update(of=("self",))  # not its organisation
         .select_related("organisation")
         .get(pk=provider.pk)
     )

@@ -272,8 +272,10 @@ def invitation_accept(
     """Accept: make the account (with this password, or none for single sign-on) unless ``user``
     is given (single sign-on found or made it), the membership with the invited role, and mark
     the address verified (the link reached it)."""
-    invitation = (
-        Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+    invitation = (  # the invitation's row alone, not its organisation's
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=invitation.pk)
     )
     refusal = refusal_for(invitation)
     if refusal:

@@ -42,8 +42,10 @@ def review_record(
     On a register that requires sign-off, the review of someone who may not sign it off is
     recorded as awaiting sign-off instead (``review.state``): nothing on the risk changes until
     an approver signs it off (``services.sign_off``)."""
-    locked = (
-        Risk.objects.select_for_update().select_related("register", "organisation").get(pk=risk.pk)
+    locked = (  # the risk's row alone, as risk_update locks it
+        Risk.objects.select_for_update(of=("self",))
+        .select_related("register", "organisation")
+        .get(pk=risk.pk)
     )
     refuse_if_archived(locked.register)
     if locked.version != expected_version and not _rescore_merges(

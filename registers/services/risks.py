@@ -18,6 +18,7 @@ from scoring.engine import RatingError, rate, review_months_for
 from scoring.models import SchemeVersion
 from scoring.selectors import default_scheme
 
+from .. import caching
 from ..models import Action, Control, Register, Risk, RiskStatus
 from ..refs import ref_clean
 from . import notice_events
@@ -369,11 +370,16 @@ def risk_update(
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(f"these fields cannot be changed here: {', '.join(sorted(unknown))}")
+    # The risk's row alone: FOR UPDATE without OF would lock the joined register and
+    # organisation rows too, holding every other edit in the organisation behind this one.
     locked = (
-        Risk.objects.select_for_update().select_related("register", "organisation").get(pk=risk.pk)
+        Risk.objects.select_for_update(of=("self",))
+        .select_related("register", "organisation")
+        .get(pk=risk.pk)
     )
     refuse_if_archived(locked.register)
     before = notice_events.snapshot([locked])
+    stored = caching.field_values(locked)
     if locked.version != expected_version:
         if not merge_stale:
             raise RiskConflict(locked)
@@ -427,6 +433,7 @@ def risk_update(
     locked.version += 1
     locked.full_clean(exclude=["objectives", "leads", *KEYS_CHECKED], validate_constraints=False)
     locked._change_reason = reason or "edited"
+    caching.saving_changes(locked, stored)  # an edit of its progress alone keeps the dashboard
     locked.save()
     notice_events.risks_changed_tell(
         organisation=organisation,
