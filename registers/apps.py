@@ -8,8 +8,8 @@ class RegistersConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        # Services queue tasks by name: register them in every process, not only in workers.
-        from . import tasks  # noqa: F401
+        # Its Celery tasks (registers.tasks) are registered when a service first looks one up by
+        # name (riskreg.celery), not at start-up.
         from .caching import connect_signals, forget_after_migrate
 
         # Every write to what the pages show drops the organisation's cached pieces (decision 67),

@@ -4,8 +4,6 @@ from django.apps import AppConfig
 class ReportingConfig(AppConfig):
     name = "reporting"
     verbose_name = "Reporting"
-
-    def ready(self):
-        # Services queue tasks by name (reporting.packs.enqueue): register them in every
-        # process, not only in workers, whose autodiscovery would otherwise be the only import.
-        from . import tasks  # noqa: F401
+    # Its Celery tasks (reporting.tasks) are registered when the Celery app is finalized, by the
+    # first lookup of a task by name (riskreg.celery), not here: importing them costs about half
+    # of django.setup().

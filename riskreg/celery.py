@@ -23,6 +23,21 @@ app.conf.beat_schedule = BEAT_SCHEDULE
 app.autodiscover_tasks()
 
 
+@app.on_after_finalize.connect
+def _register_tasks_by_name(sender, **kwargs):
+    """Every process that queues a task looks it up by name (``current_app.tasks[name]``: packs,
+    e-mail, invitations), and that lookup is what finalizes the app: the apps' ``tasks`` modules
+    are imported then, by the same discovery as the worker's, rather than in every process's
+    ``AppConfig.ready()``, where ``reporting.tasks`` alone (openpyxl, WeasyPrint, python-docx)
+    was half of ``django.setup()`` for each command, shell, test subprocess and test worker that
+    queues nothing. Before Django's apps are ready there is nothing to import yet: the worker
+    imports them itself (``autodiscover_tasks()`` above) once it has set Django up."""
+    from django.apps import apps
+
+    if apps.ready:
+        sender.autodiscover_tasks(force=True)
+
+
 class HeartbeatScheduler(PersistentScheduler):
     """Celery's default scheduler, touching ``RISKREG_BEAT_HEARTBEAT`` after every tick.
 
