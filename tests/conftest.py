@@ -1,4 +1,5 @@
 import fcntl
+import inspect
 import os
 import tempfile
 
@@ -41,8 +42,40 @@ def _delete_flush(self, style, tables, *, reset_sequences=False, allow_cascade=F
 PostgresOperations.sql_flush = _delete_flush
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(
+# The copied databases below lean on two of pytest-django's internals (4.11 to 4.14, the range in
+# pyproject.toml): its own django_db_setup as a plain generator (``__wrapped__``, called with the
+# same arguments) and ``_get_databases_for_setup``. Where either is missing or its arguments
+# differ, django_db_setup is not overridden at all: pytest-django's own runs, every worker
+# migrating its own database, slower and otherwise the same.
+_OWN_SETUP_ARGUMENTS = (
+    "request",
+    "django_test_environment",
+    "django_db_blocker",
+    "django_db_use_migrations",
+    "django_db_keepdb",
+    "django_db_createdb",
+    "django_db_modify_db_settings",
+)
+
+
+def _pytest_django_internals():
+    own_setup = getattr(pytest_django_fixtures.django_db_setup, "__wrapped__", None)
+    databases_for_setup = getattr(pytest_django_fixtures, "_get_databases_for_setup", None)
+    if not (callable(own_setup) and callable(databases_for_setup)):
+        return None
+    try:
+        arguments = tuple(inspect.signature(own_setup).parameters)
+    except (TypeError, ValueError):
+        return None
+    if arguments != _OWN_SETUP_ARGUMENTS:
+        return None
+    return own_setup, databases_for_setup
+
+
+_INTERNALS = _pytest_django_internals()
+
+
+def _copying_django_db_setup(
     request,
     django_test_environment,
     django_db_blocker,
@@ -57,20 +90,21 @@ def django_db_setup(
     copy is the migrated database byte for byte, content types and permissions included, so
     nothing is migrated on it. Anything else (no xdist, SQLite, ``--reuse-db`` alone,
     ``--no-migrations``) is pytest-django's own ``django_db_setup``."""
+    own_setup, databases_for_setup = _INTERNALS
     if (
         django_db_createdb
         and django_db_keepdb
         and django_db_use_migrations
         and os.environ.get("PYTEST_XDIST_WORKER")
         # A test with serialized_rollback needs the contents serialized at setup: none has one.
-        and not pytest_django_fixtures._get_databases_for_setup(request.session.items)[1]
+        and not databases_for_setup(request.session.items)[1]
     ):
         with django_db_blocker.unblock():
             copied = _copy_of_this_runs_database(request.config.option.verbose)
         if copied:
             yield  # kept, as --reuse-db keeps it: nothing to tear down
             return
-    yield from pytest_django_fixtures.django_db_setup.__wrapped__(
+    yield from own_setup(
         request,
         django_test_environment,
         django_db_blocker,
@@ -78,6 +112,12 @@ def django_db_setup(
         django_db_keepdb,
         django_db_createdb,
         django_db_modify_db_settings,
+    )
+
+
+if _INTERNALS is not None:
+    django_db_setup = pytest.fixture(scope="session", name="django_db_setup")(
+        _copying_django_db_setup
     )
 
 
