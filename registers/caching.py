@@ -35,6 +35,7 @@ others, which a per-process memory cache cannot do. Without it, every request co
 
 from __future__ import annotations
 
+import copy
 import logging
 import secrets
 from collections.abc import Callable
@@ -225,6 +226,50 @@ def _on_write(sender, instance, **kwargs) -> None:
     organisation_changed(_organisation_of(instance))
 
 
+# A risk's fields that no kept piece shows or counts (the dashboard's overview and what is drawn
+# from it: figures, heat maps, bands, exposure, the lists of risks), and those every save writes
+# (decision 80). A save said to change only these (``saving_changes``) keeps the organisation's
+# pieces: an edit of a risk's progress or description is most of the edits people make, and the
+# next dashboard view after one would otherwise count every risk again.
+# tests/registers/test_dashboard_cache.py draws the dashboard before and after changing each of
+# these and fails if anything drawn differs.
+RISK_FIELDS_NOT_SHOWN = frozenset(
+    {"progress", "description", "consequence", "response", "proximity", "source_note"}
+)
+_BOOKKEEPING = frozenset({"version", "updated_at"})
+_CHANGES = "_riskreg_changes"
+
+
+def field_values(instance) -> dict:
+    """The instance's stored fields as they are now (copies), for ``saving_changes``."""
+    return {
+        field.attname: copy.deepcopy(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+    }
+
+
+def saving_changes(instance, before: dict) -> None:
+    """The next save of this risk changes what differs from ``before`` (``field_values``, taken
+    from the row as read): a save that changes only ``RISK_FIELDS_NOT_SHOWN`` keeps the
+    organisation's pieces. Said by the service that knows, read and forgotten by that save; a
+    save not said about renews the token, as every save did."""
+    instance.__dict__[_CHANGES] = frozenset(
+        name for name, value in before.items() if getattr(instance, name) != value
+    )
+
+
+def _on_risk_save(sender, instance, created=False, raw=False, **kwargs) -> None:
+    changes = instance.__dict__.pop(_CHANGES, None)
+    if (
+        not created
+        and not raw
+        and changes is not None
+        and changes <= RISK_FIELDS_NOT_SHOWN | _BOOKKEEPING
+    ):
+        return
+    organisation_changed(_organisation_of(instance))
+
+
 def _on_organisation_write(sender, instance, **kwargs) -> None:
     organisation_changed(instance.pk)
 
@@ -277,7 +322,6 @@ def connect_signals() -> None:
     )
 
     models = (
-        Risk,
         Control,
         Action,
         Review,
@@ -300,6 +344,8 @@ def connect_signals() -> None:
         uid = f"riskreg-generation-{model._meta.label_lower}"
         post_save.connect(_on_write, sender=model, dispatch_uid=f"{uid}-save")
         post_delete.connect(_on_write, sender=model, dispatch_uid=f"{uid}-delete")
+    post_save.connect(_on_risk_save, sender=Risk, dispatch_uid="riskreg-generation-risk-save")
+    post_delete.connect(_on_write, sender=Risk, dispatch_uid="riskreg-generation-risk-delete")
     post_save.connect(_on_organisation_write, sender=Organisation, dispatch_uid="riskreg-gen-org")
     post_delete.connect(
         _on_organisation_write, sender=Organisation, dispatch_uid="riskreg-gen-org-delete"

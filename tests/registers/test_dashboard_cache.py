@@ -3,6 +3,7 @@ between writes reads only the reader's own part; every write path (services, bul
 API) makes the next view count again; nothing crosses readers or organisations."""
 
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import reverse
 
 from appetite.services import appetite_statement_set
 from registers import caching, selectors
+from registers.forms import RiskForm
 from registers.models import Action, Marking, Risk, Role
 from registers.services.escalation import escalation_request
 from registers.services.register_archive import register_archive
@@ -123,6 +125,16 @@ def _update(organisation, risk, user):
     risk_update(risk=risk, expected_version=risk.version, positions={"current": (1, 1)})
 
 
+def _retitle(organisation, risk, user):
+    risk_update(risk=risk, expected_version=risk.version, fields={"title": "Retitled"})
+
+
+def _mark_sensitive(organisation, risk, user):
+    risk_update(
+        risk=risk, expected_version=risk.version, fields={"marking": Marking.OFFICIAL_SENSITIVE}
+    )
+
+
 def _close(organisation, risk, user):
     risk_close(risk=risk, expected_version=risk.version, reason="Done")
 
@@ -186,6 +198,14 @@ WRITES = {
     "risk_update moves the risk on the heat map": (
         _update,
         lambda r: _current(r) == {(1, 1): 1},
+    ),
+    "risk_update of the title alone shows it in the lists": (
+        _retitle,
+        lambda r: [row.risk.title for row in r.context["overdue"]] == ["Retitled"],
+    ),
+    "risk_update of the marking alone withholds its actions": (
+        _mark_sensitive,
+        lambda r: r.context["overdue"][0].risk.marking == Marking.OFFICIAL_SENSITIVE,
     ),
     "risk_close takes it off": (_close, lambda r: r.context["risks"]["open"] == 0),
     "appetite_statement_set puts it in breach": (
@@ -578,3 +598,120 @@ def test_a_cache_out_of_reach_at_commit_neither_fails_the_write_nor_stops_what_f
         monkeypatch.setattr(caching.cache, "set_many", out_of_reach)
         transaction.on_commit(lambda: followed.append("the e-mail"))
     assert followed == ["the e-mail"]
+
+
+# --- a write that changes nothing a kept piece shows keeps it (decision 80) -------------------
+
+
+def _in_every_list(organisation, owner):
+    """A risk in breach, overdue for review, with an overdue action: on every list the
+    dashboard draws from its kept pieces."""
+    appetite_statement_set(organisation=organisation, tolerance=4, warning=2)
+    risk = _risk(organisation, owner=owner, title="Flooding of the archive")
+    action_add(risk=risk, description="Move the archive", due_date=dt.date(2020, 1, 1))
+    Risk.objects.filter(pk=risk.pk).update(next_review_due=dt.date(2020, 1, 1))
+    caching.organisation_changed(organisation.id)  # a write through the ORM, as _bulk does
+    risk.refresh_from_db()
+    return risk
+
+
+def _another_value(risk, name):
+    field = Risk._meta.get_field(name)
+    if field.choices:
+        return next(value for value, _ in field.choices if value != getattr(risk, name))
+    return f"{getattr(risk, name)} changed"
+
+
+def edit_form_data(risk) -> dict:
+    """What the edit form of ``risk`` posts when nothing is changed (as bench/pages.py's)."""
+    data = {}
+    for name, value in RiskForm.initial_for(risk).items():
+        if isinstance(value, list):
+            data[name] = [str(v) for v in value]
+        else:
+            data[name] = "" if value is None else str(value)
+    for position in ("inherent", "current", "target"):
+        for axis in ("likelihood", "impact"):
+            value = getattr(risk, f"{position}_{axis}")
+            data[f"{position}_{axis}"] = "" if value is None else str(value)
+    return data
+
+
+def _drawn(response) -> str:
+    """The page as drawn, without its per-request CSRF tokens."""
+    return re.sub(r'value="[^"]{32,}"', "", response.content.decode())
+
+
+@pytest.mark.parametrize("name", sorted(caching.RISK_FIELDS_NOT_SHOWN))
+def test_nothing_a_kept_piece_draws_depends_on_the_fields_a_save_may_keep_it_for(
+    name, client, organisation, settings
+):
+    """What keeps the overview through an edit (``RISK_FIELDS_NOT_SHOWN``) is drawn nowhere on
+    the dashboard: counted afresh on every view, the page is the same before and after the
+    field changes, for a reader who may read the detail and one who may not."""
+    settings.RISKREG_PAGE_CACHE = False
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
+    viewer = MembershipFactory(organisation=organisation, role=Role.VIEWER).user
+    risk = _in_every_list(organisation, admin)
+    before = {}
+    for reader in (admin, viewer):
+        client.force_login(reader)
+        response = client.get(_url(organisation))
+        assert [row.risk.ref for row in response.context["outside"]] == [risk.ref]
+        assert [row.risk.ref for row in response.context["overdue"]] == [risk.ref]
+        assert [a.risk.ref for a in response.context["actions_overdue"]] == [risk.ref]
+        before[reader] = _drawn(response)
+    Risk.objects.filter(pk=risk.pk).update(**{name: _another_value(risk, name)})
+    for reader in (admin, viewer):
+        client.force_login(reader)
+        assert _drawn(client.get(_url(organisation))) == before[reader]
+
+
+def test_an_edit_of_its_progress_alone_keeps_the_overview_and_shows_on_the_next_page(
+    client, organisation, coordinator, monkeypatch
+):
+    """The load test's edit: the progress changes, nothing the dashboard shows does. The next
+    dashboard view counts nothing again; the risk's own page shows the new progress."""
+    from registers.selectors import overview as overview_module
+
+    risk = _in_every_list(organisation, coordinator)
+    client.force_login(coordinator)
+    first = client.get(_url(organisation))
+    built = []
+    counted = overview_module.build_overview
+    monkeypatch.setattr(
+        overview_module, "build_overview", lambda **kw: built.append(1) or counted(**kw)
+    )
+    response = client.post(
+        reverse("risk_edit", args=[organisation.slug, risk.ref]),
+        {**edit_form_data(risk), "version": risk.version, "progress": "slipped", "reason": "x"},
+    )
+    assert response.status_code == 302
+    risk.refresh_from_db()
+    assert risk.progress == "slipped" and risk.version == 2
+    assert "Slipped" in client.get(response.url).text  # the risk's page (and its notice)
+    assert _drawn(client.get(_url(organisation))) == _drawn(first)
+    assert built == []
+    # The same edit with a new score is counted again.
+    risk_update(
+        risk=risk,
+        expected_version=risk.version,
+        fields={"progress": "limited"},
+        positions={"current": (1, 1)},
+    )
+    assert _current(client.get(_url(organisation))) == {(1, 1): 1}
+    assert built == [1]
+
+
+def test_a_save_said_to_change_only_what_is_not_shown_is_said_once(organisation):
+    """``saving_changes`` speaks for the next save alone: a later save of the same object,
+    whatever it changes, renews the token as every save does."""
+    risk = _risk(organisation)
+    read_under = caching.generation(organisation.id)
+    stored = caching.field_values(risk)
+    risk.progress = "slipped"
+    caching.saving_changes(risk, stored)
+    risk.save()
+    assert caching.generation(organisation.id) == read_under
+    risk.save()  # nothing said about it
+    assert caching.generation(organisation.id) != read_under
