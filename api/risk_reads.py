@@ -11,12 +11,15 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from appetite.models import AppetiteStatement
 from appetite.selectors import AppetiteLookup, appetite_lookup
+from registers.calendar import quarter_ends
 from registers.models import Risk
-from registers.selectors import register_trends, risks_as_of
+from registers.selectors import risks_as_of
+from registers.selectors.trends import risk_snapshots, trend_between
 from reporting.spreadsheets.exporting import parse_as_of
 
-# Joined with every risk a list or detail shows (historical records join the same names).
-RISK_JOINS = ("register", "category", "owner", "organisation", "scheme_version")
+# Joined with every risk a list or detail shows (historical records join the same names). Not
+# the organisation: the serializer takes it from the access it is given (decision 81).
+RISK_JOINS = ("register", "category", "owner", "scheme_version")
 NOT_THEN = "This risk was not on the register at {moment}."
 
 
@@ -70,9 +73,13 @@ def appetite_then(*, organisation, as_of: dt.datetime | None) -> AppetiteLookup:
 
 def trends_of(risks, *, organisation, as_of: dt.datetime | None) -> dict[int, str]:
     """Each risk's trend since the last quarter end before ``as_of`` (or now), from history as
-    the register page shows it: up, down, level, new, closed, not rated. One query."""
+    the register page shows it: up, down, level, new, closed, not rated. One query.
+
+    The register page's arrow (``register_trends``) without what the API does not show: the
+    rating at the quarter end, rated again for every row (decision 81)."""
     risks = list(risks)
     if not risks:
         return {}
-    trends = register_trends(risks, organisation=organisation, moment=as_of or timezone.now())
-    return {risk.id: trends[risk.id].arrow.trend.value for risk in risks}
+    since = quarter_ends(organisation=organisation, moment=as_of or timezone.now())[0]
+    before = risk_snapshots(moment=since, risk_ids=[risk.id for risk in risks])
+    return {risk.id: trend_between(before.get(risk.id), risk).value for risk in risks}
