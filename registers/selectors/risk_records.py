@@ -25,6 +25,7 @@ from appetite.selectors import AppetiteLookup
 from scoring.models import SchemeVersion
 
 from ..models import Action, Control, Objective, Risk, User
+from .prepared import prepared_list
 
 # The risk's many-to-many fields as the history names them (``registers.history.RISK_M2M``):
 # field, the through row's column for the other end, what that end is.
@@ -124,29 +125,38 @@ class RiskRecords:
         return {pk: self._versions[pk] for pk in ids if pk in self._versions}
 
 
-def _ordered(queryset, *joined) -> list:
+def _ordered(queryset, *joined):
     # Only nullable foreign keys joined (an outer join): a record is never lost to a missing row.
-    return list(
-        queryset.select_related("history_user", *joined).order_by("history_date", "history_id")
+    return queryset.select_related("history_user", *joined).order_by("history_date", "history_id")
+
+
+def _risk_history(risk_id: int):
+    return _ordered(
+        Risk.history.filter(id=risk_id),
+        "owner",
+        "manager",
+        "category",
+        "scheme_version__scheme",
+    )
+
+
+def _statement_history(organisation_id: int):
+    return AppetiteStatement.history.filter(organisation_id=organisation_id).order_by(
+        "history_date", "history_id"
     )
 
 
 def risk_records(risk: Risk) -> RiskRecords:
     """Four queries, whatever the length of the history (the scheme versions, people and
-    categories the risk's records name are joined to them)."""
+    categories the risk's records name are joined to them), each compiled once per connection
+    (``prepared_list``)."""
     records = RiskRecords(
-        risk=_ordered(
-            Risk.history.filter(id=risk.id),
-            "owner",
-            "manager",
-            "category",
-            "scheme_version__scheme",
-        ),
+        risk=prepared_list("risk_records.risk", _risk_history, risk_id=risk.id),
         **_treatment_records(risk),
-        statements=list(
-            AppetiteStatement.history.filter(organisation_id=risk.organisation_id).order_by(
-                "history_date", "history_id"
-            )
+        statements=prepared_list(
+            "risk_records.statements",
+            _statement_history,
+            organisation_id=risk.organisation_id,
         ),
     )
     _read_m2m(risk, records)
@@ -161,16 +171,18 @@ def risk_records(risk: Risk) -> RiskRecords:
 _PEOPLE = ("owner", "history_user")
 
 
-def _treatment_records(risk: Risk) -> dict[str, list]:
-    """The records of the risk's controls and of its actions, in one query (a union of the two
-    history tables, each side's own columns NULL on the other), with their owners and authors,
-    each list ordered by (history_date, history_id)."""
+def _treatment_columns():
     kinds = {"controls": Control.history.model, "actions": Action.history.model}
     fields: dict[str, object] = {}
     for model in kinds.values():
         for f in model._meta.concrete_fields:
             fields.setdefault(f.attname, f)
     people = [(rel, name) for rel in _PEOPLE for name, _output in _USER_COLUMNS[1:]]
+    return kinds, fields, people
+
+
+def _treatment_union(risk_id: int):
+    kinds, fields, people = _treatment_columns()
     reads = []
     for kind, model in kinds.items():
         own = {f.attname for f in model._meta.concrete_fields}
@@ -181,14 +193,23 @@ def _treatment_records(risk: Risk) -> dict[str, list]:
         }
         columns = [name if name in own else f"absent_{name}" for name in fields]
         reads.append(
-            model.objects.filter(risk_id=risk.id)
+            model.objects.filter(risk_id=risk_id)
             .annotate(record_kind=Value(kind, output_field=CharField()), **missing)
             .values_list("record_kind", *columns, *(f"{rel}__{name}" for rel, name in people))
             .order_by()
         )
+    return reads[0].union(*reads[1:], all=True)
+
+
+def _treatment_records(risk: Risk) -> dict[str, list]:
+    """The records of the risk's controls and of its actions, in one query (a union of the two
+    history tables, each side's own columns NULL on the other), with their owners and authors,
+    each list ordered by (history_date, history_id)."""
+    kinds, fields, people = _treatment_columns()
     found: dict[str, list] = {kind: [] for kind in kinds}
     names = list(fields)
-    for kind, *values in reads[0].union(*reads[1:], all=True):
+    rows = prepared_list("risk_records.treatments", _treatment_union, risk_id=risk.id)
+    for kind, *values in rows:
         model = kinds[kind]
         row = dict(zip(names, values[: len(names)], strict=True))
         own = [f.attname for f in model._meta.concrete_fields]
@@ -231,22 +252,27 @@ def _names(columns) -> list[str]:
     return [name for name, _output in columns]
 
 
-def _read_m2m(risk: Risk, records: RiskRecords) -> None:
-    """The risk's objectives and working leads now and at each of its records: one query."""
+def _m2m_union(risk_id: int):
     reads = []
     for name, end, _model in M2M:
         field_ = Risk._meta.get_field(name)
         reads.append(
             _m2m_rows(
-                field_.remote_field.through.objects.filter(risk_id=risk.id), end, history=False
+                field_.remote_field.through.objects.filter(risk_id=risk_id), end, history=False
             )
         )
-        snapshot = HistoricalRecords.m2m_models[field_].objects.filter(history__id=risk.id)
+        snapshot = HistoricalRecords.m2m_models[field_].objects.filter(history__id=risk_id)
         reads.append(_m2m_rows(snapshot, end, history=True))
+    return reads[0].union(*reads[1:], all=True)
+
+
+def _read_m2m(risk: Risk, records: RiskRecords) -> None:
+    """The risk's objectives and working leads now and at each of its records: one query."""
+    rows = prepared_list("risk_records.m2m", _m2m_union, risk_id=risk.id)
     held: dict[str, dict[int, set[int]]] = {name: defaultdict(set) for name, _e, _m in M2M}
     fields_of = {end: name for name, end, _model in M2M}
     now: dict[str, list] = {"objective": [], "user": []}
-    for kind, history_id, pk, *rest in reads[0].union(*reads[1:], all=True):
+    for kind, history_id, pk, *rest in rows:
         end = kind.removeprefix("now:")
         if end == "objective":
             values = dict(zip(_names(_OBJECTIVE_COLUMNS), (pk, *rest[:4]), strict=True))

@@ -32,6 +32,7 @@ from ..models import (
 from ..refs import RiskRefConverter
 from ..selectors.assurance import risk_evidence, with_assurance
 from ..selectors.json_rows import instance, row_json
+from ..selectors.prepared import prepared_list
 from ..selectors.reviews import risk_updates
 from ..selectors.risk_records import risk_records
 from ..selectors.sign_off import sign_off_panel
@@ -304,7 +305,7 @@ def can_withdraw(access, escalation) -> bool:
 def links_context(access, risk: Risk, lookup, *, can_see_detail: bool, **state) -> dict:
     """Links to related risks, from either end, with the other risk's current rating."""
     rows = []
-    for link in links_for_risk(risk):
+    for link in prepared_list("risk_page.links", _links, risk_id=risk.pk):
         other = link.to_risk if link.from_risk_id == risk.pk else link.from_risk
         other.organisation = access.organisation
         rows.append(
@@ -368,6 +369,25 @@ def sign_off_context(access, risk: Risk, *, can_review: bool, reviews=None) -> d
     }
 
 
+# The page's reads of fixed shape, compiled once per connection (selectors/prepared.py).
+def _reviews(risk_id: int):
+    return (
+        Review.objects.filter(risk_id=risk_id)
+        .select_related("reviewed_by", "decided_by")
+        .order_by("created_at", "id")
+    )
+
+
+def _escalations(risk_id: int):
+    return Escalation.objects.filter(risk_id=risk_id).select_related(
+        "from_register", "to_register", "requested_by"
+    )
+
+
+def _links(risk_id: int):
+    return links_for_risk(Risk(pk=risk_id))
+
+
 def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 200, **state):
     # The risk's history, read once: the history in words, what changed since the last
     # report, the breach run, the chart, the appetite thresholds now and, for a reader of its
@@ -381,16 +401,8 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
     can_see_detail = access.can_see_sensitive(risk)
     # Read once for the whole page: the history, the updates, the sign-off panel and the
     # evidence form's reviews; the history and the escalation panel's escalations.
-    reviews = list(
-        Review.objects.filter(risk=risk)
-        .select_related("reviewed_by", "decided_by")
-        .order_by("created_at", "id")
-    )
-    escalations = list(
-        Escalation.objects.filter(risk_id=risk.id).select_related(
-            "from_register", "to_register", "requested_by"
-        )
-    )
+    reviews = prepared_list("risk_page.reviews", _reviews, risk_id=risk.id)
+    escalations = prepared_list("risk_page.escalations", _escalations, risk_id=risk.id)
     # The risk's evidence, read once: the controls' assurance and the evidence section.
     evidence = (
         risk_evidence(risk, today=calendar.organisation_today(access.organisation))
