@@ -1,4 +1,4 @@
-"""Celery tasks of the registers app (registered at start-up by ``registers.apps``)."""
+"""Celery tasks of the registers app (registered when the Celery app is finalized)."""
 
 from __future__ import annotations
 
