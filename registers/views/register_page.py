@@ -21,6 +21,7 @@ from ..filters import (
     RegisterViewForm,
 )
 from ..selectors.indicator_lists import indicator_summaries
+from ..selectors.register_list import owner_names, with_related
 from .register_table import register_lines
 
 RISKS_PER_PAGE = 50
@@ -83,10 +84,13 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
     schemes = list(schemes_for_organisation(organisation=organisation))
     bands = selectors.band_names(organisation=organisation, schemes=schemes)
     today = selectors.organisation_today(organisation)
+    # Read once for the filters' choices and the rows' categories and owners (not joined).
+    categories = list(selectors.categories(organisation=organisation))
+    owners = owner_names(organisation=organisation)
     form = RegisterViewForm(
         request.GET,
-        categories=selectors.categories(organisation=organisation),
-        owners=selectors.risk_owners(organisation=organisation),
+        categories=categories,
+        owners=owners,
         bands=bands,
         today=today,
     )
@@ -120,6 +124,7 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
         as_of=as_of,
         escalated_in=escalated_in,
         search_sensitive_for=access,
+        joined=False,
     )
     page, risks_shown = selectors.risk_page(
         risks,
@@ -128,6 +133,9 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
         scheme_versions={
             s.current_version_id: s.current_version for s in schemes if s.current_version_id
         },
+    )
+    with_related(
+        risks_shown, registers=by_id, categories={category.id: category for category in categories}
     )
     rows = selectors.annotated_rows(risks_shown)
     trends = selectors.register_trends(
@@ -198,6 +206,7 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
                 quarter_ends=trends.quarter_ends,
                 show_indicators=show_indicators,
                 bulk_register_ids=bulk_register_ids,
+                owner_names={owner.id: owner.display_name for owner in owners},
             ),
             "trends": trends,
             "quarter_columns": quarter_columns,
