@@ -20,6 +20,37 @@ from reporting.spreadsheets.exporting import parse_as_of
 # Joined with every risk a list or detail shows (historical records join the same names). Not
 # the organisation: the serializer takes it from the access it is given (decision 81).
 RISK_JOINS = ("register", "category", "owner", "scheme_version")
+# The columns a listed risk is read with (``risks_listed``, now): what the row shows, the
+# withholding (marking, owner, manager), the trend (register, status, current position) and
+# the cursor's keys. A model instance costs CPU by its number of fields, and the list makes 100
+# risks and their joined rows a page (decision 81). Anything else read from a listed risk would
+# be a query a row: tests/api/test_risk_rows.py compares the rows and counts the queries.
+LISTED_FIELDS = (
+    "organisation",
+    "register__slug",
+    "ref",
+    "title",
+    "status",
+    "category__name",
+    "owner__full_name",
+    "owner__email",
+    "manager",
+    *(
+        f"{p}_{part}"
+        for p in ("inherent", "current", "target")
+        for part in ("likelihood", "impact", "score")
+    ),
+    "current_band",
+    "response",
+    "marking",
+    "next_review_due",
+    "last_reviewed",
+    "version",
+    "updated_at",
+    "description",
+    "consequence",
+    "scheme_version__definition",
+)
 NOT_THEN = "This risk was not on the register at {moment}."
 
 
@@ -40,10 +71,12 @@ def risks_listed(*, organisation, as_of: dt.datetime | None):
     """The organisation's risks now, or as they stood at ``as_of`` (historical records, read
     only: risks created later are absent, deleted ones as they last stood before)."""
     if as_of is None:
-        risks = Risk.objects.filter(organisation=organisation)
-    else:
-        risks = risks_as_of(organisation=organisation, moment=as_of)
-    return risks.select_related(*RISK_JOINS)
+        return (
+            Risk.objects.filter(organisation=organisation)
+            .select_related(*RISK_JOINS)
+            .only(*LISTED_FIELDS)
+        )
+    return risks_as_of(organisation=organisation, moment=as_of).select_related(*RISK_JOINS)
 
 
 def risk_as_of(*, risk: Risk, as_of: dt.datetime):
