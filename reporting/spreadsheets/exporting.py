@@ -20,7 +20,6 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from copy import copy
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
@@ -32,7 +31,6 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from simple_history.models import HistoricalRecords
 
 from appetite.models import AppetiteStatement
@@ -58,6 +56,7 @@ from .columns import EXPORT_COLUMNS
 from .rag import rag_for
 from .treatment_sheets import descriptions_by_risk, export_sheets, treatment_records
 from .values import FORMULA_STARTS
+from .xlsx_rows import RowsSheet
 
 FORMATS = ("xlsx", "csv")
 CONTENT_TYPES = {
@@ -399,13 +398,12 @@ def _csv_value(value: object) -> object:
 
 
 def to_xlsx(export: RegisterExport) -> bytes:
-    """The workbook, written as it is built (openpyxl's write-only mode): each row goes to the
-    file when appended, with its cells' styles, rather than held as cell objects, walked again
-    to style them and walked a third time to save (at 10,000 risks, with the controls, actions,
-    indicators and readings sheets, most of a ten-second export)."""
+    """The workbook, written as it is built (openpyxl's write-only mode), each row straight to
+    its sheet's XML (``xlsx_rows.RowsSheet``): at 10,000 risks, with the controls, actions,
+    indicators and readings sheets, openpyxl's cell-by-cell writing was most of a ten-second
+    export."""
     workbook = Workbook(write_only=True)
-    sheet = _StyledRowsSheet(parent=workbook, title="Register")
-    workbook._add_sheet(sheet)
+    sheet = RowsSheet.add_to(workbook, "Register")
     header = list(export.header)
     _sized(sheet, rows=len(export.rows) + 1, columns=len(header))
     for index, name in enumerate(header, start=1):
@@ -413,13 +411,12 @@ def to_xlsx(export: RegisterExport) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "B2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(export.rows) + 1}"
-    bold = Font(bold=True)
-    sheet.append([_styled(sheet, name, font=bold) for name in header])
+    bold = _bold(sheet)
+    sheet.write(header, [bold] * len(header))
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
-    # Each distinct style is set once through openpyxl's style API, then its style array is
-    # copied to the other cells (openpyxl's own way of copying a style): setting it through the
-    # API on every cell of a 10,000-risk register took seconds of the export's time (issue 6).
+    # Each distinct style is made once through openpyxl's style API and given to every cell of
+    # its kind: setting it on each cell of a 10,000-risk register took seconds (issue 6).
     styles: dict[tuple[bool, bool], StyleArray] = {}
     for wide in (False, True):
         for date in (False, True):
@@ -428,14 +425,17 @@ def to_xlsx(export: RegisterExport) -> bytes:
                 cell.number_format = "dd/mm/yyyy"
             cell.alignment = wrap if wide else top
             styles[(wide, date)] = cell._style
-    column_wide = [name in WIDE_COLUMNS for name in header]
+    plain = [styles[(name in WIDE_COLUMNS, False)] for name in header]
+    dated = [styles[(name in WIDE_COLUMNS, True)] for name in header]
     for row in export.rows:
-        cells = []
-        for wide, value in zip(column_wide, row, strict=True):
-            cell = _write_only_cell(sheet, _xlsx_value(value))
-            cell._style = copy(styles[(wide, isinstance(value, dt.date))])
-            cells.append(cell)
-        sheet.append(cells)
+        values = [_xlsx_value(value) for value in row]
+        sheet.write(
+            values,
+            [
+                date_style if isinstance(value, dt.date) else style
+                for value, style, date_style in zip(values, plain, dated, strict=True)
+            ],
+        )
     _second_sheets(workbook, export)
     _about_sheet(workbook, export)
     buffer = io.BytesIO()
@@ -443,18 +443,10 @@ def to_xlsx(export: RegisterExport) -> bytes:
     return buffer.getvalue()
 
 
-class _StyledRowsSheet(WriteOnlyWorksheet):
-    """The register sheet, every row of which is cells already made and styled. openpyxl's own
-    write-only append (3.1) first tries to store each as a value into a cell it reuses (a
-    conversion that fails, formatting the cell's repr for its message) and makes a spare cell
-    after each styled one: a third of the sheet's time. The tests of the workbook's layout and
-    its round trip through the import hold this to openpyxl's writing."""
-
-    def _values_to_row(self, values, row_idx):
-        for col_idx, cell in enumerate(values, 1):
-            cell.column = col_idx
-            cell.row = row_idx
-            yield cell
+def _bold(sheet) -> StyleArray:
+    cell = WriteOnlyCell(sheet)
+    cell.font = Font(bold=True)
+    return cell._style
 
 
 def _sized(sheet, *, rows: int, columns: int) -> None:
@@ -479,9 +471,8 @@ def _styled(sheet, value, *, font: Font) -> WriteOnlyCell:
 
 def _second_sheets(workbook: Workbook, export: RegisterExport) -> None:
     """The controls, actions, indicators and readings sheets: one row each, keyed by ref."""
-    bold = Font(bold=True)
     for name, rows in export.second_sheets.items():
-        sheet = workbook.create_sheet(name)
+        sheet = RowsSheet.add_to(workbook, name)
         header = rows[0]
         width = max(len(row) for row in rows)
         _sized(sheet, rows=len(rows), columns=width)
@@ -492,25 +483,21 @@ def _second_sheets(workbook: Workbook, export: RegisterExport) -> None:
         # The header row is bold across the sheet's width (as the first row of a sheet built in
         # memory, ``sheet[1]``, was styled).
         padded = [*header, *[None] * (width - len(header))]
-        sheet.append([_styled(sheet, _xlsx_value(value), font=bold) for value in padded])
-        dated = [column in ("due", "date") for column in header]
-        date_style = None  # set once, then copied (as in to_xlsx)
+        sheet.write([_xlsx_value(value) for value in padded], [_bold(sheet)] * width)
+        # Only a date in the due and date columns has a style (a date format); no other cell.
+        dated = [index for index, column in enumerate(header) if column in ("due", "date")]
+        date_style = None
         for row in rows[1:]:
-            # Plain values where a cell has no style of its own (openpyxl writes them through
-            # one reused cell): a cell object only for a date of the due and date columns.
             values = [_xlsx_value(value) for value in row]
-            for index, value in enumerate(values):
-                if index < len(dated) and dated[index] and isinstance(value, dt.date):
-                    cell = _write_only_cell(sheet, value)
+            styles = [None] * len(values)
+            for index in dated:
+                if index < len(values) and isinstance(values[index], dt.date):
                     if date_style is None:
+                        cell = WriteOnlyCell(sheet)
                         cell.number_format = "dd/mm/yyyy"
                         date_style = cell._style
-                    else:
-                        cell._style = copy(date_style)
-                    values[index] = cell
-                elif isinstance(value, str) and value.startswith("="):
-                    values[index] = _write_only_cell(sheet, value)  # never: see _write_only_cell
-            sheet.append(values)
+                    styles[index] = date_style
+            sheet.write(values, styles)
 
 
 def _xlsx_value(value: object) -> object:
