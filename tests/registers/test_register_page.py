@@ -577,3 +577,36 @@ def test_row_links_are_what_reverse_gives(organisation, ref):
     from registers.views.register_table import _risk_urls
 
     assert _risk_urls(organisation)(ref) == reverse("risk", args=[organisation.slug, ref])
+
+
+def test_rows_name_owners_and_registers_from_what_the_page_read(client, organisation):
+    """The page's rows are not joined to their owner, register, origin and category
+    (``with_related``, ``owner_names``): each still shows the name a user carries, the register
+    it came from and its category, and a person with neither name nor title shows as their
+    e-mail, as ``User.display_name`` says."""
+    from registers.selectors.register_list import OwnerName, owner_names
+
+    top = corporate_register_of(organisation)
+    school = RegisterFactory(organisation=organisation, parent=top, name="School of Law")
+    named = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    named.full_name, named.job_title = "Amy Ash", "Head of Estates"
+    named.save()
+    bare = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    bare.full_name, bare.job_title = "", ""
+    bare.save()
+    category = CategoryFactory(organisation=organisation, name="Estates")
+    moved = RiskFactory(register=top, ref="M1", owner=named, category=category)
+    Risk.objects.filter(pk=moved.pk).update(origin_register=school)
+    RiskFactory(register=school, ref="S1", owner=bare)
+    assert owner_names(organisation=organisation) == [
+        OwnerName(user.id, user.display_name)
+        for user in selectors.risk_owners(organisation=organisation)
+    ]
+    client.force_login(MembershipFactory(organisation=organisation, role=Role.ADMIN).user)
+    url = reverse("register", args=[organisation.slug, "corporate"])
+    html = " ".join(client.get(url, {"rollup": 1, "sort": "ref"}).content.decode().split())
+    assert 'data-label="Owner">Amy Ash, Head of Estates</td>' in html
+    assert f'data-label="Owner">{bare.email}</td>' in html
+    assert '<span class="govuk-body-s">Came from School of Law</span>' in html
+    assert '<span class="govuk-body-s">Estates</span>' in html
+    assert '">School of Law</a></td>' in html
