@@ -65,6 +65,7 @@ from .models import (
     Role,
 )
 from .models.comments import Comment
+from .prepared import prepared_list
 
 EDIT_REGISTER = "registers.edit_register"
 # The roles by what they allow, named once: services, forms, views and reporting import these.
@@ -660,11 +661,31 @@ RISK_RELATED = (
 
 
 def risk_for_member(
-    *, access: OrganisationAccess, ref: str, related: tuple[str, ...] = RISK_RELATED, **annotations
+    *,
+    access: OrganisationAccess,
+    ref: str,
+    related: tuple[str, ...] = RISK_RELATED,
+    prepared: str = "",
+    **annotations,
 ) -> Risk:
     """``risk_for_user`` for a member already found (``access``): no second membership check.
     ``related``: joined (``select_related``); ``annotations``: read with the risk (the risk
-    page's scheme version, for one query less)."""
+    page's scheme version, for one query less). ``prepared``: a name for this read's shape
+    (the same ``related`` and annotations every time), whose SQL is then compiled once per
+    connection (``registers/prepared.py``)."""
+    if prepared:
+
+        def build(organisation_id: int, ref: str):
+            risks = Risk.objects.filter(organisation_id=organisation_id)
+            if annotations:
+                risks = risks.annotate(**annotations)
+            return risks.select_related(*related).filter(ref=ref).order_by("pk")[:1]
+
+        found = prepared_list(prepared, build, organisation_id=access.organisation.id, ref=ref)
+        if not found:
+            _refused(access.user, access.organisation.slug, f"no risk {ref!r} in the organisation")
+            raise Http404("No such risk")
+        return found[0]
     risks = Risk.objects.filter(organisation=access.organisation)
     if annotations:
         risks = risks.annotate(**annotations)

@@ -13,6 +13,7 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from ..models import Organisation, Risk, RiskAcceptance
+from ..prepared import prepared_list
 from .common import open_risks
 from .rows import with_appetite
 
@@ -70,8 +71,12 @@ def accepted_breach_count(*, organisation: Organisation, today: dt.date, stateme
 
 def risk_acceptances(risk: Risk) -> list[RiskAcceptance]:
     """The risk's acceptances, newest first, with who gave and ended them (one query)."""
-    return list(
-        RiskAcceptance.objects.filter(risk=risk)
+    return prepared_list("risk_acceptances", _acceptances, risk_id=risk.id)
+
+
+def _acceptances(risk_id: int):
+    return (
+        RiskAcceptance.objects.filter(risk_id=risk_id)
         .select_related("accepted_by", "ended_by")
         .order_by("-accepted_at", "-id")
     )

@@ -20,6 +20,7 @@ from django.db.models import Q
 
 from ..models import Risk
 from ..models.evidence import AssuranceLine, Evidence
+from ..prepared import prepared_list
 
 CURRENT, LAPSED, NONE = "current", "lapsed", "none"
 # The flag's words, wherever a control's assurance has lapsed (pages and packs).
@@ -158,13 +159,17 @@ def with_assurance(
     return controls
 
 
-def risk_evidence(risk: Risk, *, today: dt.date) -> list[Evidence]:
-    """The risk's evidence not deleted, newest first, each marked ``lapsed`` (one query)."""
-    items = list(
-        Evidence.objects.filter(risk=risk, deleted_at__isnull=True)
+def _evidence(risk_id: int):
+    return (
+        Evidence.objects.filter(risk_id=risk_id, deleted_at__isnull=True)
         .select_related("uploaded_by", "review")
         .order_by("-uploaded_at", "-id")
     )
+
+
+def risk_evidence(risk: Risk, *, today: dt.date) -> list[Evidence]:
+    """The risk's evidence not deleted, newest first, each marked ``lapsed`` (one query)."""
+    items = prepared_list("risk_evidence", _evidence, risk_id=risk.id)
     for item in items:
         item.risk = risk
         item.lapsed = is_lapsed(item.valid_until, today=today)

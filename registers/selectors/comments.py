@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from ..models import Risk, User
 from ..models.comments import Comment
 from ..permissions import members_who_may_read
+from ..prepared import prepared_list
 
 MENTION_SUGGESTIONS = 8
 
@@ -22,16 +23,20 @@ MENTION_SUGGESTIONS = 8
 _MENTION_COLUMNS = ("id", "email", "full_name", "job_title")
 
 
-def comment_thread(risk: Risk) -> list[Comment]:
-    """Every comment on ``risk`` and its controls and actions, oldest first, deleted ones
-    included (they say so in place), each with the people it mentions (``comment.mentions``,
-    by name, as a prefetch): one query, a row per comment and person mentioned."""
-    rows = (
-        Comment.objects.filter(risk=risk)
+def _thread_rows(risk_id: int):
+    return (
+        Comment.objects.filter(risk_id=risk_id)
         .select_related("author", "deleted_by", "control", "action")
         .annotate(**{f"mentioned_{name}": F(f"mentions__{name}") for name in _MENTION_COLUMNS})
         .order_by("created_at", "id", "mentions__full_name", "mentions__email")
     )
+
+
+def comment_thread(risk: Risk) -> list[Comment]:
+    """Every comment on ``risk`` and its controls and actions, oldest first, deleted ones
+    included (they say so in place), each with the people it mentions (``comment.mentions``,
+    by name, as a prefetch): one query, a row per comment and person mentioned."""
+    rows = prepared_list("comment_thread", _thread_rows, risk_id=risk.id)
     comments: dict[int, Comment] = {}
     mentioned: dict[int, list[User]] = {}
     for row in rows:

@@ -25,7 +25,7 @@ from appetite.selectors import AppetiteLookup
 from scoring.models import SchemeVersion
 
 from ..models import Action, Control, Objective, Risk, User
-from .prepared import prepared_list
+from ..prepared import prepared_list
 
 # The risk's many-to-many fields as the history names them (``registers.history.RISK_M2M``):
 # field, the through row's column for the other end, what that end is.

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ..forms_indicators import IndicatorForm, ReadingForm
 from ..models import Indicator, IndicatorReading, Risk
+from ..prepared import prepared_list
 from ..selectors.indicators import indicator_standing, with_latest_reading
 from ..withholding import withhold_indicators
 
@@ -49,27 +50,38 @@ _READING_COLUMNS = (
 )
 
 
+def _current(risk_id: int):
+    return Indicator.objects.filter(risk_id=risk_id, retired_at__isnull=True).select_related(
+        "owner"
+    )
+
+
+def _indicator_rows(risk_id: int):
+    """A row per current indicator and reading, the newest ``READINGS_SHOWN`` of each."""
+    return (
+        _current(risk_id)
+        .annotate(
+            **{f"reading_{name}": F(f"readings__{name}") for name in _READING_COLUMNS},
+            reading_row=Window(
+                RowNumber(),
+                partition_by=[F("id")],
+                order_by=[F("readings__taken_on").desc(), F("readings__id").desc()],
+            ),
+        )
+        .filter(reading_row__lte=READINGS_SHOWN)
+        .order_by("position", "id", "reading_row")
+    )
+
+
 def risk_indicators(risk: Risk, *, today, readings: bool = True) -> list[Indicator]:
     """The risk's current indicators with their standing and, with ``readings``, each one's
     latest readings: one query either way, whatever their number (with readings, a row per
     indicator and reading, the newest ``READINGS_SHOWN`` of each, a row for one with none)."""
-    current = Indicator.objects.filter(risk=risk, retired_at__isnull=True).select_related("owner")
     if not readings:
-        indicators = list(with_latest_reading(current).order_by("position", "id"))
+        indicators = list(with_latest_reading(_current(risk.id)).order_by("position", "id"))
         recent: dict[int, list] = {indicator.pk: [] for indicator in indicators}
     else:
-        rows = (
-            current.annotate(
-                **{f"reading_{name}": F(f"readings__{name}") for name in _READING_COLUMNS},
-                reading_row=Window(
-                    RowNumber(),
-                    partition_by=[F("id")],
-                    order_by=[F("readings__taken_on").desc(), F("readings__id").desc()],
-                ),
-            )
-            .filter(reading_row__lte=READINGS_SHOWN)
-            .order_by("position", "id", "reading_row")
-        )
+        rows = prepared_list("risk_indicators", _indicator_rows, risk_id=risk.id)
         indicators, recent = [], {}
         for row in rows:
             if row.pk not in recent:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Subquery, When
 from django.http import HttpRequest
@@ -29,10 +31,10 @@ from ..models import (
     RiskStatus,
     User,
 )
+from ..prepared import prepared_list
 from ..refs import RiskRefConverter
 from ..selectors.assurance import risk_evidence, with_assurance
 from ..selectors.json_rows import instance, row_json
-from ..selectors.prepared import prepared_list
 from ..selectors.reviews import risk_updates
 from ..selectors.risk_records import risk_records
 from ..selectors.sign_off import sign_off_panel
@@ -111,6 +113,19 @@ def _attach_read_with_risk(risk: Risk) -> None:
     del risk.owner_row, risk.manager_row, risk.scheme_version_row
 
 
+@functools.cache
+def _risk_annotations() -> dict:
+    """What the page reads with its risk, built once (expressions are copied when used)."""
+    return {
+        "register_scheme_version_id": _register_scheme_version_id(),
+        # Somewhere to de-escalate to (``escalation_context``), read with the risk.
+        "register_has_children": Exists(
+            Register.objects.filter(parent_id=OuterRef("register_id"), archived_at__isnull=True)
+        ),
+        **_read_with_risk(),
+    }
+
+
 def fetch_risk(request: HttpRequest, org: str, ref: str):
     # The request's one read of the memberships (the header reads it too), then the risk.
     access = permissions.organisation_for_request(request, slug=org)
@@ -118,12 +133,9 @@ def fetch_risk(request: HttpRequest, org: str, ref: str):
         access=access,
         ref=ref,
         related=("register", "register__parent", "category"),
-        register_scheme_version_id=_register_scheme_version_id(),
-        # Somewhere to de-escalate to (``escalation_context``), read with the risk.
-        register_has_children=Exists(
-            Register.objects.filter(parent_id=OuterRef("register_id"), archived_at__isnull=True)
-        ),
-        **_read_with_risk(),
+        # The same read every time: its SQL compiled once per connection (registers/prepared.py).
+        prepared="risk_page.risk",
+        **_risk_annotations(),
     )
     _attach_read_with_risk(risk)
     risk.organisation = access.organisation  # the same row: saves a query wherever it is read
@@ -369,7 +381,7 @@ def sign_off_context(access, risk: Risk, *, can_review: bool, reviews=None) -> d
     }
 
 
-# The page's reads of fixed shape, compiled once per connection (selectors/prepared.py).
+# The page's reads of fixed shape, compiled once per connection (registers/prepared.py).
 def _reviews(risk_id: int):
     return (
         Review.objects.filter(risk_id=risk_id)

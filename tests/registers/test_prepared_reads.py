@@ -1,4 +1,4 @@
-"""A read compiled once per connection (registers/selectors/prepared.py) gives exactly what the
+"""A read compiled once per connection (registers/prepared.py) gives exactly what the
 plain queryset gives, for every value, and reads the plain way whenever its values cannot be
 placed safely."""
 
@@ -10,7 +10,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from registers.models import Control, Risk
-from registers.selectors.prepared import _CACHE_ATTRIBUTE, _PLAIN, _Prepared, prepared_list
+from registers.prepared import _CACHE_ATTRIBUTE, _PLAIN, _Prepared, prepared_list
 from tests.factories import ControlFactory, RiskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
