@@ -73,13 +73,26 @@ def _risk_urls(organisation):
 _MARKER = "REFxREF"
 
 
+# Day, month, year patterns written without Django's formatter, which parses the pattern and
+# looks the month up again for every date (its calls were half of ``register_lines``, issue 20):
+# the pattern -> its month's code, formatted by Django once per month and page.
+_DAY_MONTH_YEAR = {"j M Y": "M", "j F Y": "F"}
+
+
 def _dates(pattern: str):
     """A ``|date:pattern`` for the page, each date formatted once."""
     seen: dict = {}
+    month_code = _DAY_MONTH_YEAR.get(pattern)
+    months: dict = {}
 
     def formatted(day) -> str:
         if day not in seen:
-            seen[day] = date_format(day, pattern)
+            if month_code is None:
+                seen[day] = date_format(day, pattern)
+            else:
+                if day.month not in months:
+                    months[day.month] = date_format(day, month_code)
+                seen[day] = f"{day.day} {months[day.month]} {day.year:04d}"
         return seen[day]
 
     return formatted

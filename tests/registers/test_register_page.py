@@ -610,3 +610,22 @@ def test_rows_name_owners_and_registers_from_what_the_page_read(client, organisa
     assert '<span class="govuk-body-s">Came from School of Law</span>' in html
     assert '<span class="govuk-body-s">Estates</span>' in html
     assert '">School of Law</a></td>' in html
+
+
+def test_row_dates_are_what_the_date_filter_gives():
+    """The rows' dates are written without Django's formatter (register_table._dates): the same
+    text as ``|date`` for every day of several years, in English and in Welsh."""
+    from django.utils import translation
+    from django.utils.dateformat import format as date_format
+
+    from registers.views.register_table import _dates
+
+    days = [dt.date(1999, 12, 25) + dt.timedelta(days=n) for n in range(0, 3000, 7)]
+    days += [dt.date(1, 1, 1), dt.date(987, 6, 5), dt.date(9999, 12, 31)]
+    for language in ("en-gb", "cy"):
+        with translation.override(language):
+            for pattern in ("j M Y", "j F Y", "d/m/Y"):
+                formatted = _dates(pattern)
+                assert [formatted(day) for day in days] == [
+                    date_format(day, pattern) for day in days
+                ]
