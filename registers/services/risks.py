@@ -378,6 +378,8 @@ def risk_update(
         .get(pk=risk.pk)
     )
     refuse_if_archived(locked.register)
+    # The register's organisation is the risk's, read with it: not read again for the scheme.
+    locked.register.organisation = locked.organisation
     before = notice_events.snapshot([locked])
     stored = caching.field_values(locked)
     if locked.version != expected_version:
