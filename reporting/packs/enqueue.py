@@ -1,8 +1,9 @@
 """Where a service meets the Celery task it queues: by the task's registered name. The task
 imports the service it runs, so the service must not import the task back (issue 13).
 
-``reporting.apps`` imports the tasks when Django starts, so every process (web, worker, command)
-knows them by name, and the task's own ``apply_async`` still runs: eager mode (the demo without a
+The Celery app registers every task when it is finalized, which the first lookup by name does
+(``riskreg/celery.py``, decision 83), so every process (web, worker, command) knows them by
+name without importing them at start-up, and the task's own ``apply_async`` still runs: eager mode (the demo without a
 broker) builds in-process as before, and the routing to the ``packs`` queue is unchanged."""
 
 from __future__ import annotations
