@@ -37,7 +37,12 @@ def scheme_save(
     name = (name or definition.name).strip()
     canonical = definition.as_dict()
     canonical["name"] = name
-    scheme = Scheme.objects.select_for_update().filter(organisation=organisation, name=name).first()
+    # OF self: the default ordering joins the organisation, whose row FOR UPDATE would lock too.
+    scheme = (
+        Scheme.objects.select_for_update(of=("self",))
+        .filter(organisation=organisation, name=name)
+        .first()
+    )
     created_scheme = scheme is None
     if scheme is None:
         has_default = Scheme.objects.filter(organisation=organisation, is_default=True).exists()

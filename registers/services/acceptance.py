@@ -152,7 +152,9 @@ def risk_accept(
     if errors:
         raise ValidationError(errors)
     current = (
-        RiskAcceptance.objects.select_for_update().filter(risk=risk, ended_at__isnull=True).first()
+        RiskAcceptance.objects.select_for_update(of=("self",))  # not the ordering's joins
+        .filter(risk=risk, ended_at__isnull=True)
+        .first()
     )
     if current is not None:
         if covers(current, score=risk.current_score, today=today):

@@ -164,9 +164,10 @@ def reading_record(
     """Record a reading of ``indicator`` on ``taken_on``: a second reading the same day replaces
     the first (the change is in the reading's history). ``reason`` says where it came from
     ("via the API by ..."), after what happened."""
-    # The row locked: a reading and a retirement of the same indicator wait for each other.
+    # The row locked: a reading and a retirement of the same indicator wait for each other. Its
+    # row alone (OF self): the default ordering joins the risk, register and organisation.
     retired_at = (
-        Indicator.objects.select_for_update()
+        Indicator.objects.select_for_update(of=("self",))
         .filter(pk=indicator.pk)
         .values_list("retired_at", flat=True)
         .first()
@@ -182,7 +183,7 @@ def reading_record(
         raise ValidationError({"taken_on": READING_IN_FUTURE})
     note = (note or "").replace("\r\n", "\n").strip()
     reading = (
-        IndicatorReading.objects.select_for_update()
+        IndicatorReading.objects.select_for_update(of=("self",))
         .filter(indicator=indicator, taken_on=taken_on)
         .first()
     )

@@ -95,7 +95,9 @@ def review_submit(
     review dates and history stay as they are. ``base_version`` is the version the update was
     made on; signing off checks nobody re-rated the risk since."""
     rated = rated_positions(scheme, positions or {})
-    earlier = Review.objects.select_for_update().filter(risk=risk, state=ReviewState.SUBMITTED)
+    earlier = Review.objects.select_for_update(of=("self",)).filter(  # not the ordering's joins
+        risk=risk, state=ReviewState.SUBMITTED
+    )
     for pending in earlier:
         if pending.reviewed_by_id != user.pk:
             raise ValidationError(

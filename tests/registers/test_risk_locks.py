@@ -1,14 +1,18 @@
-"""An edit or a review of one risk locks that risk's row alone until it commits: never its
-organisation's or its register's row (the join it reads them through), which would hold every
-other edit and review in the organisation, and any change to the organisation, behind it."""
+"""An edit or a review of one risk, or a reading of one of its indicators, locks its own row
+alone until it commits: never its organisation's or its register's row (joined to read them, or
+by the model's default ordering), which would hold every other edit, review and reading in the
+organisation, and any change to the organisation, behind it."""
 
 import threading
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from registers.models import Organisation, Register, Risk
+from registers.services.indicators import indicator_add, reading_record
 from registers.services.reviews import review_record
 from registers.services.risks import risk_update
 from tests.factories import MembershipFactory, RiskFactory, corporate_register_of
@@ -82,3 +86,17 @@ def test_a_review_holds_its_risk_alone(risks, organisation):
     )
     with held_open(review):
         assert lockable_meanwhile(risk, other)
+
+
+def test_a_reading_holds_its_indicator_alone(risks):
+    risk, other = risks
+    indicator = indicator_add(
+        user=None, risk=risk, name="Vacancies", amber_from=Decimal(5), red_from=Decimal(10)
+    )
+    reading = lambda: reading_record(  # noqa: E731
+        user=None, indicator=indicator, taken_on=timezone.localdate(), value=Decimal(3)
+    )
+    with held_open(reading):
+        assert lockable_meanwhile(risk, other)
+        with transaction.atomic():
+            Risk.objects.select_for_update(nowait=True).get(pk=risk.pk)
