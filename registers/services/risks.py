@@ -381,7 +381,7 @@ def risk_update(
     # The register's organisation is the risk's, read with it: not read again for the scheme.
     locked.register.organisation = locked.organisation
     before = notice_events.snapshot([locked])
-    stored = caching.field_values(locked)
+    as_read = caching.field_values(locked)
     if locked.version != expected_version:
         if not merge_stale:
             raise RiskConflict(locked)
@@ -435,7 +435,7 @@ def risk_update(
     locked.version += 1
     locked.full_clean(exclude=["objectives", "leads", *KEYS_CHECKED], validate_constraints=False)
     locked._change_reason = reason or "edited"
-    caching.saving_changes(locked, stored)  # an edit of its progress alone keeps the dashboard
+    caching.saving_changes(locked, as_read)  # an edit of its progress alone keeps the dashboard
     locked.save()
     notice_events.risks_changed_tell(
         organisation=organisation,
