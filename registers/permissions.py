@@ -168,9 +168,10 @@ class OrganisationAccess:
     def editable_register_ids(self) -> frozenset[int]:
         """The registers whose risks this member edits. Never an archived register: every
         write to a risk is refused there, whoever asks (``archived_register_ids``)."""
-        registers = Register.objects.filter(organisation=self.organisation)
         if self.is_admin:
-            states = list(registers.values_list("id", "archived_at"))
+            states = prepared_list(
+                "register_states", _register_states, organisation_id=self.organisation.id
+            )
             # The same read answers which are archived: no second query for admins.
             self.__dict__["archived_register_ids"] = frozenset(
                 pk for pk, archived_at in states if archived_at is not None
@@ -464,6 +465,11 @@ class OrganisationAccess:
         return comment.author_id == self.user.id and self.can_comment(comment.risk)
 
 
+def _register_states(organisation_id: int) -> QuerySet:
+    """(id, archived_at) of the organisation's registers, for ``prepared_list``."""
+    return Register.objects.filter(organisation_id=organisation_id).values_list("id", "archived_at")
+
+
 def sign_off_access(*, user, register: Register) -> OrganisationAccess | None:
     """``user``'s standing in the register's organisation, for services that are handed a user
     and must know whether an update of theirs needs sign-off; None for someone not a member."""
@@ -542,11 +548,16 @@ def memberships_for_user(user) -> QuerySet[Membership]:
     (``OrganisationAccess.is_named_approver``: no query of its own on a risk's page)."""
     if not user.is_authenticated:
         return Membership.objects.none()
+    return _memberships_of(user.pk)
+
+
+def _memberships_of(user_id: int) -> QuerySet[Membership]:
+    """``memberships_for_user`` by the person's id, for ``prepared_list``."""
     approvers = Organisation.acceptance_approvers.through.objects.filter(
         organisation_id=OuterRef("organisation_id"), user_id=OuterRef("user_id")
     )
     return (
-        Membership.objects.filter(user=user)
+        Membership.objects.filter(user_id=user_id)
         .select_related("organisation", "user")
         .annotate(named_acceptance_approver=Exists(approvers))
         .order_by("organisation__name")
@@ -555,11 +566,30 @@ def memberships_for_user(user) -> QuerySet[Membership]:
 
 def memberships_for_request(request) -> QuerySet[Membership]:
     """The signed-in person's memberships, one queryset per request: the header (switcher,
-    ``sits_on_a_panel``) and the pages that list organisations share its single read."""
+    ``sits_on_a_panel``) and the pages that list organisations share its single read.
+
+    That read (this queryset's own evaluation) runs SQL compiled once per connection
+    (``prepared_list``, decision 85): every signed-in page makes it. A queryset chained from
+    this one (``.filter()``...) is an ordinary queryset and reads as Django reads."""
     cached = getattr(request, "_riskreg_memberships", None)
     if cached is None:
         cached = request._riskreg_memberships = memberships_for_user(request.user)
+        if request.user.is_authenticated:
+            _read_prepared(cached, user_id=request.user.pk)
     return cached
+
+
+def _read_prepared(queryset: QuerySet[Membership], *, user_id: int) -> None:
+    """Make ``queryset``'s evaluation (iterating, ``len``, ``bool``...) read its rows through
+    ``prepared_list``; only this queryset's: a clone reads as Django reads."""
+
+    def fetch_all() -> None:
+        if queryset._result_cache is None:
+            queryset._result_cache = prepared_list(
+                "memberships_for_user", _memberships_of, user_id=user_id
+            )
+
+    queryset._fetch_all = fetch_all
 
 
 def organisation_for_user(*, user, slug: str) -> OrganisationAccess:

@@ -15,7 +15,9 @@ the parameters differ exactly where a stand-in is, one stand-in each, is the que
 Anything else (a value the query changes on its way, such as ``icontains``'s ``%...%`` or a
 date SQLite takes as text; a value written into the SQL itself; a parameter that differs
 between two compilations, such as ``now()`` read while building) reads the plain way, every
-time: slower, never wrong. ``None`` and booleans are part of the key (they change the SQL, as
+time: slower, never wrong. A value the query does not use at all (the same SQL and
+parameters whatever its stand-in) is simply not placed. Each value has stand-ins of its own,
+so several ids (a list's, each a value) are told apart. ``None`` and booleans are part of the key (they change the SQL, as
 ``IS NULL`` does); ``build`` must not branch on any other value (it never sees the real ones
 while compiling).
 """
@@ -31,6 +33,7 @@ from django.db.models import QuerySet
 
 _PLAIN = object()  # this key's query is read the plain way (see the module's docstring)
 _CACHE_ATTRIBUTE = "_riskreg_prepared"
+MAX_KEPT = 500  # queries kept a connection; past it, all are let go and compiled again
 
 
 class _Prepared:
@@ -51,9 +54,10 @@ def _stand_ins(name: str, value, n: int):
     if isinstance(value, str):
         return f"\ue000prepared:{name}:{n}"
     if isinstance(value, dt.datetime):
-        return dt.datetime(1901, 1, 2 + n, tzinfo=dt.UTC if value.tzinfo else None)
+        start = dt.datetime(1901, 1, 2, tzinfo=dt.UTC if value.tzinfo else None)
+        return start + dt.timedelta(days=n)
     if isinstance(value, dt.date):
-        return dt.date(1901, 1, 2 + n)
+        return dt.date(1901, 1, 2) + dt.timedelta(days=n)
     raise TypeError(f"{name}: {type(value).__name__} is not a value prepared_list can place")
 
 
@@ -66,8 +70,11 @@ def _compile(build: Callable[..., QuerySet], values: dict):
 
 def _prepare(build: Callable[..., QuerySet], values: dict, fixed: dict):
     named = {name: value for name, value in values.items() if name not in fixed}
-    first = {name: _stand_ins(name, value, 0) for name, value in named.items()}
-    second = {name: _stand_ins(name, value, 1) for name, value in named.items()}
+    # Each value its own two stand-ins (two ids of a list, say, must not read as one).
+    first = {name: _stand_ins(name, value, 2 * i) for i, (name, value) in enumerate(named.items())}
+    second = {
+        name: _stand_ins(name, value, 2 * i + 1) for i, (name, value) in enumerate(named.items())
+    }
     queryset, compiler, sql, params = _compile(build, first | fixed)
     _q, _c, sql_again, params_again = _compile(build, second | fixed)
     if not sql or sql != sql_again or len(params) != len(params_again):
@@ -80,8 +87,9 @@ def _prepare(build: Callable[..., QuerySet], values: dict, fixed: dict):
         if name is None:
             return _PLAIN  # a parameter that moves by itself, or a value changed on its way
         slots[name].append(index)
-    if not all(slots.values()):
-        return _PLAIN  # a value not among the parameters (written into the SQL, or unused)
+    # A value in no parameter, with the same SQL for both its stand-ins, is one this query does
+    # not use (the register list's day, used only by an annotation its ids query leaves out);
+    # one written into the SQL made the two SQL texts differ above.
     return _Prepared(queryset, compiler, sql, params, slots)
 
 
@@ -98,6 +106,8 @@ def prepared_list(key: str, build: Callable[..., QuerySet], **values) -> list:
     kept = connection.__dict__.setdefault(_CACHE_ATTRIBUTE, {})
     entry = kept.get(full_key)
     if entry is None:
+        if len(kept) >= MAX_KEPT:  # the register list's shapes are many: never without bound
+            kept.clear()
         entry = kept[full_key] = _prepare(build, values, fixed)
     if entry is _PLAIN:
         return list(build(**values))

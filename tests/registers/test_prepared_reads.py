@@ -116,3 +116,48 @@ def test_a_union_of_values(corporate_register):
     got = prepared_list("test.union", texts, risk_id=risk.id)
     assert isinstance(kept("test.union"), _Prepared)
     assert sorted(got) == sorted([("Barrier",), (risk.title,)])
+
+
+def test_several_ids_each_placed(corporate_register):
+    """Two ids of one list, each a value: each has its own stand-ins (they shared theirs, and
+    the read went the plain way)."""
+    risks = [RiskFactory(register=corporate_register) for _ in range(3)]
+
+    def two(first: int, second: int):
+        return Risk.objects.filter(pk__in=[first, second]).order_by("id")
+
+    assert prepared_list("test.two", two, first=risks[0].id, second=risks[2].id) == [
+        risks[0],
+        risks[2],
+    ]
+    assert isinstance(kept("test.two"), _Prepared)
+    assert prepared_list("test.two", two, first=risks[1].id, second=risks[0].id) == risks[:2]
+
+
+def test_a_value_the_query_does_not_use(corporate_register):
+    """A value only an annotation the query leaves out uses (``values_list``): the same SQL
+    and parameters whatever it is, so it is not placed and the query is kept."""
+    risk = RiskFactory(register=corporate_register)
+
+    def ids(register_id: int, title: str):
+        from django.db.models import Value
+
+        return (
+            Risk.objects.filter(register_id=register_id)
+            .annotate(named=Value(title))
+            .values_list("id", flat=True)
+        )
+
+    assert prepared_list("test.ids", ids, register_id=corporate_register.id, title="x") == [risk.id]
+    assert isinstance(kept("test.ids"), _Prepared)
+    assert prepared_list("test.ids", ids, register_id=-5, title="y") == []
+
+
+def test_the_queries_kept_are_bounded(corporate_register, monkeypatch):
+    import registers.prepared
+
+    monkeypatch.setattr(registers.prepared, "MAX_KEPT", 2)
+    risk = RiskFactory(register=corporate_register)
+    for n in range(5):
+        assert prepared_list(f"test.bounded.{n}", _controls, risk_id=risk.id) == []
+        assert len(connections["default"].__dict__[_CACHE_ATTRIBUTE]) <= 2
