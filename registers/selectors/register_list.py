@@ -5,8 +5,9 @@ dates it reads (today, "due soon", quarter ends) come from ``registers.calendar`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -43,6 +44,7 @@ from ..models import (
     RiskStatus,
     User,
 )
+from ..prepared import prepared_list
 from .acceptance import with_acceptance, with_acceptance_as_of
 from .changes import changed_risk_ids
 from .rows import (
@@ -136,6 +138,7 @@ def risk_list(
     escalated_in: bool = False,
     search_sensitive_for=None,
     joined: bool = True,
+    statements=None,
 ) -> QuerySet[Risk]:
     """The risks of some registers of one organisation, filtered and sorted in the database,
     with appetite annotated and what a row shows already joined (unless not ``joined``: the
@@ -145,11 +148,14 @@ def risk_list(
     With ``as_of`` (an aware moment) the rows are historical records: each risk as it stood then,
     on the registers it was on then, with the appetite statements of then (pass ``today`` as the
     day of ``as_of`` so "overdue" means overdue then). With ``escalated_in`` only risks that were
-    escalated into their register are listed (their origin is a register below it, not above)."""
+    escalated into their register are listed (their origin is a register below it, not above).
+    ``statements``: the organisation's appetite statements (``appetite_statements``), when read
+    already (``organisation`` may then be its id: nothing else of it is read)."""
     if as_of is None:
         risks = with_appetite(
             Risk.objects.filter(organisation=organisation, register_id__in=register_ids),
             organisation=organisation,
+            statements=statements,
         )
         # "Accepted until ..." beside a breach someone accepted (issue 17).
         risks = with_acceptance(risks, today=today)
@@ -279,8 +285,114 @@ SEARCHED = ("ref", "title", "description")
 MAX_PAGE = 10**9
 
 
+# Pages whose reads are prepared (``PreparedRisks``): the offset is written into the SQL, so each
+# page is a query of its own; pages past this read the plain way.
+PREPARED_PAGES = 20
+
+
+@dataclass(frozen=True)
+class PreparedRisks:
+    """``risk_list``'s queryset for ``prepared_list`` (decision 85): ``build(**values)`` is that
+    queryset, ``key`` names its shape (what ``build`` may branch on)."""
+
+    key: str
+    build: Callable[..., QuerySet]
+    values: dict
+
+
+def prepared_risks(
+    *,
+    organisation_id: int,
+    register_ids: list[int],
+    risk_filter: RiskFilter,
+    sort: str,
+    today: dt.date,
+    escalated_in: bool,
+    statements: tuple,
+) -> PreparedRisks | None:
+    """The register page's ``risk_list(..., joined=False)`` as key and values, or None where it
+    is read the plain way: a search (its ``%...%`` pattern is no value to place) and "changed
+    since the last report" (it reads the clock while building). The key holds what changes the
+    SQL: the sort, which filters are set (the enumerated ones by value, and the heat-map
+    cell's likelihood and impact, a few small numbers, too far from the stand-ins' range),
+    how many registers, and the appetite statements (their thresholds are in the SQL)."""
+    f = risk_filter
+    if f.q or f.changed:
+        return None
+    sort = sort if sort.removeprefix("-") in SORTS else ""
+    if f.status == STATUS_ALL:
+        status_kind, status = STATUS_ALL, None
+    elif f.status in RiskStatus.values:
+        status_kind, status = "one", f.status
+    else:
+        status_kind, status = "open", None
+    position = f.position if f.position in POSITION_LABELS else ""
+    shape = (
+        sort,
+        len(register_ids),
+        escalated_in,
+        status_kind,
+        f.appetite if f.appetite in set(AppetiteFilter) else "",
+        f.review if f.review in set(ReviewFilter) else "",
+        f.horizon == HORIZON_NONE,
+        f.emerging if f.emerging in (EMERGING_YES, EMERGING_NO) else "",
+        position,
+        f.likelihood if position else None,
+        f.impact if position else None,
+        tuple(statements),
+        connection.vendor,
+    )
+    count = len(register_ids)
+    fixed = RiskFilter(
+        appetite=shape[4],
+        review=shape[5],
+        horizon=HORIZON_NONE if shape[6] else "",
+        emerging=shape[7],
+        position=position or "current",
+        likelihood=shape[9],
+        impact=shape[10],
+        status=STATUS_ALL if status_kind == STATUS_ALL else "",
+    )
+
+    def build(*, organisation_id, today, category, owner, band, level, horizon, status, **ids):
+        changes = {"category": category, "owner": owner, "band": band or "", "level": level or ""}
+        if horizon is not None:
+            changes["horizon"] = horizon
+        if status is not None:
+            changes["status"] = status
+        chosen = dataclasses.replace(fixed, **changes)
+        return risk_list(
+            organisation=organisation_id,
+            register_ids=[ids[f"register_{index}"] for index in range(count)],
+            risk_filter=chosen,
+            sort=sort,
+            today=today,
+            escalated_in=escalated_in,
+            joined=False,
+            statements=statements,
+        )
+
+    values = {
+        "organisation_id": organisation_id,
+        "today": today,
+        "category": f.category,
+        "owner": f.owner,
+        "band": f.band or None,
+        "level": f.level or None,
+        "horizon": f.horizon if f.horizon and f.horizon != HORIZON_NONE else None,
+        "status": status,
+    }
+    values |= {f"register_{index}": pk for index, pk in enumerate(register_ids)}
+    return PreparedRisks(f"register_list:{shape!r}", build, values)
+
+
 def risk_page(
-    risks: QuerySet, *, number, per_page: int, scheme_versions: Mapping | None = None
+    risks: QuerySet | None,
+    *,
+    number,
+    per_page: int,
+    scheme_versions: Mapping | None = None,
+    prepared: PreparedRisks | None = None,
 ) -> tuple[Page, list]:
     """One page of a filtered and sorted risk list (current or historical), fetched ids first,
     with the total counted in the same scan, each risk with its scheme version: from
@@ -293,7 +405,11 @@ def risk_page(
     the ids (COUNT(*) OVER ()), so a search is not run twice, once to count and once to list.
     Returns the page (for its numbers and links, as Paginator.get_page: page 1 for a bad number,
     the last page past the end) and its risks in order: two queries, whatever the size of the
-    list (three for a page past the end), and one for scheme versions not given."""
+    list (three for a page past the end), and one for scheme versions not given.
+
+    With ``prepared`` (``risks`` then None, built only if a page past the end needs a count)
+    the ids of the first ``PREPARED_PAGES`` pages and the rows are read through
+    ``prepared_list``: the same queries, compiled once per connection."""
     try:
         wanted = int(number)
     except (TypeError, ValueError):  # including a number too long to read (over 4,300 digits)
@@ -301,25 +417,60 @@ def risk_page(
     # Past the end is the last page, as Paginator; a page past any list stops here, before its
     # offset overflows the database's bigint.
     wanted = min(wanted, MAX_PAGE)
-    numbered = risks.annotate(list_total=Window(Count("pk"))).values_list("pk", "list_total")
+
+    def plain() -> QuerySet:
+        return risks if risks is not None else prepared.build(**prepared.values)
+
+    def numbered(queryset: QuerySet) -> QuerySet:
+        return queryset.annotate(list_total=Window(Count("pk"))).values_list("pk", "list_total")
 
     def ids_of(page_number: int) -> list[tuple]:
         start = (page_number - 1) * per_page
-        return list(numbered[start : start + per_page])
+        if prepared is not None and page_number <= PREPARED_PAGES:
+            build = prepared.build
+            return prepared_list(
+                f"{prepared.key}:ids:{start}:{per_page}",
+                lambda **values: numbered(build(**values))[start : start + per_page],
+                **prepared.values,
+            )
+        return list(numbered(plain())[start : start + per_page])
 
     rows = ids_of(wanted) if wanted >= 1 else []  # below 1: the last page, as Paginator
     if rows:
         total = rows[0][1]
     else:
-        total = risks.count()
+        total = plain().count()
         last = max((total + per_page - 1) // per_page, 1)
         if total and not 1 <= wanted <= last:
             wanted, rows = last, ids_of(last)
-    paginator = Paginator(risks, per_page)
-    paginator.count = total  # known: Paginator would count again
     ids = [pk for pk, _ in rows]
-    shown = with_scheme_versions(in_order(risks, ids), known=scheme_versions or {})
+    # Only its count is read (given): the ids stand for the list where it was not built.
+    paginator = Paginator(risks if risks is not None else ids, per_page)
+    paginator.count = total  # known: Paginator would count again
+    if prepared is None or not ids:
+        found = in_order(plain(), ids) if ids else []
+    else:
+        found = _prepared_rows(prepared, ids)
+    shown = with_scheme_versions(found, known=scheme_versions or {})
     return Page(ids, wanted if total else 1, paginator), shown
+
+
+def _prepared_rows(prepared: PreparedRisks, ids: list) -> list:
+    """``in_order(prepared.build(...), ids)`` through ``prepared_list`` (a key per count)."""
+    count, build = len(ids), prepared.build
+
+    def build_rows(**values):
+        page_ids = [values.pop(f"id_{index}") for index in range(count)]
+        return build(**values).filter(pk__in=page_ids).order_by()
+
+    rows = prepared_list(
+        f"{prepared.key}:rows:{count}",
+        build_rows,
+        **prepared.values,
+        **{f"id_{index}": pk for index, pk in enumerate(ids)},
+    )
+    fetched = {risk.pk: risk for risk in rows}
+    return [fetched[pk] for pk in ids if pk in fetched]
 
 
 def with_scheme_versions(risks: list, *, known: Mapping) -> list:

@@ -21,7 +21,8 @@ from ..filters import (
     RegisterViewForm,
 )
 from ..selectors.indicator_lists import indicator_summaries
-from ..selectors.register_list import owner_names, with_related
+from ..selectors.register_list import owner_names, prepared_risks, with_related
+from ..selectors.rows import appetite_statements
 from .register_table import register_lines
 
 RISKS_PER_PAGE = 50
@@ -115,19 +116,37 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
         today = as_of_day  # "overdue" as it was then
     show_quarters = form.value("trend") == TREND_QUARTERS
     escalated_in = form.value("escalated") == ESCALATED_IN
-    risks = selectors.risk_list(
-        organisation=organisation,
-        register_ids=register_ids,
-        risk_filter=risk_filter,
-        sort=form.sort_key,
-        today=today,
-        as_of=as_of,
-        escalated_in=escalated_in,
-        search_sensitive_for=access,
-        joined=False,
-    )
+    # The list's reads are compiled once per connection where their shape allows
+    # (``prepared_risks``, decision 85); the queryset is built only where it does not.
+    statements = appetite_statements(organisation=organisation) if as_of is None else None
+    prepared = None
+    if as_of is None:
+        prepared = prepared_risks(
+            organisation_id=organisation.id,
+            register_ids=register_ids,
+            risk_filter=risk_filter,
+            sort=form.sort_key,
+            today=today,
+            escalated_in=escalated_in,
+            statements=statements,
+        )
+    risks = None
+    if prepared is None:
+        risks = selectors.risk_list(
+            organisation=organisation,
+            register_ids=register_ids,
+            risk_filter=risk_filter,
+            sort=form.sort_key,
+            today=today,
+            as_of=as_of,
+            escalated_in=escalated_in,
+            search_sensitive_for=access,
+            joined=False,
+            statements=statements,
+        )
     page, risks_shown = selectors.risk_page(
         risks,
+        prepared=prepared,
         number=request.GET.get("page"),
         per_page=RISKS_PER_PAGE,
         scheme_versions={

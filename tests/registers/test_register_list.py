@@ -162,3 +162,66 @@ def test_owner_sort_and_search_build_for_the_demos_sqlite(organisation):
     sql = str(risks.query)
     assert "ANY(ARRAY" not in sql and 'COLLATE "C"' not in sql
     assert [risk.ref for risk in risks] == ["A1", "B1"]  # nobody last either way
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"status": "all"},
+        {"status": "closed"},
+        {"appetite": "outside"},
+        {"review": "overdue"},
+        {"review": "due30"},
+        {"band": "High"},
+        {"emerging": "yes"},
+    ],
+)
+@pytest.mark.parametrize("sort", ["", "owner", "-current", "status"])
+def test_prepared_reads_give_the_plain_pages(organisation, appetite_setup, filters, sort):
+    """The register page's list read through ``prepared_list`` (decision 85): the same pages,
+    rows and totals as the plain queryset, for another category, owner and register on the
+    same compiled query."""
+    from dataclasses import replace
+
+    from registers.selectors.register_list import prepared_risks
+    from registers.selectors.rows import appetite_statements
+
+    top = corporate_register_of(organisation)
+    other = RegisterFactory(organisation=organisation, parent=top)
+    owners = [MembershipFactory(organisation=organisation, role=Role.OWNER).user for _ in range(2)]
+    for n, owner in enumerate(owners):
+        bulk_risks(top, 40, prefix=f"T{n}-", owner=owner, category=appetite_setup[n % 3])
+        bulk_risks(other, 15, prefix=f"D{n}-", owner=owner, category=appetite_setup[2])
+    Risk.objects.filter(ref__endswith="7").update(status=RiskStatus.CLOSED)
+    today = timezone.localdate()
+    statements = appetite_statements(organisation=organisation)
+    for category, owner, register_ids in (
+        (None, None, [top.id, other.id]),
+        (appetite_setup[0].id, owners[0].id, [top.id, other.id]),
+        (appetite_setup[2].id, owners[1].id, [other.id, top.id]),
+        (appetite_setup[1].id, None, [other.id]),
+        (None, owners[0].id, [top.id]),
+    ):
+        risk_filter = replace(selectors.RiskFilter(**filters), category=category, owner=owner)
+        arguments = {"register_ids": register_ids, "risk_filter": risk_filter, "sort": sort}
+        plain = selectors.risk_list(
+            organisation=organisation, today=today, joined=False, **arguments
+        )
+        prepared = prepared_risks(
+            organisation_id=organisation.id,
+            today=today,
+            escalated_in=False,
+            statements=statements,
+            **arguments,
+        )
+        assert prepared is not None
+        for number in ("1", "2", "9"):
+            want_page, want = selectors.risk_page(plain, number=number, per_page=20)
+            page, got = selectors.risk_page(None, prepared=prepared, number=number, per_page=20)
+            assert [r.pk for r in got] == [r.pk for r in want]
+            assert [r.appetite_rank for r in got] == [r.appetite_rank for r in want]
+            assert (page.number, page.paginator.count) == (
+                want_page.number,
+                want_page.paginator.count,
+            )
