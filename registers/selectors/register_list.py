@@ -313,25 +313,22 @@ def prepared_risks(
     """The register page's ``risk_list(..., joined=False)`` as key and values, or None where it
     is read the plain way: a search (its ``%...%`` pattern is no value to place) and "changed
     since the last report" (it reads the clock while building). The key holds what changes the
-    SQL: the sort, which filters are set (the enumerated ones by value, and the heat-map
-    cell's likelihood and impact, a few small numbers, too far from the stand-ins' range),
-    how many registers, and the appetite statements (their thresholds are in the SQL)."""
+    SQL or what ``risk_list`` branches on: the sort, which filters are set (the enumerated ones
+    and the status by value, the heat-map cell's likelihood and impact too: a few small
+    numbers, out of the stand-ins' range), how many registers, and the appetite statements
+    (their thresholds are in the SQL)."""
     f = risk_filter
     if f.q or f.changed:
         return None
     sort = sort if sort.removeprefix("-") in SORTS else ""
-    if f.status == STATUS_ALL:
-        status_kind, status = STATUS_ALL, None
-    elif f.status in RiskStatus.values:
-        status_kind, status = "one", f.status
-    else:
-        status_kind, status = "open", None
+    # The status is part of the key: ``risk_list`` asks whether it is a status at all.
+    status = f.status if f.status == STATUS_ALL or f.status in RiskStatus.values else ""
     position = f.position if f.position in POSITION_LABELS else ""
     shape = (
         sort,
         len(register_ids),
         escalated_in,
-        status_kind,
+        status,
         f.appetite if f.appetite in set(AppetiteFilter) else "",
         f.review if f.review in set(ReviewFilter) else "",
         f.horizon == HORIZON_NONE,
@@ -351,15 +348,13 @@ def prepared_risks(
         position=position or "current",
         likelihood=shape[9],
         impact=shape[10],
-        status=STATUS_ALL if status_kind == STATUS_ALL else "",
+        status=status,
     )
 
-    def build(*, organisation_id, today, category, owner, band, level, horizon, status, **ids):
+    def build(*, organisation_id, today, category, owner, band, level, horizon, **ids):
         changes = {"category": category, "owner": owner, "band": band or "", "level": level or ""}
         if horizon is not None:
             changes["horizon"] = horizon
-        if status is not None:
-            changes["status"] = status
         chosen = dataclasses.replace(fixed, **changes)
         return risk_list(
             organisation=organisation_id,
@@ -380,7 +375,6 @@ def prepared_risks(
         "band": f.band or None,
         "level": f.level or None,
         "horizon": f.horizon if f.horizon and f.horizon != HORIZON_NONE else None,
-        "status": status,
     }
     values |= {f"register_{index}": pk for index, pk in enumerate(register_ids)}
     return PreparedRisks(f"register_list:{shape!r}", build, values)
