@@ -6,6 +6,7 @@ row was some 25 lookups and eight ``{% if %}`` (issue 20, decision 87)."""
 from django import template
 from django.template.base import render_value_in_context
 from django.template.defaultfilters import linebreaksbr
+from django.template.defaulttags import CsrfTokenNode
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -73,5 +74,110 @@ def control_row(context, control):
             f'Remove<span class="govuk-visually-hidden"> control: {short}</span></a></li>\n'
             "</ul>\n</td>\n"
         )
+    cells.append("</tr>\n")
+    return mark_safe("".join(cells))  # noqa: S308  (every value escaped above)
+
+
+STATUS_TAGS = {
+    "completed": '<strong class="govuk-tag govuk-tag--green">Completed</strong>',
+    "in_progress": '<strong class="govuk-tag govuk-tag--blue">In progress</strong>',
+    "cancelled": '<strong class="govuk-tag govuk-tag--grey">Cancelled</strong>',
+}
+NOT_STARTED = '<strong class="govuk-tag govuk-tag--grey">Not started</strong>'
+
+
+@register.simple_tag(takes_context=True)
+def action_row(context, action):
+    """An action's row as it reads: ``{% action_row action %}`` in ``action_rows.html``."""
+
+    def text(value) -> str:
+        return render_value_in_context(value, context)
+
+    pk = action.pk
+    links = action.links
+    short = text(action.short)
+    status = str(action.status)
+    can_edit = context.get("can_edit")
+    first = [text(linebreaksbr(action.description, autoescape=True))]
+    if context.get("can_comment"):
+        comment = text(links["comment"])
+        first.append(
+            f'<br><span class="govuk-body-s rr-comment-on"><a class="govuk-link" href="{comment}"'
+            f' hx-get="{comment}" hx-target="#add-comment"'
+            ' hx-swap="outerHTML show:#add-comment:top">Comment<span'
+            f' class="govuk-visually-hidden"> on action: {short}</span></a>'
+        )
+        count = getattr(action, "comment_count", None)
+        if count:
+            plural = "" if count == 1 else "s"
+            first.append(
+                f' <a class="govuk-link rr-muted" href="#comments">{text(count)}'
+                f" comment{plural}</a>"
+            )
+        first.append("</span>")
+    owner = action.owner if action.owner_id else None
+    if status in ("completed", "cancelled"):
+        owner_cell = text((owner.display_name if owner is not None else "") or "—")
+    elif not action.owner_id:
+        owner_cell = (
+            '<strong class="govuk-tag govuk-tag--yellow">'
+            f"{text(getattr(action, 'owner_name', ''))}</strong>"
+        )
+    else:
+        owner_cell = text(owner.display_name)
+    due = text(getattr(action, "due", "") or "—")
+    if getattr(action, "is_overdue", False):
+        due += '<br><strong class="govuk-tag govuk-tag--red">Overdue</strong>'
+    note = linebreaksbr(action.progress_note, autoescape=True) or "—"
+    cells = [
+        f'<tr class="govuk-table__row" id="action-{pk}">\n'
+        f'<td class="govuk-table__cell">{"".join(first)}</td>\n'
+        f'<td class="govuk-table__cell">{owner_cell}</td>\n'
+        f'<td class="govuk-table__cell rr-nowrap">{due}</td>\n'
+        f'<td class="govuk-table__cell">{STATUS_TAGS.get(status, NOT_STARTED)}</td>\n'
+        f'<td class="govuk-table__cell">{text(action.get_priority_display() or "—")}</td>\n'
+        f'<td class="govuk-table__cell">{text(action.get_difficulty_display() or "—")}</td>\n'
+        f'<td class="govuk-table__cell">{text(note)}</td>\n'
+    ]
+    if context.get("any_action_updatable"):
+        cells.append('<td class="govuk-table__cell rr-row-actions">\n')
+        if getattr(action, "can_update", False):
+            edit = text(links["edit"])
+            target = f'hx-target="#action-{pk}" hx-swap="outerHTML"'
+            label = "Edit" if can_edit else "Update progress"
+            cells.append(
+                '<ul class="govuk-list rr-row-actions__list">\n'
+                f'<li><a class="govuk-link" href="{edit}#action-{pk}" hx-get="{edit}" {target}>'
+                f'{label}<span class="govuk-visually-hidden"> of action: {short}</span></a></li>\n'
+            )
+            csrf = CsrfTokenNode().render(context)
+            if status in ("not_started", "in_progress"):
+                complete = text(links["complete"])
+                cells.append(
+                    f'<li>\n<form method="post" action="{complete}" hx-post="{complete}"'
+                    f' {target} class="rr-inline-form">\n{csrf}\n'
+                    '<input type="hidden" name="version"'
+                    f' value="{text(action.version)}">\n'
+                    '<button type="submit" class="rr-link-button">Mark completed<span'
+                    f' class="govuk-visually-hidden">: {short}</span></button>\n</form>\n</li>\n'
+                )
+            if can_edit and status == "completed":
+                promote = text(links["promote"])
+                cells.append(
+                    f'<li>\n<form method="post" action="{promote}" hx-post="{promote}"'
+                    ' hx-target="#treatments" hx-swap="outerHTML" class="rr-inline-form">\n'
+                    f"{csrf}\n"
+                    '<button type="submit" class="rr-link-button">Make it a control<span'
+                    f' class="govuk-visually-hidden">: {short}</span></button>\n</form>\n</li>\n'
+                )
+            if can_edit:
+                remove = text(links["remove"])
+                cells.append(
+                    f'<li><a class="govuk-link" href="{remove}#action-{pk}" hx-get="{remove}"'
+                    f' {target}>Remove<span class="govuk-visually-hidden"> action: {short}'
+                    "</span></a></li>\n"
+                )
+            cells.append("</ul>\n")
+        cells.append("</td>\n")
     cells.append("</tr>\n")
     return mark_safe("".join(cells))  # noqa: S308  (every value escaped above)
