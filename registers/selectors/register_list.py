@@ -594,6 +594,25 @@ def owner_names(*, organisation: Organisation) -> list[OwnerName]:
     ]
 
 
+def with_owners_gone(risks, *, names: dict[int, str]) -> dict[int, str]:
+    """``names`` (owner id -> the name shown) with the owners of ``risks`` it lacks, read in one
+    query: on a page as it stood on a past day (or a risk given a new owner since the filter's
+    people were read) an owner may own no risk today, and each such row would otherwise read
+    its owner on its own (review of decision 84)."""
+    missing = {
+        risk.owner_id for risk in risks if risk.owner_id is not None and risk.owner_id not in names
+    }
+    if not missing:
+        return names
+    name = User.display_name.fget
+    return names | {
+        pk: name(_Named(full_name, job_title, email))
+        for pk, full_name, job_title, email in User.objects.filter(pk__in=missing).values_list(
+            "id", "full_name", "job_title", "email"
+        )
+    }
+
+
 @dataclass(frozen=True)
 class _Named:
     full_name: str

@@ -21,7 +21,7 @@ from ..filters import (
     RegisterViewForm,
 )
 from ..selectors.indicator_lists import indicator_summaries
-from ..selectors.register_list import owner_names, prepared_risks, with_related
+from ..selectors.register_list import owner_names, prepared_risks, with_owners_gone, with_related
 from ..selectors.rows import appetite_statements
 from .register_table import register_lines
 
@@ -225,7 +225,9 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
                 quarter_ends=trends.quarter_ends,
                 show_indicators=show_indicators,
                 bulk_register_ids=bulk_register_ids,
-                owner_names={owner.id: owner.display_name for owner in owners},
+                owner_names=with_owners_gone(
+                    risks_shown, names={owner.id: owner.display_name for owner in owners}
+                ),
             ),
             "trends": trends,
             "quarter_columns": quarter_columns,

@@ -629,3 +629,42 @@ def test_row_dates_are_what_the_date_filter_gives():
                 assert [formatted(day) for day in days] == [
                     date_format(day, pattern) for day in days
                 ]
+
+
+def test_a_past_days_page_names_owners_who_own_nothing_now_in_one_read(client, organisation):
+    """On the register as it stood on a past day, each row's owner of then may own no risk today
+    (not among the owner filter's people): named from one read for the page, not one a row."""
+    register = corporate_register_of(organisation)
+    coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
+    successor = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    day = (timezone.localdate() - dt.timedelta(days=2)).strftime("%d/%m/%Y")
+    address = reverse("register", args=[organisation.slug, register.slug])
+    client.force_login(coordinator)
+    earlier = []
+
+    def hand_over(count):
+        risks = []
+        for n in range(count):
+            owner = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+            owner.full_name = f"Former owner {len(earlier) + n}"
+            owner.save()
+            risks.append(RiskFactory(register=register, owner=owner))
+        Risk.history.filter(id__in=[risk.id for risk in risks]).update(
+            history_date=timezone.now() - dt.timedelta(days=3)
+        )
+        for risk in risks:
+            risk_update(risk=risk, expected_version=risk.version, fields={"owner": successor})
+        earlier.extend(risks)
+
+    def fetch():
+        response = client.get(address, {"as_of": day})
+        assert response.status_code == 200
+        return response.content.decode()
+
+    hand_over(2)
+    fetch()  # the session and the page's kept reads settle
+    before, after = assert_same_queries(fetch, lambda: hand_over(10))
+    assert "Former owner 1" in before
+    for n in range(12):
+        assert f'data-label="Owner">Former owner {n}</td>' in after
+    assert f'data-label="Owner">{successor.display_name}</td>' not in after  # the owner then
