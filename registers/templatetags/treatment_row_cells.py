@@ -21,6 +21,24 @@ EFFECTIVENESS_TAGS = {
 NOT_ASSESSED = '<strong class="govuk-tag govuk-tag--grey">Not assessed</strong>'
 
 
+def _comment_on(text, link, kind: str, short: str, item) -> str:
+    """The row's "Comment" link and its count of comments, a control's or an action's."""
+    comment = text(link)
+    html = (
+        f'<br><span class="govuk-body-s rr-comment-on"><a class="govuk-link" href="{comment}"'
+        f' hx-get="{comment}" hx-target="#add-comment"'
+        ' hx-swap="outerHTML show:#add-comment:top">Comment<span'
+        f' class="govuk-visually-hidden"> on {kind}: {short}</span></a>'
+    )
+    count = getattr(item, "comment_count", None)
+    if count:
+        plural = "" if count == 1 else "s"
+        html += (
+            f' <a class="govuk-link rr-muted" href="#comments">{text(count)} comment{plural}</a>'
+        )
+    return html + "</span>"
+
+
 @register.simple_tag(takes_context=True)
 def control_row(context, control):
     def text(value) -> str:
@@ -38,21 +56,7 @@ def control_row(context, control):
             f'<br><span class="govuk-body-s rr-muted">Assurance: {text(control.assurance)}</span>'
         )
     if context.get("can_comment"):
-        comment = text(links["comment"])
-        first.append(
-            f'<br><span class="govuk-body-s rr-comment-on"><a class="govuk-link" href="{comment}"'
-            f' hx-get="{comment}" hx-target="#add-comment"'
-            ' hx-swap="outerHTML show:#add-comment:top">Comment<span'
-            f' class="govuk-visually-hidden"> on control: {short}</span></a>'
-        )
-        count = getattr(control, "comment_count", None)
-        if count:
-            plural = "" if count == 1 else "s"
-            first.append(
-                f' <a class="govuk-link rr-muted" href="#comments">{text(count)}'
-                f" comment{plural}</a>"
-            )
-        first.append("</span>")
+        first.append(_comment_on(text, links["comment"], "control", short, control))
     owner = control.owner
     owner_name = (owner.display_name if owner is not None else "") or "—"
     cells = [
@@ -100,21 +104,7 @@ def action_row(context, action):
     can_edit = context.get("can_edit")
     first = [text(linebreaksbr(action.description, autoescape=True))]
     if context.get("can_comment"):
-        comment = text(links["comment"])
-        first.append(
-            f'<br><span class="govuk-body-s rr-comment-on"><a class="govuk-link" href="{comment}"'
-            f' hx-get="{comment}" hx-target="#add-comment"'
-            ' hx-swap="outerHTML show:#add-comment:top">Comment<span'
-            f' class="govuk-visually-hidden"> on action: {short}</span></a>'
-        )
-        count = getattr(action, "comment_count", None)
-        if count:
-            plural = "" if count == 1 else "s"
-            first.append(
-                f' <a class="govuk-link rr-muted" href="#comments">{text(count)}'
-                f" comment{plural}</a>"
-            )
-        first.append("</span>")
+        first.append(_comment_on(text, links["comment"], "action", short, action))
     owner = action.owner if action.owner_id else None
     if status in ("completed", "cancelled"):
         owner_cell = text((owner.display_name if owner is not None else "") or "—")
