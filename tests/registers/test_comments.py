@@ -601,3 +601,19 @@ def test_the_finder_lists_members_who_may_read_the_risk(sensitive, risk, people)
 def test_the_panel_may_not_use_the_finder(risk, people):
     response = client_for(people["panel"]).get(url("comment_mentions", risk, query="?q=a"))
     assert response.status_code == 403
+
+
+def test_a_control_and_an_action_row_link_to_comment_and_count_their_comments(risk, people):
+    control = ControlFactory(risk=risk, description="Firewall")
+    action = ActionFactory(risk=risk, description="Patch servers")
+    comment_add(risk=risk, user=people["owner"], body="Tested?", control=control)
+    comment_add(risk=risk, user=people["owner"], body="Still?", control=control)
+    comment_add(risk=risk, user=people["owner"], body="When?", action=action)
+    page = client_for(people["viewer"]).get(url("risk", risk)).content.decode()
+    for kind, item, count in (("control", control, "2 comments"), ("action", action, "1 comment")):
+        link = url("comment_add", risk, query=f"?about={kind}-{item.pk}")
+        row = page[page.index(f'id="{kind}-{item.pk}"') :]
+        row = row[: row.index("</tr>")]
+        assert f'<a class="govuk-link" href="{link}" hx-get="{link}"' in row, kind
+        assert f'<span class="govuk-visually-hidden"> on {kind}: ' in row, kind
+        assert f'<a class="govuk-link rr-muted" href="#comments">{count}</a></span>' in row, kind
