@@ -5,7 +5,8 @@ from django.contrib.admin.apps import AdminConfig
 class RiskregConfig(AppConfig):
     """The project package as an app, so that its security audit-log receivers are connected at
     start-up (``riskreg.security``), a sign-in records when its session was saved
-    (``riskreg.session_middleware``). Its e-mail task (``riskreg.tasks``) is registered with the
+    (``riskreg.session_middleware``), and its deploy checks are registered (``riskreg.checks``).
+    Its e-mail task (``riskreg.tasks``) is registered with the
     other apps' tasks when Celery's app is finalized (``riskreg.celery``). It has no models."""
 
     name = "riskreg"
@@ -14,7 +15,7 @@ class RiskregConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from . import security, session_middleware
+        from . import checks, security, session_middleware  # noqa: F401  (checks registers)
 
         security.connect_receivers()
         user_logged_in.connect(session_middleware.on_signed_in, dispatch_uid="riskreg-session")

@@ -6,6 +6,7 @@ there too (``CELERY_TASK_QUEUES``, ``CELERY_TASK_ROUTES``): pack builds go to ``
 everything else to the default queue ``celery``. Beat's entries are ``riskreg.beat``'s.
 """
 
+import logging
 import os
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from .beat import BEAT_SCHEDULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "riskreg.settings.local")
 
+log = logging.getLogger(__name__)
+
 app = Celery("riskreg")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.beat_schedule = BEAT_SCHEDULE
@@ -25,7 +28,7 @@ app.autodiscover_tasks()
 
 @app.on_after_finalize.connect
 def _register_tasks_by_name(sender, **kwargs):
-    """Every process that queues a task looks it up by name (``current_app.tasks[name]``: packs,
+    """Every process that queues a task looks it up by name (``task_named`` below: packs,
     e-mail, invitations), and that lookup is what finalizes the app: the apps' ``tasks`` modules
     are imported then, by the same discovery as the worker's, rather than in every process's
     ``AppConfig.ready()``, where ``reporting.tasks`` alone (openpyxl, WeasyPrint, python-docx)
@@ -35,7 +38,40 @@ def _register_tasks_by_name(sender, **kwargs):
     from django.apps import apps
 
     if apps.ready:
-        sender.autodiscover_tasks(force=True)
+        try:
+            sender.autodiscover_tasks(force=True)
+        except Exception as error:
+            # Celery's signal logs a receiver's exception and goes on, so a ``tasks`` module that
+            # cannot be imported (WeasyPrint's system libraries missing, say) would surface only
+            # as a KeyError at the next lookup: keep the cause for ``task_named`` to raise.
+            log.exception("Celery tasks could not be imported")
+            _discovery_failures.append(error)
+            raise
+
+
+_discovery_failures: list[Exception] = []
+
+
+class TaskNotRegistered(LookupError):
+    """A task looked up by name is not registered: its name is wrong, or its module failed to
+    import when the app was finalized (then the import error is the cause)."""
+
+
+def task_named(name: str):
+    """The registered task called ``name``, as every service that queues one looks it up (the
+    first lookup finalizes the app and imports every app's ``tasks``). A name no task carries is
+    an error, never a message sent to a queue that no worker reads; when the apps' task modules
+    failed to import, the error says so and carries that failure as its cause."""
+    try:
+        return app.tasks[name]
+    except KeyError:
+        if _discovery_failures:
+            failure = _discovery_failures[-1]
+            raise TaskNotRegistered(
+                f"Celery task {name!r} is not registered: importing the apps' tasks modules "
+                f"failed ({type(failure).__name__}: {failure})"
+            ) from failure
+        raise TaskNotRegistered(f"Celery task {name!r} is not registered") from None
 
 
 class HeartbeatScheduler(PersistentScheduler):

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 
-from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from kombu.exceptions import OperationalError
+
+from .celery import task_named
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def send_now(*, subject: str, text: str, html: str, to: list[str]) -> None:
 
 def _queue(kwargs: dict) -> None:
     try:
-        current_app.tasks[SEND_EMAIL].apply_async(kwargs=kwargs)
+        task_named(SEND_EMAIL).apply_async(kwargs=kwargs)
     except OperationalError:
         log.warning("e-mail queue unreachable: sending %r at once", kwargs["subject"])
         send_now(**kwargs)

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from celery import current_app
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -29,6 +28,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from kombu.exceptions import OperationalError
+
+from riskreg.celery import task_named
 
 from .. import permissions
 from ..models import Invitation, Membership, Organisation, Role
@@ -353,7 +354,7 @@ def invitation_batch_enqueue(
 
 def _queue(kwargs: dict) -> None:
     try:
-        current_app.tasks[SEND_BATCH].apply_async(kwargs=kwargs)
+        task_named(SEND_BATCH).apply_async(kwargs=kwargs)
     except OperationalError:
         # The broker cannot take it: send now rather than lose the batch (as riskreg.mail does).
         log.warning("task queue unreachable: sending %s invitations at once", len(kwargs["rows"]))

@@ -8,12 +8,12 @@ broker) builds in-process as before, and the routing to the ``packs`` queue is u
 
 from __future__ import annotations
 
-from celery import current_app
+from riskreg.celery import task_named
 
 BUILD_PACK = "reporting.build_pack"
 
 
 def task_send(name: str, *, args: list, **options) -> None:
-    """Queue the task registered as ``name``; a name no task carries is a KeyError, never a
-    message sent to a queue that no worker reads."""
-    current_app.tasks[name].apply_async(args=args, **options)
+    """Queue the task registered as ``name`` (``riskreg.celery.task_named``: a name no task
+    carries is an error, never a message sent to a queue that no worker reads)."""
+    task_named(name).apply_async(args=args, **options)
