@@ -362,7 +362,9 @@ def escalation_withdraw(*, escalation: Escalation, user, note: str = "") -> Esca
         f"{_noun(locked_escalation.direction)} withdrawn", locked_escalation, note
     )
     _reopen_after_request(locked, user=user, reason=reason)
-    return _decide(locked_escalation, user=user, status=EscalationStatus.WITHDRAWN, note=note)
+    withdrawn = _decide(locked_escalation, user=user, status=EscalationStatus.WITHDRAWN, note=note)
+    notice_events.escalation_withdrawn_tell(withdrawn, actor=user)
+    return withdrawn
 
 
 def _reopen_after_request(risk: Risk, *, user, reason: str) -> None:

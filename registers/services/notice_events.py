@@ -12,7 +12,8 @@ in a number of queries that does not grow with the rows.
   once per breach (``event_key`` names the risk and the version that started it, so a breach
   that ends and starts again tells again).
 - ESCALATION_AWAITING / ESCALATION_DECIDED: the receiving register's coordinators and admins,
-  then the person who asked.
+  then the person who asked. A withdrawn request tells the deciders it no longer awaits them
+  (under the kind they were told by) and, when someone else withdrew it, the person who asked.
 """
 
 from __future__ import annotations
@@ -302,5 +303,41 @@ def escalation_decided_tell(escalation, *, actor) -> None:
                 risk=risk,
                 actor=actor,
             )
+        ]
+    )
+
+
+def escalation_withdrawn_tell(escalation, *, actor) -> None:
+    """A request withdrawn: the deciders it awaited (their notice's link now leads nowhere to
+    decide) and the person who asked, when the sending register withdrew it for them."""
+    risk, destination = escalation.risk, escalation.to_register
+    organisation = risk.organisation
+    deciders = register_coordinator_ids(organisation=organisation, register_ids={destination.pk})
+    url = _risk_url(risk, organisation)
+    notify_many(
+        [
+            NoticeEvent(
+                kind=NoticeKind.ESCALATION_AWAITING,
+                organisation=organisation,
+                recipients=deciders.get(destination.pk, ()),
+                event_key=f"escalation:{escalation.pk}:withdrawn",
+                title=f"The request to move {risk.ref} to {destination.name} was withdrawn: "
+                "it no longer awaits your decision",
+                body=escalation.decision_note,
+                url=url,
+                risk=risk,
+                actor=actor,
+            ),
+            NoticeEvent(
+                kind=NoticeKind.ESCALATION_DECIDED,
+                organisation=organisation,
+                recipients=[escalation.requested_by_id],
+                event_key=f"escalation:{escalation.pk}:decided",
+                title=f"Your request to move {risk.ref} to {destination.name} was withdrawn",
+                body=escalation.decision_note,
+                url=url,
+                risk=risk,
+                actor=actor,
+            ),
         ]
     )

@@ -26,6 +26,7 @@ from registers.services.escalation import (
     escalation_accept,
     escalation_decline,
     escalation_request,
+    escalation_withdraw,
 )
 from registers.services.organisations import member_add, membership_change
 from registers.services.reviews import review_record
@@ -386,6 +387,36 @@ def test_a_declined_escalation_tells_the_requester_why(organisation, people):
     escalation_decline(escalation=escalation, user=people["coordinator"], note="Stays local")
     notice = Notice.objects.get(user=people["ann"], kind=NoticeKind.ESCALATION_DECIDED)
     assert notice.title.endswith("was declined") and notice.body == "Stays local"
+
+
+def test_a_withdrawn_escalation_tells_the_deciders_it_no_longer_awaits_them(organisation, people):
+    corporate = corporate_register_of(organisation)
+    school = RegisterFactory(organisation=organisation, slug="school", parent=corporate)
+    risk = RiskFactory(register=school, ref="S1", owner=people["ann"])
+    escalation = escalation_request(risk=risk, user=people["ann"], reason="Too big")
+    escalation_withdraw(escalation=escalation, user=people["ann"], note="Handled locally")
+    withdrawn = (
+        f"The request to move S1 to {corporate.name} was withdrawn: "
+        "it no longer awaits your decision"
+    )
+    for decider in (people["coordinator"], people["admin"]):
+        assert told(decider, NoticeKind.ESCALATION_AWAITING)[-1] == withdrawn
+    notice = Notice.objects.get(user=people["coordinator"], title=withdrawn)
+    assert notice.body == "Handled locally" and notice.url.endswith("/S1/")
+    # Withdrawn by the person who asked: they are not told of their own step.
+    assert told(people["ann"], NoticeKind.ESCALATION_DECIDED) == []
+
+
+def test_an_escalation_withdrawn_by_someone_else_tells_the_requester(organisation, people):
+    corporate = corporate_register_of(organisation)
+    school = RegisterFactory(organisation=organisation, slug="school", parent=corporate)
+    risk = RiskFactory(register=school, ref="S1", owner=people["ann"])
+    escalation = escalation_request(risk=risk, user=people["ann"], reason="Too big")
+    escalation_withdraw(escalation=escalation, user=people["admin"])
+    assert told(people["ann"], NoticeKind.ESCALATION_DECIDED) == [
+        f"Your request to move S1 to {corporate.name} was withdrawn"
+    ]
+    assert told(people["admin"], NoticeKind.ESCALATION_AWAITING)[-1].startswith("S1 is to move")
 
 
 # --- preferences on the way ----------------------------------------------------------------------
