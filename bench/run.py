@@ -7,9 +7,10 @@ then bench/targets.py's summary of every target).
 
 The database is riskreg_bench_pages on 127.0.0.1:5432, dropped and created again each run (set
 BENCH_DATABASE_URL to use another; a database named that way is never dropped). Figures are
-merged into bench/results.json under "pages", "locust", "load_slower" (the load test again on an
-emulated 2.3x slower machine, bench/slower.py; skipped where no cgroup can be written) and
-"reminders"; bench/packs.py writes
+merged into bench/results.json under "pages", "locust", "load_slower" (the load test again on the
+slower machine of our kind, emulated by slowing this one by what separates the two, bench/slower.py;
+when this machine is that slow already, the load test itself, said so; skipped where no cgroup can
+be written) and "reminders"; bench/packs.py writes
 "packs" there. Not part of make test: timings depend on the machine and what else runs on it.
 """
 
@@ -51,13 +52,8 @@ def main() -> None:
         locust = load.run(organisations[pages.BIG])
         gen.merge_results("locust", locust)
         emulated = None
-        if not args.skip_slower:
-            print(
-                f"load test on an emulated {load.slower.FACTOR:g}x slower machine ...", flush=True
-            )
-            emulated = load.run(organisations[pages.BIG], slower_by=load.slower.FACTOR)
-            if emulated:
-                gen.merge_results("load_slower", emulated)
+        if not args.skip_slower and locust:
+            emulated = slower_machine_run(organisations[pages.BIG], locust)
     if not args.skip_reminders:
         # Last: it spreads the organisation over 1,000 people, which the pages above do not use.
         print("reminders ...", flush=True)
@@ -76,6 +72,44 @@ def main() -> None:
     if not args.skip_reminders:
         reminders.print_result(sent)
     print(f"\nmachine: {gen.machine()}; figures merged into {gen.RESULTS}")
+
+
+def slower_machine_run(organisation, locust: dict) -> dict | None:
+    """The load test on the slower machine of our kind: emulated by a CPU quota of what separates
+    this machine from it (bench/slower.py ``factor_here``), or, when this machine is at least as
+    slow already, the load test just run, recorded as the slower machine's and said so."""
+    calibration = gen.calibration_ms()
+    factor = load.slower.factor_here(calibration)
+    if factor is None:
+        print(
+            f"no emulated slower machine: this machine's calibration, {calibration:g} ms, is at "
+            f"least the slower machine's ({load.slower.SLOWER_CALIBRATION_MS:g} ms): the load "
+            "test above ran on a machine that slow",
+            flush=True,
+        )
+        gen.merge_results(
+            "load_slower",
+            {
+                "users": locust.get("users"),
+                "stats": locust.get("stats"),
+                "machine": {**gen.machine(), "calibration_ms": calibration},
+                "not_emulated": {
+                    "calibration_ms": calibration,
+                    "slower_calibration_ms": load.slower.SLOWER_CALIBRATION_MS,
+                },
+            },
+        )
+        return None
+    print(
+        f"load test on an emulated slower machine ({factor:g}x this one at calibration "
+        f"{calibration:g} ms) ...",
+        flush=True,
+    )
+    emulated = load.run(organisation, slower_by=factor)
+    if emulated:
+        emulated.setdefault("emulated_slower_machine", {})["calibration_ms"] = calibration
+        gen.merge_results("load_slower", emulated)
+    return emulated
 
 
 if __name__ == "__main__":

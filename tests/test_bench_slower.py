@@ -25,6 +25,15 @@ def test_the_quota_leaves_two_cores_divided_by_the_factor():
             slower.quota_us(factor)
 
 
+def test_the_emulation_slows_this_machine_by_what_separates_it_from_the_slower_one():
+    assert slower.SLOWER_CALIBRATION_MS == 122.8  # 2.3 x the fastest seen, 53.4 ms
+    assert slower.factor_here(53.4) == 2.3
+    assert slower.factor_here(70.2) == 1.75
+    # A machine running as slow as the slower one, or slower, is measured as it is.
+    assert slower.factor_here(122.8) is None
+    assert slower.factor_here(196.1) is None
+
+
 def test_the_cgroup_weighs_as_the_processes_in_it():
     assert slower.weight(7, "v1") == 7 * 1024 and slower.weight(7, "v2") == 700
     assert slower.weight(0, "v1") == 1024 and slower.weight(500, "v2") == 10_000

@@ -240,26 +240,57 @@ def test_report_ends_with_the_machine_line():
     assert "packs      2026-12-05 09:00 UTC: calibration 53.4 ms, load 1.2 1.0 0.8" in text
 
 
+SLOWER_ROW = (
+    "Locust p95 on the slower machine of our kind (calibration 122.8 ms): p95 < 300 ms, no failures"
+)
+
+
 def test_the_emulated_slower_machine_is_its_own_row_and_says_it_is_an_emulation():
     data = results()
     named = by_target(targets.summarise(data, since=RUN))
-    row = named["Locust p95, emulated 2.3x slower machine: p95 < 300 ms, no failures"]
+    row = named[SLOWER_ROW]
     assert row.verdict == "not measured" and row.piece == "load_slower"
     aggregated = {"requests": 700, "failures": 0, "requests_per_s": 11.7}
     data["load_slower"] = {
         "when": NOW,
         "users": 50,
         "stats": {"Aggregated": {**aggregated, "p50_ms": 120, "p95_ms": 280, "p99_ms": 400}},
-        "emulated_slower_machine": {"factor": 2.3, "cores": 0.87, "quota_us": 86957},
+        "emulated_slower_machine": {
+            "factor": 1.75,
+            "cores": 1.14,
+            "quota_us": 114286,
+            "calibration_ms": 70.2,
+        },
         "machine": MACHINE,
     }
     named = by_target(targets.summarise(data, since=RUN))
-    row = named["Locust p95, emulated 2.3x slower machine: p95 < 300 ms, no failures"]
+    row = named[SLOWER_ROW]
     assert row.verdict == "met" and "p95 280 ms, 0 failures" in row.big
-    assert "0.87 cores by a CPU quota: an emulation, not the real slower machine" in row.big
+    assert (
+        "1.14 cores by a CPU quota, 1.75x this machine at calibration 70.2 ms: an emulation, "
+        "not the real slower machine" in row.big
+    )
     # The real machine's row is judged apart, from its own record.
     assert named["Locust, 50 users: p95 < 300 ms, no failures"].verdict == "MISSED"
     data["load_slower"]["stats"]["Aggregated"]["failures"] = 3
     named = by_target(targets.summarise(data, since=RUN))
     assert named[row.target].verdict == "MISSED"
     assert any(line.startswith("  load_slower ") for line in targets.machines(data))
+
+
+def test_a_machine_as_slow_as_the_slower_one_is_its_own_measurement():
+    data = results()
+    aggregated = {"requests": 780, "failures": 0, "requests_per_s": 13.2}
+    data["load_slower"] = {
+        "when": NOW,
+        "users": 50,
+        "stats": {"Aggregated": {**aggregated, "p50_ms": 90, "p95_ms": 200, "p99_ms": 350}},
+        "not_emulated": {"calibration_ms": 196.1, "slower_calibration_ms": 122.8},
+        "machine": MACHINE,
+    }
+    row = by_target(targets.summarise(data, since=RUN))[SLOWER_ROW]
+    assert row.verdict == "met"
+    assert row.big == (
+        "p95 200 ms, 0 failures in 780 requests (the load test itself: this machine, at "
+        "calibration 196.1 ms, was at least as slow; not emulated)"
+    )
