@@ -28,6 +28,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Collate, Length, Lower, Upper
+from django.db.models.lookups import Contains, PatternLookup
 from django.utils import timezone
 
 from appetite.models import AppetiteStatement
@@ -139,6 +140,7 @@ def risk_list(
     search_sensitive_for=None,
     joined: bool = True,
     statements=None,
+    search_pattern: str | None = None,
 ) -> QuerySet[Risk]:
     """The risks of some registers of one organisation, filtered and sorted in the database,
     with appetite annotated and what a row shows already joined (unless not ``joined``: the
@@ -150,7 +152,9 @@ def risk_list(
     day of ``as_of`` so "overdue" means overdue then). With ``escalated_in`` only risks that were
     escalated into their register are listed (their origin is a register below it, not above).
     ``statements``: the organisation's appetite statements (``appetite_statements``), when read
-    already (``organisation`` may then be its id: nothing else of it is read)."""
+    already (``organisation`` may then be its id: nothing else of it is read).
+    ``search_pattern``: the search's ``LIKE`` pattern (``like_pattern(risk_filter.q)``, for
+    words in ASCII on PostgreSQL), made already: ``prepared_risks`` places it as a value."""
     if as_of is None:
         risks = with_appetite(
             Risk.objects.filter(organisation=organisation, register_id__in=register_ids),
@@ -185,13 +189,13 @@ def risk_list(
         risks = risks.filter(status=f.status)
     else:
         risks = risks.filter(status__in=OPEN_STATUSES)
-    if f.q:
+    if f.q or search_pattern is not None:
         # Descriptions of OFFICIAL-SENSITIVE risks are searched only for someone who may read
         # them, or a search would reveal what the page withholds. Judged by today's marking
         # (``id`` is the risk's on a historical record too): the register as it stood before
         # the marking holds the text written while the risk was OFFICIAL.
         withheld = () if search_sensitive_for is None else search_sensitive_for.withheld_risk_ids
-        risks, found = search_condition(risks, f.q, withheld_ids=withheld)
+        risks, found = search_condition(risks, f.q, withheld_ids=withheld, pattern=search_pattern)
         risks = risks.filter(found)
     if f.category is not None:
         risks = risks.filter(category_id=f.category)
@@ -250,21 +254,35 @@ def _with_listed_owner(risks: QuerySet, *, organisation: Organisation, as_of) ->
     )
 
 
-def search_condition(risks: QuerySet, words: str, *, withheld_ids=()) -> tuple[QuerySet, Q]:
+def search_condition(
+    risks: QuerySet, words: str, *, withheld_ids=(), pattern: str | None = None
+) -> tuple[QuerySet, Q]:
     """``risks`` and the condition "the ref, title or description contains ``words``", the
     description only of risks not in ``withheld_ids``. On PostgreSQL the trigram index
     ``risk_search_trgm`` (migration 0017) holds these very expressions, so the database reads
     only the risks whose text holds the words' trigrams (issue 20, decision 75). Words of fewer
     than three letters, or found in most risks, are read row by row as before (PostgreSQL's
-    choice); words beyond ASCII compare with ``icontains`` and read every row, as before."""
-    risks, contains = _searchable(risks, words)
+    choice); words beyond ASCII compare with ``icontains`` and read every row, as before.
+    ``pattern``: ``like_pattern(words)``, made already (``words`` is then not read)."""
+    risks, contains = _searchable(risks, words, pattern=pattern)
     in_description = contains("description")
     if withheld_ids:
         in_description &= ~Q(id__in=withheld_ids)
     return risks, contains("ref") | contains("title") | in_description
 
 
-def _searchable(risks: QuerySet, words: str):
+def folds_as_ascii(words: str) -> bool:
+    """Whether a search for ``words`` compares the text folded as ASCII (``_searchable``)."""
+    return connection.vendor == "postgresql" and words.isascii()
+
+
+def like_pattern(words: str) -> str:
+    """The ``LIKE`` pattern ``contains`` makes of ``words`` folded as ASCII: upper case, its
+    ``%``, ``_`` and backslashes escaped, between two ``%``."""
+    return PatternLookup.param_pattern % connection.ops.prep_for_like_query(words.upper())
+
+
+def _searchable(risks: QuerySet, words: str, *, pattern: str | None = None):
     """``risks`` and a function giving the condition "field contains ``words``, whatever the
     case" (``icontains``).
 
@@ -274,11 +292,23 @@ def _searchable(risks: QuerySet, words: str):
     thirds of a search's time at 10,000 risks (issue 20). It finds the same risks: the words
     are ASCII, so a match is a run of the text's ASCII letters, folded alike either way (a
     Turkish dotless i or a long s, which the locale folds to I and S, is the one difference).
-    Other words, and other databases, keep ``icontains``."""
-    if connection.vendor != "postgresql" or not words.isascii():
-        return risks, lambda field: Q(**{f"{field}__icontains": words})
+    Other words, and other databases, keep ``icontains``. The pattern is the query's
+    parameter as it is (``_ContainsPattern``), so a prepared read can place it."""
+    if pattern is None:
+        if not folds_as_ascii(words):
+            return risks, lambda field: Q(**{f"{field}__icontains": words})
+        pattern = like_pattern(words)
     folded = {f"{field}_folded": Upper(Collate(field, "C")) for field in SEARCHED}
-    return risks.alias(**folded), lambda field: Q(**{f"{field}_folded__contains": words.upper()})
+    return risks.alias(**folded), lambda field: Q(_ContainsPattern(F(f"{field}_folded"), pattern))
+
+
+class _ContainsPattern(Contains):
+    """``contains`` given its ``LIKE`` pattern made already (``like_pattern``): the same SQL,
+    with the pattern the parameter as given, not made from the value while compiling (which
+    would leave ``prepared_list`` no value to place)."""
+
+    def process_rhs(self, compiler, connection):
+        return super(PatternLookup, self).process_rhs(compiler, connection)
 
 
 SEARCHED = ("ref", "title", "description")
@@ -288,6 +318,9 @@ MAX_PAGE = 10**9
 # Pages whose reads are prepared (``PreparedRisks``): the offset is written into the SQL, so each
 # page is a query of its own; pages past this read the plain way.
 PREPARED_PAGES = 20
+# A search by someone from whom more descriptions than this are withheld reads the plain way:
+# each withheld id is a value, and each count of them a key.
+PREPARED_WITHHELD = 100
 
 
 @dataclass(frozen=True)
@@ -300,6 +333,13 @@ class PreparedRisks:
     values: dict
 
 
+@dataclass(frozen=True)
+class _Withheld:
+    """``risk_list``'s ``search_sensitive_for`` for a prepared read: the ids it is given."""
+
+    withheld_risk_ids: tuple
+
+
 def prepared_risks(
     *,
     organisation_id: int,
@@ -309,21 +349,32 @@ def prepared_risks(
     today: dt.date,
     escalated_in: bool,
     statements: tuple,
+    search_sensitive_for=None,
 ) -> PreparedRisks | None:
     """The register page's ``risk_list(..., joined=False)`` as key and values, or None where it
-    is read the plain way: a search (its ``%...%`` pattern is no value to place) and "changed
-    since the last report" (it reads the clock while building). The key holds what changes the
-    SQL or what ``risk_list`` branches on: the sort, which filters are set (the enumerated ones
-    and the status by value, the heat-map cell's likelihood and impact too: a few small
-    numbers, out of the stand-ins' range), how many registers, and the appetite statements
-    (their thresholds are in the SQL)."""
+    is read the plain way: "changed since the last report" (it reads the clock while building),
+    a search for words beyond ASCII (``icontains`` makes its ``%...%`` pattern while compiling)
+    or by someone from whom more than ``PREPARED_WITHHELD`` descriptions are withheld. The key
+    holds what changes the SQL or what ``risk_list`` branches on: the sort, which filters are
+    set (the enumerated ones and the status by value, the heat-map cell's likelihood and impact
+    too: a few small numbers, out of the stand-ins' range), whether there is a search and how
+    many descriptions it must not read, how many registers, and the appetite statements (their
+    thresholds are in the SQL). A search's ``LIKE`` pattern (``like_pattern``) is a value, as
+    is each withheld id (``search_sensitive_for``'s ``withheld_risk_ids``, read only for a
+    search, as ``risk_list`` reads them)."""
     f = risk_filter
-    if f.q or f.changed:
+    if f.changed or (f.q and not folds_as_ascii(f.q)):
         return None
+    withheld: list[int] = []
+    if f.q and search_sensitive_for is not None:
+        withheld = sorted(search_sensitive_for.withheld_risk_ids)
+        if len(withheld) > PREPARED_WITHHELD:
+            return None
     sort = sort if sort.removeprefix("-") in SORTS else ""
     # The status is part of the key: ``risk_list`` asks whether it is a status at all.
     status = f.status if f.status == STATUS_ALL or f.status in RiskStatus.values else ""
     position = f.position if f.position in POSITION_LABELS else ""
+    searched = bool(f.q)
     shape = (
         sort,
         len(register_ids),
@@ -338,8 +389,10 @@ def prepared_risks(
         f.impact if position else None,
         tuple(statements),
         connection.vendor,
+        searched,
+        len(withheld),
     )
-    count = len(register_ids)
+    count, withheld_count = len(register_ids), len(withheld)
     fixed = RiskFilter(
         appetite=shape[4],
         review=shape[5],
@@ -351,20 +404,24 @@ def prepared_risks(
         status=status,
     )
 
-    def build(*, organisation_id, today, category, owner, band, level, horizon, **ids):
+    def build(*, organisation_id, today, category, owner, band, level, horizon, **rest):
         changes = {"category": category, "owner": owner, "band": band or "", "level": level or ""}
         if horizon is not None:
             changes["horizon"] = horizon
         chosen = dataclasses.replace(fixed, **changes)
         return risk_list(
             organisation=organisation_id,
-            register_ids=[ids[f"register_{index}"] for index in range(count)],
+            register_ids=[rest[f"register_{index}"] for index in range(count)],
             risk_filter=chosen,
             sort=sort,
             today=today,
             escalated_in=escalated_in,
             joined=False,
             statements=statements,
+            search_pattern=rest["pattern"] if searched else None,
+            search_sensitive_for=_Withheld(
+                tuple(rest[f"withheld_{index}"] for index in range(withheld_count))
+            ),
         )
 
     values = {
@@ -377,6 +434,9 @@ def prepared_risks(
         "horizon": f.horizon if f.horizon and f.horizon != HORIZON_NONE else None,
     }
     values |= {f"register_{index}": pk for index, pk in enumerate(register_ids)}
+    if searched:
+        values["pattern"] = like_pattern(f.q)
+        values |= {f"withheld_{index}": pk for index, pk in enumerate(withheld)}
     return PreparedRisks(f"register_list:{shape!r}", build, values)
 
 

@@ -129,6 +129,7 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
             today=today,
             escalated_in=escalated_in,
             statements=statements,
+            search_sensitive_for=access,
         )
     risks = None
     if prepared is None:

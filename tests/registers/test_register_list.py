@@ -2,6 +2,8 @@
 same order as listing everything; page numbers as Django's paginator reads them; the counts
 and the horizon column's question."""
 
+from unittest import mock
+
 import pytest
 from django.core.paginator import Paginator
 from django.urls import reverse
@@ -225,3 +227,124 @@ def test_prepared_reads_give_the_plain_pages(organisation, appetite_setup, filte
                 want_page.number,
                 want_page.paginator.count,
             )
+
+
+@pytest.mark.parametrize("sort", ["", "owner", "title", "-current"])
+def test_prepared_searches_give_the_plain_pages(organisation, appetite_setup, sort):
+    """A search read through ``prepared_list`` (its ``LIKE`` pattern and the withheld
+    descriptions' ids are values): the same pages as the plain queryset, for other words and
+    other withheld risks on the same compiled query, words with ``%``, ``_`` and a backslash
+    matched as themselves, and words beyond ASCII read the plain way."""
+    from dataclasses import replace
+
+    from registers.selectors.register_list import prepared_risks
+    from registers.selectors.rows import appetite_statements
+
+    top = corporate_register_of(organisation)
+    other = RegisterFactory(organisation=organisation, parent=top)
+    owner = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    bulk_risks(top, 30, prefix="T", owner=owner, category=appetite_setup[0])
+    bulk_risks(other, 20, prefix="D", category=appetite_setup[1])
+    texts = {
+        "T1": ("Flood at the depot", ""),
+        "T2": ("Depot", "River floods in spring"),
+        "T3": ("Staff", "50% of staff_lists lost"),
+        "T4": ("Power", "5000 staff lists lost"),
+        "T5": ("Back\\slash", "flood"),
+        "D3": ("Flooding of the school", "Roof"),
+        "D4": ("School", "FLOOD plan out of date"),
+    }
+    for ref, (title, description) in texts.items():
+        Risk.objects.filter(organisation=organisation, ref=ref).update(
+            title=title, description=description
+        )
+    ids = dict(Risk.objects.filter(organisation=organisation).values_list("ref", "id"))
+
+    class Withheld:
+        def __init__(self, *refs):
+            self.withheld_risk_ids = frozenset(ids[ref] for ref in refs)
+
+    today = timezone.localdate()
+    statements = appetite_statements(organisation=organisation)
+    cases = [
+        ("flood", Withheld(), None),
+        ("FLOODS", Withheld(), None),
+        ("school", Withheld(), appetite_setup[1].id),
+        ("50%", Withheld(), None),
+        ("0% of staff_l", Withheld(), None),
+        ("f_list", Withheld(), None),
+        ("k\\s", Withheld(), None),
+        ("nowhere", Withheld(), None),
+        ("bulk risk 1", Withheld(), None),
+        ("flood", Withheld("T2", "D4"), None),
+        ("flood", Withheld("T5", "D3"), None),
+        ("lost", Withheld("T3"), None),
+    ]
+    for words, withheld, category in cases:
+        risk_filter = selectors.RiskFilter(q=words, category=category)
+        arguments = {
+            "register_ids": [top.id, other.id],
+            "risk_filter": risk_filter,
+            "sort": sort,
+        }
+        plain = selectors.risk_list(
+            organisation=organisation,
+            today=today,
+            joined=False,
+            search_sensitive_for=withheld,
+            **arguments,
+        )
+        prepared = prepared_risks(
+            organisation_id=organisation.id,
+            today=today,
+            escalated_in=False,
+            statements=statements,
+            search_sensitive_for=withheld,
+            **arguments,
+        )
+        assert prepared is not None
+        for number in ("1", "2", "9"):
+            want_page, want = selectors.risk_page(plain, number=number, per_page=10)
+            page, got = selectors.risk_page(None, prepared=prepared, number=number, per_page=10)
+            assert [r.pk for r in got] == [r.pk for r in want], (words, number)
+            assert (page.number, page.paginator.count) == (
+                want_page.number,
+                want_page.paginator.count,
+            )
+    # What the plain reads find, as the words say (the prepared ones were compared with them).
+    found = {
+        words: sorted(
+            risk.ref
+            for risk in selectors.risk_list(
+                organisation=organisation,
+                register_ids=[top.id, other.id],
+                risk_filter=replace(selectors.RiskFilter(), q=words),
+                today=today,
+                search_sensitive_for=withheld,
+            )
+        )
+        for words, withheld, _category in cases[:8]
+    }
+    assert found["flood"] == ["D3", "D4", "T1", "T2", "T5"]
+    assert found["50%"] == ["T3"] and found["0% of staff_l"] == ["T3"] and found["f_list"] == ["T3"]
+    assert found["k\\s"] == ["T5"] and found["nowhere"] == []
+    # Words beyond ASCII, and more withheld descriptions than kept keys, read the plain way.
+    from registers.selectors import register_list
+
+    def prepared_for(words, withheld):
+        return prepared_risks(
+            organisation_id=organisation.id,
+            register_ids=[top.id],
+            risk_filter=selectors.RiskFilter(q=words),
+            sort=sort,
+            today=today,
+            escalated_in=False,
+            statements=statements,
+            search_sensitive_for=withheld,
+        )
+
+    assert prepared_for("crème", Withheld()) is None
+    assert prepared_for("flood", Withheld("T2", "D4")) is not None
+    with mock.patch.object(register_list, "PREPARED_WITHHELD", 1):
+        assert prepared_for("flood", Withheld("T2", "D4")) is None
+        assert prepared_for("flood", Withheld("T2")) is not None
