@@ -644,14 +644,21 @@ class OwnerName:
 def owner_names(*, organisation: Organisation) -> list[OwnerName]:
     """``risk_owners`` as (id, name the register shows), in the same order, read as values:
     building 200 users to name them was most of the filter's reading (issue 20). The name is
-    ``User.display_name``'s, from the three fields it reads."""
+    ``User.display_name``'s, from the three fields it reads. Compiled once per connection
+    (``prepared_list``)."""
     name = User.display_name.fget
     return [
         OwnerName(pk, name(_Named(full_name, job_title, email)))
-        for pk, full_name, job_title, email in risk_owners(organisation=organisation).values_list(
-            "id", "full_name", "job_title", "email"
+        for pk, full_name, job_title, email in prepared_list(
+            "register_list:owner_names", _owner_values, organisation_id=organisation.id
         )
     ]
+
+
+def _owner_values(*, organisation_id: int) -> QuerySet:
+    return risk_owners(organisation=organisation_id).values_list(
+        "id", "full_name", "job_title", "email"
+    )
 
 
 def with_owners_gone(risks, *, names: dict[int, str]) -> dict[int, str]:
@@ -702,8 +709,28 @@ def pk_in(ids: QuerySet, *, field: str = "pk") -> Q | Lookup:
 
 
 def uses_horizons(*, organisation: Organisation) -> bool:
-    """Whether any risk has a horizon (the Met's short- and long-term risks)."""
-    return Risk.objects.filter(organisation=organisation).exclude(horizon="").exists()
+    """Whether any risk has a horizon (the Met's short- and long-term risks). Compiled once
+    per connection (``prepared_list``): one risk's id, or none."""
+    return bool(
+        prepared_list("register_list:uses_horizons", _with_horizon, organisation_id=organisation.id)
+    )
+
+
+def _with_horizon(*, organisation_id: int) -> QuerySet:
+    risks = Risk.objects.filter(organisation_id=organisation_id).exclude(horizon="")
+    return risks.order_by().values_list("pk", flat=True)[:1]
+
+
+def page_categories(*, organisation: Organisation) -> list[Category]:
+    """``categories`` as a list, compiled once per connection (``prepared_list``): the
+    register page's filter and rows."""
+    return prepared_list(
+        "register_list:categories", _categories_of, organisation_id=organisation.id
+    )
+
+
+def _categories_of(*, organisation_id: int) -> QuerySet:
+    return categories(organisation=organisation_id)
 
 
 def band_names(*, organisation: Organisation, schemes=None) -> list[tuple[str, str]]:

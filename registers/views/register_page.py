@@ -21,7 +21,13 @@ from ..filters import (
     RegisterViewForm,
 )
 from ..selectors.indicator_lists import indicator_summaries
-from ..selectors.register_list import owner_names, prepared_risks, with_owners_gone, with_related
+from ..selectors.register_list import (
+    owner_names,
+    page_categories,
+    prepared_risks,
+    with_owners_gone,
+    with_related,
+)
 from ..selectors.rows import appetite_statements
 from .register_table import register_lines
 
@@ -86,7 +92,7 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
     bands = selectors.band_names(organisation=organisation, schemes=schemes)
     today = selectors.organisation_today(organisation)
     # Read once for the filters' choices and the rows' categories and owners (not joined).
-    categories = list(selectors.categories(organisation=organisation))
+    categories = page_categories(organisation=organisation)
     owners = owner_names(organisation=organisation)
     form = RegisterViewForm(
         request.GET,

@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from registers import selectors
 from registers.models import Risk, RiskStatus, Role
-from tests.factories import MembershipFactory, RegisterFactory, RiskFactory, corporate_register_of
+from tests.factories import (
+    CategoryFactory,
+    MembershipFactory,
+    RegisterFactory,
+    RiskFactory,
+    corporate_register_of,
+)
 from tests.registers.test_register_page import bulk_risks
 
 pytestmark = pytest.mark.django_db
@@ -348,3 +354,36 @@ def test_prepared_searches_give_the_plain_pages(organisation, appetite_setup, so
     with mock.patch.object(register_list, "PREPARED_WITHHELD", 1):
         assert prepared_for("flood", Withheld("T2", "D4")) is None
         assert prepared_for("flood", Withheld("T2")) is not None
+
+
+def test_the_filters_reads_compiled_once_give_the_plain_answers(organisation, other_organisation):
+    """The owner filter's names, the categories and whether any risk has a horizon, read through
+    ``prepared_list``: each organisation's own on the same compiled query, and a write shows."""
+    from registers.selectors import register_list
+
+    def plain(org):
+        owners = [
+            (user.id, user.display_name) for user in register_list.risk_owners(organisation=org)
+        ]
+        categories = list(register_list.categories(organisation=org))
+        horizons = Risk.objects.filter(organisation=org).exclude(horizon="").exists()
+        return owners, categories, horizons
+
+    def prepared(org):
+        owners = [(o.id, o.display_name) for o in register_list.owner_names(organisation=org)]
+        categories = register_list.page_categories(organisation=org)
+        return owners, categories, register_list.uses_horizons(organisation=org)
+
+    for org, prefix in ((organisation, "A"), (other_organisation, "B")):
+        CategoryFactory(organisation=org, name=f"{prefix} category")
+        top = corporate_register_of(org)
+        for n in range(3):
+            owner = MembershipFactory(organisation=org, role=Role.OWNER).user
+            RiskFactory(register=top, ref=f"{prefix}{n}", owner=owner)
+    for _ in range(2):
+        for org in (organisation, other_organisation):
+            assert prepared(org) == plain(org)
+            assert len(prepared(org)[0]) == 3 and prepared(org)[2] is False
+        RiskFactory(register=corporate_register_of(other_organisation), ref="H1", horizon="long")
+        assert prepared(other_organisation)[2] is True and prepared(organisation)[2] is False
+        Risk.objects.filter(ref="H1").delete()
