@@ -9,10 +9,11 @@ import functools
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, Value
-from django.forms.models import ModelChoiceIterator
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
+from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from riskreg.forms import GovukBoundField, GovukForm, sentence
@@ -29,10 +30,13 @@ from .models import (
     Organisation,
     Progress,
     Proximity,
+    Risk,
     RiskKind,
     Scale3,
+    User,
 )
 from .permissions import RISK_OWNER_ROLES
+from .prepared import prepared_list
 from .refs import REF_HINT, ref_clean
 from .services.risks import POSITIONS
 
@@ -80,6 +84,11 @@ class ReadOnceChoiceIterator(ModelChoiceIterator):
 
     def __bool__(self) -> bool:
         return self.field.empty_label is not None or bool(self.objects())
+
+    def choice(self, obj):
+        if type(obj) is Person:  # the edit form's people: their choice made once, for 3 lists
+            return obj.choice
+        return super().choice(obj)
 
 
 class ReadOnceMixin:
@@ -153,6 +162,95 @@ def members(organisation: Organisation, keep=(), *, keep_leads_of=None):
         .filter(Q(can_own=True) | (kept & Exists(member)))
         .only("id", "email", "full_name", "job_title")
         .order_by("full_name", "email")
+    )
+
+
+# What the risk form reads of each person its owner, manager and working-leads lists show.
+PERSON_FIELDS = ("id", "email", "full_name", "job_title")
+
+
+class PersonChoiceValue(ModelChoiceIteratorValue):
+    """A person's value in a list: its ``instance`` (a User) is built only when asked for;
+    drawing the list needs only the key."""
+
+    def __init__(self, person: Person):
+        self.value, self.person = person.pk, person
+
+    @cached_property
+    def instance(self):
+        person = self.person
+        user = User.from_db("default", PERSON_FIELDS, [getattr(person, n) for n in PERSON_FIELDS])
+        user.can_own, user.is_lead = person.can_own, person.is_lead
+        return user
+
+
+class Person:
+    """One person of the risk form's owner, manager and working-leads lists, read as a row
+    (``RiskForm.people``): the three lists share it, its label escaped once (a list of 250
+    people as model instances, each label escaped in each list, was a tenth of the edit page)."""
+
+    def __init__(self, row):
+        self.id, self.email, self.full_name, self.job_title, self.can_own, self.is_lead = row
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    display_name = User.display_name  # the same words as the person's own page
+
+    @cached_property
+    def choice(self) -> tuple:
+        return (PersonChoiceValue(self), escape(self.display_name))
+
+
+def _people(*, organisation_id: int, owner_id: int | None, manager_id: int | None, risk_id):
+    """``members`` with each person's ``is_lead``, as rows of PERSON_FIELDS, ``can_own``,
+    ``is_lead``: read through ``prepared_list`` (only None is branched on; every value is
+    given, None included, so that each shape has its own key)."""
+    keep = [pk for pk in (owner_id, manager_id) if pk is not None]
+    risk = None if risk_id is None else Risk(pk=risk_id)
+    is_lead = (
+        Value(False)
+        if risk_id is None
+        else Exists(Risk.leads.through.objects.filter(risk_id=risk_id, user=OuterRef("pk")))
+    )
+    return (
+        members(Organisation(pk=organisation_id), keep, keep_leads_of=risk)
+        .annotate(is_lead=is_lead)
+        .values_list(*PERSON_FIELDS, "can_own", "is_lead")
+    )
+
+
+# A retired category or objective is offered to no new risk, but stays a choice on a risk that
+# already has it, so editing the risk does not drop it. (Each takes the other's value unused.)
+def _categories(*, organisation_id: int, editing: bool, category_id, risk_id):
+    categories = Organisation(pk=organisation_id).categories.all()
+    if not editing:
+        return categories.filter(retired_at__isnull=True)
+    return categories.filter(Q(retired_at__isnull=True) | Q(pk=category_id))
+
+
+def _objectives(*, organisation_id: int, editing: bool, category_id, risk_id):
+    objectives = Organisation(pk=organisation_id).objectives.all()
+    if not editing:
+        return objectives.filter(retired_at__isnull=True)
+    return objectives.filter(Q(retired_at__isnull=True) | Q(risks=risk_id)).distinct()
+
+
+def _chosen(risk_id: int):
+    """The ids of the risk's objectives and working leads, one query, no join."""
+    return (
+        Risk.objectives.through.objects.filter(risk_id=risk_id)
+        .annotate(field=Value("objectives", output_field=CharField()))
+        .values_list("field", "objective_id")
+        .order_by()
+        .union(
+            Risk.leads.through.objects.filter(risk_id=risk_id)
+            .annotate(field=Value("leads", output_field=CharField()))
+            .values_list("field", "user_id")
+            .order_by(),
+            all=True,
+        )
     )
 
 
@@ -319,6 +417,10 @@ class PositionsMixin:
             return None
 
 
+# Django's select markup, blank lines and all, drawn in Python: each option was two includes.
+SPACED_SELECT = widgets.Select(blank_lines=True)
+
+
 def _textarea(rows: int = 4) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
@@ -339,7 +441,9 @@ class RiskForm(PositionsMixin, GovukForm):
         required=False, widget=_textarea(), help_text="The cause and the event."
     )
     consequence = forms.CharField(required=False, widget=_textarea(3))
-    category = ReadOnceChoiceField(queryset=None, required=False, empty_label="No category")
+    category = ReadOnceChoiceField(
+        queryset=None, required=False, empty_label="No category", widget=SPACED_SELECT
+    )
     objectives = ReadOnceMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -365,19 +469,20 @@ class RiskForm(PositionsMixin, GovukForm):
     kind = forms.ChoiceField(
         label="Threat or opportunity", choices=RiskKind.choices, widget=forms.RadioSelect
     )
-    horizon = forms.ChoiceField(required=False, choices=Horizon.choices)
+    horizon = forms.ChoiceField(required=False, choices=Horizon.choices, widget=SPACED_SELECT)
     emerging = forms.BooleanField(
         label="Emerging risk",
         required=False,
         help_text="On the horizon and not yet fully understood: it may have no current rating "
         "yet. Reports list emerging risks in a section of their own.",
     )
-    response = forms.ChoiceField(required=False)
-    proximity = forms.ChoiceField(required=False, choices=Proximity.choices)
+    response = forms.ChoiceField(required=False, widget=SPACED_SELECT)
+    proximity = forms.ChoiceField(required=False, choices=Proximity.choices, widget=SPACED_SELECT)
     progress = forms.ChoiceField(
         label="Progress to target",
         required=False,
         choices=[("", "Not assessed")] + [choice for choice in Progress.choices if choice[0]],
+        widget=SPACED_SELECT,
     )
     marking = forms.ChoiceField(
         label="Handling marking",
@@ -459,18 +564,19 @@ class RiskForm(PositionsMixin, GovukForm):
         else:
             # A new risk counts as reviewed today; its next review follows from its rating.
             del self.fields["reason"], self.fields["next_review_due"]
-        # A retired category or objective is offered to no new risk, but stays a choice on a
-        # risk that already has it, so editing the risk does not drop it.
-        categories = organisation.categories.all()
-        objectives = organisation.objectives.all()
-        if risk is None:
-            categories = categories.filter(retired_at__isnull=True)
-            objectives = objectives.filter(retired_at__isnull=True)
-        else:
-            categories = categories.filter(Q(retired_at__isnull=True) | Q(pk=risk.category_id))
-            objectives = objectives.filter(Q(retired_at__isnull=True) | Q(risks=risk)).distinct()
-        self.fields["category"].queryset = categories
-        self.fields["objectives"].queryset = objectives
+        # The category and objective choices: drawn from a read compiled once per connection,
+        # the querysets that check a choice built only when one is checked.
+        for name, build in (("category", _categories), ("objectives", _objectives)):
+            values = {
+                "organisation_id": organisation.pk,
+                "editing": risk is not None,
+                "category_id": risk.category_id if risk is not None else None,
+                "risk_id": risk.pk if risk is not None else None,
+            }
+            self.fields[name].queryset_from(functools.partial(build, **values))
+            self.fields[name].read_choices = functools.partial(
+                prepared_list, f"risk_form.{name}", build, **values
+            )
         keep = (risk.owner_id, risk.manager_id) if risk else ()
         # Who each field accepts, built when a choice is checked (building the query is a tenth
         # of the edit page's CPU); the owner and manager share one.
@@ -493,16 +599,19 @@ class RiskForm(PositionsMixin, GovukForm):
         self.add_position_fields(scheme)
 
     @cached_property
-    def people(self) -> list:
-        """Every member the owner, manager and leads lists show, ``is_lead`` if a working lead."""
+    def people(self) -> list[Person]:
+        """Every member the owner, manager and leads lists show, ``is_lead`` if a working lead:
+        one query, compiled once per connection."""
         risk = self.risk
-        keep = (risk.owner_id, risk.manager_id) if risk else ()
-        is_lead = (
-            Value(False)
-            if risk is None
-            else Exists(risk.leads.through.objects.filter(risk=risk, user=OuterRef("pk")))
+        rows = prepared_list(
+            "risk_form.people",
+            _people,
+            organisation_id=self.organisation.pk,
+            owner_id=risk.owner_id if risk else None,
+            manager_id=risk.manager_id if risk else None,
+            risk_id=risk.pk if risk else None,
         )
-        return list(members(self.organisation, keep, keep_leads_of=risk).annotate(is_lead=is_lead))
+        return [Person(row) for row in rows]
 
     @classmethod
     def initial_for(cls, risk) -> dict:
@@ -510,8 +619,11 @@ class RiskForm(PositionsMixin, GovukForm):
         initial["category"] = risk.category_id
         initial["owner"] = risk.owner_id
         initial["manager"] = risk.manager_id
-        initial["objectives"] = [objective.pk for objective in risk.objectives.all()]
-        initial["leads"] = [lead.pk for lead in risk.leads.all()]
+        chosen = {"objectives": [], "leads": []}
+        for name, pk in prepared_list("risk_form.chosen", _chosen, risk_id=risk.pk):
+            chosen[name].append(pk)
+        initial["objectives"] = sorted(chosen["objectives"])
+        initial["leads"] = sorted(chosen["leads"])
         initial["version"] = risk.version
         for position in POSITIONS:
             for axis in ("likelihood", "impact"):

@@ -19,14 +19,33 @@ with a filter (static/js/risk-form.js); named like Django's so ``widget_type`` i
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
+from django.utils.functional import Promise
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 
+def _escaped(value) -> str:
+    """``conditional_escape``'s characters, without the lazy-string wrapper Django's ``escape``
+    goes through on every call (two calls an option): a label already escaped (the risk form's
+    people, escaped once for its three lists) is kept as it is, as Django's template does."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
 class Select(forms.Select):
+    def __init__(self, attrs=None, choices=(), *, blank_lines: bool = False):
+        super().__init__(attrs, choices)
+        # Django's template's markup byte for byte: each option's include ends in a line
+        # break, so a blank line follows each option (the risk form's short lists).
+        self.blank_lines = blank_lines
+
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         chosen = set(self.format_value(value))
         selected_one = False
@@ -37,15 +56,33 @@ class Select(forms.Select):
             selected = not selected_one and text in chosen
             selected_one = selected_one or selected
             options.append(
-                f'  <option value="{escape(text)}"{" selected" if selected else ""}>'
-                f"{escape(label)}</option>"
+                f'  <option value="{html.escape(text)}"{" selected" if selected else ""}>'
+                f"{_escaped(label)}</option>"
             )
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.blank_lines:
+            end, attrs_html = "\n\n", _template_attrs(attrs)
+        else:
+            end, attrs_html = "\n", flatatt(attrs)
         return format_html(
-            '<select name="{}"{}>\n{}\n</select>',
+            '<select name="{}"{}>\n{}{}</select>',
             name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            mark_safe("\n".join(options)),  # noqa: S308  every part escaped above
+            attrs_html,
+            mark_safe(end.join(options)),  # noqa: S308  every part escaped above
+            end,
         )
+
+
+def _template_attrs(attrs: dict) -> SafeString:
+    """What ``django/forms/widgets/attrs.html`` draws: in the attributes' order, True as the
+    name alone, False left out."""
+    parts = []
+    for name, value in attrs.items():
+        if value is True:
+            parts.append(f" {name}")
+        elif value is not False:
+            parts.append(f' {name}="{_escaped(value)}"')
+    return mark_safe("".join(parts))  # noqa: S308  every value escaped
 
 
 DATE_EXAMPLE = "30/06/2027"
