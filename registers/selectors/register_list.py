@@ -733,6 +733,23 @@ def _categories_of(*, organisation_id: int) -> QuerySet:
     return categories(organisation=organisation_id)
 
 
+def page_appetite_statements(*, organisation: Organisation) -> tuple[tuple, ...]:
+    """``rows.appetite_statements`` (category_id, tolerance, warning), compiled once per
+    connection (``prepared_list``): the register page's list keys its reads by them."""
+    return tuple(
+        prepared_list(
+            "register_list:appetite_statements", _statements_of, organisation_id=organisation.id
+        )
+    )
+
+
+def _statements_of(*, organisation_id: int) -> QuerySet:
+    # The read of ``rows.appetite_statements``, by the organisation's id (the test compares them).
+    return AppetiteStatement.objects.filter(organisation_id=organisation_id).values_list(
+        "category_id", "tolerance", "warning"
+    )
+
+
 def band_names(*, organisation: Organisation, schemes=None) -> list[tuple[str, str]]:
     """(name, colour) of every band of the organisation's schemes (``schemes``, when read
     already, with their current versions), highest first, each once."""

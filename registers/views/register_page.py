@@ -23,12 +23,12 @@ from ..filters import (
 from ..selectors.indicator_lists import indicator_summaries
 from ..selectors.register_list import (
     owner_names,
+    page_appetite_statements,
     page_categories,
     prepared_risks,
     with_owners_gone,
     with_related,
 )
-from ..selectors.rows import appetite_statements
 from .register_table import register_lines
 
 RISKS_PER_PAGE = 50
@@ -124,7 +124,7 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
     escalated_in = form.value("escalated") == ESCALATED_IN
     # The list's reads are compiled once per connection where their shape allows
     # (``prepared_risks``, decision 85); the queryset is built only where it does not.
-    statements = appetite_statements(organisation=organisation) if as_of is None else None
+    statements = page_appetite_statements(organisation=organisation) if as_of is None else None
     prepared = None
     if as_of is None:
         prepared = prepared_risks(

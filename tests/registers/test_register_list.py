@@ -359,7 +359,9 @@ def test_prepared_searches_give_the_plain_pages(organisation, appetite_setup, so
 def test_the_filters_reads_compiled_once_give_the_plain_answers(organisation, other_organisation):
     """The owner filter's names, the categories and whether any risk has a horizon, read through
     ``prepared_list``: each organisation's own on the same compiled query, and a write shows."""
+    from appetite.models import AppetiteStatement
     from registers.selectors import register_list
+    from registers.selectors.rows import appetite_statements
 
     def plain(org):
         owners = [
@@ -367,15 +369,26 @@ def test_the_filters_reads_compiled_once_give_the_plain_answers(organisation, ot
         ]
         categories = list(register_list.categories(organisation=org))
         horizons = Risk.objects.filter(organisation=org).exclude(horizon="").exists()
-        return owners, categories, horizons
+        return owners, categories, horizons, appetite_statements(organisation=org)
 
     def prepared(org):
         owners = [(o.id, o.display_name) for o in register_list.owner_names(organisation=org)]
         categories = register_list.page_categories(organisation=org)
-        return owners, categories, register_list.uses_horizons(organisation=org)
+        horizons = register_list.uses_horizons(organisation=org)
+        return (
+            owners,
+            categories,
+            horizons,
+            register_list.page_appetite_statements(organisation=org),
+        )
 
     for org, prefix in ((organisation, "A"), (other_organisation, "B")):
-        CategoryFactory(organisation=org, name=f"{prefix} category")
+        for n in range(3):
+            category = CategoryFactory(organisation=org, name=f"{prefix} category {2 - n}")
+            if n:
+                AppetiteStatement.objects.create(
+                    organisation=org, category=category, tolerance=10 + n, warning=5 + n
+                )
         top = corporate_register_of(org)
         for n in range(3):
             owner = MembershipFactory(organisation=org, role=Role.OWNER).user
@@ -384,6 +397,7 @@ def test_the_filters_reads_compiled_once_give_the_plain_answers(organisation, ot
         for org in (organisation, other_organisation):
             assert prepared(org) == plain(org)
             assert len(prepared(org)[0]) == 3 and prepared(org)[2] is False
+            assert len(prepared(org)[3]) == 2
         RiskFactory(register=corporate_register_of(other_organisation), ref="H1", horizon="long")
         assert prepared(other_organisation)[2] is True and prepared(organisation)[2] is False
         Risk.objects.filter(ref="H1").delete()
