@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django import forms
+
+from .. import widgets
 from ..forms_comments import CommentForm
 from ..models import Risk
 from ..selectors.comments import comment_flags, comment_thread
@@ -13,8 +16,13 @@ from ..withholding import WITHHELD
 
 def new_comment_form(risk: Risk, *, controls, actions, about: str = "") -> CommentForm:
     form = CommentForm(controls=controls, actions=actions)
-    if about in dict(form.fields["about"].choices):
+    field = form.fields["about"]
+    if about in dict(field.choices):
         form.initial["about"] = about
+    if type(field.widget) is forms.Select:
+        # The same markup drawn in Python (on every risk page: each option was two includes).
+        field.widget = widgets.Select(field.widget.attrs, field.choices, blank_lines=True)
+        field.widget.is_required = field.required
     return form
 
 

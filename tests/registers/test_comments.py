@@ -617,3 +617,22 @@ def test_a_control_and_an_action_row_link_to_comment_and_count_their_comments(ri
         assert f'<a class="govuk-link" href="{link}" hx-get="{link}"' in row, kind
         assert f'<span class="govuk-visually-hidden"> on {kind}: ' in row, kind
         assert f'<a class="govuk-link rr-muted" href="#comments">{count}</a></span>' in row, kind
+
+
+@pytest.mark.parametrize("about", ["", "control-1", "action-2", "nothing-9"])
+def test_the_add_forms_about_list_is_djangos_markup_byte_for_byte(about):
+    """The risk page's add-comment form draws its "About" list in Python (widgets.Select,
+    blank_lines): the field group as Django's select templates drew it."""
+    from types import SimpleNamespace
+
+    from registers.forms_comments import CommentForm
+    from registers.views.comment_context import new_comment_form
+
+    controls = [SimpleNamespace(pk=1, description='Fire <doors> & "alarms"')]
+    actions = [SimpleNamespace(pk=2, description="x" * 90)]
+    ours = new_comment_form(None, controls=controls, actions=actions, about=about)
+    theirs = CommentForm(controls=controls, actions=actions)
+    if about in dict(theirs.fields["about"].choices):
+        theirs.initial["about"] = about
+    assert type(ours.fields["about"].widget) is not type(theirs.fields["about"].widget)
+    assert ours["about"].as_field_group() == theirs["about"].as_field_group()
