@@ -51,6 +51,9 @@ def _columns(request: HttpRequest, sort: str, *, rollup: bool) -> list[dict]:
     """The register table's headings: each links to its sort (keeping the filters, back to page
     one), says how it is sorted now (aria-sort) and which way the next click goes."""
     columns = []
+    # One copy for every heading: each sets its own sort, in the place a copy of its own gave it.
+    params = request.GET.copy()
+    params.pop("page", None)
     for key, label in COLUMNS:
         if key == "register" and not rollup:
             continue
@@ -61,9 +64,7 @@ def _columns(request: HttpRequest, sort: str, *, rollup: bool) -> list[dict]:
         else:
             aria = "none"
             next_sort = f"-{key}" if key in selectors.DESCENDING_FIRST else key
-        params = request.GET.copy()
         params["sort"] = next_sort
-        params.pop("page", None)
         columns.append({"key": key, "label": label, "aria": aria, "url": f"?{params.urlencode()}"})
     return columns
 
@@ -278,8 +279,9 @@ def _page_links(request: HttpRequest, page) -> dict:
     if not page.has_other_pages():
         return {}
 
+    params = request.GET.copy()  # one copy for every link, each setting its own page
+
     def url(number: int) -> str:
-        params = request.GET.copy()
         params["page"] = str(number)
         return f"?{params.urlencode()}"
 
