@@ -53,10 +53,10 @@ from .risk_common import (
     conflict_context,
     date_value,
     fetch_risk,
+    page_scheme_for,
     rebound,
     render_risk_page,
     risk_url,
-    scheme_for,
 )
 from .risk_conflicts import conflict_form
 
@@ -195,7 +195,9 @@ def risk_edit(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     allow(access.can_edit_risk(risk), "edit this risk", register=risk.register)
     kwargs = {
         "organisation": access.organisation,
-        "scheme": scheme_for(risk),
+        # The register's scheme version as read with the risk (fetch_risk), when the risk is
+        # rated under it: no query. The form only checks levels; the save reads it afresh.
+        "scheme": page_scheme_for(risk),
         "risk": risk,
         "auto_id": "%s",
     }
@@ -292,7 +294,7 @@ def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
         messages.error(request, f"{risk.ref} is closed: reopen it before recording a review.")
         return redirect(risk_url(risk))
     kwargs = {
-        "scheme": scheme_for(risk),
+        "scheme": page_scheme_for(risk),  # as the edit form's; the review reads it afresh
         "current": (risk.current_likelihood, risk.current_impact),
         "auto_id": "%s",
     }
