@@ -90,7 +90,19 @@ def hostile_post(victim: User) -> dict:
     }
 
 
-def test_an_organisation_admin_changes_no_account_through_any_admin_url(world):
+@pytest.fixture
+def _sessions_as_in_production(settings):
+    """Sessions kept as production keeps them with its shared cache (``cached_db``: written to
+    the database, read from the cache), where the test settings read the session from the
+    database on every request. The walk below makes about 1,500 requests and asks only what
+    each answers and whose session it still is; the session's database row is written as
+    before. tests/test_isolation.py's status walk does the same."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+
+def test_an_organisation_admin_changes_no_account_through_any_admin_url(
+    _sessions_as_in_production, world
+):
     attacker, victims = world["attacker"], world["victims"]
     client = Client()
     client.force_login(attacker)
