@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 # the category and objective choices, one for the owner, manager and leads lists (three before),
 # and in tests the session and the header's unread count (both in the cache in production; 9 on
 # the bench database, 13 before). The scheme is the one read with the risk when it is rated
-# under it (decision 89).
+# under it (decision 92).
 EDIT_PAGE_QUERIES = 10
 # Saving it: 22 on the bench database before the form's scheme was the one read with the risk,
 # 20 since (29 before full_clean no longer looked each foreign key up again), here 23 with the
