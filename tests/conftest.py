@@ -180,6 +180,10 @@ SLOW_FIRST = (
     "tests/reporting/test_round_trip.py",
     "tests/test_admin_accounts.py",
     "tests/test_security.py",
+    # Not among the slowest, but the slowest of the files queued last: in a busy full run the
+    # SQLite demo (48 s of subprocesses) and the deploy check (26 s) ran last, one on each worker.
+    "tests/test_sqlite_demo.py",
+    "tests/test_deploy_check.py",
 )
 
 
