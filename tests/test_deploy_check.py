@@ -78,7 +78,7 @@ def test_production_settings_put_argon2_axes_and_csp_in_place():
     assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in settings["hashers"]
     assert settings["backends"][0] == "axes.backends.AxesStandaloneBackend"
     assert settings["middleware"][-1] == "axes.middleware.AxesMiddleware"
-    assert "csp.middleware.CSPMiddleware" in settings["middleware"]
+    assert "riskreg.security.SettingsPolicyCSPMiddleware" in settings["middleware"]
     assert settings["csp"]["script-src"] == ["'self'"]
     assert settings["debug"] is False
     assert settings["allowed_hosts"] == ["risks.example.org"]

@@ -240,6 +240,67 @@ def test_pages_carry_the_content_security_policy(client):
     assert response["Referrer-Policy"] == "same-origin"
 
 
+@pytest.mark.parametrize(
+    "case", ["plain", "nonce", "update", "replace", "exempt", "set", "404", "debug 404"]
+)
+@pytest.mark.parametrize("report_only", [False, True], ids=["enforced", "with report-only"])
+def test_the_cached_policy_is_django_csps_own(case, report_only, settings):
+    """riskreg.security.SettingsPolicyCSPMiddleware builds the settings' policy once (issue 20):
+    its headers are django-csp's CSPMiddleware's, whatever a view or template did."""
+    from csp.middleware import CSPMiddleware
+    from django.http import HttpResponse, HttpResponseNotFound
+
+    from riskreg.security import SettingsPolicyCSPMiddleware
+
+    if report_only:
+        settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+            "DIRECTIVES": {"default-src": ["'none'"], "report-uri": "/csp-report/"}
+        }
+    settings.DEBUG = case == "debug 404"
+    if case == "nonce":
+        from csp.constants import NONCE
+
+        directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+        settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {**directives, "script-src": [NONCE]}}
+
+    def view(request):
+        response = (HttpResponseNotFound if "404" in case else HttpResponse)("page")
+        if case == "update":
+            response._csp_update = {"img-src": ["https://example.org"]}
+        elif case == "replace":
+            response._csp_replace = {"script-src": ["'none'"]}
+        elif case == "exempt":
+            response._csp_exempt = True
+        elif case == "set":
+            response["Content-Security-Policy"] = "default-src 'none'"
+        return response
+
+    def headers(middleware) -> dict[str, str]:
+        request = RequestFactory().get("/")
+        if case == "nonce":
+            request._csp_nonce = "bm9uY2U="  # as a template's {{ request.csp_nonce }} leaves it
+        response = middleware(request)
+        return {
+            name: response[name]
+            for name in ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
+            if name in response
+        }
+
+    ours, theirs = SettingsPolicyCSPMiddleware(view), CSPMiddleware(view)
+    expected = headers(theirs)
+    assert headers(ours) == expected
+    assert headers(ours) == expected  # from what the first built
+    if case in ("plain", "nonce"):
+        assert "default-src 'self'" in expected["Content-Security-Policy"]
+    if case == "plain":
+        assert headers(ours)["Content-Security-Policy"] is ours._built[2]  # built once
+    if case == "nonce":
+        assert "'nonce-bm9uY2U='" in expected["Content-Security-Policy"]
+    # A changed setting (override_settings) is a changed policy.
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert headers(ours) == headers(theirs)
+
+
 def web_templates() -> list[Path]:
     # PDFs (WeasyPrint) and e-mails (any email/ folder: reminders, invitations, allauth's) are
     # not served to browsers; the CSP does not apply to them.

@@ -111,8 +111,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
-    "csp.middleware.CSPMiddleware",
+    # Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below): django-csp's
+    # middleware, the settings' policy built once (riskreg/security.py).
+    "riskreg.security.SettingsPolicyCSPMiddleware",
     # Logs every 403 to riskreg.security (riskreg/security.py).
     "riskreg.security.RefusalLogMiddleware",
     # A POST answered with the error summary is a 400, not a 200 (riskreg/bad_input.py).
