@@ -597,8 +597,17 @@ QUERY_VARIANTS = {
 }
 
 
+@pytest.fixture
+def _sessions_as_in_production(settings):
+    """Sessions kept as production keeps them with its shared cache (``cached_db``: written to
+    the database, read from the cache), where the test settings read the session row on every
+    request: the walk below makes about 570 requests a member and reads only what each page
+    shows. tests/test_isolation.py's and tests/test_admin_accounts.py's walks do the same."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+
 @pytest.mark.parametrize("who", UNCLEARED)
-def test_walk_every_page_as_an_uncleared_member(client, world, who):
+def test_walk_every_page_as_an_uncleared_member(_sessions_as_in_production, client, world, who):
     organisation = world["organisation"]
     # Packs as the panel meets them: a full edition (its bytes carry a marker), and a public
     # edition really built as at a day before the risk was marked.
