@@ -59,3 +59,20 @@ def test_an_address_that_cannot_be_made_fails_every_time():
     for _ in range(2):
         with pytest.raises(NoReverseMatch):
             both("no_such_page", ())
+
+
+@pytest.mark.parametrize("path", ["css/riskreg.css", "vendor/htmx/htmx.min.js", "a b&<c>.js"])
+def test_the_static_address_is_the_static_tags(path, settings):
+    def both_static() -> tuple[str, str]:
+        context = Context({"path": path})
+        ours = Template("{% load cached_url %}{% cached_static path %}").render(context)
+        theirs = Template("{% load static %}{% static path %}").render(context)
+        return ours, theirs
+
+    for _ in range(2):
+        ours, theirs = both_static()
+        assert ours == theirs
+    settings.STATIC_URL = "/elsewhere/"
+    ours, theirs = both_static()
+    assert ours == theirs
+    assert ours.startswith("/elsewhere/")
