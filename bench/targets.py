@@ -194,8 +194,8 @@ def slower_rows(record: dict) -> list[Row]:
     )
     if here:
         row.big += (
-            f"(the load test itself: this machine, at calibration {here['calibration_ms']:g} ms, "
-            "was at least as slow; not emulated)"
+            f"(the load test itself: this machine, at calibration {here['calibration_ms']:g} ms "
+            "or slower, was at least as slow; not emulated)"
         )
     else:
         factor = emulation.get("factor", slower.FACTOR)

@@ -79,9 +79,9 @@ def _template_attrs(attrs: dict) -> SafeString:
     parts = []
     for name, value in attrs.items():
         if value is True:
-            parts.append(f" {name}")
+            parts.append(f" {_escaped(name)}")
         elif value is not False:
-            parts.append(f' {name}="{_escaped(value)}"')
+            parts.append(f' {_escaped(name)}="{_escaped(value)}"')
     return mark_safe("".join(parts))  # noqa: S308  every value escaped
 
 

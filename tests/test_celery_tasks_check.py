@@ -80,3 +80,12 @@ def test_an_unknown_name_without_a_failure_is_still_refused(monkeypatch):
         celery.TaskNotRegistered, match="'reporting.no_such_task' is not registered"
     ):
         celery.task_named("reporting.no_such_task")
+
+
+def test_routes_by_pattern_or_router_name_no_task_to_look_up(settings):
+    settings.CELERY_TASK_ROUTES = {"reporting.*": {"queue": "packs"}, "riskreg.send_email": {}}
+    assert checks.celery_tasks() == []
+    settings.CELERY_TASK_ROUTES = [{"reporting.build_pack": {"queue": "packs"}}]
+    assert checks.celery_tasks() == []
+    settings.CELERY_TASK_ROUTES = {"reporting.build_packs": {"queue": "packs"}}
+    assert [error.obj for error in checks.celery_tasks()] == ["reporting.build_packs"]

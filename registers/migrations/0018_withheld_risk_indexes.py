@@ -10,7 +10,9 @@ marked risk.
 
 Built CONCURRENTLY on PostgreSQL, so that edits (each writes a risk and a history record) go on
 while they are built (hence ``atomic = False``; an invalid index left by a failed build is dropped
-first). Elsewhere (the demo's SQLite) Django's own ``CREATE INDEX``.
+first, on SQLite too). A concurrent build waits for every transaction open on the table when
+it starts: a session left "idle in transaction" holds ``migrate`` until it ends (docs/deploy.md).
+Elsewhere (the demo's SQLite) Django's own ``CREATE INDEX``.
 """
 
 from django.db import migrations, models
@@ -31,6 +33,8 @@ def indexes_create(apps, schema_editor):
     for model_name, index in INDEXES:
         model = apps.get_model("registers", model_name)
         if not postgresql:
+            # Not atomic: an index built before a failure is there when migrate runs again.
+            schema_editor.execute(f"DROP INDEX IF EXISTS {index.name}")
             schema_editor.add_index(model, index)
             continue
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {index.name}")
