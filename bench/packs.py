@@ -38,6 +38,7 @@ os.environ["DJANGO_EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBacke
 # No log line per e-mail task run in-process (Celery's "succeeded in" at INFO), as
 # generate.configure() sets for the other pieces.
 os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+os.environ.setdefault("RISKREG_SECURITY_LOG_LEVEL", "WARNING")  # no line per seeded account
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 # BENCH_ONLY=bench200 times only the organisations whose slug starts so (both 200-risk ones)
 ONLY = os.environ.get("BENCH_ONLY", "")
