@@ -2,7 +2,7 @@
 
 The risk page makes the same 16 queries on every view, each the same SQL with other values
 (a risk's id, an organisation's); Django builds each queryset and compiles it to SQL again
-every time, about a third of the page's CPU (issue 20, decision 80). ``prepared_list(key,
+every time, about a third of the page's CPU (issue 20, decision 85). ``prepared_list(key,
 build, **values)`` is ``list(build(**values))``, except that the first call on a connection
 compiles ``build``'s queryset and keeps its compiler, SQL and parameters, and later calls put
 their values in place in those parameters and run the same SQL through the same compiler (so
