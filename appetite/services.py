@@ -15,7 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
+from simple_history.utils import bulk_create_with_history
 
+from registers import caching
 from registers.merging import KEEP_MINE, choices_that_count, three_way_merge
 from scoring.engine import max_score
 from scoring.selectors import default_scheme
@@ -39,15 +41,53 @@ def appetite_levels_install(*, organisation, preset: str = "orange_book") -> lis
     existing = {
         level.name: level for level in AppetiteLevel.objects.filter(organisation=organisation)
     }
+    names = set(existing)
+    positions = {level.position for level in existing.values()}
+    organisation_checked = False
+    new: list[AppetiteLevel] = []
     result = []
     for position, spec in enumerate(levels, start=1):
         level = existing.get(spec["name"])
         if level is None:
             level = AppetiteLevel(organisation=organisation, position=position, **spec)
-            level.full_clean()
-            level.save()
+            if level.name in names or position in positions or not _range_ordered(level):
+                # Django's own message for what the database would refuse, compared with every
+                # level before it.
+                _levels_create(new)
+                new = []
+                level.full_clean()
+            else:
+                # The three constraints are proven from the organisation's levels read above
+                # and those added since, so not asked of the database again (a query and a
+                # savepoint each, decision 97); the organisation, the same row for every level,
+                # is looked up once.
+                level.full_clean(
+                    exclude=["organisation"] if organisation_checked else None,
+                    validate_constraints=False,
+                )
+                organisation_checked = True
+            new.append(level)
+            names.add(level.name)
+            positions.add(position)
         result.append(level)
+    _levels_create(new)
     return result
+
+
+def _levels_create(levels: list[AppetiteLevel]) -> None:
+    """Insert the levels and their "+" history rows, a query each: the history rows are those
+    ``save()`` writes (no change reason, the history user from the instance or the request)."""
+    if levels:
+        caching.organisation_changed(levels[0].organisation_id)  # bulk_create sends no signal
+        bulk_create_with_history(levels, AppetiteLevel, default_change_reason=None)
+
+
+def _range_ordered(level: AppetiteLevel) -> bool:
+    """AppetiteLevel's appetite_level_range_ordered constraint, in Python."""
+    low, high = level.min_score, level.max_score
+    if low is None or high is None:
+        return True
+    return isinstance(low, int) and isinstance(high, int) and low <= high
 
 
 @dataclass(frozen=True)

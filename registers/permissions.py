@@ -29,7 +29,7 @@ import logging
 from functools import cached_property
 from typing import NoReturn
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -1002,7 +1002,18 @@ def coordinator_group(organisation: Organisation) -> Group:
 @transaction.atomic
 def register_grant_defaults(register: Register) -> None:
     """A new register is editable by the organisation's (unlimited) coordinators."""
-    assign_perm(EDIT_REGISTER, coordinator_group(register.organisation), register)
+    assign_perm(_edit_register_permission(), coordinator_group(register.organisation), register)
+
+
+def _edit_register_permission() -> Permission:
+    """``EDIT_REGISTER`` as a Permission whose content type is Django's cached one: guardian's
+    grant checks that the permission is for registers, which read the content type again."""
+    content_type = ContentType.objects.get_for_model(Register)
+    permission = Permission.objects.get(
+        content_type=content_type, codename=EDIT_REGISTER.partition(".")[2]
+    )
+    permission.content_type = content_type
+    return permission
 
 
 @transaction.atomic

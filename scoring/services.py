@@ -47,7 +47,10 @@ def scheme_save(
     if scheme is None:
         has_default = Scheme.objects.filter(organisation=organisation, is_default=True).exists()
         scheme = Scheme(organisation=organisation, name=name, is_default=not has_default)
-        scheme.full_clean(exclude=["current_version"])
+        # Both constraints were just proven, so not asked of the database again (a query and
+        # a savepoint each, decision 97): no scheme of the organisation has this name (the
+        # read above), and it is the default only when the organisation has none.
+        scheme.full_clean(exclude=["current_version"], validate_constraints=False)
         scheme.save()
     version = scheme.current_version
     created_version = version is None or version.definition != canonical
