@@ -18,6 +18,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -40,7 +41,13 @@ from registers.models import (
     User,
 )
 from registers.refs import ref_clean
+from registers.services.organisations import register_create
+from registers.services.register_slugs import register_slug_change, register_slug_clean
 from scoring.models import Scheme, SchemeVersion
+
+# The first history row of a register added here.
+ADDED_IN_ADMIN_REASON = "added in the admin"
+OTHER_ORGANISATIONS = "the {name} belongs to another organisation"
 
 
 def admin_organisation_ids(request) -> set[int] | None:
@@ -215,11 +222,71 @@ class ObjectiveAdmin(OrganisationScopedAdmin):
     list_filter = ("organisation",)
 
 
+class RegisterAdminForm(forms.ModelForm):
+    """The address rule of the settings pages (``registers.services.register_slugs``: not
+    another register's address, current or old; not "new") as the slug field's error."""
+
+    class Meta:
+        model = Register
+        fields = "__all__"  # noqa: DJ007 - the admin chooses the fields it shows
+
+    def clean(self):
+        cleaned = super().clean()
+        slug = cleaned.get("slug")
+        organisation = cleaned.get("organisation") or getattr(self.instance, "organisation", None)
+        for name in ("parent", "scheme"):  # as register_create refuses them
+            chosen = cleaned.get(name)
+            if None not in (chosen, organisation) and chosen.organisation_id != organisation.pk:
+                self.add_error(name, OTHER_ORGANISATIONS.format(name=name))
+        if slug and organisation is not None and "slug" not in self.errors:
+            try:
+                cleaned["slug"] = register_slug_clean(
+                    organisation=organisation,
+                    slug=slug,
+                    register=self.instance if self.instance.pk else None,
+                )
+            except ValidationError as exc:
+                self.add_error("slug", exc.message_dict["slug"])
+        return cleaned
+
+
 @admin.register(Register)
 class RegisterAdmin(OrganisationScopedAdmin):
+    """Through the services, as the settings pages: a new register by ``register_create`` (the
+    address rule, its coordinators' grant, a history reason), a changed address by
+    ``register_slug_change`` (the old one keeps redirecting). A register stays in its
+    organisation (its risks, grants and old addresses are that organisation's)."""
+
+    form = RegisterAdminForm
     list_display = ("name", "slug", "organisation", "level", "parent")
     list_filter = ("organisation", "level")
     list_select_related = ("organisation", "parent")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "organisation") if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            register_slug_change(register=obj, slug=obj.slug)
+            super().save_model(request, obj, form, change)
+            return
+        created = register_create(
+            organisation=obj.organisation,
+            slug=obj.slug,
+            name=obj.name,
+            level=obj.level,
+            parent=obj.parent,
+            review_months=obj.review_months,
+            scheme=obj.scheme,
+            description=obj.description,
+            by=request.user,
+            reason=ADDED_IN_ADMIN_REASON,
+        )
+        obj.pk, obj.created_at, obj._state.adding = created.pk, created.created_at, False
+        if obj.archived_at is not None or obj.sign_off_required:
+            # What register_create does not take, in a second history row.
+            super().save_model(request, obj, form, change)
 
 
 class ControlInline(admin.TabularInline):

@@ -18,6 +18,7 @@ from scoring.services import scheme_save
 
 from .. import permissions
 from ..models import Membership, Organisation, Register, RegisterLevel, Role
+from .register_slugs import register_slug_clean
 
 TOP_REGISTER_SLUG = "corporate"
 DEFAULT_SCHEME_PRESET = "espo-5x5"
@@ -90,15 +91,13 @@ def register_create(
 ) -> Register:
     """Create a register and give the organisation's coordinators their grant on it; ``by`` and
     ``reason`` go into its first history row (the settings page passes them; the command and
-    seeding leave them to the request, if any)."""
+    seeding leave them to the request, if any). Its address is held to the rule of
+    ``register_slugs`` (not another register's, current or old; not "new"), whoever asks."""
     if parent is not None and parent.organisation_id != organisation.id:
         raise ValidationError({"parent": "the parent register belongs to another organisation"})
     if scheme is not None and scheme.organisation_id != organisation.id:
         raise ValidationError({"scheme": "the scheme belongs to another organisation"})
-    if Register.objects.filter(organisation=organisation, slug=slug).exists():
-        raise ValidationError(
-            {"slug": f"{organisation.slug} already has a register with slug {slug!r}"}
-        )
+    slug = register_slug_clean(organisation=organisation, slug=slug)
     register = Register(
         organisation=organisation,
         slug=slug,

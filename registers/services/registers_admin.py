@@ -4,10 +4,10 @@ one's name, address (slug), place in the tree, level and review period (``regist
 Every change is kept by django-simple-history with who made it (``by``) and why (the reason
 written here).
 
-A register's slug is its address (``/o/<org>/registers/<slug>/``). When it changes, the old slug
-is kept (``RegisterSlug``) and old links redirect to the new address. Decision: an old slug stays
-reserved for its register while it redirects, so an old bookmark never silently opens a
-different register: no other register may take it; the register itself may take it back.
+A register's slug is its address (``/o/<org>/registers/<slug>/``); the rule on it (an old slug
+stays reserved for its register while it redirects, "new" is never one) is
+``registers.services.register_slugs``, which every path that creates a register or changes its
+address goes through.
 """
 
 from __future__ import annotations
@@ -16,31 +16,28 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 
-from ..models import Membership, Organisation, Register, RegisterLevel, RegisterSlug
+from ..models import Membership, Organisation, Register, RegisterLevel
 from ..permissions import RISK_OWNER_ROLES
 from .organisations import register_create
 from .register_archive import PARENT_ARCHIVED_CHOICE
+from .register_slugs import (  # noqa: F401  the rule's messages, as the pages and tests name them
+    REGISTER_SLUG_INVALID,
+    REGISTER_SLUG_OLD,
+    REGISTER_SLUG_RESERVED,
+    REGISTER_SLUG_TAKEN,
+    RESERVED_SLUGS,
+    SLUG_MAX_LENGTH,
+    register_slug_change,
+    register_slug_from_name,
+)
 
-SLUG_MAX_LENGTH = Register._meta.get_field("slug").max_length
 NAME_MAX_LENGTH = Register._meta.get_field("name").max_length
 REVIEW_MONTHS_MAX = 60
 
 REGISTER_NAME_REQUIRED = "enter the register's name"
 REGISTER_NAME_TOO_LONG = f"the register's name can be at most {NAME_MAX_LENGTH} characters"
 REGISTER_NAME_TAKEN = "there is already a register called {name}: choose another name"
-REGISTER_SLUG_INVALID = (
-    "the address can have only lower-case letters, numbers and hyphens (like finance-risks)"
-)
-REGISTER_SLUG_TAKEN = "{register} already has the address {slug}: choose another"
-REGISTER_SLUG_OLD = (
-    "{slug} was the address of {register} until it changed, and old links to it still lead "
-    "there: choose another"
-)
-# "new" is the address of the page that adds a register (/o/<org>/settings/registers/new/).
-RESERVED_SLUGS = frozenset({"new"})
-REGISTER_SLUG_RESERVED = "{slug} cannot be a register's address: choose another"
 REGISTER_LEVEL_UNKNOWN = "choose one of the levels: {levels}"
 REGISTER_REVIEW_MONTHS_RANGE = (
     f"the review period is a whole number of months from 1 to {REVIEW_MONTHS_MAX}, or blank"
@@ -95,53 +92,6 @@ def _check_name(organisation: Organisation, name: str, *, register: Register | N
     if others.exists():
         raise ValidationError({"name": REGISTER_NAME_TAKEN.format(name=name)})
     return name
-
-
-def _slug_problem(organisation: Organisation, slug: str, *, register: Register | None):
-    """Why ``slug`` cannot be the register's address, or None."""
-    if slug in RESERVED_SLUGS:
-        return REGISTER_SLUG_RESERVED.format(slug=slug)
-    holder = (
-        Register.objects.filter(organisation=organisation, slug=slug)
-        .exclude(pk=getattr(register, "pk", None))
-        .first()
-    )
-    if holder is not None:
-        return REGISTER_SLUG_TAKEN.format(register=holder.name, slug=slug)
-    old = (
-        RegisterSlug.objects.filter(organisation=organisation, slug=slug)
-        .exclude(register_id=getattr(register, "pk", None))
-        .select_related("register")
-        .first()
-    )
-    if old is not None:
-        return REGISTER_SLUG_OLD.format(slug=slug, register=old.register.name)
-    return None
-
-
-def _valid_slug(slug: str) -> bool:
-    return bool(slug) and len(slug) <= SLUG_MAX_LENGTH and slugify(slug) == slug
-
-
-def _slug_from_name(organisation: Organisation, name: str) -> str:
-    """The name as an address, numbered (-2, -3 ...) past any taken or reserved one."""
-    base = slugify(name)[:SLUG_MAX_LENGTH].strip("-") or "register"
-    slug, n = base, 1
-    while _slug_problem(organisation, slug, register=None):
-        n += 1
-        suffix = f"-{n}"
-        slug = base[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
-    return slug
-
-
-def _check_slug(organisation: Organisation, slug: str, *, register: Register | None) -> str:
-    slug = (slug or "").strip()
-    if not _valid_slug(slug):
-        raise ValidationError({"slug": REGISTER_SLUG_INVALID})
-    problem = _slug_problem(organisation, slug, register=register)
-    if problem:
-        raise ValidationError({"slug": problem})
-    return slug
 
 
 def _check_level(level: str) -> str:
@@ -203,11 +153,8 @@ def register_add(
 ) -> Register:
     """Add a register. Without a slug, its address is made from its name."""
     name = _check_name(organisation, name, register=None)
-    slug = (
-        _check_slug(organisation, slug, register=None)
-        if (slug or "").strip()
-        else _slug_from_name(organisation, name)
-    )
+    # register_create holds a given address to the rule (register_slugs).
+    slug = (slug or "").strip() or register_slug_from_name(organisation, name)
     level = _check_level(level)
     review_months = _check_review_months(review_months)
     _check_parent(organisation, parent, register=None, name=name)
@@ -242,7 +189,10 @@ def register_change(
     register = Register.objects.select_for_update().get(pk=register.pk)
     organisation = register.organisation
     name = _check_name(organisation, name, register=register)
-    slug = _check_slug(organisation, slug, register=register)
+    old_slug = register.slug
+    # The rule; the address it leaves starts redirecting (saved below, in this transaction).
+    slug_changed = register_slug_change(register=register, slug=slug)
+    slug = register.slug
     level = _check_level(level)
     review_months = _check_review_months(review_months)
     _check_parent(organisation, parent, register=register, name=name)
@@ -250,13 +200,8 @@ def register_change(
     reasons = []
     if name != register.name:
         reasons.append(RENAMED_REASON.format(old=register.name))
-    if slug != register.slug:
-        reasons.append(SLUG_CHANGED_REASON.format(old=register.slug, new=slug))
-        # The new address stops being an old one; the old address starts being one.
-        RegisterSlug.objects.filter(register=register, slug=slug).delete()
-        RegisterSlug.objects.create(
-            organisation=organisation, register=register, slug=register.slug
-        )
+    if slug_changed:
+        reasons.append(SLUG_CHANGED_REASON.format(old=old_slug, new=slug))
     parent_id = parent.pk if parent is not None else None
     if parent_id != register.parent_id:
         reasons.append(MOVED_REASON.format(parent=parent.name) if parent else MOVED_TOP_REASON)

@@ -132,7 +132,7 @@ def test_create_register_bad_input(organisation):
         run("create_register", "--org", slug, "x", "--name", "X", "--parent", "missing")
     with pytest.raises(CommandError, match="unknown level 'galaxy'"):
         run("create_register", "--org", slug, "x", "--name", "X", "--level", "galaxy")
-    with pytest.raises(CommandError, match="already has a register with slug 'corporate'"):
+    with pytest.raises(CommandError, match="already has the address corporate: choose another"):
         run("create_register", "--org", slug, "corporate", "--name", "Again")
     assert Register.objects.filter(organisation=organisation).count() == 1
 
