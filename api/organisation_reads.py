@@ -74,6 +74,7 @@ def organisation_data(access: OrganisationAccess, scheme: Scheme | None) -> dict
             "last_quarter_end": calendar.local_date(organisation=organisation, moment=last_end),
             "quarter_label": calendar.quarter_label(organisation=organisation, end=last_end),
             "default_review_months": organisation.default_review_months,
+            "reminder_notice_days": organisation.reminder_notice_days,
         },
     }
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from registers.models.organisations import REMINDER_NOTICE_MAX, REMINDER_NOTICE_MIN
+
 
 class SchemeSummarySerializer(serializers.Serializer):
     name = serializers.CharField()
@@ -14,12 +16,31 @@ class SchemeSummarySerializer(serializers.Serializer):
     notation = serializers.CharField(allow_null=True)
 
 
+def _month() -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=12)
+
+
 class CalendarSerializer(serializers.Serializer):
-    quarter_end_months = serializers.ListField(child=serializers.IntegerField())
-    committee_months = serializers.ListField(child=serializers.IntegerField())
+    """The organisation's reporting calendar and reminder notice period."""
+
+    # The bounds are the model's (registers.models.organisations), so the schema says them.
+
+    quarter_end_months = serializers.ListField(
+        child=_month(), min_length=1, help_text="1 (January) to 12; at least one."
+    )
+    committee_months = serializers.ListField(
+        child=_month(),
+        help_text="1 (January) to 12. Empty: no committee packs are scheduled, and the last "
+        "report is the last quarter end.",
+    )
     last_quarter_end = serializers.DateField(help_text="The latest quarter end before today.")
     quarter_label = serializers.CharField(help_text='As the pages name it: "Q2 2026/27".')
     default_review_months = serializers.IntegerField()
+    reminder_notice_days = serializers.IntegerField(
+        min_value=REMINDER_NOTICE_MIN,
+        max_value=REMINDER_NOTICE_MAX,
+        help_text="Owners are reminded of a review or action due within this many days.",
+    )
 
 
 class OrganisationSerializer(serializers.Serializer):

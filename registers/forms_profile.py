@@ -110,7 +110,9 @@ class ProfileForm(GovukForm):
     committee_months = _months_field(
         "Committee months (optional)",
         "The months whose end a committee pack is made for. They need not be quarter ends. "
-        "None ticked: no committee packs.",
+        "None ticked: no committee packs are built on a calendar, and changes are counted "
+        "from the last quarter end (a coordinator can still request a committee pack for any "
+        "date).",
         required=False,
     )
     timezone = forms.CharField(

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -20,6 +21,30 @@ def default_quarter_end_months() -> list[int]:
 
 def default_committee_months() -> list[int]:
     return [3, 9]
+
+
+# The calendar's rules, held here so that full_clean (the admin, create_org), the profile service
+# and form, and the API's documented shape say the same (registers.services.profile re-exports
+# them).
+MONTHS_INVALID = "months are whole numbers from 1 (January) to 12 (December)"
+QUARTER_END_REQUIRED = "choose at least one quarter-end month"
+REMINDER_NOTICE_MIN, REMINDER_NOTICE_MAX = 1, 365
+REMINDER_NOTICE_RANGE = (
+    f"the reminder notice period is from {REMINDER_NOTICE_MIN} to {REMINDER_NOTICE_MAX} days"
+)
+
+
+def months_cleaned(value, field: str) -> list[int]:
+    """Month numbers, each once, in calendar order; ValidationError({field: MONTHS_INVALID}) for
+    anything but a list of whole numbers from 1 to 12."""
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        raise ValidationError({field: MONTHS_INVALID})
+    months = set()
+    for month in value:
+        if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
+            raise ValidationError({field: MONTHS_INVALID})
+        months.add(month)
+    return sorted(months)
 
 
 class Marking(models.TextChoices):
@@ -63,12 +88,21 @@ class Organisation(models.Model):
         max_length=200, blank=True, help_text="The committee that receives report packs."
     )
     response_options = models.JSONField(default=default_response_options)
-    quarter_end_months = models.JSONField(default=default_quarter_end_months)
-    committee_months = models.JSONField(default=default_committee_months)
+    # blank=True so that clean() says what is missing (at least one quarter end), not "blank".
+    quarter_end_months = models.JSONField(default=default_quarter_end_months, blank=True)
+    # None ([]): no committee packs are scheduled and "the last report" is the last quarter end
+    # (registers.calendar, reporting.packs.schedule); a committee pack can still be requested.
+    committee_months = models.JSONField(default=default_committee_months, blank=True)
     default_review_months = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
-    reminder_notice_days = models.PositiveSmallIntegerField(default=14)
+    reminder_notice_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[
+            MinValueValidator(REMINDER_NOTICE_MIN, message=REMINDER_NOTICE_RANGE),
+            MaxValueValidator(REMINDER_NOTICE_MAX, message=REMINDER_NOTICE_RANGE),
+        ],
+    )
     second_factor_required = models.CharField(
         "second factor required for",
         max_length=30,
@@ -149,10 +183,33 @@ class Organisation(models.Model):
                 condition=models.Q(acceptance_authority__in=AcceptanceAuthority.values),
                 name="organisation_acceptance_authority_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    reminder_notice_days__gte=REMINDER_NOTICE_MIN,
+                    reminder_notice_days__lte=REMINDER_NOTICE_MAX,
+                ),
+                name="organisation_reminder_notice_days_range",
+                violation_error_message=REMINDER_NOTICE_RANGE,
+            ),
         ]
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+    def clean(self) -> None:
+        """The calendar's months: each a whole number from 1 to 12, stored once each in order;
+        at least one quarter end; committee months may be none (blank in the admin is none)."""
+        errors = {}
+        for field in ("quarter_end_months", "committee_months"):
+            value = getattr(self, field)
+            try:
+                setattr(self, field, months_cleaned([] if value is None else value, field))
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+        if "quarter_end_months" not in errors and not self.quarter_end_months:
+            errors["quarter_end_months"] = [QUARTER_END_REQUIRED]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def display_name(self) -> str:

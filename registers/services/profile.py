@@ -10,13 +10,20 @@ A joint panel (the Met and MOPAC's) is one body with one name, so ``panel_name``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..models import Marking, Organisation, PackOrder
+from ..models.organisations import (  # noqa: F401  the model's rules, as the form names them
+    MONTHS_INVALID,
+    QUARTER_END_REQUIRED,
+    REMINDER_NOTICE_MAX,
+    REMINDER_NOTICE_MIN,
+    REMINDER_NOTICE_RANGE,
+    months_cleaned,
+)
 
 # The fields an admin may change here, in the order a change reason lists them.
 PROFILE_FIELDS = (
@@ -49,17 +56,11 @@ FIELD_WORDS = {
 
 PROFILE_CHANGED_REASON = "profile changed: {fields}"
 PROFILE_FIELD_UNKNOWN = "the profile has no field {name!r}"
-MONTHS_INVALID = "months are whole numbers from 1 (January) to 12 (December)"
-QUARTER_END_REQUIRED = "choose at least one quarter-end month"
 TIMEZONE_UNKNOWN = "“{zone}” is not a timezone: give one such as Europe/London"
 MARKING_UNKNOWN = "choose OFFICIAL or OFFICIAL-SENSITIVE"
 PACK_ORDER_UNKNOWN = "choose by reference or by current score"
 DEEP_DIVE_MIN, DEEP_DIVE_MAX = 1, 12
 DEEP_DIVE_RANGE = f"the quarters red before a deep dive are from {DEEP_DIVE_MIN} to {DEEP_DIVE_MAX}"
-REMINDER_NOTICE_MIN, REMINDER_NOTICE_MAX = 1, 365
-REMINDER_NOTICE_RANGE = (
-    f"the reminder notice period is from {REMINDER_NOTICE_MIN} to {REMINDER_NOTICE_MAX} days"
-)
 # Names the system's zone database lists that are not places (and "localtime" is this server's).
 NOT_PLACES = {"localtime", "posixrules", "Factory"}
 
@@ -67,16 +68,6 @@ NOT_PLACES = {"localtime", "posixrules", "Factory"}
 def timezone_known(zone: str) -> bool:
     """Whether ``zone`` is an IANA timezone name (Europe/London, UTC, Pacific/Auckland)."""
     return zone not in NOT_PLACES and zone in available_timezones()
-
-
-def _months(value: Iterable, field: str) -> list[int]:
-    """Month numbers, each once, in calendar order; ValidationError naming ``field`` otherwise."""
-    months = set()
-    for month in value:
-        if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
-            raise ValidationError({field: MONTHS_INVALID})
-        months.add(month)
-    return sorted(months)
 
 
 def _cleaned(fields: dict) -> dict:
@@ -89,7 +80,7 @@ def _cleaned(fields: dict) -> dict:
             cleaned[name] = (cleaned[name] or "").strip()
     for name in ("quarter_end_months", "committee_months"):
         if name in cleaned:
-            cleaned[name] = _months(cleaned[name] or (), name)
+            cleaned[name] = months_cleaned([] if cleaned[name] is None else cleaned[name], name)
     if "quarter_end_months" in cleaned and not cleaned["quarter_end_months"]:
         raise ValidationError({"quarter_end_months": QUARTER_END_REQUIRED})
     if "timezone" in cleaned and not timezone_known(cleaned["timezone"]):
@@ -106,7 +97,11 @@ def _cleaned(fields: dict) -> dict:
     ):
         raise ValidationError({"deep_dive_quarters": DEEP_DIVE_RANGE})
     days = cleaned.get("reminder_notice_days")
-    if days is not None and not REMINDER_NOTICE_MIN <= days <= REMINDER_NOTICE_MAX:
+    if "reminder_notice_days" in cleaned and (
+        isinstance(days, bool)
+        or not isinstance(days, int)
+        or not REMINDER_NOTICE_MIN <= days <= REMINDER_NOTICE_MAX
+    ):
         raise ValidationError({"reminder_notice_days": REMINDER_NOTICE_RANGE})
     return cleaned
 
@@ -128,9 +123,8 @@ def organisation_profile_set(*, organisation: Organisation, by, **fields) -> lis
         return []
     for name in changed:
         setattr(stored, name, cleaned[name])
-    # Committee months are checked above; the model field, not blank=True, would refuse "none"
-    # (an organisation without committee packs).
-    stored.full_clean(exclude=["committee_months"])
+    # The model's own checks too (committee months may be none: no committee packs).
+    stored.full_clean()
     stored._change_reason = PROFILE_CHANGED_REASON.format(
         fields=", ".join(FIELD_WORDS[name] for name in changed)
     )
