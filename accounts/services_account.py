@@ -10,6 +10,8 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
+from registers.services.accounts import sign_in_address_add
+
 
 def account_details_change(*, user, full_name: str, job_title: str):
     """The person's name and job title, as registers show them beside the risks they own."""
@@ -25,15 +27,9 @@ def sign_in_address_keep(*, user) -> EmailAddress:
     """The address the person signs in with, as django-allauth's confirmed primary address.
 
     Before an address change: allauth treats an unconfirmed address as one being changed *to*,
-    and replaces it (blanking ``User.email``) when another is asked for. People added by an admin
-    (``add_member``) or from before allauth have only an unconfirmed copy that allauth made
-    from ``User.email``; it is the address their organisation gave them and they sign in with,
-    so it is theirs. The new address still changes nothing until its link is followed."""
-    with transaction.atomic():
-        address, _ = EmailAddress.objects.update_or_create(
-            user=user, email=user.email, defaults={"verified": True, "primary": True}
-        )
-        EmailAddress.objects.filter(user=user, primary=True).exclude(pk=address.pk).update(
-            primary=False
-        )
-    return address
+    and replaces it (blanking ``User.email``) when another is asked for. Every account has had
+    its confirmed row since it was made (``registers.services.accounts``, migration
+    ``accounts.0004``, decision 96); this puts it back for one whose row was lost or never made
+    (one the migration left alone). The new address still changes nothing until its link is
+    followed."""
+    return sign_in_address_add(user=user)

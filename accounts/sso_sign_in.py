@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 
-from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -188,11 +187,8 @@ def _make_member(provider, sociallogin, email: str, user, invitation):
         full_name=_full_name(provider, sociallogin),
         notify=False,
     )
-    if user is None:
-        # The provider vouched for the address, as an invitation link would have.
-        EmailAddress.objects.update_or_create(
-            user=membership.user, email=email, defaults={"verified": True, "primary": True}
-        )
+    # A new account's address is verified (member_add, decision 96): the provider vouched for
+    # it, as an invitation link would have.
     return membership.user, "domain"
 
 

@@ -344,7 +344,10 @@ def generate(
 
 def add_people(organisation, count: int, *, password_hash: str, start: int) -> list:
     """``count`` members with the owner role (people named as risk, control and action owners),
-    created in bulk; their accounts sign in with PASSWORD."""
+    created in bulk; their accounts sign in with PASSWORD, and have their sign-in address in
+    allauth's table as every account does (``registers.services.accounts``, decision 96)."""
+    from allauth.account.models import EmailAddress
+
     from registers.models import Membership, Role, User
 
     users = User.objects.bulk_create(
@@ -358,6 +361,9 @@ def add_people(organisation, count: int, *, password_hash: str, start: int) -> l
     )
     Membership.objects.bulk_create(
         Membership(user=user, organisation=organisation, role=Role.OWNER) for user in users
+    )
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
     )
     return users
 

@@ -62,6 +62,7 @@ from registers.models import (
     Role,
 )
 from registers.selectors.exposure import forget_exposure
+from registers.services.accounts import sign_in_address_add
 from registers.services.indicators import indicator_add, reading_record
 from registers.services.reviews import review_record
 from registers.services.risks import action_add, control_add, next_review_due, risk_create
@@ -638,6 +639,7 @@ def _demo_user(email: str, name: str, job_title: str, password_hash: str):
         user.password = password_hash
         user.full_clean(exclude=["password"])
         user.save()
+        sign_in_address_add(user=user)
     return user
 
 

@@ -41,6 +41,7 @@ from registers.models import (
     User,
 )
 from registers.refs import ref_clean
+from registers.services.accounts import sign_in_address_add
 from registers.services.organisations import register_create
 from registers.services.register_slugs import register_slug_change, register_slug_clean
 from scoring.models import Scheme, SchemeVersion
@@ -201,6 +202,17 @@ class RiskregUserAdmin(SuperuserOnlyAdmin, OrganisationScoped, UserAdmin):
     readonly_fields = ("last_login",)
     filter_horizontal = ()
     list_filter = ("is_staff", "is_active")
+
+    def save_model(self, request, obj, form, change) -> None:
+        """A new account gets its sign-in address as every other path makes one (decision 96);
+        an address typed here is kept in lower case, as every other path keeps it, since
+        allauth matches its own rows to ``User.email`` exactly. The admin's view runs in one
+        transaction, so the account and its address are saved together or not at all."""
+        if "email" in form.changed_data:
+            obj.email = obj.email.strip().lower()
+        super().save_model(request, obj, form, change)
+        if not change:
+            sign_in_address_add(user=obj)
 
 
 @admin.register(Membership)

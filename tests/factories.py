@@ -16,6 +16,7 @@ from registers.models import (
     Role,
     User,
 )
+from registers.services.accounts import sign_in_address_add
 from registers.services.organisations import organisation_create
 from registers.services.risks import risk_create
 
@@ -40,6 +41,13 @@ class UserFactory(DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):  # noqa: N805
         if create:
             obj.save()
+
+    @factory.post_generation
+    def sign_in_address(obj, create, extracted, **kwargs):  # noqa: N805
+        """Its allauth address, as every path that makes an account makes it (decision 96);
+        ``UserFactory(sign_in_address=False)`` is an account from before that, with none."""
+        if create and extracted is not False:
+            sign_in_address_add(user=obj)
 
 
 class OrganisationFactory(factory.Factory):

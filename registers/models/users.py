@@ -1,5 +1,5 @@
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 
@@ -12,9 +12,15 @@ class EmailUserManager(UserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("an e-mail address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
-        user.set_password(password)
-        user.save(using=self._db)
+        # createsuperuser and code that calls create_user: the account and its sign-in address
+        # in one transaction, as every path that makes an account (decision 96).
+        from registers.services.accounts import sign_in_address_add
+
+        with transaction.atomic(using=self._db):
+            user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+            user.set_password(password)
+            user.save(using=self._db)
+            sign_in_address_add(user=user)
         return user
 
     def create_user(self, email, password=None, **extra_fields):

@@ -15,7 +15,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
@@ -28,6 +27,7 @@ from django.utils import timezone
 from riskreg import mail
 
 from ..models import Invitation, InvitationState, Membership, Organisation, Role
+from .accounts import sign_in_address_add
 from .memberships import member_add_with_role
 from .organisations import membership_added_notify, role_words
 
@@ -297,9 +297,7 @@ def invitation_accept(
             f"This invitation is for {invitation.email}, not {user.email}: sign in with the "
             "address it was sent to"
         )
-    EmailAddress.objects.update_or_create(
-        user=user, email=invitation.email, defaults={"verified": True, "primary": True}
-    )
+    sign_in_address_add(user=user)  # verified: the link reached it
     membership = member_add_with_role(
         organisation=invitation.organisation,
         email=invitation.email,

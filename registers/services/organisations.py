@@ -18,6 +18,7 @@ from scoring.services import scheme_save
 
 from .. import permissions
 from ..models import Membership, Organisation, Register, RegisterLevel, Role
+from .accounts import sign_in_address_add
 from .register_slugs import register_slug_clean
 
 TOP_REGISTER_SLUG = "corporate"
@@ -167,6 +168,7 @@ def member_add(
             user.set_unusable_password()
         user.full_clean(exclude=["password"])
         user.save()
+        sign_in_address_add(user=user)
         existing_account = False
     else:
         existing_account = True
