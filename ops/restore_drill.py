@@ -20,9 +20,14 @@ PostgreSQL clusters of its own, with the scripts of ``ops/pitr.py`` (issue 21).
    unclean stop (``pg_ctl -m immediate``), to the restore point riskreg took before an import,
    whose WAL is only in the old ``pg_wal`` and is copied before recovery.
 
-``--mutate`` breaks one thing on purpose (``tests/test_restore_drill.py`` shows the drill fails):
-``one-second-early`` recovers to T minus a second, ``latest-timeline`` recovers to the restore
-point along the latest timeline, ``no-old-wal`` skips copying the old ``pg_wal``.
+A mutation breaks one recovery on purpose: ``one-second-early`` recovers to T minus a second,
+``latest-timeline`` to the restore point along the latest timeline, ``no-old-wal`` without the
+old ``pg_wal``. ``--mutate NAME`` makes that recovery broken instead of correct (the drill fails).
+``--check-mutations`` (``tests/test_restore_drill.py``) makes every correct recovery and then
+each mutated one from the same source and archive, and passes only if every correct one is exact
+and every mutated one is caught (not exact, or recovery fails). The mutated ones come after every
+correct one, latest-timeline (the one that follows the archive's history files) last; the source
+is stopped by then, and the drill checks that none of them changed the archive.
 
 Never touches the cluster on 5432: the drill's clusters live in a temporary directory, owned by
 the ``postgres`` user when run as root, and are stopped and removed at the end, whatever happens.
@@ -42,6 +47,8 @@ import signal
 import socket
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -51,7 +58,6 @@ from pitr import Failed, Manage, Runner, say  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_ARCHIVE = "/var/lib/postgresql/wal-archive"
-MUTATIONS = ("one-second-early", "latest-timeline", "no-old-wal")
 # Variables of the developer's shell that would point riskreg somewhere else than the drill's
 # clusters (the production settings, another database, a real broker).
 OWN_PREFIXES = ("DJANGO_", "CELERY_", "RISKREG_", "DATABASE_", "PG")
@@ -106,6 +112,33 @@ from registers.services.risks import risk_update
 r = Risk.objects.get(organisation__slug="espo", ref="DRILL-11")
 risk_update(risk=r, expected_version=r.version, fields={"title": "Drill: edited after the delete"})
 """
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """One of the drill's recoveries: its label in the results, the target (a time or a restore
+    point), the snapshot it must match, and how it is made."""
+
+    label: str
+    target: str
+    snapshot: str
+    timeline: str = "current"
+    old_wal: str | None = None
+
+
+def _one_second_early(recovery: Recovery) -> Recovery:
+    early = dt.datetime.fromisoformat(recovery.target) - dt.timedelta(seconds=1)
+    return replace(recovery, target=early.isoformat())
+
+
+# Each mutation: the recovery it breaks ("point", "microsecond" or "unclean") and how. In this
+# order under --check-mutations: latest-timeline last, as the one that follows the archive's
+# timeline history files (nothing runs after it that could be misled by what it left).
+MUTATIONS: dict[str, tuple[str, Callable[[Recovery], Recovery]]] = {
+    "one-second-early": ("microsecond", _one_second_early),
+    "no-old-wal": ("unclean", lambda recovery: replace(recovery, old_wal=None)),
+    "latest-timeline": ("point", lambda recovery: replace(recovery, timeline="latest")),
+}
 
 
 def compose_db_settings(*, archive: str) -> dict[str, str]:
@@ -173,6 +206,7 @@ class Drill:
     def __init__(self, options):
         self.options = options
         self.mutate = set(options.mutate or ())
+        self.check_mutations = options.check_mutations
         self.root = os.geteuid() == 0
         self.work = Path(tempfile.mkdtemp(prefix="riskreg-drill-"))
         self.work.chmod(0o755)
@@ -190,6 +224,12 @@ class Drill:
         self.url = f"postgres://postgres@127.0.0.1:{self.ports[0]}/riskreg"
         self.manage = Manage(f"{sys.executable} manage.py")
         self.results: list[tuple[str, bool, str]] = []
+        # Under --check-mutations: (mutation, label, exact, summary) of each mutated recovery.
+        self.mutants: list[tuple[str, str, bool, str]] = []
+        self.recoveries: dict[str, Recovery] = {}
+        # Set by the unclean stop: from then on nothing but a recovery could write to the archive.
+        self.source_stopped = False
+        self.archive_written: list[str] = []
         for name in list(os.environ):
             if name.startswith(OWN_PREFIXES):
                 del os.environ[name]
@@ -279,19 +319,25 @@ class Drill:
         say(f"pg_switch_wal(): archived up to {wal} (pg_stat_archiver)")
 
         self.careless_attempt(t)
-        timeline = "latest" if "latest-timeline" in self.mutate else "current"
-        self.recover(
-            "restore point drill-before-delete",
-            "drill-before-delete",
-            "at-point.json",
-            timeline=timeline,
+        self.step(
+            "point",
+            Recovery("restore point drill-before-delete", "drill-before-delete", "at-point.json"),
         )
-        target = t
-        if "one-second-early" in self.mutate:
-            target = (dt.datetime.fromisoformat(t) - dt.timedelta(seconds=1)).isoformat()
-        self.recover(f"microsecond target {t}", target, "at-time.json")
+        self.step("microsecond", Recovery(f"microsecond target {t}", t, "at-time.json"))
         self.unclean_stop()
+        if self.check_mutations:
+            say("mutated recoveries, each of which the drill must catch, on the same archive")
+            for name, (step, mutate) in MUTATIONS.items():
+                self.recover(mutate(self.recoveries[step]), mutation=name)
         return self.report()
+
+    def step(self, name: str, recovery: Recovery) -> None:
+        """One of the three recoveries, broken by --mutate if asked."""
+        self.recoveries[name] = recovery
+        for mutation, (step, mutate) in MUTATIONS.items():
+            if step == name and mutation in self.mutate:
+                recovery = mutate(recovery)
+        self.recover(recovery)
 
     def source_cluster(self) -> None:
         data, port = self.source, self.ports[0]
@@ -370,28 +416,39 @@ class Drill:
     def restored_url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.ports[1]}/riskreg"
 
-    def recover(self, label: str, target: str, snapshot: str, *, timeline="current", old_wal=None):
-        say(f"RECOVERY: {label}")
-        data = self.work / re.sub(r"\W+", "-", label)[:40]
+    def archive_files(self) -> dict[str, tuple[int, int]]:
+        return {
+            str(path.relative_to(self.archive)): (path.stat().st_size, path.stat().st_mtime_ns)
+            for path in sorted(self.archive.rglob("*"))
+            if path.is_file()
+        }
+
+    def recover(self, recovery: Recovery, *, mutation: str | None = None) -> None:
+        label = recovery.label
+        say(f"RECOVERY{f' (mutation {mutation})' if mutation else ''}: {label}")
+        data = self.work / re.sub(r"\W+", "-", f"{mutation or ''} {label}".strip())[:40]
         argv = [
             "restore",
             "--to",
-            target,
+            recovery.target,
             "--into",
             str(data),
             "--port",
             str(self.ports[1]),
             "--timeline",
-            timeline,
+            recovery.timeline,
             "--socket-dir",
             str(self.work),
             "--snapshot",
-            str(self.work / snapshot),
+            str(self.work / recovery.snapshot),
             "--database-url",
             self.restored_url(),
         ]
-        if old_wal:
-            argv += ["--old-wal", old_wal]
+        if recovery.old_wal:
+            argv += ["--old-wal", recovery.old_wal]
+        # With the source stopped, any change to the archive is this recovery's doing: the
+        # restored clusters run with archive_mode=off and must leave the archive as it was.
+        before = self.archive_files() if self.source_stopped else None
         self.started.append(data)
         try:
             exact, summary = pitr.restore(self.pitr_args(*argv), self.runner, self.manage)
@@ -404,7 +461,20 @@ class Drill:
                 check=False,
             )
             self.runner.sh('rm -rf "$1" "$1.log"', str(data))
-        self.results.append((label, exact, summary))
+        if before is not None:
+            after = self.archive_files()
+            changed = sorted(
+                name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+            )
+            if changed:
+                self.archive_written.append(f"{label}: {', '.join(changed)}")
+                say(f"  the recovery WROTE INTO THE ARCHIVE: {', '.join(changed)}")
+            else:
+                say(f"  archive unchanged by this recovery ({len(after)} files)")
+        if mutation:
+            self.mutants.append((mutation, label, exact, summary))
+        else:
+            self.results.append((label, exact, summary))
 
     def unclean_stop(self) -> None:
         say("unclean stop: snapshot, an import (riskreg takes its restore point), an edit")
@@ -431,22 +501,47 @@ class Drill:
             f"source stopped with pg_ctl -m immediate; WAL file {point} holding the point is "
             f"{'in the archive (unexpected)' if archived else 'only in the old pg_wal'}"
         )
-        old_wal = None if "no-old-wal" in self.mutate else str(self.source / "pg_wal")
-        self.recover(
-            f"unclean stop, riskreg's point {name}", name, "before-import.json", old_wal=old_wal
+        self.source_stopped = True
+        self.step(
+            "unclean",
+            Recovery(
+                f"unclean stop, riskreg's point {name}",
+                name,
+                "before-import.json",
+                old_wal=str(self.source / "pg_wal"),
+            ),
         )
 
     def report(self) -> bool:
         say("results")
         for label, _, summary in self.results:
             print(f"  {label}: {summary}", flush=True)
-        return all(exact for _, exact, _ in self.results)
+        for mutation, label, exact, summary in self.mutants:
+            verdict = "NOT CAUGHT" if exact else "caught"
+            print(f"  mutation {mutation} ({label}): {verdict}: {summary}", flush=True)
+        for written in self.archive_written:
+            print(f"  wrote into the archive: {written}", flush=True)
+        return (
+            all(exact for _, exact, _ in self.results)
+            and not any(exact for _, _, exact, _ in self.mutants)
+            and not self.archive_written
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--mutate", action="append", choices=MUTATIONS, help="break one step on purpose"
+    mutations = parser.add_mutually_exclusive_group()
+    mutations.add_argument(
+        "--mutate",
+        action="append",
+        choices=tuple(MUTATIONS),
+        help="break one recovery on purpose (the drill then fails)",
+    )
+    mutations.add_argument(
+        "--check-mutations",
+        action="store_true",
+        help="after the correct recoveries, run each mutated one on the same archive: passes "
+        "only if every correct recovery is exact and every mutated one is caught",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     options = parser.parse_args(argv)
