@@ -6,6 +6,7 @@ from __future__ import annotations
 from allauth.account.forms import AddEmailForm
 from django import forms
 
+from registers.services.accounts import sign_in_address_clean
 from riskreg.forms import GovukForm
 
 from .services_account import sign_in_address_keep
@@ -17,6 +18,16 @@ EMAIL_SAME = "That is already the address you sign in with: enter a different on
 EMAIL_ALREADY_ASKED = (
     "You have already asked to change to that address: open the link we sent to it, or send "
     "the link again"
+)
+# The account's own address is another account's confirmed one too (an admin's change before
+# decision 100 left it there): keeping it as this account's is refused, so no change can start.
+ADDRESS_NOT_YOURS_ALONE = (
+    "Your address {email} is also a confirmed address of another riskreg account, so it cannot "
+    "be changed here. Ask whoever runs riskreg for your organisation to correct the other account"
+)
+ADDRESS_MISSING = (
+    "Your account has no e-mail address to change. Ask whoever runs riskreg for your "
+    "organisation to set one"
 )
 
 
@@ -53,6 +64,14 @@ class ChangeEmailForm(AddEmailForm):
     def clean_email(self) -> str:
         if (self.cleaned_data.get("email") or "").strip().lower() == self.user.email.lower():
             raise forms.ValidationError(EMAIL_SAME)
+        try:
+            # What ``save`` keeps as the account's confirmed address must be its alone, or
+            # keeping it is refused there (a 500 until decision 100).
+            sign_in_address_clean(email=self.user.email, user=self.user)
+        except forms.ValidationError as error:
+            current = self.user.email.strip().lower()
+            message = ADDRESS_NOT_YOURS_ALONE.format(email=current) if current else ADDRESS_MISSING
+            raise forms.ValidationError(message) from error
         try:
             return super().clean_email()
         except forms.ValidationError as error:

@@ -18,8 +18,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from appetite.models import AppetiteLevel, AppetiteStatement
@@ -41,14 +45,16 @@ from registers.models import (
     User,
 )
 from registers.refs import ref_clean
-from registers.services.accounts import sign_in_address_add
-from registers.services.organisations import register_create
-from registers.services.register_slugs import register_slug_change, register_slug_clean
+from registers.services import registers_admin
+from registers.services.accounts import (
+    sign_in_address_add,
+    sign_in_address_change,
+    sign_in_address_clean,
+)
 from scoring.models import Scheme, SchemeVersion
 
 # The first history row of a register added here.
 ADDED_IN_ADMIN_REASON = "added in the admin"
-OTHER_ORGANISATIONS = "the {name} belongs to another organisation"
 
 
 def admin_organisation_ids(request) -> set[int] | None:
@@ -183,6 +189,26 @@ class SuperuserOnlyAdmin(ReadOnlyForOrganisationAdmins):
         return request.user.is_superuser
 
 
+def _sign_in_address_field(form) -> str:
+    """The address field as the sign-in address rule has it (lowered; not another account's),
+    the rule's refusal as the field's error rather than a 500 at save."""
+    instance = form.instance if form.instance.pk is not None else None
+    try:
+        return sign_in_address_clean(email=form.cleaned_data["email"], user=instance)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict["email"]) from exc
+
+
+class AccountChangeForm(UserChangeForm):
+    def clean_email(self) -> str:
+        return _sign_in_address_field(self)
+
+
+class AccountAddForm(AdminUserCreationForm):
+    def clean_email(self) -> str:
+        return _sign_in_address_field(self)
+
+
 @admin.register(User)
 class RiskregUserAdmin(SuperuserOnlyAdmin, OrganisationScoped, UserAdmin):
     """Superusers only; every change is written to the security log (riskreg.security).
@@ -202,16 +228,24 @@ class RiskregUserAdmin(SuperuserOnlyAdmin, OrganisationScoped, UserAdmin):
     readonly_fields = ("last_login",)
     filter_horizontal = ()
     list_filter = ("is_staff", "is_active")
+    form = AccountChangeForm
+    add_form = AccountAddForm
 
     def save_model(self, request, obj, form, change) -> None:
         """A new account gets its sign-in address as every other path makes one (decision 96);
-        an address typed here is kept in lower case, as every other path keeps it, since
-        allauth matches its own rows to ``User.email`` exactly. The admin's view runs in one
-        transaction, so the account and its address are saved together or not at all."""
-        if "email" in form.changed_data:
-            obj.email = obj.email.strip().lower()
+        a changed one replaces the account's allauth addresses (``sign_in_address_change``,
+        decision 100), so the old address no longer signs in or gets reset links. An address
+        typed here is kept in lower case (the forms' ``clean_email``), as every other path keeps
+        it, since allauth matches its own rows to ``User.email`` exactly. The admin's view runs
+        in one transaction, so the account and its addresses are saved together or not at all."""
+        new_address = change and "email" in form.changed_data
+        email = obj.email
+        if new_address:
+            obj.email = form.initial["email"]  # the service changes it, with its rows
         super().save_model(request, obj, form, change)
-        if not change:
+        if new_address:
+            sign_in_address_change(user=obj, email=email, by=request.user)
+        elif not change:
             sign_in_address_add(user=obj)
 
 
@@ -235,8 +269,10 @@ class ObjectiveAdmin(OrganisationScopedAdmin):
 
 
 class RegisterAdminForm(forms.ModelForm):
-    """The address rule of the settings pages (``registers.services.register_slugs``: not
-    another register's address, current or old; not "new") as the slug field's error."""
+    """The settings pages' rules (``registers.services.registers_admin``: the name, the address
+    rule of ``register_slugs``, a parent that is neither the register nor one below it nor
+    archived, the scheme and named approvers of its organisation), asked of the service itself
+    and shown beside the field each names, so the admin and the settings pages cannot differ."""
 
     class Meta:
         model = Register
@@ -244,61 +280,127 @@ class RegisterAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        slug = cleaned.get("slug")
-        organisation = cleaned.get("organisation") or getattr(self.instance, "organisation", None)
-        for name in ("parent", "scheme"):  # as register_create refuses them
-            chosen = cleaned.get(name)
-            if None not in (chosen, organisation) and chosen.organisation_id != organisation.pk:
-                self.add_error(name, OTHER_ORGANISATIONS.format(name=name))
-        if slug and organisation is not None and "slug" not in self.errors:
-            try:
-                cleaned["slug"] = register_slug_clean(
-                    organisation=organisation,
-                    slug=slug,
-                    register=self.instance if self.instance.pk else None,
+        if self.errors:
+            return cleaned  # the service is asked only about values the fields accepted
+        register = self.instance if self.instance.pk else None
+        fields = {
+            "name": cleaned.get("name"),
+            "slug": cleaned.get("slug"),
+            "level": cleaned.get("level"),
+            "parent": cleaned.get("parent"),
+            "review_months": cleaned.get("review_months"),
+            "scheme": cleaned.get("scheme"),
+        }
+        try:
+            if register is None:
+                registers_admin.register_add_check(
+                    organisation=cleaned.get("organisation"), **fields
                 )
-            except ValidationError as exc:
-                self.add_error("slug", exc.message_dict["slug"])
+            else:
+                registers_admin.register_change_check(
+                    register=Register.objects.get(pk=register.pk),  # as stored, not as typed
+                    sign_off_approvers=cleaned.get("sign_off_approvers"),
+                    **fields,
+                )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
         return cleaned
+
+
+# Fields the settings pages change only through a service of their own, with its rules and a
+# reason in the history: read-only on the admin's change page (decision 100).
+REGISTER_SERVICE_ONLY_FIELDS = ("archived_at",)
+# A new register is in use and needs no sign-off, as on the settings page's add form.
+REGISTER_NOT_ON_ADD = ("archived_at", "sign_off_required", "sign_off_approvers")
+ARCHIVING_HELP = (
+    "{state} Archiving needs a reason and is refused while a register below is in use or an "
+    "escalation is waiting: an admin of {organisation} does it on "
+    '<a href="{url}">the register\'s archive page</a>.'
+)
 
 
 @admin.register(Register)
 class RegisterAdmin(OrganisationScopedAdmin):
-    """Through the services, as the settings pages: a new register by ``register_create`` (the
-    address rule, its coordinators' grant, a history reason), a changed address by
-    ``register_slug_change`` (the old one keeps redirecting). A register stays in its
-    organisation (its risks, grants and old addresses are that organisation's)."""
+    """Through the services, as the settings pages: a new register by ``register_add`` (its
+    rules, the coordinators' grant, a history reason), a change by ``register_change`` (the
+    same rules, the old address redirecting, one history row saying who changed what). Archiving
+    is the settings page's (``register_archive``: a reason, its refusals); a register stays in
+    its organisation (its risks, grants and old addresses are that organisation's)."""
 
     form = RegisterAdminForm
     list_display = ("name", "slug", "organisation", "level", "parent")
     list_filter = ("organisation", "level")
     list_select_related = ("organisation", "parent")
 
+    def get_exclude(self, request, obj=None):
+        exclude = tuple(super().get_exclude(request, obj) or ())
+        return (*exclude, *REGISTER_NOT_ON_ADD) if obj is None else exclude
+
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))
-        return (*readonly, "organisation") if obj is not None else readonly
+        if obj is None:
+            return readonly
+        return (*readonly, "organisation", "archiving")
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            name
+            for name in super().get_fields(request, obj)
+            if name not in REGISTER_SERVICE_ONLY_FIELDS
+        ]
+        if obj is not None and "archiving" not in fields:
+            fields.append("archiving")
+        return fields
+
+    @admin.display(description="Archived")
+    def archiving(self, obj: Register) -> str:
+        if obj.archived_at is None:
+            state = "In use."
+        else:
+            state = f"Archived on {timezone.localtime(obj.archived_at):%d %B %Y at %H:%M}."
+        url = reverse("settings_register_archive", args=[obj.organisation.slug, obj.slug])
+        return format_html(
+            ARCHIVING_HELP,
+            state=state,
+            organisation=obj.organisation.display_name,
+            url=url,
+        )
 
     def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {
+            "name": data["name"],
+            "slug": data["slug"],
+            "level": data["level"],
+            "parent": data["parent"],
+            "review_months": data["review_months"],
+            "scheme": data["scheme"],
+            "by": request.user,
+        }
         if change:
-            register_slug_change(register=obj, slug=obj.slug)
-            super().save_model(request, obj, form, change)
-            return
-        created = register_create(
-            organisation=obj.organisation,
-            slug=obj.slug,
-            name=obj.name,
-            level=obj.level,
-            parent=obj.parent,
-            review_months=obj.review_months,
-            scheme=obj.scheme,
-            description=obj.description,
-            by=request.user,
-            reason=ADDED_IN_ADMIN_REASON,
-        )
-        obj.pk, obj.created_at, obj._state.adding = created.pk, created.created_at, False
-        if obj.archived_at is not None or obj.sign_off_required:
-            # What register_create does not take, in a second history row.
-            super().save_model(request, obj, form, change)
+            saved = registers_admin.register_change(
+                register=obj,
+                description=data["description"],
+                sign_off_required=data["sign_off_required"],
+                sign_off_approvers=data["sign_off_approvers"],
+                **fields,
+            )
+        else:
+            saved = registers_admin.register_add(
+                organisation=data["organisation"],
+                description=data["description"],
+                reason=ADDED_IN_ADMIN_REASON,
+                **fields,
+            )
+        obj.pk, obj.created_at, obj._state.adding = saved.pk, saved.created_at, False
+        obj.name, obj.slug = saved.name, saved.slug
+
+    def save_related(self, request, form, formsets, change):
+        # The named approvers were set by register_change (their rule, the history row): the
+        # form's own save_m2m would set them again without either.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 class ControlInline(admin.TabularInline):

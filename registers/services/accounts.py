@@ -10,17 +10,51 @@ same transaction, and migration ``accounts.0004`` made the rows missing from bef
 
 The address counts as verified: the organisation that added the person (or the invitation link,
 or the identity provider, or whoever runs the server) vouches for it, and it is the address the
-person signs in with. Decision 96 says why."""
+person signs in with. Decision 96 says why.
+
+An existing account's address changed other than by allauth's own change flow (which confirms the
+new address by a link and then removes the old rows itself) goes through
+``sign_in_address_change``: allauth's sign-in and password reset find the account by its verified
+rows before ``User.email``, so an old address left verified would still sign in as the account and
+be sent its reset links (decision 100)."""
 
 from __future__ import annotations
 
+import logging
+
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 
+log = logging.getLogger("riskreg.security")
+
+ADDRESS_NEEDED = "an account needs an e-mail address"
 ADDRESS_HELD = (
     "{email} is a confirmed address of another account: change that account's address first"
 )
+ADDRESS_TAKEN = "{email} is the address another account signs in with"
+
+
+def sign_in_address_clean(*, email: str, user=None) -> str:
+    """``email`` lowered and trimmed, if it may be ``user``'s sign-in address (``user`` None or
+    unsaved: an account about to be made); else a ValidationError on ``email``: blank, another
+    account's sign-in address, or another account's verified allauth address (allauth would
+    sign that account in, and send it reset links, by it)."""
+    email = (email or "").strip().lower()
+    if not email:
+        raise ValidationError({"email": ADDRESS_NEEDED})
+    accounts = get_user_model()._default_manager.annotate(address=Lower("email"))
+    held = EmailAddress.objects.filter(email__iexact=email, verified=True)
+    if user is not None and user.pk is not None:
+        accounts, held = accounts.exclude(pk=user.pk), held.exclude(user=user)
+    if accounts.filter(address=email).exists():
+        raise ValidationError({"email": ADDRESS_TAKEN.format(email=email)})
+    if held.exists():
+        raise ValidationError({"email": ADDRESS_HELD.format(email=email)})
+    return email
 
 
 @transaction.atomic
@@ -34,12 +68,46 @@ def sign_in_address_add(*, user) -> EmailAddress:
     """
     email = user.email.strip().lower()
     if not email:
-        raise ValidationError({"email": "an account needs an e-mail address"})
+        raise ValidationError({"email": ADDRESS_NEEDED})
     if EmailAddress.objects.filter(email=email, verified=True).exclude(user=user).exists():
         raise ValidationError({"email": ADDRESS_HELD.format(email=email)})
     # Demote first: one primary row per account is a constraint, checked row by row.
     EmailAddress.objects.filter(user=user, primary=True).exclude(email=email).update(primary=False)
     address, _ = EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return address
+
+
+@transaction.atomic
+def sign_in_address_change(*, user, email: str, by=None) -> EmailAddress:
+    """Make ``email`` the sign-in address of an existing account, replacing its allauth rows:
+    the new address becomes its one verified, primary address; every other verified row (the
+    old sign-in address, and any left by a change made before this service) and any row of the
+    old address go. An unverified row of another address stays: a change the person asked for
+    on the e-mail page, which changes nothing until its link is followed (decision 100).
+
+    ``by`` is who made the change (None: a command or the shell), for the security log; the
+    change of ``User.email`` itself is logged by ``riskreg.security``'s signal like every other
+    account change. Refused with a ValidationError on ``email`` (``sign_in_address_clean``)."""
+    email = sign_in_address_clean(email=email, user=user)
+    user_model = type(user)
+    old = (
+        user_model._default_manager.select_for_update()
+        .filter(pk=user.pk)
+        .values_list("email", flat=True)
+        .get()
+    )
+    user.email = email
+    if old != email:
+        user.save(update_fields=["email"])
+    stale = EmailAddress.objects.filter(user=user).exclude(email=email)
+    _, deleted = stale.filter(Q(verified=True) | Q(email__iexact=old)).delete()
+    address = sign_in_address_add(user=user)
+    log.warning(
+        "sign-in address replaced: user=%s removed=%d by=%s",
+        user.pk,
+        deleted.get(EmailAddress._meta.label, 0),
+        by.pk if by is not None else "command",
     )
     return address
