@@ -103,6 +103,12 @@ def test_after_an_admin_changes_the_address_a_reset_for_the_old_one_sends_nothin
     (message,) = outbox
     assert message.to == [NEW]
     link_from(message)
+    # The old address no longer signs in as the account; the new one does.
+    refused = Client().post("/login/", {"login": OLD, "password": PASSWORD})
+    assert refused.status_code == 400 and "_auth_user_id" not in refused.wsgi_request.session
+    signs_in = Client()
+    assert signs_in.post("/login/", {"login": NEW, "password": PASSWORD}).status_code == 302
+    assert signs_in.session["_auth_user_id"] == str(person.pk)
 
 
 def test_the_admins_change_keeps_a_change_the_person_asked_for_and_drops_old_ones(
