@@ -309,7 +309,7 @@ class RegisterAdminForm(forms.ModelForm):
 
 
 # Fields the settings pages change only through a service of their own, with its rules and a
-# reason in the history: read-only on the admin's change page (decision 100).
+# reason in the history: read-only on the admin's change page (decision 101).
 REGISTER_SERVICE_ONLY_FIELDS = ("archived_at",)
 # A new register is in use and needs no sign-off, as on the settings page's add form.
 REGISTER_NOT_ON_ADD = ("archived_at", "sign_off_required", "sign_off_approvers")

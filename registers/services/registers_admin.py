@@ -2,7 +2,9 @@
 ``organisations.register_create``, which the ``create_register`` command uses too) and change
 one's name, address (slug), place in the tree, level and review period (``register_change``).
 Every change is kept by django-simple-history with who made it (``by``) and why (the reason
-written here).
+written here). The settings pages and the scoped Django admin both write through these, so
+their rules cannot differ; the admin's form asks ``register_add_check`` and
+``register_change_check`` (the same checks, nothing written) to show a refusal beside its field.
 
 A register's slug is its address (``/o/<org>/registers/<slug>/``); the rule on it (an old slug
 stays reserved for its register while it redirects, "new" is never one) is
@@ -29,6 +31,7 @@ from .register_slugs import (  # noqa: F401  the rule's messages, as the pages a
     RESERVED_SLUGS,
     SLUG_MAX_LENGTH,
     register_slug_change,
+    register_slug_clean,
     register_slug_from_name,
 )
 
@@ -43,6 +46,7 @@ REGISTER_REVIEW_MONTHS_RANGE = (
     f"the review period is a whole number of months from 1 to {REVIEW_MONTHS_MAX}, or blank"
 )
 REGISTER_PARENT_OTHER_ORGANISATION = "the parent register belongs to another organisation"
+REGISTER_SCHEME_OTHER_ORGANISATION = "the scheme belongs to another organisation"
 REGISTER_PARENT_ITSELF = "a register cannot sit under itself"
 REGISTER_PARENT_BELOW = (
     "{parent} is below {name}: a register cannot sit under one of the registers below it"
@@ -57,6 +61,9 @@ MOVED_TOP_REASON = "moved to the top level"
 LEVEL_REASON = "level set to {level}"
 REVIEW_MONTHS_REASON = "review period set to {months} months"
 REVIEW_MONTHS_BAND_REASON = "review period left to each rating's band"
+DESCRIPTION_REASON = "description changed"
+SCHEME_REASON = "scoring scheme set to {scheme}"
+SCHEME_DEFAULT_REASON = "scoring scheme: the organisation's default"
 SIGN_OFF_ON_REASON = "reviews need sign-off"
 SIGN_OFF_OFF_REASON = "reviews no longer need sign-off"
 APPROVERS_REASON = "named approvers: {names}"
@@ -67,6 +74,10 @@ APPROVER_NOT_ALLOWED = (
     "and risk owners) can"
 )
 
+
+# ``register_change``'s ``scheme`` when the register's scheme override is left as it is (None
+# is a change: back to the organisation's default scheme).
+UNCHANGED = object()
 
 # simple-history keeps reasons of at most 100 characters; a long name is cut.
 REASON_MAX_LENGTH = 100
@@ -140,6 +151,32 @@ def _check_parent(
         current = parent_of.get(current)
 
 
+def _check_scheme(organisation: Organisation, scheme) -> None:
+    if scheme is not None and scheme.organisation_id != organisation.id:
+        raise ValidationError({"scheme": REGISTER_SCHEME_OTHER_ORGANISATION})
+
+
+def register_add_check(
+    *,
+    organisation: Organisation,
+    name: str,
+    slug: str,
+    level: str,
+    parent: Register | None,
+    review_months: int | None,
+    scheme=None,
+) -> None:
+    """What ``register_add`` would refuse (``ValidationError`` naming the field), without
+    writing: for a form that must show the refusal beside its field before it saves."""
+    name = _check_name(organisation, name, register=None)
+    if (slug or "").strip():
+        register_slug_clean(organisation=organisation, slug=slug)
+    _check_level(level)
+    _check_review_months(review_months)
+    _check_parent(organisation, parent, register=None, name=name)
+    _check_scheme(organisation, scheme)
+
+
 @transaction.atomic
 def register_add(
     *,
@@ -149,9 +186,14 @@ def register_add(
     level: str = RegisterLevel.DIRECTORATE,
     parent: Register | None = None,
     review_months: int | None = None,
+    scheme=None,
+    description: str = "",
     by,
+    reason: str = ADDED_REASON,
 ) -> Register:
-    """Add a register. Without a slug, its address is made from its name."""
+    """Add a register. Without a slug, its address is made from its name. A new register is in
+    use (archive it with ``register_archive``) and its reviews need no sign-off until a change
+    says so."""
     name = _check_name(organisation, name, register=None)
     # register_create holds a given address to the rule (register_slugs).
     slug = (slug or "").strip() or register_slug_from_name(organisation, name)
@@ -165,8 +207,74 @@ def register_add(
         level=level,
         parent=parent,
         review_months=review_months,
+        scheme=scheme,
+        description=description,
         by=by,
-        reason=ADDED_REASON,
+        reason=reason,
+    )
+
+
+def _change_checked(
+    register: Register,
+    *,
+    name: str,
+    slug: str,
+    level: str,
+    parent: Register | None,
+    review_months: int | None,
+    scheme,
+    sign_off_approvers: Iterable | None,
+    address,
+) -> dict:
+    """The change's values, checked in the order the form shows them; ``address`` is the
+    slug rule (``register_slug_clean``'s check, or ``register_slug_change``'s write)."""
+    organisation = register.organisation
+    name = _check_name(organisation, name, register=register)
+    slug = address(slug)
+    level = _check_level(level)
+    review_months = _check_review_months(review_months)
+    _check_parent(organisation, parent, register=register, name=name)
+    if scheme is not UNCHANGED:
+        _check_scheme(organisation, scheme)
+    approvers = (
+        _check_approvers(organisation, sign_off_approvers)
+        if sign_off_approvers is not None
+        else None
+    )
+    return {
+        "name": name,
+        "slug": slug,
+        "level": level,
+        "review_months": review_months,
+        "approvers": approvers,
+    }
+
+
+def register_change_check(
+    *,
+    register: Register,
+    name: str,
+    slug: str,
+    level: str,
+    parent: Register | None,
+    review_months: int | None,
+    scheme=UNCHANGED,
+    sign_off_approvers: Iterable | None = None,
+) -> None:
+    """What ``register_change`` would refuse (``ValidationError`` naming the field), without
+    writing: for a form that must show the refusal beside its field before it saves."""
+    _change_checked(
+        register,
+        name=name,
+        slug=slug,
+        level=level,
+        parent=parent,
+        review_months=review_months,
+        scheme=scheme,
+        sign_off_approvers=sign_off_approvers,
+        address=lambda slug: register_slug_clean(
+            organisation=register.organisation, slug=slug, register=register
+        ),
     )
 
 
@@ -182,20 +290,36 @@ def register_change(
     by,
     sign_off_required: bool | None = None,
     sign_off_approvers: Iterable | None = None,
+    description: str | None = None,
+    scheme=UNCHANGED,
 ) -> Register:
     """Change a register's name, address, parent, level and review period, and (when given)
-    whether reviews need sign-off and who its named approvers are; one history entry saying
-    what changed. Returns the register (unsaved when nothing changed)."""
+    whether reviews need sign-off, who its named approvers are, its description and its scoring
+    scheme override (None: the organisation's default); one history entry saying what changed.
+    Returns the register (unsaved when nothing changed). Archiving is ``register_archive``'s."""
     register = Register.objects.select_for_update().get(pk=register.pk)
-    organisation = register.organisation
-    name = _check_name(organisation, name, register=register)
     old_slug = register.slug
-    # The rule; the address it leaves starts redirecting (saved below, in this transaction).
-    slug_changed = register_slug_change(register=register, slug=slug)
-    slug = register.slug
-    level = _check_level(level)
-    review_months = _check_review_months(review_months)
-    _check_parent(organisation, parent, register=register, name=name)
+    slug_changed = False
+
+    def address(slug: str) -> str:
+        # The rule; the address it leaves starts redirecting (saved below, in this transaction).
+        nonlocal slug_changed
+        slug_changed = register_slug_change(register=register, slug=slug)
+        return register.slug
+
+    checked = _change_checked(
+        register,
+        name=name,
+        slug=slug,
+        level=level,
+        parent=parent,
+        review_months=review_months,
+        scheme=scheme,
+        sign_off_approvers=sign_off_approvers,
+        address=address,
+    )
+    name, slug, level = checked["name"], checked["slug"], checked["level"]
+    review_months, approvers = checked["review_months"], checked["approvers"]
 
     reasons = []
     if name != register.name:
@@ -213,11 +337,19 @@ def register_change(
             if review_months is not None
             else REVIEW_MONTHS_BAND_REASON
         )
+    if description is not None and description != register.description:
+        reasons.append(DESCRIPTION_REASON)
+        register.description = description
+    scheme_id = getattr(scheme, "pk", None)
+    if scheme is not UNCHANGED and scheme_id != register.scheme_id:
+        reasons.append(
+            SCHEME_REASON.format(scheme=scheme.name) if scheme else SCHEME_DEFAULT_REASON
+        )
+        register.scheme = scheme
     if sign_off_required is not None and sign_off_required != register.sign_off_required:
         reasons.append(SIGN_OFF_ON_REASON if sign_off_required else SIGN_OFF_OFF_REASON)
         register.sign_off_required = sign_off_required
-    if sign_off_approvers is not None:
-        approvers = _check_approvers(organisation, sign_off_approvers)
+    if approvers is not None:
         before = set(register.sign_off_approvers.values_list("pk", flat=True))
         if {user.pk for user in approvers} != before:
             names = ", ".join(_person(user) for user in approvers)
