@@ -42,15 +42,18 @@ def register_slug_problem(
         return REGISTER_SLUG_RESERVED.format(slug=slug)
     pk = getattr(register, "pk", None)
     # One query: the register that has the address now, else one that had it (both, only for
-    # an address taken before every path kept this rule).
+    # an address taken before every path kept this rule). Each part without its model's default
+    # ordering: SQLite (the demo's database) allows no ORDER BY inside a compound statement.
     now = (
         Register.objects.filter(organisation=organisation, slug=slug)
+        .order_by()
         .exclude(pk=pk)
         .annotate(holder=F("name"), old=Value(False))
         .values_list("holder", "old")
     )
     before = (
         RegisterSlug.objects.filter(organisation=organisation, slug=slug)
+        .order_by()
         .exclude(register_id=pk)
         .annotate(holder=F("register__name"), old=Value(True))
         .values_list("holder", "old")
