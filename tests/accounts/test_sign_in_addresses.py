@@ -1,6 +1,6 @@
 """Every account has its sign-in address in django-allauth's table, verified and primary, from the
 moment it is made, whichever path made it; migration accounts.0004 made the rows missing from
-before (decision 96). Without the row allauth made an unverified copy when one of its pages
+before, and removed the verified rows of old addresses an admin's change left (decision 96). Without the row allauth made an unverified copy when one of its pages
 first read it (a GET that wrote), and the copy stopped the person adding a second factor."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection, migrations
+from django.test import Client
 from django.urls import reverse
 
 from demo.seeding import _demo_user
@@ -155,10 +156,13 @@ def test_the_migration_makes_missing_rows_and_leaves_existing_ones_alone():
     copy = EmailAddress.objects.create(user=lazily, email=lazily.email)
     moved = UserFactory(sign_in_address=False)  # address changed outside allauth
     EmailAddress.objects.create(user=moved, email="old@example.test", verified=True, primary=True)
+    moved_pending = EmailAddress.objects.create(user=moved, email="changing@example.test")
     blank = UserFactory(sign_in_address=False)
     User.objects.filter(pk=blank.pk).update(email="")
     held = UserFactory(sign_in_address=False, email="held@example.test")
-    EmailAddress.objects.create(user=UserFactory(), email="held@example.test", verified=True)
+    # Held by an account the migration leaves alone (its own address blank); a row held by one
+    # it processes is stale and goes (test_an_address_freed_by_a_stale_row_...).
+    EmailAddress.objects.create(user=blank, email="held@example.test", verified=True)
     invited_rows = rows(invited)
 
     done = migration().sign_in_addresses_add(apps, None, batch_size=2)
@@ -166,15 +170,106 @@ def test_the_migration_makes_missing_rows_and_leaves_existing_ones_alone():
     assert addresses(plain) == [(plain.email, True, True)]
     assert rows(invited) == invited_rows
     assert rows(lazily) == [(copy.pk, lazily.email, True, True)]
-    assert addresses(moved) == [("old@example.test", True, True), (moved.email, True, False)]
-    assert rows(blank) == [] and rows(held) == []
+    assert rows(moved)[0] == (moved_pending.pk, "changing@example.test", False, False)
+    assert addresses(moved)[1:] == [(moved.email, True, True)]
+    assert addresses(blank) == [("held@example.test", True, False)] and rows(held) == []
     assert done["made"] == 2 and done["copy verified"] == 1
+    assert done["stale verified removed"] == 1
     assert done["blank"] == 1 and done["held by another account"] == 1
 
     everything = list(EmailAddress.objects.order_by("pk").values_list())
     again = migration().sign_in_addresses_add(apps, None, batch_size=3)
     assert list(EmailAddress.objects.order_by("pk").values_list()) == everything
     assert again["made"] == 0 and again["copy verified"] == 0
+    assert again["stale verified removed"] == 0
+
+
+@pytest.mark.django_db
+def test_an_admins_change_from_before_leaves_only_the_new_address_verified_and_primary(capsys):
+    """An admin changed these addresses before decision 100: the old address kept its verified
+    (primary) row, so it still signed in as the account and got its reset links. The outcome
+    is what ``sign_in_address_change`` leaves: the sign-in address the one verified, primary
+    row; other verified rows gone; a change the person asked for (unverified) kept."""
+    moved = UserFactory(sign_in_address=False, email="ann.jones@example.test")
+    EmailAddress.objects.create(
+        user=moved, email="ann.smith@example.test", verified=True, primary=True
+    )
+    EmailAddress.objects.create(user=moved, email="ann.older@example.test", verified=True)
+    pending = EmailAddress.objects.create(user=moved, email="ann.next@example.test")
+    copied = UserFactory(sign_in_address=False, email="bo.new@example.test")  # allauth's copy too
+    EmailAddress.objects.create(
+        user=copied, email="bo.old@example.test", verified=True, primary=True
+    )
+    copy = EmailAddress.objects.create(user=copied, email="bo.new@example.test")
+    ran = UserFactory(email="cy.new@example.test")  # made primary once; verified, not primary
+    EmailAddress.objects.filter(user=ran).update(primary=False)
+    EmailAddress.objects.create(user=ran, email="cy.old@example.test", verified=True, primary=True)
+    odd = UserFactory(sign_in_address=False, email="di.new@example.test")  # unverified primary
+    EmailAddress.objects.create(user=odd, email="di.pending@example.test", primary=True)
+    capsys.readouterr()
+
+    done = migration().sign_in_addresses_add(apps, None, batch_size=2)
+
+    assert rows(moved)[0] == (pending.pk, "ann.next@example.test", False, False)
+    assert addresses(moved)[1:] == [("ann.jones@example.test", True, True)]
+    assert rows(copied) == [(copy.pk, "bo.new@example.test", True, True)]
+    assert addresses(ran) == [("cy.new@example.test", True, True)]
+    assert sorted(addresses(odd)) == [
+        ("di.new@example.test", True, True),
+        ("di.pending@example.test", False, False),
+    ]
+    assert done["stale verified removed"] == 4
+    assert done["made"] == 2 and done["copy verified"] == 1 and done["made primary"] == 1
+    assert "stale verified removed 4" in capsys.readouterr().out
+
+    everything = list(EmailAddress.objects.order_by("pk").values_list())
+    again = migration().sign_in_addresses_add(apps, None, batch_size=3)
+    assert list(EmailAddress.objects.order_by("pk").values_list()) == everything
+    assert again["stale verified removed"] == again["made"] == again["made primary"] == 0
+    assert "stale verified removed" not in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_an_address_freed_by_a_stale_row_is_given_to_its_account_in_the_same_run():
+    """Ann's address was changed from the one Bo now signs in with: her stale verified row held
+    Bo's address, which would have left Bo without a row, and Bo's own stale row in place.
+    Both in one batch."""
+    ann = UserFactory(sign_in_address=False, email="ann@example.test")
+    EmailAddress.objects.create(user=ann, email="bo@example.test", verified=True, primary=True)
+    bo = UserFactory(sign_in_address=False, email="bo@example.test")
+    EmailAddress.objects.create(user=bo, email="bo.old@example.test", verified=True)
+    done = migration().sign_in_addresses_add(apps, None)
+    assert addresses(ann) == [("ann@example.test", True, True)]
+    assert addresses(bo) == [("bo@example.test", True, True)]
+    assert done["held by another account"] == 0 and done["stale verified removed"] == 2
+
+
+@pytest.mark.django_db
+def test_after_the_migration_a_reset_for_an_address_an_admin_changed_before_sends_nothing(
+    send_queued_email,
+):
+    person = UserFactory(sign_in_address=False, email="ann.jones@example.test")
+    EmailAddress.objects.create(
+        user=person, email="ann.smith@example.test", verified=True, primary=True
+    )
+    client = Client()
+    with send_queued_email() as outbox:
+        request_reset(client, "ann.smith@example.test")
+    assert [message.to for message in outbox] == [["ann.smith@example.test"]]  # the defect
+    outbox.clear()
+
+    migration().sign_in_addresses_add(apps, None)
+
+    with send_queued_email() as outbox:
+        request_reset(client, "ann.smith@example.test")
+    assert outbox == []
+    refused = Client().post("/login/", {"login": "ann.smith@example.test", "password": PASSWORD})
+    assert "_auth_user_id" not in refused.wsgi_request.session
+    with send_queued_email() as outbox:
+        request_reset(client, "ann.jones@example.test")
+    (message,) = outbox
+    assert message.to == ["ann.jones@example.test"]
+    link_from(message)
 
 
 def test_the_migration_reverses_as_a_no_op():
