@@ -54,26 +54,15 @@ def organisation_create(
     organisation.save()
     if scheme is None:
         scheme, scheme_name = preset(DEFAULT_SCHEME_PRESET), scheme_name or DEFAULT_SCHEME_NAME
-    # One transaction: an error in any step undoes the whole organisation, so the steps run
-    # without savepoints of their own (two queries each).
-    _step(scheme_save)(
-        organisation=organisation, definition=scheme, name=scheme_name, make_default=True
-    )
-    _step(appetite_levels_install)(organisation=organisation, preset=appetite_preset)
-    _step(register_create)(
+    scheme_save(organisation=organisation, definition=scheme, name=scheme_name, make_default=True)
+    appetite_levels_install(organisation=organisation, preset=appetite_preset)
+    register_create(
         organisation=organisation,
         slug=TOP_REGISTER_SLUG,
         name=top_register_name or f"{organisation.display_name} corporate risk register",
         level=RegisterLevel.CORPORATE,
     )
     return organisation
-
-
-def _step(service):
-    """A service decorated with ``@transaction.atomic``, without its savepoint, for a caller that
-    is itself one atomic block and lets every error out of it (``functools.wraps``, which
-    ``transaction.atomic`` uses, keeps the plain function as ``__wrapped__``)."""
-    return service.__wrapped__
 
 
 @transaction.atomic
@@ -118,7 +107,7 @@ def register_create(
     if reason:
         register._change_reason = reason
     register.save()
-    _step(permissions.register_grant_defaults)(register)
+    permissions.register_grant_defaults(register)
     return register
 
 
