@@ -60,6 +60,8 @@ RECOVERY_SETTINGS = (
     "recovery_target_action",
 )
 TARGET_NOT_REACHED = "recovery ended before configured recovery target was reached"
+# How ``restore`` says it: the start of its Failed message (the drill expects it of a mutation).
+RAN_OUT_OF_WAL = "recovery ran out of WAL before the target"
 
 
 class Failed(Exception):
@@ -497,7 +499,7 @@ def _recovery_failed(text: str, args) -> bool:
     say("  log: " + ("\n  log: ".join(tail[-3:]) if tail else "(no FATAL line)"))
     if TARGET_NOT_REACHED in text:
         raise Failed(
-            "recovery ran out of WAL before the target: the WAL after the last archived segment "
+            f"{RAN_OUT_OF_WAL}: the WAL after the last archived segment "
             "may be only in the old data directory's pg_wal (give --old-wal), the target may "
             "lie on another timeline (keep --timeline current), or the target is after the "
             "last change"

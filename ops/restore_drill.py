@@ -25,9 +25,11 @@ A mutation breaks one recovery on purpose: ``one-second-early`` recovers to T mi
 old ``pg_wal``. ``--mutate NAME`` makes that recovery broken instead of correct (the drill fails).
 ``--check-mutations`` (``tests/test_restore_drill.py``) makes every correct recovery and then
 each mutated one from the same source and archive, and passes only if every correct one is exact
-and every mutated one is caught (not exact, or recovery fails). The mutated ones come after every
-correct one, latest-timeline (the one that follows the archive's history files) last; the source
-is stopped by then, and the drill checks that none of them changed the archive.
+and every mutated one is caught: fails the way that mutation must (``Mutation.failure``: the check
+finds differences, or recovery runs out of WAL). A mutated recovery that fails otherwise (a port
+taken, a tool missing) proves nothing about the mutation and fails the drill. The mutated ones
+come after every correct one, latest-timeline (the one that follows the archive's history files)
+last; the source is stopped by then, and the drill checks that none of them changed the archive.
 
 Never touches the cluster on 5432: the drill's clusters live in a temporary directory, owned by
 the ``postgres`` user when run as root, and are stopped and removed at the end, whatever happens.
@@ -131,14 +133,47 @@ def _one_second_early(recovery: Recovery) -> Recovery:
     return replace(recovery, target=early.isoformat())
 
 
-# Each mutation: the recovery it breaks ("point", "microsecond" or "unclean") and how. In this
-# order under --check-mutations: latest-timeline last, as the one that follows the archive's
-# timeline history files (nothing runs after it that could be misled by what it left).
-MUTATIONS: dict[str, tuple[str, Callable[[Recovery], Recovery]]] = {
-    "one-second-early": ("microsecond", _one_second_early),
-    "no-old-wal": ("unclean", lambda recovery: replace(recovery, old_wal=None)),
-    "latest-timeline": ("point", lambda recovery: replace(recovery, timeline="latest")),
+# How a recovery's summary starts when it fails the way a mutation must: the check finds
+# differences (``manage.py restore_check``'s error), or recovery stops short (``pitr.restore``).
+NOT_EXACT = "NOT restored exactly: "
+FAILED = "FAILED: {reason}"
+OUT_OF_WAL = FAILED.format(reason=pitr.RAN_OUT_OF_WAL)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A recovery broken on purpose: the correct one it breaks ("point", "microsecond" or
+    "unclean"), how, and the start of the summary it must end with to count as caught."""
+
+    step: str
+    mutate: Callable[[Recovery], Recovery]
+    failure: str
+
+
+# In this order under --check-mutations: latest-timeline last, as the one that follows the
+# archive's timeline history files (nothing runs after it that could be misled by what it left).
+MUTATIONS: dict[str, Mutation] = {
+    "one-second-early": Mutation("microsecond", _one_second_early, NOT_EXACT),
+    "no-old-wal": Mutation("unclean", lambda recovery: replace(recovery, old_wal=None), OUT_OF_WAL),
+    "latest-timeline": Mutation(
+        "point", lambda recovery: replace(recovery, timeline="latest"), OUT_OF_WAL
+    ),
 }
+
+CAUGHT = "caught"
+NOT_CAUGHT = "NOT CAUGHT"
+FAILED_OTHERWISE = "failed otherwise, not with {failure!r}"
+
+
+def mutation_verdict(name: str, *, exact: bool, summary: str) -> str:
+    """Whether the mutated recovery ``name`` was caught: not exact, and failing the way that
+    mutation must. ``CAUGHT``, ``NOT_CAUGHT`` (it restored exactly) or ``FAILED_OTHERWISE``."""
+    if exact:
+        return NOT_CAUGHT
+    failure = MUTATIONS[name].failure
+    if summary.startswith(failure):
+        return CAUGHT
+    return FAILED_OTHERWISE.format(failure=failure.strip())
 
 
 def compose_db_settings(*, archive: str) -> dict[str, str]:
@@ -327,16 +362,16 @@ class Drill:
         self.unclean_stop()
         if self.check_mutations:
             say("mutated recoveries, each of which the drill must catch, on the same archive")
-            for name, (step, mutate) in MUTATIONS.items():
-                self.recover(mutate(self.recoveries[step]), mutation=name)
+            for name, mutation in MUTATIONS.items():
+                self.recover(mutation.mutate(self.recoveries[mutation.step]), mutation=name)
         return self.report()
 
     def step(self, name: str, recovery: Recovery) -> None:
         """One of the three recoveries, broken by --mutate if asked."""
         self.recoveries[name] = recovery
-        for mutation, (step, mutate) in MUTATIONS.items():
-            if step == name and mutation in self.mutate:
-                recovery = mutate(recovery)
+        for mutation_name, mutation in MUTATIONS.items():
+            if mutation.step == name and mutation_name in self.mutate:
+                recovery = mutation.mutate(recovery)
         self.recover(recovery)
 
     def source_cluster(self) -> None:
@@ -453,7 +488,7 @@ class Drill:
         try:
             exact, summary = pitr.restore(self.pitr_args(*argv), self.runner, self.manage)
         except Failed as exc:
-            exact, summary = False, f"FAILED: {exc}"
+            exact, summary = False, FAILED.format(reason=exc)
             say(summary)
         finally:
             self.runner.run(
@@ -516,14 +551,15 @@ class Drill:
         say("results")
         for label, _, summary in self.results:
             print(f"  {label}: {summary}", flush=True)
+        verdicts = []
         for mutation, label, exact, summary in self.mutants:
-            verdict = "NOT CAUGHT" if exact else "caught"
-            print(f"  mutation {mutation} ({label}): {verdict}: {summary}", flush=True)
+            verdicts.append(mutation_verdict(mutation, exact=exact, summary=summary))
+            print(f"  mutation {mutation} ({label}): {verdicts[-1]}: {summary}", flush=True)
         for written in self.archive_written:
             print(f"  wrote into the archive: {written}", flush=True)
         return (
             all(exact for _, exact, _ in self.results)
-            and not any(exact for _, _, exact, _ in self.mutants)
+            and all(verdict == CAUGHT for verdict in verdicts)
             and not self.archive_written
         )
 

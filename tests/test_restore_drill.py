@@ -346,6 +346,52 @@ def test_compose_gives_postgresql_time_to_archive_its_last_segment_on_stop():
     assert db["stop_grace_period"] == "60s"
 
 
+def _report(mutants):
+    """The drill's verdict on these mutated recoveries, the correct ones exact (the real
+    ``Drill.report``, without ``__init__``'s clusters and ports)."""
+    drill = object.__new__(restore_drill.Drill)
+    drill.results = [("restore point p", True, "restored exactly: 1 tables, 1 rows, 1 registers")]
+    drill.mutants = [(name, f"recovery {name}", exact, summary) for name, exact, summary in mutants]
+    drill.archive_written = []
+    return drill.report()
+
+
+def test_a_mutation_is_caught_only_by_the_failure_it_must_cause(capsys):
+    """A mutated recovery that fails for another reason (a port taken, a tool missing) proves
+    nothing about the mutation: the drill says so and fails."""
+    out_of_wal = "FAILED: " + pitr.RAN_OUT_OF_WAL + ": the WAL after the last archived segment ..."
+    not_exact = "NOT restored exactly: 2 differences from the snapshot"
+    port_taken = "FAILED: pg_ctl: could not start server (port 18123 in use)"
+    caught = [
+        ("one-second-early", False, not_exact),
+        ("no-old-wal", False, out_of_wal),
+        ("latest-timeline", False, out_of_wal),
+    ]
+    for name, exact, summary in caught:
+        assert restore_drill.mutation_verdict(name, exact=exact, summary=summary) == "caught"
+    assert _report(caught) is True
+
+    for name, summary in [
+        ("latest-timeline", port_taken),
+        ("no-old-wal", not_exact),
+        ("one-second-early", out_of_wal),
+    ]:
+        verdict = restore_drill.mutation_verdict(name, exact=False, summary=summary)
+        assert verdict == restore_drill.FAILED_OTHERWISE.format(
+            failure=restore_drill.MUTATIONS[name].failure.strip()
+        )
+        capsys.readouterr()
+        assert _report([*(m for m in caught if m[0] != name), (name, False, summary)]) is False
+        assert f"  mutation {name} (recovery {name}): failed otherwise, not with " in (
+            capsys.readouterr().out
+        )
+
+    assert restore_drill.mutation_verdict("no-old-wal", exact=True, summary="restored") == (
+        "NOT CAUGHT"
+    )
+    assert _report([*caught[:2], ("latest-timeline", True, "restored exactly: ...")]) is False
+
+
 # --- the drill, end to end ---------------------------------------------------------------------
 
 
