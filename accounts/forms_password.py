@@ -1,16 +1,21 @@
 """django-allauth's password forms in riskreg's words (``ACCOUNT_FORMS``): the reset request,
 the new password a reset link sets, and changing or setting the password on the account pages.
 
-allauth keeps the rules (who gets a link, the rate limits, the password validators); these
-forms change only labels, hints and messages, and log a reset request
-(``accounts.password_reset``)."""
+allauth keeps the rules (the rate limits, the password validators, the e-mails); these forms
+change labels, hints and messages, log a reset request (``accounts.password_reset``), and find
+the account a reset is for by its sign-in address or a confirmed address only
+(``accounts_by_sign_in_address``, decision 100)."""
 
 from __future__ import annotations
 
+from allauth.account import app_settings as allauth_settings
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import ResetPasswordForm, ResetPasswordKeyForm
 from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from django import forms
+
+from registers.selectors.sign_in import accounts_by_sign_in_address
 
 from . import password_reset
 
@@ -74,6 +79,16 @@ class PasswordResetRequestForm(ResetPasswordForm):
         field.error_messages.update({"required": EMAIL_REQUIRED, "invalid": EMAIL_INVALID})
         field.widget.attrs.pop("placeholder", None)
         field.widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
+
+    def clean_email(self) -> str:
+        """allauth's, but the accounts found never by an unconfirmed address (an address someone
+        asked to change to: allauth's look-up falls back to those rows). ``self.users`` is whom
+        ``save`` sends a link to, or (a reset by code) the account it is for."""
+        email = get_adapter().clean_email(self.cleaned_data["email"].lower())
+        self.users = accounts_by_sign_in_address(email=email, is_active=True)
+        if not self.users and not allauth_settings.PREVENT_ENUMERATION:
+            raise get_adapter().validation_error("unknown_email")
+        return self.cleaned_data["email"]
 
     def save(self, request, **kwargs) -> str:
         email = super().save(request, **kwargs)

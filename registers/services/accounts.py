@@ -16,7 +16,8 @@ An existing account's address changed other than by allauth's own change flow (w
 new address by a link and then removes the old rows itself) goes through
 ``sign_in_address_change``: allauth's sign-in and password reset find the account by its verified
 rows before ``User.email``, so an old address left verified would still sign in as the account and
-be sent its reset links (decision 100)."""
+be sent its reset links; it removes the account's other rows, confirmed or not (decision 100).
+Which account an address finds, for those flows: ``registers.selectors.sign_in``."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.functions import Lower
 
 log = logging.getLogger("riskreg.security")
@@ -82,10 +82,10 @@ def sign_in_address_add(*, user) -> EmailAddress:
 @transaction.atomic
 def sign_in_address_change(*, user, email: str, by=None) -> EmailAddress:
     """Make ``email`` the sign-in address of an existing account, replacing its allauth rows:
-    the new address becomes its one verified, primary address; every other verified row (the
-    old sign-in address, and any left by a change made before this service) and any row of the
-    old address go. An unverified row of another address stays: a change the person asked for
-    on the e-mail page, which changes nothing until its link is followed (decision 100).
+    the new address becomes its one verified, primary address and every other row goes,
+    confirmed or not (decision 100). An admin's change is how an account is recovered: a change
+    asked for on the e-mail page and not confirmed (by whoever held the session, or mistyped)
+    goes too, so its confirmation link confirms nothing; the person asks again if it was theirs.
 
     ``by`` is who made the change (None: a command or the shell), for the security log; the
     change of ``User.email`` itself is logged by ``riskreg.security``'s signal like every other
@@ -101,8 +101,7 @@ def sign_in_address_change(*, user, email: str, by=None) -> EmailAddress:
     user.email = email
     if old != email:
         user.save(update_fields=["email"])
-    stale = EmailAddress.objects.filter(user=user).exclude(email=email)
-    _, deleted = stale.filter(Q(verified=True) | Q(email__iexact=old)).delete()
+    _, deleted = EmailAddress.objects.filter(user=user).exclude(email=email).delete()
     address = sign_in_address_add(user=user)
     log.warning(
         "sign-in address replaced: user=%s removed=%d by=%s",

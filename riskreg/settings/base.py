@@ -171,8 +171,10 @@ AUTH_USER_MODEL = "registers.User"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out client is refused before its password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    # allauth's: e-mail addresses matched whatever their case, and its sign-in stages (2FA).
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's: e-mail addresses matched whatever their case, and its sign-in stages (2FA);
+    # an account found by its sign-in address or a confirmed address, never a pending one
+    # (accounts.backends, decision 100).
+    "accounts.backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"

@@ -111,17 +111,21 @@ def test_after_an_admin_changes_the_address_a_reset_for_the_old_one_sends_nothin
     assert signs_in.session["_auth_user_id"] == str(person.pk)
 
 
-def test_the_admins_change_keeps_a_change_the_person_asked_for_and_drops_old_ones(
-    client, person, superuser
+def test_the_admins_change_drops_every_other_address_confirmed_or_not(
+    client, person, superuser, caplog
 ):
-    """A change the person asked for and has not confirmed stays (only its link changes
-    anything); a verified address other than the sign-in one (left by an admin's change before
-    this rule) goes, as the old sign-in address does."""
+    """An admin's change is a recovery: a change asked for on the e-mail page and not confirmed
+    (whoever held the session, or a typo) goes, as do a verified address other than the sign-in
+    one (left by an admin's change before this rule) and the old sign-in address."""
     EmailAddress.objects.create(user=person, email="stale@example.test", verified=True)
     EmailAddress.objects.create(user=person, email="asked@example.test", verified=False)
     client.force_login(superuser)
-    assert admin_change(client, person, email=NEW).status_code == 302
-    assert addresses(person) == [(NEW, True, True), ("asked@example.test", False, False)]
+    with caplog.at_level(logging.INFO, logger="riskreg.security"):
+        assert admin_change(client, person, email=NEW).status_code == 302
+    assert addresses(person) == [(NEW, True, True)]
+    assert f"sign-in address replaced: user={person.pk} removed=3 by={superuser.pk}" in (
+        security_lines(caplog)
+    )
 
 
 def test_the_admin_changes_to_the_address_the_person_asked_for(client, person, superuser):
