@@ -24,6 +24,9 @@ from .register_slugs import register_slug_clean
 TOP_REGISTER_SLUG = "corporate"
 DEFAULT_SCHEME_PRESET = "espo-5x5"
 DEFAULT_SCHEME_NAME = "5x5 likelihood x impact"
+# A register in use never sits under an archived one (register_archive holds the rest of the
+# tree's rule: no register is archived above one in use, none brought back under an archived one).
+PARENT_ARCHIVED_CHOICE = "{parent} is archived: a register in use cannot sit under it"
 
 
 @transaction.atomic
@@ -65,6 +68,16 @@ def organisation_create(
     return organisation
 
 
+def refuse_archived_parent(parent: Register | None, *, register: Register | None = None) -> None:
+    """Raise the rule's ValidationError on ``parent`` when it is archived and ``register`` (None:
+    a new one, which is in use) is not: ``register_create`` asks it for every new register,
+    ``registers_admin.register_change`` for a register moved. No query: ``parent`` as read."""
+    if parent is None or parent.archived_at is None:
+        return
+    if register is None or register.archived_at is None:
+        raise ValidationError({"parent": PARENT_ARCHIVED_CHOICE.format(parent=parent.name)})
+
+
 @transaction.atomic
 def register_create(
     *,
@@ -82,9 +95,11 @@ def register_create(
     """Create a register and give the organisation's coordinators their grant on it; ``by`` and
     ``reason`` go into its first history row (the settings page passes them; the command and
     seeding leave them to the request, if any). Its address is held to the rule of
-    ``register_slugs`` (not another register's, current or old; not "new"), whoever asks."""
+    ``register_slugs`` (not another register's, current or old; not "new"), and it is in use, so
+    never under an archived register (``register_archive``'s rule), whoever asks."""
     if parent is not None and parent.organisation_id != organisation.id:
         raise ValidationError({"parent": "the parent register belongs to another organisation"})
+    refuse_archived_parent(parent)
     if scheme is not None and scheme.organisation_id != organisation.id:
         raise ValidationError({"scheme": "the scheme belongs to another organisation"})
     slug = register_slug_clean(organisation=organisation, slug=slug)

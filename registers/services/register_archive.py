@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from ..models import Escalation, EscalationStatus, Register, Risk
 from ..selectors.exposure import forget_exposure
+from .organisations import PARENT_ARCHIVED_CHOICE  # noqa: F401  (see below)
 
 # The rule's words, raised by every service that would change a risk on an archived register.
 REGISTER_ARCHIVED = (
@@ -45,7 +46,9 @@ ESCALATIONS_PENDING = (
     "{register} has {count} escalation request{s} waiting for a decision: accept, decline or "
     "withdraw {them} first"
 )
-PARENT_ARCHIVED_CHOICE = "{parent} is archived: a register in use cannot sit under it"
+# The tree's other rule, a register in use never under an archived one, is asked by
+# register_create (every new register) and register_change: its words (PARENT_ARCHIVED_CHOICE)
+# are in services.organisations, beside register_create, and named here too.
 
 # History reasons (a text column: kept whole).
 ARCHIVED_REASON = "archived: {reason}"

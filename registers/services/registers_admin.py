@@ -21,8 +21,7 @@ from django.db import transaction
 
 from ..models import Membership, Organisation, Register, RegisterLevel
 from ..permissions import RISK_OWNER_ROLES
-from .organisations import register_create
-from .register_archive import PARENT_ARCHIVED_CHOICE
+from .organisations import refuse_archived_parent, register_create
 from .register_slugs import (  # noqa: F401  the rule's messages, as the pages and tests name them
     REGISTER_SLUG_INVALID,
     REGISTER_SLUG_OLD,
@@ -131,9 +130,9 @@ def _check_parent(
         return
     if parent.organisation_id != organisation.id:
         raise ValidationError({"parent": REGISTER_PARENT_OTHER_ORGANISATION})
-    # A register in use never sits under an archived one (register_archive's rule).
-    if parent.archived_at is not None and (register is None or register.archived_at is None):
-        raise ValidationError({"parent": PARENT_ARCHIVED_CHOICE.format(parent=parent.name)})
+    # A register in use never sits under an archived one (register_create asks it too, for
+    # every path that makes a register; here for a change, and before the add's other checks).
+    refuse_archived_parent(parent, register=register)
     if register is None:
         return
     if parent.pk == register.pk:

@@ -11,9 +11,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from registers.models import Membership, Organisation, Register, User
+from registers.models import Membership, Organisation, Register, Role, User
 from scoring.models import Scheme, SchemeVersion
 from scoring.presets import preset_path
+from tests.factories import MembershipFactory
 
 EXAMPLE_SCHEME = Path(__file__).resolve().parents[2].parent / "shared/examples/scheme-espo-5x5.json"
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,6 +136,37 @@ def test_create_register_bad_input(organisation):
     with pytest.raises(CommandError, match="already has the address corporate: choose another"):
         run("create_register", "--org", slug, "corporate", "--name", "Again")
     assert Register.objects.filter(organisation=organisation).count() == 1
+
+
+@pytest.mark.django_db
+def test_create_register_refuses_an_archived_parent(organisation):
+    """A register in use never sits under an archived one (decision 101's rule, held by
+    register_create for every path: the command, create_org, seeding, the settings page, the
+    admin)."""
+    from registers.services.organisations import PARENT_ARCHIVED_CHOICE
+    from registers.services.register_archive import register_archive
+
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
+    corporate = register_archive(
+        register=Register.objects.get(organisation=organisation, slug="corporate"),
+        by=admin,
+        reason="replaced",
+    )
+
+    message = PARENT_ARCHIVED_CHOICE.format(parent=corporate.name)
+    with pytest.raises(CommandError) as exc_info:
+        run(
+            "create_register",
+            "--org",
+            organisation.slug,
+            "child",
+            "--name",
+            "Child",
+            "--parent",
+            "corporate",
+        )
+    assert message in str(exc_info.value)
+    assert not Register.objects.filter(organisation=organisation, slug="child").exists()
 
 
 @pytest.mark.django_db

@@ -141,6 +141,20 @@ def test_a_register_in_use_cannot_be_put_under_an_archived_one(
     ]
 
 
+def test_no_path_creates_a_register_under_an_archived_one(organisation, estates, admin):
+    """register_create holds the rule, so the command, create_org and seeding (which call it
+    directly) refuse as the settings page does; an archived parent's register is not made."""
+    from registers.services.organisations import PARENT_ARCHIVED_CHOICE, register_create
+
+    archived(estates, admin)
+    with pytest.raises(ValidationError) as exc_info:
+        register_create(organisation=organisation, slug="boilers", name="Boilers", parent=estates)
+    assert exc_info.value.message_dict["parent"] == [
+        PARENT_ARCHIVED_CHOICE.format(parent="Estates")
+    ]
+    assert not Register.objects.filter(organisation=organisation, slug="boilers").exists()
+
+
 # --- every service that writes a risk refuses ------------------------------------------------------
 
 
