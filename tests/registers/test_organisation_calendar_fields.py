@@ -132,3 +132,42 @@ def test_the_admin_refuses_out_of_range_values_as_field_errors(
     assert response.context["adminform"].form.errors[field] == [message]
     organisation.refresh_from_db()
     assert (organisation.reminder_notice_days, organisation.committee_months) == (14, [3, 9])
+
+
+# --- migration 0019 -------------------------------------------------------------------------------
+
+BEFORE_0019 = [("registers", "0018_withheld_risk_indexes")]
+AT_0019 = [("registers", "0019_organisation_calendar_bounds")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0019_brings_notice_periods_into_range_before_adding_its_constraint():
+    """Rows the admin could save before 0019 (0, 400 days) reach the nearest bound, those in range
+    stay, and the constraint is then added over them: the migration run back to 0018 and forward,
+    on rows written in between without the constraint."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    days = {"zero": 0, "low": 1, "usual": 14, "high": 365, "over": 400, "far": 32767}
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(BEFORE_0019)
+        before = executor.loader.project_state(BEFORE_0019).apps
+        for slug, notice in days.items():
+            before.get_model("registers", "Organisation").objects.create(
+                slug=slug, name=slug, reminder_notice_days=notice
+            )
+
+        MigrationExecutor(connection).migrate(AT_0019)
+
+        clamped = dict(Organisation.objects.values_list("slug", "reminder_notice_days"))
+        assert clamped == {"zero": 1, "low": 1, "usual": 14, "high": 365, "over": 365, "far": 365}
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Organisation.objects.filter(slug="usual").update(reminder_notice_days=0)
+    finally:
+        # Whatever happened, the database ends fully migrated for the tests after this one: the
+        # rows go first, so that a failed clamp does not also stop the constraint's re-adding.
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM registers_organisation WHERE slug = ANY(%s)", [list(days)])
+        MigrationExecutor(connection).migrate(leaves)
