@@ -68,6 +68,22 @@ def organisation_create(
     return organisation
 
 
+def register_tree_lock(organisation_id: int) -> None:
+    """Lock the organisation's row for the rest of the transaction: the one lock every write to
+    its register tree takes (a parent given or changed, a register archived or brought back)
+    before it reads the tree, so two such writes run one after the other and each checks the
+    tree as the other left it (decision 103). Without it, two admins at the same moment could
+    put A under B and B under A (a cycle: both vanish from the tree, roll-ups and packs), or
+    make a register under one being archived. ``FOR NO KEY UPDATE``: it waits only for another
+    tree write or an update of the organisation's row, never for the rows that merely point at
+    the organisation (a risk, a membership, a history row), which take ``FOR KEY SHARE``. One
+    short lock taken first, before any other row, so no deadlock with the register's own lock.
+    """
+    Organisation.objects.select_for_update(no_key=True, of=("self",)).only("pk").get(
+        pk=organisation_id
+    )
+
+
 def refuse_archived_parent(parent: Register | None, *, register: Register | None = None) -> None:
     """Raise the rule's ValidationError on ``parent`` when it is archived and ``register`` (None:
     a new one, which is in use) is not: ``register_create`` asks it for every new register,
@@ -99,6 +115,11 @@ def register_create(
     never under an archived register (``register_archive``'s rule), whoever asks."""
     if parent is not None and parent.organisation_id != organisation.id:
         raise ValidationError({"parent": "the parent register belongs to another organisation"})
+    if parent is not None:
+        # A top register (organisation_create's) cannot close a cycle or sit under anything
+        # archived: no lock. Under a parent: the tree's lock, then the parent as it is now.
+        register_tree_lock(organisation.id)
+        parent = Register.objects.get(pk=parent.pk)
     refuse_archived_parent(parent)
     if scheme is not None and scheme.organisation_id != organisation.id:
         raise ValidationError({"scheme": "the scheme belongs to another organisation"})

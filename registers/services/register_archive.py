@@ -25,7 +25,10 @@ from django.utils import timezone
 
 from ..models import Escalation, EscalationStatus, Register, Risk
 from ..selectors.exposure import forget_exposure
-from .organisations import PARENT_ARCHIVED_CHOICE  # noqa: F401  (see below)
+from .organisations import (
+    PARENT_ARCHIVED_CHOICE,  # noqa: F401  (see below)
+    register_tree_lock,
+)
 
 # The rule's words, raised by every service that would change a risk on an archived register.
 REGISTER_ARCHIVED = (
@@ -120,6 +123,9 @@ def archive_blockers(register: Register) -> list[str]:
 def register_archive(*, register: Register, reason: str, by) -> Register:
     """Archive ``register``: read-only from now on. One history row with who and why."""
     reason = _reason(reason, ARCHIVE_REASON_REQUIRED)
+    # The tree's lock first: no register is made or moved under this one, or brought back
+    # below it, while its children are checked (decision 103).
+    register_tree_lock(register.organisation_id)
     locked = Register.objects.select_for_update().get(pk=register.pk)
     if locked.archived_at is not None:
         raise ValidationError(ALREADY_ARCHIVED.format(register=locked.name))
@@ -139,6 +145,8 @@ def register_archive(*, register: Register, reason: str, by) -> Register:
 def register_unarchive(*, register: Register, reason: str, by) -> Register:
     """Bring ``register`` back into use. One history row with who and why."""
     reason = _reason(reason, UNARCHIVE_REASON_REQUIRED)
+    # The tree's lock first: its parent is not archived while it is checked (decision 103).
+    register_tree_lock(register.organisation_id)
     locked = (
         Register.objects.select_for_update(of=("self",))
         .select_related("parent")

@@ -21,7 +21,7 @@ from django.db import transaction
 
 from ..models import Membership, Organisation, Register, RegisterLevel
 from ..permissions import RISK_OWNER_ROLES
-from .organisations import refuse_archived_parent, register_create
+from .organisations import refuse_archived_parent, register_create, register_tree_lock
 from .register_slugs import (  # noqa: F401  the rule's messages, as the pages and tests name them
     REGISTER_SLUG_INVALID,
     REGISTER_SLUG_OLD,
@@ -296,7 +296,12 @@ def register_change(
     whether reviews need sign-off, who its named approvers are, its description and its scoring
     scheme override (None: the organisation's default); one history entry saying what changed.
     Returns the register (unsaved when nothing changed). Archiving is ``register_archive``'s."""
+    # The tree's lock first (before the register's own), then the tree and the parent as they
+    # are now: checked against another admin's move or archive, not what the form read.
+    register_tree_lock(register.organisation_id)
     register = Register.objects.select_for_update().get(pk=register.pk)
+    if parent is not None:
+        parent = Register.objects.get(pk=parent.pk)
     old_slug = register.slug
     slug_changed = False
 

@@ -1,0 +1,157 @@
+"""Two admins changing one organisation's register tree at the same moment (decision 103): each
+write to the tree takes the organisation's row lock before it reads the tree, so the second waits
+for the first and is checked against the tree the first left. Real connections, one per thread:
+thread A makes its change inside a transaction it holds open until B is seen waiting on A's lock
+(``pg_blocking_pids``), then commits; B must then be refused with the service's own words."""
+
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from registers.models import Register, Role
+from registers.services import registers_admin
+from registers.services.organisations import PARENT_ARCHIVED_CHOICE
+from registers.services.register_archive import CHILDREN_NOT_ARCHIVED, register_archive
+from registers.services.registers_admin import REGISTER_PARENT_BELOW
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    RegisterFactory,
+    corporate_register_of,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TIMEOUT = 5  # seconds; every wait below ends well before unless something is wrong
+
+
+def move(register, parent, by):
+    return registers_admin.register_change(
+        register=register,
+        name=register.name,
+        slug=register.slug,
+        level=register.level,
+        parent=parent,
+        review_months=register.review_months,
+        by=by,
+    )
+
+
+def race(first, second):
+    """Run ``first`` in thread A inside a transaction held open until ``second`` (thread B) is
+    waiting on A's lock, or has finished without waiting; then commit A and let B finish.
+    Returns (whether B waited on A, B's result or the exception it raised)."""
+    a_pid, b_pid = [], []
+    a_done, release, b_ready = threading.Event(), threading.Event(), threading.Event()
+    outcome = {}
+
+    def thread_a():
+        try:
+            with transaction.atomic():
+                first()
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    a_pid.append(cursor.fetchone()[0])
+                a_done.set()
+                release.wait(TIMEOUT)
+        except Exception as exc:  # reported by the assertions below
+            outcome["a"] = exc
+            a_done.set()
+        finally:
+            connection.close()
+
+    def thread_b():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                b_pid.append(cursor.fetchone()[0])
+            b_ready.set()
+            outcome["b"] = second()
+        except Exception as exc:
+            outcome["b"] = exc
+        finally:
+            b_ready.set()
+            connection.close()
+
+    a = threading.Thread(target=thread_a)
+    a.start()
+    assert a_done.wait(TIMEOUT) and "a" not in outcome, outcome.get("a")
+    b = threading.Thread(target=thread_b)
+    b.start()
+    assert b_ready.wait(TIMEOUT)
+    waited = False
+    deadline = time.monotonic() + TIMEOUT
+    # Polled, not slept on: Postgres is the only one who knows that B is waiting on A.
+    while b.is_alive() and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s = ANY(pg_blocking_pids(%s))", [a_pid[0], b_pid[0]])
+            if cursor.fetchone()[0]:
+                waited = True
+                break
+        time.sleep(0.005)
+    release.set()
+    a.join(TIMEOUT)
+    b.join(TIMEOUT)
+    assert not a.is_alive() and not b.is_alive()
+    assert "a" not in outcome, outcome.get("a")
+    return waited, outcome["b"]
+
+
+def refusal(outcome) -> list[str]:
+    assert isinstance(outcome, ValidationError), f"not refused: {outcome!r}"
+    return outcome.messages
+
+
+def parents(organisation) -> dict[str, str | None]:
+    registers = Register.objects.filter(organisation=organisation).select_related("parent")
+    return {r.slug: r.parent.slug if r.parent else None for r in registers}
+
+
+@pytest.fixture
+def tree():
+    organisation = OrganisationFactory()
+    corporate = corporate_register_of(organisation)
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
+    a = RegisterFactory(organisation=organisation, parent=corporate, slug="a", name="A")
+    b = RegisterFactory(organisation=organisation, parent=corporate, slug="b", name="B")
+    return organisation, admin, a, b
+
+
+def test_a_under_b_and_b_under_a_at_once_the_second_waits_and_is_refused(tree):
+    organisation, admin, a, b = tree
+    b_read = Register.objects.get(pk=b.pk)  # read before A's move, as B's form was
+    a_parent_read = Register.objects.get(pk=a.pk)
+    waited, outcome = race(lambda: move(a, b, admin), lambda: move(b_read, a_parent_read, admin))
+    assert waited
+    assert refusal(outcome) == [REGISTER_PARENT_BELOW.format(parent="A", name="B")]
+    assert parents(organisation) == {"corporate": None, "a": "b", "b": "corporate"}
+
+
+def test_a_register_added_under_one_being_archived_waits_and_is_refused(tree):
+    organisation, admin, a, _ = tree
+    a_read = Register.objects.get(pk=a.pk)  # in use when the add's form read it
+    waited, outcome = race(
+        lambda: register_archive(register=a, reason="merged", by=admin),
+        lambda: registers_admin.register_add(
+            organisation=organisation, name="A child", parent=a_read, by=admin
+        ),
+    )
+    assert waited
+    assert refusal(outcome) == [PARENT_ARCHIVED_CHOICE.format(parent="A")]
+    assert not Register.objects.filter(name="A child").exists()
+
+
+def test_archiving_a_register_while_one_is_added_under_it_waits_and_is_refused(tree):
+    organisation, admin, a, _ = tree
+    waited, outcome = race(
+        lambda: registers_admin.register_add(
+            organisation=organisation, name="A child", parent=a, by=admin
+        ),
+        lambda: register_archive(register=a, reason="merged", by=admin),
+    )
+    assert waited
+    assert refusal(outcome) == [CHILDREN_NOT_ARCHIVED.format(register="A", children="A child")]
+    assert Register.objects.get(pk=a.pk).archived_at is None
