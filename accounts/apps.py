@@ -16,6 +16,8 @@ class AccountsConfig(AppConfig):
 
         user_logged_in.connect(middleware.on_signed_in, dispatch_uid="riskreg-second-factor")
         password_reset.connect_receivers()
+        # The writes that change who must set up a second factor reach open sessions at once.
+        middleware.connect_receivers()
         # A person's own second factors added, removed and replaced, in the security log.
         from . import second_factor_log
 

@@ -7,9 +7,16 @@ it up or to leave (allauth's account pages, sign-out, static files). A session t
 through the organisation's own identity provider is held to that provider's rules instead (it
 is where Entra ID and the like enforce their second factor), so it is not asked twice.
 
-A "nothing needed" answer is worked out at sign-in, kept in the session and worked out again
-every ``RECHECK_SECONDS``, so pages cost no query; an admin's reset of someone's second factor,
-or a new rule, reaches their open sessions within that time."""
+A "nothing needed" answer is worked out at sign-in and kept in the session with the tokens it was
+worked out under (``registers.caching``'s tokens, decision 103): the person's, which every save
+and delete of their memberships and of their authenticators renews, and each of their
+organisations', which every save of the organisation's rule renews (the rule's page, the admin).
+A page compares the kept tokens with the current ones (one cache read each, no query) and works
+the answer out again when one differs, so a new rule, a role change into a covered role, a new
+membership or an admin's reset of someone's second factor reaches their open sessions on their
+next request. ``RECHECK_SECONDS`` bounds what a write that sends no signal (``QuerySet.update``,
+the shell) can leave behind. Without the shared cache (``caching.enabled()`` false: one process's
+token would not reach the others) nothing is kept: every page works it out (one or two queries)."""
 
 from __future__ import annotations
 
@@ -22,10 +29,18 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from registers import caching
 from registers.models import Membership, Role, SecondFactorRule
 
 SESSION_KEY = "riskreg_second_factor"
 RECHECK_SECONDS = 300
+_PERSON_KEY = "second-factor-person:{user_id}"
+_ORGANISATION_KEY = "second-factor-organisation:{organisation_id}"
+COVERED = {
+    SecondFactorRule.EVERYONE: frozenset(Role.values),
+    SecondFactorRule.ADMINS_AND_COORDINATORS: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    SecondFactorRule.NOBODY: frozenset(),
+}
 # Pages a person without their required second factor may still use.
 ALLOWED_PREFIXES = ("/accounts/", "/logout/", "/login/", "/healthz", "/invitations/")
 
@@ -64,17 +79,74 @@ def needs_second_factor(request: HttpRequest) -> bool:
     return second_factor_required(user) and not has_second_factor(user)
 
 
+def _organisation_key(organisation_id: int) -> str:
+    return _ORGANISATION_KEY.format(organisation_id=organisation_id)
+
+
+def _keys(user_id: int, organisation_ids) -> list[str]:
+    return [_PERSON_KEY.format(user_id=user_id), *map(_organisation_key, organisation_ids)]
+
+
+def _kept_tokens(user_id: int, organisation_ids) -> dict[str, str]:
+    return {key: caching.reader_token(key) for key in _keys(user_id, organisation_ids)}
+
+
 def remember(request: HttpRequest) -> bool:
-    """Work the answer out now; keep "nothing needed" in the session. True if one is needed."""
-    if needs_second_factor(request):
+    """Work the answer out now; keep "nothing needed" in the session with the tokens it holds
+    under. True if one is needed.
+
+    The tokens are read before the query, so a write committed while it runs leaves a token the
+    next page sees changed: the person's, and those of the organisations this session last
+    held (an organisation of theirs not among those is new to them, which a membership write,
+    and so the person's token, says)."""
+    if not caching.enabled():
+        request.session.pop(SESSION_KEY, None)
+        return needs_second_factor(request)
+    user = request.user
+    kept = request.session.get(SESSION_KEY)
+    held = kept.get("organisations", []) if isinstance(kept, dict) else []
+    tokens = _kept_tokens(user.pk, held)
+    if _signed_in_by_provider(request):
+        needed, organisation_ids = False, held
+    else:
+        rules = list(
+            Membership.objects.filter(user=user).values_list(
+                "organisation_id", "role", "organisation__second_factor_required"
+            )
+        )
+        organisation_ids = sorted({organisation_id for organisation_id, _, _ in rules})
+        required = any(role in COVERED.get(rule, ()) for _, role, rule in rules)
+        needed = required and not has_second_factor(user)
+    if needed:
         request.session.pop(SESSION_KEY, None)
         return True
-    request.session[SESSION_KEY] = time.time()
+    for organisation_id in organisation_ids:
+        key = _organisation_key(organisation_id)
+        if key not in tokens:
+            tokens[key] = caching.reader_token(key)
+    request.session[SESSION_KEY] = {
+        "at": time.time(),
+        "organisations": list(organisation_ids),
+        "tokens": [tokens[key] for key in _keys(user.pk, organisation_ids)],
+    }
     return False
 
 
+def _still_nothing_needed(request: HttpRequest) -> bool:
+    """The kept answer stands: kept, not too old, and worked out under the tokens of now."""
+    kept = request.session.get(SESSION_KEY)
+    if (
+        not caching.enabled()
+        or not isinstance(kept, dict)
+        or time.time() - kept.get("at", 0) > RECHECK_SECONDS
+    ):
+        return False
+    now = _kept_tokens(request.user.pk, kept.get("organisations", []))
+    return list(now.values()) == kept.get("tokens")
+
+
 def on_signed_in(sender, request, user, **kwargs) -> None:
-    """At sign-in (``user_logged_in``), so that pages cost no query until the recheck is due."""
+    """At sign-in (``user_logged_in``), so that pages cost no query until a token changes."""
     if request is not None and hasattr(request, "session"):
         request.user = user
         remember(request)
@@ -91,9 +163,60 @@ class SecondFactorRequiredMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith((*ALLOWED_PREFIXES, self.static_url))
-        ):
-            checked_at = request.session.get(SESSION_KEY)
             # "Needed" is never remembered: the page after setting one up lets them through.
-            if (not checked_at or time.time() - checked_at > RECHECK_SECONDS) and remember(request):
-                return redirect("second_factor_setup")
+            and not _still_nothing_needed(request)
+            and remember(request)
+        ):
+            return redirect("second_factor_setup")
         return self.get_response(request)
+
+
+# --- the writes that change the answer renew its tokens (decision 103) ---------------------------
+
+_MEMBERSHIP_FIELDS = frozenset({"role", "user", "user_id", "organisation", "organisation_id"})
+
+
+def _on_membership_write(sender, instance, update_fields=None, **kwargs) -> None:
+    """A membership added, removed or its role changed: the person's answer may change."""
+    if update_fields is not None and not _MEMBERSHIP_FIELDS & set(update_fields):
+        return
+    person_changed(instance.user_id)
+
+
+def _on_authenticator_write(sender, instance, created=None, **kwargs) -> None:
+    """An authenticator added (``created``) or deleted (a reset, a removal); a save of one kept
+    (its last use) changes nothing."""
+    if created is False:
+        return
+    person_changed(instance.user_id)
+
+
+def _on_organisation_write(sender, instance, created=False, update_fields=None, **kwargs) -> None:
+    if created or (update_fields is not None and "second_factor_required" not in update_fields):
+        return
+    caching.tokens_changed([_organisation_key(instance.pk)])
+
+
+def person_changed(user_id: int | None) -> None:
+    """Whether this person needs a second factor is to be worked out again on their next page
+    (at the commit; in the writing transaction at once: ``caching.tokens_changed``)."""
+    if user_id is not None:
+        caching.tokens_changed([_PERSON_KEY.format(user_id=user_id)])
+
+
+def connect_receivers() -> None:
+    """Called once from ``accounts.apps.AccountsConfig.ready``: every save and delete of a
+    membership, an authenticator or an organisation's rule, whoever makes it (the services, the
+    admin, allauth's pages), renews the tokens the kept answers were worked out under."""
+    from django.db.models.signals import post_delete, post_save
+
+    from registers.models import Organisation
+
+    for model, receiver in (
+        (Membership, _on_membership_write),
+        (Authenticator, _on_authenticator_write),
+        (Organisation, _on_organisation_write),
+    ):
+        uid = f"riskreg-second-factor-{model._meta.label_lower}"
+        post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-delete")

@@ -6,8 +6,9 @@ receivers write one line each, naming the account by id and the kind of factor, 
 secret or a key's name (people name keys after themselves and their devices). An admin's reset
 of someone else's is logged by ``accounts.services_second_factor``.
 
-After a removal the middleware works out at once whether the person still has the second factor
-their organisation requires (it otherwise keeps a "nothing needed" answer for some minutes)."""
+After a removal the middleware works out at once, in the session that removed it, whether the
+person still has the second factor their organisation requires (their other sessions do on their
+next page: the deletion renews the person's token, ``accounts.middleware``)."""
 
 from __future__ import annotations
 

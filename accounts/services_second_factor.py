@@ -43,8 +43,8 @@ def _name(user) -> str:
 def second_factor_rule_set(*, organisation: Organisation, rule: str, by) -> bool:
     """Set who in ``organisation`` must sign in with a second factor. True if it changed.
 
-    People already signed in meet a stricter rule within ``accounts.middleware.RECHECK_SECONDS``
-    (the middleware keeps a "nothing needed" answer that long)."""
+    People already signed in meet a stricter rule on their next page: the organisation's save
+    renews the token the middleware's kept answers hold under (decision 103)."""
     if rule not in SecondFactorRule.values:
         raise ValidationError({"rule": RULE_UNKNOWN})
     locked = Organisation.objects.select_for_update().get(pk=organisation.pk)

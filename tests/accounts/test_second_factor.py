@@ -142,7 +142,7 @@ def test_counts_of_members_without_a_second_factor_take_one_query(
 # --- the rule: page --------------------------------------------------------------------------------
 
 
-def test_the_admin_chooses_the_rule_on_its_page(admin_client, organisation):
+def test_the_admin_chooses_the_rule_on_its_page(admin_client, admin, organisation):
     MembershipFactory(organisation=organisation, role=Role.VIEWER)
     url = reverse("second_factor_settings", args=[organisation.slug])
     text = page(admin_client.get(url))
@@ -156,6 +156,9 @@ def test_the_admin_chooses_the_rule_on_its_page(admin_client, organisation):
     assert response["Location"] == reverse("members", args=[organisation.slug])
     organisation.refresh_from_db()
     assert organisation.second_factor_required == SecondFactorRule.ADMINS_AND_COORDINATORS
+    # The admin had none: the rule holds them too, from their very next page (decision 103).
+    assert admin_client.get(response["Location"])["Location"] == reverse("second_factor_setup")
+    give_totp(admin)
     members = page(admin_client.get(response["Location"]))
     assert "Admins and risk coordinators must use two-factor sign-in" in members
     assert url in members
