@@ -8,7 +8,7 @@ through the organisation's own identity provider is held to that provider's rule
 is where Entra ID and the like enforce their second factor), so it is not asked twice.
 
 A "nothing needed" answer is worked out at sign-in and kept in the session with the tokens it was
-worked out under (``registers.caching``'s tokens, decision 103): the person's, which every save
+worked out under (``registers.caching``'s tokens, decision 104): the person's, which every save
 and delete of their memberships and of their authenticators renews, and each of their
 organisations', which every save of the organisation's rule renews (the rule's page, the admin).
 A page compares the kept tokens with the current ones (one cache read each, no query) and works
@@ -171,7 +171,7 @@ class SecondFactorRequiredMiddleware:
         return self.get_response(request)
 
 
-# --- the writes that change the answer renew its tokens (decision 103) ---------------------------
+# --- the writes that change the answer renew its tokens (decision 104) ---------------------------
 
 _MEMBERSHIP_FIELDS = frozenset({"role", "user", "user_id", "organisation", "organisation_id"})
 

@@ -44,7 +44,7 @@ def second_factor_rule_set(*, organisation: Organisation, rule: str, by) -> bool
     """Set who in ``organisation`` must sign in with a second factor. True if it changed.
 
     People already signed in meet a stricter rule on their next page: the organisation's save
-    renews the token the middleware's kept answers hold under (decision 103)."""
+    renews the token the middleware's kept answers hold under (decision 104)."""
     if rule not in SecondFactorRule.values:
         raise ValidationError({"rule": RULE_UNKNOWN})
     locked = Organisation.objects.select_for_update().get(pk=organisation.pk)

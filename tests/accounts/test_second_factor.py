@@ -156,7 +156,7 @@ def test_the_admin_chooses_the_rule_on_its_page(admin_client, admin, organisatio
     assert response["Location"] == reverse("members", args=[organisation.slug])
     organisation.refresh_from_db()
     assert organisation.second_factor_required == SecondFactorRule.ADMINS_AND_COORDINATORS
-    # The admin had none: the rule holds them too, from their very next page (decision 103).
+    # The admin had none: the rule holds them too, from their very next page (decision 104).
     assert admin_client.get(response["Location"])["Location"] == reverse("second_factor_setup")
     give_totp(admin)
     members = page(admin_client.get(response["Location"]))

@@ -1,5 +1,5 @@
 """A write that changes whether someone must set up a second factor reaches their open session on
-its very next request (decision 103): the middleware keeps its "nothing needed" answer only under
+its very next request (decision 104): the middleware keeps its "nothing needed" answer only under
 the person's and their organisations' second-factor tokens, which those writes renew. No time
 travel: each test is one request after the write."""
 

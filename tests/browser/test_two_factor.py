@@ -107,7 +107,7 @@ def test_the_admin_requires_it_and_resets_a_members_second_factor(page):
     )
     sign_in(page, admin.email)
     # The admin has one too (added once signed in, so sign-in asks for no code): the rule they
-    # choose holds them from their next page on (decision 103).
+    # choose holds them from their next page on (decision 104).
     Authenticator.objects.create(
         user=admin, type=Authenticator.Type.TOTP, data={"secret": "B" * 32}
     )

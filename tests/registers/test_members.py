@@ -445,7 +445,7 @@ def test_switcher_query_count_does_not_grow_with_memberships(client):
         for _ in range(5):
             MembershipFactory(user=user, role=Role.VIEWER)
         # A membership added makes the next page work out once whether the person now needs a
-        # second factor (one query, decision 103), whatever the number of memberships.
+        # second factor (one query, decision 104), whatever the number of memberships.
         client.get(url)
 
     two, _ = assert_same_queries(lambda: client.get(url), grow)
