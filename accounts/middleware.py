@@ -20,7 +20,9 @@ token would not reach the others) nothing is kept: every page works it out (one 
 
 from __future__ import annotations
 
+import operator
 import time
+from functools import reduce
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
@@ -46,18 +48,17 @@ ALLOWED_PREFIXES = ("/accounts/", "/logout/", "/login/", "/healthz", "/invitatio
 
 
 def second_factor_required(user) -> bool:
-    """Whether any organisation the person belongs to requires them to have a second factor."""
-    return (
-        Membership.objects.filter(user=user)
-        .filter(
-            Q(organisation__second_factor_required=SecondFactorRule.EVERYONE)
-            | Q(
-                organisation__second_factor_required=SecondFactorRule.ADMINS_AND_COORDINATORS,
-                role__in=(Role.ADMIN, Role.COORDINATOR),
-            )
-        )
-        .exists()
+    """Whether any organisation the person belongs to requires them to have a second factor
+    (``COVERED``, as ``remember`` reads it)."""
+    covered = reduce(
+        operator.or_,
+        (
+            Q(organisation__second_factor_required=rule, role__in=roles)
+            for rule, roles in COVERED.items()
+            if roles
+        ),
     )
+    return Membership.objects.filter(covered, user=user).exists()
 
 
 def has_second_factor(user) -> bool:

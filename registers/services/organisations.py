@@ -27,6 +27,8 @@ DEFAULT_SCHEME_NAME = "5x5 likelihood x impact"
 # A register in use never sits under an archived one (register_archive holds the rest of the
 # tree's rule: no register is archived above one in use, none brought back under an archived one).
 PARENT_ARCHIVED_CHOICE = "{parent} is archived: a register in use cannot sit under it"
+REGISTER_PARENT_OTHER_ORGANISATION = "the parent register belongs to another organisation"
+REGISTER_SCHEME_OTHER_ORGANISATION = "the scheme belongs to another organisation"
 
 
 @transaction.atomic
@@ -114,7 +116,7 @@ def register_create(
     ``register_slugs`` (not another register's, current or old; not "new"), and it is in use, so
     never under an archived register (``register_archive``'s rule), whoever asks."""
     if parent is not None and parent.organisation_id != organisation.id:
-        raise ValidationError({"parent": "the parent register belongs to another organisation"})
+        raise ValidationError({"parent": REGISTER_PARENT_OTHER_ORGANISATION})
     if parent is not None:
         # A top register (organisation_create's) cannot close a cycle or sit under anything
         # archived: no lock. Under a parent: the tree's lock, then the parent as it is now.
@@ -122,7 +124,7 @@ def register_create(
         parent = Register.objects.get(pk=parent.pk)
     refuse_archived_parent(parent)
     if scheme is not None and scheme.organisation_id != organisation.id:
-        raise ValidationError({"scheme": "the scheme belongs to another organisation"})
+        raise ValidationError({"scheme": REGISTER_SCHEME_OTHER_ORGANISATION})
     slug = register_slug_clean(organisation=organisation, slug=slug)
     register = Register(
         organisation=organisation,

@@ -21,7 +21,13 @@ from django.db import transaction
 
 from ..models import Membership, Organisation, Register, RegisterLevel
 from ..permissions import RISK_OWNER_ROLES
-from .organisations import refuse_archived_parent, register_create, register_tree_lock
+from .organisations import (
+    REGISTER_PARENT_OTHER_ORGANISATION,
+    REGISTER_SCHEME_OTHER_ORGANISATION,
+    refuse_archived_parent,
+    register_create,
+    register_tree_lock,
+)
 from .register_slugs import (  # noqa: F401  the rule's messages, as the pages and tests name them
     REGISTER_SLUG_INVALID,
     REGISTER_SLUG_OLD,
@@ -44,8 +50,6 @@ REGISTER_LEVEL_UNKNOWN = "choose one of the levels: {levels}"
 REGISTER_REVIEW_MONTHS_RANGE = (
     f"the review period is a whole number of months from 1 to {REVIEW_MONTHS_MAX}, or blank"
 )
-REGISTER_PARENT_OTHER_ORGANISATION = "the parent register belongs to another organisation"
-REGISTER_SCHEME_OTHER_ORGANISATION = "the scheme belongs to another organisation"
 REGISTER_PARENT_ITSELF = "a register cannot sit under itself"
 REGISTER_PARENT_BELOW = (
     "{parent} is below {name}: a register cannot sit under one of the registers below it"
