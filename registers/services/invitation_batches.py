@@ -33,6 +33,7 @@ from riskreg.celery import task_named
 
 from .. import permissions
 from ..models import Invitation, Membership, Organisation, Role
+from .invitation_batch_refusals import batch_no_access_tell, batch_rows_changed_tell
 from .invitations import InvitationResult, invitation_send, open_invitations
 
 log = logging.getLogger("riskreg.security")
@@ -382,11 +383,23 @@ def invitation_batch_run(
     *, organisation_id: int, invited_by_id: int, rows: list, confirmed_at: str
 ) -> int:
     """What the worker runs for a confirmed batch: the rows are checked again with the roles
-    the person may invite today (nothing is sent if they no longer may, or if any row has
-    become a problem since the preview, which is logged), then sent. Returns how many rows were
-    sent (0 when nothing was)."""
+    the person may invite today, then sent. Nothing is sent if they are no longer a member or
+    may no longer invite, or if any row has become a problem since the preview; then it is
+    logged and they are e-mailed why (``invitation_batch_refusals``). Returns how many rows
+    were sent (0 when nothing was)."""
     organisation = Organisation.objects.filter(pk=organisation_id).first()
     user = get_user_model().objects.filter(pk=invited_by_id).first()
+    parsed = [ParsedRow(line=line, email=email, role=role) for line, email, role in rows]
+    # Before anything else: a batch run again after it went out (whatever has changed since,
+    # the sender's access included) sends nothing and tells nobody it failed.
+    if (
+        organisation is not None
+        and user is not None
+        and _sent_since(
+            organisation, user, [row.email for row in parsed], parse_datetime(confirmed_at)
+        )
+    ):
+        return 0
     membership = (
         Membership.objects.filter(organisation=organisation, user=user)
         .select_related("user", "organisation")
@@ -394,18 +407,28 @@ def invitation_batch_run(
         if organisation is not None and user is not None
         else None
     )
-    if membership is None:
+    allowed = (
+        permissions.OrganisationAccess(organisation, membership).invitable_roles
+        if membership is not None
+        else frozenset()
+    )
+    if not allowed:
         log.warning(
-            "bulk invitations not sent: organisation=%s by=%s: no longer a member",
+            "bulk invitations not sent: organisation=%s by=%s: %s",
             organisation_id,
             invited_by_id,
+            "no longer a member" if membership is None else "may no longer invite",
         )
+        if user is not None:
+            batch_no_access_tell(
+                organisation_id=organisation_id,
+                organisation=organisation,
+                user=user,
+                rows=len(rows),
+                confirmed_at=confirmed_at,
+                member=membership is not None,
+            )
         return 0
-    parsed = [ParsedRow(line=line, email=email, role=role) for line, email, role in rows]
-    since = parse_datetime(confirmed_at)
-    if _sent_since(organisation, user, [row.email for row in parsed], since):
-        return 0
-    allowed = permissions.OrganisationAccess(organisation, membership).invitable_roles
     checked, results = invitation_batch_send(
         organisation=organisation, rows=parsed, allowed_roles=allowed, invited_by=user
     )
@@ -416,5 +439,8 @@ def invitation_batch_run(
             len(checked),
             sum(1 for row in checked if not row.ok),
             user.pk,
+        )
+        batch_rows_changed_tell(
+            organisation=organisation, user=user, checked=checked, confirmed_at=confirmed_at
         )
     return len(results)

@@ -45,7 +45,9 @@ ROLE_NOT_YOURS = "Only an organisation admin can change an invitation to be {rol
 BATCH_QUEUED = (
     "{count} {people} being invited (anyone who already has an account is added at once and "
     "told). The invitations are sent in the background and appear under Invitations in a "
-    "moment: refresh the page if they are not there yet."
+    "moment: refresh the page if they are not there yet. If by then a row can no longer be "
+    "sent (someone else has invited the same address, say), nothing on the list is sent and "
+    "you are e-mailed which rows and why."
 )
 
 

@@ -908,7 +908,7 @@ def test_the_batch_task_checks_again_and_runs_once(organisation, admin, caplog, 
     with send_queued_email() as outbox:
         assert invitation_batch_run(**kwargs) == 2
         assert invitation_batch_run(**kwargs) == 0  # run again: already sent
-    assert len(outbox) == 2
+    assert sorted(message.to[0] for message in outbox) == ["one@example.org", "two@example.org"]
 
     # Someone no longer allowed to invite an admin by the time the worker runs: nothing sent.
     coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
@@ -921,12 +921,148 @@ def test_the_batch_task_checks_again_and_runs_once(organisation, admin, caplog, 
                 "rows": [[1, "three@example.org", "admin"]],
             }
         )
-    assert sent == 0 and not outbox
+    assert sent == 0
+    assert [message.to for message in outbox] == [[coordinator.email]]  # told why, nothing sent
     assert not Invitation.objects.filter(email="three@example.org").exists()
     assert (
         f"bulk invitations not sent: organisation={organisation.slug} rows=1 problems=1 "
         f"by={coordinator.pk}"
     ) in [r.getMessage() for r in caplog.records]
+
+
+def batch_kwargs(organisation, by, rows) -> dict:
+    """What the view queues for the worker: a batch confirmed a moment ago."""
+    return {
+        "organisation_id": organisation.pk,
+        "invited_by_id": by.pk,
+        "rows": rows,
+        "confirmed_at": (timezone.now() - timedelta(seconds=1)).isoformat(),
+    }
+
+
+def test_a_batch_whose_row_became_a_problem_tells_the_sender_row_by_row(
+    organisation, admin, coordinator, send_queued_email, caplog
+):
+    from registers.services.invitation_batch_refusals import BATCH_CHECK_AGAIN
+    from registers.services.invitation_batches import (
+        ROW_INVITED_AS_OTHER_ROLE,
+        invitation_batch_run,
+    )
+
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    kwargs = batch_kwargs(
+        organisation,
+        coordinator,
+        [[2, "fine@example.org", "viewer"], [3, "late@example.org", "owner"]],
+    )
+    invite(organisation, "late@example.org", Role.ADMIN, by=admin)  # after the preview
+    with send_queued_email() as outbox:
+        assert invitation_batch_run(**kwargs) == 0
+    (message,) = outbox  # nobody on the list: only the sender
+    assert message.to == [coordinator.email]
+    assert "not sent" in message.subject
+    problem = ROW_INVITED_AS_OTHER_ROLE.format(
+        line=3, email="late@example.org", role="organisation admin"
+    )
+    html = message.alternatives[0][0]
+    for part in (message.body, html):
+        assert "Row 3" in part and "late@example.org" in part
+        assert "Nobody on the list was invited" in part
+        assert BASE_URL + bulk_url(organisation) in part
+    assert problem in message.body
+    assert BATCH_CHECK_AGAIN in message.body
+    assert "fine@example.org" not in message.body  # only the rows to change are listed
+    assert not Invitation.objects.filter(email="fine@example.org").exists()
+    assert Invitation.objects.get(email="late@example.org").role == Role.ADMIN
+    assert (
+        f"bulk invitations not sent: organisation={organisation.slug} rows=2 problems=1 "
+        f"by={coordinator.pk}"
+    ) in [r.getMessage() for r in caplog.records]
+    # The task run again (a retry): nothing sent, and the sender is not told twice.
+    outbox.clear()
+    with send_queued_email() as outbox:
+        assert invitation_batch_run(**kwargs) == 0
+    assert not outbox
+
+
+def test_a_batch_from_someone_no_longer_a_member_tells_them_only_that(
+    organisation, admin, coordinator, send_queued_email, caplog
+):
+    from registers.services.invitation_batch_refusals import BATCH_NO_ACCESS
+    from registers.services.invitation_batches import invitation_batch_run
+    from registers.services.organisations import membership_remove
+
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    kwargs = batch_kwargs(
+        organisation,
+        coordinator,
+        [[1, "joined@example.org", "viewer"], [2, "x@example.org", "owner"]],
+    )
+    MembershipFactory(organisation=organisation, role=Role.VIEWER, user__email="joined@example.org")
+    membership_remove(membership=coordinator.memberships.get(organisation=organisation))
+    with send_queued_email() as outbox:
+        assert invitation_batch_run(**kwargs) == 0
+    (message,) = outbox
+    assert message.to == [coordinator.email]
+    assert BATCH_NO_ACCESS.format(organisation=organisation.display_name) in message.body
+    for part in (message.subject, message.body, message.alternatives[0][0]):
+        # Nothing of the organisation's members or invitations, nor the rows' fate.
+        assert "joined@example.org" not in part and "x@example.org" not in part
+        assert "already" not in part and "Row" not in part
+    assert not Invitation.objects.exists()
+    outbox.clear()
+    with send_queued_email() as outbox:
+        assert invitation_batch_run(**kwargs) == 0
+    assert not outbox  # told once
+
+    # The account gone: nobody to tell, the log line only.
+    caplog.clear()
+    gone = batch_kwargs(organisation, admin, [[1, "y@example.org", "viewer"]])
+    admin_pk = admin.pk
+    admin.delete()
+    outbox.clear()
+    with send_queued_email() as outbox:
+        assert invitation_batch_run(**gone) == 0
+    assert not outbox and not Invitation.objects.exists()
+    assert (
+        f"bulk invitations not sent: organisation={organisation.pk} by={admin_pk}: "
+        "no longer a member"
+    ) in [r.getMessage() for r in caplog.records]
+
+
+def test_a_batch_from_someone_who_may_no_longer_invite_tells_them_so(
+    organisation, admin, coordinator, send_queued_email
+):
+    from registers.services.invitation_batch_refusals import BATCH_CANNOT_INVITE
+    from registers.services.invitation_batches import invitation_batch_run
+    from registers.services.organisations import membership_change
+
+    kwargs = batch_kwargs(organisation, coordinator, [[1, "z@example.org", "viewer"]])
+    membership_change(
+        membership=coordinator.memberships.get(organisation=organisation), role=Role.VIEWER
+    )
+    with send_queued_email() as outbox:
+        assert invitation_batch_run(**kwargs) == 0
+    (message,) = outbox
+    assert message.to == [coordinator.email]
+    assert BATCH_CANNOT_INVITE.format(organisation=organisation.display_name) in message.body
+    assert "z@example.org" not in message.body
+    assert not Invitation.objects.exists()
+
+
+def test_sending_a_batch_says_what_happens_if_a_row_can_no_longer_be_sent(
+    coordinator_client, organisation, send_queued_email
+):
+    page = page_text(
+        coordinator_client.post(
+            bulk_url(organisation), {"rows": "one@example.org,viewer", "action": "preview"}
+        )
+    )
+    with send_queued_email():
+        response = coordinator_client.post(bulk_url(organisation), send_data(page), follow=True)
+    text = page_text(response)
+    assert "1 person is being invited" in text
+    assert "nothing on the list is sent and you are e-mailed which rows and why" in text
 
 
 def test_the_batch_task_is_registered_by_its_name():

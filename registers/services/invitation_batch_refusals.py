@@ -1,0 +1,140 @@
+"""Telling the person who sent a list of invitations that the worker sent none of it, and why.
+
+The preview checked every row and the page said the list was on its way; the worker checks again
+(``invitation_batch_run``) and sends nothing if anything has changed meanwhile. The sender is told
+by e-mail, straight away and once per batch, as they are told of every other outcome of inviting
+people (the invitation and "added to" e-mails go out the same way):
+
+- still allowed to invite: which rows, in ``batch_check``'s own words (checked with the roles they
+  may invite today, so nothing a preview now would not show them), and to check the list again;
+- no longer a member, or no longer allowed to invite anyone: that alone, with nothing of the
+  organisation's members or invitations; an account that is gone is told nothing (the log only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from riskreg import mail
+
+from ..models import Organisation
+
+if TYPE_CHECKING:
+    from .invitation_batches import CheckedRow
+
+BATCH_NOT_SENT_SUBJECT = "{organisation}: your list of invitations was not sent"
+BATCH_ROWS_CHANGED = (
+    "{count} row{plural} can no longer be sent as you checked {them}, because something changed "
+    "after your preview"
+)
+BATCH_NO_ACCESS = "you no longer have access to {organisation}"
+BATCH_CANNOT_INVITE = "you can no longer invite people to {organisation}"
+BATCH_CHECK_AGAIN = (
+    "What to do: check the list again on Invite several people, change or remove these rows, "
+    "then send it."
+)
+# The worker's verdict is remembered this long, so a task run twice tells the sender once.
+TOLD_SECONDS = 24 * 60 * 60
+
+
+def _first_time(*, organisation_id: int, user, confirmed_at: str) -> bool:
+    batch = hashlib.sha256(f"{organisation_id}:{user.pk}:{confirmed_at}".encode()).hexdigest()
+    return cache.add(f"invitation-batch-not-sent:{batch[:32]}", True, TOLD_SECONDS)
+
+
+def _send(*, user, organisation_name: str, context: dict) -> None:
+    context = {"name": user.get_full_name(), "organisation_name": organisation_name, **context}
+    mail.send_later(
+        subject=BATCH_NOT_SENT_SUBJECT.format(organisation=organisation_name),
+        text=render_to_string("registers/email/invitation_batch_not_sent.txt", context),
+        html=render_to_string("registers/email/invitation_batch_not_sent.html", context),
+        to=[user.email],
+    )
+
+
+def _confirmed(confirmed_at: str) -> datetime | None:
+    """When the sender pressed Send, in the site's time (the e-mail names the batch by it)."""
+    moment = parse_datetime(confirmed_at)
+    return timezone.localtime(moment) if moment is not None else None
+
+
+def problem_lines(checked: Sequence[CheckedRow]) -> list[str]:
+    """One line a row that cannot be sent: ``batch_check``'s words (which name the row), and
+    the address where they do not already name it."""
+    lines = []
+    for row in checked:
+        if row.ok:
+            continue
+        named = not row.email or row.email in row.problem.lower()
+        lines.append(row.problem if named else f"{row.problem} ({row.email})")
+    return lines
+
+
+def batch_rows_changed_tell(
+    *,
+    organisation: Organisation,
+    user,
+    checked: Sequence[CheckedRow],
+    confirmed_at: str,
+) -> bool:
+    """E-mail the sender which rows stopped the batch and what to do; False if told already."""
+    if not _first_time(organisation_id=organisation.pk, user=user, confirmed_at=confirmed_at):
+        return False
+    lines = problem_lines(checked)
+    reason = BATCH_ROWS_CHANGED.format(
+        count=len(lines),
+        plural="" if len(lines) == 1 else "s",
+        them="it" if len(lines) == 1 else "them",
+    )
+    _send(
+        user=user,
+        organisation_name=organisation.display_name,
+        context={
+            "count": len(checked),
+            "confirmed_at": _confirmed(confirmed_at),
+            "reason": reason,
+            "problems": lines,
+            "check_again": BATCH_CHECK_AGAIN,
+            "invite_url": mail.absolute(reverse("member_invite_many", args=[organisation.slug])),
+        },
+    )
+    return True
+
+
+def batch_no_access_tell(
+    *,
+    organisation_id: int,
+    organisation: Organisation | None,
+    user,
+    rows: int,
+    confirmed_at: str,
+    member: bool,
+) -> bool:
+    """E-mail the sender that the batch was not sent because they no longer have access
+    (``member`` false) or may no longer invite anyone, and nothing more; False if told
+    already, or if the account can no longer sign in."""
+    if not user.is_active:
+        return False
+    if not _first_time(organisation_id=organisation_id, user=user, confirmed_at=confirmed_at):
+        return False
+    name = organisation.display_name if organisation is not None else "the organisation"
+    words = BATCH_CANNOT_INVITE if member else BATCH_NO_ACCESS
+    _send(
+        user=user,
+        organisation_name=name,
+        context={
+            "count": rows,
+            "confirmed_at": _confirmed(confirmed_at),
+            "reason": words.format(organisation=name),
+        },
+    )
+    return True
