@@ -27,6 +27,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from appetite.models import AppetiteLevel, AppetiteStatement
+from registers.forms_members import add_service_errors
 from registers.models import (
     Action,
     Category,
@@ -278,8 +279,19 @@ class RegisterAdminForm(forms.ModelForm):
         model = Register
         fields = "__all__"  # noqa: DJ007 - the admin chooses the fields it shows
 
+    # What the service refused when it wrote, after this form's check had passed (another
+    # admin's change came in between): set by ``RegisterAdmin`` on the form it shows again.
+    refused_at_save: ValidationError | None = None
+
     def clean(self):
         cleaned = super().clean()
+        if self.refused_at_save is not None:
+            # The service's answer under its lock, not asked again, and in place of what a field
+            # says of the same value (a parent deleted meanwhile is no longer a choice either).
+            for field in getattr(self.refused_at_save, "error_dict", {}):
+                self.errors.pop(field, None)
+            add_service_errors(self, self.refused_at_save)
+            return cleaned
         if self.errors:
             return cleaned  # the service is asked only about values the fields accepted
         register = self.instance if self.instance.pk else None
@@ -303,8 +315,7 @@ class RegisterAdminForm(forms.ModelForm):
                     **fields,
                 )
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
+            add_service_errors(self, exc)
         return cleaned
 
 
@@ -313,6 +324,18 @@ class RegisterAdminForm(forms.ModelForm):
 REGISTER_SERVICE_ONLY_FIELDS = ("archived_at",)
 # A new register is in use and needs no sign-off, as on the settings page's add form.
 REGISTER_NOT_ON_ADD = ("archived_at", "sign_off_required", "sign_off_approvers")
+# Where RegisterAdmin keeps, for the form it shows again, what the service refused at save.
+REFUSED_AT_SAVE = "_register_refused_at_save"
+
+
+class RefusedAtSave(Exception):
+    """The service refused when it wrote, after the admin form's check had passed."""
+
+    def __init__(self, refusal: ValidationError):
+        super().__init__(refusal)
+        self.refusal = refusal
+
+
 ARCHIVING_HELP = (
     "{state} Archiving needs a reason and is refused while a register below is in use or an "
     "escalation is waiting: an admin of {organisation} does it on "
@@ -332,6 +355,37 @@ class RegisterAdmin(OrganisationScopedAdmin):
     list_display = ("name", "slug", "organisation", "level", "parent")
     list_filter = ("organisation", "level")
     list_select_related = ("organisation", "parent")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Two admins' forms both pass the check; the service refuses the second under the
+        tree's lock when it writes (decision 107). The refusal leaves Django's view, whose
+        transaction is rolled back with all the save had written, and the view runs once more
+        with the refusal on its form: shown again, the refusal beside its field, as the check's
+        refusals are (Django's own re-display of an invalid form, its context and status)."""
+        return self._shown_again_if_refused(
+            super().changeform_view, request, object_id, form_url, extra_context
+        )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history's revert page posts the same form through save_model; no transaction
+        # of its own, but the service's write is one, rolled back by the refusal.
+        return self._shown_again_if_refused(
+            super().history_form_view, request, object_id, version_id, extra_context
+        )
+
+    def _shown_again_if_refused(self, view, request, *args):
+        try:
+            return view(request, *args)
+        except RefusedAtSave as refused:
+            setattr(request, REFUSED_AT_SAVE, refused.refusal)
+            return view(request, *args)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, REFUSED_AT_SAVE, None)
+        if refusal is None:
+            return form
+        return type(form.__name__, (form,), {"refused_at_save": refusal})
 
     def get_exclude(self, request, obj=None):
         exclude = tuple(super().get_exclude(request, obj) or ())
@@ -378,21 +432,24 @@ class RegisterAdmin(OrganisationScopedAdmin):
             "scheme": data["scheme"],
             "by": request.user,
         }
-        if change:
-            saved = registers_admin.register_change(
-                register=obj,
-                description=data["description"],
-                sign_off_required=data["sign_off_required"],
-                sign_off_approvers=data["sign_off_approvers"],
-                **fields,
-            )
-        else:
-            saved = registers_admin.register_add(
-                organisation=data["organisation"],
-                description=data["description"],
-                reason=ADDED_IN_ADMIN_REASON,
-                **fields,
-            )
+        try:
+            if change:
+                saved = registers_admin.register_change(
+                    register=obj,
+                    description=data["description"],
+                    sign_off_required=data["sign_off_required"],
+                    sign_off_approvers=data["sign_off_approvers"],
+                    **fields,
+                )
+            else:
+                saved = registers_admin.register_add(
+                    organisation=data["organisation"],
+                    description=data["description"],
+                    reason=ADDED_IN_ADMIN_REASON,
+                    **fields,
+                )
+        except ValidationError as exc:
+            raise RefusedAtSave(exc) from exc
         obj.pk, obj.created_at, obj._state.adding = saved.pk, saved.created_at, False
         obj.name, obj.slug = saved.name, saved.slug
 

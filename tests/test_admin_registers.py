@@ -2,30 +2,43 @@
 (``registers.services.registers_admin``), so the two cannot differ: the same refusals, shown as
 the admin form's field errors (a re-displayed form, never a 500), and the same history row
 saying who changed what. Archiving is the settings page's (a reason, its refusals): read-only
-here, and a register added here is in use (decision 101)."""
+here, and a register added here is in use (decision 101). A refusal that comes only when the
+service writes (another admin's change got in after the form's check) is shown the same way,
+with nothing of the save kept (decision 107)."""
 
 import datetime as dt
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from registers.models import Escalation, Register, Role
+from registers.models import Escalation, Register, RegisterGroupObjectPermission, RegisterSlug, Role
 from registers.selectors import register_tree
-from registers.services import registers_admin
+from registers.services import organisations, registers_admin
+from registers.services.organisations import PARENT_ARCHIVED_CHOICE, REGISTER_PARENT_GONE
 from registers.services.register_archive import register_archive
 from registers.services.registers_admin import (
     APPROVER_NOT_ALLOWED,
     DESCRIPTION_REASON,
     MOVED_REASON,
+    REGISTER_GONE,
     REGISTER_NAME_TAKEN,
     REGISTER_PARENT_BELOW,
     REGISTER_PARENT_ITSELF,
     SIGN_OFF_ON_REASON,
 )
 from riskreg.admin import ADDED_IN_ADMIN_REASON
-from tests.factories import MembershipFactory, RiskFactory
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    RegisterFactory,
+    RiskFactory,
+    corporate_register_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +236,165 @@ def test_a_register_added_in_the_admin_is_in_use_and_added_by_the_settings_pages
     assert estates.archived_at is None and not estates.sign_off_required
     first = estates.history.get()
     assert (first.history_user, first.history_change_reason) == (admin, ADDED_IN_ADMIN_REASON)
+
+
+# Another admin's change made between this admin's form check and its save (decision 107).
+
+
+def another_admin_first(monkeypatch, module, change):
+    """Make ``change`` (another admin's, on its own connection, committed) happen after this
+    admin's form was checked and just before its save takes the tree's lock, the moment the
+    form's check cannot see. Only the timing is arranged: the refusal is the service's own."""
+    real, failed = module.register_tree_lock, []
+
+    def other_admin():
+        try:
+            change()
+        except Exception as exc:  # reported below, in the test's thread
+            failed.append(exc)
+        finally:
+            connection.close()
+
+    def lock(organisation_id):
+        monkeypatch.setattr(module, "register_tree_lock", real)  # once
+        thread = threading.Thread(target=other_admin)
+        thread.start()
+        thread.join(5)
+        assert not thread.is_alive() and not failed, failed
+        real(organisation_id)
+
+    monkeypatch.setattr(module, "register_tree_lock", lock)
+
+
+@pytest.fixture
+def committed_tree():
+    """Corporate, with A and B under it, and two admins: committed, for a second connection."""
+    organisation = OrganisationFactory()
+    corporate = corporate_register_of(organisation)
+    admins = [MembershipFactory(organisation=organisation, role=Role.ADMIN).user for _ in "12"]
+    a = RegisterFactory(organisation=organisation, parent=corporate, slug="a", name="A")
+    b = RegisterFactory(organisation=organisation, parent=corporate, slug="b", name="B")
+    return organisation, admins, a, b
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_refused_at_save_is_the_forms_field_error_and_writes_nothing(
+    client, monkeypatch, committed_tree
+):
+    """Both admins' forms pass; the other moves A under B first, so B under A (and a new
+    address for B, whose old one is kept before the parent is checked) is refused at save."""
+    organisation, (mine, theirs), a, b = committed_tree
+    rows = b.history.count()
+    another_admin_first(
+        monkeypatch,
+        registers_admin,
+        lambda: registers_admin.register_change(
+            register=a, name="A", slug="a", level=a.level, parent=b, review_months=None, by=theirs
+        ),
+    )
+    client.force_login(mine)
+    errors = _form_errors(_change(client, b, parent=a.pk, slug="b-moved"))
+    assert errors["parent"] == [REGISTER_PARENT_BELOW.format(parent="A", name="B")]
+    b.refresh_from_db()
+    assert (b.slug, b.parent.slug) == ("b", "corporate")
+    assert b.history.count() == rows
+    assert not RegisterSlug.objects.filter(register=b).exists()
+    assert Register.objects.get(pk=a.pk).parent == b  # as the other admin left it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_parent_deleted_in_the_admin_before_the_save_is_the_parents_field_error(
+    client, monkeypatch, committed_tree
+):
+    """An organisation admin may delete a register with nothing in or under it, on the admin's
+    own delete page: a change moving B under it at the same moment is refused, not a 500."""
+    organisation, (mine, theirs), a, b = committed_tree
+    rows = b.history.count()
+
+    def delete_a():
+        other = Client()
+        other.force_login(theirs)
+        url = reverse("admin:registers_register_delete", args=[a.pk])
+        assert other.post(url, {"post": "yes"}).status_code == 302
+
+    another_admin_first(monkeypatch, registers_admin, delete_a)
+    client.force_login(mine)
+    errors = _form_errors(_change(client, b, parent=a.pk, slug="b-moved"))
+    assert errors["parent"] == [REGISTER_PARENT_GONE]
+    assert not Register.objects.filter(pk=a.pk).exists()
+    b.refresh_from_db()
+    assert (b.slug, b.parent.slug) == ("b", "corporate")
+    assert b.history.count() == rows
+    assert not RegisterSlug.objects.filter(register=b).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_register_added_under_one_archived_before_the_save_is_the_parents_field_error(
+    client, monkeypatch, committed_tree
+):
+    organisation, (mine, theirs), a, b = committed_tree
+    grants = RegisterGroupObjectPermission.objects.count()
+    another_admin_first(
+        monkeypatch,
+        organisations,
+        lambda: register_archive(register=a, reason="merged into B", by=theirs),
+    )
+    client.force_login(mine)
+    data = {
+        **_data(b, slug="estates", name="Estates", parent=a.pk),
+        "organisation": organisation.pk,
+    }
+    errors = _form_errors(client.post(reverse("admin:registers_register_add"), data))
+    assert errors["parent"] == [PARENT_ARCHIVED_CHOICE.format(parent="A")]
+    assert not Register.objects.filter(name="Estates").exists()
+    assert not Register.history.filter(name="Estates").exists()
+    assert RegisterGroupObjectPermission.objects.count() == grants
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revert_refused_at_save_is_the_forms_field_error(client, monkeypatch, committed_tree):
+    """simple-history's revert page posts the same form through the same save."""
+    organisation, (mine, theirs), a, b = committed_tree
+    version = b.history.latest()
+    rows = b.history.count()
+    another_admin_first(
+        monkeypatch,
+        registers_admin,
+        lambda: registers_admin.register_change(
+            register=a, name="A", slug="a", level=a.level, parent=b, review_months=None, by=theirs
+        ),
+    )
+    client.force_login(mine)
+    url = reverse("admin:registers_register_simple_history", args=[b.pk, version.history_id])
+    errors = _form_errors(client.post(url, _data(b, parent=a.pk, slug="b-moved")))
+    assert errors["parent"] == [REGISTER_PARENT_BELOW.format(parent="A", name="B")]
+    b.refresh_from_db()
+    assert (b.slug, b.parent.slug, b.history.count()) == ("b", "corporate", rows)
+    assert not RegisterSlug.objects.filter(register=b).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_register_deleted_before_its_change_is_saved_is_reported_as_gone(
+    client, monkeypatch, committed_tree
+):
+    """The register itself deleted by another admin in between: the service refuses (not
+    DoesNotExist), and the admin answers as it does for any register that no longer exists."""
+    organisation, (mine, theirs), a, b = committed_tree
+
+    def delete_b():
+        other = Client()
+        other.force_login(theirs)
+        url = reverse("admin:registers_register_delete", args=[b.pk])
+        assert other.post(url, {"post": "yes"}).status_code == 302
+
+    another_admin_first(monkeypatch, registers_admin, delete_b)
+    client.force_login(mine)
+    response = _change(client, b, name="B renamed")
+    assert response.status_code == 302
+    assert "Perhaps it was deleted?" in client.get(response.url).content.decode()
+    assert not Register.objects.filter(pk=b.pk).exists()
+    with pytest.raises(ValidationError) as caught:
+        registers_admin.register_change(
+            register=b, name="B", slug="b", level=b.level, parent=None, review_months=None, by=mine
+        )
+    assert caught.value.messages == [REGISTER_GONE]

@@ -28,6 +28,7 @@ DEFAULT_SCHEME_NAME = "5x5 likelihood x impact"
 # tree's rule: no register is archived above one in use, none brought back under an archived one).
 PARENT_ARCHIVED_CHOICE = "{parent} is archived: a register in use cannot sit under it"
 REGISTER_PARENT_OTHER_ORGANISATION = "the parent register belongs to another organisation"
+REGISTER_PARENT_GONE = "the parent register no longer exists: choose another"
 REGISTER_SCHEME_OTHER_ORGANISATION = "the scheme belongs to another organisation"
 
 
@@ -86,6 +87,18 @@ def register_tree_lock(organisation_id: int) -> None:
     )
 
 
+def register_parent_lock(parent: Register) -> Register:
+    """``parent`` as it is now, its row locked (``FOR NO KEY UPDATE``) until the write commits:
+    asked under the tree's lock by every write that puts a register under a parent. A parent
+    deleted meanwhile (the Django admin deletes a register with nothing in or under it) is a
+    refusal on ``parent``; one being deleted is waited for, then refused, where reading it
+    unlocked saved the register under it and failed at commit on the foreign key (a 500)."""
+    try:
+        return Register.objects.select_for_update(no_key=True, of=("self",)).get(pk=parent.pk)
+    except Register.DoesNotExist:
+        raise ValidationError({"parent": REGISTER_PARENT_GONE}) from None
+
+
 def refuse_archived_parent(parent: Register | None, *, register: Register | None = None) -> None:
     """Raise the rule's ValidationError on ``parent`` when it is archived and ``register`` (None:
     a new one, which is in use) is not: ``register_create`` asks it for every new register,
@@ -121,7 +134,7 @@ def register_create(
         # A top register (organisation_create's) cannot close a cycle or sit under anything
         # archived: no lock. Under a parent: the tree's lock, then the parent as it is now.
         register_tree_lock(organisation.id)
-        parent = Register.objects.get(pk=parent.pk)
+        parent = register_parent_lock(parent)
     refuse_archived_parent(parent)
     if scheme is not None and scheme.organisation_id != organisation.id:
         raise ValidationError({"scheme": REGISTER_SCHEME_OTHER_ORGANISATION})

@@ -26,6 +26,7 @@ from .organisations import (
     REGISTER_SCHEME_OTHER_ORGANISATION,
     refuse_archived_parent,
     register_create,
+    register_parent_lock,
     register_tree_lock,
 )
 from .register_slugs import (  # noqa: F401  the rule's messages, as the pages and tests name them
@@ -50,6 +51,7 @@ REGISTER_LEVEL_UNKNOWN = "choose one of the levels: {levels}"
 REGISTER_REVIEW_MONTHS_RANGE = (
     f"the review period is a whole number of months from 1 to {REVIEW_MONTHS_MAX}, or blank"
 )
+REGISTER_GONE = "this register no longer exists: it was deleted after the page was opened"
 REGISTER_PARENT_ITSELF = "a register cannot sit under itself"
 REGISTER_PARENT_BELOW = (
     "{parent} is below {name}: a register cannot sit under one of the registers below it"
@@ -301,11 +303,15 @@ def register_change(
     scheme override (None: the organisation's default); one history entry saying what changed.
     Returns the register (unsaved when nothing changed). Archiving is ``register_archive``'s."""
     # The tree's lock first (before the register's own), then the tree and the parent as they
-    # are now: checked against another admin's move or archive, not what the form read.
+    # are now (the parent locked, or refused if deleted): checked against another admin's move,
+    # archive or delete, not what the form read.
     register_tree_lock(register.organisation_id)
-    register = Register.objects.select_for_update().get(pk=register.pk)
+    try:
+        register = Register.objects.select_for_update().get(pk=register.pk)
+    except Register.DoesNotExist:
+        raise ValidationError(REGISTER_GONE) from None
     if parent is not None:
-        parent = Register.objects.get(pk=parent.pk)
+        parent = register_parent_lock(parent)
     old_slug = register.slug
     slug_changed = False
 

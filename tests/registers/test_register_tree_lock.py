@@ -13,7 +13,11 @@ from django.db import connection, transaction
 
 from registers.models import Register, Role
 from registers.services import registers_admin
-from registers.services.organisations import PARENT_ARCHIVED_CHOICE
+from registers.services.organisations import (
+    PARENT_ARCHIVED_CHOICE,
+    REGISTER_PARENT_GONE,
+    register_create,
+)
 from registers.services.register_archive import CHILDREN_NOT_ARCHIVED, register_archive
 from registers.services.registers_admin import REGISTER_PARENT_BELOW
 from tests.factories import (
@@ -155,3 +159,36 @@ def test_archiving_a_register_while_one_is_added_under_it_waits_and_is_refused(t
     assert waited
     assert refusal(outcome) == [CHILDREN_NOT_ARCHIVED.format(register="A", children="A child")]
     assert Register.objects.get(pk=a.pk).archived_at is None
+
+
+@pytest.mark.parametrize("write", ["change", "add", "create"])
+def test_a_parent_deleted_after_it_was_read_is_refused_on_the_parent(tree, write):
+    """A register with nothing in or under it can be deleted (the Django admin's delete page):
+    a write naming it as the parent, read before, is refused on ``parent``, not DoesNotExist."""
+    organisation, admin, a, b = tree
+    a_read = Register.objects.get(pk=a.pk)
+    a.delete()
+    with pytest.raises(ValidationError) as caught:
+        if write == "change":
+            move(b, a_read, admin)
+        elif write == "add":
+            registers_admin.register_add(
+                organisation=organisation, name="A child", parent=a_read, by=admin
+            )
+        else:
+            register_create(
+                organisation=organisation, slug="a-child", name="A child", parent=a_read
+            )
+    assert caught.value.message_dict == {"parent": [REGISTER_PARENT_GONE]}
+    assert parents(organisation) == {"corporate": None, "b": "corporate"}
+
+
+def test_a_register_moved_under_one_being_deleted_waits_and_is_refused(tree):
+    """The parent is read locked: the move waits for the delete and is refused, where it read
+    the parent as it was and failed at commit on the foreign key (a 500)."""
+    organisation, admin, a, b = tree
+    a_read = Register.objects.get(pk=a.pk)
+    waited, outcome = race(lambda: a.delete(), lambda: move(b, a_read, admin))
+    assert waited
+    assert refusal(outcome) == [REGISTER_PARENT_GONE]
+    assert parents(organisation) == {"corporate": None, "b": "corporate"}
