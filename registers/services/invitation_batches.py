@@ -6,7 +6,8 @@ optional), checked row by row, then sent all together or not at all.
 queues the batch (``invitation_batch_enqueue``): sending hundreds of invitations is slow work,
 done by the worker (the ``registers.send_invitation_batch`` task runs ``invitation_batch_run``),
 never inside the web request. There ``invitation_batch_send`` checks again, inside the
-transaction that sends, and sends nothing if any row is a problem. Each invitation goes out
+transaction that sends, and sends nothing if any row is a problem (its sender is then told
+which rows and why: ``invitation_batch_refusals``). Each invitation goes out
 through ``invitation_send``, so its e-mail is queued after the transaction commits (a
 rolled-back batch sends nothing) and each is in the security log."""
 
@@ -384,9 +385,9 @@ def invitation_batch_run(
 ) -> int:
     """What the worker runs for a confirmed batch: the rows are checked again with the roles
     the person may invite today, then sent. Nothing is sent if they are no longer a member or
-    may no longer invite, or if any row has become a problem since the preview; then it is
-    logged and they are e-mailed why (``invitation_batch_refusals``). Returns how many rows
-    were sent (0 when nothing was)."""
+    may no longer invite, or if any row has become a problem since the preview (or while it
+    was being sent); then it is logged and they are e-mailed why (``invitation_batch_refusals``).
+    Returns how many rows were sent (0 when nothing was)."""
     organisation = Organisation.objects.filter(pk=organisation_id).first()
     user = get_user_model().objects.filter(pk=invited_by_id).first()
     parsed = [ParsedRow(line=line, email=email, role=role) for line, email, role in rows]
@@ -429,9 +430,17 @@ def invitation_batch_run(
                 member=membership is not None,
             )
         return 0
-    checked, results = invitation_batch_send(
-        organisation=organisation, rows=parsed, allowed_roles=allowed, invited_by=user
-    )
+    try:
+        checked, results = invitation_batch_send(
+            organisation=organisation, rows=parsed, allowed_roles=allowed, invited_by=user
+        )
+    except ValidationError:
+        # Undone by a change committed while it was being sent (someone invited or added one of
+        # its addresses a moment ago): checked and sent once more, as a preview now would show
+        # it, so the row that changed is found and its sender told like any other.
+        checked, results = invitation_batch_send(
+            organisation=organisation, rows=parsed, allowed_roles=allowed, invited_by=user
+        )
     if not results:
         log.warning(
             "bulk invitations not sent: organisation=%s rows=%s problems=%s by=%s",
