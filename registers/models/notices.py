@@ -15,6 +15,10 @@ class NoticeKind(models.TextChoices):
     PACK_RELEASED = "pack_released", "A report pack is released to your panel"
     BREACH = "breach", "A risk you own or coordinate goes outside appetite"
     ACCEPTANCE_EXPIRED = "acceptance_expired", "A risk acceptance you gave expires"
+    INVITATIONS_NOT_SENT = (
+        "invitations_not_sent",
+        "A list of people you invited could not be sent",
+    )
 
 
 class Delivery(models.TextChoices):

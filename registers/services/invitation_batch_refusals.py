@@ -1,14 +1,16 @@
 """Telling the person who sent a list of invitations that the worker sent none of it, and why.
 
 The preview checked every row and the page said the list was on its way; the worker checks again
-(``invitation_batch_run``) and sends nothing if anything has changed meanwhile. The sender is told
-by e-mail, straight away and once per batch, as they are told of every other outcome of inviting
-people (the invitation and "added to" e-mails go out the same way):
+(``invitation_batch_run``) and sends nothing if anything has changed meanwhile. Then the sender is
+told, once per batch:
 
-- still allowed to invite: which rows, in ``batch_check``'s own words (checked with the roles they
-  may invite today, so nothing a preview now would not show them), and to check the list again;
-- no longer a member, or no longer allowed to invite anyone: that alone, with nothing of the
-  organisation's members or invitations; an account that is gone is told nothing (the log only).
+- still allowed to invite: a notice on their Notifications page (``INVITATIONS_NOT_SENT``) naming
+  the rows, in ``batch_check``'s own words (checked with the roles they may invite today, so
+  nothing a preview now would not show them), and to check the list again, linking to Invite
+  several people; its e-mail follows their choice for that kind, as every notice's does;
+- no longer a member, or no longer allowed to invite anyone: an e-mail saying that alone, with
+  nothing of the organisation's members or invitations (a notice would be unreadable to a former
+  member); an account that is gone is told nothing (the log only).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from django.utils.dateparse import parse_datetime
 
 from riskreg import mail
 
-from ..models import Organisation
+from ..models import Delivery, NoticeKind, Organisation
+from .notices import PREFERENCES_PATH, notice_email_claim, notify
 
 if TYPE_CHECKING:
     from .invitation_batches import CheckedRow
@@ -38,6 +41,11 @@ BATCH_ROWS_CHANGED = (
 )
 BATCH_NO_ACCESS = "you no longer have access to {organisation}"
 BATCH_CANNOT_INVITE = "you can no longer invite people to {organisation}"
+BATCH_NOT_SENT_TITLE = "Your list of {count} invitation{plural} was not sent: {reason}"
+NOBODY_INVITED = (
+    "Nobody on the list was invited or added, not even the rows without a problem: a list is "
+    "sent all together or not at all."
+)
 BATCH_CHECK_AGAIN = (
     "What to do: check the list again on Invite several people, change or remove these rows, "
     "then send it."
@@ -46,9 +54,15 @@ BATCH_CHECK_AGAIN = (
 TOLD_SECONDS = 24 * 60 * 60
 
 
+def _batch_id(*, organisation_id: int, user, confirmed_at: str) -> str:
+    """Names one confirmed batch: who confirmed it, where and when (the task's arguments)."""
+    batch = f"{organisation_id}:{user.pk}:{confirmed_at}"
+    return hashlib.sha256(batch.encode()).hexdigest()[:32]
+
+
 def _first_time(*, organisation_id: int, user, confirmed_at: str) -> bool:
-    batch = hashlib.sha256(f"{organisation_id}:{user.pk}:{confirmed_at}".encode()).hexdigest()
-    return cache.add(f"invitation-batch-not-sent:{batch[:32]}", True, TOLD_SECONDS)
+    batch = _batch_id(organisation_id=organisation_id, user=user, confirmed_at=confirmed_at)
+    return cache.add(f"invitation-batch-not-sent:{batch}", True, TOLD_SECONDS)
 
 
 def _send(*, user, organisation_name: str, context: dict) -> None:
@@ -86,27 +100,47 @@ def batch_rows_changed_tell(
     checked: Sequence[CheckedRow],
     confirmed_at: str,
 ) -> bool:
-    """E-mail the sender which rows stopped the batch and what to do; False if told already."""
-    if not _first_time(organisation_id=organisation.pk, user=user, confirmed_at=confirmed_at):
-        return False
+    """The sender's notice of which rows stopped the batch and what to do, and its e-mail by
+    their choice (straight away it is this fuller e-mail, as a released pack's is; in the digest
+    a line there; or none). False if they were told of this batch already."""
     lines = problem_lines(checked)
     reason = BATCH_ROWS_CHANGED.format(
         count=len(lines),
         plural="" if len(lines) == 1 else "s",
         them="it" if len(lines) == 1 else "them",
     )
-    _send(
-        user=user,
-        organisation_name=organisation.display_name,
-        context={
-            "count": len(checked),
-            "confirmed_at": _confirmed(confirmed_at),
-            "reason": reason,
-            "problems": lines,
-            "check_again": BATCH_CHECK_AGAIN,
-            "invite_url": mail.absolute(reverse("member_invite_many", args=[organisation.slug])),
-        },
+    url = reverse("member_invite_many", args=[organisation.slug])
+    batch = _batch_id(organisation_id=organisation.pk, user=user, confirmed_at=confirmed_at)
+    notices = notify(
+        kind=NoticeKind.INVITATIONS_NOT_SENT,
+        organisation=organisation,
+        recipients=[user],
+        event_key=f"invitations-not-sent:{batch}",
+        title=BATCH_NOT_SENT_TITLE.format(
+            count=len(checked), plural="" if len(checked) == 1 else "s", reason=reason
+        ),
+        body="\n".join([*lines, "", NOBODY_INVITED, BATCH_CHECK_AGAIN]),
+        url=url,
+        immediate_email=False,
     )
+    if not notices:
+        return False
+    (notice,) = notices
+    if notice.delivery == Delivery.IMMEDIATE and notice_email_claim(notice):
+        _send(
+            user=user,
+            organisation_name=organisation.display_name,
+            context={
+                "count": len(checked),
+                "confirmed_at": _confirmed(confirmed_at),
+                "reason": reason,
+                "problems": lines,
+                "nobody_invited": NOBODY_INVITED,
+                "check_again": BATCH_CHECK_AGAIN,
+                "invite_url": mail.absolute(url),
+                "preferences_url": mail.absolute(PREFERENCES_PATH),
+            },
+        )
     return True
 
 

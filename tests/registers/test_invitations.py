@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registers.management.commands.add_member import NAME_WITH_INVITE
-from registers.models import Invitation, Membership, Role, User
+from registers.models import Delivery, Invitation, Membership, Notice, NoticeKind, Role, User
 from registers.services.invitations import (
     ALREADY_MEMBER,
     invitation_accept,
@@ -941,7 +941,7 @@ def batch_kwargs(organisation, by, rows) -> dict:
 
 
 def test_a_batch_whose_row_became_a_problem_tells_the_sender_row_by_row(
-    organisation, admin, coordinator, send_queued_email, caplog
+    organisation, admin, coordinator, coordinator_client, send_queued_email, caplog
 ):
     from registers.services.invitation_batch_refusals import BATCH_CHECK_AGAIN
     from registers.services.invitation_batches import (
@@ -978,11 +978,40 @@ def test_a_batch_whose_row_became_a_problem_tells_the_sender_row_by_row(
         f"bulk invitations not sent: organisation={organisation.slug} rows=2 problems=1 "
         f"by={coordinator.pk}"
     ) in [r.getMessage() for r in caplog.records]
+    # And on their Notifications page, linking to where the list is checked again.
+    (notice,) = Notice.objects.filter(user=coordinator)
+    assert notice.kind == NoticeKind.INVITATIONS_NOT_SENT
+    assert notice.organisation == organisation and notice.url == bulk_url(organisation)
+    assert notice.title.startswith("Your list of 2 invitations was not sent: 1 row")
+    assert problem in notice.body and BATCH_CHECK_AGAIN in notice.body
+    assert "fine@example.org" not in notice.body
+    page = page_text(coordinator_client.get(reverse("notifications")))
+    assert "Your list of 2 invitations was not sent" in page
+    assert "late@example.org has already been invited as organisation admin" in page
     # The task run again (a retry): nothing sent, and the sender is not told twice.
     outbox.clear()
     with send_queued_email() as outbox:
         assert invitation_batch_run(**kwargs) == 0
     assert not outbox
+    assert Notice.objects.filter(user=coordinator).count() == 1
+
+
+def test_a_batch_not_sent_follows_the_senders_email_choice(
+    organisation, coordinator, send_queued_email
+):
+    from registers.services.invitation_batches import invitation_batch_run
+    from registers.services.notices import notice_preferences_set
+
+    notice_preferences_set(
+        user=coordinator, deliveries={NoticeKind.INVITATIONS_NOT_SENT: Delivery.DIGEST}
+    )
+    kwargs = batch_kwargs(organisation, coordinator, [[1, "boss@example.org", "admin"]])
+    with send_queued_email() as outbox:
+        assert invitation_batch_run(**kwargs) == 0
+    assert not outbox  # in tomorrow's digest instead
+    notice = Notice.objects.get(user=coordinator, kind=NoticeKind.INVITATIONS_NOT_SENT)
+    assert notice.delivery == Delivery.DIGEST and notice.emailed_at is None
+    assert "Row 1: you cannot invite people as organisation admin" in notice.body
 
 
 def test_a_batch_from_someone_no_longer_a_member_tells_them_only_that(
