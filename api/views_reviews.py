@@ -22,6 +22,7 @@ from .children import (
     if_match,
     may_write,
     posted_fields,
+    reason,
     service_errors,
     stale,
 )
@@ -97,6 +98,7 @@ class ReviewViewSet(viewsets.ViewSet):
                 note=cleaned["note"],
                 positions=form.position_values() if rescore else None,
                 reviewed_on=cleaned["reviewed_on"],
+                via=reason(request),
             )
         except RiskConflict as conflict:
             raise stale("risk", version, conflict.risk.version) from conflict

@@ -30,6 +30,7 @@ def review_record(
     note: str = "",
     positions: dict[str, Position] | None = None,
     reviewed_on: dt.date | None = None,
+    via: str = "",
 ) -> Review:
     """Record a review. With ``positions`` it is a re-score; either way last reviewed moves to
     the review date and next review due follows the (new) band, register or risk period.
@@ -41,7 +42,10 @@ def review_record(
 
     On a register that requires sign-off, the review of someone who may not sign it off is
     recorded as awaiting sign-off instead (``review.state``): nothing on the risk changes until
-    an approver signs it off (``services.sign_off``)."""
+    an approver signs it off (``services.sign_off``).
+
+    ``via``: how it was recorded, when not on the review page ("via the API by nightly"), in
+    the risk's history reason after what the review did, as every other write by the API says."""
     locked = (  # the risk's row alone, as risk_update locks it
         Risk.objects.select_for_update(of=("self",))
         .select_related("register", "organisation")
@@ -77,6 +81,7 @@ def review_record(
     )
     locked.version += 1
     summary = "re-scored" if rescored else "reviewed, no change"
+    summary = f"{summary} {via}" if via else summary
     locked._change_reason = f"{summary}: {note.strip()}" if note.strip() else summary
     locked.full_clean(exclude=["objectives", "leads"], validate_constraints=False)
     locked.save()

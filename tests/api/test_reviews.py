@@ -54,6 +54,9 @@ def test_a_no_change_review_is_recorded(risk, coordinator, writer):
     assert body["risk_version"] == risk.version
     review = Review.objects.get(risk=risk)
     assert review.note == "Still holds" and review.reviewed_by == coordinator
+    # The risk's history says the API recorded it, and by which token, as other API writes do.
+    reason = risk.history.latest().history_change_reason
+    assert reason == "reviewed, no change via the API by nightly: Still holds"
 
 
 def test_a_rescore_rates_through_the_scheme(risk, writer):
@@ -62,6 +65,7 @@ def test_a_rescore_rates_through_the_scheme(risk, writer):
     risk.refresh_from_db()
     assert (risk.current_likelihood, risk.current_impact) == (2, 2)
     assert response.json()["rescored"] is True
+    assert risk.history.latest().history_change_reason == "re-scored via the API by nightly"
 
 
 @pytest.mark.parametrize(
