@@ -3,6 +3,8 @@ build_pack command. Text is read with pdftotext (poppler-utils)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 import subprocess
 
@@ -18,6 +20,7 @@ from reporting.packs import services
 from reporting.packs.data import pack_data
 from reporting.packs.render import FetchRefused, url_fetcher
 from reporting.packs.services import pack_build, pack_render
+from tests.factories import RegisterFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -239,6 +242,48 @@ def test_command_writes_pdf(aberdeen, tmp_path):
         f"--out={out}",
     )
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_command_covers_the_registers_named_and_prints_the_files_sha256(aberdeen, tmp_path):
+    """--register names a register the pack covers, as the web form's ticks do; the last line
+    names the file with its SHA-256, to compare with a copy."""
+    out, stdout = tmp_path / "school.pdf", io.StringIO()
+    call_command(
+        "build_pack",
+        "--org=aberdeen",
+        "--kind=quarterly",
+        f"--as-of={timezone.localdate().isoformat()}",
+        "--register=business-school",
+        f"--out={out}",
+        stdout=stdout,
+    )
+    text = subprocess.run(  # noqa: S603
+        ["pdftotext", "-layout", str(out), "-"],  # noqa: S607
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    assert "Business School risk register" in text and "Strategic Risk Register" not in text
+    assert (
+        stdout.getvalue()
+        .strip()
+        .endswith(f"SHA-256 {hashlib.sha256(out.read_bytes()).hexdigest()})")
+    )
+
+
+@pytest.mark.parametrize("slug", ["nowhere", "archived-one"])
+def test_command_refuses_a_register_not_in_use_of_the_organisation(aberdeen, tmp_path, slug):
+    RegisterFactory(organisation=aberdeen, slug="archived-one", archived_at=timezone.now())
+    RegisterFactory(slug="nowhere")  # another organisation's
+    with pytest.raises(CommandError, match=f"--register {slug}: no register in use"):
+        call_command(
+            "build_pack",
+            "--org=aberdeen",
+            "--kind=quarterly",
+            "--as-of=2026-01-01",
+            f"--register={slug}",
+            f"--out={tmp_path / 'x.pdf'}",
+        )
+    assert not (tmp_path / "x.pdf").exists()
 
 
 @pytest.mark.parametrize(
