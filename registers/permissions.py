@@ -985,6 +985,28 @@ def prime_editable_register_ids(accesses) -> None:
             access.__dict__["editable_register_ids"] = frozenset()
 
 
+def prime_named_approver_register_ids(accesses) -> None:
+    """Answer ``named_approver_register_ids`` for many members of one organisation at once (the
+    reminder digests ask every member whether they may sign off an update awaiting it): one
+    query however many members, where each access alone asks one. The same answer as the
+    property: the registers naming the member, for a role that can own risks; else nothing."""
+    accesses = [a for a in accesses if "named_approver_register_ids" not in a.__dict__]
+    if not accesses:
+        return
+    organisation = accesses[0].organisation
+    assert all(a.organisation.id == organisation.id for a in accesses)  # noqa: S101
+    can_own = {a.user.id for a in accesses if a.role in RISK_OWNER_ROLES}
+    named: dict[int, set[int]] = {user_id: set() for user_id in can_own}
+    if can_own:
+        for user_id, register_id in Register.sign_off_approvers.through.objects.filter(
+            register__organisation_id=organisation.id
+        ).values_list("user_id", "register_id"):
+            if user_id in named:
+                named[user_id].add(register_id)
+    for access in accesses:
+        access.__dict__["named_approver_register_ids"] = frozenset(named.get(access.user.id, ()))
+
+
 def _require_member(user, organisation: Organisation) -> None:
     if not memberships_for_user(user).filter(organisation=organisation).exists():
         _refused(user, organisation.slug, "not a member of the organisation")

@@ -15,6 +15,11 @@ Their preference filters it: ``daily`` (the default) every day; ``weekly`` only 
 - the key risk indicators (issue 18) whose reading is overdue ("stale",
   ``registers.selectors.indicators.stale``) of open risks, to the indicator's owner (or, when it
   has none, the risk's owner), whatever their preference (a stale reading is overdue).
+- the updates awaiting their sign-off (decision 110): of open risks on registers in use, to every
+  member who may sign them off (``OrganisationAccess.can_sign_off``, as the sign-off page asks)
+  but their author, oldest first, with how long each has waited. One counts as overdue once it
+  has waited more than ``SIGN_OFF_DAYS`` (so ``never`` hears of it then); the title is withheld
+  from an approver not cleared for the risk.
 
 Coordinators and admins also get a coordinator digest (kind ``weekly``) on Mondays: everything
 overdue in the registers they edit (``OrganisationAccess.editable_register_ids``), an action with no
@@ -37,19 +42,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 
-from registers.calendar import reminder_horizon
-from registers.models import Action, Membership, Organisation, Risk
+from registers.calendar import day_end, local_date, reminder_horizon
+from registers.models import Action, Membership, Organisation, Review, ReviewState, Risk
 from registers.models.risks import RiskStatus
 from registers.permissions import (
     COORDINATOR_ROLES,
     OrganisationAccess,
     prime_editable_register_ids,
+    prime_named_approver_register_ids,
 )
 from registers.refs import ref_to_url
 from registers.selectors import chaseable_actions, chasers
 from registers.selectors.indicator_lists import open_risk_indicators
 from registers.selectors.indicators import indicator_standing
 from registers.selectors.sign_off import awaiting_sign_off
+from registers.services.review_submissions import person
 from registers.withholding import WITHHELD_SHORT
 from reporting.models import DigestFrequency, ReminderPreference
 
@@ -66,6 +73,11 @@ OWN_ACTION = "Update action on {ref}: {detail}"
 CHASE_ACTION = "Chase {owner}'s action on {ref}: {detail}"
 UNOWNED_ACTION = "Action on {ref} has no owner: {detail}"
 
+# An update awaiting the reader's sign-off (decision 110): how long an approver has before it
+# counts as overdue, and its line ("detail" is the risk's title, or withheld).
+SIGN_OFF_DAYS = 7
+SIGN_OFF = "Sign off {author}'s update of {ref}: {detail}"
+
 
 def base_url() -> str:
     return getattr(settings, "RISKREG_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -75,17 +87,30 @@ def base_url() -> str:
 class Line:
     """One thing to do: review a risk or update an action, with where it is done."""
 
-    kind: str  # "review" or "action"
+    kind: str  # "review", "action", "indicator" or "sign_off"
     ref: str
     text: str
     due: dt.date
     overdue: bool
     url: str
     register: str = ""
+    # An update awaiting sign-off: the day it was submitted, and how many days it has waited.
+    since: dt.date | None = None
+    waited: int = 0
 
     @property
     def due_text(self) -> str:
         return self.due.strftime("%-d %B %Y")
+
+    @property
+    def waiting_text(self) -> str:
+        """How long an update has waited for sign-off, in the e-mail's words."""
+        if self.since is None:
+            return ""
+        if self.waited < 1:
+            return "Submitted today"
+        days = f"{self.waited} day{'s' if self.waited != 1 else ''}"
+        return f"Submitted {self.since.strftime('%-d %B %Y')}, waiting {days}"
 
 
 @dataclass
@@ -116,6 +141,10 @@ class Digest:
     def indicators(self) -> list[Line]:
         return [line for line in self.lines if line.kind == "indicator"]
 
+    @property
+    def sign_offs(self) -> list[Line]:
+        return [line for line in self.lines if line.kind == "sign_off"]
+
 
 class _Links:
     """The absolute URLs of one organisation's review and action pages: each route reversed once
@@ -132,6 +161,7 @@ class _Links:
         self.base = base_url()
         self._review = self._template("risk_review")
         self._action = self._template("action_edit", pk=self._PK)
+        self._sign_off = self._template("review_decide", review=self._PK)
 
     def _template(self, name: str, **kwargs) -> str | None:
         path = reverse(name, kwargs={"org": self.slug, "ref": self._REF, **kwargs})
@@ -154,6 +184,13 @@ class _Links:
             kwargs = {"org": self.slug, "ref": ref, "pk": pk}
             return self.base + reverse("action_edit", kwargs=kwargs)
         return self.base + self._action.format(ref=self._ref(ref), pk=int(pk))
+
+    def sign_off(self, ref: str, pk: int) -> str:
+        """The page where an approver signs off (or sends back) the update ``pk`` of ``ref``."""
+        if self._sign_off is None:
+            kwargs = {"org": self.slug, "ref": ref, "review": pk}
+            return self.base + reverse("review_decide", kwargs=kwargs)
+        return self.base + self._sign_off.format(ref=self._ref(ref), pk=int(pk))
 
 
 def _review_line(risk: Risk, today: dt.date, links: _Links) -> Line:
@@ -276,6 +313,95 @@ def _actions(organisation: Organisation, until: dt.date):
     )
 
 
+def _awaiting_sign_off(organisation: Organisation, today: dt.date):
+    """The updates awaiting sign-off by the end of ``today``, of open risks on registers in use,
+    oldest first, with their risk, register and author: one query. A closed risk's update
+    cannot be signed off (only sent back) and nobody reviews a closed risk, so it is not chased,
+    as the owners' reviews of closed risks are not."""
+    return (
+        Review.objects.filter(
+            organisation=organisation,
+            state=ReviewState.SUBMITTED,
+            created_at__lte=day_end(organisation=organisation, day=today),
+            risk__status__in=OPEN_STATUSES,
+            risk__register__archived_at__isnull=True,  # nobody signs off there
+        )
+        .select_related("risk", "risk__register", "reviewed_by")
+        .only(
+            "risk",
+            "reviewed_by",
+            "created_at",
+            *(f"risk__{name}" for name in _RISK_FIELDS),
+            "risk__register__name",
+            "risk__register__organisation_id",
+            "risk__register__archived_at",
+            "reviewed_by__full_name",
+            "reviewed_by__job_title",
+            "reviewed_by__email",
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def _sign_off_line(review: Review, today: dt.date, links: _Links, organisation) -> Line:
+    risk = review.risk
+    since = local_date(organisation=organisation, moment=review.created_at)
+    due = since + dt.timedelta(days=SIGN_OFF_DAYS)
+    return Line(
+        kind="sign_off",
+        ref=risk.ref,
+        text=_sign_off_text(review, detail=risk.title),
+        due=due,
+        overdue=due < today,
+        url=links.sign_off(risk.ref, review.pk),
+        register=risk.register.name,
+        since=since,
+        waited=(today - since).days,
+    )
+
+
+def _sign_off_text(review: Review, *, detail: str) -> str:
+    return SIGN_OFF.format(author=person(review.reviewed_by), ref=review.risk.ref, detail=detail)
+
+
+def _sign_off_lines(
+    organisation: Organisation, today: dt.date, links: _Links, accesses: dict
+) -> dict[int, list[Line]]:
+    """Each member's lines of the updates awaiting their sign-off. Who may sign off is the
+    sign-off page's own answer (``OrganisationAccess.can_sign_off``), asked once per member and
+    register, with every member's registers read at once: a few queries however many members
+    and updates, and none more when no update waits."""
+    waiting = list(_awaiting_sign_off(organisation, today))
+    if not waiting:
+        return {}
+    everyone = list(accesses.values())
+    prime_editable_register_ids(everyone)
+    prime_named_approver_register_ids(everyone)
+    by_register: dict[int, list[tuple[Review, Line]]] = defaultdict(list)
+    for review in waiting:
+        review.risk.organisation = organisation
+        by_register[review.risk.register_id].append(
+            (review, _sign_off_line(review, today, links, organisation))
+        )
+    withheld: dict[int, Line] = {}  # each line as an approver not cleared for its risk reads it
+    lines: dict[int, list[Line]] = defaultdict(list)
+    for access in everyone:
+        for updates in by_register.values():
+            # The register decides (the same for every update of it): asked of its first risk.
+            if not access.can_sign_off(updates[0][0].risk):
+                continue
+            for review, line in updates:
+                if review.reviewed_by_id == access.user.id:
+                    continue  # nobody signs off their own update (SIGN_OFF_OWN)
+                if not access.can_see_sensitive(review.risk):
+                    if review.pk not in withheld:
+                        text = _sign_off_text(review, detail=WITHHELD_SHORT)
+                        withheld[review.pk] = replace(line, text=text)
+                    line = withheld[review.pk]
+                lines[access.user.id].append(line)
+    return lines
+
+
 def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
     """Every digest due in ``organisation`` on ``today``; empty digests are left out."""
     until = reminder_horizon(organisation=organisation, today=today)
@@ -318,6 +444,8 @@ def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
         shown = access.can_see_sensitive(indicator.risk)
         detail = indicator.name if shown else WITHHELD_SHORT
         by_user[access.user.id].append(_indicator_line(indicator, detail=detail))
+    for user_id, sign_offs in _sign_off_lines(organisation, today, links, accesses).items():
+        by_user[user_id].extend(sign_offs)
     for action, line in action_lines:
         # The owner's own line; the risk's owner and manager chase it in other words (built
         # once per action, when somebody other than its owner chases it).

@@ -60,7 +60,10 @@ def message(digest: Digest) -> EmailMultiAlternatives:
     from django.urls import reverse
 
     slug = digest.organisation.slug
-    overdue, upcoming = digest.overdue, digest.upcoming
+    # The updates awaiting the reader's sign-off are a section of their own (decision 110).
+    sign_offs = digest.sign_offs
+    overdue = [line for line in digest.overdue if line.kind != "sign_off"]
+    upcoming = [line for line in digest.upcoming if line.kind != "sign_off"]
     coordinator = digest.kind != DAILY
     left = []
     if coordinator:
@@ -70,6 +73,8 @@ def message(digest: Digest) -> EmailMultiAlternatives:
         "digest": digest,
         "overdue": overdue,
         "upcoming": upcoming,
+        "sign_offs": sign_offs,
+        "to_do": bool(overdue or upcoming),
         "more": len(left),
         "more_reviews": sum(1 for line in left if line.kind == "review"),
         "more_actions": sum(1 for line in left if line.kind == "action"),

@@ -23,6 +23,7 @@ from registers import permissions, selectors
 
 from ..models import DigestFrequency, Reminder, ReminderStatus
 from ..reminders.preferences import reminder_frequency
+from ..reminders.selection import SIGN_OFF_DAYS
 from ..reminders.sending import retry_reminder
 
 RECENT_DAYS = 30
@@ -92,5 +93,6 @@ def reminder_preferences(request: HttpRequest, org: str) -> HttpResponse:
             "reminders": list(_recent(organisation)) if coordinator else [],
             "recent_days": RECENT_DAYS,
             "notice_days": organisation.reminder_notice_days,
+            "sign_off_days": SIGN_OFF_DAYS,
         },
     )
