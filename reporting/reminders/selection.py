@@ -18,8 +18,8 @@ Their preference filters it: ``daily`` (the default) every day; ``weekly`` only 
 - the updates awaiting their sign-off (decision 110): of open risks on registers in use, to every
   member who may sign them off (``OrganisationAccess.can_sign_off``, as the sign-off page asks)
   but their author, oldest first, with how long each has waited. One counts as overdue once it
-  has waited more than ``SIGN_OFF_DAYS`` (so ``never`` hears of it then); the title is withheld
-  from an approver not cleared for the risk.
+  has waited more than ``SIGN_OFF_DAYS`` (so ``never`` hears of it then). Each line names the
+  risk by its ref and title, as every page does for every member (its detail is not in it).
 
 Coordinators and admins also get a coordinator digest (kind ``weekly``) on Mondays: everything
 overdue in the registers they edit (``OrganisationAccess.editable_register_ids``), an action with no
@@ -74,7 +74,7 @@ CHASE_ACTION = "Chase {owner}'s action on {ref}: {detail}"
 UNOWNED_ACTION = "Action on {ref} has no owner: {detail}"
 
 # An update awaiting the reader's sign-off (decision 110): how long an approver has before it
-# counts as overdue, and its line ("detail" is the risk's title, or withheld).
+# counts as overdue, and its line ("detail" is the risk's title).
 SIGN_OFF_DAYS = 7
 SIGN_OFF = "Sign off {author}'s update of {ref}: {detail}"
 
@@ -383,7 +383,6 @@ def _sign_off_lines(
         by_register[review.risk.register_id].append(
             (review, _sign_off_line(review, today, links, organisation))
         )
-    withheld: dict[int, Line] = {}  # each line as an approver not cleared for its risk reads it
     lines: dict[int, list[Line]] = defaultdict(list)
     for access in everyone:
         for updates in by_register.values():
@@ -393,11 +392,6 @@ def _sign_off_lines(
             for review, line in updates:
                 if review.reviewed_by_id == access.user.id:
                     continue  # nobody signs off their own update (SIGN_OFF_OWN)
-                if not access.can_see_sensitive(review.risk):
-                    if review.pk not in withheld:
-                        text = _sign_off_text(review, detail=WITHHELD_SHORT)
-                        withheld[review.pk] = replace(line, text=text)
-                    line = withheld[review.pk]
                 lines[access.user.id].append(line)
     return lines
 
