@@ -16,11 +16,14 @@ admins read them here.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -52,6 +55,7 @@ from registers.services.accounts import (
     sign_in_address_change,
     sign_in_address_clean,
 )
+from registers.services.register_delete import register_delete
 from scoring.models import Scheme, SchemeVersion
 
 # The first history row of a register added here.
@@ -328,8 +332,13 @@ REGISTER_NOT_ON_ADD = ("archived_at", "sign_off_required", "sign_off_approvers")
 REFUSED_AT_SAVE = "_register_refused_at_save"
 
 
+# Rows that are a register's own, deleted with it by register_delete (decision 108).
+REGISTER_OWN_ROWS = (RegisterUserObjectPermission, RegisterGroupObjectPermission)
+
+
 class RefusedAtSave(Exception):
-    """The service refused when it wrote, after the admin form's check had passed."""
+    """The service refused when it wrote (a save or a delete), after the admin's check (the
+    form's, or Django's look for protected rows on the delete page) had passed."""
 
     def __init__(self, refusal: ValidationError):
         super().__init__(refusal)
@@ -349,9 +358,12 @@ class RegisterAdmin(OrganisationScopedAdmin):
     rules, the coordinators' grant, a history reason), a change by ``register_change`` (the
     same rules, the old address redirecting, one history row saying who changed what). Archiving
     is the settings page's (``register_archive``: a reason, its refusals); a register stays in
-    its organisation (its risks, grants and old addresses are that organisation's)."""
+    its organisation (its risks, grants and old addresses are that organisation's). A delete
+    (the delete page, "delete selected") is ``register_delete``: only a register with nothing
+    in, under or escalated through it."""
 
     form = RegisterAdminForm
+    actions = ["delete_selected"]  # this class's own, through register_delete
     list_display = ("name", "slug", "organisation", "level", "parent")
     list_filter = ("organisation", "level")
     list_select_related = ("organisation", "parent")
@@ -458,6 +470,53 @@ class RegisterAdmin(OrganisationScopedAdmin):
         # form's own save_m2m would set them again without either.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    # Deleting (decision 108): Django's delete page and "delete selected" first look for rows
+    # that protect the register, unlocked; ``register_delete`` looks again under the tree's lock
+    # and refuses what came in between (a register moved under it), where the delete failed at
+    # commit on the foreign key (a 500). The refusal is the admin's error message, nothing of
+    # the delete kept (its log entry neither), and the page it came from shown again.
+
+    def get_deleted_objects(self, objs, request):
+        # A register's grants go with it (guardian's rows, which organisation admins read here
+        # but never change): Django counted them as rows the admin may not delete, so the
+        # delete of any register made by register_create was refused (403) for an organisation
+        # admin, whatever was in it.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        own = {str(model._meta.verbose_name) for model in REGISTER_OWN_ROWS}
+        return deleted, counts, {p for p in perms_needed if str(p) not in own}, protected
+
+    def delete_model(self, request, obj):
+        try:
+            register_delete(register=obj, by=request.user)
+        except ValidationError as exc:
+            raise RefusedAtSave(exc) from exc
+
+    def delete_queryset(self, request, queryset):
+        # One organisation's tree lock after another, in one order for everyone.
+        for register in queryset.order_by("organisation_id", "pk"):
+            self.delete_model(request, register)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Django's view runs the delete in a transaction of its own, rolled back by the refusal.
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except RefusedAtSave as refused:
+            return self._refused(request, refused)
+
+    @admin.action(permissions=["delete"], description=django_delete_selected.short_description)
+    def delete_selected(self, request, queryset):
+        """Django's own action, in one transaction (its log entries are written before the
+        deletes, and Django's changelist gives the action none)."""
+        try:
+            with transaction.atomic():
+                return django_delete_selected(self, request, queryset)
+        except RefusedAtSave as refused:
+            return self._refused(request, refused)
+
+    def _refused(self, request, refused: RefusedAtSave):
+        self.message_user(request, " ".join(refused.refusal.messages), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
 
 class ControlInline(admin.TabularInline):

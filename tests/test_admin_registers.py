@@ -29,9 +29,11 @@ from registers.services.registers_admin import (
     REGISTER_NAME_TAKEN,
     REGISTER_PARENT_BELOW,
     REGISTER_PARENT_ITSELF,
+    REGISTER_SLUG_TAKEN,
     SIGN_OFF_ON_REASON,
 )
 from riskreg.admin import ADDED_IN_ADMIN_REASON
+from riskreg.forms import sentence
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -398,3 +400,42 @@ def test_a_register_deleted_before_its_change_is_saved_is_reported_as_gone(
             register=b, name="B", slug="b", level=b.level, parent=None, review_months=None, by=mine
         )
     assert caught.value.messages == [REGISTER_GONE]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page", ["admin", "settings"])
+@pytest.mark.parametrize("field", ["name", "slug"])
+def test_a_name_or_address_taken_before_a_top_register_is_saved_is_the_fields_error(
+    client, monkeypatch, committed_tree, page, field
+):
+    """A register added at the top level took no lock: the other admin's add of the same address
+    in between was the database's unique constraint at save (a 500), of the same name a second
+    register of that name (decision 108). Now the admin's form is shown again and the settings
+    page answers 400, the refusal on its field."""
+    organisation, (mine, theirs), a, b = committed_tree
+    another_admin_first(
+        monkeypatch,
+        organisations,
+        lambda: registers_admin.register_add(
+            organisation=organisation, name="Estates", slug="estates", by=theirs
+        ),
+    )
+    name, slug = ("ESTATES", "estates-2") if field == "name" else ("Estates 2", "estates")
+    expected = {
+        "name": REGISTER_NAME_TAKEN.format(name=name),
+        "slug": REGISTER_SLUG_TAKEN.format(register="Estates", slug="estates"),
+    }[field]
+    client.force_login(mine)
+    if page == "admin":
+        data = {**_data(b, slug=slug, name=name, parent=""), "organisation": organisation.pk}
+        errors = _form_errors(client.post(reverse("admin:registers_register_add"), data))
+    else:
+        data = {"name": name, "slug": slug, "level": "directorate", "parent": ""}
+        response = client.post(reverse("settings_register_new", args=[organisation.slug]), data)
+        assert response.status_code == 400
+        errors = response.context["form"].errors
+        expected = sentence(expected)  # the settings pages' forms begin each error with a capital
+    assert errors[field] == [expected]
+    assert list(
+        Register.objects.filter(name__istartswith="estates").values_list("name", flat=True)
+    ) == ["Estates"]

@@ -19,7 +19,8 @@ from scoring.services import scheme_save
 from .. import permissions
 from ..models import Membership, Organisation, Register, RegisterLevel, Role
 from .accounts import sign_in_address_add
-from .register_slugs import register_slug_clean
+from .register_names import register_name_clean
+from .register_slugs import register_slug_clean, register_slug_from_name
 
 TOP_REGISTER_SLUG = "corporate"
 DEFAULT_SCHEME_PRESET = "espo-5x5"
@@ -73,14 +74,15 @@ def organisation_create(
 
 def register_tree_lock(organisation_id: int) -> None:
     """Lock the organisation's row for the rest of the transaction: the one lock every write to
-    its register tree takes (a parent given or changed, a register archived or brought back)
+    its register tree takes (a register added, changed, archived, brought back or deleted)
     before it reads the tree, so two such writes run one after the other and each checks the
-    tree as the other left it (decision 103). Without it, two admins at the same moment could
-    put A under B and B under A (a cycle: both vanish from the tree, roll-ups and packs), or
-    make a register under one being archived. ``FOR NO KEY UPDATE``: it waits only for another
-    tree write or an update of the organisation's row, never for the rows that merely point at
-    the organisation (a risk, a membership, a history row), which take ``FOR KEY SHARE``. One
-    short lock taken first, before any other row, so no deadlock with the register's own lock.
+    tree as the other left it (decisions 103, 108). Without it, two admins at the same moment
+    could put A under B and B under A (a cycle: both vanish from the tree, roll-ups and packs),
+    make a register under one being archived or deleted, or add two registers with one name or
+    address. ``FOR NO KEY UPDATE``: it waits only for another tree write or an update of the
+    organisation's row, never for the rows that merely point at the organisation (a risk, a
+    membership, a history row), which take ``FOR KEY SHARE``. One short lock taken first,
+    before any other row, so no deadlock with the register's own lock.
     """
     Organisation.objects.select_for_update(no_key=True, of=("self",)).only("pk").get(
         pk=organisation_id
@@ -113,8 +115,8 @@ def refuse_archived_parent(parent: Register | None, *, register: Register | None
 def register_create(
     *,
     organisation: Organisation,
-    slug: str,
     name: str,
+    slug: str = "",
     level: str = RegisterLevel.CORPORATE,
     parent: Register | None = None,
     review_months: int | None = None,
@@ -125,20 +127,28 @@ def register_create(
 ) -> Register:
     """Create a register and give the organisation's coordinators their grant on it; ``by`` and
     ``reason`` go into its first history row (the settings page passes them; the command and
-    seeding leave them to the request, if any). Its address is held to the rule of
-    ``register_slugs`` (not another register's, current or old; not "new"), and it is in use, so
-    never under an archived register (``register_archive``'s rule), whoever asks."""
+    seeding leave them to the request, if any). Its name is held to ``register_names``' rule
+    (not another register's), its address to ``register_slugs``' (not another register's,
+    current or old; not "new"; blank: made from the name), and it is in use, so never under an
+    archived register (``register_archive``'s rule), whoever asks."""
     if parent is not None and parent.organisation_id != organisation.id:
         raise ValidationError({"parent": REGISTER_PARENT_OTHER_ORGANISATION})
-    if parent is not None:
-        # A top register (organisation_create's) cannot close a cycle or sit under anything
-        # archived: no lock. Under a parent: the tree's lock, then the parent as it is now.
-        register_tree_lock(organisation.id)
-        parent = register_parent_lock(parent)
-    refuse_archived_parent(parent)
     if scheme is not None and scheme.organisation_id != organisation.id:
         raise ValidationError({"scheme": REGISTER_SCHEME_OTHER_ORGANISATION})
-    slug = register_slug_clean(organisation=organisation, slug=slug)
+    # The tree's lock, a top register too (decision 108): the name and the address are checked
+    # under it, so of two registers added at the same moment with one name or address the
+    # second is refused with the rule's words (no constraint holds names; the address's is a
+    # 500 at save). Then the parent as it is now.
+    register_tree_lock(organisation.id)
+    if parent is not None:
+        parent = register_parent_lock(parent)
+    refuse_archived_parent(parent)
+    name = register_name_clean(organisation=organisation, name=name)
+    slug = (slug or "").strip()
+    if slug:
+        slug = register_slug_clean(organisation=organisation, slug=slug)
+    else:
+        slug = register_slug_from_name(organisation, name)
     register = Register(
         organisation=organisation,
         slug=slug,

@@ -22,6 +22,7 @@ from ..selectors.register_list import top_registers
 PACK_REGISTERS_REQUIRED = "tick at least one register for the packs to cover"
 PACK_REGISTERS_UNKNOWN = "choose registers of this organisation"
 PACK_REGISTERS_ARCHIVED = "{register} is archived: packs cover only registers in use"
+PACK_REGISTERS_GONE = "{register} no longer exists: it was deleted after the page was opened"
 PACK_REGISTERS_REASON = "packs cover {names}"
 
 
@@ -45,11 +46,19 @@ def organisation_pack_registers_set(
     for register in registers:
         if register.organisation_id != organisation.pk:
             raise ValidationError({"registers": PACK_REGISTERS_UNKNOWN})
-        if register.archived_at is not None:
+    stored = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    # The registers as they are now, under the organisation's lock, which every write to its
+    # register tree waits for (decision 108): one deleted in the admin since the page was
+    # opened failed at commit on the foreign key (a 500), one archived since was chosen.
+    now = Register.objects.in_bulk([register.pk for register in registers])
+    for register in registers:
+        if register.pk not in now:
+            raise ValidationError({"registers": PACK_REGISTERS_GONE.format(register=register.name)})
+        if now[register.pk].archived_at is not None:
             raise ValidationError(
                 {"registers": PACK_REGISTERS_ARCHIVED.format(register=register.name)}
             )
-    stored = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    registers = [now[register.pk] for register in registers]
     names = sorted(register.name for register in registers)
     if set(stored.pack_registers.values_list("pk", flat=True)) == {r.pk for r in registers}:
         return names

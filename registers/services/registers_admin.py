@@ -29,6 +29,13 @@ from .organisations import (
     register_parent_lock,
     register_tree_lock,
 )
+from .register_names import (  # noqa: F401  the rule's messages, as the pages and tests name them
+    NAME_MAX_LENGTH,
+    REGISTER_NAME_REQUIRED,
+    REGISTER_NAME_TAKEN,
+    REGISTER_NAME_TOO_LONG,
+    register_name_clean,
+)
 from .register_slugs import (  # noqa: F401  the rule's messages, as the pages and tests name them
     REGISTER_SLUG_INVALID,
     REGISTER_SLUG_OLD,
@@ -41,12 +48,8 @@ from .register_slugs import (  # noqa: F401  the rule's messages, as the pages a
     register_slug_from_name,
 )
 
-NAME_MAX_LENGTH = Register._meta.get_field("name").max_length
 REVIEW_MONTHS_MAX = 60
 
-REGISTER_NAME_REQUIRED = "enter the register's name"
-REGISTER_NAME_TOO_LONG = f"the register's name can be at most {NAME_MAX_LENGTH} characters"
-REGISTER_NAME_TAKEN = "there is already a register called {name}: choose another name"
 REGISTER_LEVEL_UNKNOWN = "choose one of the levels: {levels}"
 REGISTER_REVIEW_MONTHS_RANGE = (
     f"the review period is a whole number of months from 1 to {REVIEW_MONTHS_MAX}, or blank"
@@ -90,24 +93,6 @@ REASON_MAX_LENGTH = 100
 
 def _short(reason: str) -> str:
     return reason if len(reason) <= REASON_MAX_LENGTH else reason[: REASON_MAX_LENGTH - 1] + "…"
-
-
-def _clean(text: str) -> str:
-    return " ".join((text or "").split())
-
-
-def _check_name(organisation: Organisation, name: str, *, register: Register | None) -> str:
-    name = _clean(name)
-    if not name:
-        raise ValidationError({"name": REGISTER_NAME_REQUIRED})
-    if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError({"name": REGISTER_NAME_TOO_LONG})
-    others = Register.objects.filter(organisation=organisation, name__iexact=name)
-    if register is not None:
-        others = others.exclude(pk=register.pk)
-    if others.exists():
-        raise ValidationError({"name": REGISTER_NAME_TAKEN.format(name=name)})
-    return name
 
 
 def _check_level(level: str) -> str:
@@ -173,7 +158,7 @@ def register_add_check(
 ) -> None:
     """What ``register_add`` would refuse (``ValidationError`` naming the field), without
     writing: for a form that must show the refusal beside its field before it saves."""
-    name = _check_name(organisation, name, register=None)
+    name = register_name_clean(organisation=organisation, name=name)
     if (slug or "").strip():
         register_slug_clean(organisation=organisation, slug=slug)
     _check_level(level)
@@ -199,12 +184,10 @@ def register_add(
     """Add a register. Without a slug, its address is made from its name. A new register is in
     use (archive it with ``register_archive``) and its reviews need no sign-off until a change
     says so."""
-    name = _check_name(organisation, name, register=None)
-    # register_create holds a given address to the rule (register_slugs).
-    slug = (slug or "").strip() or register_slug_from_name(organisation, name)
+    # register_create checks the name, the address (or makes it from the name) and the parent
+    # under the tree's lock (decision 108): checked here, they could be taken meanwhile.
     level = _check_level(level)
     review_months = _check_review_months(review_months)
-    _check_parent(organisation, parent, register=None, name=name)
     return register_create(
         organisation=organisation,
         slug=slug,
@@ -234,7 +217,7 @@ def _change_checked(
     """The change's values, checked in the order the form shows them; ``address`` is the
     slug rule (``register_slug_clean``'s check, or ``register_slug_change``'s write)."""
     organisation = register.organisation
-    name = _check_name(organisation, name, register=register)
+    name = register_name_clean(organisation=organisation, name=name, register=register)
     slug = address(slug)
     level = _check_level(level)
     review_months = _check_review_months(review_months)

@@ -135,6 +135,10 @@ def test_create_register_bad_input(organisation):
         run("create_register", "--org", slug, "x", "--name", "X", "--level", "galaxy")
     with pytest.raises(CommandError, match="already has the address corporate: choose another"):
         run("create_register", "--org", slug, "corporate", "--name", "Again")
+    # The name rule of every path (decision 108): the command made a second register of a name.
+    taken = Register.objects.get(organisation=organisation).name.upper()
+    with pytest.raises(CommandError, match=f"there is already a register called {taken}"):
+        run("create_register", "--org", slug, "again", "--name", f"  {taken} ")
     assert Register.objects.filter(organisation=organisation).count() == 1
 
 

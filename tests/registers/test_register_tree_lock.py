@@ -8,8 +8,12 @@ import threading
 import time
 
 import pytest
+from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
 
 from registers.models import Register, Role
 from registers.services import registers_admin
@@ -18,8 +22,22 @@ from registers.services.organisations import (
     REGISTER_PARENT_GONE,
     register_create,
 )
-from registers.services.register_archive import CHILDREN_NOT_ARCHIVED, register_archive
-from registers.services.registers_admin import REGISTER_PARENT_BELOW
+from registers.services.pack_coverage import (
+    PACK_REGISTERS_GONE,
+    organisation_pack_registers_set,
+)
+from registers.services.register_archive import (
+    CHILDREN_NOT_ARCHIVED,
+    register_archive,
+    register_unarchive,
+)
+from registers.services.register_delete import REGISTER_DELETE_CHILDREN, REGISTER_DELETE_REFUSED
+from registers.services.registers_admin import (
+    REGISTER_GONE,
+    REGISTER_NAME_TAKEN,
+    REGISTER_PARENT_BELOW,
+    REGISTER_SLUG_TAKEN,
+)
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -192,3 +210,122 @@ def test_a_register_moved_under_one_being_deleted_waits_and_is_refused(tree):
     assert waited
     assert refusal(outcome) == [REGISTER_PARENT_GONE]
     assert parents(organisation) == {"corporate": None, "b": "corporate"}
+
+
+# Two registers added at the same moment (decision 108): every add takes the tree's lock, a top
+# register too, and checks the name and the address under it.
+
+
+def add(organisation, admin, name, slug="", parent=None):
+    return registers_admin.register_add(
+        organisation=organisation, name=name, slug=slug, parent=parent, by=admin
+    )
+
+
+@pytest.mark.parametrize("service", ["register_add", "register_create"])
+def test_two_registers_added_at_once_with_one_address_the_second_is_refused_on_it(tree, service):
+    """The settings page and the admin add by ``register_add``, ``create_register`` by
+    ``register_create``: the second was the database's unique constraint (a 500)."""
+    organisation, admin, _, _ = tree
+
+    def create(name):
+        if service == "register_add":
+            return add(organisation, admin, name, slug="estates")
+        return register_create(organisation=organisation, slug="estates", name=name)
+
+    waited, outcome = race(lambda: create("Estates"), lambda: create("Estates and facilities"))
+    assert waited
+    assert refusal(outcome) == [REGISTER_SLUG_TAKEN.format(register="Estates", slug="estates")]
+    assert outcome.message_dict.keys() == {"slug"}
+    assert list(Register.objects.filter(slug="estates").values_list("name", flat=True)) == [
+        "Estates"
+    ]
+
+
+def test_two_registers_added_at_once_with_one_name_the_second_is_refused_on_it(tree):
+    """No constraint holds names: both were added."""
+    organisation, admin, _, _ = tree
+    waited, outcome = race(
+        lambda: add(organisation, admin, "Estates", slug="estates"),
+        lambda: add(organisation, admin, "ESTATES", slug="estates-two"),
+    )
+    assert waited
+    assert outcome.message_dict == {"name": [REGISTER_NAME_TAKEN.format(name="ESTATES")]}
+    assert Register.objects.filter(name__iexact="estates").count() == 1
+
+
+@pytest.mark.parametrize("under", [False, True])
+def test_an_address_made_from_the_name_is_made_under_the_lock(tree, under):
+    """Left blank, the address is made from the name: the second of two at once gets the next
+    number, where it took the same address (refused on a field left blank, or a 500)."""
+    organisation, admin, a, _ = tree
+    parent = a if under else None
+    waited, outcome = race(
+        lambda: add(organisation, admin, "Estates", parent=parent),
+        lambda: add(organisation, admin, "Estates!", parent=parent),
+    )
+    assert waited
+    assert isinstance(outcome, Register), outcome
+    assert outcome.slug == "estates-2"
+
+
+# The admin's delete (decision 108): through ``register_delete``, under the tree's lock.
+
+
+@pytest.mark.parametrize("how", ["delete page", "delete selected"])
+def test_a_register_deleted_in_the_admin_while_one_moves_under_it_is_refused(tree, how):
+    """Django's own check for registers under it ran before the move committed, and the delete
+    then failed at commit on the foreign key (a 500). Now the second waits and is refused, with
+    the admin's error message."""
+    organisation, admin, a, b = tree
+
+    def delete_a():
+        client = Client()
+        client.force_login(admin)
+        if how == "delete page":
+            url, data = reverse("admin:registers_register_delete", args=[a.pk]), {"post": "yes"}
+        else:
+            url = reverse("admin:registers_register_changelist")
+            data = {"action": "delete_selected", "_selected_action": [a.pk], "post": "yes"}
+        return client.post(url, data)
+
+    waited, response = race(lambda: move(b, a, admin), delete_a)
+    assert waited
+    assert response.status_code == 302, response
+    told = [(m.level, m.message) for m in get_messages(response.wsgi_request)]
+    assert told == [
+        (
+            messages.ERROR,
+            REGISTER_DELETE_REFUSED.format(
+                register="A", reasons=REGISTER_DELETE_CHILDREN.format(children="B")
+            ),
+        )
+    ]
+    assert parents(organisation) == {"corporate": None, "a": "corporate", "b": "a"}
+
+
+@pytest.mark.parametrize("change", ["archive", "bring back"])
+def test_a_register_deleted_after_its_archive_page_was_opened_is_refused(tree, change):
+    """The settings page's archive form, saved after the admin's delete: refused (a 400 with
+    the form), where the locked read raised DoesNotExist (a 500)."""
+    organisation, admin, a, _ = tree
+    a_read = Register.objects.get(pk=a.pk)
+    a.delete()
+    with pytest.raises(ValidationError) as caught:
+        if change == "archive":
+            register_archive(register=a_read, reason="merged", by=admin)
+        else:
+            register_unarchive(register=a_read, reason="needed again", by=admin)
+    assert caught.value.messages == [REGISTER_GONE]
+
+
+def test_a_register_deleted_after_the_pack_registers_page_was_opened_is_refused(tree):
+    """The packs' registers chosen from the page's list, one deleted in the admin meanwhile:
+    refused (the page's 400), where its row was written and failed at commit (a 500)."""
+    organisation, admin, a, b = tree
+    a_read = Register.objects.get(pk=a.pk)
+    a.delete()
+    with pytest.raises(ValidationError) as caught:
+        organisation_pack_registers_set(organisation=organisation, registers=[a_read, b], by=admin)
+    assert caught.value.message_dict == {"registers": [PACK_REGISTERS_GONE.format(register="A")]}
+    assert not organisation.pack_registers.exists()
