@@ -9,7 +9,7 @@ from riskreg.forms import GovukForm
 
 from . import widgets
 from .forms import MemberChoiceField, _textarea, members
-from .forms_treatments import VERSION_MAX
+from .forms_treatments import _OpenedVersion
 from .models import IndicatorDirection, IndicatorFrequency, Organisation
 
 # The columns hold 14 digits, 3 after the point: a larger number must not reach a query.
@@ -76,16 +76,11 @@ class IndicatorForm(GovukForm):
         self.fields["owner"].queryset = members(organisation, keep)
 
 
-class IndicatorEditForm(IndicatorForm):
-    version = forms.IntegerField(
-        widget=forms.HiddenInput,
-        min_value=1,
-        max_value=VERSION_MAX,
-        error_messages={
-            "required": "The form did not say which version you opened: open it again",
-            "invalid": "The form did not say which version you opened: open it again",
-        },
-    )
+class IndicatorEditForm(_OpenedVersion, IndicatorForm):
+    """The indicator's form with the version the person opened and, after a conflict, their
+    choices: a save from an older version is merged as a control's is."""
+
+    noun = "indicator"
 
 
 class ReadingForm(GovukForm):

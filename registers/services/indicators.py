@@ -7,6 +7,7 @@ these services enforce the rules of the data."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils import timezone
 from ..models import Indicator, IndicatorDirection, IndicatorReading, Risk
 from .register_archive import refuse_if_risk_archived
 from .risks import _check_same_organisation
+from .treatments import _merge_stale
 
 INDICATOR_FIELDS = frozenset(
     {
@@ -109,10 +111,23 @@ def indicator_add(
 
 @transaction.atomic
 def indicator_update(
-    *, user, indicator: Indicator, expected_version: int | None = None, **fields
+    *,
+    user,
+    indicator: Indicator,
+    expected_version: int | None = None,
+    merge_stale: bool = False,
+    choices: Mapping[str, str] | None = None,
+    choices_at: int | None = None,
+    **fields,
 ) -> Indicator:
     """Change an indicator. ``expected_version`` is the version the form was opened at: a save
-    from an older version is refused (``INDICATOR_CHANGED``), nothing written."""
+    from an older version is refused (``INDICATOR_CHANGED``), nothing written.
+
+    With ``merge_stale`` (the edit form, which sends every field it shows) a save from an older
+    version is merged as a control's is (``services.treatments``): only what this person
+    changed since ``expected_version`` is written, on top of what others saved; a field both
+    changed to different values raises TreatmentConflict until ``choices`` (made when shown the
+    values of version ``choices_at``) say whose value to keep."""
     unknown = set(fields) - INDICATOR_FIELDS
     if unknown:
         raise ValidationError(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
@@ -121,7 +136,16 @@ def indicator_update(
     refuse_if_risk_archived(locked.risk)
     if locked.retired_at is not None:
         raise ValidationError(INDICATOR_RETIRED)
-    if expected_version is not None and expected_version != locked.version:
+    if merge_stale:
+        fields = _merge_stale(
+            Indicator,
+            locked,
+            expected_version=expected_version,
+            fields=fields,
+            choices=choices,
+            choices_at=choices_at,
+        )
+    elif expected_version is not None and expected_version != locked.version:
         raise ValidationError(INDICATOR_CHANGED)
     for name, value in fields.items():
         setattr(locked, name, value.strip() if isinstance(value, str) else value)

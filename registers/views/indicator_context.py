@@ -126,6 +126,7 @@ def indicators_context(access, risk: Risk, *, can_see_detail: bool, **state) -> 
         indicator.can_record = can_see_detail and access.can_record_reading(indicator)
         if editing is not None and editing[0] == indicator.pk:
             indicator.edit_form = editing[1]
+            indicator.conflict = state.get("indicator_conflict")
         if state.get("indicator_retiring") == indicator.pk:
             indicator.retiring = True
         # A reading form is drawn only when open: its errors, or /readings/ without JavaScript

@@ -17,14 +17,15 @@ from riskreg.forms import posted
 from .. import permissions
 from ..forms_indicators import IndicatorEditForm, IndicatorForm, ReadingForm
 from ..services.indicators import (
-    INDICATOR_CHANGED,
     indicator_add,
     indicator_retire,
     indicator_update,
     reading_record,
 )
+from ..services.treatments import TreatmentConflict
 from .indicator_context import indicators_context, new_reading_form
 from .risk_common import GET_POST, RISK, allow, fetch_risk, is_htmx, render_risk_page, risk_url
+from .treatments import _conflict, _saved_message
 
 INDICATOR_FIELDS = (
     "name",
@@ -111,21 +112,37 @@ def indicator_edit_view(request: HttpRequest, org: str, ref: str, pk: int) -> Ht
         form = IndicatorEditForm(initial=initial, **kwargs)
         return _answer(request, access, risk, status=200, indicator_editing=(indicator.pk, form))
     form = IndicatorEditForm(posted(request), **kwargs)
-    status = 400
+    status, conflict = 400, None
     if form.is_valid():
-        fields = dict(form.cleaned_data)
-        opened = fields.pop("version")
+        opened = form.cleaned_data["version"]
         try:
-            indicator_update(
-                user=request.user, indicator=indicator, expected_version=opened, **fields
+            saved = indicator_update(
+                user=request.user,
+                indicator=indicator,
+                expected_version=opened,
+                merge_stale=True,
+                choices=form.choices(),
+                choices_at=form.cleaned_data["choices_at"],
+                **form.changes(),
             )
+        except TreatmentConflict as exc:
+            # As a control's conflict: what they typed kept, the colleague's other changes
+            # taken in, and for each field both changed, both values and a choice.
+            form, conflict = _conflict(IndicatorEditForm, exc, indicator, opened, kwargs)
+            status = 409
         except ValidationError as exc:
-            if INDICATOR_CHANGED in exc.messages:
-                status = 409
             form.add_service_errors(exc)
         else:
-            return _done(request, access, risk, "Indicator saved.", f"indicator-{indicator.pk}")
-    return _answer(request, access, risk, status=status, indicator_editing=(indicator.pk, form))
+            message = _saved_message("Indicator", opened, saved, chose=bool(form.choices()))
+            return _done(request, access, risk, message, f"indicator-{indicator.pk}")
+    return _answer(
+        request,
+        access,
+        risk,
+        status=status,
+        indicator_editing=(indicator.pk, form),
+        indicator_conflict=conflict,
+    )
 
 
 @login_required

@@ -4,6 +4,7 @@ forms that redirect back (JavaScript off)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -82,6 +83,8 @@ def _shown(form, name: str, value, people: dict) -> str:
         return people.get(value, "Someone who has left")
     if isinstance(value, dt.date):
         return date_value(value)
+    if isinstance(value, Decimal):  # an indicator's threshold: 12.000 stored, 12 typed
+        return format(value.normalize(), "f")
     choices = getattr(form.fields[name], "choices", None)
     if choices is not None and not isinstance(form.fields[name], forms_models.ModelChoiceField):
         return str(dict(choices).get(value, value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from registers.merging import KEEP_MINE, KEEP_THEIRS
 from registers.models import (
     Indicator,
     IndicatorDirection,
@@ -26,6 +28,8 @@ from registers.services.indicators import (
     reading_record,
 )
 from registers.services.memberships import member_add
+from registers.services.treatments import CHOOSE_A_VALUE
+from registers.views.treatments import SAVED_KEEPING_THEIRS, SAVED_WITH_CHOICES
 from tests.factories import OrganisationFactory, RiskFactory, corporate_register_of
 from tests.queries import assert_same_queries
 
@@ -256,6 +260,128 @@ def test_a_coordinator_adds_edits_and_retires_an_indicator(client, risk, people)
     page = client.get(url("risk", risk)).content.decode()
     assert "Indicator retired: Days to pay keeps its readings" in page  # the message, once
     assert 'id="indicator-' not in page
+
+
+# --- two people editing one indicator ------------------------------------------------------------
+
+
+def indicator_post(indicator, version, **changes):
+    """The edit form as the person opened it at ``version``, with what they typed."""
+    data = {
+        "name": indicator.name,
+        "unit": indicator.unit,
+        "direction": indicator.direction,
+        "amber_from": str(indicator.amber_from),
+        "red_from": str(indicator.red_from),
+        "frequency": indicator.frequency,
+        "owner": indicator.owner_id or "",
+        "description": indicator.description,
+        "version": version,
+    }
+    return data | changes
+
+
+def hidden(html: str, name: str) -> str:
+    found = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', html)
+    return found.group(1) if found else ""
+
+
+def conflict_table(html: str) -> str:
+    table = html[html.index("rr-conflict-changes") : html.index("</table>", html.index("rr-conf"))]
+    return " ".join(re.sub(r"<[^>]+>", " ", table).split())
+
+
+@pytest.fixture
+def stale(risk, people):
+    """The coordinator opened the indicator's form at version 1; then the risk's owner changed
+    where red starts and the unit (version 2)."""
+    indicator = add(risk, people)
+    opened = Indicator.objects.get(pk=indicator.pk)
+    indicator_update(
+        user=people["owner"], indicator=indicator, expected_version=1, red_from=D("12"), unit="pc"
+    )
+    return opened
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "no-js"])
+def test_a_stale_indicator_edit_shows_their_values_and_yours(client, risk, people, stale, headers):
+    client.force_login(people["coordinator"])
+    typed = indicator_post(stale, 1, name="Vacancy rate", red_from="15")
+    response = client.post(url("indicator_edit", risk, stale.pk), typed, **headers)
+    html = response.content.decode()
+    assert response.status_code == (200 if headers else 409)
+    assert "Not saved: someone else changed this indicator" in html
+    assert "Owen Owner saved this indicator after you opened it" in html
+    # Where both changed: when the coordinator opened it, theirs, and what they typed.
+    assert "Red from 10 12 15" in conflict_table(html)
+    # What they typed is still in the form, their colleague's other change taken in, and the
+    # form says which version it was opened at and which values the choice is made against.
+    assert re.search(r'name="name" value="Vacancy rate"', html)
+    assert re.search(r'name="red_from" value="15"', html)
+    assert re.search(r'name="unit" value="pc"', html)
+    assert (hidden(html, "version"), hidden(html, "choices_at")) == ("1", "2")
+    stale.refresh_from_db()
+    assert (stale.name, stale.unit, stale.red_from, stale.version) == (
+        "Staff vacancy rate",
+        "pc",
+        12,
+        2,
+    )
+
+
+@pytest.mark.parametrize(("choice", "red_from"), [(KEEP_MINE, 15), (KEEP_THEIRS, 12)])
+def test_a_knowing_second_save_of_a_stale_indicator_succeeds(
+    client, risk, people, stale, choice, red_from
+):
+    client.force_login(people["coordinator"])
+    edit = url("indicator_edit", risk, stale.pk)
+    typed = indicator_post(stale, 1, name="Vacancy rate", red_from="15")
+    shown = client.post(edit, typed).content.decode()
+    again = typed | {
+        "unit": "pc",
+        "version": hidden(shown, "version"),
+        "choices_at": hidden(shown, "choices_at"),
+        "keep-red_from": choice,
+    }
+    response = client.post(edit, again)
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#indicator-{stale.pk}")
+    stale.refresh_from_db()
+    assert (stale.name, stale.unit, stale.red_from, stale.version) == (
+        "Vacancy rate",
+        "pc",
+        red_from,
+        3,
+    )
+    page = client.get(url("risk", risk)).content.decode()
+    assert SAVED_WITH_CHOICES.format(noun="Indicator") in page
+
+
+def test_a_stale_indicator_edit_never_undoes_the_colleagues_change_unasked(
+    client, risk, people, stale
+):
+    client.force_login(people["coordinator"])
+    edit = url("indicator_edit", risk, stale.pk)
+    typed = indicator_post(stale, 1, red_from="15")
+    # Saved again from the conflict without choosing: asked to choose, nothing written.
+    response = client.post(edit, typed | {"unit": "pc", "choices_at": "2"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert CHOOSE_A_VALUE.format(field="red from") in html
+    assert f'href="#indicator-{stale.pk}-keep-red_from"' in html  # the summary links to it
+    assert Indicator.objects.get(pk=stale.pk).red_from == 12
+    # A change only the coordinator made is saved on top of theirs, never over it.
+    response = client.post(edit, indicator_post(stale, 1, name="Vacancy rate"))
+    assert response.status_code == 302
+    stale.refresh_from_db()
+    assert (stale.name, stale.unit, stale.red_from, stale.version) == (
+        "Vacancy rate",
+        "pc",
+        12,
+        3,
+    )
+    page = client.get(url("risk", risk)).content.decode()
+    assert SAVED_KEEPING_THEIRS.format(noun="Indicator") in page
 
 
 def test_an_empty_add_form_gets_400(client, risk, people):
