@@ -27,6 +27,13 @@ from .indicator_context import indicators_context, new_reading_form
 from .risk_common import GET_POST, RISK, allow, fetch_risk, is_htmx, render_risk_page, risk_url
 from .treatments import _conflict, _saved_message
 
+# An indicator a colleague retired while the person was on its form: what they are told.
+RETIRED_MEANWHILE = (
+    "{by} retired {name} while you had it open: it takes no more readings or changes."
+)
+CHANGES_NOT_SAVED = "Your changes to it were not saved."
+READING_NOT_RECORDED = "Your reading of {value} for {day} was not recorded."
+
 INDICATOR_FIELDS = (
     "name",
     "unit",
@@ -70,6 +77,26 @@ def _indicator(request, org: str, ref: str, pk: int):
     return access, risk, indicator
 
 
+def _retired(request, access, risk, indicator, *, lost: str) -> HttpResponse:
+    """An indicator retired since the person opened its form: who retired it, and what of
+    theirs was not saved, rather than a refusal that blames their role."""
+    record = (
+        indicator.history.filter(retired_at__isnull=False)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+        .first()
+    )
+    user = record.history_user if record is not None else None
+    by = user.display_name if user is not None else "Someone"
+    message = " ".join(
+        part for part in (RETIRED_MEANWHILE.format(by=by, name=indicator.name), lost) if part
+    )
+    if is_htmx(request):
+        return _section(request, access, risk, indicators_message=message)
+    messages.error(request, message)
+    return render_risk_page(request, access, risk, status=409)
+
+
 @login_required
 @GET_POST
 def indicator_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
@@ -96,11 +123,10 @@ def indicator_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse
 @GET_POST
 def indicator_edit_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, indicator = _indicator(request, org, ref, pk)
-    allow(
-        access.can_edit_indicators(risk) and indicator.retired_at is None,
-        "change this indicator",
-        register=risk.register,
-    )
+    allow(access.can_edit_indicators(risk), "change this indicator", register=risk.register)
+    if indicator.retired_at is not None:
+        lost = CHANGES_NOT_SAVED if request.method == "POST" else ""
+        return _retired(request, access, risk, indicator, lost=lost)
     kwargs = {
         "organisation": access.organisation,
         "keep": [indicator.owner_id],
@@ -149,11 +175,9 @@ def indicator_edit_view(request: HttpRequest, org: str, ref: str, pk: int) -> Ht
 @GET_POST
 def indicator_retire_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, indicator = _indicator(request, org, ref, pk)
-    allow(
-        access.can_edit_indicators(risk) and indicator.retired_at is None,
-        "retire this indicator",
-        register=risk.register,
-    )
+    allow(access.can_edit_indicators(risk), "retire this indicator", register=risk.register)
+    if indicator.retired_at is not None:
+        return _retired(request, access, risk, indicator, lost="")
     if request.method == "POST":
         try:
             indicator_retire(user=request.user, indicator=indicator)
@@ -174,6 +198,17 @@ def indicator_retire_view(request: HttpRequest, org: str, ref: str, pk: int) -> 
 @GET_POST
 def reading_add_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, indicator = _indicator(request, org, ref, pk)
+    # Retired since the form was opened, for someone who could record a reading before.
+    if indicator.retired_at is not None and (
+        access.can_edit_indicators(risk) or indicator.owner_id == request.user.id
+    ):
+        lost = ""
+        if request.method == "POST" and request.POST.get("value", "").strip():
+            lost = READING_NOT_RECORDED.format(  # as typed, for them to note down
+                value=request.POST["value"].strip()[:30],
+                day=request.POST.get("taken_on", "").strip()[:30],
+            )
+        return _retired(request, access, risk, indicator, lost=lost)
     allow(
         access.can_record_reading(indicator),
         "record readings of this indicator",

@@ -29,6 +29,11 @@ from registers.services.indicators import (
 )
 from registers.services.memberships import member_add
 from registers.services.treatments import CHOOSE_A_VALUE
+from registers.views.indicators import (
+    CHANGES_NOT_SAVED,
+    READING_NOT_RECORDED,
+    RETIRED_MEANWHILE,
+)
 from registers.views.treatments import SAVED_KEEPING_THEIRS, SAVED_WITH_CHOICES
 from tests.factories import OrganisationFactory, RiskFactory, corporate_register_of
 from tests.queries import assert_same_queries
@@ -382,6 +387,46 @@ def test_a_stale_indicator_edit_never_undoes_the_colleagues_change_unasked(
     )
     page = client.get(url("risk", risk)).content.decode()
     assert SAVED_KEEPING_THEIRS.format(noun="Indicator") in page
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "no-js"])
+def test_an_indicator_retired_meanwhile_says_so_instead_of_refusing_the_role(
+    client, risk, people, headers
+):
+    """The owner retired the indicator while the coordinator was changing it, and while its
+    reader was entering a reading: each is told who retired it (not that their role may not),
+    and the reader's value is shown back to them; retiring it again changes nothing."""
+    indicator = add(risk, people)
+    opened = Indicator.objects.get(pk=indicator.pk)
+    indicator_retire(user=people["owner"], indicator=indicator)
+    day = timezone.localdate().strftime("%d/%m/%Y")
+    posts = [
+        (
+            people["coordinator"],
+            url("indicator_edit", risk, indicator.pk),
+            indicator_post(opened, 1, red_from="15"),
+            [CHANGES_NOT_SAVED],
+        ),
+        (
+            people["reader"],
+            url("reading_add", risk, indicator.pk),
+            {"taken_on": day, "value": "7.5", "note": ""},
+            [READING_NOT_RECORDED.format(value="7.5", day=day)],
+        ),
+        (people["coordinator"], url("indicator_retire", risk, indicator.pk), {}, []),
+    ]
+    for who, address, data, also in posts:
+        client.force_login(who)
+        response = client.post(address, data, **headers)
+        assert response.status_code == (200 if headers else 409), address
+        html = response.content.decode()
+        said = RETIRED_MEANWHILE.format(name="Staff vacancy rate", by="Owen Owner")
+        assert said in html, address
+        for text in also:
+            assert text in html
+    retired = Indicator.objects.get(pk=indicator.pk)
+    assert (retired.red_from, retired.version) == (10, 2)
+    assert not IndicatorReading.objects.exists()
 
 
 def test_an_empty_add_form_gets_400(client, risk, people):
