@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -175,6 +176,14 @@ def indicator_retire(*, user, indicator: Indicator, reason: str = "") -> Indicat
 
 
 @transaction.atomic
+@dataclass(frozen=True)
+class ReplacedReading:
+    """The reading of the same day that a new one replaced: what the person is told."""
+
+    value: Decimal
+    entered_by: object  # the person who recorded it (None if their account is gone)
+
+
 def reading_record(
     *,
     user,
@@ -186,7 +195,8 @@ def reading_record(
     reason: str = "",
 ) -> IndicatorReading:
     """Record a reading of ``indicator`` on ``taken_on``: a second reading the same day replaces
-    the first (the change is in the reading's history). ``reason`` says where it came from
+    the first (the change is in the reading's history; the reading returned says what it
+    replaced, ``replaced``: a ``ReplacedReading``, or None). ``reason`` says where it came from
     ("via the API by ..."), after what happened."""
     # The row locked: a reading and a retirement of the same indicator wait for each other. Its
     # row alone (OF self): the default ordering joins the risk, register and organisation.
@@ -208,6 +218,7 @@ def reading_record(
     note = (note or "").replace("\r\n", "\n").strip()
     reading = (
         IndicatorReading.objects.select_for_update(of=("self",))
+        .select_related("entered_by")
         .filter(indicator=indicator, taken_on=taken_on)
         .first()
     )
@@ -216,8 +227,10 @@ def reading_record(
             organisation_id=indicator.organisation_id, indicator=indicator, taken_on=taken_on
         )
         reading._change_reason = "recorded"
+        reading.replaced = None
     else:
         reading._change_reason = "replaced by a reading the same day"
+        reading.replaced = ReplacedReading(value=reading.value, entered_by=reading.entered_by)
     if reason:
         reading._change_reason += f" {reason}"
     reading.value = value

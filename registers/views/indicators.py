@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 
 from riskreg.forms import posted
 
@@ -23,7 +24,7 @@ from ..services.indicators import (
     reading_record,
 )
 from ..services.treatments import TreatmentConflict
-from .indicator_context import indicators_context, new_reading_form
+from .indicator_context import indicators_context, new_reading_form, value_shown
 from .risk_common import GET_POST, RISK, allow, fetch_risk, is_htmx, render_risk_page, risk_url
 from .treatments import _conflict, _saved_message
 
@@ -33,6 +34,8 @@ RETIRED_MEANWHILE = (
 )
 CHANGES_NOT_SAVED = "Your changes to it were not saved."
 READING_NOT_RECORDED = "Your reading of {value} for {day} was not recorded."
+# One reading a day: a second replaces the first, which its history keeps (a colleague's too).
+READING_REPLACED = " It replaces the reading of {value} {by} had recorded for {day}."
 
 INDICATOR_FIELDS = (
     "name",
@@ -75,6 +78,13 @@ def _indicator(request, org: str, ref: str, pk: int):
     indicator = permissions.indicator_for_user(user=request.user, risk=risk, pk=pk)
     allow(access.can_see_sensitive(risk), "see this OFFICIAL-SENSITIVE detail")
     return access, risk, indicator
+
+
+def _recorded_by(person, reader) -> str:
+    """Who recorded a reading, as the one now replacing it reads it."""
+    if person is None:
+        return "someone"
+    return "you" if person.pk == reader.pk else person.display_name
 
 
 def _retired(request, access, risk, indicator, *, lost: str) -> HttpResponse:
@@ -234,17 +244,18 @@ def reading_add_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpR
     form = ReadingForm(posted(request), auto_id=f"reading-{indicator.pk}-%s")
     if form.is_valid():
         try:
-            reading_record(user=request.user, indicator=indicator, **form.cleaned_data)
+            reading = reading_record(user=request.user, indicator=indicator, **form.cleaned_data)
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            return _done(
-                request,
-                access,
-                risk,
-                f"Reading of {indicator.name} recorded.",
-                f"indicator-{indicator.pk}",
-            )
+            message = f"Reading of {indicator.name} recorded."
+            if reading.replaced is not None:
+                message += READING_REPLACED.format(
+                    day=date_format(reading.taken_on, "j M Y"),
+                    value=value_shown(reading.replaced.value, indicator.unit),
+                    by=_recorded_by(reading.replaced.entered_by, request.user),
+                )
+            return _done(request, access, risk, message, f"indicator-{indicator.pk}")
     return _answer(request, access, risk, status=400, reading_form=form, reading_for=indicator.pk)
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from registers.merging import KEEP_MINE, KEEP_THEIRS
 from registers.models import (
@@ -202,6 +203,34 @@ def test_a_reading_with_htmx_swaps_the_section(client, risk, people):
     html = response.content.decode()
     assert html.lstrip().startswith("{#") or 'id="indicators"' in html
     assert "Reading of Staff vacancy rate recorded." in html
+
+
+def test_a_reading_that_replaces_one_of_the_same_day_says_whose_it_replaced(client, risk, people):
+    """One reading a day: a second replaces the first, a colleague's too, and the person who
+    replaces it is told what it replaced and whose it was (its history keeps both)."""
+    indicator = add(risk, people)
+    day = timezone.localdate()
+    reading_record(user=people["reader"], indicator=indicator, taken_on=day, value=D("7.50"))
+    client.force_login(people["owner"])
+    posted = {"taken_on": day.strftime("%d/%m/%Y"), "value": "8"}
+    response = client.post(url("reading_add", risk, indicator.pk), posted, **HTMX)
+    html = response.content.decode()
+    when = date_format(day, "j M Y")
+    assert (
+        "Reading of Staff vacancy rate recorded. It replaces the reading of 7.5 % Rita Reader "
+        f"had recorded for {when}."
+    ) in html
+    response = client.post(url("reading_add", risk, indicator.pk), posted | {"value": "9"}, **HTMX)
+    assert f"It replaces the reading of 8 % you had recorded for {when}." in (
+        response.content.decode()
+    )
+    first = client.post(
+        url("reading_add", risk, indicator.pk),
+        {"taken_on": (day - dt.timedelta(days=1)).strftime("%d/%m/%Y"), "value": "3"},
+        **HTMX,
+    ).content.decode()
+    assert "Reading of Staff vacancy rate recorded." in first and "It replaces" not in first
+    assert IndicatorReading.objects.get(taken_on=day).value == D("9")
 
 
 @pytest.mark.parametrize(
