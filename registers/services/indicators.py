@@ -110,6 +110,11 @@ def indicator_add(
     return indicator
 
 
+# Which way is worse and where amber and red start hold only together (``_validate``): two
+# people's changes to them are merged as one, never one person's amber beside the other's red.
+THRESHOLD_FIELDS = ("direction", "amber_from", "red_from")
+
+
 @transaction.atomic
 def indicator_update(
     *,
@@ -145,6 +150,7 @@ def indicator_update(
             fields=fields,
             choices=choices,
             choices_at=choices_at,
+            together=(THRESHOLD_FIELDS,),
         )
     elif expected_version is not None and expected_version != locked.version:
         raise ValidationError(INDICATOR_CHANGED)

@@ -7,7 +7,7 @@ both changed to different values is refused until they choose whose value to kee
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -98,10 +98,14 @@ def _merge_stale(
     fields: dict,
     choices: Mapping[str, str] | None,
     choices_at: int | None,
+    together: Iterable[tuple[str, ...]] = (),
 ) -> dict:
     """The fields to write: those of ``fields`` that differ from the row when the form is
     current, else only those this person changed since ``expected_version`` (and the conflicts
     they chose their value for).
+    ``together``: groups of fields that hold only as a whole (an indicator's direction and
+    thresholds): when both people changed something of a group, each of its fields where their
+    values differ is a conflict, so a merge never joins one person's amber to the other's red.
     Raises TreatmentConflict when a field both people changed has no choice yet."""
     noun = model._meta.verbose_name
     if expected_version is None or expected_version == locked.version:
@@ -127,6 +131,8 @@ def _merge_stale(
     theirs = {n: _comparable(_stored(locked, model, n)) for n in names}
     mine = {n: _comparable(value) for n, value in fields.items()}
     merged, conflicts = three_way_merge(base, mine, theirs, names)
+    if base is not None:  # without it every difference is a conflict already
+        conflicts = _conflicts_together(base, mine, theirs, merged, conflicts, together, names)
     chosen = choices_that_count(choices, shown_at=choices_at, version=locked.version)
     unchosen = [c.name for c in conflicts if c.name not in chosen]
     if unchosen:
@@ -144,6 +150,27 @@ def _merge_stale(
     changes = {n: fields[n] for n in names if merged[n] != theirs[n]}
     changes |= {c.name: fields[c.name] for c in conflicts if chosen[c.name] == KEEP_MINE}
     return changes
+
+
+def _conflicts_together(base, mine, theirs, merged, conflicts, together, names) -> list:
+    """``conflicts`` with each group of ``together`` that both people changed a part of made
+    a conflict of every field of it where their values differ (``merged`` keeps theirs for
+    those), in the fields' order."""
+    have = {conflict.name for conflict in conflicts}
+    for group in together:
+        group = [name for name in group if name in mine]
+        changed_mine = any(mine[name] != base[name] for name in group)
+        changed_theirs = any(theirs[name] != base[name] for name in group)
+        if not (changed_mine and changed_theirs):
+            continue
+        for name in group:
+            if name not in have and mine[name] != theirs[name]:
+                merged[name] = theirs[name]
+                conflicts.append(
+                    FieldConflict(name=name, base=base[name], mine=mine[name], theirs=theirs[name])
+                )
+                have.add(name)
+    return sorted(conflicts, key=lambda conflict: names.index(conflict.name))
 
 
 def _changed_by(records, expected_version: int) -> list[str]:

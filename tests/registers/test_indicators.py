@@ -418,6 +418,50 @@ def test_a_stale_indicator_edit_never_undoes_the_colleagues_change_unasked(
     assert SAVED_KEEPING_THEIRS.format(noun="Indicator") in page
 
 
+def test_thresholds_two_people_changed_are_merged_as_one(client, risk, people):
+    """Amber from 5, red from 10. The owner moves red to 6; the coordinator, from the form
+    opened before, moves amber to 8. Joined, amber 8 and red 6 would be out of order, a 400 no
+    second save could clear: instead both thresholds are the conflict, shown with both values,
+    and the coordinator's choice saves thresholds that hold."""
+    indicator = add(risk, people)
+    opened = Indicator.objects.get(pk=indicator.pk)
+    indicator_update(user=people["owner"], indicator=indicator, expected_version=1, red_from=D("6"))
+    client.force_login(people["coordinator"])
+    edit = url("indicator_edit", risk, opened.pk)
+    typed = indicator_post(opened, 1, amber_from="8")
+    response = client.post(edit, typed)
+    assert response.status_code == 409
+    html = response.content.decode()
+    table = conflict_table(html)
+    assert "Amber from 5 5 8" in table and "Red from 10 6 10" in table
+    assert Indicator.objects.get(pk=opened.pk).red_from == 6
+    again = typed | {
+        "version": hidden(html, "version"),
+        "choices_at": hidden(html, "choices_at"),
+        "keep-amber_from": KEEP_MINE,
+        "keep-red_from": KEEP_MINE,
+    }
+    assert client.post(edit, again).status_code == 302
+    saved = Indicator.objects.get(pk=opened.pk)
+    assert (saved.amber_from, saved.red_from, saved.version) == (8, 10, 3)
+
+
+def test_a_threshold_only_one_person_changed_still_merges(risk, people):
+    """The group is a conflict only when both changed part of it: the colleague's new unit and
+    this person's new red merge as before."""
+    indicator = add(risk, people)
+    indicator_update(user=people["owner"], indicator=indicator, expected_version=1, unit="pc")
+    fields = {name: getattr(indicator, name) for name in ("name", "unit", "direction")}
+    saved = indicator_update(
+        user=people["coordinator"],
+        indicator=indicator,
+        expected_version=1,
+        merge_stale=True,
+        **(fields | {"unit": "%", "amber_from": D("5"), "red_from": D("20")}),
+    )
+    assert (saved.unit, saved.red_from, saved.version) == ("pc", 20, 3)
+
+
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "no-js"])
 def test_an_indicator_retired_meanwhile_says_so_instead_of_refusing_the_role(
     client, risk, people, headers
