@@ -19,13 +19,16 @@ from django.utils import timezone
 from registers.models import Escalation, Register, RegisterGroupObjectPermission, RegisterSlug, Role
 from registers.selectors import register_tree
 from registers.services import organisations, registers_admin
-from registers.services.organisations import PARENT_ARCHIVED_CHOICE, REGISTER_PARENT_GONE
+from registers.services.organisations import (
+    PARENT_ARCHIVED_CHOICE,
+    REGISTER_GONE,
+    REGISTER_PARENT_GONE,
+)
 from registers.services.register_archive import register_archive
 from registers.services.registers_admin import (
     APPROVER_NOT_ALLOWED,
     DESCRIPTION_REASON,
     MOVED_REASON,
-    REGISTER_GONE,
     REGISTER_NAME_TAKEN,
     REGISTER_PARENT_BELOW,
     REGISTER_PARENT_ITSELF,

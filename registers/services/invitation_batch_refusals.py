@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
@@ -30,9 +29,6 @@ from riskreg import mail
 
 from ..models import Delivery, NoticeKind, Organisation
 from .notices import PREFERENCES_PATH, notice_email_claim, notify
-
-if TYPE_CHECKING:
-    from .invitation_batches import CheckedRow
 
 BATCH_NOT_SENT_SUBJECT = "{organisation}: your list of invitations was not sent"
 BATCH_ROWS_CHANGED = (
@@ -81,29 +77,19 @@ def _confirmed(confirmed_at: str) -> datetime | None:
     return timezone.localtime(moment) if moment is not None else None
 
 
-def problem_lines(checked: Sequence[CheckedRow]) -> list[str]:
-    """One line a row that cannot be sent: ``batch_check``'s words (which name the row), and
-    the address where they do not already name it."""
-    lines = []
-    for row in checked:
-        if row.ok:
-            continue
-        named = not row.email or row.email in row.problem.lower()
-        lines.append(row.problem if named else f"{row.problem} ({row.email})")
-    return lines
-
-
 def batch_rows_changed_tell(
     *,
     organisation: Organisation,
     user,
-    checked: Sequence[CheckedRow],
+    count: int,
+    lines: Sequence[str],
     confirmed_at: str,
 ) -> bool:
-    """The sender's notice of which rows stopped the batch and what to do, and its e-mail by
-    their choice (straight away it is this fuller e-mail, as a released pack's is; in the digest
-    a line there; or none). False if they were told of this batch already."""
-    lines = problem_lines(checked)
+    """The sender's notice of which rows stopped the batch (``lines``, one a row that cannot be
+    sent, of the ``count`` in the batch: ``invitation_batches.problem_lines``) and what to do,
+    and its e-mail by their choice (straight away it is this fuller e-mail, as a released
+    pack's is; in the digest a line there; or none). False if they were told of this batch
+    already."""
     reason = BATCH_ROWS_CHANGED.format(
         count=len(lines),
         plural="" if len(lines) == 1 else "s",
@@ -117,7 +103,7 @@ def batch_rows_changed_tell(
         recipients=[user],
         event_key=f"invitations-not-sent:{batch}",
         title=BATCH_NOT_SENT_TITLE.format(
-            count=len(checked), plural="" if len(checked) == 1 else "s", reason=reason
+            count=count, plural="" if count == 1 else "s", reason=reason
         ),
         body="\n".join([*lines, "", NOBODY_INVITED, BATCH_CHECK_AGAIN]),
         url=url,
@@ -131,7 +117,7 @@ def batch_rows_changed_tell(
             user=user,
             organisation_name=organisation.display_name,
             context={
-                "count": len(checked),
+                "count": count,
                 "confirmed_at": _confirmed(confirmed_at),
                 "reason": reason,
                 "problems": lines,

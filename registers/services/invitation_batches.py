@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -283,6 +283,18 @@ def batch_check(
     return checked
 
 
+def problem_lines(checked: Sequence[CheckedRow]) -> list[str]:
+    """One line a row that cannot be sent: ``batch_check``'s words (which name the row), and
+    the address where they do not already name it."""
+    lines = []
+    for row in checked:
+        if row.ok:
+            continue
+        named = not row.email or row.email in row.problem.lower()
+        lines.append(row.problem if named else f"{row.problem} ({row.email})")
+    return lines
+
+
 def batch_problems_message(checked: list[CheckedRow]) -> str:
     count = sum(1 for row in checked if not row.ok)
     return BATCH_HAS_PROBLEMS.format(
@@ -450,6 +462,10 @@ def invitation_batch_run(
             user.pk,
         )
         batch_rows_changed_tell(
-            organisation=organisation, user=user, checked=checked, confirmed_at=confirmed_at
+            organisation=organisation,
+            user=user,
+            count=len(checked),
+            lines=problem_lines(checked),
+            confirmed_at=confirmed_at,
         )
     return len(results)

@@ -30,6 +30,7 @@ DEFAULT_SCHEME_NAME = "5x5 likelihood x impact"
 PARENT_ARCHIVED_CHOICE = "{parent} is archived: a register in use cannot sit under it"
 REGISTER_PARENT_OTHER_ORGANISATION = "the parent register belongs to another organisation"
 REGISTER_PARENT_GONE = "the parent register no longer exists: choose another"
+REGISTER_GONE = "this register no longer exists: it was deleted after the page was opened"
 REGISTER_SCHEME_OTHER_ORGANISATION = "the scheme belongs to another organisation"
 
 
@@ -99,6 +100,18 @@ def register_parent_lock(parent: Register) -> Register:
         return Register.objects.select_for_update(no_key=True, of=("self",)).get(pk=parent.pk)
     except Register.DoesNotExist:
         raise ValidationError({"parent": REGISTER_PARENT_GONE}) from None
+
+
+def register_row_lock(register: Register, registers=None) -> Register:
+    """``register`` as it is now, from the locking queryset ``registers`` (by default its own row
+    ``FOR UPDATE``), asked under the tree's lock by every write to a register. One deleted since
+    the page was opened (the Django admin's delete) is a refusal, not a 500 (decision 108)."""
+    if registers is None:
+        registers = Register.objects.select_for_update(of=("self",))
+    try:
+        return registers.get(pk=register.pk)
+    except Register.DoesNotExist:
+        raise ValidationError(REGISTER_GONE) from None
 
 
 def refuse_archived_parent(parent: Register | None, *, register: Register | None = None) -> None:

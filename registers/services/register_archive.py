@@ -27,9 +27,9 @@ from ..models import Escalation, EscalationStatus, Register, Risk
 from ..selectors.exposure import forget_exposure
 from .organisations import (
     PARENT_ARCHIVED_CHOICE,  # noqa: F401  (see below)
+    register_row_lock,
     register_tree_lock,
 )
-from .registers_admin import REGISTER_GONE
 
 # The rule's words, raised by every service that would change a risk on an archived register.
 REGISTER_ARCHIVED = (
@@ -120,15 +120,6 @@ def archive_blockers(register: Register) -> list[str]:
     return problems
 
 
-def _locked(registers, register: Register) -> Register:
-    """``register`` as it is now, from the locking queryset ``registers``; deleted (the Django
-    admin's delete, since the page was opened) is a refusal, not a 500 (decision 108)."""
-    try:
-        return registers.get(pk=register.pk)
-    except Register.DoesNotExist:
-        raise ValidationError(REGISTER_GONE) from None
-
-
 @transaction.atomic
 def register_archive(*, register: Register, reason: str, by) -> Register:
     """Archive ``register``: read-only from now on. One history row with who and why."""
@@ -136,7 +127,7 @@ def register_archive(*, register: Register, reason: str, by) -> Register:
     # The tree's lock first: no register is made or moved under this one, or brought back
     # below it, while its children are checked (decision 103).
     register_tree_lock(register.organisation_id)
-    locked = _locked(Register.objects.select_for_update(), register)
+    locked = register_row_lock(register, Register.objects.select_for_update())
     if locked.archived_at is not None:
         raise ValidationError(ALREADY_ARCHIVED.format(register=locked.name))
     problems = archive_blockers(locked)
@@ -157,8 +148,8 @@ def register_unarchive(*, register: Register, reason: str, by) -> Register:
     reason = _reason(reason, UNARCHIVE_REASON_REQUIRED)
     # The tree's lock first: its parent is not archived while it is checked (decision 103).
     register_tree_lock(register.organisation_id)
-    locked = _locked(
-        Register.objects.select_for_update(of=("self",)).select_related("parent"), register
+    locked = register_row_lock(
+        register, Register.objects.select_for_update(of=("self",)).select_related("parent")
     )
     if locked.archived_at is None:
         raise ValidationError(NOT_ARCHIVED.format(register=locked.name))

@@ -18,8 +18,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from ..models import Escalation, Register, Risk
-from .organisations import register_tree_lock
-from .registers_admin import REGISTER_GONE
+from .organisations import register_row_lock, register_tree_lock
 
 REGISTER_DELETE_REFUSED = (
     "{register} cannot be deleted: {reasons}. Only a register with nothing in or under it can "
@@ -70,11 +69,8 @@ def register_delete(*, register: Register, by=None) -> None:
     """Delete ``register`` (its old addresses, grants and import files go with it), or refuse
     with ``register_delete_refusal``'s words; the history row says who (``by``)."""
     register_tree_lock(register.organisation_id)
-    try:
-        # Locked as the delete locks it, so the check and the delete see the same row.
-        locked = Register.objects.select_for_update(of=("self",)).get(pk=register.pk)
-    except Register.DoesNotExist:
-        raise ValidationError(REGISTER_GONE) from None
+    # Locked as the delete locks it, so the check and the delete see the same row.
+    locked = register_row_lock(register)
     refusal = register_delete_refusal(locked)
     if refusal:
         raise ValidationError(refusal)

@@ -27,6 +27,7 @@ from .organisations import (
     refuse_archived_parent,
     register_create,
     register_parent_lock,
+    register_row_lock,
     register_tree_lock,
 )
 from .register_names import (  # noqa: F401  the rule's messages, as the pages and tests name them
@@ -54,7 +55,6 @@ REGISTER_LEVEL_UNKNOWN = "choose one of the levels: {levels}"
 REGISTER_REVIEW_MONTHS_RANGE = (
     f"the review period is a whole number of months from 1 to {REVIEW_MONTHS_MAX}, or blank"
 )
-REGISTER_GONE = "this register no longer exists: it was deleted after the page was opened"
 REGISTER_PARENT_ITSELF = "a register cannot sit under itself"
 REGISTER_PARENT_BELOW = (
     "{parent} is below {name}: a register cannot sit under one of the registers below it"
@@ -289,10 +289,7 @@ def register_change(
     # are now (the parent locked, or refused if deleted): checked against another admin's move,
     # archive or delete, not what the form read.
     register_tree_lock(register.organisation_id)
-    try:
-        register = Register.objects.select_for_update().get(pk=register.pk)
-    except Register.DoesNotExist:
-        raise ValidationError(REGISTER_GONE) from None
+    register = register_row_lock(register, Register.objects.select_for_update())
     if parent is not None:
         parent = register_parent_lock(parent)
     old_slug = register.slug

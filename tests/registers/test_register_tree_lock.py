@@ -19,6 +19,7 @@ from registers.models import Register, Role
 from registers.services import registers_admin
 from registers.services.organisations import (
     PARENT_ARCHIVED_CHOICE,
+    REGISTER_GONE,
     REGISTER_PARENT_GONE,
     register_create,
 )
@@ -33,7 +34,6 @@ from registers.services.register_archive import (
 )
 from registers.services.register_delete import REGISTER_DELETE_CHILDREN, REGISTER_DELETE_REFUSED
 from registers.services.registers_admin import (
-    REGISTER_GONE,
     REGISTER_NAME_TAKEN,
     REGISTER_PARENT_BELOW,
     REGISTER_SLUG_TAKEN,
