@@ -18,7 +18,7 @@ from django.utils import timezone
 from ..models import Indicator, IndicatorDirection, IndicatorReading, Risk
 from .register_archive import refuse_if_risk_archived
 from .risks import _check_same_organisation
-from .treatments import _merge_stale
+from .treatments import merged_fields
 
 INDICATOR_FIELDS = frozenset(
     {
@@ -143,7 +143,7 @@ def indicator_update(
     if locked.retired_at is not None:
         raise ValidationError(INDICATOR_RETIRED)
     if merge_stale:
-        fields = _merge_stale(
+        fields = merged_fields(
             Indicator,
             locked,
             expected_version=expected_version,

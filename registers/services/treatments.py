@@ -90,7 +90,7 @@ def _clean(value):
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
-def _merge_stale(
+def merged_fields(
     model: type[models.Model],
     locked: models.Model,
     *,
@@ -219,7 +219,7 @@ def control_update(
     if unknown:
         raise ValidationError(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
     locked = _locked(Control, control)
-    fields = _merge_stale(
+    fields = merged_fields(
         Control,
         locked,
         expected_version=expected_version,
@@ -261,7 +261,7 @@ def action_update(
         raise ValidationError(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
     locked = _locked(Action, action)
     owner_before = locked.owner_id
-    fields = _merge_stale(
+    fields = merged_fields(
         Action,
         locked,
         expected_version=expected_version,

@@ -26,7 +26,7 @@ from ..services.indicators import (
 from ..services.treatments import TreatmentConflict
 from .indicator_context import indicators_context, new_reading_form, value_shown
 from .risk_common import GET_POST, RISK, allow, fetch_risk, is_htmx, render_risk_page, risk_url
-from .treatments import _conflict, _saved_message
+from .treatments import conflict_form, saved_message
 
 # An indicator a colleague retired while the person was on its form: what they are told.
 RETIRED_MEANWHILE = (
@@ -164,12 +164,12 @@ def indicator_edit_view(request: HttpRequest, org: str, ref: str, pk: int) -> Ht
         except TreatmentConflict as exc:
             # As a control's conflict: what they typed kept, the colleague's other changes
             # taken in, and for each field both changed, both values and a choice.
-            form, conflict = _conflict(IndicatorEditForm, exc, indicator, opened, kwargs)
+            form, conflict = conflict_form(IndicatorEditForm, exc, indicator, opened, kwargs)
             status = 409
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            message = _saved_message("Indicator", opened, saved, chose=bool(form.choices()))
+            message = saved_message("Indicator", opened, saved, chose=bool(form.choices()))
             return _done(request, access, risk, message, f"indicator-{indicator.pk}")
     return _answer(
         request,

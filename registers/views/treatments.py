@@ -91,7 +91,7 @@ def _shown(form, name: str, value, people: dict) -> str:
     return str(value)
 
 
-def _conflict(form_class, exc: TreatmentConflict, row, opened_version: int, kwargs: dict):
+def conflict_form(form_class, exc: TreatmentConflict, row, opened_version: int, kwargs: dict):
     """The edit form again after a conflict, holding what the person typed (and their
     colleague's changes to the fields only the colleague changed), still at the version they
     opened; and what the page says about the fields both changed, with a choice for each."""
@@ -147,7 +147,7 @@ SAVED_KEEPING_THEIRS = (
 )
 
 
-def _saved_message(noun: str, opened_version: int, saved, *, chose: bool = False) -> str:
+def saved_message(noun: str, opened_version: int, saved, *, chose: bool = False) -> str:
     if chose:  # they may have chosen their own value over the other person's
         return SAVED_WITH_CHOICES.format(noun=noun)
     if saved.version - 1 != opened_version:
@@ -267,7 +267,9 @@ def control_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespo
                     **form.changes(),
                 )
             except TreatmentConflict as exc:
-                form, control.conflict = _conflict(ControlEditForm, exc, control, opened, kwargs)
+                form, control.conflict = conflict_form(
+                    ControlEditForm, exc, control, opened, kwargs
+                )
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
@@ -275,7 +277,7 @@ def control_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespo
                     return _control_row(request, access, risk, control)
                 messages.success(
                     request,
-                    _saved_message("Control", opened, control, chose=bool(form.choices())),
+                    saved_message("Control", opened, control, chose=bool(form.choices())),
                 )
                 return redirect(risk_url(risk, f"control-{control.pk}"))
         control.edit_form = form
@@ -416,14 +418,14 @@ def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespon
                     **fields,
                 )
             except TreatmentConflict as exc:
-                form, action.conflict = _conflict(form_class, exc, action, opened, kwargs)
+                form, action.conflict = conflict_form(form_class, exc, action, opened, kwargs)
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
                 if is_htmx(request):
                     return _action_row(request, access, risk, action)
                 messages.success(
-                    request, _saved_message("Action", opened, action, chose=bool(form.choices()))
+                    request, saved_message("Action", opened, action, chose=bool(form.choices()))
                 )
                 return redirect(risk_url(risk, f"action-{action.pk}"))
         action.edit_form = form
@@ -454,7 +456,9 @@ def action_complete(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRe
             # person sees the edit form with both statuses and chooses.
             full = access.can_edit_risk(risk)
             form_class, kwargs = _action_form(access, action, full)
-            action.edit_form, action.conflict = _conflict(form_class, exc, action, opened, kwargs)
+            action.edit_form, action.conflict = conflict_form(
+                form_class, exc, action, opened, kwargs
+            )
             if is_htmx(request):
                 return _action_row(request, access, risk, action)
             return _action_page(request, access, risk, action)
