@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from ..models import Escalation, Register, Risk
+from ..models import Escalation, Organisation, Register, Risk
 from .organisations import register_row_lock, register_tree_lock
 
 REGISTER_DELETE_REFUSED = (
@@ -27,6 +27,12 @@ REGISTER_DELETE_REFUSED = (
 REGISTER_DELETE_CHILDREN = "{children} sit under it"
 REGISTER_DELETE_RISKS = "it holds risks"
 REGISTER_DELETE_ESCALATIONS = "risks were escalated to or from it"
+# Deleting it would change, unsaid, what the scheduled packs cover (all of it, if it was the one
+# chosen): the admin unticks it first, on the page that says what the packs then cover.
+REGISTER_DELETE_PACKS = "the packs cover it (untick it on Settings, Registers the packs cover)"
+
+# The organisation's choice of registers its packs cover (``Organisation.pack_registers``).
+PACK_REGISTERS = Organisation.pack_registers.through
 
 # The history reason of a register deleted.
 DELETED_REASON = "deleted"
@@ -36,7 +42,7 @@ def register_delete_refusal(register: Register) -> str | None:
     """Why ``register`` cannot be deleted now, in the refusal's words, or None. Two queries:
     what names it (one row of EXISTS), and the names of the registers under it if any."""
     here = OuterRef("pk")
-    has_children, has_risks, escalations, origins = (
+    has_children, has_risks, escalations, origins, packs = (
         Register.objects.filter(pk=register.pk)
         .annotate(
             has_children=Exists(Register.objects.filter(parent=here)),
@@ -45,9 +51,10 @@ def register_delete_refusal(register: Register) -> str | None:
                 Escalation.objects.filter(Q(from_register=here) | Q(to_register=here))
             ),
             origins=Exists(Risk.objects.filter(origin_register=here)),
+            packs=Exists(PACK_REGISTERS.objects.filter(register_id=here)),
         )
         .order_by()
-        .values_list("has_children", "has_risks", "escalations", "origins")
+        .values_list("has_children", "has_risks", "escalations", "origins", "packs")
         .get()
     )
     reasons = []
@@ -59,6 +66,8 @@ def register_delete_refusal(register: Register) -> str | None:
         reasons.append(REGISTER_DELETE_RISKS)
     if escalations or origins:
         reasons.append(REGISTER_DELETE_ESCALATIONS)
+    if packs:
+        reasons.append(REGISTER_DELETE_PACKS)
     if not reasons:
         return None
     return REGISTER_DELETE_REFUSED.format(register=register.name, reasons="; ".join(reasons))

@@ -11,10 +11,12 @@ from django.urls import reverse
 from registers.models import Register, RegisterGroupObjectPermission, RegisterSlug, Role
 from registers.services import registers_admin
 from registers.services.escalation import escalation_request
+from registers.services.pack_coverage import organisation_pack_registers_set
 from registers.services.register_delete import (
     DELETED_REASON,
     REGISTER_DELETE_CHILDREN,
     REGISTER_DELETE_ESCALATIONS,
+    REGISTER_DELETE_PACKS,
     REGISTER_DELETE_REFUSED,
     REGISTER_DELETE_RISKS,
     register_delete,
@@ -95,6 +97,22 @@ def test_a_register_with_risks_registers_under_it_or_escalations_is_refused(
         )
     ]
     assert Register.objects.filter(pk__in=[estates.pk, corporate_register.pk]).count() == 2
+
+
+def test_a_register_the_packs_cover_is_refused_until_unticked(
+    organisation, corporate_register, estates, admin
+):
+    """Deleting a register the organisation chose for its packs would change, unsaid, what the
+    scheduled packs cover (all of it when it was the one chosen): unticked first, then deleted."""
+    organisation_pack_registers_set(organisation=organisation, registers=[estates], by=admin)
+    with pytest.raises(ValidationError) as caught:
+        register_delete(register=estates, by=admin)
+    assert caught.value.messages == [refused(estates, REGISTER_DELETE_PACKS)]
+    organisation_pack_registers_set(
+        organisation=organisation, registers=[corporate_register], by=admin
+    )
+    register_delete(register=estates, by=admin)
+    assert not Register.objects.filter(pk=estates.pk).exists()
 
 
 def test_the_admins_delete_page_deletes_through_the_service(client, estates, admin):
