@@ -89,11 +89,14 @@ def review_submit(
     note: str = "",
     reviewed_on: dt.date,
     kind: str = KIND_REVIEW,
+    via: str = "",
 ) -> Review:
     """Record ``user``'s update of ``risk`` (locked by the caller, inside its transaction) as
     awaiting sign-off, and tell the approvers. The risk is not touched: its version, rating,
     review dates and history stay as they are. ``base_version`` is the version the update was
-    made on; signing off checks nobody re-rated the risk since."""
+    made on; signing off checks nobody re-rated the risk since. ``via``: how it was submitted
+    when not on a page ("via the API by nightly"), kept with the proposal for the history
+    reason the sign-off writes."""
     rated = rated_positions(scheme, positions or {})
     earlier = Review.objects.select_for_update(of=("self",)).filter(  # not the ordering's joins
         risk=risk, state=ReviewState.SUBMITTED
@@ -119,7 +122,7 @@ def review_submit(
         rescored=bool(rated),
         note=note.strip(),
         state=ReviewState.SUBMITTED,
-        proposed={"positions": rated, "kind": kind},
+        proposed={"positions": rated, "kind": kind} | ({"via": via} if via else {}),
         base_version=risk.version,
     )
     review.full_clean()

@@ -72,6 +72,7 @@ def review_record(
             positions=positions,
             note=note,
             reviewed_on=reviewed_on,
+            via=via,
         )
     before = notice_events.snapshot([locked])
     apply_ratings(locked, scheme_version=version, positions=positions or {})

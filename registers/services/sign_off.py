@@ -142,6 +142,8 @@ def review_sign_off(*, review: Review, user, note: str = "") -> Review:
         )
     risk.version += 1
     reason = f"signed off by {person(user)}"
+    if via := (review.proposed or {}).get("via"):  # submitted through the API
+        reason = f"{reason}, submitted {via}"
     risk._change_reason = f"{reason}: {review.note}" if review.note else reason
     risk.full_clean(exclude=["objectives", "leads"], validate_constraints=False)
     risk.save()

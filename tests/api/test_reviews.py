@@ -4,10 +4,12 @@ If-Match, the review form's validation, sign-off as the register sets it, withho
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from api.serializers_children import REVIEW_AWAITING_SIGN_OFF
 from registers.models import Marking, Review, ReviewState, Risk, Role
+from registers.services.sign_off import review_sign_off
 from registers.withholding import WITHHELD_SHORT
 from tests import factories
 from tests.queries import assert_same_queries
@@ -116,7 +118,7 @@ def test_isolation_read_only_and_role(
 
 
 def test_on_a_register_requiring_sign_off_the_owners_review_awaits_it(
-    risk, owner, corporate_register, organisation, token_for, api
+    risk, owner, corporate_register, organisation, token_for, api, member, client
 ):
     corporate_register.sign_off_required = True
     corporate_register.save()
@@ -131,6 +133,18 @@ def test_on_a_register_requiring_sign_off_the_owners_review_awaits_it(
     assert (unchanged.current_likelihood, unchanged.version) == (risk.current_likelihood, 1)
     listed = api(secret).get(_url(risk)).json()["results"]
     assert [r["awaiting_sign_off"] for r in listed] == [True]
+    # The sign-off page says how it came, and once signed off the risk's history says so too.
+    coordinator, review = member(Role.COORDINATOR), Review.objects.get(risk=risk)
+    client.force_login(coordinator)
+    page = client.get(
+        reverse("review_decide", args=[organisation.slug, risk.ref, review.pk])
+    ).content.decode()
+    assert "as a review dated" in page and ", via the API by script</dd>" in page
+    review_sign_off(review=review, user=coordinator)
+    reason = Risk.objects.get(pk=risk.pk).history.latest().history_change_reason
+    assert reason.startswith("signed off by ") and reason.endswith(
+        ", submitted via the API by script"
+    )
 
 
 def test_a_coordinators_review_on_such_a_register_applies(risk, corporate_register, writer):
