@@ -16,10 +16,12 @@ DEFAULT = DigestFrequency.DAILY
 
 # What each choice means, shown beside it.
 HINTS = {
-    DigestFrequency.DAILY: "One e-mail on any day when a review or action is due soon or overdue.",
-    DigestFrequency.WEEKLY: "One e-mail each Monday listing what is due soon or overdue.",
+    DigestFrequency.DAILY: "One e-mail on any day when a review or action is due soon or overdue, "
+    "or an update waits for your sign-off.",
+    DigestFrequency.WEEKLY: "One e-mail each Monday listing what is due soon or overdue, and the "
+    "updates waiting for your sign-off.",
     DigestFrequency.NEVER: "No reminders about what is due soon; an e-mail only when something "
-    "is overdue.",
+    "is overdue (an update has waited for your sign-off over a week).",
 }
 
 
