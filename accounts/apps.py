@@ -22,3 +22,5 @@ class AccountsConfig(AppConfig):
         from . import second_factor_log
 
         second_factor_log.connect_receivers()
+        # riskreg's SAML key pair checked at start-up (a system check).
+        from . import saml_keys  # noqa: F401

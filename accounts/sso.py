@@ -3,14 +3,19 @@ the provider as django-allauth sees it (a ``SocialApp`` built from our row, neve
 
 from __future__ import annotations
 
+import logging
+
 from allauth.socialaccount.models import SocialApp
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
+from onelogin.saml2.constants import OneLogin_Saml2_Constants
 
 from riskreg import mail
 
-from . import secrets
+from . import saml_keys, secrets
 from .models import SAML_EMAIL_ATTRIBUTES, Protocol, SingleSignOnProvider
+
+log = logging.getLogger("riskreg.security")
 
 # allauth's provider for every organisation's OpenID Connect sign-in.
 OIDC = "openid_connect"
@@ -129,13 +134,37 @@ def saml_app(provider: SingleSignOnProvider) -> SocialApp:
     answer signed with the identity provider's certificate, from its entity ID, for riskreg's
     entity ID, posted to the ACS URL, in its time window; allauth accepts only answers to a
     sign-in riskreg started (``InResponseTo`` matches the state it stashed): an answer the
-    identity provider sends unasked is refused."""
+    identity provider sends unasked is refused.
+
+    With riskreg's SAML key pair set (``saml_keys``), AuthnRequests are signed with it and an
+    encrypted assertion is decrypted with it; a plain assertion is still accepted (allauth
+    hands its "advanced" x509cert and private_key to python3-saml as the SP's)."""
     idp = {"entity_id": provider.issuer}
     if provider.saml_metadata_url:
         idp["metadata_url"] = provider.saml_metadata_url
     else:
         idp["sso_url"] = provider.saml_sso_url
         idp["x509cert"] = provider.saml_certificate
+    advanced = {
+        "strict": True,
+        "reject_idp_initiated_sso": True,
+        "reject_deprecated_algorithm": True,
+    }
+    try:
+        pair = saml_keys.key_pair()
+    except ImproperlyConfigured as error:
+        # Stopped at start-up by the system check; should one slip past it, sign-in goes on
+        # without the pair (unsigned requests, plain assertions), as it would without one.
+        log.warning("riskreg's SAML key pair left out: %s", error)
+        pair = None
+    if pair:
+        advanced.update(
+            x509cert=pair.certificate,
+            private_key=pair.private_key,
+            authn_request_signed=True,
+            signature_algorithm=OneLogin_Saml2_Constants.RSA_SHA256,
+            digest_algorithm=OneLogin_Saml2_Constants.SHA256,
+        )
     return SocialApp(
         provider=SAML,
         provider_id=provider.key,
@@ -158,11 +187,7 @@ def saml_app(provider: SingleSignOnProvider) -> SocialApp:
                     "urn:oid:2.5.4.4",
                 ],
             },
-            "advanced": {
-                "strict": True,
-                "reject_idp_initiated_sso": True,
-                "reject_deprecated_algorithm": True,
-            },
+            "advanced": advanced,
             "organisation": provider.organisation_id,
         },
     )

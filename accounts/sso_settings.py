@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from registers import permissions
 from riskreg.forms import posted
 
-from . import services_sso, sso
+from . import saml_keys, services_sso, sso
 from .forms_sso import SamlProviderForm, SingleSignOnProviderForm
 from .models import SingleSignOnProvider
 
@@ -85,6 +85,8 @@ def _row(provider: SingleSignOnProvider) -> dict:
             sp_metadata_url=sso.saml_metadata_url(provider),
             email_attributes=sso.saml_email_attributes(provider),
             certificate=sso.saml_certificate_words(provider) if provider.saml_certificate else "",
+            requests_signed=saml_keys.requests_words(),
+            encrypted_assertions=saml_keys.encryption_words(),
         )
     return row
 

@@ -18,7 +18,7 @@ from onelogin.saml2.errors import OneLogin_Saml2_Error
 
 from riskreg.security import client_ip
 
-from . import second_factor, sso, sso_settings
+from . import saml_endpoints, second_factor, sso, sso_settings
 from .account_page import account, account_reminders
 from .forms import SignInForm
 from .invitations import invitation_accept_page
@@ -128,6 +128,9 @@ urlpatterns = [
     # "Your account" (accounts/account_page.py).
     path("accounts/you/", account, name="account"),
     path("accounts/you/reminders/<slug:org>/", account_reminders, name="account_reminders"),
+    # Before allauth's: its SAML metadata and answer-finishing views, with riskreg's SAML key
+    # pair's additions (accounts/saml_endpoints.py).
+    *saml_endpoints.urlpatterns,
     path("accounts/", include("allauth.urls")),
     # Two-factor sign-in: the organisation's rule, an admin's reset of a member's.
     *second_factor.urlpatterns,

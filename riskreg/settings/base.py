@@ -34,6 +34,23 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_pem(name: str) -> str:
+    """PEM text from the variable ``name``, or from the file ``name_FILE`` names (a mounted
+    secret, which keeps a private key out of the environment); empty when neither is set."""
+    value = os.environ.get(name, "")
+    path = os.environ.get(f"{name}_FILE", "")
+    if value and path:
+        raise ImproperlyConfigured(f"set {name} or {name}_FILE, not both")
+    if not path:
+        return value
+    try:
+        return Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImproperlyConfigured(
+            f"{name}_FILE names {path}, which cannot be read ({error.__class__.__name__})"
+        ) from None
+
+
 # https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key
 # Subclasses decide whether a default is acceptable (local: yes; production: no).
 SECRET_KEY = env("DJANGO_SECRET_KEY", "")
@@ -497,6 +514,11 @@ RISKREG_INVITATION_DAYS = int(env("RISKREG_INVITATION_DAYS", "7"))
 # Client secrets typed into the sign-in settings page are encrypted with this key (Fernet; any
 # string: it is stretched). Defaults to SECRET_KEY; set it to rotate SECRET_KEY without losing them.
 RISKREG_SECRETS_KEY = env("RISKREG_SECRETS_KEY", "")
+# riskreg's own SAML key pair (decision 111), the same for every SAML connection: with it,
+# sign-in requests are signed and assertions encrypted to its certificate are accepted. PEM, in
+# the variable or in the file RISKREG_SAML_SP_*_FILE names; checked at start-up (accounts.saml_keys).
+RISKREG_SAML_SP_CERTIFICATE = env_pem("RISKREG_SAML_SP_CERT")
+RISKREG_SAML_SP_PRIVATE_KEY = env_pem("RISKREG_SAML_SP_KEY")
 
 # --- Content-Security-Policy: django-csp 4 ----------------------------------------------------
 # https://django-csp.readthedocs.io/en/latest/configuration.html

@@ -8,7 +8,13 @@ provider's single sign-on URL), reads the request's ID and ACS URL, answers with
 whose Assertion it signs with xmlsec (python3-saml's ``add_sign``), and posts it to riskreg's
 ACS URL as the person's browser would. Nothing inside riskreg, allauth or python3-saml is
 mocked: the signature, issuer, audience, destination, time window and InResponseTo checks are
-the real ones."""
+the real ones.
+
+riskreg's own key pair (decision 111) is made the same way and set as the installation's
+(``sp_key``); the test identity provider then checks the AuthnRequest's signature against its
+certificate, as one that requires signed requests does, and encrypts its assertion to it with
+xmlsec (``encrypted``), as a Shibboleth identity provider does for a service provider whose
+metadata offers an encryption certificate."""
 
 from __future__ import annotations
 
@@ -21,22 +27,27 @@ import socket
 import threading
 import uuid
 from html import unescape
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import pytest
+import xmlsec
 from allauth.socialaccount.models import SocialAccount
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from defusedxml import ElementTree
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils.text import capfirst
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
+from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
 
-from accounts import services_sso, sso
+from accounts import saml_keys, services_sso, sso
 from accounts.management.commands.sso_provider import (
     CERTIFICATE_UNREADABLE,
     OIDC_ONLY,
@@ -44,11 +55,13 @@ from accounts.management.commands.sso_provider import (
     SAML_ONLY,
 )
 from accounts.models import Protocol, SingleSignOnProvider
+from accounts.saml_endpoints import ASSERTION_NOT_DECRYPTED
 from accounts.sso_settings import ADMINS_ONLY
 from accounts.sso_sign_in import DOMAIN_NOT_COVERED, NOT_INVITED, SAML_EMAIL_MISSING
 from accounts.views import PROVIDER_UNREACHABLE
 from registers.models import Membership, Role
 from registers.services.invitations import invitation_send
+from riskreg.settings.base import env_pem
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +73,8 @@ HOST = "127.0.0.1:8000"  # the tests' RISKREG_BASE_URL's
 NS = {
     "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
     "saml": "urn:oasis:names:tc:SAML:2.0:assertion",
+    "md": "urn:oasis:names:tc:SAML:2.0:metadata",
+    "ds": "http://www.w3.org/2000/09/xmldsig#",
 }
 
 
@@ -112,9 +127,11 @@ class IdentityProvider:
         in_response_to: str | None = None,
         audience: str | None = None,
         minutes_ago: int = 0,
+        encrypt_to: str | None = None,
     ) -> str:
         """A SAML Response to ``request`` (from ``authn_request``) asserting ``email``, its
-        Assertion signed with this provider's key; base64 as the browser posts it."""
+        Assertion signed with this provider's key (then encrypted to the certificate
+        ``encrypt_to``, if given); base64 as the browser posts it."""
         now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
         now -= datetime.timedelta(minutes=minutes_ago)
 
@@ -162,6 +179,8 @@ class IdentityProvider:
                 sign_algorithm=OneLogin_Saml2_Constants.RSA_SHA256,
                 digest_algorithm=OneLogin_Saml2_Constants.SHA256,
             ).decode()
+        if encrypt_to:
+            assertion = encrypted(assertion, encrypt_to)
         response = (
             f'<samlp:Response xmlns:samlp="{NS["samlp"]}" xmlns:saml="{NS["saml"]}" '
             f'ID="_{uuid.uuid4().hex}" Version="2.0" IssueInstant="{instant()}" '
@@ -173,6 +192,59 @@ class IdentityProvider:
             "</samlp:Response>"
         )
         return base64.b64encode(response.encode()).decode()
+
+
+def encrypted(assertion: str, certificate_pem: str) -> str:
+    """``assertion`` as an EncryptedAssertion to ``certificate_pem``, as Shibboleth's identity
+    provider sends it by default: the assertion AES-128-GCM encrypted under a fresh key, that key
+    RSA-OAEP encrypted to the certificate and carried in the EncryptedData's KeyInfo."""
+    wrapper = OneLogin_Saml2_XML.to_etree(
+        f'<saml:EncryptedAssertion xmlns:saml="{NS["saml"]}">{assertion}</saml:EncryptedAssertion>'
+    )
+    template = xmlsec.template.encrypted_data_create(
+        wrapper,
+        xmlsec.constants.TransformAes128Gcm,
+        type=xmlsec.constants.TypeEncElement,
+        ns="xenc",
+    )
+    xmlsec.template.encrypted_data_ensure_cipher_value(template)
+    key_info = xmlsec.template.encrypted_data_ensure_key_info(template, ns="ds")
+    session_key = xmlsec.template.add_encrypted_key(key_info, xmlsec.constants.TransformRsaOaep)
+    xmlsec.template.encrypted_data_ensure_cipher_value(session_key)
+    manager = xmlsec.KeysManager()
+    manager.add_key(
+        xmlsec.Key.from_memory(
+            certificate_pem.encode(), xmlsec.constants.KeyDataFormatCertPem, None
+        )
+    )
+    context = xmlsec.EncryptionContext(manager)
+    context.key = xmlsec.Key.generate(
+        xmlsec.constants.KeyDataAes, 128, xmlsec.constants.KeyDataTypeSession
+    )
+    context.encrypt_xml(template, wrapper[0])  # the assertion, replaced by its EncryptedData
+    return OneLogin_Saml2_XML.to_string(wrapper).decode()
+
+
+@pytest.fixture(autouse=True)
+def no_sp_key(settings):
+    """riskreg has no SAML key pair of its own unless a test gives it one (``sp_key``), whatever
+    the environment running the tests holds."""
+    settings.RISKREG_SAML_SP_CERTIFICATE = ""
+    settings.RISKREG_SAML_SP_PRIVATE_KEY = ""
+
+
+@pytest.fixture(scope="module")
+def sp():
+    """riskreg's SAML key pair, made as the test identity provider's is."""
+    return IdentityProvider("riskreg.example.test")
+
+
+@pytest.fixture
+def sp_key(settings, sp):
+    """The key pair set as the installation's (RISKREG_SAML_SP_CERT and RISKREG_SAML_SP_KEY)."""
+    settings.RISKREG_SAML_SP_CERTIFICATE = sp.certificate_pem
+    settings.RISKREG_SAML_SP_PRIVATE_KEY = sp.key_pem
+    return sp
 
 
 @pytest.fixture
@@ -222,6 +294,7 @@ def authn_request(location: str) -> dict:
         "acs_url": root.get("AssertionConsumerServiceURL"),
         "sp_entity_id": root.find("saml:Issuer", NS).text,
         "relay_state": query.get("RelayState", [""])[0],
+        "location": location,
     }
 
 
@@ -929,3 +1002,244 @@ def test_an_unreachable_metadata_url_is_a_clear_page(client, organisation, domai
 
     assert response.status_code == 503
     assert signed_in_user(client) is None
+
+
+# --- riskreg's own key pair: signed requests, encrypted assertions (decision 111) --------------
+
+
+def pem_body(certificate_pem: str) -> str:
+    return "".join(line for line in certificate_pem.splitlines() if not line.startswith("-----"))
+
+
+def request_signature_verifies(request: dict, certificate_pem: str) -> bool:
+    """What an identity provider that requires signed requests checks (SAML bindings 3.4.4.1):
+    the signature over the query's SAMLRequest, RelayState and SigAlg, exactly as sent."""
+    raw = dict(part.split("=", 1) for part in urlsplit(request["location"]).query.split("&"))
+    if "Signature" not in raw:
+        return False
+    assert unquote_plus(raw["SigAlg"]) == OneLogin_Saml2_Constants.RSA_SHA256
+    signed = "&".join(f"{n}={raw[n]}" for n in ("SAMLRequest", "RelayState", "SigAlg") if n in raw)
+    certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
+    try:
+        certificate.public_key().verify(
+            base64.b64decode(unquote_plus(raw["Signature"])),
+            signed.encode(),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
+    except InvalidSignature:
+        return False
+    return True
+
+
+def sp_metadata(client, provider):
+    response = client.get(urlsplit(sso.saml_metadata_url(provider)).path)
+    assert response.status_code == 200
+    root = ElementTree.fromstring(response.content)
+    descriptor = root.find("md:SPSSODescriptor", NS)
+    keys = {
+        key.get("use"): key.find("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS).text
+        for key in descriptor.findall("md:KeyDescriptor", NS)
+    }
+    return descriptor, keys
+
+
+def test_without_a_key_pair_requests_are_unsigned_and_the_metadata_offers_no_certificate(
+    client, connected, domain
+):
+    request = start_sign_in(client, f"sam@{domain}")
+    query = parse_qs(urlsplit(request["location"]).query)
+    assert "Signature" not in query and "SigAlg" not in query
+
+    descriptor, keys = sp_metadata(client, connected)
+    assert keys == {}
+    assert descriptor.get("AuthnRequestsSigned") == "false"
+
+
+def test_with_a_key_pair_the_metadata_offers_its_certificate_for_signing_and_encryption(
+    client, connected, sp_key
+):
+    descriptor, keys = sp_metadata(client, connected)
+
+    body = pem_body(sp_key.certificate_pem)
+    assert keys == {"signing": body, "encryption": body}
+    assert descriptor.get("AuthnRequestsSigned") == "true"
+
+
+def test_with_a_key_pair_the_authn_request_is_signed_with_riskregs_key(
+    client, connected, domain, sp_key, idp
+):
+    request = start_sign_in(client, f"sam@{domain}")
+
+    assert request_signature_verifies(request, sp_key.certificate_pem)
+    assert not request_signature_verifies(request, idp.certificate_pem)
+    altered = request | {"location": request["location"].replace("RelayState=", "RelayState=x")}
+    assert not request_signature_verifies(altered, sp_key.certificate_pem)
+
+
+def test_an_identity_provider_that_requires_signed_requests_and_encrypts_signs_people_in(
+    client, organisation, connected, idp, domain, sp_key
+):
+    email = f"sam@{domain}"
+    invitation_send(organisation=organisation, email=email, role=Role.OWNER)
+    request = start_sign_in(client, email)
+    assert request_signature_verifies(request, sp_key.certificate_pem)  # else it answers nothing
+
+    saml_response = idp.response(request, email, encrypt_to=sp_key.certificate_pem)
+    assert b"EncryptedAssertion" in base64.b64decode(saml_response)
+    assert email.encode() not in base64.b64decode(saml_response)
+    response = post_to_acs(client, request, saml_response)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert signed_in_user(client).email == email
+    assert Membership.objects.get(user__email=email, organisation=organisation).role == Role.OWNER
+
+
+def test_with_a_key_pair_a_plain_assertion_is_still_accepted(
+    client, organisation, connected, idp, domain, sp_key
+):
+    email = f"sam@{domain}"
+    invitation_send(organisation=organisation, email=email, role=Role.OWNER)
+    request = start_sign_in(client, email)
+
+    response = post_to_acs(client, request, idp.response(request, email))
+
+    assert response.status_code == 302
+    assert signed_in_user(client).email == email
+
+
+def test_an_assertion_encrypted_to_another_certificate_is_refused_with_the_refusal_page(
+    client, organisation, connected, idp, domain, sp_key, caplog
+):
+    email = f"sam@{domain}"
+    invitation_send(organisation=organisation, email=email, role=Role.OWNER)
+    request = start_sign_in(client, email)
+    someone_else = IdentityProvider("riskreg.example.test")  # same name, its own key
+
+    saml_response = idp.response(request, email, encrypt_to=someone_else.certificate_pem)
+    with caplog.at_level(logging.INFO, logger="riskreg.security"):
+        response = post_to_acs(client, request, saml_response)
+
+    assert response.status_code == 401
+    assert reason(response) == ASSERTION_NOT_DECRYPTED
+    assert "Signing in through your organisation did not work" in text(response)
+    assert signed_in_user(client) is None
+    assert not Membership.objects.filter(user__email=email).exists()
+    assert any(
+        f"single sign-on refused: provider={connected.key} reason=assertion-not-decrypted" in m
+        for m in caplog.messages
+    )
+
+
+def test_without_a_key_pair_an_encrypted_assertion_is_refused(
+    client, organisation, connected, idp, domain, sp
+):
+    email = f"sam@{domain}"
+    invitation_send(organisation=organisation, email=email, role=Role.OWNER)
+    request = start_sign_in(client, email)
+
+    response = post_to_acs(
+        client, request, idp.response(request, email, encrypt_to=sp.certificate_pem)
+    )
+
+    assert response.status_code == 401
+    assert reason(response).startswith("No private key available")
+    assert signed_in_user(client) is None
+
+
+@pytest.mark.parametrize("with_key", [False, True])
+def test_the_page_and_the_command_say_whether_requests_are_signed_and_encryption_taken(
+    admin_client, organisation, connected, settings, sp, with_key
+):
+    if with_key:
+        settings.RISKREG_SAML_SP_CERTIFICATE = sp.certificate_pem
+        settings.RISKREG_SAML_SP_PRIVATE_KEY = sp.key_pem
+        signed = saml_keys.REQUESTS_SIGNED.format(certificate=saml_keys.key_pair().words)
+        encryption = saml_keys.ENCRYPTED_ACCEPTED
+        assert "CN=riskreg.example.test, valid until" in signed
+    else:
+        signed, encryption = saml_keys.REQUESTS_UNSIGNED, saml_keys.ENCRYPTED_NOT_ACCEPTED
+
+    page = text(admin_client.get(settings_url(organisation)))
+    assert capfirst(signed) in page and capfirst(encryption) in page
+
+    listing = run("list", "--org", organisation.slug)
+    assert f"riskreg's sign-in requests: {signed}" in listing
+    assert f"encrypted assertions: {encryption}" in listing
+
+
+def other_key_pem() -> str:
+    return IdentityProvider().key_pem
+
+
+@pytest.mark.parametrize(
+    ("certificate", "key", "message"),
+    [
+        ("sp", "", saml_keys.HALF_A_PAIR.format(missing="RISKREG_SAML_SP_KEY")),
+        ("", "sp", saml_keys.HALF_A_PAIR.format(missing="RISKREG_SAML_SP_CERT")),
+        ("not a certificate", "sp", saml_keys.CERTIFICATE_UNREADABLE),
+        ("sp", "not a key", saml_keys.KEY_UNREADABLE),
+        ("sp", "with a passphrase", saml_keys.KEY_UNREADABLE),
+        ("sp", "another key", saml_keys.KEY_NOT_THE_CERTIFICATES),
+    ],
+)
+def test_a_key_pair_that_cannot_be_used_stops_start_up_with_its_reason(
+    settings, sp, connected, certificate, key, message
+):
+    keys = {
+        "sp": sp.key_pem,
+        "another key": other_key_pem(),
+        "with a passphrase": sp.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"passphrase"),
+        ).decode(),
+    }
+    settings.RISKREG_SAML_SP_CERTIFICATE = (
+        sp.certificate_pem if certificate == "sp" else certificate
+    )
+    settings.RISKREG_SAML_SP_PRIVATE_KEY = keys.get(key, key)
+
+    errors = saml_keys.saml_key_pair()
+
+    assert [(e.id, e.msg) for e in errors] == [("accounts.E001", message)]
+    with pytest.raises(ImproperlyConfigured):
+        saml_keys.key_pair()
+    assert saml_keys.requests_words() == saml_keys.PAIR_UNUSABLE.format(problem=message)
+    # Should it slip past the check, sign-in goes on without it, as with none.
+    advanced = sso.saml_app(connected).settings["advanced"]
+    assert "private_key" not in advanced and "authn_request_signed" not in advanced
+
+
+def test_a_usable_key_pair_or_none_passes_the_start_up_check(settings, sp_key):
+    assert saml_keys.saml_key_pair() == []
+    settings.RISKREG_SAML_SP_CERTIFICATE = settings.RISKREG_SAML_SP_PRIVATE_KEY = ""
+    assert saml_keys.saml_key_pair() == []
+    assert saml_keys.key_pair() is None
+
+
+def test_the_key_pair_comes_from_a_variable_or_the_file_its_file_variable_names(
+    monkeypatch, tmp_path, sp
+):
+    monkeypatch.delenv("RISKREG_SAML_SP_KEY", raising=False)
+    monkeypatch.delenv("RISKREG_SAML_SP_KEY_FILE", raising=False)
+    assert env_pem("RISKREG_SAML_SP_KEY") == ""
+
+    monkeypatch.setenv("RISKREG_SAML_SP_KEY", sp.key_pem)
+    assert env_pem("RISKREG_SAML_SP_KEY") == sp.key_pem
+
+    path = tmp_path / "riskreg-saml.key"
+    path.write_text(sp.key_pem)
+    monkeypatch.setenv("RISKREG_SAML_SP_KEY_FILE", str(path))
+    with pytest.raises(
+        ImproperlyConfigured, match="set RISKREG_SAML_SP_KEY or RISKREG_SAML_SP_KEY_FILE, not both"
+    ):
+        env_pem("RISKREG_SAML_SP_KEY")
+
+    monkeypatch.delenv("RISKREG_SAML_SP_KEY")
+    assert env_pem("RISKREG_SAML_SP_KEY") == sp.key_pem
+
+    monkeypatch.setenv("RISKREG_SAML_SP_KEY_FILE", str(tmp_path / "nowhere.key"))
+    with pytest.raises(ImproperlyConfigured, match="cannot be read \\(FileNotFoundError\\)"):
+        env_pem("RISKREG_SAML_SP_KEY")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import services_sso, sso
+from accounts import saml_keys, services_sso, sso
 from accounts.models import SingleSignOnProvider
 from registers.models import Role
 from riskreg.commands import organisation_or_error, validation_message
@@ -135,6 +135,8 @@ def _saml_lines(provider: SingleSignOnProvider) -> tuple[list[str], list[str]]:
         f"    ACS URL (reply URL): {sso.saml_acs_url(provider)}",
         f"    entity ID (identifier): {sso.saml_entity_id(provider)}",
         f"    or riskreg's metadata: {sso.saml_metadata_url(provider)}",
+        f"  riskreg's sign-in requests: {saml_keys.requests_words()}",
+        f"  encrypted assertions: {saml_keys.encryption_words()}",
     ]
 
 
