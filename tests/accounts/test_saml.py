@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from defusedxml import ElementTree
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -1204,6 +1205,7 @@ def test_a_key_pair_that_cannot_be_used_stops_start_up_with_its_reason(
     errors = saml_keys.saml_key_pair()
 
     assert [(e.id, e.msg) for e in errors] == [("accounts.E001", message)]
+    assert "accounts.E001" in [e.id for e in checks.run_checks(tags=[checks.Tags.security])]
     with pytest.raises(ImproperlyConfigured):
         saml_keys.key_pair()
     assert saml_keys.requests_words() == saml_keys.PAIR_UNUSABLE.format(problem=message)
