@@ -156,6 +156,12 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, slug, email):
         sign_in(page, email, demo_password())
         found = too_wide(page, pages, label=slug)
         assert not found, report(found)
+        # At 1280 too, the register with a column more: its columns closer (riskreg.css), where
+        # GOV.UK's spacing scrolled the page sideways by 9 to 22 px.
+        page.set_viewport_size(DESKTOP)
+        wide = ("register with indicators", "register with registers below")
+        found = too_wide(page, {name: pages[name] for name in wide if name in pages}, label=slug)
+        assert not found, report(found)
         if SCREENSHOTS:
             page.set_viewport_size(DESKTOP)
             too_wide(page, pages, label=slug)
