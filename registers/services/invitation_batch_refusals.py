@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.cache import cache
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -91,9 +92,7 @@ def batch_rows_changed_tell(
     pack's is; in the digest a line there; or none). False if they were told of this batch
     already."""
     reason = BATCH_ROWS_CHANGED.format(
-        count=len(lines),
-        plural="" if len(lines) == 1 else "s",
-        them="it" if len(lines) == 1 else "them",
+        count=len(lines), plural=pluralize(len(lines)), them=pluralize(len(lines), "it,them")
     )
     url = reverse("member_invite_many", args=[organisation.slug])
     batch = _batch_id(organisation_id=organisation.pk, user=user, confirmed_at=confirmed_at)
@@ -102,9 +101,7 @@ def batch_rows_changed_tell(
         organisation=organisation,
         recipients=[user],
         event_key=f"invitations-not-sent:{batch}",
-        title=BATCH_NOT_SENT_TITLE.format(
-            count=count, plural="" if count == 1 else "s", reason=reason
-        ),
+        title=BATCH_NOT_SENT_TITLE.format(count=count, plural=pluralize(count), reason=reason),
         body="\n".join([*lines, "", NOBODY_INVITED, BATCH_CHECK_AGAIN]),
         url=url,
         immediate_email=False,
