@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from tests.factories import PASSWORD
@@ -63,10 +64,21 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core (vendored) on the current page; return violations of the given impacts."""
     # Evaluated through the DevTools protocol, not added as an inline <script>: the
     # Content-Security-Policy (script-src 'self') rightly blocks inline script on our pages.
-    page.evaluate(AXE_JS)
-    result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})"
-    )
+    # A click that navigates returns before the new page has loaded: axe then runs on a document
+    # being replaced ("Cannot read properties of null (reading 'documentElement')", or the
+    # execution context destroyed). Wait for the page to load and run it again on the new one.
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            page.evaluate(AXE_JS)
+            result = page.evaluate(
+                "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})"
+            )
+            break
+        except PlaywrightError as error:
+            navigated = "documentElement" in str(error) or "context was destroyed" in str(error)
+            if not navigated or attempt == 2:
+                raise
     return [
         {
             "id": v["id"],
