@@ -149,6 +149,27 @@ class ReadingSerializer(serializers.ModelSerializer):
         )
 
 
+class ReplacedReadingSerializer(serializers.Serializer):
+    """The reading of the same day that a posted one replaced (the reading's history keeps it):
+    its value and who had recorded it (null if their account is gone)."""
+
+    value = serializers.DecimalField(max_digits=14, decimal_places=3)
+    entered_by = OwnerEmailField()
+    entered_by_name = OwnerNameField(source="entered_by")
+
+
+class ReadingRecordedSerializer(ReadingSerializer):
+    """The answer to a posted reading: the reading, and "replaced", the reading of that day it
+    replaced (one a day), or null when the day had none, as the page says "It replaces the
+    reading of 5 you had recorded for 7 Dec 2026"."""
+
+    replaced = ReplacedReadingSerializer(allow_null=True, read_only=True)
+
+    class Meta(ReadingSerializer.Meta):
+        fields = [*ReadingSerializer.Meta.fields, "replaced"]
+        read_only_fields = fields
+
+
 class ReadingWriteSerializer(serializers.Serializer):
     taken_on = serializers.DateField(required=False, help_text="Default: today.")
     value = serializers.DecimalField(max_digits=14, decimal_places=3)

@@ -1,12 +1,13 @@
 """/api/v1/risks/<pk>/indicators/: a risk's current key risk indicators with their standing (the
 page's rules: ``registers.selectors.indicators``), and each one's readings, listed and recorded
-through ``reading_record`` (one a day: a second the same day replaces the first)."""
+through ``reading_record`` (one a day: a second the same day replaces the first, and the answer
+says so, as the page does: 200 rather than 201, ``replaced`` naming the value and who)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
@@ -27,7 +28,12 @@ from .children import (
     service_errors,
     withheld_list,
 )
-from .serializers_children import IndicatorSerializer, ReadingSerializer, ReadingWriteSerializer
+from .serializers_children import (
+    IndicatorSerializer,
+    ReadingRecordedSerializer,
+    ReadingSerializer,
+    ReadingWriteSerializer,
+)
 
 READING_FIELDS = ("taken_on", "value", "note")
 MAY_NOT_RECORD = "You may not record readings of this indicator."
@@ -85,9 +91,24 @@ class ReadingViewSet(viewsets.ViewSet):
             ReadingSerializer(page, many=True, context={"indicator": indicator}).data
         )
 
-    @extend_schema(request=ReadingWriteSerializer, responses={201: ReadingSerializer})
+    @extend_schema(
+        request=ReadingWriteSerializer,
+        responses={
+            201: OpenApiResponse(
+                ReadingRecordedSerializer,
+                description='Recorded: the day had no reading ("replaced": null).',
+            ),
+            200: OpenApiResponse(
+                ReadingRecordedSerializer,
+                description="The day's reading replaced by this one (the same id; its history "
+                'keeps the old one): "replaced" gives the value it had and who recorded it.',
+            ),
+        },
+    )
     def create(self, request, pk=None, indicator_pk=None):
-        """Record a reading (default: today); a second the same day replaces the first."""
+        """Record a reading (default: today). One a day: a second the same day replaces the
+        first, yours or a colleague's, and the answer is then 200, not 201, with "replaced"
+        giving the value replaced and who had recorded it."""
         access, risk, indicator = self._indicator(request, pk, indicator_pk)
         may_write(
             request,
@@ -108,6 +129,6 @@ class ReadingViewSet(viewsets.ViewSet):
         except DjangoValidationError as error:
             raise service_errors(form, error) from error
         return Response(
-            ReadingSerializer(reading, context={"indicator": indicator}).data,
-            status=status.HTTP_201_CREATED,
+            ReadingRecordedSerializer(reading, context={"indicator": indicator}).data,
+            status=status.HTTP_201_CREATED if reading.replaced is None else status.HTTP_200_OK,
         )

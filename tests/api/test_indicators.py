@@ -105,14 +105,37 @@ def test_a_reading_posted_by_the_api(risk, coordinator, writer):
     assert reading.value == Decimal("7.5") and reading.taken_on == timezone.localdate()
     assert reading.entered_by == coordinator and response.json()["status"] == "amber"
     assert reading.history.first().history_change_reason == "recorded via the API by nightly"
-    # A second the same day replaces the first, as on the page.
-    again = writer.post(
+    assert response.json()["replaced"] is None
+
+
+def test_a_reading_that_replaces_the_days_reading_says_whose_and_what(
+    risk, coordinator, member, writer
+):
+    """One reading a day: a second replaces the first, a colleague's too. The page says whose
+    and what it replaced; the API answers 200 (the day's reading, changed), not 201, with the
+    value replaced and who had recorded it (it answered 201, as if nothing was there)."""
+    indicator = _indicator(risk, coordinator)
+    colleague = member(Role.COORDINATOR)
+    first = _read(indicator, colleague, "7.5")
+    response = writer.post(
         _readings(risk, indicator),
         {"value": 2, "taken_on": timezone.localdate().isoformat()},
         format="json",
     )
-    assert again.status_code == 201
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["id"] == first.pk and Decimal(body["value"]) == 2
+    assert body["entered_by"] == coordinator.email
+    assert Decimal(body["replaced"]["value"]) == Decimal("7.5")
+    assert body["replaced"]["entered_by"] == colleague.email
+    assert body["replaced"]["entered_by_name"] == colleague.display_name
     assert list(IndicatorReading.objects.values_list("value", flat=True)) == [Decimal(2)]
+    # A reading of another day is recorded as new: 201, nothing replaced.
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    response = writer.post(
+        _readings(risk, indicator), {"value": 3, "taken_on": yesterday}, format="json"
+    )
+    assert response.status_code == 201 and response.json()["replaced"] is None
 
 
 @pytest.mark.parametrize(
