@@ -9,7 +9,7 @@ from riskreg.forms import GovukForm
 
 from . import widgets
 from .forms import MemberChoiceField, _textarea, members
-from .forms_treatments import _OpenedVersion
+from .forms_treatments import OpenedVersionForm
 from .models import IndicatorDirection, IndicatorFrequency, Organisation
 
 # The columns hold 14 digits, 3 after the point: a larger number must not reach a query.
@@ -76,7 +76,7 @@ class IndicatorForm(GovukForm):
         self.fields["owner"].queryset = members(organisation, keep)
 
 
-class IndicatorEditForm(_OpenedVersion, IndicatorForm):
+class IndicatorEditForm(OpenedVersionForm, IndicatorForm):
     """The indicator's form with the version the person opened and, after a conflict, their
     choices: a save from an older version is merged as a control's is."""
 

@@ -16,7 +16,11 @@ VERSION_MISSING = "The form did not say which version of the {noun} you opened: 
 VERSION_MAX = 2_147_483_647
 
 
-class _OpenedVersion(forms.Form):
+class OpenedVersionForm(forms.Form):
+    """What an edit form adds to its add form (a control's, action's or indicator's,
+    ``forms_indicators.IndicatorEditForm``): the version the person opened and, after a conflict,
+    their choices. First among the bases, before the add form; ``noun`` names the thing."""
+
     noun = ""
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
     # The version whose values a conflict was shown against: choices count only for those.
@@ -42,7 +46,7 @@ class _OpenedVersion(forms.Form):
         ]
 
     def changes(self) -> dict:
-        """The control's or action's fields as the form holds them."""
+        """The control's, action's or indicator's fields as the form holds them."""
         return {
             name: value
             for name, value in self.cleaned_data.items()
@@ -58,15 +62,15 @@ class _OpenedVersion(forms.Form):
         return choices
 
 
-class ControlEditForm(_OpenedVersion, ControlForm):
+class ControlEditForm(OpenedVersionForm, ControlForm):
     noun = "control"
 
 
-class ActionEditForm(_OpenedVersion, ActionForm):
+class ActionEditForm(OpenedVersionForm, ActionForm):
     noun = "action"
 
 
-class ActionProgressEditForm(_OpenedVersion, ActionProgressForm):
+class ActionProgressEditForm(OpenedVersionForm, ActionProgressForm):
     noun = "action"
 
 
