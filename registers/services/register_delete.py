@@ -9,9 +9,21 @@ register moved under this one, or added under it, at the same moment either comm
 this is refused, or waits for the delete and is refused on its parent
 (``organisations.register_parent_lock``). Django's own check ran unlocked before its delete, so a
 move committed in between made the delete fail at commit on the foreign key (a 500).
+
+A risk created, imported, moved or escalated into the register, or a pack requested naming
+it, at the same moment holds its row ``FOR KEY SHARE`` first (``registers_key_share``, decision
+112), which the row's ``FOR UPDATE`` here waits for, or makes wait: the delete then sees what
+was written and is refused, or the write finds the register gone and is refused.
+
+A pack's own list of registers (``reporting``'s ``Pack.registers``) keeps a register too: it is
+the record of what the pack covered. ``registers`` does not import ``reporting``, so that check
+is a keeper ``reporting`` adds from its ``ready`` (``register_keeper_add``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -38,11 +50,36 @@ PACK_REGISTERS = Organisation.pack_registers.through
 DELETED_REASON = "deleted"
 
 
+@dataclass(frozen=True)
+class RegisterKeeper:
+    """Rows of an app ``registers`` does not import that name registers and must keep them
+    (decision 112; ``reporting``'s packs): ``names`` gives, for the register ``OuterRef``
+    stands for, an ``Exists`` folded into the refusal's one row; ``reason`` gives the
+    refusal's words for ``register``, asked only when it is named."""
+
+    names: Callable[[OuterRef], Exists]
+    reason: Callable[[Register], str]
+
+
+# By name, so an app's ready() run twice (tests) adds its keeper once.
+_KEEPERS: dict[str, RegisterKeeper] = {}
+
+
+def register_keeper_add(name: str, keeper: RegisterKeeper) -> None:
+    """Make ``register_delete`` refuse a register ``keeper`` says is named: called from the
+    owning app's ``AppConfig.ready``, so registers asks without importing it (no import
+    circle)."""
+    _KEEPERS[name] = keeper
+
+
 def register_delete_refusal(register: Register) -> str | None:
     """Why ``register`` cannot be deleted now, in the refusal's words, or None. Two queries:
-    what names it (one row of EXISTS), and the names of the registers under it if any."""
+    what names it (one row of EXISTS, the keepers' too), and the names of the registers under
+    it if any; a keeper's words may ask one more."""
     here = OuterRef("pk")
-    has_children, has_risks, escalations, origins, packs = (
+    keepers = list(_KEEPERS.values())
+    kept = {f"kept_{number}": keeper.names(here) for number, keeper in enumerate(keepers)}
+    has_children, has_risks, escalations, origins, packs, *named = (
         Register.objects.filter(pk=register.pk)
         .annotate(
             has_children=Exists(Register.objects.filter(parent=here)),
@@ -52,9 +89,10 @@ def register_delete_refusal(register: Register) -> str | None:
             ),
             origins=Exists(Risk.objects.filter(origin_register=here)),
             packs=Exists(PACK_REGISTERS.objects.filter(register_id=here)),
+            **kept,
         )
         .order_by()
-        .values_list("has_children", "has_risks", "escalations", "origins", "packs")
+        .values_list("has_children", "has_risks", "escalations", "origins", "packs", *kept)
         .get()
     )
     reasons = []
@@ -68,6 +106,9 @@ def register_delete_refusal(register: Register) -> str | None:
         reasons.append(REGISTER_DELETE_ESCALATIONS)
     if packs:
         reasons.append(REGISTER_DELETE_PACKS)
+    reasons += [
+        keeper.reason(register) for keeper, is_named in zip(keepers, named, strict=True) if is_named
+    ]
     if not reasons:
         return None
     return REGISTER_DELETE_REFUSED.format(register=register.name, reasons="; ".join(reasons))

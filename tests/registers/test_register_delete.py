@@ -20,6 +20,12 @@ from registers.services.register_delete import (
     REGISTER_DELETE_REFUSED,
     REGISTER_DELETE_RISKS,
     register_delete,
+    register_delete_refusal,
+)
+from reporting.models import Pack, PackStatus
+from reporting.packs.kept_registers import (
+    REGISTER_DELETE_PACK_COVERED,
+    REGISTER_DELETE_PACKS_MORE,
 )
 from tests.factories import MembershipFactory, RiskFactory
 
@@ -111,6 +117,54 @@ def test_a_register_the_packs_cover_is_refused_until_unticked(
     organisation_pack_registers_set(
         organisation=organisation, registers=[corporate_register], by=admin
     )
+    register_delete(register=estates, by=admin)
+    assert not Register.objects.filter(pk=estates.pk).exists()
+
+
+def test_a_register_a_pack_covered_is_refused_naming_the_latest_pack(
+    organisation, corporate_register, estates, admin, django_assert_num_queries
+):
+    """A pack's registers are the record of what it covered (decision 112): deleting one took it
+    out of that record unsaid (and a pack that named only it then covered the top-level
+    registers). Packs are never deleted, so the register is archived instead."""
+    older, latest = (
+        Pack.objects.create(
+            organisation=organisation,
+            kind="quarterly",
+            as_of=day,
+            status=PackStatus.READY,
+            version=version,
+        )
+        for day, version in (("2026-06-30", 1), ("2026-09-30", 2))
+    )
+    older.registers.set([estates])
+    latest.registers.set([corporate_register, estates])
+    with pytest.raises(ValidationError) as caught:
+        register_delete(register=estates, by=admin)
+    slug = organisation.slug.upper()
+    assert caught.value.messages == [
+        refused(
+            estates,
+            REGISTER_DELETE_PACK_COVERED.format(
+                pack=f"{slug}-QUARTERLY-2026-09-30 v2",
+                more=REGISTER_DELETE_PACKS_MORE.format(count=1),
+            ),
+        )
+    ]
+    assert list(older.registers.all()) == [estates]  # the record kept
+    latest.registers.set([corporate_register])
+    with pytest.raises(ValidationError) as caught:
+        register_delete(register=estates, by=admin)
+    assert caught.value.messages == [
+        refused(
+            estates,
+            REGISTER_DELETE_PACK_COVERED.format(pack=f"{slug}-QUARTERLY-2026-06-30 v1", more=""),
+        )
+    ]
+    older.registers.set([corporate_register])
+    # What names it stays one query, one row of EXISTS, the packs' too.
+    with django_assert_num_queries(1):
+        assert register_delete_refusal(estates) is None
     register_delete(register=estates, by=admin)
     assert not Register.objects.filter(pk=estates.pk).exists()
 
