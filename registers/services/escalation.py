@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..permissions import RISK_OWNER_ROLES
 from . import notice_events
-from .register_archive import refuse_if_archived
+from .register_archive import refuse_if_archived, registers_hold_for_risks
 from .risks import POSITIONS, apply_ratings, next_review_due, scheme_version_for_register
 
 REASON_MAX = 2000
@@ -222,7 +222,10 @@ def escalation_request(
     _refuse_if_pending(locked)
     refuse_if_archived(locked.register)
     destination = _destination(locked, direction, to_register)
-    refuse_if_archived(destination)
+    # Held until the request is saved: one deleted or archived meanwhile is refused (decision
+    # 112). The request then names it, which keeps it (``register_delete``): accepting needs
+    # no hold.
+    registers_hold_for_risks([destination])
     _scales_fit(locked, destination)
     escalation = Escalation(
         organisation_id=locked.organisation_id,

@@ -14,10 +14,14 @@ archived either: the request would be stuck.
 
 ``refuse_if_archived`` is what the risk services (``registers.services.risks``, ``reviews``,
 ``treatments``, ``escalation``, ``links``) and the importer call; ``OrganisationAccess`` refuses
-the same writes before they reach a service (``registers.permissions``).
+the same writes before they reach a service (``registers.permissions``). A write that puts risks
+on a register (created, imported, moved, escalated there) asks ``registers_hold_for_risks``
+instead: the same rule on the row as it is now, held until the write commits (decision 112).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,6 +33,7 @@ from .organisations import (
     PARENT_ARCHIVED_CHOICE,  # noqa: F401  (see below)
     register_row_lock,
     register_tree_lock,
+    registers_key_share,
 )
 
 # The rule's words, raised by every service that would change a risk on an archived register.
@@ -67,6 +72,20 @@ def refuse_if_archived(register: Register) -> None:
     """Raise the rule's ValidationError when ``register`` is archived."""
     if register.archived_at is not None:
         raise ValidationError(archived_message(register))
+
+
+def registers_hold_for_risks(registers: Iterable[Register]) -> None:
+    """``refuse_if_archived`` for each register a write puts risks on (created, imported,
+    moved or escalated there), asked of the rows as they are now and held ``FOR KEY SHARE``
+    until the write commits (``organisations.registers_key_share``, decision 112): one deleted
+    meanwhile is refused by name, one archived meanwhile with the rule's words, where the write
+    failed at commit on the foreign key (a 500) or was saved on the archived register. One
+    query, however many registers."""
+    registers = list(registers)
+    archived = registers_key_share(registers)
+    for register in registers:
+        if archived[register.pk] is not None:
+            raise ValidationError(archived_message(register))
 
 
 def refuse_if_risk_archived(risk: Risk) -> None:

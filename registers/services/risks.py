@@ -22,7 +22,11 @@ from .. import caching
 from ..models import Action, Control, Register, Risk, RiskStatus
 from ..refs import ref_clean
 from . import notice_events
-from .register_archive import refuse_if_archived, refuse_if_risk_archived
+from .register_archive import (
+    refuse_if_archived,
+    refuse_if_risk_archived,
+    registers_hold_for_risks,
+)
 from .review_submissions import KIND_RATING, needs_sign_off, rated_positions, review_submit
 from .risk_edits import merge_stale_edit
 
@@ -161,8 +165,9 @@ def risk_create(
     **fields,
 ) -> Risk:
     """Create a risk on a register, rated under the register's scheme. Its marking is the
-    organisation's default for new risks unless ``marking`` is given."""
-    refuse_if_archived(register)
+    organisation's default for new risks unless ``marking`` is given. The register is held
+    until the risk is saved: one deleted or archived meanwhile is refused (decision 112)."""
+    registers_hold_for_risks([register])
     organisation = register.organisation
     fields.setdefault("marking", organisation.default_marking)
     for name in ("category", "owner", "manager"):

@@ -41,7 +41,11 @@ from ..models import (
 from ..refs import ref_clean
 from . import notice_events
 from .escalation import scales_fit
-from .register_archive import refuse_if_archived, refuse_if_risk_archived
+from .register_archive import (
+    refuse_if_archived,
+    refuse_if_risk_archived,
+    registers_hold_for_risks,
+)
 from .risks import (
     EDITABLE_FIELDS,
     POSITIONS,
@@ -221,6 +225,8 @@ def risk_create_many(
         _clean(risk, RISK_KEYS, ref)
         risk._change_reason = reason or "created"
         risks.append(risk)
+    # Their registers as they are now, held until the risks are saved (decision 112).
+    registers_hold_for_risks({item.register.pk: item.register for item in new}.values())
     taken = (
         Risk.objects.filter(organisation=organisation)
         .annotate(ref_upper=Upper("ref"))
@@ -284,6 +290,11 @@ def risk_update_many(*, changes: Sequence[RiskChange], reason: str, by=None) -> 
     people = [person for change in writing for person in change.leads or ()]
     people += [change.fields.get(name) for change in writing for name in ("owner", "manager")]
     checks, schemes = _Checks(organisation, people), _Schemes()
+    # The registers risks move to, as they are now, held until the risks are saved (decision
+    # 112): in one query here, not one per risk in ``_move``.
+    registers_hold_for_risks(
+        {c.register.pk: c.register for c in writing if c.register is not None}.values()
+    )
     now, today = timezone.now(), timezone.localdate()
     written_fields: set[str] = {"version", "updated_at"}
     saved = []

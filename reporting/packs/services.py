@@ -18,6 +18,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from registers.models import Register
 from registers.selectors import top_registers
+from registers.services.organisations import registers_key_share
 from reporting.models import ACTIVE_PACK_STATUSES, Pack, PackEdition, PackKind, PackStatus
 
 from .announce import pack_release_finish
@@ -228,6 +229,12 @@ def pack_request(
         pack.retried = True
         return pack
     with transaction.atomic():
+        # Held until the pack is saved, so a register deleted meanwhile is refused by name, not
+        # a failure at commit (a 500); once saved, the pack keeps them (decision 112).
+        try:
+            registers_key_share(registers)
+        except ValidationError as exc:
+            raise ValidationError({"registers": exc.messages}) from None
         try:
             # The savepoint keeps an outer transaction usable when the constraint refuses.
             with transaction.atomic():
