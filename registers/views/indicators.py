@@ -80,11 +80,17 @@ def _indicator(request, org: str, ref: str, pk: int):
     return access, risk, indicator
 
 
-def _recorded_by(person, reader) -> str:
-    """Who recorded a reading, as the one now replacing it reads it."""
-    if person is None:
-        return "someone"
-    return "you" if person.pk == reader.pk else person.display_name
+def _person(user, *, reader, start: bool = False) -> str:
+    """Who did something (recorded a reading, retired an indicator), as ``reader`` is told it:
+    "you", their name, or "someone" when there is nobody to name: their account deleted since,
+    or a command that acts for nobody. ``start``: the words begin a sentence."""
+    if user is None:
+        words = "someone"
+    elif user.pk == reader.pk:
+        words = "you"
+    else:
+        return user.display_name
+    return words.capitalize() if start else words
 
 
 def _retired(request, access, risk, indicator, *, lost: str) -> HttpResponse:
@@ -97,7 +103,7 @@ def _retired(request, access, risk, indicator, *, lost: str) -> HttpResponse:
         .first()
     )
     user = record.history_user if record is not None else None
-    by = user.display_name if user is not None else "Someone"
+    by = _person(user, reader=request.user, start=True)
     message = " ".join(
         part for part in (RETIRED_MEANWHILE.format(by=by, name=indicator.name), lost) if part
     )
@@ -253,7 +259,7 @@ def reading_add_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpR
                 message += READING_REPLACED.format(
                     day=date_format(reading.taken_on, "j M Y"),
                     value=value_shown(reading.replaced.value, indicator.unit),
-                    by=_recorded_by(reading.replaced.entered_by, request.user),
+                    by=_person(reading.replaced.entered_by, reader=request.user),
                 )
             return _done(request, access, risk, message, f"indicator-{indicator.pk}")
     return _answer(request, access, risk, status=400, reading_form=form, reading_for=indicator.pk)

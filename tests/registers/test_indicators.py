@@ -231,6 +231,12 @@ def test_a_reading_that_replaces_one_of_the_same_day_says_whose_it_replaced(clie
     ).content.decode()
     assert "Reading of Staff vacancy rate recorded." in first and "It replaces" not in first
     assert IndicatorReading.objects.get(taken_on=day).value == D("9")
+    # Recorded by nobody the page can name (a command, or an account deleted since).
+    reading_record(user=None, indicator=indicator, taken_on=day, value=D("4"))
+    response = client.post(url("reading_add", risk, indicator.pk), posted, **HTMX)
+    assert f"It replaces the reading of 4 % someone had recorded for {when}." in (
+        response.content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -500,6 +506,25 @@ def test_an_indicator_retired_meanwhile_says_so_instead_of_refusing_the_role(
     retired = Indicator.objects.get(pk=indicator.pk)
     assert (retired.red_from, retired.version) == (10, 2)
     assert not IndicatorReading.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("retired_by", "said"), [("owner", "You"), (None, "Someone")], ids=["themselves", "nobody"]
+)
+def test_who_retired_it_as_the_person_reads_it(client, risk, people, retired_by, said):
+    """Who retired it is named as a replaced reading's recorder is: "you" when it was the person
+    themselves (another tab), "someone" when there is nobody to name (a command, or an account
+    deleted since); their name otherwise (above)."""
+    indicator = add(risk, people)
+    opened = Indicator.objects.get(pk=indicator.pk)
+    indicator_retire(user=people.get(retired_by), indicator=indicator)
+    client.force_login(people["owner"])
+    response = client.post(
+        url("indicator_edit", risk, indicator.pk), indicator_post(opened, 1, red_from="15")
+    )
+    assert response.status_code == 409
+    said = RETIRED_MEANWHILE.format(name="Staff vacancy rate", by=said)
+    assert said in response.content.decode()
 
 
 def test_an_empty_add_form_gets_400(client, risk, people):
