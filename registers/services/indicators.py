@@ -181,7 +181,6 @@ def indicator_retire(*, user, indicator: Indicator, reason: str = "") -> Indicat
     return locked
 
 
-@transaction.atomic
 @dataclass(frozen=True)
 class ReplacedReading:
     """The reading of the same day that a new one replaced: what the person is told."""
@@ -190,6 +189,7 @@ class ReplacedReading:
     entered_by: object  # the person who recorded it (None if their account is gone)
 
 
+@transaction.atomic
 def reading_record(
     *,
     user,

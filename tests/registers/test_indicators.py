@@ -23,6 +23,7 @@ from registers.models import (
 from registers.services.indicators import (
     INDICATOR_CHANGED,
     READING_IN_FUTURE,
+    ReplacedReading,
     indicator_add,
     indicator_retire,
     indicator_update,
@@ -95,6 +96,21 @@ def test_a_second_reading_the_same_day_replaces_the_first_in_history(risk, peopl
     reading = IndicatorReading.objects.get(indicator=indicator)
     assert (reading.value, reading.note) == (D("12"), "Leavers")
     assert [r.value for r in reading.history.order_by("history_id")] == [D("4"), D("12")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reading_is_recorded_outside_a_test_transaction(risk, people):
+    """As in production (no ATOMIC_REQUESTS): the service opens its own transaction for its row
+    locks. A decorator once slipped onto the class above it, and every reading was a
+    TransactionManagementError that the tests' own transaction hid."""
+    indicator = add(risk, people)
+    day = timezone.localdate()
+    reading_record(user=people["reader"], indicator=indicator, taken_on=day, value=D("4"))
+    replacing = reading_record(
+        user=people["owner"], indicator=indicator, taken_on=day, value=D("6")
+    )
+    assert replacing.replaced == ReplacedReading(value=D("4"), entered_by=people["reader"])
+    assert IndicatorReading.objects.get(indicator=indicator).value == D("6")
 
 
 def test_a_reading_in_the_future_or_without_a_value_is_refused(risk, people):
