@@ -265,11 +265,16 @@ class RegisterGrantsForm(MemberForm):
         membership_registers_check(self.membership)
         return super().clean()
 
-    def save(self) -> tuple[list[Register], list[Register]]:
-        """Grant the ticked registers and revoke the rest; returns (granted, revoked)."""
-        return membership_registers_set(
-            membership=self.membership, registers=self.cleaned_data["registers"]
-        )
+    def save(self) -> tuple[list[Register], list[Register]] | None:
+        """Grant the ticked registers and revoke the rest; returns (granted, revoked), or None
+        (with the service's errors on the form) if it refused."""
+        try:
+            return membership_registers_set(
+                membership=self.membership, registers=self.cleaned_data["registers"]
+            )
+        except ValidationError as error:
+            add_service_errors(self, error)
+            return None
 
 
 class SensitiveAccessForm(MemberForm):

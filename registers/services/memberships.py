@@ -12,7 +12,7 @@ from django.db import transaction
 
 from .. import permissions
 from ..models import Membership, Organisation, Register, Role
-from .organisations import member_add, membership_change
+from .organisations import member_add, membership_change, registers_key_share
 
 REGISTERS_ONLY_FOR_LIMITED = (
     "Only a risk coordinator for some registers has registers chosen for them: "
@@ -77,7 +77,9 @@ def membership_registers_set(
     *, membership: Membership, registers: Iterable[Register]
 ) -> tuple[list[Register], list[Register]]:
     """Grant a limited coordinator exactly ``registers`` (of their organisation): returns
-    (newly granted, revoked)."""
+    (newly granted, revoked). Those newly granted are held until the grants are saved: one
+    deleted since the page was opened is refused by name (decision 112), where the grant
+    failed at commit on the foreign key (a 500)."""
     membership_registers_check(membership)
     user, organisation = membership.user, membership.organisation
     wanted = {register.id: register for register in registers}
@@ -89,6 +91,10 @@ def membership_registers_set(
     }
     granted = [register for pk, register in wanted.items() if pk not in held]
     revoked = [register for pk, register in held.items() if pk not in wanted]
+    try:
+        registers_key_share(granted)
+    except ValidationError as exc:
+        raise ValidationError({"registers": exc.messages}) from None
     for register in granted:
         permissions.register_grant(user=user, register=register)
     for register in revoked:

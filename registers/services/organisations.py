@@ -126,12 +126,14 @@ def registers_key_share(registers: Iterable[Register]) -> dict[int, dt.datetime 
     naming it. One query, the rows locked in the order of their ids.
 
     Taken by every write that makes a row point at a register it did not point at before (a risk
-    created, imported or moved there, an escalation asked for, a pack requested; decision 112),
-    before it writes. The database takes this lock anyway, but only at commit (Django's foreign
-    keys are deferred): a register deleted in between made that write fail there, a 500. Taken
-    first, it waits for a delete holding the row (``register_delete``: the tree's lock, then the
-    row ``FOR UPDATE``) and then finds the row gone; a delete arriving second waits for the
-    write and then sees what it wrote, and refuses. ``FOR KEY SHARE`` conflicts with nothing
+    created, imported or moved there, an escalation asked for, a pack requested or corrected, a
+    spreadsheet uploaded or its import started, a limited coordinator granted it; decision
+    112), before it writes. The database takes this lock anyway, but only at commit (Django's
+    foreign keys are deferred): a register deleted in between made that write fail there, a
+    500. Taken first, it waits for a delete holding the row (``register_delete``: the tree's
+    lock, then the row ``FOR UPDATE``) and then finds the row gone; a delete arriving second
+    waits for the write and then sees what it wrote, and refuses (or deletes it with the
+    register: a file, an import job, a grant). ``FOR KEY SHARE`` conflicts with nothing
     else another write to risks takes, so risk writes never wait for each other here; only a
     change, archive or delete of the register itself (``FOR UPDATE``) waits for the write to
     commit (an import: a few seconds at most). Django has no ``key_share``: hence the SQL."""

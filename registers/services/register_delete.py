@@ -10,10 +10,12 @@ this is refused, or waits for the delete and is refused on its parent
 (``organisations.register_parent_lock``). Django's own check ran unlocked before its delete, so a
 move committed in between made the delete fail at commit on the foreign key (a 500).
 
-A risk created, imported, moved or escalated into the register, or a pack requested naming
-it, at the same moment holds its row ``FOR KEY SHARE`` first (``registers_key_share``, decision
-112), which the row's ``FOR UPDATE`` here waits for, or makes wait: the delete then sees what
-was written and is refused, or the write finds the register gone and is refused.
+A risk created, imported, moved or escalated into the register, or a pack requested or
+corrected naming it, a spreadsheet uploaded or its import started for it, or a limited
+coordinator granted it, at the same moment holds its row ``FOR KEY SHARE`` first
+(``registers_key_share``, decision 112), which the row's ``FOR UPDATE`` here waits for, or
+makes wait: the delete then sees what was written and is refused (or, for a file, a job or a
+grant, deletes it with the register), or the write finds the register gone and is refused.
 
 A pack's own list of registers (``reporting``'s ``Pack.registers``) keeps a register too: it is
 the record of what the pack covered. ``registers`` does not import ``reporting``, so that check

@@ -253,8 +253,8 @@ def member_registers(request: HttpRequest, org: str, member: int) -> HttpRespons
     if request.method == "GET":
         return redirect(reverse("member", args=[org, membership.pk]) + "#registers-heading")
     form = RegisterGrantsForm(request.POST, membership=membership)
-    if form.is_valid():
-        granted, revoked = form.save()
+    if form.is_valid() and (changed := form.save()) is not None:
+        granted, revoked = changed
         name = _name(membership.user)
         if granted or revoked:
             changes = []

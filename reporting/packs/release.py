@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from registers.services.organisations import registers_key_share
 from reporting.models import Pack, PackStatus
 
 from .proof import PACK_RELEASED_UNCHANGEABLE, pack_identifier
@@ -148,7 +149,12 @@ def pack_correct(*, pack: Pack, by, note: str) -> Pack:
         .values_list("version", flat=True)
         .first()
     )
+    registers = pack_registers(pack)
     with transaction.atomic():
+        # Held until the correction is saved: a pack that named no registers is corrected with
+        # the top-level ones as they are now, and one deleted meanwhile is refused by name, not
+        # a failure at commit (a 500); once saved, the correction keeps them (decision 112).
+        registers_key_share(registers)
         try:
             with transaction.atomic():
                 correction = Pack(
@@ -167,7 +173,7 @@ def pack_correct(*, pack: Pack, by, note: str) -> Pack:
                 )
                 correction.full_clean(exclude=["file", "docx"])
                 correction.save()
-                correction.registers.set(pack_registers(pack))
+                correction.registers.set(registers)
                 correction.deep_dive_risks.set(pack.deep_dive_risks.all())
         except IntegrityError:
             twin = _active_twin(

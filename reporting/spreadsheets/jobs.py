@@ -30,6 +30,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from registers import permissions
 from registers.models import Register, Role
+from registers.services.register_archive import registers_hold_for_risks
 
 from ..models import ImportJob, ImportJobStatus, ImportUpload
 from ..packs.enqueue import task_send
@@ -109,7 +110,10 @@ def import_job_progress(job: ImportJob) -> dict[str, int]:
 def import_job_start(*, upload: ImportUpload, rows: int, invite: bool = False) -> ImportJob:
     """A job for an uploaded file of ``rows`` rows, its check queued once this commits;
     ``invite``: the import's invite option (people not yet members are invited). The person's
-    jobs of more than a day ago that are not running are dropped (their files already are)."""
+    jobs of more than a day ago that are not running are dropped (their files already are).
+    The register is held until the job is saved: one deleted or archived since the file was
+    uploaded is refused by name (decision 112), not a failure at commit."""
+    registers_hold_for_risks([upload.register])
     ImportJob.objects.filter(
         user_id=upload.user_id, created_at__lt=timezone.now() - KEEP_FOR
     ).exclude(status__in=(ImportJobStatus.CHECKING, ImportJobStatus.WRITING)).delete()

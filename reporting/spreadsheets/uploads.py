@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from registers.models import Register
+from registers.services.register_archive import registers_hold_for_risks
 
 from ..models import ImportUpload
 
@@ -20,7 +21,9 @@ KEEP_FOR = dt.timedelta(days=1)
 @transaction.atomic
 def import_upload_save(*, register: Register, user, filename: str, data: bytes) -> ImportUpload:
     """Keep the file for its preview. A user has one pending file per register; files left
-    unconfirmed for a day are dropped."""
+    unconfirmed for a day are dropped. The register is held until the file is saved: one
+    deleted or archived meanwhile is refused by name (decision 112), not a failure at commit."""
+    registers_hold_for_risks([register])
     ImportUpload.objects.filter(user=user, created_at__lt=timezone.now() - KEEP_FOR).delete()
     ImportUpload.objects.filter(user=user, register=register).delete()
     return ImportUpload.objects.create(

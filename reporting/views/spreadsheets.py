@@ -123,19 +123,27 @@ def _register_import(request, org: str, register: str, limiter) -> HttpResponse:
         except SpreadsheetError as exc:
             form.add_error("file", _refusal(exc, filename=upload.name, register=register_obj))
         else:
-            stored = import_upload_save(
-                register=register_obj, user=request.user, filename=upload.name, data=data
-            )
-            if len(sheet.rows) > background_rows():
-                job = import_job_start(upload=stored, rows=len(sheet.rows), invite=invite)
-                return redirect(
-                    "register_import_job", access.organisation.slug, register_obj.slug, job.pk
+            try:
+                # Each holds the register until it is saved: one deleted or archived since the
+                # page was opened is refused by name (decision 112).
+                stored = import_upload_save(
+                    register=register_obj, user=request.user, filename=upload.name, data=data
                 )
-            preview = reverse(
-                "register_import_preview",
-                args=[access.organisation.slug, register_obj.slug, stored.pk],
-            )
-            return redirect(preview + ("?invite=1" if invite else ""))
+                job = None
+                if len(sheet.rows) > background_rows():
+                    job = import_job_start(upload=stored, rows=len(sheet.rows), invite=invite)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                if job is not None:
+                    return redirect(
+                        "register_import_job", access.organisation.slug, register_obj.slug, job.pk
+                    )
+                preview = reverse(
+                    "register_import_preview",
+                    args=[access.organisation.slug, register_obj.slug, stored.pk],
+                )
+                return redirect(preview + ("?invite=1" if invite else ""))
     context = {
         "access": access,
         "organisation": access.organisation,

@@ -1,21 +1,30 @@
 """A risk written into an empty register at the moment an admin deletes it (decision 112). Each
 write that points a row at a register it did not point at before (a risk created, imported or
-moved there, an escalation asked for, a pack requested) holds the register's row ``FOR KEY
+moved there, an escalation asked for, a pack requested or corrected, a spreadsheet uploaded or
+its import started, a limited coordinator granted it) holds the register's row ``FOR KEY
 SHARE`` first, so it and ``register_delete`` (the tree's lock, then the row ``FOR UPDATE``) run
 one after the other: the write after a delete is refused by name, the delete after a write sees
-it and is refused. Before, the write failed at commit on the foreign key (a 500), or the delete
+it and is refused (a file, an import job or a grant goes with the register instead). Before, the write failed at commit on the foreign key (a 500), or the delete
 went through and the write failed at its commit. Real connections: ``race`` in
 tests/registers/test_register_tree_lock.py."""
 
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from registers.models import EscalationDirection, Register, Risk, Role
+from registers.models import (
+    EscalationDirection,
+    Register,
+    RegisterUserObjectPermission,
+    Risk,
+    Role,
+)
 from registers.services.escalation import escalation_request
+from registers.services.memberships import membership_registers_set
 from registers.services.organisations import REGISTER_DELETED_MEANWHILE
 from registers.services.register_archive import archived_message, register_archive
 from registers.services.register_delete import (
@@ -26,10 +35,13 @@ from registers.services.register_delete import (
 )
 from registers.services.risks import risk_create
 from registers.services.risks_bulk import NewRisk, RiskChange, risk_create_many, risk_update_many
-from reporting.models import Pack
+from reporting.models import ImportJob, ImportUpload, Pack, PackStatus
 from reporting.packs.kept_registers import REGISTER_DELETE_PACK_COVERED
 from reporting.packs.proof import pack_identifier
+from reporting.packs.release import pack_correct
 from reporting.packs.services import pack_request
+from reporting.spreadsheets.jobs import import_job_start
+from reporting.spreadsheets.uploads import import_upload_save
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -196,3 +208,154 @@ def test_writes_into_one_register_do_not_wait_for_each_other(tree):
     assert not waited
     assert isinstance(outcome, Risk), outcome
     assert Risk.objects.filter(register=a).count() == 2
+
+
+# --- rows that are not risks: an import's file and job, a grant, a pack's correction ------------
+
+CSV = b"ref,title\nIMP-1,Imported\n"
+
+
+def limited_coordinator(organisation):
+    return MembershipFactory(
+        organisation=organisation, role=Role.COORDINATOR, registers_limited=True
+    )
+
+
+def released_pack_naming_no_registers(organisation):
+    """A released pack from before packs recorded their registers: it covers, and a
+    correction of it copies, the organisation's top-level registers."""
+    return Pack.objects.create(
+        organisation=organisation,
+        kind="quarterly",
+        edition="public",
+        as_of=timezone.localdate() - dt.timedelta(days=1),
+        status=PackStatus.READY,
+        released_at=timezone.now(),
+    )
+
+
+def other_write_into(how, tree):
+    """The write ``how`` (not a risk) into register A, read before the other connection
+    deletes it; for ``correct``, A is made a top-level register first."""
+    organisation, admin, a = tree
+    if how == "correct":
+        Register.objects.filter(pk=a.pk).update(parent=None)
+        pack = released_pack_naming_no_registers(organisation)
+        return lambda: pack_correct(pack=pack, by=admin, note="R1's owner was wrong")
+    a_read = Register.objects.get(pk=a.pk)
+    if how == "upload":
+        return lambda: import_upload_save(
+            register=a_read, user=admin, filename="risks.csv", data=CSV
+        )
+    if how == "job":
+        upload = import_upload_save(register=a_read, user=admin, filename="risks.csv", data=CSV)
+        return lambda: import_job_start(upload=upload, rows=300)
+    membership = limited_coordinator(organisation)
+    return lambda: membership_registers_set(membership=membership, registers=[a_read])
+
+
+def nothing_points_at(a_pk, organisation):
+    """Nothing half-written: no file, job, grant or pack left naming the register."""
+    assert not ImportUpload.objects.filter(register_id=a_pk).exists()
+    assert not ImportJob.objects.filter(register_id=a_pk).exists()
+    assert not RegisterUserObjectPermission.objects.filter(content_object_id=a_pk).exists()
+    assert not Pack.registers.through.objects.filter(register_id=a_pk).exists()
+    assert Pack.objects.filter(organisation=organisation).count() <= 1  # the corrected one
+
+
+OTHER_WRITES = ["upload", "job", "grant", "correct"]
+
+
+@pytest.mark.parametrize("how", OTHER_WRITES)
+def test_another_write_naming_a_register_being_deleted_waits_and_is_refused_by_name(tree, how):
+    """Was an IntegrityError at commit (a 500): a spreadsheet uploaded or its import started
+    for the register, a limited coordinator granted it, a correction of a pack that named no
+    registers (it copies the top-level ones)."""
+    organisation, admin, a = tree
+    write = other_write_into(how, tree)
+    waited, outcome = race(lambda: register_delete(register=a, by=admin), write)
+    assert waited
+    assert refusal(outcome) == [GONE]
+    assert not Register.objects.filter(pk=a.pk).exists()
+    nothing_points_at(a.pk, organisation)
+
+
+@pytest.mark.parametrize("how", OTHER_WRITES)
+def test_a_register_deleted_while_another_write_naming_it_is_saved_waits_for_it(tree, how):
+    """The delete waits for the write, then sees it: a file, job or grant goes with the
+    register (as those saved earlier do); a correction names it, so it is kept."""
+    organisation, admin, a = tree
+    write = other_write_into(how, tree)
+    waited, outcome = race(write, lambda: register_delete(register=a, by=admin))
+    assert waited
+    if how == "correct":
+        pack = Pack.objects.get(organisation=organisation, version=2)
+        reason = REGISTER_DELETE_PACK_COVERED.format(
+            pack=f"{pack_identifier(pack)} v{pack.version}", more=""
+        )
+        assert refusal(outcome) == delete_refused(reason)
+        assert a.pk in pack.registers.values_list("pk", flat=True)
+        assert Register.objects.filter(pk=a.pk).exists()
+    else:
+        assert outcome is None, outcome
+        assert not Register.objects.filter(pk=a.pk).exists()
+        nothing_points_at(a.pk, organisation)
+
+
+def test_a_spreadsheet_uploaded_while_its_register_is_archived_is_refused_with_the_rule(tree):
+    """The import would put risks there: refused as a risk added meanwhile is."""
+    organisation, admin, a = tree
+    a_read = Register.objects.get(pk=a.pk)
+    waited, outcome = race(
+        lambda: register_archive(register=a, reason="merged into B", by=admin),
+        lambda: import_upload_save(register=a_read, user=admin, filename="risks.csv", data=CSV),
+    )
+    assert waited
+    assert refusal(outcome) == [archived_message(a_read)]
+    assert not ImportUpload.objects.exists()
+
+
+def posted_during_delete(tree, url, data):
+    """``data`` posted to ``url`` by the admin while another connection deletes A."""
+    organisation, admin, a = tree
+
+    def post():
+        client = Client()
+        client.force_login(admin)
+        return client.post(url, data)
+
+    waited, response = race(lambda: register_delete(register=a, by=admin), post)
+    assert waited
+    assert not isinstance(response, Exception), response
+    return response
+
+
+def test_a_spreadsheet_uploaded_while_its_register_is_deleted_gets_the_form_again(tree):
+    organisation, admin, a = tree
+    url = reverse("register_import", args=[organisation.slug, a.slug])
+    file = SimpleUploadedFile("risks.csv", CSV, content_type="text/csv")
+    response = posted_during_delete(tree, url, {"file": file})
+    assert response.status_code == 400
+    assert GONE in response.content.decode()
+    assert not ImportUpload.objects.exists()
+
+
+def test_a_register_granted_on_the_member_page_while_it_is_deleted_is_refused_there(tree):
+    organisation, admin, a = tree
+    membership = limited_coordinator(organisation)
+    url = reverse("member_registers", args=[organisation.slug, membership.pk])
+    response = posted_during_delete(tree, url, {"registers": [a.pk]})
+    assert response.status_code == 400
+    assert GONE in response.content.decode()
+    assert not RegisterUserObjectPermission.objects.filter(user=membership.user).exists()
+
+
+def test_a_correction_asked_for_while_a_register_it_copies_is_deleted_is_refused_there(tree):
+    organisation, admin, a = tree
+    Register.objects.filter(pk=a.pk).update(parent=None)
+    pack = released_pack_naming_no_registers(organisation)
+    url = reverse("pack_correct", args=[organisation.slug, pack.pk])
+    response = posted_during_delete(tree, url, {"correction_note": "R1's owner was wrong"})
+    assert response.status_code == 400
+    assert GONE in response.content.decode()
+    assert list(Pack.objects.filter(organisation=organisation)) == [pack]
