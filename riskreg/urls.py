@@ -3,7 +3,11 @@ from django.urls import include, path
 
 from . import admin as riskreg_admin  # noqa: F401  registers every model, scoped
 from .health import healthz
+from .refusals import permission_denied
 from .unsaved import unsaved_view
+
+# The 403 page says whether the refusal is about the member's role (riskreg/refusals.py).
+handler403 = permission_denied
 
 urlpatterns = [
     # No trailing slash: load balancers are configured with the bare path, and a redirect from

@@ -6,10 +6,13 @@ database is what failed."""
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
 
 from registers.models import Role
+from registers.views.risk_common import NOT_YOUR_RISK
 from tests.error_urls import BROKEN
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, RiskFactory, corporate_register_of
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +104,27 @@ def test_refused_form_csrf(organisation):
     html = assert_house_page(response, 403, "Your form could not be sent")
     assert "Nothing was saved" in html
     assert "reload the page" in html
+
+
+def test_403_for_someone_elses_risk_says_whose_it_is_not_the_role(client):
+    """A risk owner may review their own risks: refused another's, they are told whose risk it
+    is, not that their role does not include reviews and to ask their coordinator."""
+    owner = MembershipFactory(role=Role.OWNER)
+    risk = RiskFactory(register=corporate_register_of(owner.organisation), ref="R1")
+    client.force_login(owner.user)
+    response = client.get(reverse("risk_review", args=[owner.organisation.slug, risk.ref]))
+    html = assert_house_page(response, 403, "You cannot do this")
+    assert (
+        escape(NOT_YOUR_RISK.format(register=risk.register.name, what="review this risk")) in html
+    )
+    assert "Your role" not in html
+
+
+def test_403_for_a_viewer_still_says_it_is_the_role_and_whom_to_ask(client):
+    viewer = MembershipFactory(role=Role.VIEWER)
+    risk = RiskFactory(register=corporate_register_of(viewer.organisation), ref="R1")
+    client.force_login(viewer.user)
+    response = client.get(reverse("risk_review", args=[viewer.organisation.slug, risk.ref]))
+    html = assert_house_page(response, 403, "You cannot do this")
+    assert "Your role does not let you review this risk." in html
+    assert "ask your organisation's risk coordinator or admin" in html

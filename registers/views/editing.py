@@ -192,7 +192,7 @@ def risk_create_view(request: HttpRequest, org: str, register: str) -> HttpRespo
 @GET_POST
 def risk_edit(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_edit_risk(risk), "edit this risk", register=risk.register)
+    allow(access.can_edit_risk(risk), "edit this risk", register=risk.register, access=access)
     kwargs = {
         "organisation": access.organisation,
         # The register's scheme version as read with the risk (fetch_risk), when the risk is
@@ -289,7 +289,7 @@ def risk_rating_preview(request: HttpRequest, org: str, register: str) -> HttpRe
 @GET_POST
 def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_review_risk(risk), "review this risk", register=risk.register)
+    allow(access.can_review_risk(risk), "review this risk", register=risk.register, access=access)
     if risk.status == RiskStatus.CLOSED:
         messages.error(request, f"{risk.ref} is closed: reopen it before recording a review.")
         return redirect(risk_url(risk))
@@ -360,7 +360,12 @@ def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
 
 def _status_change(request, org: str, ref: str, *, closing: bool) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_edit_risk(risk), "close or reopen this risk", register=risk.register)
+    allow(
+        access.can_edit_risk(risk),
+        "close or reopen this risk",
+        register=risk.register,
+        access=access,
+    )
     is_closed = risk.status == RiskStatus.CLOSED
     if closing == is_closed:
         messages.info(request, f"{risk.ref} is already {'closed' if is_closed else 'open'}.")

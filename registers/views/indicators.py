@@ -118,7 +118,12 @@ def _retired(request, access, risk, indicator, *, lost: str) -> HttpResponse:
 def indicator_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
     allow(access.can_see_sensitive(risk), "see this OFFICIAL-SENSITIVE detail")
-    allow(access.can_edit_indicators(risk), "add indicators to this risk", register=risk.register)
+    allow(
+        access.can_edit_indicators(risk),
+        "add indicators to this risk",
+        register=risk.register,
+        access=access,
+    )
     if request.method == "GET":
         return _answer(request, access, risk, status=200, indicator_form_open=True)
     form = IndicatorForm(
@@ -139,7 +144,12 @@ def indicator_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse
 @GET_POST
 def indicator_edit_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, indicator = _indicator(request, org, ref, pk)
-    allow(access.can_edit_indicators(risk), "change this indicator", register=risk.register)
+    allow(
+        access.can_edit_indicators(risk),
+        "change this indicator",
+        register=risk.register,
+        access=access,
+    )
     if indicator.retired_at is not None:
         lost = CHANGES_NOT_SAVED if request.method == "POST" else ""
         return _retired(request, access, risk, indicator, lost=lost)
@@ -191,7 +201,12 @@ def indicator_edit_view(request: HttpRequest, org: str, ref: str, pk: int) -> Ht
 @GET_POST
 def indicator_retire_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, indicator = _indicator(request, org, ref, pk)
-    allow(access.can_edit_indicators(risk), "retire this indicator", register=risk.register)
+    allow(
+        access.can_edit_indicators(risk),
+        "retire this indicator",
+        register=risk.register,
+        access=access,
+    )
     if indicator.retired_at is not None:
         return _retired(request, access, risk, indicator, lost="")
     if request.method == "POST":

@@ -42,7 +42,12 @@ def _risk_by_typed_ref(request: HttpRequest, access, typed: str):
 @GET_POST
 def risk_link_add(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_edit_risk(risk), "link this risk to others", register=risk.register)
+    allow(
+        access.can_edit_risk(risk),
+        "link this risk to others",
+        register=risk.register,
+        access=access,
+    )
     if request.method == "GET":
         return redirect(risk_url(risk, "links"))
     form = LinkForm(request.POST, auto_id="link-%s")
@@ -71,7 +76,12 @@ def risk_link_remove(request: HttpRequest, org: str, ref: str, link: int) -> Htt
     found = links_for_risk(risk).filter(pk=link).first()
     if found is None:
         raise Http404("No such link")
-    allow(access.can_edit_risk(risk), "change this risk's links", register=risk.register)
+    allow(
+        access.can_edit_risk(risk),
+        "change this risk's links",
+        register=risk.register,
+        access=access,
+    )
     if request.method == "GET":
         return redirect(risk_url(risk, "links"))
     other = found.to_risk if found.from_risk_id == risk.pk else found.from_risk

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from appetite.rules import AppetiteState
 from riskreg.forms import sentence
+from riskreg.refusals import Refusal
 from scoring.models import Scheme, SchemeVersion
 
 from .. import calendar, history, permissions, selectors
@@ -31,6 +32,7 @@ from ..models import (
     RiskStatus,
     User,
 )
+from ..permissions import RISK_OWNER_ROLES
 from ..prepared import prepared_list
 from ..refs import RiskRefConverter
 from ..selectors.assurance import risk_evidence, with_assurance
@@ -150,13 +152,21 @@ def fetch_risk(request: HttpRequest, org: str, ref: str):
     return access, risk
 
 
-def allow(allowed: bool, what: str = "change this risk", *, register=None) -> None:
-    """Refuse (403) what the member may not do; on an archived ``register`` (the one the risk
-    is on) the refusal says it is archived, whatever the member's role."""
-    if not allowed:
-        if register is not None and register.archived_at is not None:
-            raise PermissionDenied(sentence(archived_message(register)))
-        raise PermissionDenied(f"Your role does not let you {what}.")
+NOT_YOUR_RISK = "Only the risk's owner, its manager or a coordinator of {register} may {what}."
+
+
+def allow(allowed: bool, what: str = "change this risk", *, register=None, access=None) -> None:
+    """Refuse (403) what the member may not do, saying why: on an archived ``register`` (the
+    one the risk is on), that it is archived, whatever the member's role; given the member's
+    ``access``, a role that may own risks or coordinate is told whose risk it is (their role
+    allows it; this risk is not theirs); otherwise, that their role does not allow it."""
+    if allowed:
+        return
+    if register is not None and register.archived_at is not None:
+        raise Refusal(sentence(archived_message(register)))
+    if access is not None and register is not None and access.role in RISK_OWNER_ROLES:
+        raise Refusal(NOT_YOUR_RISK.format(register=register.name, what=what))
+    raise PermissionDenied(f"Your role does not let you {what}.")
 
 
 def risk_url(risk: Risk, anchor: str = "") -> str:

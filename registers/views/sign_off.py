@@ -13,6 +13,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from riskreg.forms import posted, sentence
+from riskreg.refusals import Refusal
 
 from .. import permissions
 from ..forms_sign_off import SIGN_OFF, SignOffForm
@@ -20,6 +21,8 @@ from ..models import ReviewState
 from ..selectors.sign_off import proposed_ratings
 from ..services.sign_off import review_withdraw
 from .risk_common import GET_POST, RISK, allow, fetch_risk, render_risk_page, risk_url, scheme_for
+
+WITHDRAW_OWN_ONLY = "Only the person who made an update may withdraw it."
 
 
 def _fetch(request: HttpRequest, org: str, ref: str, review: int):
@@ -63,7 +66,8 @@ def review_decide(request: HttpRequest, org: str, ref: str, review: int) -> Http
 @require_POST
 def review_withdraw_view(request: HttpRequest, org: str, ref: str, review: int) -> HttpResponse:
     access, risk, update = _fetch(request, org, ref, review)
-    allow(update.reviewed_by_id == request.user.id, "withdraw someone else's update")
+    if update.reviewed_by_id != request.user.id:
+        raise Refusal(WITHDRAW_OWN_ONLY)
     try:
         review_withdraw(review=update, user=request.user)
     except ValidationError as exc:

@@ -295,6 +295,9 @@ def test_every_write_url_refuses_with_403_saying_it_is_archived(
             assert response.status_code == 403, (url, method)
             if "/import/" not in url:  # the import page's refusal is its own (no editable register)
                 assert "is archived" in response.content.decode(), url
+                # Not the role's words: an admin or the risk's owner was told to ask their
+                # coordinator or admin, when nobody may change an archived register.
+                assert "Your role" not in response.content.decode(), url
     assert (risk.history.count(), control.history.count(), action.history.count()) == before
 
 

@@ -37,6 +37,7 @@ from registers.services.sign_off import (
     review_sign_off,
     review_withdraw,
 )
+from registers.views.sign_off import WITHDRAW_OWN_ONLY
 from reporting.packs.data import pack_data
 from tests.factories import RiskFactory, corporate_register_of
 from tests.queries import assert_same_queries
@@ -479,7 +480,11 @@ def test_non_approvers_get_403(client, risk, people, who):
 def test_only_the_author_may_withdraw_on_the_page(client, risk, people):
     review = submit(risk, people["owner"])
     client.force_login(people["coordinator"])
-    assert client.post(url("review_withdraw", risk, review.pk)).status_code == 403
+    refused = client.post(url("review_withdraw", risk, review.pk))
+    assert refused.status_code == 403
+    # The reason, not the role's words: a coordinator was told to ask their coordinator.
+    assert WITHDRAW_OWN_ONLY in refused.content.decode()
+    assert "Your role" not in refused.content.decode()
     client.force_login(people["owner"])
     assert client.get(url("review_withdraw", risk, review.pk)).status_code == 405
     assert client.post(url("review_withdraw", risk, review.pk)).status_code == 302
