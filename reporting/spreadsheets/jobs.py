@@ -34,6 +34,7 @@ from registers.services.register_archive import registers_hold_for_risks
 
 from ..models import ImportJob, ImportJobStatus, ImportUpload
 from ..packs.enqueue import task_send
+from .import_outcome import import_done_message
 from .importing import ImportPlan, ImportRefused, import_apply, import_plan, plan_lines
 from .indicator_sheets import indicator_counts
 from .preview import ROWS_SHOWN, risk_tables
@@ -348,7 +349,7 @@ def import_job_write(*, job_id: int) -> str:
             upload_id = job.upload_id
             job.upload = None
             job.status, job.rows_written = ImportJobStatus.DONE, len(plan.rows)
-            job.message = f"Imported {job.filename}: {plan.summary}."
+            job.message = import_done_message(plan, filename=job.filename)
             job.finished_at = timezone.now()
             job.save()
             ImportUpload.objects.filter(pk=upload_id).delete()

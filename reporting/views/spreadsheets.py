@@ -26,6 +26,7 @@ from registers.services.risks import scheme_version_for_register
 from ..forms import ExportForm, ImportUploadForm
 from ..spreadsheets import exporting
 from ..spreadsheets.columns import COLUMN_HELP, IMPORT_COLUMNS
+from ..spreadsheets.import_outcome import import_done_message
 from ..spreadsheets.importing import ImportPlan, ImportRefused, import_apply, import_plan
 from ..spreadsheets.indicator_sheets import indicator_counts
 from ..spreadsheets.jobs import background_rows, import_job_start
@@ -212,7 +213,7 @@ def register_import_preview(
                 stale, status = True, 409
             else:
                 import_upload_discard(upload=upload_obj)
-                messages.success(request, f"Imported {upload_obj.filename}: {plan.summary}.")
+                messages.success(request, import_done_message(plan, filename=upload_obj.filename))
                 return redirect(register_url)
     return render(
         request,
