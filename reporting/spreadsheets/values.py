@@ -145,11 +145,20 @@ class Members:
         )
 
 
-# Without the import's invite option, an address that is not a member is a row problem saying so.
+# Without the import's invite option, an address that is not a member is a row problem saying so,
+# in the import page's words (most imports are the browser's); the command prints the problem
+# with its flag instead (``in_command_words``), never one interface's words in the other.
+INVITE_ON_THE_PAGE = "with 'Invite people who are not members yet' ticked"
+INVITE_IN_THE_COMMAND = "with --invite"
 NOT_A_MEMBER_EMAIL = (
-    "{text!r} is not a member of the organisation: invite them by importing with the invite "
-    "option (--invite, or 'Invite people who are not members yet' on the import page)"
+    "{text!r} is not a member of the organisation: to invite them, import the file again "
+    + INVITE_ON_THE_PAGE
 )
+
+
+def in_command_words(problem: str) -> str:
+    """A row problem as ``import_register`` prints it: the invite option named by its flag."""
+    return problem.replace(INVITE_ON_THE_PAGE, INVITE_IN_THE_COMMAND)
 
 
 class NotAMember(ValueError):

@@ -10,6 +10,7 @@ from reporting.spreadsheets.reading import (
     describe_size,
     max_upload_bytes,
 )
+from reporting.spreadsheets.values import in_command_words
 from riskreg.backups import restore_point_create, restore_point_name
 from riskreg.commands import organisation_or_error
 
@@ -82,7 +83,7 @@ class Command(BaseCommand):
             self.stdout.write(f"note: {note}")
         if plan.problems:
             for problem in plan.problems:
-                self.stderr.write(str(problem))
+                self.stderr.write(in_command_words(str(problem)))
             count = len(plan.problems)
             raise CommandError(
                 f"{path.name}: {count} problem{'s' if count != 1 else ''} in "
@@ -100,7 +101,7 @@ class Command(BaseCommand):
             import_apply(plan=plan)
         except ImportRefused as exc:
             for problem in exc.problems:
-                self.stderr.write(problem)
+                self.stderr.write(in_command_words(problem))
             raise CommandError(f"{path.name}: nothing was imported; run the import again") from None
         for line in plan_lines(plan):
             self.stdout.write(line)
