@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import permissions
-from .models import Membership, Register, Role, User
+from .models import Membership, Register, Role
 from .selectors import register_tree
 from .services.invitations import InvitationResult, invitation_send, open_invitations
 from .services.memberships import (
@@ -135,9 +135,9 @@ class RoleField(forms.ChoiceField):
 
 
 class MemberAddForm(MemberForm):
-    """Add a member by e-mail: someone with an account becomes a member at once (and is told);
-    anyone else is sent an invitation to accept (``registers.services.invitations``). The role
-    choices are those the member adding may invite people as."""
+    """Add a member by e-mail: they are sent an invitation to accept, whether or not they have
+    an account (``registers.services.invitations``, decision 113). The role choices are those
+    the member adding may invite people as."""
 
     email = forms.EmailField(
         label="E-mail address",
@@ -155,7 +155,6 @@ class MemberAddForm(MemberForm):
         self.access = access
         self.organisation = access.organisation
         self.fields["role"].choices = role_choices_for(access)
-        self.existing_account = False
         self.already_invited = False
 
     def role_options(self) -> list[dict]:
@@ -169,8 +168,6 @@ class MemberAddForm(MemberForm):
                 f"{email} is already a member of {self.organisation.display_name} "
                 f"({existing.get_role_display()}): change their role from the member list"
             )
-        # An account of its own (from another organisation): the page says whose it stays.
-        self.existing_account = User.objects.filter(email__iexact=email).exists()
         invited = open_invitations(self.organisation).filter(email=email).first()
         if invited is not None and not self.access.can_invite_role(invited.role):
             raise ValidationError(
@@ -180,8 +177,7 @@ class MemberAddForm(MemberForm):
         return email
 
     def save(self) -> InvitationResult | None:
-        """Add the member or invite them; None (with the service's errors on the form) if it
-        refused."""
+        """Invite them; None (with the service's errors on the form) if the service refused."""
         role, limited = role_and_limit(self.cleaned_data["role"])
         try:
             return invitation_send(

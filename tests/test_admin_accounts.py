@@ -192,9 +192,12 @@ def test_making_someone_an_organisation_admin_leaves_their_account_flags_alone(w
     assert client.get(reverse("admin:index")).status_code == 200  # admin by membership
 
 
-def test_adding_an_existing_account_tells_the_person_and_gives_no_power_over_it(
+def test_adding_another_organisations_admin_only_invites_them_and_gives_no_power_over_it(
     world, client, send_queued_email
 ):
+    """The takeover's first link (decision 113): an admin who adds another organisation's admin
+    by address got that account into their organisation at once, and with it powers over it.
+    Now the person is only invited, as a new address is, and nothing changes until they accept."""
     attacker = world["attacker"]
     outsider = MembershipFactory(organisation=world["met"], role=Role.ADMIN).user
     before = account(outsider)
@@ -206,35 +209,33 @@ def test_adding_an_existing_account_tells_the_person_and_gives_no_power_over_it(
         )
     assert response.status_code == 302
     page = client.get(response.url).content.decode()
-    assert "already had a riskreg account. It stays theirs" in page
+    assert f"An invitation to join as a viewer has been sent to {outsider.email}" in page
+    assert "already had a riskreg account" not in page and "is now a member" not in page
     assert account(outsider) == before
-    assert Membership.objects.filter(user=outsider, organisation=world["mopac"]).exists()
+    assert not Membership.objects.filter(user=outsider, organisation=world["mopac"]).exists()
     told = [message for message in mail.outbox if outsider.email in message.to]
-    assert len(told) == 1
-    body = told[0].body
-    assert world["mopac"].display_name in body and "viewer" in body.lower()
-    assert attacker.email in body and "not your password" in body
-    assert "http://" in body and "/o/mopac/" in body
-    # A new address gets no such notice: it is invited (its account is made when it accepts).
-    mail.outbox.clear()
-    with send_queued_email():
-        client.post(
-            reverse("member_add", args=["mopac"]), {"email": "new@x.test", "role": "viewer"}
-        )
-    assert [message.subject for message in mail.outbox] == [
+    assert [message.subject for message in told] == [
         f"You are invited to {world['mopac'].display_name} on riskreg"
     ]
+    assert outsider.memberships.get().organisation == world["met"]
 
 
-def test_every_membership_change_is_in_the_security_log(world, client, caplog):
+def test_every_membership_change_is_in_the_security_log(world, client, caplog, send_queued_email):
     attacker = world["attacker"]
     newcomer = UserFactory()
     client.force_login(attacker)
     with caplog.at_level(logging.INFO, logger="riskreg.security"):
-        client.post(
-            reverse("member_add", args=["mopac"]),
-            {"email": newcomer.email, "role": Role.PANEL},
-        )
+        with send_queued_email() as outbox:
+            client.post(
+                reverse("member_add", args=["mopac"]),
+                {"email": newcomer.email, "role": Role.PANEL},
+            )
+        # An account is invited, not added (decision 113): it joins by accepting, signed in.
+        (sent,) = outbox
+        link = re.search(r"/invitations/[\w-]+/", sent.body)[0]
+        accepting = Client()
+        accepting.force_login(newcomer)
+        accepting.post(link)
         membership = Membership.objects.get(user=newcomer, organisation=world["mopac"])
         client.post(reverse("member", args=["mopac", membership.pk]), {"role": Role.VIEWER})
         client.post(
@@ -244,11 +245,15 @@ def test_every_membership_change_is_in_the_security_log(world, client, caplog):
         client.post(reverse("member_remove", args=["mopac", membership.pk]))
     lines = [record.getMessage() for record in caplog.records if record.name == "riskreg.security"]
     mine = [line for line in lines if f"user={newcomer.pk}" in line and "membership" in line]
-    assert any("membership added" in line and "role=panel" in line for line in mine), lines
+    added = [line for line in mine if "membership added" in line]
+    assert added == [
+        f"membership added: user={newcomer.pk} organisation=mopac role=panel by={newcomer.pk}"
+    ], lines  # by the person, accepting
     assert any("membership changed" in line and "role" in line for line in mine), lines
     assert any("membership changed" in line and "sensitive_access" in line for line in mine)
     assert any("membership removed" in line for line in mine), lines
-    assert all(f"by={attacker.pk}" in line and "organisation=mopac" in line for line in mine), mine
+    changes = [line for line in mine if line not in added]
+    assert all(f"by={attacker.pk}" in line and "organisation=mopac" in line for line in changes)
 
 
 def test_commands_that_change_accounts_are_logged(world, caplog):

@@ -35,7 +35,7 @@ from riskreg.celery import task_named
 from .. import permissions
 from ..models import Invitation, Membership, Organisation, Role
 from .invitation_batch_refusals import batch_no_access_tell, batch_rows_changed_tell
-from .invitations import InvitationResult, invitation_send, open_invitations
+from .invitations import EMAIL_MAX_LENGTH, InvitationResult, invitation_send, open_invitations
 
 log = logging.getLogger("riskreg.security")
 
@@ -71,6 +71,11 @@ BATCH_HAS_PROBLEMS = (
 
 ROW_COLUMNS = "Row {line}: put an e-mail address and a role, separated by a comma"
 ROW_BAD_EMAIL = "Row {line}: {email!r} is not a valid e-mail address"
+ROW_EMAIL_TOO_LONG = (
+    "Row {line}: the e-mail address is {length} characters long; an e-mail address has at most "
+    "{limit}"
+)
+ROW_NOT_SENT = "Row {line}: {problem}"
 ROW_NO_ROLE = "Row {line}: add a role ({roles})"
 ROW_UNKNOWN_ROLE = "Row {line}: {role!r} is not a role; use one of {roles}"
 ROW_ROLE_NOT_YOURS = "Row {line}: you cannot invite people as {role}; you can invite {roles}"
@@ -81,13 +86,14 @@ ROW_INVITED_AS_OTHER_ROLE = (
     "change that invitation"
 )
 
+# Whether an address has an account (here or in any organisation) is not an outcome: every
+# address is invited, and saying which have accounts would tell one organisation about another's
+# people (decision 113).
 INVITE = "invite"
-ADD = "add"
 RESEND = "resend"
 PROBLEM = "problem"
 OUTCOMES = {
     INVITE: "Will be invited",
-    ADD: "Has an account: will be added at once and told",
     RESEND: "Already invited: will be sent again",
     PROBLEM: "Problem",
 }
@@ -193,17 +199,12 @@ def _roles_text(roles: Iterable[str]) -> str:
 def batch_check(
     *, organisation: Organisation, rows: list[ParsedRow], allowed_roles: frozenset[str]
 ) -> list[CheckedRow]:
-    """What sending would do to each row. Three queries, however long the list."""
+    """What sending would do to each row. Two queries, however long the list; none asks
+    whether an address has an account."""
     emails = {row.email.strip().lower() for row in rows if row.email}
     members = set(
         Membership.objects.filter(organisation=organisation)
         .annotate(address=Lower("user__email"))
-        .filter(address__in=emails)
-        .values_list("address", flat=True)
-    )
-    accounts = set(
-        get_user_model()
-        .objects.annotate(address=Lower("email"))
         .filter(address__in=emails)
         .values_list("address", flat=True)
     )
@@ -222,6 +223,16 @@ def batch_check(
 
         if row.columns != 2:
             checked.append(problem(ROW_COLUMNS.format(line=row.line)))
+            continue
+        if len(email) > EMAIL_MAX_LENGTH:
+            # Django's format check lets through up to 320 characters; the column holds 254.
+            checked.append(
+                problem(
+                    ROW_EMAIL_TOO_LONG.format(
+                        line=row.line, length=len(email), limit=EMAIL_MAX_LENGTH
+                    )
+                )
+            )
             continue
         try:
             validate_email(email)
@@ -274,8 +285,6 @@ def batch_check(
                     )
                 )
             )
-        elif email in accounts:
-            checked.append(CheckedRow(row.line, email, role, ADD))
         elif email in invited:
             checked.append(CheckedRow(row.line, email, role, RESEND))
         else:
@@ -310,28 +319,36 @@ def invitation_batch_send(
     allowed_roles: frozenset[str],
     invited_by=None,
 ) -> tuple[list[CheckedRow], list[InvitationResult]]:
-    """Send every row's invitation (or add an existing account), or nothing: checked again
-    here, and if any row is a problem nothing is sent and no result is returned. A row a
-    moment-ago change makes fail (someone invited the same address) undoes the whole batch
-    (ValidationError)."""
+    """Send every row's invitation, or nothing: checked again here, and if any row is a problem
+    nothing is sent and no result is returned. A row the invitation service refuses (someone
+    invited the same address a moment ago) undoes the whole batch: ValidationError, its
+    messages naming the row and address (``ROW_NOT_SENT``)."""
     checked = batch_check(organisation=organisation, rows=rows, allowed_roles=allowed_roles)
     if not all(row.ok for row in checked):
         return checked, []
-    results = [
-        invitation_send(
-            organisation=organisation, email=row.email, role=row.role, invited_by=invited_by
-        )
-        for row in checked
-    ]
+    results = [_send_row(organisation, row, invited_by) for row in checked]
     log.info(
-        "invitations sent in bulk: organisation=%s rows=%s invited=%s added=%s by=%s",
+        "invitations sent in bulk: organisation=%s rows=%s by=%s",
         organisation.slug,
         len(results),
-        sum(1 for result in results if result.invitation is not None),
-        sum(1 for result in results if result.membership is not None),
         invited_by.pk if invited_by else "command",
     )
     return checked, results
+
+
+def _send_row(organisation: Organisation, row: CheckedRow, invited_by) -> InvitationResult:
+    try:
+        return invitation_send(
+            organisation=organisation, email=row.email, role=row.role, invited_by=invited_by
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            [
+                ROW_NOT_SENT.format(line=row.line, problem=message)
+                + ("" if row.email in message.lower() else f" ({row.email})")
+                for message in error.messages
+            ]
+        ) from None
 
 
 def _batch_key(organisation: Organisation, key: str) -> str:
@@ -376,20 +393,14 @@ def _queue(kwargs: dict) -> None:
 
 
 def _sent_since(organisation: Organisation, user, emails: list[str], since: datetime) -> bool:
-    """Whether this batch has gone out already (every row invited by this person, or added,
-    since it was confirmed): a task run twice sends nothing the second time."""
+    """Whether this batch has gone out already (every row invited by this person since it was
+    confirmed, accepted since or not): a task run twice sends nothing the second time."""
     invited = set(
         Invitation.objects.filter(
             organisation=organisation, email__in=emails, invited_by=user, sent_at__gte=since
         ).values_list("email", flat=True)
     )
-    added = set(
-        Membership.objects.filter(organisation=organisation, created_at__gte=since)
-        .annotate(address=Lower("user__email"))
-        .filter(address__in=emails)
-        .values_list("address", flat=True)
-    )
-    return bool(emails) and set(emails) <= invited | added
+    return bool(emails) and set(emails) <= invited
 
 
 def invitation_batch_run(
@@ -450,9 +461,29 @@ def invitation_batch_run(
         # Undone by a change committed while it was being sent (someone invited or added one of
         # its addresses a moment ago): checked and sent once more, as a preview now would show
         # it, so the row that changed is found and its sender told like any other.
-        checked, results = invitation_batch_send(
-            organisation=organisation, rows=parsed, allowed_roles=allowed, invited_by=user
-        )
+        try:
+            checked, results = invitation_batch_send(
+                organisation=organisation, rows=parsed, allowed_roles=allowed, invited_by=user
+            )
+        except ValidationError as error:
+            # Refused again, by a rule the check does not know of: the sender is told the
+            # service's words, row by row, rather than the task failing and retrying unseen.
+            lines = error.messages
+            log.warning(
+                "bulk invitations not sent: organisation=%s rows=%s refused=%s by=%s",
+                organisation.slug,
+                len(parsed),
+                len(lines),
+                user.pk,
+            )
+            batch_rows_changed_tell(
+                organisation=organisation,
+                user=user,
+                count=len(parsed),
+                lines=lines,
+                confirmed_at=confirmed_at,
+            )
+            return 0
     if not results:
         log.warning(
             "bulk invitations not sent: organisation=%s rows=%s problems=%s by=%s",

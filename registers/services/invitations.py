@@ -1,7 +1,9 @@
-"""Invitations: a person without an account is e-mailed a single-use link that expires; following
-it they set their name and a password (or sign in with their organisation's single sign-on) and
-become a member with the role they were invited as. A person who already has an account is not
-invited: they become a member at once and are told so (``member_add``).
+"""Invitations: every address is e-mailed a single-use link that expires, whether or not it
+already has a riskreg account. Following it, a person without an account sets their name and a
+password (or signs in with their organisation's single sign-on); a person with one signs in with
+it and presses Join. Either way they become a member with the role they were invited as only
+when they accept: an organisation never adds someone else's account to itself (decision 113),
+and nothing it is shown says whether an address has an account anywhere.
 
 Only a hash of each link's token is stored. Resending makes a new token and a new expiry (the
 older link stops working); withdrawing or accepting closes the invitation. Every step is in the
@@ -29,7 +31,7 @@ from riskreg import mail
 from ..models import Invitation, InvitationState, Membership, Organisation, Role
 from .accounts import sign_in_address_add
 from .memberships import member_add_with_role
-from .organisations import membership_added_notify, role_words
+from .organisations import role_words
 
 log = logging.getLogger("riskreg.security")
 
@@ -52,16 +54,19 @@ INVITATION_UNKNOWN = (
 )
 ALREADY_MEMBER = "{email} is already a member of {organisation}"
 ALREADY_HAS_ACCOUNT = (
-    "An account for {email} was made after this invitation was sent: sign in with it instead."
+    "There is already a riskreg account for {email}: sign in with it to accept this invitation."
+)
+EMAIL_MAX_LENGTH = Invitation._meta.get_field("email").max_length
+EMAIL_TOO_LONG = (
+    "That e-mail address is {length} characters long: an e-mail address has at most {limit}"
 )
 
 
 @dataclass(frozen=True)
 class InvitationResult:
-    """What inviting an address did: sent an invitation, or (an existing account) added them."""
+    """What inviting an address did: the invitation sent (a new one, or the open one again)."""
 
-    invitation: Invitation | None = None
-    membership: Membership | None = None
+    invitation: Invitation
 
 
 def _hash(token: str) -> str:
@@ -79,6 +84,11 @@ def acceptance_url(token: str) -> str:
 
 def _normalised_email(email: str) -> str:
     email = (email or "").strip().lower()
+    if len(email) > EMAIL_MAX_LENGTH:
+        # Before the format check: Django's allows up to 320 characters, the column 254.
+        raise ValidationError(
+            {"email": EMAIL_TOO_LONG.format(length=len(email), limit=EMAIL_MAX_LENGTH)}
+        )
     try:
         validate_email(email)
     except ValidationError:
@@ -129,42 +139,17 @@ def invitation_send(
     registers_limited: bool = False,
     invited_by=None,
 ) -> InvitationResult:
-    """Invite ``email`` as ``role``. An address with an account becomes a member at once (and is
-    e-mailed so); an address already invited gets the invitation again (with the new role)."""
+    """Invite ``email`` as ``role``; an address already invited gets the invitation again (with
+    the new role). An address with an account is invited like any other, never made a member
+    here and now: only its owner, signed in, can accept (decision 113). The only refusal that
+    depends on who the address is, ``ALREADY_MEMBER``, is about this organisation alone."""
     if role not in Role.values:
         raise ValidationError({"role": f"unknown role {role!r}; roles: {', '.join(Role.values)}"})
     email = _normalised_email(email)
-    user = get_user_model().objects.filter(email__iexact=email).first()
-    if user is not None:
-        if Membership.objects.filter(user=user, organisation=organisation).exists():
-            raise ValidationError(
-                {
-                    "email": ALREADY_MEMBER.format(
-                        email=email, organisation=organisation.display_name
-                    )
-                }
-            )
-        membership = member_add_with_role(
-            organisation=organisation,
-            email=email,
-            role=role,
-            registers_limited=registers_limited,
-            added_by=invited_by,
-            notify=False,  # told below, through the queue like every other e-mail here
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError(
+            {"email": ALREADY_MEMBER.format(email=email, organisation=organisation.display_name)}
         )
-        # An invitation sent before they had an account is no longer needed.
-        open_invitations(organisation).filter(email=email).update(
-            withdrawn_at=timezone.now(), withdrawn_by=invited_by
-        )
-        membership_added_notify(membership=membership, added_by=invited_by)
-        log.info(
-            "member added at once (has an account): organisation=%s user=%s role=%s by=%s",
-            organisation.slug,
-            user.pk,
-            role,
-            invited_by.pk if invited_by else "command",
-        )
-        return InvitationResult(membership=membership)
     now = timezone.now()
     token, token_hash = _new_token()
     # Locks the invitation row only: invited_by is an outer join, which FOR UPDATE cannot lock.

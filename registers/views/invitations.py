@@ -29,8 +29,10 @@ from ..models import Invitation, Role
 from ..services.invitation_batches import (
     BATCH_ALREADY_QUEUED,
     BATCH_EMPTY,
+    INVITE,
     MAX_BYTES,
     MAX_ROWS,
+    RESEND,
     batch_check,
     batch_problems_message,
     batch_text,
@@ -43,11 +45,10 @@ from .members import invitations_page, inviter_access, pending_invitations
 NOT_OPEN = "The invitation to {email} is no longer open: it has been {state}."
 ROLE_NOT_YOURS = "Only an organisation admin can change an invitation to be {role}."
 BATCH_QUEUED = (
-    "{count} {people} being invited (anyone who already has an account is added at once and "
-    "told). The invitations are sent in the background and appear under Invitations in a "
-    "moment: refresh the page if they are not there yet. If by then a row can no longer be "
-    "sent (someone else has invited the same address, say), nothing on the list is sent and "
-    "you are e-mailed which rows and why."
+    "{count} {people} being invited: each becomes a member on accepting. The invitations are "
+    "sent in the background and appear under Invitations in a moment: refresh the page if they "
+    "are not there yet. If by then a row can no longer be sent (someone else has invited the "
+    "same address, say), nothing on the list is sent and you are e-mailed which rows and why."
 )
 
 
@@ -258,7 +259,7 @@ def _preview(request, context, form, checked, problem: str = "") -> HttpResponse
             "key": secrets.token_urlsafe(16),
             "counts": {
                 outcome: sum(1 for row in checked if row.outcome == outcome)
-                for outcome in ("invite", "add", "resend")
+                for outcome in (INVITE, RESEND)
             },
         },
     )

@@ -1,7 +1,7 @@
 """Membership management for organisation admins, and per-register grants. Adding a member is
-also open to risk coordinators, for the roles they may invite (``OrganisationAccess``): an
-address with an account becomes a member at once, any other is sent an invitation
-(``registers.views.invitations`` lists, resends and withdraws them).
+also open to risk coordinators, for the roles they may invite (``OrganisationAccess``): every
+address is sent an invitation, with an account or not, and becomes a member when its owner
+accepts (decision 113; ``registers.views.invitations`` lists, resends and withdraws them).
 
 Every view first fetches the organisation through ``permissions.organisation_for_user`` (404 for
 anyone who is not a member), then refuses members who may not manage members (403) before it
@@ -37,10 +37,6 @@ from ..models import Membership, Role
 from ..services.invitations import open_invitations, role_words
 from ..services.organisations import membership_remove
 
-EXISTING_ACCOUNT_MESSAGE = (
-    "{name} already had a riskreg account. It stays theirs: you manage their membership here, "
-    "not their password or e-mail address. They have been e-mailed that you added them."
-)
 INVITATION_SENT_MESSAGE = (
     "An invitation to join as {role} has been sent to {email}. The link in it works until "
     "{expires}; they become a member when they accept."
@@ -135,27 +131,13 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_add(request: HttpRequest, org: str) -> HttpResponse:
-    """Add a member: an address with an account at once, any other by invitation."""
+    """Add a member: an invitation to the address, which they accept (decision 113)."""
     access = inviter_access(request, org)
     if request.method == "POST" and role_refused(access, request.POST.get("role", "")):
         raise PermissionDenied(ROLE_NOT_YOURS)
     form = MemberAddForm(posted(request), access=access)
     if request.method == "POST" and form.is_valid():
         result = form.save()
-        if result is not None and result.membership is not None:
-            membership = result.membership
-            user = membership.user
-            limited = _is_limited_coordinator(membership)
-            messages.success(
-                request,
-                f"{_name(user)} is now a member of {access.organisation.display_name} as "
-                f"{_role_text(membership, article=True)}."
-                + (" Now choose the registers they edit." if limited else ""),
-            )
-            messages.info(request, EXISTING_ACCOUNT_MESSAGE.format(name=_name(user)))
-            if limited:
-                return redirect("member", org=org, member=membership.pk)
-            return redirect(invitations_page(access))
         if result is not None:
             invitation = result.invitation
             words = role_words(invitation.role, registers_limited=invitation.registers_limited)

@@ -420,13 +420,14 @@ class _Context:
     def person(self, text: str, *, problem, column: str, row: int, sheet: str = "") -> User | None:
         """The member ``text`` names, or None after reporting the problem through ``problem``.
         With the invite option, an address that is no member's is planned as an invitation
-        instead (``invites``): the user to assign now (an account, made a member at once) or
-        None (assign once they accept)."""
+        instead (``invites``), and None returned: nobody is assigned until they accept, whether
+        or not the address has an account (decision 113)."""
         try:
             return self.members.find(text)
         except NotAMember as exc:
             if self.invites is not None and exc.email:
-                return self.invites.add(exc.email, row=row, column=column, sheet=sheet)
+                self.invites.add(exc.email, row=row, column=column, sheet=sheet)
+                return None
             problem(column, str(exc))
         except ValueError as exc:
             problem(column, str(exc))

@@ -5,12 +5,12 @@ With the option, an owner, manager, working lead, control owner or action owner 
 e-mail address that is no member's is not a row problem. An invitation (role: risk owner) is sent
 through ``registers.services.invitations.invitation_send`` when the import is written, and:
 
-- an address without an account: the invitation cannot hold a pending assignment, so the row is
-  imported without that person (an owner stays as it was: blank on a new risk, unchanged on an
-  existing one; a working lead is left out) and the plan says "invited x@y; assign once they
-  accept";
-- an address with an account (a member of another organisation): ``invitation_send`` makes them a
-  member at once, so they are assigned as the file says;
+- an address not yet invited, whether or not it has an account (a member of another
+  organisation is invited too, never made a member without accepting: decision 113, and the plan
+  does not say which addresses have accounts): the invitation cannot hold a pending assignment, so
+  the row is imported without that person (an owner stays as it was: blank on a new risk,
+  unchanged on an existing one; a working lead is left out) and the plan says "invited x@y;
+  assign once they accept";
 - an address already invited (an open invitation): not invited again (a second invitation would
   change the role it was sent with); assign once they accept.
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from registers.models import Organisation, Role, User
+from registers.models import Organisation, Role
 from registers.services.invitations import invitation_send, open_invitations
 
 INVITED_ROLE = Role.OWNER
@@ -31,18 +31,11 @@ INVITED_ROLE = Role.OWNER
 @dataclass
 class PlannedInvite:
     email: str
-    user: User | None  # an account that is not a member: made a member at once, and assigned
     already_invited: bool = False
     places: list[str] = field(default_factory=list)  # "row 4: owner", "controls row 3: owner"
 
     def line(self, *, dry_run: bool = False) -> str:
         where = ", ".join(self.places)
-        if self.user is not None:
-            verb = "would add" if dry_run else "added"
-            return (
-                f"{verb} {self.email} as a member (risk owner): they already have an account, "
-                f"so they are assigned ({where})"
-            )
         if self.already_invited:
             return f"{self.email} is already invited; assign once they accept ({where})"
         verb = "would invite" if dry_run else "invited"
@@ -57,8 +50,8 @@ class Invites:
         self.planned: dict[str, PlannedInvite] = {}
         self._open: set[str] | None = None
 
-    def add(self, email: str, *, row: int, column: str, sheet: str = "") -> User | None:
-        """Plan an invitation to ``email`` (lower case); the user to assign now, if any."""
+    def add(self, email: str, *, row: int, column: str, sheet: str = "") -> None:
+        """Plan an invitation to ``email`` (lower case); nobody is assigned until they accept."""
         planned = self.planned.get(email)
         if planned is None:
             if self._open is None:
@@ -66,28 +59,20 @@ class Invites:
                     each.lower()
                     for each in open_invitations(self.organisation).values_list("email", flat=True)
                 }
-            user = User.objects.filter(email__iexact=email).first()
-            planned = PlannedInvite(
-                email=email, user=user, already_invited=user is None and email in self._open
-            )
+            planned = PlannedInvite(email=email, already_invited=email in self._open)
             self.planned[email] = planned
         planned.places.append(f"{sheet + ' ' if sheet else ''}row {row}: {column}")
-        return planned.user
 
     def lines(self, *, dry_run: bool = False) -> list[str]:
         return [planned.line(dry_run=dry_run) for planned in self.planned.values()]
 
     def fingerprint(self) -> list:
-        return [
-            [planned.email, planned.user is not None, planned.already_invited]
-            for planned in self.planned.values()
-        ]
+        return [[planned.email, planned.already_invited] for planned in self.planned.values()]
 
 
 def invites_send(*, plan) -> None:
     """Send the plan's invitations (inside the import's transaction: the e-mails go once it
-    commits), before its rows are written, so that a person with an account is a member by the
-    time they are assigned."""
+    commits)."""
     invites: Invites | None = getattr(plan, "invites", None)
     if invites is None:
         return

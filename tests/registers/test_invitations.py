@@ -19,14 +19,16 @@ from django.utils import timezone
 from registers.management.commands.add_member import NAME_WITH_INVITE
 from registers.models import Delivery, Invitation, Membership, Notice, NoticeKind, Role, User
 from registers.services.invitations import (
+    ALREADY_HAS_ACCOUNT,
     ALREADY_MEMBER,
+    EMAIL_TOO_LONG,
     invitation_accept,
     invitation_for_token,
     invitation_resend,
     invitation_send,
     invitation_withdraw,
 )
-from tests.factories import MembershipFactory
+from tests.factories import PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +89,6 @@ def test_sending_stores_only_a_hash_and_emails_the_link(organisation, admin, sen
             invited_by=admin,
         )
     invitation = result.invitation
-    assert result.membership is None
     assert invitation.email == "new.person@example.org"
     assert not User.objects.filter(email="new.person@example.org").exists()
     (sent,) = outbox
@@ -117,27 +118,67 @@ def test_expiry_follows_the_setting(organisation, settings):
     assert invitation.expires_at <= timezone.now() + timedelta(days=3)
 
 
-def test_an_existing_account_is_added_at_once_and_told(
-    organisation, other_organisation, admin, send_queued_email
+# An organisation never adds someone else's account to itself: an address with an account, a
+# member of another organisation or of none, is invited and joins only by accepting, signed in
+# as itself (decision 113).
+
+
+@pytest.mark.parametrize("elsewhere", [True, False], ids=["member-elsewhere", "no-organisation"])
+def test_an_existing_account_is_invited_not_added(
+    organisation, other_organisation, admin, send_queued_email, elsewhere
 ):
-    person = MembershipFactory(organisation=other_organisation, role=Role.PANEL).user
+    from tests.factories import UserFactory
+
+    if elsewhere:
+        person = MembershipFactory(organisation=other_organisation, role=Role.ADMIN).user
+    else:
+        person = UserFactory()
     with send_queued_email() as outbox:
         result = invitation_send(
             organisation=organisation,
             email=person.email.upper(),
-            role=Role.OWNER,
+            role=Role.ADMIN,
             invited_by=admin,
         )
-    assert result.invitation is None
-    assert result.membership.user == person and result.membership.role == Role.OWNER
-    assert not Invitation.objects.exists()
+    assert not Membership.objects.filter(user=person, organisation=organisation).exists()
+    invitation = result.invitation
+    assert invitation.email == person.email.lower() and invitation.role == Role.ADMIN
+    assert invitation.accepted_at is None
     (sent,) = outbox
-    assert "You have been added" in sent.subject
-    assert "as a risk owner or manager" in " ".join(sent.body.split())
-    assert not acceptance_links(sent)
+    assert sent.to == [person.email.lower()]
+    assert sent.subject == f"You are invited to {organisation.display_name} on riskreg"
+    assert acceptance_links(sent)
+    assert "If you already use riskreg with this address, sign in as usual" in " ".join(
+        sent.body.split()
+    )
 
 
-def test_an_account_made_after_the_invitation_closes_it_when_invited_again(
+def test_an_invited_account_joins_only_by_accepting_signed_in_as_itself(
+    organisation, other_organisation, admin, send_queued_email
+):
+    person = MembershipFactory(organisation=other_organisation, role=Role.VIEWER).user
+    with send_queued_email() as outbox:
+        invitation_send(
+            organisation=organisation, email=person.email, role=Role.OWNER, invited_by=admin
+        )
+    path = urlsplit(acceptance_links(outbox[0])[0]).path
+    stranger = Client()
+    page = stranger.get(path)
+    assert ALREADY_HAS_ACCOUNT.format(email=person.email) in page_text(page)
+    stranger.post(path, accept_form())  # no password form for an address with an account
+    someone_else = Client()
+    someone_else.force_login(admin)  # the inviting admin cannot accept it for them
+    assert someone_else.post(path).status_code == 403
+    assert not Membership.objects.filter(user=person, organisation=organisation).exists()
+    owner = Client()
+    owner.force_login(person)
+    assert owner.post(path).url == reverse("organisation", args=[organisation.slug])
+    assert Membership.objects.get(user=person, organisation=organisation).role == Role.OWNER
+    person.refresh_from_db()
+    assert person.check_password(PASSWORD)  # the account as it was
+
+
+def test_an_account_made_after_the_invitation_is_sent_it_again(
     organisation, admin, send_queued_email
 ):
     from tests.factories import UserFactory
@@ -148,11 +189,18 @@ def test_an_account_made_after_the_invitation_closes_it_when_invited_again(
         result = invitation_send(
             organisation=organisation, email="later@example.org", role=Role.OWNER, invited_by=admin
         )
-    assert result.membership.user == person
-    stale.refresh_from_db()
-    assert stale.withdrawn_at is not None and stale.withdrawn_by == admin
+    assert result.invitation.pk == stale.pk and result.invitation.role == Role.OWNER
+    assert not person.memberships.exists()
     (sent,) = outbox
-    assert "You have been added" in sent.subject
+    assert "You are invited" in sent.subject and acceptance_links(sent)
+
+
+def test_an_overlong_address_is_refused_in_words(organisation):
+    email = "a" * 249 + "@x.org"  # 255 characters: Django's format check allows up to 320
+    with pytest.raises(ValidationError) as refused:
+        invitation_send(organisation=organisation, email=email, role=Role.VIEWER)
+    assert refused.value.message_dict["email"] == [EMAIL_TOO_LONG.format(length=255, limit=254)]
+    assert not Invitation.objects.exists()
 
 
 def invite_by_service(organisation, email: str) -> Invitation:
@@ -323,7 +371,7 @@ def test_add_member_invite_again_says_so(organisation, capsys):
     assert Invitation.objects.count() == 1
 
 
-def test_add_member_invite_adds_an_existing_account_at_once(
+def test_add_member_invite_invites_an_existing_account_too(
     organisation, other_organisation, send_queued_email, capsys
 ):
     person = MembershipFactory(organisation=other_organisation, role=Role.VIEWER).user
@@ -338,10 +386,12 @@ def test_add_member_invite_adds_an_existing_account_at_once(
             "panel",
             "--invite",
         )
-    assert "already has an account: now audit panel member (panel)" in capsys.readouterr().out
-    assert person.memberships.get(organisation=organisation).role == Role.PANEL
+    assert f"invitation sent to {person.email} as audit panel member (panel)" in (
+        capsys.readouterr().out
+    )
+    assert not person.memberships.filter(organisation=organisation).exists()
     (sent,) = outbox
-    assert "You have been added" in sent.subject
+    assert "You are invited" in sent.subject and acceptance_links(sent)
 
 
 def test_add_member_invite_refuses_a_password_or_a_name(organisation):
@@ -708,10 +758,12 @@ def test_bulk_preview_says_what_happens_to_every_row_then_sends(
         preview = admin_client.post(bulk_url(organisation), {"rows": text, "action": "preview"})
     page = page_text(preview)
     assert preview.status_code == 200 and not outbox
-    assert "4 rows: 2 to invite, 1 with an account to add at once, 1 already invited" in page
-    assert page.count("Will be invited") == 2
+    # An address with an account (here, a member of another organisation) reads as any other:
+    # the preview does not tell a coordinator who has an account anywhere (decision 113).
+    assert "4 rows: 3 to invite, 1 already invited" in page
+    assert page.count("Will be invited") == 3
     assert "Already invited: will be sent again" in page
-    assert "Has an account: will be added at once" in page
+    assert "has an account" not in page.lower() and "at once" not in page
     assert 'id="row-4"' in page  # the text's own line numbers (a blank line is line 3)
     assert Invitation.objects.count() == 1
 
@@ -725,8 +777,9 @@ def test_bulk_preview_says_what_happens_to_every_row_then_sends(
         ("new.one@example.org", "viewer"),
         ("new.two@example.org", "owner"),
         ("invited@example.org", "owner"),
+        ("has.account@example.org", "panel"),
     }
-    assert existing.memberships.get(organisation=organisation).role == Role.PANEL
+    assert not existing.memberships.filter(organisation=organisation).exists()
     assert sorted(message.to[0] for message in outbox) == [
         "has.account@example.org",
         "invited@example.org",
@@ -738,8 +791,7 @@ def test_bulk_preview_says_what_happens_to_every_row_then_sends(
         lines
     )
     assert (
-        f"invitations sent in bulk: organisation={organisation.slug} rows=4 invited=3 added=1 "
-        f"by={admin.pk}"
+        f"invitations sent in bulk: organisation={organisation.slug} rows=4 by={admin.pk}"
     ) in lines
 
     # The same confirmation again (a second click) sends nothing more.
@@ -803,6 +855,77 @@ def test_bulk_checks_again_when_sending(coordinator_client, organisation, admin)
     response = coordinator_client.post(bulk_url(organisation), send_data(page))
     assert "has already been invited as organisation admin" in page_text(response)
     assert Invitation.objects.get().role == Role.ADMIN
+
+
+def test_bulk_preview_refuses_an_overlong_address_by_row(admin_client, organisation):
+    from registers.services.invitation_batches import ROW_EMAIL_TOO_LONG
+
+    long_address = "a" * 250 + "@example.org"  # 262 characters; Django's format check passes it
+    text = f"fine@example.org,viewer\n{long_address},viewer\n"
+    response = admin_client.post(bulk_url(organisation), {"rows": text, "action": "preview"})
+    page = page_text(response)
+    assert response.status_code == 400  # as any list with a problem row
+    assert ROW_EMAIL_TOO_LONG.format(line=2, length=262, limit=254) in page
+    assert "Nothing was sent: 1 row of the list needs changing first" in page
+    assert page.count("Will be invited") == 1
+    assert send_field(page) == ""  # no send button
+    # Sent anyway (a crafted form): refused again, nothing sent, never a 500.
+    response = admin_client.post(
+        bulk_url(organisation), {"rows": text, "action": "send", "key": "k" * 22}
+    )
+    assert response.status_code == 400
+    assert ROW_EMAIL_TOO_LONG.format(line=2, length=262, limit=254) in page_text(response)
+    assert not Invitation.objects.exists()
+
+
+def test_the_batch_task_tells_the_sender_of_an_overlong_address_rather_than_raising(
+    organisation, admin, send_queued_email
+):
+    """A batch queued before the preview checked lengths (or by a crafted form) reached the
+    worker, whose invitation_send refused the address twice, uncaught: no sender ever heard."""
+    from registers.services.invitation_batches import ROW_EMAIL_TOO_LONG, invitation_batch_run
+
+    long_address = "a" * 250 + "@example.org"
+    kwargs = batch_kwargs(
+        organisation, admin, [[1, "fine@example.org", "viewer"], [2, long_address, "viewer"]]
+    )
+    with send_queued_email() as outbox:
+        assert invitation_batch_run(**kwargs) == 0
+    assert not Invitation.objects.exists()
+    (message,) = outbox
+    assert message.to == [admin.email]
+    assert ROW_EMAIL_TOO_LONG.format(line=2, length=262, limit=254) in message.body
+    (notice,) = Notice.objects.filter(user=admin, kind=NoticeKind.INVITATIONS_NOT_SENT)
+    assert ROW_EMAIL_TOO_LONG.format(line=2, length=262, limit=254) in notice.body
+
+
+def test_a_batch_the_service_refuses_twice_tells_the_sender_rather_than_raising(
+    organisation, admin, send_queued_email, monkeypatch, caplog
+):
+    """The worker's retry (after a send undone by a change a moment ago) was unguarded: a second
+    refusal raised out of the task, to be retried and raised again, the sender never told."""
+    from registers.services import invitation_batches
+    from registers.services.invitation_batches import ROW_NOT_SENT, invitation_batch_run
+
+    def refuses(**kwargs):
+        raise ValidationError({"email": "refused by a rule the preview does not check"})
+
+    monkeypatch.setattr(invitation_batches, "invitation_send", refuses)
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    kwargs = batch_kwargs(organisation, admin, [[3, "one@example.org", "viewer"]])
+    with send_queued_email() as outbox:
+        assert invitation_batch_run(**kwargs) == 0
+    (message,) = outbox
+    line = ROW_NOT_SENT.format(line=3, problem="refused by a rule the preview does not check")
+    assert f"{line} (one@example.org)" in message.body
+    assert (
+        f"bulk invitations not sent: organisation={organisation.slug} rows=1 refused=1 "
+        f"by={admin.pk}"
+    ) in [r.getMessage() for r in caplog.records]
+    outbox.clear()
+    with send_queued_email() as outbox:  # the task run again: the sender is not told twice
+        assert invitation_batch_run(**kwargs) == 0
+    assert not outbox
 
 
 def test_bulk_upload_a_csv_file(admin_client, organisation, send_queued_email):

@@ -1,7 +1,7 @@
 """The import's invite option (issue 15): people named by an e-mail address that is no member's
 are invited as risk owners instead of being row problems; the rows are imported without them
-until they accept (an invitation cannot hold an assignment), except a person who already has an
-account, who becomes a member at once and is assigned."""
+until they accept (an invitation cannot hold an assignment), a person who already has an account
+too: they are invited like anyone, never made a member without accepting (decision 113)."""
 
 import io
 from io import StringIO
@@ -18,7 +18,7 @@ from registers.permissions import membership_sync
 from registers.services.invitations import invitation_send
 from reporting.spreadsheets.importing import ImportRefused, import_apply, import_plan, plan_lines
 from reporting.spreadsheets.values import NOT_A_MEMBER_EMAIL
-from tests.factories import MembershipFactory, RiskFactory, UserFactory, corporate_register_of
+from tests.factories import MembershipFactory, RiskFactory, corporate_register_of
 from tests.reporting.conftest import csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -103,20 +103,27 @@ def test_with_the_option_they_are_invited_and_the_rows_imported_without_them(
     assert plan_lines(plan)[-1].startswith("invited other@example.org; assign once they accept")
 
 
-def test_an_account_without_membership_is_added_at_once_and_assigned(organisation, setting):
+def test_an_account_without_membership_is_invited_not_added(
+    organisation, other_organisation, setting, send_queued_email
+):
     register, _ann = setting
-    elsewhere = UserFactory(email="zoe@example.org")
+    elsewhere = MembershipFactory(
+        organisation=other_organisation, role=Role.ADMIN, user__email="zoe@example.org"
+    ).user
     rows = [["ref", "title", "owner"], ["R1", "New", "zoe@example.org"]]
     plan = import_plan(register=register, data=csv_bytes(rows), filename="f.csv", invite=True)
     assert plan.ok
+    # The same words as for an address with no account: the plan tells nobody who has one.
     assert plan_lines(plan, dry_run=True)[-1] == (
-        "would add zoe@example.org as a member (risk owner): they already have an account, so "
-        "they are assigned (row 2: owner)"
+        "would invite zoe@example.org; assign once they accept (row 2: owner)"
     )
-    import_apply(plan=plan)
-    assert Risk.objects.get(ref="R1").owner == elsewhere
-    membership = Membership.objects.get(organisation=organisation, user=elsewhere)
-    assert membership.role == Role.OWNER
+    with send_queued_email() as outbox:
+        import_apply(plan=plan)
+    assert Risk.objects.get(ref="R1").owner is None
+    assert not Membership.objects.filter(organisation=organisation, user=elsewhere).exists()
+    invitation = Invitation.objects.get(organisation=organisation)
+    assert invitation.email == "zoe@example.org" and invitation.role == Role.OWNER
+    assert [message.to for message in outbox] == [["zoe@example.org"]]
 
 
 def test_someone_already_invited_is_not_invited_again(organisation, setting):

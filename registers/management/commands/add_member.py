@@ -15,9 +15,9 @@ NAME_WITH_INVITE = (
 class Command(BaseCommand):
     help = (
         "Add a person to an organisation with a role (creating their account if new), or change "
-        "an existing member's role. With --invite, e-mail a new person an invitation instead: "
-        "they set their own name and password (someone with an account is added at once and "
-        "told so)."
+        "an existing member's role. With --invite, e-mail the person an invitation instead: "
+        "they become a member when they accept it (someone new sets their own name and "
+        "password; someone with an account signs in with it)."
     )
 
     def add_arguments(self, parser):
@@ -66,14 +66,6 @@ class Command(BaseCommand):
             result = invitation_send(organisation=organisation, email=email, role=options["role"])
         except ValidationError as exc:
             raise CommandError(validation_message(exc)) from None
-        if result.membership is not None:
-            membership = result.membership
-            self.stdout.write(
-                f"{membership.user.email} already has an account: now "
-                f"{membership.get_role_display().lower()} ({membership.role}) in "
-                f"{organisation.slug}; e-mailed that they were added"
-            )
-            return
         invitation = result.invitation
         expires = timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M %Z")
         self.stdout.write(
