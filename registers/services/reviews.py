@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from ..models import Review, Risk, RiskStatus
 from . import notice_events
@@ -19,6 +20,33 @@ from .risks import (
     next_review_due,
     scheme_version_for_register,
 )
+
+# A review's date: not in the future, and not before the risk's last review (or, never reviewed,
+# the day it was added), as an earlier one would move its review dates back (decision 115).
+REVIEW_IN_FUTURE = "a review cannot be dated in the future"
+REVIEW_BEFORE_LAST = (
+    "the earliest date allowed is {day}, the date of {ref}'s last review: an earlier one would "
+    "move its review dates back"
+)
+REVIEW_BEFORE_ADDED = "the earliest date allowed is {day}, the day {ref} was added to the register"
+
+
+def _day(day: dt.date) -> str:
+    return date_format(day, "j F Y")
+
+
+def review_date_refusal(risk: Risk, reviewed_on: dt.date) -> str:
+    """Why ``reviewed_on`` cannot be the date of a review of ``risk`` as it stands, or ""."""
+    if reviewed_on > timezone.localdate():
+        return REVIEW_IN_FUTURE
+    if risk.last_reviewed is not None:
+        if reviewed_on < risk.last_reviewed:
+            return REVIEW_BEFORE_LAST.format(ref=risk.ref, day=_day(risk.last_reviewed))
+        return ""
+    added = timezone.localdate(risk.created_at)
+    if reviewed_on < added:
+        return REVIEW_BEFORE_ADDED.format(ref=risk.ref, day=_day(added))
+    return ""
 
 
 @transaction.atomic
@@ -59,8 +87,8 @@ def review_record(
     if locked.status == RiskStatus.CLOSED:
         raise ValidationError(f"{locked.ref} is closed; reopen it before reviewing")
     reviewed_on = reviewed_on or timezone.localdate()
-    if reviewed_on > timezone.localdate():
-        raise ValidationError({"reviewed_on": "a review cannot be dated in the future"})
+    if refusal := review_date_refusal(locked, reviewed_on):
+        raise ValidationError({"reviewed_on": refusal})
     rescored = bool(positions)
     version = scheme_version_for_register(locked.register)
     if needs_sign_off(register=locked.register, user=user):

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from ..models import NoticeKind, Review, ReviewState, Risk, RiskStatus
 from . import notice_events
@@ -36,6 +37,10 @@ SIGN_OFF_OWN = (
 SIGN_OFF_STALE = (
     "{ref} has been re-rated since this update was submitted, so signing it off would undo "
     "that: send it back, so that it is submitted again on the rating as it is now"
+)
+SIGN_OFF_BEFORE_LAST = (
+    "{ref} was reviewed on {last}, after the date of this update's review ({day}), so signing "
+    "it off would move its review dates back: send it back, so that it is submitted again"
 )
 SIGN_OFF_CLOSED = "{ref} is closed; reopen it before signing off an update"
 SEND_BACK_REASON_REQUIRED = "say why the update is sent back, so its author can put it right"
@@ -126,11 +131,21 @@ def review_sign_off(*, review: Review, user, note: str = "") -> Review:
     positions = proposed_positions(review)
     if not _rating_unchanged(risk, review, positions):
         raise ValidationError(SIGN_OFF_STALE.format(ref=risk.ref))
+    is_review = (review.proposed or {}).get("kind") != KIND_RATING
+    if is_review and risk.last_reviewed and review.reviewed_on < risk.last_reviewed:
+        # Reviewed again since it was submitted: the rule ``review_record`` checked then.
+        raise ValidationError(
+            SIGN_OFF_BEFORE_LAST.format(
+                ref=risk.ref,
+                last=date_format(risk.last_reviewed, "j F Y"),
+                day=date_format(review.reviewed_on, "j F Y"),
+            )
+        )
     version = scheme_version_for_register(risk.register)
     rank_before = band_rank(risk)
     before = notice_events.snapshot([risk])
     apply_ratings(risk, scheme_version=version, positions=positions)
-    if (review.proposed or {}).get("kind") == KIND_RATING:
+    if not is_review:
         # A change of rating on the edit form is a re-rate, not a review (decision 30).
         bring_review_forward(
             risk=risk, scheme=version.parsed, rank_before=rank_before, today=timezone.localdate()

@@ -6,9 +6,11 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from api.serializers_children import REVIEW_AWAITING_SIGN_OFF
 from registers.models import Marking, Review, ReviewState, Risk, Role
+from registers.services.reviews import REVIEW_BEFORE_LAST
 from registers.services.sign_off import review_sign_off
 from registers.withholding import WITHHELD_SHORT
 from tests import factories
@@ -95,6 +97,17 @@ def test_a_review_dated_in_the_future_is_refused_by_the_service(risk, writer):
     assert response.status_code == 400
     assert response.json() == {"reviewed_on": ["A review cannot be dated in the future"]}
     assert not Review.objects.filter(risk=risk).exists()
+
+
+def test_a_review_dated_before_the_last_is_refused_by_the_service(risk, writer):
+    last = timezone.localdate() - dt.timedelta(days=3)
+    Risk.objects.filter(pk=risk.pk).update(last_reviewed=last)
+    response = _review(writer, risk, {"note": "x", "reviewed_on": "2020-01-01"})
+    assert response.status_code == 400
+    expected = REVIEW_BEFORE_LAST.format(day=date_format(last, "j F Y"), ref=risk.ref)
+    assert response.json() == {"reviewed_on": [expected[0].upper() + expected[1:]]}
+    assert not Review.objects.filter(risk=risk).exists()
+    assert Risk.objects.get(pk=risk.pk).last_reviewed == last
 
 
 def test_a_stale_or_missing_if_match_is_412(risk, writer):

@@ -81,6 +81,8 @@ def test_espo_review_follows_the_band(organisation, position, band, period):
 def test_a_review_on_a_past_date_counts_from_that_date(organisation):
     risk = RiskFactory(register=corporate_register_of(organisation), positions={"current": (4, 4)})
     day = timezone.localdate() - dt.timedelta(days=10)
+    # On the register since before then: a review is never dated before it was added.
+    Risk.objects.filter(pk=risk.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     assert reviewed(risk, on=day).next_review_due == months(6, day)
 
 

@@ -81,6 +81,8 @@ def test_no_change_review_needs_its_update(client, risk, people):
 
 def test_updates_newest_first_on_the_risk_and_review_pages(client, risk, people):
     today = timezone.localdate()
+    # On the register since before then: a review is never dated before it was added.
+    Risk.objects.filter(pk=risk.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     for days, note in ((20, "First update."), (10, "Second update."), (0, "")):
         risk.refresh_from_db()
         review_record(
