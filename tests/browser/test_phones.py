@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from api.services import api_token_create
 from demo.seeding import demo_password, seed_demo
-from registers.models import Organisation, Risk
+from registers.models import Membership, Organisation, Risk
 from registers.models.evidence import Evidence
+from registers.permissions import CLEARABLE_ROLES
 from tests.browser.conftest import axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -97,6 +99,19 @@ def pages_of(slug: str) -> dict[str, str]:
             "API tokens": "/accounts/you/tokens/",
             "API tokens of the organisation": f"/o/{slug}/settings/api-tokens/",
         }
+        # A member's page with the clearance form, for the longest name: its fieldsets' legends
+        # are visually hidden, and a hidden legend drawn at its text's width (669 px for ESPO's
+        # "Clearance of Assistant Director – Operations for OFFICIAL-SENSITIVE detail")
+        # scrolled the page sideways.
+        cleared = max(
+            Membership.objects.filter(organisation=organisation, role__in=CLEARABLE_ROLES)
+            .select_related("user")
+            .order_by("pk"),
+            key=lambda membership: len(membership.user.full_name),
+            default=None,
+        )
+        if cleared is not None:
+            extra["member page"] = f"/o/{slug}/members/{cleared.pk}/"
     return extra | {
         "dashboard": f"/o/{slug}/",
         "register": f"/o/{slug}/registers/{top.slug}/",
@@ -208,5 +223,38 @@ def test_a_panel_members_reports_fit_a_phone(browser, live_server):
         pages["register"] = pages_of("met")["register"]
         found = too_wide(page, pages, label="joint-panel")
         assert not found, report(found)
+    finally:
+        context.close()
+
+
+def test_the_choice_between_two_tabs_changes_fits_a_phone(browser, live_server):
+    """The page that asks whose change to keep when two tabs changed the same fields: each
+    row's Keep radios sit in a fieldset whose legend is visually hidden ("Whose review period
+    override (months) to keep"), and a hidden legend drawn at its text's width scrolled the
+    page sideways."""
+    seed_demo(slugs=("espo",))
+    organisation = Organisation.objects.get(slug="espo")
+    risk = Risk.objects.filter(organisation=organisation, status="open").order_by("pk").first()
+    edit = f"/o/espo/risks/{risk.ref}/edit/"
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        first = context.new_page()
+        sign_in(first, "admin@espo.demo", demo_password())
+        second = context.new_page()
+        first.goto(edit)
+        second.goto(edit)
+        for tab, months in ((first, "7"), (second, "11")):
+            tab.get_by_label("Title", exact=True).fill(f"{risk.title}, as tab {months} saw it")
+            tab.get_by_label("Review period override (months)").fill(months)
+            tab.get_by_role("button", name="Save changes").click()
+        expect(second.locator("#conflict-choices")).to_be_visible()
+        if SCREENSHOTS:
+            second.screenshot(path=str(Path(SCREENSHOTS) / "espo-conflict-390.png"), full_page=True)
+        measured = second.evaluate(OVERFLOW)
+        violations = axe_violations(second)
+        assert measured["scrollWidth"] <= PHONE["width"] and not violations, report(
+            {"conflict": measured | ({"culprits": violations} if violations else {})}
+        )
     finally:
         context.close()
