@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,14 +28,23 @@ from ..packs.proof import pack_identifier
 from ..packs.release import pack_correct, pack_release, pack_summary_save
 from ..packs.services import PackAlreadyRequested, pack_registers
 from ..packs.summary import summary_draft
-from .packs import _access
+from .packs import _access, pack_built_message
 
+# Each says what happened by the time the page is shown: with a worker, the build is under
+# way; without a broker (the demo), it was done in the request (``packs.pack_built_message``).
 PACK_RELEASE_STARTED = (
     "Releasing: the final copy (without the DRAFT marks) is being built. The panel is e-mailed "
     "a link to it as soon as it is stored."
 )
+PACK_RELEASED = "Released v{version}: the final copy (without the DRAFT marks) is stored; {told}."
+PACK_RELEASED_TOLD = "{count} panel member{s} {were} told, with a link to it"
+PACK_RELEASED_NOBODY = "no panel member may read it, so nobody was told"
 PACK_SUMMARY_SAVED = "Summary saved: the draft is being built again with it on its first page."
+PACK_SUMMARY_BUILT = "Summary saved: the draft was built again with it on its first page."
 PACK_CORRECTION_STARTED = "Correction requested: version {version} is being built as a draft."
+PACK_CORRECTION_BUILT = (
+    "Correction built: version {version} is a draft, ready to summarise and release."
+)
 
 
 def _coordinator(request: HttpRequest, org: str):
@@ -104,9 +114,24 @@ def pack_summary(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, PACK_SUMMARY_SAVED)
+            said = pack_built_message(pack, queued=PACK_SUMMARY_SAVED, built=PACK_SUMMARY_BUILT)
+            messages.add_message(request, *said)
             return redirect("pack_detail", org=access.organisation.slug, pk=pack.pk)
     return _page(request, access, pack, summary_form=form, status=400)
+
+
+def _released_message(pack: Pack) -> tuple[int, str]:
+    """What releasing did: the final copy stored and the panel told (built in the request, with
+    no broker), else that it is being built."""
+    count = len(pack_release_recipients(pack))
+    told = (
+        PACK_RELEASED_TOLD.format(
+            count=count, s=pluralize(count), were=pluralize(count, "was,were")
+        )
+        if count
+        else PACK_RELEASED_NOBODY
+    )
+    return pack_built_message(pack, queued=PACK_RELEASE_STARTED, built=PACK_RELEASED, told=told)
 
 
 @login_required
@@ -122,7 +147,7 @@ def pack_release_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         except ValidationError as error:
             problem = " ".join(error.messages)
         else:
-            messages.success(request, PACK_RELEASE_STARTED)
+            messages.add_message(request, *_released_message(pack))
             return redirect("pack_detail", org=access.organisation.slug, pk=pack.pk)
     context = {
         "organisation": access.organisation,
@@ -153,9 +178,12 @@ def pack_correct_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                messages.success(
-                    request, PACK_CORRECTION_STARTED.format(version=correction.version)
+                said = pack_built_message(
+                    correction,
+                    queued=PACK_CORRECTION_STARTED.format(version=correction.version),
+                    built=PACK_CORRECTION_BUILT,
                 )
+                messages.add_message(request, *said)
                 return redirect(
                     reverse("pack_detail", args=[access.organisation.slug, correction.pk])
                 )

@@ -39,12 +39,34 @@ from ..packs.services import (
     pack_retry,
 )
 
+# What a request says depends on where the pack is once it returns: with a worker it is queued;
+# without a broker (the demo) it was built in the request, and the list already shows it.
 PACK_REQUESTED = "Pack requested: it will be ready in a minute or two."
+PACK_BUILT = "Pack built: draft v{version} is in the list below."
+PACK_BUILD_FAILED = (
+    "The pack could not be built: its status says why, and the Reports page can retry it."
+)
 # An identical pack had failed: the request retried it instead of adding a second row.
 PACK_RETRIED_ON_REQUEST = (
     "This pack had failed before, so it is being built again: it is in the list below and will "
     "be ready in a minute or two."
 )
+PACK_RETRIED_AND_BUILT = (
+    "This pack had failed before, so it was built again: draft v{version} is in the list below."
+)
+PACK_QUEUED_AGAIN = "Pack queued again."
+
+
+def pack_built_message(pack: Pack, *, queued: str, built: str, **words) -> tuple[int, str]:
+    """The message level and words for a pack just sent to be built: ``queued`` while a worker
+    has it, ``built`` (formatted with its version and ``words``) once it is ready, the failure
+    once it failed; as the pack is now (one query), not as it was sent."""
+    pack.refresh_from_db(fields=["status", "version", "released_at", "error"])
+    if pack.status == PackStatus.READY:
+        return messages.SUCCESS, built.format(version=pack.version, **words)
+    if pack.status == PackStatus.FAILED:
+        return messages.ERROR, PACK_BUILD_FAILED
+    return messages.SUCCESS, queued
 
 
 def _access(request: HttpRequest, org: str):
@@ -100,9 +122,12 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
                 status = 503 if isinstance(error, PackQueueUnavailable) else 400
             else:
                 if getattr(pack, "retried", False):
-                    messages.success(request, PACK_RETRIED_ON_REQUEST)
+                    said = pack_built_message(
+                        pack, queued=PACK_RETRIED_ON_REQUEST, built=PACK_RETRIED_AND_BUILT
+                    )
                 else:
-                    messages.success(request, PACK_REQUESTED)
+                    said = pack_built_message(pack, queued=PACK_REQUESTED, built=PACK_BUILT)
+                messages.add_message(request, *said)
                 return redirect("packs", org=access.organisation.slug)
         else:
             status = 400
@@ -147,7 +172,9 @@ def pack_retry_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Pack queued again.")
+        messages.add_message(
+            request, *pack_built_message(pack, queued=PACK_QUEUED_AGAIN, built=PACK_BUILT)
+        )
     return redirect("packs", org=access.organisation.slug)
 
 
