@@ -431,6 +431,21 @@ def test_the_reports_page_offers_the_word_edition_with_its_sha256(client, org):
     assert "cd" * 32 in page and pack.sha256 in page
 
 
+def test_the_packs_page_shows_each_sha256_once(client, org):
+    """Its own row gives them; the status above it gave them again."""
+    pack = released(org)
+    pack.docx.save("pack.docx", ContentFile(b"PK word"), save=False)
+    pack.docx_size, pack.docx_sha256 = 7, "cd" * 32
+    pack.save()
+    client.force_login(member(org, Role.COORDINATOR))
+    page = client.get(reverse("pack_detail", args=[org.slug, pack.pk])).content.decode()
+    assert page.count(pack.sha256) == 1 and page.count("cd" * 32) == 1
+    assert ">SHA-256</dt>" in page
+    # The Reports list, with no row of its own, still shows them under the status.
+    listed = client.get(reverse("packs", args=[org.slug])).content.decode()
+    assert listed.count(pack.sha256) == 1
+
+
 def test_a_pack_requested_released_is_built_once_final_and_tells_nobody(org, build):
     """The demo's packs: released by the coordinator as built, with no draft to wait on."""
     coordinator = member(org, Role.COORDINATOR)
