@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from ..models import Review, Risk, RiskStatus
 from . import notice_events
 from .register_archive import refuse_if_archived
-from .review_submissions import needs_sign_off, review_submit
+from .review_submissions import needs_sign_off, rated_positions, review_submit
 from .risks import (
     Position,
     RiskConflict,
@@ -29,6 +29,10 @@ REVIEW_BEFORE_LAST = (
     "move its review dates back"
 )
 REVIEW_BEFORE_ADDED = "the earliest date allowed is {day}, the day {ref} was added to the register"
+# A re-score to the rating the risk already has would be recorded as a change that is none.
+RESCORE_UNCHANGED = (
+    "the rating chosen is the current one: choose “No change”, or a different rating"
+)
 
 
 def _day(day: dt.date) -> str:
@@ -91,6 +95,8 @@ def review_record(
         raise ValidationError({"reviewed_on": refusal})
     rescored = bool(positions)
     version = scheme_version_for_register(locked.register)
+    if rescored and _same_rating(locked, version.parsed, positions):
+        raise ValidationError({"current_likelihood": RESCORE_UNCHANGED})
     if needs_sign_off(register=locked.register, user=user):
         # Recorded as awaiting sign-off: the risk stays as it is until an approver signs it off.
         return review_submit(
@@ -129,6 +135,16 @@ def review_record(
         organisation=locked.organisation, before=before, risks=[locked], actor=user
     )
     return review
+
+
+def _same_rating(locked: Risk, scheme, positions) -> bool:
+    """True when every position re-scored is already the risk's (a level off the scheme is
+    refused by rating it, naming the field)."""
+    rated = rated_positions(scheme, positions)
+    return all(
+        _position_of(locked, name) == (tuple(value) if value else None)
+        for name, value in rated.items()
+    )
 
 
 def _rescore_merges(locked: Risk, expected_version: int, positions) -> bool:

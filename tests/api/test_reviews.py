@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 
 from api.serializers_children import REVIEW_AWAITING_SIGN_OFF
 from registers.models import Marking, Review, ReviewState, Risk, Role
-from registers.services.reviews import REVIEW_BEFORE_LAST
+from registers.services.reviews import RESCORE_UNCHANGED, REVIEW_BEFORE_LAST
 from registers.services.sign_off import review_sign_off
 from registers.withholding import WITHHELD_SHORT
 from tests import factories
@@ -108,6 +108,15 @@ def test_a_review_dated_before_the_last_is_refused_by_the_service(risk, writer):
     assert response.json() == {"reviewed_on": [expected[0].upper() + expected[1:]]}
     assert not Review.objects.filter(risk=risk).exists()
     assert Risk.objects.get(pk=risk.pk).last_reviewed == last
+
+
+def test_a_rescore_to_the_current_rating_is_400(risk, writer):
+    body = {"current_likelihood": risk.current_likelihood, "current_impact": risk.current_impact}
+    response = _review(writer, risk, body)
+    assert response.status_code == 400
+    expected = RESCORE_UNCHANGED[0].upper() + RESCORE_UNCHANGED[1:]
+    assert response.json() == {"current_likelihood": [expected]}
+    assert not Review.objects.filter(risk=risk).exists()
 
 
 def test_a_stale_or_missing_if_match_is_412(risk, writer):

@@ -3,14 +3,16 @@ note, docs/decisions.md); the review page and the risk page show the updates wit
 and author, newest first, and never to a member not cleared for an OFFICIAL-SENSITIVE risk."""
 
 import datetime as dt
+from html import unescape
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from registers.models import Marking, Review, Risk, Role
 from registers.services.organisations import member_add
-from registers.services.reviews import review_record
+from registers.services.reviews import RESCORE_UNCHANGED, review_record
 from tests.factories import RiskFactory, corporate_register_of
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +121,31 @@ def test_updates_of_a_sensitive_risk_are_withheld_from_members_not_cleared(clien
     assert 'id="updates"' not in page
     client.force_login(people["coordinator"])
     assert "Informant moved to a safe house." in client.get(url("risk", risk)).content.decode()
+
+
+def test_a_rescore_to_the_current_rating_is_refused_not_recorded_as_a_change(client, risk, people):
+    """The review page's "re-score it" left at the current rating changes nothing: the page
+    says so, and nothing is recorded (it was "Reviewed and re-scored")."""
+    client.force_login(people["owner"])
+    response = client.post(
+        url("risk_review", risk),
+        {
+            "outcome": "rescore",
+            "current_likelihood": risk.current_likelihood,
+            "current_impact": risk.current_impact,
+            "note": "Looked again at the depot.",
+            "version": risk.version,
+        },
+    )
+    page = response.content.decode()
+    assert RESCORE_UNCHANGED[0].upper() + RESCORE_UNCHANGED[1:] in unescape(page)
+    assert not Review.objects.filter(risk=risk).exists()
+    assert Risk.objects.get(pk=risk.pk).version == risk.version
+    with pytest.raises(ValidationError) as caught:  # the service, for every caller
+        review_record(
+            risk=risk,
+            user=people["owner"],
+            expected_version=risk.version,
+            positions={"current": (risk.current_likelihood, risk.current_impact)},
+        )
+    assert caught.value.message_dict == {"current_likelihood": [RESCORE_UNCHANGED]}
