@@ -56,6 +56,13 @@ class SchemeAdopted:
     rerated: int = 0  # risks re-rated under the new version
     kept: int = 0  # risks left under their old version until their review (the admin's choice)
     by_hand: int = 0  # risks whose levels the new version does not have
+    # Of the re-rated, those whose score or band changed, counted as the preview counts them
+    # ("would change score or band"); the rest kept the same rating.
+    rating_changed: int = 0
+
+    @property
+    def rating_kept(self) -> int:
+        return self.rerated - self.rating_changed
 
 
 def _who(user) -> str:
@@ -103,7 +110,7 @@ def scheme_version_adopt(
     risks = scheme_open_risks(scheme=locked)
     if not rerate:
         return SchemeAdopted(version=saved.version, created=True, kept=risks.count())
-    rerated, by_hand = _rerate(
+    rerated, by_hand, rating_changed = _rerate(
         list(
             risks.select_for_update(of=("self",))
             .select_related("register", "organisation")
@@ -115,20 +122,33 @@ def scheme_version_adopt(
             scheme=locked.name, number=saved.version.number, who=_who(by), reason=reason
         ),
     )
-    return SchemeAdopted(version=saved.version, created=True, rerated=rerated, by_hand=by_hand)
+    return SchemeAdopted(
+        version=saved.version,
+        created=True,
+        rerated=rerated,
+        by_hand=by_hand,
+        rating_changed=rating_changed,
+    )
 
 
-def _rerate(risks: list[Risk], *, version: SchemeVersion, by, reason: str) -> tuple[int, int]:
+def _rating(risk: Risk) -> tuple:
+    """What the preview compares (``rescoring_preview``): each position's score, the band."""
+    return (*(getattr(risk, f"{p}_score") for p in POSITIONS), risk.current_band)
+
+
+def _rerate(risks: list[Risk], *, version: SchemeVersion, by, reason: str) -> tuple[int, int, int]:
     """Re-rate ``risks`` (locked) under ``version`` through ``apply_ratings``, as an edit or a
-    review would; returns (re-rated, left for re-scoring by hand)."""
+    review would; returns (re-rated, left for re-scoring by hand, re-rated with a score or band
+    changed)."""
     scheme = version.parsed
     before = notice_events.snapshot(risks)
     older = SchemeVersion.objects.in_bulk({risk.scheme_version_id for risk in risks} - {None})
     now, today = timezone.now(), timezone.localdate()
     changed: list[Risk] = []
-    by_hand = 0
+    by_hand = rating_changed = 0
     for risk in risks:
         rank_before = _band_rank(older.get(risk.scheme_version_id), risk.current_band)
+        rating_before = _rating(risk)
         try:
             apply_ratings(risk, scheme_version=version, positions={})
         except ValidationError:
@@ -141,6 +161,7 @@ def _rerate(risks: list[Risk], *, version: SchemeVersion, by, reason: str) -> tu
             if risk.next_review_due is None or due < risk.next_review_due:
                 risk.next_review_due = due
         bring_review_forward(risk=risk, scheme=scheme, rank_before=rank_before, today=today)
+        rating_changed += _rating(risk) != rating_before
         risk.version += 1
         risk.updated_at = now
         changed.append(risk)
@@ -159,7 +180,7 @@ def _rerate(risks: list[Risk], *, version: SchemeVersion, by, reason: str) -> tu
         notice_events.risks_changed_tell(
             organisation=changed[0].organisation, before=before, risks=changed, actor=by
         )
-    return len(changed), by_hand
+    return len(changed), by_hand, rating_changed
 
 
 def _update_ratings(risks: list[Risk]) -> None:

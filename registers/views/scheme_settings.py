@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -43,14 +44,17 @@ from ..selectors.rescoring import rescoring_preview, scheme_open_risks
 from ..services.rescoring import scheme_version_adopt
 
 ADMINS_ONLY = "Only an organisation admin changes the scoring scheme."
+# The counts in the preview's words ("would change score or band", "would keep the same
+# rating"), so what was saved agrees with what was previewed.
 ADOPTED_RERATED = (
-    "Version {number} of {scheme} saved. {rerated} open risk(s) re-rated under it{by_hand_note}."
+    "Version {number} of {scheme} saved. {rerated} open risk{rerated_s} re-rated under it: "
+    "{changed} changed score or band, {same} kept the same rating{by_hand_note}."
 )
 ADOPTED_KEPT = (
-    "Version {number} of {scheme} saved. {kept} open risk(s) keep their ratings under the "
-    "earlier version until their next review."
+    "Version {number} of {scheme} saved. {kept} open risk{kept_s} {keep} {their} ratings under "
+    "the earlier version until {their} next review."
 )
-BY_HAND_NOTE = "; {by_hand} keep the earlier version and need re-scoring by hand"
+BY_HAND_NOTE = "; {by_hand} {keep} the earlier version and {need} re-scoring by hand"
 UNCHANGED = "No change: version {number} of {scheme} is already as given."
 
 
@@ -299,13 +303,39 @@ def scheme_save(request: HttpRequest, org: str, scheme: int) -> HttpResponse:
     if not adopted.created:
         messages.info(request, UNCHANGED.format(**words))
     elif form.cleaned_data["choice"] == RERATE:
-        note = BY_HAND_NOTE.format(by_hand=adopted.by_hand) if adopted.by_hand else ""
+        by_hand = adopted.by_hand
+        note = (
+            BY_HAND_NOTE.format(
+                by_hand=by_hand,
+                keep=pluralize(by_hand, "keeps,keep"),
+                need=pluralize(by_hand, "needs,need"),
+            )
+            if by_hand
+            else ""
+        )
         messages.success(
             request,
-            ADOPTED_RERATED.format(**words, rerated=adopted.rerated, by_hand_note=note),
+            ADOPTED_RERATED.format(
+                **words,
+                rerated=adopted.rerated,
+                rerated_s=pluralize(adopted.rerated),
+                changed=adopted.rating_changed,
+                same=adopted.rating_kept,
+                by_hand_note=note,
+            ),
         )
     else:
-        messages.success(request, ADOPTED_KEPT.format(**words, kept=adopted.kept))
+        kept = adopted.kept
+        messages.success(
+            request,
+            ADOPTED_KEPT.format(
+                **words,
+                kept=kept,
+                kept_s=pluralize(kept),
+                keep=pluralize(kept, "keeps,keep"),
+                their=pluralize(kept, "its,their"),
+            ),
+        )
     return redirect("settings_scheme", org=access.organisation.slug)
 
 

@@ -67,6 +67,6 @@ def test_an_admin_moves_a_band_edge_and_rerates_the_risks(page):
     page.get_by_label("Re-rate them all now under the new version").check()
     page.get_by_label("Why is the scheme changing?").fill("Board lowered the Low band")
     page.get_by_role("button", name="Save version 2").click()
-    expect(page.get_by_text("1 open risk(s) re-rated under it")).to_be_visible()
+    expect(page.get_by_text("1 open risk re-rated under it: 1 changed")).to_be_visible()
     risk = Risk.objects.get(organisation=organisation, ref="R5")
     assert (risk.current_band, risk.scheme_version.number) == ("Medium", 2)

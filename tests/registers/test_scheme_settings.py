@@ -24,6 +24,7 @@ from registers.forms_scheme import (
     definition_json,
 )
 from registers.models import Risk, Role
+from registers.selectors.rescoring import rescoring_preview
 from registers.services.rescoring import REASON_REQUIRED
 from registers.views.scheme_settings import ADMINS_ONLY
 from riskreg.forms import sentence
@@ -308,6 +309,27 @@ def test_save_and_rerate_now(admin_client, organisation, scheme, corporate_regis
     assert (risk.current_band, risk.scheme_version.number) == ("Medium", 2)
     page = admin_client.get(response.url).content.decode()
     assert "Version 2 of" in page and "Moved Low down" in page
+
+
+def test_save_and_rerate_now_says_what_the_preview_said(
+    admin_client, organisation, scheme, corporate_register
+):
+    """The preview counts those that would change score or band and those that would keep the
+    same rating; the saved message says the same of the re-rated, in proper plurals (it said
+    "2 open risk(s) re-rated under it")."""
+    RiskFactory(register=corporate_register, ref="R5", positions={"current": (1, 5)})
+    RiskFactory(register=corporate_register, ref="R6", positions={"current": (3, 4)})
+    preview = rescoring_preview(scheme=scheme, definition=moved_edges())
+    assert (preview.changing, preview.unchanged) == (1, 1)
+    response = admin_client.post(
+        url("settings_scheme_save", organisation, scheme),
+        save_data(scheme, moved_edges()),
+        follow=True,
+    )
+    assert [str(message) for message in response.context["messages"]] == [
+        f"Version 2 of {scheme.name} saved. 2 open risks re-rated under it: 1 changed score or "
+        "band, 1 kept the same rating."
+    ]
 
 
 def test_save_and_keep(admin_client, organisation, scheme, corporate_register):
