@@ -258,3 +258,36 @@ def test_the_choice_between_two_tabs_changes_fits_a_phone(browser, live_server):
         )
     finally:
         context.close()
+
+
+# Each visible grid of a form: its box's width and its content's, and the chips wider than their
+# cell (a band name cut).
+GRIDS = """() => [...document.querySelectorAll('.rr-grid-box:not([hidden])')].map(box => ({
+  id: box.id,
+  box: box.clientWidth,
+  content: box.scrollWidth,
+  cut: [...box.querySelectorAll('.rr-grid__chip')]
+    .filter(chip => chip.getBoundingClientRect().width > chip.parentElement.clientWidth)
+    .map(chip => chip.textContent),
+}))"""
+
+
+def test_the_review_forms_grid_fits_a_phone(browser, live_server):
+    """ESPO's 5 x 5 grid in the review form's inset (320 px at 390) without scrolling in its
+    box: it was 342 px, its "Very high" column cut. Its likelihood names wrap, its cells are
+    narrower, and every band name still fits its chip; the risk form's grids too."""
+    seed_demo(slugs=("espo",))
+    risk = Risk.objects.filter(organisation__slug="espo", status="open").order_by("pk").first()
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in(page, "admin@espo.demo", demo_password())
+        for url in (f"/o/espo/risks/{risk.ref}/review/", f"/o/espo/risks/{risk.ref}/edit/"):
+            page.goto(url)
+            grids = page.evaluate(GRIDS)
+            assert grids, url
+            for grid in grids:
+                assert grid["content"] <= grid["box"] and not grid["cut"], (url, grid)
+    finally:
+        context.close()
