@@ -96,6 +96,9 @@ def _dashboard(invitation: Invitation) -> str:
 
 
 def _welcome(request: HttpRequest, invitation: Invitation) -> None:
+    """The one banner they see: allauth's "Successfully signed in" is left out when the request
+    is so marked (templates/account/messages/logged_in.txt)."""
+    request.invitation_welcomed = True
     messages.success(
         request,
         f"Welcome to {invitation.organisation.display_name}: you are "

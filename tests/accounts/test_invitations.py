@@ -99,6 +99,15 @@ def test_the_page_says_who_invited_them_to_what(client, sent, organisation, admi
     assert not User.objects.filter(email="nia.new@example.org").exists()  # GET changes nothing
 
 
+def test_an_ordinary_sign_in_still_says_who_signed_in(client):
+    user = MembershipFactory(user__full_name="Ola Ordinary").user
+    response = client.post(
+        reverse("login"), {"login": user.email, "password": PASSWORD}, follow=True
+    )
+    banners = [str(message) for message in response.context["messages"]]
+    assert any(banner.startswith("Successfully signed in as Ola Ordinary") for banner in banners)
+
+
 def test_accepting_signs_them_in_on_the_dashboard(client, sent, organisation, caplog):
     caplog.set_level(logging.INFO, logger="riskreg.security")
     invitation, path = sent
@@ -109,7 +118,9 @@ def test_accepting_signs_them_in_on_the_dashboard(client, sent, organisation, ca
     assert dashboard.status_code == 200
     user = User.objects.get(email="nia.new@example.org")
     assert dashboard.wsgi_request.user == user
-    assert "Welcome to" in text(dashboard)
+    banners = [str(message) for message in dashboard.context["messages"]]
+    # One banner: allauth's "Successfully signed in as ..." said it again.
+    assert banners == [f"Welcome to {organisation.display_name}: you are a risk owner or manager."]
     assert user.full_name == "Nia New" and user.job_title == "Head of Assurance"
     assert user.check_password(NEW_PASSWORD)
     assert Membership.objects.get(user=user, organisation=organisation).role == Role.OWNER
