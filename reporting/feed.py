@@ -38,6 +38,7 @@ from appetite.rules import AppetiteState
 from appetite.selectors import AppetiteLookup, appetite_lookup
 from registers.calendar import local_date, previous_quarter_end, quarter_ends, quarter_label
 from registers.models import Organisation, Register, Risk, RiskStatus
+from registers.models.risks import review_due
 from registers.selectors import risk_snapshots, trend_between
 from registers.withholding import WITHHELD
 from scoring.engine import RatingError, rate
@@ -220,7 +221,7 @@ def _risk_rows(rows, *, access, lookup: AppetiteLookup, ratings, before) -> Iter
             "warning": threshold.warning if threshold else None,
             "appetite": str(state),
             "breach": state == AppetiteState.BREACH,
-            "next_review_due": _day(risk.next_review_due),
+            "next_review_due": _day(review_due(risk)),
             "last_reviewed": _day(risk.last_reviewed),
             "trend": trend_between(before.get(risk.id), risk).value,
             "marking": risk.marking,

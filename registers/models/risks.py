@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -239,6 +241,17 @@ class Risk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ref} {self.title}"
+
+    @property
+    def review_due(self) -> dt.date | None:
+        return review_due(self)
+
+
+def review_due(record) -> dt.date | None:
+    """When a risk's next review is due, as every page and export says it: a closed risk has
+    none. The stored date is kept (a risk reopened is due from it). ``record``: a risk or a
+    historical record of one (a register as it stood on a day)."""
+    return None if record.status == RiskStatus.CLOSED else record.next_review_due
 
 
 class Effectiveness(models.TextChoices):

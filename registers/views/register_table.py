@@ -26,6 +26,7 @@ from django.utils.safestring import SafeData, SafeString
 from appetite.rules import AppetiteState
 
 from ..models import RiskStatus
+from ..models.risks import review_due
 from ..refs import RiskRefConverter
 from ..selectors.indicators import IndicatorStatus
 from ..selectors.trends import Trend
@@ -153,10 +154,8 @@ def register_lines(
             "accepted_until": long_date(row.accepted_until)
             if row.appetite == AppetiteState.BREACH and row.accepted_until
             else "",
-            "next_review": short_date(risk.next_review_due) if risk.next_review_due else "",
-            "overdue": risk.next_review_due is not None
-            and risk.status != RiskStatus.CLOSED
-            and risk.next_review_due < today,
+            "next_review": short_date(due) if (due := review_due(risk)) else "",
+            "overdue": due is not None and due < today,
             "status": STATUS_LABELS.get(risk.status, risk.status),
         }
         # The trend under the current rating: none at all for a risk neither rated nor moved;

@@ -47,6 +47,7 @@ from registers.models import (
     RiskStatus,
     User,
 )
+from registers.models.risks import review_due
 from registers.selectors.acceptance import acceptances_as_of
 from registers.selectors.rescoring import rating_versions
 
@@ -332,7 +333,7 @@ def _row(
         "target_likelihood": risk.target_likelihood,
         "target_impact": risk.target_impact,
         "response": risk.response,
-        "next_review": risk.next_review_due,
+        "next_review": review_due(risk),  # none for a closed risk (a blank imports unchanged)
         "controls": "\n".join(controls),  # descriptions, in order
         "actions": "\n".join(actions),
         # Every row is of the register exported (its slug, which the import reads back).
