@@ -27,16 +27,20 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from appetite.models import AppetiteLevel
+from registers.history import SAME_EVENT  # the risk's record and the decision: one save
 from registers.models import (
     Escalation,
     EscalationDirection,
     EscalationStatus,
     Organisation,
     Register,
+    Review,
+    ReviewState,
     Risk,
     RiskStatus,
 )
 from registers.selectors import Trend, risk_snapshots
+from registers.services.review_submissions import person
 from scoring.engine import Rating, RatingError, rate
 from scoring.models import SchemeVersion
 
@@ -78,6 +82,18 @@ class RatingChange:
     new: Rating | None
     direction: Trend
     reason: str
+    # An update signed off (issue 17): "submitted by Owen Owner, signed off by Cora
+    # Coordinator", as the history reason ("signed off by ...") names only the approver; the
+    # reason is then the author's note alone. Names, not risk detail: kept when it is withheld.
+    submitted: str = ""
+
+    @property
+    def account(self) -> str:
+        """Who and why in one line, for a pack's reason column."""
+        if not self.submitted:
+            return self.reason
+        text = self.submitted[:1].upper() + self.submitted[1:]
+        return f"{text}: {self.reason}" if self.reason else text
 
 
 @dataclass(frozen=True)
@@ -230,6 +246,50 @@ def _direction_of_change(old: dict, new: dict) -> Trend:
     return Trend.UP if now > then else Trend.DOWN
 
 
+SIGNED_OFF_REASON = "signed off by "  # services.sign_off's history reason
+
+
+def _name_submitters(changes: list[RatingChange], *, organisation) -> list[RatingChange]:
+    """Each change that signed off an update names its author beside the approver, from the
+    update itself (one query, only when the window has such a change)."""
+    signed = [change for change in changes if change.reason.startswith(SIGNED_OFF_REASON)]
+    if not signed:
+        return changes
+    reviews: dict[int, list[Review]] = {}
+    for review in Review.objects.filter(
+        organisation=organisation,
+        state=ReviewState.SIGNED_OFF,
+        risk_id__in={change.risk.id for change in signed},
+        decided_at__gte=min(change.when for change in signed) - SAME_EVENT,
+        decided_at__lte=max(change.when for change in signed) + SAME_EVENT,
+    ).select_related("reviewed_by", "decided_by"):
+        reviews.setdefault(review.risk_id, []).append(review)
+    named = []
+    for change in changes:
+        near = [
+            review
+            for review in reviews.get(change.risk.id, [])
+            if change.reason.startswith(SIGNED_OFF_REASON)
+            and abs(review.decided_at - change.when) <= SAME_EVENT
+        ]
+        if not near:
+            named.append(change)
+            continue
+        review = min(near, key=lambda review: abs(review.decided_at - change.when))
+        via = (review.proposed or {}).get("via")
+        submitted = f"submitted by {person(review.reviewed_by)}" + (f" {via}" if via else "")
+        signer = change.by or review.decided_by
+        named.append(
+            replace(
+                change,
+                by=signer,
+                submitted=f"{submitted}, signed off by {person(signer)}",
+                reason=review.note,
+            )
+        )
+    return named
+
+
 def movement_between(
     *, organisation: Organisation, since: dt.datetime, until: dt.datetime
 ) -> Movement:
@@ -313,6 +373,7 @@ def movement_between(
             ):
                 closed_by[risk_id] = record
             previous = record
+    result.rating_changes = _name_submitters(result.rating_changes, organisation=organisation)
     result.rating_changes.sort(key=lambda change: (change.when, change.risk.ref))
 
     for risk_id, state in after.items():

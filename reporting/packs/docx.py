@@ -831,7 +831,7 @@ def _movement(w: _Writer) -> None:
                         w.rating_cell(change.old),
                         w.rating_cell(change.new, mark=f" {arrow}" if arrow else ""),
                         _short_day(change.when, zone),
-                        [(change.reason, {"size": 8})],
+                        [(change.account, {"size": 8})],
                     ],
                 )
         if m.added or m.closed or m.reopened:

@@ -20,10 +20,12 @@ from registers.services.escalation import (
     escalation_decline,
     escalation_request,
 )
-from registers.services.organisations import organisation_create
+from registers.services.organisations import member_add, organisation_create
+from registers.services.reviews import review_record
 from registers.services.risks import risk_close, risk_reopen, risk_update
+from registers.services.sign_off import review_sign_off
 from reporting import periods
-from reporting.movement import level_index, movement_between
+from reporting.movement import level_index, movement_between, movement_withheld
 from scoring.presets import preset
 from tests.factories import MembershipFactory, RegisterFactory, RiskFactory, corporate_register_of
 from tests.queries import assert_same_queries
@@ -418,3 +420,54 @@ def test_a_bad_date_is_described_by_its_message(client, aberdeen, reader, params
     (name,) = params
     assert f"id_{name}_error" in describedby(html, f"id_{name}")
     assert missing_describedby_targets(html) == []
+
+
+def test_a_signed_off_change_names_who_submitted_it_and_who_signed_it_off(client, organisation):
+    """The history reason of a signed-off update names only the approver ("Cora Coordinator:
+    signed off by Cora Coordinator: ..."); the movement page and packs name the author too."""
+    register = corporate_register_of(organisation)
+    register.sign_off_required = True
+    register.save()
+    owner = member_add(
+        organisation=organisation, email="owen@x.test", role=Role.OWNER, full_name="Owen Owner"
+    ).user
+    coordinator = member_add(
+        organisation=organisation,
+        email="cora@x.test",
+        role=Role.COORDINATOR,
+        full_name="Cora Coordinator",
+    ).user
+    risk = scored(register, "R1", (3, 3))
+    with at(DURING):
+        submitted = review_record(
+            risk=risk,
+            user=owner,
+            expected_version=risk.version,
+            note="Sprinkler tests failed twice",
+            positions={"current": (4, 4)},
+        )
+    with at(LATER):
+        review_sign_off(review=submitted, user=coordinator)
+    (change,) = movement_between(organisation=organisation, since=SINCE, until=UNTIL).rating_changes
+    assert change.by == coordinator and change.reason == "Sprinkler tests failed twice"
+    assert change.submitted == "submitted by Owen Owner, signed off by Cora Coordinator"
+    assert change.account == (
+        "Submitted by Owen Owner, signed off by Cora Coordinator: Sprinkler tests failed twice"
+    )
+    client.force_login(coordinator)
+    page = client.get(
+        reverse("movement", args=[organisation.slug]),
+        {"since": "2026-05-31", "until": "2026-10-31"},
+    ).content.decode()
+    row = page[page.index("R1") : page.index("</tr>", page.index("R1"))]
+    assert (
+        "Submitted by Owen Owner, signed off by Cora Coordinator: Sprinkler tests failed twice"
+        in row
+    )
+    assert "Cora Coordinator: signed off by" not in row
+    # A risk whose detail the reader may not see keeps the names, not the note.
+    (quiet,) = movement_withheld(
+        movement_between(organisation=organisation, since=SINCE, until=UNTIL),
+        risk_ids={risk.id},
+    ).rating_changes
+    assert quiet.account == "Submitted by Owen Owner, signed off by Cora Coordinator"
