@@ -157,3 +157,23 @@ def test_query_count_is_the_same_for_10_and_500_risks(client, me, organisation):
     # the page stops at 200 of each and says so
     assert len(response.context["rows"]) == 200 and len(response.context["actions"]) == 200
     assert "more than 200 open risks" in response.content.decode()
+
+
+def warning_of(response) -> str:
+    html = response.content.decode()
+    start = html.index("Overdue:")
+    return " ".join(html[start : html.index("</strong>", start)].split())
+
+
+def test_the_overdue_warning_agrees_with_its_count(work, me, organisation):
+    """'Overdue: 1 action. It is listed first below.', never 'They are' for one."""
+    risk = RiskFactory(register=corporate_register_of(organisation), ref="R1")
+    today = selectors.organisation_today(organisation)
+    ActionFactory(risk=risk, owner=me, description="Late", due_date=today - dt.timedelta(3))
+    assert warning_of(work()).endswith("1 action</a>. It is listed first below.")
+    ActionFactory(risk=risk, owner=me, description="Later", due_date=today - dt.timedelta(1))
+    assert warning_of(work()).endswith("2 actions</a>. They are listed first below.")
+    due(RiskFactory(register=risk.register, ref="R2", owner=me), -1, today)
+    Action.objects.filter(description="Later").delete()
+    text = warning_of(work())
+    assert "1 review</a> and" in text and text.endswith("They are listed first below.")
