@@ -291,3 +291,44 @@ def test_the_review_forms_grid_fits_a_phone(browser, live_server):
                 assert grid["content"] <= grid["box"] and not grid["cut"], (url, grid)
     finally:
         context.close()
+
+
+# The header's items: their text (first words) and the line they sit on.
+HEADER = """() => [...document.querySelectorAll('.govuk-service-navigation__item')].map(item => ({
+  text: item.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60),
+  top: Math.round(item.getBoundingClientRect().top),
+}))"""
+
+
+@pytest.mark.parametrize(
+    ("email", "one_line"),
+    [("dir-strategy@mopac.demo", True), ("admin@mopac.demo", False)],
+)
+def test_the_header_keeps_the_name_and_sign_out_together_at_1280(
+    browser, live_server, email, one_line
+):
+    """MOPAC's Director of Strategy (a long name, 6 notifications) had "Sign out" drop onto a
+    line of its own at 1280. The name is cut short (the whole name still its link's text and
+    title) so the header holds one line; where the links need two lines anyway (an admin's),
+    the name and "Sign out" move down together."""
+    seed_demo(slugs=("mopac",))
+    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in(page, email, demo_password())
+        page.goto("/o/mopac/")
+        items = page.evaluate(HEADER)
+        name = get_user_model().objects.get(email=email).get_full_name()
+        account = next(
+            item for item in items if name in item["text"] or "signed in" in item["text"]
+        )
+        sign_out = next(item for item in items if item["text"] == "Sign out")
+        assert account["top"] == sign_out["top"], items
+        if one_line:
+            assert len({item["top"] for item in items}) == 1, items
+        link = page.locator(".rr-nav-account a")
+        assert link.get_attribute("title") == name
+        assert link.text_content() == f"Your account: signed in as {name}"
+    finally:
+        context.close()
