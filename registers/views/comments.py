@@ -9,6 +9,8 @@ like the rest of the risk's detail, and nothing is written on GET.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from riskreg.forms import posted, sentence
+from riskreg.refusals import Refusal
 
 from .. import permissions
 from ..forms_comments import CommentEditForm, CommentForm
@@ -31,6 +34,22 @@ COMMENT = f"{RISK}comments/<int:comment>/"
 ADDED = "Comment added."
 CHANGED = "Comment changed."
 DELETED = "Comment deleted."
+COMMENT_EDIT_OWN_ONLY = (
+    "Only a comment's author may change it, and only in the "
+    f"{permissions.COMMENT_EDIT_WINDOW.seconds // 60} minutes after writing it."
+)
+COMMENT_DELETE_OWN_ONLY = "Only a comment's author or an organisation admin may delete it."
+COMMENT_GONE = "This comment has been deleted: there is nothing left to change or delete."
+
+
+def _refuse(access, comment, what: str, not_theirs: str) -> NoReturn:
+    """403 saying why: the comment is deleted, the register archived, or their role may not
+    comment at all; else the comment is not theirs (or its time to change has passed), which
+    asking a coordinator would not mend."""
+    if comment.deleted_at is not None:
+        raise Refusal(COMMENT_GONE)
+    allow(access.can_comment(comment.risk), what, register=comment.risk.register)
+    raise Refusal(not_theirs)
 
 
 def _treatments(risk):
@@ -131,7 +150,8 @@ def comment_detail(request: HttpRequest, org: str, ref: str, comment: int) -> Ht
 @GET_POST
 def comment_edit_view(request: HttpRequest, org: str, ref: str, comment: int) -> HttpResponse:
     access, risk, found = _fetch_comment(request, org, ref, comment)
-    allow(access.can_edit_comment(found), "change this comment", register=risk.register)
+    if not access.can_edit_comment(found):
+        _refuse(access, found, "change this comment", COMMENT_EDIT_OWN_ONLY)
     if request.method == "GET":
         found.edit_form = CommentEditForm(initial={"body": found.body}, comment=found)
         if is_htmx(request):
@@ -159,7 +179,8 @@ def comment_edit_view(request: HttpRequest, org: str, ref: str, comment: int) ->
 @GET_POST
 def comment_delete_view(request: HttpRequest, org: str, ref: str, comment: int) -> HttpResponse:
     access, risk, found = _fetch_comment(request, org, ref, comment)
-    allow(access.can_delete_comment(found), "delete this comment", register=risk.register)
+    if not access.can_delete_comment(found):
+        _refuse(access, found, "delete this comment", COMMENT_DELETE_OWN_ONLY)
     if request.method == "GET":
         found.deleting = True
         if is_htmx(request):

@@ -50,6 +50,7 @@ from .risk_common import (
     RISK,
     WITHHELD,
     allow,
+    allow_on_register,
     conflict_context,
     date_value,
     fetch_risk,
@@ -132,10 +133,11 @@ def risk_create_view(request: HttpRequest, org: str, register: str) -> HttpRespo
         user=request.user, organisation=access.organisation, slug=register
     )
     register_obj.organisation = access.organisation
-    allow(
+    allow_on_register(
         access.can_edit_register(register_obj),
         "add risks to this register",
         register=register_obj,
+        access=access,
     )
     try:
         scheme = scheme_version_for_register(register_obj).parsed

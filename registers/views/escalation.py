@@ -26,10 +26,12 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET
 
 from appetite.selectors import appetite_lookup
+from riskreg.refusals import Refusal
 
 from .. import permissions, selectors
 from ..forms_escalation import AcceptForm, DeclineForm, EscalateForm
 from ..models import Escalation, EscalationDirection, EscalationStatus, Register
+from ..permissions import RISK_OWNER_ROLES
 from ..services.escalation import (
     escalation_accept,
     escalation_decline,
@@ -42,12 +44,16 @@ from .risk_common import (
     RISK,
     WITHHELD,
     allow,
+    allow_on_register,
     can_withdraw,
     fetch_risk,
     risk_url,
 )
 
 ESCALATION = "o/<slug:org>/escalations/<int:pk>/"
+WITHDRAW_NOT_YOURS = (
+    "Only the person who asked, or a coordinator of {register}, may withdraw this request."
+)
 RECENT = 20
 RELATED = (
     "risk",
@@ -228,7 +234,12 @@ def escalation_decide(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     accept_form = decline_form = None
     problem, status = "", 200
     if request.method == "POST":
-        allow(may_decide, f"decide on requests to {escalation.to_register.name}")
+        allow_on_register(
+            may_decide,
+            f"decide on requests to move risks to {escalation.to_register.name}",
+            register=escalation.to_register,
+            access=access,
+        )
         decision = request.POST.get("decision")
         data = request.POST.copy()
         try:
@@ -320,7 +331,10 @@ def escalation_decide(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 def escalation_withdraw_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     access = permissions.organisation_for_user(user=request.user, slug=org)
     escalation = _escalation(access, pk)
-    allow(can_withdraw(access, escalation), "withdraw this request")
+    if not can_withdraw(access, escalation):
+        if access.role in RISK_OWNER_ROLES:
+            raise Refusal(WITHDRAW_NOT_YOURS.format(register=escalation.from_register.name))
+        allow(False, "withdraw this request")
     if request.method == "GET":
         return redirect(_escalation_url(escalation, access.organisation))
     try:

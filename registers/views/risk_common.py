@@ -30,6 +30,7 @@ from ..models import (
     Review,
     Risk,
     RiskStatus,
+    Role,
     User,
 )
 from ..permissions import RISK_OWNER_ROLES
@@ -167,6 +168,22 @@ def allow(allowed: bool, what: str = "change this risk", *, register=None, acces
     if access is not None and register is not None and access.role in RISK_OWNER_ROLES:
         raise Refusal(NOT_YOUR_RISK.format(register=register.name, what=what))
     raise PermissionDenied(f"Your role does not let you {what}.")
+
+
+NOT_YOUR_REGISTER = (
+    "You do not coordinate {register}: only its coordinators and the organisation's admins may "
+    "{what}. An admin can make you one of its coordinators."
+)
+
+
+def allow_on_register(allowed: bool, what: str, *, register, access) -> None:
+    """``allow`` for what a register's coordinators do: a coordinator of other registers is
+    told it is not one of theirs (their role allows it), not that their role does not."""
+    if allowed:
+        return
+    if register.archived_at is None and access.role == Role.COORDINATOR:
+        raise Refusal(NOT_YOUR_REGISTER.format(register=register.name, what=what))
+    allow(False, what, register=register)
 
 
 def risk_url(risk: Risk, anchor: str = "") -> str:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from registers.models import Marking, Notice, NoticeKind, Register, Role
 from registers.models.comments import COMMENT_MAX_LENGTH, Comment
@@ -34,6 +35,7 @@ from registers.services.comments import (
 from registers.services.organisations import member_add
 from registers.services.register_archive import register_archive
 from registers.templatetags.comment_text import render_comment
+from registers.views.comments import COMMENT_DELETE_OWN_ONLY, COMMENT_EDIT_OWN_ONLY, COMMENT_GONE
 from registers.withholding import WITHHELD
 from tests.factories import ActionFactory, ControlFactory, RiskFactory
 from tests.queries import assert_same_queries
@@ -511,10 +513,16 @@ def test_changing_a_comment_with_and_without_javascript(risk, people):
 def test_changing_someone_elses_or_an_old_comment_is_refused(risk, people):
     comment = comment_add(risk=risk, user=people["viewer"], body="Mine")
     edit = url("comment_edit", risk, comment.pk)
-    assert client_for(people["admin"]).post(edit, {"body": "Theirs"}).status_code == 403
+    refused = client_for(people["admin"]).post(edit, {"body": "Theirs"})
+    assert refused.status_code == 403
+    # Why, not "your role does not let you ... ask your coordinator or admin" (an admin).
+    assert escape(COMMENT_EDIT_OWN_ONLY) in refused.content.decode()
+    assert "Your role" not in refused.content.decode()
     Comment.objects.filter(pk=comment.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
     viewer = client_for(people["viewer"])
-    assert viewer.get(edit).status_code == 403
+    too_late = viewer.get(edit)
+    assert too_late.status_code == 403
+    assert "in the 15 minutes after writing it" in too_late.content.decode()
     assert viewer.post(edit, {"body": "Later"}).status_code == 403
     assert "Change" not in viewer.get(url("comment", risk, comment.pk), **HTMX).content.decode()
 
@@ -532,6 +540,7 @@ def test_deleting_a_comment_with_and_without_javascript(risk, people):
     assert response["Location"] == url("risk", risk) + f"#comment-{second.pk}"
     again = admin.post(url("comment_delete", risk, second.pk))
     assert again.status_code == 403  # deleted already: nothing left to delete
+    assert COMMENT_GONE in again.content.decode()
     html = admin.get(url("risk", risk)).content.decode()
     assert html.count("Comment deleted") >= 2 and "And me" not in html
 
@@ -539,7 +548,10 @@ def test_deleting_a_comment_with_and_without_javascript(risk, people):
 def test_deleting_is_refused_to_others(risk, people):
     comment = comment_add(risk=risk, user=people["viewer"], body="Mine")
     coordinator = client_for(people["coordinator"])
-    assert coordinator.post(url("comment_delete", risk, comment.pk)).status_code == 403
+    refused = coordinator.post(url("comment_delete", risk, comment.pk))
+    assert refused.status_code == 403
+    assert escape(COMMENT_DELETE_OWN_ONLY) in refused.content.decode()
+    assert "Your role" not in refused.content.decode()
     assert not Comment.objects.get().deleted
 
 

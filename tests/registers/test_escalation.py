@@ -29,6 +29,7 @@ from registers.services.escalation import (
 )
 from registers.services.organisations import member_add, membership_change
 from registers.services.risks import risk_close, risk_update
+from registers.views.escalation import WITHDRAW_NOT_YOURS
 from scoring.presets import preset
 from scoring.services import scheme_save
 from tests.factories import OrganisationFactory, RegisterFactory, RiskFactory
@@ -272,7 +273,13 @@ def test_withdrawn_by_the_requester(client, organisation, school, people, risk):
     client.force_login(people["viewer"])
     assert client.post(withdraw).status_code == 403
     client.force_login(people["other_owner"])
-    assert client.post(withdraw).status_code == 403
+    refused = client.post(withdraw)
+    assert refused.status_code == 403
+    # Whose it is to withdraw, not "your role does not let you ... ask your coordinator".
+    assert WITHDRAW_NOT_YOURS.format(register=escalation.from_register.name) in (
+        refused.content.decode()
+    )
+    assert "Your role" not in refused.content.decode()
     client.force_login(people["head"])
     assert client.get(withdraw).status_code == 302  # GET only shows the request
     response = client.post(withdraw)
@@ -314,7 +321,14 @@ def test_only_the_receiving_registers_editors_may_decide(client, organisation, p
         {"decision": "accept", "accept-new_owner": people["vp"].pk, "accept-version": 2},
         {"decision": "decline", "decline-note": "no", "decline-version": 2},
     ):
-        assert client.post(target, decision).status_code == 403
+        refused = client.post(target, decision)
+        assert refused.status_code == 403
+        text = refused.content.decode()
+        if who == "school_coordinator":  # a coordinator, of another register
+            assert "You do not coordinate " + escalation.to_register.name in text
+            assert "Your role" not in text
+        else:
+            assert "Your role does not let you decide on requests" in text
     assert Escalation.objects.get(pk=escalation.pk).status == EscalationStatus.PENDING
 
 
