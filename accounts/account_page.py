@@ -108,7 +108,7 @@ def _render(
     pending = EmailAddress.objects.get_new(user)
     factors = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
     current_session, other_sessions = _sessions(request)
-    provider = sso.provider_for_email(user.email)
+    provider = sso.provider_for_user(user)
     return render(
         request,
         "accounts/account.html",

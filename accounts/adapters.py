@@ -67,8 +67,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_password_reset_mail(self, user, email: str, context: dict) -> None:
         """The reset link; or, for an address of a domain whose organisation lets its people in
         only through its own sign-in service, an e-mail saying so with no link (a password set
-        here could not be used to sign in)."""
+        here could not be used to sign in). An account the provider may not sign in (decision
+        114) gets the link."""
         provider = sso.provider_for_email(email)
+        if provider is not None and sso.beyond_connection(provider, user):
+            provider = None
         if provider is not None and provider.only_way_in:
             self.send_mail(
                 "account/email/password_reset_sso_only",

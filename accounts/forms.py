@@ -38,7 +38,8 @@ class SignInForm(LoginForm):
         if self.errors or not login:
             return self.cleaned_data
         password = self.cleaned_data.get("password")
-        provider = sso.provider_for_email(login)
+        # An account the provider may not sign in (decision 114) is asked for its password.
+        provider = sso.provider_for_account(login)
         if provider is not None and (provider.only_way_in or not password):
             self.sso_provider = provider
             return self.cleaned_data

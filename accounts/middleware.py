@@ -4,8 +4,11 @@ Organisations choose who must (``Organisation.second_factor_required``): nobody,
 risk coordinators, or everyone. Someone who must and has neither an authenticator app nor a
 security key is sent to the two-factor setup page from every page except the ones needed to set
 it up or to leave (allauth's account pages, sign-out, static files). A session that signed in
-through the organisation's own identity provider is held to that provider's rules instead (it
-is where Entra ID and the like enforce their second factor), so it is not asked twice.
+through an organisation's own identity provider is held to that provider's rules instead for
+that organisation alone (it is where Entra ID and the like enforce their second factor), so it
+is not asked twice; another organisation of theirs that requires a second factor never trusted
+that provider, so its rule holds as for a password (decision 114). Which connection signed the
+session in is allauth's record of it (``provider``: the connection's key).
 
 A "nothing needed" answer is worked out at sign-in and kept in the session with the tokens it was
 worked out under (``registers.caching``'s tokens, decision 104): the person's, which every save
@@ -33,6 +36,8 @@ from django.shortcuts import redirect
 
 from registers import caching
 from registers.models import Membership, Role, SecondFactorRule
+
+from .models import SingleSignOnProvider
 
 SESSION_KEY = "riskreg_second_factor"
 RECHECK_SECONDS = 300
@@ -67,17 +72,43 @@ def has_second_factor(user) -> bool:
     ).exists()
 
 
-def _signed_in_by_provider(request: HttpRequest) -> bool:
+def _organisations_signed_in_by_provider(request: HttpRequest) -> frozenset[int]:
+    """The organisations whose own identity provider signed this session in (one query, none for
+    a session that came in otherwise): their rule is the provider's to enforce. A connection
+    removed since no longer counts."""
     # allauth returns no records unless it is told whose (65.22: user=None gives []).
     records = get_authentication_records(request, request.user)
-    return any(record.get("method") == "socialaccount" for record in records)
+    keys = {r.get("provider") for r in records if r.get("method") == "socialaccount"}
+    keys.discard(None)
+    if not keys:
+        return frozenset()
+    return frozenset(
+        SingleSignOnProvider.objects.filter(key__in=keys).values_list("organisation_id", flat=True)
+    )
+
+
+def _answer(request: HttpRequest) -> tuple[bool, list[int]]:
+    """(whether a second factor is needed now, the person's organisations): needed if an
+    organisation of theirs requires one of their role, leaving out those whose provider signed
+    the session in, and they have none."""
+    user = request.user
+    rules = list(
+        Membership.objects.filter(user=user).values_list(
+            "organisation_id", "role", "organisation__second_factor_required"
+        )
+    )
+    organisation_ids = sorted({organisation_id for organisation_id, _, _ in rules})
+    trusted = _organisations_signed_in_by_provider(request)
+    required = any(
+        role in COVERED.get(rule, ())
+        for organisation_id, role, rule in rules
+        if organisation_id not in trusted
+    )
+    return required and not has_second_factor(user), organisation_ids
 
 
 def needs_second_factor(request: HttpRequest) -> bool:
-    user = request.user
-    if _signed_in_by_provider(request):
-        return False
-    return second_factor_required(user) and not has_second_factor(user)
+    return _answer(request)[0]
 
 
 def _organisation_key(organisation_id: int) -> str:
@@ -107,17 +138,7 @@ def remember(request: HttpRequest) -> bool:
     kept = request.session.get(SESSION_KEY)
     held = kept.get("organisations", []) if isinstance(kept, dict) else []
     tokens = _kept_tokens(user.pk, held)
-    if _signed_in_by_provider(request):
-        needed, organisation_ids = False, held
-    else:
-        rules = list(
-            Membership.objects.filter(user=user).values_list(
-                "organisation_id", "role", "organisation__second_factor_required"
-            )
-        )
-        organisation_ids = sorted({organisation_id for organisation_id, _, _ in rules})
-        required = any(role in COVERED.get(rule, ()) for _, role, rule in rules)
-        needed = required and not has_second_factor(user)
+    needed, organisation_ids = _answer(request)
     if needed:
         request.session.pop(SESSION_KEY, None)
         return True

@@ -142,7 +142,7 @@ def second_factor_reset_page(request: HttpRequest, org: str, member: int) -> Htt
     access = _access(request, org, "can_reset_second_factors", RESET_REFUSED)
     membership = _membership(access, request, member)
     person = membership.user
-    refusal = reset_refusal(user=person, by=request.user)
+    refusal = reset_refusal(user=person, organisation=access.organisation, by=request.user)
     status = 403 if refusal else 200
     if refusal and request.method == "POST":
         permissions.log_refusal(
@@ -174,7 +174,8 @@ def second_factor_reset_page(request: HttpRequest, org: str, member: int) -> Htt
             "membership": membership,
             "member": person,
             "is_me": person.pk == request.user.pk,
-            "status": second_factor_status(person),
+            # Which factors they have only where the organisation may reset them (decision 114).
+            "status": None if refusal else second_factor_status(person),
             "refusal": refusal,
         },
         status=status,

@@ -31,6 +31,16 @@ RESET_SUPERUSER_REFUSED = (
     "{name} is a system administrator (superuser), so only another system administrator can "
     "reset their two-factor sign-in."
 )
+RESET_STAFF_REFUSED = (
+    "{name} can open riskreg's administration pages, so only a system administrator (superuser) "
+    "can reset their two-factor sign-in."
+)
+# The other organisation is not named, nor whether it requires a second factor.
+RESET_MEMBER_ELSEWHERE_REFUSED = (
+    "{name} also belongs to another organisation on riskreg, and their two-factor sign-in "
+    "protects that too, so only riskreg's system administrators can reset it (with "
+    "manage.py reset_second_factor, or as a superuser). Ask whoever runs riskreg."
+)
 RESET_NOT_A_MEMBER = "{name} is not a member of {organisation}"
 RESET_SUBJECT = "Your two-factor sign-in to riskreg was reset"
 
@@ -64,15 +74,25 @@ def second_factor_rule_set(*, organisation: Organisation, rule: str, by) -> bool
     return True
 
 
-def reset_refusal(*, user, by) -> str:
-    """Why ``by`` may not reset ``user``'s second factor ("" if they may). Who may reset at all
-    is the access check's (``OrganisationAccess.can_reset_second_factors``); this is the rule
-    about whose: nobody but a superuser resets a superuser's, so an organisation admin cannot
-    weaken the account of the person who runs the installation."""
-    if by is None:  # the server's operator (the reset_second_factor command)
+def reset_refusal(*, user, organisation: Organisation, by) -> str:
+    """Why ``by`` may not reset ``user``'s second factor in ``organisation`` ("" if they may).
+    Who may reset at all is the access check's (``OrganisationAccess.can_reset_second_factors``);
+    this is the rule about whose (decision 114). A second factor belongs to the account, not
+    to a membership: a reset deletes it for every organisation the person is in. So an
+    organisation's admin resets only an account that is their organisation's alone: never a
+    superuser's or a staff account's (the installation's administrators), nor the account of
+    someone who is also a member of another organisation, whose admin did not ask for it.
+    Those are for the installation's administrators: a superuser, or the
+    ``reset_second_factor`` command."""
+    if by is None or by.is_superuser:  # the command (the server's operator), or a superuser
         return ""
-    if user.is_superuser and not by.is_superuser:
+    if user.is_superuser:
         return RESET_SUPERUSER_REFUSED.format(name=_name(user))
+    if user.is_staff:
+        return RESET_STAFF_REFUSED.format(name=_name(user))
+    elsewhere = Membership.objects.filter(user=user).exclude(organisation=organisation)
+    if elsewhere.exists():
+        return RESET_MEMBER_ELSEWHERE_REFUSED.format(name=_name(user))
     return ""
 
 
@@ -86,16 +106,17 @@ def second_factor_reset(*, user, organisation: Organisation, by=None) -> int:
     whoever runs the server: for a superuser outside the organisation, or an organisation whose
     only admin lost their phone). Returns how many allauth authenticators were deleted; 0
     deletes nothing, logs nothing and sends nothing."""
-    refusal = reset_refusal(user=user, by=by)
+    # The account's row is the lock (as allauth's recovery-code flow takes it), so a factor
+    # added while the reset runs is either deleted with the others or added after it; and a
+    # membership of another organisation added meanwhile waits for it (its row names the user).
+    account = get_user_model()._default_manager.select_for_update().get(pk=user.pk)
+    refusal = reset_refusal(user=account, organisation=organisation, by=by)
     if refusal:
         raise ValidationError(refusal)
     if not Membership.objects.filter(user=user, organisation=organisation).exists():
         raise ValidationError(
             RESET_NOT_A_MEMBER.format(name=_name(user), organisation=organisation.display_name)
         )
-    # The account's row is the lock (as allauth's recovery-code flow takes it), so a factor
-    # added while the reset runs is either deleted with the others or added after it.
-    get_user_model()._default_manager.select_for_update().get(pk=user.pk)
     deleted, _ = Authenticator.objects.filter(user=user).delete()
     if not deleted:
         return 0

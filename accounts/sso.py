@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 
 from allauth.socialaccount.models import SocialApp
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
 
+from registers.models import Membership
 from riskreg import mail
 
 from . import saml_keys, secrets
@@ -41,6 +43,42 @@ def provider_for_email(email: str) -> SingleSignOnProvider | None:
         .select_related("organisation")
         .first()
     )
+
+
+def beyond_connection(provider: SingleSignOnProvider, user) -> bool:
+    """Whether ``user``'s account is more than the connection's organisation's, so that its
+    identity provider must not vouch for it (decision 114): a superuser's or a staff account
+    (the installation's), or one that is a member of any other organisation. Whoever controls
+    the organisation's provider could otherwise sign in as that person and reach the other
+    organisation, whose admin never trusted that provider. A connection belongs to one
+    organisation, so no other organisation trusts it. One query (none for no account)."""
+    if user is None:
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    return (
+        Membership.objects.filter(user=user)
+        .exclude(organisation_id=provider.organisation_id)
+        .exists()
+    )
+
+
+def provider_for_account(email: str) -> SingleSignOnProvider | None:
+    """The provider that signs in the account of this address: the one covering its domain,
+    unless the account is beyond that connection (``beyond_connection``), whose person signs
+    in with their riskreg password (and second factor) instead, whatever the connection's
+    "single sign-on only" says."""
+    provider = provider_for_email(email)
+    if provider is None:
+        return None
+    user = get_user_model()._default_manager.filter(email__iexact=email.strip()).first()
+    return None if beyond_connection(provider, user) else provider
+
+
+def provider_for_user(user) -> SingleSignOnProvider | None:
+    """``provider_for_account`` for an account already at hand."""
+    provider = provider_for_email(user.email)
+    return None if provider is None or beyond_connection(provider, user) else provider
 
 
 def provider_by_key(key: str) -> SingleSignOnProvider | None:

@@ -7,10 +7,13 @@ organisation chose to trust the provider's addresses, neither, unless one says "
 the address must be of a domain the provider covers, and
 the person must already be a member of the provider's organisation, or hold an open invitation
 to it (accepted here: the account is made, with no password), or the organisation must have
-chosen to let anyone of its domains in as a viewer (``new_members_role``). Everyone else is
-refused with a page saying why, and the refusal is in the security log. allauth's own sign-up
-form is never used: ``may_sign_up`` is always False, because the account is made here or not at
-all.
+chosen to let anyone of its domains in as a viewer (``new_members_role``). An account that is
+more than the organisation's (a member of another organisation, a superuser's or a staff
+account) is never signed in by its provider, whose owner could otherwise take it over
+(``sso.beyond_connection``, decision 114); an account made here is the organisation's.
+Everyone else is refused with a page saying why, and the refusal is in the security log.
+allauth's own sign-up form is never used: ``may_sign_up`` is always False, because the account
+is made here or not at all.
 
 A SAML 2.0 connection has no ``email_verified``: python3-saml has checked the answer is signed
 with the identity provider's certificate and comes from its entity ID (the issuer), so the
@@ -54,6 +57,13 @@ NOT_INVITED = (
 SAML_EMAIL_MISSING = (
     "Your organisation's sign-in service did not send your e-mail address, so riskreg cannot "
     "tell who you are. Ask your IT service desk to send it as the attribute {attribute}."
+)
+# Neither the other organisation nor whether the account is a superuser's is named (decision 114).
+ACCOUNT_BEYOND_CONNECTION = (
+    "You signed in as {email}, but your riskreg account is not {organisation}'s alone, so "
+    "{organisation}'s sign-in service cannot sign it in. Sign in on riskreg's sign-in page with "
+    "your riskreg password (and your second factor, if you have one) instead; if you have no "
+    'password, choose one with "Forgot your password?" there.'
 )
 PROVIDER_GONE = "This single sign-on connection is no longer set up. Sign in again."
 WRONG_ISSUER = (
@@ -254,6 +264,16 @@ def _admit(request: HttpRequest, provider: SingleSignOnProvider, sociallogin, em
             DOMAIN_NOT_COVERED.format(email=email, organisation=organisation.display_name),
             "address-changed",
             user=sociallogin.user,
+        )
+    if sso.beyond_connection(provider, user):
+        # A superuser's or staff account, or a member of another organisation: whoever controls
+        # this organisation's provider must not be able to sign in as them (decision 114).
+        _refuse(
+            request,
+            provider,
+            ACCOUNT_BEYOND_CONNECTION.format(email=email, organisation=organisation.display_name),
+            "account-beyond-connection",
+            user=user,
         )
     with transaction.atomic():
         member = (

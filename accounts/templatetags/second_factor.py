@@ -5,8 +5,9 @@ nothing of ``accounts``, so its templates ask here rather than its views importi
 ``{% second_factor_required_of user as required %}``: whether an organisation of theirs
 requires them to have one (allauth's two-factor pages);
 ``{{ organisation|second_factor_rule }}``: who must use it, in a sentence;
-``{% second_factor_reset_refusal member user as refusal %}``: why the viewer may not reset
-them ("" if they may; whether their role lets them at all is ``access.can_reset_second_factors``).
+``{% second_factor_reset_refusal member organisation user as refusal %}``: why the viewer may not
+reset them in the organisation ("" if they may; whether their role lets them at all is
+``access.can_reset_second_factors``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ def second_factor_of(member) -> SecondFactorStatus:
 
 
 @register.simple_tag
-def second_factor_reset_refusal(member, viewer) -> str:
-    return reset_refusal(user=member, by=viewer)
+def second_factor_reset_refusal(member, organisation, viewer) -> str:
+    return reset_refusal(user=member, organisation=organisation, by=viewer)
 
 
 @register.filter

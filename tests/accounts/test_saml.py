@@ -58,7 +58,12 @@ from accounts.management.commands.sso_provider import (
 from accounts.models import Protocol, SingleSignOnProvider
 from accounts.saml_endpoints import ASSERTION_NOT_DECRYPTED
 from accounts.sso_settings import ADMINS_ONLY
-from accounts.sso_sign_in import DOMAIN_NOT_COVERED, NOT_INVITED, SAML_EMAIL_MISSING
+from accounts.sso_sign_in import (
+    ACCOUNT_BEYOND_CONNECTION,
+    DOMAIN_NOT_COVERED,
+    NOT_INVITED,
+    SAML_EMAIL_MISSING,
+)
 from accounts.views import PROVIDER_UNREACHABLE
 from registers.models import Membership, Role
 from registers.services.invitations import invitation_send
@@ -479,6 +484,34 @@ def test_an_uninvited_address_is_refused_with_the_refusal_page(
     assert signed_in_user(client) is None
     lines = [r.getMessage() for r in caplog.records if r.name == "riskreg.security"]
     assert any("reason=not-invited" in x for x in lines)
+
+
+def test_a_member_of_another_organisation_is_not_signed_in_by_the_assertion(
+    client, organisation, other_organisation, connected, idp, domain, caplog
+):
+    """A signed assertion vouches for the address only to the connection's organisation: an
+    account another organisation also relies on is refused (decision 114)."""
+    email = f"sam@{domain}"
+    sam = factories.MembershipFactory(
+        organisation=organisation, user__email=email, role=Role.VIEWER
+    ).user
+    factories.MembershipFactory(organisation=other_organisation, user=sam, role=Role.ADMIN)
+    # Straight to the connection's login URL: the sign-in page asks sam for a password.
+    started = client.post(sso.login_url(connected))
+    request = authn_request(started["Location"])
+
+    with caplog.at_level(logging.INFO, logger="riskreg.security"):
+        response = post_to_acs(client, request, idp.response(request, email))
+
+    assert response.status_code == 403
+    page = text(response)
+    message = ACCOUNT_BEYOND_CONNECTION.format(email=email, organisation=organisation.display_name)
+    assert message in page
+    assert other_organisation.name not in page
+    assert signed_in_user(client) is None
+    assert not SocialAccount.objects.filter(user=sam).exists()
+    lines = [r.getMessage() for r in caplog.records if r.name == "riskreg.security"]
+    assert any(f"reason=account-beyond-connection user={sam.pk}" in x for x in lines)
 
 
 def test_an_address_of_another_domain_is_refused(client, organisation, connected, idp, domain):

@@ -32,6 +32,8 @@ from accounts.mfa_adapter import INCORRECT_CODE, LAST_FACTOR_REQUIRED
 from accounts.second_factor import RESET_REFUSED, RULE_REFUSED
 from accounts.selectors_second_factor import second_factor_counts
 from accounts.services_second_factor import (
+    RESET_MEMBER_ELSEWHERE_REFUSED,
+    RESET_STAFF_REFUSED,
     RESET_SUBJECT,
     RESET_SUPERUSER_REFUSED,
     RULE_UNKNOWN,
@@ -240,22 +242,84 @@ def test_a_member_with_a_factor_passes(client, organisation, member):
     assert client.get(reverse("organisation", args=[organisation.slug])).status_code == 200
 
 
-def test_a_session_signed_in_through_single_sign_on_is_not_asked(client, organisation, member):
-    require(organisation, SecondFactorRule.EVERYONE)
-    user = member(Role.VIEWER)
+def connection(organisation, key: str = "org-oidc"):
+    """A connection of ``organisation`` to an identity provider, as allauth's record of a
+    sign-in names it (its key)."""
+    from accounts.models import SingleSignOnProvider
+
+    return SingleSignOnProvider.objects.create(
+        organisation=organisation,
+        key=key,
+        name="Entra",
+        issuer=f"https://{key}.example.test",
+        client_id="riskreg",
+        client_secret_env="UNUSED_IN_THESE_TESTS",
+    )
+
+
+def signed_in_by_provider(client, user, key: str = "org-oidc") -> None:
+    """The session as allauth leaves it after a sign-in through the connection ``key``."""
     client.force_login(user)
     session = client.session
     session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "socialaccount", "at": time.time(), "provider": "org-oidc", "uid": "abc"}
+        {"method": "socialaccount", "at": time.time(), "provider": key, "uid": "abc"}
     ]
     session["account_authentication_methods_user"] = str(user.pk)
     session.pop("riskreg_second_factor", None)  # not yet worked out for this session
     session.save()
+
+
+def test_a_session_signed_in_through_single_sign_on_is_not_asked(client, organisation, member):
+    require(organisation, SecondFactorRule.EVERYONE)
+    connection(organisation)
+    user = member(Role.VIEWER)
+    signed_in_by_provider(client, user)
     assert client.get(reverse("organisation", args=[organisation.slug])).status_code == 200
     # The same person signing in with a password is asked.
     client.logout()
     client.force_login(user)
     assert client.get(reverse("organisation", args=[organisation.slug])).status_code == 302
+
+
+@pytest.mark.parametrize("cache_shared", [True, False])
+def test_single_sign_on_answers_only_for_its_own_organisation(
+    client, organisation, other_organisation, member, settings, cache_shared
+):
+    """Another organisation of the person's that requires a second factor never trusted the
+    first one's provider: its rule holds as after a password (decision 114)."""
+    settings.RISKREG_PAGE_CACHE = cache_shared
+    require(organisation, SecondFactorRule.EVERYONE)
+    connection(organisation)
+    user = member(Role.VIEWER)
+    strict = MembershipFactory(organisation=other_organisation, role=Role.ADMIN, user=user)
+    require(other_organisation, SecondFactorRule.NOBODY)
+    signed_in_by_provider(client, user)
+    ours = reverse("organisation", args=[organisation.slug])
+    assert client.get(ours).status_code == 200
+
+    # As B's admin would on its page (which renews the kept answer's token).
+    second_factor_rule_set(
+        organisation=other_organisation, rule=SecondFactorRule.ADMINS_AND_COORDINATORS, by=user
+    )
+    assert client.get(reverse("members", args=[other_organisation.slug]))["Location"] == (
+        reverse("second_factor_setup")
+    )
+    assert client.get(ours)["Location"] == reverse("second_factor_setup")
+    # With one set up, both open (allauth asks for it at every sign-in once there is one).
+    give_totp(user)
+    assert client.get(reverse("members", args=[other_organisation.slug])).status_code == 200
+    assert strict.role == Role.ADMIN
+
+
+def test_a_removed_connection_no_longer_answers_for_its_organisation(client, organisation, member):
+    require(organisation, SecondFactorRule.EVERYONE)
+    provider = connection(organisation)
+    user = member(Role.VIEWER)
+    signed_in_by_provider(client, user)
+    provider.delete()
+    assert client.get(reverse("organisation", args=[organisation.slug]))["Location"] == (
+        reverse("second_factor_setup")
+    )
 
 
 # --- reset ---------------------------------------------------------------------------------------
@@ -609,3 +673,86 @@ def test_the_command_resets_when_nobody_can_on_the_page(
     stranger = UserFactory()
     with pytest.raises(CommandError):
         call_command("reset_second_factor", "--org", organisation.slug, "--email", stranger.email)
+
+
+# --- whose second factor an organisation's admin may reset (decision 114) -------------------------
+
+
+def test_an_admin_may_not_reset_someone_who_also_belongs_to_another_organisation(
+    admin_client, admin, organisation, other_organisation, caplog
+):
+    """A second factor is the account's: a reset deletes it for every organisation, so another
+    organisation's admin (who may have invited the person for this) cannot weaken it."""
+    membership = MembershipFactory(
+        organisation=organisation, role=Role.VIEWER, user__full_name="Alice Shared"
+    )
+    MembershipFactory(organisation=other_organisation, role=Role.ADMIN, user=membership.user)
+    give_totp(membership.user)
+    refusal = RESET_MEMBER_ELSEWHERE_REFUSED.format(name="Alice Shared")
+
+    member_page = page(admin_client.get(reverse("member", args=[organisation.slug, membership.pk])))
+    assert refusal in member_page
+    assert reset_url(organisation, membership) not in member_page
+    assert "Authenticator app" not in member_page  # on or off, never which (decision 114)
+    confirm = admin_client.get(reset_url(organisation, membership))
+    assert confirm.status_code == 403
+    assert refusal in page(confirm)
+    assert "authenticator app" not in page(confirm).lower()
+    assert "recovery codes" not in page(confirm)
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    response = admin_client.post(reset_url(organisation, membership))
+
+    assert response.status_code == 403
+    assert refusal in page(response)
+    assert other_organisation.name not in page(response)
+    assert other_organisation.slug not in page(response)
+    assert Authenticator.objects.filter(user=membership.user).count() == 2
+    assert (
+        f"refused: user={admin.pk} organisation={organisation.slug}: second factor reset of "
+        f"user {membership.user.pk}"
+    ) in security_lines(caplog)
+    with pytest.raises(ValidationError) as error:
+        second_factor_reset(user=membership.user, organisation=organisation, by=admin)
+    assert error.value.messages == [refusal]
+    assert "manage.py reset_second_factor" in refusal
+
+
+def test_an_admin_may_not_reset_a_staff_accounts(admin, organisation):
+    person = MembershipFactory(organisation=organisation, role=Role.OWNER, user__is_staff=True).user
+    give_totp(person)
+    with pytest.raises(ValidationError) as error:
+        second_factor_reset(user=person, organisation=organisation, by=admin)
+    assert error.value.messages == [RESET_STAFF_REFUSED.format(name=person.get_full_name())]
+    assert Authenticator.objects.filter(user=person).count() == 2
+
+
+def test_the_installations_administrators_reset_a_shared_account(
+    organisation, other_organisation, client
+):
+    """The way the refusal names: a superuser on the page, or the command."""
+    membership = MembershipFactory(organisation=organisation, role=Role.VIEWER)
+    MembershipFactory(organisation=other_organisation, role=Role.VIEWER, user=membership.user)
+    give_totp(membership.user)
+    superuser = MembershipFactory(
+        organisation=organisation, role=Role.ADMIN, user__is_superuser=True
+    ).user
+    client.force_login(superuser)
+    assert client.post(reset_url(organisation, membership)).status_code == 302
+    assert not Authenticator.objects.filter(user=membership.user).exists()
+
+    give_totp(membership.user)
+    from django.core.management import call_command
+
+    call_command(
+        "reset_second_factor", "--org", other_organisation.slug, "--email", membership.user.email
+    )
+    assert not Authenticator.objects.filter(user=membership.user).exists()
+
+
+def test_an_account_of_the_organisation_alone_is_still_reset_by_its_admin(
+    admin, organisation, other_organisation
+):
+    person = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    MembershipFactory(organisation=other_organisation, role=Role.ADMIN)  # someone else's
+    give_totp(person)
+    assert second_factor_reset(user=person, organisation=organisation, by=admin) == 2

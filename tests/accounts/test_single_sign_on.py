@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import uuid
 from datetime import timedelta
 from html import unescape
 
@@ -26,12 +27,13 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 from django.utils import timezone
 
-from accounts import secrets, services_sso
+from accounts import secrets, services_sso, sso
 from accounts.management.commands.sso_provider import NO_PROVIDERS, UNKNOWN_ISSUER
 from accounts.models import SingleSignOnDomain, SingleSignOnProvider
 from accounts.sso import redirect_uri
 from accounts.sso_settings import ADMINS_ONLY
 from accounts.sso_sign_in import (
+    ACCOUNT_BEYOND_CONNECTION,
     DOMAIN_NOT_COVERED,
     EMAIL_NOT_VERIFIED,
     NOT_INVITED,
@@ -944,3 +946,132 @@ def test_the_list_page_queries_do_not_grow_with_connections(admin_client, organi
     url = settings_url(organisation)
     few, many = assert_same_queries(lambda: admin_client.get(url), grow, at_most=12)
     assert many.content.decode().count('govuk-summary-card__title"') == 4
+
+
+# --- an account that is more than the organisation's (decision 114) ----------------------------
+
+
+def sign_in_through(client, provider, email: str):
+    """Straight to the connection's own login URL, as anyone may go (not the sign-in page, which
+    asks such an account for its password), then the provider, then the callback."""
+    started = client.post(sso.login_url(provider))
+    assert started.status_code == 302
+    back = provider_flow.sign_in_at_provider(started["Location"], email)
+    return client.get(back)
+
+
+def test_a_member_of_another_organisation_is_not_signed_in_by_the_provider(
+    client, organisation, other_organisation, connected, oidc_provider, domain, member, caplog
+):
+    """Whoever controls an organisation's provider could otherwise sign in as a person another
+    organisation made its admin, and reach that organisation (the security review's chain)."""
+    email = person_at_provider(oidc_provider, domain, "amy")
+    amy = member(Role.VIEWER, user__email=email)
+    factories.MembershipFactory(organisation=other_organisation, user=amy, role=Role.ADMIN)
+
+    with caplog.at_level(logging.INFO, logger="riskreg.security"):
+        response = sign_in_through(client, connected, email)
+
+    assert response.status_code == 403
+    page = text(response)
+    assert (
+        ACCOUNT_BEYOND_CONNECTION.format(email=email, organisation=organisation.display_name)
+        in page
+    )
+    assert other_organisation.name not in page and other_organisation.slug not in page
+    assert signed_in_user(client) is None
+    assert not SocialAccount.objects.exists()
+    assert any(
+        f"single sign-on refused: provider={connected.key} organisation={organisation.slug} "
+        f"reason=account-beyond-connection user={amy.pk}" in line
+        for line in security_lines(caplog)
+    )
+    assert not any(
+        other_organisation.slug in line
+        for line in security_lines(caplog)
+        if line.startswith("single sign-on")
+    )
+
+
+def test_an_invitation_does_not_let_the_provider_take_another_organisations_member(
+    client, organisation, other_organisation, connected, oidc_provider, domain
+):
+    email = person_at_provider(oidc_provider, domain, "ava")
+    ava = factories.MembershipFactory(
+        organisation=other_organisation, user__email=email, role=Role.ADMIN
+    ).user
+    # Made directly: how an invitation of an existing account is answered is changing elsewhere.
+    Invitation.objects.create(
+        organisation=organisation,
+        email=email,
+        role=Role.VIEWER,
+        token_hash=uuid.uuid4().hex,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+
+    assert sign_in_through(client, connected, email).status_code == 403
+    assert signed_in_user(client) is None
+    assert not Membership.objects.filter(user=ava, organisation=organisation).exists()
+
+
+def test_a_link_made_before_the_person_joined_another_organisation_stops_working(
+    client, organisation, other_organisation, connected, oidc_provider, domain, member
+):
+    email = person_at_provider(oidc_provider, domain, "abe")
+    abe = member(Role.OWNER, user__email=email)
+    assert provider_flow.sign_in(client, email).status_code == 302
+    client.logout()
+    factories.MembershipFactory(organisation=other_organisation, user=abe, role=Role.VIEWER)
+
+    assert sign_in_through(client, connected, email).status_code == 403
+    assert signed_in_user(client) is None
+
+
+@pytest.mark.parametrize("flag", ["is_superuser", "is_staff"])
+def test_the_installations_administrators_are_not_signed_in_by_the_provider(
+    client, organisation, connected, oidc_provider, domain, member, flag
+):
+    email = person_at_provider(oidc_provider, domain, "root")
+    member(Role.ADMIN, user__email=email, **{f"user__{flag}": True})
+
+    assert sign_in_through(client, connected, email).status_code == 403
+    assert signed_in_user(client) is None
+
+
+def test_a_new_account_and_an_account_of_the_organisation_alone_still_come_in(
+    client, organisation, other_organisation, connected, oidc_provider, domain, member
+):
+    factories.MembershipFactory(organisation=other_organisation, role=Role.ADMIN)  # not theirs
+    email = person_at_provider(oidc_provider, domain, "ora")
+    ora = member(Role.OWNER, user__email=email)
+    assert sign_in_through(client, connected, email).status_code == 302
+    assert signed_in_user(client) == ora
+
+
+def test_the_sign_in_page_asks_such_an_account_for_its_password_even_if_sso_only(
+    client,
+    organisation,
+    other_organisation,
+    oidc_provider,
+    domain,
+    member,
+    password,
+    send_queued_email,
+):
+    """The provider may not sign them in, so riskreg's own password (and second factor) does;
+    the connection's "single sign-on only" binds the organisation's own accounts alone."""
+    provider_flow.connect(oidc_provider, organisation, domain=domain, only_way_in=True)
+    pat = member(Role.OWNER, user__email=f"pat@{domain}")
+    factories.MembershipFactory(organisation=other_organisation, user=pat, role=Role.VIEWER)
+
+    asked = client.post("/login/", {"login": f"pat@{domain}"})
+    assert asked.status_code == 200
+    assert 'name="password"' in asked.content.decode()
+    assert 'id="continue"' not in asked.content.decode()
+    response = client.post("/login/", {"login": f"pat@{domain}", "password": password})
+    assert response.status_code == 302
+    assert signed_in_user(client) == pat
+    client.logout()
+    with send_queued_email() as outbox:
+        client.post("/accounts/password/reset/", {"email": pat.email})
+    assert "/accounts/password/reset/key/" in outbox[0].body
