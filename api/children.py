@@ -55,9 +55,12 @@ def may_write(request, access, risk, *, allowed: bool, refusal: str) -> None:
     """After reach (the risk and the child, 404): the token's flag (403), the role (403:
     ``allowed`` is the ``OrganisationAccess`` check the page makes), the risk's marking (403)."""
     require_write(request)
+    withheld = not access.can_see_sensitive(risk)
     if not allowed:
-        raise PermissionDenied(refusal)
-    if not access.can_see_sensitive(risk):
+        # ``allowed`` already says no to whoever may not read the risk (an action's owner not
+        # cleared for it): told why, rather than a refusal that blames their role.
+        raise PermissionDenied(WITHHELD_WRITE if withheld else refusal)
+    if withheld:
         raise PermissionDenied(WITHHELD_WRITE)
 
 

@@ -259,7 +259,14 @@ class OrganisationAccess:
         return self.editable_register_ids | named
 
     def can_update_action(self, action: Action) -> bool:
+        """Change an action: whoever may edit its risk (every field), or its owner (status and
+        progress). Only someone who may read the risk's OFFICIAL-SENSITIVE detail: the edit form,
+        the row it answers with and a conflict's other values are that detail, so an uncleared
+        action owner reads the action as withheld and changes nothing (nobody writes what they
+        may not read, as the API already refused). Never on an archived register."""
         if action.organisation_id != self.organisation.id:
+            return False
+        if not self.can_see_sensitive(action.risk):
             return False
         if self.can_edit_risk(action.risk):
             return True
@@ -268,7 +275,9 @@ class OrganisationAccess:
         return not self._risk_archived(action.risk)
 
     def can_update_control(self, control: Control) -> bool:
-        return self.can_edit_risk(control.risk)
+        """Change a control: whoever may edit its risk (who may always read its detail: its
+        owner, manager and coordinators). A control's own owner changes nothing through it."""
+        return self.can_see_sensitive(control.risk) and self.can_edit_risk(control.risk)
 
     # --- assurance evidence (issue 18) ---
 
@@ -307,9 +316,12 @@ class OrganisationAccess:
     def can_record_reading(self, indicator: Indicator) -> bool:
         """Record a reading: the indicator's owner, or whoever may edit its risk (its owner or
         manager, the coordinators of its register). Never on a retired indicator or an
-        archived register."""
+        archived register. Only someone who may read the risk's OFFICIAL-SENSITIVE detail
+        (an indicator's name and readings are that detail)."""
         risk = indicator.risk
         if indicator.organisation_id != self.organisation.id or indicator.retired_at is not None:
+            return False
+        if not self.can_see_sensitive(risk):
             return False
         if self.can_edit_risk(risk):
             return True

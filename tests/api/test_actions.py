@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from api.children import WITHHELD_WRITE
 from api.views_treatments import ACTION_OWNER_ONLY
 from registers.forms import ActionForm
 from registers.models import Action, ActionStatus, Marking, Risk, Role
@@ -178,6 +179,7 @@ def test_a_sensitive_risks_actions_are_withheld_and_not_written_by_the_uncleared
         _url(risk, action), {"status": "in_progress"}, format="json", HTTP_IF_MATCH='"1"'
     )
     assert response.status_code == 403
+    assert response.json()["detail"] == WITHHELD_WRITE
     assert Action.objects.get(pk=action.pk).status == ActionStatus.NOT_STARTED
 
 

@@ -4,14 +4,21 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from registers import permissions
-from registers.models import Membership, Register, Role
+from registers.models import Marking, Membership, Register, Role
+from registers.services.indicators import indicator_add
 from registers.services.organisations import (
     member_add,
     membership_change,
     membership_remove,
     register_create,
 )
-from tests.factories import ActionFactory, OrganisationFactory, RiskFactory, UserFactory
+from tests.factories import (
+    ActionFactory,
+    ControlFactory,
+    OrganisationFactory,
+    RiskFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +76,35 @@ def test_action_owner_updates_their_action(setup, organisation):
     action = ActionFactory(risk=RiskFactory(register=corporate), owner=doer)
     assert access_for(doer, organisation).can_update_action(action)
     assert not access_for(doer, organisation).can_edit_risk(action.risk)
+
+
+def test_owning_an_action_control_or_indicator_of_a_sensitive_risk_clears_nobody(
+    setup, organisation
+):
+    """Nobody changes what they may not read: an uncleared owner (the role) who owns an action,
+    a control or an indicator of an OFFICIAL-SENSITIVE risk, but not the risk, updates none of
+    them; cleared by an admin, they update their action and record readings."""
+    corporate, school, people, risk = setup
+    doer = member_add(organisation=organisation, email="doer@x.test", role=Role.OWNER).user
+    secret = RiskFactory(register=corporate, marking=Marking.OFFICIAL_SENSITIVE)
+    action = ActionFactory(risk=secret, owner=doer)
+    control = ControlFactory(risk=secret, owner=doer)
+    indicator = indicator_add(
+        user=people[Role.ADMIN], risk=secret, name="Leaks", amber_from=1, red_from=2, owner=doer
+    )
+    access = access_for(doer, organisation)
+    assert not access.can_see_sensitive(secret)
+    assert not access.can_update_action(action)
+    assert not access.can_update_control(control)
+    assert not access.can_record_reading(indicator)
+    Membership.objects.filter(user=doer).update(sensitive_access=True)
+    access = access_for(doer, organisation)
+    assert access.can_update_action(action) and access.can_record_reading(indicator)
+    assert not access.can_update_control(control)  # a control is its risk's editors' to change
+    # Who edits the risk reads it: its owner, and the coordinators of its register.
+    for who in (Role.ADMIN, Role.COORDINATOR):
+        editor = access_for(people[who], organisation)
+        assert editor.can_update_action(action) and editor.can_update_control(control)
 
 
 def test_limited_coordinator_edits_only_granted_registers(setup, organisation):

@@ -4,8 +4,10 @@ Four routes found by the attacker, each with its own test, then a walker: a sens
 description, consequence, control, action, review and link-note texts (unique marker strings)
 must not appear in any answer an uncleared viewer or panel member gets, on every page of the
 organisation (URL patterns walked from the root resolver), the register and export as they stood
-before the risk was marked, and the pack downloads. Clearance is judged by today's marking,
-always: text written while the risk was OFFICIAL is withheld once it is marked."""
+before the risk was marked, and the pack downloads. Nor to an uncleared owner who owns one of its
+actions, a control and an indicator but not the risk: every page asked for with and without htmx's
+HX-Request, and posted to, as a stale form and an empty one. Clearance is judged by today's
+marking, always: text written while the risk was OFFICIAL is withheld once it is marked."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import re
 import subprocess
 
 import pytest
+from django.contrib.auth import SESSION_KEY
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -49,6 +52,7 @@ from registers.services.links import link_add
 from registers.services.organisations import member_add
 from registers.services.reviews import review_record
 from registers.services.risks import risk_update
+from registers.services.treatments import action_update
 from reporting.models import ImportJob, Pack, PackStatus
 from reporting.packs.access import PUBLIC_EDITION_OUTDATED
 from reporting.packs.data import PUBLIC, pack_data
@@ -75,6 +79,10 @@ MARKERS = {
     "comment": "Qcommentowl4417",
 }
 UNCLEARED = ("viewer", "panel")
+# An owner (the role) not cleared, who owns an action, a control and an indicator of the sensitive
+# risk but neither owns nor manages it: the action's forms are theirs to open on other risks.
+ACTION_OWNER = "frontline"
+WALKERS = (*UNCLEARED, ACTION_OWNER)
 DAYS_BEFORE = 10  # the risk was written (OFFICIAL) this many days ago; marked today
 AS_OF_DAYS = 5  # a day between writing and marking
 
@@ -130,6 +138,7 @@ def build_world(organisation):
         "owner": person(organisation, Role.OWNER, "Owen Owner"),
         "viewer": person(organisation, Role.VIEWER, "Vic Viewer"),
         "panel": person(organisation, Role.PANEL, "Pat Panel"),
+        ACTION_OWNER: person(organisation, Role.OWNER, "Fran Frontline"),
     }
     corporate = Register.objects.get(organisation=organisation, slug="corporate")
     today = timezone.localdate()
@@ -147,6 +156,12 @@ def build_world(organisation):
         description=f"Vetting {MARKERS['control']}",
         assurance=f"Audit {MARKERS['assurance']}",
     )
+    ControlFactory(
+        risk=secret,
+        description=f"Screening {MARKERS['control']}",
+        assurance=f"Spot checks {MARKERS['assurance']}",
+        owner=people[ACTION_OWNER],
+    )
     indicator = indicator_add(  # a key risk indicator (issue 18) with a reading and its note
         user=people["coordinator"],
         risk=secret,
@@ -162,6 +177,14 @@ def build_world(organisation):
         value=3,
         note=f"Read {MARKERS['reading']}",
     )
+    indicator_add(
+        user=people["coordinator"],
+        risk=secret,
+        name=f"Informants {MARKERS['indicator']}",
+        amber_from=1,
+        red_from=2,
+        owner=people[ACTION_OWNER],
+    )
     evidence_add(  # assurance evidence (issue 18): its name, description and content marked
         risk=secret,
         user=people["coordinator"],
@@ -173,7 +196,7 @@ def build_world(organisation):
         description=f"Audit of {MARKERS['evidence']}",
     )
     # Each uncleared member owns one overdue action: "My work" and the digest e-mail list it.
-    for who in UNCLEARED:
+    for who in WALKERS:
         ActionFactory(
             risk=secret,
             description=f"Move {MARKERS['action']} offline",
@@ -186,7 +209,7 @@ def build_world(organisation):
     other = RiskFactory(register=corporate, ref="O2", title="Estate", owner=people["owner"])
     secret.refresh_from_db()
     link_add(risk=other, other=secret, note=f"Shares {MARKERS['link_before']}")
-    for who in UNCLEARED:  # told of it while OFFICIAL: the notice's words judged by today's marking
+    for who in WALKERS:  # told of it while OFFICIAL: the notice's words judged by today's marking
         Notice.objects.create(
             organisation=organisation,
             user=people[who],
@@ -207,6 +230,15 @@ def build_world(organisation):
         reason="marked",
     )
     secret.refresh_from_db()
+    # A coordinator changes the action owner's progress note: the owner's form (version 1) is
+    # now stale, so a post of it meets the coordinator's note as a conflict.
+    mine = secret.actions.get(owner=people[ACTION_OWNER])
+    action_update(
+        action=mine,
+        expected_version=mine.version,
+        progress_note=f"Chased {MARKERS['progress']}",
+        reason="chased",
+    )
     link_add(risk=plain, other=secret, note=f"Feeds {MARKERS['link_after']}")
     secret.refresh_from_db()
     review_record(
@@ -243,7 +275,7 @@ def build_world(organisation):
         accepted_score=secret.current_score,
         expires_on=today + dt.timedelta(days=30),
     )
-    for who in UNCLEARED:  # a checked import of theirs whose preview names the secret risk
+    for who in WALKERS:  # a checked import of theirs whose preview names the secret risk
         ImportJob.objects.create(
             organisation=organisation,
             register=corporate,
@@ -315,7 +347,7 @@ def pdf_text(pdf: bytes) -> str:
 # --- 1. the dashboard's "Actions overdue" (and My work) ------------------------------------------
 
 
-@pytest.mark.parametrize("who", UNCLEARED)
+@pytest.mark.parametrize("who", WALKERS)
 def test_dashboard_and_my_work_withhold_actions_of_sensitive_risks(client, world, who):
     organisation = world["organisation"]
     for name in ("organisation", "my_work"):
@@ -340,10 +372,8 @@ def test_digest_e_mail_withholds_the_action_of_a_sensitive_risk(world):
     today = timezone.localdate()
     monday = today + dt.timedelta(days=(7 - today.weekday()) % 7)
     digests = digests_for(organisation=world["organisation"], today=monday)
-    personal = [
-        d for d in digests if d.user in (world["people"]["viewer"], world["people"]["panel"])
-    ]
-    assert personal
+    personal = [d for d in digests if d.user in [world["people"][who] for who in WALKERS]]
+    assert {d.user for d in personal} == {world["people"][who] for who in WALKERS}
     for digest in personal:
         text = " ".join(line.text for line in digest.lines)
         assert "S1" in text and found(text) == []
@@ -416,7 +446,7 @@ def test_public_edition_built_before_the_marking_is_not_handed_out(client, world
 # --- 3. a link's note in the other risk's history ------------------------------------------------
 
 
-@pytest.mark.parametrize("who", UNCLEARED)
+@pytest.mark.parametrize("who", WALKERS)
 def test_history_of_another_risk_carries_no_note_of_a_sensitive_link(client, world, who):
     organisation = world["organisation"]
     for ref in ("O1", "O2"):
@@ -453,7 +483,7 @@ def test_risk_history_withholds_link_notes_for_its_reader(world):
 # --- 4. as it stood before the marking: clearance by today's marking ------------------------------
 
 
-@pytest.mark.parametrize("who", UNCLEARED)
+@pytest.mark.parametrize("who", WALKERS)
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_as_of_before_the_marking_withholds(client, world, who, fmt):
     organisation = world["organisation"]
@@ -478,7 +508,7 @@ def test_export_as_of_marks_the_rows_by_todays_marking(client, world):
     assert rows["S1"]["description"].startswith("[OFFICIAL-SENSITIVE")
 
 
-@pytest.mark.parametrize("who", UNCLEARED)
+@pytest.mark.parametrize("who", WALKERS)
 def test_register_as_of_before_the_marking_cannot_be_searched_for_its_text(client, world, who):
     organisation = world["organisation"]
     url = reverse("register", args=[organisation.slug, "corporate"])
@@ -501,6 +531,43 @@ def test_public_pack_as_of_before_the_marking_withholds(world):
     assert risk.withheld and risk.sensitive
     assert risk.controls == [] and risk.actions == []
     assert data.withheld_count == 1
+
+
+# --- 5. an action's owner not cleared for its risk -------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_uncleared_action_owner_neither_opens_nor_changes_their_action(client, world, htmx):
+    """Owning an action of an OFFICIAL-SENSITIVE risk clears nobody for it: its edit form, a
+    stale form's conflict (the coordinator's note) and "Mark completed" answered the row, with
+    the action's text, to htmx; now each is refused and nothing is written, as the API refuses."""
+    organisation, user = world["organisation"], world["people"][ACTION_OWNER]
+    action = world["secret"].actions.get(owner=user)
+    headers = HTMX if htmx else {}
+    client.force_login(user)
+    edit = reverse("action_edit", args=[organisation.slug, "S1", action.pk])
+    complete = reverse("action_complete", args=[organisation.slug, "S1", action.pk])
+    for response in (
+        client.get(edit, headers=headers),
+        client.post(edit, STALE_FORM, headers=headers),
+        client.post(edit, {**STALE_FORM, "version": str(action.version)}, headers=headers),
+        client.post(complete, {"version": "1"}, headers=headers),
+        client.post(complete, {}, headers=headers),
+    ):
+        assert response.status_code == 403
+        assert found(body_text(response)) == []
+    after = Action.objects.get(pk=action.pk)
+    assert (after.version, after.status, after.progress_note) == (
+        action.version,
+        action.status,
+        action.progress_note,
+    )
+    # Cleared by an admin, the same owner opens and updates it.
+    Membership.objects.filter(user=user).update(sensitive_access=True)
+    response = client.get(edit, headers=HTMX)
+    assert response.status_code == 200 and MARKERS["action"] in response.content.decode()
+    client.post(complete, {"version": str(action.version)}, headers=headers)
+    assert Action.objects.get(pk=action.pk).status == ActionStatus.COMPLETED
 
 
 # --- the walker -----------------------------------------------------------------------------------
@@ -612,7 +679,29 @@ def _sessions_as_in_production(settings):
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 
-@pytest.mark.parametrize("who", UNCLEARED)
+# What the walk posts to every URL, besides an empty form: the action owner's form as they opened
+# it (version 1, before the coordinator's change), with their own progress note.
+STALE_FORM = {
+    "version": "1",
+    "status": ActionStatus.IN_PROGRESS,
+    "progress_note": "Walked on",
+}
+HTMX = {"HX-Request": "true"}
+
+
+def _posted(client, user, url, data, headers) -> tuple[int, str]:
+    """A POST whose writes are undone (each in a savepoint rolled back), so the walk goes on over
+    the same world; signed in again should the answer have ended the session."""
+    with transaction.atomic():
+        response = client.post(url, data, headers=headers)
+        text = body_text(response) if response.status_code < 500 else ""
+        transaction.set_rollback(True)
+    if client.session.get(SESSION_KEY) != str(user.pk):
+        client.force_login(user)
+    return response.status_code, text
+
+
+@pytest.mark.parametrize("who", WALKERS)
 def test_walk_every_page_as_an_uncleared_member(_sessions_as_in_production, client, world, who):
     organisation = world["organisation"]
     # Packs as the panel meets them: a full edition (its bytes carry a marker), and a public
@@ -642,33 +731,48 @@ def test_walk_every_page_as_an_uncleared_member(_sessions_as_in_production, clie
     for route in routes():
         for url in fillings(route, values):
             name = get_resolver().resolve(url).url_name
+            # Every page as a link opens it and as htmx asks for its partial.
             for query in QUERY_VARIANTS.get(name, lambda w: [{}])(world):
-                response = client.get(
-                    url, query, headers={"HX-Request": "true"} if "status" in url else {}
-                )
-                visited += 1
-                if response.status_code >= 500:
-                    leaks.append((url, query, response.status_code))
-                    continue
-                text = body_text(response)
-                answered[(url, tuple(query.items()))] = (response.status_code, text)
-                if found(text):
-                    leaks.append((url, query, found(text)))
+                for headers in ({}, HTMX):
+                    response = client.get(url, query, headers=headers)
+                    visited += 1
+                    if response.status_code >= 500:
+                        leaks.append(("GET", url, query, headers, response.status_code))
+                        continue
+                    text = body_text(response)
+                    if not headers:
+                        answered[(url, tuple(query.items()))] = (response.status_code, text)
+                    if found(text):
+                        leaks.append(("GET", url, query, headers, found(text)))
+            # and, by the one whose role writes, posted to: an empty form and a stale one, each
+            # with and without htmx (a viewer's or panel member's posts are refused by role).
+            for data in ({}, STALE_FORM) if who == ACTION_OWNER else ():
+                for headers in ({}, HTMX):
+                    status, text = _posted(client, user, url, data, headers)
+                    visited += 1
+                    if status >= 500 or found(text):
+                        leaks.append(("POST", url, data, headers, status, found(text)))
     assert visited > 40
-    assert leaks == []
-    # The walk met the risk where it matters: the public pack, built as at a day before the
-    # marking, lists S1 and says its detail is left out.
+    assert leaks == [], "\n".join(map(str, leaks))
     slug = organisation.slug
-    status, text = answered[(reverse("pack_download", args=[slug, public.pk]), ())]
-    assert status == 200 and "S1" in text and "left out" in " ".join(text.split())
+    # Full editions are out of reach of everyone here.
     assert answered[(reverse("pack_download", args=[slug, full.pk]), ())][0] == 404
-    # and its Word edition the same (the full edition's is out of reach)
-    status, text = answered[(reverse("pack_download_docx", args=[slug, public.pk]), ())]
-    assert status == 200 and "S1" in text and "left out" in " ".join(text.split())
     assert answered[(reverse("pack_download_docx", args=[slug, full.pk]), ())][0] == 404
+    if user.memberships.get(organisation=organisation).role in (Role.VIEWER, Role.PANEL):
+        # The walk met the risk where it matters: the public pack, built as at a day before the
+        # marking, lists S1 and says its detail is left out; and its Word edition the same.
+        for name in ("pack_download", "pack_download_docx"):
+            status, text = answered[(reverse(name, args=[slug, public.pk]), ())]
+            assert status == 200 and "S1" in text and "left out" in " ".join(text.split()), name
     for name in ("organisation", "my_work", "movement"):
         status, text = answered[(reverse(name, args=[slug]), ())]
         assert status == 200 and "S1" in text, name
+    if who == ACTION_OWNER:  # the action's own pages were met, and refused
+        action = world["secret"].actions.get(owner=user)
+        for name in ("action_edit", "action_complete"):
+            url = reverse(name, args=[slug, "S1", action.pk])
+            status, _text = answered[(url, ())]
+            assert status in (403, 405), (name, status)
 
 
 def test_the_walker_would_see_the_markers(client, world):
