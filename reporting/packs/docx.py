@@ -618,8 +618,8 @@ def _summary_lines(w: _Writer, caption: str, risks: list, quarter_ends: list) ->
             )
         )
         line = getattr(risk, "progress_line", None) or risk.progress_to_target
-        target = risk.target.label if risk.target else "No target"
-        progress = [(f"{target} · ", {"size": small})]
+        # Without a target the progress says "No target set": the cell says it once, as the PDF.
+        progress = [(f"{risk.target.label} · ", {"size": small})] if risk.target else []
         if risk.judgement:
             since = f", set {_short_day(risk.judgement_since)}" if risk.judgement_since else ""
             progress.append((f"{risk.judgement}{since}: ", {"bold": True, "size": small}))

@@ -108,6 +108,34 @@ def test_one_line_rows_have_five_cells_and_the_same_words_in_pdf_and_word(organi
     assert key in [p.text for p in document.paragraphs]
 
 
+def test_a_line_without_a_target_says_so_once(organisation):
+    """ESPO's quarterly pack read "No target · No target set": the cell said there was no target,
+    then the progress said it again."""
+    risk_create(
+        register=Register.objects.get(organisation=organisation, slug="corporate"),
+        ref="L4",
+        title="Risk L4",
+        description="Description of L4.",
+        positions={"inherent": (3, 3), "current": (1, 2)},
+    )
+    data = pack_data(organisation=organisation, kind="committee", as_of=timezone.localdate())
+    html = render_html(data)
+    table = html[html.index('<table class="summary lines">') :]
+    row = text_of(re.search(r"<tr><th scope=\"row\">L4.*?</tr>", table, re.S).group(0))
+    assert row.endswith(" No target set"), row
+    assert row.count("No target") == 1, row
+
+    lines = next(
+        t
+        for t in word(data).tables
+        if [c.text for c in t.rows[0].cells][:3] == ["Ref", "Risk", "Owner"]
+    )
+    cells = next(
+        [c.text for c in row.cells] for row in lines.rows if row.cells[0].text.startswith("L4")
+    )
+    assert cells[4] == "No target set"
+
+
 def test_line_marks_trend_and_appetite_other_than_within(organisation):
     data = pack_data(organisation=organisation, kind="committee", as_of=timezone.localdate())
     risk = next(risk for risk in data.risks if risk.ref == "L2")
