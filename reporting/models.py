@@ -103,6 +103,14 @@ class PackEdition(models.TextChoices):
     PUBLIC = "public", "Public (OFFICIAL-SENSITIVE detail left out)"
 
 
+# The edition in a sentence, where its label ("Public (OFFICIAL-SENSITIVE detail left out)")
+# would put brackets inside the sentence's own, or be lower-cased with the marking.
+EDITION_WORDS = {
+    PackEdition.FULL: "full edition, OFFICIAL-SENSITIVE detail included",
+    PackEdition.PUBLIC: "public edition, OFFICIAL-SENSITIVE detail left out",
+}
+
+
 class PackStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     BUILDING = "building", "Building"
@@ -229,6 +237,11 @@ class Pack(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.as_of} ({self.edition}) – {self.organisation}"
+
+    @property
+    def edition_words(self) -> str:
+        """ "public edition, OFFICIAL-SENSITIVE detail left out" (``EDITION_WORDS``)."""
+        return EDITION_WORDS[self.edition]
 
 
 class DigestFrequency(models.TextChoices):

@@ -69,7 +69,8 @@ class QuarterRun:
                 return f"outside appetite since it was added on {self.added:%-d %B %Y}"
             if self.latest is None:
                 return "outside appetite this quarter"
-            return f"newly outside appetite this quarter (not at the end of {self.latest:%B %Y})"
+            # No brackets: the pack's summary puts this in its own (no "(... (...))").
+            return f"newly outside appetite: it was not at the end of {self.latest:%B %Y}"
         return f"outside appetite since {self.since_month}, {self.quarters_text}"
 
     @property

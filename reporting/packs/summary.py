@@ -28,6 +28,14 @@ def _names(items: list[str]) -> str:
     return text
 
 
+def _rating_words(rating) -> str:
+    """A rating without the brackets of its label ("20 (Red)"), as it goes inside the breach's:
+    "Red at 20", or "Critical" where the band is the display."""
+    if rating.band.name in rating.display:
+        return rating.display
+    return f"{rating.band.name} at {rating.display}"
+
+
 def _breach_words(risk) -> str:
     """How long a risk has been outside appetite, when the pack's data says (the breach
     duration of issue 16: ``PackRisk.breach_run``, set by ``packs/changes.py``); else its
@@ -37,7 +45,7 @@ def _breach_words(risk) -> str:
     words = f"{risk.ref} {risk.record.title}"
     detail = duration
     if not detail and risk.current is not None and risk.tolerance is not None:
-        detail = f"{risk.current.label} against a tolerance of {risk.tolerance}"
+        detail = f"{_rating_words(risk.current)} against a tolerance of {risk.tolerance}"
     # A breach accepted until a date (issue 17) says so: explained, still listed.
     detail = "; ".join(part for part in (detail, getattr(risk, "accepted_short", "")) if part)
     return f"{words} ({detail})" if detail else words

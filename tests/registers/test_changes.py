@@ -280,7 +280,7 @@ def test_breach_run_broken_by_a_quarter_within_and_judged_by_then_thresholds(
         organisation=organisation, risk_ids=[risk.id], moment=moment(dt.date(2026, 8, 15))
     ).breach[risk.id]
     assert run.quarters == 0
-    assert run.breach_text == "newly outside appetite this quarter (not at the end of June 2026)"
+    assert run.breach_text == "newly outside appetite: it was not at the end of June 2026"
 
 
 def test_red_runs_and_deep_dive_candidates(organisation, corporate_register):

@@ -175,6 +175,40 @@ def test_a_word_edition_gives_its_sha256_too(org, build):
     assert f"PDF: {pack.sha256}" in outbox[0].body
 
 
+def nested_brackets(text: str) -> bool:
+    depth = 0
+    for character in text:
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth > 1:
+            return True
+    return False
+
+
+def test_the_e_mail_and_pages_name_the_edition_without_brackets_in_brackets(client, org, build):
+    """The release e-mail read "(Public (OFFICIAL-SENSITIVE detail left out))", and the release
+    and correction pages lower-cased the marking ("official-sensitive")."""
+    pack = released(org)
+    pack.refresh_from_db()  # as_of a date
+    member(org, Role.PANEL)
+    with build() as outbox:
+        assert pack_release_notify(pack=pack) == 1
+    message = outbox[0]
+    sentence = next(line for line in message.body.splitlines() if "has released" in line)
+    assert sentence.endswith(": the public edition, OFFICIAL-SENSITIVE detail left out.")
+    assert not nested_brackets(sentence), sentence
+    html = message.alternatives[0][0]
+    assert "the public edition, OFFICIAL-SENSITIVE detail left out.</p>" in html
+    assert "(Public (" not in html
+
+    client.force_login(member(org, Role.ADMIN))
+    correct = client.get(reverse("pack_correct", args=[org.slug, pack.pk])).content.decode()
+    assert "(public edition, OFFICIAL-SENSITIVE detail left out)" in correct
+    draft = built_draft(org, as_of="2026-06-30")
+    release = client.get(reverse("pack_release", args=[org.slug, draft.pk])).content.decode()
+    assert "the public edition, OFFICIAL-SENSITIVE detail left out." in release
+    assert "official-sensitive" not in correct + release
+
+
 # --- refusals: a released pack never changes -----------------------------------------------------
 
 

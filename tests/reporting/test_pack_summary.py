@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from appetite.rules import AppetiteState
 from registers.selectors import Trend
+from registers.selectors.quarter_runs import QuarterRun
 from reporting.movement import Movement, RatingChange, RiskEvent, RiskInfo
 from reporting.packs.data import PackData, PackRisk
 from reporting.packs.summary import MAX_LISTED, summary_draft
@@ -97,9 +98,27 @@ def test_breaches_are_named_with_their_rating_or_how_long():
     ]
     text = summary_draft(data(risks))
     assert (
-        "2 risks outside appetite: CRR1 Cyber attack (20 (Red) against a tolerance of 12); "
+        "2 risks outside appetite: CRR1 Cyber attack (Red at 20 against a tolerance of 12); "
         "CRR2 Funding gap (outside appetite since March 2026, 3 quarters). 1 risk at warning."
     ) in text
+
+
+def test_a_breach_new_this_quarter_has_no_brackets_in_its_brackets():
+    """The pack's summary read "(newly outside appetite this quarter (not at the end of
+    September 2026))": the run's words are in the summary's brackets, so have none of their
+    own."""
+    run = QuarterRun(quarters=0, since=None, latest=dt.date(2026, 6, 30))
+    risks = [
+        risk(1, "CRR1", "Cyber attack", rating(20, RED), appetite=AppetiteState.BREACH),
+        risk(2, "CRR2", "Fraud", rating(16, RED), appetite=AppetiteState.BREACH, breach_run=run),
+    ]
+    text = summary_draft(data(risks))
+    assert "CRR2 Fraud (newly outside appetite: it was not at the end of June 2026)" in text, text
+    breaches = next(line for line in text.split("\n\n") if "outside appetite:" in line)
+    depth = 0
+    for character in breaches:
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        assert depth <= 1, breaches
 
 
 def test_no_breach_is_said_so():
