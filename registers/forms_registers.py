@@ -10,17 +10,22 @@ from django.core.exceptions import ValidationError
 from riskreg.forms import GovukForm, sentence
 
 from .models import Organisation, Register, RegisterLevel, User
-from .permissions import RISK_OWNER_ROLES
+from .permissions import RISK_OWNER_ROLES, sign_off_approvers
 from .selectors import register_tree
 from .selectors.register_list import descendant_ids
 from .services import pack_coverage
 from .services import register_archive as archive
 from .services import registers_admin as services
+from .services.review_submissions import SIGN_OFF_BY
 
 TOP_LEVEL = ""
 PARENT_UNKNOWN = "Choose one of the listed registers, or none to make it a top-level register"
 LEVEL_REQUIRED = "Choose the register's level"
 APPROVER_UNKNOWN = "Choose named approvers from the members listed"
+APPROVERS_HINT = (
+    "Others who may sign off updates: members who can own risks. Admins and the register's "
+    "coordinators sign off already, so they are not listed."
+)
 REVIEW_MONTHS_INVALID = (
     services.REGISTER_REVIEW_MONTHS_RANGE[:1].upper() + (services.REGISTER_REVIEW_MONTHS_RANGE[1:])
 )
@@ -77,9 +82,9 @@ class RegisterForm(GovukForm):
         label="Reviews need sign-off",
         required=False,
         help_text=(
-            "An owner's review or change of current rating waits for a coordinator of this "
-            "register or a named approver to sign it off; until then the register and packs "
-            "show the rating last signed off, marked 'update awaiting sign-off'."
+            f"An owner's review or change of current rating waits for {SIGN_OFF_BY} to sign "
+            "it off; until then the register and packs show the rating last signed off, marked "
+            "'update awaiting sign-off'."
         ),
     )
     sign_off_approvers = forms.ModelMultipleChoiceField(
@@ -87,10 +92,7 @@ class RegisterForm(GovukForm):
         required=False,
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text=(
-            "Besides the register's coordinators, who may sign off updates: members who can "
-            "own risks."
-        ),
+        help_text=APPROVERS_HINT,
         error_messages={
             "invalid_choice": APPROVER_UNKNOWN,
             "invalid_pk_value": APPROVER_UNKNOWN,
@@ -111,11 +113,19 @@ class RegisterForm(GovukForm):
             del self.fields["sign_off_required"], self.fields["sign_off_approvers"]
         else:
             approvers = self.fields["sign_off_approvers"]
-            approvers.queryset = User.objects.filter(
-                memberships__organisation=organisation,
-                memberships__role__in=RISK_OWNER_ROLES,
-                is_active=True,
-            ).order_by("full_name", "email")
+            named = set(register.sign_off_approvers.values_list("pk", flat=True))
+            # Those who sign off by their role (admins, coordinators who edit the register) are
+            # not offered, unless named already: unticking them would be a change unseen.
+            by_role = {user.pk for user in sign_off_approvers(register)} - named
+            approvers.queryset = (
+                User.objects.filter(
+                    memberships__organisation=organisation,
+                    memberships__role__in=RISK_OWNER_ROLES,
+                    is_active=True,
+                )
+                .exclude(pk__in=by_role)
+                .order_by("full_name", "email")
+            )
             approvers.label_from_instance = lambda user: user.display_name
         # Neither the register itself nor one below it can be its parent: no cycles.
         below = set(descendant_ids(registers, register.pk)) if register is not None else set()
@@ -147,9 +157,7 @@ class RegisterForm(GovukForm):
                     parent=register.parent_id or TOP_LEVEL,
                     review_months=register.review_months,
                     sign_off_required=register.sign_off_required,
-                    sign_off_approvers=list(
-                        register.sign_off_approvers.values_list("pk", flat=True)
-                    ),
+                    sign_off_approvers=list(named),
                 )
         elif not self.is_bound:
             self.initial["level"] = RegisterLevel.DIRECTORATE

@@ -1,7 +1,7 @@
 """Updates that wait for sign-off (issue 17): on a register with ``sign_off_required``, an owner's
 review, or change of current rating on the edit form, is recorded as a submission and changes
-nothing on the risk until a coordinator or a named approver signs it off
-(``registers.services.sign_off``).
+nothing on the risk until an admin, a coordinator of the register or a named approver signs it
+off (``registers.services.sign_off``).
 
 This module is the low end of it, used by the services that record reviews and edit risks
 (``reviews.review_record``, ``risks.risk_update``): who needs sign-off, and the submission itself.
@@ -28,6 +28,10 @@ from .notices import notify
 # when signed off) or a change of rating on the edit form (a re-rate, not a review).
 KIND_REVIEW = "review"
 KIND_RATING = "rating"
+
+# Who signs an update off (``OrganisationAccess.can_sign_off_register``: whoever edits the register,
+# so every admin and its coordinators, and its named approvers), as every page and message says it.
+SIGN_OFF_BY = "an admin, a coordinator of the register or a named approver"
 
 # A second update while one awaits: the same person's replaces theirs (it is withdrawn with this
 # note); someone else's is refused, so nobody's words are thrown away unseen.

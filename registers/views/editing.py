@@ -34,6 +34,7 @@ from ..forms_treatments import RiskEditForm
 from ..models import ReviewState, RiskStatus
 from ..refs import ref_saved_as
 from ..selectors.reviews import risk_updates
+from ..services.review_submissions import SIGN_OFF_BY
 from ..services.reviews import review_record
 from ..services.risk_edits import RiskEditConflict
 from ..services.risks import (
@@ -64,11 +65,11 @@ from .risk_conflicts import conflict_form
 # Sign-off (issue 17): what the owner is told when their update waits for an approver.
 REVIEW_SUBMITTED = (
     "Review of {ref} submitted for sign-off. The register shows the rating last signed off "
-    "until a coordinator or named approver signs your review off."
+    f"until {SIGN_OFF_BY} signs your review off."
 )
 CURRENT_RATING_SUBMITTED = (
     "The change of current rating of {ref} is submitted for sign-off: the risk keeps its "
-    "current rating until a coordinator or named approver signs it off."
+    f"current rating until {SIGN_OFF_BY} signs it off."
 )
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registers import permissions
+from registers.forms_registers import APPROVERS_HINT, RegisterForm
 from registers.models import (
     Marking,
     Notice,
@@ -25,8 +26,8 @@ from registers.models import (
 )
 from registers.selectors.sign_off import awaiting_my_sign_off, awaiting_sign_off
 from registers.services import registers_admin
-from registers.services.organisations import member_add
-from registers.services.review_submissions import SIGN_OFF_PENDING_OTHER
+from registers.services.organisations import member_add, membership_change
+from registers.services.review_submissions import SIGN_OFF_BY, SIGN_OFF_PENDING_OTHER
 from registers.services.reviews import review_record
 from registers.services.risks import risk_update
 from registers.services.sign_off import (
@@ -37,6 +38,7 @@ from registers.services.sign_off import (
     review_sign_off,
     review_withdraw,
 )
+from registers.views.editing import CURRENT_RATING_SUBMITTED, REVIEW_SUBMITTED
 from registers.views.sign_off import WITHDRAW_OWN_ONLY
 from reporting.packs.data import pack_data
 from tests.factories import RiskFactory, corporate_register_of
@@ -561,3 +563,58 @@ def test_pdf_and_word_editions_say_update_awaiting_sign_off(organisation, risk, 
     document = Document(io.BytesIO(render_docx(data)))
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     assert any("update awaiting sign-off" in text.lower() for text in cells)
+
+
+# --- who signs off, in words and in the named approvers offered -------------------------------
+
+
+def test_the_words_name_everyone_who_signs_off(client, risk, people, organisation, register):
+    """An admin who is neither a coordinator nor a named approver signs off (ESPO-03 in the
+    demo), yet the settings hint and the risk page said only "a coordinator ... or named
+    approver"."""
+    admin = person(organisation, Role.ADMIN, "Ada Admin")
+    assert SIGN_OFF_BY == "an admin, a coordinator of the register or a named approver"
+    access = permissions.organisation_for_user(user=admin, slug=organisation.slug)
+    assert access.can_sign_off(risk) and admin.pk not in register.sign_off_approvers.values_list(
+        "pk", flat=True
+    )
+    submit(risk, people["owner"])
+    client.force_login(people["owner"])
+    assert SIGN_OFF_BY in client.get(url("risk", risk)).content.decode()
+    form = RegisterForm(organisation=organisation, registers=[register], register=register)
+    assert SIGN_OFF_BY in form.fields["sign_off_required"].help_text
+    assert "admin" in REVIEW_SUBMITTED and "admin" in CURRENT_RATING_SUBMITTED
+
+
+def test_the_approvers_offered_leave_out_who_signs_off_already(organisation, register, people):
+    """Admins and the register's coordinators sign off by their role: the settings offered them
+    as named approvers all the same. A coordinator limited to other registers is offered; one
+    already named stays offered, ticked, so saving the form does not untick them unseen."""
+    admin = person(organisation, Role.ADMIN, "Ada Admin")
+    named_admin = person(organisation, Role.ADMIN, "Ned Named")
+    register.sign_off_approvers.add(named_admin)
+    granted = person(organisation, Role.OWNER, "Gil Granted")
+    membership_change(
+        membership=granted.memberships.get(organisation=organisation),
+        role=Role.COORDINATOR,
+        registers_limited=True,
+    )
+    permissions.register_grant(user=granted, register=register)
+    elsewhere = person(organisation, Role.OWNER, "Lee Limited")
+    membership_change(
+        membership=elsewhere.memberships.get(organisation=organisation),
+        role=Role.COORDINATOR,
+        registers_limited=True,
+    )
+    form = RegisterForm(organisation=organisation, registers=[register], register=register)
+    offered = set(form.fields["sign_off_approvers"].queryset)
+    assert offered == {
+        people["owner"],
+        people["manager"],
+        people["approver"],
+        elsewhere,
+        named_admin,
+    }
+    assert admin not in offered and people["coordinator"] not in offered
+    assert form.initial["sign_off_approvers"] == [named_admin.pk]
+    assert form.fields["sign_off_approvers"].help_text == APPROVERS_HINT
