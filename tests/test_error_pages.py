@@ -9,10 +9,19 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from registers.models import Role
-from registers.views.risk_common import NOT_YOUR_RISK
+from registers.models import Marking, Role
+from registers.views.escalation import NOTHING_ABOVE
+from registers.views.risk_common import NOT_CLEARED, NOT_YOUR_RISK
+from registers.views.treatments import NOT_YOUR_ACTION
 from tests.error_urls import BROKEN
-from tests.factories import MembershipFactory, RiskFactory, corporate_register_of
+from tests.factories import (
+    ActionFactory,
+    ControlFactory,
+    MembershipFactory,
+    RegisterFactory,
+    RiskFactory,
+    corporate_register_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +137,100 @@ def test_403_for_a_viewer_still_says_it_is_the_role_and_whom_to_ask(client):
     html = assert_house_page(response, 403, "You cannot do this")
     assert "Your role does not let you review this risk." in html
     assert "ask your organisation's risk coordinator or admin" in html
+
+
+def assert_refused_for(response, reason: str) -> None:
+    """A 403 that says ``reason`` alone: not the role, nor whom to ask about it."""
+    html = assert_house_page(response, 403, "You cannot do this")
+    assert escape(reason) in html
+    assert "Your role" not in html
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [("control_edit", "change this control"), ("control_remove", "remove this control")],
+)
+def test_403_for_a_control_of_someone_elses_risk_says_whose_risk_it_is(client, name, what):
+    owner = MembershipFactory(role=Role.OWNER)
+    risk = RiskFactory(register=corporate_register_of(owner.organisation), ref="R1")
+    control = ControlFactory(risk=risk)
+    client.force_login(owner.user)
+    response = client.get(reverse(name, args=[owner.organisation.slug, risk.ref, control.pk]))
+    assert_refused_for(response, NOT_YOUR_RISK.format(register=risk.register.name, what=what))
+
+
+@pytest.mark.parametrize("name", ["control_add", "action_add"])
+def test_403_for_adding_to_someone_elses_risk_says_whose_risk_it_is(client, name):
+    owner = MembershipFactory(role=Role.OWNER)
+    risk = RiskFactory(register=corporate_register_of(owner.organisation), ref="R1")
+    client.force_login(owner.user)
+    response = client.get(reverse(name, args=[owner.organisation.slug, risk.ref]))
+    noun = name.removesuffix("_add")
+    what = f"add {noun}s to this risk"
+    assert_refused_for(response, NOT_YOUR_RISK.format(register=risk.register.name, what=what))
+
+
+def test_403_for_someone_elses_action_names_the_actions_owner_too(client):
+    owner = MembershipFactory(role=Role.OWNER)
+    risk = RiskFactory(register=corporate_register_of(owner.organisation), ref="R1")
+    action = ActionFactory(risk=risk)
+    client.force_login(owner.user)
+    args = [owner.organisation.slug, risk.ref, action.pk]
+    reason = NOT_YOUR_ACTION.format(register=risk.register.name, what="update this action")
+    assert_refused_for(client.get(reverse("action_edit", args=args)), reason)
+    assert_refused_for(client.post(reverse("action_complete", args=args), {"version": 1}), reason)
+
+
+def test_403_for_an_uncleared_owner_of_an_action_of_a_sensitive_risk_says_so(client):
+    """Decision 116: owning the action does not clear them for the risk; the page says that,
+    not that their role does not let them, and shows none of the action's text."""
+    owner = MembershipFactory(role=Role.OWNER)
+    risk = RiskFactory(
+        register=corporate_register_of(owner.organisation),
+        ref="S1",
+        marking=Marking.OFFICIAL_SENSITIVE,
+    )
+    action = ActionFactory(risk=risk, owner=owner.user, description="Move the secret servers")
+    client.force_login(owner.user)
+    args = [owner.organisation.slug, risk.ref, action.pk]
+    for response in (
+        client.get(reverse("action_edit", args=args)),
+        client.post(reverse("action_complete", args=args), {"version": 1}),
+        client.get(reverse("action", args=args)),
+    ):
+        assert_refused_for(response, NOT_CLEARED)
+        assert "secret servers" not in response.content.decode()
+
+
+def test_403_for_a_viewer_on_an_action_still_says_it_is_the_role(client):
+    viewer = MembershipFactory(role=Role.VIEWER, sensitive_access=True)
+    risk = RiskFactory(register=corporate_register_of(viewer.organisation), ref="R1")
+    action = ActionFactory(risk=risk, owner=viewer.user)
+    client.force_login(viewer.user)
+    response = client.get(
+        reverse("action_edit", args=[viewer.organisation.slug, risk.ref, action.pk])
+    )
+    html = assert_house_page(response, 403, "You cannot do this")
+    assert "Your role does not let you update this action." in html
+
+
+def test_403_for_escalating_from_a_top_level_register_says_there_is_nowhere_to_go(client):
+    """The risk is theirs and their role may escalate: there is no register above it."""
+    owner = MembershipFactory(role=Role.OWNER)
+    risk = RiskFactory(
+        register=corporate_register_of(owner.organisation), ref="R1", owner=owner.user
+    )
+    client.force_login(owner.user)
+    response = client.get(reverse("risk_escalate", args=[owner.organisation.slug, risk.ref]))
+    assert_refused_for(response, NOTHING_ABOVE.format(register=risk.register.name))
+
+
+def test_403_for_escalating_someone_elses_risk_says_whose_risk_it_is(client):
+    owner = MembershipFactory(role=Role.OWNER)
+    register = RegisterFactory(organisation=owner.organisation)
+    risk = RiskFactory(register=register, ref="R1")
+    client.force_login(owner.user)
+    response = client.get(reverse("risk_escalate", args=[owner.organisation.slug, risk.ref]))
+    assert_refused_for(
+        response, NOT_YOUR_RISK.format(register=register.name, what="escalate this risk")
+    )

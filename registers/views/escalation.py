@@ -54,6 +54,7 @@ ESCALATION = "o/<slug:org>/escalations/<int:pk>/"
 WITHDRAW_NOT_YOURS = (
     "Only the person who asked, or a coordinator of {register}, may withdraw this request."
 )
+NOTHING_ABOVE = "There is no register above {register} to escalate this risk to."
 RECENT = 20
 RELATED = (
     "risk",
@@ -116,15 +117,27 @@ def _escalation_url(escalation: Escalation, organisation) -> str:
 # --- asking -----------------------------------------------------------------------------------
 
 
+def _allow_escalate(access, risk) -> None:
+    """Refuse (403) asking to move ``risk``, saying why: its register is archived; it is a
+    top-level register, with nowhere above to escalate to (and they do not coordinate it, so
+    may not move risks down either); the risk is not theirs; or their role does not allow it."""
+    if access.can_escalate(risk) or access.can_deescalate(risk):
+        return
+    register = risk.register
+    if (
+        register.archived_at is None
+        and register.parent_id is None
+        and access.role in RISK_OWNER_ROLES
+    ):
+        raise Refusal(NOTHING_ABOVE.format(register=register.name))
+    allow(False, "escalate this risk", register=register, access=access)
+
+
 @login_required
 @GET_POST
 def risk_escalate(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(
-        access.can_escalate(risk) or access.can_deescalate(risk),
-        "escalate or de-escalate this risk",
-        register=risk.register,
-    )
+    _allow_escalate(access, risk)
     options = _options(access, risk, request.GET.get("direction", ""))
     data = request.POST.copy() if request.method == "POST" else None
     form = EscalateForm(data, options=options, initial={"version": risk.version}, auto_id="%s")

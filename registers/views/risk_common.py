@@ -170,6 +170,19 @@ def allow(allowed: bool, what: str = "change this risk", *, register=None, acces
     raise PermissionDenied(f"Your role does not let you {what}.")
 
 
+NOT_CLEARED = (
+    "This risk's detail is OFFICIAL-SENSITIVE and you are not cleared for it. An organisation "
+    "admin can clear you."
+)
+
+
+def allow_sensitive(access, risk) -> None:
+    """Refuse (403) someone not cleared for the risk's OFFICIAL-SENSITIVE detail, saying so:
+    clearance is an admin's to give, whatever the member's role (decision 12)."""
+    if not access.can_see_sensitive(risk):
+        raise Refusal(NOT_CLEARED)
+
+
 NOT_YOUR_REGISTER = (
     "You do not coordinate {register}: only its coordinators and the organisation's admins may "
     "{what}. An admin can make you one of its coordinators."

@@ -17,6 +17,8 @@ from django.urls import path
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from riskreg.refusals import Refusal
+
 from .. import permissions
 from ..calendar import organisation_today
 from ..form_values import as_posted
@@ -29,6 +31,7 @@ from ..forms_treatments import (
 )
 from ..merging import KEEP_MINE, KEEP_THEIRS
 from ..models import ActionStatus
+from ..permissions import RISK_OWNER_ROLES
 from ..selectors.assurance import with_assurance
 from ..services.risks import (
     action_add,
@@ -50,6 +53,7 @@ from .risk_common import (
     action_flags,
     actions_context,
     allow,
+    allow_sensitive,
     controls_context,
     date_value,
     fetch_risk,
@@ -60,6 +64,26 @@ from .risk_common import (
     risk_url,
 )
 from .treatment_rows import action_links, control_links
+
+NOT_YOUR_ACTION = (
+    "Only the action's owner, the risk's owner, its manager or a coordinator of {register} may "
+    "{what}."
+)
+
+
+def _allow_action_update(access, risk, action) -> None:
+    """``allow`` for updating an action (``can_update_action``), saying why not: the register
+    is archived; the action is theirs but its risk is OFFICIAL-SENSITIVE and they are not
+    cleared for it (decision 116); it is neither theirs nor their risk; or their role."""
+    if access.can_update_action(action):
+        return
+    what, register = "update this action", risk.register
+    if register.archived_at is None and access.role in RISK_OWNER_ROLES:
+        if action.owner_id == access.user.id:
+            allow_sensitive(access, risk)
+        raise Refusal(NOT_YOUR_ACTION.format(register=register.name, what=what))
+    allow(False, what, register=register)
+
 
 # --- two people editing one control or action ---------------------------------------------------
 
@@ -202,7 +226,12 @@ def _controls_section(request, access, risk, **state) -> HttpResponse:
 @GET_POST
 def control_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_edit_risk(risk), "add controls to this risk", register=risk.register)
+    allow(
+        access.can_edit_risk(risk),
+        "add controls to this risk",
+        register=risk.register,
+        access=access,
+    )
     if request.method == "GET":
         # htmx: the form alone, swapped into the risk page's "Add a control" details when they
         # are first opened; without JavaScript: the risk page with the form open.
@@ -229,7 +258,7 @@ def control_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
 @require_GET
 def control_detail(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, control = _control(request, org, ref, pk)
-    allow(access.can_see_sensitive(risk), "see this OFFICIAL-SENSITIVE detail")
+    allow_sensitive(access, risk)
     if is_htmx(request):
         return _control_row(request, access, risk, control)
     return redirect(risk_url(risk, f"control-{control.pk}"))
@@ -244,7 +273,12 @@ def _control_page(request, access, risk, control) -> HttpResponse:
 @GET_POST
 def control_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, control = _control(request, org, ref, pk)
-    allow(access.can_update_control(control), "change this control", register=risk.register)
+    allow(
+        access.can_update_control(control),
+        "change this control",
+        register=risk.register,
+        access=access,
+    )
     kwargs = {
         "organisation": access.organisation,
         "keep": [control.owner_id],
@@ -290,7 +324,12 @@ def control_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespo
 @GET_POST
 def control_remove_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, control = _control(request, org, ref, pk)
-    allow(access.can_update_control(control), "remove this control", register=risk.register)
+    allow(
+        access.can_update_control(control),
+        "remove this control",
+        register=risk.register,
+        access=access,
+    )
     if request.method == "POST":
         control_remove(control=control, reason="removed")
         if is_htmx(request):
@@ -357,7 +396,12 @@ def _action_page(request, access, risk, action) -> HttpResponse:
 @GET_POST
 def action_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_edit_risk(risk), "add actions to this risk", register=risk.register)
+    allow(
+        access.can_edit_risk(risk),
+        "add actions to this risk",
+        register=risk.register,
+        access=access,
+    )
     if request.method == "GET":
         if is_htmx(request):  # as control_add_view
             return _add_form(request, "action", access, risk, new_action_form(access))
@@ -382,7 +426,7 @@ def action_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
 @require_GET
 def action_detail(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, action = _action(request, org, ref, pk)
-    allow(access.can_see_sensitive(risk), "see this OFFICIAL-SENSITIVE detail")
+    allow_sensitive(access, risk)
     if is_htmx(request):
         return _action_row(request, access, risk, action)
     return redirect(risk_url(risk, f"action-{action.pk}"))
@@ -393,7 +437,7 @@ def action_detail(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResp
 def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     """Risk editors change every field; an action's owner only its status and progress."""
     access, risk, action = _action(request, org, ref, pk)
-    allow(access.can_update_action(action), "update this action", register=risk.register)
+    _allow_action_update(access, risk, action)
     full = access.can_edit_risk(risk)
     form_class, kwargs = _action_form(access, action, full)
     if request.method == "GET":
@@ -438,7 +482,7 @@ def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespon
 @require_POST
 def action_complete(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, action = _action(request, org, ref, pk)
-    allow(access.can_update_action(action), "update this action", register=risk.register)
+    _allow_action_update(access, risk, action)
     posted = ActionCompleteForm(request.POST)
     if not posted.is_valid():
         return HttpResponseBadRequest("The page did not say which version of the action it showed.")
@@ -476,6 +520,7 @@ def action_make_control(request: HttpRequest, org: str, ref: str, pk: int) -> Ht
         access.can_edit_risk(risk),
         "turn actions into controls on this risk",
         register=risk.register,
+        access=access,
     )
     try:
         control = action_to_control(action=action)
@@ -500,7 +545,12 @@ def action_make_control(request: HttpRequest, org: str, ref: str, pk: int) -> Ht
 @GET_POST
 def action_remove_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, action = _action(request, org, ref, pk)
-    allow(access.can_edit_risk(risk), "remove actions from this risk", register=risk.register)
+    allow(
+        access.can_edit_risk(risk),
+        "remove actions from this risk",
+        register=risk.register,
+        access=access,
+    )
     if request.method == "POST":
         action_remove(action=action, reason="removed")
         if is_htmx(request):
