@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from registers.models import Marking, Role
+from registers.services.indicators import indicator_add
 from registers.views.escalation import NOTHING_ABOVE
-from registers.views.risk_common import NOT_CLEARED, NOT_YOUR_RISK
-from registers.views.treatments import NOT_YOUR_ACTION
+from registers.views.risk_common import NOT_CLEARED, NOT_YOUR_RISK, NOT_YOURS
 from tests.error_urls import BROKEN
 from tests.factories import (
     ActionFactory,
@@ -176,7 +176,7 @@ def test_403_for_someone_elses_action_names_the_actions_owner_too(client):
     action = ActionFactory(risk=risk)
     client.force_login(owner.user)
     args = [owner.organisation.slug, risk.ref, action.pk]
-    reason = NOT_YOUR_ACTION.format(register=risk.register.name, what="update this action")
+    reason = NOT_YOURS.format(noun="action", register=risk.register.name, what="update this action")
     assert_refused_for(client.get(reverse("action_edit", args=args)), reason)
     assert_refused_for(client.post(reverse("action_complete", args=args), {"version": 1}), reason)
 
@@ -234,3 +234,48 @@ def test_403_for_escalating_someone_elses_risk_says_whose_risk_it_is(client):
     assert_refused_for(
         response, NOT_YOUR_RISK.format(register=register.name, what="escalate this risk")
     )
+
+
+def _indicator(risk, *, owner):
+    coordinator = MembershipFactory(organisation=risk.organisation, role=Role.COORDINATOR)
+    return indicator_add(
+        user=coordinator.user,
+        risk=risk,
+        name="Secret servers exposed",
+        amber_from=1,
+        red_from=2,
+        owner=owner,
+    )
+
+
+def test_403_for_a_reading_of_someone_elses_indicator_names_the_indicators_owner_too(client):
+    owner = MembershipFactory(role=Role.OWNER)
+    risk = RiskFactory(register=corporate_register_of(owner.organisation), ref="R1")
+    indicator = _indicator(risk, owner=None)
+    client.force_login(owner.user)
+    url = reverse("reading_add", args=[owner.organisation.slug, risk.ref, indicator.pk])
+    reason = NOT_YOURS.format(
+        noun="indicator", register=risk.register.name, what="record readings of this indicator"
+    )
+    assert_refused_for(client.post(url, {"value": "3"}), reason)
+
+
+def test_403_for_an_uncleared_member_on_a_sensitive_risks_indicator_or_comments_says_so(client):
+    """An indicator's owner (decision 116), or any risk owner, not cleared for the risk: the
+    page says it is OFFICIAL-SENSITIVE and who can clear them, not that their role does not."""
+    owner = MembershipFactory(role=Role.OWNER)
+    risk = RiskFactory(
+        register=corporate_register_of(owner.organisation),
+        ref="S1",
+        marking=Marking.OFFICIAL_SENSITIVE,
+    )
+    indicator = _indicator(risk, owner=owner.user)
+    client.force_login(owner.user)
+    slug = owner.organisation.slug
+    for response in (
+        client.post(reverse("reading_add", args=[slug, risk.ref, indicator.pk]), {"value": "3"}),
+        client.get(reverse("indicator_add", args=[slug, risk.ref])),
+        client.post(reverse("comment_add", args=[slug, risk.ref]), {"body": "Hello"}),
+    ):
+        assert_refused_for(response, NOT_CLEARED)
+        assert "Secret servers" not in response.content.decode()

@@ -28,7 +28,16 @@ from ..forms_comments import CommentEditForm, CommentForm
 from ..selectors.comments import comment_flags, mention_candidates
 from ..services.comments import comment_add, comment_delete, comment_edit
 from .comment_context import comments_context, new_comment_form
-from .risk_common import GET_POST, RISK, allow, fetch_risk, is_htmx, render_risk_page, risk_url
+from .risk_common import (
+    GET_POST,
+    RISK,
+    allow,
+    allow_sensitive,
+    fetch_risk,
+    is_htmx,
+    render_risk_page,
+    risk_url,
+)
 
 COMMENT = f"{RISK}comments/<int:comment>/"
 ADDED = "Comment added."
@@ -60,7 +69,9 @@ def _treatments(risk):
 
 def _fetch(request: HttpRequest, org: str, ref: str, *, write: bool = False):
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_read_comments(risk), "see this OFFICIAL-SENSITIVE detail")
+    if not access.can_read_comments(risk):
+        allow_sensitive(access, risk)  # the one reason today; any other is refused below
+        allow(False, "read this risk's comments")
     if write:
         allow(access.can_comment(risk), "comment on this risk", register=risk.register)
     return access, risk

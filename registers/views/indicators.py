@@ -25,7 +25,17 @@ from ..services.indicators import (
 )
 from ..services.treatments import TreatmentConflict
 from .indicator_context import indicators_context, new_reading_form, value_shown
-from .risk_common import GET_POST, RISK, allow, fetch_risk, is_htmx, render_risk_page, risk_url
+from .risk_common import (
+    GET_POST,
+    RISK,
+    allow,
+    allow_owned,
+    allow_sensitive,
+    fetch_risk,
+    is_htmx,
+    render_risk_page,
+    risk_url,
+)
 from .treatments import conflict_form, saved_message
 
 # An indicator a colleague retired while the person was on its form: what they are told.
@@ -76,7 +86,7 @@ def _done(request, access, risk, message: str, anchor: str) -> HttpResponse:
 def _indicator(request, org: str, ref: str, pk: int):
     access, risk = fetch_risk(request, org, ref)
     indicator = permissions.indicator_for_user(user=request.user, risk=risk, pk=pk)
-    allow(access.can_see_sensitive(risk), "see this OFFICIAL-SENSITIVE detail")
+    allow_sensitive(access, risk)
     return access, risk, indicator
 
 
@@ -117,7 +127,7 @@ def _retired(request, access, risk, indicator, *, lost: str) -> HttpResponse:
 @GET_POST
 def indicator_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_see_sensitive(risk), "see this OFFICIAL-SENSITIVE detail")
+    allow_sensitive(access, risk)
     allow(
         access.can_edit_indicators(risk),
         "add indicators to this risk",
@@ -240,10 +250,13 @@ def reading_add_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpR
                 day=request.POST.get("taken_on", "").strip()[:30],
             )
         return _retired(request, access, risk, indicator, lost=lost)
-    allow(
+    allow_owned(
         access.can_record_reading(indicator),
         "record readings of this indicator",
-        register=risk.register,
+        item=indicator,
+        noun="indicator",
+        risk=risk,
+        access=access,
     )
     if request.method == "GET":
         # htmx: the form alone, swapped into the indicator's "Record a reading" details when

@@ -183,6 +183,27 @@ def allow_sensitive(access, risk) -> None:
         raise Refusal(NOT_CLEARED)
 
 
+NOT_YOURS = (
+    "Only the {noun}'s owner, the risk's owner, its manager or a coordinator of {register} may "
+    "{what}."
+)
+
+
+def allow_owned(allowed: bool, what: str, *, item, noun: str, risk, access) -> None:
+    """``allow`` for what an item's own owner may also do (update an action, record a
+    reading), saying why not: the register is archived; the item is theirs but the risk is
+    OFFICIAL-SENSITIVE and they are not cleared for it (decision 116); it is neither theirs
+    nor their risk; or their role."""
+    if allowed:
+        return
+    register = risk.register
+    if register.archived_at is None and access.role in RISK_OWNER_ROLES:
+        if item.owner_id == access.user.id:
+            allow_sensitive(access, risk)
+        raise Refusal(NOT_YOURS.format(noun=noun, register=register.name, what=what))
+    allow(False, what, register=register)
+
+
 NOT_YOUR_REGISTER = (
     "You do not coordinate {register}: only its coordinators and the organisation's admins may "
     "{what}. An admin can make you one of its coordinators."

@@ -17,8 +17,6 @@ from django.urls import path
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from riskreg.refusals import Refusal
-
 from .. import permissions
 from ..calendar import organisation_today
 from ..form_values import as_posted
@@ -31,7 +29,6 @@ from ..forms_treatments import (
 )
 from ..merging import KEEP_MINE, KEEP_THEIRS
 from ..models import ActionStatus
-from ..permissions import RISK_OWNER_ROLES
 from ..selectors.assurance import with_assurance
 from ..services.risks import (
     action_add,
@@ -53,6 +50,7 @@ from .risk_common import (
     action_flags,
     actions_context,
     allow,
+    allow_owned,
     allow_sensitive,
     controls_context,
     date_value,
@@ -64,26 +62,6 @@ from .risk_common import (
     risk_url,
 )
 from .treatment_rows import action_links, control_links
-
-NOT_YOUR_ACTION = (
-    "Only the action's owner, the risk's owner, its manager or a coordinator of {register} may "
-    "{what}."
-)
-
-
-def _allow_action_update(access, risk, action) -> None:
-    """``allow`` for updating an action (``can_update_action``), saying why not: the register
-    is archived; the action is theirs but its risk is OFFICIAL-SENSITIVE and they are not
-    cleared for it (decision 116); it is neither theirs nor their risk; or their role."""
-    if access.can_update_action(action):
-        return
-    what, register = "update this action", risk.register
-    if register.archived_at is None and access.role in RISK_OWNER_ROLES:
-        if action.owner_id == access.user.id:
-            allow_sensitive(access, risk)
-        raise Refusal(NOT_YOUR_ACTION.format(register=register.name, what=what))
-    allow(False, what, register=register)
-
 
 # --- two people editing one control or action ---------------------------------------------------
 
@@ -437,7 +415,14 @@ def action_detail(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResp
 def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     """Risk editors change every field; an action's owner only its status and progress."""
     access, risk, action = _action(request, org, ref, pk)
-    _allow_action_update(access, risk, action)
+    allow_owned(
+        access.can_update_action(action),
+        "update this action",
+        item=action,
+        noun="action",
+        risk=risk,
+        access=access,
+    )
     full = access.can_edit_risk(risk)
     form_class, kwargs = _action_form(access, action, full)
     if request.method == "GET":
@@ -482,7 +467,14 @@ def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespon
 @require_POST
 def action_complete(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, action = _action(request, org, ref, pk)
-    _allow_action_update(access, risk, action)
+    allow_owned(
+        access.can_update_action(action),
+        "update this action",
+        item=action,
+        noun="action",
+        risk=risk,
+        access=access,
+    )
     posted = ActionCompleteForm(request.POST)
     if not posted.is_valid():
         return HttpResponseBadRequest("The page did not say which version of the action it showed.")
