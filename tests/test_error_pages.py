@@ -4,14 +4,19 @@ The 500 page renders with an empty context and runs no query, so it still works 
 database is what failed."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
 from registers.models import Marking, Role
+from registers.services.evidence import evidence_add
 from registers.services.indicators import indicator_add
+from registers.services.reviews import review_record
 from registers.views.escalation import NOTHING_ABOVE
+from registers.views.evidence import NOT_YOURS_TO_ADD, NOT_YOURS_TO_DELETE
+from registers.views.evidence_context import REVIEWS_OFFERED
 from registers.views.risk_common import NOT_CLEARED, NOT_YOUR_RISK, NOT_YOURS
 from tests.error_urls import BROKEN
 from tests.factories import (
@@ -279,3 +284,99 @@ def test_403_for_an_uncleared_member_on_a_sensitive_risks_indicator_or_comments_
     ):
         assert_refused_for(response, NOT_CLEARED)
         assert "Secret servers" not in response.content.decode()
+
+
+# --- assurance evidence ------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _evidence(risk, **target):
+    admin = MembershipFactory(organisation=risk.organisation, role=Role.ADMIN)
+    upload = SimpleUploadedFile("secret-audit.pdf", PDF, content_type="application/pdf")
+    return evidence_add(risk=risk, user=admin.user, upload=upload, **target)
+
+
+def test_403_for_an_uncleared_member_on_a_sensitive_risks_evidence_says_so(client):
+    """Adding, downloading or deleting the evidence of an OFFICIAL-SENSITIVE risk, not cleared
+    for it (an action's owner too, decision 116): the page says it is OFFICIAL-SENSITIVE and
+    who can clear them, not that their role does not let them."""
+    owner = MembershipFactory(role=Role.OWNER)
+    risk = RiskFactory(
+        register=corporate_register_of(owner.organisation),
+        ref="S1",
+        marking=Marking.OFFICIAL_SENSITIVE,
+    )
+    ActionFactory(risk=risk, owner=owner.user)
+    evidence = _evidence(risk)
+    client.force_login(owner.user)
+    slug = owner.organisation.slug
+    add = reverse("evidence_add", args=[slug, risk.ref])
+    for response in (
+        client.get(add, HTTP_HX_REQUEST="true"),
+        client.post(add, {"attach_to": "risk"}),
+        client.get(reverse("evidence_download", args=[slug, risk.ref, evidence.pk])),
+        client.post(reverse("evidence_delete", args=[slug, risk.ref, evidence.pk])),
+    ):
+        assert_refused_for(response, NOT_CLEARED)
+        assert "secret-audit" not in response.content.decode()
+
+
+def test_403_for_adding_evidence_to_someone_elses_risk_says_who_may(client):
+    """A risk owner with no action or review of this risk: their role adds evidence, this risk
+    offers them nothing to add it to. The page names who may (an action's owner, a review's
+    author too), not their role."""
+    owner = MembershipFactory(role=Role.OWNER)
+    risk = RiskFactory(register=corporate_register_of(owner.organisation), ref="R1")
+    client.force_login(owner.user)
+    url = reverse("evidence_add", args=[owner.organisation.slug, risk.ref])
+    reason = NOT_YOURS_TO_ADD.format(register=risk.register.name, reviews=REVIEWS_OFFERED)
+    assert "the owner of one of its actions" in reason
+    assert_refused_for(client.get(url, HTTP_HX_REQUEST="true"), reason)
+    upload = SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")
+    assert_refused_for(client.post(url, {"file": upload, "attach_to": "risk"}), reason)
+
+
+def test_403_for_deleting_someone_elses_evidence_says_whose_it_is(client):
+    """Evidence on the risk, on an action, on a review: a risk owner who neither edits the risk
+    nor uploaded it there is told who may delete it, not that their role does not let them."""
+    owner = MembershipFactory(role=Role.OWNER)
+    risk = RiskFactory(register=corporate_register_of(owner.organisation), ref="R1")
+    admin = MembershipFactory(organisation=owner.organisation, role=Role.ADMIN)
+    review = review_record(
+        risk=risk, user=admin.user, expected_version=risk.version, note="Looked at it"
+    )
+    risk.refresh_from_db()
+    register = risk.register.name
+    cases = [
+        (_evidence(risk), NOT_YOUR_RISK.format(register=register, what="delete this evidence")),
+        (
+            _evidence(risk, action=ActionFactory(risk=risk)),
+            NOT_YOURS_TO_DELETE["action"].format(register=register),
+        ),
+        (_evidence(risk, review=review), NOT_YOURS_TO_DELETE["review"].format(register=register)),
+    ]
+    client.force_login(owner.user)
+    for evidence, reason in cases:
+        url = reverse("evidence_delete", args=[owner.organisation.slug, risk.ref, evidence.pk])
+        assert_refused_for(client.get(url), reason)
+        assert_refused_for(client.post(url, {"reason": "mine now"}), reason)
+        evidence.refresh_from_db()
+        assert evidence.deleted_at is None
+
+
+def test_403_for_a_viewer_on_evidence_still_says_it_is_the_role(client):
+    viewer = MembershipFactory(role=Role.VIEWER)
+    risk = RiskFactory(register=corporate_register_of(viewer.organisation), ref="R1")
+    evidence = _evidence(risk)
+    client.force_login(viewer.user)
+    slug = viewer.organisation.slug
+    for response, what in (
+        (client.post(reverse("evidence_add", args=[slug, risk.ref])), "add evidence to this risk"),
+        (
+            client.post(reverse("evidence_delete", args=[slug, risk.ref, evidence.pk])),
+            "delete this evidence",
+        ),
+    ):
+        html = assert_house_page(response, 403, "You cannot do this")
+        assert f"Your role does not let you {what}." in html

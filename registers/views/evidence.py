@@ -18,15 +18,19 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from riskreg.forms import posted
+from riskreg.refusals import Refusal
 
 from .. import permissions
 from ..forms_evidence import ON_RISK
+from ..permissions import RISK_OWNER_ROLES
 from ..services.evidence import evidence_add, evidence_delete
-from .evidence_context import new_evidence_form
+from .evidence_context import REVIEWS_OFFERED, new_evidence_form
 from .risk_common import (
     GET_POST,
+    NOT_YOUR_RISK,
     RISK,
     allow,
+    allow_sensitive,
     fetch_risk,
     is_htmx,
     render_risk_page,
@@ -36,7 +40,24 @@ from .risk_common import (
 logger = logging.getLogger(__name__)
 
 EVIDENCE_GONE = "This evidence was deleted"
-SENSITIVE = "see this OFFICIAL-SENSITIVE detail"
+
+# Refusals whose reason is not the member's role (``can_add_evidence``, ``can_delete_evidence``):
+# their role may add evidence, but nothing on this risk is theirs to add it to, or this evidence
+# is not theirs to delete.
+NOT_YOURS_TO_ADD = (
+    "Only the risk's owner, its manager, a coordinator of {register}, the owner of one of its "
+    "actions or the author of one of its {reviews} latest reviews may add evidence to this risk."
+)
+NOT_YOURS_TO_DELETE = {
+    "action": (
+        "Only the risk's owner, its manager, a coordinator of {register} or the action's owner, "
+        "when they uploaded it, may delete this evidence."
+    ),
+    "review": (
+        "Only the risk's owner, its manager, a coordinator of {register} or the review's author, "
+        "when they uploaded it, may delete this evidence."
+    ),
+}
 
 
 def _target(risk, choice: str):
@@ -49,11 +70,44 @@ def _target(risk, choice: str):
     return {kind: manager.get(pk=int(pk))}
 
 
+def _role_may_add(access, risk) -> bool:
+    """True when the refusal is not about the role: the register is open and their role may own
+    risks, so an action of the risk or a review of it could be theirs (read-only roles never
+    add evidence)."""
+    return risk.register.archived_at is None and access.role in RISK_OWNER_ROLES
+
+
+def _allow_add(form, access, risk) -> None:
+    """``allow`` for adding evidence (the form offers nothing to attach it to), saying why not:
+    the register is archived; their role allows it but nothing on this risk is theirs; or their
+    role. (Not cleared for an OFFICIAL-SENSITIVE risk is refused before, ``allow_sensitive``.)"""
+    if form.fields["attach_to"].choices:
+        return
+    if _role_may_add(access, risk):
+        raise Refusal(NOT_YOURS_TO_ADD.format(register=risk.register.name, reviews=REVIEWS_OFFERED))
+    allow(False, "add evidence to this risk", register=risk.register)
+
+
+def _allow_delete(access, risk, evidence) -> None:
+    """``allow`` for deleting evidence, saying why not: the register is archived; their role
+    allows it but the evidence is not theirs to delete (whose it is follows what it is attached
+    to: an action's owner or a review's author deletes what they uploaded there); or their
+    role."""
+    if access.can_delete_evidence(evidence):
+        return
+    what = "delete this evidence"
+    if _role_may_add(access, risk):
+        kind = "action" if evidence.action_id else "review" if evidence.review_id else ""
+        words = NOT_YOURS_TO_DELETE.get(kind, NOT_YOUR_RISK)
+        raise Refusal(words.format(register=risk.register.name, what=what))
+    allow(False, what, register=risk.register)
+
+
 @login_required
 @GET_POST
 def evidence_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
-    allow(access.can_see_sensitive(risk), SENSITIVE)
+    allow_sensitive(access, risk)
     controls = list(risk.controls.select_related("owner"))
     actions = list(risk.actions.select_related("owner"))
     if request.method == "GET":
@@ -61,11 +115,7 @@ def evidence_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
         # first opened; without JavaScript: the risk page with the form open.
         if is_htmx(request):
             form = new_evidence_form(access, risk, controls=controls, actions=actions)
-            allow(
-                bool(form.fields["attach_to"].choices),
-                "add evidence to this risk",
-                register=risk.register,
-            )
+            _allow_add(form, access, risk)
             response = render(
                 request,
                 "registers/partials/evidence_form.html",
@@ -84,9 +134,7 @@ def evidence_add_view(request: HttpRequest, org: str, ref: str) -> HttpResponse:
         data=posted(request),
         files=request.FILES,
     )
-    allow(
-        bool(form.fields["attach_to"].choices), "add evidence to this risk", register=risk.register
-    )
+    _allow_add(form, access, risk)
     if form.is_valid():
         data = form.cleaned_data
         target = _target(risk, data["attach_to"])
@@ -116,8 +164,8 @@ def _evidence(request, org: str, ref: str, pk: int):
     evidence = permissions.evidence_for_user(user=request.user, risk=risk, pk=pk)
     # OFFICIAL-SENSITIVE: the evidence is the risk's detail; a member not cleared for it is
     # refused (403, as the risk's other detail pages do: the risk's existence is no secret to a
-    # member, its content is).
-    allow(access.can_see_sensitive(risk), SENSITIVE)
+    # member, its content is), told so and that an admin can clear them.
+    allow_sensitive(access, risk)
     return access, risk, evidence
 
 
@@ -160,7 +208,7 @@ def evidence_delete_view(request: HttpRequest, org: str, ref: str, pk: int) -> H
             {"organisation": access.organisation, "risk": risk, "evidence": evidence},
             status=410,
         )
-    allow(access.can_delete_evidence(evidence), "delete this evidence", register=risk.register)
+    _allow_delete(access, risk, evidence)
     if request.method == "POST":
         reason = request.POST.get("reason", "")[:300]
         with contextlib.suppress(ValidationError):  # deleted meanwhile: the same outcome
