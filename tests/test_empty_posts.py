@@ -157,3 +157,68 @@ def test_an_htmx_form_keeps_200_so_its_errors_are_swapped_in(
     url = reverse("risk_create", args=[organisation.slug, corporate_register.slug])
     response = client.post(url, {"ref": "X1", "title": ""}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
+
+
+# --- the review page (decisions 66 and 115) ---------------------------------------------------
+
+
+def _review(client, risk, **fields):
+    risk.refresh_from_db()
+    data = {"outcome": "unchanged", "note": "Looked again", "version": risk.version} | fields
+    return client.post(reverse("risk_review", args=[risk.organisation.slug, risk.ref]), data)
+
+
+def _refused(response, message: str) -> None:
+    """400, with ``message`` in the error summary, the note typed kept; nothing recorded."""
+    from registers.models import Review
+
+    html = response.content.decode()
+    assert response.status_code == 400, html[:2000]
+    summary = html[html.index('class="govuk-error-summary"') :].split("</ul>")[0]
+    assert message in summary
+    assert "Looked again" in html
+    assert not Review.objects.filter(note="Looked again").exists()
+
+
+def test_a_review_dated_before_the_last_is_answered_400_with_the_rule(
+    client, organisation, walk_risk, member
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from registers.services.reviews import review_record
+
+    admin = member(Role.ADMIN)
+    review_record(risk=walk_risk, user=admin, expected_version=walk_risk.version)
+    client.force_login(admin)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    response = _review(client, walk_risk, reviewed_on=yesterday.strftime("%d/%m/%Y"))
+    _refused(response, "The earliest date allowed is")
+
+
+def test_a_rescore_to_the_current_rating_is_answered_400_with_the_rule(
+    client, organisation, walk_risk, member
+):
+    client.force_login(member(Role.ADMIN))
+    response = _review(
+        client,
+        walk_risk,
+        outcome="rescore",
+        current_likelihood=walk_risk.current_likelihood,
+        current_impact=walk_risk.current_impact,
+    )
+    _refused(response, "The rating chosen is the current one")
+
+
+def test_a_review_of_a_risk_closed_meanwhile_is_answered_400_keeping_the_note(
+    client, organisation, walk_risk, member
+):
+    """Closed by someone else while the review was typed: the form again with the reason in the
+    error summary and the note kept (it answered a redirect to the risk page, the note lost)."""
+    from registers.services.risks import risk_close
+
+    admin = member(Role.ADMIN)
+    risk_close(risk=walk_risk, expected_version=walk_risk.version, reason="Merged")
+    client.force_login(admin)
+    _refused(_review(client, walk_risk), "W1 is closed: reopen it before recording a review")

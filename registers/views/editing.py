@@ -67,6 +67,7 @@ REVIEW_SUBMITTED = (
     "Review of {ref} submitted for sign-off. The register shows the rating last signed off "
     f"until {SIGN_OFF_BY} signs your review off."
 )
+REVIEW_CLOSED = "{ref} is closed: reopen it before recording a review."
 CURRENT_RATING_SUBMITTED = (
     "The change of current rating of {ref} is submitted for sign-off: the risk keeps its "
     f"current rating until {SIGN_OFF_BY} signs it off."
@@ -293,8 +294,9 @@ def risk_rating_preview(request: HttpRequest, org: str, register: str) -> HttpRe
 def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
     access, risk = fetch_risk(request, org, ref)
     allow(access.can_review_risk(risk), "review this risk", register=risk.register, access=access)
-    if risk.status == RiskStatus.CLOSED:
-        messages.error(request, f"{risk.ref} is closed: reopen it before recording a review.")
+    closed = risk.status == RiskStatus.CLOSED
+    if closed and request.method == "GET":
+        messages.error(request, REVIEW_CLOSED.format(ref=risk.ref))
         return redirect(risk_url(risk))
     kwargs = {
         "scheme": page_scheme_for(risk),  # as the edit form's; the review reads it afresh
@@ -317,7 +319,13 @@ def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
         )
     else:
         form = ReviewForm(request.POST, **kwargs)
-        if form.is_valid():
+        if closed:
+            # Closed since the page was opened: the form again, what was typed kept and the
+            # reason in the error summary (bad input, 400: decision 66), not a redirect that
+            # drops the note.
+            form.is_valid()
+            form.add_error(None, REVIEW_CLOSED.format(ref=risk.ref))
+        elif form.is_valid():
             data = form.cleaned_data
             rescore = data["outcome"] == ReviewForm.RESCORE
             try:
