@@ -2,10 +2,12 @@
 
 Django drops such a number from ``exact``, ``gt``, ``lt`` and their kin (``IntegerFieldOverflow``)
 but not from ``in``: PostgreSQL compares it and finds nothing, while SQLite (the demo's database)
-cannot bind it and raises ``OverflowError``, a 500. Every list of ids the pages and the API read
-goes through ``in`` (a form's ticked boxes, ``ModelMultipleChoiceField``, among them), so here,
-once, a number outside the column's range is left out of the list: a form then says the choice
-is not one of those offered (400), as it does on PostgreSQL."""
+cannot bind it and raises ``OverflowError``, a 500. A form's ticked boxes
+(``ModelMultipleChoiceField``) read through ``in`` on the primary key, so here, once, a number
+outside an integer column's range is left out of the list: a form then says the choice is not
+one of those offered (400), as it does on PostgreSQL. A foreign key's ``in`` (``RelatedIn``,
+``register_id__in=[...]``) is not covered: no form reads through one; on SQLite it can still
+raise for such a number."""
 
 from __future__ import annotations
 

@@ -314,3 +314,20 @@ def test_an_import_job_is_cancelled_or_retried_from_its_page(
     else:
         assert ImportJob.objects.get().status == ImportJobStatus.CHECKING
         assert [args for _name, args in queued] == [[job.pk]]
+
+
+def test_the_register_hold_is_refused_outside_a_transaction(corporate_register):
+    """Its lock is raw SQL: outside a transaction it would be let go at once, unseen."""
+    from django.db.transaction import TransactionManagementError
+
+    from registers.services.organisations import registers_key_share
+
+    with pytest.raises(TransactionManagementError):
+        registers_key_share([corporate_register])
+
+
+def test_a_risk_is_created_holding_its_register(corporate_register):
+    from registers.services.risks import risk_create
+
+    risk = risk_create(register=corporate_register, ref="CRR9", title="Flood")
+    assert risk.register_id == corporate_register.pk

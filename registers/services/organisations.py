@@ -137,6 +137,12 @@ def registers_key_share(registers: Iterable[Register]) -> dict[int, dt.datetime 
     else another write to risks takes, so risk writes never wait for each other here; only a
     change, archive or delete of the register itself (``FOR UPDATE``) waits for the write to
     commit (an import: a few seconds at most). Django has no ``key_share``: hence the SQL."""
+    if not connection.in_atomic_block:
+        # Unlike select_for_update, raw SQL outside a transaction raises nothing: the lock would
+        # go at once, unseen, and the tests' own transaction would hide it (decision 112).
+        raise transaction.TransactionManagementError(
+            "registers_key_share holds rows until commit: call it in a transaction"
+        )
     wanted = {register.pk: register for register in registers}
     if not wanted:
         return {}

@@ -26,8 +26,6 @@ def import_done_message(plan, *, filename: str) -> str:
 
 
 def _invited(planned, rows: dict) -> str:
-    if getattr(planned, "user", None) is not None:  # an account made a member at once
-        return f"Added {planned.email} as a member (risk owner) and assigned them as the file says."
     ownerless, elsewhere = [], []
     for place in planned.places:
         found = _OWNER_PLACE.match(place)
