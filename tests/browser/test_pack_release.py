@@ -41,7 +41,8 @@ def test_coordinator_releases_a_pack_and_the_panel_downloads_it(page, eager_task
     page.get_by_label("Public (OFFICIAL-SENSITIVE detail left out)").check()
     page.fill("#id_as_of", timezone.localdate().strftime("%d/%m/%Y"))
     page.get_by_role("button", name="Request pack").click()  # built at once (eager tasks)
-    expect(page.get_by_text("Draft v1")).to_be_visible()
+    expect(page.get_by_text("Pack built: draft v1")).to_be_visible()  # built in-process: said so
+    expect(page.get_by_text("Draft v1", exact=True)).to_be_visible()
     check_axe(page, "Reports page with a draft")
 
     page.get_by_role("link", name="Summarise and release").click()
@@ -55,7 +56,7 @@ def test_coordinator_releases_a_pack_and_the_panel_downloads_it(page, eager_task
     page.get_by_role("link", name="Release this pack").click()
     check_axe(page, "release confirmation")
     page.get_by_role("button", name="Yes, release this pack").click()
-    expect(page.get_by_text("Releasing: the final copy")).to_be_visible()
+    expect(page.get_by_text("Released v1: the final copy")).to_be_visible()
     pack = Pack.objects.get(organisation=organisation)
     assert pack.released_at is not None and pack.summary == SUMMARY
     assert [message.to for message in mail.outbox if "released" in message.subject] == [[PANEL]]
