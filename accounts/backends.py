@@ -7,6 +7,13 @@ confirmed: an address someone asked to change to (with a stolen session, or mist
 as the account with its password. Everything else (the password check, the timing-attack
 mitigation, the inactive-account stash its sign-in stages read) stays allauth's.
 
+An account whose organisation lets its people in only through its own identity provider
+("single sign-on only") is not signed in by its password: the right password is answered as a
+wrong one, after the same password check, so the sign-in page, its timing and django-axes' count
+of failures are those of a wrong password (``user_login_failed``) and nobody learns from them
+whether the address has an account, nor whether it is also another organisation's. An account
+that provider may not sign in (``sso.beyond_connection``) keeps its password (decision 114).
+
 ``_authenticate_by_email`` is not a documented hook: if allauth renames it this override stops
 being called, and tests/accounts/test_pending_address.py fails (a pending address signs in)."""
 
@@ -18,12 +25,23 @@ from allauth.account.auth_backends import AuthenticationBackend as AllauthAuthen
 
 from registers.selectors.sign_in import accounts_by_sign_in_address
 
+from . import sso
+
 
 class AuthenticationBackend(AllauthAuthenticationBackend):
     def _authenticate_by_email(self, email: str, password: str):
         if not email or LoginMethod.EMAIL not in app_settings.LOGIN_METHODS:
             return None
         for user in accounts_by_sign_in_address(email=email):
+            # Asked whatever the password, so a right one refused takes a wrong one's time.
+            refused = _only_through_provider(user)
             if self._check_password(user, password):
-                return user
+                return None if refused else user
         return None
+
+
+def _only_through_provider(user) -> bool:
+    """Whether the account signs in only through its organisation's provider (one query, two for
+    an address of a connected domain)."""
+    provider = sso.provider_for_user(user)
+    return provider is not None and provider.only_way_in

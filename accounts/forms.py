@@ -12,13 +12,22 @@ SSO_ONLY = (
 )
 
 
+# The address step's second button: the password step for an address of a connected domain,
+# which would otherwise go to the organisation's identity provider.
+USE_PASSWORD = "use_password"  # noqa: S105  a button's name, not a password
+USE_PASSWORD_LABEL = "Use your riskreg password instead"  # noqa: S105  its words
+
+
 class SignInForm(LoginForm):
     """allauth's sign-in form, asking for the e-mail address first (home-realm discovery).
 
     With only an address: an address of a domain an organisation's identity provider covers
-    goes to that provider (``sso_provider``); any other asks for the password next
-    (``needs_password``). With an address and a password, the password is checked as before,
-    unless the domain may sign in only through its provider."""
+    goes to that provider (``sso_provider``), unless the person chose ``USE_PASSWORD``; any
+    other asks for the password next (``needs_password``). The address step is decided by the
+    domain alone, never by the account, so it says nothing of whether the address has one nor
+    whose it is (decision 114, amended). With an address and a password, the password is
+    checked: an account its organisation lets in only through its own provider is refused by
+    the authentication backend (``accounts.backends``) as a wrong password is, counted alike."""
 
     sso_provider = None
     needs_password = False
@@ -37,16 +46,12 @@ class SignInForm(LoginForm):
         login = (self.cleaned_data.get("login") or "").strip()
         if self.errors or not login:
             return self.cleaned_data
-        password = self.cleaned_data.get("password")
-        # An account the provider may not sign in (decision 114) is asked for its password.
-        provider = sso.provider_for_account(login)
-        if provider is not None and (provider.only_way_in or not password):
-            self.sso_provider = provider
+        if self.cleaned_data.get("password"):
+            return super().clean()
+        if "password" in self.data:  # the password step, sent empty
+            self.add_error("password", forms.ValidationError(PASSWORD_NEEDED))
             return self.cleaned_data
-        if not password:
-            if "password" in self.data:  # the password step, sent empty
-                self.add_error("password", forms.ValidationError(PASSWORD_NEEDED))
-            else:
-                self.needs_password = True
-            return self.cleaned_data
-        return super().clean()
+        if USE_PASSWORD not in self.data:
+            self.sso_provider = sso.provider_for_email(login)
+        self.needs_password = self.sso_provider is None
+        return self.cleaned_data

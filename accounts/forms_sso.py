@@ -48,8 +48,15 @@ class _ConnectionForm(GovukForm):
         label="Can people of these domains also sign in with a password?",
         choices=[
             (NO, "Yes: the provider or a password"),
-            (YES, "No: only through the provider (single sign-on only)"),
+            (YES, "No: only through the provider (single sign-on only), with one exception"),
         ],
+        # The exception (decision 114): the provider may not sign them in, so they would be
+        # locked out.
+        help_text=(
+            "The exception: someone who also belongs to another organisation on riskreg, or "
+            "runs riskreg, is never signed in by your provider. They sign in with their riskreg "
+            "password, and then must use riskreg's second factor on your organisation's pages."
+        ),
         initial=NO,
         widget=forms.RadioSelect,
     )

@@ -8,7 +8,12 @@ through an organisation's own identity provider is held to that provider's rules
 that organisation alone (it is where Entra ID and the like enforce their second factor), so it
 is not asked twice; another organisation of theirs that requires a second factor never trusted
 that provider, so its rule holds as for a password (decision 114). Which connection signed the
-session in is allauth's record of it (``provider``: the connection's key).
+session in is allauth's record of it (``provider``: the connection's key). An organisation whose
+connection is "single sign-on only" counts as requiring a second factor of everyone of the
+connection's domains in any session its provider did not sign in: such a session came in by
+password (an account that is not the organisation's alone, which the provider may not sign in),
+and the organisation asked for more than a password (decision 114, amended). Saving or removing a connection renews the
+organisation's token, and so does adding a domain to one or taking one off.
 
 A "nothing needed" answer is worked out at sign-in and kept in the session with the tokens it was
 worked out under (``registers.caching``'s tokens, decision 104): the person's, which every save
@@ -23,21 +28,19 @@ token would not reach the others) nothing is kept: every page works it out (one 
 
 from __future__ import annotations
 
-import operator
 import time
-from functools import reduce
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from registers import caching
 from registers.models import Membership, Role, SecondFactorRule
 
-from .models import SingleSignOnProvider
+from .models import SingleSignOnDomain, SingleSignOnProvider
 
 SESSION_KEY = "riskreg_second_factor"
 RECHECK_SECONDS = 300
@@ -52,18 +55,38 @@ COVERED = {
 ALLOWED_PREFIXES = ("/accounts/", "/logout/", "/login/", "/healthz", "/invitations/")
 
 
+def _only_through_provider(user):
+    """Annotation for a membership: whether its organisation lets people of the person's
+    address's domain in only through its own identity provider ("single sign-on only")."""
+    domain = user.email.rpartition("@")[2].strip().lower()
+    return Exists(
+        SingleSignOnProvider.objects.filter(
+            organisation_id=OuterRef("organisation_id"), only_way_in=True, domains__domain=domain
+        )
+    )
+
+
+def _rules(user) -> list[tuple[int, str, str, bool]]:
+    """(organisation, role, its rule, single sign-on only for the person's domain) of each of
+    the person's memberships: one query."""
+    return list(
+        Membership.objects.filter(user=user)
+        .annotate(sso_only=_only_through_provider(user))
+        .values_list("organisation_id", "role", "organisation__second_factor_required", "sso_only")
+    )
+
+
 def second_factor_required(user) -> bool:
     """Whether any organisation the person belongs to requires them to have a second factor
-    (``COVERED``, as ``remember`` reads it)."""
-    covered = reduce(
-        operator.or_,
-        (
-            Q(organisation__second_factor_required=rule, role__in=roles)
-            for rule, roles in COVERED.items()
-            if roles
-        ),
+    (``COVERED``, as ``remember`` reads it), or is "single sign-on only" for their address
+    while their account is one its provider may not sign in (``sso.beyond_connection``: a
+    superuser's or a staff account, or a member of another organisation too), who so sign in
+    by password."""
+    rules = _rules(user)
+    beyond = user.is_superuser or user.is_staff or len({o for o, _, _, _ in rules}) > 1
+    return any(
+        role in COVERED.get(rule, ()) or (sso_only and beyond) for _, role, rule, sso_only in rules
     )
-    return Membership.objects.filter(covered, user=user).exists()
 
 
 def has_second_factor(user) -> bool:
@@ -89,19 +112,16 @@ def _organisations_signed_in_by_provider(request: HttpRequest) -> frozenset[int]
 
 def _answer(request: HttpRequest) -> tuple[bool, list[int]]:
     """(whether a second factor is needed now, the person's organisations): needed if an
-    organisation of theirs requires one of their role, leaving out those whose provider signed
-    the session in, and they have none."""
+    organisation of theirs requires one of their role, or is "single sign-on only" for their
+    address, leaving out
+    those whose provider signed the session in, and they have none."""
     user = request.user
-    rules = list(
-        Membership.objects.filter(user=user).values_list(
-            "organisation_id", "role", "organisation__second_factor_required"
-        )
-    )
-    organisation_ids = sorted({organisation_id for organisation_id, _, _ in rules})
+    rules = _rules(user)
+    organisation_ids = sorted({organisation_id for organisation_id, _, _, _ in rules})
     trusted = _organisations_signed_in_by_provider(request)
     required = any(
-        role in COVERED.get(rule, ())
-        for organisation_id, role, rule in rules
+        role in COVERED.get(rule, ()) or sso_only
+        for organisation_id, role, rule, sso_only in rules
         if organisation_id not in trusted
     )
     return required and not has_second_factor(user), organisation_ids
@@ -219,6 +239,20 @@ def _on_organisation_write(sender, instance, created=False, update_fields=None, 
     caching.tokens_changed([_organisation_key(instance.pk)])
 
 
+def _on_provider_write(sender, instance, **kwargs) -> None:
+    """A connection added, removed or made "single sign-on only" or not: its organisation's
+    members' answers may change."""
+    caching.tokens_changed([_organisation_key(instance.organisation_id)])
+
+
+def _on_domain_write(sender, instance, **kwargs) -> None:
+    """A domain added to a connection or taken off it: likewise."""
+    organisation_ids = SingleSignOnProvider.objects.filter(pk=instance.provider_id).values_list(
+        "organisation_id", flat=True
+    )
+    caching.tokens_changed([_organisation_key(pk) for pk in organisation_ids])
+
+
 def person_changed(user_id: int | None) -> None:
     """Whether this person needs a second factor is to be worked out again on their next page
     (at the commit; in the writing transaction at once: ``caching.tokens_changed``)."""
@@ -238,6 +272,8 @@ def connect_receivers() -> None:
         (Membership, _on_membership_write),
         (Authenticator, _on_authenticator_write),
         (Organisation, _on_organisation_write),
+        (SingleSignOnProvider, _on_provider_write),
+        (SingleSignOnDomain, _on_domain_write),
     ):
         uid = f"riskreg-second-factor-{model._meta.label_lower}"
         post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-save")

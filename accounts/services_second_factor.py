@@ -27,19 +27,12 @@ from .middleware import second_factor_required
 log = logging.getLogger("riskreg.security")
 
 RULE_UNKNOWN = "Choose who must sign in with a second factor"
-RESET_SUPERUSER_REFUSED = (
-    "{name} is a system administrator (superuser), so only another system administrator can "
-    "reset their two-factor sign-in."
-)
-RESET_STAFF_REFUSED = (
-    "{name} can open riskreg's administration pages, so only a system administrator (superuser) "
-    "can reset their two-factor sign-in."
-)
-# The other organisation is not named, nor whether it requires a second factor.
-RESET_MEMBER_ELSEWHERE_REFUSED = (
-    "{name} also belongs to another organisation on riskreg, and their two-factor sign-in "
-    "protects that too, so only riskreg's system administrators can reset it (with "
-    "manage.py reset_second_factor, or as a superuser). Ask whoever runs riskreg."
+# One answer for a superuser's, a staff account and a member of another organisation: which
+# one it is is not the organisation's to learn (decision 113: never say whether an address has
+# an account elsewhere; decision 114, amended).
+RESET_FOR_SYSTEM_ADMINISTRATORS = (
+    "Only riskreg's system administrators can reset this account's two-factor sign-in. Ask "
+    "whoever runs riskreg."
 )
 RESET_NOT_A_MEMBER = "{name} is not a member of {organisation}"
 RESET_SUBJECT = "Your two-factor sign-in to riskreg was reset"
@@ -82,17 +75,16 @@ def reset_refusal(*, user, organisation: Organisation, by) -> str:
     organisation's admin resets only an account that is their organisation's alone: never a
     superuser's or a staff account's (the installation's administrators), nor the account of
     someone who is also a member of another organisation, whose admin did not ask for it.
-    Those are for the installation's administrators: a superuser, or the
-    ``reset_second_factor`` command."""
+    Those are for the installation's administrators: a superuser who is a member of the
+    organisation (its pages are a member's), or the ``reset_second_factor`` command; all three
+    get the same words (``RESET_FOR_SYSTEM_ADMINISTRATORS``), which say not which."""
     if by is None or by.is_superuser:  # the command (the server's operator), or a superuser
         return ""
-    if user.is_superuser:
-        return RESET_SUPERUSER_REFUSED.format(name=_name(user))
-    if user.is_staff:
-        return RESET_STAFF_REFUSED.format(name=_name(user))
+    if user.is_superuser or user.is_staff:
+        return RESET_FOR_SYSTEM_ADMINISTRATORS
     elsewhere = Membership.objects.filter(user=user).exclude(organisation=organisation)
     if elsewhere.exists():
-        return RESET_MEMBER_ELSEWHERE_REFUSED.format(name=_name(user))
+        return RESET_FOR_SYSTEM_ADMINISTRATORS
     return ""
 
 
@@ -107,8 +99,12 @@ def second_factor_reset(*, user, organisation: Organisation, by=None) -> int:
     only admin lost their phone). Returns how many allauth authenticators were deleted; 0
     deletes nothing, logs nothing and sends nothing."""
     # The account's row is the lock (as allauth's recovery-code flow takes it), so a factor
-    # added while the reset runs is either deleted with the others or added after it; and a
-    # membership of another organisation added meanwhile waits for it (its row names the user).
+    # added while the reset runs is either deleted with the others or added after it. A
+    # membership of another organisation inserted meanwhile does not wait at its insert:
+    # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED, so its check, which takes FOR KEY
+    # SHARE on this row, runs at its commit, and that commit waits for the reset's. Either it
+    # committed before this lock (and the refusal below sees it) or it commits after the reset,
+    # as a membership added later would.
     account = get_user_model()._default_manager.select_for_update().get(pk=user.pk)
     refusal = reset_refusal(user=account, organisation=organisation, by=by)
     if refusal:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from allauth.socialaccount.models import SocialApp
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
@@ -63,20 +62,13 @@ def beyond_connection(provider: SingleSignOnProvider, user) -> bool:
     )
 
 
-def provider_for_account(email: str) -> SingleSignOnProvider | None:
-    """The provider that signs in the account of this address: the one covering its domain,
-    unless the account is beyond that connection (``beyond_connection``), whose person signs
-    in with their riskreg password (and second factor) instead, whatever the connection's
-    "single sign-on only" says."""
-    provider = provider_for_email(email)
-    if provider is None:
-        return None
-    user = get_user_model()._default_manager.filter(email__iexact=email.strip()).first()
-    return None if beyond_connection(provider, user) else provider
-
-
 def provider_for_user(user) -> SingleSignOnProvider | None:
-    """``provider_for_account`` for an account already at hand."""
+    """The provider that signs in this account: the one covering its address's domain, unless
+    the account is beyond that connection (``beyond_connection``), whose person signs in with
+    their riskreg password (and second factor) instead, whatever the connection's "single
+    sign-on only" says. The sign-in page's address step never asks this (it would tell whose
+    an address is, decision 114, amended); the authentication backend does, once a password
+    is posted."""
     provider = provider_for_email(user.email)
     return None if provider is None or beyond_connection(provider, user) else provider
 

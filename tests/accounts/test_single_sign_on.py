@@ -20,6 +20,7 @@ from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.models import SocialAccount, SocialLogin
+from axes.models import AccessAttempt
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.management import call_command
@@ -28,6 +29,8 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts import secrets, services_sso, sso
+from accounts.adapters import SIGN_IN_FAILED
+from accounts.forms import USE_PASSWORD, USE_PASSWORD_LABEL
 from accounts.management.commands.sso_provider import NO_PROVIDERS, UNKNOWN_ISSUER
 from accounts.models import SingleSignOnDomain, SingleSignOnProvider
 from accounts.sso import redirect_uri
@@ -432,16 +435,23 @@ def test_a_connection_removed_during_the_sign_in_refuses_it(entra):
 # --- the sign-in page ------------------------------------------------------------------------
 
 
-def test_single_sign_on_only_sends_a_password_sign_in_to_the_provider(
+def test_single_sign_on_only_answers_a_right_password_as_a_wrong_one(
     client, organisation, oidc_provider, domain, member, password
 ):
+    """The organisation's own account is not signed in by its password, and the page says no
+    more than for a wrong password (so it tells nothing of the account), counted by django-axes
+    alike (decision 114, amended)."""
     provider_flow.connect(oidc_provider, organisation, domain=domain, only_way_in=True)
     member(Role.OWNER, user__email=f"pat@{domain}")
 
-    response = client.post("/login/", {"login": f"pat@{domain}", "password": password})
+    right = client.post("/login/", {"login": f"pat@{domain}", "password": password})
+    wrong = client.post("/login/", {"login": f"pat@{domain}", "password": "not-the-password"})
 
-    assert provider_flow.provider_url(response).startswith(oidc_provider.issuer)
+    assert right.status_code == wrong.status_code == 400
+    assert right.context["form"].errors == wrong.context["form"].errors
+    assert SIGN_IN_FAILED in text(right)
     assert signed_in_user(client) is None
+    assert AccessAttempt.objects.get().failures_since_start == 2
 
 
 def test_without_single_sign_on_only_a_password_still_signs_in(
@@ -786,6 +796,26 @@ def test_the_change_page_never_shows_the_secret_and_blank_keeps_it(admin_client,
     assert secrets.decrypt(provider.client_secret_encrypted) == "a-new-secret"
 
 
+def test_single_sign_on_only_names_its_exception_on_the_form_and_the_settings_page(
+    admin_client, organisation
+):
+    """Those the provider may not sign in (decision 114) keep their password, so the pages do
+    not say that nobody of the domains can use one (decision 114, amended)."""
+    add_on_page(admin_client, organisation)
+    provider = organisation.sign_in_providers.get()
+    url = settings_url(organisation, provider.pk)
+    form = text(admin_client.get(url))
+    assert "also belongs to another organisation on riskreg" in form
+    assert "must use riskreg's second factor" in form
+
+    admin_client.post(url, form_data(client_secret="", only_way_in="yes"))
+    page = text(admin_client.get(settings_url(organisation)))
+    assert (
+        "Single sign-on only: people of these domains cannot sign in with a password, except "
+        "anyone who also belongs to another organisation on riskreg or runs riskreg"
+    ) in page
+
+
 def test_a_form_with_problems_answers_400_and_does_not_echo_the_secret(admin_client, organisation):
     response = add_on_page(admin_client, organisation, issuer="ftp://x", domains="no_domain")
 
@@ -1048,7 +1078,24 @@ def test_a_new_account_and_an_account_of_the_organisation_alone_still_come_in(
     assert signed_in_user(client) == ora
 
 
-def test_the_sign_in_page_asks_such_an_account_for_its_password_even_if_sso_only(
+def test_the_address_step_is_decided_by_the_domain_alone(
+    client, organisation, other_organisation, oidc_provider, domain, member
+):
+    """Whether an address has an account, and whether it is also another organisation's, a
+    staff account or a superuser's, is not told by where the address step leads (decision 114,
+    amended): everyone of the domain goes to the provider."""
+    provider_flow.connect(oidc_provider, organisation, domain=domain, only_way_in=True)
+    pat = member(Role.OWNER, user__email=f"pat@{domain}")
+    factories.MembershipFactory(organisation=other_organisation, user=pat, role=Role.VIEWER)
+    member(Role.OWNER, user__email=f"root@{domain}", user__is_superuser=True)
+    member(Role.OWNER, user__email=f"ora@{domain}")
+
+    for name in ("pat", "root", "ora", "nobody"):
+        page = text(client.post("/login/", {"login": f"{name}@{domain}"}))
+        assert 'id="continue"' in page and 'name="password"' not in page, name
+
+
+def test_anyone_may_choose_the_password_step_and_such_an_account_signs_in_there(
     client,
     organisation,
     other_organisation,
@@ -1063,11 +1110,12 @@ def test_the_sign_in_page_asks_such_an_account_for_its_password_even_if_sso_only
     provider_flow.connect(oidc_provider, organisation, domain=domain, only_way_in=True)
     pat = member(Role.OWNER, user__email=f"pat@{domain}")
     factories.MembershipFactory(organisation=other_organisation, user=pat, role=Role.VIEWER)
+    member(Role.OWNER, user__email=f"ora@{domain}")
 
-    asked = client.post("/login/", {"login": f"pat@{domain}"})
-    assert asked.status_code == 200
-    assert 'name="password"' in asked.content.decode()
-    assert 'id="continue"' not in asked.content.decode()
+    assert USE_PASSWORD_LABEL in text(client.get("/login/"))
+    for name in ("pat", "ora", "nobody"):
+        asked = text(client.post("/login/", {"login": f"{name}@{domain}", USE_PASSWORD: "1"}))
+        assert 'name="password"' in asked and 'id="continue"' not in asked, name
     response = client.post("/login/", {"login": f"pat@{domain}", "password": password})
     assert response.status_code == 302
     assert signed_in_user(client) == pat
