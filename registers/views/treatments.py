@@ -410,11 +410,9 @@ def action_detail(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResp
     return redirect(risk_url(risk, f"action-{action.pk}"))
 
 
-@login_required
-@GET_POST
-def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
-    """Risk editors change every field; an action's owner only its status and progress."""
-    access, risk, action = _action(request, org, ref, pk)
+def _allow_action_update(access, risk, action) -> None:
+    """The action's owner, the risk's editors; the refusal says which (decision 116: and that an
+    uncleared owner may not)."""
     allow_owned(
         access.can_update_action(action),
         "update this action",
@@ -423,6 +421,14 @@ def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespon
         risk=risk,
         access=access,
     )
+
+
+@login_required
+@GET_POST
+def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
+    """Risk editors change every field; an action's owner only its status and progress."""
+    access, risk, action = _action(request, org, ref, pk)
+    _allow_action_update(access, risk, action)
     full = access.can_edit_risk(risk)
     form_class, kwargs = _action_form(access, action, full)
     if request.method == "GET":
@@ -467,14 +473,7 @@ def action_edit(request: HttpRequest, org: str, ref: str, pk: int) -> HttpRespon
 @require_POST
 def action_complete(request: HttpRequest, org: str, ref: str, pk: int) -> HttpResponse:
     access, risk, action = _action(request, org, ref, pk)
-    allow_owned(
-        access.can_update_action(action),
-        "update this action",
-        item=action,
-        noun="action",
-        risk=risk,
-        access=access,
-    )
+    _allow_action_update(access, risk, action)
     posted = ActionCompleteForm(request.POST)
     if not posted.is_valid():
         return HttpResponseBadRequest("The page did not say which version of the action it showed.")
