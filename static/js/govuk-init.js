@@ -16,6 +16,18 @@ if ('noModule' in HTMLScriptElement.prototype) {
 
 initAll()
 
+// A table too wide for a phone scrolls inside its own box (riskreg.css). Keyboard users must be
+// able to reach that box to scroll it, so a table that scrolls takes focus (tabindex 0; axe's
+// scrollable-region-focusable), and gives it up when the window grows wide enough again.
+const focusScrollingTables = (scope) => {
+  for (const table of scope.querySelectorAll('table.govuk-table:not(.rr-stack)')) {
+    if (table.scrollWidth > table.clientWidth) table.setAttribute('tabindex', '0')
+    else if (table.getAttribute('tabindex') === '0') table.removeAttribute('tabindex')
+  }
+}
+focusScrollingTables(document)
+window.addEventListener('resize', () => focusScrollingTables(document))
+
 // Content swapped in by htmx gets the same treatment. Components that are
 // already initialised throw InitError, which is expected here and ignored.
 const ignoreAlreadyInitialised = (error) => {
@@ -26,4 +38,5 @@ document.addEventListener('htmx:load', (event) => {
   // htmx fires htmx:load on <body> once at start-up: initAll() above did that.
   if (!(elt instanceof Element) || elt === document.body) return
   initAll({ scope: elt.parentElement || elt, onError: ignoreAlreadyInitialised })
+  focusScrollingTables(elt.parentElement || elt)
 })

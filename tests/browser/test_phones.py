@@ -332,3 +332,25 @@ def test_the_header_keeps_the_name_and_sign_out_together_at_1280(
         assert link.text_content() == f"Your account: signed in as {name}"
     finally:
         context.close()
+
+
+def test_a_table_that_scrolls_on_a_phone_can_be_reached_by_keyboard(browser, live_server):
+    """A table too wide for a phone scrolls inside its own box; keyboard users must be able to
+    reach the box to scroll it (axe's scrollable-region-focusable, serious): the preview of a
+    pasted list of invitations, whose long addresses overflow 390 px, was not."""
+    seed_demo(slugs=("espo",))
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in(page, "admin@espo.demo", demo_password())
+        page.goto("/o/espo/members/invite-many/")
+        page.fill("textarea", "someone.with.a.long.address@partner-organisation.example,viewer")
+        page.get_by_role("button", name="Check the list").click()
+        table = page.locator("table.govuk-table").first
+        expect(table).to_have_attribute("tabindex", "0")
+        assert axe_violations(page) == []
+        page.set_viewport_size(DESKTOP)  # room again: the table no longer scrolls nor takes focus
+        expect(table).not_to_have_attribute("tabindex", "0")
+    finally:
+        context.close()
