@@ -67,7 +67,13 @@ def notice_read(request: HttpRequest, notice: int) -> HttpResponse:
     """Mark the notice read; with ``open``, go on to what it is about."""
     found = permissions.notice_for_user(user=request.user, pk=notice)
     notice_mark_read(user=request.user, notice=found)
-    if "open" in request.POST and found.url.startswith("/") and not found.url.startswith("//"):
+    # A path of this site only: "//host" and "/\host" (which browsers read as "//host") are
+    # other sites, refused as ``_back`` refuses them.
+    if (
+        "open" in request.POST
+        and found.url.startswith("/")
+        and url_has_allowed_host_and_scheme(found.url, allowed_hosts={request.get_host()})
+    ):
         return redirect(found.url)
     return redirect(_back(request))
 

@@ -77,6 +77,18 @@ def test_following_a_notice_marks_it_read_and_opens_what_it_is_about(client, ris
     assert notice.read_at is not None
 
 
+@pytest.mark.parametrize("url", ["//evil.test/", "/\\evil.test/", "https://evil.test/"])
+def test_a_notice_never_opens_another_site(client, risk, member, url):
+    ann = member(Role.OWNER)
+    (notice,) = tell(risk, [ann], key="k")
+    Notice.objects.filter(pk=notice.pk).update(url=url)
+    client.force_login(ann)
+    response = client.post(reverse("notice_read", args=[notice.pk]), {"open": "1"})
+    assert response["Location"] == reverse("notifications")
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+
+
 def test_mark_read_returns_to_the_list_page_it_was_on_and_never_elsewhere(client, risk, member):
     ann = member(Role.OWNER)
     (one,) = tell(risk, [ann], key="one")
