@@ -56,6 +56,16 @@ from registers.services.accounts import (
     sign_in_address_clean,
 )
 from registers.services.register_delete import register_delete
+from registers.services.risks import (
+    EDITABLE_FIELDS,
+    POSITIONS,
+    Position,
+    RiskConflict,
+    apply_ratings,
+    risk_create,
+    risk_update,
+    scheme_version_for_register,
+)
 from scoring.models import Scheme, SchemeVersion
 
 # The first history row of a register added here.
@@ -157,11 +167,19 @@ class OrganisationScopedAdmin(OrganisationScoped, SimpleHistoryAdmin):
         return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
 
 
+# Choices of an organisation filter: only organisations of the rows the admin may see (a
+# plain filter listed every organisation's name to an organisation admin).
+BY_ORGANISATION = ("organisation", admin.RelatedOnlyFieldListFilter)
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(OrganisationScopedAdmin):
     organisation_path = "id"
     list_display = ("name", "slug", "panel_name")
     search_fields = ("name", "slug")
+    # The logo comes only through the profile page (services.pack_logo: its size and type
+    # checks, a hashed name, the old file deleted, a history reason): read-only here.
+    readonly_fields = ("pack_logo",)
 
     def has_add_permission(self, request) -> bool:
         return request.user.is_superuser  # new tenants come from create_org or a superuser
@@ -257,20 +275,20 @@ class RiskregUserAdmin(SuperuserOnlyAdmin, OrganisationScoped, UserAdmin):
 @admin.register(Membership)
 class MembershipAdmin(ReadOnlyForOrganisationAdmins, OrganisationScopedAdmin):
     list_display = ("user", "organisation", "role")
-    list_filter = ("role", "organisation")
+    list_filter = ("role", BY_ORGANISATION)
     list_select_related = ("user", "organisation")
 
 
 @admin.register(Category)
 class CategoryAdmin(OrganisationScopedAdmin):
     list_display = ("name", "organisation", "position")
-    list_filter = ("organisation",)
+    list_filter = (BY_ORGANISATION,)
 
 
 @admin.register(Objective)
 class ObjectiveAdmin(OrganisationScopedAdmin):
     list_display = ("code", "name", "organisation")
-    list_filter = ("organisation",)
+    list_filter = (BY_ORGANISATION,)
 
 
 class RegisterAdminForm(forms.ModelForm):
@@ -328,7 +346,7 @@ class RegisterAdminForm(forms.ModelForm):
 REGISTER_SERVICE_ONLY_FIELDS = ("archived_at",)
 # A new register is in use and needs no sign-off, as on the settings page's add form.
 REGISTER_NOT_ON_ADD = ("archived_at", "sign_off_required", "sign_off_approvers")
-# Where RegisterAdmin keeps, for the form it shows again, what the service refused at save.
+# Where ShownAgainIfRefused keeps, for the form it shows again, what the service refused.
 REFUSED_AT_SAVE = "_register_refused_at_save"
 
 
@@ -345,35 +363,18 @@ class RefusedAtSave(Exception):
         self.refusal = refusal
 
 
-ARCHIVING_HELP = (
-    "{state} Archiving needs a reason and is refused while a register below is in use or an "
-    "escalation is waiting: an admin of {organisation} does it on "
-    '<a href="{url}">the register\'s archive page</a>.'
-)
-
-
-@admin.register(Register)
-class RegisterAdmin(OrganisationScopedAdmin):
-    """Through the services, as the settings pages: a new register by ``register_add`` (its
-    rules, the coordinators' grant, a history reason), a change by ``register_change`` (the
-    same rules, the old address redirecting, one history row saying who changed what). Archiving
-    is the settings page's (``register_archive``: a reason, its refusals); a register stays in
-    its organisation (its risks, grants and old addresses are that organisation's). A delete
-    (the delete page, "delete selected") is ``register_delete``: only a register with nothing
-    in, under or escalated through it."""
-
-    form = RegisterAdminForm
-    actions = ["delete_selected"]  # this class's own, through register_delete
-    list_display = ("name", "slug", "organisation", "level", "parent")
-    list_filter = ("organisation", "level")
-    list_select_related = ("organisation", "parent")
+class ShownAgainIfRefused:
+    """Mixed in before ``OrganisationScopedAdmin`` of an admin whose ``save_model`` writes through
+    a service that may refuse under its lock after the form's check passed (``RefusedAtSave``);
+    its form shows ``refused_at_save`` as the check's refusals are shown."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """Two admins' forms both pass the check; the service refuses the second under the
-        tree's lock when it writes (decision 107). The refusal leaves Django's view, whose
-        transaction is rolled back with all the save had written, and the view runs once more
-        with the refusal on its form: shown again, the refusal beside its field, as the check's
-        refusals are (Django's own re-display of an invalid form, its context and status)."""
+        """Two admins' forms both pass the check; the service refuses the second under its
+        lock when it writes (a register's tree, decision 107; a risk's version, decision 117).
+        The refusal leaves Django's view, whose transaction is rolled back with all the save had
+        written, and the view runs once more with the refusal on its form: shown again, the
+        refusal beside its field, as the check's refusals are (Django's own re-display of an
+        invalid form, its context and status)."""
         return self._shown_again_if_refused(
             super().changeform_view, request, object_id, form_url, extra_context
         )
@@ -398,6 +399,30 @@ class RegisterAdmin(OrganisationScopedAdmin):
         if refusal is None:
             return form
         return type(form.__name__, (form,), {"refused_at_save": refusal})
+
+
+ARCHIVING_HELP = (
+    "{state} Archiving needs a reason and is refused while a register below is in use or an "
+    "escalation is waiting: an admin of {organisation} does it on "
+    '<a href="{url}">the register\'s archive page</a>.'
+)
+
+
+@admin.register(Register)
+class RegisterAdmin(ShownAgainIfRefused, OrganisationScopedAdmin):
+    """Through the services, as the settings pages: a new register by ``register_add`` (its
+    rules, the coordinators' grant, a history reason), a change by ``register_change`` (the
+    same rules, the old address redirecting, one history row saying who changed what). Archiving
+    is the settings page's (``register_archive``: a reason, its refusals); a register stays in
+    its organisation (its risks, grants and old addresses are that organisation's). A delete
+    (the delete page, "delete selected") is ``register_delete``: only a register with nothing
+    in, under or escalated through it."""
+
+    form = RegisterAdminForm
+    actions = ["delete_selected"]  # this class's own, through register_delete
+    list_display = ("name", "slug", "organisation", "level", "parent")
+    list_filter = (BY_ORGANISATION, "level")
+    list_select_related = ("organisation", "parent")
 
     def get_exclude(self, request, obj=None):
         exclude = tuple(super().get_exclude(request, obj) or ())
@@ -519,12 +544,6 @@ class RegisterAdmin(OrganisationScopedAdmin):
         return HttpResponseRedirect(request.get_full_path())
 
 
-class ControlInline(admin.TabularInline):
-    model = Control
-    extra = 0
-    fields = ("description", "owner", "effectiveness", "assurance", "position")
-
-
 class ArchivedRegisterReadOnly:
     """Mixed in before ``OrganisationScopedAdmin``: a row on an archived register is read-only
     here as on the pages (registers.services.register_archive), and no archived register is
@@ -559,19 +578,86 @@ class ArchivedRegisterReadOnly:
         return field
 
 
-class ActionInline(admin.TabularInline):
-    model = Action
-    extra = 0
-    fields = ("description", "owner", "due_date", "status", "priority", "difficulty")
+# A risk is changed here as on its edit page (decision 117): its fields and positions through
+# ``risk_update`` (the scheme engine rates the positions; the version goes up, so an edit opened
+# before is merged or refused; one history row with this reason), a new one through
+# ``risk_create``. What only the services set (scores, band, scheme version, version, status,
+# the last review) is read-only, and so are the ref (the risk's address, which no page changes)
+# and the register (a risk moves by escalation, with its decision).
+RISK_CHANGED_IN_ADMIN = "changed in the admin"
+RISK_ADDED_IN_ADMIN = "added in the admin"
+RISK_POSITION_FIELDS = {name: (f"{name}_likelihood", f"{name}_impact") for name in POSITIONS}
+RISK_EDITABLE = (
+    "title",
+    "description",
+    "consequence",
+    "category",
+    "objectives",
+    "owner",
+    "manager",
+    "leads",
+    "horizon",
+    "kind",
+    "emerging",
+    *(field for pair in RISK_POSITION_FIELDS.values() for field in pair),
+    "response",
+    "proximity",
+    "progress",
+    "marking",
+    "review_months",
+    "next_review_due",
+    "source_note",
+)
+RISK_READ_ONLY = (
+    "risk_page",
+    "ref",
+    "register",
+    "organisation",
+    "status",
+    "closed_reason",
+    "closed_at",
+    "inherent_score",
+    "current_score",
+    "current_band",
+    "target_score",
+    "scheme_version",
+    "last_reviewed",
+    "origin_register",
+    "illustrative",
+    "version",
+)
+RISK_STALE = (
+    "{ref} was changed by someone else after you opened this page: nothing was saved. Open the "
+    "risk again and make your change on what it says now."
+)
+RISK_SENT_FOR_SIGN_OFF = (
+    "{ref}'s register needs sign-off: the new current rating waits for it, your other changes "
+    "are saved."
+)
 
 
 class RiskAdminForm(forms.ModelForm):
     """The ref rule of the pages and the import (``registers.refs``) holds here too; a risk
-    saved before the rule keeps the ref it has."""
+    saved before the rule keeps the ref it has. ``loaded_version`` is the version the page
+    was opened at: a form opened before someone else's save is refused, never written over it.
+    Positions are asked of the scheme engine before anything is written."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Risk
         fields = "__all__"  # noqa: DJ007 - the admin chooses the fields it shows
+
+    # What the service refused when it wrote, after this form's check had passed.
+    refused_at_save: ValidationError | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # As stored: simple-history's revert page gives the form an old version's values.
+            self.initial["loaded_version"] = (
+                Risk.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            )
 
     def clean_ref(self) -> str:
         ref = self.cleaned_data["ref"]
@@ -579,9 +665,54 @@ class RiskAdminForm(forms.ModelForm):
             return ref
         return ref_clean(ref)
 
+    def positions(self) -> dict[str, Position]:
+        """Each pair the form shows, as the services take it (None: not rated)."""
+        shown = {}
+        for name, pair in RISK_POSITION_FIELDS.items():
+            if all(field in self.fields for field in pair):
+                values = tuple(self.cleaned_data.get(field) for field in pair)
+                shown[name] = None if values == (None, None) else values
+        return shown
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.refused_at_save is not None:
+            for field in getattr(self.refused_at_save, "error_dict", {}):
+                self.errors.pop(field, None)
+            add_service_errors(self, self.refused_at_save)
+            return cleaned
+        if self.errors:
+            return cleaned
+        if self.instance.pk is not None:
+            stored = (
+                Risk.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            )
+            if cleaned.get("loaded_version") != stored:
+                raise ValidationError(RISK_STALE.format(ref=self.instance.ref))
+            register = self.instance.register
+        else:
+            register = cleaned.get("register")
+        if register is not None:
+            try:
+                version = scheme_version_for_register(register)
+                apply_ratings(Risk(), scheme_version=version, positions=self.positions())
+            except ValidationError as exc:
+                add_service_errors(self, exc)
+        return cleaned
+
+
+def risk_page_link(risk: Risk | None) -> str:
+    if risk is None or risk.pk is None:
+        return "-"
+    url = reverse("risk", args=[risk.organisation.slug, risk.ref])
+    return format_html('<a href="{}">{}</a>', url, risk.ref)
+
 
 @admin.register(Risk)
-class RiskAdmin(ArchivedRegisterReadOnly, OrganisationScopedAdmin):
+class RiskAdmin(ShownAgainIfRefused, ArchivedRegisterReadOnly, OrganisationScopedAdmin):
+    """Through the risk services, as the risk pages (decision 117): a change by ``risk_update``,
+    a new risk by ``risk_create``. Closing and reopening are the risk page's (with a reason)."""
+
     form = RiskAdminForm
     list_display = (
         "ref",
@@ -592,30 +723,115 @@ class RiskAdmin(ArchivedRegisterReadOnly, OrganisationScopedAdmin):
         "current_band",
         "status",
     )
-    list_filter = ("organisation", "status", "marking")
+    list_filter = (BY_ORGANISATION, "status", "marking")
     search_fields = ("ref", "title", "description")
     list_select_related = ("organisation", "register")
-    readonly_fields = ("inherent_score", "current_score", "current_band", "target_score", "version")
-    raw_id_fields = ()
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["register", "ref", *RISK_EDITABLE]
+        return ["loaded_version", *RISK_READ_ONLY, *RISK_EDITABLE]
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else RISK_READ_ONLY
+
+    @admin.display(description="Risk page")
+    def risk_page(self, obj: Risk) -> str:
+        return risk_page_link(obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            if change:
+                saved = self._change(request, obj, form)
+            else:
+                saved = risk_create(
+                    register=data["register"],
+                    ref=data["ref"],
+                    title=data["title"],
+                    positions=form.positions(),
+                    objectives=data["objectives"],
+                    leads=data["leads"],
+                    reason=RISK_ADDED_IN_ADMIN,
+                    **{name: data[name] for name in EDITABLE_FIELDS if name != "title"},
+                )
+        except RiskConflict as exc:
+            raise RefusedAtSave(ValidationError(RISK_STALE.format(ref=obj.ref))) from exc
+        except ValidationError as exc:
+            raise RefusedAtSave(exc) from exc
+        if saved is None:
+            return
+        obj.pk, obj._state.adding = saved.pk, False
+        obj.refresh_from_db()
+        if getattr(saved, "sign_off_submission", None) is not None:
+            self.message_user(request, RISK_SENT_FOR_SIGN_OFF.format(ref=saved.ref), messages.INFO)
+
+    def _change(self, request, obj: Risk, form) -> Risk | None:
+        data, changed = form.cleaned_data, set(form.changed_data)
+        positions = {
+            name: position
+            for name, position in form.positions().items()
+            if changed.intersection(RISK_POSITION_FIELDS[name])
+        }
+        fields = {name: data[name] for name in EDITABLE_FIELDS if name in changed}
+        objectives = data["objectives"] if "objectives" in changed else None
+        leads = data["leads"] if "leads" in changed else None
+        if not (fields or positions or objectives is not None or leads is not None):
+            return None  # nothing changed: no new version, no empty history row
+        return risk_update(
+            risk=obj,
+            expected_version=data["loaded_version"],
+            fields=fields,
+            positions=positions or None,
+            objectives=objectives,
+            leads=leads,
+            reason=RISK_CHANGED_IN_ADMIN,
+            user=request.user,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        # Objectives and leads were set by the service (its checks, the history row): the
+        # form's own save_m2m would set them again without either.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
+class ReadOnlyTreatment:
+    """Mixed in before ``OrganisationScopedAdmin``: controls, actions and reviews are read here
+    and changed on their risk's page (decision 117), whose services keep their versions (an
+    edit opened before is merged, never overwritten), their history reasons and their notices.
+    The admin's own save skipped all three."""
+
+    readonly_fields = ("risk_page",)
+
+    @admin.display(description="Risk page")
+    def risk_page(self, obj) -> str:
+        return risk_page_link(obj.risk)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Control)
-class ControlAdmin(ArchivedRegisterReadOnly, OrganisationScopedAdmin):
-    register_path = "risk__register"
+class ControlAdmin(ReadOnlyTreatment, OrganisationScopedAdmin):
     list_display = ("__str__", "risk", "effectiveness")
     list_select_related = ("risk",)
 
 
 @admin.register(Action)
-class ActionAdmin(ArchivedRegisterReadOnly, OrganisationScopedAdmin):
-    register_path = "risk__register"
+class ActionAdmin(ReadOnlyTreatment, OrganisationScopedAdmin):
     list_display = ("__str__", "risk", "owner", "due_date", "status")
     list_select_related = ("risk", "owner")
 
 
 @admin.register(Review)
-class ReviewAdmin(ArchivedRegisterReadOnly, OrganisationScopedAdmin):
-    register_path = "risk__register"
+class ReviewAdmin(ReadOnlyTreatment, OrganisationScopedAdmin):
     list_display = ("risk", "reviewed_on", "reviewed_by", "rescored")
     list_select_related = ("risk", "reviewed_by")
 
