@@ -708,6 +708,11 @@ def risk_page_link(risk: Risk | None) -> str:
     return format_html('<a href="{}">{}</a>', url, risk.ref)
 
 
+def _stored_position(risk: Risk, name: str) -> list | None:
+    pair = [getattr(risk, field) for field in RISK_POSITION_FIELDS[name]]
+    return None if pair == [None, None] else pair
+
+
 @admin.register(Risk)
 class RiskAdmin(ShownAgainIfRefused, ArchivedRegisterReadOnly, OrganisationScopedAdmin):
     """Through the risk services, as the risk pages (decision 117): a change by ``risk_update``,
@@ -767,24 +772,32 @@ class RiskAdmin(ShownAgainIfRefused, ArchivedRegisterReadOnly, OrganisationScope
             self.message_user(request, RISK_SENT_FOR_SIGN_OFF.format(ref=saved.ref), messages.INFO)
 
     def _change(self, request, obj: Risk, form) -> Risk | None:
-        data, changed = form.cleaned_data, set(form.changed_data)
+        """What differs from the risk as stored, not from the form's initial values: on
+        simple-history's revert page those are an old record's."""
+        data = form.cleaned_data
+        stored = Risk.objects.get(pk=obj.pk)
+        fields = {
+            name: data[name] for name in EDITABLE_FIELDS if data[name] != getattr(stored, name)
+        }
         positions = {
             name: position
             for name, position in form.positions().items()
-            if changed.intersection(RISK_POSITION_FIELDS[name])
+            if (list(position) if position else None) != _stored_position(stored, name)
         }
-        fields = {name: data[name] for name in EDITABLE_FIELDS if name in changed}
-        objectives = data["objectives"] if "objectives" in changed else None
-        leads = data["leads"] if "leads" in changed else None
-        if not (fields or positions or objectives is not None or leads is not None):
+        m2m = {}
+        for name in ("objectives", "leads"):
+            wanted = {row.pk for row in data[name]}
+            if wanted != set(getattr(stored, name).values_list("pk", flat=True)):
+                m2m[name] = data[name]
+        if not (fields or positions or m2m):
             return None  # nothing changed: no new version, no empty history row
         return risk_update(
             risk=obj,
             expected_version=data["loaded_version"],
             fields=fields,
             positions=positions or None,
-            objectives=objectives,
-            leads=leads,
+            objectives=m2m.get("objectives"),
+            leads=m2m.get("leads"),
             reason=RISK_CHANGED_IN_ADMIN,
             user=request.user,
         )

@@ -172,3 +172,38 @@ def test_the_pack_logo_is_not_uploaded_in_the_admin(client, organisation_admin, 
         reverse("admin:registers_organisation_change", args=[organisation.pk])
     ).content.decode()
     assert 'name="pack_logo"' not in page
+
+
+def test_a_position_off_the_scheme_is_its_fields_error(client, organisation_admin, risk):
+    client.force_login(organisation_admin)
+    version = risk.version
+    response = client.post(
+        change_url(risk), change_data(risk, current_likelihood="9", current_impact="4")
+    )
+    assert response.status_code == 200
+    assert "current_likelihood" in response.context["adminform"].form.errors
+    risk.refresh_from_db()
+    assert risk.version == version
+
+
+def test_reverting_to_an_earlier_record_goes_through_the_service(client, organisation_admin, risk):
+    first = risk.history.earliest()
+    risk_update(risk=risk, expected_version=risk.version, fields={"title": "Renamed"})
+    client.force_login(organisation_admin)
+    url = reverse("admin:registers_risk_simple_history", args=[risk.pk, first.history_id])
+    page = client.get(url)
+    assert page.status_code == 200
+    risk.refresh_from_db()
+    form = page.context["adminform"].form
+    assert form.initial["loaded_version"] == risk.version
+    data = change_data(risk, title=first.title)
+    assert client.post(url, data).status_code == 302
+    risk.refresh_from_db()
+    assert risk.title == first.title
+    assert risk.history.first().history_change_reason == RISK_CHANGED_IN_ADMIN
+
+
+def test_the_admin_form_shows_every_field_the_service_changes():
+    from registers.services.risks import EDITABLE_FIELDS
+
+    assert set(EDITABLE_FIELDS) <= set(RISK_EDITABLE)
