@@ -180,10 +180,13 @@ class _Links:
         return self.base + self._review.format(ref=self._ref(ref))
 
     def action(self, ref: str, pk: int) -> str:
+        """The risk page with the action's form open, scrolled to it (as the page's own Edit
+        link): on a phone the form is thousands of pixels down a long page."""
+        fragment = f"#action-{int(pk)}"
         if self._action is None:
             kwargs = {"org": self.slug, "ref": ref, "pk": pk}
-            return self.base + reverse("action_edit", kwargs=kwargs)
-        return self.base + self._action.format(ref=self._ref(ref), pk=int(pk))
+            return self.base + reverse("action_edit", kwargs=kwargs) + fragment
+        return self.base + self._action.format(ref=self._ref(ref), pk=int(pk)) + fragment
 
     def sign_off(self, ref: str, pk: int) -> str:
         """The page where an approver signs off (or sends back) the update ``pk`` of ``ref``."""

@@ -168,7 +168,7 @@ def test_email_has_text_and_html_parts_with_links(organisation, settings):
     review_url = f"https://risks.example.test/o/{organisation.slug}/risks/{made.ref}/review/"
     action_url = (
         f"https://risks.example.test/o/{organisation.slug}/risks/{made.ref}/actions/"
-        f"{action.pk}/edit/"
+        f"{action.pk}/edit/#action-{action.pk}"  # at the form, not the top of a long page
     )
     assert review_url in email.body and action_url in email.body
     html, mimetype = email.alternatives[0]

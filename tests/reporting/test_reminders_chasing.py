@@ -102,7 +102,9 @@ def test_digests_and_my_work_name_the_same_actions(organisation):
     for person in people:
         listed = selectors.actions_to_chase(user=person, organisation=organisation)
         urls = {line.url for line in lines_for(organisation, person, TUESDAY)}
-        assert {u.rsplit("/actions/", 1)[1] for u in urls} == {f"{x.pk}/edit/" for x in listed}
+        assert {u.rsplit("/actions/", 1)[1] for u in urls} == {
+            f"{x.pk}/edit/#action-{x.pk}" for x in listed
+        }
 
 
 def test_query_count_does_not_grow_with_actions_to_chase(

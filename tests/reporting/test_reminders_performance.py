@@ -132,7 +132,7 @@ def test_links_are_what_reverse_makes(organisation):
         review = reverse("risk_review", kwargs={"org": organisation.slug, "ref": ref})
         action = reverse("action_edit", kwargs={"org": organisation.slug, "ref": ref, "pk": 42})
         assert links.review(ref) == base + review, ref
-        assert links.action(ref, 42) == base + action, ref
+        assert links.action(ref, 42) == base + action + "#action-42", ref
 
 
 class CountingBackend(BaseEmailBackend):
