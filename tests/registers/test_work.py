@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from registers import selectors
-from registers.models import Action, ActionStatus, Risk, RiskStatus, Role
+from registers.models import Action, ActionStatus, Review, ReviewState, Risk, RiskStatus, Role
 from tests.factories import (
     ActionFactory,
     MembershipFactory,
@@ -177,3 +177,27 @@ def test_the_overdue_warning_agrees_with_its_count(work, me, organisation):
     Action.objects.filter(description="Later").delete()
     text = warning_of(work())
     assert "1 review</a> and" in text and text.endswith("They are listed first below.")
+
+
+def test_an_update_awaiting_sign_off_is_not_an_overdue_review(work, me, organisation):
+    """Its owner has reviewed it (README; the digest and quick update leave it out): not counted
+    overdue nor due, and its row says it awaits sign-off instead of 'Overdue'."""
+    today = selectors.organisation_today(organisation)
+    risk = RiskFactory(register=corporate_register_of(organisation), ref="R1", owner=me)
+    due(risk, -5, today)
+    Review.objects.create(
+        organisation=organisation,
+        risk=risk,
+        reviewed_by=me,
+        reviewed_on=today,
+        note="Checked",
+        state=ReviewState.SUBMITTED,
+        proposed={"positions": {"current": [2, 2]}, "kind": "review"},
+        base_version=risk.version,
+    )
+    response = work()
+    html = response.content.decode()
+    assert response.context["reviews_overdue"] == 0 and "Overdue:" not in html
+    assert "Update awaiting sign-off" in html and "govuk-tag--red" not in html
+    due(risk, 3, today)  # nor listed as due soon
+    assert not [item for item in work().context["due_soon"] if item[0] == "review"]
