@@ -59,6 +59,7 @@ from reporting.packs.data import PUBLIC, pack_data
 from reporting.packs.services import pack_build
 from reporting.reminders.selection import WEEKLY, digests_for
 from tests.factories import ActionFactory, ControlFactory, OrganisationFactory, RiskFactory
+from tests.test_page_titles import repeats_the_service
 
 pytestmark = pytest.mark.django_db
 
@@ -754,6 +755,9 @@ def test_walk_every_page_as_an_uncleared_member(_sessions_as_in_production, clie
                         leaks.append(("POST", url, data, headers, status, found(text)))
     assert visited > 40
     assert leaks == [], "\n".join(map(str, leaks))
+    # No page's <title> names the service twice (base.html adds " – riskreg" to each).
+    twice = [url for (url, _query), (_s, text) in answered.items() if repeats_the_service(text)]
+    assert twice == [], twice
     slug = organisation.slug
     # Full editions are out of reach of everyone here.
     assert answered[(reverse("pack_download", args=[slug, full.pk]), ())][0] == 404
