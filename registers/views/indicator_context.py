@@ -4,6 +4,8 @@ forms open on it."""
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -32,10 +34,33 @@ def thresholds_in_words(indicator) -> str:
 
 
 def value_shown(value, unit: str) -> str:
+    """A reading with its unit: "3 hours", but "1 hour" (a unit that is a plural word is
+    singular for exactly 1: "1 incident per month"); a symbol ("%", "£k") is shown as typed."""
     if value is None:
         return ""
     text = format(value.normalize(), "f")
+    if value == 1:
+        unit = _singular(unit)
     return f"{text} {unit}".strip()
+
+
+_PLURAL_WORD = re.compile(r"[A-Za-z]{2,}s")
+
+
+def _singular(unit: str) -> str:
+    """The unit with its first word made singular when it is a plain English plural ("hours",
+    "days", "entries", "boxes"); anything else unchanged."""
+    word, space, rest = unit.strip().partition(" ")
+    if not _PLURAL_WORD.fullmatch(word) or word.lower().endswith(("ss", "us", "is")):
+        return unit
+    lower = word.lower()
+    if lower.endswith("ies"):
+        word = word[:-3] + ("Y" if word[-3].isupper() else "y")
+    elif lower.endswith(("xes", "ches", "shes", "sses", "zes")):
+        word = word[:-2]
+    else:
+        word = word[:-1]
+    return word + space + rest
 
 
 # A reading's columns, read beside its indicator's (``risk_indicators``).

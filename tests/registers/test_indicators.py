@@ -627,3 +627,26 @@ def test_risk_page_queries_do_not_grow_with_indicators_and_readings(client, risk
 
     _, response = assert_same_queries(lambda: client.get(page), grow)
     assert "Indicator 4" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        ("1", "hours", "1 hour"),
+        ("1.0", "days", "1 day"),
+        ("1", "incidents per month", "1 incident per month"),
+        ("1", "entries", "1 entry"),
+        ("1", "FTEs", "1 FTE"),
+        ("1", "%", "1 %"),
+        ("1", "£k", "1 £k"),
+        ("1", "status", "1 status"),
+        ("1", "", "1"),
+        ("2", "hours", "2 hours"),
+        ("0.5", "hours", "0.5 hours"),
+    ],
+)
+def test_a_reading_of_one_has_a_singular_unit(value, unit, shown):
+    """'1 hour', not '1 hours'; a symbol or a word that is not a plural is left as typed."""
+    from registers.views.indicator_context import value_shown
+
+    assert value_shown(D(value), unit) == shown
