@@ -130,7 +130,7 @@ def test_a_reading_form_is_drawn_only_when_opened_with_or_without_javascript(
     html = page(client, risk)
     url = reverse("reading_add", args=[risk.organisation.slug, risk.ref, indicator.pk])
     assert f'hx-get="{url}"' in html
-    assert f'href="{url}"' in html
+    assert f'href="{url}#reading-{indicator.pk}"' in html  # at the form, without JavaScript
     assert f'id="reading-{indicator.pk}-value"' not in html
     assert "Record reading</button>" not in html
 
@@ -159,7 +159,7 @@ def test_the_evidence_form_is_drawn_only_when_opened_with_or_without_javascript(
     client.force_login(member(Role.ADMIN))
     url = reverse("evidence_add", args=[risk.organisation.slug, risk.ref])
     html = page(client, risk)
-    assert f'hx-get="{url}"' in html and f'href="{url}"' in html
+    assert f'hx-get="{url}"' in html and f'href="{url}#add-evidence"' in html
     assert 'id="evidence-attach_to"' not in html
 
     fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
