@@ -38,6 +38,7 @@ from .acceptance import with_acceptance
 from .chasing import actions_to_chase
 from .common import mine, open_risks
 from .rows import annotated_rows, first_in_order, with_appetite
+from .sign_off import awaiting_sign_off
 
 LIST_LIMIT = 10
 
@@ -324,7 +325,9 @@ def actions_overdue(*, organisation: Organisation, today: dt.date) -> QuerySet[A
 
 def my_risks(*, organisation: Organisation, user, statements=None) -> QuerySet[Risk]:
     """Open risks the user owns, manages or leads on; the earliest review (overdue) first.
-    ``my_part`` says how they are involved; ``accepted_until`` a breach accepted until then."""
+    ``my_part`` says how they are involved; ``accepted_until`` a breach accepted until then;
+    ``awaiting_sign_off`` an update awaiting sign-off: such a risk is reviewed, not due or
+    overdue until it is decided (decision 51), on My work and the dashboard alike."""
     risks = with_appetite(
         open_risks(organisation), organisation=organisation, statements=statements
     )
@@ -337,7 +340,8 @@ def my_risks(*, organisation: Organisation, user, statements=None) -> QuerySet[R
                 When(manager_id=user.id, then=Value("Manager")),
                 default=Value("Working lead"),
                 output_field=CharField(),
-            )
+            ),
+            awaiting_sign_off=awaiting_sign_off(),
         )
         .select_related("register", "scheme_version")
         .order_by(F("next_review_due").asc(nulls_last=True), Length("ref"), "ref")

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from .. import calendar, permissions, selectors
-from ..selectors.sign_off import awaiting_my_sign_off, awaiting_sign_off
+from ..selectors.sign_off import awaiting_my_sign_off
 from ..withholding import withhold_actions
 
 # A coordinator who owns every imported risk can have thousands; a page that long helps nobody.
@@ -25,11 +25,9 @@ def my_work(request: HttpRequest, org: str) -> HttpResponse:
     organisation = access.organisation
     today = calendar.organisation_today(organisation)
     soon = today + dt.timedelta(days=calendar.DUE_SOON_DAYS)
-    # A risk whose update awaits sign-off is reviewed: not due or overdue until it is decided,
-    # as the digest and the quick update page have it (decision 51). Asked in the same query.
-    risks = selectors.my_risks(organisation=organisation, user=request.user).annotate(
-        awaiting_sign_off=awaiting_sign_off()
-    )
+    # A risk whose update awaits sign-off is reviewed (``my_risks``' awaiting_sign_off): not due
+    # or overdue until it is decided, as the digest and the quick update page have it.
+    risks = selectors.my_risks(organisation=organisation, user=request.user)
     rows = selectors.annotated_rows(risks[: MY_WORK_LIMIT + 1])
     actions = withhold_actions(
         selectors.actions_to_chase(user=request.user, organisation=organisation)[

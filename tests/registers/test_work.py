@@ -201,3 +201,27 @@ def test_an_update_awaiting_sign_off_is_not_an_overdue_review(work, me, organisa
     assert "Update awaiting sign-off" in html and "govuk-tag--red" not in html
     due(risk, 3, today)  # nor listed as due soon
     assert not [item for item in work().context["due_soon"] if item[0] == "review"]
+
+
+def test_the_dashboard_does_not_call_an_update_awaiting_sign_off_overdue(client, me, organisation):
+    """The dashboard's own part lists the same risks as My work (``my_risks``), so the same rule."""
+    today = selectors.organisation_today(organisation)
+    risk = RiskFactory(register=corporate_register_of(organisation), ref="R1", owner=me)
+    due(risk, -5, today)
+    client.force_login(me)
+    page = client.get(reverse("organisation", args=[organisation.slug])).content.decode()
+    mine = page.split("Risks you own, manage or lead", 1)[1].split("Actions to chase", 1)[0]
+    assert "Overdue" in mine  # the review is overdue until someone reviews it
+    Review.objects.create(
+        organisation=organisation,
+        risk=risk,
+        reviewed_by=me,
+        reviewed_on=today,
+        note="Checked",
+        state=ReviewState.SUBMITTED,
+        proposed={"positions": {"current": [2, 2]}, "kind": "review"},
+        base_version=risk.version,
+    )
+    page = client.get(reverse("organisation", args=[organisation.slug])).content.decode()
+    mine = page.split("Risks you own, manage or lead", 1)[1].split("Actions to chase", 1)[0]
+    assert "Update awaiting sign-off" in mine and "Overdue" not in mine
