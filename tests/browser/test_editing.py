@@ -207,7 +207,7 @@ def test_controls_work_with_javascript_off(browser, live_server, organisation, c
         # without JavaScript the details hold a link to the page with the form open
         page.get_by_text("Add a control", exact=True).click()
         page.get_by_role("link", name="Open the form to add a control").click()
-        assert page.url.endswith(f"/risks/{risk.ref}/controls/add/")
+        assert page.url.endswith(f"/risks/{risk.ref}/controls/add/#add-control")  # at its form
         page.locator("#new-control-description").fill("Standby generator")
         page.get_by_role("button", name="Add control").click()
         expect(page.get_by_text("Control added.")).to_be_visible()  # a full page, after redirect
