@@ -168,6 +168,7 @@ def machine() -> dict:
         "cpus": os.cpu_count(),
         "load_average_1_5_15": [round(x, 2) for x in load],
         "calibration_ms": calibration_ms(),
+        "render_calibration_ms": render_calibration_ms(),
     }
 
 
@@ -188,6 +189,50 @@ def calibration_ms() -> float:
 
     times = []
     for _ in range(5):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return round(statistics.median(times) * 1000, 1)
+
+
+def render_calibration_ms() -> float:
+    """A second fixed workload, of the code the pages and packs run: a Django template of 120
+    rows rendered, then WeasyPrint laying the result out as a table (one A4 page), median of 3
+    runs in ms. ``calibration_ms``'s small loop can read fast while this kind of work runs slow:
+    on 2026-12-07 it read 64 to 74 ms while the packs took as long as at 146 ms that morning.
+    Compare packs and pages across runs by this figure too."""
+    import statistics
+    import time
+
+    from django.template import Context, Engine
+    from weasyprint import HTML
+
+    template = Engine().from_string(
+        "<table><thead><tr><th>Ref</th><th>Title</th><th>Owner</th><th>Score</th></tr></thead>"
+        "<tbody>{% for row in rows %}<tr><td>{{ row.ref }}</td><td>{{ row.title|title }}</td>"
+        "<td>{{ row.owner }}</td><td>{% if row.score > 12 %}<b>{{ row.score }}</b>"
+        "{% else %}{{ row.score }}{% endif %}</td></tr>{% endfor %}</tbody></table>"
+    )
+    rows = [
+        {
+            "ref": f"R{n:04}",
+            "title": "supplier failure " * (1 + n % 3),
+            "owner": f"Owner {n % 40}",
+            "score": (n * 7) % 25,
+        }
+        for n in range(120)
+    ]
+    style = (
+        "<style>@page { size: A4; margin: 15mm } td, th { border: 1px solid; padding: 2pt }</style>"
+    )
+
+    def work() -> None:
+        html = style + template.render(Context({"rows": rows}))
+        HTML(string=html).render()
+
+    work()  # fonts and WeasyPrint's own first-use work, not the machine's speed
+    times = []
+    for _ in range(3):
         start = time.perf_counter()
         work()
         times.append(time.perf_counter() - start)

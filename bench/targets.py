@@ -425,9 +425,11 @@ def _machine(machine) -> str:
     if not isinstance(machine, dict):
         return "not recorded"
     load = machine.get("load_average_1_5_15") or []
+    render = machine.get("render_calibration_ms")
     return (
         f"calibration {machine.get('calibration_ms', '?')} ms, "
-        f"load {' '.join(str(x) for x in load) or '?'}"
+        + (f"render calibration {render} ms, " if render is not None else "")
+        + f"load {' '.join(str(x) for x in load) or '?'}"
     )
 
 
@@ -476,6 +478,7 @@ def machine_line(rows: list[Row], *, machine: dict, since: dt.datetime | None) -
     line = {
         **counts(rows),
         "calibration_ms": machine.get("calibration_ms"),
+        "render_calibration_ms": machine.get("render_calibration_ms"),
         "load": machine.get("load_average_1_5_15"),
         "since": since.isoformat(timespec="seconds") if since else None,
     }
@@ -494,7 +497,8 @@ def report(
         + (f"; {tally['older']} from before this run" if since else "")
     )
     lines.append(
-        "Each piece's figures were taken at (calibration: a fixed Python workload, lower is faster):"
+        "Each piece's figures were taken at (calibration: a fixed Python workload; render calibration:"
+        " a fixed template and WeasyPrint layout; lower is faster):"
     )
     lines += machines(results)
     lines.append(f"  now        {_machine(machine)}")

@@ -294,3 +294,16 @@ def test_a_machine_as_slow_as_the_slower_one_is_its_own_measurement():
         "p95 200 ms, 0 failures in 780 requests (the load test itself: this machine, at "
         "calibration 196.1 ms or slower, was at least as slow; not emulated)"
     )
+
+
+def test_the_render_calibration_is_said_beside_the_calibration_when_recorded():
+    machine = {**MACHINE, "render_calibration_ms": 612.5}
+    data = {"packs": {"when": NOW, "machine": machine}}
+    assert any(
+        "calibration 53.4 ms, render calibration 612.5 ms, load 1.2 1.0 0.8" in line
+        for line in targets.machines(data)
+    )
+    rows, lines = targets.report(results(), since=RUN, machine=machine)
+    assert json.loads(lines[-1].removeprefix("BENCH_TARGETS "))["render_calibration_ms"] == 612.5
+    # A record from before the second figure says nothing of it.
+    assert "render calibration" not in "\n".join(targets.machines({"packs": results()["packs"]}))
