@@ -38,7 +38,7 @@ from .models import (
 from .permissions import RISK_OWNER_ROLES
 from .prepared import prepared_list
 from .refs import REF_HINT, ref_clean
-from .services.risks import POSITIONS
+from .services.risks import POSITIONS, RISK_EDITABLE_FIELDS
 
 POSITION_LABELS = {
     "inherent": "Initial (inherent)",
@@ -529,23 +529,9 @@ class RiskForm(PositionsMixin, GovukForm):
         "review_months",
         "next_review_due",
     )
-    SERVICE_FIELDS = (
-        "title",
-        "description",
-        "consequence",
-        "category",
-        "owner",
-        "manager",
-        "horizon",
-        "kind",
-        "emerging",
-        "response",
-        "proximity",
-        "progress",
-        "marking",
-        "review_months",
-        "next_review_due",
-    )
+    # The service's fields this form shows (``RISK_EDITABLE_FIELDS``, in its order): set below
+    # the class, from the fields it declares.
+    SERVICE_FIELDS: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -656,6 +642,11 @@ class RiskForm(PositionsMixin, GovukForm):
                 [self[name] for name in self.HANDLING_FIELDS if name in self.fields],
             ),
         ]
+
+
+RiskForm.SERVICE_FIELDS = tuple(
+    name for name in RISK_EDITABLE_FIELDS if name in RiskForm.base_fields
+)
 
 
 class ControlForm(GovukForm):

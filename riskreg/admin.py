@@ -9,8 +9,15 @@ Accounts are not an organisation's to manage (issue 11): a person may be a membe
 organisations, so an organisation admin who could set the password or e-mail of a member could
 take over the account of another organisation's admin, or a superuser's. Only superusers see the
 user admin. Memberships (role, grants, clearance) are changed on the members pages, through the
-services that keep the last-admin rule, the register grants and the security log; organisation
-admins read them here.
+services that keep the last-admin rule, the register grants and the security log; everyone reads
+them here.
+
+Nothing is written here with the model's own ``save()`` or ``delete()`` (decisions 101, 117,
+118): a model is added, changed and deleted through the service its page uses (registers, risks,
+risk links, appetite statements, categories, objectives, the organisation's profile), or read
+here, by superusers too, with a link to the page that changes it (controls, actions, reviews,
+escalations, schemes and their versions, appetite levels, memberships, register grants). Risks,
+categories and objectives are never deleted.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
@@ -30,12 +38,18 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from appetite.models import AppetiteLevel, AppetiteStatement
+from appetite.services import (
+    StatementConflict,
+    appetite_statement_remove,
+    appetite_statement_set,
+)
 from registers.forms_members import add_service_errors
 from registers.models import (
     Action,
     Category,
     Control,
     Escalation,
+    Marking,
     Membership,
     Objective,
     Organisation,
@@ -49,16 +63,19 @@ from registers.models import (
     User,
 )
 from registers.refs import ref_clean
-from registers.services import registers_admin
+from registers.services import categories, registers_admin
 from registers.services.accounts import (
     sign_in_address_add,
     sign_in_address_change,
     sign_in_address_clean,
 )
+from registers.services.links import link_add, link_remove
+from registers.services.organisations import organisation_create
+from registers.services.profile import PROFILE_FIELDS, organisation_profile_set
 from registers.services.register_delete import register_delete
 from registers.services.risks import (
-    EDITABLE_FIELDS,
     POSITIONS,
+    RISK_EDITABLE_FIELDS,
     Position,
     RiskConflict,
     apply_ratings,
@@ -68,8 +85,10 @@ from registers.services.risks import (
 )
 from scoring.models import Scheme, SchemeVersion
 
-# The first history row of a register added here.
+# The history reasons of what is added, changed or removed here.
 ADDED_IN_ADMIN_REASON = "added in the admin"
+CHANGED_IN_ADMIN_REASON = "changed in the admin"
+REMOVED_IN_ADMIN_REASON = "removed in the admin"
 
 
 def admin_organisation_ids(request) -> set[int] | None:
@@ -172,22 +191,6 @@ class OrganisationScopedAdmin(OrganisationScoped, SimpleHistoryAdmin):
 BY_ORGANISATION = ("organisation", admin.RelatedOnlyFieldListFilter)
 
 
-@admin.register(Organisation)
-class OrganisationAdmin(OrganisationScopedAdmin):
-    organisation_path = "id"
-    list_display = ("name", "slug", "panel_name")
-    search_fields = ("name", "slug")
-    # The logo comes only through the profile page (services.pack_logo: its size and type
-    # checks, a hashed name, the old file deleted, a history reason): read-only here.
-    readonly_fields = ("pack_logo",)
-
-    def has_add_permission(self, request) -> bool:
-        return request.user.is_superuser  # new tenants come from create_org or a superuser
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
-
-
 class ReadOnlyForOrganisationAdmins:
     """Mixed in before ``OrganisationScopedAdmin``: organisation admins read their own rows;
     changes go through the members pages (and their services); superusers may change."""
@@ -270,25 +273,6 @@ class RiskregUserAdmin(SuperuserOnlyAdmin, OrganisationScoped, UserAdmin):
             sign_in_address_change(user=obj, email=email, by=request.user)
         elif not change:
             sign_in_address_add(user=obj)
-
-
-@admin.register(Membership)
-class MembershipAdmin(ReadOnlyForOrganisationAdmins, OrganisationScopedAdmin):
-    list_display = ("user", "organisation", "role")
-    list_filter = ("role", BY_ORGANISATION)
-    list_select_related = ("user", "organisation")
-
-
-@admin.register(Category)
-class CategoryAdmin(OrganisationScopedAdmin):
-    list_display = ("name", "organisation", "position")
-    list_filter = (BY_ORGANISATION,)
-
-
-@admin.register(Objective)
-class ObjectiveAdmin(OrganisationScopedAdmin):
-    list_display = ("code", "name", "organisation")
-    list_filter = (BY_ORGANISATION,)
 
 
 class RegisterAdminForm(forms.ModelForm):
@@ -401,6 +385,334 @@ class ShownAgainIfRefused:
         return type(form.__name__, (form,), {"refused_at_save": refusal})
 
 
+class DeletedThroughService:
+    """Mixed in before ``OrganisationScopedAdmin`` of an admin whose ``delete_model`` deletes
+    through a service (registers, risk links, appetite statements), which may refuse under its
+    lock after Django's look for protected rows had passed (``RefusedAtSave``). The refusal is
+    the admin's error message, nothing of the delete kept (its log entry neither), and the page
+    it came from shown again; "delete selected" deletes each row through the same
+    ``delete_model``, in one transaction."""
+
+    actions = ["delete_selected"]  # this class's own, through delete_model
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.order_by("pk"):
+            self.delete_model(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Django's view runs the delete in a transaction of its own, rolled back by the refusal.
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except RefusedAtSave as refused:
+            return self._refused(request, refused)
+
+    @admin.action(permissions=["delete"], description=django_delete_selected.short_description)
+    def delete_selected(self, request, queryset):
+        """Django's own action, in one transaction (its log entries are written before the
+        deletes, and Django's changelist gives the action none)."""
+        try:
+            with transaction.atomic():
+                return django_delete_selected(self, request, queryset)
+        except RefusedAtSave as refused:
+            return self._refused(request, refused)
+
+    def _refused(self, request, refused: RefusedAtSave):
+        self.message_user(request, " ".join(refused.refusal.messages), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+
+class NotDeletedHere:
+    """Mixed in before ``OrganisationScopedAdmin`` of a model the product never deletes (a risk
+    is closed, a category or objective retired or merged, each with its history kept): no delete
+    button or action, and the delete page's address answers with ``not_deleted(obj)`` as the
+    admin's error message on the row's own page, not a bare 403."""
+
+    def not_deleted(self, obj) -> str:  # pragma: no cover - every admin below has its own
+        raise NotImplementedError
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        self.message_user(request, self.not_deleted(obj), messages.ERROR)
+        opts = self.opts
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        )
+
+
+class ChangedOnItsPage:
+    """Mixed in before ``OrganisationScopedAdmin``: rows read here by everyone, superusers too,
+    and never added, changed or deleted here; ``product_page`` links to the page whose service
+    does it (``page_url(obj)``, its words ``page_words``), with the rules, the history reason and
+    the notices the admin's plain save skipped."""
+
+    readonly_fields = ("product_page",)
+    page_words = ""
+
+    def page_url(self, obj) -> str:  # pragma: no cover - every admin below has its own
+        raise NotImplementedError
+
+    @admin.display(description="Changed on")
+    def product_page(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>', self.page_url(obj), self.page_words)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# Memberships and register grants are changed on the members pages, superusers' too (decision
+# 118): their services keep the last admin, the role groups and the grants in step
+# (``membership_sync``), and keep a grant to a member of the register's own organisation. A
+# superuser's plain save skipped all three. New members come from the pages or add_member.
+@admin.register(Membership)
+class MembershipAdmin(ChangedOnItsPage, OrganisationScopedAdmin):
+    list_display = ("user", "organisation", "role")
+    list_filter = ("role", BY_ORGANISATION)
+    list_select_related = ("user", "organisation")
+    page_words = "the organisation's members"
+
+    def page_url(self, obj: Membership) -> str:
+        return reverse("members", args=[obj.organisation.slug])
+
+
+class RefusalShownForm(forms.ModelForm):
+    """The form of an admin whose ``save_model`` writes through a service (``ShownAgainIfRefused``):
+    what the service refused is shown beside the field it names, in place of what the field
+    itself says of the same value."""
+
+    refused_at_save: ValidationError | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.refused_at_save is not None:
+            for field in getattr(self.refused_at_save, "error_dict", {}):
+                self.errors.pop(field, None)
+            add_service_errors(self, self.refused_at_save)
+        return cleaned
+
+
+RESPONSE_OPTIONS_INVALID = (
+    'Give the response options as a list of names in quotes, like ["Treat", "Tolerate"], each once'
+)
+RESPONSE_OPTIONS_CHANGED_REASON = "response options changed in the admin"
+# Written by the settings pages' own services, read here: the address (every page, pack and
+# API link names it), the second factor rule (accounts.services_second_factor, logged), who may
+# accept a risk above tolerance (registers.services.acceptance), the registers packs cover
+# (registers.services.pack_coverage) and the logo (registers.services.pack_logo).
+ORGANISATION_READ_ONLY = (
+    "settings_page",
+    "slug",
+    "second_factor_required",
+    "acceptance_authority",
+    "acceptance_approvers",
+    "pack_registers",
+    "pack_logo",
+    "source",
+)
+
+
+class OrganisationAdminForm(RefusalShownForm):
+    class Meta:
+        model = Organisation
+        fields = "__all__"  # noqa: DJ007 - the admin chooses the fields it shows
+
+    def clean_response_options(self) -> list[str]:
+        """No page changes them: the rule is here, where they are changed (a risk's response is
+        checked against them, and the risk form lists them)."""
+        options = self.cleaned_data["response_options"]
+        if (
+            not isinstance(options, list)
+            or not options
+            or not all(isinstance(option, str) and option.strip() for option in options)
+        ):
+            raise ValidationError(RESPONSE_OPTIONS_INVALID)
+        options = [" ".join(option.split()) for option in options]
+        if len(set(options)) != len(options):
+            raise ValidationError(RESPONSE_OPTIONS_INVALID)
+        return options
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ShownAgainIfRefused, OrganisationScopedAdmin):
+    """The profile as the profile page changes it (decision 118): ``organisation_profile_set``
+    (its checks of the calendar, timezone, marking and pack fields; one history row naming the
+    fields). What other settings pages change is read here, with a link to them. A new
+    organisation (superusers) is ``organisation_create``'s, as ``create_org``: with its default
+    scheme, appetite levels and top register, without which no risk can be rated on it."""
+
+    form = OrganisationAdminForm
+    organisation_path = "id"
+    list_display = ("name", "slug", "panel_name")
+    search_fields = ("name", "slug")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "slug", *PROFILE_FIELDS[1:], "response_options"]
+        return [
+            *ORGANISATION_READ_ONLY[:2],
+            *PROFILE_FIELDS,
+            "response_options",
+            *ORGANISATION_READ_ONLY[2:],
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ORGANISATION_READ_ONLY
+
+    @admin.display(description="Settings")
+    def settings_page(self, obj: Organisation) -> str:
+        url = reverse("settings_home", args=[obj.slug])
+        return format_html('<a href="{}">{}</a>', url, f"{obj.display_name}'s settings")
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser  # new tenants come from create_org or a superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        profile = {name: data[name] for name in PROFILE_FIELDS}
+        try:
+            if change:
+                stored = Organisation.objects.get(pk=obj.pk)
+                organisation_profile_set(organisation=stored, by=request.user, **profile)
+                if data["response_options"] != stored.response_options:
+                    stored.response_options = data["response_options"]
+                    stored._change_reason = RESPONSE_OPTIONS_CHANGED_REASON
+                    stored._history_user = request.user
+                    stored.save(update_fields=["response_options"])
+                saved = stored
+            else:
+                saved = organisation_create(
+                    slug=data["slug"], response_options=data["response_options"], **profile
+                )
+        except ValidationError as exc:
+            raise RefusedAtSave(exc) from exc
+        obj.pk, obj._state.adding = saved.pk, False
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # The lists of people and registers are read-only here: nothing of the form to save.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
+CATEGORY_NOT_DELETED = (
+    "{name} was not deleted: a category is retired, or merged into another, on "
+    '<a href="{url}">the categories page</a>, so the risks, appetite and history that name it '
+    "keep it."
+)
+OBJECTIVE_NOT_DELETED = (
+    "{name} was not deleted: an objective is retired, or merged into another, on "
+    '<a href="{url}">the objectives page</a>, so the risks and history that name it keep it.'
+)
+
+
+class CategoryOrObjectiveAdmin(NotDeletedHere, ShownAgainIfRefused, OrganisationScopedAdmin):
+    """As the settings pages (decision 118): added by ``category_add`` / ``objective_add`` (at
+    the end of the list, the name rules in any case, a history reason), renamed by
+    ``category_rename`` / ``objective_rename``. Moving, retiring, bringing back and merging are
+    the settings page's (``settings_page``); nothing is deleted."""
+
+    form = RefusalShownForm
+    names: tuple[str, ...] = ()
+    settings_url_name = ""
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["organisation", *self.names, "description"]
+        return [
+            "settings_page",
+            "organisation",
+            *self.names,
+            "description",
+            "position",
+            "retired_at",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("settings_page", "organisation", "description", "position", "retired_at")
+
+    @admin.display(description="Settings page")
+    def settings_page(self, obj) -> str:
+        url = reverse(self.settings_url_name, args=[obj.organisation.slug])
+        return format_html('<a href="{}">{}</a>', url, "move, retire, bring back or merge")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            if change:
+                stored = type(obj).objects.select_related("organisation").get(pk=obj.pk)
+                saved = self.rename(stored, data, by=request.user)
+            else:
+                saved = self.add(data, by=request.user)
+        except ValidationError as exc:
+            raise RefusedAtSave(exc) from exc
+        obj.pk, obj._state.adding = saved.pk, False
+        obj.refresh_from_db()
+
+    def not_deleted(self, obj) -> str:
+        url = reverse(self.settings_url_name, args=[obj.organisation.slug])
+        return format_html(self.not_deleted_words, name=obj.name, url=url)
+
+
+@admin.register(Category)
+class CategoryAdmin(CategoryOrObjectiveAdmin):
+    list_display = ("name", "organisation", "position")
+    list_filter = (BY_ORGANISATION,)
+    names = ("name",)
+    settings_url_name = "settings_categories"
+    not_deleted_words = CATEGORY_NOT_DELETED
+
+    def add(self, data, *, by) -> Category:
+        return categories.category_add(
+            organisation=data["organisation"],
+            name=data["name"],
+            description=data["description"],
+            by=by,
+        )
+
+    def rename(self, stored: Category, data, *, by) -> Category:
+        return categories.category_rename(category=stored, name=data["name"], by=by)
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(CategoryOrObjectiveAdmin):
+    list_display = ("code", "name", "organisation")
+    list_filter = (BY_ORGANISATION,)
+    names = ("code", "name")
+    settings_url_name = "settings_objectives"
+    not_deleted_words = OBJECTIVE_NOT_DELETED
+
+    def add(self, data, *, by) -> Objective:
+        return categories.objective_add(
+            organisation=data["organisation"],
+            code=data["code"],
+            name=data["name"],
+            description=data["description"],
+            by=by,
+        )
+
+    def rename(self, stored: Objective, data, *, by) -> Objective:
+        return categories.objective_rename(
+            objective=stored, code=data["code"], name=data["name"], by=by
+        )
+
+
 ARCHIVING_HELP = (
     "{state} Archiving needs a reason and is refused while a register below is in use or an "
     "escalation is waiting: an admin of {organisation} does it on "
@@ -409,7 +721,7 @@ ARCHIVING_HELP = (
 
 
 @admin.register(Register)
-class RegisterAdmin(ShownAgainIfRefused, OrganisationScopedAdmin):
+class RegisterAdmin(DeletedThroughService, ShownAgainIfRefused, OrganisationScopedAdmin):
     """Through the services, as the settings pages: a new register by ``register_add`` (its
     rules, the coordinators' grant, a history reason), a change by ``register_change`` (the
     same rules, the old address redirecting, one history row saying who changed what). Archiving
@@ -419,7 +731,6 @@ class RegisterAdmin(ShownAgainIfRefused, OrganisationScopedAdmin):
     in, under or escalated through it."""
 
     form = RegisterAdminForm
-    actions = ["delete_selected"]  # this class's own, through register_delete
     list_display = ("name", "slug", "organisation", "level", "parent")
     list_filter = (BY_ORGANISATION, "level")
     list_select_related = ("organisation", "parent")
@@ -522,27 +833,6 @@ class RegisterAdmin(ShownAgainIfRefused, OrganisationScopedAdmin):
         for register in queryset.order_by("organisation_id", "pk"):
             self.delete_model(request, register)
 
-    def delete_view(self, request, object_id, extra_context=None):
-        # Django's view runs the delete in a transaction of its own, rolled back by the refusal.
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except RefusedAtSave as refused:
-            return self._refused(request, refused)
-
-    @admin.action(permissions=["delete"], description=django_delete_selected.short_description)
-    def delete_selected(self, request, queryset):
-        """Django's own action, in one transaction (its log entries are written before the
-        deletes, and Django's changelist gives the action none)."""
-        try:
-            with transaction.atomic():
-                return django_delete_selected(self, request, queryset)
-        except RefusedAtSave as refused:
-            return self._refused(request, refused)
-
-    def _refused(self, request, refused: RefusedAtSave):
-        self.message_user(request, " ".join(refused.refusal.messages), messages.ERROR)
-        return HttpResponseRedirect(request.get_full_path())
-
 
 class ArchivedRegisterReadOnly:
     """Mixed in before ``OrganisationScopedAdmin``: a row on an archived register is read-only
@@ -584,29 +874,18 @@ class ArchivedRegisterReadOnly:
 # ``risk_create``. What only the services set (scores, band, scheme version, version, status,
 # the last review) is read-only, and so are the ref (the risk's address, which no page changes)
 # and the register (a risk moves by escalation, with its decision).
-RISK_CHANGED_IN_ADMIN = "changed in the admin"
+RISK_CHANGED_IN_ADMIN = CHANGED_IN_ADMIN_REASON
 RISK_ADDED_IN_ADMIN = "added in the admin"
 RISK_POSITION_FIELDS = {name: (f"{name}_likelihood", f"{name}_impact") for name in POSITIONS}
-RISK_EDITABLE = (
-    "title",
-    "description",
-    "consequence",
-    "category",
-    "objectives",
-    "owner",
-    "manager",
-    "leads",
-    "horizon",
-    "kind",
-    "emerging",
-    *(field for pair in RISK_POSITION_FIELDS.values() for field in pair),
-    "response",
-    "proximity",
-    "progress",
-    "marking",
-    "review_months",
-    "next_review_due",
-    "source_note",
+# The admin's fields: the service's (``RISK_EDITABLE_FIELDS``, one list for the pages, the admin
+# and ``risk_update``), with the lists and the positions where the admin has always shown them.
+RISK_SHOWN_AFTER = {
+    "category": ("objectives",),
+    "manager": ("leads",),
+    "emerging": tuple(field for pair in RISK_POSITION_FIELDS.values() for field in pair),
+}
+RISK_EDITABLE = tuple(
+    shown for name in RISK_EDITABLE_FIELDS for shown in (name, *RISK_SHOWN_AFTER.get(name, ()))
 )
 RISK_READ_ONLY = (
     "risk_page",
@@ -629,6 +908,11 @@ RISK_READ_ONLY = (
 RISK_STALE = (
     "{ref} was changed by someone else after you opened this page: nothing was saved. Open the "
     "risk again and make your change on what it says now."
+)
+RISK_MARKING_DEFAULT = "The organisation's marking of new risks"
+RISK_NOT_DELETED = (
+    "{ref} was not deleted: risks are never deleted, they are closed with a reason, and keep "
+    'their history. Close it on <a href="{url}">its page</a>.'
 )
 RISK_SENT_FOR_SIGN_OFF = (
     "{ref}'s register needs sign-off: the new current rating waits for it, your other changes "
@@ -658,6 +942,16 @@ class RiskAdminForm(forms.ModelForm):
             self.initial["loaded_version"] = (
                 Risk.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
             )
+        elif "marking" in self.fields:
+            # Not the model's default (OFFICIAL): left as it opens, a new risk takes its
+            # organisation's marking of new risks, as on the add page (``risk_create``).
+            self.fields["marking"] = forms.ChoiceField(
+                label=self.fields["marking"].label,
+                choices=[("", RISK_MARKING_DEFAULT), *Marking.choices],
+                required=False,
+            )
+            if "marking" not in (kwargs.get("initial") or {}):
+                self.initial.pop("marking", None)  # the new instance's: the model's default
 
     def clean_ref(self) -> str:
         ref = self.cleaned_data["ref"]
@@ -714,9 +1008,12 @@ def _stored_position(risk: Risk, name: str) -> list | None:
 
 
 @admin.register(Risk)
-class RiskAdmin(ShownAgainIfRefused, ArchivedRegisterReadOnly, OrganisationScopedAdmin):
+class RiskAdmin(
+    NotDeletedHere, ShownAgainIfRefused, ArchivedRegisterReadOnly, OrganisationScopedAdmin
+):
     """Through the risk services, as the risk pages (decision 117): a change by ``risk_update``,
-    a new risk by ``risk_create``. Closing and reopening are the risk page's (with a reason)."""
+    a new risk by ``risk_create``. Closing and reopening are the risk page's (with a reason); a
+    risk is never deleted (decision 118)."""
 
     form = RiskAdminForm
     list_display = (
@@ -744,6 +1041,10 @@ class RiskAdmin(ShownAgainIfRefused, ArchivedRegisterReadOnly, OrganisationScope
     def risk_page(self, obj: Risk) -> str:
         return risk_page_link(obj)
 
+    def not_deleted(self, obj: Risk) -> str:
+        url = reverse("risk", args=[obj.organisation.slug, obj.ref])
+        return format_html(RISK_NOT_DELETED, ref=obj.ref, url=url)
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         try:
@@ -758,7 +1059,7 @@ class RiskAdmin(ShownAgainIfRefused, ArchivedRegisterReadOnly, OrganisationScope
                     objectives=data["objectives"],
                     leads=data["leads"],
                     reason=RISK_ADDED_IN_ADMIN,
-                    **{name: data[name] for name in EDITABLE_FIELDS if name != "title"},
+                    **{name: data[name] for name in RISK_EDITABLE_FIELDS if name != "title"},
                 )
         except RiskConflict as exc:
             raise RefusedAtSave(ValidationError(RISK_STALE.format(ref=obj.ref))) from exc
@@ -777,7 +1078,7 @@ class RiskAdmin(ShownAgainIfRefused, ArchivedRegisterReadOnly, OrganisationScope
         data = form.cleaned_data
         stored = Risk.objects.get(pk=obj.pk)
         fields = {
-            name: data[name] for name in EDITABLE_FIELDS if data[name] != getattr(stored, name)
+            name: data[name] for name in RISK_EDITABLE_FIELDS if data[name] != getattr(stored, name)
         }
         positions = {
             name: position
@@ -849,55 +1150,219 @@ class ReviewAdmin(ReadOnlyTreatment, OrganisationScopedAdmin):
     list_select_related = ("risk", "reviewed_by")
 
 
+# A link between two risks is added and removed as on the risk page (decision 118):
+# ``link_add`` (one organisation, not to itself, one link a pair either way round, no archived
+# register, a line in both risks' history) and ``link_remove`` (the history line). Its note is
+# not changed anywhere: remove the link and add it again.
 @admin.register(RiskLink)
-class RiskLinkAdmin(OrganisationScopedAdmin):
+class RiskLinkAdmin(DeletedThroughService, ShownAgainIfRefused, OrganisationScopedAdmin):
+    form = RefusalShownForm
     list_display = ("from_risk", "to_risk", "note")
+    list_select_related = ("from_risk", "to_risk")
 
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["from_risk", "to_risk", "note"]
+        return ["risk_page", "from_risk", "to_risk", "note", "created_at"]
 
-@admin.register(Escalation)
-class EscalationAdmin(OrganisationScopedAdmin):
-    list_display = ("risk", "direction", "from_register", "to_register", "status", "requested_at")
-    list_select_related = ("risk", "from_register", "to_register")
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("risk_page", "created_at")
 
-
-@admin.register(Scheme)
-class SchemeAdmin(OrganisationScopedAdmin):
-    list_display = ("name", "organisation", "is_default", "current_version")
-    list_select_related = ("organisation", "current_version")
-
-
-@admin.register(SchemeVersion)
-class SchemeVersionAdmin(OrganisationScopedAdmin):
-    """Versions are immutable: viewable, never changed (load a new one with load_scheme)."""
-
-    organisation_path = "scheme__organisation"
-    list_display = ("scheme", "number", "created_at")
+    @admin.display(description="Risk page")
+    def risk_page(self, obj: RiskLink) -> str:
+        return risk_page_link(obj.from_risk)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            saved = link_add(
+                risk=data["from_risk"], other=data["to_risk"], note=data["note"], user=request.user
+            )
+        except ValidationError as exc:
+            raise RefusedAtSave(_named(exc, {"other": "to_risk"})) from exc
+        obj.pk, obj.organisation_id, obj._state.adding = saved.pk, saved.organisation_id, False
+
+    def delete_model(self, request, obj):
+        try:
+            link_remove(link=obj, user=request.user)
+        except ValidationError as exc:
+            raise RefusedAtSave(exc) from exc
 
 
+def _named(error: ValidationError, names: dict[str, str]) -> ValidationError:
+    """A service's refusal with its fields named as the admin's form names them."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {names.get(field, field): messages for field, messages in error.message_dict.items()}
+    )
+
+
+# Escalations are decided on the receiving register's page (``escalation_accept``, ``_decline``,
+# ``_withdraw``: the risk moved, re-rated, given its new owner, its status back to open, history
+# and notices). The admin's save changed the status alone: a risk "escalated" for ever, or one
+# "accepted" that never moved. Read here by everyone, superusers too (decision 118).
+@admin.register(Escalation)
+class EscalationAdmin(ChangedOnItsPage, OrganisationScopedAdmin):
+    list_display = ("risk", "direction", "from_register", "to_register", "status", "requested_at")
+    list_select_related = ("risk", "from_register", "to_register")
+    readonly_fields = ("product_page", "risk_page")
+    page_words = "the receiving register's escalations"
+
+    def page_url(self, obj: Escalation) -> str:
+        register = obj.to_register
+        return reverse("register_escalations", args=[obj.organisation.slug, register.slug])
+
+    @admin.display(description="Risk page")
+    def risk_page(self, obj: Escalation) -> str:
+        return risk_page_link(obj.risk)
+
+
+# A scheme's versions are added on the scheme settings page (``scheme_version_adopt``: the
+# preview, then the open risks re-rated now, or at their reviews, with a reason). Saved here, a
+# scheme's current version could be pointed back at an old one, or at another scheme's, and its
+# default moved, with no risk re-rated, the appetite thresholds on another scale, and no history
+# reason; a delete took a scheme's versions with it. Read here by everyone (decision 118).
+@admin.register(Scheme)
+class SchemeAdmin(ChangedOnItsPage, OrganisationScopedAdmin):
+    list_display = ("name", "organisation", "is_default", "current_version")
+    list_select_related = ("organisation", "current_version")
+    page_words = "the organisation's scoring scheme settings"
+
+    def page_url(self, obj: Scheme) -> str:
+        return reverse("settings_scheme", args=[obj.organisation.slug])
+
+
+@admin.register(SchemeVersion)
+class SchemeVersionAdmin(ChangedOnItsPage, OrganisationScopedAdmin):
+    """Versions are immutable, and risks' ratings name the version they were made under: read
+    here, never changed or deleted (a new one comes from the scheme settings or load_scheme)."""
+
+    organisation_path = "scheme__organisation"
+    list_display = ("scheme", "number", "created_at")
+    page_words = "the organisation's scoring scheme settings"
+
+    def page_url(self, obj: SchemeVersion) -> str:
+        return reverse("settings_scheme", args=[obj.scheme.organisation.slug])
+
+
+# Appetite levels are saved together on the appetite levels page (``appetite_levels_save``:
+# ranges ordered, not overlapping, within the default scheme's scores, no level removed that a
+# statement names, every statement's tolerance inside its level's range, a reason). One level
+# saved alone here skipped all of it. Read here by everyone (decision 118).
 @admin.register(AppetiteLevel)
-class AppetiteLevelAdmin(OrganisationScopedAdmin):
+class AppetiteLevelAdmin(ChangedOnItsPage, OrganisationScopedAdmin):
     list_display = ("name", "organisation", "position", "min_score", "max_score")
+    page_words = "the organisation's appetite levels"
+
+    def page_url(self, obj: AppetiteLevel) -> str:
+        return reverse("appetite_levels", args=[obj.organisation.slug])
 
 
+STATEMENT_STALE = (
+    "This appetite statement was changed by someone else after you opened this page, in some of "
+    "the fields you changed: nothing was saved. Open it again and make your change on what it "
+    "says now."
+)
+
+
+class AppetiteStatementAdminForm(RefusalShownForm):
+    """``loaded_version`` is the statement's version when the page was opened: a save from an
+    older one is merged by ``appetite_statement_set`` as the appetite page's, and refused where
+    both changed the same field."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = AppetiteStatement
+        fields = "__all__"  # noqa: DJ007 - the admin chooses the fields it shows
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["loaded_version"] = (
+                AppetiteStatement.objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+
+
+# Appetite statements are set and removed as on the appetite page (decision 118):
+# ``appetite_statement_set`` (the tolerance within the default scheme's scores and inside its
+# level's range, the warning below it, the version, a history reason) and
+# ``appetite_statement_remove``. A statement stays with its organisation and category.
 @admin.register(AppetiteStatement)
-class AppetiteStatementAdmin(OrganisationScopedAdmin):
+class AppetiteStatementAdmin(DeletedThroughService, ShownAgainIfRefused, OrganisationScopedAdmin):
+    form = AppetiteStatementAdminForm
     list_display = ("__str__", "organisation", "level", "tolerance", "warning")
+    STATEMENT_FIELDS = ("level", "tolerance", "warning", "rationale")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["organisation", "category", *self.STATEMENT_FIELDS]
+        return [
+            "loaded_version",
+            "appetite_page",
+            "organisation",
+            "category",
+            *self.STATEMENT_FIELDS,
+            "version",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("appetite_page", "organisation", "category", "version")
+
+    @admin.display(description="Appetite page")
+    def appetite_page(self, obj: AppetiteStatement) -> str:
+        url = reverse("appetite", args=[obj.organisation.slug])
+        return format_html('<a href="{}">{}</a>', url, "the organisation's appetite")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        where = AppetiteStatement.objects.get(pk=obj.pk) if change else obj
+        try:
+            saved = appetite_statement_set(
+                organisation=where.organisation,
+                category=where.category,
+                level=data["level"],
+                tolerance=data["tolerance"],
+                warning=data["warning"],
+                rationale=data["rationale"],
+                reason=CHANGED_IN_ADMIN_REASON if change else ADDED_IN_ADMIN_REASON,
+                expected_version=data["loaded_version"] if change else None,
+            )
+        except StatementConflict as exc:
+            raise RefusedAtSave(ValidationError(STATEMENT_STALE)) from exc
+        except ValidationError as exc:
+            raise RefusedAtSave(exc) from exc
+        obj.pk, obj._state.adding = saved.pk, False
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        appetite_statement_remove(statement=obj, reason=REMOVED_IN_ADMIN_REASON)
+
+
+class RegisterGrantAdmin(ChangedOnItsPage, OrganisationScopedAdmin):
+    organisation_path = "content_object__organisation"
+    page_words = "the organisation's members"
+
+    def page_url(self, obj) -> str:
+        return reverse("members", args=[obj.content_object.organisation.slug])
 
 
 @admin.register(RegisterUserObjectPermission)
-class RegisterUserPermissionAdmin(ReadOnlyForOrganisationAdmins, OrganisationScopedAdmin):
-    organisation_path = "content_object__organisation"
+class RegisterUserPermissionAdmin(RegisterGrantAdmin):
+    pass
 
 
 @admin.register(RegisterGroupObjectPermission)
-class RegisterGroupPermissionAdmin(ReadOnlyForOrganisationAdmins, OrganisationScopedAdmin):
-    organisation_path = "content_object__organisation"
+class RegisterGroupPermissionAdmin(RegisterGrantAdmin):
+    pass
 
 
 ORGANISATION_PATHS: dict[type[Model], str] = {

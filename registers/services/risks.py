@@ -165,11 +165,13 @@ def risk_create(
     **fields,
 ) -> Risk:
     """Create a risk on a register, rated under the register's scheme. Its marking is the
-    organisation's default for new risks unless ``marking`` is given. The register is held
-    until the risk is saved: one deleted or archived meanwhile is refused (decision 112)."""
+    organisation's default for new risks unless a ``marking`` is given (a blank one is none:
+    the admin's add form opens blank). The register is held until the risk is saved: one
+    deleted or archived meanwhile is refused (decision 112)."""
     registers_hold_for_risks([register])
     organisation = register.organisation
-    fields.setdefault("marking", organisation.default_marking)
+    if not fields.get("marking"):  # not given, or left blank: nobody chose one
+        fields["marking"] = organisation.default_marking
     for name in ("category", "owner", "manager"):
         _check_same_organisation(organisation, name, fields.get(name))
     _refuse_retired("category", fields.get("category"))
@@ -292,26 +294,30 @@ def _check_same_organisation(organisation, field: str, obj) -> None:
 
 # --- changes to an existing risk ---------------------------------------------------------------
 
-EDITABLE_FIELDS = frozenset(
-    {
-        "title",
-        "description",
-        "consequence",
-        "category",
-        "owner",
-        "manager",
-        "horizon",
-        "kind",
-        "emerging",
-        "response",
-        "proximity",
-        "progress",
-        "marking",
-        "review_months",
-        "next_review_due",
-        "source_note",
-    }
+# The fields of a risk that its forms change and ``risk_update`` takes, in the order forms show
+# them: the one list the edit page's form (``RiskForm.SERVICE_FIELDS``), the Django admin's
+# (``RISK_EDITABLE``) and the service's check below are made from. The positions (each a
+# likelihood and an impact, rated by the engine) and the lists (objectives, working leads) are
+# passed to the services on their own.
+RISK_EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "consequence",
+    "category",
+    "owner",
+    "manager",
+    "horizon",
+    "kind",
+    "emerging",
+    "response",
+    "proximity",
+    "progress",
+    "marking",
+    "review_months",
+    "next_review_due",
+    "source_note",
 )
+EDITABLE_FIELDS = frozenset(RISK_EDITABLE_FIELDS)
 
 
 class RiskConflict(Exception):
