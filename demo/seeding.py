@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import re
 import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -102,6 +103,9 @@ PUBLISHED_QUARTERS = {
 # SRR05 12 Averse -> 18 Moderate moves one (not flagged).
 ILLUSTRATIVE_MOVES = {"aberdeen": {"SRR02": (3, 4), "SRR04": (4, 5), "SRR05": (3, 4)}}
 ILLUSTRATIVE_HISTORY_REGISTERS = {"aberdeen": ("corporate",)}
+# How their notes date them: the day their first record says (_date_illustrative_notes).
+ON_REGISTER_SINCE = "Illustrative history: on the register since {day}, "
+_ON_REGISTER_SINCE = re.compile(r"Illustrative history: on the register since [^,]+, ")
 # Registers whose illustrative risks get eight quarters of illustrative back history
 # (demo.back_history): the sources publish no register, so no real position is overwritten.
 BACK_HISTORY_REGISTERS = {"espo": ("corporate",), "aberdeen": ("corporate",)}
@@ -301,6 +305,7 @@ def _seed_organisation(
             register_slugs=BACK_HISTORY_REGISTERS[organisation.slug],
             at=_at,
         )
+        _date_illustrative_notes(organisation)
         if added and not seeded_statements:  # a demo database seeded before back history
             seeded_statements = list(
                 AppetiteStatement.history.filter(
@@ -552,9 +557,10 @@ class _Timeline:
     def _illustrative(self, spec: dict) -> _Plan:
         created = self.illustrative_created
         before = ILLUSTRATIVE_MOVES.get(self.slug, {}).get(spec["ref"])
-        note = (
-            f"Illustrative history: on the register since {_day(created.date())}, before the "
-            f"last report to the Audit Committee ({_day(self.last_report.date())})."
+        # The day is the risk's first record's; back history, written after, moves it back and
+        # the note with it (_date_illustrative_notes).
+        note = ON_REGISTER_SINCE.format(day=_day(created.date())) + (
+            f"before the last report to the Audit Committee ({_day(self.last_report.date())})."
         )
         if before is None or spec.get("current") is None:
             return _Plan(created=created, note=note)
@@ -566,6 +572,26 @@ class _Timeline:
             "tolerance levels."
         )
         return _Plan(created=created, note=note, rescore_from=tuple(before), rescored=rescored)
+
+
+def _date_illustrative_notes(organisation: Organisation) -> None:
+    """The illustrative note names the day the risk came onto its register as the demo tells it
+    in the end. The note is written when the risk is seeded; back history (demo.back_history)
+    then puts eight quarters of illustrative reviews before that and moves ``created_at`` to
+    the first of them, so the note's day moves too (it said "on the register since 12 March
+    2026" above reviews from 2024). The risk and each record of it that carries the same note
+    (a record with other words, an edit since, is left as it was). Seeding again changes
+    nothing."""
+    risks = Risk.objects.filter(
+        organisation=organisation, source_note__contains=ON_REGISTER_SINCE.split("{")[0]
+    )
+    for risk in risks.only("id", "source_note", "created_at"):
+        day = _day(risk.created_at.astimezone(LONDON).date())
+        note = _ON_REGISTER_SINCE.sub(ON_REGISTER_SINCE.format(day=day), risk.source_note, count=1)
+        if note == risk.source_note:
+            continue
+        Risk.objects.filter(pk=risk.pk).update(source_note=note)
+        Risk.history.filter(id=risk.id, source_note=risk.source_note).update(source_note=note)
 
 
 def _backdate(risk: Risk, created: dt.datetime) -> None:

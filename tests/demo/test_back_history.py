@@ -2,10 +2,13 @@
 over the eight quarters before they were seeded, toward the positions they were seeded with;
 the papers' registers (the Met, MOPAC, WMP) are left as their papers date them."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from demo.back_history import REASON, REVIEW_NOTE
 from demo.seeding import BACK_HISTORY_REGISTERS, SEED_ORGANISATIONS, seed_data
@@ -151,3 +154,22 @@ def test_a_demo_seeded_before_back_history_gains_it_once_and_no_stale_exposure(s
     assert (
         Risk.history.filter(organisation_id=espo.id, history_change_reason=REASON).count() == counts
     )
+
+
+def test_the_source_note_dates_each_risk_from_its_back_history(seeded):
+    """Aberdeen's SRR08 said "on the register since 12 March 2026" (the day seeding first dated
+    it) above illustrative reviews from 2024: the note now names the day it was created, as its
+    first record has it, in the risk and its history alike."""
+    with_back_history = Risk.history.filter(history_change_reason=REASON).values("id")
+    since = re.compile(r"on the register since (\d{1,2} \w+ \d{4})")
+    checked = []
+    for risk in Risk.objects.filter(id__in=with_back_history):
+        found = since.search(risk.source_note)
+        if found is None:
+            continue  # ESPO's notes name no day
+        created = date_format(timezone.localtime(risk.created_at).date(), "j F Y")
+        assert found.group(1) == created, (risk.ref, risk.source_note)
+        notes = set(risk.history.values_list("source_note", flat=True))
+        assert notes == {risk.source_note}, risk.ref
+        checked.append(risk.ref)
+    assert "SRR08" in checked
