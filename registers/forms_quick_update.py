@@ -37,10 +37,14 @@ class QuickRiskForm(PositionsMixin, GovukForm):
     progress = RiskForm.base_fields["progress"]
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
 
-    def __init__(self, *args, scheme, risk, opened: dict, **kwargs):
+    def __init__(self, *args, scheme, risk, opened: dict, sent_back=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.risk = risk
         self.opened = opened
+        # The person's own update sent back by an approver: the form starts from it (decision
+        # 119), and a save that leaves it as it was does not submit it again.
+        self.sent_back = sent_back if sent_back is not None and sent_back.prefill else None
+        self.left_as_sent_back = False
         self.add_position_fields(scheme)
         stored = opened.get("current") or (None, None)
         for index, (axis, levels) in enumerate(
@@ -91,9 +95,25 @@ class QuickRiskForm(PositionsMixin, GovukForm):
             self.add_error("current_likelihood", CHOOSE_BOTH)
         return cleaned
 
+    def _sent_back_rescore(self) -> tuple | None:
+        """The re-score the sent-back update asked for, unless the risk stands there now."""
+        current = self.sent_back.current if self.sent_back is not None else None
+        return current if current != self.opened.get("current") else None
+
+    def sent_back_initial(self) -> dict:
+        """The fields as the person submitted the update that was sent back (empty: none)."""
+        if self.sent_back is None:
+            return {}
+        initial = {"note": self.sent_back.words}
+        if (rescore := self._sent_back_rescore()) is not None:
+            initial["current_likelihood"], initial["current_impact"] = map(str, rescore)
+        return initial
+
     def changes(self) -> dict:
         """What the person changed: ``positions`` (a re-score), ``note`` (this period's update)
-        and ``progress``, each present only when given or changed."""
+        and ``progress``, each present only when given or changed. A sent-back update the form
+        started from and the person left as it was is no change (``left_as_sent_back``): saving
+        the page for other risks does not send the same words back to the approver."""
         data = self.cleaned_data
         changes: dict = {}
         chosen = self.position_values()["current"]
@@ -104,6 +124,13 @@ class QuickRiskForm(PositionsMixin, GovukForm):
             changes["note"] = note
         if (data.get("progress") or "") != (self.opened.get("progress") or ""):
             changes["progress"] = data.get("progress") or ""
+        if self.sent_back is not None and (self.sent_back.words.strip() or self.sent_back.current):
+            rescore = changes.get("positions", {}).get("current")
+            # Line endings as a browser posts them: the same words, not a change.
+            if _text(note) == _text(self.sent_back.words) and rescore == self._sent_back_rescore():
+                changes.pop("positions", None)
+                changes.pop("note", None)
+                self.left_as_sent_back = True
         return changes
 
 

@@ -24,6 +24,7 @@ from ..models import Action, Review, ReviewState, Risk
 from .chasing import chaseable_actions
 from .common import open_risks
 from .rows import RiskRow, annotated_rows, with_appetite
+from .sign_off import SentBack, sent_back_updates
 
 # An owner with hundreds of risks (a coordinator named on every imported one) gets the first
 # ones and the next after saving; one form of hundreds of fieldsets helps nobody.
@@ -36,11 +37,13 @@ _UPDATE_STATES = (ReviewState.RECORDED, ReviewState.SIGNED_OFF)
 @dataclass
 class QuickRisk:
     """One risk of the page: its row (ratings, appetite), the scheme a new rating is made under,
-    its open actions, its latest update and whether an update awaits sign-off."""
+    its open actions, its latest update, whether an update awaits sign-off and the one sent
+    back, if any."""
 
     row: RiskRow
     scheme: SchemeDefinition
     actions: list[Action] = field(default_factory=list)
+    sent_back: SentBack | None = None  # the member's last update was sent back (decision 119)
 
     @property
     def risk(self) -> Risk:
@@ -133,6 +136,8 @@ def quick_update(*, access, today: dt.date, due_only: bool = True, ids=None) -> 
             continue  # no scheme to rate it under (the organisation has none): the review says so
         items.append(QuickRisk(row=row, scheme=version.parsed))
     by_id = {item.risk.pk: item for item in items}
+    for risk_id, sent_back in sent_back_updates([i.risk for i in items], access=access).items():
+        by_id[risk_id].sent_back = sent_back
     # The page offers the open actions; a save reads every action of its risks, so one a
     # colleague completed or cancelled meanwhile still meets what this person typed for it.
     actions = chaseable_actions(organisation) if ids is None else _all_actions(organisation)

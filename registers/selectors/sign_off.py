@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from scoring.engine import RatingError, rate
 
+from ..calendar import local_date
 from ..models import Review, ReviewState, Risk
+from ..services.review_submissions import KIND_RATING
 
 AWAITING_MARKER = "Update awaiting sign-off"
 
@@ -89,6 +91,71 @@ def sign_off_panel(risk: Risk, *, scheme_of, reviews=None) -> SignOffPanel | Non
         awaiting=latest.state == ReviewState.SUBMITTED,
         sent_back=latest.state == ReviewState.SENT_BACK,
     )
+
+
+@dataclass
+class SentBack:
+    """An update sent back by an approver, as the forms its author fills in again show it
+    (decision 119): who sent it back, when and why, and what was submitted. For a reader not
+    cleared for the risk's OFFICIAL-SENSITIVE detail the reason and the words are empty and
+    ``withheld`` says so. ``prefill``: the form starts from what was submitted, for its author
+    alone (anyone else's save would be theirs, in the author's words), and only for a review (a
+    change of rating on the edit form is put right on the edit form)."""
+
+    review: Review
+    withheld: bool
+    yours: bool
+    reason: str
+    words: str
+    current: tuple[int, int] | None  # the current rating the update asked for, if any
+    reviewed_on: dt.date | None  # the review date its author typed (None: the day they submitted)
+    is_review: bool
+
+    @property
+    def prefill(self) -> bool:
+        return self.yours and self.is_review and not self.withheld
+
+
+def sent_back_updates(risks, *, access) -> dict[int, SentBack]:
+    """Of ``risks``, by id, those whose latest update that went to sign-off was sent back (the
+    one the risk page's panel shows as "Update sent back"; a later submission, withdrawal or
+    sign-off leaves nothing to put right). One query, none for no risks."""
+    by_id = {risk.pk: risk for risk in risks}
+    if not by_id:
+        return {}
+    latest = (
+        Review.objects.filter(risk_id=OuterRef("risk_id"))
+        .exclude(state=ReviewState.RECORDED)
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+    found = (
+        Review.objects.filter(
+            risk_id__in=list(by_id), state=ReviewState.SENT_BACK, pk=Subquery(latest)
+        )
+        .select_related("reviewed_by", "decided_by")
+        .order_by()
+    )
+    shown = {}
+    for review in found:
+        risk = by_id[review.risk_id]
+        review.risk = risk
+        withheld = not access.can_see_sensitive(risk)
+        proposed = review.proposed or {}
+        current = (proposed.get("positions") or {}).get("current")
+        typed = review.reviewed_on
+        submitted_on = local_date(organisation=access.organisation, moment=review.created_at)
+        shown[risk.pk] = SentBack(
+            review=review,
+            withheld=withheld,
+            yours=review.reviewed_by_id == access.user.id,
+            reason="" if withheld else review.decision_note,
+            words="" if withheld else review.note,
+            current=tuple(current) if current else None,
+            reviewed_on=None if typed == submitted_on else typed,
+            is_review=proposed.get("kind") != KIND_RATING,
+        )
+    return shown
 
 
 def awaiting_my_sign_off(*, access, limit: int = 200) -> list[Review]:

@@ -34,6 +34,7 @@ from ..forms_treatments import RiskEditForm
 from ..models import ReviewState, RiskStatus
 from ..refs import ref_saved_as
 from ..selectors.reviews import risk_updates
+from ..selectors.sign_off import SentBack, sent_back_updates
 from ..services.review_submissions import SIGN_OFF_BY
 from ..services.reviews import review_record
 from ..services.risk_edits import RiskEditConflict
@@ -304,19 +305,22 @@ def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
         "auto_id": "%s",
     }
     extra: dict = {}
+    # An update sent back by an approver: the reason above the form, which starts from what
+    # its author submitted (decision 119).
+    sent_back = sent_back_updates([risk], access=access).get(risk.pk)
     restored = unsaved.restore(request)  # typed before a sign-in: shown again, unsaved
     if restored is not None:
         form = ReviewForm(restored, **kwargs)
         form.is_valid()
     elif request.method == "GET":
-        form = ReviewForm(
-            initial={
-                "version": risk.version,
-                "current_likelihood": str(risk.current_likelihood or ""),
-                "current_impact": str(risk.current_impact or ""),
-            },
-            **kwargs,
-        )
+        initial = {
+            "version": risk.version,
+            "current_likelihood": str(risk.current_likelihood or ""),
+            "current_impact": str(risk.current_impact or ""),
+        }
+        if sent_back is not None and sent_back.prefill:
+            initial.update(review_initial_sent_back(sent_back, risk))
+        form = ReviewForm(initial=initial, **kwargs)
     else:
         form = ReviewForm(request.POST, **kwargs)
         if closed:
@@ -364,9 +368,30 @@ def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
             "row": selectors.risk_row(risk, lookup),
             "form": form,
             "updates": risk_updates(risk, access=access, limit=3),
+            "sent_back": sent_back,
+            "withheld_message": WITHHELD,
             **extra,
         },
     )
+
+
+def review_initial_sent_back(sent_back: SentBack, risk) -> dict:
+    """The review form as its author submitted the update sent back: the note, the re-score
+    (unless the risk stands at that rating now) and the date they typed, if they typed one."""
+    initial = {"note": sent_back.words, "outcome": ReviewForm.UNCHANGED}
+    if sent_back.current is not None and sent_back.current != (
+        risk.current_likelihood,
+        risk.current_impact,
+    ):
+        likelihood, impact = sent_back.current
+        initial.update(
+            outcome=ReviewForm.RESCORE,
+            current_likelihood=str(likelihood),
+            current_impact=str(impact),
+        )
+    if sent_back.reviewed_on is not None:
+        initial["reviewed_on"] = sent_back.reviewed_on
+    return initial
 
 
 def _status_change(request, org: str, ref: str, *, closing: bool) -> HttpResponse:

@@ -33,6 +33,7 @@ from ..services.reviews import review_record
 from ..services.risk_edits import RiskEditConflict
 from ..services.risks import RiskConflict, risk_update
 from ..services.treatments import TreatmentConflict, action_update
+from ..withholding import WITHHELD
 from .risk_common import GET_POST, allow, date_value
 
 # What the last save did, shown once, by the organisation's page it was saved on.
@@ -45,6 +46,10 @@ NOT_YOURS_NOW = (
     "saved for {them}."
 )
 ACTION_CHANGED = "Risk {ref}: someone else changed the action “{action}” after you opened the page."
+SENT_BACK_LEFT = (
+    "Risk {ref}: your update that was sent back is as it was, so it was not submitted again. "
+    "Change it as asked and save, or record the review from the risk's page to submit it as it is."
+)
 PROGRESS_REASON = "progress to target updated (quick update)"
 ACTION_REASON = "updated (quick update)"
 
@@ -129,11 +134,24 @@ def _entries(page: QuickUpdate, data=None) -> list[Entry]:
                 "progress": risk.progress,
             }
             form = QuickRiskForm(
-                initial=initial, prefix=prefix, scheme=item.scheme, risk=risk, opened=opened
+                initial=initial,
+                prefix=prefix,
+                scheme=item.scheme,
+                risk=risk,
+                opened=opened,
+                sent_back=item.sent_back,
             )
+            form.initial.update(form.sent_back_initial())
         else:
             opened = _risk_opened(risk, _version_posted(data, prefix))
-            form = QuickRiskForm(data, prefix=prefix, scheme=item.scheme, risk=risk, opened=opened)
+            form = QuickRiskForm(
+                data,
+                prefix=prefix,
+                scheme=item.scheme,
+                risk=risk,
+                opened=opened,
+                sent_back=item.sent_back,
+            )
         action_forms = []
         for action in item.actions:
             action_prefix = f"action-{action.pk}"
@@ -177,6 +195,7 @@ def _render(request, access, page: QuickUpdate, entries, *, status=200, **extra)
             "forms_with_errors": [f for f in forms if f.errors],
             "due_only": page.due_only,
             "notice_days": access.organisation.reminder_notice_days,
+            "withheld_message": WITHHELD,
             **extra,
         },
         status=status,
@@ -238,6 +257,8 @@ def quick_update_view(request: HttpRequest, org: str) -> HttpResponse:
     saved, not_saved = [], []
     for entry in entries:
         outcome = _save(request, entry)
+        if entry.form.left_as_sent_back:
+            notes.append(SENT_BACK_LEFT.format(ref=entry.risk.ref))
         if outcome is None:
             continue
         if outcome is False:
@@ -345,7 +366,12 @@ def _rebind(entry: Entry, values: dict) -> None:
     for name, value in values.items():
         data[form.add_prefix(name)] = value
     entry.form = QuickRiskForm(
-        data, prefix=form.prefix, scheme=form.scheme, risk=form.risk, opened=form.opened
+        data,
+        prefix=form.prefix,
+        scheme=form.scheme,
+        risk=form.risk,
+        opened=form.opened,
+        sent_back=form.sent_back,
     )
     entry.form.is_valid()
 
