@@ -89,7 +89,7 @@ def test_the_review_form_says_why_and_starts_from_what_the_owner_submitted(clien
     response = review_page(client, risk)
     html = response.content.decode()
     assert "Update sent back" in html
-    assert "Cora Coordinator sent back your update" in html and REASON in html
+    assert f"Cora Coordinator sent back your update of {risk.ref} on" in html and REASON in html
     # The reason comes before the form.
     assert html.index(REASON) < html.index('name="outcome"')
     form = response.context["form"]
@@ -128,7 +128,7 @@ def test_someone_else_reads_the_update_but_their_form_starts_empty(client, risk,
     client.force_login(people["manager"])
     response = review_page(client, risk)
     html = response.content.decode()
-    assert "sent back the update Owen Owner submitted" in html
+    assert f"sent back Owen Owner’s update of {risk.ref}" in html
     assert REASON in html and WORDS in html  # read in the notice, not put in their form
     assert not response.context["form"]["note"].value()
 
@@ -155,7 +155,7 @@ def test_the_quick_update_says_why_and_starts_from_what_was_submitted(client, ri
     response = quick_page(client, risk)
     html = response.content.decode()
     assert "Update sent back" in html and REASON in html
-    assert "Cora Coordinator sent back your update" in html
+    assert f"Cora Coordinator sent back your update of {risk.ref}" in html
     (entry,) = response.context["entries"]
     form = entry.form
     assert form["note"].value() == WORDS
