@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError
 from riskreg.forms import GovukForm, sentence
 
 from .models import Organisation, Register, RegisterLevel, User
+from .models.registers import SIGN_OFF_REQUIRED_HELP
 from .permissions import RISK_OWNER_ROLES, sign_off_approvers
 from .selectors import register_tree
 from .selectors.register_list import descendant_ids
 from .services import pack_coverage
 from .services import register_archive as archive
 from .services import registers_admin as services
-from .services.review_submissions import SIGN_OFF_BY
 
 TOP_LEVEL = ""
 PARENT_UNKNOWN = "Choose one of the listed registers, or none to make it a top-level register"
@@ -81,11 +81,7 @@ class RegisterForm(GovukForm):
     sign_off_required = forms.BooleanField(
         label="Reviews need sign-off",
         required=False,
-        help_text=(
-            f"An owner's review or change of current rating waits for {SIGN_OFF_BY} to sign "
-            "it off; until then the register and packs show the rating last signed off, marked "
-            "'update awaiting sign-off'."
-        ),
+        help_text=SIGN_OFF_REQUIRED_HELP,
     )
     sign_off_approvers = forms.ModelMultipleChoiceField(
         label="Named approvers (optional)",

@@ -15,6 +15,20 @@ class RegisterLevel(models.TextChoices):
     PROJECT = "project", "Project / programme"
 
 
+# Who signs an update off (``OrganisationAccess.can_sign_off_register``: whoever edits the register,
+# so every admin and its coordinators, and its named approvers), as every page and message says it.
+SIGN_OFF_BY = "an admin, a coordinator of the register or a named approver"
+# What "reviews need sign-off" does, for the settings page's field and the Django admin's alike
+# (decisions 51, 110 and 115): who signs off, that their own updates wait for nobody, what the
+# register shows meanwhile, and that approvers are reminded until they decide.
+SIGN_OFF_REQUIRED_HELP = (
+    f"An owner's review or change of current rating waits for {SIGN_OFF_BY} to sign it off "
+    "(an update by one of them applies at once); until then the register and packs show the "
+    "rating last signed off, marked 'update awaiting sign-off', and each approver's reminder "
+    "e-mails list the update, overdue once it has waited a week."
+)
+
+
 class Register(models.Model):
     """A risk register. Registers form a tree per organisation that risks escalate up."""
 
@@ -53,8 +67,7 @@ class Register(models.Model):
     sign_off_required = models.BooleanField(
         "reviews need sign-off",
         default=False,
-        help_text="An owner's review or change of current rating is shown only once a "
-        "coordinator or a named approver signs it off.",
+        help_text=SIGN_OFF_REQUIRED_HELP,
     )
     sign_off_approvers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name="named approvers"

@@ -21,6 +21,7 @@ from scoring.definition import SchemeDefinition
 from scoring.engine import RatingError, rate
 
 from ..models import NoticeKind, Register, Review, ReviewState, Risk
+from ..models.registers import SIGN_OFF_BY  # noqa: F401  the pages import it from here
 from ..permissions import sign_off_access, sign_off_approvers
 from .notices import notify
 
@@ -28,10 +29,6 @@ from .notices import notify
 # when signed off) or a change of rating on the edit form (a re-rate, not a review).
 KIND_REVIEW = "review"
 KIND_RATING = "rating"
-
-# Who signs an update off (``OrganisationAccess.can_sign_off_register``: whoever edits the register,
-# so every admin and its coordinators, and its named approvers), as every page and message says it.
-SIGN_OFF_BY = "an admin, a coordinator of the register or a named approver"
 
 # A second update while one awaits: the same person's replaces theirs (it is withdrawn with this
 # note); someone else's is refused, so nobody's words are thrown away unseen.
