@@ -49,7 +49,14 @@ class SingleSignOnProvider(models.Model):
     only_way_in = models.BooleanField(
         "single sign-on only",
         default=False,
-        help_text="People of these domains cannot sign in with a password.",
+        # Decision 114 (amended): the provider signs in only the organisation's own accounts,
+        # so the others keep their password, and its second factor stands in for the provider's.
+        help_text=(
+            "People of these domains cannot sign in with a password, except anyone who also "
+            "belongs to another organisation on riskreg or runs riskreg (a staff or superuser "
+            "account): the provider never signs them in, so they sign in with their riskreg "
+            "password and must use riskreg's second factor on this organisation's pages."
+        ),
     )
     trust_email = models.BooleanField(
         "accept addresses the provider does not mark verified",
