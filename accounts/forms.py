@@ -6,10 +6,6 @@ from django import forms
 from . import sso
 
 PASSWORD_NEEDED = "Enter your password"  # noqa: S105  a message, not a password
-SSO_ONLY = (
-    "{organisation} signs in people of {domain} with its own sign-in service, not with a "
-    "password here."
-)
 
 
 # The address step's second button: the password step for an address of a connected domain,
