@@ -18,15 +18,42 @@ initAll()
 
 // A table too wide for a phone scrolls inside its own box (riskreg.css). Keyboard users must be
 // able to reach that box to scroll it, so a table that scrolls takes focus (tabindex 0; axe's
-// scrollable-region-focusable), and gives it up when the window grows wide enough again.
+// scrollable-region-focusable), and gives it up when the window grows wide enough again. Its far
+// columns are out of sight with nothing to say they are there, so a line above it says so while
+// it scrolls; so does one above a chart, which keeps 480 px on a phone and scrolls in its frame
+// (always focusable). A table in a closed <details> has no width: it is measured when opened.
+const SCROLL_HINTS = {
+  table: 'Scroll the table sideways to see all its columns.',
+  chart: 'Scroll the chart sideways to see all of it.'
+}
+const hintScrolling = (box, scrolls, kind) => {
+  let hint = box.previousElementSibling
+  if (!hint || !hint.classList.contains('rr-scroll-hint')) {
+    if (!scrolls) return
+    hint = document.createElement('p')
+    hint.className = 'govuk-body-s rr-scroll-hint'
+    hint.textContent = SCROLL_HINTS[kind]
+    box.before(hint)
+  }
+  hint.hidden = !scrolls
+}
 const focusScrollingTables = (scope) => {
   for (const table of scope.querySelectorAll('table.govuk-table:not(.rr-stack)')) {
-    if (table.scrollWidth > table.clientWidth) table.setAttribute('tabindex', '0')
+    const scrolls = table.scrollWidth > table.clientWidth
+    if (scrolls) table.setAttribute('tabindex', '0')
     else if (table.getAttribute('tabindex') === '0') table.removeAttribute('tabindex')
+    hintScrolling(table, scrolls, 'table')
+  }
+  for (const frame of scope.querySelectorAll('.rr-chart-frame')) {
+    hintScrolling(frame, frame.scrollWidth > frame.clientWidth, 'chart')
   }
 }
 focusScrollingTables(document)
 window.addEventListener('resize', () => focusScrollingTables(document))
+// toggle does not bubble: listened for on its way down instead.
+document.addEventListener('toggle', (event) => {
+  if (event.target instanceof HTMLDetailsElement && event.target.open) focusScrollingTables(event.target)
+}, true)
 
 // Content swapped in by htmx gets the same treatment. Components that are
 // already initialised throw InitError, which is expected here and ignored.

@@ -1,11 +1,12 @@
 """On a phone (390 x 844, an iPhone 12 to 15) no page scrolls sideways: wide tables become cards
-or scroll inside their own box, and heat maps fit. Checked on the seeded demo organisations, whose
+or scroll inside their own box (a line above saying so), and heat maps fit. Checked on the seeded demo organisations, whose
 long titles, letter notations and 6 x 6 schemes are what real registers look like.
 
 Set RISKREG_SCREENSHOTS=DIR to keep a full-page screenshot of every page at 390 and 1280 wide.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from registers.models import Membership, Organisation, Risk
 from registers.models.evidence import Evidence
 from registers.permissions import CLEARABLE_ROLES
 from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.test_packs import ready_pack
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -352,5 +354,94 @@ def test_a_table_that_scrolls_on_a_phone_can_be_reached_by_keyboard(browser, liv
         assert axe_violations(page) == []
         page.set_viewport_size(DESKTOP)  # room again: the table no longer scrolls nor takes focus
         expect(table).not_to_have_attribute("tabindex", "0")
+    finally:
+        context.close()
+
+
+# The visible tables and charts of the page that scroll inside their own box, by caption (a chart
+# by its label), and the hint each shows above it (None: none shown).
+SCROLLING = """() => [...document.querySelectorAll('table.govuk-table, .rr-chart-frame')]
+  .filter(box => box.getClientRects().length && box.scrollWidth > box.clientWidth + 1)
+  .map(box => {
+    const hint = box.previousElementSibling;
+    const shown = hint && hint.classList.contains('rr-scroll-hint') && !hint.hidden;
+    const name = box.caption ? box.caption.textContent.trim() : box.getAttribute('aria-label');
+    return {name: name || box.className, hint: shown ? hint.textContent : null};
+  })"""
+TABLE_HINT = "Scroll the table sideways to see all its columns."
+CHART_HINT = "Scroll the chart sideways to see all of it."
+
+
+def open_chart_data(page) -> None:
+    for details in page.locator("details.rr-chart-data").all():
+        details.locator("summary").click()
+
+
+def assert_hinted(scrolling: list[dict]) -> None:
+    for box in scrolling:
+        assert box["hint"] in (TABLE_HINT, CHART_HINT), box
+
+
+def test_a_panel_members_reports_are_cards_on_a_phone(browser, live_server):
+    """At 390 px the Your reports table scrolled inside its box, its Download column out of
+    sight with nothing to say it was there: each pack is now a card, as on an organisation's
+    Reports page, its download links in view. On the dashboards the panel reads, a table or
+    chart that still scrolls (seven columns of exposure by band: Not rated to Total) says so
+    above it."""
+    seed_demo(slugs=("mopac", "met"))
+    for slug in ("mopac", "met"):
+        ready_pack(Organisation.objects.get(slug=slug), edition="public")
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in(page, "joint.panel@audit.demo", demo_password())
+        page.goto("/reports/")
+        assert page.evaluate(SCROLLING) == []
+        downloads = page.get_by_role("link", name=re.compile(r"^PDF"))
+        assert downloads.count() == 2
+        for link in downloads.all():
+            box = link.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+        assert axe_violations(page) == []
+
+        for slug in ("met", "mopac"):
+            page.goto(f"/o/{slug}/")
+            open_chart_data(page)
+            expect(page.locator("#exposure table.rr-chart-table").first).to_be_visible()
+            scrolling = page.evaluate(SCROLLING)
+            assert scrolling, slug  # the charts keep 480 px
+            assert_hinted(scrolling)
+            assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
+def test_the_exposure_figures_fit_a_phone_and_what_scrolls_says_so(browser, live_server):
+    """ESPO's exposure by band (quarter, four bands, total) scrolled by 32 px in its box at
+    390: its numbers now fit. The tables wider than a phone however they wrap (breaches, seven
+    columns; reviews; actions) and the charts scroll with a line above each; at 1280 nothing
+    scrolls and no line shows."""
+    seed_demo(slugs=("espo",))
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in(page, "admin@espo.demo", demo_password())
+        page.goto("/o/espo/")
+        open_chart_data(page)
+        expect(page.locator("#exposure table.rr-chart-table").first).to_be_visible()
+        scrolling = page.evaluate(SCROLLING)
+        names = {box["name"] for box in scrolling}
+        assert not {"Open risks by band at each quarter end"} & names, scrolling
+        assert not {"Risks in breach of appetite at each quarter end"} & names, scrolling
+        assert any(box["hint"] == TABLE_HINT for box in scrolling), scrolling
+        assert any(box["hint"] == CHART_HINT for box in scrolling), scrolling
+        assert_hinted(scrolling)
+        expect(page.locator(".rr-scroll-hint").first).to_be_visible()
+        assert axe_violations(page) == []
+        page.set_viewport_size(DESKTOP)
+        expect(page.locator(".rr-scroll-hint:not([hidden])")).to_have_count(0)
+        assert page.evaluate(SCROLLING) == []
     finally:
         context.close()
