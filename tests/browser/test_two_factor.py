@@ -55,12 +55,18 @@ def test_a_member_sets_up_an_authenticator_app_and_signs_in_with_it(page):
     expect(qr).to_be_visible()
     assert qr.get_attribute("src").startswith("data:image/svg+xml;base64,")
     assert axe_violations(page) == []
-    # The QR code's text alternative: the key, to type into the app.
-    page.get_by_text("I cannot scan the QR code").click()
+    # The QR code's text alternative: the key, in view, to copy or type into the app; and for
+    # the phone showing the page (which cannot scan itself) a link opening the app with it.
     key = page.locator("#authenticator_secret")
     expect(key).to_be_visible()
     secret = key.inner_text().replace(" ", "")
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
+    link = page.get_by_role("link", name="Open in your authenticator app")
+    expect(link).to_be_visible()
+    assert link.get_attribute("href").startswith("otpauth://totp/")
+    assert f"secret={secret}&" in link.get_attribute("href")
+    key.click()  # one tap selects the whole key, which copies without the spaces between groups
+    assert page.evaluate("window.getSelection().toString()") == secret
     page.get_by_label("Code").fill(code_now(secret))
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
 
