@@ -16,7 +16,7 @@ class RiskregAdminSite(admin.AdminSite):
     site_title = "riskreg admin"
 
     def has_permission(self, request) -> bool:
-        from .admin import admin_organisation_ids
+        from .admin.scoping import admin_organisation_ids
 
         user = request.user
         if not (user.is_active and user.is_authenticated):

@@ -88,7 +88,7 @@ def test_every_changelist_opens_for_an_org_admin(client, two_orgs, model):
 
 def test_the_admin_holds_new_refs_to_the_ref_rule(two_orgs):
     from registers.refs import REF_CHARACTERS
-    from riskreg.admin import RiskAdminForm
+    from riskreg.admin.risks import RiskAdminForm
 
     mine_risk = two_orgs[2]
     form = RiskAdminForm(data={"ref": "A/B"}, instance=mine_risk)

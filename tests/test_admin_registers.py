@@ -35,7 +35,7 @@ from registers.services.registers_admin import (
     REGISTER_SLUG_TAKEN,
     SIGN_OFF_ON_REASON,
 )
-from riskreg.admin import ADDED_IN_ADMIN_REASON
+from riskreg.admin.saving import ADDED_IN_ADMIN_REASON
 from riskreg.forms import sentence
 from tests.factories import (
     MembershipFactory,

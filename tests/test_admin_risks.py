@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from registers.models import Register, Role
 from registers.services.risks import risk_update, scheme_version_for_register
-from riskreg.admin import RISK_CHANGED_IN_ADMIN, RISK_EDITABLE, RISK_STALE
+from riskreg.admin.risks import RISK_CHANGED_IN_ADMIN, RISK_EDITABLE, RISK_STALE
 from scoring.engine import rate
 from tests.factories import (
     ActionFactory,

@@ -28,11 +28,8 @@ from registers.services.categories import category_add
 from registers.services.escalation import escalation_request
 from registers.services.profile import PROFILE_FIELDS, TIMEZONE_UNKNOWN
 from registers.services.risks import EDITABLE_FIELDS, RISK_EDITABLE_FIELDS
-from riskreg.admin import (
-    CHANGED_IN_ADMIN_REASON,
-    REMOVED_IN_ADMIN_REASON,
-    RISK_EDITABLE,
-)
+from riskreg.admin.risks import RISK_EDITABLE
+from riskreg.admin.saving import CHANGED_IN_ADMIN_REASON, REMOVED_IN_ADMIN_REASON
 from scoring.models import Scheme, SchemeVersion
 from tests.factories import (
     MembershipFactory,

@@ -191,7 +191,7 @@ def test_a_refusal_of_delete_selected_keeps_nothing_of_the_delete(
     other = registers_admin.register_add(organisation=organisation, name="Fleet", by=admin)
     RiskFactory(register=estates)
     monkeypatch.setattr(
-        "riskreg.admin.RegisterAdmin.get_deleted_objects",
+        "riskreg.admin.registers.RegisterAdmin.get_deleted_objects",
         lambda self, objs, request: ([], {}, set(), []),  # as if looked at before the risk came
     )
     client.force_login(admin)

@@ -17,7 +17,7 @@ from registers.services.register_slugs import (
     REGISTER_SLUG_RESERVED,
     REGISTER_SLUG_TAKEN,
 )
-from riskreg.admin import ADDED_IN_ADMIN_REASON
+from riskreg.admin.saving import ADDED_IN_ADMIN_REASON
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
