@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils.formats import date_format
 
 from scoring.engine import RatingError, rate
 
@@ -93,6 +94,28 @@ def sign_off_panel(risk: Risk, *, scheme_of, reviews=None) -> SignOffPanel | Non
     )
 
 
+def sent_back_words(review: Review, *, access, ref: str = "") -> str:
+    """Who sent ``review`` back, whose update it was and of when, as ``access``'s member reads
+    it: "Ann Approver sent back your update of 7 December 2026" to its author, the author's name
+    to anyone else, and the day it was sent back only when that is another day ("... of 1
+    December 2026 on 7 December 2026"). ``ref`` names the risk where several share a page. No
+    full stop: the panel goes on with the reason."""
+    decider = review.decided_by.display_name if review.decided_by_id else "An approver"
+    if review.reviewed_by_id == access.user.id:
+        whose = "your"
+    else:
+        author = review.reviewed_by.display_name if review.reviewed_by_id else "a former member"
+        whose = f"{author}’s"
+    update = f"{ref} update" if ref else "update"
+    submitted = local_date(organisation=access.organisation, moment=review.created_at)
+    words = f"{decider} sent back {whose} {update} of {date_format(submitted, 'j F Y')}"
+    if review.decided_at is not None:
+        decided = local_date(organisation=access.organisation, moment=review.decided_at)
+        if decided != submitted:
+            words += f" on {date_format(decided, 'j F Y')}"
+    return words
+
+
 @dataclass
 class SentBack:
     """An update sent back by an approver, as the forms its author fills in again show it
@@ -110,6 +133,7 @@ class SentBack:
     current: tuple[int, int] | None  # the current rating the update asked for, if any
     reviewed_on: dt.date | None  # the review date its author typed (None: the day they submitted)
     is_review: bool
+    said: str = ""  # who sent it back, whose and of when (sent_back_words)
 
     @property
     def prefill(self) -> bool:
@@ -154,6 +178,7 @@ def sent_back_updates(risks, *, access) -> dict[int, SentBack]:
             current=tuple(current) if current else None,
             reviewed_on=None if typed == submitted_on else typed,
             is_review=proposed.get("kind") != KIND_RATING,
+            said=sent_back_words(review, access=access, ref=risk.ref),
         )
     return shown
 

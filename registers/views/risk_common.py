@@ -37,10 +37,11 @@ from ..permissions import RISK_OWNER_ROLES
 from ..prepared import prepared_list
 from ..refs import RiskRefConverter
 from ..selectors.assurance import risk_evidence, with_assurance
+from ..selectors.comments import comment_counts
 from ..selectors.json_rows import instance, row_json
 from ..selectors.reviews import risk_updates
 from ..selectors.risk_records import risk_records
-from ..selectors.sign_off import sign_off_panel
+from ..selectors.sign_off import sent_back_words, sign_off_panel
 from ..services.escalation import pending_escalation
 from ..services.links import links_for_risk
 from ..services.register_archive import archived_message
@@ -261,7 +262,12 @@ def rebound(form_class, request: HttpRequest, version: int, **kwargs):
 # --- the risk page ----------------------------------------------------------------------------
 
 
-def controls_context(access, risk: Risk, *, controls=None, evidence=None, **state) -> dict:
+def controls_context(
+    access, risk: Risk, *, controls=None, evidence=None, count_comments: bool = True, **state
+) -> dict:
+    """The controls' part of the risk page, also the section and the single row htmx swaps in:
+    each row's "Comment" link and count as the page draws them (``count_comments``: one query
+    for the counts; the risk page passes False, its thread counts them)."""
     if controls is None:
         controls = list(risk.controls.select_related("owner"))
     # Each control's "Assurance lapsed" flag, and the assurance map's rows (one query, or none
@@ -272,6 +278,8 @@ def controls_context(access, risk: Risk, *, controls=None, evidence=None, **stat
     can_edit = access.can_edit_risk(risk)
     can_comment = access.can_comment(risk)
     control_links(access.organisation, risk, controls, comment=can_comment)
+    if can_comment and count_comments:
+        comment_counts(risk, controls=controls)
     context = {
         "organisation": access.organisation,
         "risk": risk,
@@ -308,13 +316,19 @@ def action_flags(access, actions, can_edit: bool) -> None:
         )
 
 
-def actions_context(access, risk: Risk, *, actions=None, **state) -> dict:
+def actions_context(
+    access, risk: Risk, *, actions=None, count_comments: bool = True, **state
+) -> dict:
+    """The actions' part of the risk page, also the section and the single row htmx swaps in
+    (``count_comments`` as for ``controls_context``)."""
     if actions is None:
         actions = list(risk.actions.select_related("owner"))
     can_edit = access.can_edit_risk(risk)
     action_flags(access, actions, can_edit)
     can_comment = access.can_comment(risk)
     action_links(access.organisation, risk, actions, comment=can_comment)
+    if can_comment and count_comments:
+        comment_counts(risk, actions=actions)
     context = {
         "organisation": access.organisation,
         "risk": risk,
@@ -438,6 +452,7 @@ def sign_off_context(access, risk: Risk, *, can_review: bool, reviews=None) -> d
         "can_sign_off_update": panel.awaiting and not own and access.can_sign_off(risk),
         "can_withdraw_update": panel.awaiting and own,
         "show_sent_back": can_review or access.can_sign_off(risk),
+        "sent_back_words": sent_back_words(panel.review, access=access) if panel.sent_back else "",
         "sign_off_form": SignOffForm(auto_id="sign-off-%s"),
     }
 
@@ -525,8 +540,9 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         **escalation_context(access, risk, escalations=escalations),
         **sign_off_context(access, risk, can_review=can_review, reviews=reviews),
         **links_context(access, risk, lookup, can_see_detail=can_see_detail, **state),
-        **controls_context(access, risk, evidence=evidence, **state),
-        **actions_context(access, risk, **state),
+        # The thread counts each row's comments (comments_context, below).
+        **controls_context(access, risk, evidence=evidence, count_comments=False, **state),
+        **actions_context(access, risk, count_comments=False, **state),
         **indicators_context(access, risk, can_see_detail=can_see_detail, **state),
         **acceptance,
     }

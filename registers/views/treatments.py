@@ -18,7 +18,6 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions
-from ..calendar import organisation_today
 from ..form_values import as_posted
 from ..forms import ActionForm, ControlForm
 from ..forms_treatments import (
@@ -29,7 +28,6 @@ from ..forms_treatments import (
 )
 from ..merging import KEEP_MINE, KEEP_THEIRS
 from ..models import ActionStatus
-from ..selectors.assurance import with_assurance
 from ..services.risks import (
     action_add,
     control_add,
@@ -47,7 +45,6 @@ from ..services.treatments import (
 from .risk_common import (
     GET_POST,
     RISK,
-    action_flags,
     actions_context,
     allow,
     allow_owned,
@@ -61,7 +58,6 @@ from .risk_common import (
     render_risk_page,
     risk_url,
 )
-from .treatment_rows import action_links, control_links
 
 # --- two people editing one control or action ---------------------------------------------------
 
@@ -168,17 +164,11 @@ def _control(request, org: str, ref: str, pk: int):
 
 
 def _control_row(request, access, risk, control) -> HttpResponse:
-    with_assurance([control], today=organisation_today(access.organisation))
-    control_links(access.organisation, risk, [control], comment=False)
+    """The control's row alone, drawn as the risk page draws it (its "Comment" link too)."""
     return render(
         request,
         "registers/partials/control_rows.html",
-        {
-            "organisation": access.organisation,
-            "risk": risk,
-            "controls": [control],
-            "can_edit": access.can_edit_risk(risk),
-        },
+        controls_context(access, risk, controls=[control]),
     )
 
 
@@ -331,20 +321,12 @@ def _action(request, org: str, ref: str, pk: int):
 
 
 def _action_row(request, access, risk, action) -> HttpResponse:
-    can_edit = access.can_edit_risk(risk)
-    action_flags(access, [action], can_edit)
-    action_links(access.organisation, risk, [action], comment=False)
-    return render(
-        request,
-        "registers/partials/action_rows.html",
-        {
-            "organisation": access.organisation,
-            "risk": risk,
-            "actions": [action],
-            "can_edit": can_edit,
-            "any_action_updatable": True,
-        },
-    )
+    """The action's row alone, drawn as the risk page draws it (its "Comment" link too)."""
+    context = actions_context(access, risk, actions=[action])
+    # The row's width when edited in place: the table has the column whenever a row is editable,
+    # and this one is (or it would not be swapped).
+    context["any_action_updatable"] = True
+    return render(request, "registers/partials/action_rows.html", context)
 
 
 def _actions_section(request, access, risk, **state) -> HttpResponse:

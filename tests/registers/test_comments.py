@@ -4,6 +4,7 @@ uncleared; the people told (notices and e-mails); history; the pages with and wi
 JavaScript (htmx), bad input and CSRF; and a thread's queries."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -648,3 +649,66 @@ def test_the_add_forms_about_list_is_djangos_markup_byte_for_byte(about):
         theirs.initial["about"] = about
     assert type(ours.fields["about"].widget) is not type(theirs.fields["about"].widget)
     assert ours["about"].as_field_group() == theirs["about"].as_field_group()
+
+
+def _row(html: str, row_id: str) -> str:
+    """The row's markup, spaces and CSRF tokens (masked afresh in each response) aside."""
+    row = html[html.index(f'id="{row_id}"') :]
+    row = re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]*', r"\1", row[: row.index("</tr>")])
+    return " ".join(row.split())
+
+
+def test_a_row_edited_in_place_is_drawn_as_the_page_draws_it(risk, people):
+    """After an htmx edit, the control's and the action's rows keep their "Comment" link and
+    count (they lost them until the page was reloaded)."""
+    control = ControlFactory(risk=risk, description="Firewall")
+    action = ActionFactory(risk=risk, description="Patch servers")
+    comment_add(risk=risk, user=people["owner"], body="Tested?", control=control)
+    comment_add(risk=risk, user=people["owner"], body="When?", action=action)
+    client = client_for(people["coordinator"])
+    control_row = client.post(
+        url("control_edit", risk, control.pk),
+        {"description": "Firewall, tested", "effectiveness": "effective", "version": 1},
+        **HTMX,
+    ).content.decode()
+    action_row = client.post(
+        url("action_edit", risk, action.pk),
+        {"description": "Patch servers monthly", "status": "in_progress", "version": 1},
+        **HTMX,
+    ).content.decode()
+    page = client.get(url("risk", risk)).content.decode()
+    for row, row_id in (
+        (control_row, f"control-{control.pk}"),
+        (action_row, f"action-{action.pk}"),
+    ):
+        assert "Comment<span" in row and "1 comment</a>" in row, row_id
+        assert _row(row, row_id) == _row(page, row_id)
+
+
+def test_a_row_swapped_in_offers_comment_only_to_whom_the_page_does(risk, people):
+    """The panel reads the thread but does not write in it; an uncleared member reads nothing of
+    an OFFICIAL-SENSITIVE risk's controls: the single row follows the page's rule."""
+    control = ControlFactory(risk=risk, description="Firewall")
+    for role, offered in (("viewer", True), ("panel", False)):
+        client = client_for(people[role])
+        row = client.get(url("control", risk, control.pk), **HTMX).content.decode()
+        page = client.get(url("risk", risk)).content.decode()
+        assert ("Comment<span" in row) is offered, role
+        assert _row(row, f"control-{control.pk}") == _row(page, f"control-{control.pk}"), role
+
+
+def test_a_sensitive_risks_row_is_not_drawn_for_the_uncleared(sensitive, people):
+    control = ControlFactory(risk=sensitive, description="Handler rota")
+    response = client_for(people["viewer"]).get(url("control", sensitive, control.pk), **HTMX)
+    assert response.status_code in (403, 404) and b"Handler rota" not in response.content
+    row = client_for(people["cleared"]).get(url("control", sensitive, control.pk), **HTMX)
+    assert "Comment<span" in row.content.decode()
+
+
+def test_the_controls_section_swapped_in_after_an_add_keeps_the_counts(risk, people):
+    control = ControlFactory(risk=risk, description="Firewall")
+    comment_add(risk=risk, user=people["owner"], body="Tested?", control=control)
+    section = client_for(people["coordinator"]).post(
+        url("control_add", risk), {"description": "Backups"}, **HTMX
+    )
+    assert "1 comment</a>" in _row(section.content.decode(), f"control-{control.pk}")

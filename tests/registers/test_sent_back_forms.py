@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from registers import permissions
 from registers.models import Marking, Review, ReviewState, Risk, Role
@@ -89,7 +90,9 @@ def test_the_review_form_says_why_and_starts_from_what_the_owner_submitted(clien
     response = review_page(client, risk)
     html = response.content.decode()
     assert "Update sent back" in html
-    assert f"Cora Coordinator sent back your update of {risk.ref} on" in html and REASON in html
+    today = date_format(timezone.localdate(), "j F Y")
+    assert f"Cora Coordinator sent back your {risk.ref} update of {today}." in html
+    assert REASON in html
     # The reason comes before the form.
     assert html.index(REASON) < html.index('name="outcome"')
     form = response.context["form"]
@@ -128,7 +131,7 @@ def test_someone_else_reads_the_update_but_their_form_starts_empty(client, risk,
     client.force_login(people["manager"])
     response = review_page(client, risk)
     html = response.content.decode()
-    assert f"sent back Owen Owner’s update of {risk.ref}" in html
+    assert f"sent back Owen Owner’s {risk.ref} update of " in html
     assert REASON in html and WORDS in html  # read in the notice, not put in their form
     assert not response.context["form"]["note"].value()
 
@@ -155,7 +158,7 @@ def test_the_quick_update_says_why_and_starts_from_what_was_submitted(client, ri
     response = quick_page(client, risk)
     html = response.content.decode()
     assert "Update sent back" in html and REASON in html
-    assert f"Cora Coordinator sent back your update of {risk.ref}" in html
+    assert f"Cora Coordinator sent back your {risk.ref} update of " in html
     (entry,) = response.context["entries"]
     form = entry.form
     assert form["note"].value() == WORDS
@@ -227,3 +230,42 @@ def test_an_uncleared_reader_is_told_nothing_of_the_withheld_text(client, risk, 
     client.force_login(people["viewer"])
     page = review_page(client, risk)
     assert page.status_code in (403, 404) and REASON not in page.content.decode()
+
+
+def _day(day) -> str:
+    return date_format(day, "j F Y")
+
+
+def test_the_risk_page_tells_the_author_of_their_update_and_others_whose(client, risk, people):
+    """The risk page's panel said "sent back the update Owen Owner submitted on 7 December 2026,
+    on 7 December 2026" to Owen himself: now "your update of" the day, the day it was sent back
+    only when it is another."""
+    review = sent_back(risk, people)
+    today = _day(timezone.localdate())
+    page = reverse("risk", args=[risk.organisation.slug, risk.ref])
+    client.force_login(people["owner"])
+    html = client.get(page).content.decode()
+    assert f"Cora Coordinator sent back your update of {today}: <strong>{REASON}" in html
+    panel = html[html.index('id="sign-off"') :]
+    assert panel[: panel.index("</section>")].count(today) == 1
+    client.force_login(people["manager"])
+    html = client.get(page).content.decode()
+    assert f"Cora Coordinator sent back Owen Owner’s update of {today}: <strong>" in html
+
+    submitted = timezone.now() - dt.timedelta(days=3)
+    Review.objects.filter(pk=review.pk).update(created_at=submitted)
+    html = client.get(page).content.decode()
+    earlier = _day(timezone.localdate(submitted))
+    assert f"sent back Owen Owner’s update of {earlier} on {today}: <strong>" in html
+
+
+def test_the_forms_notice_names_the_day_once(client, risk, people):
+    sent_back(risk, people)
+    today = _day(timezone.localdate())
+    client.force_login(people["owner"])
+    for html in (review_page(client, risk), quick_page(client, risk)):
+        html = html.content.decode()
+        notice = html[html.index("rr-sent-back") :]
+        notice = notice[: notice.index("Why it was sent back")]
+        assert f"Cora Coordinator sent back your {risk.ref} update of {today}." in notice
+        assert notice.count(today) == 1
