@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import admin as riskreg_admin  # noqa: F401  registers every model, scoped
+from .favicon import favicon
 from .health import healthz
 from .refusals import permission_denied
 from .unsaved import unsaved_view
@@ -13,6 +14,8 @@ urlpatterns = [
     # No trailing slash: load balancers are configured with the bare path, and a redirect from
     # APPEND_SLASH would count as a failed check.
     path("healthz", healthz, name="healthz"),
+    # The old address of the site's icon: a small redirect, not the 404 page (riskreg/favicon.py).
+    path("favicon.ico", favicon, name="favicon"),
     # Signing in, password reset, two-factor, single sign-on and the account page (issue 14).
     path("", include("accounts.urls")),
     path("unsaved/<str:token>/", unsaved_view, name="unsaved"),
