@@ -5,7 +5,6 @@ register's page.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -23,11 +22,17 @@ from registers.services import registers_admin
 from registers.services.register_delete import register_delete
 
 from .read_only import ChangedOnItsPage, risk_page_link
-from .saving import ADDED_IN_ADMIN_REASON, DeletedThroughService, RefusedAtSave, ShownAgainIfRefused
+from .saving import (
+    ADDED_IN_ADMIN_REASON,
+    DeletedThroughService,
+    RefusalShownForm,
+    RefusedAtSave,
+    ShownAgainIfRefused,
+)
 from .scoping import BY_ORGANISATION, OrganisationScopedAdmin
 
 
-class RegisterAdminForm(forms.ModelForm):
+class RegisterAdminForm(RefusalShownForm):
     """The settings pages' rules (``registers.services.registers_admin``: the name, the address
     rule of ``register_slugs``, a parent that is neither the register nor one below it nor
     archived, the scheme and named approvers of its organisation), asked of the service itself
@@ -37,18 +42,12 @@ class RegisterAdminForm(forms.ModelForm):
         model = Register
         fields = "__all__"  # noqa: DJ007 - the admin chooses the fields it shows
 
-    # What the service refused when it wrote, after this form's check had passed (another
-    # admin's change came in between): set by ``RegisterAdmin`` on the form it shows again.
-    refused_at_save: ValidationError | None = None
-
     def clean(self):
         cleaned = super().clean()
         if self.refused_at_save is not None:
-            # The service's answer under its lock, not asked again, and in place of what a field
-            # says of the same value (a parent deleted meanwhile is no longer a choice either).
-            for field in getattr(self.refused_at_save, "error_dict", {}):
-                self.errors.pop(field, None)
-            add_service_errors(self, self.refused_at_save)
+            # The service's answer under its lock (another admin's change came in between), shown
+            # by ``RefusalShownForm`` and not asked again (a parent deleted meanwhile is no longer
+            # a choice either).
             return cleaned
         if self.errors:
             return cleaned  # the service is asked only about values the fields accepted

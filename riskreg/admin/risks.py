@@ -89,7 +89,7 @@ RISK_SENT_FOR_SIGN_OFF = (
 )
 
 
-class RiskAdminForm(forms.ModelForm):
+class RiskAdminForm(RefusalShownForm):
     """The ref rule of the pages and the import (``registers.refs``) holds here too; a risk
     saved before the rule keeps the ref it has. ``loaded_version`` is the version the page
     was opened at: a form opened before someone else's save is refused, never written over it.
@@ -100,9 +100,6 @@ class RiskAdminForm(forms.ModelForm):
     class Meta:
         model = Risk
         fields = "__all__"  # noqa: DJ007 - the admin chooses the fields it shows
-
-    # What the service refused when it wrote, after this form's check had passed.
-    refused_at_save: ValidationError | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,13 +135,8 @@ class RiskAdminForm(forms.ModelForm):
         return shown
 
     def clean(self):
-        cleaned = super().clean()
-        if self.refused_at_save is not None:
-            for field in getattr(self.refused_at_save, "error_dict", {}):
-                self.errors.pop(field, None)
-            add_service_errors(self, self.refused_at_save)
-            return cleaned
-        if self.errors:
+        cleaned = super().clean()  # a refusal at save is shown by ``RefusalShownForm``
+        if self.refused_at_save is not None or self.errors:
             return cleaned
         if self.instance.pk is not None:
             stored = (
