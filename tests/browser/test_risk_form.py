@@ -3,10 +3,12 @@ rating"); a rating can be chosen on the scheme's grid, which sets the radios; th
 list is a compact box with a filter; the form passes axe at 1280 and 390 px wide.
 Set RISKREG_SCREENSHOTS=DIR to keep full-page screenshots of the form at both widths."""
 
+import contextlib
 import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from registers.models import Register, Risk, Role
@@ -155,3 +157,28 @@ def test_without_javascript_the_radios_and_checkboxes_remain(browser, live_serve
         assert risk.title == "Fire at the old depot" and risk.current_likelihood == 2
     finally:
         context.close()
+
+
+def test_rating_quickly_logs_no_error(page, organisation, coordinator, risk):
+    """Each change of likelihood or impact asks for the rating; a change made while the last
+    answer is still coming used to abort that request (``hx-sync="this:replace"``), and htmx
+    logs every aborted request as an error (``htmx:sendAbort``) in the browser's console. The
+    previews wait their turn instead, and the last change's rating is the one shown."""
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, coordinator.email)
+    page.goto(f"/o/{organisation.slug}/risks/{risk.ref}/edit/")
+    held = []  # the previews, answered only when the test says: each is still coming
+    page.route("**/rating-preview/**", lambda route: held.append(route))
+    for choice in ("#current_likelihood_2", "#current_impact_5", "#current_likelihood_4"):
+        page.locator(choice).check()
+    for _ in range(30):
+        while held:
+            with contextlib.suppress(PlaywrightError):  # aborted by the page meanwhile
+                held.pop(0).continue_()
+        page.wait_for_timeout(100)
+    expect(page.locator("#current-rating")).to_contain_text("20")
+    assert errors == []
