@@ -222,6 +222,35 @@ def movement_withheld(movement: Movement, *, risk_ids) -> Movement:
     return movement
 
 
+def movement_on_registers(movement: Movement, *, register_ids) -> Movement:
+    """The movement of the risks on ``register_ids`` (a pack's registers): a risk added, closed,
+    reopened, re-scored or moved across tolerance levels counts where it stands at the end of
+    the window (where it last stood, if deleted); an escalation step counts when it leaves or
+    reaches one of those registers, so a risk taken off them is still accounted for. What is
+    left out is another register's business: a pack for the strategic register must not count
+    a school's new risks as its own."""
+    ids = frozenset(register_ids)
+
+    def on(risk: RiskInfo) -> bool:
+        return risk.register is not None and risk.register.id in ids
+
+    def touches(step: EscalationStep) -> bool:
+        return any(
+            register is not None and register.id in ids
+            for register in (step.from_register, step.to_register)
+        )
+
+    return replace(
+        movement,
+        added=[event for event in movement.added if on(event.risk)],
+        closed=[event for event in movement.closed if on(event.risk)],
+        reopened=[event for event in movement.reopened if on(event.risk)],
+        rating_changes=[change for change in movement.rating_changes if on(change.risk)],
+        escalation_steps=[step for step in movement.escalation_steps if touches(step)],
+        level_moves=[move for move in movement.level_moves if on(move.risk)],
+    )
+
+
 def _position(state) -> tuple | None:
     if state is None or state.get("current_likelihood") is None:
         return None

@@ -15,7 +15,8 @@ production and tests, SQLite for the demo.
 Cached (decision 57): every end is a past instant and history is append-only, so the figures at
 an end never change once it has passed. Each end's figures are kept in Django's cache (Redis in
 production) for ``CACHE_SECONDS``, keyed by organisation, the organisation's cache version and
-the end's instant (so a change of quarter-end months or timezone asks for other keys); only the
+the end's instant (so a change of quarter-end months or timezone asks for other keys), and for a
+pack's figures the registers it covers (their ids by a digest, decision 124); only the
 ends missing from the cache are counted, in one query. Whatever rewrites the past (history
 written or re-dated into the past, a register un-archived: it counts again at ends after it was
 archived) calls ``forget_exposure``, which moves the organisation to a new version once the
@@ -25,6 +26,8 @@ transaction commits.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -84,12 +87,15 @@ class Exposure:
         )
 
 
-def _sql(count: int) -> str:
+def _sql(count: int, register_count: int = 0) -> str:
     cast = "CAST(%s AS timestamp with time zone)" if connection.vendor == "postgresql" else "%s"
     ends = ", ".join(f"({index}, {cast})" for index in range(count))
     risks = Risk.history.model._meta.db_table
     statements = AppetiteStatement.history.model._meta.db_table
     registers = Register._meta.db_table
+    # A pack's registers only: filtered where the records stand, not where they are read, so a
+    # risk's record on another register still ends the one before it (the risk moved away).
+    only = f" AND g.id IN ({', '.join(['%s'] * register_count)})" if register_count else ""
     # Table names from the models and placeholders only: no value is written into the text.
     return f"""
 WITH ends (q, at_end) AS (VALUES {ends}),
@@ -106,7 +112,7 @@ standing AS (
   JOIN records r ON r.history_date <= e.at_end AND (r.until IS NULL OR r.until > e.at_end)
   JOIN {registers} g ON g.id = r.register_id
   WHERE r.history_type <> '-' AND r.status <> %s
-    AND (g.archived_at IS NULL OR g.archived_at > e.at_end)
+    AND (g.archived_at IS NULL OR g.archived_at > e.at_end){only}
   GROUP BY e.q, r.current_band, r.category_id, r.current_score
 ),
 statements AS (
@@ -133,14 +139,17 @@ ORDER BY st.q, st.band
 """  # noqa: S608
 
 
-def _count(organisation: Organisation, ends: list[dt.datetime]) -> list[tuple]:
-    """Per end: ({band: open risks}, in breach, judged). One query."""
+def _count(
+    organisation: Organisation, ends: list[dt.datetime], register_ids: tuple[int, ...] = ()
+) -> list[tuple]:
+    """Per end: ({band: open risks}, in breach, judged), on ``register_ids`` only when given.
+    One query."""
     adapt = connection.ops.adapt_datetimefield_value
     last = adapt(ends[-1])
     params = [*(adapt(end) for end in ends), organisation.id, last, RiskStatus.CLOSED.value]
-    params += [organisation.id, last]
+    params += [*register_ids, organisation.id, last]
     with connection.cursor() as cursor:
-        cursor.execute(_sql(len(ends)), params)
+        cursor.execute(_sql(len(ends), len(register_ids)), params)
         rows = cursor.fetchall()
     figures = [({}, 0, 0) for _ in ends]
     for index, band, count, breach, with_threshold in rows:
@@ -151,20 +160,35 @@ def _count(organisation: Organisation, ends: list[dt.datetime]) -> list[tuple]:
 
 
 def exposure_by_quarter(
-    *, organisation: Organisation, moment: dt.datetime, quarters: int = QUARTERS
+    *,
+    organisation: Organisation,
+    moment: dt.datetime,
+    quarters: int = QUARTERS,
+    register_ids: Iterable[int] | None = None,
 ) -> Exposure:
     """Open risks by band and risks in breach at each of the last ``quarters`` quarter ends at
-    or before ``moment`` (aware). From the cache, and one query for the ends it lacks."""
+    or before ``moment`` (aware): on every register of the organisation, or on ``register_ids``
+    only (a pack's registers: the risks standing on them at each end). From the cache, and one
+    query for the ends it lacks."""
     ends = quarter_ends(organisation=organisation, moment=moment, count=quarters, inclusive=True)
     version = _version(organisation.id)
+    only = tuple(sorted(set(register_ids))) if register_ids is not None else ()
+    # The registers named in the key by a digest: a key stays short however many there are.
+    digest = hashlib.sha256(",".join(map(str, only)).encode()).hexdigest()[:16]
+    scope = "" if register_ids is None else f":registers:{digest}"
     keys = [
         _END_KEY.format(organisation_id=organisation.id, version=version, end=end.isoformat())
+        + scope
         for end in ends
     ]
     held = cache.get_many(keys)
     missing = [index for index, key in enumerate(keys) if key not in held]
     if missing:
-        counted = _count(organisation, [ends[index] for index in missing])
+        counted = (
+            _count(organisation, [ends[index] for index in missing], only)
+            if register_ids is None or only
+            else [({}, 0, 0) for _ in missing]  # no register: nothing stands on it
+        )
         fresh = {keys[index]: figures for index, figures in zip(missing, counted, strict=True)}
         cache.set_many(fresh, timeout=CACHE_SECONDS)
         held.update(fresh)

@@ -43,7 +43,7 @@ def add_changes(data, *, since: dt.datetime) -> None:
         closed_ids = list(
             risks_as_of(organisation=organisation, moment=data.moment)
             .filter(
-                register_id__in=[register.id for register in data.registers],
+                register_id__in=data.register_ids,
                 status=RiskStatus.CLOSED,
                 closed_at__gt=since,
             )

@@ -1,6 +1,7 @@
 """The pack's charts (issue 18): each risk with a full page (its Risk Action Plan) gets its
-current and target scores and tolerance over eight quarters, and the committee pack the
-organisation's open risks by band and risks in breach at its last eight quarter ends. The same
+current and target scores and tolerance over eight quarters, and the committee pack the open
+risks by band and risks in breach on its registers (the risks standing on them then) at the
+organisation's last eight quarter ends. The same
 charts and words as the risk page and the dashboard (``registers.charting``), as at the pack's
 moment: two queries for the whole pack, whatever the number of pages."""
 
@@ -33,9 +34,17 @@ LINES = (
 )
 
 
+# What the exposure counts, above its charts in both editions: the pack's registers, by name.
+EXPOSURE_LEAD_IN = (
+    "Open risks on the {registers} at each quarter end, as they stood then, by the band of their "
+    "current rating, and those above the tolerance that applied then."
+)
+
+
 def add_charts(data) -> None:
     """Sets ``chart`` on each risk of ``data.details`` and, for the committee pack,
-    ``data.exposure_charts`` (and ``data.exposure_note`` when no tolerance applied)."""
+    ``data.exposure_charts`` of the pack's registers, ``data.exposure_lead_in`` naming them
+    (and ``data.exposure_note`` when no tolerance applied)."""
     label = f"{data.as_of:%-d %b %Y}"
     series = risk_series_many(
         organisation=data.organisation,
@@ -48,13 +57,16 @@ def add_charts(data) -> None:
         scheme = record.scheme_version.parsed if record.scheme_version_id else None
         risk.chart, risk.chart_lines = plan_chart(series[record.id], ref=record.ref, scheme=scheme)
     if data.kind == COMMITTEE:
-        exposure = exposure_by_quarter(organisation=data.organisation, moment=data.moment)
+        exposure = exposure_by_quarter(
+            organisation=data.organisation, moment=data.moment, register_ids=data.register_ids
+        )
         scheme = default_scheme(organisation=data.organisation)  # the dashboard's bands
         version = scheme.current_version if scheme else None
         data.exposure_charts = exposure_charts(
             exposure, scheme=version.parsed if version else None, key="pack-exposure"
         )
         data.exposure_note = "" if exposure.any_threshold else NO_THRESHOLDS
+        data.exposure_lead_in = EXPOSURE_LEAD_IN.format(registers=data.register_names)
 
 
 def plan_chart(series, *, ref: str, scheme):

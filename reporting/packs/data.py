@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from copy import copy
 from dataclasses import dataclass, field
 
 from django.db.models.functions import Length
@@ -51,7 +52,7 @@ from registers.selectors.acceptance import acceptances_as_of
 from registers.selectors.assurance import with_assurance
 from registers.selectors.rescoring import older_rating_versions
 from registers.selectors.sign_off import AWAITING_MARKER, awaiting_sign_off
-from reporting.movement import movement_between, movement_withheld
+from reporting.movement import movement_between, movement_on_registers, movement_withheld
 from reporting.review_health import Health, RegisterHealth
 from scoring.engine import RatingError, rate
 
@@ -224,6 +225,7 @@ class PackData:
     # The committee pack's open risks by band and in breach per quarter end (charts.py).
     exposure_charts: tuple = ()
     exposure_note: str = ""
+    exposure_lead_in: str = ""  # what the exposure counts: the pack's registers by name
     owners_without_update: list = field(default_factory=list)  # [updates.OwnerWithoutUpdate]
     updated_risks: list[PackRisk] = field(
         default_factory=list
@@ -247,6 +249,14 @@ class PackData:
         if len(names) < 2:
             return names[0] if names else "No register"
         return f"{', '.join(names[:-1])} and {names[-1]}"
+
+    @property
+    def register_ids(self) -> frozenset[int]:
+        """The ids of the registers the pack covers: the one selection every section reads
+        (summary, heat maps, movement, what changed, exposure, review health, breaches, deep
+        dives, indicators, overdue actions, updates), so no section counts or names a risk of
+        a register the pack does not cover (decision 124)."""
+        return frozenset(register.id for register in self.registers)
 
     @property
     def uses_appetite(self) -> bool:
@@ -411,7 +421,6 @@ def pack_data(
     else:
         covered = pack_cover_default(organisation, all_registers, moment)
     covered = [register for register in covered if in_use_at(register, moment)]
-    all_registers = [register for register in all_registers if in_use_at(register, moment)]
     data = PackData(
         organisation=organisation,
         kind=kind,
@@ -428,7 +437,7 @@ def pack_data(
     records = list(
         with_appetite_as_of(
             risks_as_of(organisation=organisation, moment=moment).filter(
-                register_id__in=[register.id for register in covered],
+                register_id__in=data.register_ids,
                 status__in=OPEN_STATUSES,
             ),
             organisation=organisation,
@@ -493,7 +502,10 @@ def pack_data(
         risk.older_version = risk.record.scheme_version_id in older
     add_period_words(data, since=since)  # updates.py: period_update, owners, emerging
     data.heat_maps = _heat_maps(data)
-    data.movement = movement_between(organisation=organisation, since=since, until=moment)
+    data.movement = movement_on_registers(
+        movement_between(organisation=organisation, since=since, until=moment),
+        register_ids=data.register_ids,
+    )
     if edition == PUBLIC:
         data.movement = movement_withheld(data.movement, risk_ids=marked_now)
     data.flagged_refs = {move.risk.ref for move in data.movement.flagged}
@@ -508,7 +520,7 @@ def pack_data(
             for change in data.movement.rating_changes
             if change.risk.id in top_ids and change.direction in (Trend.UP, Trend.DOWN)
         ]
-        data.health = _health_as_of(organisation, all_registers, moment, as_of)
+        data.health = _health_as_of(organisation, _as_tree(data.registers), moment, as_of)
     add_changes(data, since=since)  # changes.py: changes, breach_runs, deep-dive candidates
     # Who gets a full page, the order, the summary's tables and the options (packs/layout.py).
     layout_apply(data, then=then, chosen_ids=deep_dive_ids, three_quarters=three_quarters)
@@ -593,6 +605,19 @@ def _health_as_of(organisation, registers, moment, day: dt.date) -> list[Registe
         RegisterHealth(register=register, depth=depth, health=Health(**counts.get(register.id, {})))
         for register, depth in register_tree(registers)
     ]
+
+
+def _as_tree(registers: list[Register]) -> list[Register]:
+    """The pack's registers as a tree of their own: one whose parent the pack does not cover
+    heads its own branch (a copy with no parent), so ``register_tree`` lists it."""
+    ids = {register.id for register in registers}
+    rooted = []
+    for register in registers:
+        if register.parent_id is not None and register.parent_id not in ids:
+            register = copy(register)
+            register.parent_id = None
+        rooted.append(register)
+    return rooted
 
 
 def _heat_maps(data: PackData) -> list:

@@ -458,6 +458,9 @@ def _cover(w: _Writer) -> None:
         ),
         ("Marking", data.marking),
     ]
+    proof = getattr(data, "proof", None)  # a stored pack's build: the name its footer gives
+    if proof is not None:
+        rows.insert(-1, ("Identifier", proof.label))
     table = w.table("", ["", ""], [45, 130])
     table.rows[0]._tr.getparent().remove(table.rows[0]._tr)  # a list of facts: no heading row
     for label, value in rows:
@@ -801,8 +804,8 @@ def _movement(w: _Writer) -> None:
     zone = w.zone
     if m.is_empty:
         w.para(
-            f"No risks were added, closed, reopened, re-scored or moved between registers "
-            f"since {data.since_label}."
+            f"No risks on the {data.register_names} were added, closed, reopened, re-scored or "
+            f"moved between registers since {data.since_label}."
         )
     else:
         _cards(
@@ -817,7 +820,7 @@ def _movement(w: _Writer) -> None:
         )
         if m.rating_changes:
             table = w.table(
-                "Changes of current rating (all registers)",
+                "Changes of current rating",
                 ["Risk", "Register", "Before", "After", "When", "Reason"],
                 [48, 26, 26, 30, 20, 28],
             )

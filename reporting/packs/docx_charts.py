@@ -21,11 +21,13 @@ def chart_table(w, chart, *, heading: str = "", level: int = 3) -> None:
 
 
 def exposure_tables(w, data, *, level: int = 2) -> None:
-    """The committee pack's exposure over eight quarters, as tables."""
+    """The committee pack's exposure over eight quarters, as tables, after the words saying
+    which registers it counts (as the PDF's)."""
     if not data.exposure_charts:
         return
     w.heading("Exposure over eight quarters", level)
-    if data.exposure_note:
-        w.para(data.exposure_note)
+    lead_in = " ".join(part for part in (data.exposure_lead_in, data.exposure_note) if part)
+    if lead_in:
+        w.para(lead_in)
     for chart in data.exposure_charts:
         chart_table(w, chart)

@@ -6,17 +6,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reporting.models import Pack
+from reporting.models import Pack, PackEdition
 
 PACK_RELEASED_UNCHANGEABLE = (
     "This pack has been released, so it cannot change: correct it with a new version instead."
 )
 
 
+# Ends the public edition's identifier: the full and the public edition of one date are two
+# files, and a panel member comparing identifiers must be able to tell them apart (decision 124).
+PUBLIC_SUFFIX = "-PUBLIC"
+
+
 def pack_identifier(pack: Pack) -> str:
-    """What every page footer, the Reports page and the release e-mail call the pack:
-    "MET-COMMITTEE-2026-09-30" (with its version: "... v2")."""
-    return f"{pack.organisation.slug.upper()}-{pack.kind.upper()}-{pack.as_of.isoformat()}"
+    """What every page footer, the Word edition's footer, the pack's page, the Reports page and
+    the release e-mail call the pack: "MET-COMMITTEE-2026-09-30" for the full edition,
+    "MET-COMMITTEE-2026-09-30-PUBLIC" for the public one (with its version: "... v2"), as the
+    files are named (``met-committee-2026-09-30-full.pdf``, ``...-public.pdf``)."""
+    identifier = f"{pack.organisation.slug.upper()}-{pack.kind.upper()}-{pack.as_of.isoformat()}"
+    return identifier + (PUBLIC_SUFFIX if pack.edition == PackEdition.PUBLIC else "")
 
 
 def pack_replaced_by(pack: Pack) -> Pack | None:

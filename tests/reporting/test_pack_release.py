@@ -103,10 +103,11 @@ def test_a_draft_prints_draft_and_its_identifier_on_every_page(org):
     pack = built_draft(org)
     html = stored(pack)
     assert DRAFT_MARK in html
-    label = f"{org.slug.upper()}-QUARTERLY-2026-03-31 v1"
+    label = f"{org.slug.upper()}-QUARTERLY-2026-03-31-PUBLIC v1"  # a public edition
     assert pack_identifier(pack) + " v1" == label
-    # the @page footer: on every page, with the edition and "Page x of y" beside it
-    assert re.search(rf'@bottom-left {{ content: "{label} · Public edition"', html)
+    # the @page footer: on every page, "Page x of y" beside it; the public edition's identifier
+    # names its edition (decision 124), the full edition's is followed by "· Full edition"
+    assert re.search(rf'@bottom-left {{ content: "{label}";', html)
     assert "Executive summary" in html  # the generated draft, as nothing was written yet
     assert "the coordinator has not written a summary" in html
 
@@ -273,7 +274,7 @@ def test_a_correction_is_the_next_version_saying_what_it_corrects(org, build):
     assert (second.version, second.corrects, second.released_at) == (2, first, None)
     assert (second.kind, second.edition, second.as_of) == (first.kind, first.edition, first.as_of)
     html = stored(second)
-    assert DRAFT_MARK in html and "v2 · Public edition" in html
+    assert DRAFT_MARK in html and "-PUBLIC v2" in html
     assert "Version 2, correcting version 1:" in html and "R1&#x27;s owner was wrong" in html
     with pytest.raises(ValidationError):  # one correction at a time
         pack_correct(pack=first, by=by, note="Again")
