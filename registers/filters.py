@@ -46,6 +46,7 @@ REVIEW_CHOICES = [
     ANY,
     (ReviewFilter.OVERDUE, "Overdue"),
     (ReviewFilter.DUE_SOON, "Due within 30 days"),
+    (ReviewFilter.AWAITING_SIGN_OFF, "Awaiting sign-off"),
 ]
 CHANGED_CHOICES = [ANY, (ChangedFilter.LAST_REPORT, "Changed since the last report")]
 SORT_CHOICES = [("", "Default")] + [

@@ -3,8 +3,10 @@
 Registers that go stale are the commonest audit finding against risk management. For each
 register (and each risk owner) this counts the open risks (open or escalated) whose next review is
 on time (due today or later), overdue (due before today), due within the next 30 days, or not
-scheduled at all, and the share reviewed on time. The lists of overdue and due-soon risks come
-from the dashboard's selectors, grouped here by register or by owner.
+scheduled at all, and the share reviewed on time. A risk whose update awaits sign-off has been
+reviewed and waits for an approver: it is counted on time and apart, as awaiting sign-off, never
+as overdue or due (``registers.selectors.review_standing``, decision 123). The lists of overdue
+and due-soon risks come from the dashboard's selectors, grouped here by register or by owner.
 
 A fixed number of queries: one aggregate per grouping, one list per kind, the registers and the
 owners once each.
@@ -20,7 +22,8 @@ from django.db.models import Count, Q
 
 from registers import selectors
 from registers.models import Organisation, Register, Risk
-from registers.selectors import DUE_SOON_DAYS, OPEN_STATUSES, RiskRow
+from registers.selectors import OPEN_STATUSES, RiskRow
+from registers.selectors.review_standing import awaiting, review_counts
 
 # Per list, the longest overdue (or soonest due) first: beyond this the register page's review
 # filter is the better tool (the page links to it). 500 rows a list cost about a second to draw.
@@ -29,13 +32,15 @@ LIST_LIMIT = 100
 
 @dataclass(frozen=True)
 class Health:
-    """Counts of open risks by review state; ``on_time`` includes ``due_soon``."""
+    """Counts of open risks by review state; ``on_time`` includes ``due_soon`` and
+    ``awaiting_sign_off`` (reviewed, waiting for an approver, whatever the date)."""
 
     open: int = 0
     on_time: int = 0
     overdue: int = 0
     due_soon: int = 0
     not_scheduled: int = 0
+    awaiting_sign_off: int = 0
 
     @property
     def percent_on_time(self) -> int | None:
@@ -67,13 +72,11 @@ class ReviewGroup:
 
 
 def _counts(today: dt.date) -> dict:
-    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     return {
         "open": Count("id"),
-        "on_time": Count("id", filter=Q(next_review_due__gte=today)),
-        "overdue": Count("id", filter=Q(next_review_due__lt=today)),
-        "due_soon": Count("id", filter=Q(next_review_due__gte=today, next_review_due__lte=soon)),
-        "not_scheduled": Count("id", filter=Q(next_review_due__isnull=True)),
+        "on_time": Count("id", filter=Q(next_review_due__gte=today) | awaiting()),
+        "not_scheduled": Count("id", filter=Q(next_review_due__isnull=True) & ~awaiting()),
+        **review_counts(today),  # overdue, due_soon, awaiting_sign_off
     }
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from appetite.rules import AppetiteState
 from scoring.engine import Rating
 
-from ..calendar import DUE_SOON_DAYS, organisation_today, organisation_zone
+from ..calendar import organisation_today, organisation_zone
 from ..models import (
     Action,
     ActionStatus,
@@ -37,8 +37,8 @@ from ..models import (
 from .acceptance import with_acceptance
 from .chasing import actions_to_chase
 from .common import mine, open_risks
+from .review_standing import review_counts, review_due_soon, review_overdue, with_review_standing
 from .rows import annotated_rows, first_in_order, with_appetite
-from .sign_off import awaiting_sign_off
 
 LIST_LIMIT = 10
 
@@ -48,26 +48,24 @@ def risk_summary(
 ) -> dict[str, int]:
     """Counts of the organisation's open risks for the dashboard's key figures, in one query
     (none when the dashboard passes the ``current_position_groups`` it has already read).
+    Reviews overdue, due soon and awaiting sign-off are counted by ``review_standing``'s rule.
 
     Grouped by appetite rank, so the rank is worked out once per risk rather than once per
     figure that depends on it; the few groups are added up here."""
     if groups is None:
-        soon = today + dt.timedelta(days=DUE_SOON_DAYS)
         groups = (
             with_appetite(open_risks(organisation), organisation=organisation)
             .values("appetite_rank")
             .annotate(
                 n=Count("id"),
                 rated=Count("id", filter=Q(current_score__isnull=False)),
-                overdue=Count("id", filter=Q(next_review_due__lt=today)),
-                due_soon=Count(
-                    "id", filter=Q(next_review_due__gte=today, next_review_due__lte=soon)
-                ),
+                **review_counts(today),
                 mine=Count("id", filter=mine(user)),
             )
             .order_by()
         )
-    summary = dict.fromkeys(("open", "breach", "warning", "overdue", "due_soon", "mine"), 0)
+    counted = ("open", "breach", "warning", "overdue", "due_soon", "awaiting_sign_off", "mine")
+    summary = dict.fromkeys(counted, 0)
     summary["no_threshold"] = 0
     summary["judged"] = 0  # rated risks that an appetite threshold applies to
     for group in groups:
@@ -75,6 +73,7 @@ def risk_summary(
         summary["open"] += group["n"]
         summary["overdue"] += group["overdue"]
         summary["due_soon"] += group["due_soon"]
+        summary["awaiting_sign_off"] += group["awaiting_sign_off"]
         summary["mine"] += group.get("mine", 0)  # not counted where the groups are everyone's
         if rank == 3:
             summary["breach"] += group["n"]
@@ -245,9 +244,10 @@ def duration_text(since: dt.date, today: dt.date) -> str:
 def reviews_overdue(
     *, organisation: Organisation, today: dt.date, statements=None
 ) -> QuerySet[Risk]:
+    """Open risks whose review is overdue (not one awaiting sign-off), the longest first."""
     return (
         with_appetite(open_risks(organisation), organisation=organisation, statements=statements)
-        .filter(next_review_due__lt=today)
+        .filter(review_overdue(today))
         .select_related("register", "owner", "scheme_version")
         .order_by("next_review_due", Length("ref"), "ref")
     )
@@ -256,12 +256,10 @@ def reviews_overdue(
 def reviews_due_soon(
     *, organisation: Organisation, today: dt.date, statements=None
 ) -> QuerySet[Risk]:
+    """Open risks due for review in the next 30 days (not one awaiting sign-off), soonest first."""
     return (
         with_appetite(open_risks(organisation), organisation=organisation, statements=statements)
-        .filter(
-            next_review_due__gte=today,
-            next_review_due__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
-        )
+        .filter(review_due_soon(today))
         .select_related("register", "owner", "scheme_version")
         .order_by("next_review_due", Length("ref"), "ref")
     )
@@ -327,12 +325,12 @@ def my_risks(*, organisation: Organisation, user, statements=None) -> QuerySet[R
     """Open risks the user owns, manages or leads on; the earliest review (overdue) first.
     ``my_part`` says how they are involved; ``accepted_until`` a breach accepted until then;
     ``awaiting_sign_off`` an update awaiting sign-off: such a risk is reviewed, not due or
-    overdue until it is decided (decision 51), on My work and the dashboard alike."""
+    overdue until it is decided (``review_standing``, decisions 51 and 123)."""
     risks = with_appetite(
         open_risks(organisation), organisation=organisation, statements=statements
     )
     return (
-        with_acceptance(risks, today=organisation_today(organisation))
+        with_review_standing(with_acceptance(risks, today=organisation_today(organisation)))
         .filter(mine(user))
         .annotate(
             my_part=Case(
@@ -341,7 +339,6 @@ def my_risks(*, organisation: Organisation, user, statements=None) -> QuerySet[R
                 default=Value("Working lead"),
                 output_field=CharField(),
             ),
-            awaiting_sign_off=awaiting_sign_off(),
         )
         .select_related("register", "scheme_version")
         .order_by(F("next_review_due").asc(nulls_last=True), Length("ref"), "ref")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -10,13 +9,13 @@ from django.db.models import Count, Q
 from scoring.definition import Level, SchemeDefinition
 from scoring.engine import Rating, grid
 
-from ..calendar import DUE_SOON_DAYS
 from ..models import (
     Horizon,
     Organisation,
 )
 from .common import mine, open_risks
 from .register_list import HORIZON_NONE, POSITION_LABELS
+from .review_standing import review_counts
 from .rows import with_appetite
 
 # --- heat maps ---------------------------------------------------------------------------------
@@ -132,18 +131,16 @@ def current_position_groups(
     *, organisation: Organisation, user=None, today, statements=None
 ) -> list[dict]:
     """The organisation's open risks counted per current cell, horizon, band and appetite rank,
-    with how many of each group are rated, overdue, due within 30 days and (given a ``user``)
-    the user's.
+    with how many of each group are rated, overdue, due within 30 days, awaiting sign-off
+    (``review_standing``) and (given a ``user``) the user's.
 
     One scan of the risks that the dashboard's current heat maps, band counts and key figures
     all add up from (``organisation_heat_maps(current_groups=)``, ``band_counts(counts=)``,
     ``risk_summary(groups=)``), where each used to read all 10,000 risks again."""
-    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     counts = {
         "n": Count("id"),
         "rated": Count("id", filter=Q(current_score__isnull=False)),
-        "overdue": Count("id", filter=Q(next_review_due__lt=today)),
-        "due_soon": Count("id", filter=Q(next_review_due__gte=today, next_review_due__lte=soon)),
+        **review_counts(today),  # overdue, due soon, awaiting sign-off (decision 123)
     }
     if user is not None:
         counts["mine"] = Count("id", filter=mine(user))

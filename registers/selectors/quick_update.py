@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Length
 
 from scoring.definition import SchemeDefinition
@@ -23,6 +23,7 @@ from ..calendar import reminder_horizon
 from ..models import Action, Review, ReviewState, Risk
 from .chasing import chaseable_actions
 from .common import open_risks
+from .review_standing import with_review_standing
 from .rows import RiskRow, annotated_rows, with_appetite
 from .sign_off import SentBack, sent_back_updates
 
@@ -93,13 +94,10 @@ def quick_update_risks(*, access, ids=None) -> QuerySet[Risk]:
     if ids is not None:
         risks = risks.filter(pk__in=list(ids))
     return (
-        with_appetite(risks, organisation=organisation)
+        with_review_standing(with_appetite(risks, organisation=organisation))
         .annotate(
             last_update_note=_latest_update("note"),
             last_update_on=_latest_update("reviewed_on"),
-            awaiting_sign_off=Exists(
-                Review.objects.filter(risk=OuterRef("pk"), state=ReviewState.SUBMITTED)
-            ),
         )
         .select_related("register__scheme__current_version", "scheme_version")
         .order_by(F("next_review_due").asc(nulls_last=True), Length("ref"), "ref")

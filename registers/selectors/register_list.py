@@ -36,7 +36,7 @@ from appetite.rules import AppetiteState
 from scoring.models import SchemeVersion
 from scoring.selectors import schemes_for_organisation
 
-from ..calendar import DUE_SOON_DAYS, last_report_date
+from ..calendar import last_report_date
 from ..models import (
     Category,
     Organisation,
@@ -48,6 +48,7 @@ from ..models import (
 from ..prepared import prepared_list
 from .acceptance import with_acceptance, with_acceptance_as_of
 from .changes import changed_risk_ids
+from .review_standing import awaiting, review_due_soon, review_overdue, with_review_standing
 from .rows import (
     _RANK_OF,
     CLOSED_LAST,
@@ -56,14 +57,17 @@ from .rows import (
     in_order,
     with_appetite,
 )
-from .sign_off import awaiting_sign_off
 
 POSITION_LABELS = {"current": "Current", "inherent": "Inherent (initial)", "target": "Target"}
 
 
 class ReviewFilter(StrEnum):
+    """Where the review stands (``review_standing``: an update awaiting sign-off is neither
+    overdue nor due soon, decision 123)."""
+
     OVERDUE = "overdue"
     DUE_SOON = "due30"
+    AWAITING_SIGN_OFF = "awaiting"
 
 
 class ChangedFilter(StrEnum):
@@ -173,7 +177,7 @@ def risk_list(
         )
         risks = with_acceptance_as_of(risks, moment=as_of, day=today)
     # "Update awaiting sign-off" beside the rating shown (issue 17): a subquery, no query more.
-    risks = risks.annotate(awaiting_sign_off=awaiting_sign_off(as_of))
+    risks = with_review_standing(risks, as_of)
     # The scheme version (its JSON definition) is not joined and decoded again on each of the
     # page's 50 rows: ``risk_page`` gives the rows the versions the page has read already.
     if joined:
@@ -207,13 +211,13 @@ def risk_list(
         risks = risks.filter(appetite_rank__gte=_RANK_OF[AppetiteState.WARNING])
     elif f.appetite in set(AppetiteFilter):
         risks = risks.filter(appetite_rank=_RANK_OF[AppetiteState(f.appetite)])
+    # The rule of the counts that link here (``review_standing``), as at ``as_of`` when given.
     if f.review == ReviewFilter.OVERDUE:
-        risks = risks.filter(next_review_due__lt=today).exclude(status=RiskStatus.CLOSED)
+        risks = risks.filter(review_overdue(today, as_of)).exclude(status=RiskStatus.CLOSED)
     elif f.review == ReviewFilter.DUE_SOON:
-        risks = risks.filter(
-            next_review_due__gte=today,
-            next_review_due__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
-        ).exclude(status=RiskStatus.CLOSED)
+        risks = risks.filter(review_due_soon(today, as_of)).exclude(status=RiskStatus.CLOSED)
+    elif f.review == ReviewFilter.AWAITING_SIGN_OFF:
+        risks = risks.filter(awaiting(as_of)).exclude(status=RiskStatus.CLOSED)
     if f.level:
         risks = risks.filter(register__level=f.level)
     if f.horizon == HORIZON_NONE:

@@ -84,6 +84,9 @@ def organisation_detail(request: HttpRequest, org: str) -> HttpResponse:
             "warning": register_url(organisation, top, appetite="warning", sort="-current"),
             "overdue": register_url(organisation, top, review="overdue", sort="next_review"),
             "due_soon": register_url(organisation, top, review="due30", sort="next_review"),
+            "awaiting_sign_off": register_url(
+                organisation, top, review="awaiting", sort="next_review"
+            ),
         }
     drawn = {  # what the shared parts of the page are drawn from: the overview's alone
         "access": access,

@@ -29,6 +29,7 @@ from ..models import RiskStatus
 from ..models.risks import review_due
 from ..refs import RiskRefConverter
 from ..selectors.indicators import IndicatorStatus
+from ..selectors.review_standing import is_overdue
 from ..selectors.trends import Trend
 
 SENSITIVE = "OFFICIAL-SENSITIVE"
@@ -155,7 +156,8 @@ def register_lines(
             if row.appetite == AppetiteState.BREACH and row.accepted_until
             else "",
             "next_review": short_date(due) if (due := review_due(risk)) else "",
-            "overdue": due is not None and due < today,
+            # Not while an update awaits sign-off: the rating cell says so (decision 123).
+            "overdue": is_overdue(risk, today),
             "status": STATUS_LABELS.get(risk.status, risk.status),
         }
         # The trend under the current rating: none at all for a risk neither rated nor moved;

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from .. import calendar, permissions, selectors
+from ..selectors.review_standing import DUE_SOON, OVERDUE, standing
 from ..selectors.sign_off import awaiting_my_sign_off
 from ..withholding import withhold_actions
 
@@ -24,9 +25,8 @@ def my_work(request: HttpRequest, org: str) -> HttpResponse:
     access = permissions.organisation_for_user(user=request.user, slug=org)
     organisation = access.organisation
     today = calendar.organisation_today(organisation)
-    soon = today + dt.timedelta(days=calendar.DUE_SOON_DAYS)
-    # A risk whose update awaits sign-off is reviewed (``my_risks``' awaiting_sign_off): not due
-    # or overdue until it is decided, as the digest and the quick update page have it.
+    # A risk whose update awaits sign-off is reviewed: not due or overdue until it is decided
+    # (``review_standing``, read from ``my_risks``' awaiting_sign_off), as everywhere.
     risks = selectors.my_risks(organisation=organisation, user=request.user)
     rows = selectors.annotated_rows(risks[: MY_WORK_LIMIT + 1])
     actions = withhold_actions(
@@ -37,13 +37,9 @@ def my_work(request: HttpRequest, org: str) -> HttpResponse:
     )
     more_risks, more_actions = len(rows) > MY_WORK_LIMIT, len(actions) > MY_WORK_LIMIT
     rows, actions = rows[:MY_WORK_LIMIT], actions[:MY_WORK_LIMIT]
-    due_reviews = [
-        r
-        for r in rows
-        if r.risk.next_review_due
-        and r.risk.next_review_due <= soon
-        and not r.risk.awaiting_sign_off
-    ]
+    review_standing = {r.risk.pk: standing(r.risk, today) for r in rows}
+    due_reviews = [r for r in rows if review_standing[r.risk.pk] in (OVERDUE, DUE_SOON)]
+    soon = today + dt.timedelta(days=calendar.DUE_SOON_DAYS)
     due_actions = [a for a in actions if a.due_date and a.due_date <= soon]
     return render(
         request,
@@ -54,13 +50,13 @@ def my_work(request: HttpRequest, org: str) -> HttpResponse:
             "today": today,
             "rows": rows,
             "actions": actions,
-            "reviews_overdue": sum(1 for r in due_reviews if r.risk.next_review_due < today),
+            "reviews_overdue": sum(1 for r in due_reviews if review_standing[r.risk.pk] == OVERDUE),
             "actions_overdue": sum(1 for a in due_actions if a.due_date < today),
             "due_soon": sorted(
                 [
                     ("review", r.risk.next_review_due, r.risk, r)
                     for r in due_reviews
-                    if r.risk.next_review_due >= today
+                    if review_standing[r.risk.pk] == DUE_SOON
                 ]
                 + [("action", a.due_date, a.risk, a) for a in due_actions if a.due_date >= today],
                 key=lambda item: (item[1], item[0] == "action", item[2].ref),

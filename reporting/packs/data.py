@@ -18,7 +18,6 @@ from django.db.models.functions import Length
 
 from appetite.rules import AppetiteState
 from registers.calendar import (
-    DUE_SOON_DAYS,
     end_of_day,
     last_committee_date,
     organisation_zone,
@@ -42,6 +41,7 @@ from registers.selectors import (
     Trend,
     heat_map,
     register_tree,
+    review_standing,
     risk_snapshots,
     risks_as_of,
     top_registers,
@@ -233,6 +233,12 @@ class PackData:
     emerging: list[PackRisk] = field(default_factory=list)  # risks flagged emerging
     summary_groups: list = field(default_factory=list)  # the summary's tables (packs/layout.py)
     quarter_ends: list = field(default_factory=list)  # three-quarter trend columns (option)
+
+    @property
+    def health_awaiting(self) -> bool:
+        """Some register's review health counts updates awaiting sign-off: the pack shows that
+        column (an organisation that never signs off reads no column of noughts)."""
+        return any(row.health.awaiting_sign_off for row in self.health)
 
     @property
     def public(self) -> bool:
@@ -587,20 +593,25 @@ def _judgements_since(records, moment) -> dict[int, dt.date]:
 
 
 def _health_as_of(organisation, registers, moment, day: dt.date) -> list[RegisterHealth]:
-    """Review health per register from the risks as they stood at ``moment``."""
-    soon = day + dt.timedelta(days=DUE_SOON_DAYS)
+    """Review health per register from the risks as they stood at ``moment``, by the pages'
+    rule (``review_standing``): an update then awaiting sign-off is on time, counted apart."""
     counts: dict[int, Counter] = defaultdict(Counter)
-    states = risks_as_of(organisation=organisation, moment=moment).filter(status__in=OPEN_STATUSES)
-    for register_id, due in states.values_list("register_id", "next_review_due"):
+    states = review_standing.with_review_standing(
+        risks_as_of(organisation=organisation, moment=moment).filter(status__in=OPEN_STATUSES),
+        moment,
+    )
+    for register_id, due, waiting in states.values_list(
+        "register_id", "next_review_due", "awaiting_sign_off"
+    ):
         row = counts[register_id]
         row["open"] += 1
-        if due is None:
-            row["not_scheduled"] += 1
-        elif due < day:
-            row["overdue"] += 1
-        else:
+        standing = review_standing.standing_of(due=due, awaiting_sign_off=waiting, today=day)
+        # Health's overdue, due_soon, not_scheduled and awaiting_sign_off by name; its on_time
+        # holds the due soon and the awaiting too.
+        if standing != review_standing.ON_TIME:
+            row[standing] += 1
+        if standing not in (review_standing.OVERDUE, review_standing.NOT_SCHEDULED):
             row["on_time"] += 1
-            row["due_soon"] += due <= soon
     return [
         RegisterHealth(register=register, depth=depth, health=Health(**counts.get(register.id, {})))
         for register, depth in register_tree(registers)

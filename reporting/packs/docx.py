@@ -1489,10 +1489,17 @@ def _committee(w: _Writer) -> None:
             "tolerance level.",
         )
     w.heading(sections[3], 1)
+    # As the PDF: updates awaiting sign-off have a column when there are any (decision 123).
+    awaiting = data.health_awaiting
+    caption = f"Reviews of open risks, as at {_day(data.as_of)}"
+    if awaiting:
+        caption += "; an update awaiting sign-off has been reviewed and is counted on time"
     table = w.table(
-        f"Reviews of open risks, as at {_day(data.as_of)}",
-        ["Register", "Open risks", "Overdue", "Due soon", "On time"],
-        [70, 27, 27, 27, 27],
+        caption,
+        ["Register", "Open risks", "Overdue"]
+        + (["Awaiting sign-off"] if awaiting else [])
+        + ["Due soon", "On time"],
+        [62, 22, 22, 26, 22, 24] if awaiting else [70, 27, 27, 27, 27],
     )
     for row in data.health:
         health = row.health
@@ -1504,6 +1511,7 @@ def _committee(w: _Writer) -> None:
                 [(name, {"bold": True})],
                 str(health.open),
                 str(health.overdue),
+                *([str(health.awaiting_sign_off)] if awaiting else []),
                 str(health.due_soon),
                 on_time,
             ],

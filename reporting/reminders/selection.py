@@ -55,7 +55,7 @@ from registers.refs import ref_to_url
 from registers.selectors import chaseable_actions, chasers
 from registers.selectors.indicator_lists import open_risk_indicators
 from registers.selectors.indicators import indicator_standing
-from registers.selectors.sign_off import awaiting_sign_off
+from registers.selectors.review_standing import awaiting
 from registers.services.review_submissions import person
 from registers.withholding import WITHHELD_SHORT
 from reporting.models import DigestFrequency, ReminderPreference
@@ -286,8 +286,9 @@ def _risks(organisation: Organisation, until: dt.date):
             next_review_due__lte=until,
             register__archived_at__isnull=True,  # an archived register's risks are not reviewed
         )
-        # Reviewed, waiting for an approver: not the owner's to do again (in the same query).
-        .exclude(awaiting_sign_off())
+        # Reviewed, waiting for an approver: neither due nor overdue, nobody's to do again (in
+        # the same query; ``review_standing``, decision 123).
+        .exclude(awaiting())
         .select_related("register")
         .only(*_RISK_FIELDS, "register__name")
         .order_by("next_review_due", Length("ref"), "ref")

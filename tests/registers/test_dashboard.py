@@ -260,6 +260,7 @@ def test_nothing_of_another_organisation_is_counted(dashboard, organisation):
         "warning": 0,
         "overdue": 0,
         "due_soon": 0,
+        "awaiting_sign_off": 0,
         "mine": 0,
         "no_threshold": 0,
         "judged": 0,

@@ -79,6 +79,7 @@ def test_dashboard_figures_agree_with_counting_by_hand(organisation, appetite_se
         "warning": sum(state(r) == AppetiteState.WARNING for r in open_),
         "overdue": sum(r.next_review_due < today for r in open_),
         "due_soon": sum(today <= r.next_review_due <= today + dt.timedelta(days=30) for r in open_),
+        "awaiting_sign_off": 0,  # no update awaits sign-off here
         "mine": len(mine & {r.pk for r in open_}),
         "no_threshold": 0,  # every category has a threshold here (the default)
         "judged": sum(r.current_score is not None for r in open_),
