@@ -18,6 +18,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 
 from ..calendar import DUE_SOON_DAYS
+from ..models import Review, ReviewState
 from ..models.risks import review_due
 from .sign_off import AWAITING_MARKER, awaiting_sign_off
 
@@ -32,7 +33,13 @@ AWAITING_WORDS = AWAITING_MARKER
 
 
 def awaiting(moment: dt.datetime | None = None) -> Q:
-    """The risk has an update awaiting sign-off (at ``moment``, for historical records)."""
+    """The risk has an update awaiting sign-off (at ``moment``, for historical records).
+
+    Now, it is ``sign_off.awaiting_sign_off()`` written as ``id IN (...)``: the counts read
+    every open risk of the organisation, and the database then reads the few updates awaiting
+    sign-off once (a hashed subplan) instead of looking for one once per risk."""
+    if moment is None:
+        return Q(id__in=Review.objects.filter(state=ReviewState.SUBMITTED).values("risk_id"))
     return Q(awaiting_sign_off(moment))
 
 
