@@ -1,12 +1,11 @@
 """/api/v1/organisations/<org>/packs/: report packs as the Reports page lists them, and their
 download (PDF, or the Word edition with ``?format=docx``), under the pages' rules: the same
-``reporting.packs.access`` functions (the editions a member may read; drafts for coordinators
-only), a 403 for roles that see no packs, a 409 for a public edition built before one of its
-risks was marked OFFICIAL-SENSITIVE."""
+``reporting.packs.access`` functions (every member: the released packs in the editions they may
+read; drafts for coordinators and admins only; decision 125), a 409 for a public edition built
+before one of its risks was marked OFFICIAL-SENSITIVE."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.urls import reverse
@@ -23,7 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reporting.models import Pack, PackEdition, PackStatus
+from reporting.models import Pack, PackStatus
 from reporting.packs.access import (
     PUBLIC_EDITION_OUTDATED,
     pack_for_user,
@@ -38,8 +37,6 @@ from reporting.packs.services import pack_filename
 from .access import api_organisation
 from .ordering import OrderedCursorPagination
 
-PACKS_REFUSED = "Only coordinators, admins and panel members see report packs."
-DOWNLOAD_REFUSED = "Only coordinators, admins and panel members download this pack."
 NOT_READY = "This pack is not ready."
 NO_WORD_EDITION = "This pack has no Word edition."
 FORMATS = ("pdf", "docx")
@@ -94,15 +91,13 @@ class PackSerializer(serializers.ModelSerializer):
 
 class PackListView(APIView):
     """The organisation's packs, newest first, in the editions the caller may read: every pack
-    (drafts and builds too) for coordinators and admins, the released ones for panel members."""
+    (drafts and builds too) for coordinators and admins, the released ones for everyone else."""
 
     pagination_class = OrderedCursorPagination  # described in the schema; paged in get()
 
     @extend_schema(responses=PackSerializer(many=True))
     def get(self, request, org: str):
         access = api_organisation(request, org)
-        if not access.can_download_packs:
-            raise PermissionDenied(PACKS_REFUSED)
         packs = packs_for_user(access=access).select_related("organisation")
         paginator = OrderedCursorPagination()
         page = paginator.paginate_queryset(packs, request, view=self, ordering="-id")
@@ -126,8 +121,9 @@ class PackDownloadView(APIView):
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
             (200, DOCX_CONTENT_TYPE): OpenApiTypes.BINARY,
-            403: OpenApiResponse(description=DOWNLOAD_REFUSED),
-            404: OpenApiResponse(description="No such pack, or not ready."),
+            404: OpenApiResponse(
+                description="No such pack, not ready, or an edition the caller may not read."
+            ),
             409: OpenApiResponse(description=PUBLIC_EDITION_OUTDATED),
         },
     )
@@ -137,8 +133,6 @@ class PackDownloadView(APIView):
             raise ValidationError({"format": [FORMAT_UNKNOWN]})
         access = api_organisation(request, org)
         pack = pack_for_user(access=access, pk=report_pk)
-        if pack.edition != PackEdition.PUBLIC and not access.can_download_packs:
-            raise PermissionDenied(DOWNLOAD_REFUSED)
         file = pack.docx if wanted == "docx" else pack.file
         if pack.status != PackStatus.READY or not file:
             raise Http404(NO_WORD_EDITION if wanted == "docx" and pack.file else NOT_READY)

@@ -82,8 +82,6 @@ CLEARED_ROLES = COORDINATOR_ROLES
 CLEARABLE_ROLES = frozenset({Role.VIEWER, Role.PANEL, Role.OWNER})
 # Everyone but viewers and panel members can own a risk, control or action.
 RISK_OWNER_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.OWNER})
-# See, download and (coordinators) request report packs.
-PACK_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PANEL})
 # Who may invite whom (issue 14): an admin any role; a risk coordinator owners and viewers only,
 # so nobody can hand out more than the running of the registers they already have.
 INVITABLE_ROLES = {
@@ -159,10 +157,6 @@ class OrganisationAccess:
     def can_edit_registers(self) -> bool:
         """Edits at least one register (shows the coordinator tools)."""
         return bool(self.editable_register_ids)
-
-    @property
-    def can_download_packs(self) -> bool:
-        return self.role in PACK_ROLES
 
     @cached_property
     def editable_register_ids(self) -> frozenset[int]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
@@ -234,7 +235,7 @@ class World:
     risk_history: object
     upload: object  # a spreadsheet waiting for its import to be confirmed
     escalation: object = None  # a request to move the risk up to the parent register
-    pack: object = None  # a report pack (queued: no file)
+    pack: object = None  # a released public edition: every member finds it (decision 125)
     invitation: object = None  # an invitation to be a viewer, not yet accepted
     sso_provider: object = None  # a single sign-on connection (accounts.SingleSignOnProvider)
     import_job: object = None  # a big import being checked in the background (its uploader's)
@@ -243,6 +244,24 @@ class World:
     evidence: object = None  # a file of assurance evidence on the risk's control
     comment: object = None  # a comment in the thread of the risk's control
     api_token: object = None  # an API token of the risk's owner reaching the organisation
+
+
+def released_public_pack(organisation, *, as_of: str):
+    """A released public edition, ready to download: listed on the Reports page and Your
+    reports of every member, whatever their role (decision 125)."""
+    pack = apps.get_model("reporting", "Pack")(
+        organisation=organisation,
+        kind="quarterly",
+        edition="public",
+        as_of=as_of,
+        status="ready",
+        size=9,
+        pages=1,
+        released_at=timezone.now(),
+    )
+    pack.file.save(f"pack-{organisation.slug}-{as_of}.pdf", ContentFile(b"%PDF-1.7 "), save=False)
+    pack.save()
+    return pack
 
 
 def build_world(tag: str, *, user=None, role: str | None = None) -> World:
@@ -349,9 +368,7 @@ def build_world(tag: str, *, user=None, role: str | None = None) -> World:
         risk_history=risk.history.first(),
         upload=upload,
         escalation=escalation,
-        pack=apps.get_model("reporting", "Pack").objects.create(
-            organisation=organisation, kind="quarterly", as_of="2026-03-31"
-        ),
+        pack=released_public_pack(organisation, as_of="2026-03-31"),
         # By model, not by the invitation service (which e-mails): the link is never needed.
         invitation=apps.get_model("registers", "Invitation").objects.create(
             organisation=organisation,
@@ -465,6 +482,8 @@ def grow(world: World) -> None:
         closed_reason="fully mitigated",
         positions={"current": (1, 1)},
     )
+    for as_of in ("2026-06-30", "2026-09-30"):  # more packs: every member's Reports page lists
+        released_public_pack(organisation, as_of=as_of)
     for role in Role.values:
         member_add(
             organisation=organisation,
@@ -750,6 +769,13 @@ def test_nothing_of_another_organisation_is_listed_or_counted(client, role_world
         assert any(label.startswith(must) for label in before), f"{must} did not answer 200"
     register_page = next(text for label, text in before.items() if label.startswith("register "))
     assert mine.risk.ref in register_page or mine.risk.title in register_page
+    # Every role's Reports page and Your reports list A's released public pack (decision 125):
+    # the walk below checks that B's packs never join them.
+    download = f"/o/{slug}/reports/{mine.pack.pk}/download/"
+    for must in ("packs /o/<slug:org>/reports/", "my_packs /reports/"):
+        page = next((text for label, text in before.items() if label.startswith(must)), None)
+        assert page is not None, f"{must} did not answer 200 for a {role}"
+        assert download in page, f"{must} does not list the pack for a {role}"
 
     leaks = [label for label, text in before.items() if MARKER in text.lower()]
     assert not leaks, f"pages of {slug} show organisation B's data to a {role}: {leaks}"

@@ -76,19 +76,35 @@ def request_scheduled_packs(*, today: dt.date) -> list[Pack]:
     return requested
 
 
-# What a Reports page with no packs says: who builds them, and when the next one is due.
+# What a Reports page (and Your reports) with no packs says: who builds them, and when the next
+# one is due. Told to the reader: a coordinator or admin is told what they do, on the page where
+# they do it, not that "risk coordinators ... request packs on its Reports page" (decision 125).
 PACKS_BUILT_BY = (
     "Risk coordinators and admins of {organisation} request packs on its Reports page, for any "
     "date."
 )
+PACKS_BUILT_BY_HERE = (
+    "Risk coordinators and admins of {organisation} request packs, for any date: each is listed "
+    "here once they release it."
+)
+PACKS_YOU_BUILD = "You request {organisation}'s packs on its Reports page, for any date."
+PACKS_YOU_BUILD_HERE = "Request a pack with the form below, for any date."
 NEXT_PACK_AUTOMATIC = (
     "The next {kind} pack, as at {as_of}, will be built automatically on {built_on}, in both "
     "editions, as drafts for a coordinator to read and release."
+)
+NEXT_PACK_AUTOMATIC_FOR_YOU = (
+    "The next {kind} pack, as at {as_of}, will be built automatically on {built_on}, in both "
+    "editions, as drafts for you to read and release."
 )
 # Without a broker there is no beat (the in-process demo): nothing is built on a calendar.
 NEXT_PACK_ON_REQUEST = (
     "The next {kind} pack falls due as at {as_of}; packs are not built automatically here, so a "
     "coordinator requests it."
+)
+NEXT_PACK_ON_REQUEST_FOR_YOU = (
+    "The next {kind} pack falls due as at {as_of}; packs are not built automatically here, so "
+    "request it once that day is over."
 )
 
 
@@ -110,12 +126,22 @@ def next_scheduled_packs(*, organisation: Organisation, today: dt.date) -> list[
     return sorted(upcoming, key=lambda pack: pack.built_on)
 
 
-def packs_schedule_notes(*, organisation: Organisation, today: dt.date) -> list[str]:
-    """Who builds the organisation's packs and when the next ones are due, in sentences."""
+def packs_schedule_notes(
+    *, organisation: Organisation, today: dt.date, requester: bool = False, here: bool = False
+) -> list[str]:
+    """Who builds the organisation's packs and when the next ones are due, in sentences for the
+    reader: ``requester`` (a coordinator or admin there) is told what they do; ``here`` is the
+    organisation's own Reports page (else Your reports, which points to it)."""
     automatic = not settings.CELERY_TASK_ALWAYS_EAGER
-    notes = [PACKS_BUILT_BY.format(organisation=organisation.display_name)]
+    if requester:
+        who = PACKS_YOU_BUILD_HERE if here else PACKS_YOU_BUILD
+        automatic_note, on_request_note = NEXT_PACK_AUTOMATIC_FOR_YOU, NEXT_PACK_ON_REQUEST_FOR_YOU
+    else:
+        who = PACKS_BUILT_BY_HERE if here else PACKS_BUILT_BY
+        automatic_note, on_request_note = NEXT_PACK_AUTOMATIC, NEXT_PACK_ON_REQUEST
+    notes = [who.format(organisation=organisation.display_name)]
     for pack in next_scheduled_packs(organisation=organisation, today=today):
-        template = NEXT_PACK_AUTOMATIC if automatic else NEXT_PACK_ON_REQUEST
+        template = automatic_note if automatic else on_request_note
         notes.append(
             template.format(
                 kind=pack.kind,  # "quarterly", "committee": the words people use

@@ -5,13 +5,12 @@ not read; a stale public edition is refused as the PDF's is)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from registers import permissions
 
-from ..models import PackEdition, PackStatus
+from ..models import PackStatus
 from ..packs.access import PUBLIC_EDITION_OUTDATED, pack_for_user, public_pack_outdated
 from ..packs.docx import CONTENT_TYPE, docx_filename
 from ..packs.services import pack_filename
@@ -21,8 +20,6 @@ from ..packs.services import pack_filename
 def pack_download_docx(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     access = permissions.organisation_for_user(user=request.user, slug=org)
     pack = pack_for_user(access=access, pk=pk)
-    if pack.edition != PackEdition.PUBLIC and not access.can_download_packs:
-        raise PermissionDenied("Only coordinators, admins and panel members download this pack")
     if pack.status != PackStatus.READY or not pack.docx:
         raise Http404("This pack has no Word edition")
     if public_pack_outdated(access=access, pack=pack):

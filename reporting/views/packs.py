@@ -1,8 +1,10 @@
 """Report packs: the organisation's Reports page (list, request, retry, htmx status), downloads,
-and a panel member's cross-organisation "Your reports" page.
+and a member's cross-organisation "Your reports" page.
 
-Thin views: tenant objects only through ``registers.permissions`` (404 outside the user's
-organisations; 403 for a role that may not see packs); building is in ``reporting.packs``.
+Thin views: tenant objects only through ``registers.permissions`` and ``reporting.packs.access``
+(404 outside the user's organisations, and for a pack or edition they may not read; 403 for
+requesting, retrying and releasing, which are the coordinators' and admins'); building is in
+``reporting.packs``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from registers import permissions, selectors
 
 from ..forms import PackRequestForm
-from ..models import Pack, PackEdition, PackKind, PackStatus
+from ..models import Pack, PackKind, PackStatus
 from ..packs.access import (
     PUBLIC_EDITION_OUTDATED,
     pack_for_user,
@@ -70,10 +72,10 @@ def pack_built_message(pack: Pack, *, queued: str, built: str, **words) -> tuple
 
 
 def _access(request: HttpRequest, org: str):
-    access = permissions.organisation_for_user(user=request.user, slug=org)
-    if not access.can_download_packs:
-        raise PermissionDenied("Only coordinators, admins and panel members see report packs")
-    return access
+    """Every member reaches the Reports page: what it lists is ``packs_for_user``'s answer (the
+    released packs in the editions they may read; drafts too for coordinators and admins), so
+    each pack a member may download is listed, and only those (decision 125)."""
+    return permissions.organisation_for_user(user=request.user, slug=org)
 
 
 def _can_request(access) -> bool:
@@ -143,7 +145,7 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
             "packs": pack_list,
             "form": form,
             "can_request": can_request,
-            "schedule_notes": _schedule_notes(access.organisation),
+            "schedule_notes": _schedule_notes(access, here=True),
         },
         status=status,
     )
@@ -180,10 +182,8 @@ def pack_retry_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 @login_required
 def pack_download(request: HttpRequest, org: str, pk: int) -> HttpResponse:
-    access = permissions.organisation_for_user(user=request.user, slug=org)
-    pack = _pack(access, pk)
-    if pack.edition != PackEdition.PUBLIC and not access.can_download_packs:
-        raise PermissionDenied("Only coordinators, admins and panel members download this pack")
+    access = _access(request, org)
+    pack = _pack(access, pk)  # a full edition is "not found" to a member not cleared for it
     if pack.status != PackStatus.READY or not pack.file:
         raise Http404("This pack is not ready")
     if public_pack_outdated(access=access, pack=pack):
@@ -210,18 +210,23 @@ def _with_replacements(packs) -> list[Pack]:
     return packs
 
 
-def _schedule_notes(organisation) -> list[str]:
-    """Who builds the packs and when the next are due: what a page without packs says."""
+def _schedule_notes(access, *, here: bool) -> list[str]:
+    """Who builds the packs and when the next are due: what a page without packs says, to this
+    member (a coordinator or admin is told what they do)."""
+    organisation = access.organisation
     return packs_schedule_notes(
-        organisation=organisation, today=selectors.organisation_today(organisation)
+        organisation=organisation,
+        today=selectors.organisation_today(organisation),
+        requester=_can_request(access),
+        here=here,
     )
 
 
 @login_required
 def my_packs(request: HttpRequest) -> HttpResponse:
-    memberships = [
-        m for m in permissions.memberships_for_request(request) if m.role in permissions.PACK_ROLES
-    ]
+    # Every organisation of the person: each lists its released packs in the editions they may
+    # read there, and its drafts where they coordinate (``packs_everywhere_for_user``).
+    memberships = list(permissions.memberships_for_request(request))
     pack_list = (
         packs_everywhere_for_user(memberships=memberships)
         .filter(status=PackStatus.READY)
@@ -229,7 +234,14 @@ def my_packs(request: HttpRequest) -> HttpResponse:
         .order_by("organisation__name", "-as_of", "-created_at")
     )
     pack_list = _with_replacements(pack_list)
-    schedules = [] if pack_list else [(m, _schedule_notes(m.organisation)) for m in memberships]
+    schedules = (
+        []
+        if pack_list
+        else [
+            (m, _schedule_notes(permissions.OrganisationAccess(m.organisation, m), here=False))
+            for m in memberships
+        ]
+    )
     return render(
         request,
         "reporting/packs_mine.html",

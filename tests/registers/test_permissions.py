@@ -55,7 +55,8 @@ def test_roles(setup, organisation):
     for reader in (viewer, panel):
         assert reader.is_read_only and not reader.can_edit_risk(risk)
         assert not reader.can_edit_registers
-    assert panel.can_download_packs and not viewer.can_download_packs
+    # Every member reads released packs (reporting.packs.access); full editions the cleared only.
+    assert not panel.can_read_full_packs and not viewer.can_read_full_packs
 
 
 def test_owner_role_does_not_edit_risks_of_others(setup, organisation):

@@ -400,13 +400,16 @@ def ready_pack(organisation, *, edition, content=b"%PDF-1.7 stand-in") -> Pack:
     return pack
 
 
-def test_uncleared_panel_member_gets_no_full_edition(client, world):
+@pytest.mark.parametrize("who", ["panel", "viewer", "owner", ACTION_OWNER])
+def test_uncleared_member_gets_no_full_edition(client, world, who):
+    """Every member finds the released public edition on the Reports page and Your reports
+    (decision 125); a full edition only once an admin clears them."""
     organisation = world["organisation"]
     full = ready_pack(
         organisation, edition="full", content=b"%PDF-1.7 " + MARKERS["action"].encode()
     )
     public = ready_pack(organisation, edition="public")
-    panel = world["people"]["panel"]
+    panel = world["people"][who]
     client.force_login(panel)
     slug = organisation.slug
     assert client.get(reverse("pack_download", args=[slug, full.pk])).status_code == 404
@@ -762,6 +765,13 @@ def test_walk_every_page_as_an_uncleared_member(_sessions_as_in_production, clie
     # Full editions are out of reach of everyone here.
     assert answered[(reverse("pack_download", args=[slug, full.pk]), ())][0] == 404
     assert answered[(reverse("pack_download_docx", args=[slug, full.pk]), ())][0] == 404
+    # The walk met the listings: whatever their role, the Reports page and Your reports list the
+    # released public pack (decision 125), and no full edition.
+    for url in (reverse("packs", args=[slug]), reverse("my_packs")):
+        status, _text = answered[(url, ())]
+        page = client.get(url).content.decode()
+        assert status == 200 and reverse("pack_download", args=[slug, public.pk]) in page, url
+        assert reverse("pack_download", args=[slug, full.pk]) not in page, url
     if user.memberships.get(organisation=organisation).role in (Role.VIEWER, Role.PANEL):
         # The walk met the risk where it matters: the public pack, built as at a day before the
         # marking, lists S1 and says its detail is left out; and its Word edition the same.

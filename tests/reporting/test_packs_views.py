@@ -48,14 +48,22 @@ def queued(monkeypatch):
         ("admin", 200, 200, 200),
         ("coordinator", 200, 200, 200),
         ("panel", 200, 404, 200),  # not cleared: the full edition is out of reach
-        ("owner", 403, 404, 200),
-        ("viewer", 403, 404, 200),
+        ("owner", 200, 404, 200),  # every member finds what they may download (decision 125)
+        ("viewer", 200, 404, 200),
+        ("cleared viewer", 200, 200, 200),  # cleared by an admin: the full edition too
     ],
 )
 def test_every_role(client, organisation, role, page, download, public_download):
     full = ready_pack(organisation)
     public = ready_pack(organisation, edition="public")
-    client.force_login(member(organisation, role))
+    cleared = role.startswith("cleared ")
+    client.force_login(
+        MembershipFactory(
+            organisation=organisation,
+            role=role.removeprefix("cleared "),
+            sensitive_access=cleared,
+        ).user
+    )
     slug = organisation.slug
     assert client.get(reverse("packs", args=[slug])).status_code == page
     response = client.get(reverse("pack_download", args=[slug, full.pk]))
@@ -180,25 +188,83 @@ def test_status_partial_polls_only_while_in_progress(client, organisation):
     assert "hx-trigger" not in body and "Download PDF" in body
 
 
-def test_my_packs_lists_every_panel_organisation_and_nothing_else(client):
+def test_my_packs_lists_every_organisation_in_the_editions_read_there(client):
     user = UserFactory()
     first, second, third, fourth = (OrganisationFactory() for _ in range(4))
     MembershipFactory(organisation=first, user=user, role="panel", sensitive_access=True)
-    MembershipFactory(organisation=second, user=user, role="panel", sensitive_access=True)
-    MembershipFactory(organisation=third, user=user, role="viewer", sensitive_access=True)
+    MembershipFactory(organisation=second, user=user, role="owner", sensitive_access=True)
+    MembershipFactory(organisation=third, user=user, role="viewer")
     ready_pack(first)
     ready_pack(second, as_of="2026-06-30")
-    hidden = ready_pack(third, as_of="2026-09-30")
+    hidden = ready_pack(third, as_of="2026-09-30")  # full: the viewer is not cleared there
+    public = ready_pack(third, edition="public", as_of="2026-09-30")
     ready_pack(fourth, as_of="2025-12-31")
     client.force_login(user)
     response = client.get(reverse("my_packs"))
     assert response.status_code == 200
     packs = list(response.context["packs"])
-    assert {pack.organisation for pack in packs} == {first, second}
+    assert {pack.organisation for pack in packs} == {first, second, third}
+    assert hidden not in packs and public in packs
     body = response.content.decode()
     assert first.name in body and second.name in body
     assert fourth.name not in body
     assert reverse("pack_download", args=[third.slug, hidden.pk]) not in body
+    assert reverse("pack_download", args=[third.slug, public.pk]) in body
+
+
+@pytest.mark.parametrize("role", ["owner", "viewer"])
+def test_an_owner_or_viewer_finds_the_public_edition_they_may_download(client, organisation, role):
+    """The README's rule: public editions are for every member. They are listed on the
+    organisation's Reports page and on Your reports, each with its download; never a draft,
+    never a full edition to someone not cleared, and no request, retry or release."""
+    public = ready_pack(organisation, edition="public")
+    full = ready_pack(organisation)
+    draft = ready_pack(organisation, edition="public", as_of="2026-06-30")
+    Pack.objects.filter(pk=draft.pk).update(released_at=None)
+    failed = Pack.objects.create(
+        organisation=organisation, kind="quarterly", edition="public", as_of="2026-09-30"
+    )
+    Pack.objects.filter(pk=failed.pk).update(status=PackStatus.FAILED)
+    client.force_login(member(organisation, role))
+    slug = organisation.slug
+    for name, args in (("packs", [slug]), ("my_packs", [])):
+        page = client.get(reverse(name, args=args))
+        assert page.status_code == 200, name
+        assert [pack.pk for pack in page.context["packs"]] == [public.pk], name
+        body = page.content.decode()
+        assert reverse("pack_download", args=[slug, public.pk]) in body, name
+        for hidden in (full, draft, failed):
+            assert reverse("pack_download", args=[slug, hidden.pk]) not in body, name
+        assert "Request a pack" not in body and "Summarise and release" not in body
+    reports = client.get(reverse("organisation", args=[slug])).content.decode()
+    assert f'href="{reverse("packs", args=[slug])}"' in reports  # the header links the page
+    assert client.get(reverse("pack_download", args=[slug, public.pk])).status_code == 200
+    assert client.get(reverse("pack_detail", args=[slug, public.pk])).status_code == 200
+    for hidden in (full, draft, failed):
+        assert client.get(reverse("pack_download", args=[slug, hidden.pk])).status_code == 404
+        assert client.get(reverse("pack_detail", args=[slug, hidden.pk])).status_code == 404
+    asked = {"kind": "quarterly", "edition": "public", "as_of": "2026-03-31"}
+    assert client.post(reverse("packs", args=[slug]), asked).status_code == 403
+    assert client.post(reverse("pack_retry", args=[slug, public.pk])).status_code == 403
+    assert client.get(reverse("pack_release", args=[slug, public.pk])).status_code == 403
+    assert Pack.objects.filter(organisation=organisation).count() == 4
+
+
+@pytest.mark.parametrize("role", ["owner", "viewer"])
+def test_an_owner_or_viewers_reports_pages_query_count_does_not_grow(client, role):
+    organisation = OrganisationFactory()
+    client.force_login(member(organisation, role))
+    ready_pack(organisation, edition="public")
+    days = iter(range(1, 28))
+
+    def grow():
+        for _ in range(3):
+            day = next(days)
+            ready_pack(organisation, edition="public", as_of=f"2025-05-{day:02d}")
+            ready_pack(organisation, as_of=f"2025-05-{day:02d}")  # full: not theirs
+
+    for url in (reverse("packs", args=[organisation.slug]), reverse("my_packs")):
+        assert_same_queries(lambda url=url: client.get(url), grow, at_most=14)
 
 
 def test_my_packs_query_count_does_not_grow(client, django_assert_max_num_queries):
