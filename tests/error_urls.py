@@ -5,6 +5,7 @@ from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404
 from django.urls import path
 
+from riskreg.urls import handler403  # noqa: F401  the project's 403 page (whom to ask), as served
 from riskreg.urls import urlpatterns as project_urlpatterns
 
 BROKEN = "a view that fails on purpose: SELECT secret FROM nowhere"

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils.html import escape
 
 from registers.models import Marking, Role
@@ -18,6 +18,13 @@ from registers.views.escalation import NOTHING_ABOVE
 from registers.views.evidence import NOT_YOURS_TO_ADD, NOT_YOURS_TO_DELETE
 from registers.views.evidence_context import REVIEWS_OFFERED
 from registers.views.risk_common import NOT_CLEARED, NOT_YOUR_RISK, NOT_YOURS
+from riskreg.refusals import (
+    ASK_A_COORDINATOR,
+    ASK_AN_ADMIN,
+    ROLE_REFUSED,
+    ROLE_REFUSED_ANYWHERE,
+    role_refusal,
+)
 from tests.error_urls import BROKEN
 from tests.factories import (
     ActionFactory,
@@ -141,7 +148,57 @@ def test_403_for_a_viewer_still_says_it_is_the_role_and_whom_to_ask(client):
     response = client.get(reverse("risk_review", args=[viewer.organisation.slug, risk.ref]))
     html = assert_house_page(response, 403, "You cannot do this")
     assert "Your role does not let you review this risk." in html
-    assert "ask your organisation's risk coordinator or admin" in html
+    name = viewer.organisation.display_name
+    assert escape(ROLE_REFUSED.format(organisation=name)) in html
+    assert escape(ASK_A_COORDINATOR.format(organisation=name)) in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/o/{org}/settings/profile/",  # admins' settings pages
+        "/o/{org}/members/",
+        "/o/{org}/settings/categories/",
+    ],
+)
+def test_403_for_a_coordinator_sends_them_to_an_admin_not_to_themselves(client, url):
+    """A coordinator refused an admin's page was told to "ask your organisation's risk
+    coordinator or admin": themselves. They are told to ask an admin of the organisation, and
+    no admin is named (who holds the role is on no page a coordinator reads)."""
+    coordinator = MembershipFactory(role=Role.COORDINATOR)
+    organisation = coordinator.organisation
+    admin = MembershipFactory(
+        organisation=organisation, role=Role.ADMIN, user__full_name="Adaline Quorn"
+    )
+    client.force_login(coordinator.user)
+    html = assert_house_page(
+        client.get(url.format(org=organisation.slug)), 403, "You cannot do this"
+    )
+    name = organisation.display_name
+    assert escape(ROLE_REFUSED.format(organisation=name)) in html
+    assert escape(ASK_AN_ADMIN.format(organisation=name)) in html
+    assert "risk coordinator" not in html
+    assert admin.user.full_name not in html and admin.user.email not in html
+
+
+def test_403_for_an_admin_sends_them_nowhere(rf):
+    """An admin refused by role (nothing in the organisation is above them) is told the role,
+    and not to ask themselves."""
+    admin = MembershipFactory(role=Role.ADMIN)
+    request = rf.get(f"/o/{admin.organisation.slug}/")
+    request.user = admin.user
+    request.resolver_match = resolve(request.path)
+    assert role_refusal(request) == ROLE_REFUSED.format(
+        organisation=admin.organisation.display_name
+    )
+
+
+def test_403_away_from_an_organisation_names_none(client, failing_urls):
+    coordinator = MembershipFactory(role=Role.COORDINATOR)
+    client.force_login(coordinator.user)
+    html = assert_house_page(client.get("/test-errors/403/"), 403, "You cannot do this")
+    assert escape(ROLE_REFUSED_ANYWHERE) in html
+    assert escape(coordinator.organisation.display_name) not in html.split("</header>")[-1]
 
 
 def assert_refused_for(response, reason: str) -> None:
