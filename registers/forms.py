@@ -17,6 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from riskreg.forms import GovukBoundField, GovukForm, sentence
+from riskreg.one_line import one_line
 from scoring.definition import SchemeDefinition
 from scoring.engine import Rating, grid, rate
 
@@ -602,6 +603,9 @@ class RiskForm(PositionsMixin, GovukForm):
     @classmethod
     def initial_for(cls, risk) -> dict:
         initial = {name: getattr(risk, name) for name in cls.SERVICE_FIELDS}
+        # A title stored with a line break before decision 122 is offered on one line (a
+        # browser's one-line box would drop the breaks and join the words): saved so.
+        initial["title"] = one_line(risk.title)
         initial["category"] = risk.category_id
         initial["owner"] = risk.owner_id
         initial["manager"] = risk.manager_id

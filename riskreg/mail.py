@@ -17,6 +17,7 @@ from django.db import transaction
 from kombu.exceptions import OperationalError
 
 from .celery import task_named
+from .one_line import one_line
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,11 @@ def absolute(path: str) -> str:
 
 
 def message(*, subject: str, text: str, html: str, to: list[str]) -> EmailMultiAlternatives:
+    """The e-mail, its subject folded onto one line: a line break in a subject (a risk's title
+    typed with one, say) made Django refuse the whole message (BadHeaderError), after the
+    notices it told of were stamped e-mailed, so nothing was sent, ever (decision 122)."""
     email = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+        subject=one_line(subject), body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to
     )
     if html:
         email.attach_alternative(html, "text/html")

@@ -1,9 +1,12 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
+
+from riskreg.one_line import is_one_line
 
 from .history_records import IndexedHistoricalRecords
 from .organisations import Category, Marking, Objective, Organisation
@@ -74,6 +77,12 @@ def _pair_constraints(prefix: str) -> list[models.BaseConstraint]:
             name=f"risk_{prefix}_impact_range",
         ),
     ]
+
+
+# A risk's title is one line: it heads e-mail subjects and one-line cells (decision 122).
+TITLE_ONE_LINE = (
+    "Enter the title on one line, without line breaks, tabs or other control characters"
+)
 
 
 class Risk(models.Model):
@@ -245,6 +254,23 @@ class Risk(models.Model):
     @property
     def review_due(self) -> dt.date | None:
         return review_due(self)
+
+    def clean(self) -> None:
+        """A title on one line (decision 122), checked by every service's ``full_clean``: the
+        pages, the API, the import and the admin. A title stored with a line break before the
+        rule is not refused while it stays as it is (a review or a re-rating of the risk goes
+        on): it is refused only when it is written, new or changed."""
+        super().clean()
+        if is_one_line(self.title):
+            return
+        stored = (
+            self.pk is not None
+            and "\x00" not in self.title  # never stored: PostgreSQL's text holds no NUL
+            and Risk.objects.filter(pk=self.pk, title=self.title).exists()
+        )
+        if stored:
+            return
+        raise ValidationError({"title": TITLE_ONE_LINE})
 
 
 def review_due(record) -> dt.date | None:

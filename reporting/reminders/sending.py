@@ -25,6 +25,7 @@ from registers.calendar import organisation_today
 from registers.models import Organisation
 from reporting.models import Reminder, ReminderStatus
 from riskreg.mail import absolute
+from riskreg.one_line import one_line
 
 from .selection import DAILY, Digest, base_url, digests_for
 
@@ -92,7 +93,7 @@ def message(digest: Digest) -> EmailMultiAlternatives:
     text = render_to_string("reporting/email/reminder_digest.txt", context)
     html = render_to_string("reporting/email/reminder_digest.html", context)
     email = EmailMultiAlternatives(
-        subject=subject(digest),
+        subject=one_line(subject(digest)),  # as riskreg.mail's (decision 122)
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[digest.user.email],

@@ -33,6 +33,7 @@ from registers.models import (
     Risk,
     User,
 )
+from registers.models.risks import TITLE_ONE_LINE
 from registers.refs import ref_clean, ref_saved_as
 from registers.services.register_archive import archived_message
 from registers.services.risks import (
@@ -48,6 +49,7 @@ from registers.services.risks_bulk import (
     risk_create_many,
     risk_update_many,
 )
+from riskreg.one_line import is_one_line
 from scoring.definition import SchemeDefinition
 from scoring.engine import RatingError, level_for, rate
 
@@ -529,6 +531,9 @@ def _plan_row(
         problem("title", "required for a new risk")
     elif len(title) > TITLE_MAX:
         problem("title", f"at most {TITLE_MAX} characters ({len(title)} given)")
+    elif not is_one_line(title) and (risk is None or title != risk.title):
+        # Risk.clean's rule, said against the row (a title stored so before is left as it is)
+        problem("title", TITLE_ONE_LINE)
 
     category_text = cell_text(values.get("category"))
     if category_text:
