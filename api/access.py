@@ -54,13 +54,23 @@ def api_organisation(request, slug: str) -> OrganisationAccess:
     return access
 
 
+# The one answer for a risk id outside the caller's reach, whether no risk has it or another
+# organisation's does: a different answer told a caller which ids other organisations hold
+# (decision 122). The log line still says which.
+NO_SUCH_RISK = "No such risk"
+
+
 def api_risk(request, pk) -> tuple[OrganisationAccess, Risk]:
-    """A risk by id, through the access functions; 404 outside the person's and token's reach."""
+    """A risk by id, through the access functions; 404 outside the person's and token's reach,
+    the same 404 (``NO_SUCH_RISK``) whether the risk is another organisation's or none."""
     slug = Risk.objects.filter(pk=pk).values_list("organisation__slug", flat=True).first()
     if slug is None:
         log_refusal(request.user, "-", f"no risk {pk!r}")
-        raise Http404("No such risk")
-    access = api_organisation(request, slug)
+        raise Http404(NO_SUCH_RISK)
+    try:
+        access = api_organisation(request, slug)
+    except Http404:
+        raise Http404(NO_SUCH_RISK) from None  # refusal logged by the organisation's lookup
     return access, access_risk(access, pk)
 
 
@@ -72,7 +82,7 @@ def access_risk(access: OrganisationAccess, pk) -> Risk:
         .first()
     )
     if risk is None:
-        raise Http404("No such risk")
+        raise Http404(NO_SUCH_RISK)
     return risk
 
 

@@ -2,7 +2,9 @@
 
 import pytest
 
+from api.access import NO_SUCH_RISK
 from registers.models import Marking, Risk, Role
+from registers.models.risks import TITLE_ONE_LINE
 from registers.withholding import WITHHELD
 from tests import factories
 from tests.queries import assert_same_queries
@@ -225,3 +227,35 @@ def test_the_list_costs_the_same_queries_whatever_its_length(
 
     fetch()  # the token's last use is written at most once a minute: out of the comparison
     assert_same_queries(fetch, grow, at_most=6)
+
+
+def test_another_organisations_risk_and_no_risk_get_the_same_404(
+    organisation, other_organisation, corporate_register, coordinator, token_for, api
+):
+    """The answer told a caller which ids other organisations hold ("No such organisation" for
+    theirs, "No such risk" for none), on the risk and on its children (decision 122)."""
+    theirs = factories.RiskFactory(register=factories.corporate_register_of(other_organisation))
+    _, secret = token_for(coordinator, [organisation])
+    client = api(secret)
+    for tail in ("", "controls/", "actions/", "reviews/", "history/"):
+        missing = client.get(f"/api/v1/risks/999999/{tail}")
+        other = client.get(f"/api/v1/risks/{theirs.pk}/{tail}")
+        assert missing.status_code == other.status_code == 404, tail
+        assert other.json() == missing.json() == {"detail": NO_SUCH_RISK}, tail
+
+
+def test_a_title_of_more_than_one_line_is_refused(
+    organisation, corporate_register, coordinator, token_for, api
+):
+    risk = factories.RiskFactory(register=corporate_register, title="Flood")
+    _, secret = token_for(coordinator, [organisation], read_only=False)
+    response = api(secret).patch(
+        f"/api/v1/risks/{risk.pk}/",
+        {"title": "Flood\nat the depot"},
+        format="json",
+        HTTP_IF_MATCH=f'"{risk.version}"',
+    )
+    assert response.status_code == 400
+    assert response.json() == {"title": [TITLE_ONE_LINE]}
+    risk.refresh_from_db()
+    assert risk.title == "Flood" and risk.version == 1
