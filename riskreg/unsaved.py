@@ -13,6 +13,10 @@ A form posted after the person signed in again in another tab fails the CSRF che
 changes the CSRF token): when the post came from this site (its Origin header), the values are
 kept the same way and the person is sent back to the form instead of a bare 403.
 
+Either way, only a post from this site (its Origin header) is kept: another site's post, which a
+browser sends without the session cookie, wrote a new session over the person's and planted its
+own text as theirs (decision 122).
+
 The values stay in the session of the browser they were typed in: whoever can use that browser
 could already read them in the open form.
 """
@@ -150,6 +154,11 @@ class UnsavedFormMiddleware:
         login = resolve_url(settings.LOGIN_URL)
         location = response.get("Location", "")
         if urlsplit(location).path != login or request.path == login:
+            return response
+        if not _same_origin(request):
+            # A post from another site (or one naming none) keeps nothing: keeping it wrote a new
+            # session over the person's, signing them out, and showed its text back as "what you
+            # typed" (decision 122).
             return response
         if not any(not _is_secret(name) for name in request.POST):
             return response  # nothing typed (a sign-out button, say)

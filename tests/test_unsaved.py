@@ -9,6 +9,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
@@ -80,9 +81,14 @@ def expire_sessions():
     Session.objects.update(expire_date=timezone.now() - dt.timedelta(minutes=1))
 
 
+def same_site_client() -> Client:
+    """A browser: it names this site as the Origin of its posts (only those are kept)."""
+    return Client(enforce_csrf_checks=True, HTTP_ORIGIN="http://testserver")
+
+
 @pytest.fixture
 def browser(coordinator):
-    client = Client(enforce_csrf_checks=True)
+    client = same_site_client()
     assert sign_in(client, coordinator).status_code == 302
     return client
 
@@ -248,7 +254,7 @@ def test_the_appetite_statement_page_brings_the_typed_values_back(organisation):
         tolerance=12,
         rationale="Prudent",
     )
-    client = Client(enforce_csrf_checks=True)
+    client = same_site_client()
     assert sign_in(client, admin).status_code == 302
     url = reverse("appetite_statement_edit", args=[organisation.slug, statement.pk])
     page, again = signed_out_and_back(
@@ -268,3 +274,47 @@ def test_the_appetite_statement_page_brings_the_typed_values_back(organisation):
     assert "Audit Committee asked for a bolder stance" in page
     assert "Audit Committee asked for a bolder stance" not in again
     assert AppetiteStatement.objects.get(pk=statement.pk).tolerance == 12
+
+
+# --- another site's post (decision 122) --------------------------------------------------------
+
+
+def test_another_sites_post_to_a_form_keeps_nothing_and_writes_no_session(risk):
+    """A browser sends another site's post without the session cookie (SameSite): signed out
+    as far as the app can tell. Keeping its values wrote a new session over the person's, and
+    showed its text to them as "what you typed"."""
+    client = Client()  # the CSRF check aside: what the middleware does with the post
+    response = client.post(
+        edit_url(risk),
+        typed(risk, "", title="Your account is locked: call 0800 000 000"),
+        HTTP_ORIGIN="https://evil.example",
+    )
+    assert response.status_code == 302
+    assert urlsplit(response.url).path == reverse("login")
+    assert "unsaved" not in response.url
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not Session.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [("register_import", ["corporate"]), ("member_invite_many", [])],
+)
+def test_the_upload_pages_check_another_sites_post_before_the_sign_in(
+    organisation, coordinator, name, args
+):
+    """The two pages that check CSRF themselves (after their upload limit) checked it after
+    sending the visitor to sign in: another site's post met the sign-in page, not a refusal."""
+    url = reverse(name, args=[organisation.slug, *args])
+    forged = Client(enforce_csrf_checks=True)
+    response = forged.post(url, {"rows": "Phishing text"}, HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    assert not Session.objects.exists()
+    # A post from this site whose session ended still keeps what was typed, as before.
+    client = same_site_client()
+    assert sign_in(client, coordinator).status_code == 302
+    token = csrf_token(client.get(url).content.decode())
+    expire_sessions()
+    response = client.post(url, {"csrfmiddlewaretoken": token, "rows": "ann@example.test"})
+    assert response.status_code == 302
+    assert "unsaved" in parse_qs(urlsplit(response.url).query)["next"][0]

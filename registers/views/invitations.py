@@ -173,8 +173,10 @@ class _SizeLimit(FileUploadHandler):
         return None
 
 
-@csrf_exempt  # checked by csrf_protect below, once the size limit is in place
-@login_required
+# Exempt from the middleware's CSRF check, which reads the body before the view can put its
+# size limit in place: checked by csrf_protect below once it is, and before the sign-in check, so
+# another site's post is refused (403) rather than sent to the sign-in page (decision 122).
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def member_invite_many(request: HttpRequest, org: str) -> HttpResponse:
     limiter = _SizeLimit(request)
@@ -183,6 +185,7 @@ def member_invite_many(request: HttpRequest, org: str) -> HttpResponse:
 
 
 @csrf_protect
+@login_required
 def _invite_many(request: HttpRequest, org: str, limiter: _SizeLimit) -> HttpResponse:
     """Paste or upload a list, see what would happen to every row, then send them all."""
     access = inviter_access(request, org)

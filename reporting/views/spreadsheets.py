@@ -94,8 +94,10 @@ def _refusal(exc: SpreadsheetError, *, filename: str, register: Register) -> str
     return f"{filename}: {exc}. Nothing was imported."
 
 
-@csrf_exempt  # checked by csrf_protect below, once the size limit is in place
-@login_required
+# Exempt from the middleware's CSRF check, which reads the body before the view can put its
+# size limit in place: checked by csrf_protect below once it is, and before the sign-in check, so
+# another site's post is refused (403) rather than sent to the sign-in page (decision 122).
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def register_import(request: HttpRequest, org: str, register: str) -> HttpResponse:
     limiter = SizeLimitedUploadHandler(request, limit=max_upload_bytes())
@@ -104,6 +106,7 @@ def register_import(request: HttpRequest, org: str, register: str) -> HttpRespon
 
 
 @csrf_protect
+@login_required
 def _register_import(request, org: str, register: str, limiter) -> HttpResponse:
     access, register_obj = _editable_register(request, org, register)
     can_invite = access.can_invite_role(Role.OWNER)

@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from registers import calendar
@@ -623,7 +622,7 @@ def test_a_session_that_ended_keeps_what_was_typed(organisation, owner, today):
     """Twenty updates typed while the session ran out come back after signing in again."""
     one = make_risk(organisation, today, ref="ONE", owner=owner, due_in=1)
     two = make_risk(organisation, today, ref="TWO", owner=owner, due_in=2)
-    browser = Client(enforce_csrf_checks=True)
+    browser = unsaved_tests.same_site_client()
     owner.set_password(PASSWORD)
     owner.save()
     assert unsaved_tests.sign_in(browser, owner).status_code == 302
