@@ -22,9 +22,7 @@ pages and the API do; the history table holds no text.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -44,7 +42,7 @@ from registers.withholding import WITHHELD
 from scoring.engine import RatingError, rate
 from scoring.models import SchemeVersion
 
-from .spreadsheets.exporting import safe_text
+from .spreadsheets.exporting import csv_line, safe_text
 
 # What each column holds: the README's table is this, and the feed's header row its names.
 RISK_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -369,20 +367,17 @@ def _csv_value(value) -> object:
 
 
 def csv_chunks(rows: Iterator[dict], header: tuple[str, ...]) -> Iterator[str]:
-    """UTF-8 CSV (the csv module's quoting), header first, with a byte-order mark so Excel reads
-    accents right; text a spreadsheet would run as a formula is prefixed with an apostrophe, as
-    the register export does. Yielded a batch of rows at a time."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(header)
+    """UTF-8 CSV quoted as the register export is (``csv_line``: every cell but the bare ones),
+    header first, with a byte-order mark so Excel reads accents right; text a spreadsheet would
+    run as a formula is prefixed with an apostrophe, as the register export does. Yielded a
+    batch of rows at a time."""
+    lines = ["\ufeff", csv_line(header)]
     for count, row in enumerate(rows, start=1):
-        writer.writerow([_csv_value(row[name]) for name in header])
+        lines.append(csv_line([_csv_value(row[name]) for name in header]))
         if count % BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
 
 
 def json_chunks(rows: Iterator[dict]) -> Iterator[str]:

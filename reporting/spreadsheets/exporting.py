@@ -15,11 +15,11 @@ run by an operator) the export is full.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
@@ -381,14 +381,33 @@ def _cell(value: object) -> object:
     return value
 
 
+# A cell written without quotes: letters, digits, "_", "." and "-" alone (column names, refs,
+# numbers, ISO dates). Every other cell is quoted, whether or not the comma needs it (decision
+# 122): Excel set to a ";" list separator split an unquoted "Flood risk;=1+1;@SUM(2+2)" at each
+# ";" and ran the pieces as formulas; quoted, the text stays one. Not the csv module's QUOTE_ALL:
+# the contracts read an export's lines as ``EX-90,...``, and a bare cell holds no ";" to split.
+_BARE_CELL = re.compile(r"[A-Za-z0-9_.\-]*")
+
+
+def csv_line(values: Iterable[object]) -> str:
+    """One CSV record (RFC 4180, CRLF-ended, as the csv module writes), every cell quoted but
+    the bare ones (``_BARE_CELL``). ``values`` are text or numbers; None is an empty cell."""
+    cells = ("" if value is None else str(value) for value in values)
+    return (
+        ",".join(
+            cell if _BARE_CELL.fullmatch(cell) else '"' + cell.replace('"', '""') + '"'
+            for cell in cells
+        )
+        + "\r\n"
+    )
+
+
 def to_csv(export: RegisterExport, *, bom: bool = True) -> bytes:
-    """UTF-8 CSV; with a byte-order mark by default so Excel reads the accents right."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(export.header)
-    for row in export.rows:
-        writer.writerow(["" if value is None else _csv_value(value) for value in row])
-    text = buffer.getvalue()
+    """UTF-8 CSV (``csv_line``); with a byte-order mark by default so Excel reads the accents
+    right."""
+    lines = [csv_line(export.header)]
+    lines.extend(csv_line([_csv_value(value) for value in row]) for row in export.rows)
+    text = "".join(lines)
     return text.encode("utf-8-sig" if bom else "utf-8")
 
 

@@ -141,6 +141,17 @@ def test_risks_csv_has_the_header_a_filename_and_the_same_rows(
     assert by_ref["A2"]["manager"] == ""  # None is an empty cell
 
 
+def test_risks_csv_quotes_text_excel_could_split_at_a_semicolon(
+    organisation, corporate_register, feed
+):
+    """As the register export (decision 122): every cell but the bare ones is quoted."""
+    factories.RiskFactory(register=corporate_register, ref="A1", title="Flood;=1+1;@SUM(2+2)")
+    text = _body(feed("risks.csv")).removeprefix("\ufeff")
+    header, line = text.split("\r\n")[:2]
+    assert header == ",".join(RISK_HEADER)
+    assert ',A1,"Flood;=1+1;@SUM(2+2)",' in line
+
+
 def test_sensitive_text_is_withheld_from_members_not_cleared(
     organisation, corporate_register, member, token_for, api
 ):

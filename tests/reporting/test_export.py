@@ -268,3 +268,28 @@ def test_command_refusals(organisation, tmp_path):
         export("--org", "nope", "--register", "corporate", "--format", "csv")
     with pytest.raises(CommandError, match="invalid choice"):
         export(*args, "--format", "pdf")
+
+
+def test_text_excel_could_split_at_a_semicolon_is_quoted_and_reads_back(organisation):
+    """Excel set to a ";" list separator split an unquoted cell at each ";" and ran the pieces as
+    formulas: every cell but the bare ones (names, refs, numbers, dates) is quoted now, and the
+    import reads it back unchanged (decision 122)."""
+    register = corporate_register_of(organisation)
+    risk = RiskFactory(
+        register=register,
+        ref="R1",
+        title="Flood risk;=1+1;@SUM(2+2)",
+        description='Rain; "heavy"\nfor days',
+        positions={"current": (3, 4)},
+    )
+    data = to_csv(register_export(register=register))
+    header, line = data.decode("utf-8-sig").split("\r\n", 2)[:2]
+    assert header.startswith("ref,title,description,")  # names are bare: as before
+    assert line.startswith('R1,"Flood risk;=1+1;@SUM(2+2)","Rain; ""heavy""\n')
+    assert ",3,4," in line  # numbers bare
+    (row,) = rows_of(data)
+    assert row["title"] == "Flood risk;=1+1;@SUM(2+2)"
+    plan = import_plan(register=register, data=data, filename="e.csv")
+    assert plan.ok and plan.summary == "created 0, updated 0, unchanged 1", plan.problems
+    import_apply(plan=plan)
+    assert Risk.objects.get(pk=risk.pk).version == 1
