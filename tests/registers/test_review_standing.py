@@ -5,11 +5,13 @@ dashboard's figure and list, the register's rows and review filter, the risk pag
 update card, review health and the committee pack's review health."""
 
 import datetime as dt
+import io
 import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from docx import Document
 
 from registers import caching, selectors
 from registers.models import Register, Review, ReviewState, Risk, Role
@@ -21,10 +23,13 @@ from registers.selectors.review_standing import (
     OVERDUE,
     standing_of,
 )
-from reporting.packs.data import _health_as_of
+from reporting.packs.data import _health_as_of, pack_data
+from reporting.packs.docx import render_docx
+from reporting.packs.services import pack_render
 from reporting.review_health import organisation_health, overdue_rows, register_health
 from tests.factories import MembershipFactory, RiskFactory, corporate_register_of
 from tests.queries import assert_same_queries
+from tests.reporting.test_packs import pdf_text, section
 
 pytestmark = pytest.mark.django_db
 
@@ -238,3 +243,29 @@ def test_a_panel_member_with_nothing_assigned_is_not_offered_my_work(
     client.force_login(owner)
     text = _text(client.get(reverse("organisation", args=[organisation.slug])).content.decode())
     assert "My work in" in text and "Your risks and actions" in text
+
+
+def test_the_committee_pack_names_them_in_a_column_of_their_own(organisation, world):
+    """The PDF and the Word edition alike; a pack with none keeps its five columns."""
+    today = selectors.organisation_today(organisation)
+    data = pack_data(organisation=organisation, kind="committee", as_of=today)
+    assert data.health_awaiting
+    text = pdf_text(pack_render(organisation=organisation, kind="committee", as_of=today).pdf)
+    health = section(text, "4. Review health per register", None)
+    assert "Awaiting sign-off" in health and "counted on time, not overdue" in health
+    document = Document(io.BytesIO(render_docx(data)))
+    headings = [
+        [cell.text for cell in table.rows[0].cells]
+        for table in document.tables
+        if table.rows[0].cells[0].text == "Register"
+    ]
+    assert ["Register", "Open risks", "Overdue", "Awaiting sign-off", "Due soon", "On time"] in (
+        headings
+    )
+    Review.objects.filter(state=ReviewState.SUBMITTED).update(
+        state=ReviewState.WITHDRAWN, decided_at=timezone.now()
+    )
+    data = pack_data(organisation=organisation, kind="committee", as_of=today)
+    assert not data.health_awaiting
+    document = Document(io.BytesIO(render_docx(data)))
+    assert not any("Awaiting sign-off" in cell.text for t in document.tables for cell in t._cells)
