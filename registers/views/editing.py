@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from appetite.selectors import appetite_lookup
@@ -23,6 +22,7 @@ from riskreg import unsaved
 from scoring.engine import RatingError, rate
 
 from .. import history, permissions, selectors
+from ..calendar import organisation_today
 from ..forms import (
     POSITION_LABELS,
     CloseForm,
@@ -176,7 +176,7 @@ def risk_create_view(request: HttpRequest, org: str, register: str) -> HttpRespo
             positions={k: v for k, v in form.position_values().items() if v is not None},
             objectives=data["objectives"],
             leads=data["leads"],
-            reviewed_on=timezone.localdate(),
+            reviewed_on=organisation_today(register_obj.organisation),
             reason="created",
             **{k: v for k, v in form.service_fields().items() if k != "title"},
         )

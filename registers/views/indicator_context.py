@@ -10,6 +10,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from ..calendar import organisation_today
 from ..forms_indicators import IndicatorForm, ReadingForm
 from ..models import Indicator, IndicatorReading, Risk
 from ..prepared import prepared_list
@@ -139,7 +140,7 @@ def risk_indicators(risk: Risk, *, today, readings: bool = True) -> list[Indicat
 def indicators_context(access, risk: Risk, *, can_see_detail: bool, **state) -> dict:
     """The risk page's indicators section: each indicator with its standing and latest
     readings (for the charts helper: ``indicator.recent``, newest first), the forms open."""
-    today = timezone.localdate()
+    today = organisation_today(access.organisation)
     indicators = risk_indicators(risk, today=today, readings=can_see_detail)
     if not can_see_detail:
         indicators = withhold_indicators(indicators, access=access)

@@ -306,7 +306,7 @@ def new_control_form(access) -> ControlForm:
 
 
 def action_flags(access, actions, can_edit: bool) -> None:
-    today = timezone.localdate()
+    today = calendar.organisation_today(access.organisation)
     for action in actions:
         action.can_update = can_edit or access.can_update_action(action)
         action.is_overdue = (
@@ -524,7 +524,7 @@ def render_risk_page(request: HttpRequest, access, risk: Risk, *, status: int = 
         "warnings": risk_warnings(risk),
         "objectives": records.objectives,
         "leads": records.leads,
-        "today": timezone.localdate(),
+        "today": calendar.organisation_today(access.organisation),
         "can_edit": can_edit,
         "can_review": can_review,
         "history_entries": entries[:HISTORY_ON_PAGE],
