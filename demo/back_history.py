@@ -6,8 +6,9 @@ before (Aberdeen's strategic risks): the dashboard's exposure over eight quarter
 chart would show empty quarters, then one level line. Here each such risk gets the eight
 quarter ends before its first record: a quarterly review by its owner at each, its current
 position moving toward the one it was seeded with, written as history records (change reason
-``REASON``) and ``Review`` rows (note starting ``REVIEW_NOTE``), so the history page, the charts,
-the exposure and a pack's period updates all say "illustrative".
+ending ``REASON``, worded as a review's) and ``Review`` rows (note starting ``REVIEW_NOTE``),
+so the history page, the charts, the exposure and a pack's period updates all say
+"illustrative".
 
 What the demo takes from a paper is never touched: the registers of the Met, MOPAC and WMP are
 dated by their papers (``demo.seeding``) and get no back history; a risk's own row (its current
@@ -41,6 +42,11 @@ from registers.services.risks import apply_ratings, next_review_due
 from scoring.engine import rate
 
 REASON = "Illustrative back history (demo)"
+# The first record's reason is REASON; each later one's is worded as the product words a review's
+# (services.reviews), so the history page shows each quarter once, as the review it was (it
+# showed "Risk edited" beside the review).
+REVIEWED_REASON = f"reviewed, no change: {REASON}"
+RESCORED_REASON = f"re-scored: {REASON}"
 REVIEW_NOTE = "Illustrative quarterly review (demo)"
 QUARTERS = 8
 
@@ -52,7 +58,7 @@ def back_history_add(
     ``specs`` are their seed data by ref (for ``back_from``); ``at(day)`` is the moment (aware,
     local) a record of that day is written. Returns the number of risks given back history."""
     done = Risk.history.filter(
-        organisation_id=organisation.id, history_change_reason=REASON
+        organisation_id=organisation.id, history_change_reason__endswith=REASON
     ).values("id")
     risks = list(
         Risk.objects.filter(organisation=organisation, register__slug__in=list(register_slugs))
@@ -62,16 +68,19 @@ def back_history_add(
     )
     if not risks:
         return 0
-    first_records = {}
+    first_records, seeded = {}, {}
     for record in Risk.history.filter(id__in=[risk.id for risk in risks]).order_by(
         "id", "history_date", "history_id"
     ):
-        first_records.setdefault(record.id, record)
+        first = first_records.setdefault(record.id, record)
+        if record.version == first.version and record.history_user_id == first.history_user_id:
+            seeded.setdefault(record.id, []).append(record)  # the save that seeded it
 
     rows: list[Risk] = []
     reviews: list[tuple[Review, dt.datetime]] = []
     created: dict[int, dt.datetime] = {}
     anchors = []
+    carried: dict[int, Risk] = {}  # each risk's last back-history row
     for risk in risks:
         anchor = first_records.get(risk.id)
         if anchor is None or risk.scheme_version is None or anchor.current_likelihood is None:
@@ -79,13 +88,14 @@ def back_history_add(
         planned = _plan(risk, anchor, spec=specs.get(risk.ref, {}), at=at)
         if not planned:
             continue
-        anchors.append(anchor.history_id)
+        anchors.append(seeded[risk.id][-1].history_id)  # its objectives and leads are set
         created[risk.id] = planned[0][0]
         previous = None
         for moment, position in planned:
-            row = _row(risk, anchor, moment=moment, position=position)
-            rows.append(row)
             changed = previous is not None and position != previous
+            reason = REASON if previous is None else RESCORED_REASON if changed else REVIEWED_REASON
+            row = _row(risk, anchor, moment=moment, position=position, reason=reason)
+            rows.append(row)
             reviews.append(
                 (
                     Review(
@@ -100,6 +110,7 @@ def back_history_add(
                 )
             )
             previous = position
+            carried[risk.id] = row
     if not rows:
         return 0
 
@@ -108,8 +119,11 @@ def back_history_add(
     for record in records:
         firsts.setdefault(record.id, record.history_id)
     Risk.history.filter(history_id__in=list(firsts.values())).update(history_type="+")
-    Risk.history.filter(history_id__in=anchors).update(history_type="~")
+    Risk.history.filter(history_id__in=[first_records[pk].history_id for pk in created]).update(
+        history_type="~"
+    )
     _copy_many_to_many(anchors, records)
+    _continue_seeded(seeded, carried)
     _created(created)
     saved = Review.objects.bulk_create([review for review, _ in reviews])
     Review.objects.filter(pk__in=[review.pk for review in saved]).update(
@@ -139,7 +153,10 @@ def _plan(risk: Risk, anchor, *, spec: dict, at) -> list[tuple[dt.datetime, tupl
     moments = [moment for moment in moments if moment < limit]
     if not moments:
         return []
-    steps = _steps(start, end, count=len(moments), seed=risk.ref)
+    # Without a final review the path reaches the seeded position at the last quarter, not at
+    # the first record: that is not a review, and moved the rating with nobody's review.
+    count = len(moments) if final else len(moments) - 1
+    steps = _steps(start, end, count=count, seed=risk.ref)
     planned = [(moment, _position(start, steps, index)) for index, moment in enumerate(moments)]
     if final:
         planned.append((limit, end))
@@ -186,7 +203,9 @@ def _position(start, steps, index: int) -> tuple[int, int]:
     return tuple(position)  # type: ignore[return-value]
 
 
-def _row(risk: Risk, anchor, *, moment: dt.datetime, position: tuple[int, int]) -> Risk:
+def _row(
+    risk: Risk, anchor, *, moment: dt.datetime, position: tuple[int, int], reason: str
+) -> Risk:
     """The risk as it stood at ``moment``: its first record's values, the position given,
     reviewed that day."""
     row = copy.copy(anchor.instance)
@@ -201,7 +220,7 @@ def _row(risk: Risk, anchor, *, moment: dt.datetime, position: tuple[int, int]) 
     row.updated_at = moment
     row._history_date = moment
     row._history_user = risk.owner or risk.manager
-    row._change_reason = REASON
+    row._change_reason = reason
     return row
 
 
@@ -211,6 +230,25 @@ def _review_note(risk: Risk, row: Risk, *, changed: bool) -> str:
         rating += f" ({row.current_band})"
     what = f"re-scored to {rating}" if changed else f"reviewed at {rating}"
     return f"{REVIEW_NOTE}: {what}. The source publishes no earlier positions."
+
+
+def _continue_seeded(seeded: dict[int, list], carried: dict[int, Risk]) -> None:
+    """The records of the save that seeded each risk now follow its back history: they keep
+    its last review's dates (they carried none: the history read "Last reviewed 31 December
+    2025 -> (none)" on the day it was seeded), are by the same person, and give no reason of
+    their own (they add nothing to the story: "seeded from source document" by "System")."""
+    for risk_id, row in carried.items():
+        ids = [record.history_id for record in seeded[risk_id]]
+        Risk.history.filter(history_id__in=ids).update(
+            history_user_id=row._history_user.pk if row._history_user else None,
+            history_change_reason="",
+        )
+        Risk.history.filter(history_id__in=ids, last_reviewed__isnull=True).update(
+            last_reviewed=row.last_reviewed, next_review_due=row.next_review_due
+        )
+        Risk.objects.filter(pk=risk_id, last_reviewed__isnull=True).update(
+            last_reviewed=row.last_reviewed, next_review_due=row.next_review_due
+        )
 
 
 def _copy_many_to_many(anchors: list[int], records) -> None:

@@ -14,12 +14,14 @@ History is written as the sources date it, so trends derived from history mean s
 - The Met (4 October 2021) and MOPAC (28 March 2022) registers are created on the date of the paper
   that publishes them. The Met's arrows give a direction only, never the earlier rating, so no
   earlier rating is invented: the note says so.
-- Aberdeen and ESPO publish no risks; their illustrative risks are created when the demo is seeded,
-  except Aberdeen's strategic risks, which were on the register at its last report to the Audit
-  Committee. Three of them carry an illustrative re-score since that report (``ILLUSTRATIVE_MOVES``)
+- Aberdeen and ESPO publish no risks: Aberdeen's strategic risks were on the register at its last
+  report to the Audit Committee; its school and project risks came onto their registers a
+  quarter before their demo review (``ADDED_BEFORE_REVIEW_DAYS``), added by their owners; ESPO's
+  enter history when the demo is seeded, and their back history (below) dates them before that. Three of them carry an illustrative re-score since that report (``ILLUSTRATIVE_MOVES``)
   so the "more than one tolerance level" flag has something to show, each said in its note.
 - The sources publish no review dates: the demo's last reviews are spread over the past eight
-  months, recorded in history on that date.
+  months, each recorded as a review by the risk's owner (a ``Review`` with ``DEMO_REVIEW_NOTE``)
+  on that date, as the product records one.
 - ESPO's and Aberdeen's strategic risks (illustrative registers) get eight quarters of
   illustrative back history before their first record: quarterly reviews moving toward the
   position they were seeded with (``demo.back_history``), so the dashboard's exposure and each
@@ -66,7 +68,7 @@ from registers.selectors.exposure import forget_exposure
 from registers.services.accounts import sign_in_address_add
 from registers.services.indicators import indicator_add, reading_record
 from registers.services.reviews import review_record
-from registers.services.risks import action_add, control_add, next_review_due, risk_create
+from registers.services.risks import action_add, control_add, risk_create
 from scoring.presets import preset
 from scoring.services import scheme_save
 
@@ -111,6 +113,10 @@ _ON_REGISTER_SINCE = re.compile(r"Illustrative history: on the register since [^
 BACK_HISTORY_REGISTERS = {"espo": ("corporate",), "aberdeen": ("corporate",)}
 SEEDED_APPETITE = "seeded from source"
 SEED_HOUR = 9  # backdated records are written at 09:00 local time
+# Risks of illustrative registers without back history or a paper (Aberdeen's schools and
+# projects) come onto the register this long before their demo review.
+ADDED_BEFORE_REVIEW_DAYS = 91
+DEMO_REVIEW_NOTE = "Review dated by the demo: the source publishes no review dates."
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -458,7 +464,7 @@ def _seed_risk(
         )
     _indicators_of_risk(risk, spec, people=people, today=today)
     if backdated:
-        _backdate(risk, plan.created)
+        _backdate(risk, plan.created, by=_reviewer(risk) if plan.by_owner else None)
         if plan.rescore_from is not None:
             _illustrative_rescore(risk, spec["current"], plan.rescored)
         elif not closed:
@@ -472,6 +478,7 @@ class _Plan:
     note: str = ""
     rescore_from: tuple | None = None  # the illustrative current position at the last report
     rescored: dt.datetime | None = None
+    by_owner: bool = False  # added by its owner (illustrative); else by nobody named (a paper's)
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -487,6 +494,7 @@ class _Timeline:
 
     def __init__(self, organisation: Organisation, *, today: dt.date):
         self.slug = organisation.slug
+        self.today = today
         self.now = timezone.now()
         self.last_report: dt.datetime | None = None
         if self.slug in ILLUSTRATIVE_MOVES:
@@ -508,7 +516,13 @@ class _Timeline:
             return self._paper(spec, PAPER_DATES[self.slug])
         if spec["register"] in ILLUSTRATIVE_HISTORY_REGISTERS.get(self.slug, ()):
             return self._illustrative(spec)
-        return _Plan()
+        if spec["register"] in BACK_HISTORY_REGISTERS.get(self.slug, ()):
+            return _Plan()  # dated by its back history (demo.back_history)
+        # On the register before its demo review: it said "added today" and "last reviewed" months
+        # ago.
+        review = _demo_review_date(spec["ref"], self.today)
+        added = _at(review - dt.timedelta(days=ADDED_BEFORE_REVIEW_DAYS))
+        return _Plan(created=added, by_owner=True)
 
     def _paper(self, spec: dict, day: dt.date) -> _Plan:
         note = f"History: on the register as published on {_day(day)}."
@@ -563,7 +577,7 @@ class _Timeline:
             f"before the last report to the Audit Committee ({_day(self.last_report.date())})."
         )
         if before is None or spec.get("current") is None:
-            return _Plan(created=created, note=note)
+            return _Plan(created=created, note=note, by_owner=True)
         rescored = self.rescored
         note += (
             f" Illustrative re-score on {_day(rescored.date())}: current position "
@@ -571,7 +585,13 @@ class _Timeline:
             f"{spec['current'][0]} x {spec['current'][1]} now, to show movement between "
             "tolerance levels."
         )
-        return _Plan(created=created, note=note, rescore_from=tuple(before), rescored=rescored)
+        return _Plan(
+            created=created,
+            note=note,
+            rescore_from=tuple(before),
+            rescored=rescored,
+            by_owner=True,
+        )
 
 
 def _date_illustrative_notes(organisation: Organisation) -> None:
@@ -594,10 +614,11 @@ def _date_illustrative_notes(organisation: Organisation) -> None:
         Risk.history.filter(id=risk.id, source_note=risk.source_note).update(source_note=note)
 
 
-def _backdate(risk: Risk, created: dt.datetime) -> None:
+def _backdate(risk: Risk, created: dt.datetime, *, by=None) -> None:
     """Move what seeding just wrote for ``risk`` (its history, controls and actions) to
     ``created``: the records keep their order, a second apart, so each has its own instant. The
-    sources publish no review dates, so the backdated records carry none."""
+    sources publish no review dates, so the backdated records carry none. ``by``: who added it
+    (its records say so), for an illustrative risk; a paper's names nobody."""
     records = list(
         Risk.history.filter(id=risk.id)
         .order_by("history_date", "history_id")
@@ -607,41 +628,58 @@ def _backdate(risk: Risk, created: dt.datetime) -> None:
     values["next_review_due"] = None
     if risk.closed_at is not None:
         values["closed_at"] = created
+    who = {"history_user_id": by.pk} if by is not None else {}
     for offset, history_id in enumerate(records):
         Risk.history.filter(history_id=history_id).update(
-            history_date=created + dt.timedelta(seconds=offset), **values
+            history_date=created + dt.timedelta(seconds=offset), **values, **who
         )
     Risk.objects.filter(pk=risk.pk).update(**values)
     later = created + dt.timedelta(seconds=len(records))
     for model in (Control, Action):
         model.objects.filter(risk_id=risk.id).update(created_at=created)
-        model.history.filter(risk_id=risk.id).update(history_date=later, created_at=created)
+        model.history.filter(risk_id=risk.id).update(history_date=later, created_at=created, **who)
     risk.refresh_from_db()
 
 
+def _reviewer(risk: Risk):
+    """Who reviews a seeded risk: its owner, else its manager, else (WMP names neither) the
+    organisation's demo coordinator."""
+    if risk.owner_id or risk.manager_id:
+        return risk.owner or risk.manager
+    coordinator = (
+        Membership.objects.filter(organisation_id=risk.organisation_id, role=Role.COORDINATOR)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    return coordinator.user if coordinator is not None else None
+
+
 def _demo_review(risk: Risk, reviewed_on: dt.date) -> None:
-    """The demo's last review, recorded in history on its own date."""
-    moment = _at(reviewed_on)
-    scheme = risk.scheme_version.parsed if risk.scheme_version_id else None
-    risk.last_reviewed = reviewed_on
-    if scheme is not None:
-        risk.next_review_due = next_review_due(risk=risk, scheme=scheme, reviewed_on=reviewed_on)
-    risk._history_date = moment
-    risk._change_reason = "reviewed (demo date: the source publishes no review dates)"
-    risk.save()
-    Risk.objects.filter(pk=risk.pk).update(updated_at=moment)
-    Risk.history.filter(id=risk.id, history_date=moment).update(updated_at=moment)
+    """The demo's last review: a review by the risk's owner, as the product records one (a
+    ``Review``, last reviewed and next review due, the history's reason and note), dated
+    ``reviewed_on``. It was a save by nobody whose reason the history page could not read."""
+    _review_on(risk, _at(reviewed_on), note=DEMO_REVIEW_NOTE)
 
 
 def _illustrative_rescore(risk: Risk, current, moment: dt.datetime) -> None:
     """Re-score through a review by the risk's owner, as in the product, dated ``moment``."""
+    _review_on(
+        risk,
+        moment,
+        note="illustrative re-score since the last report (demo)",
+        positions={"current": current},
+    )
+
+
+def _review_on(risk: Risk, moment: dt.datetime, *, note: str, positions=None) -> None:
     review = review_record(
         risk=risk,
-        user=risk.owner or risk.manager,
+        user=_reviewer(risk),
         expected_version=risk.version,
-        positions={"current": current},
+        positions=positions,
         reviewed_on=moment.astimezone(LONDON).date(),
-        note="illustrative re-score since the last report (demo)",
+        note=note,
     )
     Review.objects.filter(pk=review.pk).update(created_at=moment)
     latest = Risk.history.filter(id=risk.id).order_by("-history_date", "-history_id").first()
