@@ -28,7 +28,7 @@ from registers.services.accounts import (
     sign_in_address_clean,
 )
 
-from .read_only import ChangedOnItsPage
+from .read_only import ChangedOnItsPage, DeletedWithItsRows
 from .scoping import BY_ORGANISATION, OrganisationScoped, OrganisationScopedAdmin
 
 
@@ -77,7 +77,7 @@ class AccountAddForm(AdminUserCreationForm):
 
 
 @admin.register(User)
-class RiskregUserAdmin(SuperuserOnlyAdmin, OrganisationScoped, UserAdmin):
+class RiskregUserAdmin(DeletedWithItsRows, SuperuserOnlyAdmin, OrganisationScoped, UserAdmin):
     """Superusers only; every change is written to the security log (riskreg.security).
     Accounts keep no simple-history table, so this uses Django's own history view (the
     admin's log), not simple-history's, which answered 500 here."""

@@ -14,6 +14,7 @@ from registers.services import categories
 from registers.services.organisations import organisation_create
 from registers.services.profile import PROFILE_FIELDS, organisation_profile_set
 
+from .read_only import DeletedWithItsRows
 from .saving import NotDeletedHere, RefusalShownForm, RefusedAtSave, ShownAgainIfRefused
 from .scoping import BY_ORGANISATION, OrganisationScopedAdmin
 
@@ -59,7 +60,7 @@ class OrganisationAdminForm(RefusalShownForm):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ShownAgainIfRefused, OrganisationScopedAdmin):
+class OrganisationAdmin(DeletedWithItsRows, ShownAgainIfRefused, OrganisationScopedAdmin):
     """The profile as the profile page changes it (decision 118): ``organisation_profile_set``
     (its checks of the calendar, timezone, marking and pack fields; one history row naming the
     fields). What other settings pages change is read here, with a link to them. A new

@@ -42,6 +42,21 @@ class ChangedOnItsPage:
         return False
 
 
+class DeletedWithItsRows:
+    """Mixed in before the admin of an account or an organisation, which superusers alone
+    delete: the rows that go with it (memberships, register grants, escalations, schemes,
+    categories ...) are never deleted alone here (``ChangedOnItsPage``, ``NotDeletedHere``), but
+    go with the account or organisation that holds them. Django asked each row's admin, so
+    every such delete was refused (decision 118). Rows another keeps (``PROTECT``: a risk's
+    owner, a register's risks) still stop it, and the delete page names them."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if request.user.is_superuser:
+            perms_needed = set()
+        return deleted, counts, perms_needed, protected
+
+
 class ArchivedRegisterReadOnly:
     """Mixed in before ``OrganisationScopedAdmin``: a row on an archived register is read-only
     here as on the pages (registers.services.register_archive), and no archived register is
