@@ -30,7 +30,7 @@ from ..packs.access import (
     public_pack_outdated,
     readable_editions,
 )
-from ..packs.proof import pack_replaced_by
+from ..packs.proof import pack_identifier, pack_replaced_by
 from ..packs.schedule import packs_schedule_notes
 from ..packs.services import (
     PackAlreadyRequested,
@@ -133,8 +133,9 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
                 return redirect("packs", org=access.organisation.slug)
         else:
             status = 400
-    pack_list = _with_replacements(
-        packs_for_user(access=access).select_related("requested_by")[:200]
+    pack_list = _listed(
+        packs_for_user(access=access).select_related("requested_by")[:200],
+        organisation=access.organisation,
     )
     return render(
         request,
@@ -210,6 +211,20 @@ def _with_replacements(packs) -> list[Pack]:
     return packs
 
 
+def _listed(packs, *, organisation=None) -> list[Pack]:
+    """The packs of a list, each with ``replaced_by`` and ``identifier``: what its PDF footer,
+    covers, page and release e-mail call it (``pack_identifier``), so that a copy someone was
+    sent can be matched to its row. ``organisation``: the one every pack is of (the Reports
+    page), given to each so that the identifier reads no organisation; without it the packs
+    must have theirs selected (Your reports)."""
+    packs = _with_replacements(packs)
+    for pack in packs:
+        if organisation is not None:
+            pack.organisation = organisation
+        pack.identifier = pack_identifier(pack)
+    return packs
+
+
 def _schedule_notes(access, *, here: bool) -> list[str]:
     """Who builds the packs and when the next are due: what a page without packs says, to this
     member (a coordinator or admin is told what they do)."""
@@ -233,7 +248,7 @@ def my_packs(request: HttpRequest) -> HttpResponse:
         .select_related("organisation")
         .order_by("organisation__name", "-as_of", "-created_at")
     )
-    pack_list = _with_replacements(pack_list)
+    pack_list = _listed(pack_list)
     schedules = (
         []
         if pack_list

@@ -445,3 +445,38 @@ def test_the_exposure_figures_fit_a_phone_and_what_scrolls_says_so(browser, live
         assert page.evaluate(SCROLLING) == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
+def test_each_listed_pack_shows_its_identifier(browser, live_server, viewport):
+    """The identifier a pack's footer and cover print (-PUBLIC for the public edition), with its
+    version, in each card of an owner's Reports page and Your reports at 390 px and in each row
+    at 1280: on the page, in the window, no sideways scroll, axe clean."""
+    from registers.services.organisations import member_add
+    from tests.factories import PASSWORD, OrganisationFactory
+
+    organisation = OrganisationFactory(name="University of Aberdeen", slug="aberdeen")
+    member_add(
+        organisation=organisation, email="owner@aberdeen.example", role="owner", password=PASSWORD
+    )
+    pack = ready_pack(organisation, edition="public", as_of="2026-12-07")
+    pack.kind = "committee"
+    pack.save(update_fields=["kind"])
+    context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in(page, "owner@aberdeen.example")
+        pages = {"Reports": "/o/aberdeen/reports/", "Your reports": "/reports/"}
+        found = too_wide(page, pages, label=f"identifier-{viewport['width']}")
+        assert not found, report(found)
+        for url in pages.values():
+            page.goto(url)
+            identifier = page.get_by_text("ABERDEEN-COMMITTEE-2026-12-07-PUBLIC v1", exact=True)
+            expect(identifier).to_be_visible()
+            box = identifier.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], (url, box)
+            # The header offers "Your reports" to an owner too (behind Menu on a phone).
+            expect(page.locator('header a[href="/reports/"]')).to_have_text("Your reports")
+    finally:
+        context.close()

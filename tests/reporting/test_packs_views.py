@@ -293,3 +293,19 @@ def test_an_uncleared_member_is_told_why_only_public_editions_are_listed(
     )
     page = client.get(reverse("packs", args=[organisation.slug])).content.decode()
     assert ("You see the public editions." in page) is told
+
+
+@pytest.mark.parametrize("role", ["admin", "panel", "owner"])
+def test_each_listed_pack_gives_its_identifier_and_version(client, role):
+    """The identifier every footer, cover, pack page and release e-mail give (``pack_identifier``,
+    the public edition's ending in -PUBLIC), with its version, on the Reports page and Your
+    reports: a copy someone was sent is matched to its row."""
+    organisation = OrganisationFactory(slug="aberdeen")
+    ready_pack(organisation, edition="public", as_of="2026-12-07")
+    full = ready_pack(organisation, as_of="2026-12-07")
+    Pack.objects.filter(pk=full.pk).update(version=2)
+    client.force_login(member(organisation, role))
+    for url in (reverse("packs", args=[organisation.slug]), reverse("my_packs")):
+        body = client.get(url).content.decode()
+        assert "ABERDEEN-QUARTERLY-2026-12-07-PUBLIC v1" in body, url
+        assert ("ABERDEEN-QUARTERLY-2026-12-07 v2" in body) is (role == "admin"), url
