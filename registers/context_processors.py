@@ -1,10 +1,10 @@
-"""Template context every page needs: the signed-in user's organisations, for the switcher,
-whether they sit on a panel (the header links "Your reports" for them), and how many of their
-notifications are unread (the header's "Notifications 3", cached: decision 68)."""
+"""Template context every page needs: the signed-in user's organisations, for the switcher and
+the header's "Your reports" (linked for anyone with one: every member has released packs listed
+there, decision 125), and how many of their notifications are unread (the header's
+"Notifications 3", cached: decision 68)."""
 
 from django.utils.functional import SimpleLazyObject
 
-from .models import Role
 from .permissions import memberships_for_request
 from .selectors.notices import unread_notice_count
 
@@ -17,9 +17,6 @@ def navigation(request):
     memberships = memberships_for_request(request)
     return {
         "nav_memberships": memberships,
-        "sits_on_a_panel": SimpleLazyObject(
-            lambda: any(membership.role == Role.PANEL for membership in memberships)
-        ),
         # Lazy too, only where the header shows it: kept in the cache per person between writes
         # to their notices, and per the organisations they belong to (the memberships above,
         # read by the header anyway), else one count on the (user, read_at) index.

@@ -572,7 +572,7 @@ def _memberships_of(user_id: int) -> QuerySet[Membership]:
 
 def memberships_for_request(request) -> QuerySet[Membership]:
     """The signed-in person's memberships, one queryset per request: the header (switcher,
-    ``sits_on_a_panel``) and the pages that list organisations share its single read.
+    "Your reports") and the pages that list organisations share its single read.
 
     That read (this queryset's own evaluation) runs SQL compiled once per connection
     (``prepared_list``, decision 85): every signed-in page makes it. A queryset chained from

@@ -1,6 +1,6 @@
 """Home: a person with one organisation lands on its dashboard (a panel member on their reports),
-not on a list of one; people with several choose. The header learns whether someone sits on a
-panel (``sits_on_a_panel``) without a query of its own."""
+not on a list of one; people with several choose. The header learns whether to link "Your
+reports" (anyone with an organisation) without a query of its own."""
 
 import pytest
 from django.db import connection
@@ -52,35 +52,21 @@ def test_no_organisation_says_so(client):
     assert "not a member of any organisation" in response.content.decode()
 
 
-def test_sits_on_a_panel_for_the_header(client):
-    panel = MembershipFactory(role=Role.PANEL)
-    OrganisationFactory()
-    client.force_login(panel.user)
-    assert client.get(reverse("my_packs")).context["sits_on_a_panel"] == True  # noqa: E712
-    coordinator = MembershipFactory(role=Role.COORDINATOR)
-    client.force_login(coordinator.user)
-    response = client.get(reverse("organisation", args=[coordinator.organisation.slug]))
-    assert response.context["sits_on_a_panel"] == False  # noqa: E712
-
-
-def test_sits_on_a_panel_needs_no_query_of_its_own(client):
-    """Read on every page by the header: it shares the one membership read of the switcher,
-    home and "Your reports"."""
-    from django.template import engines
-
+def test_your_reports_in_the_header_needs_no_query_of_its_own(client):
+    """Linked on every page for anyone with an organisation: the header learns it from the one
+    membership read of the switcher, home and "Your reports", and reads no pack."""
     user = UserFactory()
-    for _ in range(2):
-        MembershipFactory(user=user, role=Role.PANEL)
+    first = MembershipFactory(user=user, role=Role.OWNER)
+    MembershipFactory(user=user, role=Role.PANEL)
     client.force_login(user)
-    template = engines["django"].from_string(
-        "{% if sits_on_a_panel %}panel{% endif %}{% for m in nav_memberships %}.{% endfor %}"
-    )
-    for url in (reverse("home"), reverse("my_packs")):
+    link = f'href="{reverse("my_packs")}">Your reports</a>'
+    for url in (
+        reverse("home"),
+        reverse("account"),
+        reverse("organisation", args=[first.organisation.slug]),
+    ):
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
-            # what the header will add: reading the flag and the switcher's list
-            shown = {
-                name: response.context[name] for name in ("sits_on_a_panel", "nav_memberships")
-            }
-            assert template.render(shown, response.wsgi_request) == "panel.."
+        assert link in response.content.decode(), url
         assert len(membership_queries(queries)) == 1, (url, membership_queries(queries))
+        assert not [q for q in queries if 'FROM "reporting_pack"' in q["sql"]], url

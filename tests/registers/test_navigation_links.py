@@ -1,6 +1,6 @@
 """Ways round the service (issue 12): a risk's title links to it on the register, "Registers" is
 in the main navigation of every organisation page, and the header links "Your reports" for
-anyone who sits on a panel."""
+every member (every member has released packs listed there, decision 125)."""
 
 import pytest
 from django.urls import reverse
@@ -44,15 +44,20 @@ def test_registers_in_the_main_navigation(client, organisation):
     assert 'id="registers"' in dashboard
 
 
-def test_your_reports_in_the_header_for_anyone_on_a_panel(client, organisation):
+@pytest.mark.parametrize(
+    "role", [Role.ADMIN, Role.COORDINATOR, Role.OWNER, Role.VIEWER, Role.PANEL]
+)
+def test_your_reports_in_the_header_for_every_member(client, organisation, role):
+    """Your reports lists every member's released packs (decision 125): an owner or a viewer of
+    one organisation was not offered it anywhere in the header."""
     user = UserFactory()
-    MembershipFactory(user=user, organisation=organisation, role=Role.COORDINATOR)
-    MembershipFactory(user=user, role=Role.PANEL)  # a panel elsewhere
+    MembershipFactory(user=user, organisation=organisation, role=role)
     client.force_login(user)
     link = f'href="{reverse("my_packs")}">Your reports</a>'
     for url in (
         reverse("organisation", args=[organisation.slug]),
-        reverse("home"),
+        reverse("packs", args=[organisation.slug]),
+        reverse("account"),
         reverse("my_packs"),
     ):
         response = client.get(url, follow=True)
@@ -63,8 +68,7 @@ def test_your_reports_in_the_header_for_anyone_on_a_panel(client, organisation):
         ), url
 
 
-def test_no_your_reports_link_for_someone_on_no_panel(client, organisation):
-    member = MembershipFactory(organisation=organisation, role=Role.COORDINATOR)
-    client.force_login(member.user)
-    html = client.get(reverse("organisation", args=[organisation.slug])).content.decode()
+def test_no_your_reports_link_for_someone_in_no_organisation(client):
+    client.force_login(UserFactory())
+    html = client.get(reverse("home")).content.decode()
     assert "Your reports" not in html
