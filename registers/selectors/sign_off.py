@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils.formats import date_format
 
 from scoring.engine import RatingError, rate
@@ -36,6 +36,24 @@ def awaiting_ids(risk_ids, moment: dt.datetime | None = None) -> frozenset[int]:
     """Of ``risk_ids``, those with an update awaiting sign-off (then). One query."""
     rows = Risk.objects.filter(id__in=list(risk_ids)).filter(awaiting_sign_off(moment))
     return frozenset(rows.values_list("id", flat=True))
+
+
+def later_review() -> Exists:
+    """An expression for a review row: its risk has a review made after it, in any state. An
+    update sent back stands (the panel's "Update sent back", the forms' notice and pre-filled
+    words) only while nothing later was made: a review recorded at once (a coordinator's or
+    approver's own, or anyone's once sign-off is off) is a later judgement, as a submission,
+    withdrawal or sign-off is (decision 119)."""
+    return Exists(
+        Review.objects.filter(risk_id=OuterRef("risk_id")).filter(
+            Q(created_at__gt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
+        )
+    )
+
+
+def _newest(reviews) -> Review | None:
+    return max(reviews, key=lambda r: (r.created_at, r.id), default=None)
 
 
 @dataclass
@@ -74,18 +92,23 @@ def sign_off_panel(risk: Risk, *, scheme_of, reviews=None) -> SignOffPanel | Non
     update would be rated under) is asked only when there is one to show. No query from
     ``reviews`` (all the risk's, with their authors and deciders, as the risk page holds them)."""
     if reviews is not None:
-        sent = [r for r in reviews if r.state != ReviewState.RECORDED]
-        latest = max(sent, key=lambda r: (r.created_at, r.id), default=None)
+        latest = _newest(r for r in reviews if r.state != ReviewState.RECORDED)
+        # later_review(), on the reviews the page holds
+        superseded = latest is not None and _newest(reviews) is not latest
     else:
         latest = (
             Review.objects.filter(risk=risk)
             .exclude(state=ReviewState.RECORDED)
+            .annotate(superseded=later_review())
             .select_related("reviewed_by", "decided_by")
             .order_by("-created_at", "-id")
             .first()
         )
+        superseded = latest is not None and latest.superseded
     if latest is None or latest.state not in (ReviewState.SUBMITTED, ReviewState.SENT_BACK):
         return None
+    if latest.state == ReviewState.SENT_BACK and superseded:
+        return None  # a review recorded since is the newer judgement (later_review)
     return SignOffPanel(
         review=latest,
         proposed=proposed_ratings(latest, scheme_of(risk)),
@@ -141,22 +164,16 @@ class SentBack:
 
 
 def sent_back_updates(risks, *, access) -> dict[int, SentBack]:
-    """Of ``risks``, by id, those whose latest update that went to sign-off was sent back (the
-    one the risk page's panel shows as "Update sent back"; a later submission, withdrawal or
-    sign-off leaves nothing to put right). One query, none for no risks."""
+    """Of ``risks``, by id, those whose latest review of any state is an update sent back (the
+    one the risk page's panel shows as "Update sent back"; a later submission, withdrawal,
+    sign-off or review recorded at once leaves nothing to put right: ``later_review``). One
+    query, none for no risks."""
     by_id = {risk.pk: risk for risk in risks}
     if not by_id:
         return {}
-    latest = (
-        Review.objects.filter(risk_id=OuterRef("risk_id"))
-        .exclude(state=ReviewState.RECORDED)
-        .order_by("-created_at", "-id")
-        .values("pk")[:1]
-    )
     found = (
-        Review.objects.filter(
-            risk_id__in=list(by_id), state=ReviewState.SENT_BACK, pk=Subquery(latest)
-        )
+        Review.objects.filter(risk_id__in=list(by_id), state=ReviewState.SENT_BACK)
+        .exclude(later_review())
         .select_related("reviewed_by", "decided_by")
         .order_by()
     )

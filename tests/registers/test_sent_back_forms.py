@@ -269,3 +269,47 @@ def test_the_forms_notice_names_the_day_once(client, risk, people):
         notice = notice[: notice.index("Why it was sent back")]
         assert f"Cora Coordinator sent back your {risk.ref} update of {today}." in notice
         assert notice.count(today) == 1
+
+
+def test_a_review_recorded_since_ends_the_sent_back_update_everywhere(client, risk, people):
+    """The coordinator sends the owner's update back, then records a review of their own, applied
+    at once (RECORDED): the owner's update is no longer "sent back" on the risk page, the review
+    page or the quick update, and neither form offers the old words or re-score (4, 4), whose
+    save would put the stale rating over the coordinator's newer one (decision 119)."""
+    sent_back(risk, people)
+    risk.refresh_from_db()
+    newer = review_record(
+        risk=risk,
+        user=people["coordinator"],
+        expected_version=risk.version,
+        note="Pumps replaced; lower now",
+        positions={"current": (2, 3)},
+    )
+    assert newer.state == ReviewState.RECORDED
+    client.force_login(people["owner"])
+
+    page = client.get(reverse("risk", args=[risk.organisation.slug, risk.ref]))
+    assert "Update sent back" not in page.content.decode()
+    assert page.context["sign_off"] is None
+
+    review = review_page(client, risk)
+    assert "Update sent back" not in review.content.decode()
+    form = review.context["form"]
+    assert form["note"].value() != WORDS
+    assert (form["current_likelihood"].value(), form["current_impact"].value()) != ("4", "4")
+
+    quick = quick_page(client, risk)
+    assert "Update sent back" not in quick.content.decode()
+    (entry,) = quick.context["entries"]
+    assert entry.form["note"].value() != WORDS
+    assert (entry.form["current_likelihood"].value(), entry.form["current_impact"].value()) == (
+        "2",
+        "3",
+    )
+
+    # The panel's own query (no reviews held) reads the same rule.
+    from registers.selectors.sign_off import sent_back_updates, sign_off_panel
+
+    assert sign_off_panel(risk, scheme_of=lambda r: None) is None
+    access = permissions.organisation_for_user(user=people["owner"], slug=risk.organisation.slug)
+    assert sent_back_updates([risk], access=access) == {}
