@@ -70,6 +70,7 @@ from .values import (
     fold,
     level_token,
     parse_date,
+    text_as_read,
 )
 
 REF_MAX = Risk._meta.get_field("ref").max_length
@@ -531,7 +532,7 @@ def _plan_row(
         problem("title", "required for a new risk")
     elif len(title) > TITLE_MAX:
         problem("title", f"at most {TITLE_MAX} characters ({len(title)} given)")
-    elif not is_one_line(title) and (risk is None or title != risk.title):
+    elif not is_one_line(title) and (risk is None or title != text_as_read(risk.title)):
         # Risk.clean's rule, said against the row (a title stored so before is left as it is)
         problem("title", TITLE_ONE_LINE)
 
@@ -743,11 +744,7 @@ def _update_plan(number, risk, wanted, positions, controls, actions, scheme) -> 
     column_of = {"next_review_due": "next_review"}
     for name, value in wanted.items():
         stored = getattr(risk, name)
-        same = (
-            stored.replace("\r\n", "\n").strip() == value
-            if isinstance(stored, str)
-            else stored == value
-        )
+        same = text_as_read(stored) == value if isinstance(stored, str) else stored == value
         if not same:
             fields[name] = value
             changes.append(

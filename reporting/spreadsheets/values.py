@@ -26,6 +26,13 @@ def fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def text_as_read(text: str) -> str:
+    """Text as a cell of it reads back (``cell_text``): Windows line endings (CR LF) as one LF,
+    spaces trimmed. A stored value compared with a cell goes through it first, so a title stored
+    with CR LF (the API took one before decision 122) reads as unchanged in its own export."""
+    return text.replace("\r\n", "\n").strip()
+
+
 def cell_text(value: object) -> str:
     """A cell as text: numbers without a spurious '.0', dates as ISO, spaces trimmed."""
     if value is None:
@@ -38,7 +45,7 @@ def cell_text(value: object) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value).replace("\r\n", "\n").strip()
+    text = text_as_read(str(value))
     if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
         text = text[1:]
     return text

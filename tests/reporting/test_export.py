@@ -293,3 +293,24 @@ def test_text_excel_could_split_at_a_semicolon_is_quoted_and_reads_back(organisa
     assert plan.ok and plan.summary == "created 0, updated 0, unchanged 1", plan.problems
     import_apply(plan=plan)
     assert Risk.objects.get(pk=risk.pk).version == 1
+
+
+def test_a_title_stored_with_windows_line_endings_imports_back_unchanged(organisation):
+    """The API took a title over two lines with CR LF before the one-line rule (decision 122).
+    A cell reads CR LF as LF, so the import compared 'A\\nB' with 'A\\r\\nB', took it for a new
+    title and refused it as not one line: the register's own export failed to import, every row
+    of it (all or nothing)."""
+    register = corporate_register_of(organisation)
+    risk = RiskFactory(register=register, ref="R1", title="Old title")
+    Risk.objects.filter(pk=risk.pk).update(title="Flooding at\r\nthe depot")
+    RiskFactory(register=register, ref="R2", title="Another")
+    for data, filename in (
+        (to_xlsx(register_export(register=register)), "export.xlsx"),
+        (to_csv(register_export(register=register)), "export.csv"),
+    ):
+        plan = import_plan(register=register, data=data, filename=filename)
+        assert plan.ok, [str(problem) for problem in plan.problems]
+        assert plan.summary == "created 0, updated 0, unchanged 2", filename
+        import_apply(plan=plan)
+    stored = Risk.objects.get(pk=risk.pk)
+    assert stored.title == "Flooding at\r\nthe depot" and stored.version == 1
