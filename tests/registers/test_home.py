@@ -53,8 +53,8 @@ def test_no_organisation_says_so(client):
 
 
 def test_your_reports_in_the_header_needs_no_query_of_its_own(client):
-    """Linked on every page for anyone with an organisation: the header learns it from the one
-    membership read of the switcher, home and "Your reports", and reads no pack."""
+    """Linked on every page for a member of two organisations: the header learns it from the
+    one membership read of the switcher, home and "Your reports", and reads no pack."""
     user = UserFactory()
     first = MembershipFactory(user=user, role=Role.OWNER)
     MembershipFactory(user=user, role=Role.PANEL)

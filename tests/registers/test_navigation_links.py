@@ -44,28 +44,53 @@ def test_registers_in_the_main_navigation(client, organisation):
     assert 'id="registers"' in dashboard
 
 
+YOUR_REPORTS = (
+    # linked plainly, or on the page itself marked current instead
+    'href="/reports/">Your reports</a>',
+    'aria-current="page"><strong class="govuk-service-navigation__active-fallback">Your reports',
+)
+
+
+def offers_your_reports(client, url) -> bool:
+    html = client.get(url, follow=True).content.decode()
+    return any(text in html for text in YOUR_REPORTS)
+
+
 @pytest.mark.parametrize(
     "role", [Role.ADMIN, Role.COORDINATOR, Role.OWNER, Role.VIEWER, Role.PANEL]
 )
 def test_your_reports_in_the_header_for_every_member(client, organisation, role):
     """Your reports lists every member's released packs (decision 125): an owner or a viewer of
-    one organisation was not offered it anywhere in the header."""
+    one organisation was not offered it anywhere in the header. On their organisation's pages a
+    member of it alone has its "Reports" in the menu, the same list, and the header does not
+    link both (two links to one list pushed it onto two lines at 1280); a panel member's home
+    is Your reports, linked everywhere."""
+    assert reverse("my_packs") == "/reports/"
     user = UserFactory()
     MembershipFactory(user=user, organisation=organisation, role=role)
     client.force_login(user)
-    link = f'href="{reverse("my_packs")}">Your reports</a>'
+    for url in (reverse("account"), reverse("my_packs")):
+        assert offers_your_reports(client, url), url
     for url in (
         reverse("organisation", args=[organisation.slug]),
         reverse("packs", args=[organisation.slug]),
-        reverse("account"),
-        reverse("my_packs"),
     ):
-        response = client.get(url, follow=True)
-        assert link in response.content.decode() or (
-            # the page itself: marked current instead of linked plainly
-            'aria-current="page"><strong class="govuk-service-navigation__active-fallback">'
-            "Your reports</strong>" in response.content.decode()
-        ), url
+        assert offers_your_reports(client, url) == (role == Role.PANEL), url
+
+
+def test_your_reports_on_every_page_for_a_member_of_two_organisations(
+    client, organisation, other_organisation
+):
+    user = UserFactory()
+    MembershipFactory(user=user, organisation=organisation, role=Role.OWNER)
+    MembershipFactory(user=user, organisation=other_organisation, role=Role.VIEWER)
+    client.force_login(user)
+    for url in (
+        reverse("organisation", args=[organisation.slug]),
+        reverse("packs", args=[other_organisation.slug]),
+        reverse("account"),
+    ):
+        assert offers_your_reports(client, url), url
 
 
 def test_no_your_reports_link_for_someone_in_no_organisation(client):
