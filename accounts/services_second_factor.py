@@ -1,5 +1,6 @@
 """Writes about second factors: an organisation's rule for who must have one, and the reset of a
-member's second factor by an admin (a lost phone, a broken security key).
+member's second factor by an admin (a lost phone, a broken security key), or of any account's by
+a superuser in the Django admin (``second_factor_reset_by_system_administrator``).
 
 Both are in the security log (``riskreg.security``) by ids and slugs only; the reset also tells the
 person by e-mail, so a reset they did not ask for does not go unnoticed. A person's own changes
@@ -113,22 +114,41 @@ def second_factor_reset(*, user, organisation: Organisation, by=None) -> int:
         raise ValidationError(
             RESET_NOT_A_MEMBER.format(name=_name(user), organisation=organisation.display_name)
         )
+    return _delete_and_tell(user=user, organisation=organisation, by=by)
+
+
+@transaction.atomic
+def second_factor_reset_by_system_administrator(*, user, by) -> int:
+    """The Django admin's reset (decision 128): a superuser deleting any of an account's second
+    factors there resets them all, as a reset on a member's page does, with the same security
+    log line (``organisation=-``: it is made in no organisation's name) and the same e-mail to
+    the person. Superusers are riskreg's system administrators, who reset any account's
+    (decision 114), also one that belongs to no organisation (another superuser's), which no
+    member page or ``reset_second_factor --org`` reaches. Anyone else is refused."""
+    if by is None or not by.is_superuser:
+        raise ValidationError(RESET_FOR_SYSTEM_ADMINISTRATORS)
+    get_user_model()._default_manager.select_for_update().get(pk=user.pk)  # as above
+    return _delete_and_tell(user=user, organisation=None, by=by)
+
+
+def _delete_and_tell(*, user, organisation: Organisation | None, by) -> int:
     deleted, _ = Authenticator.objects.filter(user=user).delete()
     if not deleted:
         return 0
     log.warning(
         "second factor reset: user=%s organisation=%s by=%s",
         user.pk,
-        organisation.slug,
+        organisation.slug if organisation is not None else "-",
         by.pk if by is not None else "command",
     )
     _tell(user=user, organisation=organisation, by=by)
     return deleted
 
 
-def _tell(*, user, organisation: Organisation, by) -> None:
+def _tell(*, user, organisation: Organisation | None, by) -> None:
     by_admin = (
         by is not None
+        and organisation is not None
         and Membership.objects.filter(user=by, organisation=organisation, role=Role.ADMIN).exists()
     )
     context = {
@@ -138,7 +158,11 @@ def _tell(*, user, organisation: Organisation, by) -> None:
         "user": user,
         "organisation": organisation,
         "by": by,
-        "reset_at": timezone.localtime(timezone=organisation_zone(organisation)),
+        "reset_at": (
+            timezone.localtime(timezone=organisation_zone(organisation))
+            if organisation is not None
+            else timezone.localtime()
+        ),
         "required": second_factor_required(user),
         "setup_url": mail.absolute(reverse("second_factor_setup")),
     }

@@ -16,6 +16,9 @@ categories and objectives are never deleted.
   a service or not at all; the history reasons.
 - ``read_only``: rows read here with a link to the page that changes them.
 - ``accounts``: the user admin (superusers only), memberships and register grants.
+- ``allauth_rows``: django-allauth's sign-in addresses, second factors, single sign-on links and
+  sessions (superusers only), read there; a second factor's delete is a reset, a session's signs
+  it out (decision 128).
 - ``organisations``: an organisation's profile, categories and objectives.
 - ``registers``: registers, and the escalations between them.
 - ``risks``: risks, their controls, actions and reviews, and the links between risks.
@@ -25,6 +28,7 @@ categories and objectives are never deleted.
 
 from . import (  # noqa: F401  (each registers its models with the admin)
     accounts,
+    allauth_rows,
     appetite,
     organisations,
     registers,
