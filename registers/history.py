@@ -491,7 +491,11 @@ def _risk_entries(
                 if review.reviewed_by is not None:
                     entry.who = review.reviewed_by.display_name
             else:
-                entry.reason = reason.split(":", 1)[1].strip() if ":" in reason else ""
+                # No review was recorded with this save, so it was not one, whatever its reason
+                # says: a reason typed on an edit ("reviewed with the director: ...") read as a
+                # review, its words cut at their first colon. Its reason is shown whole.
+                entry.subject = "Risk"
+                entry.summary = _risk_summary(previous, last, "")
         previous = last
         if changes or entry.reason or entry.subject != "Risk":
             entries.append(entry)
@@ -514,8 +518,12 @@ def _risk_summary(old, new, reason: str) -> str:
 
 
 def _matching_review(reviews: list[Review], when: dt.datetime) -> Review | None:
+    """The review recorded by the save at ``when`` (``services.reviews.review_record`` makes
+    both in one transaction). Only a recorded one: an update submitted for sign-off changes the
+    risk only when signed off, a save of its own ("signed off by"), so one submitted moments
+    before someone's review was taken for theirs (its note, its author)."""
     for review in reviews:
-        if abs(review.created_at - when) <= SAME_EVENT:
+        if review.state == ReviewState.RECORDED and abs(review.created_at - when) <= SAME_EVENT:
             return review
     return None
 

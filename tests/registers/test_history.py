@@ -3,9 +3,18 @@ ids, labels instead of codes, removed controls and actions included, reviews wit
 it costs the same number of queries for 3 changes or 30."""
 
 import pytest
+from django.utils import timezone
 
 from registers.history import changes_since_version, risk_history
-from registers.models import ActionStatus, Objective, Register, Risk, Role
+from registers.models import (
+    ActionStatus,
+    Objective,
+    Register,
+    Review,
+    ReviewState,
+    Risk,
+    Role,
+)
 from registers.services.organisations import member_add
 from registers.services.reviews import review_record
 from registers.services.risks import risk_close, risk_reopen, risk_update
@@ -134,6 +143,64 @@ def test_reviews_close_and_reopen(risk, people):
     assert confirmed.summary.startswith("Reviewed, no change")
     assert confirmed.who == "Bob Baker" and confirmed.reason == "All fine"
     assert len([e for e in entries if e.subject == "Review"]) == 2  # not doubled
+
+
+def test_an_edit_whose_reason_begins_as_a_review_does_is_an_edit_with_its_whole_reason(risk):
+    """The reader took any save whose reason began "reviewed" or "re-scored" for a review, and,
+    finding no review recorded with it, showed its reason after the first colon, or nothing."""
+    risk_update(
+        risk=risk,
+        expected_version=1,
+        fields={"progress": "slipped"},
+        reason="reviewed with the director: wording tightened",
+    )
+    risk_update(
+        risk=risk, expected_version=2, fields={"progress": "on_track"}, reason="re-scored soon"
+    )
+    later, edited = risk_history(risk)[:2]
+    assert (edited.subject, edited.summary, edited.reason) == (
+        "Risk",
+        "Risk edited",
+        "reviewed with the director: wording tightened",
+    )
+    assert (later.subject, later.summary, later.reason) == ("Risk", "Risk edited", "re-scored soon")
+    assert not [entry for entry in risk_history(risk) if entry.subject == "Review"]
+
+
+def test_a_review_through_a_token_named_with_colons_keeps_its_whole_note(risk, people):
+    """The history reason names the token ("reviewed, no change via the API by Power BI:
+    nightly: ..."); the note shown is the review's own."""
+    review_record(
+        risk=risk,
+        user=people["Bob Baker"],
+        expected_version=1,
+        note="Checked: no change",
+        via="via the API by Power BI: nightly",
+    )
+    (review,) = [entry for entry in risk_history(risk) if entry.subject == "Review"]
+    assert review.reason == "Checked: no change" and review.who == "Bob Baker"
+
+
+def test_an_update_submitted_moments_before_someones_review_is_not_taken_for_it(risk, people):
+    Review.objects.create(
+        organisation=risk.organisation,
+        risk=risk,
+        reviewed_by=people["Alice Able"],
+        reviewed_on=timezone.localdate(),
+        note="Please lower it",
+        state=ReviewState.SUBMITTED,
+        base_version=1,
+    )
+    review_record(risk=risk, user=people["Bob Baker"], expected_version=1, note="All fine")
+    reviews = [entry for entry in risk_history(risk) if entry.subject == "Review"]
+    recorded = next(entry for entry in reviews if entry.summary.startswith("Reviewed"))
+    submitted = next(entry for entry in reviews if entry.summary.startswith("Update submitted"))
+    assert (recorded.who, recorded.reason) == ("Bob Baker", "All fine")
+    assert (submitted.who, submitted.reason) == ("Alice Able", "Please lower it")
+    # What Bob's review changed is his review's, not under Alice's submission.
+    assert any(line.startswith("Next review due") for line in recorded.lines)
+    assert not submitted.changes
+    assert len(reviews) == 2
 
 
 def test_changes_since_a_version_name_people(risk, people):
