@@ -11,10 +11,15 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
+from registers.calendar import organisation_today
 from registers.forms_indicators import ReadingForm
 from registers.models import Indicator, IndicatorReading
 from registers.permissions import indicator_for_user
-from registers.selectors.indicators import indicator_standing, with_latest_reading
+from registers.selectors.indicators import (
+    indicator_standing,
+    indicator_start_day,
+    with_latest_reading,
+)
 from registers.services.indicators import reading_record
 from registers.withholding import withhold_indicators
 
@@ -57,11 +62,14 @@ class IndicatorViewSet(viewsets.ViewSet):
             Indicator.objects.filter(risk=risk, retired_at__isnull=True).select_related("owner")
         )
         page = paginator.paginate_queryset(indicators, request, view=self)
-        today = timezone.localdate()
+        organisation = access.organisation
+        today = organisation_today(organisation)
         for indicator in page:
             indicator.risk = risk
             indicator.standing = indicator_standing(
-                indicator, today=today, since=timezone.localdate(indicator.created_at)
+                indicator,
+                today=today,
+                since=indicator_start_day(indicator, organisation=organisation),
             )
         page = withhold_indicators(page, access=access)
         return paginator.get_paginated_response(IndicatorSerializer(page, many=True).data)

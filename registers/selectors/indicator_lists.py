@@ -9,10 +9,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils import timezone
-
-from ..models import Indicator, RiskStatus
-from .indicators import IndicatorStatus, indicator_standing, with_latest_reading
+from ..models import Indicator, Organisation, RiskStatus
+from .indicators import (
+    IndicatorStatus,
+    indicator_standing,
+    indicator_start_day,
+    with_latest_reading,
+)
 
 # Worst first: how a risk's indicators are summed up in one word.
 SEVERITY = {
@@ -30,9 +33,9 @@ class IndicatorSummary:
     stale: int
 
 
-def _standing(indicator: Indicator, today: dt.date):
+def _standing(indicator: Indicator, today: dt.date, organisation: Organisation):
     return indicator_standing(
-        indicator, today=today, since=timezone.localdate(indicator.created_at)
+        indicator, today=today, since=indicator_start_day(indicator, organisation=organisation)
     )
 
 
@@ -50,16 +53,21 @@ def current_indicators(*, as_of: dt.date | None = None):
 
 
 def indicator_summaries(
-    risk_ids: Iterable[int], *, today: dt.date, as_of: dt.date | None = None
+    risk_ids: Iterable[int],
+    *,
+    organisation: Organisation,
+    today: dt.date,
+    as_of: dt.date | None = None,
 ) -> dict[int, IndicatorSummary]:
-    """Per risk with indicators: how many, the worst status, how many are stale (one query)."""
+    """Per risk with indicators (the organisation's risks): how many, the worst status, how many
+    are stale (one query)."""
     ids = list(risk_ids)
     if not ids:
         return {}
     found: dict[int, list] = {}
     indicators = current_indicators(as_of=as_of).filter(risk_id__in=ids).order_by("risk_id", "id")
     for indicator in indicators:
-        found.setdefault(indicator.risk_id, []).append(_standing(indicator, today))
+        found.setdefault(indicator.risk_id, []).append(_standing(indicator, today, organisation))
     return {
         risk_id: IndicatorSummary(
             count=len(standings),
@@ -79,15 +87,17 @@ class FlaggedIndicators:
     total: int
 
 
-def red_or_stale(indicators, *, today: dt.date, limit: int | None = None) -> FlaggedIndicators:
-    """Of ``indicators`` (a queryset from ``current_indicators``), those at red or stale, each
-    with ``standing``; one query (their risks, registers and owners joined)."""
+def red_or_stale(
+    indicators, *, organisation: Organisation, today: dt.date, limit: int | None = None
+) -> FlaggedIndicators:
+    """Of ``indicators`` (a queryset from ``current_indicators``, the organisation's), those at
+    red or stale, each with ``standing``; one query (their risks, registers and owners joined)."""
     flagged = []
     rows = indicators.select_related("risk", "risk__register", "owner").order_by(
         "risk__ref", "position", "id"
     )
     for indicator in rows:
-        indicator.standing = _standing(indicator, today)
+        indicator.standing = _standing(indicator, today, organisation)
         if indicator.standing.status == IndicatorStatus.RED or indicator.standing.stale:
             flagged.append(indicator)
     flagged.sort(key=lambda i: (i.standing.status != IndicatorStatus.RED, not i.standing.stale))

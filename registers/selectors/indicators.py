@@ -14,7 +14,14 @@ from enum import StrEnum
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from ..models import Indicator, IndicatorDirection, IndicatorFrequency, IndicatorReading
+from ..calendar import local_date
+from ..models import (
+    Indicator,
+    IndicatorDirection,
+    IndicatorFrequency,
+    IndicatorReading,
+    Organisation,
+)
 
 # How long after a reading the next one is due, by frequency (days); a reading older than its
 # frequency plus ``STALE_GRACE_DAYS`` makes the indicator stale.
@@ -76,6 +83,15 @@ def stale(*, frequency: str, last_taken_on: dt.date | None, since: dt.date, toda
     """Overdue for a reading: its next reading was due more than ``STALE_GRACE_DAYS`` ago."""
     due = next_reading_due(frequency=frequency, last_taken_on=last_taken_on, since=since)
     return today > due + dt.timedelta(days=STALE_GRACE_DAYS)
+
+
+def indicator_start_day(indicator: Indicator, *, organisation: Organisation) -> dt.date:
+    """The day ``indicator`` was set up where its organisation is (``since`` of its standing:
+    with no reading yet, the first is due a frequency after it). Every other date of the
+    organisation is its own (``calendar``), so this one is too, not the server's: set up at 9 am
+    in Auckland, it started that day, not the evening before as London reads it. No query: the
+    organisation is the one its caller holds."""
+    return local_date(organisation=organisation, moment=indicator.created_at)
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,7 @@ def build_overview(
             open_risk_indicators(organisation=organisation).filter(
                 risk__register__archived_at__isnull=True
             ),
+            organisation=organisation,
             today=today,
             limit=LIST_LIMIT,
         ),

@@ -8,13 +8,12 @@ import re
 
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
 
 from ..calendar import organisation_today
 from ..forms_indicators import IndicatorForm, ReadingForm
 from ..models import Indicator, IndicatorReading, Risk
 from ..prepared import prepared_list
-from ..selectors.indicators import indicator_standing, with_latest_reading
+from ..selectors.indicators import indicator_standing, indicator_start_day, with_latest_reading
 from ..withholding import withhold_indicators
 
 READINGS_SHOWN = 8
@@ -99,7 +98,7 @@ def _indicator_rows(risk_id: int):
     )
 
 
-def risk_indicators(risk: Risk, *, today, readings: bool = True) -> list[Indicator]:
+def risk_indicators(risk: Risk, *, organisation, today, readings: bool = True) -> list[Indicator]:
     """The risk's current indicators with their standing and, with ``readings``, each one's
     latest readings: one query either way, whatever their number (with readings, a row per
     indicator and reading, the newest ``READINGS_SHOWN`` of each, a row for one with none)."""
@@ -127,7 +126,9 @@ def risk_indicators(risk: Risk, *, today, readings: bool = True) -> list[Indicat
     for indicator in indicators:
         indicator.risk = risk
         indicator.standing = indicator_standing(
-            indicator, today=today, since=timezone.localdate(indicator.created_at)
+            indicator,
+            today=today,
+            since=indicator_start_day(indicator, organisation=organisation),
         )
         indicator.thresholds = thresholds_in_words(indicator)
         indicator.latest_shown = value_shown(indicator.standing.value, indicator.unit)
@@ -141,7 +142,9 @@ def indicators_context(access, risk: Risk, *, can_see_detail: bool, **state) -> 
     """The risk page's indicators section: each indicator with its standing and latest
     readings (for the charts helper: ``indicator.recent``, newest first), the forms open."""
     today = organisation_today(access.organisation)
-    indicators = risk_indicators(risk, today=today, readings=can_see_detail)
+    indicators = risk_indicators(
+        risk, organisation=access.organisation, today=today, readings=can_see_detail
+    )
     if not can_see_detail:
         indicators = withhold_indicators(indicators, access=access)
     can_edit = can_see_detail and access.can_edit_indicators(risk)

@@ -185,7 +185,9 @@ def register_detail(request: HttpRequest, org: str, register: str) -> HttpRespon
     # The key risk indicators column (issue 18): worst status and how many are stale, per risk.
     show_indicators = form.value("indicators") == INDICATORS_SHOWN
     if show_indicators:
-        summaries = indicator_summaries([row.risk.id for row in rows], today=today, as_of=as_of_day)
+        summaries = indicator_summaries(
+            [row.risk.id for row in rows], organisation=organisation, today=today, as_of=as_of_day
+        )
         for row in rows:
             row.risk.indicator_summary = summaries.get(row.risk.id)
     columns = _columns(request, form.sort_key, rollup=rollup)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registers.selectors.indicator_lists import current_indicators
-from registers.selectors.indicators import IndicatorStatus, indicator_standing
+from registers.selectors.indicators import IndicatorStatus, indicator_standing, indicator_start_day
 from registers.withholding import WITHHELD_SHORT
 
 
@@ -62,7 +62,7 @@ def add_indicators(data) -> None:
         standing = indicator_standing(
             indicator,
             today=data.as_of,
-            since=indicator.created_at.astimezone(data.moment.tzinfo).date(),
+            since=indicator_start_day(indicator, organisation=data.organisation),
         )
         owner = indicator.owner
         risk.indicators.append(

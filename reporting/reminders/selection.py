@@ -39,7 +39,6 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db.models.functions import Length
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 
 from registers.calendar import day_end, local_date, reminder_horizon
@@ -54,7 +53,7 @@ from registers.permissions import (
 from registers.refs import ref_to_url
 from registers.selectors import chaseable_actions, chasers
 from registers.selectors.indicator_lists import open_risk_indicators
-from registers.selectors.indicators import indicator_standing
+from registers.selectors.indicators import indicator_standing, indicator_start_day
 from registers.selectors.review_standing import awaiting
 from registers.services.review_submissions import person
 from registers.withholding import WITHHELD_SHORT
@@ -244,7 +243,9 @@ def _stale_indicators(organisation: Organisation, today: dt.date) -> list:
     stale = []
     for indicator in indicators:
         indicator.standing = indicator_standing(
-            indicator, today=today, since=timezone.localdate(indicator.created_at)
+            indicator,
+            today=today,
+            since=indicator_start_day(indicator, organisation=organisation),
         )
         if indicator.standing.stale:
             stale.append(indicator)

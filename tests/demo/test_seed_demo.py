@@ -201,6 +201,7 @@ def test_espo_indicator_controls_became_illustrative_indicators_with_a_trend(see
 
     summaries = indicator_summaries(
         Risk.objects.filter(organisation=organisation).values_list("id", flat=True),
+        organisation=organisation,
         today=timezone.localdate(),
     )
     worst = {summary.worst for summary in summaries.values()}
