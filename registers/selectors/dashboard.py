@@ -39,6 +39,7 @@ from .chasing import actions_to_chase
 from .common import mine, open_risks
 from .review_standing import review_counts, review_due_soon, review_overdue, with_review_standing
 from .rows import annotated_rows, first_in_order, with_appetite
+from .sign_off import sent_back_to
 
 LIST_LIMIT = 10
 
@@ -325,7 +326,8 @@ def my_risks(*, organisation: Organisation, user, statements=None) -> QuerySet[R
     """Open risks the user owns, manages or leads on; the earliest review (overdue) first.
     ``my_part`` says how they are involved; ``accepted_until`` a breach accepted until then;
     ``awaiting_sign_off`` an update awaiting sign-off: such a risk is reviewed, not due or
-    overdue until it is decided (``review_standing``, decisions 51 and 123)."""
+    overdue until it is decided (``review_standing``, decisions 51 and 123); ``update_sent_back``
+    an update of the user's was sent back and stands (``sign_off.sent_back_to``). One query."""
     risks = with_appetite(
         open_risks(organisation), organisation=organisation, statements=statements
     )
@@ -339,6 +341,7 @@ def my_risks(*, organisation: Organisation, user, statements=None) -> QuerySet[R
                 default=Value("Working lead"),
                 output_field=CharField(),
             ),
+            update_sent_back=sent_back_to(user),
         )
         .select_related("register", "scheme_version")
         .order_by(F("next_review_due").asc(nulls_last=True), Length("ref"), "ref")

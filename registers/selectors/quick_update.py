@@ -25,7 +25,7 @@ from .chasing import chaseable_actions
 from .common import open_risks
 from .review_standing import with_review_standing
 from .rows import RiskRow, annotated_rows, with_appetite
-from .sign_off import SentBack, sent_back_updates
+from .sign_off import SentBack, update_notes
 
 # An owner with hundreds of risks (a coordinator named on every imported one) gets the first
 # ones and the next after saving; one form of hundreds of fieldsets helps nobody.
@@ -45,6 +45,7 @@ class QuickRisk:
     scheme: SchemeDefinition
     actions: list[Action] = field(default_factory=list)
     sent_back: SentBack | None = None  # the member's last update was sent back (decision 119)
+    awaiting: str = ""  # whose update awaits sign-off and of when (``sign_off.awaiting_words``)
 
     @property
     def risk(self) -> Risk:
@@ -134,8 +135,11 @@ def quick_update(*, access, today: dt.date, due_only: bool = True, ids=None) -> 
             continue  # no scheme to rate it under (the organisation has none): the review says so
         items.append(QuickRisk(row=row, scheme=version.parsed))
     by_id = {item.risk.pk: item for item in items}
-    for risk_id, sent_back in sent_back_updates([i.risk for i in items], access=access).items():
+    notes = update_notes([i.risk for i in items], access=access)  # one query for both
+    for risk_id, sent_back in notes.sent_back.items():
         by_id[risk_id].sent_back = sent_back
+    for risk_id, words in notes.awaiting.items():
+        by_id[risk_id].awaiting = words
     # The page offers the open actions; a save reads every action of its risks, so one a
     # colleague completed or cancelled meanwhile still meets what this person typed for it.
     actions = chaseable_actions(organisation) if ids is None else _all_actions(organisation)

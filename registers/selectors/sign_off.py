@@ -52,6 +52,22 @@ def later_review() -> Exists:
     )
 
 
+def stands_sent_back() -> Q:
+    """A condition on a review row: an update sent back that still stands, nothing made on its
+    risk since (``later_review``). What the panel, the forms and My work call "Update sent
+    back"."""
+    return Q(state=ReviewState.SENT_BACK) & ~Q(later_review())
+
+
+def sent_back_to(user) -> Exists:
+    """An expression for a risk row: an update ``user`` made of it was sent back and stands
+    (``stands_sent_back``), for My work's "Update sent back" on its author's row. A subquery in
+    the list's own query."""
+    return Exists(
+        Review.objects.filter(stands_sent_back(), risk_id=OuterRef("id"), reviewed_by_id=user.id)
+    )
+
+
 def _newest(reviews) -> Review | None:
     return max(reviews, key=lambda r: (r.created_at, r.id), default=None)
 
@@ -139,6 +155,20 @@ def sent_back_words(review: Review, *, access, ref: str = "") -> str:
     return words
 
 
+def awaiting_words(review: Review, *, access) -> str:
+    """Whose update awaits sign-off and of when, as ``access``'s member reads it: "Your update of
+    7 December 2026 has not been signed off yet." to its author, "Olu Owner’s update of ..." to
+    anyone else (the risk's owner, when its manager submitted it, and the other way round)."""
+    if review.reviewed_by_id == access.user.id:
+        whose = "Your"
+    elif review.reviewed_by_id is None:
+        whose = "A former member’s"
+    else:
+        whose = f"{review.reviewed_by.display_name}’s"
+    submitted = local_date(organisation=access.organisation, moment=review.created_at)
+    return f"{whose} update of {date_format(submitted, 'j F Y')} has not been signed off yet."
+
+
 @dataclass
 class SentBack:
     """An update sent back by an approver, as the forms its author fills in again show it
@@ -168,36 +198,58 @@ def sent_back_updates(risks, *, access) -> dict[int, SentBack]:
     one the risk page's panel shows as "Update sent back"; a later submission, withdrawal,
     sign-off or review recorded at once leaves nothing to put right: ``later_review``). One
     query, none for no risks."""
+    return update_notes(risks, access=access, awaiting=False).sent_back
+
+
+@dataclass
+class UpdateNotes:
+    sent_back: dict[int, SentBack]  # by risk id (``sent_back_updates``)
+    awaiting: dict[int, str]  # by risk id, whose update awaits sign-off (``awaiting_words``)
+
+
+def update_notes(risks, *, access, awaiting: bool = True) -> UpdateNotes:
+    """What a page of ``risks`` says of their updates: the ones sent back that stand
+    (``sent_back_updates``) and, with ``awaiting``, whose update awaits sign-off and of when
+    (the quick update's words: ``awaiting_words``). One query, none for no risks."""
     by_id = {risk.pk: risk for risk in risks}
     if not by_id:
-        return {}
+        return UpdateNotes(sent_back={}, awaiting={})
+    wanted = stands_sent_back()
+    if awaiting:
+        wanted |= Q(state=ReviewState.SUBMITTED)
     found = (
-        Review.objects.filter(risk_id__in=list(by_id), state=ReviewState.SENT_BACK)
-        .exclude(later_review())
+        Review.objects.filter(wanted, risk_id__in=list(by_id))
         .select_related("reviewed_by", "decided_by")
         .order_by()
     )
-    shown = {}
+    notes = UpdateNotes(sent_back={}, awaiting={})
     for review in found:
         risk = by_id[review.risk_id]
         review.risk = risk
-        withheld = not access.can_see_sensitive(risk)
-        proposed = review.proposed or {}
-        current = (proposed.get("positions") or {}).get("current")
-        typed = review.reviewed_on
-        submitted_on = local_date(organisation=access.organisation, moment=review.created_at)
-        shown[risk.pk] = SentBack(
-            review=review,
-            withheld=withheld,
-            yours=review.reviewed_by_id == access.user.id,
-            reason="" if withheld else review.decision_note,
-            words="" if withheld else review.note,
-            current=tuple(current) if current else None,
-            reviewed_on=None if typed == submitted_on else typed,
-            is_review=proposed.get("kind") != KIND_RATING,
-            said=sent_back_words(review, access=access, ref=risk.ref),
-        )
-    return shown
+        if review.state == ReviewState.SUBMITTED:
+            notes.awaiting[risk.pk] = awaiting_words(review, access=access)
+        else:
+            notes.sent_back[risk.pk] = _sent_back(review, risk, access=access)
+    return notes
+
+
+def _sent_back(review: Review, risk: Risk, *, access) -> SentBack:
+    withheld = not access.can_see_sensitive(risk)
+    proposed = review.proposed or {}
+    current = (proposed.get("positions") or {}).get("current")
+    typed = review.reviewed_on
+    submitted_on = local_date(organisation=access.organisation, moment=review.created_at)
+    return SentBack(
+        review=review,
+        withheld=withheld,
+        yours=review.reviewed_by_id == access.user.id,
+        reason="" if withheld else review.decision_note,
+        words="" if withheld else review.note,
+        current=tuple(current) if current else None,
+        reviewed_on=None if typed == submitted_on else typed,
+        is_review=proposed.get("kind") != KIND_RATING,
+        said=sent_back_words(review, access=access, ref=risk.ref),
+    )
 
 
 def awaiting_my_sign_off(*, access, limit: int = 200) -> list[Review]:
