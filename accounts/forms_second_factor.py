@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from allauth.core import context, ratelimit
+from allauth.mfa.adapter import get_adapter
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp import forms as totp_forms
@@ -36,7 +37,7 @@ CODES_LIMITED = (
 )
 CODE_LABEL = "Code"
 SIGN_IN_CODE_HINT = (
-    "The 6-digit code your authenticator app shows for riskreg now, or one of your recovery "
+    "The 6-digit code your authenticator app shows for {issuer} now, or one of your recovery "
     "codes if you do not have your app."
 )
 RECOVERY_CODE_LABEL = "Recovery code"
@@ -44,7 +45,7 @@ RECOVERY_CODE_HINT = "One of the 8-digit codes you kept when you set up two-fact
 RECOVERY_CODE_WRONG = (
     "That recovery code is not right, or it has been used before. Check it and try again."
 )
-ACTIVATE_CODE_HINT = "The 6-digit code the app shows for riskreg after you have added it."
+ACTIVATE_CODE_HINT = "The 6-digit code the app shows for {issuer} after you have added it."
 
 
 def pause_minutes() -> int:
@@ -82,9 +83,11 @@ class CodeInput(forms.TextInput):
 
 
 def _code_field(form: forms.Form, hint: str) -> None:
+    """``hint`` names the app's entry as the app lists it: the issuer its address carried
+    (``MFA_TOTP_ISSUER``), not "riskreg" whatever the installation calls itself."""
     field = form.fields["code"]
     field.label = CODE_LABEL
-    field.help_text = hint
+    field.help_text = hint.format(issuer=get_adapter().get_totp_issuer())
     field.widget = CodeInput()
 
 

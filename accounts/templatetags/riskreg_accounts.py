@@ -1,11 +1,15 @@
 """Template helpers for the account pages and allauth's e-mails: how long a reset link works,
-a page's absolute address (from ``RISKREG_BASE_URL``, as every e-mail link is), and a
-session's browser in a few words instead of its user-agent string."""
+a page's absolute address (from ``RISKREG_BASE_URL``, as every e-mail link is), a
+session's browser in a few words instead of its user-agent string, and the issuer and account an
+authenticator app shows for an ``otpauth://`` address."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
 
+from allauth.mfa.adapter import get_adapter
 from django import template
 from django.conf import settings
 from django.urls import reverse
@@ -27,6 +31,35 @@ def absolute_url(name: str, *args) -> str:
     """``{% absolute_url 'account' %}``: the page's address for an e-mail, never the request's
     host (a request can carry any Host header)."""
     return mail.absolute(reverse(name, args=args))
+
+
+@dataclass(frozen=True)
+class OtpauthAccount:
+    issuer: str
+    label: str
+
+
+@register.simple_tag
+def otpauth_account(url: str) -> OtpauthAccount:
+    """``{% otpauth_account totp_url as account %}``: the issuer and the account name the
+    address carries (what the app will list), so the set-up page names what the QR code and
+    link hold (``MFA_TOTP_ISSUER``, from ``RISKREG_TOTP_ISSUER``), never a name of its own. A
+    label "Issuer:account" (the key URI format's other way) gives the issuer when no
+    ``issuer`` parameter does."""
+    parts = urlsplit(url or "")
+    label = unquote(parts.path.lstrip("/"))
+    prefix, colon, account = label.partition(":")
+    issuer = (parse_qs(parts.query).get("issuer") or [""])[0]
+    if colon:
+        issuer, label = issuer or prefix.strip(), account.strip()
+    return OtpauthAccount(issuer=issuer, label=label)
+
+
+@register.simple_tag
+def totp_issuer() -> str:
+    """The name an authenticator app lists riskreg's entry under (allauth's, as in the address
+    the set-up page gave it), for the page that turns the app off."""
+    return get_adapter().get_totp_issuer()
 
 
 # First match wins: Edge and Opera also say "Chrome", Chrome also says "Safari".
