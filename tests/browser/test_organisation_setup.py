@@ -264,7 +264,9 @@ def test_an_admin_sets_up_a_new_organisation_in_the_browser(page, tmp_path, eage
         "finance",
         "operations",
     }
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Reports", exact=True).click()
+    page.get_by_role("navigation", name="Menu").get_by_role(
+        "link", name="Reports", exact=True
+    ).click()
     page.get_by_label("Bi-annual committee pack").check()
     chosen = page.get_by_role("group", name="Registers")
     expect(chosen.get_by_label("Example NHS Trust corporate risk register")).not_to_be_checked()
