@@ -476,7 +476,10 @@ def test_each_listed_pack_shows_its_identifier(browser, live_server, viewport):
             expect(identifier).to_be_visible()
             box = identifier.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], (url, box)
-            # The header offers "Your reports" to an owner too (behind Menu on a phone).
-            expect(page.locator('header a[href="/reports/"]')).to_have_text("Your reports")
+            # The header leads an owner to their packs (behind Menu on a phone): on their
+            # organisation's pages its menu's "Reports", elsewhere "Your reports".
+            expect(page.locator(f'header a[href="{url}"]')).to_have_text(
+                "Reports" if url.startswith("/o/") else "Your reports"
+            )
     finally:
         context.close()
