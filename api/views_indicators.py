@@ -6,7 +6,6 @@ says so, as the page does: 200 rather than 201, ``replaced`` naming the value an
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.response import Response
@@ -125,14 +124,19 @@ class ReadingViewSet(viewsets.ViewSet):
             allowed=access.can_record_reading(indicator),
             refusal=MAY_NOT_RECORD,
         )
-        data = {"taken_on": timezone.localdate().isoformat(), "note": ""}
+        today = organisation_today(access.organisation)  # "today" is the organisation's
+        data = {"taken_on": today.isoformat(), "note": ""}
         data |= posted_fields(request, allowed=READING_FIELDS, noun="reading")
         form = ReadingForm(data)
         if not form.is_valid():
             raise form_errors(form)
         try:
             reading = reading_record(
-                user=request.user, indicator=indicator, reason=reason(request), **form.cleaned_data
+                user=request.user,
+                indicator=indicator,
+                reason=reason(request),
+                today=today,
+                **form.cleaned_data,
             )
         except DjangoValidationError as error:
             raise service_errors(form, error) from error

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 
 from riskreg.forms import GovukForm
 
 from . import widgets
+from .calendar import organisation_today
 from .forms import MemberChoiceField, _textarea, members
 from .forms_treatments import OpenedVersionForm
 from .models import IndicatorDirection, IndicatorFrequency, Organisation
@@ -92,6 +92,8 @@ class ReadingForm(GovukForm):
     value = _number("Value", "Enter the reading's value")
     note = forms.CharField(label="Note (optional)", required=False, widget=_textarea(2))
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"taken_on": timezone.localdate()})
+    def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
+        # A new reading opens dated today where the organisation is, not the server's day.
+        if organisation is not None:
+            kwargs.setdefault("initial", {"taken_on": organisation_today(organisation)})
         super().__init__(*args, **kwargs)

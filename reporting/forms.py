@@ -8,7 +8,6 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Length
-from django.utils import timezone
 from django.utils.text import capfirst
 
 from registers import selectors
@@ -207,6 +206,7 @@ class PackRequestForm(GovukForm):
 
     def __init__(self, *args, editions, organisation, **kwargs):
         super().__init__(*args, **kwargs)
+        self.organisation = organisation
         # Only the organisation's open risks are offered (and accepted) for a deep dive.
         self.fields["deep_dive_risks"].queryset = Risk.objects.filter(
             organisation=organisation, status__in=OPEN_STATUSES
@@ -244,7 +244,7 @@ class PackRequestForm(GovukForm):
 
     def clean_as_of(self):
         value = self.cleaned_data["as_of"]
-        if value > timezone.localdate():
+        if value > selectors.organisation_today(self.organisation):
             raise ValidationError("Choose a date that is not in the future")
         try:
             return selectors.as_of_day_check(value)

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ..calendar import organisation_today
 from ..models import Indicator, IndicatorDirection, IndicatorReading, Risk
 from .register_archive import refuse_if_risk_archived
 from .risks import _check_same_organisation
@@ -203,7 +204,8 @@ def reading_record(
     """Record a reading of ``indicator`` on ``taken_on``: a second reading the same day replaces
     the first (the change is in the reading's history; the reading returned says what it
     replaced, ``replaced``: a ``ReplacedReading``, or None). ``reason`` says where it came from
-    ("via the API by ..."), after what happened."""
+    ("via the API by ..."), after what happened. ``today``: the organisation's day
+    (``organisation_today``, its default), after which a reading is in the future."""
     # The row locked: a reading and a retirement of the same indicator wait for each other. Its
     # row alone (OF self): the default ordering joins the risk, register and organisation.
     retired_at = (
@@ -219,7 +221,7 @@ def reading_record(
         raise ValidationError({"value": READING_VALUE_REQUIRED})
     if taken_on is None:
         raise ValidationError({"taken_on": READING_DATE_REQUIRED})
-    if taken_on > (today or timezone.localdate()):
+    if taken_on > (today or organisation_today(indicator.risk.organisation)):
         raise ValidationError({"taken_on": READING_IN_FUTURE})
     note = (note or "").replace("\r\n", "\n").strip()
     reading = (

@@ -18,10 +18,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .. import caching
+from ..calendar import organisation_today
 from ..models import Indicator, IndicatorReading
 from .indicators import (
     INDICATOR_FIELDS,
@@ -163,10 +163,11 @@ def reading_record_many(
     """Record readings as ``reading_record`` would, in bulk: a day that already has a reading of
     its indicator has it replaced (its history keeps the old value), others are added; a retired
     indicator, an archived register, a missing value or date, or a day in the future refuses the
-    whole batch. ``by`` is recorded as the person who entered them."""
+    whole batch. ``by`` is recorded as the person who entered them. A day is in the future after
+    ``today``, by default the indicator's organisation's (``organisation_today``)."""
     if not entries:
         return []
-    today = today or timezone.localdate()
+    todays: dict[int, dt.date] = {}
     ids = sorted({entry.indicator.pk for entry in entries})
     # The indicators locked, as reading_record locks its one: a retirement waits for us.
     retired = dict(
@@ -186,7 +187,10 @@ def reading_record_many(
             raise _labelled(label, ValidationError(READING_VALUE_REQUIRED))
         if entry.taken_on is None:
             raise _labelled(label, ValidationError(READING_DATE_REQUIRED))
-        if entry.taken_on > today:
+        risk = indicator.risk
+        if risk.organisation_id not in todays:
+            todays[risk.organisation_id] = today or organisation_today(risk.organisation)
+        if entry.taken_on > todays[risk.organisation_id]:
             raise _labelled(label, ValidationError(READING_IN_FUTURE))
         key = (indicator.pk, entry.taken_on)
         if key in seen:

@@ -15,6 +15,7 @@ working leads in one INSERT each per batch), so 10,000 risks take seconds, not m
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ from scoring.models import Scheme, SchemeVersion
 from scoring.services import scheme_save
 
 from .. import caching
+from ..calendar import organisation_today
 from ..models import Risk
 from ..selectors.rescoring import scheme_open_risks
 from . import notice_events
@@ -143,7 +145,8 @@ def _rerate(risks: list[Risk], *, version: SchemeVersion, by, reason: str) -> tu
     scheme = version.parsed
     before = notice_events.snapshot(risks)
     older = SchemeVersion.objects.in_bulk({risk.scheme_version_id for risk in risks} - {None})
-    now, today = timezone.now(), timezone.localdate()
+    now = timezone.now()
+    todays: dict[int, dt.date] = {}  # a scheme may rate risks of organisations in other zones
     changed: list[Risk] = []
     by_hand = rating_changed = 0
     for risk in risks:
@@ -160,7 +163,11 @@ def _rerate(risks: list[Risk], *, version: SchemeVersion, by, reason: str) -> tu
             due = next_review_due(risk=risk, scheme=scheme, reviewed_on=risk.last_reviewed)
             if risk.next_review_due is None or due < risk.next_review_due:
                 risk.next_review_due = due
-        bring_review_forward(risk=risk, scheme=scheme, rank_before=rank_before, today=today)
+        if risk.organisation_id not in todays:
+            todays[risk.organisation_id] = organisation_today(risk.organisation)
+        bring_review_forward(
+            risk=risk, scheme=scheme, rank_before=rank_before, today=todays[risk.organisation_id]
+        )
         rating_changed += _rating(risk) != rating_before
         risk.version += 1
         risk.updated_at = now

@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from scoring.definition import SchemeDefinition
 from scoring.engine import RatingError, rate
 
+from ..calendar import local_date
 from ..models import NoticeKind, Register, Review, ReviewState, Risk
 from ..models.registers import SIGN_OFF_BY  # noqa: F401  the pages import it from here
 from ..permissions import sign_off_access, sign_off_approvers
@@ -108,7 +109,10 @@ def review_submit(
                 SIGN_OFF_PENDING_OTHER.format(
                     ref=risk.ref,
                     who=person(pending.reviewed_by),
-                    when=date_format(timezone.localtime(pending.created_at), "j F Y"),
+                    when=date_format(
+                        local_date(organisation=risk.organisation, moment=pending.created_at),
+                        "j F Y",
+                    ),
                 )
             )
         pending.state = ReviewState.WITHDRAWN

@@ -6,9 +6,9 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.formats import date_format
 
+from ..calendar import local_date, organisation_today
 from ..models import Review, Risk, RiskStatus
 from . import notice_events
 from .register_archive import refuse_if_archived
@@ -40,14 +40,15 @@ def _day(day: dt.date) -> str:
 
 
 def review_date_refusal(risk: Risk, reviewed_on: dt.date) -> str:
-    """Why ``reviewed_on`` cannot be the date of a review of ``risk`` as it stands, or ""."""
-    if reviewed_on > timezone.localdate():
+    """Why ``reviewed_on`` cannot be the date of a review of ``risk`` as it stands, or "".
+    Days are the risk's organisation's (``calendar``), not the server's."""
+    if reviewed_on > organisation_today(risk.organisation):
         return REVIEW_IN_FUTURE
     if risk.last_reviewed is not None:
         if reviewed_on < risk.last_reviewed:
             return REVIEW_BEFORE_LAST.format(ref=risk.ref, day=_day(risk.last_reviewed))
         return ""
-    added = timezone.localdate(risk.created_at)
+    added = local_date(organisation=risk.organisation, moment=risk.created_at)
     if reviewed_on < added:
         return REVIEW_BEFORE_ADDED.format(ref=risk.ref, day=_day(added))
     return ""
@@ -90,7 +91,7 @@ def review_record(
         raise RiskConflict(locked)
     if locked.status == RiskStatus.CLOSED:
         raise ValidationError(f"{locked.ref} is closed; reopen it before reviewing")
-    reviewed_on = reviewed_on or timezone.localdate()
+    reviewed_on = reviewed_on or organisation_today(locked.organisation)
     if refusal := review_date_refusal(locked, reviewed_on):
         raise ValidationError({"reviewed_on": refusal})
     rescored = bool(positions)

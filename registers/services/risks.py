@@ -19,6 +19,7 @@ from scoring.models import SchemeVersion
 from scoring.selectors import default_scheme
 
 from .. import caching
+from ..calendar import organisation_today
 from ..models import Action, Control, Register, Risk, RiskStatus
 from ..refs import ref_clean
 from . import notice_events
@@ -441,7 +442,7 @@ def risk_update(
             risk=locked,
             scheme=version.parsed,
             rank_before=rank_before,
-            today=timezone.localdate(),
+            today=organisation_today(organisation),
         )
     locked.version += 1
     locked.full_clean(exclude=["objectives", "leads", *KEYS_CHECKED], validate_constraints=False)
@@ -473,7 +474,7 @@ def risk_update(
             scheme=scheme,
             positions=submitted_current,
             note="" if reason in ("", "edited") else reason,
-            reviewed_on=timezone.localdate(),
+            reviewed_on=organisation_today(organisation),
             kind=KIND_RATING,
         )
     return locked

@@ -28,6 +28,7 @@ from simple_history.utils import bulk_create_with_history
 from scoring.models import SchemeVersion
 
 from .. import caching
+from ..calendar import organisation_today
 from ..models import (
     Action,
     ActionStatus,
@@ -295,7 +296,7 @@ def risk_update_many(*, changes: Sequence[RiskChange], reason: str, by=None) -> 
     registers_hold_for_risks(
         {c.register.pk: c.register for c in writing if c.register is not None}.values()
     )
-    now, today = timezone.now(), timezone.localdate()
+    now, today = timezone.now(), organisation_today(organisation)
     written_fields: set[str] = {"version", "updated_at"}
     saved = []
     for change in writing:

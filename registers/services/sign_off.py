@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from ..calendar import organisation_today
 from ..models import NoticeKind, Review, ReviewState, Risk, RiskStatus
 from . import notice_events
 from .notices import notify
@@ -148,7 +149,10 @@ def review_sign_off(*, review: Review, user, note: str = "") -> Review:
     if not is_review:
         # A change of rating on the edit form is a re-rate, not a review (decision 30).
         bring_review_forward(
-            risk=risk, scheme=version.parsed, rank_before=rank_before, today=timezone.localdate()
+            risk=risk,
+            scheme=version.parsed,
+            rank_before=rank_before,
+            today=organisation_today(risk.organisation),
         )
     else:
         risk.last_reviewed = review.reviewed_on

@@ -165,7 +165,9 @@ def indicators_context(access, risk: Risk, *, can_see_detail: bool, **state) -> 
             if reading_for == indicator.pk and reading_form is not None:
                 indicator.reading_form = reading_form
             elif state.get("reading_form_open") == indicator.pk:
-                indicator.reading_form = new_reading_form(indicator)
+                indicator.reading_form = new_reading_form(
+                    indicator, organisation=access.organisation
+                )
     context = {
         "indicators": indicators,
         "can_edit_indicators": can_edit,
@@ -179,8 +181,8 @@ def indicators_context(access, risk: Risk, *, can_see_detail: bool, **state) -> 
     return context
 
 
-def new_reading_form(indicator) -> ReadingForm:
-    return ReadingForm(auto_id=f"reading-{indicator.pk}-%s")
+def new_reading_form(indicator, *, organisation) -> ReadingForm:
+    return ReadingForm(organisation=organisation, auto_id=f"reading-{indicator.pk}-%s")
 
 
 def indicator_error_forms(context: dict) -> list:

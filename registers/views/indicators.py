@@ -269,7 +269,7 @@ def reading_add_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpR
                     "organisation": access.organisation,
                     "risk": risk,
                     "indicator": indicator,
-                    "form": new_reading_form(indicator),
+                    "form": new_reading_form(indicator, organisation=access.organisation),
                 },
             )
             patch_vary_headers(response, ["HX-Request"])

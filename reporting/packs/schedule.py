@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.formats import date_format
 
-from registers.calendar import calendar_months, last_month_end_before, next_month_end_from
+from registers.calendar import (
+    calendar_months,
+    last_month_end_before,
+    next_month_end_from,
+    organisation_today,
+)
 from registers.models import Organisation
 
 from ..models import Pack, PackEdition, PackKind
@@ -44,13 +49,16 @@ def packs_due(*, organisation: Organisation, today: dt.date) -> list[tuple[str, 
     return due
 
 
-def request_scheduled_packs(*, today: dt.date) -> list[Pack]:
+def request_scheduled_packs(*, today: dt.date | None = None) -> list[Pack]:
     """Request every scheduled pack that is due and not yet requested, in both editions. They
     are built as drafts: a coordinator reads and releases each (``release.py``) before the panel
-    sees it; the Reports page lists them for coordinators as "Draft"."""
+    sees it; the Reports page lists them for coordinators as "Draft". Due by ``today``, by
+    default each organisation's own: a pack as at the end of a day is not built while that day
+    is still going on where the organisation is."""
     requested = []
     for organisation in Organisation.objects.order_by("slug"):
-        for kind, as_of in packs_due(organisation=organisation, today=today):
+        day = today or organisation_today(organisation)
+        for kind, as_of in packs_due(organisation=organisation, today=day):
             for edition in (PackEdition.FULL, PackEdition.PUBLIC):
                 exists = Pack.objects.filter(
                     organisation=organisation, kind=kind, as_of=as_of, edition=edition

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from registers.calendar import organisation_today
 from registers.models import Register
 from registers.selectors import top_registers
 from registers.services.organisations import registers_key_share
@@ -80,7 +81,7 @@ def _validate(*, organisation, kind: str, as_of: dt.date, edition: str) -> None:
         raise ValidationError({"edition": "Choose the full or the public edition."})
     if not isinstance(as_of, dt.date):
         raise ValidationError({"as_of": "Enter the date the pack is as at."})
-    if as_of > timezone.localdate():
+    if as_of > organisation_today(organisation):  # the organisation's day, not the server's
         raise ValidationError(
             {
                 "as_of": "A pack can only show the registers as they were: choose a date that is not in the future."

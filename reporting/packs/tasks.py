@@ -53,12 +53,11 @@ def build_pack_task(self, pack_id: int) -> str:
     max_retries=5,
 )
 def request_scheduled_packs_task(today: str | None = None) -> int:
-    """Daily (beat): request the packs due on the organisations' calendars. Idempotent."""
-    from django.utils import timezone
-
+    """Daily (beat): request the packs due on the organisations' calendars, each by its own
+    day unless ``today`` is given. Idempotent."""
     from .schedule import request_scheduled_packs
 
-    day = dt.date.fromisoformat(today) if today else timezone.localdate()
+    day = dt.date.fromisoformat(today) if today else None
     return len(request_scheduled_packs(today=day))
 
 

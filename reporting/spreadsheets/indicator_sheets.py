@@ -30,8 +30,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
 
+from registers.calendar import organisation_today
 from registers.models import (
     Indicator,
     IndicatorDirection,
@@ -388,7 +388,7 @@ def plan_indicator_sheets(*, plan, sheet: Sheet, context) -> None:
                     added[(row.ref.upper(), fold(row.name))] = row
     if "readings" in tables:
         seen_days: dict[tuple[str, str, dt.date], int] = {}
-        today = timezone.localdate()
+        today = organisation_today(plan.organisation)
         for sheet_row in tables["readings"].rows:
             row = _plan_reading(
                 sheet_row, on_main, row_plans, known, added, seen_days, today, plan.problems

@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from registers import permissions, selectors
@@ -92,7 +91,10 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
     access = _access(request, org)
     can_request = _can_request(access)
     editions = readable_editions(access)
-    initial = {"as_of": timezone.localdate(), "kind": PackKind.QUARTERLY}
+    initial = {
+        "as_of": selectors.organisation_today(access.organisation),
+        "kind": PackKind.QUARTERLY,
+    }
     if can_request:
         initial["registers"] = pack_registers_default(organisation=access.organisation)
     form = PackRequestForm(initial=initial, editions=editions, organisation=access.organisation)

@@ -12,9 +12,8 @@ import hashlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from registers.calendar import as_of_day_check
+from registers.calendar import as_of_day_check, organisation_today
 from registers.models import Organisation, Register
 from reporting.packs.data import PackDataError, parse_day
 from reporting.packs.docx import pack_render_docx
@@ -58,7 +57,7 @@ class Command(BaseCommand):
             as_of = parse_day(options["as_of"])
         except PackDataError as error:
             raise CommandError(str(error)) from None
-        if as_of > timezone.localdate():
+        if as_of > organisation_today(organisation):
             raise CommandError(f"{as_of} is in the future: a pack shows the registers as they were")
         try:
             as_of_day_check(as_of)
