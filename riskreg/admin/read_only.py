@@ -1,8 +1,8 @@
 """Rows read in the admin, by superusers too, with a link to the page that changes them.
 
 Controls, actions and reviews are changed on their risk's page (``ReadOnlyTreatment``); the other
-read-only rows link to the page whose service changes them (``ChangedOnItsPage``). A row on an
-archived register is read-only (``ArchivedRegisterReadOnly``).
+read-only rows link to the page whose service changes them (``ChangedOnItsPage``); both are
+``NoWritesHere``. A row on an archived register is read-only (``ArchivedRegisterReadOnly``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,21 @@ from django.utils.html import format_html
 from registers.models import Risk
 
 
-class ChangedOnItsPage:
+class NoWritesHere:
+    """Mixed in before the admin it refuses for: its rows are read here, by everyone who may see
+    them, superusers too, and never added, changed or deleted here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ChangedOnItsPage(NoWritesHere):
     """Mixed in before ``OrganisationScopedAdmin``: rows read here by everyone, superusers too,
     and never added, changed or deleted here; ``product_page`` links to the page whose service
     does it (``page_url(obj)``, its words ``page_words``), with the rules, the history reason and
@@ -31,15 +45,6 @@ class ChangedOnItsPage:
         if obj is None or obj.pk is None:
             return "-"
         return format_html('<a href="{}">{}</a>', self.page_url(obj), self.page_words)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class DeletedWithItsRows:
@@ -98,7 +103,7 @@ def risk_page_link(risk: Risk | None) -> str:
     return format_html('<a href="{}">{}</a>', url, risk.ref)
 
 
-class ReadOnlyTreatment:
+class ReadOnlyTreatment(NoWritesHere):
     """Mixed in before ``OrganisationScopedAdmin``: controls, actions and reviews are read here
     and changed on their risk's page (decision 117), whose services keep their versions (an
     edit opened before is merged, never overwritten), their history reasons and their notices.
@@ -109,12 +114,3 @@ class ReadOnlyTreatment:
     @admin.display(description="Risk page")
     def risk_page(self, obj) -> str:
         return risk_page_link(obj.risk)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
