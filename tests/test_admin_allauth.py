@@ -205,6 +205,46 @@ def test_a_single_sign_on_link_is_read_and_deleted_never_added_or_changed(su_cli
     assert not SocialAccount.objects.filter(pk=link.pk).exists()
 
 
+def test_deleting_a_single_sign_on_link_is_logged_by_whom(su_client, superuser, person, caplog):
+    """Decision 131: the delete wrote no security line; it names the account, the connection
+    and who, never the provider's subject."""
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    link = SocialAccount.objects.create(user=person, provider="oidc-x", uid="subject-1")
+    delete = reverse("admin:socialaccount_socialaccount_delete", args=[link.pk])
+    assert su_client.post(delete, {"post": "yes"}).status_code == 302
+    assert not SocialAccount.objects.filter(pk=link.pk).exists()
+    lines = security_lines(caplog)
+    assert (
+        f"single sign-on link removed: user={person.pk} provider=oidc-x by={superuser.pk}" in lines
+    ), lines
+    assert not any("subject-1" in line for line in lines)
+
+
+def test_delete_selected_single_sign_on_links_logs_each(su_client, superuser, person, caplog):
+    caplog.set_level(logging.INFO, logger="riskreg.security")
+    other = UserFactory(full_name="Bob Baker")
+    chosen = [
+        SocialAccount.objects.create(user=person, provider="oidc-x", uid="subject-1"),
+        SocialAccount.objects.create(user=person, provider="saml-y", uid="subject-2"),
+    ]
+    kept = SocialAccount.objects.create(user=other, provider="oidc-x", uid="subject-3")
+    response = su_client.post(
+        reverse("admin:socialaccount_socialaccount_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [link.pk for link in chosen],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert list(SocialAccount.objects.values_list("pk", flat=True)) == [kept.pk]
+    removed = [line for line in security_lines(caplog) if "single sign-on link removed" in line]
+    assert removed == [
+        f"single sign-on link removed: user={person.pk} provider=oidc-x by={superuser.pk}",
+        f"single sign-on link removed: user={person.pk} provider=saml-y by={superuser.pk}",
+    ]
+
+
 def test_deleting_a_session_in_the_admin_signs_it_out(su_client, person):
     engine = import_module(settings.SESSION_ENGINE)
     store = engine.SessionStore()

@@ -4,7 +4,9 @@ Memberships, register grants, escalations, schemes, categories and objectives ar
 alone there (read on their pages, or retired), but they go with the account or organisation
 that holds them: Django asked each row's admin whether it could be deleted, so every such
 delete was refused ("Cannot delete membership", the post a 403). Rows another keeps (a risk's
-owner, a register's risks) still stop the delete, and the page says which; never a 500.
+owner, a register's risks) still stop the delete, and the page says which; never a 500. An
+account's delete logs who deleted it and the second factors and single sign-on links that went
+with it (decision 131).
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ from __future__ import annotations
 import logging
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 from django.urls import reverse
 
 from registers.models import Membership, Organisation, Register, Risk, Role, User
+from scoring.models import Scheme
+from tests.accounts.test_second_factor import give_totp
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -42,6 +48,68 @@ def test_a_superuser_deletes_an_account_with_its_memberships(admin_client, caplo
     lines = [r.getMessage() for r in caplog.records if r.name == "riskreg.security"]
     assert any(f"account deleted: user={person.pk}" in line for line in lines), lines
     assert any("membership removed" in line for line in lines), lines
+
+
+def security_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "riskreg.security"]
+
+
+def signs_in_with_more(person) -> None:
+    give_totp(person)  # an authenticator app and its recovery codes
+    SocialAccount.objects.create(user=person, provider="oidc-x", uid=f"subject-{person.pk}")
+
+
+def test_an_accounts_delete_logs_who_and_the_second_factors_and_links_it_took(
+    admin_client, admin_user, caplog
+):
+    """Decision 131: the cascade took the account's second factors and single sign-on links
+    with no line of their own; the account's page logs them, and who deleted it."""
+    person = MembershipFactory(role=Role.VIEWER).user
+    signs_in_with_more(person)
+    url = reverse("admin:registers_user_delete", args=[person.pk])
+    with caplog.at_level(logging.INFO, logger="riskreg.security"):
+        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Authenticator.objects.filter(user_id=person.pk).exists()
+    assert not SocialAccount.objects.filter(user_id=person.pk).exists()
+    by = f"by={admin_user.pk}"
+    lines = security_lines(caplog)
+    assert f"account deleted: user={person.pk} {by}" in lines, lines
+    for expected in (
+        f"second factor removed with the account: user={person.pk} type=recovery_codes {by}",
+        f"second factor removed with the account: user={person.pk} type=totp {by}",
+        f"single sign-on link removed with the account: user={person.pk} provider=oidc-x {by}",
+    ):
+        assert expected in lines, lines
+
+
+def test_delete_selected_accounts_logs_each_ones_second_factors_and_links(
+    admin_client, admin_user, caplog
+):
+    people = [MembershipFactory(role=Role.VIEWER).user for _ in range(2)]
+    for person in people:
+        signs_in_with_more(person)
+    bystander = MembershipFactory(role=Role.VIEWER).user
+    signs_in_with_more(bystander)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="riskreg.security"):
+        response = admin_client.post(
+            reverse("admin:registers_user_changelist"),
+            {
+                "action": "delete_selected",
+                "_selected_action": [person.pk for person in people],
+                "post": "yes",
+            },
+        )
+    assert response.status_code == 302
+    assert not User.objects.filter(pk__in=[person.pk for person in people]).exists()
+    lines = security_lines(caplog)
+    for person in people:
+        assert f"account deleted: user={person.pk} by={admin_user.pk}" in lines, lines
+        mine = [line for line in lines if f"user={person.pk} " in line]
+        assert sum("second factor removed with the account" in line for line in mine) == 2
+        assert sum("single sign-on link removed with the account" in line for line in mine) == 1
+    assert not [line for line in lines if f"user={bystander.pk} " in line]
+    assert Authenticator.objects.filter(user=bystander).count() == 2
 
 
 def test_a_risk_owner_is_not_deleted_and_the_page_says_why(admin_client):
@@ -77,6 +145,47 @@ def test_an_organisation_is_refused_for_the_rows_that_keep_it_never_for_its_memb
     assert Organisation.objects.filter(pk=org.pk).exists()
     assert Membership.objects.filter(organisation=org).count() == 2
     assert Risk.objects.filter(pk=risk.pk).exists() and Register.objects.filter(pk=register.pk)
+
+
+def test_delete_selected_organisations_is_refused_on_a_page_and_deletes_nothing(admin_client):
+    """Decision 131: "delete selected" on the organisations list, for one as ``create_org``
+    makes it (no risk yet: its top register keeps its scheme) and one with members and a risk,
+    is Django's page naming the protected rows, never a 500, and nothing of either goes."""
+    bare = OrganisationFactory()
+    busy = OrganisationFactory()
+    MembershipFactory(organisation=busy, role=Role.ADMIN)
+    risk = RiskFactory(register=corporate_register_of(busy))
+    before = {
+        model: model.objects.filter(organisation__in=[bare, busy]).count()
+        for model in (Register, Scheme, Membership, Risk)
+    }
+    changelist = reverse("admin:registers_organisation_changelist")
+    chosen = {"action": "delete_selected", "_selected_action": [bare.pk, busy.pk]}
+    page = admin_client.post(changelist, chosen)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "would require deleting the following protected related objects" in text
+    assert risk.ref in text
+    response = admin_client.post(changelist, {**chosen, "post": "yes"})
+    assert response.status_code == 200  # the same page again, nothing deleted
+    assert Organisation.objects.filter(pk__in=[bare.pk, busy.pk]).count() == 2
+    after = {
+        model: model.objects.filter(organisation__in=[bare, busy]).count()
+        for model in (Register, Scheme, Membership, Risk)
+    }
+    assert after == before
+
+
+def test_an_organisation_as_created_is_refused_on_its_page_not_a_500(admin_client):
+    bare = OrganisationFactory()
+    url = reverse("admin:registers_organisation_delete", args=[bare.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert "protected related objects" in page.content.decode()
+    assert admin_client.post(url, {"post": "yes"}).status_code == 200
+    assert Organisation.objects.filter(pk=bare.pk).exists()
+    assert Register.objects.filter(organisation=bare).exists()
+    assert Scheme.objects.filter(organisation=bare).exists()
 
 
 def test_an_organisation_admin_deletes_neither_accounts_nor_organisations():

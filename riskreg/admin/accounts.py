@@ -6,14 +6,25 @@ take over the account of another organisation's admin, or a superuser's. Only su
 user admin. Memberships (role, grants, clearance) are changed on the members pages, through the
 services that keep the last-admin rule, the register grants and the security log; everyone reads
 them here.
+
+Deleting an account (superusers) takes its second factors and single sign-on links with it, each
+in the security log (decision 131), beside the "account deleted" and "membership removed" lines
+the signals write (``riskreg.security``).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 
 from registers.models import (
@@ -30,6 +41,8 @@ from registers.services.accounts import (
 
 from .read_only import ChangedOnItsPage, DeletedWithItsRows
 from .scoping import BY_ORGANISATION, OrganisationScoped, OrganisationScopedAdmin
+
+log = logging.getLogger("riskreg.security")
 
 
 class ReadOnlyForOrganisationAdmins:
@@ -76,6 +89,43 @@ class AccountAddForm(AdminUserCreationForm):
         return _sign_in_address_field(self)
 
 
+@contextmanager
+def _their_sign_in_logged(accounts, *, by) -> Iterator[None]:
+    """Around the delete of ``accounts``: log the second factors and single sign-on links that
+    go with them, as their own deletes are logged and a cascade was not (by kind and
+    connection, never a secret, a key's name or the provider's subject). The accounts' rows are
+    locked first, so a factor or link added meanwhile is either read here or refused."""
+    with transaction.atomic():
+        ids = list(
+            User._default_manager.select_for_update()
+            .filter(pk__in=accounts)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        factors = list(
+            Authenticator.objects.filter(user_id__in=ids)
+            .order_by("user_id", "type", "pk")
+            .values_list("user_id", "type")
+        )
+        links = list(
+            SocialAccount.objects.filter(user_id__in=ids)
+            .order_by("user_id", "provider", "pk")
+            .values_list("user_id", "provider")
+        )
+        yield
+    for user_id, kind in factors:
+        log.warning(
+            "second factor removed with the account: user=%s type=%s by=%s", user_id, kind, by.pk
+        )
+    for user_id, provider in links:
+        log.warning(
+            "single sign-on link removed with the account: user=%s provider=%s by=%s",
+            user_id,
+            provider,
+            by.pk,
+        )
+
+
 @admin.register(User)
 class RiskregUserAdmin(DeletedWithItsRows, SuperuserOnlyAdmin, OrganisationScoped, UserAdmin):
     """Superusers only; every change is written to the security log (riskreg.security).
@@ -114,6 +164,16 @@ class RiskregUserAdmin(DeletedWithItsRows, SuperuserOnlyAdmin, OrganisationScope
             sign_in_address_change(user=obj, email=email, by=request.user)
         elif not change:
             sign_in_address_add(user=obj)
+
+    # No service deletes an account; these are the admin's only deletes of one (its page and
+    # "delete selected"), so they log what the cascade takes (decision 131).
+    def delete_model(self, request, obj) -> None:
+        with _their_sign_in_logged([obj.pk], by=request.user):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with _their_sign_in_logged(queryset.values("pk"), by=request.user):
+            super().delete_queryset(request, queryset)
 
 
 # Memberships and register grants are changed on the members pages, superusers' too (decision

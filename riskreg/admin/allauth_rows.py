@@ -23,7 +23,8 @@ here; only superusers see them (no role group holds a permission on allauth's mo
   (``SOCIALACCOUNT_STORE_TOKENS``), so neither is shown: a connection made there did nothing. A
   person's link to a provider's subject (``SocialAccount``) is read here, without the claims the
   provider sent, and may be deleted (their next sign-in there links it again, through the
-  sign-in's checks); never added or changed, which handed the account to another subject.
+  sign-in's checks), logged (``sso_link_remove``, decision 131); never added or changed, which
+  handed the account to another subject.
 - Sessions (``UserSession``) are read here, without their key (the session cookie's value);
   deleting one signs it out, as the person's own sessions list does (a row deleted alone left
   the session signed in and off the list); never added or changed.
@@ -43,9 +44,11 @@ from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from allauth.usersessions.models import UserSession
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.urls import reverse
 
 from accounts.services_second_factor import second_factor_reset_by_system_administrator
+from accounts.services_sso_links import sso_link_remove
 
 from .read_only import ChangedOnItsPage
 
@@ -151,6 +154,14 @@ class SingleSignOnLinkAdmin(SuperusersOnly, admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("uid", "user__email", "user__full_name")
     fields = ("user", "provider", "uid", "date_joined", "last_login")
+
+    def delete_model(self, request, obj) -> None:
+        sso_link_remove(link=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            for link in queryset.order_by("pk"):
+                sso_link_remove(link=link, by=request.user)
 
 
 @admin.register(UserSession)
