@@ -4,8 +4,9 @@
 Everything here is wired from settings (``AXES_*``, ``MIDDLEWARE``, ``INSTALLED_APPS``); the
 decisions behind it are in ``docs/decisions.md``.
 
-The audit log records who signed in, failed to, signed out or was locked out, every refusal
-of a member's request (403), and every change to an account (its e-mail, password or flags) or to
+The audit log records who signed in, failed to, signed out or was locked out, whose failed
+sign-ins a superuser cleared (``sign_in_failures_clear``), every refusal of a member's request
+(403), and every change to an account (its e-mail, password or flags) or to
 a membership (added, role, grants flag, clearance, removed), by whoever made it, through any path:
 pages, the admin, commands or the shell. Refusals that are 404s (another organisation's objects) are logged
 where they are decided, in ``registers/permissions.py``. Records name people by user id and
@@ -32,6 +33,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Max, Sum
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
@@ -191,6 +193,30 @@ def lockout_response(
     response = render(request, "registration/locked_out.html", context, status=429)
     response["Retry-After"] = str(int(wait.total_seconds()) or 1)
     return response
+
+
+def sign_in_failures_clear(*, attempts, by) -> int:
+    """Clear failed sign-ins (axes' ``AccessAttempt`` rows of ``attempts``), which ends the
+    pause they hold on an account from an address: a superuser's in the admin (decision 131).
+    One line each, naming the account by id (never the text typed into the e-mail box) and
+    the address. Returns how many rows went."""
+    with transaction.atomic():
+        rows = list(
+            AccessAttempt.objects.select_for_update()
+            .filter(pk__in=attempts.values("pk"))
+            .order_by("pk")
+            .values_list("pk", "username", "ip_address", "failures_since_start")
+        )
+        AccessAttempt.objects.filter(pk__in=[pk for pk, *_ in rows]).delete()
+    for _, username, address, failures in rows:
+        log.warning(
+            "sign-in failures cleared: user=%s ip=%s failures=%s by=%s",
+            _account_id(username),
+            address or "-",
+            failures,
+            _user_id(by) if by is not None else "command",
+        )
+    return len(rows)
 
 
 class AxesBackendForTests(AxesStandaloneBackend):

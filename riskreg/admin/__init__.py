@@ -19,6 +19,8 @@ categories and objectives are never deleted.
 - ``allauth_rows``: django-allauth's sign-in addresses, second factors, single sign-on links and
   sessions (superusers only), read there; a second factor's delete is a reset, a session's signs
   it out (decision 128).
+- ``sign_in_throttling``: django-axes' failed sign-ins and access logs (superusers only), read
+  there; a failed sign-in's delete clears the pause it holds, logged (decision 131).
 - ``organisations``: an organisation's profile, categories and objectives.
 - ``registers``: registers, and the escalations between them.
 - ``risks``: risks, their controls, actions and reviews, and the links between risks.
@@ -34,4 +36,5 @@ from . import (  # noqa: F401  (each registers its models with the admin)
     registers,
     risks,
     schemes,
+    sign_in_throttling,
 )
