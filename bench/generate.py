@@ -204,8 +204,14 @@ def render_calibration_ms() -> float:
     import statistics
     import time
 
+    import django
+    from django.apps import apps
     from django.template import Context, Engine
     from weasyprint import HTML
+
+    if not apps.ready:  # bench/targets.py asks before any piece has set Django up
+        configure()
+        django.setup()
 
     template = Engine().from_string(
         "<table><thead><tr><th>Ref</th><th>Title</th><th>Owner</th><th>Score</th></tr></thead>"

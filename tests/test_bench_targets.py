@@ -3,6 +3,8 @@ it is met, from a results dict (no database, nothing measured)."""
 
 import datetime as dt
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -307,3 +309,28 @@ def test_the_render_calibration_is_said_beside_the_calibration_when_recorded():
     assert json.loads(lines[-1].removeprefix("BENCH_TARGETS "))["render_calibration_ms"] == 612.5
     # A record from before the second figure says nothing of it.
     assert "render calibration" not in "\n".join(targets.machines({"packs": results()["packs"]}))
+
+
+def test_the_summary_runs_as_make_bench_runs_it(tmp_path):
+    """``make bench`` runs bench/targets.py as a script of its own, Django not yet set up: the
+    render calibration it records must set Django up itself (it raised ImproperlyConfigured,
+    and the run's summary was never printed)."""
+    results = tmp_path / "results.json"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+    }
+    env["BENCH_RESULTS"] = str(results)
+    finished = subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "bench" / "targets.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "render calibration" in finished.stdout
+    machine = json.loads(results.read_text())["targets"]["machine"]
+    assert machine["render_calibration_ms"] > 0
