@@ -162,6 +162,19 @@ def test_throttling_counts_the_address_the_proxy_saw(client):
         assert response.status_code == 302
 
 
+def test_a_failed_sign_in_is_stored_without_what_was_typed_into_the_form(client):
+    """django-axes keeps each failed sign-in's form (``post_data``, read by superusers in the
+    admin). What was typed into the e-mail box is not kept there (a password typed into it, if
+    shaped like an address, reaches the check): the e-mail box is ``login`` here, not axes'
+    ``username``, so it is named as sensitive too. The attempt's account is kept, for the pause."""
+    typed_in_the_email_box = "Horse.Battery@staple.example"
+    sign_in(client, typed_in_the_email_box, "also-typed-here")
+    (attempt,) = AccessAttempt.objects.all()
+    assert typed_in_the_email_box.lower() not in attempt.post_data.lower()
+    assert "also-typed-here" not in attempt.post_data
+    assert "login=********************" in attempt.post_data
+
+
 # --- 3. password hashing and validation -------------------------------------------------------
 
 

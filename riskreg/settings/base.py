@@ -398,6 +398,9 @@ AXES_HANDLER = "riskreg.security.ThrottleHandler"
 # The sign-in form's field (django-allauth's "login"); riskreg.security.login_username also
 # reads the "email" allauth hands the backends.
 AXES_USERNAME_FORM_FIELD = "login"
+# The form axes keeps with a failed sign-in (post_data) masks the e-mail box as it masks its own
+# "username": what someone typed there may be their password (axes' defaults, plus "login").
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login"]
 AXES_USERNAME_CALLABLE = "riskreg.security.login_username"
 # Behind a reverse proxy every request comes from the proxy's address; RISKREG_TRUSTED_PROXY_COUNT
 # says how many proxies append to X-Forwarded-For in front of gunicorn (0: use the socket's).
