@@ -13,7 +13,7 @@ from scoring.engine import RatingError, rate
 
 from ..calendar import local_date
 from ..models import Review, ReviewState, Risk
-from ..services.review_submissions import KIND_RATING
+from ..services.review_submissions import KIND_RATING, needs_sign_off
 
 AWAITING_MARKER = "Update awaiting sign-off"
 
@@ -167,6 +167,36 @@ def awaiting_words(review: Review, *, access) -> str:
         whose = f"{review.reviewed_by.display_name}’s"
     submitted = local_date(organisation=access.organisation, moment=review.created_at)
     return f"{whose} update of {date_format(submitted, 'j F Y')} has not been signed off yet."
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """An update of the risk awaiting sign-off, as the review page tells the member about to
+    write theirs: whose and of when, and whether their review would replace it (their own) or
+    is refused until it is signed off or sent back (someone else's)."""
+
+    words: str
+    theirs: bool
+
+
+def awaiting_on_review_page(risk, *, access) -> Awaiting | None:
+    """The update awaiting sign-off that a review by ``access``'s member would meet, or None:
+    none waits, or their review applies at once (they may sign off the register's updates).
+    Said before they type, not only on saving (``SIGN_OFF_PENDING_OTHER``)."""
+    if not needs_sign_off(register=risk.register, user=access.user):
+        return None
+    pending = (
+        Review.objects.filter(risk=risk, state=ReviewState.SUBMITTED)
+        .select_related("reviewed_by")
+        .order_by("-created_at")
+        .first()
+    )
+    if pending is None:
+        return None
+    return Awaiting(
+        words=awaiting_words(pending, access=access),
+        theirs=pending.reviewed_by_id == access.user.id,
+    )
 
 
 @dataclass

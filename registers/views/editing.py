@@ -34,7 +34,7 @@ from ..forms_treatments import RiskEditForm
 from ..models import ReviewState, RiskStatus
 from ..refs import ref_saved_as
 from ..selectors.reviews import risk_updates
-from ..selectors.sign_off import SentBack, sent_back_updates
+from ..selectors.sign_off import SentBack, awaiting_on_review_page, sent_back_updates
 from ..services.review_submissions import SIGN_OFF_BY
 from ..services.reviews import review_record
 from ..services.risk_edits import RiskEditConflict
@@ -369,6 +369,7 @@ def risk_review(request: HttpRequest, org: str, ref: str) -> HttpResponse:
             "form": form,
             "updates": risk_updates(risk, access=access, limit=3),
             "sent_back": sent_back,
+            "awaiting": awaiting_on_review_page(risk, access=access),
             "withheld_message": WITHHELD,
             **extra,
         },
