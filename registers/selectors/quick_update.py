@@ -4,7 +4,9 @@ update, whether an update already awaits sign-off) and the open actions on them.
 
 "Due" is the reminder e-mail's rule (``calendar.reminder_horizon``: overdue, or due within the
 organisation's reminder notice period), so the page the e-mail links to lists the risks the e-mail
-names. A fixed number of queries whatever the number of risks and actions.
+names; a risk whose update the member made was sent back to them is listed whatever its review
+date (``sign_off.sent_back_to``: work they must do, decision 135). A fixed number of queries
+whatever the number of risks and actions.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Length
 
 from scoring.definition import SchemeDefinition
@@ -25,7 +27,7 @@ from .chasing import chaseable_actions
 from .common import open_risks
 from .review_standing import with_review_standing
 from .rows import RiskRow, annotated_rows, with_appetite
-from .sign_off import SentBack, update_notes
+from .sign_off import SentBack, sent_back_to, update_notes
 
 # An owner with hundreds of risks (a coordinator named on every imported one) gets the first
 # ones and the next after saving; one form of hundreds of fieldsets helps nobody.
@@ -113,8 +115,10 @@ def quick_update(*, access, today: dt.date, due_only: bool = True, ids=None) -> 
     risks = quick_update_risks(access=access, ids=ids)
     not_due = 0
     if due_only and ids is None:
-        not_due = _theirs(access).exclude(next_review_due__lte=until).count()
-        risks = risks.filter(next_review_due__lte=until)
+        # Due, or an update of theirs sent back and standing: theirs to put right now.
+        to_do = Q(next_review_due__lte=until) | Q(sent_back_to(access.user))
+        not_due = _theirs(access).exclude(to_do).count()
+        risks = risks.filter(to_do)
     more = False
     if ids is None:
         fetched = list(risks[: QUICK_UPDATE_LIMIT + 1])

@@ -47,7 +47,10 @@ class RiskRow:
     accepted_until: dt.date | None = None
 
 
-def _rating(risk: Risk, position: str) -> Rating | None:
+def position_rating(risk: Risk, position: str) -> Rating | None:
+    """``risk``'s rating at ``position`` ("inherent", "current", "target") under the scheme
+    version it was rated under, as every page draws it ("20 (Open)": ``Rating.label``, the
+    ``rating.html`` partial); None when not rated. No query once ``scheme_version`` is read."""
     likelihood = getattr(risk, f"{position}_likelihood")
     if likelihood is None or risk.scheme_version is None:
         return None
@@ -57,9 +60,9 @@ def _rating(risk: Risk, position: str) -> Rating | None:
 def risk_row(risk: Risk, lookup: AppetiteLookup) -> RiskRow:
     return RiskRow(
         risk=risk,
-        current=_rating(risk, "current"),
-        target=_rating(risk, "target"),
-        inherent=_rating(risk, "inherent"),
+        current=position_rating(risk, "current"),
+        target=position_rating(risk, "target"),
+        inherent=position_rating(risk, "inherent"),
         appetite=lookup.state(category_id=risk.category_id, score=risk.current_score)
         if risk.status != RiskStatus.CLOSED
         else AppetiteState.NOT_SET,
@@ -274,9 +277,9 @@ def annotated_rows(risks) -> list[RiskRow]:
     return [
         RiskRow(
             risk=risk,
-            current=_rating(risk, "current"),
-            target=_rating(risk, "target"),
-            inherent=_rating(risk, "inherent"),
+            current=position_rating(risk, "current"),
+            target=position_rating(risk, "target"),
+            inherent=position_rating(risk, "inherent"),
             appetite=APPETITE_RANKS[risk.appetite_rank],
             # ``selectors.acceptance.with_acceptance`` annotates it, where a list shows it.
             accepted_until=getattr(risk, "accepted_until", None)

@@ -262,6 +262,23 @@ def notice_mark_read(*, user, notice: Notice | None = None) -> int:
     return changed
 
 
+# No savepoint of its own, as ``notify_many``: every caller is inside its own write's transaction.
+@transaction.atomic(savepoint=False)
+def notices_resolve(*, risk_id: int, event_key: str) -> int:
+    """The event ``event_key`` of risk ``risk_id`` asks nothing of anyone any more (an update
+    awaiting sign-off was signed off, sent back or withdrawn): every unread notice of it is
+    marked read, whoever was told, so nobody's list still asks for what is done (decision 135).
+    Read on the risk's index (``event_key`` leads no index of its own). Returns how many
+    changed; a notice read already keeps the time it was first read."""
+    unread = Notice.objects.filter(risk_id=risk_id, event_key=event_key, read_at__isnull=True)
+    people = set(unread.values_list("user_id", flat=True))
+    if not people:
+        return 0
+    changed = unread.update(read_at=timezone.now())
+    forget_unread_counts(people)
+    return changed
+
+
 DIGEST_SUBJECT = "riskreg: {count} notification{plural} since the last digest"
 
 

@@ -24,7 +24,7 @@ from ..calendar import local_date
 from ..models import NoticeKind, Register, Review, ReviewState, Risk
 from ..models.registers import SIGN_OFF_BY  # noqa: F401  the pages import it from here
 from ..permissions import sign_off_access, sign_off_approvers
-from .notices import notify
+from .notices import notices_resolve, notify
 
 # What ``Review.proposed["kind"]`` says the update is: a review (last reviewed moves to its date
 # when signed off) or a change of rating on the edit form (a re-rate, not a review).
@@ -38,6 +38,17 @@ SIGN_OFF_PENDING_OTHER = (
     "{ref} already has an update awaiting sign-off, submitted by {who} on {when}: it must be "
     "signed off or sent back first"
 )
+
+
+def awaiting_event_key(review: Review) -> str:
+    """The event of the approvers' notices asking for ``review``'s sign-off."""
+    return f"sign-off-awaiting:{review.pk}"
+
+
+def awaiting_notices_resolve(review: Review) -> None:
+    """``review`` no longer awaits sign-off (signed off, sent back, withdrawn or replaced): the
+    notices asking the approvers for it are marked read, for every approver (decision 135)."""
+    notices_resolve(risk_id=review.risk_id, event_key=awaiting_event_key(review))
 
 
 def person(user) -> str:
@@ -119,6 +130,7 @@ def review_submit(
         pending.decided_by, pending.decided_at = user, timezone.now()
         pending.decision_note = REPLACED_NOTE
         pending.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        awaiting_notices_resolve(pending)  # the new update's notice asks for it instead
     review = Review(
         organisation_id=risk.organisation_id,
         risk=risk,
@@ -136,7 +148,7 @@ def review_submit(
         kind=NoticeKind.SIGN_OFF_AWAITING,
         organisation=risk.organisation,
         recipients=sign_off_approvers(risk.register),
-        event_key=f"sign-off-awaiting:{review.pk}",
+        event_key=awaiting_event_key(review),
         title=f"{risk.ref} {risk.title}: an update awaits your sign-off",
         url=reverse("review_decide", args=[risk.organisation.slug, risk.ref, review.pk]),
         body=f"{person(user)} submitted an update of {risk.ref}"

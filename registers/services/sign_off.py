@@ -19,7 +19,12 @@ from ..models import NoticeKind, Review, ReviewState, Risk, RiskStatus
 from . import notice_events
 from .notices import notify
 from .register_archive import refuse_if_archived
-from .review_submissions import KIND_RATING, person, proposed_positions
+from .review_submissions import (
+    KIND_RATING,
+    awaiting_notices_resolve,
+    person,
+    proposed_positions,
+)
 from .reviews import _position_of, _rescore_merges
 from .risks import (
     apply_ratings,
@@ -81,6 +86,8 @@ def _decide(review: Review, *, user, state: str, note: str) -> None:
     review.decided_by, review.decided_at = user, timezone.now()
     review.decision_note = note
     review.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    # Decided or withdrawn: no approver is asked for it any more.
+    awaiting_notices_resolve(review)
 
 
 def _tell_author(review: Review, risk: Risk, *, user, what: str, note: str) -> None:

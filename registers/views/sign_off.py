@@ -18,6 +18,7 @@ from riskreg.refusals import Refusal
 from .. import permissions
 from ..forms_sign_off import SIGN_OFF, SignOffForm
 from ..models import ReviewState
+from ..selectors.rows import position_rating
 from ..selectors.sign_off import proposed_ratings
 from ..services.sign_off import review_withdraw
 from .risk_common import GET_POST, RISK, allow, fetch_risk, render_risk_page, risk_url, scheme_for
@@ -53,6 +54,9 @@ def review_decide(request: HttpRequest, org: str, ref: str, review: int) -> Http
             "risk": risk,
             "update": update,
             "awaiting": awaiting,
+            # What the register shows until it is decided, written as every page writes a
+            # rating ("20 (Open)"), beside the rating asked for.
+            "current": position_rating(risk, "current") if awaiting else None,
             "own": update.reviewed_by_id == request.user.id,
             "proposed": proposed_ratings(update, scheme_for(risk)),
             "can_see_detail": access.can_see_sensitive(risk),
