@@ -18,12 +18,14 @@ class SignInForm(LoginForm):
     """allauth's sign-in form, asking for the e-mail address first (home-realm discovery).
 
     With only an address: an address of a domain an organisation's identity provider covers
-    goes to that provider (``sso_provider``), unless the person chose ``USE_PASSWORD``; any
-    other asks for the password next (``needs_password``). The address step is decided by the
-    domain alone, never by the account, so it says nothing of whether the address has one nor
-    whose it is (decision 114, amended). With an address and a password, the password is
-    checked: an account its organisation lets in only through its own provider is refused by
-    the authentication backend (``accounts.backends``) as a wrong password is, counted alike."""
+    goes to that provider (``sso_provider``), unless the person chose ``USE_PASSWORD`` or the
+    address is a superuser's or a staff account's (``sso.provider_for_address``, decision 133);
+    any other asks for the password next (``needs_password``). Otherwise the address step is
+    decided by the domain alone, so it says nothing of whether the address has an account nor
+    whether it is another organisation's too (decision 114, amended). With an address and a
+    password, the password is checked: an account its organisation lets in only through its own
+    provider is refused by the authentication backend (``accounts.backends``) as a wrong
+    password is, counted alike."""
 
     sso_provider = None
     needs_password = False
@@ -48,6 +50,6 @@ class SignInForm(LoginForm):
             self.add_error("password", forms.ValidationError(PASSWORD_NEEDED))
             return self.cleaned_data
         if USE_PASSWORD not in self.data:
-            self.sso_provider = sso.provider_for_email(login)
+            self.sso_provider = sso.provider_for_address(login)
         self.needs_password = self.sso_provider is None
         return self.cleaned_data

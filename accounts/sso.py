@@ -7,10 +7,12 @@ import logging
 
 from allauth.socialaccount.models import SocialApp
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
 
 from registers.models import Membership
+from registers.selectors.sign_in import accounts_by_sign_in_address
 from riskreg import mail
 
 from . import saml_keys, secrets
@@ -60,6 +62,33 @@ def beyond_connection(provider: SingleSignOnProvider, user) -> bool:
         .exclude(organisation_id=provider.organisation_id)
         .exists()
     )
+
+
+def beyond_organisation(organisation_id: int) -> Q:
+    """``beyond_connection``'s test as a filter on accounts, to ask it of a domain's accounts
+    at once: a superuser's or a staff account, or a member of an organisation other than
+    ``organisation_id``. Before a connection takes a domain (``services_sso``), no such account
+    may have an address of it."""
+    elsewhere = Membership.objects.filter(user=OuterRef("pk")).exclude(
+        organisation_id=organisation_id
+    )
+    return Q(is_superuser=True) | Q(is_staff=True) | Q(Exists(elsewhere))
+
+
+def provider_for_address(email: str) -> SingleSignOnProvider | None:
+    """The provider the sign-in page's address step sends this address to: the one covering
+    its domain, unless the address is a superuser's or a staff account's (decision 133). The
+    provider may never sign those in (``beyond_connection``), so sending them there only
+    showed the installation's own people an organisation's page asking for their password. A
+    member of another organisation still goes to the provider: the step does not tell whose an
+    address is (decision 114, amended). One query, two for an address of a connected domain."""
+    provider = provider_for_email(email)
+    if provider is None:
+        return None
+    accounts = accounts_by_sign_in_address(email=email)
+    if any(account.is_superuser or account.is_staff for account in accounts):
+        return None
+    return provider
 
 
 def provider_for_user(user) -> SingleSignOnProvider | None:

@@ -9,14 +9,18 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from allauth.socialaccount.providers import registry
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
-from registers.models import Membership, Organisation, Role
+from registers.models import Invitation, Organisation, Role, User
 
+from .. import sso
 from ..models import SingleSignOnDomain, SingleSignOnProvider
 
 log = logging.getLogger("riskreg.security")
@@ -27,10 +31,13 @@ DOMAIN_TAKEN = (
     "The domain {domain} is already signed in by another single sign-on connection: a domain "
     "can have only one"
 )
+# One message for every reason (a member of another organisation, an invitation to one, a
+# system administrator's account), so it tells no more than that someone of the domain is on
+# riskreg beyond this organisation, never who nor why (decision 133).
 DOMAIN_MEMBERS_ELSEWHERE = (
-    "People with {domain} addresses are already members of other organisations on riskreg, "
-    "so only the server's operator can connect this domain (manage.py sso_provider add): "
-    "ask them"
+    "People with {domain} addresses are already on riskreg beyond this organisation (members or "
+    "invited members of other organisations, or riskreg's system administrators), so only the "
+    "server's operator can connect this domain (manage.py sso_provider add): ask them"
 )
 NEW_MEMBERS_ROLE_INVALID = "Members made at first sign-in can only be viewers (or nobody)"
 PROTOCOL_CHANGED = (
@@ -65,6 +72,38 @@ def normalised_domain(domain: str) -> str | None:
     return domain
 
 
+def _beyond_organisation(organisation: Organisation, domain: str) -> bool:
+    """Whether someone with an address of ``domain`` is on riskreg beyond ``organisation``: an
+    account its connection could not vouch for (``sso.beyond_connection``'s test: a superuser's
+    or a staff account, or a member of another organisation), by its sign-in address or a
+    confirmed one, as sign-in finds it (``accounts_by_sign_in_address``); or an open invitation
+    to another organisation. Connecting the domain would send them to this organisation's
+    identity provider from the sign-in page, which could then ask for their riskreg password
+    (decision 133), or sign in as them (decision 31). Two queries."""
+    at_domain = f"@{domain}"
+    confirmed = EmailAddress.objects.filter(
+        email__endswith=at_domain,
+        verified=True,  # allauth stores its rows lowered
+    ).values("user_id")
+    accounts = (
+        User.objects.filter(Q(email__iendswith=at_domain) | Q(pk__in=confirmed))
+        .filter(sso.beyond_organisation(organisation.pk))
+        .exists()
+    )
+    if accounts:
+        return True
+    return (
+        Invitation.objects.filter(
+            email__iendswith=at_domain,
+            accepted_at__isnull=True,
+            withdrawn_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .exclude(organisation=organisation)
+        .exists()
+    )
+
+
 def _domain_problems(
     *,
     organisation: Organisation,
@@ -93,12 +132,7 @@ def _domain_problems(
         for domain in cleaned:
             if domain in already:
                 continue
-            elsewhere = (
-                Membership.objects.filter(user__email__iendswith=f"@{domain}")
-                .exclude(organisation=organisation)
-                .exists()
-            )
-            if elsewhere:
+            if _beyond_organisation(organisation, domain):
                 problems.append(DOMAIN_MEMBERS_ELSEWHERE.format(domain=domain))
     return cleaned, problems
 

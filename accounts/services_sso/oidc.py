@@ -155,9 +155,10 @@ def sso_provider_add(
     """Connect ``organisation`` to the provider at ``issuer`` for ``domains``; one it is
     already connected to is changed to these settings instead. Returns (provider, created).
 
-    ``check_domain_owners``: an organisation admin may not take a domain whose people already
-    belong to other organisations (whoever controls the provider could then sign in as them);
-    the server's operator, who runs the command, vouches for the domain instead (False)."""
+    ``check_domain_owners``: an organisation admin may not take a domain whose people are
+    already on riskreg beyond the organisation (``common._beyond_organisation``: whoever
+    controls the provider could then sign in as them, or ask for their riskreg password); the
+    server's operator, who runs the command, vouches for the domain instead (False)."""
     provider, created = connection(
         organisation=organisation,
         protocol=Protocol.OIDC,

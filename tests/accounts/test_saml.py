@@ -829,6 +829,20 @@ def test_bad_answers_are_refused_beside_their_field(
     assert not organisation.sign_in_providers.exists()
 
 
+@pytest.mark.parametrize("flag", ["is_superuser", "is_staff"])
+def test_an_admin_cannot_take_a_domain_of_a_system_administrator(
+    admin_client, organisation, idp, domain, flag
+):
+    """Decision 133: the sign-in page would send them to this identity provider."""
+    factories.UserFactory(email=f"root@{domain}", **{flag: True})
+
+    response = admin_client.post(settings_url(organisation, "add-saml"), saml_form(idp, domain))
+
+    assert response.status_code == 400
+    assert services_sso.DOMAIN_MEMBERS_ELSEWHERE.format(domain=domain) in text(response)
+    assert not organisation.sign_in_providers.exists()
+
+
 def test_the_change_page_keeps_the_certificate_when_left_blank(
     admin_client, organisation, connected, idp, domain
 ):

@@ -47,7 +47,7 @@ from accounts.sso_sign_in import (
 )
 from accounts.views import PROVIDER_UNREACHABLE
 from registers.models import Invitation, Membership, Role, User
-from registers.services.invitations import invitation_send
+from registers.services.invitations import invitation_send, invitation_withdraw
 from tests import factories
 from tests.accounts import provider_flow
 from tests.queries import assert_same_queries
@@ -856,6 +856,85 @@ def test_an_admin_cannot_take_a_domain_whose_people_belong_to_other_organisation
     assert not SingleSignOnProvider.objects.exists()
 
 
+def _superuser(organisation, other_organisation, email):
+    return factories.UserFactory(email=email, is_superuser=True)
+
+
+def _staff(organisation, other_organisation, email):
+    return factories.UserFactory(email=email, is_staff=True)
+
+
+def _superuser_and_member_here(organisation, other_organisation, email):
+    return factories.MembershipFactory(
+        organisation=organisation, user__email=email, user__is_superuser=True
+    ).user
+
+
+def _superusers_confirmed_address(organisation, other_organisation, email):
+    root = factories.UserFactory(email="root@riskreg.example.org", is_superuser=True)
+    EmailAddress.objects.create(user=root, email=email, verified=True)
+
+
+def _invited_elsewhere(organisation, other_organisation, email):
+    invitation_send(organisation=other_organisation, email=email, role=Role.VIEWER)
+
+
+@pytest.mark.parametrize(
+    "someone",
+    [
+        _superuser,
+        _staff,
+        _superuser_and_member_here,
+        _superusers_confirmed_address,
+        _invited_elsewhere,
+    ],
+)
+def test_an_admin_cannot_take_a_domain_of_anyone_the_connection_could_not_vouch_for(
+    admin_client, organisation, other_organisation, secret_env, someone
+):
+    """The sign-in page sends every address of a connected domain to its provider, which could
+    then ask a system administrator, or someone invited elsewhere, for their riskreg password
+    (decision 133). One message whoever it is: the page says no more than that."""
+    someone(organisation, other_organisation, "root@example.test")
+
+    response = add_on_page(admin_client, organisation, domains="example.test")
+
+    assert response.status_code == 400
+    page = text(response)
+    assert services_sso.DOMAIN_MEMBERS_ELSEWHERE.format(domain="example.test") in page
+    assert "root@" not in page
+    assert not SingleSignOnProvider.objects.exists()
+    # The server's operator vouches for the domain instead (decision 31).
+    run(*add_args(organisation, secret_env))
+    assert organisation.sign_in_providers.get().domains.get().domain == "example.test"
+
+
+def test_a_domain_is_refused_on_the_change_page_too_and_freed_by_the_invitation_going(
+    admin_client, organisation, other_organisation
+):
+    add_on_page(admin_client, organisation, domains="example.gov.uk")
+    provider = organisation.sign_in_providers.get()
+    invitation = invitation_send(
+        organisation=other_organisation, email="ivy@example.test", role=Role.VIEWER
+    ).invitation
+
+    refused = admin_client.post(
+        settings_url(organisation, provider.pk), form_data(domains="example.gov.uk\nexample.test")
+    )
+
+    assert refused.status_code == 400
+    assert services_sso.DOMAIN_MEMBERS_ELSEWHERE.format(domain="example.test") in text(refused)
+    assert list(provider.domains.values_list("domain", flat=True)) == ["example.gov.uk"]
+    invitation_withdraw(invitation=invitation)
+    admin_client.post(
+        settings_url(organisation, provider.pk), form_data(domains="example.gov.uk\nexample.test")
+    )
+    assert set(provider.domains.values_list("domain", flat=True)) == {
+        "example.gov.uk",
+        "example.test",
+    }
+
+
 def test_a_domain_another_organisation_connected_is_refused_without_naming_it(
     admin_client, organisation, other_organisation, secret_env
 ):
@@ -1081,18 +1160,32 @@ def test_a_new_account_and_an_account_of_the_organisation_alone_still_come_in(
 def test_the_address_step_is_decided_by_the_domain_alone(
     client, organisation, other_organisation, oidc_provider, domain, member
 ):
-    """Whether an address has an account, and whether it is also another organisation's, a
-    staff account or a superuser's, is not told by where the address step leads (decision 114,
-    amended): everyone of the domain goes to the provider."""
+    """Whether an address has an account, and whether it is also another organisation's, is
+    not told by where the address step leads (decision 114, amended): everyone of the domain
+    goes to the provider, but a superuser's or a staff account (decision 133, below)."""
     provider_flow.connect(oidc_provider, organisation, domain=domain, only_way_in=True)
     pat = member(Role.OWNER, user__email=f"pat@{domain}")
     factories.MembershipFactory(organisation=other_organisation, user=pat, role=Role.VIEWER)
-    member(Role.OWNER, user__email=f"root@{domain}", user__is_superuser=True)
     member(Role.OWNER, user__email=f"ora@{domain}")
 
-    for name in ("pat", "root", "ora", "nobody"):
+    for name in ("pat", "ora", "nobody"):
         page = text(client.post("/login/", {"login": f"{name}@{domain}"}))
         assert 'id="continue"' in page and 'name="password"' not in page, name
+
+
+@pytest.mark.parametrize("flag", ["is_superuser", "is_staff"])
+def test_the_address_step_never_sends_a_system_administrator_to_the_provider(
+    client, organisation, oidc_provider, domain, member, flag
+):
+    """A connection may hold a domain of such an account made after it was connected (or one
+    the server's operator connected). Its provider may never sign them in; sent there, they
+    met an organisation's page asking for their password (decision 133)."""
+    provider_flow.connect(oidc_provider, organisation, domain=domain, only_way_in=True)
+    member(Role.OWNER, user__email=f"root@{domain}", **{f"user__{flag}": True})
+
+    page = text(client.post("/login/", {"login": f"Root@{domain.upper()}"}))
+
+    assert 'name="password"' in page and 'id="continue"' not in page
 
 
 def test_anyone_may_choose_the_password_step_and_such_an_account_signs_in_there(
