@@ -44,6 +44,9 @@ MAX_CHARACTERS = 100_000  # what one form may keep: more is not kept, and the pa
 RESTORING_PAGES = frozenset(
     {"risk_edit", "risk_create", "risk_review", "appetite_statement_edit", "quick_update"}
 )
+# Signing out: what it posts (``next``, say) is no typing to keep, and "You were signed out
+# before your changes were saved" would be false (decision 133).
+SIGN_OUT_VIEWS = frozenset({"logout", "account_logout", "admin:logout"})
 
 SIGNED_OUT_KEPT = (
     "You were signed out before this was saved. Nothing was saved: check your changes below "
@@ -100,12 +103,15 @@ def _keep(request: HttpRequest, *, signed_out: bool) -> str | None:
     return token
 
 
-def _return_to(request: HttpRequest, token: str) -> str:
+def _view_name(request: HttpRequest) -> str | None:
     try:
-        name = resolve(request.path_info).url_name
+        return resolve(request.path_info).view_name
     except Resolver404:
-        name = None
-    if name in RESTORING_PAGES:
+        return None
+
+
+def _return_to(request: HttpRequest, token: str) -> str:
+    if _view_name(request) in RESTORING_PAGES:
         return f"{request.path}?{urlencode({QUERY_PARAMETER: token})}"
     return reverse("unsaved", args=[token])
 
@@ -161,7 +167,9 @@ class UnsavedFormMiddleware:
             # typed" (decision 122).
             return response
         if not any(not _is_secret(name) for name in request.POST):
-            return response  # nothing typed (a sign-out button, say)
+            return response  # nothing typed
+        if _view_name(request) in SIGN_OUT_VIEWS:
+            return response
         token = _keep(request, signed_out=True)
         if token is None:
             messages.warning(request, NOT_KEPT)

@@ -19,7 +19,7 @@ from appetite.models import AppetiteStatement
 from appetite.services import appetite_statement_set
 from registers.models import Register, Risk, Role
 from registers.services.organisations import member_add
-from riskreg.unsaved import SIGN_IN_CHANGED, SIGNED_OUT_KEPT
+from riskreg.unsaved import SESSION_KEY, SIGN_IN_CHANGED, SIGNED_OUT_KEPT, SIGNED_OUT_SIGN_IN
 from tests.factories import PASSWORD, CategoryFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
@@ -184,6 +184,22 @@ def test_a_cross_site_post_is_still_refused(browser, risk):
         edit_url(risk), typed(risk, "forged" * 6), HTTP_ORIGIN="https://evil.example"
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("sign_out", ["logout", "account_logout"])
+def test_signing_out_is_not_typing_lost(browser, risk, sign_out):
+    """Signing out posts only a token and, from some pages, ``next``: no typing to keep, and
+    "You were signed out before your changes were saved" would be false (decision 133)."""
+    token = csrf_token(browser.get(edit_url(risk)).content.decode())
+
+    response = browser.post(
+        reverse(sign_out), {"csrfmiddlewaretoken": token, "next": "//evil.example/"}
+    )
+
+    assert response.status_code == 302
+    assert "unsaved" not in response.url and "evil" not in response.url
+    assert SESSION_KEY not in browser.session
+    assert SIGNED_OUT_SIGN_IN not in browser.get(response.url, follow=True).content.decode()
 
 
 def signed_out_and_back(client, user, url, data):
