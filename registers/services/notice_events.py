@@ -31,7 +31,7 @@ from appetite.selectors import appetite_lookup
 
 from ..models import Action, NoticeKind, Organisation, Risk, RiskStatus
 from ..permissions import register_coordinator_ids
-from .notices import NoticeEvent, notify_many
+from .notices import NoticeEvent, notices_resolve, notify_many
 
 # How many refs a notice about many risks names before "and N more".
 REFS_NAMED = 5
@@ -273,7 +273,7 @@ def escalation_requested_tell(escalation, *, actor) -> None:
                 kind=NoticeKind.ESCALATION_AWAITING,
                 organisation=organisation,
                 recipients=deciders.get(destination.pk, ()),
-                event_key=f"escalation:{escalation.pk}:requested",
+                event_key=escalation_requested_key(escalation),
                 title=f"{risk.ref} is to move to {destination.name}: it awaits your decision",
                 body=escalation.reason,
                 url=reverse("escalation_decide", args=[organisation.slug, escalation.pk]),
@@ -284,10 +284,18 @@ def escalation_requested_tell(escalation, *, actor) -> None:
     )
 
 
+def escalation_requested_key(escalation) -> str:
+    """The event of a request awaiting the deciders' decision: one key, written once."""
+    return f"escalation:{escalation.pk}:requested"
+
+
 def escalation_decided_tell(escalation, *, actor) -> None:
-    """The person who asked: their request was accepted or declined."""
+    """The person who asked: their request was accepted or declined. The deciders' "awaits your
+    decision" notices are marked read, whichever of them decided (as sign-off's are: decision
+    135)."""
     risk = escalation.risk
     organisation = risk.organisation
+    notices_resolve(risk_id=risk.pk, event_key=escalation_requested_key(escalation))
     outcome = escalation.get_status_display().lower()
     notify_many(
         [
@@ -309,9 +317,11 @@ def escalation_decided_tell(escalation, *, actor) -> None:
 
 def escalation_withdrawn_tell(escalation, *, actor) -> None:
     """A request withdrawn: the deciders it awaited (their notice's link now leads nowhere to
-    decide) and the person who asked, when the sending register withdrew it for them."""
+    decide) and the person who asked, when the sending register withdrew it for them. The
+    "awaits your decision" notices are marked read: nothing awaits them now."""
     risk, destination = escalation.risk, escalation.to_register
     organisation = risk.organisation
+    notices_resolve(risk_id=risk.pk, event_key=escalation_requested_key(escalation))
     deciders = register_coordinator_ids(organisation=organisation, register_ids={destination.pk})
     url = _risk_url(risk, organisation)
     notify_many(

@@ -407,6 +407,27 @@ def test_a_withdrawn_escalation_tells_the_deciders_it_no_longer_awaits_them(orga
     assert told(people["ann"], NoticeKind.ESCALATION_DECIDED) == []
 
 
+@pytest.mark.parametrize("decided", ["accepted", "declined", "withdrawn"])
+def test_an_escalation_decided_leaves_no_decider_asked_to_decide_it(organisation, people, decided):
+    """Once one decider decides (or the request is withdrawn), every decider's "awaits your
+    decision" notice is read: nobody's list still asks for what is done."""
+    corporate = corporate_register_of(organisation)
+    school = RegisterFactory(organisation=organisation, slug="school", parent=corporate)
+    risk = RiskFactory(register=school, ref="S1", owner=people["ann"])
+    escalation = escalation_request(risk=risk, user=people["ann"], reason="Too big")
+    awaiting = Notice.objects.filter(title__endswith="it awaits your decision")
+    assert awaiting.filter(read_at__isnull=True).count() == 2  # the coordinator and the admin
+    if decided == "accepted":
+        escalation_accept(
+            escalation=escalation, user=people["coordinator"], new_owner=people["bob"]
+        )
+    elif decided == "declined":
+        escalation_decline(escalation=escalation, user=people["coordinator"], note="Stays local")
+    else:
+        escalation_withdraw(escalation=escalation, user=people["ann"], note="Handled locally")
+    assert awaiting.count() == 2 and not awaiting.filter(read_at__isnull=True).exists()
+
+
 def test_an_escalation_withdrawn_by_someone_else_tells_the_requester(organisation, people):
     corporate = corporate_register_of(organisation)
     school = RegisterFactory(organisation=organisation, slug="school", parent=corporate)
