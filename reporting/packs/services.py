@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -27,7 +27,7 @@ from .data import PackDataError, pack_data
 from .docx import docx_filename, render_docx_for
 from .enqueue import BUILD_PACK, task_send
 from .layout import pack_options
-from .proof import PACK_RELEASED_UNCHANGEABLE, pack_proof
+from .proof import PACK_RELEASED_UNCHANGEABLE, pack_identifier, pack_proof
 from .render import render_pdf
 
 logger = logging.getLogger(__name__)
@@ -99,6 +99,14 @@ PACK_ALREADY_REQUESTED = (
     "This pack is already being built: it is in the list below and will be ready in a minute "
     "or two."
 )
+# A pack of the same organisation, kind, edition and date as a released one would share its
+# identifier and stand beside it on the panel's list as a second, unmarked "ready" pack: the
+# only way to a new version of a released pack is its correction, which says what it corrects.
+PACK_ALREADY_RELEASED = (
+    "{label} is already released for this date and edition. To replace it, open it in the list "
+    "below and use “Correct this pack”: it asks what the new version corrects, and the "
+    "panel's list then shows version {version} as replaced."
+)
 PACK_NEVER_STARTED = (
     "The build never started: it waited in the queue too long, even when sent again (the packs "
     "worker may be stopped). Nothing was built. Retry it; if it keeps happening, tell your "
@@ -129,6 +137,32 @@ class PackAlreadyRequested(ValidationError):
     def __init__(self, pack: Pack):
         super().__init__({NON_FIELD_ERRORS: [PACK_ALREADY_REQUESTED]})
         self.pack = pack
+
+
+class PackAlreadyReleased(ValidationError):
+    """A pack of the same organisation, kind, edition and date is released (or being
+    released); ``pack`` is the latest such version, the one a correction would replace."""
+
+    def __init__(self, pack: Pack):
+        label = f"{pack_identifier(pack)} v{pack.version}"
+        message = PACK_ALREADY_RELEASED.format(label=label, version=pack.version)
+        super().__init__({NON_FIELD_ERRORS: [message]})
+        self.pack = pack
+
+
+def _released_twin(*, organisation_id: int, kind: str, edition: str, as_of: dt.date) -> Pack | None:
+    return (
+        Pack.objects.filter(
+            organisation_id=organisation_id,
+            kind=kind,
+            edition=edition,
+            as_of=as_of,
+        )
+        .filter(Q(released_at__isnull=False) | Q(released_by__isnull=False))
+        .select_related("organisation")
+        .order_by("-version")
+        .first()
+    )
 
 
 def _active_twin(*, organisation_id: int, kind: str, edition: str, as_of: dt.date) -> Pack | None:
@@ -209,9 +243,12 @@ def pack_request(
     An identical pack (registers too) that failed is retried in place, as its Retry button
     would, and returned with ``retried`` set, instead of a second pack being made.
 
-    Raises ``PackAlreadyRequested`` (holding that pack) when an identical pack is queued or
-    building, and ``PackQueueUnavailable`` (holding the pack, now failed and retryable) when
-    the queue cannot take the build."""
+    Raises ``PackAlreadyReleased`` (holding it) when a pack of the same organisation, kind,
+    edition and date is released or being released: a new version of it is its correction
+    (``release.pack_correct``), which says what it corrects. Raises ``PackAlreadyRequested``
+    (holding that pack) when an identical pack is queued or building, and
+    ``PackQueueUnavailable`` (holding the pack, now failed and retryable) when the queue cannot
+    take the build."""
     _validate(organisation=organisation, kind=kind, as_of=as_of, edition=edition)
     if registers is None:  # an organisation with no register yet gets an empty pack
         registers = pack_registers_default(organisation=organisation)
@@ -224,6 +261,9 @@ def pack_request(
     if any(risk.organisation_id != organisation.pk for risk in deep_dive_risks):
         raise ValidationError({"deep_dive_risks": PACK_DEEP_DIVE_OTHER_ORGANISATION})
     twin = {"organisation_id": organisation.pk, "kind": kind, "edition": edition, "as_of": as_of}
+    released = _released_twin(**twin)
+    if released is not None:
+        raise PackAlreadyReleased(released)
     failed = _failed_twin(**twin, registers=registers)
     if failed is not None:
         pack = pack_retry(pack=failed)
@@ -311,7 +351,10 @@ def pack_retry(*, pack: Pack) -> Pack:
 
 
 def pack_filename(pack: Pack) -> str:
-    return f"{pack.organisation.slug}-{pack.kind}-{pack.as_of.isoformat()}-{pack.edition}.pdf"
+    """``aberdeen-quarterly-2026-12-07-public.pdf``; a later version ends ``-v2.pdf``, so two
+    versions downloaded side by side are never one file name."""
+    name = f"{pack.organisation.slug}-{pack.kind}-{pack.as_of.isoformat()}-{pack.edition}"
+    return f"{name}-v{pack.version}.pdf" if pack.version > 1 else f"{name}.pdf"
 
 
 def pack_render(

@@ -1,0 +1,169 @@
+"""A released pack is replaced only by its correction, which says what it corrects (decision
+134): a request for the same organisation, kind, edition and date as a released pack is refused,
+pointing to "Correct this pack", so the panel's list never shows two versions side by side as
+ready with nothing saying one replaces the other; a later version downloads under its own file
+name; the release page says one true thing about who reads the edition."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from registers.models import Role
+from reporting.models import Pack, PackStatus
+from reporting.packs import services
+from reporting.packs.release import pack_correct, pack_release
+from reporting.packs.services import PACK_ALREADY_RELEASED, PackAlreadyReleased
+from tests.factories import RiskFactory
+from tests.reporting.test_pack_release import (  # noqa: F401 (fixtures)
+    built_draft,
+    html_for_pdf,
+    member,
+    released,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def build(send_queued_email):
+    """Run whatever a service queued (builds, then e-mails) here and now."""
+    return send_queued_email
+
+
+def released_on(org, as_of: str) -> Pack:
+    pack = released(org, as_of=as_of)
+    pack.refresh_from_db()
+    return pack
+
+
+def corrected_and_released(org, pack: Pack, build, *, note: str) -> Pack:
+    with build():
+        correction = pack_correct(pack=pack, by=member(org, Role.ADMIN), note=note)
+    with build():
+        pack_release(pack=correction, by=member(org, Role.COORDINATOR))
+    correction.refresh_from_db()
+    assert correction.released_at is not None and correction.status == PackStatus.READY
+    return correction
+
+
+@pytest.fixture
+def org(organisation, corporate_register):
+    RiskFactory(register=corporate_register, ref="R1", title="Cyber attack")
+    return organisation
+
+
+def refusal(pack: Pack) -> str:
+    label = f"{pack.organisation.slug.upper()}-QUARTERLY-{pack.as_of}-PUBLIC v{pack.version}"
+    return PACK_ALREADY_RELEASED.format(label=label, version=pack.version)
+
+
+def test_a_request_for_a_released_packs_date_is_refused_pointing_to_its_correction(org):
+    out = released_on(org, "2026-12-07")
+    with pytest.raises(PackAlreadyReleased) as refused:
+        services.pack_request(organisation=org, kind="quarterly", edition="public", as_of=out.as_of)
+    assert refused.value.pack == out
+    assert refused.value.messages == [refusal(out)]
+    assert "Correct this pack" in refused.value.messages[0]
+    assert list(Pack.objects.values_list("version", flat=True)) == [1]
+    # The other edition, or another date, is another pack.
+    for edition, as_of in (("full", out.as_of), ("public", dt.date(2026, 12, 6))):
+        made = services.pack_request(
+            organisation=org, kind="quarterly", edition=edition, as_of=as_of
+        )
+        assert made.version == 1 and made.corrects is None
+
+
+def test_a_request_while_a_pack_is_being_released_is_refused(org, build):
+    draft = built_draft(org, as_of="2026-12-07")
+    coordinator = member(org, Role.COORDINATOR)
+    pack_release(pack=draft, by=coordinator)  # its final copy not yet built
+    draft.refresh_from_db()
+    assert draft.released_at is None and draft.released_by == coordinator
+    with pytest.raises(PackAlreadyReleased):
+        services.pack_request(
+            organisation=org, kind="quarterly", edition="public", as_of=draft.as_of
+        )
+
+
+def test_after_a_correction_the_refusal_names_the_latest_version(org, build):
+    out = released_on(org, "2026-12-07")
+    with build():
+        correction = pack_correct(pack=out, by=member(org, Role.ADMIN), note="R1's owner")
+    Pack.objects.filter(pk=correction.pk).update(released_by=correction.requested_by)
+    with pytest.raises(PackAlreadyReleased) as refused:
+        services.pack_request(organisation=org, kind="quarterly", edition="public", as_of=out.as_of)
+    assert refused.value.pack == correction and "v2 is already released" in str(refused.value)
+
+
+def test_the_reports_page_refuses_it_with_the_message_and_a_400(client, org, corporate_register):
+    released_on(org, "2026-12-07")
+    client.force_login(member(org, Role.COORDINATOR))
+    response = client.post(
+        reverse("packs", args=[org.slug]),
+        {
+            "kind": "quarterly",
+            "edition": "public",
+            "as_of": "2026-12-07",
+            "registers": [corporate_register.pk],
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "There is a problem" in body
+    assert "v1 is already released for this date and edition" in body
+    assert "Correct this pack" in body
+    assert Pack.objects.count() == 1
+
+
+def test_the_panel_sees_the_first_version_replaced_by_its_correction(client, org, build):
+    out = released_on(org, "2026-12-07")
+    corrected_and_released(org, out, build, note="R1's owner was wrong")
+    client.force_login(member(org, Role.PANEL))
+    for url in (reverse("packs", args=[org.slug]), reverse("my_packs")):
+        page = client.get(url).content.decode()
+        assert "Replaced by version 2</strong>: R1&#x27;s owner was wrong" in page, url
+
+
+def test_a_later_version_downloads_under_its_own_file_name(client, org, build):
+    out = released_on(org, "2026-12-07")
+    correction = corrected_and_released(org, out, build, note="R1's owner")
+    client.force_login(member(org, Role.PANEL))
+    names = {
+        pack.version: client.get(reverse("pack_download", args=[org.slug, pack.pk]))[
+            "Content-Disposition"
+        ]
+        for pack in (out, correction)
+    }
+    stem = f"{org.slug}-quarterly-2026-12-07-public"
+    assert f'filename="{stem}.pdf"' in names[1]
+    assert f'filename="{stem}-v2.pdf"' in names[2]
+
+
+# --- the release page says who reads the edition ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edition", "cleared", "said", "not_said"),
+    [
+        ("full", False, "no panel member sees or downloads it", "the panel sees and downloads"),
+        ("full", True, "the panel sees and downloads it", "no panel member"),
+        ("public", False, "the panel sees and downloads it", "no panel member"),
+    ],
+)
+def test_the_release_page_says_one_true_thing(client, org, edition, cleared, said, not_said):
+    draft = built_draft(org, edition=edition, as_of="2026-12-07")
+    member(org, Role.PANEL, sensitive_access=cleared)
+    client.force_login(member(org, Role.COORDINATOR))
+    page = client.get(reverse("pack_release", args=[org.slug, draft.pk])).content.decode()
+    assert said in page and not_said not in page
+    assert ("1 panel member may read this edition" in page) is (said.startswith("the panel"))
+
+
+def test_the_release_page_of_an_organisation_without_a_panel(client, org):
+    draft = built_draft(org, as_of="2026-12-07")
+    client.force_login(member(org, Role.COORDINATOR))
+    page = client.get(reverse("pack_release", args=[org.slug, draft.pk])).content.decode()
+    assert "no panel member sees it yet" in page and "the panel sees and downloads" not in page
