@@ -318,8 +318,11 @@ def notice_digest_send(*, now: dt.datetime | None = None) -> int:
         for user_id, theirs in grouped.items():
             mine = memberships.get(user_id, [])
             belong = {m.organisation_id for m in mine}
+            # A notice read already (seen in riskreg, or resolved: what it asked is done,
+            # decision 135) is claimed and not e-mailed.
             shown = notices_shown(
-                [n for n in theirs if n.organisation_id in belong], memberships=mine
+                [n for n in theirs if n.organisation_id in belong and n.read_at is None],
+                memberships=mine,
             )
             if not shown:
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from registers.models import Delivery, Marking, Notice, NoticeKind, NoticePreference, Role
 from registers.services.notices import notice_digest_send, notify
@@ -100,6 +101,21 @@ def test_the_digest_withholds_text_of_a_risk_marked_since(risk, member, send_que
     with send_queued_email() as outbox:
         notice_digest_send()
     assert "Qsecretpelican" not in outbox[0].body and WITHHELD in outbox[0].body
+
+
+def test_a_notice_read_before_the_digest_is_not_e_mailed(risk, member, send_queued_email):
+    """Read in riskreg, or resolved (a sign-off decided, an escalation decided: decision 135),
+    before the morning's digest: not e-mailed, and claimed so no later digest sends it."""
+    ann = member(Role.OWNER)
+    daily(ann)
+    tell(risk, [ann], key="first")
+    tell(risk, [ann], key="second")
+    Notice.objects.filter(user=ann, event_key="first").update(read_at=timezone.now())
+    with send_queued_email() as outbox:
+        assert notice_digest_send() == 1
+    assert "1 notification" in outbox[0].subject
+    assert "CRR18: second" in outbox[0].body and "CRR18: first" not in outbox[0].body
+    assert not Notice.objects.filter(delivery=Delivery.DIGEST, emailed_at__isnull=True).exists()
 
 
 def test_an_organisation_left_is_not_in_the_digest(risk, member, send_queued_email):
