@@ -373,29 +373,27 @@ class PositionsMixin:
         rows = []
         for cells in grid(self.scheme):
             likelihood = cells[0].likelihood
-            rows.append(
-                {
-                    "likelihood": likelihood,
-                    "cells": [
-                        {
-                            "likelihood": cell.likelihood.value,
-                            "impact": cell.impact.value,
-                            "rating": cell.rating,
-                            # Short enough for a phone: "10" over "Medium", "M v H" over
-                            # "Medium", or the band alone where the band is the rating.
-                            "short": cell.rating.display.removesuffix(
-                                f" ({cell.rating.band.name})"
-                            ),
-                            "band": ""
-                            if cell.rating.display == cell.rating.band.name
-                            else cell.rating.band.name,
-                            "label": f"Likelihood {likelihood.value} {likelihood.label}, impact "
-                            f"{cell.impact.value} {cell.impact.label}: {cell.rating.label}",
-                        }
-                        for cell in cells
-                    ],
-                }
-            )
+            row = []
+            for cell in cells:
+                # Short enough for a phone: "10" over "Medium", "M v H" over "Medium", or the
+                # band alone where the band is the rating.
+                short = cell.rating.display.removesuffix(f" ({cell.rating.band.name})")
+                band = "" if cell.rating.display == cell.rating.band.name else cell.rating.band.name
+                # The name ends with the cell's text as it reads ("10 Medium", not "10
+                # (Medium)"): what a speech-input user sees is what they say (WCAG 2.5.3).
+                shown = f"{short} {band}" if band else short
+                row.append(
+                    {
+                        "likelihood": cell.likelihood.value,
+                        "impact": cell.impact.value,
+                        "rating": cell.rating,
+                        "short": short,
+                        "band": band,
+                        "label": f"Likelihood {likelihood.value} {likelihood.label}, impact "
+                        f"{cell.impact.value} {cell.impact.label}: {shown}",
+                    }
+                )
+            rows.append({"likelihood": likelihood, "cells": row})
         return rows
 
     @cached_property

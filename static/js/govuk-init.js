@@ -24,7 +24,8 @@ initAll()
 // (always focusable). A table in a closed <details> has no width: it is measured when opened.
 const SCROLL_HINTS = {
   table: 'Scroll the table sideways to see all its columns.',
-  chart: 'Scroll the chart sideways to see all of it.'
+  chart: 'Scroll the chart sideways to see all of it.',
+  grid: 'Scroll the grid sideways to see all its columns.'
 }
 const hintScrolling = (box, scrolls, kind) => {
   let hint = box.previousElementSibling
@@ -47,9 +48,18 @@ const focusScrollingTables = (scope) => {
   for (const frame of scope.querySelectorAll('.rr-chart-frame')) {
     hintScrolling(frame, frame.scrollWidth > frame.clientWidth, 'chart')
   }
+  // A risk form's rating grid too wide for the phone (seven levels; six at 320 px): its cells are its
+  // tab stops already, so it only says so.
+  for (const grid of scope.querySelectorAll('table.rr-grid')) {
+    hintScrolling(grid, grid.scrollWidth > grid.clientWidth, 'grid')
+  }
 }
 focusScrollingTables(document)
 window.addEventListener('resize', () => focusScrollingTables(document))
+// A box shown by a later script (risk-form.js shows the grids) says so with rr:shown.
+document.addEventListener('rr:shown', (event) => {
+  if (event.target instanceof Element) focusScrollingTables(event.target)
+})
 // toggle does not bubble: listened for on its way down instead.
 document.addEventListener('toggle', (event) => {
   if (event.target instanceof HTMLDetailsElement && event.target.open) focusScrollingTables(event.target)

@@ -91,6 +91,8 @@ const setupGrid = (box) => {
 
   box.hidden = false
   show()
+  // Measured now it has a width: govuk-init.js says so above it if it scrolls on a phone.
+  box.dispatchEvent(new CustomEvent('rr:shown', { bubbles: true }))
 }
 
 const setupFilter = (wrapper) => {

@@ -18,7 +18,7 @@ from demo.seeding import demo_password, seed_demo
 from registers.models import Membership, Organisation, Risk
 from registers.models.evidence import Evidence
 from registers.permissions import CLEARABLE_ROLES
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import AXE_JS, axe_violations, sign_in
 from tests.browser.test_packs import ready_pack
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -267,7 +267,8 @@ def test_the_choice_between_two_tabs_changes_fits_a_phone(browser, live_server):
 GRIDS = """() => [...document.querySelectorAll('.rr-grid-box:not([hidden])')].map(box => ({
   id: box.id,
   box: box.clientWidth,
-  content: box.scrollWidth,
+  // On a phone the table scrolls, not its box (risk-form.css).
+  content: Math.max(box.scrollWidth, box.querySelector('table').scrollWidth),
   cut: [...box.querySelectorAll('.rr-grid__chip')]
     .filter(chip => chip.getBoundingClientRect().width > chip.parentElement.clientWidth)
     .map(chip => chip.textContent),
@@ -291,6 +292,68 @@ def test_the_review_forms_grid_fits_a_phone(browser, live_server):
             assert grids, url
             for grid in grids:
                 assert grid["content"] <= grid["box"] and not grid["cut"], (url, grid)
+    finally:
+        context.close()
+
+
+# The first visible grid: its box and table (width shown, width drawn), where its caption and
+# chosen cell end, and the line above saying it scrolls, if shown.
+SIX_GRID = """() => {
+  const box = document.querySelector('.rr-grid-box:not([hidden])');
+  const table = box.querySelector('table');
+  const hint = box.querySelector('.rr-scroll-hint:not([hidden])');
+  const right = element => Math.round(element.getBoundingClientRect().right);
+  return {
+    right: right(box),
+    box: [box.clientWidth, box.scrollWidth],
+    table: [table.clientWidth, table.scrollWidth],
+    caption: right(table.querySelector('caption')),
+    chosen: right(box.querySelector('[aria-pressed="true"]')),
+    hint: hint ? hint.textContent : null,
+  };
+}"""
+
+
+def test_a_six_level_grid_fits_a_phone_and_its_cells_are_named_as_they_read(browser, live_server):
+    """Aberdeen's 6 x 6 grid scrolled in the review form's inset at 390 (383 px in 320) with
+    nothing to say so: its impact-6 column and the chosen cell ("✓ 10 Averse") cut, its caption
+    cut mid-word ("Choose the current likelihood and i"). Now it fits (the likelihood names out
+    of sight as the impact names, narrower cells); on a 320 px phone, where it cannot, the table
+    scrolls under its whole caption and a line says so. Each cell's name ended "10 (Averse)"
+    while it reads "10 Averse": axe's label-content-name-mismatch (WCAG 2.5.3, serious)."""
+    seed_demo(slugs=("aberdeen",))
+    risk = Risk.objects.get(organisation__slug="aberdeen", ref="BS02")
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in(page, "admin@aberdeen.demo", demo_password())
+        page.goto(f"/o/aberdeen/risks/{risk.ref}/review/")
+        page.evaluate(AXE_JS)
+        result = page.evaluate(
+            "async () => await axe.run(document, "
+            "{runOnly: {type: 'rule', values: ['label-content-name-mismatch']}})"
+        )
+        assert result["violations"] == [], [
+            (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+        ]
+        cell = page.locator("#current-grid [aria-pressed='true']")
+        expect(cell).to_have_attribute(
+            "aria-label", "Likelihood 2 Unlikely, impact 5 Major: 10 Averse"
+        )
+        for url in (f"/o/aberdeen/risks/{risk.ref}/review/", f"/o/aberdeen/risks/{risk.ref}/edit/"):
+            page.goto(url)
+            grid = page.evaluate(SIX_GRID)
+            fits = grid["box"][1] <= grid["box"][0] and grid["table"][1] <= grid["table"][0]
+            assert fits and grid["hint"] is None, (url, grid)
+            assert grid["chosen"] <= grid["right"] and grid["caption"] <= grid["right"], (url, grid)
+        # The narrowest phone: too narrow for six columns, it scrolls and says so.
+        page.set_viewport_size({"width": 320, "height": 700})
+        page.goto(f"/o/aberdeen/risks/{risk.ref}/review/")
+        grid = page.evaluate(SIX_GRID)
+        assert grid["table"][1] > grid["table"][0], grid
+        assert grid["hint"] == "Scroll the grid sideways to see all its columns.", grid
+        assert grid["caption"] <= grid["right"], grid
     finally:
         context.close()
 

@@ -82,7 +82,7 @@ def test_a_grid_cell_sets_likelihood_and_impact_and_saves(page, organisation, co
     grid = page.locator("#current-grid")
     expect(grid).to_be_visible()
     cell = grid.locator("button[data-likelihood='2'][data-impact='5']")
-    label = "Likelihood 2 Low, impact 5 Very serious: 10 (Medium)"
+    label = "Likelihood 2 Low, impact 5 Very serious: 10 Medium"
     expect(cell).to_have_attribute("aria-label", label)
     expect(cell).to_contain_text("10")
     expect(cell).to_contain_text("Medium")
