@@ -6,7 +6,6 @@ before one of its risks was marked OFFICIAL-SENSITIVE."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -31,7 +30,7 @@ from reporting.packs.access import (
 )
 from reporting.packs.docx import CONTENT_TYPE as DOCX_CONTENT_TYPE
 from reporting.packs.docx import docx_filename
-from reporting.packs.proof import pack_replaced_by
+from reporting.packs.proof import packs_replaced
 from reporting.packs.services import pack_filename
 
 from .access import api_organisation
@@ -73,7 +72,7 @@ class PackSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_replaced_by(self, pack) -> int | None:
-        """The latest released correction of this pack, if any."""
+        """The released version that replaces this pack, if any (``packs_replaced``)."""
         return pack.replaced_by.pk if pack.replaced_by else None
 
     def get_formats(self, pack) -> list[str]:
@@ -101,10 +100,7 @@ class PackListView(APIView):
         packs = packs_for_user(access=access).select_related("organisation")
         paginator = OrderedCursorPagination()
         page = paginator.paginate_queryset(packs, request, view=self, ordering="-id")
-        released = Pack.objects.filter(released_at__isnull=False)
-        prefetch_related_objects(page, Prefetch("corrections", queryset=released))
-        for pack in page:
-            pack.replaced_by = pack_replaced_by(pack)
+        packs_replaced(page)
         data = PackSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 

@@ -27,11 +27,32 @@ def pack_identifier(pack: Pack) -> str:
     return identifier + (PUBLIC_SUFFIX if pack.edition == PackEdition.PUBLIC else "")
 
 
-def pack_replaced_by(pack: Pack) -> Pack | None:
-    """The released correction of a released pack (the latest), if any. Uses prefetched
-    ``corrections`` when the list prefetched them (``packs_with_corrections``)."""
-    released = [c for c in pack.corrections.all() if c.released_at is not None]
-    return max(released, key=lambda c: c.version) if released else None
+def packs_replaced(packs) -> list[Pack]:
+    """The packs, each with ``replaced_by``: the released version that replaces it, if any (one
+    query for the whole list). That is its latest released correction; failing that, the latest
+    released later version of the same organisation, kind, edition and date (one requested
+    beside a released pack before such requests were refused, decision 134, says what it
+    corrects nowhere, but still replaces it)."""
+    packs = list(packs)
+    later: dict[tuple, list[Pack]] = {}
+    if packs:
+        released = Pack.objects.filter(
+            released_at__isnull=False,
+            organisation_id__in={pack.organisation_id for pack in packs},
+            as_of__in={pack.as_of for pack in packs},
+        )
+        for version in released:
+            later.setdefault(_same_pack(version), []).append(version)
+    for pack in packs:
+        newer = [v for v in later.get(_same_pack(pack), ()) if v.version > pack.version]
+        corrections = [v for v in newer if v.corrects_id == pack.pk]
+        chosen = corrections or newer
+        pack.replaced_by = max(chosen, key=lambda v: v.version) if chosen else None
+    return packs
+
+
+def _same_pack(pack: Pack) -> tuple:
+    return (pack.organisation_id, pack.kind, pack.edition, pack.as_of)
 
 
 @dataclass(frozen=True)

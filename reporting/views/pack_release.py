@@ -24,7 +24,7 @@ from ..models import Pack, PackStatus
 from ..packs.access import can_read_drafts, pack_for_user
 from ..packs.announce import pack_release_recipients
 from ..packs.data import pack_data
-from ..packs.proof import pack_identifier
+from ..packs.proof import pack_identifier, packs_replaced
 from ..packs.release import pack_correct, pack_release, pack_summary_save
 from ..packs.services import PackAlreadyRequested, pack_registers
 from ..packs.summary import summary_draft
@@ -72,7 +72,6 @@ def _page(request, access, pack: Pack, *, summary_form=None, status=200) -> Http
     if summary_form is None and editable and pack.status == PackStatus.READY:
         initial = pack.summary or _generated_summary(pack)
         summary_form = PackSummaryForm(initial={"summary": initial})
-    released_corrections = [c for c in pack.corrections.all() if c.released_at is not None]
     context = {
         "organisation": access.organisation,
         "access": access,
@@ -81,7 +80,7 @@ def _page(request, access, pack: Pack, *, summary_form=None, status=200) -> Http
         "coordinator": coordinator,
         "editable": editable,
         "summary_form": summary_form,
-        "replaced_by": max(released_corrections, key=lambda c: c.version, default=None),
+        "replaced_by": packs_replaced([pack])[0].replaced_by,
         "recipients": len(pack_release_recipients(pack)) if editable else None,
     }
     return render(request, "reporting/pack.html", context, status=status)
@@ -89,11 +88,9 @@ def _page(request, access, pack: Pack, *, summary_form=None, status=200) -> Http
 
 def _pack(access, pk: int) -> Pack:
     pack = pack_for_user(access=access, pk=pk)
-    return (
-        Pack.objects.select_related("organisation", "corrects", "released_by", "requested_by")
-        .prefetch_related("corrections")
-        .get(pk=pack.pk)
-    )
+    return Pack.objects.select_related(
+        "organisation", "corrects", "released_by", "requested_by"
+    ).get(pk=pack.pk)
 
 
 @login_required

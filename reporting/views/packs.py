@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,7 +28,7 @@ from ..packs.access import (
     public_pack_outdated,
     readable_editions,
 )
-from ..packs.proof import pack_identifier, pack_replaced_by
+from ..packs.proof import pack_identifier, packs_replaced
 from ..packs.schedule import packs_schedule_notes
 from ..packs.services import (
     PackAlreadyRequested,
@@ -203,14 +202,8 @@ def pack_download(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 
 def _with_replacements(packs) -> list[Pack]:
-    """The packs, each with ``replaced_by``: its latest released correction, if any (one query
-    for the whole list)."""
-    packs = list(packs)
-    released = Pack.objects.filter(released_at__isnull=False)
-    prefetch_related_objects(packs, Prefetch("corrections", queryset=released))
-    for pack in packs:
-        pack.replaced_by = pack_replaced_by(pack)
-    return packs
+    """The packs, each with ``replaced_by`` (``packs_replaced``: one query for the list)."""
+    return packs_replaced(packs)
 
 
 def _listed(packs, *, organisation=None) -> list[Pack]:

@@ -127,6 +127,23 @@ def test_the_panel_sees_the_first_version_replaced_by_its_correction(client, org
         assert "Replaced by version 2</strong>: R1&#x27;s owner was wrong" in page, url
 
 
+def test_a_later_version_released_before_the_refusal_still_marks_the_first_replaced(client, org):
+    """The walk's Aberdeen v1 and v2: requested side by side before such requests were refused,
+    v2 correcting nothing by name. The panel's lists and the pack's page say v1 is replaced."""
+    first = released_on(org, "2026-12-07")
+    second = released_on(org, "2026-12-07")
+    Pack.objects.filter(pk=second.pk).update(version=2)
+    client.force_login(member(org, Role.PANEL))
+    for url in (reverse("packs", args=[org.slug]), reverse("my_packs")):
+        page = client.get(url).content.decode()
+        assert page.count("Replaced by version 2</strong>") == 1, url
+        assert "Replaced by version 2</strong>:" not in page, url  # nothing to say it corrects
+    page = client.get(reverse("pack_detail", args=[org.slug, first.pk])).content.decode()
+    assert "Replaced by <a" in page and "version 2</a>" in page
+    later = client.get(reverse("pack_detail", args=[org.slug, second.pk])).content.decode()
+    assert "Replaced by" not in later
+
+
 def test_a_later_version_downloads_under_its_own_file_name(client, org, build):
     out = released_on(org, "2026-12-07")
     correction = corrected_and_released(org, out, build, note="R1's owner")
