@@ -58,6 +58,7 @@ from reporting.packs.access import PUBLIC_EDITION_OUTDATED
 from reporting.packs.data import PUBLIC, pack_data
 from reporting.packs.services import pack_build
 from reporting.reminders.selection import WEEKLY, digests_for
+from tests.cache_tokens import cache_tokens_as_if_committed
 from tests.factories import ActionFactory, ControlFactory, OrganisationFactory, RiskFactory
 from tests.test_page_titles import repeats_the_service
 
@@ -113,7 +114,9 @@ def _world_once(django_db_setup, django_db_blocker):
     test runs in a savepoint of it (pytest-django's ``db``), so what a test changes is undone
     before the next; ``world`` hands each test its own instances, read again."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world(OrganisationFactory())
+        built = build_world(OrganisationFactory())
+        cache_tokens_as_if_committed()
+        yield built
         transaction.set_rollback(True)
 
 
