@@ -18,7 +18,12 @@ from django.conf import settings
 
 from registers.models import Membership, Organisation, Role
 from reporting.models import Pack, PackEdition, PackKind
-from reporting.packs.services import PackAlreadyRequested, PackQueueUnavailable, pack_request
+from reporting.packs.services import (
+    PackAlreadyReleased,
+    PackAlreadyRequested,
+    PackQueueUnavailable,
+    pack_request,
+)
 
 from .seeding import SEED_ORGANISATIONS, source_day
 
@@ -83,7 +88,7 @@ def demo_packs_request(*, in_process: bool | None = None) -> list[Pack]:
                             release_by=releaser,
                         )
                     )
-                except PackAlreadyRequested:
+                except (PackAlreadyRequested, PackAlreadyReleased):
                     continue
                 except PackQueueUnavailable as unavailable:
                     # Each further try would wait out the broker's timeouts again: stop here.

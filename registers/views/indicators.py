@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from riskreg.forms import posted
 
 from .. import permissions
+from ..calendar import organisation_today
 from ..forms_indicators import IndicatorEditForm, IndicatorForm, ReadingForm
 from ..services.indicators import (
     indicator_add,
@@ -278,7 +279,12 @@ def reading_add_view(request: HttpRequest, org: str, ref: str, pk: int) -> HttpR
     form = ReadingForm(posted(request), auto_id=f"reading-{indicator.pk}-%s")
     if form.is_valid():
         try:
-            reading = reading_record(user=request.user, indicator=indicator, **form.cleaned_data)
+            reading = reading_record(
+                user=request.user,
+                indicator=indicator,
+                today=organisation_today(access.organisation),
+                **form.cleaned_data,
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:

@@ -21,17 +21,24 @@ from reporting.models import Pack, PackStatus
 
 from .proof import PACK_RELEASED_UNCHANGEABLE, pack_identifier
 from .services import (
+    PackAlreadyReleased,
     PackAlreadyRequested,
     PackQueueUnavailable,
     _active_twin,
     _enqueue_on_commit,
     pack_registers,
+    released_twin,
 )
 
 logger = logging.getLogger("riskreg.security")
 
 PACK_NOT_READY_TO_RELEASE = (
     "Only a built draft can be released: wait for it to be ready, or retry it if it failed."
+)
+PACK_RELEASE_BESIDE_RELEASED = (
+    "{label} is already released for this date and edition, and this draft does not say what it "
+    "corrects. Open {label} and use “Correct this pack” instead: it asks what the new version "
+    "corrects, and the panel's list then shows version {version} as replaced."
 )
 PACK_RELEASE_UNDER_WAY = "This pack is being released: its final copy is being built."
 PACK_CORRECTS_ONLY_RELEASED = "Only a released pack can be corrected: edit the draft instead."
@@ -117,6 +124,18 @@ def pack_release(*, pack: Pack, by) -> Pack:
     _refuse_if_released(pack)
     if pack.status != PackStatus.READY or not pack.file:
         raise ValidationError(PACK_NOT_READY_TO_RELEASE)
+    if pack.corrects_id is None:
+        # Another version of this pack released (or being released): this draft would stand
+        # beside it saying nothing of what it replaces; a correction says (decision 134).
+        twin = released_twin(
+            organisation_id=pack.organisation_id,
+            kind=pack.kind,
+            edition=pack.edition,
+            as_of=pack.as_of,
+            other_than=pack.pk,
+        )
+        if twin is not None:
+            raise PackAlreadyReleased(twin, message=PACK_RELEASE_BESIDE_RELEASED)
     pack = _requeue(pack, released_by=by)
     logger.info(
         "pack release requested: user=%s organisation=%s pack=%s %s v%s",

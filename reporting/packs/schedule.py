@@ -23,7 +23,12 @@ from registers.calendar import (
 from registers.models import Organisation
 
 from ..models import Pack, PackEdition, PackKind
-from .services import PackAlreadyRequested, PackQueueUnavailable, pack_request
+from .services import (
+    PackAlreadyReleased,
+    PackAlreadyRequested,
+    PackQueueUnavailable,
+    pack_request,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +80,7 @@ def request_scheduled_packs(*, today: dt.date | None = None) -> list[Pack]:
                             scheduled=True,
                         )
                     )
-                except PackAlreadyRequested:
+                except (PackAlreadyRequested, PackAlreadyReleased):
                     continue  # a concurrent run (or a coordinator) requested it just now
                 except PackQueueUnavailable as unavailable:
                     # Failed with the reason and Retry offered; the other organisations still

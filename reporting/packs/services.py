@@ -107,6 +107,11 @@ PACK_ALREADY_RELEASED = (
     "below and use “Correct this pack”: it asks what the new version corrects, and the "
     "panel's list then shows version {version} as replaced."
 )
+PACK_BEING_RELEASED = (
+    "{label} is being released for this date and edition (if its release failed, retry it on "
+    "its page). Once it is released, replace it with “Correct this pack”, which asks what the "
+    "new version corrects."
+)
 PACK_NEVER_STARTED = (
     "The build never started: it waited in the queue too long, even when sent again (the packs "
     "worker may be stopped). Nothing was built. Retry it; if it keeps happening, tell your "
@@ -143,22 +148,32 @@ class PackAlreadyReleased(ValidationError):
     """A pack of the same organisation, kind, edition and date is released (or being
     released); ``pack`` is the latest such version, the one a correction would replace."""
 
-    def __init__(self, pack: Pack):
+    def __init__(self, pack: Pack, *, message: str = PACK_ALREADY_RELEASED):
         label = f"{pack_identifier(pack)} v{pack.version}"
-        message = PACK_ALREADY_RELEASED.format(label=label, version=pack.version)
+        if pack.released_at is None:  # its final copy is building, or failed to
+            message = PACK_BEING_RELEASED
+        message = message.format(label=label, version=pack.version)
         super().__init__({NON_FIELD_ERRORS: [message]})
         self.pack = pack
 
 
-def _released_twin(*, organisation_id: int, kind: str, edition: str, as_of: dt.date) -> Pack | None:
+def _twins(*, organisation_id: int, kind: str, edition: str, as_of: dt.date):
+    """Every version of one pack: the same organisation, kind, edition and date."""
+    return Pack.objects.filter(
+        organisation_id=organisation_id, kind=kind, edition=edition, as_of=as_of
+    )
+
+
+def released_twin(
+    *, organisation_id: int, kind: str, edition: str, as_of: dt.date, other_than: int | None = None
+) -> Pack | None:
+    """The latest version of the pack released or being released (its final copy building, or
+    failed to build), other than pack ``other_than``: the one a correction would replace."""
+    twins = _twins(organisation_id=organisation_id, kind=kind, edition=edition, as_of=as_of)
+    if other_than is not None:
+        twins = twins.exclude(pk=other_than)
     return (
-        Pack.objects.filter(
-            organisation_id=organisation_id,
-            kind=kind,
-            edition=edition,
-            as_of=as_of,
-        )
-        .filter(Q(released_at__isnull=False) | Q(released_by__isnull=False))
+        twins.filter(Q(released_at__isnull=False) | Q(released_by__isnull=False))
         .select_related("organisation")
         .order_by("-version")
         .first()
@@ -167,13 +182,8 @@ def _released_twin(*, organisation_id: int, kind: str, edition: str, as_of: dt.d
 
 def _active_twin(*, organisation_id: int, kind: str, edition: str, as_of: dt.date) -> Pack | None:
     return (
-        Pack.objects.filter(
-            organisation_id=organisation_id,
-            kind=kind,
-            edition=edition,
-            as_of=as_of,
-            status__in=ACTIVE_PACK_STATUSES,
-        )
+        _twins(organisation_id=organisation_id, kind=kind, edition=edition, as_of=as_of)
+        .filter(status__in=ACTIVE_PACK_STATUSES)
         .order_by("created_at")
         .first()
     )
@@ -261,7 +271,7 @@ def pack_request(
     if any(risk.organisation_id != organisation.pk for risk in deep_dive_risks):
         raise ValidationError({"deep_dive_risks": PACK_DEEP_DIVE_OTHER_ORGANISATION})
     twin = {"organisation_id": organisation.pk, "kind": kind, "edition": edition, "as_of": as_of}
-    released = _released_twin(**twin)
+    released = released_twin(**twin)
     if released is not None:
         raise PackAlreadyReleased(released)
     failed = _failed_twin(**twin, registers=registers)

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from registers.models import Role
 from reporting.models import Pack, PackStatus
-from reporting.packs import services
+from reporting.packs import services, tasks
 from reporting.packs.release import pack_correct, pack_release
 from reporting.packs.services import PACK_ALREADY_RELEASED, PackAlreadyReleased
 from tests.factories import RiskFactory
@@ -82,10 +82,40 @@ def test_a_request_while_a_pack_is_being_released_is_refused(org, build):
     pack_release(pack=draft, by=coordinator)  # its final copy not yet built
     draft.refresh_from_db()
     assert draft.released_at is None and draft.released_by == coordinator
-    with pytest.raises(PackAlreadyReleased):
+    with pytest.raises(PackAlreadyReleased) as refused:
         services.pack_request(
             organisation=org, kind="quarterly", edition="public", as_of=draft.as_of
         )
+    # Not "released": pointing to "Correct this pack" would send them to a refusal
+    # (only a released pack is corrected); its own page retries a failed release.
+    (message,) = refused.value.messages
+    assert "v1 is being released" in message and "retry it on its page" in message
+
+
+def test_a_second_draft_is_not_released_beside_a_released_version(client, org, build):
+    """Two drafts of one date, requested before either was released: once v1 is released, v2
+    is refused release (it says nothing of what it replaces) and sent to v1's correction."""
+    first = built_draft(org, as_of="2026-12-07")
+    second = Pack.objects.create(
+        organisation=org, kind="quarterly", edition="public", as_of="2026-12-07", version=2
+    )
+    assert tasks.build_pack_task(second.pk) == PackStatus.READY
+    second.refresh_from_db()
+    coordinator = member(org, Role.COORDINATOR)
+    with build():
+        pack_release(pack=first, by=coordinator)
+    first.refresh_from_db()
+    assert first.released_at is not None
+    with pytest.raises(PackAlreadyReleased) as refused:
+        pack_release(pack=second, by=coordinator)
+    (message,) = refused.value.messages
+    assert "v1 is already released" in message and "Correct this pack" in message
+    second.refresh_from_db()
+    assert second.released_by is None and second.released_at is None
+    client.force_login(coordinator)
+    response = client.post(reverse("pack_release", args=[org.slug, second.pk]))
+    assert response.status_code == 409
+    assert "does not say what it" in response.content.decode()
 
 
 def test_after_a_correction_the_refusal_names_the_latest_version(org, build):
@@ -95,7 +125,7 @@ def test_after_a_correction_the_refusal_names_the_latest_version(org, build):
     Pack.objects.filter(pk=correction.pk).update(released_by=correction.requested_by)
     with pytest.raises(PackAlreadyReleased) as refused:
         services.pack_request(organisation=org, kind="quarterly", edition="public", as_of=out.as_of)
-    assert refused.value.pack == correction and "v2 is already released" in str(refused.value)
+    assert refused.value.pack == correction and "v2 is being released" in str(refused.value)
 
 
 def test_the_reports_page_refuses_it_with_the_message_and_a_400(client, org, corporate_register):
