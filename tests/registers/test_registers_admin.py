@@ -440,3 +440,23 @@ def test_the_new_urls_are_walked_by_the_isolation_test():
 def test_the_settings_page_links_the_registers_page(admin_client, organisation):
     text = admin_client.get(reverse("settings_home", args=[organisation.slug])).content.decode()
     assert reverse("settings_registers", args=[organisation.slug]) in text
+
+
+def test_the_registers_page_and_settings_say_where_updates_need_sign_off(
+    admin_client, organisation, corporate_register
+):
+    """Sign-off is switched on per register: the settings page's description says where, and
+    the registers list says which registers have it (a user walk could not find it)."""
+    school = RegisterFactory(organisation=organisation, slug="school", parent=corporate_register)
+    school.sign_off_required = True
+    school.save(update_fields=["sign_off_required"])
+    listing = admin_client.get(reverse("settings_registers", args=[organisation.slug]))
+    rows = listing.content.decode().split("<tr")
+    (school_row,) = [row for row in rows if f"/registers/{school.slug}/" in row and "<th" in row]
+    (corporate_row,) = [
+        row for row in rows if f'/registers/{corporate_register.slug}/"' in row and "<th" in row
+    ]
+    assert "Owners' updates signed off" in school_row.replace("&#x27;", "'")
+    assert "signed off" not in corporate_row
+    home = admin_client.get(reverse("settings_home", args=[organisation.slug])).content.decode()
+    assert "whether owners' updates need sign-off" in home.replace("&#x27;", "'")
