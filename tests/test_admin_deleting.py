@@ -18,7 +18,10 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from api.models import ApiToken
+from api.services import api_token_create
 from registers.models import Membership, Organisation, Register, Risk, Role, User
 from scoring.models import Scheme
 from tests.accounts.test_second_factor import give_totp
@@ -207,3 +210,27 @@ def test_an_organisation_admin_deletes_neither_accounts_nor_organisations():
         reverse("admin:registers_organisation_change", args=[membership.organisation.pk])
     )
     assert "deletelink" not in changed.content.decode()
+
+
+def test_an_accounts_delete_logs_its_live_api_tokens(admin_client, admin_user, caplog):
+    """A live API token went with its account with no line, where revoking it is logged; a
+    token already revoked was logged then and is not again."""
+    membership = MembershipFactory(role=Role.COORDINATOR)
+    person = membership.user
+    live, _ = api_token_create(
+        user=person, name="Power BI", organisations=[membership.organisation]
+    )
+    old, _ = api_token_create(user=person, name="Old", organisations=[membership.organisation])
+    ApiToken.objects.filter(pk=old.pk).update(revoked_at=timezone.now())
+    url = reverse("admin:registers_user_delete", args=[person.pk])
+    caplog.clear()  # the tokens' creation lines
+    with caplog.at_level(logging.INFO, logger="riskreg.security"):
+        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not ApiToken.objects.filter(user_id=person.pk).exists()
+    lines = security_lines(caplog)
+    expected = (
+        f"api token removed with the account: token={live.pk} name='Power BI' "
+        f"user={person.pk} by={admin_user.pk}"
+    )
+    assert expected in lines, lines
+    assert not [line for line in lines if f"token={old.pk} " in line]

@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
+from api.models import ApiToken
 from registers.models import (
     Membership,
     RegisterGroupObjectPermission,
@@ -91,8 +92,8 @@ class AccountAddForm(AdminUserCreationForm):
 
 @contextmanager
 def _their_sign_in_logged(accounts, *, by) -> Iterator[None]:
-    """Around the delete of ``accounts``: log the second factors and single sign-on links that
-    go with them, as their own deletes are logged and a cascade was not (by kind and
+    """Around the delete of ``accounts``: log the second factors, single sign-on links and
+    live API tokens that go with them, as their own deletes are logged and a cascade was not (by kind and
     connection, never a secret, a key's name or the provider's subject). The accounts' rows are
     locked first, so a factor or link added meanwhile is either read here or refused."""
     with transaction.atomic():
@@ -112,6 +113,11 @@ def _their_sign_in_logged(accounts, *, by) -> Iterator[None]:
             .order_by("user_id", "provider", "pk")
             .values_list("user_id", "provider")
         )
+        tokens = list(
+            ApiToken.objects.filter(user_id__in=ids, revoked_at__isnull=True)
+            .order_by("user_id", "pk")
+            .values_list("user_id", "pk", "name")
+        )
         yield
     for user_id, kind in factors:
         log.warning(
@@ -122,6 +128,14 @@ def _their_sign_in_logged(accounts, *, by) -> Iterator[None]:
             "single sign-on link removed with the account: user=%s provider=%s by=%s",
             user_id,
             provider,
+            by.pk,
+        )
+    for user_id, token_id, name in tokens:  # as api_token_revoke logs a token's end
+        log.warning(
+            "api token removed with the account: token=%s name=%r user=%s by=%s",
+            token_id,
+            name,
+            user_id,
             by.pk,
         )
 
