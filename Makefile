@@ -38,12 +38,12 @@ demo: migrate
 	  trap 'kill $$worker $$beat 2>/dev/null' EXIT INT TERM; \
 	  echo "Serving riskreg on http://$(HOST):$(PORT)/ (Ctrl-C to stop); logins are listed above."; \
 	  echo "E-mails (invitations, password resets, reminders) are printed in this terminal: open a link by pasting it into the browser."; \
-	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	  DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py runserver $(HOST):$(PORT); \
 	else \
 	  echo "No Redis on 127.0.0.1:6379: tasks run in-process."; \
 	  echo "Serving riskreg on http://$(HOST):$(PORT)/ (Ctrl-C to stop); logins are listed above."; \
 	  echo "E-mails (invitations, password resets, reminders) are printed in this terminal: open a link by pasting it into the browser."; \
-	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	  DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(PY) manage.py runserver $(HOST):$(PORT); \
 	fi
 
 lint: install

@@ -144,3 +144,16 @@ def test_the_demo_keeps_no_pages_in_a_cache_its_other_processes_cannot_reach():
     assert (
         _local_setting("RISKREG_PAGE_CACHE", DJANGO_CACHE_URL="redis://127.0.0.1:6379/1") == "True"
     )
+
+
+def test_make_demo_serves_the_products_own_error_pages():
+    """`make demo` is how people try riskreg: its server runs with DEBUG off unless asked
+    (`DJANGO_DEBUG=true make demo`), so a mistyped address shows the product's "Page not found",
+    not Django's technical page listing every URL (a user walk met it). Static files are served
+    by WhiteNoise from static/ whatever DEBUG says (settings/local.py)."""
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    recipe = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    servers = [line.strip() for line in recipe.splitlines() if "manage.py runserver" in line]
+    assert len(servers) == 2, recipe  # with and without Redis
+    for line in servers:
+        assert line.startswith("DJANGO_DEBUG=$${DJANGO_DEBUG:-false} "), line
