@@ -175,6 +175,30 @@ def test_a_failed_sign_in_is_stored_without_what_was_typed_into_the_form(client)
     assert "login=********************" in attempt.post_data
 
 
+def test_the_clearing_command_ends_the_pause_and_is_logged(client, caplog):
+    """``clear_sign_in_failures EMAIL`` (axes' own ``axes_reset_username`` logs nothing) ends
+    the pause, however the address was spelled, with the admin's line, ``by=command``."""
+    user = UserFactory()
+    for _ in range(5):
+        sign_in(client, user.email.upper(), "wrong")
+    assert sign_in(client, user.email, PASSWORD).status_code == 429
+    out = io.StringIO()
+    with caplog.at_level(logging.INFO, logger="riskreg.security"):
+        call_command("clear_sign_in_failures", f" {user.email.title()} ", stdout=out)
+    assert "cleared 1 failed sign-in record(s)" in out.getvalue()
+    assert not AccessAttempt.objects.exists()
+    lines = [r.getMessage() for r in caplog.records if r.name == "riskreg.security"]
+    assert any(
+        line.startswith(f"sign-in failures cleared: user={user.pk} ")
+        and line.endswith("by=command")
+        for line in lines
+    ), lines
+    assert sign_in(client, user.email, PASSWORD).status_code == 302
+    out = io.StringIO()
+    call_command("clear_sign_in_failures", user.email, stdout=out)
+    assert "nothing to clear" in out.getvalue()
+
+
 # --- 3. password hashing and validation -------------------------------------------------------
 
 
