@@ -20,6 +20,12 @@ Their preference filters it: ``daily`` (the default) every day; ``weekly`` only 
   but their author, oldest first, with how long each has waited. One counts as overdue once it
   has waited more than ``SIGN_OFF_DAYS`` (so ``never`` hears of it then). Each line names the
   risk by its ref and title, as every page does for every member (its detail is not in it).
+- the updates of theirs an approver sent back that still stand (decision 136:
+  ``registers.selectors.sign_off.stands_sent_back``, the quick update's and My work's "Update
+  sent back"), of open risks on registers in use, to their author alone: who sent it back, of
+  when, and the first words of the reason, withheld (``WITHHELD_SHORT``) from an author not
+  cleared for a marked risk's detail; linked to the risk's review page. Overdue when the risk's
+  review is.
 
 Coordinators and admins also get a coordinator digest (kind ``weekly``) on Mondays: everything
 overdue in the registers they edit (``OrganisationAccess.editable_register_ids``), an action with no
@@ -55,6 +61,7 @@ from registers.selectors import chaseable_actions, chasers
 from registers.selectors.indicator_lists import open_risk_indicators
 from registers.selectors.indicators import indicator_standing, indicator_start_day
 from registers.selectors.review_standing import awaiting
+from registers.selectors.sign_off import sent_back_words, stands_sent_back
 from registers.services.review_submissions import person
 from registers.withholding import WITHHELD_SHORT
 from reporting.models import DigestFrequency, ReminderPreference
@@ -77,6 +84,12 @@ UNOWNED_ACTION = "Action on {ref} has no owner: {detail}"
 SIGN_OFF_DAYS = 7
 SIGN_OFF = "Sign off {author}'s update of {ref}: {detail}"
 
+# An update of the reader's sent back to them that still stands (decision 136): who sent it
+# back, of when (``sent_back_words``), then the first words of the reason ("detail"), the
+# approver's words about the risk: withheld as the risk's detail is.
+SENT_BACK = "{said}: {detail}"
+SENT_BACK_WORDS = 12
+
 
 def base_url() -> str:
     return getattr(settings, "RISKREG_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -86,7 +99,7 @@ def base_url() -> str:
 class Line:
     """One thing to do: review a risk or update an action, with where it is done."""
 
-    kind: str  # "review", "action", "indicator" or "sign_off"
+    kind: str  # "review", "action", "indicator", "sign_off" or "sent_back"
     ref: str
     text: str
     due: dt.date
@@ -143,6 +156,10 @@ class Digest:
     @property
     def sign_offs(self) -> list[Line]:
         return [line for line in self.lines if line.kind == "sign_off"]
+
+    @property
+    def sent_backs(self) -> list[Line]:
+        return [line for line in self.lines if line.kind == "sent_back"]
 
 
 class _Links:
@@ -401,6 +418,79 @@ def _sign_off_lines(
     return lines
 
 
+def _standing_sent_back(organisation: Organisation):
+    """The updates sent back that still stand (``stands_sent_back``: nothing made on their risk
+    since), of open risks on registers in use, with their risk, register, author and approver:
+    one query, however many. A closed risk's or an archived register's is nobody's to put right,
+    as their reviews are not chased."""
+    return (
+        Review.objects.filter(
+            stands_sent_back(),
+            organisation=organisation,
+            reviewed_by__isnull=False,
+            risk__status__in=OPEN_STATUSES,
+            risk__register__archived_at__isnull=True,
+        )
+        .select_related("risk", "risk__register", "reviewed_by", "decided_by")
+        .only(
+            "risk",
+            "reviewed_by",
+            "decided_by",
+            "created_at",
+            "decided_at",
+            "decision_note",
+            *(f"risk__{name}" for name in _RISK_FIELDS),
+            "risk__register__name",
+            "reviewed_by__full_name",
+            "reviewed_by__job_title",
+            "reviewed_by__email",
+            "decided_by__full_name",
+            "decided_by__job_title",
+            "decided_by__email",
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def _first_words(text: str) -> str:
+    words = (text or "").split()
+    if len(words) <= SENT_BACK_WORDS:
+        return " ".join(words)
+    return " ".join(words[:SENT_BACK_WORDS]) + " …"
+
+
+def _sent_back_lines(
+    organisation: Organisation, today: dt.date, links: _Links, accesses: dict
+) -> dict[int, list[Line]]:
+    """Each member's lines of their own updates sent back to them that still stand (decision
+    136), to put right on the risk's review page. The reason is withheld from an author no longer
+    cleared for a marked risk's detail (``can_see_sensitive``, as every line's detail is). Due
+    as the risk's review is: overdue when it is."""
+    lines: dict[int, list[Line]] = defaultdict(list)
+    for review in _standing_sent_back(organisation):
+        access = accesses.get(review.reviewed_by_id)
+        if access is None:
+            continue  # no longer a member here
+        risk = review.risk
+        risk.organisation = organisation
+        shown = access.can_see_sensitive(risk)
+        detail = _first_words(review.decision_note) if shown else WITHHELD_SHORT
+        said = sent_back_words(review, access=access, ref=risk.ref)
+        due = risk.next_review_due or today  # a risk with no review date: due now
+        lines[access.user.id].append(
+            Line(
+                kind="sent_back",
+                ref=risk.ref,
+                text=SENT_BACK.format(said=said, detail=detail or "no reason given"),
+                due=due,
+                overdue=due < today,
+                url=links.review(risk.ref),
+                register=risk.register.name,
+            )
+        )
+    return lines
+
+
 def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
     """Every digest due in ``organisation`` on ``today``; empty digests are left out."""
     until = reminder_horizon(organisation=organisation, today=today)
@@ -445,6 +535,8 @@ def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
         by_user[access.user.id].append(_indicator_line(indicator, detail=detail))
     for user_id, sign_offs in _sign_off_lines(organisation, today, links, accesses).items():
         by_user[user_id].extend(sign_offs)
+    for user_id, sent_back in _sent_back_lines(organisation, today, links, accesses).items():
+        by_user[user_id].extend(sent_back)
     for action, line in action_lines:
         # The owner's own line; the risk's owner and manager chase it in other words (built
         # once per action, when somebody other than its owner chases it).

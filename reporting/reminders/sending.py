@@ -63,8 +63,11 @@ def message(digest: Digest) -> EmailMultiAlternatives:
     slug = digest.organisation.slug
     # The updates awaiting the reader's sign-off are a section of their own (decision 110).
     sign_offs = digest.sign_offs
-    overdue = [line for line in digest.overdue if line.kind != "sign_off"]
-    upcoming = [line for line in digest.upcoming if line.kind != "sign_off"]
+    # So are the reader's updates sent back to them, to put right (decision 136).
+    sent_backs = digest.sent_backs
+    own_section = ("sign_off", "sent_back")
+    overdue = [line for line in digest.overdue if line.kind not in own_section]
+    upcoming = [line for line in digest.upcoming if line.kind not in own_section]
     coordinator = digest.kind != DAILY
     left = []
     if coordinator:
@@ -75,7 +78,8 @@ def message(digest: Digest) -> EmailMultiAlternatives:
         "overdue": overdue,
         "upcoming": upcoming,
         "sign_offs": sign_offs,
-        "to_do": bool(overdue or upcoming),
+        "sent_backs": sent_backs,
+        "to_do": bool(overdue or upcoming or sent_backs),
         "more": len(left),
         "more_reviews": sum(1 for line in left if line.kind == "review"),
         "more_actions": sum(1 for line in left if line.kind == "action"),

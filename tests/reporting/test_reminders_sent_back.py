@@ -1,0 +1,195 @@
+"""Reminders and updates sent back (decision 136): an author whose update an approver sent back
+is told in their reminder e-mail, a line per update that still stands (``stands_sent_back``: the
+quick update's and My work's "Update sent back"), with the first words of the reason, withheld
+from an author no longer cleared for a marked risk's detail."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from registers.models import Marking, Register, Risk, RiskStatus
+from registers.models.organisations import Role
+from registers.services.memberships import member_add
+from registers.services.reviews import review_record
+from registers.services.sign_off import review_send_back
+from registers.withholding import WITHHELD_SHORT
+from reporting.reminders.selection import DAILY, base_url, digests_for
+from reporting.reminders.sending import send_reminders
+from tests.factories import RiskFactory, corporate_register_of
+from tests.queries import assert_same_queries
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = dt.date(2026, 6, 1)
+REASON = "Say what changed since the flood defences were raised last spring and who checked"
+
+
+def person(organisation, role, name):
+    email = f"{name.lower().replace(' ', '.')}@{organisation.slug}.test"
+    return member_add(organisation=organisation, email=email, role=role, full_name=name).user
+
+
+@pytest.fixture
+def people(organisation):
+    return {
+        "owner": person(organisation, Role.OWNER, "Owen Owner"),
+        "manager": person(organisation, Role.OWNER, "Mina Manager"),
+        "other": person(organisation, Role.OWNER, "Oscar Other"),
+        "coordinator": person(organisation, Role.COORDINATOR, "Cora Coordinator"),
+    }
+
+
+@pytest.fixture
+def register(organisation):
+    register = corporate_register_of(organisation)
+    register.sign_off_required = True
+    register.save()
+    return register
+
+
+def risk_of(register, people, ref, *, due=MONDAY + dt.timedelta(days=200)):
+    """A risk whose review is not due for months: nothing else to remind anybody of."""
+    risk = RiskFactory(register=register, ref=ref, owner=people["owner"], manager=people["manager"])
+    Risk.objects.filter(pk=risk.pk).update(next_review_due=due)
+    risk.refresh_from_db()
+    return risk
+
+
+def submit(risk, user):
+    risk.refresh_from_db()
+    return review_record(
+        risk=risk,
+        user=user,
+        expected_version=risk.version,
+        note="Water over the sill twice",
+        positions={"current": (4, 4)},
+    )
+
+
+def sent_back(risk, people, reason=REASON):
+    return review_send_back(
+        review=submit(risk, people["owner"]), user=people["coordinator"], reason=reason
+    )
+
+
+def lines_of(organisation, user, kind="sent_back"):
+    return [
+        line
+        for digest in digests_for(organisation=organisation, today=MONDAY)
+        if digest.user.id == user.id and digest.kind == DAILY
+        for line in digest.lines
+        if line.kind == kind
+    ]
+
+
+def e_mail_to(user):
+    found = [m for m in mail.outbox if user.email in m.to]
+    if not found:
+        return None, None
+    assert len(found) == 1
+    return found[0].body, found[0].alternatives[0][0]
+
+
+def test_the_author_is_told_of_their_update_sent_back_and_nobody_else(
+    organisation, register, people
+):
+    risk = risk_of(register, people, "SRR01")
+    sent_back(risk, people)
+
+    lines = lines_of(organisation, people["owner"])
+    assert [line.ref for line in lines] == ["SRR01"]
+    on = timezone.localdate().strftime("%-d %B %Y")
+    assert lines[0].text.startswith(
+        f"Cora Coordinator sent back your SRR01 update of {on}: Say what changed since"
+    )
+    assert lines[0].text.endswith("…")  # the first words of the reason
+    # Put right on the risk's review page, where the sent-back words wait pre-filled.
+    review_page = reverse("risk_review", kwargs={"org": organisation.slug, "ref": "SRR01"})
+    assert lines[0].url == base_url() + review_page
+    for who in ("manager", "other", "coordinator"):
+        assert lines_of(organisation, people[who]) == [], who
+
+    # Nothing else due: the e-mail is still sent, with its own section.
+    mail.outbox = []
+    send_reminders(today=MONDAY, organisations=[organisation])
+    text, html = e_mail_to(people["owner"])
+    assert text is not None
+    assert "SENT BACK TO YOU" in text and "Say what changed since" in text
+    assert "Sent back to you" in html and lines[0].url in html
+    for who in ("manager", "other"):
+        assert e_mail_to(people[who]) == (None, None), who
+
+
+def test_no_line_once_something_later_is_made(organisation, register, people):
+    again = risk_of(register, people, "SRR01")
+    sent_back(again, people)
+    submit(again, people["owner"])  # submitted again: awaiting sign-off, not sent back
+    recorded = risk_of(register, people, "SRR02")
+    sent_back(recorded, people)
+    submit(recorded, people["coordinator"])  # a coordinator's review is recorded at once
+    standing = risk_of(register, people, "SRR03")
+    sent_back(standing, people)
+
+    assert [line.ref for line in lines_of(organisation, people["owner"])] == ["SRR03"]
+
+
+def test_the_reason_is_withheld_from_an_author_not_cleared_for_a_marked_risk(
+    organisation, register, people
+):
+    theirs = risk_of(register, people, "SRR01")
+    sent_back(theirs, people)
+    handed_on = risk_of(register, people, "SRR02")
+    sent_back(handed_on, people)
+    Risk.objects.filter(pk__in=[theirs.pk, handed_on.pk]).update(marking=Marking.OFFICIAL_SENSITIVE)
+    # The author is no longer its owner or manager: not cleared for its detail.
+    Risk.objects.filter(pk=handed_on.pk).update(owner=people["other"], manager=people["other"])
+
+    lines = {line.ref: line.text for line in lines_of(organisation, people["owner"])}
+    assert "Say what changed" in lines["SRR01"]  # still its owner: cleared for it
+    assert "Say what changed" not in lines["SRR02"]
+    assert lines["SRR02"].endswith(f": {WITHHELD_SHORT}")
+
+    mail.outbox = []
+    send_reminders(today=MONDAY, organisations=[organisation])
+    text, html = e_mail_to(people["owner"])
+    assert text.count("Say what changed") == 1 and html.count("Say what changed") == 1
+
+
+def test_closed_risks_and_archived_registers_are_left_out(organisation, register, people):
+    closed = risk_of(register, people, "SRR01")
+    sent_back(closed, people)
+    Risk.objects.filter(pk=closed.pk).update(status=RiskStatus.CLOSED, closed_reason="Treated")
+    assert lines_of(organisation, people["owner"]) == []
+
+    archived = risk_of(register, people, "SRR02")
+    sent_back(archived, people)
+    assert [line.ref for line in lines_of(organisation, people["owner"])] == ["SRR02"]
+    Register.objects.filter(pk=register.pk).update(archived_at=timezone.now())
+    assert lines_of(organisation, people["owner"]) == []
+
+
+def test_query_count_does_not_grow_with_updates_sent_back(organisation, register, people):
+    for number in range(3):
+        sent_back(risk_of(register, people, f"A{number}"), people)
+
+    def grow():
+        for number in range(3, 15):
+            sent_back(risk_of(register, people, f"A{number}"), people)
+        sent_back(risk_of(register, people, "B1"), people)
+        Risk.objects.filter(ref="B1").update(marking=Marking.OFFICIAL_SENSITIVE)
+
+    digests_for(organisation=organisation, today=MONDAY)  # content types and the like cached
+    _, after = assert_same_queries(
+        lambda: digests_for(organisation=organisation, today=MONDAY), grow
+    )
+    owner_lines = [
+        line.ref
+        for digest in after
+        if digest.user.id == people["owner"].id and digest.kind == DAILY
+        for line in digest.lines
+        if line.kind == "sent_back"
+    ]
+    assert sorted(owner_lines) == sorted([f"A{number}" for number in range(15)] + ["B1"])
