@@ -87,7 +87,9 @@ class ReviewWriteSerializer(serializers.Serializer):
     note = serializers.CharField(
         allow_blank=True, required=False, help_text="Needed when the rating still stands."
     )
-    reviewed_on = serializers.DateField(required=False, help_text="Default: today where the organisation is (its timezone).")
+    reviewed_on = serializers.DateField(
+        required=False, help_text="Default: today where the organisation is (its timezone)."
+    )
     current_likelihood = serializers.IntegerField(required=False)
     current_impact = serializers.IntegerField(required=False)
 
@@ -171,7 +173,9 @@ class ReadingRecordedSerializer(ReadingSerializer):
 
 
 class ReadingWriteSerializer(serializers.Serializer):
-    taken_on = serializers.DateField(required=False, help_text="Default: today where the organisation is (its timezone).")
+    taken_on = serializers.DateField(
+        required=False, help_text="Default: today where the organisation is (its timezone)."
+    )
     value = serializers.DecimalField(max_digits=14, decimal_places=3)
     note = serializers.CharField(allow_blank=True, required=False)
 
