@@ -14,20 +14,16 @@ from django.urls import reverse
 from registers.models import Notice, NoticeKind, ReviewState, Role
 from registers.selectors.notices import notices_for_user
 from registers.services.notices import notice_mark_read
-from registers.services.organisations import member_add
 from registers.services.reviews import review_record
 from registers.services.sign_off import review_send_back, review_sign_off, review_withdraw
-from tests.factories import RiskFactory, corporate_register_of
+from tests.factories import RiskFactory
+from tests.registers import test_sign_off as sign_off
+from tests.registers.test_sign_off import person
 
 pytestmark = pytest.mark.django_db
 
 AWAITING = NoticeKind.SIGN_OFF_AWAITING
 COUNT = re.compile(r'<span class="rr-nav-count">(\d+)<span class="govuk-visually-hidden">')
-
-
-def person(organisation, role, name):
-    email = f"{name.lower().replace(' ', '.')}@{organisation.slug}.test"
-    return member_add(organisation=organisation, email=email, role=role, full_name=name).user
 
 
 @pytest.fixture
@@ -39,11 +35,11 @@ def people(organisation):
     }
 
 
+register = sign_off.register  # the sign-off tests' register, requiring sign-off
+
+
 @pytest.fixture
-def risk(organisation, people):
-    register = corporate_register_of(organisation)
-    register.sign_off_required = True
-    register.save()
+def risk(register, people):
     register.sign_off_approvers.add(people["approver"])
     return RiskFactory(register=register, ref="CRR09", owner=people["owner"])
 

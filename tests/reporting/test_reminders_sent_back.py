@@ -12,24 +12,20 @@ from django.utils import timezone
 
 from registers.models import Marking, Register, Risk, RiskStatus
 from registers.models.organisations import Role
-from registers.services.memberships import member_add
 from registers.services.reviews import review_record
 from registers.services.sign_off import review_send_back
 from registers.withholding import WITHHELD_SHORT
 from reporting.reminders.selection import DAILY, base_url, digests_for
 from reporting.reminders.sending import send_reminders
-from tests.factories import RiskFactory, corporate_register_of
+from tests.factories import RiskFactory
 from tests.queries import assert_same_queries
+from tests.registers import test_sign_off as sign_off
+from tests.registers.test_sign_off import person
 
 pytestmark = pytest.mark.django_db
 
 MONDAY = dt.date(2026, 6, 1)
 REASON = "Say what changed since the flood defences were raised last spring and who checked"
-
-
-def person(organisation, role, name):
-    email = f"{name.lower().replace(' ', '.')}@{organisation.slug}.test"
-    return member_add(organisation=organisation, email=email, role=role, full_name=name).user
 
 
 @pytest.fixture
@@ -42,12 +38,7 @@ def people(organisation):
     }
 
 
-@pytest.fixture
-def register(organisation):
-    register = corporate_register_of(organisation)
-    register.sign_off_required = True
-    register.save()
-    return register
+register = sign_off.register  # the sign-off tests' register, requiring sign-off
 
 
 def risk_of(register, people, ref, *, due=MONDAY + dt.timedelta(days=200)):
