@@ -103,9 +103,9 @@ PACK_ALREADY_REQUESTED = (
 # identifier and stand beside it on the panel's list as a second, unmarked "ready" pack: the
 # only way to a new version of a released pack is its correction, which says what it corrects.
 PACK_ALREADY_RELEASED = (
-    "{label} is already released for this date and edition. To replace it, open it in the list "
-    "below and use “Correct this pack”: it asks what the new version corrects, and the "
-    "panel's list then shows version {version} as replaced."
+    "{label} is already released for this date and edition. To replace it, open it and use "
+    "“Correct this pack” on its page: it asks what the new version corrects, and the panel's "
+    "list then shows version {version} as replaced."
 )
 PACK_BEING_RELEASED = (
     "{label} is being released for this date and edition (if its release failed, retry it on "

@@ -26,9 +26,9 @@ from ..packs.announce import pack_release_recipients
 from ..packs.data import pack_data
 from ..packs.proof import pack_identifier, packs_replaced
 from ..packs.release import pack_correct, pack_release, pack_summary_save
-from ..packs.services import PackAlreadyRequested, pack_registers
+from ..packs.services import PackAlreadyReleased, PackAlreadyRequested, pack_registers
 from ..packs.summary import summary_draft
-from .packs import _access, pack_built_message
+from .packs import _access, pack_built_message, released_pack_href
 
 # Each says what happened by the time the page is shown: with a worker, the build is under
 # way; without a broker (the demo), it was done in the request (``packs.pack_built_message``).
@@ -137,10 +137,13 @@ def pack_release_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     """GET asks to confirm (changes nothing); POST releases."""
     access = _coordinator(request, org)
     pack = _pack(access, pk)
-    problem = ""
+    problem = problem_href = ""
     if request.method == "POST":
         try:
             pack_release(pack=pack, by=request.user)
+        except PackAlreadyReleased as refused:  # linked to the version to correct instead
+            problem = " ".join(refused.messages)
+            problem_href = released_pack_href(access, refused)
         except ValidationError as error:
             problem = " ".join(error.messages)
         else:
@@ -152,6 +155,7 @@ def pack_release_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         "identifier": pack_identifier(pack),
         "recipients": pack_release_recipients(pack),
         "problem": problem,
+        "problem_href": problem_href,
     }
     status = 409 if problem else 200
     return render(request, "reporting/pack_release.html", context, status=status)

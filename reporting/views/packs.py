@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from registers import permissions, selectors
@@ -31,6 +32,7 @@ from ..packs.access import (
 from ..packs.proof import pack_identifier, packs_replaced
 from ..packs.schedule import packs_schedule_notes
 from ..packs.services import (
+    PackAlreadyReleased,
     PackAlreadyRequested,
     PackQueueUnavailable,
     pack_filename,
@@ -84,6 +86,15 @@ def _pack(access, pk: int) -> Pack:
     return pack_for_user(access=access, pk=pk)
 
 
+def released_pack_href(access, refused: PackAlreadyReleased) -> str:
+    """The page of the released pack a request or release was refused beside, where "Correct
+    this pack" (or a failed release's retry) is: for a reader who may see that pack
+    (``packs_for_user``; the coordinators and admins who request and release can), else ""."""
+    if not packs_for_user(access=access).filter(pk=refused.pack.pk).exists():
+        return ""
+    return reverse("pack_detail", args=[access.organisation.slug, refused.pack.pk])
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def packs(request: HttpRequest, org: str) -> HttpResponse:
@@ -98,6 +109,7 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
         initial["registers"] = pack_registers_default(organisation=access.organisation)
     form = PackRequestForm(initial=initial, editions=editions, organisation=access.organisation)
     status = 200
+    problem = problem_href = ""
     if request.method == "POST":
         if not can_request:
             raise PermissionDenied("Only coordinators and admins request packs")
@@ -117,6 +129,10 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
             except PackAlreadyRequested as duplicate:
                 messages.info(request, " ".join(duplicate.messages))
                 return redirect("packs", org=access.organisation.slug)
+            except PackAlreadyReleased as refused:  # linked to the pack it would sit beside
+                problem = " ".join(refused.messages)
+                problem_href = released_pack_href(access, refused)
+                status = 400
             except ValidationError as error:  # PackQueueUnavailable too: the form says so
                 for field, errors in error.message_dict.items():
                     for message in errors:
@@ -146,6 +162,8 @@ def packs(request: HttpRequest, org: str) -> HttpResponse:
             "access": access,
             "packs": pack_list,
             "form": form,
+            "problem": problem,
+            "problem_href": problem_href,
             "can_request": can_request,
             "schedule_notes": _schedule_notes(access, here=True),
         },

@@ -148,6 +148,87 @@ def test_the_reports_page_refuses_it_with_the_message_and_a_400(client, org, cor
     assert Pack.objects.count() == 1
 
 
+def summary_of(page: str) -> str:
+    """The page's GOV.UK error summary."""
+    start = page.index('class="govuk-error-summary"')
+    return page[start : page.index("</ul>", start)]
+
+
+def request_again(client, org, corporate_register, pack):
+    return client.post(
+        reverse("packs", args=[org.slug]),
+        {
+            "kind": pack.kind,
+            "edition": pack.edition,
+            "as_of": pack.as_of.isoformat(),
+            "registers": [corporate_register.pk],
+        },
+    )
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.ADMIN])
+def test_the_reports_pages_refusal_links_to_the_released_pack(
+    client, org, corporate_register, role
+):
+    """The refusal says to use "Correct this pack", which is on the released pack's page: the
+    error summary's line is a link to that page, and the title says there is an error."""
+    out = released_on(org, "2026-12-07")
+    client.force_login(member(org, role))
+    response = request_again(client, org, corporate_register, out)
+    assert response.status_code == 400
+    page = response.content.decode()
+    href = reverse("pack_detail", args=[org.slug, out.pk])
+    summary = summary_of(page)
+    assert f'<a href="{href}">' in summary
+    assert summary.count("<li>") == 1 and "v1 is already released" in summary
+    assert "<title>Error: Reports" in page
+    assert "Correct this pack" in client.get(href).content.decode()  # where the link goes
+
+
+def test_the_refusal_while_being_released_links_to_its_page_too(client, org, corporate_register):
+    """Its page retries a failed release."""
+    out = released_on(org, "2026-12-07")
+    Pack.objects.filter(pk=out.pk).update(released_at=None, released_by=member(org, Role.ADMIN))
+    client.force_login(member(org, Role.COORDINATOR))
+    summary = summary_of(request_again(client, org, corporate_register, out).content.decode())
+    assert "v1 is being released" in summary
+    assert f'<a href="{reverse("pack_detail", args=[org.slug, out.pk])}">' in summary
+
+
+def test_the_release_pages_refusal_links_to_the_version_to_correct(client, org, build):
+    first = built_draft(org, as_of="2026-12-07")
+    second = Pack.objects.create(
+        organisation=org, kind="quarterly", edition="public", as_of="2026-12-07", version=2
+    )
+    assert tasks.build_pack_task(second.pk) == PackStatus.READY
+    coordinator = member(org, Role.COORDINATOR)
+    with build():
+        pack_release(pack=first, by=coordinator)
+    client.force_login(coordinator)
+    response = client.post(reverse("pack_release", args=[org.slug, second.pk]))
+    assert response.status_code == 409
+    summary = summary_of(response.content.decode())
+    assert f'<a href="{reverse("pack_detail", args=[org.slug, first.pk])}">' in summary
+
+
+def test_the_link_is_only_for_a_reader_who_may_see_the_pack(org):
+    """Built through ``packs_for_user``: a member who may not read the released pack (a panel
+    member not cleared, and a full edition) would get no link, only the words."""
+    from registers.permissions import organisation_for_user
+    from reporting.views.packs import released_pack_href
+
+    full = released_on(org, "2026-12-07")
+    Pack.objects.filter(pk=full.pk).update(edition="full")
+    with pytest.raises(PackAlreadyReleased) as refused:
+        services.pack_request(organisation=org, kind="quarterly", edition="full", as_of=full.as_of)
+    panel = organisation_for_user(user=member(org, Role.PANEL), slug=org.slug)
+    coordinator = organisation_for_user(user=member(org, Role.COORDINATOR), slug=org.slug)
+    assert released_pack_href(panel, refused.value) == ""
+    assert released_pack_href(coordinator, refused.value) == reverse(
+        "pack_detail", args=[org.slug, full.pk]
+    )
+
+
 def test_the_panel_sees_the_first_version_replaced_by_its_correction(client, org, build):
     out = released_on(org, "2026-12-07")
     corrected_and_released(org, out, build, note="R1's owner was wrong")
