@@ -56,6 +56,7 @@ from registers.models import (
     Category,
     Control,
     Indicator,
+    Marking,
     Membership,
     Objective,
     Organisation,
@@ -125,11 +126,58 @@ def demo_password() -> str:
     return os.environ.get("RISKREG_DEMO_PASSWORD", "riskreg-demo-2026")
 
 
+# What each printed login may read of an OFFICIAL-SENSITIVE risk (``login_clearance``).
+CLEARED = "cleared for OFFICIAL-SENSITIVE"
+NOT_CLEARED = "not cleared for OFFICIAL-SENSITIVE"
+NOT_CLEARED_OWNER = "not cleared for OFFICIAL-SENSITIVE (reads the risks they own or manage)"
+
+
 @dataclass
 class SeedReport:
     organisations_created: list[str] = field(default_factory=list)
     risks_created: int = 0
-    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (organisation, role, email)
+    # (organisation, role, email, clearance)
+    logins: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+
+def login_clearance(*memberships: Membership) -> str:
+    """Whether a demo login reads OFFICIAL-SENSITIVE detail, by the one rule
+    (``OrganisationAccess.is_cleared``), as the database has it now: an admin may have cleared
+    a demo viewer since the first run. A login with several memberships (the joint panel) says
+    so per organisation where they differ."""
+    said = {
+        membership.organisation.slug: _clearance_words(membership) for membership in memberships
+    }
+    if len(set(said.values())) == 1:
+        return next(iter(said.values()))
+    return "; ".join(f"{slug}: {words}" for slug, words in said.items())
+
+
+def sensitive_demo_risks() -> list[str]:
+    """What seed_demo prints under the logins: the seeded organisations' risks marked
+    OFFICIAL-SENSITIVE now (the Met's risk 3 as seeded; a demo user may mark or unmark others),
+    and what a login not cleared sees of them."""
+    marked = (
+        Risk.objects.filter(
+            organisation__slug__in=SEED_ORGANISATIONS, marking=Marking.OFFICIAL_SENSITIVE
+        )
+        .select_related("organisation")
+        .order_by("organisation__slug", "id")
+    )
+    names = [f"{risk.organisation.slug} {risk.ref} ({risk.title})" for risk in marked]
+    if not names:
+        return []
+    return [
+        f"\nMarked OFFICIAL-SENSITIVE: {', '.join(names)}. A login not cleared for it sees its "
+        "ref, title and rating, and the public edition of packs; its owner and manager, admins "
+        "and coordinators read it all."
+    ]
+
+
+def _clearance_words(membership: Membership) -> str:
+    if permissions.OrganisationAccess(membership.organisation, membership).is_cleared:
+        return CLEARED
+    return NOT_CLEARED_OWNER if membership.role == Role.OWNER else NOT_CLEARED
 
 
 def source_day(organisation: Organisation) -> dt.date:
@@ -165,13 +213,17 @@ def seed_demo(
             "Independent member, MPS-MOPAC Joint Audit Panel",
             password_hash,
         )
+        joint = []
         for slug in JOINT_PANEL_ORGANISATIONS:
             organisation = Organisation.objects.filter(slug=slug).first()
             if organisation is not None:
-                Membership.objects.get_or_create(
+                membership, _ = Membership.objects.get_or_create(
                     user=user, organisation=organisation, defaults={"role": Role.PANEL}
                 )
-        report.logins.append(("mopac + met", "panel (joint)", JOINT_PANEL_EMAIL))
+                joint.append(membership)
+        if joint:
+            clearance = login_clearance(*joint)
+            report.logins.append(("mopac + met", "panel (joint)", JOINT_PANEL_EMAIL, clearance))
     return report
 
 
@@ -247,10 +299,10 @@ def _seed_organisation(
         user = _demo_user(
             email, f"{data.get('short_name') or data['name']} {title}", title, password_hash
         )
-        Membership.objects.get_or_create(
+        membership, _ = Membership.objects.get_or_create(
             user=user, organisation=organisation, defaults={"role": role}
         )
-        report.logins.append((slug, role, email))
+        report.logins.append((slug, role, email, login_clearance(membership)))
     owner_login = _owner_login(data, people)
     if owner_login is None:  # the source names no owners (WMP): a demo owner with no risks yet
         owner_login = f"{Role.OWNER}@{slug}.demo"
@@ -263,7 +315,10 @@ def _seed_organisation(
         Membership.objects.get_or_create(
             user=user, organisation=organisation, defaults={"role": Role.OWNER}
         )
-    report.logins.append((slug, "owner", owner_login))
+    owner = Membership.objects.select_related("organisation").get(
+        user__email=owner_login, organisation=organisation
+    )
+    report.logins.append((slug, "owner", owner_login, login_clearance(owner)))
 
     registers = {}
     for spec in data.get("registers", []):

@@ -25,10 +25,29 @@ Readings and choices (recorded here and in each risk's ``source_note``):
   named, so they are None; effectiveness is "not_assessed" throughout.
 * The paper names no response options; the Orange Book 4Ts are used. Appetite is in Appendix B
   (not published), so no appetite statements.
+* Handling marking: risk 3 (Standards) is OFFICIAL-SENSITIVE, the rest OFFICIAL. Para 1.2 says
+  Appendix B, Official Sensitive, gives four risks' "road to target" templates (appetite, key
+  controls in progress, their status, progress to target) and that templates exist for every
+  risk, so a risk's controls and their progress are Official Sensitive in the Met's own handling,
+  while Appendix A (description, scores, owner, leads) is published. The four risks are not
+  named: paras 1.4 to 1.7 note four "On track" risks (1, 3, 9, 11), read as those four. One is
+  marked so the demo shows the withholding (decision 139); marking all eleven would leave an
+  uncleared member little to read. MOPAC's Appendix B (scores, direction and key controls of
+  every risk) is Official Sensitive too, but what the product withholds from the uncleared is
+  the description, consequence, controls, actions and history, never the rating: for MOPAC's
+  seeded risks (a published description, no controls but risk 3's, from the public para 2.3) the
+  marking would withhold what MOPAC published and show what it did not, so none is marked.
 """
 
 _APPX_A = "Appendix A (Summary of corporate risks, October 2021), Met Audit Panel report 4 Oct 2021"
 _CATEGORY_NOTE = "Category is our reading; the paper gives none."
+_SENSITIVE_NOTE = (
+    "Marked OFFICIAL-SENSITIVE: para 1.2 puts the 'road to target' templates (risk appetite, "
+    "the key controls in progress and their status, progress to target) of four risks in "
+    "Appendix B, Official Sensitive, and says templates exist for all risks. The four are not "
+    "named; Standards is one of the four 'On track' risks the report notes (paras 1.4 to 1.7), "
+    "so the demo marks it: our reading."
+)
 
 
 def _risk(ref, title, description, category, owner, leads, horizon, current, target, **extra):
@@ -289,10 +308,11 @@ ORGANISATION = {
                     "delivery by the end of November.",
                 ),
             ],
+            marking="OFFICIAL-SENSITIVE",
             source_note=(
                 f"{_APPX_A}: H v H, target L v L, trend ↔. Progress, controls and action from "
                 "para 1.5 (due date read from 'by the end of November', 2021). Pillar from the "
-                "alignment table. " + _CATEGORY_NOTE
+                "alignment table. " + _CATEGORY_NOTE + " " + _SENSITIVE_NOTE
             ),
         ),
         # --- LONG-TERM -------------------------------------------------------------------

@@ -207,3 +207,94 @@ def test_espo_indicator_controls_became_illustrative_indicators_with_a_trend(see
     worst = {summary.worst for summary in summaries.values()}
     assert {IndicatorStatus.RED, IndicatorStatus.AMBER, IndicatorStatus.GREEN} <= worst
     assert sum(summary.stale for summary in summaries.values()) == 1
+
+
+# --- OFFICIAL-SENSITIVE in the demo (decision 139) -------------------------------------------
+
+# Text of the Met's risk 3 a login not cleared must not read: its description, a control, its
+# action (demo/seed_data/met.py, from para 1.5).
+STANDARDS_DETAIL = (
+    "uphold clear standards for our workforce",
+    "Professionalism &amp; Standards Working Group",
+    "internal communications campaign",
+)
+
+
+def test_the_met_risk_the_paper_puts_in_its_official_sensitive_appendix_is_marked(seeded):
+    marked = Risk.objects.filter(marking="OFFICIAL-SENSITIVE")
+    assert list(marked.values_list("organisation__slug", "ref")) == [("met", "3")]
+    assert "Appendix B, Official Sensitive" in marked.get().source_note
+
+
+def test_a_login_not_cleared_reads_the_register_but_not_the_marked_risks_detail(seeded, client):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from registers.withholding import WITHHELD
+
+    viewer = get_user_model().objects.get(email="viewer@met.demo")
+    client.force_login(viewer)
+    risk = client.get(reverse("risk", args=["met", "3"]))
+    register = client.get(reverse("register", args=["met", "corporate"]))
+    assert risk.status_code == register.status_code == 200
+    for page in (risk.content.decode(), register.content.decode()):
+        assert "Standards" in page  # its ref, title and rating are not withheld
+        assert not [text for text in STANDARDS_DETAIL if text in page]
+    assert WITHHELD in risk.content.decode()
+    assert "rr-marking--official-sensitive" in risk.content.decode()
+    assert ">Sensitive</strong>" in register.content.decode()
+    # Its owner (the Met's printed owner login) reads it all.
+    client.force_login(get_user_model().objects.get(email="ac-professionalism@met.demo"))
+    page = client.get(reverse("risk", args=["met", "3"])).content.decode()
+    assert all(text in page for text in STANDARDS_DETAIL)
+
+
+def test_the_public_edition_of_the_demo_pack_withholds_it(seeded):
+    """As at the paper's date, the Met's quarterly pack with risk 3 chosen for a full page: the
+    full edition prints its detail, the public edition lists it and leaves the detail out."""
+    from demo.seeding import source_day
+    from reporting.packs.data import pack_data
+    from reporting.packs.render import render_html
+
+    met = Organisation.objects.get(slug="met")
+    standards = Risk.objects.get(organisation=met, ref="3")
+
+    def pack(edition):
+        data = pack_data(
+            organisation=met,
+            kind="quarterly",
+            as_of=source_day(met),
+            edition=edition,
+            deep_dive_ids=[standards.pk],
+        )
+        return render_html(data)
+
+    public, full = pack("public"), pack("full")
+    assert all(text in full for text in STANDARDS_DETAIL[1:])
+    assert "Standards" in public and "1 risk marked OFFICIAL-SENSITIVE is listed" in public
+    assert not [text for text in STANDARDS_DETAIL if text in public]
+
+
+def test_the_printed_logins_say_who_is_cleared(seeded, capsys):
+    from demo.seeding import CLEARED, NOT_CLEARED, NOT_CLEARED_OWNER
+
+    call_command("seed_demo", "--no-packs")
+    lines = capsys.readouterr().out.splitlines()
+
+    def said(email):
+        (line,) = [line for line in lines if f" {email} " in line]
+        return line.rstrip()
+
+    assert said("admin@met.demo").endswith(f"  {CLEARED}")  # not "not cleared ..."
+    assert said("coordinator@met.demo").endswith(f"  {CLEARED}")
+    assert said("viewer@met.demo").endswith(NOT_CLEARED)
+    assert said("panel@met.demo").endswith(NOT_CLEARED)
+    assert said("ac-professionalism@met.demo").endswith(NOT_CLEARED_OWNER)
+    assert said(JOINT_PANEL_EMAIL).endswith(NOT_CLEARED)
+    assert any("Marked OFFICIAL-SENSITIVE: met 3 (Standards)" in line for line in lines)
+    # An admin's clearance shows on the next run: seed_demo reads it, and changes nothing.
+    Membership.objects.filter(user__email="viewer@met.demo").update(sensitive_access=True)
+    call_command("seed_demo", "--no-packs")
+    lines = capsys.readouterr().out.splitlines()
+    assert said("viewer@met.demo").endswith(f"  {CLEARED}")
+    assert Membership.objects.get(user__email="viewer@met.demo").sensitive_access

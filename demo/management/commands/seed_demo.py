@@ -4,7 +4,7 @@
 from django.core.management.base import BaseCommand
 
 from demo.packs import DemoPacksUnqueued, demo_packs_in_process, demo_packs_request
-from demo.seeding import SEED_ORGANISATIONS, demo_password, seed_demo
+from demo.seeding import SEED_ORGANISATIONS, demo_password, seed_demo, sensitive_demo_risks
 from reporting.models import Pack, PackStatus
 
 
@@ -35,8 +35,11 @@ class Command(BaseCommand):
         if options["quiet_logins"]:
             return
         self.stdout.write(f"\nDemo logins (password for all: {demo_password()}):")
-        for organisation, role, email in report.logins:
-            self.stdout.write(f"  {organisation:<12} {role:<14} {email}")
+        width = max(len(email) for _, _, email, _ in report.logins)
+        for organisation, role, email, clearance in report.logins:
+            self.stdout.write(f"  {organisation:<12} {role:<14} {email:<{width}}  {clearance}")
+        for line in sensitive_demo_risks():
+            self.stdout.write(line)
 
     def _packs(self) -> None:
         in_process = demo_packs_in_process()
