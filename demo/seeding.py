@@ -168,9 +168,9 @@ def sensitive_demo_risks() -> list[str]:
     if not names:
         return []
     return [
-        f"\nMarked OFFICIAL-SENSITIVE: {', '.join(names)}. A login not cleared for it sees its "
-        "ref, title and rating, and the public edition of packs; its owner and manager, admins "
-        "and coordinators read it all."
+        f"\nMarked OFFICIAL-SENSITIVE: {', '.join(names)}. A login not cleared sees only its ref, "
+        "title and rating, and only the public edition of packs; admins, coordinators and the "
+        "risk's owner and manager read it all."
     ]
 
 
