@@ -20,7 +20,7 @@ class EmailUserManager(UserManager):
             user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
             user.set_password(password)
             user.save(using=self._db)
-            sign_in_address_add(user=user)
+            sign_in_address_add(user=user, new_account=True)
         return user
 
     def create_user(self, email, password=None, **extra_fields):

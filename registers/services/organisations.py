@@ -281,7 +281,7 @@ def member_add(
             user.set_unusable_password()
         user.full_clean(exclude=["password"])
         user.save()
-        sign_in_address_add(user=user)
+        sign_in_address_add(user=user, new_account=True)
         existing_account = False
     else:
         existing_account = True
