@@ -241,6 +241,37 @@ class PackData:
         return any(row.health.awaiting_sign_off for row in self.health)
 
     @property
+    def health_not_scheduled(self) -> bool:
+        """Some register has open risks with no review date as at the pack's day: the pack
+        shows that column, so each row adds up to its open risks (decision 142)."""
+        return any(row.health.not_scheduled for row in self.health)
+
+    @property
+    def health_caption(self) -> str:
+        """The review health table's caption, the PDF's and the Word edition's: what adds up
+        to the open risks and what the per cent on time is of."""
+        day = self.as_of.strftime("%-d %B %Y")
+        without = ", without a review date" if self.health_not_scheduled else ""
+        awaiting = self.health_awaiting
+        among = (
+            "those due soon and those awaiting sign-off are" if awaiting else "those due soon are"
+        )
+        return (
+            f"Reviews of open risks, as at {day}. Each register's open risks are overdue"
+            f"{without} or on time (due that day or later"
+            + (", or with an update awaiting sign-off" if awaiting else "")
+            + f"): the {'three' if without else 'two'} add up to its open risks. “On time” is "
+            f"how many, with their per cent of the open risks; {among} among them"
+            + (
+                " (an update awaiting sign-off has been reviewed and is counted on time, "
+                "not overdue)"
+                if awaiting
+                else ""
+            )
+            + "."
+        )
+
+    @property
     def public(self) -> bool:
         return self.edition == PUBLIC
 

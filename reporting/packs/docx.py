@@ -1489,21 +1489,26 @@ def _committee(w: _Writer) -> None:
             "tolerance level.",
         )
     w.heading(sections[3], 1)
-    # As the PDF: updates awaiting sign-off have a column when there are any (decision 123).
-    awaiting = data.health_awaiting
-    caption = f"Reviews of open risks, as at {_day(data.as_of)}"
-    if awaiting:
-        caption += "; an update awaiting sign-off has been reviewed and is counted on time"
+    # As the PDF: updates awaiting sign-off and risks with no review date have a column when
+    # there are any (decisions 123, 142); open risks = overdue + no review date + on time.
+    awaiting, unscheduled = data.health_awaiting, data.health_not_scheduled
+    extra = int(awaiting) + int(unscheduled)
     table = w.table(
-        caption,
+        data.health_caption,
         ["Register", "Open risks", "Overdue"]
+        + (["No review date"] if unscheduled else [])
+        + ["On time"]
         + (["Awaiting sign-off"] if awaiting else [])
-        + ["Due soon", "On time"],
-        [62, 22, 22, 26, 22, 24] if awaiting else [70, 27, 27, 27, 27],
+        + ["Due soon"],
+        {0: [70, 27, 27, 27, 27], 1: [60, 22, 22, 26, 26, 22], 2: [50, 19, 19, 22, 24, 24, 20]}[
+            extra
+        ],
     )
     for row in data.health:
         health = row.health
-        on_time = f"{health.percent_on_time}%" if health.percent_on_time is not None else DASH
+        on_time = str(health.on_time)
+        if health.percent_on_time is not None:
+            on_time += f" ({health.percent_on_time}%)"
         name = ("    " * row.depth) + row.register.name
         w.row(
             table,
@@ -1511,9 +1516,10 @@ def _committee(w: _Writer) -> None:
                 [(name, {"bold": True})],
                 str(health.open),
                 str(health.overdue),
+                *([str(health.not_scheduled)] if unscheduled else []),
+                on_time,
                 *([str(health.awaiting_sign_off)] if awaiting else []),
                 str(health.due_soon),
-                on_time,
             ],
         )
     if words:

@@ -259,7 +259,7 @@ def test_the_committee_pack_names_them_in_a_column_of_their_own(organisation, wo
         for table in document.tables
         if table.rows[0].cells[0].text == "Register"
     ]
-    assert ["Register", "Open risks", "Overdue", "Awaiting sign-off", "Due soon", "On time"] in (
+    assert ["Register", "Open risks", "Overdue", "On time", "Awaiting sign-off", "Due soon"] in (
         headings
     )
     Review.objects.filter(state=ReviewState.SUBMITTED).update(
