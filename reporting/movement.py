@@ -2,8 +2,9 @@
 read from history (risks and escalations), never typed in.
 
 - risks added (not there at the start, there at the end), closed, reopened;
-- every change of current rating, with the rating before and after in the scheme's notation, who
-  made it, when and why;
+- every change of current rating of a risk there at the start, with the rating before and after
+  in the scheme's notation, who made it, when and why (a risk added in the window is added, at
+  its rating at the end, however often it was re-scored since);
 - escalations and de-escalations: every step of the Escalation requests made or decided in the
   window, and any move between registers that no request explains (``Risk.origin_register``
   changed);
@@ -380,12 +381,15 @@ def movement_between(
         by_risk.setdefault(record["id"], []).append(record)
     latest_record = {risk_id: rows[-1] for risk_id, rows in by_risk.items()}
 
-    # Rating changes, one per change however many in the window; closing and reopening.
+    # Rating changes, one per change however many in the window; closing and reopening. Only
+    # of a risk there at ``since``: one added in the window is added, at its rating at the end,
+    # never re-scored from the rating it was added at (every reader: pack, summary, page).
     closed_by: dict[int, dict] = {}
     for risk_id, rows in by_risk.items():
         previous = before.get(risk_id)
+        existed = previous is not None
         for record in rows:
-            if previous is not None and _position(record) != _position(previous):
+            if existed and _position(record) != _position(previous):
                 result.rating_changes.append(
                     RatingChange(
                         risk=info(risk_id),
