@@ -33,8 +33,8 @@ from .packs import _access, pack_built_message, released_pack_href
 # Each says what happened by the time the page is shown: with a worker, the build is under
 # way; without a broker (the demo), it was done in the request (``packs.pack_built_message``).
 PACK_RELEASE_STARTED = (
-    "Releasing: the final copy (without the DRAFT marks) is being built. The panel is e-mailed "
-    "a link to it as soon as it is stored."
+    "Releasing: the final copy (without the DRAFT marks) is being built. The panel members who "
+    "may read it are told, with a link to it, as soon as it is stored."
 )
 PACK_RELEASED = "Released v{version}: the final copy (without the DRAFT marks) is stored; {told}."
 PACK_RELEASED_TOLD = "{count} panel member{s} {were} told, with a link to it"
@@ -167,6 +167,10 @@ def pack_correct_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     access = _coordinator(request, org)
     pack = _pack(access, pk)
     form = PackCorrectionForm(posted(request))
+    # Who is told of the correction is who may read its edition, as on the release page: a
+    # full edition reaches only the panel members cleared for OFFICIAL-SENSITIVE.
+    recipients = pack_release_recipients(pack)
+    form.fields["correction_note"].help_text = correction_note_help(len(recipients))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -194,5 +198,17 @@ def pack_correct_view(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         "pack": pack,
         "identifier": pack_identifier(pack),
         "form": form,
+        "recipients": recipients,
     }
     return render(request, "reporting/pack_correct.html", context, status=status)
+
+
+def correction_note_help(recipients: int) -> str:
+    """The note goes where the correction goes: to the panel members who may read it."""
+    if not recipients:
+        return "Printed on the new version's first page."
+    who = "panel member" if recipients == 1 else f"{recipients} panel members"
+    return (
+        f"Printed on the new version's first page and in the release e-mail to the {who} "
+        "who may read it."
+    )
