@@ -24,8 +24,10 @@ Their preference filters it: ``daily`` (the default) every day; ``weekly`` only 
   ``registers.selectors.sign_off.stands_sent_back``, the quick update's and My work's "Update
   sent back"), of open risks on registers in use, to their author alone: who sent it back, of
   when, and the first words of the reason, withheld (``WITHHELD_SHORT``) from an author not
-  cleared for a marked risk's detail; linked to the risk's review page. Overdue when the risk's
-  review is.
+  cleared for a marked risk's detail; linked where its author puts that kind of update right
+  (``_Links.sent_back``). Overdue when the risk's review is. A risk whose review is due and whose
+  update its reader made was sent back is one line, this one, saying when the review is due
+  (``Line.review_due``): its review line is left out of that reader's digest (decision 137).
 
 Coordinators and admins also get a coordinator digest (kind ``weekly``) on Mondays: everything
 overdue in the registers they edit (``OrganisationAccess.editable_register_ids``), an action with no
@@ -62,7 +64,7 @@ from registers.selectors.indicator_lists import open_risk_indicators
 from registers.selectors.indicators import indicator_standing, indicator_start_day
 from registers.selectors.review_standing import awaiting
 from registers.selectors.sign_off import sent_back_words, stands_sent_back
-from registers.services.review_submissions import person
+from registers.services.review_submissions import KIND_RATING, person
 from registers.withholding import WITHHELD_SHORT
 from reporting.models import DigestFrequency, ReminderPreference
 
@@ -109,6 +111,9 @@ class Line:
     # An update awaiting sign-off: the day it was submitted, and how many days it has waited.
     since: dt.date | None = None
     waited: int = 0
+    # An update sent back of a risk whose review is due too: this line stands for its review
+    # line, left out of its reader's digest (decision 137), and says when the review is due.
+    review_due: bool = False
 
     @property
     def due_text(self) -> str:
@@ -178,6 +183,7 @@ class _Links:
         self._review = self._template("risk_review")
         self._action = self._template("action_edit", pk=self._PK)
         self._sign_off = self._template("review_decide", review=self._PK)
+        self._risk = self._template("risk")
 
     def _template(self, name: str, **kwargs) -> str | None:
         path = reverse(name, kwargs={"org": self.slug, "ref": self._REF, **kwargs})
@@ -194,6 +200,21 @@ class _Links:
         if self._review is None:
             return self.base + reverse("risk_review", kwargs={"org": self.slug, "ref": ref})
         return self.base + self._review.format(ref=self._ref(ref))
+
+    def risk(self, ref: str) -> str:
+        if self._risk is None:
+            return self.base + reverse("risk", kwargs={"org": self.slug, "ref": ref})
+        return self.base + self._risk.format(ref=self._ref(ref))
+
+    def sent_back(self, ref: str, *, rating: bool) -> str:
+        """Where the author of an update sent back puts it right, as the pages that tag it send
+        them: a review to the review page, which starts from the words sent back; a change of
+        rating made on the edit form (``KIND_RATING``) to the risk page's sign-off panel, where
+        My work's and the dashboard's rows lead, with the whole reason and the risk's Edit (the
+        review page neither fills it in nor is where the rating was changed)."""
+        if rating:
+            return self.risk(ref) + "#sign-off"
+        return self.review(ref)
 
     def action(self, ref: str, pk: int) -> str:
         """The risk page with the action's form open, scrolled to it (as the page's own Edit
@@ -439,6 +460,7 @@ def _standing_sent_back(organisation: Organisation):
             "created_at",
             "decided_at",
             "decision_note",
+            "proposed",
             *(f"risk__{name}" for name in _RISK_FIELDS),
             "risk__register__name",
             "reviewed_by__full_name",
@@ -460,13 +482,16 @@ def _first_words(text: str) -> str:
 
 
 def _sent_back_lines(
-    organisation: Organisation, today: dt.date, links: _Links, accesses: dict
-) -> dict[int, list[Line]]:
+    organisation: Organisation, today: dt.date, links: _Links, accesses: dict, due_ids: set
+) -> dict[int, dict[int, Line]]:
     """Each member's lines of their own updates sent back to them that still stand (decision
-    136), to put right on the risk's review page. The reason is withheld from an author no longer
-    cleared for a marked risk's detail (``can_see_sensitive``, as every line's detail is). Due
-    as the risk's review is: overdue when it is."""
-    lines: dict[int, list[Line]] = defaultdict(list)
+    136), by risk id (one update stands per risk), linked where that kind of update is put right
+    (``_Links.sent_back``). The reason is withheld from an author no longer cleared for a marked
+    risk's detail (``can_see_sensitive``, as every line's detail is). Due as the risk's review
+    is: overdue when it is. A risk of ``due_ids`` (its review is due by the horizon) that the
+    author owns or manages is said to be due on this line (``review_due``), which stands for
+    their review line of it (decision 137)."""
+    lines: dict[int, dict[int, Line]] = defaultdict(dict)
     for review in _standing_sent_back(organisation):
         access = accesses.get(review.reviewed_by_id)
         if access is None:
@@ -477,16 +502,17 @@ def _sent_back_lines(
         detail = _first_words(review.decision_note) if shown else WITHHELD_SHORT
         said = sent_back_words(review, access=access, ref=risk.ref)
         due = risk.next_review_due or today  # a risk with no review date: due now
-        lines[access.user.id].append(
-            Line(
-                kind="sent_back",
-                ref=risk.ref,
-                text=SENT_BACK.format(said=said, detail=detail or "no reason given"),
-                due=due,
-                overdue=due < today,
-                url=links.review(risk.ref),
-                register=risk.register.name,
-            )
+        rating = (review.proposed or {}).get("kind") == KIND_RATING
+        lines[access.user.id][risk.pk] = Line(
+            kind="sent_back",
+            ref=risk.ref,
+            text=SENT_BACK.format(said=said, detail=detail or "no reason given"),
+            due=due,
+            overdue=due < today,
+            url=links.sent_back(risk.ref, rating=rating),
+            register=risk.register.name,
+            # Theirs to review too: this line stands for their review line.
+            review_due=risk.pk in due_ids and access.user.id in (risk.owner_id, risk.manager_id),
         )
     return lines
 
@@ -516,11 +542,18 @@ def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
     overdue_lines = [
         (risk.register_id, risk, line) for risk, line in review_lines if line.overdue
     ] + [(action.risk.register_id, action, line) for action, line in action_lines if line.overdue]
+    accesses = {m.user_id: OrganisationAccess(organisation, m) for m in memberships}
+    # A risk due whose update its reader made was sent back is told once, on the sent-back
+    # line, which says when it is due (decision 137): its review line is left out for them.
+    sent_back = _sent_back_lines(
+        organisation, today, links, accesses, due_ids={risk.pk for risk in risks}
+    )
     by_user: dict[int, list[Line]] = defaultdict(list)
     for risk, line in review_lines:
         for user_id in {risk.owner_id, risk.manager_id} - {None}:
-            by_user[user_id].append(line)
-    accesses = {m.user_id: OrganisationAccess(organisation, m) for m in memberships}
+            theirs = sent_back.get(user_id, {}).get(risk.pk)
+            if theirs is None or not theirs.review_due:
+                by_user[user_id].append(line)
     if is_monday:  # the coordinators' registers, in a few queries rather than one each
         prime_editable_register_ids(
             [access for access in accesses.values() if access.role in COORDINATOR_ROLES]
@@ -535,8 +568,8 @@ def digests_for(*, organisation: Organisation, today: dt.date) -> list[Digest]:
         by_user[access.user.id].append(_indicator_line(indicator, detail=detail))
     for user_id, sign_offs in _sign_off_lines(organisation, today, links, accesses).items():
         by_user[user_id].extend(sign_offs)
-    for user_id, sent_back in _sent_back_lines(organisation, today, links, accesses).items():
-        by_user[user_id].extend(sent_back)
+    for user_id, theirs in sent_back.items():
+        by_user[user_id].extend(theirs.values())
     for action, line in action_lines:
         # The owner's own line; the risk's owner and manager chase it in other words (built
         # once per action, when somebody other than its owner chases it).

@@ -3,15 +3,20 @@ and shared, the day's rows are written in one INSERT, and a rerun skips what was
 locking row by row; still one e-mail per person, kind and day, whatever runs at once."""
 
 import datetime as dt
+import sys
+from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from registers.models import Marking, Review, ReviewState, Risk
 from registers.models.organisations import Role
 from registers.permissions import register_grant
+from registers.services.review_submissions import KIND_RATING, KIND_REVIEW
 from reporting.models import Reminder, ReminderStatus
 from reporting.reminders.selection import DAILY, WEEKLY, digests_for
 from reporting.reminders.sending import send_reminders
@@ -83,11 +88,28 @@ def test_a_row_left_pending_by_an_interrupted_run_is_sent_next_time(organisation
     assert send_reminders(today=MONDAY, organisations=[organisation]).sent == 0
 
 
+def _sent_back(risk, author, decider, *, rating: bool) -> Review:
+    """An update of ``author``'s sent back by ``decider``, standing (nothing made since)."""
+    return Review.objects.create(
+        organisation=risk.organisation,
+        risk=risk,
+        reviewed_by=author,
+        reviewed_on=MONDAY,
+        state=ReviewState.SENT_BACK,
+        proposed={"positions": {"current": [3, 3]}, "kind": KIND_RATING if rating else KIND_REVIEW},
+        decided_by=decider,
+        decided_at=timezone.now(),
+        decision_note="Say what changed since the last review",
+    )
+
+
 def _coordinators_and_owners(organisation, count: int) -> None:
     """``count`` each of coordinators, coordinators limited to a register of their own (with an
-    overdue risk on it), admins, and owners with something overdue."""
+    overdue risk on it), admins, and owners with something overdue; each owner has an update sent
+    back of a risk overdue, one not due and, handed on to someone else, a marked one (decision
+    137: each kind of update, due or not, cleared or not)."""
     for _ in range(count):
-        member(organisation, role=Role.COORDINATOR)
+        coordinator = member(organisation, role=Role.COORDINATOR)
         member(organisation, role=Role.ADMIN)
         limited = MembershipFactory(
             organisation=organisation, role=Role.COORDINATOR, registers_limited=True
@@ -100,6 +122,12 @@ def _coordinators_and_owners(organisation, count: int) -> None:
         owner = member(organisation)
         late = risk(organisation, MONDAY - dt.timedelta(days=3), owner=owner)
         ActionFactory(risk=late, owner=owner, due_date=MONDAY - dt.timedelta(days=1))
+        _sent_back(late, owner, coordinator, rating=False)
+        later = risk(organisation, MONDAY + dt.timedelta(days=200), owner=owner)
+        _sent_back(later, owner, coordinator, rating=True)
+        handed_on = risk(organisation, MONDAY - dt.timedelta(days=3), owner=member(organisation))
+        _sent_back(handed_on, owner, coordinator, rating=True)
+        Risk.objects.filter(pk=handed_on.pk).update(marking=Marking.OFFICIAL_SENSITIVE)
 
 
 def test_selection_queries_do_not_grow_with_coordinators_and_owners(organisation):
@@ -116,6 +144,32 @@ def test_selection_queries_do_not_grow_with_coordinators_and_owners(organisation
     assert len(weekly) == 12  # four each of coordinators, limited coordinators and admins
     limited = [d for d in weekly.values() if len(d.lines) == 1]
     assert len(limited) == 4  # their own register's risk only
+    sent_back = [line for d in digests if d.kind == DAILY for line in d.sent_backs]
+    assert len(sent_back) == 12  # three for each of the four owners
+    assert sum(line.review_due for line in sent_back) == 4  # their overdue risk's
+    assert sum(line.url.endswith("#sign-off") for line in sent_back) == 8  # changes of rating
+
+
+def test_the_reminders_bench_sends_back_a_share_of_updates(organisation):
+    """bench/reminders.py's data holds updates sent back (the same ones each time, none added
+    on a rerun), both kinds, which the digests find: the bench measures the sent-back query on
+    rows, not on none."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import reminders as bench  # noqa: PLC0415  (bench/ is scripts, not a package)
+
+    owners = [member(organisation) for _ in range(3)]
+    member(organisation, role=Role.COORDINATOR)
+    for n in range(80):
+        risk(organisation, MONDAY + dt.timedelta(days=n - 40), owner=owners[n % 3], ref=f"B{n}")
+    made = bench.send_back_some(organisation, every=8)
+    assert made == 10
+    assert bench.send_back_some(organisation, every=8) == 10  # idempotent
+    kinds = sorted(r.proposed["kind"] for r in Review.objects.filter(organisation=organisation))
+    assert kinds == [KIND_RATING] * 5 + [KIND_REVIEW] * 5
+    lines = [
+        line for d in digests_for(organisation=organisation, today=MONDAY) for line in d.sent_backs
+    ]
+    assert len(lines) == 10
 
 
 def test_links_are_what_reverse_makes(organisation):

@@ -184,3 +184,93 @@ def test_query_count_does_not_grow_with_updates_sent_back(organisation, register
         if line.kind == "sent_back"
     ]
     assert sorted(owner_lines) == sorted([f"A{number}" for number in range(15)] + ["B1"])
+
+
+def test_a_risk_due_and_sent_back_is_one_line_saying_both(organisation, register, people):
+    """Decision 137: a risk due for review whose reader's update was sent back is one line, under
+    "Sent back to you" (where the reason is), saying when the review is due; the reader's review
+    line of it is left out. Whoever else is chased for the review (the manager) still is."""
+    late = MONDAY - dt.timedelta(days=10)
+    overdue = risk_of(register, people, "SRR01", due=late)
+    sent_back(overdue, people)
+    soon = risk_of(register, people, "SRR02", due=MONDAY + dt.timedelta(days=3))
+    sent_back(soon, people)
+    # A marked risk handed on: its author is no longer cleared, nor chased for its review.
+    handed_on = risk_of(register, people, "SRR03", due=late)
+    sent_back(handed_on, people)
+    Risk.objects.filter(pk=handed_on.pk).update(
+        marking=Marking.OFFICIAL_SENSITIVE, owner=people["other"], manager=people["other"]
+    )
+
+    owner = [
+        (line.kind, line.ref, line.overdue, line.review_due)
+        for digest in digests_for(organisation=organisation, today=MONDAY)
+        if digest.user.id == people["owner"].id and digest.kind == DAILY
+        for line in digest.lines
+    ]
+    assert sorted(owner) == [
+        ("sent_back", "SRR01", True, True),
+        ("sent_back", "SRR02", False, True),
+        ("sent_back", "SRR03", True, False),  # not theirs to review: no review line to stand for
+    ]
+    assert sorted(line.ref for line in lines_of(organisation, people["manager"], "review")) == [
+        "SRR01",
+        "SRR02",
+    ]
+    assert [line.ref for line in lines_of(organisation, people["other"], "review")] == ["SRR03"]
+
+    mail.outbox = []
+    send_reminders(today=MONDAY, organisations=[organisation])
+    text, html = e_mail_to(people["owner"])
+    on = timezone.localdate().strftime("%-d %B %Y")
+    for body in (text, html):
+        assert "Review risk SRR01" not in body and "Review risk SRR02" not in body
+        assert body.count(f"sent back your SRR01 update of {on}") == 1
+        assert body.count(f"sent back your SRR02 update of {on}") == 1
+        assert "Cora Coordinator sent back your SRR01" in body
+        assert "Review overdue: was due 22 May 2026. Put it right" in body
+        assert "Review due 4 June 2026. Put it right" in body
+        assert body.count("Say what changed since") == 2  # SRR01 and SRR02, not SRR03
+        assert f"sent back your SRR03 update of {on}: {WITHHELD_SHORT}" in body
+    assert "OVERDUE\n" not in text and "DUE SOON\n" not in text  # nothing else to do
+    manager_text, _ = e_mail_to(people["manager"])
+    assert "Review risk SRR01" in manager_text and "Review risk SRR02" in manager_text
+
+
+def test_each_kind_of_update_links_where_its_author_puts_it_right(
+    client, organisation, register, people
+):
+    """A review sent back links to the review page, which starts from its words; a change of
+    rating made on the edit form to the risk page's sign-off panel (where My work's and the
+    dashboard's rows lead), which says why and offers the risk's Edit."""
+    from registers.models import Review, ReviewState
+    from registers.services.risks import risk_update
+
+    reviewed = risk_of(register, people, "SRR01")
+    sent_back(reviewed, people)
+    rated = risk_of(register, people, "SRR02")
+    risk_update(
+        risk=rated,
+        expected_version=rated.version,
+        positions={"current": (5, 5)},
+        user=people["owner"],
+    )
+    submitted = Review.objects.get(risk=rated, state=ReviewState.SUBMITTED)
+    assert submitted.proposed["kind"] == "rating"
+    review_send_back(review=submitted, user=people["coordinator"], reason=REASON)
+
+    urls = {line.ref: line.url for line in lines_of(organisation, people["owner"])}
+    slug = organisation.slug
+    assert urls["SRR01"] == base_url() + reverse(
+        "risk_review", kwargs={"org": slug, "ref": "SRR01"}
+    )
+    risk_page = reverse("risk", kwargs={"org": slug, "ref": "SRR02"})
+    assert urls["SRR02"] == base_url() + risk_page + "#sign-off"
+
+    # What each link reaches, for the author: the update sent back and a way to put it right.
+    client.force_login(people["owner"])
+    page = client.get(risk_page).content.decode()
+    assert 'id="sign-off"' in page and "Update sent back" in page and "Say what changed" in page
+    assert reverse("risk_edit", kwargs={"org": slug, "ref": "SRR02"}) in page
+    review_page = client.get(reverse("risk_review", kwargs={"org": slug, "ref": "SRR01"}))
+    assert "Water over the sill twice" in review_page.content.decode()  # pre-filled

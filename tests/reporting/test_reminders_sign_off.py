@@ -105,7 +105,22 @@ def test_chased_again_once_the_update_is_sent_back(organisation, register, peopl
     assert review_refs(organisation, people["owner"]) == set()
     review_send_back(review=review, user=people["coordinator"], reason="Say what changed")
     assert Review.objects.get(pk=review.pk).state == ReviewState.SENT_BACK
-    assert review_refs(organisation, people["owner"]) == {"CRR09"}
+    # Its author is chased once, on the sent-back line, which says the review is overdue
+    # (decision 137); the manager, who did not write it, by the review line.
+    assert review_refs(organisation, people["owner"]) == set()
+    (line,) = [
+        line
+        for digest in digests_for(organisation=organisation, today=MONDAY)
+        if digest.user.id == people["owner"].id and digest.kind == DAILY
+        for line in digest.lines
+    ]
+    assert (line.kind, line.ref, line.overdue, line.review_due) == (
+        "sent_back",
+        "CRR09",
+        True,
+        True,
+    )
+    assert review_refs(organisation, people["manager"]) == {"CRR09"}
 
 
 def test_query_count_does_not_grow_with_updates_awaiting_sign_off(organisation, register, people):
