@@ -89,9 +89,11 @@ def message(digest: Digest) -> EmailMultiAlternatives:
         "coordinator": coordinator,
         # The choice is made on the person's account page, one per organisation.
         "preferences_url": base_url() + reverse("account") + f"#reminders-{slug}",
-        # An owner's reviews due are all on one page, with their actions: one click away.
+        # An owner's reviews due are all on one page, with their actions: one click away. A
+        # review due told on its sent-back line (decision 137) is one of them.
         "quick_update_url": absolute(reverse("quick_update", kwargs={"org": slug}))
-        if not coordinator and digest.reviews
+        if not coordinator
+        and (digest.reviews or any(line.review_due for line in digest.sent_backs))
         else "",
     }
     text = render_to_string("reporting/email/reminder_digest.txt", context)

@@ -233,6 +233,9 @@ def test_a_risk_due_and_sent_back_is_one_line_saying_both(organisation, register
         assert body.count("Say what changed since") == 2  # SRR01 and SRR02, not SRR03
         assert f"sent back your SRR03 update of {on}: {WITHHELD_SHORT}" in body
     assert "OVERDUE\n" not in text and "DUE SOON\n" not in text  # nothing else to do
+    # Their reviews due are on the quick update, as when each had its review line.
+    quick_update = base_url() + reverse("quick_update", kwargs={"org": organisation.slug})
+    assert quick_update in text and quick_update in html
     manager_text, _ = e_mail_to(people["manager"])
     assert "Review risk SRR01" in manager_text and "Review risk SRR02" in manager_text
 
