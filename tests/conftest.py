@@ -6,6 +6,7 @@ import tempfile
 import pytest
 from django.conf import settings
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+from django.db.backends.signals import connection_created
 from pytest_django import fixtures as pytest_django_fixtures
 
 from registers.models import Role
@@ -188,6 +189,22 @@ SLOW_FIRST = (
     # deploy check (26 s) ran last.
     "tests/test_deploy_check.py",
 )
+
+
+def _commits_without_waiting_for_disk(sender, connection, **kwargs):
+    """The suite's commits need not survive a crash of the server: each waits for its WAL to be
+    flushed to disk otherwise (every migration of the run's template database, every request of
+    a live-server or browser test, every flush after a transactional test). Set on each of the
+    suite's connections as it opens, not as a connection option, so that ``RESET
+    synchronous_commit`` (the reminders' run, ``reporting.reminders.sending``) goes back to the
+    server's own "on" as in production and its test can tell. The server, and any other
+    connection, keep theirs (decision 141)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+
+
+connection_created.connect(_commits_without_waiting_for_disk)
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's own order, which it keeps within a file

@@ -26,13 +26,6 @@ elif _postgres_answers():
 else:
     DATABASES = {"default": dj_database_url.parse(f"sqlite:///{BASE_DIR / 'var' / 'test.sqlite3'}")}
 
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    # The suite's commits need not survive a crash of the server: each waits for its WAL to be
-    # flushed to disk otherwise (every migration of the run's template database, every request
-    # of a live-server or browser test, every flush after a transactional test). A setting of
-    # this connection only: the server, and any other database on it, keep theirs (decision 141).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
-
 SECRET_KEY = "test-key-not-for-production"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests only
