@@ -83,7 +83,10 @@ def _keep(request: HttpRequest, *, signed_out: bool) -> str | None:
     referer = request.headers.get("Referer", "")
     back = ""
     if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
-        back = urlsplit(referer).path
+        path = urlsplit(referer).path
+        # a path of this host may still read as another site's address ("//evil.example/x")
+        if url_has_allowed_host_and_scheme(path, allowed_hosts={request.get_host()}):
+            back = path
     token = secrets.token_urlsafe(16)
     kept = {
         key: entry

@@ -334,3 +334,21 @@ def test_the_upload_pages_check_another_sites_post_before_the_sign_in(
     response = client.post(url, {"csrfmiddlewaretoken": token, "rows": "ann@example.test"})
     assert response.status_code == 302
     assert "unsaved" in parse_qs(urlsplit(response.url).query)["next"][0]
+
+
+def test_the_back_link_never_leaves_the_site(browser, coordinator, risk):
+    """A Referer on this host whose path starts with two slashes (``//evil.example/x``) would be
+    a link to another site as the copying page's "back" (attacker review, 2026-12-07)."""
+    close = reverse("risk_close", args=[risk.organisation.slug, risk.ref])
+    token = csrf_token(browser.get(close).content.decode())
+    expire_sessions()
+    response = browser.post(
+        close,
+        {"csrfmiddlewaretoken": token, "reason": "Merged into CRR08", "version": "1"},
+        HTTP_REFERER="http://testserver//evil.example/x",
+    )
+    next_url = parse_qs(urlsplit(response.url).query)["next"][0]
+    sign_in(browser, coordinator)
+    html = browser.get(next_url).content.decode()
+    assert "Merged into CRR08" in html
+    assert "evil.example" not in html
