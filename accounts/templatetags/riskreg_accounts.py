@@ -1,5 +1,5 @@
-"""Template helpers for the account pages and allauth's e-mails: how long a reset link works,
-a page's absolute address (from ``RISKREG_BASE_URL``, as every e-mail link is), a
+"""Template helpers for the account pages and allauth's e-mails: how long a reset link works
+and how long a "Confirm it is you" counts, a page's absolute address (from ``RISKREG_BASE_URL``, as every e-mail link is), a
 session's browser in a few words instead of its user-agent string, and the issuer and account an
 authenticator app shows for an ``otpauth://`` address."""
 
@@ -24,6 +24,15 @@ register = template.Library()
 @register.simple_tag
 def reset_link_lasts() -> str:
     return duration_words(settings.PASSWORD_RESET_TIMEOUT)
+
+
+@register.simple_tag
+def reauthentication_lasts() -> str:
+    """How long a confirmation ("Confirm it is you") counts before allauth asks again
+    (``ACCOUNT_REAUTHENTICATION_TIMEOUT``, allauth's default 5 minutes)."""
+    from allauth.account import app_settings as account_settings
+
+    return duration_words(account_settings.REAUTHENTICATION_TIMEOUT)
 
 
 @register.simple_tag
