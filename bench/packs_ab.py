@@ -42,10 +42,10 @@ def setup():
 def pdf_of(html: str):
     from weasyprint import HTML
 
-    from reporting.packs.render import BASE_URL, collector_paused, url_fetcher
+    from reporting.packs.render import BASE_URL, collector_paused, pack_fetcher
 
     with collector_paused():
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher).render()
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=pack_fetcher()).render()
         pdf = document.write_pdf()
         pages = len(document.pages)
         del document

@@ -1,4 +1,4 @@
-"""Render a pack's data to PDF with WeasyPrint. No network: the url_fetcher serves only the
+"""Render a pack's data to PDF with WeasyPrint. No network: the URL fetcher serves only the
 project's own static files (fonts, ...) and, at one address (``LOGO_URL``), the organisation's
 logo read from the media storage and checked again before the render; it refuses every other
 URL."""
@@ -20,6 +20,9 @@ from registers.services.pack_logo import Logo, logo_for_pack
 from .data import PackData
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # one INFO line per font otherwise
+# WeasyPrint up to 66 set its logger to WARNING itself; from 67 on it leaves the level to the
+# root (INFO here), which printed about 100 "weasyprint.progress" lines for every pack.
+logging.getLogger("weasyprint").setLevel(logging.WARNING)
 
 BASE_URL = "https://pack.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
@@ -34,11 +37,18 @@ class FetchRefused(ValueError):
     pass
 
 
-def url_fetcher(url: str, *args, logo: Logo | None = None, **kwargs):
-    """Serve static/... from the project's static files, and ``LOGO_URL`` from ``logo`` (the
-    bytes the render was given, never a file named by the URL); refuse anything else."""
+@dataclass(frozen=True)
+class Served:
+    content: bytes
+    mime_type: str
+
+
+def serve(url: str, *, logo: Logo | None = None) -> Served:
+    """What a pack may load: static/... from the project's static files, and ``LOGO_URL`` from
+    ``logo`` (the bytes the render was given, never a file named by the URL); anything else is
+    refused (``FetchRefused``)."""
     if url == LOGO_URL and logo is not None:
-        return {"string": logo.content, "mime_type": logo.mime_type, "redirected_url": url}
+        return Served(logo.content, logo.mime_type)
     if not url.startswith(STATIC_PREFIX):
         raise FetchRefused(f"PDF packs fetch nothing from outside the project: {url}")
     relative = url[len(STATIC_PREFIX) :].split("?", 1)[0].split("#", 1)[0]
@@ -49,11 +59,35 @@ def url_fetcher(url: str, *args, logo: Logo | None = None, **kwargs):
         raise FetchRefused(f"No such static file: {relative}")
     with open(path, "rb") as handle:
         content = handle.read()
-    return {
-        "string": content,
-        "mime_type": mimetypes.guess_type(path)[0] or "application/octet-stream",
-        "redirected_url": url,
-    }
+    return Served(content, mimetypes.guess_type(path)[0] or "application/octet-stream")
+
+
+@functools.cache
+def _fetcher_class():
+    # Built on first use: importing WeasyPrint is heavy (0.8 s), and only the builder needs it.
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class PackFetcher(URLFetcher):
+        """WeasyPrint's fetcher (68 and later) answering from ``serve`` alone. ``fetch`` is
+        the method WeasyPrint documents for a subclass to replace; it never calls the
+        parent's, which would open the URL with urllib. The parent is built with no protocol
+        allowed and no redirects, so even a path into it we have not seen opens nothing."""
+
+        def __init__(self, logo: Logo | None = None):
+            super().__init__(allowed_protocols=frozenset(), allow_redirects=False)
+            self.logo = logo
+
+        def fetch(self, url, headers=None):
+            served = serve(url, logo=self.logo)
+            return URLFetcherResponse(url, served.content, {"Content-Type": served.mime_type})
+
+    return PackFetcher
+
+
+def pack_fetcher(logo: Logo | None = None):
+    """The ``url_fetcher`` for a pack's render: serves what ``serve`` serves, refuses the rest
+    (WeasyPrint logs a refusal and goes on without the resource)."""
+    return _fetcher_class()(logo)
 
 
 @dataclass
@@ -96,9 +130,8 @@ def render_pdf(data: PackData) -> RenderedPack:
 
     logo = logo_for_pack(data.organisation)
     html = render_html(data, logo=logo)
-    fetcher = functools.partial(url_fetcher, logo=logo)
     with collector_paused():
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=pack_fetcher(logo)).render()
         pdf = document.write_pdf()
         pages = len(document.pages)
         del document  # its boxes are garbage now, for the collection on the way out

@@ -29,7 +29,14 @@ from registers.services.pack_logo import (
 )
 from reporting.models import Pack
 from reporting.packs.data import pack_data
-from reporting.packs.render import LOGO_URL, FetchRefused, render_html, render_pdf, url_fetcher
+from reporting.packs.render import (
+    LOGO_URL,
+    FetchRefused,
+    pack_fetcher,
+    render_html,
+    render_pdf,
+    serve,
+)
 from riskreg.forms import sentence
 from tests.factories import MembershipFactory, RiskFactory
 
@@ -168,11 +175,14 @@ def test_the_logo_is_on_the_cover_and_in_the_header_and_fetched_from_one_address
     data = pack_data(organisation=organisation, kind="quarterly", as_of=timezone.localdate())
     html = render_html(data, logo=logo)
     assert html.count(f'src="{LOGO_URL}"') == 2  # the cover and the running header
-    assert url_fetcher(LOGO_URL, logo=logo)["mime_type"] == "image/png"
+    assert serve(LOGO_URL, logo=logo).mime_type == "image/png"
+    assert pack_fetcher(logo).fetch(LOGO_URL).content_type == "image/png"
     with pytest.raises(FetchRefused):
-        url_fetcher(LOGO_URL)  # a render without a logo fetches nothing there
+        serve(LOGO_URL)  # a render without a logo fetches nothing there
     with pytest.raises(FetchRefused):
-        url_fetcher("https://pack.invalid/media/" + organisation.pack_logo.name, logo=logo)
+        pack_fetcher().fetch(LOGO_URL)
+    with pytest.raises(FetchRefused):
+        serve("https://pack.invalid/media/" + organisation.pack_logo.name, logo=logo)
     path = tmp_path / "pack.pdf"
     path.write_bytes(render_pdf(data).pdf)
     listing = subprocess.run(  # noqa: S603

@@ -13,7 +13,7 @@ from weasyprint import HTML
 
 from appetite.services import appetite_statement_set
 from reporting.packs.data import pack_data
-from reporting.packs.render import BASE_URL, render_html, url_fetcher
+from reporting.packs.render import BASE_URL, pack_fetcher, render_html
 from tests.factories import RiskFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def laid_out(html: str, blocks: list[str]):
         for block in blocks
     )
     page = html[: html.index("<body")] + f"<body>{body}</body></html>"
-    return HTML(string=page, base_url=BASE_URL, url_fetcher=url_fetcher).render()
+    return HTML(string=page, base_url=BASE_URL, url_fetcher=pack_fetcher()).render()
 
 
 def test_no_figure_block_is_split_across_pages(pack_html):

@@ -23,7 +23,7 @@ from registers.services.risks import risk_create
 from reporting.packs.data import pack_data
 from reporting.packs.docx import render_docx
 from reporting.packs.layout import NO_UPDATE
-from reporting.packs.render import BASE_URL, render_html, url_fetcher
+from reporting.packs.render import BASE_URL, pack_fetcher, render_html
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +183,9 @@ def test_no_heading_or_caption_is_left_alone_at_a_page_foot(kind):
     # page feet, their tables on the next page.
     aberdeen = seeded("aberdeen")
     data = pack_data(organisation=aberdeen, kind=kind, as_of=timezone.localdate())
-    document = HTML(string=render_html(data), base_url=BASE_URL, url_fetcher=url_fetcher).render()
+    document = HTML(
+        string=render_html(data), base_url=BASE_URL, url_fetcher=pack_fetcher()
+    ).render()
     assert _alone_at_foot(document) == []
 
 

@@ -18,7 +18,7 @@ from registers.models import Marking, Organisation, Risk
 from reporting.models import Pack, PackStatus
 from reporting.packs import services
 from reporting.packs.data import pack_data
-from reporting.packs.render import FetchRefused, url_fetcher
+from reporting.packs.render import BASE_URL, FetchRefused, pack_fetcher, serve
 from reporting.packs.services import pack_build, pack_render
 from tests.factories import RegisterFactory
 
@@ -222,14 +222,51 @@ def test_storage_failure_leaves_no_file(aberdeen, monkeypatch):
 
 
 def test_url_fetcher_refuses_network_and_serves_fonts():
-    with pytest.raises(FetchRefused):
-        url_fetcher("https://example.com/x.css")
-    with pytest.raises(FetchRefused):
-        url_fetcher("file:///etc/passwd")
-    with pytest.raises(FetchRefused):
-        url_fetcher("https://pack.invalid/static/../../etc/passwd")
-    font = url_fetcher("https://pack.invalid/static/fonts/noto-sans/noto-sans-latin-400-normal.ttf")
-    assert font["string"][:4] == b"\x00\x01\x00\x00"  # TrueType, not WOFF2 (see its README)
+    font_url = "https://pack.invalid/static/fonts/noto-sans/noto-sans-latin-400-normal.ttf"
+    for refused in (
+        "https://example.com/x.css",
+        "file:///etc/passwd",
+        "https://pack.invalid/static/../../etc/passwd",
+    ):
+        with pytest.raises(FetchRefused):
+            serve(refused)
+        with pytest.raises(FetchRefused):
+            pack_fetcher().fetch(refused)
+    assert serve(font_url).content[:4] == b"\x00\x01\x00\x00"  # TrueType, not WOFF2 (see README)
+    # the way WeasyPrint itself asks (its fonts, images and stylesheets go through this)
+    from weasyprint.urls import fetch
+
+    with fetch(pack_fetcher(), font_url) as response:
+        assert response.read() == serve(font_url).content
+        assert response.content_type == "font/ttf"
+
+
+def test_a_render_opens_no_connection_and_no_file_it_is_not_given(monkeypatch, caplog):
+    """A page naming resources outside the project renders without them: no socket is opened
+    and no file read by URL (the fetcher never falls back to WeasyPrint's own, urllib's)."""
+    import socket
+    import urllib.request
+
+    from weasyprint import HTML
+
+    def no_network(*args, **kwargs):
+        raise AssertionError(f"a pack render opened {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(urllib.request.OpenerDirector, "open", no_network)
+    page = """<style>@import url(https://example.com/x.css);
+      @font-face { font-family: X; src: url(http://127.0.0.1:9/x.ttf), url(file:///etc/passwd) }
+      body { font-family: X; background: url(http://example.com/b.png) }</style>
+      <img src="https://example.com/x.png"><img src="file:///etc/hostname">
+      <img src="static/../../../etc/passwd"><p>Text</p>"""
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        pdf = HTML(string=page, base_url=BASE_URL, url_fetcher=pack_fetcher()).write_pdf()
+    assert pdf.startswith(b"%PDF")
+    assert "PDF packs fetch nothing from outside the project: https://example.com/x.png" in (
+        caplog.text
+    )
+    assert "a pack render opened" not in caplog.text
 
 
 def test_command_writes_pdf(aberdeen, tmp_path):
