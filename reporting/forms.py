@@ -19,7 +19,7 @@ from riskreg.forms import GovukForm
 from .models import DigestFrequency, PackEdition, PackKind
 from .packs.access import FULL_EDITION_REFUSED
 from .packs.release import PACK_CORRECTION_NOTE_REQUIRED, SUMMARY_MAX_LENGTH, SUMMARY_TOO_LONG
-from .packs.services import PACK_REGISTERS_NONE
+from .packs.services import PACK_REGISTERS_NONE, pack_as_of_check
 from .spreadsheets.exporting import FORMATS, parse_as_of
 from .spreadsheets.reading import (
     SpreadsheetError,
@@ -247,9 +247,13 @@ class PackRequestForm(GovukForm):
         if value > selectors.organisation_today(self.organisation):
             raise ValidationError("Choose a date that is not in the future")
         try:
-            return selectors.as_of_day_check(value)
+            selectors.as_of_day_check(value)
         except ValueError as exc:
             raise ValidationError(capfirst(str(exc))) from None
+        try:  # not before the organisation's records begin (decision 143)
+            return pack_as_of_check(organisation=self.organisation, as_of=value)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["as_of"]) from None
 
 
 class PreferenceForm(GovukForm):

@@ -26,12 +26,67 @@ from appetite.rules import AppetiteState
 from registers.models import RiskStatus
 from registers.permissions import sensitive_risk_ids
 from registers.selectors import quarter_standing, risk_changes, risks_as_of
+from registers.selectors.records_begin import records_begin
 
 CHANGES_LEGEND = (
     "Changed marks a risk with a field changed since {since}: the new text is printed in bold "
     "and underlined, the previous text follows it after “was”; a risk added since is marked New, "
     "one closed since Closed; a changed rating is shown beside the rating it replaced."
 )
+
+
+# A pack whose period starts before the first record on its registers (decision 143): the
+# demo's Met pack as at its paper's day, an adopter's first pack after importing on day one.
+RECORDS_BEGIN = "Records on riskreg begin on {day}: there is no earlier position to compare with."
+RECORDS_NONE = (
+    "Nothing is recorded on riskreg for the {registers} by {day}: there is no earlier position "
+    "to compare with."
+)
+FIRST_RECORDED = (
+    "{count} {were} on the register when records began ({day}): counted as first recorded, not "
+    "as added since {since}."
+)
+
+
+def add_records_begin(data, *, since: dt.datetime) -> None:
+    """When the period starts (``since``, the comparison date) before the first record on the
+    pack's registers, say so (``records_note``) and count the risks recorded on the day records
+    began as first recorded (``first_recorded``, taken out of the movement's ``added``): there
+    is no earlier position, so they were not added in the period. One query."""
+    first = records_begin(
+        organisation=data.organisation, register_ids=data.register_ids, until=data.moment
+    )
+    zone = data.moment.tzinfo
+    data.records_begin_at = first
+    data.records_begin = first.astimezone(zone).date() if first is not None else None
+    data.before_records = first is None or since < first
+    if not data.before_records:
+        return
+    if first is None:
+        data.records_note = RECORDS_NONE.format(
+            registers=data.register_names, day=f"{data.as_of:%-d %B %Y}"
+        )
+        return
+    day = f"{data.records_begin:%-d %B %Y}"
+    data.records_note = RECORDS_BEGIN.format(day=day)
+    movement = data.movement
+    if movement is None:
+        return
+    began = [
+        event
+        for event in movement.added
+        if event.when is not None and event.when.astimezone(zone).date() == data.records_begin
+    ]
+    if began:
+        ids = {event.risk.id for event in began}
+        movement.added = [event for event in movement.added if event.risk.id not in ids]
+        data.first_recorded = began
+        data.records_note += " " + FIRST_RECORDED.format(
+            count=len(began),
+            were="risk was" if len(began) == 1 else "risks were",
+            day=day,
+            since=data.since_label,
+        )
 
 
 def add_changes(data, *, since: dt.datetime) -> None:
@@ -62,13 +117,19 @@ def add_changes(data, *, since: dt.datetime) -> None:
     # listed its new risks twice).
     movement = getattr(data, "movement", None)
     listed = {event.risk.id for event in (*movement.added, *movement.closed)} if movement else set()
+    # First recorded when records began (decision 143): listed above, and neither new nor changed.
+    began = {event.risk.id for event in data.first_recorded}
+    listed |= began
     data.changes_new = [r for r in data.changes.new if r.risk_id not in listed]
     data.changes_closed = [r for r in data.changes.closed if not r.new and r.risk_id not in listed]
     data.changes_listed_above = any(
         r.risk_id in listed for r in (*data.changes.new, *data.changes.closed)
     )
     for risk in data.risks:
-        risk.changes = data.changes.get(risk.record.id)
+        changes = data.changes.get(risk.record.id)
+        risk.changes = (
+            None if changes is not None and changes.new and changes.risk_id in began else changes
+        )
 
     standing = quarter_standing(organisation=organisation, risk_ids=open_ids, moment=data.moment)
     data.breach_runs = {}

@@ -7,6 +7,8 @@ moment: two queries for the whole pack, whatever the number of pages."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from charts import Axis, Band, Series, line_chart
 from registers.charting import (
     CURRENT_COLOUR,
@@ -18,7 +20,7 @@ from registers.charting import (
     short_quarter,
     top_score,
 )
-from registers.selectors.exposure import exposure_by_quarter
+from registers.selectors.exposure import QUARTERS, exposure_by_quarter
 from registers.selectors.risk_series import risk_series_many
 from scoring.selectors import default_scheme
 
@@ -60,6 +62,9 @@ def add_charts(data) -> None:
         exposure = exposure_by_quarter(
             organisation=data.organisation, moment=data.moment, register_ids=data.register_ids
         )
+        exposure = _since_records_begin(data, exposure)
+        if exposure is None:
+            return
         scheme = default_scheme(organisation=data.organisation)  # the dashboard's bands
         version = scheme.current_version if scheme else None
         data.exposure_charts = exposure_charts(
@@ -67,6 +72,49 @@ def add_charts(data) -> None:
         )
         data.exposure_note = "" if exposure.any_threshold else NO_THRESHOLDS
         data.exposure_lead_in = EXPOSURE_LEAD_IN.format(registers=data.register_names)
+        if data.records_begin_at is not None and len(exposure.ends) < QUARTERS:
+            data.exposure_lead_in += " " + EXPOSURE_FROM.format(
+                first=exposure.labels[0], day=f"{data.records_begin:%-d %B %Y}"
+            )
+
+
+# Fewer than two quarter ends with records (decision 143): a chart of one bar, or of noughts
+# before anything was recorded, would say more than is known.
+EXPOSURE_LEFT_OUT = (
+    "Left out: records on riskreg of the {registers} begin on {day}, so fewer than two of the "
+    "last eight quarter ends have records to count."
+)
+
+EXPOSURE_FROM = (
+    "It starts at the end of {first}, the first quarter end with records (they begin on {day})."
+)
+
+
+def _since_records_begin(data, exposure):
+    """The exposure from the first quarter end with records on the pack's registers
+    (``data.records_begin_at``, set by ``changes.add_records_begin``): before it nothing was
+    recorded, and drawing 0 there would say there were no risks. None, with
+    ``data.exposure_left_out`` saying why, when fewer than two quarter ends have records."""
+    first = data.records_begin_at
+    keep = [index for index, end in enumerate(exposure.ends) if first is not None and end >= first]
+    if len(keep) == len(exposure.ends):
+        return exposure
+    if len(keep) < 2:
+        day = f"{data.records_begin:%-d %B %Y}" if data.records_begin else "a later day"
+        data.exposure_left_out = EXPOSURE_LEFT_OUT.format(registers=data.register_names, day=day)
+        return None
+
+    def kept(values):
+        return tuple(values[index] for index in keep)
+
+    return replace(
+        exposure,
+        ends=kept(exposure.ends),
+        labels=kept(exposure.labels),
+        by_band={band: kept(counts) for band, counts in exposure.by_band.items()},
+        breaches=kept(exposure.breaches),
+        judged=kept(exposure.judged),
+    )
 
 
 def plan_chart(series, *, ref: str, scheme):

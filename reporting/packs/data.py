@@ -56,7 +56,7 @@ from reporting.movement import movement_between, movement_on_registers, movement
 from reporting.review_health import Health, RegisterHealth
 from scoring.engine import RatingError, rate
 
-from .changes import add_changes
+from .changes import add_changes, add_records_begin
 from .charts import add_charts
 from .indicators import add_indicators
 from .layout import heat_map_refs, layout_apply
@@ -226,6 +226,15 @@ class PackData:
     exposure_charts: tuple = ()
     exposure_note: str = ""
     exposure_lead_in: str = ""  # what the exposure counts: the pack's registers by name
+    # When the pack's period starts before the first record on its registers (decision 143):
+    # the day records begin, the sentence saying so, and the risks there that day (taken out of
+    # the movement's "added": they were first recorded, not added in the period).
+    records_begin: dt.date | None = None
+    records_begin_at: dt.datetime | None = None
+    before_records: bool = False
+    records_note: str = ""
+    first_recorded: list = field(default_factory=list)  # [movement.RiskEvent]
+    exposure_left_out: str = ""  # why the exposure charts are not there (too few quarter ends)
     owners_without_update: list = field(default_factory=list)  # [updates.OwnerWithoutUpdate]
     updated_risks: list[PackRisk] = field(
         default_factory=list
@@ -270,6 +279,22 @@ class PackData:
             )
             + "."
         )
+
+    @property
+    def compared_with(self) -> str:
+        """The cover's "Compared with" (decision 143: no position before records begin)."""
+        if not self.before_records:
+            return f"the position at {self.since_label}"
+        if self.records_begin is None:
+            return f"nothing earlier: nothing is recorded on riskreg by {self.as_of:%-d %B %Y}"
+        return f"nothing earlier: records on riskreg begin on {self.records_begin:%-d %B %Y}"
+
+    @property
+    def movement_caption(self) -> str:
+        """The movement's table of risks added, closed or reopened (and first recorded)."""
+        if self.first_recorded:
+            return "Risks first recorded, added, closed or reopened"
+        return "Risks added, closed or reopened"
 
     @property
     def public(self) -> bool:
@@ -545,6 +570,7 @@ def pack_data(
     )
     if edition == PUBLIC:
         data.movement = movement_withheld(data.movement, risk_ids=marked_now)
+    add_records_begin(data, since=since)  # changes.py: a period before the first record
     data.flagged_refs = {move.risk.ref for move in data.movement.flagged}
     overdue = _overdue(data.risks, as_of)  # marks each action for the detail pages of both kinds
     if kind == QUARTERLY:

@@ -450,7 +450,7 @@ def _cover(w: _Writer) -> None:
         ("For", data.panel_name),
         ("Register" + ("s" if len(data.registers) != 1 else ""), data.register_names),
         ("Open risks", counts),
-        ("Compared with", f"the position at {data.since_label}"),
+        ("Compared with", data.compared_with),
         ("Kind", "Quarterly pack" if data.kind != COMMITTEE else "Committee pack"),
         (
             "Edition",
@@ -802,7 +802,9 @@ def _movement(w: _Writer) -> None:
     if m is None:
         return
     zone = w.zone
-    if m.is_empty:
+    if data.records_note:  # decision 143: the period starts before the first record
+        w.para(data.records_note)
+    if m.is_empty and not data.first_recorded:
         w.para(
             f"No risks on the {data.register_names} were added, closed, reopened, re-scored or "
             f"moved between registers since {data.since_label}."
@@ -810,7 +812,8 @@ def _movement(w: _Writer) -> None:
     else:
         _cards(
             w,
-            [
+            ([(len(data.first_recorded), "first recorded")] if data.first_recorded else [])
+            + [
                 (len(m.added), "added"),
                 (len(m.closed), "closed"),
                 (m.risks_rescored, "re-scored"),
@@ -837,13 +840,14 @@ def _movement(w: _Writer) -> None:
                         [(change.account, {"size": 8})],
                     ],
                 )
-        if m.added or m.closed or m.reopened:
+        if data.first_recorded or m.added or m.closed or m.reopened:
             table = w.table(
-                "Risks added, closed or reopened",
+                data.movement_caption,
                 ["Risk", "Register", "What", "When", "Note"],
                 [62, 32, 18, 22, 44],
             )
             for events, what in (
+                (data.first_recorded, "First recorded"),
                 (m.added, "Added"),
                 (m.closed, "Closed"),
                 (m.reopened, "Reopened"),
@@ -1059,6 +1063,8 @@ def _changes_section(w: _Writer) -> None:
         "since. A changed rating is shown beside the one it replaced. Read from the registers' "
         "history, not marked by hand."
     )
+    if data.records_note:  # decision 143, as the PDF
+        w.para(data.records_note)
     c = data.changes
     if not c or not c.by_risk:
         w.para(f"No risk of the report was added, closed or changed since {since}.")
@@ -1068,7 +1074,7 @@ def _changes_section(w: _Writer) -> None:
         others = "; the others below" if new or closed else ""
         w.para(
             f"The risks added, closed or reopened since {since} are listed above, under "
-            f"“Risks added, closed or reopened”{others}."
+            f"“{data.movement_caption}”{others}."
         )
     if new or closed:
         table = w.table(

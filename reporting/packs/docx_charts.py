@@ -24,6 +24,9 @@ def exposure_tables(w, data, *, level: int = 2) -> None:
     """The committee pack's exposure over eight quarters, as tables, after the words saying
     which registers it counts (as the PDF's)."""
     if not data.exposure_charts:
+        if getattr(data, "exposure_left_out", ""):  # too few quarter ends with records (143)
+            w.heading("Exposure over eight quarters", level)
+            w.para(data.exposure_left_out)
         return
     w.heading("Exposure over eight quarters", level)
     lead_in = " ".join(part for part in (data.exposure_lead_in, data.exposure_note) if part)

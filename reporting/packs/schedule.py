@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 
 from registers.calendar import (
@@ -86,6 +87,16 @@ def request_scheduled_packs(*, today: dt.date | None = None) -> list[Pack]:
                     # Failed with the reason and Retry offered; the other organisations still
                     # get theirs.
                     logger.warning("Scheduled pack %s could not be queued", unavailable.pack.pk)
+                except ValidationError as refused:
+                    # A day before the organisation's records begin (decision 143): nothing to
+                    # show, so no pack; the other organisations still get theirs.
+                    logger.warning(
+                        "Scheduled %s pack of %s as at %s refused: %s",
+                        kind,
+                        organisation.slug,
+                        as_of,
+                        " ".join(refused.messages),
+                    )
     return requested
 
 

@@ -19,6 +19,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from registers.calendar import organisation_today
 from registers.models import Register
 from registers.selectors import top_registers
+from registers.selectors.records_begin import earliest_as_of
 from registers.services.organisations import registers_key_share
 from reporting.models import ACTIVE_PACK_STATUSES, Pack, PackEdition, PackKind, PackStatus
 
@@ -74,6 +75,36 @@ def pack_registers(pack: Pack) -> list[Register]:
     return top_registers(Register.objects.filter(organisation=pack.organisation).order_by("id"))
 
 
+PACK_IN_THE_FUTURE = (
+    "A pack can only show the registers as they were: choose a date that is not in the future."
+)
+# A pack as at a day before anything was recorded would show nothing ("Open risks 0") and
+# compare it with a day earlier still (decision 143).
+PACK_BEFORE_RECORDS = (
+    "Records on riskreg for {organisation} begin on {day}: choose {day} or a later date (a pack "
+    "as at an earlier day would have nothing to show)."
+)
+
+
+def pack_as_of_check(*, organisation, as_of: dt.date) -> dt.date:
+    """``as_of`` if a pack of ``organisation`` can be as at it: not after the organisation's
+    today, not before its records begin (``earliest_as_of``); else ValidationError on
+    ``as_of``. The one rule the Reports page's form, ``pack_request`` (scheduled and demo packs
+    too) and ``build_pack`` apply."""
+    if as_of > organisation_today(organisation):  # the organisation's day, not the server's
+        raise ValidationError({"as_of": PACK_IN_THE_FUTURE})
+    earliest = earliest_as_of(organisation)
+    if as_of < earliest:
+        raise ValidationError(
+            {
+                "as_of": PACK_BEFORE_RECORDS.format(
+                    organisation=organisation.name, day=f"{earliest:%-d %B %Y}"
+                )
+            }
+        )
+    return as_of
+
+
 def _validate(*, organisation, kind: str, as_of: dt.date, edition: str) -> None:
     if kind not in PackKind.values:
         raise ValidationError({"kind": "Choose quarterly or committee."})
@@ -81,12 +112,7 @@ def _validate(*, organisation, kind: str, as_of: dt.date, edition: str) -> None:
         raise ValidationError({"edition": "Choose the full or the public edition."})
     if not isinstance(as_of, dt.date):
         raise ValidationError({"as_of": "Enter the date the pack is as at."})
-    if as_of > organisation_today(organisation):  # the organisation's day, not the server's
-        raise ValidationError(
-            {
-                "as_of": "A pack can only show the registers as they were: choose a date that is not in the future."
-            }
-        )
+    pack_as_of_check(organisation=organisation, as_of=as_of)
 
 
 # What a person reads when the queue (the Celery broker, Redis) cannot take the build; the pack

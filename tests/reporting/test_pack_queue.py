@@ -288,6 +288,10 @@ def test_scheduled_packs_while_the_queue_is_down_are_failed_and_the_run_goes_on(
         Organisation.objects.create(
             slug=slug, name=slug.title(), quarter_end_months=[3, 6, 9, 12], committee_months=[]
         )
+    # On riskreg before the quarter's end (no pack is as at a day before that, decision 143).
+    Organisation.objects.filter(slug__in=("first", "second")).update(
+        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    )
     request_scheduled_packs(today=dt.date(2026, 4, 2))
     packs = Pack.objects.filter(organisation__slug__in=("first", "second"))
     assert packs.count() == 4  # both editions for both organisations, though none was queued

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -194,11 +195,16 @@ def test_mopac_pack_prints_no_arrow_for_risks_not_rated():
 
 def test_a_risk_added_on_the_day_of_the_report_reads_new(organisation):
     register = Register.objects.get(organisation=organisation, slug="corporate")
+    # Records began long before (a register whose first records are today has no earlier
+    # position: its risks are first recorded, not new, decision 143).
+    earlier = dt.datetime(2025, 1, 15, 10, tzinfo=dt.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=earlier):
+        RiskFactory(register=register, ref="OLD", positions={"current": (2, 2)})
     RiskFactory(register=register, ref="TODAY", positions={"current": (2, 2)})
     RiskFactory(register=register, ref="BLANK", positions={})
     data = pack_data(organisation=organisation, kind="quarterly", as_of=timezone.localdate())
     trends = {risk.ref: risk.trend for risk in data.risks}
-    assert trends == {"TODAY": Trend.NEW, "BLANK": Trend.NEW}
+    assert trends == {"OLD": Trend.LEVEL, "TODAY": Trend.NEW, "BLANK": Trend.NEW}
     html = render_html(data)
     for ref in ("TODAY", "BLANK"):  # one line each: the New tag by the ref
         assert f'{ref} <span class="tag-new">New</span></th>' in html

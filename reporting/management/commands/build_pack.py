@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from registers.calendar import as_of_day_check, organisation_today
 from registers.models import Organisation, Register
 from reporting.packs.data import PackDataError, parse_day
 from reporting.packs.docx import pack_render_docx
-from reporting.packs.services import pack_render
+from reporting.packs.services import pack_as_of_check, pack_render
 
 
 class Command(BaseCommand):
@@ -63,6 +64,10 @@ class Command(BaseCommand):
             as_of_day_check(as_of)
         except ValueError as error:
             raise CommandError(f"--as-of {as_of}: {error}") from None
+        try:  # not before the organisation's records begin (decision 143)
+            pack_as_of_check(organisation=organisation, as_of=as_of)
+        except ValidationError as error:
+            raise CommandError(f"--as-of {as_of}: {' '.join(error.messages)}") from None
         out = Path(options["out"])
         if not out.parent.exists():
             raise CommandError(f"The folder {out.parent} does not exist")
