@@ -802,9 +802,9 @@ def _movement(w: _Writer) -> None:
     if m is None:
         return
     zone = w.zone
-    if data.records_note:  # decision 143: the period starts before the first record
-        w.para(data.records_note)
     if m.is_empty and not data.first_recorded:
+        if data.records_note:  # decision 143: the period starts before the first record
+            w.para(data.records_note)
         w.para(
             f"No risks on the {data.register_names} were added, closed, reopened, re-scored or "
             f"moved between registers since {data.since_label}."
@@ -821,6 +821,8 @@ def _movement(w: _Writer) -> None:
                 (len(m.de_escalated), "de-escalated"),
             ],
         )
+        if data.records_note:  # after the figures, as the PDF (decision 143)
+            w.para(data.records_note)
         if m.rating_changes:
             table = w.table(
                 "Changes of current rating",
