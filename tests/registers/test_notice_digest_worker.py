@@ -25,7 +25,7 @@ from tests.reporting.celery_subprocess import (
 )
 
 BROKER = os.environ.get("RISKREG_TEST_NOTICE_REDIS", "redis://127.0.0.1:6379/9")
-QUEUE = "riskreg-test-notices"
+QUEUE = f"riskreg-test-notices-{os.getpid()}"  # a worker left by a killed run takes no task of ours
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -24,7 +24,7 @@ from tests.reporting.celery_subprocess import (
 from tests.reporting.conftest import csv_bytes
 
 BROKER = os.environ.get("RISKREG_TEST_IMPORT_REDIS", "redis://127.0.0.1:6379/7")
-QUEUE = "riskreg-test-imports"
+QUEUE = f"riskreg-test-imports-{os.getpid()}"  # a worker left by a killed run takes no task of ours
 ROWS = 300
 
 pytestmark = [

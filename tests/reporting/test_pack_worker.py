@@ -23,7 +23,7 @@ from tests.reporting.celery_subprocess import (
 )
 
 BROKER = os.environ.get("RISKREG_TEST_PACK_REDIS", "redis://127.0.0.1:6379/7")
-QUEUE = "riskreg-test-packs"
+QUEUE = f"riskreg-test-packs-{os.getpid()}"  # a worker left by a killed run takes no task of ours
 
 
 pytestmark = [

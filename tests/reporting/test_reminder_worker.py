@@ -26,7 +26,9 @@ from tests.reporting.celery_subprocess import database_url, redis_answers, wait_
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
 BROKER = os.environ.get("RISKREG_TEST_REDIS", "redis://127.0.0.1:6379/8")
-QUEUE = "riskreg-test-reminders"
+QUEUE = (
+    f"riskreg-test-reminders-{os.getpid()}"  # a worker left by a killed run takes no task of ours
+)
 
 
 pytestmark = [
