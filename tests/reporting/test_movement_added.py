@@ -4,10 +4,7 @@ exist at the comparison date, so re-scoring it after it was added is no change s
 pack's summary and movement section, its "Moved since" words and the movement page agree."""
 
 import datetime as dt
-import html
 import re
-from contextlib import contextmanager
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +20,7 @@ from reporting.packs.render import render_html
 from reporting.packs.summary import summary_draft
 from scoring.presets import preset
 from tests.factories import MembershipFactory, RiskFactory, corporate_register_of
-from tests.reporting.test_pack_scope import docx_text
+from tests.reporting.test_pack_scope import at, docx_text, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +32,6 @@ AS_OF = dt.date(2026, 10, 31)  # a committee pack: since the committee of 31 May
 
 def on(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(10), tzinfo=LONDON)
-
-
-@contextmanager
-def at(when):
-    with mock.patch("django.utils.timezone.now", return_value=when):
-        yield
-
-
-def text_of(markup: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 
 def rescore(risk, when, current):

@@ -7,17 +7,12 @@ skip it."""
 
 import datetime as dt
 import html
-import io
-import re
-from contextlib import contextmanager
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from docx import Document
 
 from registers.models import Organisation
 from reporting.models import Pack
@@ -29,6 +24,7 @@ from reporting.packs.schedule import request_scheduled_packs
 from reporting.packs.services import PACK_BEFORE_RECORDS, pack_as_of_check, pack_request
 from reporting.packs.summary import summary_draft
 from tests.factories import MembershipFactory, OrganisationFactory, RiskFactory
+from tests.reporting.test_pack_scope import at, docx_text, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -39,24 +35,6 @@ LATER_DAY = dt.date(2026, 6, 1)  # a risk added afterwards, in the period
 
 def on(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(10), tzinfo=LONDON)
-
-
-@contextmanager
-def at(when):
-    with mock.patch("django.utils.timezone.now", return_value=when):
-        yield
-
-
-def text_of(markup: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
-
-
-def docx_text(content: bytes) -> str:
-    document = Document(io.BytesIO(content))
-    parts = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        parts += [cell.text for row in table.rows for cell in row.cells]
-    return " ".join(" ".join(parts).split())
 
 
 @pytest.fixture
