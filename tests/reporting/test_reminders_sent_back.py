@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from registers.models import Marking, Register, Risk, RiskStatus
 from registers.models.organisations import Role
-from registers.services.reviews import review_record
 from registers.services.sign_off import review_send_back
 from registers.withholding import WITHHELD_SHORT
 from reporting.reminders.selection import DAILY, base_url, digests_for
@@ -21,6 +20,7 @@ from tests.factories import RiskFactory
 from tests.queries import assert_same_queries
 from tests.registers import test_sign_off as sign_off
 from tests.registers.test_sign_off import person
+from tests.reporting.test_reminders_sign_off import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -47,17 +47,6 @@ def risk_of(register, people, ref, *, due=MONDAY + dt.timedelta(days=200)):
     Risk.objects.filter(pk=risk.pk).update(next_review_due=due)
     risk.refresh_from_db()
     return risk
-
-
-def submit(risk, user):
-    risk.refresh_from_db()
-    return review_record(
-        risk=risk,
-        user=user,
-        expected_version=risk.version,
-        note="Water over the sill twice",
-        positions={"current": (4, 4)},
-    )
 
 
 def sent_back(risk, people, reason=REASON):
