@@ -58,7 +58,6 @@ def add_records_begin(data, *, since: dt.datetime) -> None:
     )
     zone = data.moment.tzinfo
     data.records_begin_at = first
-    data.records_begin = first.astimezone(zone).date() if first is not None else None
     data.before_records = first is None or since < first
     if not data.before_records:
         return
@@ -67,7 +66,8 @@ def add_records_begin(data, *, since: dt.datetime) -> None:
             registers=data.register_names, day=f"{data.as_of:%-d %B %Y}"
         )
         return
-    day = f"{data.records_begin:%-d %B %Y}"
+    begins = data.records_begin
+    day = f"{begins:%-d %B %Y}"
     data.records_note = RECORDS_BEGIN.format(day=day)
     movement = data.movement
     if movement is None:
@@ -75,7 +75,7 @@ def add_records_begin(data, *, since: dt.datetime) -> None:
     began = [
         event
         for event in movement.added
-        if event.when is not None and event.when.astimezone(zone).date() == data.records_begin
+        if event.when is not None and event.when.astimezone(zone).date() == begins
     ]
     if began:
         ids = {event.risk.id for event in began}

@@ -229,7 +229,6 @@ class PackData:
     # When the pack's period starts before the first record on its registers (decision 143):
     # the day records begin, the sentence saying so, and the risks there that day (taken out of
     # the movement's "added": they were first recorded, not added in the period).
-    records_begin: dt.date | None = None
     records_begin_at: dt.datetime | None = None
     before_records: bool = False
     records_note: str = ""
@@ -279,6 +278,12 @@ class PackData:
             )
             + "."
         )
+
+    @property
+    def records_begin(self) -> dt.date | None:
+        """The day records begin on the pack's registers, where the pack is dated."""
+        first = self.records_begin_at
+        return first.astimezone(self.moment.tzinfo).date() if first is not None else None
 
     @property
     def compared_with(self) -> str:
